@@ -1,0 +1,71 @@
+package dev.ballast.core.internal;
+
+import dev.ballast.core.ClientException;
+import dev.ballast.core.ErrorCategory;
+import dev.ballast.core.ExceptionClassifier;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientException;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+/** The built-in classification rules; see {@link ExceptionClassifier#defaults()}. */
+public final class DefaultExceptionClassifier implements ExceptionClassifier {
+
+    /** The shared instance. */
+    public static final DefaultExceptionClassifier INSTANCE = new DefaultExceptionClassifier();
+
+    private static final int MAX_CAUSE_DEPTH = 16;
+
+    /** Infrastructure exceptions of client libraries, matched by name so core does not depend on them. */
+    private static final Set<String> INFRASTRUCTURE_TYPES = Set.of(
+            "org.springframework.dao.DataAccessResourceFailureException",
+            "org.springframework.dao.TransientDataAccessException",
+            "org.springframework.dao.RecoverableDataAccessException",
+            "org.springframework.transaction.CannotCreateTransactionException",
+            "org.springframework.web.client.ResourceAccessException",
+            "io.lettuce.core.RedisConnectionException",
+            "io.lettuce.core.RedisCommandTimeoutException",
+            "io.lettuce.core.RedisCommandInterruptedException",
+            "org.apache.kafka.common.errors.RetriableException",
+            "org.apache.kafka.common.errors.TimeoutException",
+            "com.rabbitmq.client.ShutdownSignalException",
+            "com.rabbitmq.client.AlreadyClosedException",
+            "com.zaxxer.hikari.pool.HikariPool$PoolInitializationException");
+
+    private DefaultExceptionClassifier() {}
+
+    @Override
+    public ErrorCategory classify(Throwable error) {
+        if (error instanceof ClientException) {
+            return ErrorCategory.BUSINESS;
+        }
+        Throwable current = error;
+        for (int depth = 0; current != null && depth < MAX_CAUSE_DEPTH; depth++) {
+            if (isInfrastructure(current)) {
+                return ErrorCategory.INFRASTRUCTURE;
+            }
+            current = current.getCause();
+        }
+        return ErrorCategory.UNKNOWN;
+    }
+
+    private static boolean isInfrastructure(Throwable error) {
+        if (error instanceof IOException
+                || error instanceof UncheckedIOException
+                || error instanceof TimeoutException
+                || error instanceof SQLTransientException
+                || error instanceof SQLRecoverableException
+                || error instanceof SQLNonTransientConnectionException) {
+            return true;
+        }
+        for (Class<?> type = error.getClass(); type != null && type != Throwable.class; type = type.getSuperclass()) {
+            if (INFRASTRUCTURE_TYPES.contains(type.getName())) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,91 @@
+package dev.ballast.core.micrometer;
+
+import dev.ballast.core.Execution;
+import dev.ballast.core.ExecutionPolicy;
+import dev.ballast.core.Outcome;
+import dev.ballast.core.TaskContext;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Records every execution in the timer {@value #METRIC_NAME} with tags {@code domain}, {@code task}, {@code outcome}
+ * ({@code success|failure|default|recovered|translated}) and {@code exception} (simple class name, {@code none} on
+ * success). The id is never a tag. Timers are cached, so the success path allocates nothing. Thread-safe.
+ */
+public final class MetricsPolicy implements ExecutionPolicy {
+
+    /** Name of the timer. */
+    public static final String METRIC_NAME = "ballast.task";
+
+    private final MeterRegistry registry;
+    private final ConcurrentMap<String, ConcurrentMap<String, TaskTimers>> timers = new ConcurrentHashMap<>();
+
+    private MetricsPolicy(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** A policy recording into {@code registry}. */
+    public static MetricsPolicy create(MeterRegistry registry) {
+        return new MetricsPolicy(Objects.requireNonNull(registry, "registry"));
+    }
+
+    @Override
+    public int order() {
+        return METRICS_ORDER;
+    }
+
+    @Override
+    public void onSuccess(Execution execution) {
+        timers(execution.context()).success.record(execution.elapsedNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void onFailure(Execution execution) {
+        Throwable error = execution.error();
+        String exception = error == null ? "none" : error.getClass().getSimpleName();
+        timers(execution.context())
+                .failure(execution.outcome(), exception)
+                .record(execution.elapsedNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private TaskTimers timers(TaskContext context) {
+        ConcurrentMap<String, TaskTimers> byTask = timers.get(context.domain());
+        if (byTask == null) {
+            byTask = timers.computeIfAbsent(context.domain(), domain -> new ConcurrentHashMap<>());
+        }
+        TaskTimers found = byTask.get(context.task());
+        return found != null ? found : byTask.computeIfAbsent(context.task(), task -> new TaskTimers(context));
+    }
+
+    private final class TaskTimers {
+        private final String domain;
+        private final String task;
+        private final Timer success;
+        private final ConcurrentMap<String, Timer> failures = new ConcurrentHashMap<>();
+
+        TaskTimers(TaskContext context) {
+            this.domain = context.domain();
+            this.task = context.task();
+            this.success = timer(Outcome.SUCCESS, "none");
+        }
+
+        Timer failure(Outcome outcome, String exception) {
+            String key = outcome.tag() + ':' + exception;
+            return failures.computeIfAbsent(key, k -> timer(outcome, exception));
+        }
+
+        private Timer timer(Outcome outcome, String exception) {
+            return Timer.builder(METRIC_NAME)
+                    .description("Executions of LogicExecutor tasks")
+                    .tag("domain", domain)
+                    .tag("task", task)
+                    .tag("outcome", outcome.tag())
+                    .tag("exception", exception)
+                    .register(registry);
+        }
+    }
+}

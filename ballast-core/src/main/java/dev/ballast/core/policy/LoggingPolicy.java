@@ -1,0 +1,151 @@
+package dev.ballast.core.policy;
+
+import dev.ballast.core.ErrorCategory;
+import dev.ballast.core.Execution;
+import dev.ballast.core.ExecutionPolicy;
+import dev.ballast.core.Outcome;
+import dev.ballast.core.SensitiveDataMasker;
+import dev.ballast.core.TaskContext;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+import org.slf4j.spi.LoggingEventBuilder;
+
+/**
+ * Writes one structured log line per noteworthy execution, on logger {@code ballast.task.<domain>} with key-values
+ * {@code domain}, {@code task}, {@code id} (masked), {@code outcome}, {@code elapsedMs} and {@code exception}:
+ *
+ * <ul>
+ *   <li>a failure: once, by the innermost executor; business failures at the configured level (INFO by default)
+ *       without a stack trace, everything else at ERROR with it;
+ *   <li>a default or a recovery: WARN, with the stack trace only when the failure's category is unknown;
+ *   <li>a success: DEBUG, or WARN when slower than the slow threshold.
+ * </ul>
+ *
+ * Thread-safe.
+ */
+public final class LoggingPolicy implements ExecutionPolicy {
+
+    /** Logger name prefix; the domain is appended. */
+    public static final String LOGGER_PREFIX = "ballast.task.";
+
+    private final SensitiveDataMasker masker;
+    private final Level businessLevel;
+    private final long slowNanos;
+    private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
+
+    private LoggingPolicy(SensitiveDataMasker masker, Level businessLevel, Duration slowThreshold) {
+        this.masker = masker;
+        this.businessLevel = businessLevel;
+        this.slowNanos = slowThreshold.toNanos();
+    }
+
+    /**
+     * A logging policy.
+     *
+     * @param masker applied to ids and exception messages
+     * @param businessLevel level for business failures: INFO or WARN
+     * @param slowThreshold successes slower than this are logged at WARN; positive
+     */
+    public static LoggingPolicy create(SensitiveDataMasker masker, Level businessLevel, Duration slowThreshold) {
+        Objects.requireNonNull(masker, "masker");
+        Objects.requireNonNull(businessLevel, "businessLevel");
+        Objects.requireNonNull(slowThreshold, "slowThreshold");
+        if (businessLevel != Level.INFO && businessLevel != Level.WARN) {
+            throw new IllegalArgumentException("businessLevel must be INFO or WARN, was " + businessLevel);
+        }
+        if (slowThreshold.isNegative() || slowThreshold.isZero()) {
+            throw new IllegalArgumentException("slowThreshold must be positive, was " + slowThreshold);
+        }
+        return new LoggingPolicy(masker, businessLevel, slowThreshold);
+    }
+
+    /** Masking with {@link SensitiveDataMasker#defaults()}, business failures at INFO, slow above 1 second. */
+    public static LoggingPolicy defaults() {
+        return create(SensitiveDataMasker.defaults(), Level.INFO, Duration.ofSeconds(1));
+    }
+
+    @Override
+    public int order() {
+        return LOGGING_ORDER;
+    }
+
+    @Override
+    public void onSuccess(Execution execution) {
+        Logger logger = logger(execution.context());
+        boolean slow = execution.elapsedNanos() > slowNanos;
+        Level level = slow ? Level.WARN : Level.DEBUG;
+        if (!logger.isEnabledForLevel(level)) {
+            return;
+        }
+        event(logger.atLevel(level), execution, null)
+                .log(name(execution) + (slow ? " completed slowly in " : " completed in ")
+                        + execution.elapsedNanos() / 1_000_000 + " ms");
+    }
+
+    @Override
+    public void onFailure(Execution execution) {
+        Throwable error = execution.error();
+        if (error == null) {
+            return;
+        }
+        Outcome outcome = execution.outcome();
+        boolean propagating = outcome == Outcome.FAILURE || outcome == Outcome.TRANSLATED;
+        if (propagating && execution.errorReportedByInnerTask()) {
+            return;
+        }
+        ErrorCategory category = execution.category();
+        Level level = propagating ? (category == ErrorCategory.BUSINESS ? businessLevel : Level.ERROR) : Level.WARN;
+        boolean withStack = propagating ? category != ErrorCategory.BUSINESS : category == ErrorCategory.UNKNOWN;
+        Logger logger = logger(execution.context());
+        if (!logger.isEnabledForLevel(level)) {
+            return;
+        }
+        LoggingEventBuilder event = event(logger.atLevel(level), execution, error);
+        if (withStack) {
+            event = event.setCause(error);
+        }
+        event.log(name(execution) + message(outcome) + ": " + error.getClass().getSimpleName() + ": " + masked(error.getMessage()));
+    }
+
+    private LoggingEventBuilder event(LoggingEventBuilder builder, Execution execution, @Nullable Throwable error) {
+        TaskContext context = execution.context();
+        LoggingEventBuilder event = builder.addKeyValue("domain", context.domain())
+                .addKeyValue("task", context.task())
+                .addKeyValue("id", masker.mask(context.id()))
+                .addKeyValue("outcome", execution.outcome().tag())
+                .addKeyValue("elapsedMs", execution.elapsedNanos() / 1_000_000);
+        if (error != null) {
+            event = event.addKeyValue("exception", error.getClass().getName());
+        }
+        return event;
+    }
+
+    private String masked(@Nullable String message) {
+        return message == null ? "" : masker.mask(message);
+    }
+
+    private static String message(Outcome outcome) {
+        return switch (outcome) {
+            case DEFAULT -> " failed, returned default";
+            case RECOVERED -> " failed, recovered";
+            case TRANSLATED -> " failed, translated";
+            default -> " failed";
+        };
+    }
+
+    private String name(Execution execution) {
+        TaskContext context = execution.context();
+        String id = context.id();
+        return context.domain() + "." + context.task() + (id.isEmpty() ? "" : " [" + masker.mask(id) + "]");
+    }
+
+    private Logger logger(TaskContext context) {
+        return loggers.computeIfAbsent(context.domain(), domain -> LoggerFactory.getLogger(LOGGER_PREFIX + domain));
+    }
+}
