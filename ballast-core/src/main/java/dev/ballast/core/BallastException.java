@@ -11,8 +11,11 @@ public abstract sealed class BallastException extends RuntimeException permits C
     private final transient ErrorCode errorCode;
 
     BallastException(ErrorCode errorCode, @Nullable String detail, @Nullable Throwable cause) {
-        super(detail == null ? errorCode.message() : detail, cause);
+        super(detail == null ? errorCode.message() : detail);
         this.errorCode = Objects.requireNonNull(errorCode, "errorCode");
+        if (cause != null) {
+            initCause(cause); // left unset otherwise, so a translator's result can still get the original as cause
+        }
     }
 
     /** The error this exception reports. */

@@ -1,6 +1,7 @@
 package dev.ballast.core;
 
 import dev.ballast.core.internal.CurrentTask;
+import dev.ballast.core.internal.ReportedErrors;
 import dev.ballast.core.internal.Throwables;
 import java.util.Objects;
 import java.util.function.Function;
@@ -83,6 +84,9 @@ final class DefaultLogicExecutor implements LogicExecutor {
             }
             keepCause(translated, failure);
             record(execution, Outcome.TRANSLATED, failure);
+            if (execution != null) {
+                ReportedErrors.markReported(translated); // the translation's log line covers it
+            }
             throw translated;
         });
     }

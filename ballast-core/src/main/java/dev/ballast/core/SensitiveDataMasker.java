@@ -22,7 +22,7 @@ public interface SensitiveDataMasker {
         return new DigitRunMasker(minDigits);
     }
 
-    /** The default: {@link #digitRuns(int)} with 8 digits, which catches account, card and phone numbers. */
+    /** The default: {@link #digitRuns(int)} with 10 digits, which catches account, card and phone numbers but not dates. */
     static SensitiveDataMasker defaults() {
         return DigitRunMasker.DEFAULT;
     }

@@ -5,8 +5,8 @@ import dev.ballast.core.SensitiveDataMasker;
 /** See {@link SensitiveDataMasker#digitRuns(int)}. A single scan, no regex, no allocation when nothing matches. */
 public final class DigitRunMasker implements SensitiveDataMasker {
 
-    /** Minimum digits 8. */
-    public static final DigitRunMasker DEFAULT = new DigitRunMasker(8);
+    /** Minimum digits 10. */
+    public static final DigitRunMasker DEFAULT = new DigitRunMasker(10);
 
     private static final int KEEP_LAST = 4;
 
@@ -43,15 +43,23 @@ public final class DigitRunMasker implements SensitiveDataMasker {
         return out == null ? text : new String(out);
     }
 
-    /** End (exclusive) of a digit run starting at {@code start}, allowing single ' ' or '-' between digits. */
+    /**
+     * End (exclusive) of a digit run starting at {@code start}, allowing a single ' ' or '-' between digit groups; the
+     * first separator fixes the kind, so "2026-11-25 10:15" is a date and a time, not one 10-digit run.
+     */
     private static int runEnd(String text, int start) {
         int i = start;
         int length = text.length();
+        char separator = 0;
         while (i < length) {
             char c = text.charAt(i);
             if (isDigit(c)) {
                 i++;
-            } else if ((c == ' ' || c == '-') && i + 1 < length && isDigit(text.charAt(i + 1))) {
+            } else if ((c == ' ' || c == '-')
+                    && (separator == 0 || separator == c)
+                    && i + 1 < length
+                    && isDigit(text.charAt(i + 1))) {
+                separator = c;
                 i++;
             } else {
                 break;

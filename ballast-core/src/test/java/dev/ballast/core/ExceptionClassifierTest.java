@@ -1,0 +1,47 @@
+package dev.ballast.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.sql.SQLIntegrityConstraintViolationException;
+import java.sql.SQLTransientConnectionException;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+class ExceptionClassifierTest {
+
+    private final ExceptionClassifier classifier = ExceptionClassifier.defaults();
+
+    @Test
+    void clientExceptionsAreBusiness() {
+        assertThat(classifier.classify(new ClientException(CommonErrorCode.NOT_FOUND))).isEqualTo(ErrorCategory.BUSINESS);
+    }
+
+    @Test
+    void ioTimeoutsAndTransientSqlAreInfrastructureAnywhereInTheCauseChain() {
+        assertThat(classifier.classify(new ConnectException("refused"))).isEqualTo(ErrorCategory.INFRASTRUCTURE);
+        assertThat(classifier.classify(new TimeoutException())).isEqualTo(ErrorCategory.INFRASTRUCTURE);
+        assertThat(classifier.classify(new SQLTransientConnectionException())).isEqualTo(ErrorCategory.INFRASTRUCTURE);
+        assertThat(classifier.classify(new IllegalStateException(new UncheckedIOException(new ConnectException()))))
+                .isEqualTo(ErrorCategory.INFRASTRUCTURE);
+    }
+
+    @Test
+    void constraintViolationsAndBugsAreUnknown() {
+        assertThat(classifier.classify(new SQLIntegrityConstraintViolationException())).isEqualTo(ErrorCategory.UNKNOWN);
+        assertThat(classifier.classify(new NullPointerException())).isEqualTo(ErrorCategory.UNKNOWN);
+    }
+
+    @Test
+    void firstKnownAsksUserClassifiersBeforeTheDefaults() {
+        ExceptionClassifier insufficientFundsIsBusiness =
+                e -> e instanceof ArithmeticException ? ErrorCategory.BUSINESS : ErrorCategory.UNKNOWN;
+        ExceptionClassifier combined = ExceptionClassifier.firstKnown(List.of(insufficientFundsIsBusiness, classifier));
+
+        assertThat(combined.classify(new ArithmeticException())).isEqualTo(ErrorCategory.BUSINESS);
+        assertThat(combined.classify(new ConnectException())).isEqualTo(ErrorCategory.INFRASTRUCTURE);
+        assertThat(combined.classify(new IllegalStateException())).isEqualTo(ErrorCategory.UNKNOWN);
+    }
+}

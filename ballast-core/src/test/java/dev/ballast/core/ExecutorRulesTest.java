@@ -1,0 +1,205 @@
+package dev.ballast.core;
+
+import static dev.ballast.core.Fixtures.ORDER;
+import static dev.ballast.core.Fixtures.rejected;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import dev.ballast.core.Fixtures.Recording;
+import dev.ballast.core.policy.LoggingPolicy;
+import dev.ballast.core.policy.MdcPolicy;
+import dev.ballast.test.LogCapture;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.MDC;
+
+/** The rules that hold for every pattern (LogicExecutor's class Javadoc). */
+class ExecutorRulesTest {
+
+    @RegisterExtension
+    final LogCapture logs = LogCapture.of("ballast");
+
+    private final List<String> journal = Recording.journal();
+    private final LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder()
+            .add(MdcPolicy.create(SensitiveDataMasker.defaults()))
+            .add(LoggingPolicy.create(SensitiveDataMasker.defaults(), org.slf4j.event.Level.INFO, Duration.ofSeconds(5)))
+            .add(new Recording(journal, "p", 0))
+            .build());
+
+    @AfterEach
+    void cleanThread() {
+        Thread.interrupted();
+        MDC.clear();
+    }
+
+    @Test
+    void anErrorEscapesExecuteOrDefault() {
+        OutOfMemoryError oom = new OutOfMemoryError("simulated");
+
+        assertThatThrownBy(() -> executor.executeOrDefault(ORDER, () -> {
+                    throw oom;
+                }, "default"))
+                .isSameAs(oom);
+        assertThat(journal).contains("p.failure:failure:UNKNOWN");
+    }
+
+    @Test
+    void anErrorWrappedInACompletionExceptionIsNeitherRecoveredNorTranslated() {
+        StackOverflowError overflow = new StackOverflowError();
+        AtomicInteger recoveries = new AtomicInteger();
+
+        assertThatThrownBy(() -> executor.executeWithRecovery(
+                        ORDER,
+                        () -> {
+                            throw new CompletionException(overflow);
+                        },
+                        e -> recoveries.incrementAndGet()))
+                .isSameAs(overflow);
+        assertThatThrownBy(() -> executor.executeWithTranslation(
+                        ORDER,
+                        () -> {
+                            throw overflow;
+                        },
+                        e -> new IllegalStateException("must not translate an Error")))
+                .isSameAs(overflow);
+        assertThat(recoveries).hasValue(0);
+    }
+
+    @Test
+    void anInterruptedTaskRestoresTheInterruptFlag() {
+        assertThatThrownBy(() -> executor.execute(ORDER, () -> {
+                    throw new InterruptedException("cancelled");
+                }))
+                .isInstanceOf(ServerException.class)
+                .hasCauseInstanceOf(InterruptedException.class);
+
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    }
+
+    @Test
+    void anInterruptedTaskRestoresTheFlagEvenWhenDefaulted() {
+        String value = executor.executeOrDefault(ORDER, () -> {
+            throw new InterruptedException("cancelled");
+        }, "default");
+
+        assertThat(value).isEqualTo("default");
+        assertThat(Thread.interrupted()).isTrue();
+    }
+
+    @Test
+    void aBusinessExceptionWrappedInACompletionExceptionIsClassifiedBusiness() {
+        assertThatThrownBy(() -> executor.execute(ORDER, () -> {
+                    throw new CompletionException(rejected());
+                }))
+                .isInstanceOf(CompletionException.class);
+
+        assertThat(journal).contains("p.failure:failure:BUSINESS");
+        assertThat(logs.events())
+                .singleElement()
+                .satisfies(e -> {
+                    assertThat(e.getLevel()).isEqualTo(Level.INFO);
+                    assertThat(e.getThrowableProxy()).as("business failures log no stack").isNull();
+                });
+    }
+
+    @Test
+    void mdcIsIdenticalBeforeAndAfterNestedCalls() {
+        MDC.put("requestId", "r-9");
+        MDC.put("id", "outer-caller-id");
+        Map<String, String> before = MDC.getCopyOfContextMap();
+        AtomicReference<String> innerId = new AtomicReference<>();
+        AtomicReference<String> outerIdAfterInner = new AtomicReference<>();
+
+        executor.executeVoid(new TaskContext("Order", "Place", "O-1"), () -> {
+            executor.executeVoid(new TaskContext("Account", "Debit", "A-7"), () -> innerId.set(MDC.get("id")));
+            outerIdAfterInner.set(MDC.get("id"));
+        });
+
+        assertThat(innerId).hasValue("A-7");
+        assertThat(outerIdAfterInner).hasValue("O-1");
+        assertThat(MDC.getCopyOfContextMap()).isEqualTo(before);
+    }
+
+    @Test
+    void mdcIsRestoredAfterAFailure() {
+        assertThatThrownBy(() -> executor.executeVoid(ORDER, () -> {
+                    throw new IOException("x");
+                }))
+                .isInstanceOf(ServerException.class);
+
+        assertThat(MDC.getCopyOfContextMap()).isNullOrEmpty();
+    }
+
+    @Test
+    void oneLogLinePerFailureAcrossThreeNestedExecutors() {
+        assertThatThrownBy(() -> executor.execute(new TaskContext("Api", "Order", "1"), () -> executor.execute(
+                        new TaskContext("Order", "Place", "1"),
+                        () -> executor.execute(new TaskContext("Account", "Debit", "1"), () -> {
+                            throw new IOException("ledger unreachable");
+                        }))))
+                .isInstanceOf(ServerException.class);
+
+        List<ILoggingEvent> errors = logs.eventsAtLeast(Level.WARN);
+        assertThat(errors).hasSize(1);
+        assertThat(errors.get(0).getLoggerName()).isEqualTo("ballast.task.Account");
+        assertThat(errors.get(0).getLevel()).isEqualTo(Level.ERROR);
+        assertThat(errors.get(0).getThrowableProxy()).isNotNull();
+        assertThat(journal).containsOnly("p.before", "p.failure:failure:INFRASTRUCTURE", "p.after");
+    }
+
+    @Test
+    void aTranslatedExceptionIsLoggedOnceAcrossNestedExecutors() {
+        assertThatThrownBy(() -> executor.execute(
+                        ORDER,
+                        () -> executor.executeWithTranslation(
+                                new TaskContext("Ledger", "Read", "1"),
+                                () -> {
+                                    throw new IOException("socket closed");
+                                },
+                                e -> new ServerException(CommonErrorCode.UNAVAILABLE, "ledger unavailable"))))
+                .isInstanceOf(ServerException.class)
+                .hasMessage("ledger unavailable");
+
+        assertThat(logs.eventsAtLeast(Level.WARN)).hasSize(1);
+    }
+
+    @Test
+    void everyDefaultIsLogged() {
+        for (int i = 0; i < 3; i++) {
+            executor.executeOrDefault(ORDER, () -> {
+                throw new IOException("quote feed down");
+            }, 0);
+        }
+
+        assertThat(logs.eventsAtLeast(Level.WARN))
+                .hasSize(3)
+                .allSatisfy(e -> assertThat(e.getFormattedMessage())
+                        .isEqualTo("Order.Place [O-1] failed, returned default: IOException: quote feed down"));
+    }
+
+    @Test
+    void loggedIdsAndMessagesAreMasked() {
+        TaskContext transfer = new TaskContext("Account", "Transfer", "4111-1111-1111-1234");
+
+        assertThatThrownBy(() -> executor.executeVoid(transfer, () -> {
+                    throw new IllegalStateException("account 110234567890 frozen");
+                }))
+                .isInstanceOf(IllegalStateException.class);
+
+        ILoggingEvent event = logs.eventsAtLeast(Level.ERROR).get(0);
+        assertThat(event.getFormattedMessage())
+                .isEqualTo("Account.Transfer [****-****-****-1234] failed: IllegalStateException: account ********7890 frozen")
+                .doesNotContain("110234567890");
+        assertThat(event.getMDCPropertyMap()).containsEntry("id", "****-****-****-1234");
+    }
+}

@@ -1,0 +1,220 @@
+package dev.ballast.core;
+
+import static dev.ballast.core.Fixtures.ORDER;
+import static dev.ballast.core.Fixtures.rejected;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ballast.core.Fixtures.Recording;
+import java.io.IOException;
+import java.lang.reflect.UndeclaredThrowableException;
+import java.sql.SQLTransientConnectionException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class LogicExecutorTest {
+
+    private final List<String> journal = Recording.journal();
+    private final LogicExecutor executor = LogicExecutor.create(
+            ExecutionPipeline.builder().add(new Recording(journal, "p", 0)).build());
+
+    @AfterEach
+    void clearInterruptFlag() {
+        Thread.interrupted();
+    }
+
+    @Test
+    void executeReturnsTheTaskResultAndReportsSuccess() {
+        assertThat(executor.execute(ORDER, () -> 42)).isEqualTo(42);
+        assertThat(journal).containsExactly("p.before", "p.success", "p.after");
+    }
+
+    @Test
+    void executePropagatesRuntimeExceptionsUnchanged() {
+        IllegalStateException boom = new IllegalStateException("boom");
+
+        assertThatThrownBy(() -> executor.execute(ORDER, () -> {
+                    throw boom;
+                }))
+                .isSameAs(boom);
+        assertThat(journal).containsExactly("p.before", "p.failure:failure:UNKNOWN", "p.after");
+    }
+
+    @Test
+    void executeWrapsCheckedExceptionsInAServerExceptionCarryingTheCause() {
+        IOException io = new IOException("disk gone");
+
+        assertThatThrownBy(() -> executor.execute(ORDER, () -> {
+                    throw io;
+                }))
+                .isInstanceOf(ServerException.class)
+                .hasCauseReference(io)
+                .satisfies(e -> assertThat(((ServerException) e).errorCode()).isEqualTo(CommonErrorCode.INTERNAL_ERROR));
+        assertThat(journal).contains("p.failure:failure:INFRASTRUCTURE");
+    }
+
+    @Test
+    void executeUnwrapsACheckedWrapperAroundARuntimeException() {
+        ClientException business = rejected();
+
+        assertThatThrownBy(() -> executor.execute(ORDER, () -> {
+                    throw new ExecutionException(business);
+                }))
+                .isSameAs(business);
+    }
+
+    @Test
+    void executeVoidRunsTheTask() {
+        AtomicInteger runs = new AtomicInteger();
+
+        executor.executeVoid(ORDER, runs::incrementAndGet);
+
+        assertThat(runs).hasValue(1);
+        assertThat(journal).containsExactly("p.before", "p.success", "p.after");
+    }
+
+    @Test
+    void executeOrDefaultReturnsTheDefaultOnFailureAndReportsOutcomeDefault() {
+        String value = executor.executeOrDefault(ORDER, () -> {
+            throw new IOException("down");
+        }, "fallback");
+
+        assertThat(value).isEqualTo("fallback");
+        assertThat(journal).containsExactly("p.before", "p.failure:default:INFRASTRUCTURE", "p.after");
+    }
+
+    @Test
+    void executeOrDefaultAcceptsANullDefault() {
+        String value = executor.executeOrDefault(ORDER, () -> {
+            throw new IOException("down");
+        }, null);
+
+        assertThat(value).isNull();
+    }
+
+    @Test
+    void executeWithRecoveryPassesTheUnwrappedExceptionToTheRecovery() {
+        ClientException business = rejected();
+
+        String value = executor.executeWithRecovery(
+                ORDER,
+                () -> {
+                    throw new CompletionException(business);
+                },
+                e -> e == business ? "recovered" : "wrong exception: " + e);
+
+        assertThat(value).isEqualTo("recovered");
+        assertThat(journal).containsExactly("p.before", "p.failure:recovered:BUSINESS", "p.after");
+    }
+
+    @Test
+    void executeWithRecoveryPropagatesWhatTheRecoveryThrowsWithTheOriginalSuppressed() {
+        IOException original = new IOException("primary down");
+        IllegalStateException fromRecovery = new IllegalStateException("secondary down too");
+
+        assertThatThrownBy(() -> executor.executeWithRecovery(
+                        ORDER,
+                        () -> {
+                            throw original;
+                        },
+                        e -> {
+                            throw fromRecovery;
+                        }))
+                .isSameAs(fromRecovery)
+                .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(original));
+        assertThat(journal).contains("p.failure:failure:UNKNOWN");
+    }
+
+    @Test
+    void executeWithFinallyRunsTheFinallyBlockOnceOnSuccess() {
+        AtomicInteger finallyRuns = new AtomicInteger();
+
+        String value = executor.executeWithFinally(ORDER, () -> "done", finallyRuns::incrementAndGet);
+
+        assertThat(value).isEqualTo("done");
+        assertThat(finallyRuns).hasValue(1);
+    }
+
+    @Test
+    void executeWithFinallyRunsOnceOnFailureAndItsExceptionIsSuppressedNotMasking() {
+        AtomicInteger finallyRuns = new AtomicInteger();
+        IllegalStateException taskFailure = new IllegalStateException("task failed");
+        IOException cleanupFailure = new IOException("cleanup failed");
+
+        assertThatThrownBy(() -> executor.executeWithFinally(
+                        ORDER,
+                        () -> {
+                            throw taskFailure;
+                        },
+                        () -> {
+                            finallyRuns.incrementAndGet();
+                            throw cleanupFailure;
+                        }))
+                .isSameAs(taskFailure)
+                .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(cleanupFailure));
+        assertThat(finallyRuns).hasValue(1);
+    }
+
+    @Test
+    void executeWithFinallyPropagatesAFinallyFailureWhenTheTaskSucceeded() {
+        IOException cleanupFailure = new IOException("cleanup failed");
+
+        assertThatThrownBy(() -> executor.executeWithFinally(ORDER, () -> "done", () -> {
+                    throw cleanupFailure;
+                }))
+                .isInstanceOf(ServerException.class)
+                .hasCauseReference(cleanupFailure);
+    }
+
+    @Test
+    void executeWithTranslationThrowsTheDomainExceptionWithTheOriginalAsCause() {
+        SQLTransientConnectionException sql = new SQLTransientConnectionException("connection refused");
+
+        assertThatThrownBy(() -> executor.executeWithTranslation(
+                        ORDER,
+                        () -> {
+                            throw sql;
+                        },
+                        e -> new ServerException(CommonErrorCode.UNAVAILABLE, "orders database unavailable")))
+                .isInstanceOf(ServerException.class)
+                .hasMessage("orders database unavailable")
+                .hasCauseReference(sql);
+        assertThat(journal).containsExactly("p.before", "p.failure:translated:INFRASTRUCTURE", "p.after");
+    }
+
+    @Test
+    void executeWithTranslationSeesThroughUndeclaredThrowableException() {
+        IOException io = new IOException("io");
+
+        assertThatThrownBy(() -> executor.executeWithTranslation(
+                        ORDER,
+                        () -> {
+                            throw new UndeclaredThrowableException(io);
+                        },
+                        e -> new IllegalStateException("translated " + e.getMessage())))
+                .hasMessage("translated io");
+    }
+
+    @Test
+    void aTaskRunningInsideTheExecutorSeesItsContextAsCurrent() {
+        assertThat(TaskContext.current()).isEmpty();
+
+        TaskContext seen = executor.execute(ORDER, () -> TaskContext.current().orElseThrow());
+
+        assertThat(seen).isEqualTo(ORDER);
+        assertThat(TaskContext.current()).isEmpty();
+    }
+
+    @Test
+    void aCompletableFutureJoinFailureIsClassifiedByItsCause() {
+        CompletableFuture<String> failed = CompletableFuture.failedFuture(rejected());
+
+        assertThatThrownBy(() -> executor.execute(ORDER, failed::join)).isInstanceOf(CompletionException.class);
+        assertThat(journal).contains("p.failure:failure:BUSINESS");
+    }
+}
