@@ -1,0 +1,129 @@
+package dev.ballast.boot.autoconfigure.executor;
+
+import dev.ballast.core.ExceptionClassifier;
+import dev.ballast.core.ExecutionPipeline;
+import dev.ballast.core.ExecutionPolicy;
+import dev.ballast.core.LogicExecutor;
+import dev.ballast.core.SensitiveDataMasker;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.micrometer.MetricsPolicy;
+import dev.ballast.core.micrometer.ObservationPolicy;
+import dev.ballast.core.policy.LoggingPolicy;
+import dev.ballast.core.policy.MdcPolicy;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.OrderUtils;
+import org.slf4j.event.Level;
+
+/**
+ * Auto-configures a {@link LogicExecutor} whose pipeline holds the built-in MDC, logging, metrics and observation
+ * policies (each switchable under {@code ballast.executor}) plus every {@link ExecutionPolicy} bean, ordered by
+ * {@code @Order} or their own {@link ExecutionPolicy#order()}; and the {@link dev.ballast.boot.Task} annotation.
+ * Every bean backs off when the application defines its own.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(BallastExecutorProperties.class)
+@Import(TaskAutoProxyRegistrar.class)
+public class BallastExecutorAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    SensitiveDataMasker ballastSensitiveDataMasker(BallastExecutorProperties properties) {
+        BallastExecutorProperties.Masking masking = properties.masking();
+        return masking.enabled() ? SensitiveDataMasker.digitRuns(masking.minDigits()) : SensitiveDataMasker.none();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    ExceptionClassifier ballastExceptionClassifier() {
+        return ExceptionClassifier.defaults();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    AlertSink ballastAlertSink() {
+        return AlertSink.logging();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    LogicExecutor logicExecutor(
+            BallastExecutorProperties properties,
+            SensitiveDataMasker masker,
+            ExceptionClassifier classifier,
+            ObjectProvider<BuiltInPolicies> builtIns,
+            ObjectProvider<ExecutionPolicy> userPolicies) {
+        ExecutionPipeline.Builder pipeline = ExecutionPipeline.builder().classifier(classifier);
+        if (properties.mdc().enabled()) {
+            pipeline.add(MdcPolicy.create(masker));
+        }
+        BallastExecutorProperties.Logging logging = properties.logging();
+        if (logging.enabled()) {
+            Level level = logging.businessLevel() == BallastExecutorProperties.BusinessLevel.WARN ? Level.WARN : Level.INFO;
+            pipeline.add(LoggingPolicy.create(masker, level, logging.slowThreshold()));
+        }
+        builtIns.orderedStream().forEach(contributor -> contributor.policies().forEach(pipeline::add));
+        userPolicies.orderedStream().forEach(policy -> pipeline.add(policy, orderOf(policy)));
+        return LogicExecutor.create(pipeline.build());
+    }
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static TaskAdvisor ballastTaskAdvisor(ObjectProvider<LogicExecutor> executor) {
+        return new TaskAdvisor(executor);
+    }
+
+    /** {@code @Order} on the policy's class, else {@link Ordered}, else {@link ExecutionPolicy#order()}. */
+    private static int orderOf(ExecutionPolicy policy) {
+        Integer annotated = OrderUtils.getOrder(policy.getClass());
+        if (annotated != null) {
+            return annotated;
+        }
+        return policy instanceof Ordered ordered ? ordered.getOrder() : policy.order();
+    }
+
+    /** Micrometer-backed policies; this class is only loaded when Micrometer is on the classpath. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterRegistry.class)
+    static class MicrometerPolicies {
+
+        @Bean
+        BuiltInPolicies ballastMicrometerPolicies(
+                BallastExecutorProperties properties,
+                SensitiveDataMasker masker,
+                ObjectProvider<MeterRegistry> meterRegistry,
+                ObjectProvider<ObservationRegistry> observationRegistry) {
+            return () -> {
+                List<ExecutionPolicy> policies = new ArrayList<>(2);
+                MeterRegistry meters = meterRegistry.getIfUnique();
+                if (properties.metrics().enabled() && meters != null) {
+                    policies.add(MetricsPolicy.create(meters));
+                }
+                ObservationRegistry observations = observationRegistry.getIfUnique();
+                if (properties.observation().enabled() && observations != null) {
+                    policies.add(ObservationPolicy.create(observations, masker));
+                }
+                return policies;
+            };
+        }
+    }
+
+    /** Built-in policies contributed by optional integrations. */
+    @FunctionalInterface
+    interface BuiltInPolicies {
+        List<ExecutionPolicy> policies();
+    }
+}
