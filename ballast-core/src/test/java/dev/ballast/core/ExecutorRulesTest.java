@@ -174,6 +174,35 @@ class ExecutorRulesTest {
     }
 
     @Test
+    void keyValuesDoNotRepeatWhatTheMdcAlreadyHolds() {
+        assertThatThrownBy(() -> executor.executeVoid(ORDER, () -> {
+                    throw new IllegalStateException("x");
+                }))
+                .isInstanceOf(IllegalStateException.class);
+
+        ILoggingEvent event = logs.eventsAtLeast(Level.ERROR).get(0);
+        assertThat(event.getMDCPropertyMap()).containsKeys("domain", "task", "id");
+        assertThat(event.getKeyValuePairs())
+                .extracting(kv -> kv.key)
+                .containsExactly("outcome", "elapsedMs", "exception");
+    }
+
+    @Test
+    void withoutTheMdcPolicyTheNamesBecomeKeyValues() {
+        LogicExecutor loggingOnly = LogicExecutor.create(
+                ExecutionPipeline.builder().add(LoggingPolicy.defaults()).build());
+
+        assertThatThrownBy(() -> loggingOnly.executeVoid(ORDER, () -> {
+                    throw new IllegalStateException("x");
+                }))
+                .isInstanceOf(IllegalStateException.class);
+
+        assertThat(logs.eventsAtLeast(Level.ERROR).get(0).getKeyValuePairs())
+                .extracting(kv -> kv.key + "=" + kv.value)
+                .contains("domain=Order", "task=Place", "id=O-1");
+    }
+
+    @Test
     void everyDefaultIsLogged() {
         for (int i = 0; i < 3; i++) {
             executor.executeOrDefault(ORDER, () -> {

@@ -13,12 +13,14 @@ import java.util.concurrent.ConcurrentMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 import org.slf4j.event.Level;
 import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * Writes one structured log line per noteworthy execution, on logger {@code ballast.task.<domain>} with key-values
- * {@code domain}, {@code task}, {@code id} (masked), {@code outcome}, {@code elapsedMs} and {@code exception}:
+ * {@code outcome}, {@code elapsedMs}, {@code exception}, and {@code domain}, {@code task}, {@code id} (masked) unless
+ * the MDC already holds them (as it does with {@link MdcPolicy}):
  *
  * <ul>
  *   <li>a failure: once, by the innermost executor; business failures at the configured level (INFO by default)
@@ -115,15 +117,22 @@ public final class LoggingPolicy implements ExecutionPolicy {
 
     private LoggingEventBuilder event(LoggingEventBuilder builder, Execution execution, @Nullable Throwable error) {
         TaskContext context = execution.context();
-        LoggingEventBuilder event = builder.addKeyValue("domain", context.domain())
-                .addKeyValue("task", context.task())
-                .addKeyValue("id", masker.mask(context.id()))
-                .addKeyValue("outcome", execution.outcome().tag())
+        // Structured log encoders (Spring Boot's among them) refuse a key that is both in the MDC and a key-value,
+        // so the task's names go in as key-values only when the MDC policy has not put them there already.
+        LoggingEventBuilder event = builder;
+        event = addUnlessInMdc(event, MdcPolicy.DOMAIN_KEY, context.domain());
+        event = addUnlessInMdc(event, MdcPolicy.TASK_KEY, context.task());
+        event = addUnlessInMdc(event, MdcPolicy.ID_KEY, masker.mask(context.id()));
+        event = event.addKeyValue("outcome", execution.outcome().tag())
                 .addKeyValue("elapsedMs", execution.elapsedNanos() / 1_000_000);
         if (error != null) {
             event = event.addKeyValue("exception", error.getClass().getName());
         }
         return event;
+    }
+
+    private static LoggingEventBuilder addUnlessInMdc(LoggingEventBuilder event, String key, String value) {
+        return MDC.get(key) == null ? event.addKeyValue(key, value) : event;
     }
 
     private String masked(@Nullable String message) {
