@@ -62,7 +62,8 @@ public final class ContextPropagation {
         return executor instanceof PropagatingExecutorService ? executor : new PropagatingExecutorService(executor);
     }
 
-    private record Snapshot(@Nullable TaskContext context, @Nullable Map<String, String> mdc) {
+    private record Snapshot(
+            @Nullable TaskContext context, @Nullable Map<String, String> mdc) {
 
         static Snapshot capture() {
             return new Snapshot(CurrentTask.get(), MDC.getCopyOfContextMap());

@@ -75,8 +75,7 @@ final class DefaultLogicExecutor implements LogicExecutor {
         return run(context, task, (execution, thrown, failure) -> {
             RuntimeException translated;
             try {
-                translated = Objects.requireNonNull(
-                        translator.translate(failure), "ExceptionTranslator returned null");
+                translated = Objects.requireNonNull(translator.translate(failure), "ExceptionTranslator returned null");
             } catch (RuntimeException | Error translatorFailure) {
                 attachSuppressed(translatorFailure, failure);
                 record(execution, Outcome.FAILURE, translatorFailure);

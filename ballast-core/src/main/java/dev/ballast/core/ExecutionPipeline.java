@@ -45,7 +45,8 @@ public final class ExecutionPipeline {
     }
 
     /** Runs every {@code before} hook; null when there are no policies. */
-    @Nullable Execution start(TaskContext context) {
+    @Nullable
+    Execution start(TaskContext context) {
         if (policies.length == 0) {
             return null;
         }

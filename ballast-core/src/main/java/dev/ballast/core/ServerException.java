@@ -32,6 +32,7 @@ public final class ServerException extends BallastException {
 
     /** Wraps a checked exception that escaped a task, keeping it as the cause. */
     public static ServerException wrapping(Throwable cause) {
-        return new ServerException(CommonErrorCode.INTERNAL_ERROR, cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
+        return new ServerException(
+                CommonErrorCode.INTERNAL_ERROR, cause.getClass().getSimpleName() + ": " + cause.getMessage(), cause);
     }
 }

@@ -18,8 +18,9 @@ import org.slf4j.MDC;
 
 class ContextPropagationTest {
 
-    private final LogicExecutor executor = LogicExecutor.create(
-            ExecutionPipeline.builder().add(MdcPolicy.create(SensitiveDataMasker.none())).build());
+    private final LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder()
+            .add(MdcPolicy.create(SensitiveDataMasker.none()))
+            .build());
 
     @AfterEach
     void cleanThread() {

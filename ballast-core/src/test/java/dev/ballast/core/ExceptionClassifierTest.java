@@ -16,7 +16,8 @@ class ExceptionClassifierTest {
 
     @Test
     void clientExceptionsAreBusiness() {
-        assertThat(classifier.classify(new ClientException(CommonErrorCode.NOT_FOUND))).isEqualTo(ErrorCategory.BUSINESS);
+        assertThat(classifier.classify(new ClientException(CommonErrorCode.NOT_FOUND)))
+                .isEqualTo(ErrorCategory.BUSINESS);
     }
 
     @Test
@@ -30,7 +31,8 @@ class ExceptionClassifierTest {
 
     @Test
     void constraintViolationsAndBugsAreUnknown() {
-        assertThat(classifier.classify(new SQLIntegrityConstraintViolationException())).isEqualTo(ErrorCategory.UNKNOWN);
+        assertThat(classifier.classify(new SQLIntegrityConstraintViolationException()))
+                .isEqualTo(ErrorCategory.UNKNOWN);
         assertThat(classifier.classify(new NullPointerException())).isEqualTo(ErrorCategory.UNKNOWN);
     }
 

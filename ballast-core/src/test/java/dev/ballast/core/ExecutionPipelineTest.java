@@ -67,7 +67,8 @@ class ExecutionPipelineTest {
                 throw new IllegalStateException("cannot start");
             }
         };
-        LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder().add(recording).build());
+        LogicExecutor executor =
+                LogicExecutor.create(ExecutionPipeline.builder().add(recording).build());
 
         executor.execute(ORDER, () -> "ok");
 

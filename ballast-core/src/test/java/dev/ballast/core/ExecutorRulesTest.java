@@ -32,7 +32,8 @@ class ExecutorRulesTest {
     private final List<String> journal = Recording.journal();
     private final LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder()
             .add(MdcPolicy.create(SensitiveDataMasker.defaults()))
-            .add(LoggingPolicy.create(SensitiveDataMasker.defaults(), org.slf4j.event.Level.INFO, Duration.ofSeconds(5)))
+            .add(LoggingPolicy.create(
+                    SensitiveDataMasker.defaults(), org.slf4j.event.Level.INFO, Duration.ofSeconds(5)))
             .add(new Recording(journal, "p", 0))
             .build());
 
@@ -46,9 +47,12 @@ class ExecutorRulesTest {
     void anErrorEscapesExecuteOrDefault() {
         OutOfMemoryError oom = new OutOfMemoryError("simulated");
 
-        assertThatThrownBy(() -> executor.executeOrDefault(ORDER, () -> {
-                    throw oom;
-                }, "default"))
+        assertThatThrownBy(() -> executor.executeOrDefault(
+                        ORDER,
+                        () -> {
+                            throw oom;
+                        },
+                        "default"))
                 .isSameAs(oom);
         assertThat(journal).contains("p.failure:failure:UNKNOWN");
     }
@@ -88,9 +92,12 @@ class ExecutorRulesTest {
 
     @Test
     void anInterruptedTaskRestoresTheFlagEvenWhenDefaulted() {
-        String value = executor.executeOrDefault(ORDER, () -> {
-            throw new InterruptedException("cancelled");
-        }, "default");
+        String value = executor.executeOrDefault(
+                ORDER,
+                () -> {
+                    throw new InterruptedException("cancelled");
+                },
+                "default");
 
         assertThat(value).isEqualTo("default");
         assertThat(Thread.interrupted()).isTrue();
@@ -104,12 +111,12 @@ class ExecutorRulesTest {
                 .isInstanceOf(CompletionException.class);
 
         assertThat(journal).contains("p.failure:failure:BUSINESS");
-        assertThat(logs.events())
-                .singleElement()
-                .satisfies(e -> {
-                    assertThat(e.getLevel()).isEqualTo(Level.INFO);
-                    assertThat(e.getThrowableProxy()).as("business failures log no stack").isNull();
-                });
+        assertThat(logs.events()).singleElement().satisfies(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.INFO);
+            assertThat(e.getThrowableProxy())
+                    .as("business failures log no stack")
+                    .isNull();
+        });
     }
 
     @Test
@@ -142,11 +149,13 @@ class ExecutorRulesTest {
 
     @Test
     void oneLogLinePerFailureAcrossThreeNestedExecutors() {
-        assertThatThrownBy(() -> executor.execute(new TaskContext("Api", "Order", "1"), () -> executor.execute(
-                        new TaskContext("Order", "Place", "1"),
-                        () -> executor.execute(new TaskContext("Account", "Debit", "1"), () -> {
-                            throw new IOException("ledger unreachable");
-                        }))))
+        assertThatThrownBy(() -> executor.execute(
+                        new TaskContext("Api", "Order", "1"),
+                        () -> executor.execute(
+                                new TaskContext("Order", "Place", "1"),
+                                () -> executor.execute(new TaskContext("Account", "Debit", "1"), () -> {
+                                    throw new IOException("ledger unreachable");
+                                }))))
                 .isInstanceOf(ServerException.class);
 
         List<ILoggingEvent> errors = logs.eventsAtLeast(Level.WARN);
@@ -205,15 +214,16 @@ class ExecutorRulesTest {
     @Test
     void everyDefaultIsLogged() {
         for (int i = 0; i < 3; i++) {
-            executor.executeOrDefault(ORDER, () -> {
-                throw new IOException("quote feed down");
-            }, 0);
+            executor.executeOrDefault(
+                    ORDER,
+                    () -> {
+                        throw new IOException("quote feed down");
+                    },
+                    0);
         }
 
-        assertThat(logs.eventsAtLeast(Level.WARN))
-                .hasSize(3)
-                .allSatisfy(e -> assertThat(e.getFormattedMessage())
-                        .isEqualTo("Order.Place [O-1] failed, returned default: IOException: quote feed down"));
+        assertThat(logs.eventsAtLeast(Level.WARN)).hasSize(3).allSatisfy(e -> assertThat(e.getFormattedMessage())
+                .isEqualTo("Order.Place [O-1] failed, returned default: IOException: quote feed down"));
     }
 
     @Test
@@ -227,7 +237,8 @@ class ExecutorRulesTest {
 
         ILoggingEvent event = logs.eventsAtLeast(Level.ERROR).get(0);
         assertThat(event.getFormattedMessage())
-                .isEqualTo("Account.Transfer [****-****-****-1234] failed: IllegalStateException: account ********7890 frozen")
+                .isEqualTo(
+                        "Account.Transfer [****-****-****-1234] failed: IllegalStateException: account ********7890 frozen")
                 .doesNotContain("110234567890");
         assertThat(event.getMDCPropertyMap()).containsEntry("id", "****-****-****-1234");
     }

@@ -54,7 +54,8 @@ class LogicExecutorTest {
                 }))
                 .isInstanceOf(ServerException.class)
                 .hasCauseReference(io)
-                .satisfies(e -> assertThat(((ServerException) e).errorCode()).isEqualTo(CommonErrorCode.INTERNAL_ERROR));
+                .satisfies(
+                        e -> assertThat(((ServerException) e).errorCode()).isEqualTo(CommonErrorCode.INTERNAL_ERROR));
         assertThat(journal).contains("p.failure:failure:INFRASTRUCTURE");
     }
 
@@ -80,9 +81,12 @@ class LogicExecutorTest {
 
     @Test
     void executeOrDefaultReturnsTheDefaultOnFailureAndReportsOutcomeDefault() {
-        String value = executor.executeOrDefault(ORDER, () -> {
-            throw new IOException("down");
-        }, "fallback");
+        String value = executor.executeOrDefault(
+                ORDER,
+                () -> {
+                    throw new IOException("down");
+                },
+                "fallback");
 
         assertThat(value).isEqualTo("fallback");
         assertThat(journal).containsExactly("p.before", "p.failure:default:INFRASTRUCTURE", "p.after");
@@ -90,9 +94,12 @@ class LogicExecutorTest {
 
     @Test
     void executeOrDefaultAcceptsANullDefault() {
-        String value = executor.executeOrDefault(ORDER, () -> {
-            throw new IOException("down");
-        }, null);
+        String value = executor.executeOrDefault(
+                ORDER,
+                () -> {
+                    throw new IOException("down");
+                },
+                null);
 
         assertThat(value).isNull();
     }

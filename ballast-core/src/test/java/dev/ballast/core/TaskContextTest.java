@@ -77,6 +77,7 @@ class TaskContextTest {
                         "executeWithRecovery",
                         "executeWithFinally",
                         "executeWithTranslation");
-        assertThat(patterns).allSatisfy(m -> assertThat(m.getParameterTypes()[0]).isEqualTo(TaskContext.class));
+        assertThat(patterns)
+                .allSatisfy(m -> assertThat(m.getParameterTypes()[0]).isEqualTo(TaskContext.class));
     }
 }

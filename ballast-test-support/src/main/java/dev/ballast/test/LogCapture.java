@@ -58,7 +58,9 @@ public final class LogCapture implements BeforeEachCallback, AfterEachCallback {
 
     /** Events at or above {@code level}. */
     public List<ILoggingEvent> eventsAtLeast(Level level) {
-        return events().stream().filter(e -> e.getLevel().isGreaterOrEqual(level)).toList();
+        return events().stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(level))
+                .toList();
     }
 
     /** Forgets the events captured so far. */

@@ -24,6 +24,10 @@ final class LoggingAlertSink implements AlertSink {
         log.atLevel(level)
                 .addKeyValue("severity", alert.severity().name())
                 .addKeyValue("fingerprint", alert.fingerprint())
-                .log("[{}] {}{}", alert.severity(), alert.title(), alert.detail().isEmpty() ? "" : ": " + alert.detail());
+                .log(
+                        "[{}] {}{}",
+                        alert.severity(),
+                        alert.title(),
+                        alert.detail().isEmpty() ? "" : ": " + alert.detail());
     }
 }

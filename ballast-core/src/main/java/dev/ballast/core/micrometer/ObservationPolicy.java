@@ -58,7 +58,8 @@ public final class ObservationPolicy implements ExecutionPolicy {
         Scoped scoped = (Scoped) execution.state();
         Throwable error = execution.error();
         if (scoped != null && error != null) {
-            scoped.observation.lowCardinalityKeyValue("outcome", execution.outcome().tag());
+            scoped.observation.lowCardinalityKeyValue(
+                    "outcome", execution.outcome().tag());
             scoped.observation.error(error);
         }
     }
@@ -67,7 +68,8 @@ public final class ObservationPolicy implements ExecutionPolicy {
     public void onSuccess(Execution execution) {
         Scoped scoped = (Scoped) execution.state();
         if (scoped != null) {
-            scoped.observation.lowCardinalityKeyValue("outcome", execution.outcome().tag());
+            scoped.observation.lowCardinalityKeyValue(
+                    "outcome", execution.outcome().tag());
         }
     }
 

@@ -112,7 +112,8 @@ public final class LoggingPolicy implements ExecutionPolicy {
         if (withStack) {
             event = event.setCause(error);
         }
-        event.log(name(execution) + message(outcome) + ": " + error.getClass().getSimpleName() + ": " + masked(error.getMessage()));
+        event.log(name(execution) + message(outcome) + ": " + error.getClass().getSimpleName() + ": "
+                + masked(error.getMessage()));
     }
 
     private LoggingEventBuilder event(LoggingEventBuilder builder, Execution execution, @Nullable Throwable error) {

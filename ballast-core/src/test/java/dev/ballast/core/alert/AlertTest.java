@@ -40,7 +40,10 @@ class AlertTest {
 
     @Test
     void theLoggingSinkLogsCriticalAtError() {
-        AlertSink.logging().send(Alert.builder(Severity.CRITICAL, "Outbox integrity violation").detail("event 7").build());
+        AlertSink.logging()
+                .send(Alert.builder(Severity.CRITICAL, "Outbox integrity violation")
+                        .detail("event 7")
+                        .build());
 
         assertThat(logs.events()).singleElement().satisfies(e -> {
             assertThat(e.getLevel()).isEqualTo(Level.ERROR);

@@ -35,12 +35,18 @@ class MetricsPolicyTest {
     @Test
     void recordsEachFailureOutcomeWithTheExceptionSimpleName() {
         TaskContext context = new TaskContext("Quote", "Read", "005930");
-        executor.executeOrDefault(context, () -> {
-            throw new IOException("feed down");
-        }, 0);
-        executor.executeWithRecovery(context, () -> {
-            throw new IOException("feed down");
-        }, e -> 1);
+        executor.executeOrDefault(
+                context,
+                () -> {
+                    throw new IOException("feed down");
+                },
+                0);
+        executor.executeWithRecovery(
+                context,
+                () -> {
+                    throw new IOException("feed down");
+                },
+                e -> 1);
         assertThatThrownBy(() -> executor.execute(context, () -> {
                     throw new ClientException(CommonErrorCode.NOT_FOUND);
                 }))
@@ -59,7 +65,9 @@ class MetricsPolicyTest {
 
         assertThat(registry.getMeters()).hasSize(1);
         for (Meter meter : registry.getMeters()) {
-            assertThat(meter.getId().getTags()).extracting(Tag::getKey).containsExactlyInAnyOrder("domain", "task", "outcome", "exception");
+            assertThat(meter.getId().getTags())
+                    .extracting(Tag::getKey)
+                    .containsExactlyInAnyOrder("domain", "task", "outcome", "exception");
             assertThat(meter.getId().getTags()).extracting(Tag::getValue).noneMatch(v -> v.startsWith("O-"));
         }
     }

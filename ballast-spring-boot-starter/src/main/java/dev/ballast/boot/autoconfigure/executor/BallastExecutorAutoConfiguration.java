@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.event.Level;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -26,7 +27,6 @@ import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.OrderUtils;
-import org.slf4j.event.Level;
 
 /**
  * Auto-configures a {@link LogicExecutor} whose pipeline holds the built-in MDC, logging, metrics and observation
@@ -72,7 +72,8 @@ public class BallastExecutorAutoConfiguration {
         }
         BallastExecutorProperties.Logging logging = properties.logging();
         if (logging.enabled()) {
-            Level level = logging.businessLevel() == BallastExecutorProperties.BusinessLevel.WARN ? Level.WARN : Level.INFO;
+            Level level =
+                    logging.businessLevel() == BallastExecutorProperties.BusinessLevel.WARN ? Level.WARN : Level.INFO;
             pipeline.add(LoggingPolicy.create(masker, level, logging.slowThreshold()));
         }
         builtIns.orderedStream().forEach(contributor -> contributor.policies().forEach(pipeline::add));

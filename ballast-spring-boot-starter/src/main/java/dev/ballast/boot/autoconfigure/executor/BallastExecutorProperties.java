@@ -77,7 +77,9 @@ public record BallastExecutorProperties(
      * @param enabled whether ids and messages are masked
      * @param minDigits digit runs at least this long (4 to 64) are masked but for their last four digits
      */
-    public record Masking(@DefaultValue("true") boolean enabled, @DefaultValue("10") int minDigits) {
+    public record Masking(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("10") int minDigits) {
 
         /** Rejects an out-of-range minimum. */
         public Masking {

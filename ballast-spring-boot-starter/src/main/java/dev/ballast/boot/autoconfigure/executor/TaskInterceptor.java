@@ -43,7 +43,9 @@ final class TaskInterceptor implements MethodInterceptor {
     @Override
     public @Nullable Object invoke(MethodInvocation invocation) throws Throwable {
         Method method = invocation.getMethod();
-        Class<?> targetClass = invocation.getThis() == null ? method.getDeclaringClass() : AopUtils.getTargetClass(invocation.getThis());
+        Class<?> targetClass = invocation.getThis() == null
+                ? method.getDeclaringClass()
+                : AopUtils.getTargetClass(invocation.getThis());
         Definition definition = definition(AopUtils.getMostSpecificMethod(method, targetClass), targetClass);
         TaskContext context = definition.context(invocation);
         try {
@@ -95,7 +97,9 @@ final class TaskInterceptor implements MethodInterceptor {
         Matcher matcher = VARIABLE.matcher(expression);
         while (matcher.find()) {
             String name = matcher.group(1);
-            if (name.equals("root") || name.equals("this") || POSITIONAL.matcher(name).matches()) {
+            if (name.equals("root")
+                    || name.equals("this")
+                    || POSITIONAL.matcher(name).matches()) {
                 continue;
             }
             if (names == null || !List.of(names).contains(name)) {

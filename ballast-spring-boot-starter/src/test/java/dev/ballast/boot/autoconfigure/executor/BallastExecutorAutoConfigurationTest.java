@@ -40,13 +40,15 @@ class BallastExecutorAutoConfigurationTest {
 
             assertThat(executor.pipeline().policies())
                     .extracting(Object::getClass)
-                    .containsExactly(MdcPolicy.class, ObservationPolicy.class, MetricsPolicy.class, LoggingPolicy.class);
+                    .containsExactly(
+                            MdcPolicy.class, ObservationPolicy.class, MetricsPolicy.class, LoggingPolicy.class);
         });
     }
 
     @Test
     void withoutARegistryTheMicrometerPoliciesAreLeftOut() {
-        runner.run(context -> assertThat(context.getBean(LogicExecutor.class).pipeline().policies())
+        runner.run(context -> assertThat(
+                        context.getBean(LogicExecutor.class).pipeline().policies())
                 .extracting(Object::getClass)
                 .containsExactly(MdcPolicy.class, LoggingPolicy.class));
     }
@@ -57,7 +59,8 @@ class BallastExecutorAutoConfigurationTest {
             assertThat(context).hasNotFailed();
             LogicExecutor executor = context.getBean(LogicExecutor.class);
 
-            assertThat(executor.execute(TaskContext.of("Order", "Place"), () -> "ok")).isEqualTo("ok");
+            assertThat(executor.execute(TaskContext.of("Order", "Place"), () -> "ok"))
+                    .isEqualTo("ok");
             assertThat(executor.pipeline().policies())
                     .extracting(Object::getClass)
                     .containsExactly(MdcPolicy.class, LoggingPolicy.class);
@@ -77,7 +80,8 @@ class BallastExecutorAutoConfigurationTest {
                         "ballast.executor.metrics.enabled=false",
                         "ballast.executor.observation.enabled=false",
                         "ballast.executor.logging.enabled=false")
-                .run(context -> assertThat(context.getBean(LogicExecutor.class).pipeline().policies())
+                .run(context -> assertThat(
+                                context.getBean(LogicExecutor.class).pipeline().policies())
                         .extracting(Object::getClass)
                         .containsExactly(MdcPolicy.class));
     }
@@ -85,9 +89,11 @@ class BallastExecutorAutoConfigurationTest {
     @Test
     void userPolicyBeansJoinThePipelineInTheirOrder() {
         runner.withUserConfiguration(UserPolicies.class).run(context -> {
-            List<ExecutionPolicy> policies = context.getBean(LogicExecutor.class).pipeline().policies();
+            List<ExecutionPolicy> policies =
+                    context.getBean(LogicExecutor.class).pipeline().policies();
 
-            assertThat(policies).extracting(Object::getClass)
+            assertThat(policies)
+                    .extracting(Object::getClass)
                     .containsExactly(OuterPolicy.class, MdcPolicy.class, LoggingPolicy.class, InnerPolicy.class);
         });
     }
@@ -102,10 +108,12 @@ class BallastExecutorAutoConfigurationTest {
 
     @Test
     void anUnknownBusinessLevelFailsStartUp() {
-        runner.withPropertyValues("ballast.executor.logging.business-level=DEBUG").run(context -> assertThat(context)
-                .getFailure()
-                .hasStackTraceContaining("Failed to bind properties under 'ballast.executor.logging.business-level'")
-                .hasStackTraceContaining("for value [DEBUG]"));
+        runner.withPropertyValues("ballast.executor.logging.business-level=DEBUG")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining(
+                                "Failed to bind properties under 'ballast.executor.logging.business-level'")
+                        .hasStackTraceContaining("for value [DEBUG]"));
     }
 
     @Test
@@ -131,36 +139,38 @@ class BallastExecutorAutoConfigurationTest {
 
     @Test
     void taskAnnotatedMethodsRunThroughTheExecutorWithTheSpelId() {
-        runner.withUserConfiguration(Registries.class, AnnotatedService.Config.class).run(context -> {
-            AnnotatedService service = context.getBean(AnnotatedService.class);
+        runner.withUserConfiguration(Registries.class, AnnotatedService.Config.class)
+                .run(context -> {
+                    AnnotatedService service = context.getBean(AnnotatedService.class);
 
-            String seen = service.place("A-42", 10);
+                    String seen = service.place("A-42", 10);
 
-            assertThat(seen).isEqualTo("Order.Place[A-42] mdc=A-42");
-            assertThat(context.getBean(MeterRegistry.class)
-                            .get("ballast.task")
-                            .tags("domain", "Order", "task", "Place", "outcome", "success")
-                            .timer()
-                            .count())
-                    .isEqualTo(1);
-        });
+                    assertThat(seen).isEqualTo("Order.Place[A-42] mdc=A-42");
+                    assertThat(context.getBean(MeterRegistry.class)
+                                    .get("ballast.task")
+                                    .tags("domain", "Order", "task", "Place", "outcome", "success")
+                                    .timer()
+                                    .count())
+                            .isEqualTo(1);
+                });
     }
 
     @Test
     void aCheckedExceptionTheMethodDeclaresReachesTheCallerUnchanged() {
-        runner.withUserConfiguration(Registries.class, AnnotatedService.Config.class).run(context -> {
-            AnnotatedService service = context.getBean(AnnotatedService.class);
+        runner.withUserConfiguration(Registries.class, AnnotatedService.Config.class)
+                .run(context -> {
+                    AnnotatedService service = context.getBean(AnnotatedService.class);
 
-            assertThatThrownBy(() -> service.settle("S-1"))
-                    .isInstanceOf(IOException.class)
-                    .hasMessage("clearing house unreachable");
-            assertThat(context.getBean(MeterRegistry.class)
-                            .get("ballast.task")
-                            .tags("task", "Settle", "outcome", "failure", "exception", "IOException")
-                            .timer()
-                            .count())
-                    .isEqualTo(1);
-        });
+                    assertThatThrownBy(() -> service.settle("S-1"))
+                            .isInstanceOf(IOException.class)
+                            .hasMessage("clearing house unreachable");
+                    assertThat(context.getBean(MeterRegistry.class)
+                                    .get("ballast.task")
+                                    .tags("task", "Settle", "outcome", "failure", "exception", "IOException")
+                                    .timer()
+                                    .count())
+                            .isEqualTo(1);
+                });
     }
 
     @Test
@@ -194,7 +204,8 @@ class BallastExecutorAutoConfigurationTest {
 
     @Configuration(proxyBeanMethods = false)
     static class OwnExecutor {
-        final LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder().build());
+        final LogicExecutor executor =
+                LogicExecutor.create(ExecutionPipeline.builder().build());
 
         @Bean
         LogicExecutor myExecutor() {

@@ -21,7 +21,8 @@ import org.springframework.core.env.Environment;
 @ExtendWith(OutputCaptureExtension.class)
 class BrokerageApplicationTest {
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @Autowired
     private Environment environment;
@@ -41,7 +42,8 @@ class BrokerageApplicationTest {
         assertThat(found.statusCode()).isEqualTo(200);
         assertThat(found.body()).contains("\"symbol\":\"005930\"").contains("\"name\":\"Samsung Electronics\"");
         assertThat(get("/actuator/prometheus").body())
-                .containsPattern("ballast_task_seconds_count\\{[^}]*domain=\"Instrument\"[^}]*outcome=\"success\"[^}]*task=\"Lookup\"[^}]*} [1-9]");
+                .containsPattern(
+                        "ballast_task_seconds_count\\{[^}]*domain=\"Instrument\"[^}]*outcome=\"success\"[^}]*task=\"Lookup\"[^}]*} [1-9]");
     }
 
     @Test
@@ -50,7 +52,8 @@ class BrokerageApplicationTest {
 
         assertThat(list.statusCode()).isEqualTo(200);
         assertThat(list.body()).contains("\"AAPL\"").contains("\"005930\"");
-        assertThat(get("/actuator/prometheus").body()).containsPattern("ballast_task_seconds_count\\{[^}]*task=\"List\"[^}]*} [1-9]");
+        assertThat(get("/actuator/prometheus").body())
+                .containsPattern("ballast_task_seconds_count\\{[^}]*task=\"List\"[^}]*} [1-9]");
     }
 
     @Test
@@ -77,7 +80,10 @@ class BrokerageApplicationTest {
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
         URI uri = URI.create("http://127.0.0.1:" + environment.getProperty("local.server.port") + path);
         return http.send(
-                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpRequest.newBuilder(uri)
+                        .timeout(Duration.ofSeconds(10))
+                        .GET()
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

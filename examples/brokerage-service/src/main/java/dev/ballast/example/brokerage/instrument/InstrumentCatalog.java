@@ -29,8 +29,7 @@ public class InstrumentCatalog {
     @Task(domain = "Instrument", task = "Lookup", id = "#symbol")
     public Instrument find(String symbol) {
         if (!SYMBOL.matcher(symbol).matches()) {
-            throw new ClientException(
-                    CommonErrorCode.INVALID_INPUT, "symbol must be 1 to 12 of A-Z, 0-9 and '.'");
+            throw new ClientException(CommonErrorCode.INVALID_INPUT, "symbol must be 1 to 12 of A-Z, 0-9 and '.'");
         }
         Instrument instrument = bySymbol.get(symbol);
         if (instrument == null) {
@@ -41,6 +40,8 @@ public class InstrumentCatalog {
 
     /** Every instrument, by symbol. */
     public List<Instrument> all() {
-        return bySymbol.values().stream().sorted(Comparator.comparing(Instrument::symbol)).toList();
+        return bySymbol.values().stream()
+                .sorted(Comparator.comparing(Instrument::symbol))
+                .toList();
     }
 }

@@ -18,7 +18,8 @@ class ApiExceptionHandler {
     @ExceptionHandler(BallastException.class)
     ProblemDetail handle(BallastException e) {
         HttpStatus status = HttpStatus.valueOf(e.httpStatus());
-        String detail = e instanceof ClientException ? e.getMessage() : e.errorCode().message();
+        String detail =
+                e instanceof ClientException ? e.getMessage() : e.errorCode().message();
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setProperty("code", e.errorCode().code());
         return problem;
