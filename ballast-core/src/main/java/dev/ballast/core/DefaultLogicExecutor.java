@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
-/** The {@link LogicExecutor}: one code path, {@link #run}, and a {@link FailureMode} per pattern. */
+/** The {@link LogicExecutor}: one code path, {@link #run}, and a {@link FailureMode} per pattern. Thread-safe. */
 final class DefaultLogicExecutor implements LogicExecutor {
 
     private final ExecutionPipeline pipeline;
@@ -18,46 +18,29 @@ final class DefaultLogicExecutor implements LogicExecutor {
 
     @Override
     public <T extends @Nullable Object> T execute(TaskContext context, CheckedSupplier<T> task) {
-        return run(context, task, FailureMode.propagate());
+        Objects.requireNonNull(task, "task");
+        return run(context, task, null, PROPAGATE, null);
     }
 
     @Override
     public void executeVoid(TaskContext context, CheckedRunnable task) {
         Objects.requireNonNull(task, "task");
-        run(
-                context,
-                () -> {
-                    task.run();
-                    return null;
-                },
-                FailureMode.propagate());
+        run(context, null, task, PROPAGATE, null);
     }
 
     @Override
     public <T extends @Nullable Object> T executeOrDefault(
             TaskContext context, CheckedSupplier<T> task, T defaultValue) {
-        return run(context, task, (execution, thrown, failure) -> {
-            record(execution, Outcome.DEFAULT, failure);
-            return defaultValue;
-        });
+        Objects.requireNonNull(task, "task");
+        return run(context, task, null, DEFAULT, defaultValue);
     }
 
     @Override
     public <T extends @Nullable Object> T executeWithRecovery(
             TaskContext context, CheckedSupplier<T> task, Function<? super Exception, ? extends T> recovery) {
+        Objects.requireNonNull(task, "task");
         Objects.requireNonNull(recovery, "recovery");
-        return run(context, task, (execution, thrown, failure) -> {
-            T recovered;
-            try {
-                recovered = recovery.apply(failure);
-            } catch (RuntimeException | Error recoveryFailure) {
-                attachSuppressed(recoveryFailure, failure);
-                record(execution, Outcome.FAILURE, recoveryFailure);
-                throw recoveryFailure;
-            }
-            record(execution, Outcome.RECOVERED, failure);
-            return recovered;
-        });
+        return run(context, task, null, RECOVER, recovery);
     }
 
     @Override
@@ -65,29 +48,15 @@ final class DefaultLogicExecutor implements LogicExecutor {
             TaskContext context, CheckedSupplier<T> task, CheckedRunnable finallyBlock) {
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(finallyBlock, "finallyBlock");
-        return run(context, () -> runWithFinally(task, finallyBlock), FailureMode.propagate());
+        return run(context, () -> runWithFinally(task, finallyBlock), null, PROPAGATE, null);
     }
 
     @Override
     public <T extends @Nullable Object> T executeWithTranslation(
             TaskContext context, CheckedSupplier<T> task, ExceptionTranslator translator) {
+        Objects.requireNonNull(task, "task");
         Objects.requireNonNull(translator, "translator");
-        return run(context, task, (execution, thrown, failure) -> {
-            RuntimeException translated;
-            try {
-                translated = Objects.requireNonNull(translator.translate(failure), "ExceptionTranslator returned null");
-            } catch (RuntimeException | Error translatorFailure) {
-                attachSuppressed(translatorFailure, failure);
-                record(execution, Outcome.FAILURE, translatorFailure);
-                throw translatorFailure;
-            }
-            keepCause(translated, failure);
-            record(execution, Outcome.TRANSLATED, failure);
-            if (execution != null) {
-                ReportedErrors.markReported(translated); // the translation's log line covers it
-            }
-            throw translated;
-        });
+        return run(context, task, null, TRANSLATE, translator);
     }
 
     @Override
@@ -95,13 +64,28 @@ final class DefaultLogicExecutor implements LogicExecutor {
         return pipeline;
     }
 
-    private <T extends @Nullable Object> T run(TaskContext context, CheckedSupplier<T> task, FailureMode<T> onFailure) {
+    /**
+     * The single code path of every pattern. Runs {@code supplier}, or {@code runnable} when there is no supplier;
+     * the pattern's failure mode and its argument are passed in rather than captured, so no call allocates a lambda.
+     */
+    @SuppressWarnings("unchecked")
+    private <T extends @Nullable Object, A extends @Nullable Object> T run(
+            TaskContext context,
+            @Nullable CheckedSupplier<T> supplier,
+            @Nullable CheckedRunnable runnable,
+            FailureMode<A> onFailure,
+            A argument) {
         Objects.requireNonNull(context, "context");
-        Objects.requireNonNull(task, "task");
         TaskContext previous = CurrentTask.enter(context);
         Execution execution = pipeline.start(context);
         try {
-            T result = task.get();
+            T result;
+            if (supplier != null) {
+                result = supplier.get();
+            } else {
+                runnable.run();
+                result = null;
+            }
             if (execution != null) {
                 execution.succeeded();
             }
@@ -115,7 +99,7 @@ final class DefaultLogicExecutor implements LogicExecutor {
                 record(execution, Outcome.FAILURE, failure);
                 throw thrown instanceof Error error ? error : (Error) failure;
             }
-            return onFailure.handle(execution, thrown, asException(thrown, failure));
+            return (T) onFailure.handle(execution, thrown, asException(thrown, failure), argument);
         } finally {
             if (execution != null) {
                 pipeline.finish(execution);
@@ -173,24 +157,62 @@ final class DefaultLogicExecutor implements LogicExecutor {
         }
     }
 
-    /** What a pattern does with a failed task: return a value or throw. */
+    /** What a pattern does with a failed task: return a value or throw. {@code argument} is the pattern's own. */
     @FunctionalInterface
-    private interface FailureMode<T extends @Nullable Object> {
-        T handle(@Nullable Execution execution, Throwable thrown, Exception failure);
-
-        /**
-         * Record the failure and let it reach the caller: a runtime exception unchanged; a checked wrapper around a
-         * runtime exception (e.g. {@code ExecutionException}) as that runtime exception; any other checked exception
-         * wrapped in a {@link ServerException}.
-         */
-        static <T extends @Nullable Object> FailureMode<T> propagate() {
-            return (execution, thrown, failure) -> {
-                record(execution, Outcome.FAILURE, failure);
-                if (thrown instanceof RuntimeException runtime) {
-                    throw runtime;
-                }
-                throw failure instanceof RuntimeException runtime ? runtime : ServerException.wrapping(failure);
-            };
-        }
+    private interface FailureMode<A extends @Nullable Object> {
+        @Nullable
+        Object handle(@Nullable Execution execution, Throwable thrown, Exception failure, A argument);
     }
+
+    /**
+     * execute, executeVoid, executeWithFinally: record the failure and let it reach the caller; a runtime exception
+     * unchanged, a checked wrapper around a runtime exception (e.g. {@code ExecutionException}) as that runtime
+     * exception, any other checked exception wrapped in a {@link ServerException}.
+     */
+    private static final FailureMode<@Nullable Object> PROPAGATE = (execution, thrown, failure, unused) -> {
+        record(execution, Outcome.FAILURE, failure);
+        if (thrown instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        throw failure instanceof RuntimeException runtime ? runtime : ServerException.wrapping(failure);
+    };
+
+    /** executeOrDefault: record outcome default and return the default value. */
+    private static final FailureMode<@Nullable Object> DEFAULT = (execution, thrown, failure, defaultValue) -> {
+        record(execution, Outcome.DEFAULT, failure);
+        return defaultValue;
+    };
+
+    /** executeWithRecovery: the recovery's value, or what it throws with the task's failure suppressed. */
+    private static final FailureMode<Function<? super Exception, ?>> RECOVER =
+            (execution, thrown, failure, recovery) -> {
+                Object recovered;
+                try {
+                    recovered = recovery.apply(failure);
+                } catch (RuntimeException | Error recoveryFailure) {
+                    attachSuppressed(recoveryFailure, failure);
+                    record(execution, Outcome.FAILURE, recoveryFailure);
+                    throw recoveryFailure;
+                }
+                record(execution, Outcome.RECOVERED, failure);
+                return recovered;
+            };
+
+    /** executeWithTranslation: throw the translator's exception, with the original as its cause. */
+    private static final FailureMode<ExceptionTranslator> TRANSLATE = (execution, thrown, failure, translator) -> {
+        RuntimeException translated;
+        try {
+            translated = Objects.requireNonNull(translator.translate(failure), "ExceptionTranslator returned null");
+        } catch (RuntimeException | Error translatorFailure) {
+            attachSuppressed(translatorFailure, failure);
+            record(execution, Outcome.FAILURE, translatorFailure);
+            throw translatorFailure;
+        }
+        keepCause(translated, failure);
+        record(execution, Outcome.TRANSLATED, failure);
+        if (execution != null) {
+            ReportedErrors.markReported(translated); // the translation's log line covers it
+        }
+        throw translated;
+    };
 }

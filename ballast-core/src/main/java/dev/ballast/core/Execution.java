@@ -12,7 +12,8 @@ public final class Execution {
 
     private final TaskContext context;
     private final ExceptionClassifier classifier;
-    private final @Nullable Object[] states;
+    private @Nullable Object @Nullable [] states; // allocated on the first state(value), most calls never need it
+    private final int policyCount;
     private final long startNanos;
     private int current;
     private long started;
@@ -24,7 +25,7 @@ public final class Execution {
     Execution(TaskContext context, ExceptionClassifier classifier, int policyCount) {
         this.context = context;
         this.classifier = classifier;
-        this.states = new Object[policyCount];
+        this.policyCount = policyCount;
         this.startNanos = System.nanoTime();
     }
 
@@ -71,12 +72,21 @@ public final class Execution {
 
     /** State the current policy stored in {@link #state(Object)}, or null. */
     public @Nullable Object state() {
-        return states[current];
+        Object[] values = states;
+        return values == null ? null : values[current];
     }
 
     /** Stores per-call state for the current policy, read back in its later hooks. */
     public void state(@Nullable Object value) {
-        states[current] = value;
+        Object[] values = states;
+        if (values == null) {
+            if (value == null) {
+                return;
+            }
+            values = new Object[policyCount];
+            states = values;
+        }
+        values[current] = value;
     }
 
     void select(int policyIndex) {

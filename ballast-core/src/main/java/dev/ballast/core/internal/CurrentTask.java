@@ -22,12 +22,11 @@ public final class CurrentTask {
         return previous;
     }
 
-    /** Puts back the context {@link #enter} replaced. */
+    /**
+     * Puts back the context {@link #enter} replaced. Sets null rather than removing the entry: a removed entry is
+     * re-allocated by the next {@code set}, and the executor's disabled path must not allocate.
+     */
     public static void restore(@Nullable TaskContext previous) {
-        if (previous == null) {
-            current.remove();
-        } else {
-            current.set(previous);
-        }
+        current.set(previous);
     }
 }

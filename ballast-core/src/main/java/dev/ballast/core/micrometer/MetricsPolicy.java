@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Records every execution in the timer {@value #METRIC_NAME} with tags {@code domain}, {@code task}, {@code outcome}
@@ -24,8 +25,12 @@ public final class MetricsPolicy implements ExecutionPolicy {
     private final MeterRegistry registry;
     private final ConcurrentMap<String, ConcurrentMap<String, TaskTimers>> timers = new ConcurrentHashMap<>();
 
+    /** The timers used last; compared by string identity, so a miss only costs the map lookups. */
+    private volatile TaskTimers last;
+
     private MetricsPolicy(MeterRegistry registry) {
         this.registry = registry;
+        this.last = new TaskTimers(new TaskContext("ballast", "unused", ""), false);
     }
 
     /** A policy recording into {@code registry}. */
@@ -40,7 +45,10 @@ public final class MetricsPolicy implements ExecutionPolicy {
 
     @Override
     public void onSuccess(Execution execution) {
-        timers(execution.context()).success.record(execution.elapsedNanos(), TimeUnit.NANOSECONDS);
+        Timer success = timers(execution.context()).success;
+        if (success != null) {
+            success.record(execution.elapsedNanos(), TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
@@ -53,6 +61,16 @@ public final class MetricsPolicy implements ExecutionPolicy {
     }
 
     private TaskTimers timers(TaskContext context) {
+        TaskTimers last = this.last; // most services run one task far more than others: skip both map lookups
+        if (last.domain == context.domain() && last.task == context.task()) {
+            return last;
+        }
+        TaskTimers found = lookup(context);
+        this.last = found;
+        return found;
+    }
+
+    private TaskTimers lookup(TaskContext context) {
         ConcurrentMap<String, TaskTimers> byTask = timers.get(context.domain());
         if (byTask == null) {
             byTask = timers.computeIfAbsent(context.domain(), domain -> new ConcurrentHashMap<>());
@@ -64,13 +82,17 @@ public final class MetricsPolicy implements ExecutionPolicy {
     private final class TaskTimers {
         private final String domain;
         private final String task;
-        private final Timer success;
+        private final @Nullable Timer success;
         private final ConcurrentMap<String, Timer> failures = new ConcurrentHashMap<>();
 
         TaskTimers(TaskContext context) {
+            this(context, true);
+        }
+
+        TaskTimers(TaskContext context, boolean register) {
             this.domain = context.domain();
             this.task = context.task();
-            this.success = timer(Outcome.SUCCESS, "none");
+            this.success = register ? timer(Outcome.SUCCESS, "none") : null;
         }
 
         Timer failure(Outcome outcome, String exception) {

@@ -40,6 +40,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
     private final Level businessLevel;
     private final long slowNanos;
     private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
+    private volatile DomainLogger last = new DomainLogger("", LoggerFactory.getLogger(LOGGER_PREFIX + "unused"));
 
     private LoggingPolicy(SensitiveDataMasker masker, Level businessLevel, Duration slowThreshold) {
         this.masker = masker;
@@ -96,6 +97,10 @@ public final class LoggingPolicy implements ExecutionPolicy {
         if (error == null) {
             return;
         }
+        Logger logger = logger(execution.context());
+        if (!logger.isInfoEnabled()) {
+            return; // INFO is the lowest level used below: skip the bookkeeping when nothing would be written
+        }
         Outcome outcome = execution.outcome();
         boolean propagating = outcome == Outcome.FAILURE || outcome == Outcome.TRANSLATED;
         if (propagating && execution.errorReportedByInnerTask()) {
@@ -104,7 +109,6 @@ public final class LoggingPolicy implements ExecutionPolicy {
         ErrorCategory category = execution.category();
         Level level = propagating ? (category == ErrorCategory.BUSINESS ? businessLevel : Level.ERROR) : Level.WARN;
         boolean withStack = propagating ? category != ErrorCategory.BUSINESS : category == ErrorCategory.UNKNOWN;
-        Logger logger = logger(execution.context());
         if (!logger.isEnabledForLevel(level)) {
             return;
         }
@@ -156,6 +160,15 @@ public final class LoggingPolicy implements ExecutionPolicy {
     }
 
     private Logger logger(TaskContext context) {
-        return loggers.computeIfAbsent(context.domain(), domain -> LoggerFactory.getLogger(LOGGER_PREFIX + domain));
+        DomainLogger last = this.last; // one-entry cache by string identity in front of the map
+        if (last.domain == context.domain()) {
+            return last.logger;
+        }
+        Logger logger =
+                loggers.computeIfAbsent(context.domain(), domain -> LoggerFactory.getLogger(LOGGER_PREFIX + domain));
+        this.last = new DomainLogger(context.domain(), logger);
+        return logger;
     }
+
+    private record DomainLogger(String domain, Logger logger) {}
 }

@@ -39,7 +39,12 @@ public final class MdcPolicy implements ExecutionPolicy {
     @Override
     public void before(Execution execution) {
         TaskContext context = execution.context();
-        execution.state(new String[] {MDC.get(DOMAIN_KEY), MDC.get(TASK_KEY), MDC.get(ID_KEY)});
+        String previousDomain = MDC.get(DOMAIN_KEY);
+        String previousTask = MDC.get(TASK_KEY);
+        String previousId = MDC.get(ID_KEY);
+        if (previousDomain != null || previousTask != null || previousId != null) {
+            execution.state(new String[] {previousDomain, previousTask, previousId}); // only nested calls pay
+        }
         MDC.put(DOMAIN_KEY, context.domain());
         MDC.put(TASK_KEY, context.task());
         MDC.put(ID_KEY, masker.mask(context.id()));
@@ -49,6 +54,9 @@ public final class MdcPolicy implements ExecutionPolicy {
     public void after(Execution execution) {
         String[] previous = (String[]) execution.state();
         if (previous == null) {
+            MDC.remove(DOMAIN_KEY);
+            MDC.remove(TASK_KEY);
+            MDC.remove(ID_KEY);
             return;
         }
         restore(DOMAIN_KEY, previous[0]);

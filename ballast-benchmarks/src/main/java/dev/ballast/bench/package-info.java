@@ -1,0 +1,2 @@
+/** JMH benchmarks comparing Ballast with its peers. */
+package dev.ballast.bench;
