@@ -54,9 +54,9 @@ public final class MetricsPolicy implements ExecutionPolicy {
     @Override
     public void onFailure(Execution execution) {
         Throwable error = execution.error();
-        String exception = error == null ? "none" : error.getClass().getSimpleName();
+        Class<?> type = error == null ? Void.class : error.getClass();
         timers(execution.context())
-                .failure(execution.outcome(), exception)
+                .failure(execution.outcome(), type)
                 .record(execution.elapsedNanos(), TimeUnit.NANOSECONDS);
     }
 
@@ -83,7 +83,9 @@ public final class MetricsPolicy implements ExecutionPolicy {
         private final String domain;
         private final String task;
         private final @Nullable Timer success;
-        private final ConcurrentMap<String, Timer> failures = new ConcurrentHashMap<>();
+        /** Per outcome, timers by exception class: looked up without building a key. */
+        @SuppressWarnings("unchecked")
+        private final ConcurrentMap<Class<?>, Timer>[] failures = new ConcurrentMap[Outcome.values().length];
 
         TaskTimers(TaskContext context) {
             this(context, true);
@@ -93,11 +95,19 @@ public final class MetricsPolicy implements ExecutionPolicy {
             this.domain = context.domain();
             this.task = context.task();
             this.success = register ? timer(Outcome.SUCCESS, "none") : null;
+            for (int i = 0; i < failures.length; i++) {
+                failures[i] = new ConcurrentHashMap<>();
+            }
         }
 
-        Timer failure(Outcome outcome, String exception) {
-            String key = outcome.tag() + ':' + exception;
-            return failures.computeIfAbsent(key, k -> timer(outcome, exception));
+        Timer failure(Outcome outcome, Class<?> type) {
+            ConcurrentMap<Class<?>, Timer> byType = failures[outcome.ordinal()];
+            Timer found = byType.get(type);
+            if (found != null) {
+                return found;
+            }
+            String exception = type == Void.class ? "none" : type.getSimpleName();
+            return byType.computeIfAbsent(type, t -> timer(outcome, exception));
         }
 
         private Timer timer(Outcome outcome, String exception) {

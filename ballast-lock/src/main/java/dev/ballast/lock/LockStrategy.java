@@ -1,0 +1,52 @@
+package dev.ballast.lock;
+
+import dev.ballast.core.CheckedRunnable;
+import dev.ballast.core.CheckedSupplier;
+import java.time.Duration;
+import java.util.Collection;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Mutual exclusion on string keys, with leases and fencing tokens. Implementations are thread-safe and say which backend
+ * they use in {@link #backend()}.
+ *
+ * <p>Keys are 1 to {@value LockKeys#MAX_LENGTH} characters without control characters. Wait and lease times are
+ * positive {@link Duration}s (wait may be zero: try once). The lease is renewed while the holder works; if renewal fails
+ * the handle becomes invalid and the {@link LockListener} is told.
+ */
+public interface LockStrategy extends AutoCloseable {
+
+    /**
+     * Acquires the lock on {@code key}, waiting up to {@code waitTime}; the caller must close the handle.
+     *
+     * @throws LockAcquisitionException if the lock stayed busy for the whole wait
+     * @throws LockBackendException if the backend failed
+     */
+    LockHandle tryAcquire(String key, Duration waitTime, Duration leaseTime);
+
+    /**
+     * Runs {@code task} holding the lock on {@code key}, then releases it. Exceptions of the task propagate unchanged
+     * (checked ones wrapped in {@link dev.ballast.core.ServerException}); if the lease was lost while the task ran,
+     * {@link LockLostException} is thrown after it instead of its result.
+     */
+    <T extends @Nullable Object> T executeWithLock(
+            String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task);
+
+    /** The void form of {@link #executeWithLock}. */
+    void runWithLock(String key, Duration waitTime, Duration leaseTime, CheckedRunnable task);
+
+    /**
+     * Runs {@code task} holding the locks on all {@code keys}, acquired in one canonical order under one deadline, all
+     * or nothing: if one is not acquired in time, those already acquired are released and {@link
+     * LockAcquisitionException} names the key that was busy. Crossing key sets therefore never deadlock.
+     */
+    <T extends @Nullable Object> T executeWithLocks(
+            Collection<String> keys, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task);
+
+    /** Backend name used in metrics and logs, e.g. {@code jdbc}, {@code local}. */
+    String backend();
+
+    /** Stops lease renewal; handles still open become invalid as their leases run out. */
+    @Override
+    void close();
+}

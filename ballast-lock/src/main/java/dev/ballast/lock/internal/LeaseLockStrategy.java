@@ -1,0 +1,224 @@
+package dev.ballast.lock.internal;
+
+import dev.ballast.core.CheckedRunnable;
+import dev.ballast.core.CheckedSupplier;
+import dev.ballast.core.ServerException;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.alert.Severity;
+import dev.ballast.lock.LockAcquisitionException;
+import dev.ballast.lock.LockBackendException;
+import dev.ballast.lock.LockHandle;
+import dev.ballast.lock.LockKeys;
+import dev.ballast.lock.LockListener;
+import dev.ballast.lock.LockLostException;
+import dev.ballast.lock.LockStrategy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link LockStrategy} over any {@link LockBackend}: waits with the backend's release hint, renews leases at a third of
+ * their length on one shared daemon thread, and invalidates a handle whose renewal fails or whose lease runs out.
+ * Thread-safe.
+ */
+public final class LeaseLockStrategy implements LockStrategy {
+
+    private static final long MIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    private final LockBackend backend;
+    private final LockListener listener;
+    private final ScheduledExecutorService renewals;
+
+    /**
+     * A strategy over {@code backend} telling {@code listener} about lease losses, and raising a WARNING alert on
+     * {@code alerts} for each.
+     */
+    public LeaseLockStrategy(LockBackend backend, LockListener listener, AlertSink alerts) {
+        this.backend = Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(alerts, "alerts");
+        this.listener = handle -> {
+            listener.leaseLost(handle);
+            alerts.send(Alert.builder(Severity.WARNING, "Lock lease lost")
+                    .detail("Lease on '" + handle.key() + "' (fencing token " + handle.fencingToken()
+                            + ") was lost while held; writes not fenced by the token may have overlapped")
+                    .label("module", "lock")
+                    .label("backend", backend.name())
+                    .fingerprint("lock-lease-lost|" + backend.name() + "|" + handle.key())
+                    .build());
+        };
+        this.renewals = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "ballast-lock-renewal-" + backend.name());
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    @Override
+    public LockHandle tryAcquire(String key, Duration waitTime, Duration leaseTime) {
+        LockKeys.requireValid(key);
+        LockKeys.requireWait(waitTime);
+        LockKeys.requireLease(leaseTime);
+        return acquire(key, System.nanoTime() + waitTime.toNanos(), waitTime, leaseTime);
+    }
+
+    @Override
+    public <T extends @Nullable Object> T executeWithLock(
+            String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
+        Objects.requireNonNull(task, "task");
+        try (LockHandle handle = tryAcquire(key, waitTime, leaseTime)) {
+            T result = call(task);
+            requireStillValid(handle);
+            return result;
+        }
+    }
+
+    @Override
+    public void runWithLock(String key, Duration waitTime, Duration leaseTime, CheckedRunnable task) {
+        Objects.requireNonNull(task, "task");
+        executeWithLock(key, waitTime, leaseTime, () -> {
+            task.run();
+            return null;
+        });
+    }
+
+    @Override
+    public <T extends @Nullable Object> T executeWithLocks(
+            Collection<String> keys, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
+        Objects.requireNonNull(task, "task");
+        LockKeys.requireWait(waitTime);
+        LockKeys.requireLease(leaseTime);
+        TreeSet<String> ordered = new TreeSet<>(); // one canonical order for every caller: no lock-order deadlock
+        for (String key : Objects.requireNonNull(keys, "keys")) {
+            ordered.add(LockKeys.requireValid(key));
+        }
+        if (ordered.isEmpty()) {
+            throw new IllegalArgumentException("executeWithLocks needs at least one key");
+        }
+        long deadline = System.nanoTime() + waitTime.toNanos();
+        List<LockHandle> held = new ArrayList<>(ordered.size());
+        try {
+            for (String key : ordered) {
+                held.add(acquire(key, deadline, waitTime, leaseTime));
+            }
+            T result = call(task);
+            for (LockHandle handle : held) {
+                requireStillValid(handle);
+            }
+            return result;
+        } finally {
+            for (int i = held.size() - 1; i >= 0; i--) {
+                held.get(i).close();
+            }
+        }
+    }
+
+    @Override
+    public String backend() {
+        return backend.name();
+    }
+
+    @Override
+    public void close() {
+        renewals.shutdownNow();
+    }
+
+    private LockHandle acquire(String key, long deadlineNanos, Duration waitTime, Duration leaseTime) {
+        String owner = UUID.randomUUID().toString();
+        long pollNanos = MIN_POLL_NANOS;
+        while (true) {
+            long acquiredAt = System.nanoTime();
+            long token = backendCall("acquire", key, () -> backend.tryLock(key, owner, leaseTime));
+            if (token > 0) {
+                return new LeaseHandle(this, key, owner, token, leaseTime, acquiredAt);
+            }
+            long remaining = deadlineNanos - System.nanoTime();
+            if (remaining <= 0) {
+                throw new LockAcquisitionException(key, waitTime);
+            }
+            long jittered = pollNanos / 2 + ThreadLocalRandom.current().nextLong(pollNanos / 2 + 1);
+            try {
+                backend.awaitRelease(key, Duration.ofNanos(Math.min(remaining, jittered)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LockAcquisitionException(key, waitTime);
+            }
+            pollNanos = Math.min(MAX_POLL_NANOS, pollNanos * 2);
+        }
+    }
+
+    void scheduleRenewal(LeaseHandle handle, Duration leaseTime) {
+        long period = Math.max(1, leaseTime.toMillis() / 3);
+        handle.renewal =
+                renewals.scheduleWithFixedDelay(() -> renew(handle, leaseTime), period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void renew(LeaseHandle handle, Duration leaseTime) {
+        if (!handle.isValid()) {
+            handle.lost(listener);
+            return;
+        }
+        long attemptAt = System.nanoTime();
+        boolean renewed;
+        try {
+            renewed = backend.renew(handle.key(), handle.owner, leaseTime);
+        } catch (Exception e) {
+            return; // infrastructure blip: keep trying until the lease runs out, then the handle reports the loss
+        }
+        if (renewed) {
+            handle.extend(attemptAt + leaseTime.toNanos());
+        } else {
+            handle.lost(listener);
+        }
+    }
+
+    void release(LeaseHandle handle) {
+        try {
+            backend.unlock(handle.key(), handle.owner);
+        } catch (Exception e) {
+            // the lease expires on its own; releasing is best effort by contract
+        }
+    }
+
+    private static <T extends @Nullable Object> T call(CheckedSupplier<T> task) {
+        try {
+            return task.get();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw ServerException.wrapping(e);
+        }
+    }
+
+    private static void requireStillValid(LockHandle handle) {
+        if (!handle.isValid()) {
+            throw new LockLostException(handle.key(), handle.fencingToken());
+        }
+    }
+
+    private long backendCall(String operation, String key, BackendCall call) {
+        try {
+            return call.run();
+        } catch (RuntimeException e) {
+            throw new LockBackendException(backend.name(), operation, key, e);
+        } catch (Exception e) {
+            throw new LockBackendException(backend.name(), operation, key, e);
+        }
+    }
+
+    @FunctionalInterface
+    private interface BackendCall {
+        long run() throws Exception;
+    }
+}

@@ -1,0 +1,35 @@
+package dev.ballast.lock.internal;
+
+import java.time.Duration;
+
+/**
+ * What a lock backend must do; {@link LeaseLockStrategy} does the rest (waiting, renewal, validity, multi-key). Owners
+ * are random per-acquisition tokens. Implementations are thread-safe; infrastructure failures are thrown as they are and
+ * wrapped by the strategy.
+ */
+public interface LockBackend {
+
+    /** Backend name for metrics and messages. */
+    String name();
+
+    /**
+     * Tries once to take {@code key} for {@code owner} with a lease of {@code lease}.
+     *
+     * @return the fencing token (positive, strictly increasing per key) if acquired, 0 if another owner holds it
+     */
+    long tryLock(String key, String owner, Duration lease) throws Exception;
+
+    /** Extends the lease if {@code owner} still holds {@code key}; false if it does not. */
+    boolean renew(String key, String owner, Duration lease) throws Exception;
+
+    /** Releases {@code key} if {@code owner} holds it. */
+    void unlock(String key, String owner) throws Exception;
+
+    /**
+     * Waits up to {@code maxWait} for a sign that {@code key} may have been released; may return early or late by a
+     * polling interval. The default sleeps, for backends without notifications.
+     */
+    default void awaitRelease(String key, Duration maxWait) throws InterruptedException {
+        Thread.sleep(maxWait);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.ballast.lock.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Locale;
+
+/** The SQL that differs between databases: the database clock and its arithmetic, and the DDL. */
+enum JdbcDialect {
+    POSTGRESQL("clock_timestamp()", "clock_timestamp() + (? * interval '1 millisecond')", "TIMESTAMP(3)"),
+    MARIADB("CURRENT_TIMESTAMP(3)", "TIMESTAMPADD(MICROSECOND, ? * 1000, CURRENT_TIMESTAMP(3))", "DATETIME(3)"),
+    H2("CURRENT_TIMESTAMP", "DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP)", "TIMESTAMP(3)");
+
+    /** The database's current time. */
+    final String now;
+    /** The database's current time plus a bound number of milliseconds. */
+    final String nowPlusMillis;
+    /** Column type of a millisecond timestamp. */
+    final String timestampType;
+
+    JdbcDialect(String now, String nowPlusMillis, String timestampType) {
+        this.now = now;
+        this.nowPlusMillis = nowPlusMillis;
+        this.timestampType = timestampType;
+    }
+
+    /** The dialect of the database behind {@code connection}. */
+    static JdbcDialect of(Connection connection) throws SQLException {
+        String product = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
+        if (product.contains("postgres")) {
+            return POSTGRESQL;
+        }
+        if (product.contains("mariadb") || product.contains("mysql")) {
+            return MARIADB;
+        }
+        if (product.contains("h2")) {
+            return H2;
+        }
+        throw new IllegalStateException("Unsupported database for the JDBC lock: '" + product
+                + "'; supported are PostgreSQL, MySQL/MariaDB and H2");
+    }
+}

@@ -1,0 +1,55 @@
+package dev.ballast.lock.jdbc;
+
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.lock.LockListener;
+import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.internal.LeaseLockStrategy;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Objects;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/**
+ * Factory of the portable JDBC table lock, for PostgreSQL, MySQL/MariaDB and H2. The table is {@code <prefix>lock}
+ * (default {@code ballast_lock}); the prefix is validated as an identifier, so configuration cannot inject SQL.
+ */
+public final class JdbcLockStrategies {
+
+    private static final Pattern PREFIX = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
+
+    /** The default table-name prefix. */
+    public static final String DEFAULT_PREFIX = "ballast_";
+
+    private JdbcLockStrategies() {}
+
+    /**
+     * A JDBC lock strategy on {@code dataSource}.
+     *
+     * @param tablePrefix prefix of the lock table's name: letters, digits and '_', starting with a letter or '_'
+     * @param createTable whether to create the table if it does not exist
+     * @throws IllegalArgumentException for an invalid prefix
+     * @throws IllegalStateException if the database is unsupported or unreachable at creation
+     */
+    public static LockStrategy create(
+            DataSource dataSource, String tablePrefix, boolean createTable, LockListener listener, AlertSink alerts) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        if (tablePrefix == null || !PREFIX.matcher(tablePrefix).matches()) {
+            throw new IllegalArgumentException("Lock table prefix must be letters, digits and '_' (at most 41, not"
+                    + " starting with a digit), was '" + tablePrefix + "'");
+        }
+        String table = tablePrefix + "lock";
+        try {
+            if (createTable) {
+                JdbcLockBackend.createTable(dataSource, table);
+            }
+            JdbcDialect dialect;
+            try (Connection connection = dataSource.getConnection()) {
+                dialect = JdbcDialect.of(connection);
+            }
+            return new LeaseLockStrategy(new JdbcLockBackend(dataSource, dialect, table), listener, alerts);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot set up the JDBC lock table " + table + ": " + e.getMessage(), e);
+        }
+    }
+}

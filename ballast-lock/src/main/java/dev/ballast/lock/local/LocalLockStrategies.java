@@ -1,0 +1,17 @@
+package dev.ballast.lock.local;
+
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.lock.LockListener;
+import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.internal.LeaseLockStrategy;
+
+/** Factory of in-JVM {@link LockStrategy} instances. */
+public final class LocalLockStrategies {
+
+    private LocalLockStrategies() {}
+
+    /** An in-JVM strategy that reports lease losses to {@code listener} and, as WARNING alerts, to {@code alerts}. */
+    public static LockStrategy create(LockListener listener, AlertSink alerts) {
+        return new LeaseLockStrategy(new LocalLockBackend(), listener, alerts);
+    }
+}

@@ -1,0 +1,317 @@
+package dev.ballast.lock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * What every {@link LockStrategy} backend must do. A backend's test extends this and says how to build the strategy,
+ * how to expire a lease behind the holder's back, and which database holds the guarded resource rows.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+public abstract class LockStrategyContract {
+
+    private static final Duration LEASE = Duration.ofSeconds(5);
+    private static final Duration SHORT_LEASE = Duration.ofMillis(300);
+
+    protected final List<LockHandle> lost = new CopyOnWriteArrayList<>();
+    protected LockStrategy locks;
+    private String key;
+    private String resourceTable;
+
+    /** A fresh strategy reporting losses to {@code listener}. */
+    protected abstract LockStrategy create(LockListener listener);
+
+    /** Makes the current lease on {@code key} expire now, as if the holder had been paused past it. */
+    protected abstract void expireLease(String key) throws Exception;
+
+    /** The database holding the rows the locks guard. */
+    protected abstract DataSource resources();
+
+    @BeforeEach
+    void setUpContract() throws SQLException {
+        locks = create(lost::add);
+        key = "contract:" + UUID.randomUUID();
+        resourceTable =
+                "lock_resource_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection connection = resources().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE " + resourceTable
+                    + " (id VARCHAR(32) PRIMARY KEY, counter BIGINT NOT NULL, fence BIGINT NOT NULL)");
+            statement.execute("INSERT INTO " + resourceTable + " (id, counter, fence) VALUES ('row', 0, 0)");
+        }
+    }
+
+    @AfterEach
+    void tearDownContract() throws SQLException {
+        locks.close();
+        try (Connection connection = resources().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("DROP TABLE " + resourceTable);
+        }
+    }
+
+    @Test
+    void acquiresAFreeKeyAndReleasesItOnClose() {
+        try (LockHandle handle = locks.tryAcquire(key, Duration.ZERO, LEASE)) {
+            assertThat(handle.isValid()).isTrue();
+            assertThat(handle.key()).isEqualTo(key);
+            assertThat(handle.fencingToken()).isPositive();
+        }
+        try (LockHandle again = locks.tryAcquire(key, Duration.ZERO, LEASE)) {
+            assertThat(again.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void aHeldKeyIsNotAcquiredWithinTheWaitTimeAndTheErrorNamesKeyAndWait() {
+        try (LockHandle held = locks.tryAcquire(key, Duration.ZERO, LEASE)) {
+            assertThatThrownBy(() -> locks.tryAcquire(key, Duration.ofMillis(200), LEASE))
+                    .isInstanceOf(LockAcquisitionException.class)
+                    .hasMessage("Lock '" + key + "' not acquired within 200 ms")
+                    .satisfies(e ->
+                            assertThat(((LockAcquisitionException) e).key()).isEqualTo(key));
+            assertThat(held.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void fencingTokensIncreaseStrictlyAcrossAcquisitions() {
+        long previous = 0;
+        for (int i = 0; i < 5; i++) {
+            try (LockHandle handle = locks.tryAcquire(key, Duration.ZERO, LEASE)) {
+                assertThat(handle.fencingToken()).isGreaterThan(previous);
+                previous = handle.fencingToken();
+            }
+        }
+    }
+
+    @Test
+    void aWaiterGetsTheLockWhenTheHolderReleases() throws Exception {
+        LockHandle held = locks.tryAcquire(key, Duration.ZERO, LEASE);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Long> waiter = pool.submit(() -> {
+                try (LockHandle handle = locks.tryAcquire(key, Duration.ofSeconds(10), LEASE)) {
+                    return handle.fencingToken();
+                }
+            });
+            Thread.sleep(100);
+            assertThat(waiter).isNotDone();
+            held.close();
+
+            assertThat(waiter.get(10, TimeUnit.SECONDS)).isGreaterThan(held.fencingToken());
+        }
+    }
+
+    @Test
+    void ownershipBelongsToTheHandleNotTheThread() throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            LockHandle handle = pool.submit(() -> locks.tryAcquire(key, Duration.ZERO, LEASE))
+                    .get();
+            pool.submit(handle::close).get();
+        }
+        try (LockHandle again = locks.tryAcquire(key, Duration.ZERO, LEASE)) {
+            assertThat(again.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void renewalKeepsTheLockBeyondItsLeaseWhileTheHolderWorks() throws InterruptedException {
+        try (LockHandle handle = locks.tryAcquire(key, Duration.ZERO, SHORT_LEASE)) {
+            Thread.sleep(SHORT_LEASE.toMillis() * 4);
+
+            assertThat(handle.isValid()).isTrue();
+            assertThatThrownBy(() -> locks.tryAcquire(key, Duration.ZERO, LEASE))
+                    .isInstanceOf(LockAcquisitionException.class);
+        }
+        assertThat(lost).isEmpty();
+    }
+
+    @Test
+    void anExpiredLeaseLetsANewHolderInWithAHigherTokenAndTheOldHandleReportsTheLoss() throws Exception {
+        LockHandle first = locks.tryAcquire(key, Duration.ZERO, SHORT_LEASE);
+        expireLease(key);
+
+        try (LockHandle second = locks.tryAcquire(key, Duration.ofSeconds(5), LEASE)) {
+            assertThat(second.fencingToken()).isGreaterThan(first.fencingToken());
+            awaitInvalid(first);
+            assertThat(lost).containsExactly(first);
+            assertThat(second.isValid()).isTrue();
+        } finally {
+            first.close();
+        }
+    }
+
+    @Test
+    void executeWithLockReportsALostLeaseInsteadOfSuccess() {
+        assertThatThrownBy(() -> locks.executeWithLock(key, Duration.ZERO, SHORT_LEASE, () -> {
+                    expireLease(key);
+                    Thread.sleep(SHORT_LEASE.toMillis() * 3);
+                    return "pretended success";
+                }))
+                .isInstanceOf(LockLostException.class)
+                .hasMessageContaining(key);
+        assertThat(lost).hasSize(1);
+    }
+
+    @Test
+    void executeWithLockReleasesWhenTheTaskFailsAndTheExceptionPropagatesUnchanged() {
+        IllegalStateException business = new IllegalStateException("insufficient funds");
+
+        assertThatThrownBy(() -> locks.executeWithLock(key, Duration.ZERO, LEASE, () -> {
+                    throw business;
+                }))
+                .isSameAs(business);
+        assertThat(locks.executeWithLock(key, Duration.ZERO, LEASE, () -> "free again"))
+                .isEqualTo("free again");
+    }
+
+    @Test
+    void rejectsInvalidKeysAndTimesWithClearMessages() {
+        assertThatThrownBy(() -> locks.tryAcquire("", Duration.ZERO, LEASE)).hasMessageContaining("1 to 255");
+        assertThatThrownBy(() -> locks.tryAcquire("x".repeat(256), Duration.ZERO, LEASE))
+                .hasMessageContaining("was 256");
+        assertThatThrownBy(() -> locks.tryAcquire("a\nb", Duration.ZERO, LEASE))
+                .hasMessageContaining("control characters");
+        assertThatThrownBy(() -> locks.tryAcquire(key, Duration.ofSeconds(-1), LEASE))
+                .hasMessageContaining("wait time");
+        assertThatThrownBy(() -> locks.tryAcquire(key, Duration.ZERO, Duration.ofMillis(10)))
+                .hasMessageContaining("at least 100 ms");
+    }
+
+    @Test
+    void multipleKeysAreAllOrNothing() {
+        String a = key + ":a";
+        String b = key + ":b";
+        try (LockHandle heldB = locks.tryAcquire(b, Duration.ZERO, LEASE)) {
+            assertThatThrownBy(() -> locks.executeWithLocks(List.of(a, b), Duration.ofMillis(200), LEASE, () -> "x"))
+                    .isInstanceOf(LockAcquisitionException.class)
+                    .satisfies(e ->
+                            assertThat(((LockAcquisitionException) e).key()).isEqualTo(b));
+        }
+        try (LockHandle freeA = locks.tryAcquire(a, Duration.ZERO, LEASE)) {
+            assertThat(freeA.isValid()).as("A was released when B was busy").isTrue();
+        }
+    }
+
+    @Test
+    void crossingKeySetsNeverDeadlock() throws Exception {
+        String a = key + ":a";
+        String b = key + ":b";
+        CountDownLatch start = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            List<Future<Integer>> workers = new ArrayList<>();
+            for (List<String> order : List.of(List.of(a, b), List.of(b, a))) {
+                workers.add(pool.submit(() -> {
+                    start.await();
+                    int done = 0;
+                    for (int i = 0; i < 1000; i++) {
+                        done += locks.executeWithLocks(order, Duration.ofSeconds(30), LEASE, () -> 1);
+                    }
+                    return done;
+                }));
+            }
+            start.countDown();
+            for (Future<Integer> worker : workers) {
+                assertThat(worker.get(100, TimeUnit.SECONDS)).isEqualTo(1000);
+            }
+        }
+    }
+
+    @Test
+    void sixteenWorkersIncrementingWithoutForUpdateGetAnExactCount() throws Exception {
+        int workers = 16;
+        int increments = 2000;
+        try (ExecutorService pool = Executors.newFixedThreadPool(workers)) {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                int share = increments / workers;
+                futures.add(pool.submit(() -> {
+                    for (int i = 0; i < share; i++) {
+                        locks.runWithLock(key, Duration.ofSeconds(60), LEASE, this::incrementWithoutRowLock);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : futures) {
+                future.get(100, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(readCounter()).isEqualTo(increments);
+    }
+
+    @Test
+    void aStaleHolderIsRejectedAtTheResourceByItsFencingToken() throws Exception {
+        FencedWrite write = FencedWrite.of(resourceTable, "id", "fence", "counter");
+        LockHandle stale = locks.tryAcquire(key, Duration.ZERO, SHORT_LEASE);
+        expireLease(key); // the holder is "paused" past its lease
+
+        try (LockHandle current = locks.tryAcquire(key, Duration.ofSeconds(5), LEASE);
+                Connection connection = resources().getConnection()) {
+            assertThat(write.apply(connection, "row", current.fencingToken(), 42L))
+                    .isTrue();
+            assertThat(write.apply(connection, "row", stale.fencingToken(), 7L))
+                    .as("the stale holder's write is refused")
+                    .isFalse();
+        } finally {
+            stale.close();
+        }
+        assertThat(readCounter()).isEqualTo(42);
+    }
+
+    /** Read-modify-write on separate statements with no row lock: only the distributed lock keeps it correct. */
+    private void incrementWithoutRowLock() throws SQLException {
+        try (Connection connection = resources().getConnection()) {
+            long value;
+            try (PreparedStatement read =
+                            connection.prepareStatement("SELECT counter FROM " + resourceTable + " WHERE id = 'row'");
+                    ResultSet rows = read.executeQuery()) {
+                rows.next();
+                value = rows.getLong(1);
+            }
+            try (PreparedStatement write =
+                    connection.prepareStatement("UPDATE " + resourceTable + " SET counter = ? WHERE id = 'row'")) {
+                write.setLong(1, value + 1);
+                write.executeUpdate();
+            }
+        }
+    }
+
+    private long readCounter() throws SQLException {
+        try (Connection connection = resources().getConnection();
+                PreparedStatement read =
+                        connection.prepareStatement("SELECT counter FROM " + resourceTable + " WHERE id = 'row'");
+                ResultSet rows = read.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    private static void awaitInvalid(LockHandle handle) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (handle.isValid() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(handle.isValid()).as("handle reports the lost lease").isFalse();
+    }
+}

@@ -1,0 +1,20 @@
+package dev.ballast.lock.jdbc;
+
+import com.zaxxer.hikari.HikariDataSource;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+
+class JdbcLockStrategyMariaDbIT extends JdbcLockStrategyContract {
+
+    private static final HikariDataSource mariadb = Databases.mariadb();
+
+    @AfterAll
+    static void closePool() {
+        mariadb.close();
+    }
+
+    @Override
+    protected DataSource dataSource() {
+        return mariadb;
+    }
+}
