@@ -132,6 +132,7 @@ public final class LeaseLockStrategy implements LockStrategy {
     @Override
     public void close() {
         renewals.shutdownNow();
+        backend.close();
     }
 
     private LockHandle acquire(String key, long deadlineNanos, Duration waitTime, Duration leaseTime) {

@@ -32,4 +32,7 @@ public interface LockBackend {
     default void awaitRelease(String key, Duration maxWait) throws InterruptedException {
         Thread.sleep(maxWait);
     }
+
+    /** Releases the backend's own resources (connections it opened); called when the strategy closes. */
+    default void close() {}
 }

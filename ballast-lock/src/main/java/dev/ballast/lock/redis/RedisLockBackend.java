@@ -1,0 +1,139 @@
+package dev.ballast.lock.redis;
+
+import dev.ballast.lock.internal.LockBackend;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Locks in Redis: {@code SET key owner NX PX lease} and the fencing counter's {@code INCR} in one script, renewal and
+ * release as compare-and-set scripts on the owner, and a pub/sub message on release that wakes waiters (who also poll,
+ * so a missed message costs one polling interval, never a hang).
+ *
+ * <p>The fencing counter has no expiry. When it does not exist (first use, or a Redis restart without persistence) it
+ * is seeded with Redis's clock in microseconds, so tokens issued after a data loss are still greater than earlier ones
+ * as long as a key is acquired less than a million times a second. Lock and counter share a hash tag, so they live in
+ * one cluster slot. Thread-safe.
+ */
+final class RedisLockBackend implements LockBackend {
+
+    static final String CHANNEL = "ballast:lock:released";
+
+    private static final String ACQUIRE = """
+            if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+              if redis.call('EXISTS', KEYS[2]) == 0 then
+                local now = redis.call('TIME')
+                redis.call('SET', KEYS[2], now[1] * 1000000 + now[2])
+              end
+              return redis.call('INCR', KEYS[2])
+            end
+            return 0
+            """;
+    private static final String RENEW = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+            end
+            return 0
+            """;
+    private static final String RELEASE = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then
+              redis.call('DEL', KEYS[1])
+              redis.call('PUBLISH', ARGV[2], ARGV[3])
+              return 1
+            end
+            return 0
+            """;
+
+    private final StatefulRedisConnection<String, String> connection;
+    private final RedisCommands<String, String> redis;
+    private final StatefulRedisPubSubConnection<String, String> notifications;
+    private final ConcurrentMap<String, CountDownLatch> waiters = new ConcurrentHashMap<>();
+    private final String acquireSha;
+    private final String renewSha;
+    private final String releaseSha;
+
+    RedisLockBackend(
+            StatefulRedisConnection<String, String> connection,
+            StatefulRedisPubSubConnection<String, String> notifications) {
+        this.connection = connection;
+        this.redis = connection.sync();
+        this.notifications = notifications;
+        this.acquireSha = redis.scriptLoad(ACQUIRE);
+        this.renewSha = redis.scriptLoad(RENEW);
+        this.releaseSha = redis.scriptLoad(RELEASE);
+        notifications.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String key) {
+                CountDownLatch latch = waiters.remove(key);
+                if (latch != null) {
+                    latch.countDown();
+                }
+            }
+        });
+        notifications.sync().subscribe(CHANNEL);
+    }
+
+    @Override
+    public String name() {
+        return "redis";
+    }
+
+    @Override
+    public long tryLock(String key, String owner, Duration lease) {
+        Long token = eval(acquireSha, ACQUIRE, new String[] {lockKey(key), fenceKey(key)}, owner, millis(lease));
+        return token == null ? 0 : token;
+    }
+
+    @Override
+    public boolean renew(String key, String owner, Duration lease) {
+        Long renewed = eval(renewSha, RENEW, new String[] {lockKey(key)}, owner, millis(lease));
+        return renewed != null && renewed == 1;
+    }
+
+    @Override
+    public void unlock(String key, String owner) {
+        eval(releaseSha, RELEASE, new String[] {lockKey(key)}, owner, CHANNEL, key);
+    }
+
+    @Override
+    public void awaitRelease(String key, Duration maxWait) throws InterruptedException {
+        CountDownLatch latch = waiters.computeIfAbsent(key, k -> new CountDownLatch(1));
+        latch.await(maxWait.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void close() {
+        notifications.close();
+        connection.close();
+    }
+
+    static String lockKey(String key) {
+        return "ballast:lock:{" + key + "}";
+    }
+
+    static String fenceKey(String key) {
+        return "ballast:lock:fence:{" + key + "}";
+    }
+
+    private Long eval(String sha, String script, String[] keys, String... args) {
+        try {
+            return redis.evalsha(sha, ScriptOutputType.INTEGER, keys, args);
+        } catch (RedisNoScriptException flushed) {
+            // SCRIPT FLUSH or a restarted server: send the script itself once
+            return redis.eval(script.getBytes(StandardCharsets.UTF_8), ScriptOutputType.INTEGER, keys, args);
+        }
+    }
+
+    private static String millis(Duration duration) {
+        return Long.toString(duration.toMillis());
+    }
+}
