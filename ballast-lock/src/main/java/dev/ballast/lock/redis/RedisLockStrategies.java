@@ -18,7 +18,6 @@ public final class RedisLockStrategies {
      */
     public static LockStrategy create(RedisClient client, LockListener listener, AlertSink alerts) {
         Objects.requireNonNull(client, "client");
-        return new LeaseLockStrategy(
-                new RedisLockBackend(client.connect(), client.connectPubSub()), listener, alerts);
+        return new LeaseLockStrategy(new RedisLockBackend(client.connect(), client.connectPubSub()), listener, alerts);
     }
 }
