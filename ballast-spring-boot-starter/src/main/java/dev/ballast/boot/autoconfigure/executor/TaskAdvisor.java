@@ -34,7 +34,7 @@ final class TaskAdvisor extends AbstractPointcutAdvisor {
                 if (task == null) {
                     return false;
                 }
-                interceptor.validate(method, targetClass, task); // fails start-up on a bad annotation
+                interceptor.validate(method, task); // fails start-up on a bad annotation
                 return true;
             }
         };

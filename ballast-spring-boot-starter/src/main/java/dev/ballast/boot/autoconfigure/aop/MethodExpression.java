@@ -1,0 +1,96 @@
+package dev.ballast.boot.autoconfigure.aop;
+
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.aopalliance.intercept.MethodInvocation;
+import org.jspecify.annotations.Nullable;
+import org.springframework.context.expression.MethodBasedEvaluationContext;
+import org.springframework.core.DefaultParameterNameDiscoverer;
+import org.springframework.core.ParameterNameDiscoverer;
+import org.springframework.expression.Expression;
+import org.springframework.expression.ParseException;
+import org.springframework.expression.spel.standard.SpelExpressionParser;
+
+/**
+ * A SpEL expression over a method's parameters, parsed and checked once when the bean is proxied: invalid syntax and
+ * references to parameters the method does not have fail start-up, instead of silently evaluating to null. Thread-safe.
+ */
+public final class MethodExpression {
+
+    private static final SpelExpressionParser parser = new SpelExpressionParser();
+    private static final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
+    private static final Pattern VARIABLE = Pattern.compile("#([A-Za-z_][A-Za-z0-9_]*)");
+    private static final Pattern POSITIONAL = Pattern.compile("[pa]\\d+");
+
+    private final Expression expression;
+
+    private MethodExpression(Expression expression) {
+        this.expression = expression;
+    }
+
+    /**
+     * Parses {@code source} for {@code method}.
+     *
+     * @param where names the annotation and method in error messages, e.g. {@code @Task on Foo.bar}
+     * @param attribute the annotation attribute holding the expression
+     * @throws IllegalStateException naming {@code where} for invalid SpEL or unknown parameters
+     */
+    public static MethodExpression parse(Method method, String source, String where, String attribute) {
+        String[] names = parameterNames.getParameterNames(method);
+        Matcher matcher = VARIABLE.matcher(source);
+        while (matcher.find()) {
+            String name = matcher.group(1);
+            if (name.equals("root")
+                    || name.equals("this")
+                    || POSITIONAL.matcher(name).matches()) {
+                continue;
+            }
+            if (names == null || !List.of(names).contains(name)) {
+                throw new IllegalStateException(where + ": " + attribute + " '" + source + "' refers to #" + name
+                        + ", which is not a parameter of the method (compile with -parameters, or use #p0)");
+            }
+        }
+        try {
+            return new MethodExpression(parser.parseExpression(source));
+        } catch (ParseException e) {
+            throw new IllegalStateException(
+                    where + ": " + attribute + " '" + source + "' is not valid SpEL: " + e.getMessage(), e);
+        }
+    }
+
+    /** The expression's value for this invocation, as a string; empty for null. */
+    public String evaluate(MethodInvocation invocation) {
+        MethodBasedEvaluationContext context = new MethodBasedEvaluationContext(
+                invocation.getThis(), invocation.getMethod(), invocation.getArguments(), parameterNames);
+        Object value = expression.getValue(context);
+        return value == null ? "" : value.toString();
+    }
+
+    /** Describes where an annotation sits, for error messages. */
+    public static String where(String annotation, Method method) {
+        return "@" + annotation + " on " + method.getDeclaringClass().getName() + "." + method.getName();
+    }
+
+    /** Calls {@code invocation.proceed()} as a task body: exceptions and errors as they are, other throwables wrapped. */
+    public static @Nullable Object proceed(MethodInvocation invocation) throws Exception {
+        try {
+            return invocation.proceed();
+        } catch (Exception | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new java.lang.reflect.UndeclaredThrowableException(t);
+        }
+    }
+
+    /** True if {@code method} declares {@code error}'s type (or a supertype) in its throws clause. */
+    public static boolean isDeclared(Method method, Throwable error) {
+        for (Class<?> declared : method.getExceptionTypes()) {
+            if (declared.isInstance(error)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

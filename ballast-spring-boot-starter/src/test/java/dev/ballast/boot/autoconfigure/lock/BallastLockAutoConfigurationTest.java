@@ -1,0 +1,252 @@
+package dev.ballast.boot.autoconfigure.lock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ballast.boot.DistributedLock;
+import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
+import dev.ballast.lock.LockAcquisitionException;
+import dev.ballast.lock.LockHandle;
+import dev.ballast.lock.LockStrategy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.annotation.EnableTransactionManagement;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+class BallastLockAutoConfigurationTest {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(
+                    AutoConfigurations.of(BallastExecutorAutoConfiguration.class, BallastLockAutoConfiguration.class));
+
+    @Test
+    void withoutADataSourceTheLocksAreInJvm() {
+        runner.run(context ->
+                assertThat(context.getBean(LockStrategy.class).backend()).isEqualTo("local"));
+    }
+
+    @Test
+    void withADataSourceTheLocksUseTheJdbcTable() {
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.lock.jdbc.table-prefix=auto_")
+                .run(context -> {
+                    LockStrategy locks = context.getBean(LockStrategy.class);
+                    assertThat(locks.backend()).isEqualTo("jdbc");
+                    try (LockHandle handle = locks.tryAcquire("k", Duration.ZERO, Duration.ofSeconds(5))) {
+                        assertThat(handle.fencingToken()).isPositive();
+                    }
+                });
+    }
+
+    @Test
+    void jdbcWithoutADataSourceFailsStartUpSayingSo() {
+        runner.withPropertyValues("ballast.lock.backend=JDBC").run(context -> assertThat(context)
+                .getFailure()
+                .hasStackTraceContaining("ballast.lock.backend=JDBC needs a single DataSource bean"));
+    }
+
+    @Test
+    void anInjectedTablePrefixFailsStartUp() {
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.lock.jdbc.table-prefix=x;drop table y")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("Lock table prefix must be letters, digits and '_'"));
+    }
+
+    @Test
+    void backsOffForTheApplicationsOwnStrategy() {
+        runner.withUserConfiguration(Database.class, OwnLocks.class)
+                .run(context -> assertThat(context.getBean(LockStrategy.class)).isSameAs(context.getBean("ownLocks")));
+    }
+
+    @Test
+    void annotatedMethodsAreMutuallyExclusivePerKey() {
+        runner.withUserConfiguration(Counter.Config.class).run(context -> {
+            Counter counter = context.getBean(Counter.class);
+            try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+                List<Future<?>> futures = new ArrayList<>();
+                for (int i = 0; i < 8; i++) {
+                    futures.add(pool.submit(() -> {
+                        for (int j = 0; j < 50; j++) {
+                            counter.increment("A-1");
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> future : futures) {
+                    future.get(60, TimeUnit.SECONDS);
+                }
+            }
+            assertThat(counter.value()).isEqualTo(400);
+        });
+    }
+
+    @Test
+    void aBusyLockFailsAfterTheAnnotationsWaitTime() {
+        runner.withUserConfiguration(Counter.Config.class).run(context -> {
+            LockStrategy locks = context.getBean(LockStrategy.class);
+            try (LockHandle held = locks.tryAcquire("counter:A-9", Duration.ZERO, Duration.ofSeconds(5))) {
+                assertThatThrownBy(() -> context.getBean(Counter.class).increment("A-9"))
+                        .isInstanceOf(LockAcquisitionException.class)
+                        .hasMessage("Lock 'counter:A-9' not acquired within 200 ms");
+            }
+        });
+    }
+
+    @Test
+    void theLockIsTakenBeforeTheTransactionAndReleasedAfterItsCommit() {
+        runner.withUserConfiguration(Database.class, Transactions.class, Transfers.Config.class)
+                .run(context -> {
+                    Transfers transfers = context.getBean(Transfers.class);
+                    Observations seen = context.getBean(Observations.class);
+
+                    transfers.transfer("A-1");
+
+                    assertThat(seen.transactionActiveInside).isTrue();
+                    assertThat(seen.lockHeldAfterCommit)
+                            .as("lock still held when the commit completed")
+                            .isTrue();
+                    try (LockHandle free = context.getBean(LockStrategy.class)
+                            .tryAcquire("transfer:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+                        assertThat(free.isValid())
+                                .as("released after the transaction")
+                                .isTrue();
+                    }
+                });
+    }
+
+    @Test
+    void anUnparsableDurationFailsStartUp() {
+        runner.withUserConfiguration(BadDuration.class).run(context -> assertThat(context)
+                .getFailure()
+                .hasStackTraceContaining("waitTime 'two seconds' is not a duration"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Database {
+        @Bean
+        DataSource dataSource() {
+            JdbcDataSource h2 = new JdbcDataSource();
+            h2.setURL("jdbc:h2:mem:starter-locks;DB_CLOSE_DELAY=-1");
+            return h2;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableTransactionManagement
+    static class Transactions {
+        @Bean
+        PlatformTransactionManager transactionManager(DataSource dataSource) {
+            return new DataSourceTransactionManager(dataSource);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnLocks {
+        @Bean
+        LockStrategy ownLocks() {
+            return dev.ballast.lock.local.LocalLockStrategies.create(
+                    dev.ballast.lock.LockListener.none(), dev.ballast.core.alert.AlertSink.logging());
+        }
+    }
+
+    static class Counter {
+        private int value;
+
+        public int value() {
+            return value;
+        }
+
+        @DistributedLock(key = "'counter:' + #accountId", waitTime = "200ms", leaseTime = "5s")
+        public void increment(String accountId) throws InterruptedException {
+            int read = value;
+            Thread.sleep(0, 50_000);
+            value = read + 1;
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        static class Config {
+            @Bean
+            Counter counter() {
+                return new Counter();
+            }
+        }
+    }
+
+    /** What the transfer saw; a plain object, so nothing is read through the bean's proxy. */
+    static final class Observations {
+        final AtomicBoolean transactionActiveInside = new AtomicBoolean();
+        final AtomicBoolean lockHeldAfterCommit = new AtomicBoolean();
+    }
+
+    static class Transfers {
+        private final LockStrategy locks;
+        private final Observations seen;
+
+        Transfers(LockStrategy locks, Observations seen) {
+            this.locks = locks;
+            this.seen = seen;
+        }
+
+        @DistributedLock(key = "'transfer:' + #accountId", waitTime = "1s", leaseTime = "5s")
+        @Transactional
+        public void transfer(String accountId) {
+            seen.transactionActiveInside.set(TransactionSynchronizationManager.isActualTransactionActive());
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    try (LockHandle probe =
+                            locks.tryAcquire("transfer:" + accountId, Duration.ZERO, Duration.ofSeconds(1))) {
+                        seen.lockHeldAfterCommit.set(false);
+                    } catch (LockAcquisitionException held) {
+                        seen.lockHeldAfterCommit.set(true);
+                    }
+                }
+            });
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        static class Config {
+            @Bean
+            Observations observations() {
+                return new Observations();
+            }
+
+            @Bean
+            Transfers transfers(LockStrategy locks, Observations seen) {
+                return new Transfers(locks, seen);
+            }
+        }
+    }
+
+    static class BadDurationService {
+        @DistributedLock(key = "'k'", waitTime = "two seconds")
+        public void run() {}
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class BadDuration {
+        @Bean
+        BadDurationService badDurationService() {
+            return new BadDurationService();
+        }
+    }
+}
