@@ -1,0 +1,40 @@
+package dev.ballast.example.brokerage.account;
+
+import java.math.BigDecimal;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Balances in table {@code account}. Plain reads and writes: no {@code FOR UPDATE}, the account lock guards them. */
+@Repository
+class AccountRepository {
+
+    private final JdbcClient jdbc;
+
+    AccountRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    Optional<BigDecimal> balance(String accountId) {
+        return jdbc.sql("SELECT balance FROM account WHERE account_id = ?")
+                .param(accountId)
+                .query(BigDecimal.class)
+                .optional();
+    }
+
+    void updateBalance(String accountId, BigDecimal balance) {
+        jdbc.sql("UPDATE account SET balance = ? WHERE account_id = ?")
+                .param(balance)
+                .param(accountId)
+                .update();
+    }
+
+    /** Creates the account with balance 0 unless it exists. */
+    void createIfMissing(String accountId) {
+        jdbc.sql("INSERT INTO account (account_id, balance) SELECT ?, 0 WHERE NOT EXISTS"
+                        + " (SELECT 1 FROM account WHERE account_id = ?)")
+                .param(accountId)
+                .param(accountId)
+                .update();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.ballast.example.brokerage.account;
+
+import dev.ballast.boot.DistributedLock;
+import dev.ballast.boot.Task;
+import dev.ballast.core.ClientException;
+import dev.ballast.core.CommonErrorCode;
+import java.math.BigDecimal;
+import java.util.regex.Pattern;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Deposits are a read-modify-write of the balance guarded by the account's distributed lock (taken before the
+ * transaction, released after its commit); nothing else serialises them.
+ */
+@Service
+public class AccountService {
+
+    private static final Pattern ACCOUNT_ID = Pattern.compile("A-[1-9][0-9]{0,8}");
+    private static final BigDecimal MAX_DEPOSIT = new BigDecimal("1000000000.00");
+
+    private final AccountRepository accounts;
+
+    AccountService(AccountRepository accounts) {
+        this.accounts = accounts;
+    }
+
+    /** The account; 404 for an unknown id. */
+    @Task(domain = "Account", task = "Read", id = "#accountId")
+    public AccountView get(String accountId) {
+        return AccountView.of(accountId, balanceOf(accountId));
+    }
+
+    /** Adds {@code amount} to the balance; 404 for an unknown id, 400 for an invalid amount. */
+    @Task(domain = "Account", task = "Deposit", id = "#accountId")
+    @DistributedLock(key = "'account:' + #accountId", waitTime = "5s", leaseTime = "30s")
+    @Transactional
+    public AccountView deposit(String accountId, BigDecimal amount) {
+        requireValidAmount(amount);
+        BigDecimal balance = balanceOf(accountId).add(amount);
+        accounts.updateBalance(accountId, balance);
+        return AccountView.of(accountId, balance);
+    }
+
+    /** Whether the id has the shape of an account id; the lock key is built only from ids that do. */
+    static boolean isAccountId(String accountId) {
+        return ACCOUNT_ID.matcher(accountId).matches();
+    }
+
+    private BigDecimal balanceOf(String accountId) {
+        return accounts.balance(accountId)
+                .orElseThrow(() -> new ClientException(CommonErrorCode.NOT_FOUND, "no account " + accountId));
+    }
+
+    private static void requireValidAmount(BigDecimal amount) {
+        if (amount.signum() <= 0) {
+            throw new ClientException(CommonErrorCode.INVALID_INPUT, "amount must be positive");
+        }
+        if (amount.stripTrailingZeros().scale() > 2) {
+            throw new ClientException(CommonErrorCode.INVALID_INPUT, "amount must have at most two decimal places");
+        }
+        if (amount.compareTo(MAX_DEPOSIT) > 0) {
+            throw new ClientException(CommonErrorCode.INVALID_INPUT, "amount must be at most " + MAX_DEPOSIT);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+CREATE TABLE IF NOT EXISTS account (
+  account_id VARCHAR(16) NOT NULL PRIMARY KEY,
+  balance DECIMAL(19, 2) NOT NULL
+);
