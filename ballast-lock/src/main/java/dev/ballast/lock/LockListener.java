@@ -1,14 +1,71 @@
 package dev.ballast.lock;
 
-/** Told about lease losses; implementations must be thread-safe, quick, and must not throw. */
+import java.util.List;
+
+/**
+ * Told what happens to locks: lease losses (the one event every listener must handle), and optionally acquisitions,
+ * timeouts, releases and backend failures, which metrics use. Implementations must be thread-safe, quick, and must not
+ * throw.
+ */
 @FunctionalInterface
 public interface LockListener {
 
-    /** The lease of {@code handle} was lost while it was held. */
-    void leaseLost(LockHandle handle);
+    /** The lease of {@code handle} on {@code backend} was lost while it was held. */
+    void leaseLost(String backend, LockHandle handle);
+
+    /** {@code handle} was acquired on {@code backend} after waiting {@code waitNanos}. */
+    default void acquired(String backend, LockHandle handle, long waitNanos) {}
+
+    /** {@code key} stayed busy on {@code backend} for the whole wait of {@code waitNanos}. */
+    default void notAcquired(String backend, String key, long waitNanos) {}
+
+    /** {@code handle} was released after being held for {@code heldNanos}. */
+    default void released(String backend, LockHandle handle, long heldNanos) {}
+
+    /** {@code backend} failed while acquiring {@code key}. */
+    default void backendFailed(String backend, String key, RuntimeException error) {}
 
     /** A listener that does nothing. */
     static LockListener none() {
-        return handle -> {};
+        return (backend, handle) -> {};
+    }
+
+    /** Tells every listener in turn; one that throws does not keep the others from hearing. */
+    static LockListener all(List<LockListener> listeners) {
+        List<LockListener> copy = List.copyOf(listeners);
+        return new LockListener() {
+            @Override
+            public void leaseLost(String backend, LockHandle handle) {
+                copy.forEach(each -> quietly(() -> each.leaseLost(backend, handle)));
+            }
+
+            @Override
+            public void acquired(String backend, LockHandle handle, long waitNanos) {
+                copy.forEach(each -> quietly(() -> each.acquired(backend, handle, waitNanos)));
+            }
+
+            @Override
+            public void notAcquired(String backend, String key, long waitNanos) {
+                copy.forEach(each -> quietly(() -> each.notAcquired(backend, key, waitNanos)));
+            }
+
+            @Override
+            public void released(String backend, LockHandle handle, long heldNanos) {
+                copy.forEach(each -> quietly(() -> each.released(backend, handle, heldNanos)));
+            }
+
+            @Override
+            public void backendFailed(String backend, String key, RuntimeException error) {
+                copy.forEach(each -> quietly(() -> each.backendFailed(backend, key, error)));
+            }
+        };
+    }
+
+    private static void quietly(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException ignored) {
+            // a listener must not throw; the next one still hears the event
+        }
     }
 }

@@ -50,7 +50,7 @@ public abstract class LockStrategyContract {
 
     @BeforeEach
     void setUpContract() throws SQLException {
-        locks = create(lost::add);
+        locks = create((backend, handle) -> lost.add(handle));
         key = "contract:" + UUID.randomUUID();
         resourceTable =
                 "lock_resource_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -155,6 +155,7 @@ public abstract class LockStrategyContract {
         try (LockHandle second = locks.tryAcquire(key, Duration.ofSeconds(5), LEASE)) {
             assertThat(second.fencingToken()).isGreaterThan(first.fencingToken());
             awaitInvalid(first);
+            awaitListenerTold();
             assertThat(lost).containsExactly(first);
             assertThat(second.isValid()).isTrue();
         } finally {
@@ -163,7 +164,7 @@ public abstract class LockStrategyContract {
     }
 
     @Test
-    void executeWithLockReportsALostLeaseInsteadOfSuccess() {
+    void executeWithLockReportsALostLeaseInsteadOfSuccess() throws InterruptedException {
         assertThatThrownBy(() -> locks.executeWithLock(key, Duration.ZERO, SHORT_LEASE, () -> {
                     expireLease(key);
                     Thread.sleep(SHORT_LEASE.toMillis() * 3);
@@ -171,6 +172,7 @@ public abstract class LockStrategyContract {
                 }))
                 .isInstanceOf(LockLostException.class)
                 .hasMessageContaining(key);
+        awaitListenerTold();
         assertThat(lost).hasSize(1);
     }
 
@@ -304,6 +306,14 @@ public abstract class LockStrategyContract {
                 ResultSet rows = read.executeQuery()) {
             rows.next();
             return rows.getLong(1);
+        }
+    }
+
+    /** The renewal thread tells the listener shortly after the lease runs out. */
+    private void awaitListenerTold() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (lost.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
         }
     }
 

@@ -16,6 +16,7 @@ final class LeaseHandle implements LockHandle {
     private final long token;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean lostReported = new AtomicBoolean();
+    private final long acquiredAtNanos = System.nanoTime();
     private volatile long validUntilNanos;
     private volatile boolean lost;
     volatile @Nullable ScheduledFuture<?> renewal;
@@ -52,6 +53,7 @@ final class LeaseHandle implements LockHandle {
             if (!lost) {
                 strategy.release(this);
             }
+            strategy.released(this, System.nanoTime() - acquiredAtNanos);
         }
     }
 
@@ -64,7 +66,7 @@ final class LeaseHandle implements LockHandle {
         cancelRenewal();
         if (!closed.get() && lostReported.compareAndSet(false, true)) {
             try {
-                listener.leaseLost(this);
+                listener.leaseLost(strategy.backend(), this);
             } catch (RuntimeException e) {
                 // a listener must not throw; nothing else to do with it here
             }

@@ -48,8 +48,8 @@ public final class LeaseLockStrategy implements LockStrategy {
         this.backend = Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(alerts, "alerts");
-        this.listener = handle -> {
-            listener.leaseLost(handle);
+        this.listener = LockListener.all(List.of(listener, (name, handle) -> {
+            // the alert half of the lease-loss contract
             alerts.send(Alert.builder(Severity.WARNING, "Lock lease lost")
                     .detail("Lease on '" + handle.key() + "' (fencing token " + handle.fencingToken()
                             + ") was lost while held; writes not fenced by the token may have overlapped")
@@ -57,7 +57,7 @@ public final class LeaseLockStrategy implements LockStrategy {
                     .label("backend", backend.name())
                     .fingerprint("lock-lease-lost|" + backend.name() + "|" + handle.key())
                     .build());
-        };
+        }));
         this.renewals = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "ballast-lock-renewal-" + backend.name());
             thread.setDaemon(true);
@@ -138,14 +138,24 @@ public final class LeaseLockStrategy implements LockStrategy {
     private LockHandle acquire(String key, long deadlineNanos, Duration waitTime, Duration leaseTime) {
         String owner = UUID.randomUUID().toString();
         long pollNanos = MIN_POLL_NANOS;
+        long startedAt = System.nanoTime();
         while (true) {
-            long acquiredAt = System.nanoTime();
-            long token = backendCall("acquire", key, () -> backend.tryLock(key, owner, leaseTime));
+            long requestedAt = System.nanoTime();
+            long token;
+            try {
+                token = backendCall("acquire", key, () -> backend.tryLock(key, owner, leaseTime));
+            } catch (LockBackendException e) {
+                listener.backendFailed(backend.name(), key, e);
+                throw e;
+            }
             if (token > 0) {
-                return new LeaseHandle(this, key, owner, token, leaseTime, acquiredAt);
+                LeaseHandle handle = new LeaseHandle(this, key, owner, token, leaseTime, requestedAt);
+                listener.acquired(backend.name(), handle, System.nanoTime() - startedAt);
+                return handle;
             }
             long remaining = deadlineNanos - System.nanoTime();
             if (remaining <= 0) {
+                listener.notAcquired(backend.name(), key, System.nanoTime() - startedAt);
                 throw new LockAcquisitionException(key, waitTime);
             }
             long jittered = pollNanos / 2 + ThreadLocalRandom.current().nextLong(pollNanos / 2 + 1);
@@ -182,6 +192,10 @@ public final class LeaseLockStrategy implements LockStrategy {
         } else {
             handle.lost(listener);
         }
+    }
+
+    void released(LeaseHandle handle, long heldNanos) {
+        listener.released(backend.name(), handle, heldNanos);
     }
 
     void release(LeaseHandle handle) {

@@ -6,6 +6,8 @@ import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.local.LocalLockStrategies;
+import dev.ballast.lock.micrometer.LockMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -14,6 +16,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
 
 /**
@@ -33,9 +36,9 @@ public class BallastLockAutoConfiguration {
     LockStrategy ballastLockStrategy(
             BallastLockProperties properties,
             ObjectProvider<DataSource> dataSource,
-            ObjectProvider<LockListener> listener,
+            ObjectProvider<LockListener> listener, // user listeners and the metrics listener
             ObjectProvider<AlertSink> alerts) {
-        LockListener lockListener = listener.getIfUnique(LockListener::none);
+        LockListener lockListener = LockListener.all(listener.orderedStream().toList());
         AlertSink alertSink = alerts.getIfUnique(AlertSink::logging);
         DataSource database = dataSource.getIfUnique();
         BallastLockProperties.Backend backend = properties.backend();
@@ -48,6 +51,18 @@ public class BallastLockAutoConfiguration {
         }
         BallastLockProperties.Jdbc jdbc = properties.jdbc();
         return JdbcLockStrategies.create(database, jdbc.tablePrefix(), jdbc.createTable(), lockListener, alertSink);
+    }
+
+    /** Lock metrics; this class is only loaded when Micrometer is on the classpath. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(MeterRegistry.class)
+    static class Metrics {
+
+        @Bean
+        LockListener ballastLockMetrics(ObjectProvider<MeterRegistry> registry) {
+            MeterRegistry meters = registry.getIfUnique();
+            return meters == null ? LockListener.none() : LockMetrics.create(meters);
+        }
     }
 
     @Bean

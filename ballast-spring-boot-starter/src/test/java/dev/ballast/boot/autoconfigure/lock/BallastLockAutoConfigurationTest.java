@@ -8,6 +8,8 @@ import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockStrategy;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,6 +133,43 @@ class BallastLockAutoConfigurationTest {
                                 .isTrue();
                     }
                 });
+    }
+
+    @Test
+    void lockMetricsAreRecordedByBackendAndResult() {
+        runner.withUserConfiguration(Counter.Config.class, Registry.class).run(context -> {
+            context.getBean(Counter.class).increment("A-2");
+            LockStrategy locks = context.getBean(LockStrategy.class);
+            try (LockHandle held = locks.tryAcquire("counter:A-3", Duration.ZERO, Duration.ofSeconds(5))) {
+                assertThatThrownBy(() -> context.getBean(Counter.class).increment("A-3"))
+                        .isInstanceOf(LockAcquisitionException.class);
+            }
+
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            assertThat(registry.get("ballast.lock.wait")
+                            .tags("backend", "local", "result", "acquired")
+                            .timer()
+                            .count())
+                    .isEqualTo(2);
+            assertThat(registry.get("ballast.lock.wait")
+                            .tags("backend", "local", "result", "timeout")
+                            .timer()
+                            .count())
+                    .isEqualTo(1);
+            assertThat(registry.get("ballast.lock.held")
+                            .tags("backend", "local")
+                            .timer()
+                            .count())
+                    .isEqualTo(2);
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Registry {
+        @Bean
+        MeterRegistry meterRegistry() {
+            return new SimpleMeterRegistry();
+        }
     }
 
     @Test
