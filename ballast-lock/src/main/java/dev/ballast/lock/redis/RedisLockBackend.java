@@ -11,12 +11,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Locks in Redis: {@code SET key owner NX PX lease} and the fencing counter's {@code INCR} in one script, renewal and
- * release as compare-and-set scripts on the owner, and a pub/sub message on release that wakes waiters (who also poll,
+ * release as compare-and-set scripts on the owner, and a pub/sub message on release that wakes one waiter (waiters also poll,
  * so a missed message costs one polling interval, never a hang).
  *
  * <p>The fencing counter has no expiry. When it does not exist (first use, or a Redis restart without persistence) it
@@ -56,7 +56,9 @@ final class RedisLockBackend implements LockBackend {
     private final StatefulRedisConnection<String, String> connection;
     private final RedisCommands<String, String> redis;
     private final StatefulRedisPubSubConnection<String, String> notifications;
-    private final ConcurrentMap<String, CountDownLatch> waiters = new ConcurrentHashMap<>();
+    /** Per key, the waiters; one release message wakes one of them (no herd of scripts racing for the lock). */
+    private final ConcurrentMap<String, Semaphore> waiters = new ConcurrentHashMap<>();
+
     private final String acquireSha;
     private final String renewSha;
     private final String releaseSha;
@@ -73,9 +75,9 @@ final class RedisLockBackend implements LockBackend {
         notifications.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, String key) {
-                CountDownLatch latch = waiters.remove(key);
-                if (latch != null) {
-                    latch.countDown();
+                Semaphore queue = waiters.get(key);
+                if (queue != null && queue.hasQueuedThreads()) {
+                    queue.release();
                 }
             }
         });
@@ -106,8 +108,8 @@ final class RedisLockBackend implements LockBackend {
 
     @Override
     public void awaitRelease(String key, Duration maxWait) throws InterruptedException {
-        CountDownLatch latch = waiters.computeIfAbsent(key, k -> new CountDownLatch(1));
-        latch.await(maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        Semaphore queue = waiters.computeIfAbsent(key, k -> new Semaphore(0));
+        queue.tryAcquire(maxWait.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
