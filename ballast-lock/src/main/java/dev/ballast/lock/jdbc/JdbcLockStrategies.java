@@ -7,7 +7,6 @@ import dev.ballast.lock.internal.LeaseLockStrategy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -15,8 +14,6 @@ import javax.sql.DataSource;
  * (default {@code ballast_lock}); the prefix is validated as an identifier, so configuration cannot inject SQL.
  */
 public final class JdbcLockStrategies {
-
-    private static final Pattern PREFIX = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
 
     /** The default table-name prefix. */
     public static final String DEFAULT_PREFIX = "ballast_";
@@ -34,11 +31,7 @@ public final class JdbcLockStrategies {
     public static LockStrategy create(
             DataSource dataSource, String tablePrefix, boolean createTable, LockListener listener, AlertSink alerts) {
         Objects.requireNonNull(dataSource, "dataSource");
-        if (tablePrefix == null || !PREFIX.matcher(tablePrefix).matches()) {
-            throw new IllegalArgumentException("Lock table prefix must be letters, digits and '_' (at most 41, not"
-                    + " starting with a digit), was '" + tablePrefix + "'");
-        }
-        String table = tablePrefix + "lock";
+        String table = TablePrefix.table(tablePrefix, "lock");
         try {
             if (createTable) {
                 JdbcLockBackend.createTable(dataSource, table);

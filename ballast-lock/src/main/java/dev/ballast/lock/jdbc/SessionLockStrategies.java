@@ -7,7 +7,6 @@ import dev.ballast.lock.internal.LeaseLockStrategy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
@@ -16,17 +15,11 @@ import javax.sql.DataSource;
  */
 public final class SessionLockStrategies {
 
-    private static final Pattern PREFIX = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,40}");
-
     private SessionLockStrategies() {}
 
     /** {@code <prefix>lock_fence}, after checking the prefix is a plain identifier. */
     static String fenceTable(String tablePrefix) {
-        if (tablePrefix == null || !PREFIX.matcher(tablePrefix).matches()) {
-            throw new IllegalArgumentException("Lock table prefix must be letters, digits and '_' (at most 41, not"
-                    + " starting with a digit), was '" + tablePrefix + "'");
-        }
-        return tablePrefix + "lock_fence";
+        return TablePrefix.table(tablePrefix, "lock_fence");
     }
 
     /**

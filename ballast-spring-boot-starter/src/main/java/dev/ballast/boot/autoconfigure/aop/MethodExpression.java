@@ -1,5 +1,7 @@
 package dev.ballast.boot.autoconfigure.aop;
 
+import dev.ballast.core.CommonErrorCode;
+import dev.ballast.core.ServerException;
 import java.lang.reflect.Method;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -84,13 +86,21 @@ public final class MethodExpression {
         }
     }
 
-    /** True if {@code method} declares {@code error}'s type (or a supertype) in its throws clause. */
-    public static boolean isDeclared(Method method, Throwable error) {
+    /**
+     * What an interceptor rethrows for a {@link ServerException} that came out of a Ballast template: the checked
+     * exception inside it if {@code method} declares that exception (its callers expect it as it is), else the
+     * wrapper itself.
+     */
+    public static Throwable unwrapDeclared(Method method, ServerException wrapped) {
+        Throwable cause = wrapped.getCause();
+        if (wrapped.errorCode() != CommonErrorCode.INTERNAL_ERROR || cause == null) {
+            return wrapped;
+        }
         for (Class<?> declared : method.getExceptionTypes()) {
-            if (declared.isInstance(error)) {
-                return true;
+            if (declared.isInstance(cause)) {
+                return cause;
             }
         }
-        return false;
+        return wrapped;
     }
 }

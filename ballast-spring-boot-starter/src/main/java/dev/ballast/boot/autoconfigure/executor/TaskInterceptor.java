@@ -2,7 +2,6 @@ package dev.ballast.boot.autoconfigure.executor;
 
 import dev.ballast.boot.Task;
 import dev.ballast.boot.autoconfigure.aop.MethodExpression;
-import dev.ballast.core.CommonErrorCode;
 import dev.ballast.core.LogicExecutor;
 import dev.ballast.core.ServerException;
 import dev.ballast.core.TaskContext;
@@ -36,13 +35,7 @@ final class TaskInterceptor implements MethodInterceptor {
         try {
             return executor.getObject().execute(context, () -> MethodExpression.proceed(invocation));
         } catch (ServerException wrapped) {
-            Throwable cause = wrapped.getCause();
-            if (wrapped.errorCode() == CommonErrorCode.INTERNAL_ERROR
-                    && cause != null
-                    && MethodExpression.isDeclared(method, cause)) {
-                throw cause; // a checked exception the method declares: the caller expects it as it is
-            }
-            throw wrapped;
+            throw MethodExpression.unwrapDeclared(method, wrapped);
         }
     }
 

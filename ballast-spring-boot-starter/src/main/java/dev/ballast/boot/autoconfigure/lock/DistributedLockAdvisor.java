@@ -2,7 +2,6 @@ package dev.ballast.boot.autoconfigure.lock;
 
 import dev.ballast.boot.DistributedLock;
 import dev.ballast.boot.autoconfigure.aop.MethodExpression;
-import dev.ballast.core.CommonErrorCode;
 import dev.ballast.core.ServerException;
 import dev.ballast.lock.LockKeys;
 import dev.ballast.lock.LockStrategy;
@@ -77,13 +76,7 @@ final class DistributedLockAdvisor extends AbstractPointcutAdvisor implements Me
                     .executeWithLock(
                             key, definition.waitTime, definition.leaseTime, () -> MethodExpression.proceed(invocation));
         } catch (ServerException wrapped) {
-            Throwable cause = wrapped.getCause();
-            if (wrapped.errorCode() == CommonErrorCode.INTERNAL_ERROR
-                    && cause != null
-                    && MethodExpression.isDeclared(method, cause)) {
-                throw cause;
-            }
-            throw wrapped;
+            throw MethodExpression.unwrapDeclared(method, wrapped);
         }
     }
 
