@@ -1,0 +1,10 @@
+package dev.ballast.cache;
+
+/** The contract with L1 only (the embedded default). */
+class LocalTieredCacheTest extends TieredCacheContract {
+
+    @Override
+    protected TieredCache<String, Quote> create(CacheSettings settings) {
+        return TieredCache.local(settings, Codec.json(Quote.class), key -> key);
+    }
+}

@@ -1,0 +1,4 @@
+package dev.ballast.cache;
+
+/** A test value. */
+public record Quote(String symbol, String price) {}

@@ -1,0 +1,90 @@
+package dev.ballast.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** The contract with L1 + L2 on the machine's Redis, plus what only an L2 can show. */
+class RedisTieredCacheIT extends TieredCacheContract {
+
+    private static final RedisClient redis = RedisClient.create("redis://127.0.0.1:6379");
+    private static final StatefulRedisConnection<String, String> raw = redis.connect();
+
+    @AfterAll
+    static void close() {
+        raw.close();
+        redis.shutdown();
+    }
+
+    @Override
+    protected TieredCache<String, Quote> create(CacheSettings settings) {
+        return TieredCache.tiered(settings, Codec.json(Quote.class), key -> key, redis);
+    }
+
+    @Test
+    void anL2HitOnAnotherInstanceFillsItsL1WithoutLoading() {
+        TieredCache<String, Quote> first = create(settings().build());
+        TieredCache<String, Quote> second = create(settings().build());
+        first.get("005930", this::load);
+
+        assertThat(second.get("005930", symbol -> {
+                    throw new AssertionError("must come from L2");
+                }))
+                .isEqualTo(new Quote("005930", "71200.00"));
+        assertThat(loads).hasValue(1);
+    }
+
+    @Test
+    void aVersionBumpNeverReadsEntriesOfTheOldShape() {
+        create(settings().version(1).build()).get("005930", this::load);
+
+        create(settings().version(2).build()).get("005930", this::load);
+
+        assertThat(loads).hasValue(2);
+    }
+
+    @Test
+    void aCorruptL2EntryIsAMissThatIsEvictedAndReloaded() {
+        raw.sync().set("ballast:cache:" + name + ":v1:005930", "\u0000garbage");
+        TieredCache<String, Quote> cache = create(settings().build());
+
+        assertThat(cache.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));
+        assertThat(loads).hasValue(1);
+        assertThat(raw.sync().get("ballast:cache:" + name + ":v1:005930")).startsWith("B");
+    }
+
+    @Test
+    void anEntryOfAnotherShapeIsTreatedAsCorrupt() {
+        byte[] other = "BX\u0000{\"isin\":\"KR7005930003\"}".getBytes(StandardCharsets.ISO_8859_1);
+        other[1] = 1; // right envelope, wrong JSON shape
+        raw.sync().set("ballast:cache:" + name + ":v1:005930", new String(other, StandardCharsets.ISO_8859_1));
+        TieredCache<String, Quote> cache = create(settings().build());
+
+        assertThat(cache.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));
+        assertThat(loads).hasValue(1);
+    }
+
+    @Test
+    void withRedisUnreachableCallersGetTheLoaderAndL1WithoutAnException() throws Exception {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        RedisClient nowhere = RedisClient.create("redis://127.0.0.1:" + closedPort);
+        try {
+            TieredCache<String, Quote> cache =
+                    TieredCache.tiered(settings().build(), Codec.json(Quote.class), key -> key, nowhere);
+
+            assertThat(cache.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));
+            assertThat(cache.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));
+            assertThat(loads).hasValue(1);
+        } finally {
+            nowhere.shutdown();
+        }
+    }
+}

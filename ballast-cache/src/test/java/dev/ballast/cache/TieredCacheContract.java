@@ -1,0 +1,179 @@
+package dev.ballast.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What every tier configuration of {@link TieredCache} must do. */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+abstract class TieredCacheContract {
+
+    /** A cache with {@code settings}; each test uses its own cache name. */
+    protected abstract TieredCache<String, Quote> create(CacheSettings settings);
+
+    protected final String name = "t-" + UUID.randomUUID().toString().substring(0, 8);
+    protected final AtomicInteger loads = new AtomicInteger();
+
+    protected CacheSettings.Builder settings() {
+        return CacheSettings.builder(name);
+    }
+
+    protected Quote load(String symbol) {
+        loads.incrementAndGet();
+        return new Quote(symbol, "71200.00");
+    }
+
+    @Test
+    void loadsOnceThenServesFromTheCache() {
+        TieredCache<String, Quote> cache = create(settings().build());
+
+        assertThat(cache.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));
+        assertThat(cache.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));
+        assertThat(cache.getIfPresent("005930")).contains(new Quote("005930", "71200.00"));
+        assertThat(loads).hasValue(1);
+    }
+
+    @Test
+    void concurrentMissesOfOneKeyRunTheLoaderOnceAndShareItsResult() throws Exception {
+        TieredCache<String, Quote> cache = create(settings().build());
+        CountDownLatch start = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(32)) {
+            List<Future<Quote>> callers = new ArrayList<>();
+            for (int i = 0; i < 32; i++) {
+                callers.add(pool.submit(() -> {
+                    start.await();
+                    return cache.get("000660", symbol -> {
+                        Thread.sleep(200);
+                        return load(symbol);
+                    });
+                }));
+            }
+            start.countDown();
+            for (Future<Quote> caller : callers) {
+                assertThat(caller.get(10, TimeUnit.SECONDS)).isEqualTo(new Quote("000660", "71200.00"));
+            }
+        }
+        assertThat(loads).hasValue(1);
+    }
+
+    @Test
+    void aLoaderFailureReachesEveryWaiterAndIsNotCached() throws Exception {
+        TieredCache<String, Quote> cache = create(settings().build());
+        IllegalStateException upstreamDown = new IllegalStateException("market data feed down");
+        CountDownLatch loaderStarted = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            Future<Quote> first = pool.submit(() -> cache.get("AAPL", symbol -> {
+                loaderStarted.countDown();
+                Thread.sleep(300);
+                throw upstreamDown;
+            }));
+            loaderStarted.await();
+            Future<Quote> waiter = pool.submit(() -> cache.get("AAPL", this::load));
+
+            assertThatThrownBy(first::get).hasCauseReference(upstreamDown);
+            assertThatThrownBy(waiter::get).hasCauseReference(upstreamDown);
+        }
+        assertThat(cache.get("AAPL", this::load)).isEqualTo(new Quote("AAPL", "71200.00"));
+    }
+
+    @Test
+    void aWaiterFailsClearlyWhenTheOtherLoadOutlastsTheWaitAndThePolicyIsFail() throws Exception {
+        TieredCache<String, Quote> cache = create(settings()
+                .loadWait(Duration.ofMillis(100), CacheSettings.WaitTimeoutPolicy.FAIL)
+                .build());
+        CountDownLatch loaderStarted = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(1)) {
+            Future<Quote> slow = pool.submit(() -> cache.get("MSFT", symbol -> {
+                loaderStarted.countDown();
+                Thread.sleep(1000);
+                return load(symbol);
+            }));
+            loaderStarted.await();
+
+            assertThatThrownBy(() -> cache.get("MSFT", this::load))
+                    .isInstanceOf(CacheLoadTimeoutException.class)
+                    .hasMessageContaining("did not finish within 100 ms");
+            assertThat(slow.get(5, TimeUnit.SECONDS)).isNotNull();
+        }
+    }
+
+    @Test
+    void aWaiterLoadsItselfWhenTheOtherLoadOutlastsTheWaitByDefaultPolicy() throws Exception {
+        TieredCache<String, Quote> cache = create(settings()
+                .loadWait(Duration.ofMillis(100), CacheSettings.WaitTimeoutPolicy.LOAD_YOURSELF)
+                .build());
+        CountDownLatch loaderStarted = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(1)) {
+            Future<Quote> slow = pool.submit(() -> cache.get("NVDA", symbol -> {
+                loaderStarted.countDown();
+                Thread.sleep(1000);
+                return load(symbol);
+            }));
+            loaderStarted.await();
+
+            assertThat(cache.get("NVDA", this::load)).isEqualTo(new Quote("NVDA", "71200.00"));
+            slow.get(5, TimeUnit.SECONDS);
+        }
+        assertThat(loads).hasValue(2);
+    }
+
+    @Test
+    void noValueIsRememberedForTheNegativeTtlOnly() throws Exception {
+        TieredCache<String, Quote> cache =
+                create(settings().negativeTtl(Duration.ofMillis(300)).build());
+        CacheLoader<String, Quote> nothing = symbol -> {
+            loads.incrementAndGet();
+            return null;
+        };
+
+        assertThat(cache.get("DELISTED", nothing)).isNull();
+        assertThat(cache.get("DELISTED", nothing)).isNull();
+        assertThat(loads).hasValue(1);
+        Thread.sleep(600);
+        assertThat(cache.get("DELISTED", nothing)).isNull();
+        assertThat(loads).hasValue(2);
+    }
+
+    @Test
+    void anOversizedValueIsRejectedOnPutAndNeverWritten() {
+        TieredCache<String, Quote> cache = create(settings().maxValueBytes(64).build());
+
+        assertThatThrownBy(() -> cache.put("BIG", new Quote("BIG", "9".repeat(200))))
+                .isInstanceOf(CacheException.class)
+                .hasMessageContaining("over the limit of 64; not stored");
+        assertThat(cache.getIfPresent("BIG")).isEmpty();
+    }
+
+    @Test
+    void putEvictAndClear() {
+        TieredCache<String, Quote> cache = create(settings().build());
+        cache.put("A", new Quote("A", "1.00"));
+        cache.put("B", new Quote("B", "2.00"));
+
+        assertThat(cache.getIfPresent("A")).contains(new Quote("A", "1.00"));
+        cache.evict("A");
+        assertThat(cache.getIfPresent("A")).isEmpty();
+        cache.clear();
+        assertThat(cache.getIfPresent("B")).isEmpty();
+    }
+
+    @Test
+    void keysThatCannotBeStoredAreRefusedClearly() {
+        TieredCache<String, Quote> cache = create(settings().build());
+
+        assertThatThrownBy(() -> cache.get("", this::load)).hasMessageContaining("1 to 1024 characters");
+        assertThatThrownBy(() -> cache.get("a\nb", this::load)).hasMessageContaining("control characters");
+    }
+}
