@@ -1,0 +1,32 @@
+package dev.ballast.boot.autoconfigure.cache;
+
+import dev.ballast.cache.TieredCache;
+import io.lettuce.core.RedisClient;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cache.CacheManager;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * A {@link CacheManager} of {@link TieredCache}s, so {@code @Cacheable} (including {@code sync = true}, which is
+ * single-flight) uses L1 Caffeine and, when the application has a Lettuce {@link RedisClient} bean, a Redis L2. Backs
+ * off for any CacheManager the application defines; runs before Spring Boot's cache auto-configuration.
+ */
+@AutoConfiguration(
+        beforeName = {
+            "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration",
+            "org.springframework.boot.autoconfigure.cache.CacheAutoConfiguration"
+        })
+@ConditionalOnClass({TieredCache.class, CacheManager.class})
+@EnableConfigurationProperties(BallastCacheProperties.class)
+public class BallastCacheAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean(CacheManager.class)
+    CacheManager cacheManager(BallastCacheProperties properties, ObjectProvider<RedisClient> redis) {
+        return new BallastCacheManager(properties, redis.getIfUnique());
+    }
+}

@@ -1,0 +1,103 @@
+package dev.ballast.boot.autoconfigure.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ballast.cache.TieredCache;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.cache.CacheManager;
+import org.springframework.cache.annotation.Cacheable;
+import org.springframework.cache.annotation.EnableCaching;
+import org.springframework.cache.concurrent.ConcurrentMapCacheManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+class BallastCacheAutoConfigurationTest {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(BallastCacheAutoConfiguration.class));
+
+    @Test
+    void cacheableUsesTieredCachesAndSyncIsSingleFlight() {
+        runner.withUserConfiguration(Quotes.Config.class)
+                .withPropertyValues("ballast.cache.caches.quotes.l1-ttl=30s")
+                .run(context -> {
+                    Quotes quotes = context.getBean(Quotes.class);
+                    CountDownLatch start = new CountDownLatch(1);
+                    try (ExecutorService pool = Executors.newFixedThreadPool(16)) {
+                        List<Future<String>> callers = new java.util.ArrayList<>();
+                        for (int i = 0; i < 16; i++) {
+                            callers.add(pool.submit(() -> {
+                                start.await();
+                                return quotes.price("005930");
+                            }));
+                        }
+                        start.countDown();
+                        for (Future<String> caller : callers) {
+                            assertThat(caller.get(10, TimeUnit.SECONDS)).isEqualTo("71200.00");
+                        }
+                    }
+                    assertThat(quotes.price("005930")).isEqualTo("71200.00");
+                    assertThat(context.getBean(Quotes.Config.class).loads).hasValue(1);
+                    assertThat(context.getBean(CacheManager.class)
+                                    .getCache("quotes")
+                                    .getNativeCache())
+                            .isInstanceOf(TieredCache.class);
+                });
+    }
+
+    @Test
+    void invalidCacheSettingsFailStartUpNamingTheCache() {
+        runner.withPropertyValues("ballast.cache.caches.quotes.l2-ttl=0s").run(context -> assertThat(context)
+                .getFailure()
+                .hasStackTraceContaining("ballast.cache.caches.quotes: l2Ttl must be positive, was PT0S"));
+    }
+
+    @Test
+    void backsOffForTheApplicationsOwnCacheManager() {
+        runner.withUserConfiguration(OwnManager.class).run(context -> assertThat(context.getBean(CacheManager.class))
+                .isInstanceOf(ConcurrentMapCacheManager.class));
+    }
+
+    static class Quotes {
+        private final AtomicInteger loads;
+
+        Quotes(AtomicInteger loads) {
+            this.loads = loads;
+        }
+
+        @Cacheable(cacheNames = "quotes", sync = true)
+        public String price(String symbol) throws InterruptedException {
+            loads.incrementAndGet();
+            Thread.sleep(200);
+            return "71200.00";
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @EnableCaching
+        static class Config {
+            final AtomicInteger loads = new AtomicInteger();
+
+            @Bean
+            Quotes quotes() {
+                return new Quotes(loads);
+            }
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnManager {
+        @Bean
+        CacheManager myCacheManager() {
+            return new ConcurrentMapCacheManager();
+        }
+    }
+}
