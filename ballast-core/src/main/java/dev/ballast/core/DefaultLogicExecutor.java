@@ -1,7 +1,6 @@
 package dev.ballast.core;
 
 import dev.ballast.core.internal.CurrentTask;
-import dev.ballast.core.internal.ReportedErrors;
 import dev.ballast.core.internal.Throwables;
 import java.util.Objects;
 import java.util.function.Function;
@@ -209,9 +208,8 @@ final class DefaultLogicExecutor implements LogicExecutor {
             throw translatorFailure;
         }
         keepCause(translated, failure);
-        record(execution, Outcome.TRANSLATED, failure);
         if (execution != null) {
-            ReportedErrors.markReported(translated); // the translation's log line covers it
+            execution.translated(failure, translated);
         }
         throw translated;
     };

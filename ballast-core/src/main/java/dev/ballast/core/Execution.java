@@ -20,6 +20,7 @@ public final class Execution {
     private long elapsedNanos = -1;
     private Outcome outcome = Outcome.SUCCESS;
     private @Nullable Throwable error;
+    private @Nullable Throwable replacement;
     private @Nullable ErrorCategory category;
 
     Execution(TaskContext context, ExceptionClassifier classifier, int policyCount) {
@@ -101,11 +102,22 @@ public final class Execution {
         return (started & (1L << policyIndex)) != 0;
     }
 
+    /** Marks the error, and the exception thrown in its place by a translation, as reported by this execution. */
     void markErrorReportedIfPropagating() {
         Throwable failure = error;
         if (failure != null && (outcome == Outcome.FAILURE || outcome == Outcome.TRANSLATED)) {
             ReportedErrors.markReported(failure);
         }
+        Throwable thrownInstead = replacement;
+        if (thrownInstead != null) {
+            ReportedErrors.markReported(thrownInstead);
+        }
+    }
+
+    /** Records a translation: {@code failure} happened, {@code translated} is what the caller gets. */
+    void translated(Throwable failure, Throwable translated) {
+        failed(Outcome.TRANSLATED, failure);
+        replacement = translated;
     }
 
     void succeeded() {

@@ -39,11 +39,6 @@ public final class ExecutionPipeline {
         return List.of(policies);
     }
 
-    /** The classifier that {@link Execution#category()} uses. */
-    public ExceptionClassifier classifier() {
-        return classifier;
-    }
-
     /** Runs every {@code before} hook; null when there are no policies. */
     @Nullable
     Execution start(TaskContext context) {

@@ -26,11 +26,10 @@ public final class MetricsPolicy implements ExecutionPolicy {
     private final ConcurrentMap<String, ConcurrentMap<String, TaskTimers>> timers = new ConcurrentHashMap<>();
 
     /** The timers used last; compared by string identity, so a miss only costs the map lookups. */
-    private volatile TaskTimers last;
+    private volatile @Nullable TaskTimers last;
 
     private MetricsPolicy(MeterRegistry registry) {
         this.registry = registry;
-        this.last = new TaskTimers(new TaskContext("ballast", "unused", ""), false);
     }
 
     /** A policy recording into {@code registry}. */
@@ -45,10 +44,7 @@ public final class MetricsPolicy implements ExecutionPolicy {
 
     @Override
     public void onSuccess(Execution execution) {
-        Timer success = timers(execution.context()).success;
-        if (success != null) {
-            success.record(execution.elapsedNanos(), TimeUnit.NANOSECONDS);
-        }
+        timers(execution.context()).success.record(execution.elapsedNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -62,7 +58,7 @@ public final class MetricsPolicy implements ExecutionPolicy {
 
     private TaskTimers timers(TaskContext context) {
         TaskTimers last = this.last; // most services run one task far more than others: skip both map lookups
-        if (last.domain == context.domain() && last.task == context.task()) {
+        if (last != null && last.domain == context.domain() && last.task == context.task()) {
             return last;
         }
         TaskTimers found = lookup(context);
@@ -82,19 +78,15 @@ public final class MetricsPolicy implements ExecutionPolicy {
     private final class TaskTimers {
         private final String domain;
         private final String task;
-        private final @Nullable Timer success;
+        private final Timer success;
         /** Per outcome, timers by exception class: looked up without building a key. */
         @SuppressWarnings("unchecked")
         private final ConcurrentMap<Class<?>, Timer>[] failures = new ConcurrentMap[Outcome.values().length];
 
         TaskTimers(TaskContext context) {
-            this(context, true);
-        }
-
-        TaskTimers(TaskContext context, boolean register) {
             this.domain = context.domain();
             this.task = context.task();
-            this.success = register ? timer(Outcome.SUCCESS, "none") : null;
+            this.success = timer(Outcome.SUCCESS, "none");
             for (int i = 0; i < failures.length; i++) {
                 failures[i] = new ConcurrentHashMap<>();
             }

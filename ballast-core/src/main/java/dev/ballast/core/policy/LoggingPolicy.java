@@ -40,7 +40,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
     private final Level businessLevel;
     private final long slowNanos;
     private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
-    private volatile DomainLogger last = new DomainLogger("", LoggerFactory.getLogger(LOGGER_PREFIX + "unused"));
+    private volatile @Nullable DomainLogger last;
 
     private LoggingPolicy(SensitiveDataMasker masker, Level businessLevel, Duration slowThreshold) {
         this.masker = masker;
@@ -161,7 +161,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
 
     private Logger logger(TaskContext context) {
         DomainLogger last = this.last; // one-entry cache by string identity in front of the map
-        if (last.domain == context.domain()) {
+        if (last != null && last.domain == context.domain()) {
             return last.logger;
         }
         Logger logger =

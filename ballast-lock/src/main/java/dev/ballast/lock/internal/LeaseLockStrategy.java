@@ -225,8 +225,6 @@ public final class LeaseLockStrategy implements LockStrategy {
     private long backendCall(String operation, String key, BackendCall call) {
         try {
             return call.run();
-        } catch (RuntimeException e) {
-            throw new LockBackendException(backend.name(), operation, key, e);
         } catch (Exception e) {
             throw new LockBackendException(backend.name(), operation, key, e);
         }

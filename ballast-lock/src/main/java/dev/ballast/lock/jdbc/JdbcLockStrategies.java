@@ -15,9 +15,6 @@ import javax.sql.DataSource;
  */
 public final class JdbcLockStrategies {
 
-    /** The default table-name prefix. */
-    public static final String DEFAULT_PREFIX = "ballast_";
-
     private JdbcLockStrategies() {}
 
     /**

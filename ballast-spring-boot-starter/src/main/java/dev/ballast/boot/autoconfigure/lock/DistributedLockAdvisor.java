@@ -70,7 +70,7 @@ final class DistributedLockAdvisor extends AbstractPointcutAdvisor implements Me
                 method, target == null ? method.getDeclaringClass() : AopUtils.getTargetClass(target));
         Definition definition = definitions.computeIfAbsent(
                 specific, m -> define(m, AnnotatedElementUtils.findMergedAnnotation(m, DistributedLock.class)));
-        String key = LockKeys.requireValid(definition.key.evaluate(invocation));
+        String key = definition.key.evaluate(invocation); // validated by the strategy
         try {
             return locks.getObject()
                     .executeWithLock(
