@@ -118,11 +118,6 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         return settings;
     }
 
-    /** Entries found undecodable in L2 (and evicted) so far. */
-    long corruptEntries() {
-        return corrupt.get();
-    }
-
     private @Nullable Slot cached(String id) {
         Slot slot = l1.getIfPresent(id);
         if (slot != null) {
@@ -198,13 +193,16 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         return slot;
     }
 
+    /** Writes L2 (when there is one), then L1. */
     private void store(String id, Slot slot, byte[] payload) {
-        byte[] envelope = new byte[HEADER + payload.length];
-        envelope[0] = MAGIC;
-        envelope[1] = FORMAT;
-        envelope[2] = KIND_VALUE;
-        System.arraycopy(payload, 0, envelope, HEADER, payload.length);
-        l2.set(id, envelope, jittered(settings.l2Ttl().toMillis()));
+        if (l2.enabled()) { // L1-only: the payload was needed for the size limit, not for storage
+            byte[] envelope = new byte[HEADER + payload.length];
+            envelope[0] = MAGIC;
+            envelope[1] = FORMAT;
+            envelope[2] = KIND_VALUE;
+            System.arraycopy(payload, 0, envelope, HEADER, payload.length);
+            l2.set(id, envelope, jittered(settings.l2Ttl().toMillis()));
+        }
         l1.put(id, slot);
     }
 

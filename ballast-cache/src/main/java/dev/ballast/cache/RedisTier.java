@@ -49,10 +49,6 @@ class RedisTier {
         return client != null;
     }
 
-    long failures() {
-        return failures.get();
-    }
-
     byte @Nullable [] get(String key) {
         RedisCommands<String, byte[]> redis = commands();
         if (redis == null) {

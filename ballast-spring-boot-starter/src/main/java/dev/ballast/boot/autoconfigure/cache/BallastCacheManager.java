@@ -23,15 +23,6 @@ import org.springframework.cache.CacheManager;
 final class BallastCacheManager implements CacheManager {
 
     private static final Logger log = LoggerFactory.getLogger(BallastCacheManager.class);
-    private static final BallastCacheProperties.Spec DEFAULTS = new BallastCacheProperties.Spec(
-            null,
-            1,
-            10_000,
-            java.time.Duration.ofMinutes(1),
-            java.time.Duration.ofMinutes(10),
-            java.time.Duration.ofSeconds(30),
-            512 * 1024);
-
     private final Map<String, BallastCacheProperties.Spec> specs;
     private final @Nullable RedisClient redis;
     private final ConcurrentMap<String, Cache> caches = new ConcurrentHashMap<>();
@@ -44,7 +35,8 @@ final class BallastCacheManager implements CacheManager {
 
     @Override
     public Cache getCache(String name) {
-        return caches.computeIfAbsent(name, n -> create(n, specs.getOrDefault(n, DEFAULTS)));
+        return caches.computeIfAbsent(
+                name, n -> create(n, specs.getOrDefault(n, BallastCacheProperties.Spec.DEFAULTS)));
     }
 
     @Override
@@ -52,18 +44,35 @@ final class BallastCacheManager implements CacheManager {
         return List.copyOf(caches.keySet());
     }
 
+    /** The configured values over {@link CacheSettings}' defaults, which stay the only defaults. */
+    private static CacheSettings settings(String name, BallastCacheProperties.Spec spec) {
+        CacheSettings.Builder builder = CacheSettings.builder(name);
+        if (spec.version() != null) {
+            builder.version(spec.version());
+        }
+        if (spec.l1MaximumSize() != null) {
+            builder.l1MaximumSize(spec.l1MaximumSize());
+        }
+        if (spec.l1Ttl() != null) {
+            builder.l1Ttl(spec.l1Ttl());
+        }
+        if (spec.l2Ttl() != null) {
+            builder.l2Ttl(spec.l2Ttl());
+        }
+        if (spec.negativeTtl() != null) {
+            builder.negativeTtl(spec.negativeTtl());
+        }
+        if (spec.maxValueBytes() != null) {
+            builder.maxValueBytes(spec.maxValueBytes());
+        }
+        return builder.build();
+    }
+
     @SuppressWarnings("unchecked")
     private Cache create(String name, BallastCacheProperties.Spec spec) {
         CacheSettings settings;
         try {
-            settings = CacheSettings.builder(name)
-                    .version(spec.version())
-                    .l1MaximumSize(spec.l1MaximumSize())
-                    .l1Ttl(spec.l1Ttl())
-                    .l2Ttl(spec.l2Ttl())
-                    .negativeTtl(spec.negativeTtl())
-                    .maxValueBytes(spec.maxValueBytes())
-                    .build();
+            settings = settings(name, spec);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("ballast.cache.caches." + name + ": " + e.getMessage(), e);
         }

@@ -15,7 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record BallastCacheProperties(@DefaultValue Map<String, Spec> caches) {
 
     /**
-     * One cache.
+     * One cache. Every setting left unset takes the {@link dev.ballast.cache.CacheSettings} default (version 1, 10,000
+     * L1 entries, L1 TTL 1 min, L2 TTL 10 min, negative TTL 30 s, 512 KiB), which is defined there only.
      *
      * @param valueType class of the cached values; required for the Redis L2 (values are JSON bound to it), without
      *     it the cache stays L1-only
@@ -28,10 +29,14 @@ public record BallastCacheProperties(@DefaultValue Map<String, Spec> caches) {
      */
     public record Spec(
             @Nullable Class<?> valueType,
-            @DefaultValue("1") int version,
-            @DefaultValue("10000") long l1MaximumSize,
-            @DefaultValue("1m") Duration l1Ttl,
-            @DefaultValue("10m") Duration l2Ttl,
-            @DefaultValue("30s") Duration negativeTtl,
-            @DefaultValue("524288") int maxValueBytes) {}
+            @Nullable Integer version,
+            @Nullable Long l1MaximumSize,
+            @Nullable Duration l1Ttl,
+            @Nullable Duration l2Ttl,
+            @Nullable Duration negativeTtl,
+            @Nullable Integer maxValueBytes) {
+
+        /** A cache that nobody configured: every default. */
+        static final Spec DEFAULTS = new Spec(null, null, null, null, null, null, null);
+    }
 }
