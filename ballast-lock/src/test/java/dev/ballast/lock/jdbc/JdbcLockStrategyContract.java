@@ -3,32 +3,22 @@ package dev.ballast.lock.jdbc;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.LockStrategyContract;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.UUID;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterEach;
 
-/** The lock contract on a JDBC database; each test gets its own lock table. */
-abstract class JdbcLockStrategyContract extends LockStrategyContract {
-
-    private String prefix;
-
-    /** The database under test. */
-    protected abstract DataSource dataSource();
+/** The lock contract on the JDBC lock table; "expiring" a lease moves its expiry into the past. */
+abstract class JdbcLockStrategyContract extends DatabaseLockContract {
 
     @Override
-    protected DataSource resources() {
-        return dataSource();
+    protected LockStrategy create(DataSource dataSource, String tablePrefix, LockListener listener, AlertSink alerts) {
+        return JdbcLockStrategies.create(dataSource, tablePrefix, true, listener, alerts);
     }
 
     @Override
-    protected LockStrategy create(LockListener listener) {
-        prefix = "t" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
-        return JdbcLockStrategies.create(dataSource(), prefix, true, listener, AlertSink.logging());
+    protected String tableName() {
+        return "lock";
     }
 
     @Override
@@ -38,14 +28,6 @@ abstract class JdbcLockStrategyContract extends LockStrategyContract {
                         + "lock SET expires_at = TIMESTAMP '2000-01-01 00:00:00' WHERE lock_key = ?")) {
             statement.setString(1, key);
             statement.executeUpdate();
-        }
-    }
-
-    @AfterEach
-    void dropLockTable() throws SQLException {
-        try (Connection connection = dataSource().getConnection();
-                Statement statement = connection.createStatement()) {
-            statement.execute("DROP TABLE IF EXISTS " + prefix + "lock");
         }
     }
 }
