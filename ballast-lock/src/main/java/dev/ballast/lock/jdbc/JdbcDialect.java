@@ -6,9 +6,21 @@ import java.util.Locale;
 
 /** The SQL that differs between databases: the database clock and its arithmetic, and the DDL. */
 enum JdbcDialect {
-    POSTGRESQL("clock_timestamp()", "clock_timestamp() + (? * interval '1 millisecond')", "TIMESTAMP(3)"),
-    MARIADB("CURRENT_TIMESTAMP(3)", "TIMESTAMPADD(MICROSECOND, ? * 1000, CURRENT_TIMESTAMP(3))", "DATETIME(3)"),
-    H2("CURRENT_TIMESTAMP", "DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP)", "TIMESTAMP(3)");
+    POSTGRESQL(
+            "clock_timestamp()",
+            "clock_timestamp() + (? * interval '1 millisecond')",
+            "TIMESTAMP(3)",
+            "(extract(epoch from clock_timestamp()) * 1000000)::bigint"),
+    MARIADB(
+            "CURRENT_TIMESTAMP(3)",
+            "TIMESTAMPADD(MICROSECOND, ? * 1000, CURRENT_TIMESTAMP(3))",
+            "DATETIME(3)",
+            "CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(6)) * 1000000 AS SIGNED)"),
+    H2(
+            "CURRENT_TIMESTAMP",
+            "DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP)",
+            "TIMESTAMP(3)",
+            "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) * 1000000 AS BIGINT)");
 
     /** The database's current time. */
     final String now;
@@ -16,11 +28,14 @@ enum JdbcDialect {
     final String nowPlusMillis;
     /** Column type of a millisecond timestamp. */
     final String timestampType;
+    /** The database's current time in microseconds since the epoch, the floor of every fencing token. */
+    final String nowMicros;
 
-    JdbcDialect(String now, String nowPlusMillis, String timestampType) {
+    JdbcDialect(String now, String nowPlusMillis, String timestampType, String nowMicros) {
         this.now = now;
         this.nowPlusMillis = nowPlusMillis;
         this.timestampType = timestampType;
+        this.nowMicros = nowMicros;
     }
 
     /** The dialect of the database behind {@code connection}. */

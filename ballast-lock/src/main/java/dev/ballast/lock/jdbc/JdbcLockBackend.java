@@ -11,7 +11,9 @@ import javax.sql.DataSource;
 
 /**
  * A lock table: one row per key with owner, expiry (database clock) and fencing counter. A row is never deleted, so
- * its counter only grows and tokens stay monotonic across restarts. Each operation is one short transaction on a pooled
+ * its counter only grows and tokens stay monotonic across restarts. A token is never below the database clock in
+ * microseconds ({@code GREATEST(fence + 1, now)}), so tokens of this backend also exceed those another clock-floored
+ * backend issued before a fail-over (see the resilient strategy). Each operation is one short transaction on a pooled
  * connection; no connection is pinned while the lock is held. Thread-safe.
  */
 final class JdbcLockBackend implements LockBackend {
@@ -26,9 +28,10 @@ final class JdbcLockBackend implements LockBackend {
     JdbcLockBackend(DataSource dataSource, JdbcDialect dialect, String table) {
         this.dataSource = dataSource;
         this.takeOver = "UPDATE " + table + " SET owner = ?, expires_at = " + dialect.nowPlusMillis
-                + ", fence = fence + 1 WHERE lock_key = ? AND (owner IS NULL OR expires_at < " + dialect.now + ")";
+                + ", fence = GREATEST(fence + 1, " + dialect.nowMicros
+                + ") WHERE lock_key = ? AND (owner IS NULL OR expires_at < " + dialect.now + ")";
         this.insert = "INSERT INTO " + table + " (lock_key, owner, expires_at, fence) VALUES (?, ?, "
-                + dialect.nowPlusMillis + ", 1)";
+                + dialect.nowPlusMillis + ", " + dialect.nowMicros + ")";
         this.readFence = "SELECT fence FROM " + table + " WHERE lock_key = ? AND owner = ?";
         this.renew = "UPDATE " + table + " SET expires_at = " + dialect.nowPlusMillis
                 + " WHERE lock_key = ? AND owner = ? AND expires_at >= " + dialect.now;

@@ -11,14 +11,21 @@ enum SessionLockDialect {
             "advisory",
             "SELECT pg_try_advisory_lock(hashtextextended(?, 0))",
             "SELECT pg_advisory_unlock(hashtextextended(?, 0))",
-            "INSERT INTO %s (lock_key, fence) VALUES (?, 1) ON CONFLICT (lock_key)"
-                    + " DO UPDATE SET fence = %s.fence + 1 RETURNING fence"),
+            "INSERT INTO %1$s (lock_key, fence) VALUES (?, " + Micros.POSTGRESQL + ") ON CONFLICT (lock_key)"
+                    + " DO UPDATE SET fence = GREATEST(%1$s.fence + 1, " + Micros.POSTGRESQL + ") RETURNING fence"),
     MYSQL_GET_LOCK(
             "get_lock",
             "SELECT GET_LOCK(?, 0)",
             "SELECT RELEASE_LOCK(?)",
-            "INSERT INTO %s (lock_key, fence) VALUES (?, LAST_INSERT_ID(1))"
-                    + " ON DUPLICATE KEY UPDATE fence = LAST_INSERT_ID(%s.fence + 1)");
+            "INSERT INTO %1$s (lock_key, fence) VALUES (?, LAST_INSERT_ID(" + Micros.MARIADB + "))"
+                    + " ON DUPLICATE KEY UPDATE fence = LAST_INSERT_ID(GREATEST(%1$s.fence + 1, " + Micros.MARIADB
+                    + "))");
+
+    /** The database clock in microseconds: the floor of every fencing token, as in {@link JdbcDialect}. */
+    private static final class Micros {
+        static final String POSTGRESQL = JdbcDialect.POSTGRESQL.nowMicros;
+        static final String MARIADB = JdbcDialect.MARIADB.nowMicros;
+    }
 
     /** MySQL's limit on lock names. */
     static final int MYSQL_MAX_NAME = 64;
@@ -36,7 +43,7 @@ enum SessionLockDialect {
     }
 
     String nextFence(String table) {
-        return nextFence.formatted(table, table);
+        return nextFence.formatted(table);
     }
 
     /** MySQL's follow-up query for the fence just written; PostgreSQL returns it from the insert. */

@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
  * release as compare-and-set scripts on the owner, and a pub/sub message on release that wakes one waiter (waiters also poll,
  * so a missed message costs one polling interval, never a hang).
  *
- * <p>The fencing counter has no expiry. When it does not exist (first use, or a Redis restart without persistence) it
- * is seeded with Redis's clock in microseconds, so tokens issued after a data loss are still greater than earlier ones
- * as long as a key is acquired less than a million times a second. Lock and counter share a hash tag, so they live in
+ * <p>The fencing counter has no expiry, and a token is never below Redis's clock in microseconds: {@code max(last + 1,
+ * now)}. So tokens issued after a data loss (a restart without persistence) still exceed earlier ones, and tokens issued
+ * after a fail-over from a database backend whose tokens have the same clock floor exceed that backend's. Lock and counter share a hash tag, so they live in
  * one cluster slot. Thread-safe.
  */
 final class RedisLockBackend implements LockBackend {
@@ -30,11 +30,11 @@ final class RedisLockBackend implements LockBackend {
 
     private static final String ACQUIRE = """
             if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-              if redis.call('EXISTS', KEYS[2]) == 0 then
-                local now = redis.call('TIME')
-                redis.call('SET', KEYS[2], now[1] * 1000000 + now[2])
-              end
-              return redis.call('INCR', KEYS[2])
+              local now = redis.call('TIME')
+              local floor = now[1] * 1000000 + now[2]
+              local token = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, floor)
+              redis.call('SET', KEYS[2], string.format('%.0f', token))
+              return token
             end
             return 0
             """;
