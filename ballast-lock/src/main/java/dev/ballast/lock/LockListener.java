@@ -25,6 +25,25 @@ public interface LockListener {
     /** {@code backend} failed while acquiring {@code key}. */
     default void backendFailed(String backend, String key, RuntimeException error) {}
 
+    /**
+     * This instance moved every instance's locks from backend {@code from} to {@code to} (a resilient strategy's
+     * fail-over or return); {@code epoch} numbers the new mode.
+     */
+    default void modeSwitched(String from, String to, long epoch) {}
+
+    /** This instance's circuit breaker in front of {@code backend} changed to {@code state}. */
+    default void breakerChanged(String backend, BreakerState state) {}
+
+    /** States of a resilient strategy's circuit breaker. */
+    enum BreakerState {
+        /** The backend is trusted. */
+        CLOSED,
+        /** Probes of the backend are succeeding; not yet trusted. */
+        HALF_OPEN,
+        /** The backend is not used. */
+        OPEN
+    }
+
     /** A listener that does nothing. */
     static LockListener none() {
         return (backend, handle) -> {};
@@ -57,6 +76,16 @@ public interface LockListener {
             @Override
             public void backendFailed(String backend, String key, RuntimeException error) {
                 copy.forEach(each -> quietly(() -> each.backendFailed(backend, key, error)));
+            }
+
+            @Override
+            public void modeSwitched(String from, String to, long epoch) {
+                copy.forEach(each -> quietly(() -> each.modeSwitched(from, to, epoch)));
+            }
+
+            @Override
+            public void breakerChanged(String backend, BreakerState state) {
+                copy.forEach(each -> quietly(() -> each.breakerChanged(backend, state)));
             }
         };
     }

@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /** A handle of {@link LeaseLockStrategy}. Thread-safe. */
-final class LeaseHandle implements LockHandle {
+final class LeaseHandle implements LockHandle, Abandonable {
 
     private final LeaseLockStrategy strategy;
     private final String key;
@@ -55,6 +55,12 @@ final class LeaseHandle implements LockHandle {
             }
             strategy.released(this, System.nanoTime() - acquiredAtNanos);
         }
+    }
+
+    @Override
+    public void abandon() {
+        lost = true;
+        cancelRenewal();
     }
 
     void extend(long untilNanos) {

@@ -2,7 +2,6 @@ package dev.ballast.lock.internal;
 
 import dev.ballast.core.CheckedRunnable;
 import dev.ballast.core.CheckedSupplier;
-import dev.ballast.core.ServerException;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
@@ -11,14 +10,11 @@ import dev.ballast.lock.LockBackendException;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockKeys;
 import dev.ballast.lock.LockListener;
-import dev.ballast.lock.LockLostException;
 import dev.ballast.lock.LockStrategy;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -77,11 +73,7 @@ public final class LeaseLockStrategy implements LockStrategy {
     public <T extends @Nullable Object> T executeWithLock(
             String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
         Objects.requireNonNull(task, "task");
-        try (LockHandle handle = tryAcquire(key, waitTime, leaseTime)) {
-            T result = call(task);
-            requireStillValid(handle);
-            return result;
-        }
+        return Guarded.run(tryAcquire(key, waitTime, leaseTime), task);
     }
 
     @Override
@@ -96,32 +88,8 @@ public final class LeaseLockStrategy implements LockStrategy {
     @Override
     public <T extends @Nullable Object> T executeWithLocks(
             Collection<String> keys, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
-        Objects.requireNonNull(task, "task");
-        LockKeys.requireWait(waitTime);
-        LockKeys.requireLease(leaseTime);
-        TreeSet<String> ordered = new TreeSet<>(); // one canonical order for every caller: no lock-order deadlock
-        for (String key : Objects.requireNonNull(keys, "keys")) {
-            ordered.add(LockKeys.requireValid(key));
-        }
-        if (ordered.isEmpty()) {
-            throw new IllegalArgumentException("executeWithLocks needs at least one key");
-        }
-        long deadline = System.nanoTime() + waitTime.toNanos();
-        List<LockHandle> held = new ArrayList<>(ordered.size());
-        try {
-            for (String key : ordered) {
-                held.add(acquire(key, deadline, waitTime, leaseTime));
-            }
-            T result = call(task);
-            for (LockHandle handle : held) {
-                requireStillValid(handle);
-            }
-            return result;
-        } finally {
-            for (int i = held.size() - 1; i >= 0; i--) {
-                held.get(i).close();
-            }
-        }
+        return Guarded.runWithAll(
+                keys, waitTime, leaseTime, (key, deadline) -> acquire(key, deadline, waitTime, leaseTime), task);
     }
 
     @Override
@@ -203,22 +171,6 @@ public final class LeaseLockStrategy implements LockStrategy {
             backend.unlock(handle.key(), handle.owner);
         } catch (Exception e) {
             // the lease expires on its own; releasing is best effort by contract
-        }
-    }
-
-    private static <T extends @Nullable Object> T call(CheckedSupplier<T> task) {
-        try {
-            return task.get();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw ServerException.wrapping(e);
-        }
-    }
-
-    private static void requireStillValid(LockHandle handle) {
-        if (!handle.isValid()) {
-            throw new LockLostException(handle.key(), handle.fencingToken());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ballast.lock.jdbc;
 
+import dev.ballast.lock.internal.JdbcDialect;
 import dev.ballast.lock.internal.LockBackend;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -27,15 +28,15 @@ final class JdbcLockBackend implements LockBackend {
 
     JdbcLockBackend(DataSource dataSource, JdbcDialect dialect, String table) {
         this.dataSource = dataSource;
-        this.takeOver = "UPDATE " + table + " SET owner = ?, expires_at = " + dialect.nowPlusMillis
-                + ", fence = GREATEST(fence + 1, " + dialect.nowMicros
-                + ") WHERE lock_key = ? AND (owner IS NULL OR expires_at < " + dialect.now + ")";
+        this.takeOver = "UPDATE " + table + " SET owner = ?, expires_at = " + dialect.nowPlusMillis()
+                + ", fence = GREATEST(fence + 1, " + dialect.nowMicros()
+                + ") WHERE lock_key = ? AND (owner IS NULL OR expires_at < " + dialect.now() + ")";
         this.insert = "INSERT INTO " + table + " (lock_key, owner, expires_at, fence) VALUES (?, ?, "
-                + dialect.nowPlusMillis + ", " + dialect.nowMicros + ")";
+                + dialect.nowPlusMillis() + ", " + dialect.nowMicros() + ")";
         this.readFence = "SELECT fence FROM " + table + " WHERE lock_key = ? AND owner = ?";
-        this.renew = "UPDATE " + table + " SET expires_at = " + dialect.nowPlusMillis
-                + " WHERE lock_key = ? AND owner = ? AND expires_at >= " + dialect.now;
-        this.release = "UPDATE " + table + " SET owner = NULL, expires_at = " + dialect.now
+        this.renew = "UPDATE " + table + " SET expires_at = " + dialect.nowPlusMillis()
+                + " WHERE lock_key = ? AND owner = ? AND expires_at >= " + dialect.now();
+        this.release = "UPDATE " + table + " SET owner = NULL, expires_at = " + dialect.now()
                 + " WHERE lock_key = ? AND owner = ?";
     }
 
@@ -44,7 +45,7 @@ final class JdbcLockBackend implements LockBackend {
                 Statement statement = connection.createStatement()) {
             JdbcDialect dialect = JdbcDialect.of(connection);
             statement.execute("CREATE TABLE IF NOT EXISTS " + table + " (lock_key VARCHAR(255) NOT NULL PRIMARY KEY,"
-                    + " owner VARCHAR(64), expires_at " + dialect.timestampType + " NOT NULL,"
+                    + " owner VARCHAR(64), expires_at " + dialect.timestampType() + " NOT NULL,"
                     + " fence BIGINT NOT NULL)");
         }
     }

@@ -1,5 +1,6 @@
 package dev.ballast.lock.jdbc;
 
+import dev.ballast.lock.internal.JdbcDialect;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,8 +24,8 @@ enum SessionLockDialect {
 
     /** The database clock in microseconds: the floor of every fencing token, as in {@link JdbcDialect}. */
     private static final class Micros {
-        static final String POSTGRESQL = JdbcDialect.POSTGRESQL.nowMicros;
-        static final String MARIADB = JdbcDialect.MARIADB.nowMicros;
+        static final String POSTGRESQL = JdbcDialect.POSTGRESQL.nowMicros();
+        static final String MARIADB = JdbcDialect.MARIADB.nowMicros();
     }
 
     /** MySQL's limit on lock names. */

@@ -3,10 +3,14 @@ package dev.ballast.lock.micrometer;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link LockListener} that records lock metrics, tagged by {@code backend} (never by key: keys are unbounded):
@@ -15,7 +19,12 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code ballast.lock.wait} (timer, tag {@code result}: {@code acquired|timeout|error}): time spent acquiring,
  *       whose count is the number of acquisition attempts by result;
  *   <li>{@code ballast.lock.held} (timer): how long locks were held;
- *   <li>{@code ballast.lock.lease.lost} (counter): leases lost while held.
+ *   <li>{@code ballast.lock.lease.lost} (counter): leases lost while held (for a resilient strategy, also handles
+ *       revoked by a mode switch);
+ *   <li>{@code ballast.lock.fallback.switches} (counter, tags {@code from}, {@code to}): mode switches this instance
+ *       made, e.g. {@code redis} to {@code jdbc} and back;
+ *   <li>{@code ballast.lock.breaker.state} (gauge): this instance's breaker in front of {@code backend}: 0 closed, 1
+ *       half-open, 2 open.
  * </ul>
  *
  * Thread-safe.
@@ -23,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 public final class LockMetrics implements LockListener {
 
     private final MeterRegistry registry;
+    private final ConcurrentMap<String, AtomicInteger> breakers = new ConcurrentHashMap<>();
 
     private LockMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -64,6 +74,29 @@ public final class LockMetrics implements LockListener {
                 .tag("backend", backend)
                 .register(registry)
                 .increment();
+    }
+
+    @Override
+    public void modeSwitched(String from, String to, long epoch) {
+        Counter.builder("ballast.lock.fallback.switches")
+                .description("Lock mode switches made by this instance, from one backend to another")
+                .tag("from", from)
+                .tag("to", to)
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void breakerChanged(String backend, BreakerState state) {
+        breakers.computeIfAbsent(backend, name -> {
+                    AtomicInteger value = new AtomicInteger();
+                    Gauge.builder("ballast.lock.breaker.state", value, AtomicInteger::get)
+                            .description("Circuit breaker in front of a lock backend: 0 closed, 1 half-open, 2 open")
+                            .tag("backend", name)
+                            .register(registry);
+                    return value;
+                })
+                .set(state.ordinal());
     }
 
     private Timer wait(String backend, String result) {

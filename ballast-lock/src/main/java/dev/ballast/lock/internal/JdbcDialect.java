@@ -1,11 +1,11 @@
-package dev.ballast.lock.jdbc;
+package dev.ballast.lock.internal;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Locale;
 
-/** The SQL that differs between databases: the database clock and its arithmetic, and the DDL. */
-enum JdbcDialect {
+/** The SQL that differs between databases: the database clock and its arithmetic, and the DDL. Internal. */
+public enum JdbcDialect {
     POSTGRESQL(
             "clock_timestamp()",
             "clock_timestamp() + (? * interval '1 millisecond')",
@@ -23,13 +23,13 @@ enum JdbcDialect {
             "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) * 1000000 AS BIGINT)");
 
     /** The database's current time. */
-    final String now;
+    private final String now;
     /** The database's current time plus a bound number of milliseconds. */
-    final String nowPlusMillis;
+    private final String nowPlusMillis;
     /** Column type of a millisecond timestamp. */
-    final String timestampType;
+    private final String timestampType;
     /** The database's current time in microseconds since the epoch, the floor of every fencing token. */
-    final String nowMicros;
+    private final String nowMicros;
 
     JdbcDialect(String now, String nowPlusMillis, String timestampType, String nowMicros) {
         this.now = now;
@@ -39,7 +39,7 @@ enum JdbcDialect {
     }
 
     /** The dialect of the database behind {@code connection}. */
-    static JdbcDialect of(Connection connection) throws SQLException {
+    public static JdbcDialect of(Connection connection) throws SQLException {
         String product = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
         if (product.contains("postgres")) {
             return POSTGRESQL;
@@ -52,5 +52,25 @@ enum JdbcDialect {
         }
         throw new IllegalStateException("Unsupported database for the JDBC lock: '" + product
                 + "'; supported are PostgreSQL, MySQL/MariaDB and H2");
+    }
+
+    /** The database's current time. */
+    public String now() {
+        return now;
+    }
+
+    /** The database's current time plus one bound parameter of milliseconds. */
+    public String nowPlusMillis() {
+        return nowPlusMillis;
+    }
+
+    /** Column type of a millisecond timestamp. */
+    public String timestampType() {
+        return timestampType;
+    }
+
+    /** The database's current time in microseconds since the epoch, as a BIGINT. */
+    public String nowMicros() {
+        return nowMicros;
     }
 }

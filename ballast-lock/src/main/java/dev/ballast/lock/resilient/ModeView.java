@@ -1,0 +1,20 @@
+package dev.ballast.lock.resilient;
+
+/**
+ * One reading of the mode authority. {@code sentNanos} (before the query) bounds the reading's age from above; {@code
+ * receivedNanos} (after it) bounds the database's current time from below.
+ */
+record ModeView(
+        LockMode mode, long epoch, long effectiveAtMicros, long dbNowMicros, long sentNanos, long receivedNanos) {
+
+    /** How long ago the query was sent: the view is at most this old. */
+    long ageNanos(long nowNanos) {
+        return nowNanos - sentNanos;
+    }
+
+    /** Nanoseconds until the mode takes effect by the database's clock (estimated low, so never early); 0 if it has. */
+    long nanosUntilEffective(long nowNanos) {
+        long dbNowMicros = this.dbNowMicros + (nowNanos - receivedNanos) / 1000;
+        return Math.max(0, (effectiveAtMicros - dbNowMicros) * 1000);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.ballast.lock.resilient;
+
+import dev.ballast.core.ExceptionClassifier;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.lock.LockListener;
+import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.internal.JdbcDialect;
+import dev.ballast.lock.internal.TablePrefix;
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/**
+ * Settings of a {@link ResilientLockStrategy}; each setter checks its value at once and names a bad one. Not thread-safe;
+ * the strategy it builds is.
+ *
+ * <p>Defaults: table prefix {@code ballast_} (table {@code ballast_lock_mode}), table not created, {@code maxLease} 30 s,
+ * {@code refreshInterval} 1 s, breaker opens after 3 consecutive infrastructure failures, probes every 5 s and closes
+ * after 3 successful ones, {@link ExceptionClassifier#defaults()}, no listener, alerts to the log.
+ */
+public final class ResilientLockStrategyBuilder {
+
+    final LockStrategy primary;
+    final LockStrategy fallback;
+    private final DataSource authority;
+    private String tablePrefix = "ballast_";
+    private boolean createTable;
+    Duration maxLease = Duration.ofSeconds(30);
+    Duration refreshInterval = Duration.ofSeconds(1);
+    int failureThreshold = 3;
+    private Duration probeInterval = Duration.ofSeconds(5);
+    int probeSuccesses = 3;
+    ExceptionClassifier classifier = ExceptionClassifier.defaults();
+    LockListener listener = LockListener.none();
+    AlertSink alerts = AlertSink.logging();
+    String instanceName = ManagementFactory.getRuntimeMXBean().getName() + "-"
+            + UUID.randomUUID().toString().substring(0, 8);
+
+    ResilientLockStrategyBuilder(LockStrategy primary, LockStrategy fallback, DataSource authority) {
+        this.primary = Objects.requireNonNull(primary, "primary");
+        this.fallback = Objects.requireNonNull(fallback, "fallback");
+        this.authority = Objects.requireNonNull(authority, "authority");
+        if (primary == fallback) {
+            throw new IllegalArgumentException("Primary and fallback must be different lock strategies");
+        }
+    }
+
+    /** Prefix of the authority table {@code <prefix>lock_mode}: letters, digits and '_'. */
+    public ResilientLockStrategyBuilder tablePrefix(String prefix) {
+        TablePrefix.table(prefix, "lock_mode");
+        this.tablePrefix = prefix;
+        return this;
+    }
+
+    /** Whether to create the authority table if it is missing. */
+    public ResilientLockStrategyBuilder createTable(boolean create) {
+        this.createTable = create;
+        return this;
+    }
+
+    /** The longest lease granted (longer requests are shortened); a mode switch waits this plus 3 refresh intervals. */
+    public ResilientLockStrategyBuilder maxLease(Duration lease) {
+        if (lease == null || lease.toMillis() < 100) {
+            throw new IllegalArgumentException("maxLease must be at least 100 ms, was " + lease);
+        }
+        this.maxLease = lease;
+        return this;
+    }
+
+    /** How often the authority is re-read; a view older than twice this revokes handles and refuses locks. */
+    public ResilientLockStrategyBuilder refreshInterval(Duration interval) {
+        if (interval == null || interval.toMillis() < 20) {
+            throw new IllegalArgumentException("refreshInterval must be at least 20 ms, was " + interval);
+        }
+        this.refreshInterval = interval;
+        return this;
+    }
+
+    /** Consecutive infrastructure failures of the primary that open this instance's breaker (at least 1). */
+    public ResilientLockStrategyBuilder failureThreshold(int failures) {
+        if (failures < 1) {
+            throw new IllegalArgumentException("failureThreshold must be at least 1, was " + failures);
+        }
+        this.failureThreshold = failures;
+        return this;
+    }
+
+    /** How often an instance on the fallback probes the primary. */
+    public ResilientLockStrategyBuilder probeInterval(Duration interval) {
+        if (interval == null || interval.toMillis() < 10) {
+            throw new IllegalArgumentException("probeInterval must be at least 10 ms, was " + interval);
+        }
+        this.probeInterval = interval;
+        return this;
+    }
+
+    /** Consecutive successful probes that close the breaker and move locks back to the primary (at least 1). */
+    public ResilientLockStrategyBuilder probeSuccesses(int successes) {
+        if (successes < 1) {
+            throw new IllegalArgumentException("probeSuccesses must be at least 1, was " + successes);
+        }
+        this.probeSuccesses = successes;
+        return this;
+    }
+
+    /** Decides which backend failures are outages (INFRASTRUCTURE); others propagate without moving the breaker. */
+    public ResilientLockStrategyBuilder classifier(ExceptionClassifier exceptionClassifier) {
+        this.classifier = Objects.requireNonNull(exceptionClassifier, "classifier");
+        return this;
+    }
+
+    /** Told about acquisitions, revocations, breaker changes and mode switches of this strategy. */
+    public ResilientLockStrategyBuilder listener(LockListener lockListener) {
+        this.listener = Objects.requireNonNull(lockListener, "listener");
+        return this;
+    }
+
+    /** Receives WARNING alerts for fail-overs and revocations, INFO when locks return to the primary. */
+    public ResilientLockStrategyBuilder alerts(AlertSink sink) {
+        this.alerts = Objects.requireNonNull(sink, "alerts");
+        return this;
+    }
+
+    /** This instance's name in the authority row and alerts (default: JVM name plus a random suffix). */
+    public ResilientLockStrategyBuilder instanceName(String name) {
+        if (name == null || name.isBlank() || name.length() > 100) {
+            throw new IllegalArgumentException("instanceName must be 1 to 100 characters, was '" + name + "'");
+        }
+        this.instanceName = name;
+        return this;
+    }
+
+    /**
+     * Builds and starts the strategy: reads the authority once (creating its row on first use) and starts refreshing.
+     *
+     * @throws IllegalStateException if the authority's database is unsupported or unreachable
+     */
+    public ResilientLockStrategy build() {
+        if (probeInterval.compareTo(refreshInterval) < 0) {
+            throw new IllegalArgumentException("probeInterval (" + probeInterval
+                    + ") must not be shorter than refreshInterval (" + refreshInterval + ")");
+        }
+        String table = TablePrefix.table(tablePrefix, "lock_mode");
+        ModeAuthority modes;
+        try {
+            if (createTable) {
+                ModeAuthority.createTable(authority, table);
+            }
+            JdbcDialect dialect;
+            try (Connection connection = authority.getConnection()) {
+                dialect = JdbcDialect.of(connection);
+            }
+            int timeoutSeconds = (int) Math.max(1, refreshInterval.toSeconds());
+            modes = new ModeAuthority(authority, dialect, table, timeoutSeconds);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot set up the lock mode table " + table + ": " + e.getMessage(), e);
+        }
+        ResilientLockStrategy strategy = new ResilientLockStrategy(this, modes);
+        strategy.start();
+        strategy.scheduleProbes(probeInterval);
+        return strategy;
+    }
+}
