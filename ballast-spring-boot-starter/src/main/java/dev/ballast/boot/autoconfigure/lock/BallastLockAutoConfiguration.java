@@ -7,8 +7,12 @@ import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.local.LocalLockStrategies;
 import dev.ballast.lock.micrometer.LockMetrics;
+import dev.ballast.lock.redis.RedisLockStrategies;
+import dev.ballast.lock.resilient.ResilientLockStrategy;
+import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -20,9 +24,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
 
 /**
- * Auto-configures a {@link LockStrategy} (JDBC table on the application's DataSource, or in-JVM) and the {@link
- * dev.ballast.boot.DistributedLock} annotation. Backs off when the application defines its own LockStrategy, e.g. a
- * Redis one from {@code RedisLockStrategies}.
+ * Auto-configures a {@link LockStrategy} (JDBC table on the application's DataSource, in-JVM, Redis on the
+ * application's {@code RedisClient}, or the resilient Redis-then-database chain) and the {@link
+ * dev.ballast.boot.DistributedLock} annotation. Backs off when the application defines its own LockStrategy.
  */
 @AutoConfiguration(
         after = BallastExecutorAutoConfiguration.class,
@@ -36,21 +40,72 @@ public class BallastLockAutoConfiguration {
     LockStrategy ballastLockStrategy(
             BallastLockProperties properties,
             ObjectProvider<DataSource> dataSource,
+            ObjectProvider<RedisClient> redisClient,
             ObjectProvider<LockListener> listener, // user listeners and the metrics listener
             ObjectProvider<AlertSink> alerts) {
         LockListener lockListener = LockListener.all(listener.orderedStream().toList());
         AlertSink alertSink = alerts.getIfUnique(AlertSink::logging);
         DataSource database = dataSource.getIfUnique();
         BallastLockProperties.Backend backend = properties.backend();
-        if (backend == BallastLockProperties.Backend.JDBC && database == null) {
-            throw new IllegalStateException(
-                    "ballast.lock.backend=JDBC needs a single DataSource bean, and the application has none");
-        }
-        if (backend == BallastLockProperties.Backend.LOCAL || database == null) {
-            return LocalLockStrategies.create(lockListener, alertSink);
-        }
         BallastLockProperties.Jdbc jdbc = properties.jdbc();
-        return JdbcLockStrategies.create(database, jdbc.tablePrefix(), jdbc.createTable(), lockListener, alertSink);
+        switch (backend) {
+            case LOCAL -> {
+                return LocalLockStrategies.create(lockListener, alertSink);
+            }
+            case AUTO -> {
+                return database == null
+                        ? LocalLockStrategies.create(lockListener, alertSink)
+                        : JdbcLockStrategies.create(
+                                database, jdbc.tablePrefix(), jdbc.createTable(), lockListener, alertSink);
+            }
+            case JDBC -> {
+                return JdbcLockStrategies.create(
+                        require(database, backend, "a single DataSource bean"),
+                        jdbc.tablePrefix(),
+                        jdbc.createTable(),
+                        lockListener,
+                        alertSink);
+            }
+            case REDIS -> {
+                return RedisLockStrategies.create(
+                        require(redisClient.getIfUnique(), backend, "a single Lettuce RedisClient bean"),
+                        lockListener,
+                        alertSink);
+            }
+            case RESILIENT -> {
+                RedisClient client = require(redisClient.getIfUnique(), backend, "a single Lettuce RedisClient bean");
+                DataSource fallbackDatabase = require(database, backend, "a single DataSource bean");
+                BallastLockProperties.Resilient settings = properties.resilient();
+                return ResilientLockStrategy.builder(
+                                RedisLockStrategies.create(client, lockListener, alertSink),
+                                JdbcLockStrategies.create(
+                                        fallbackDatabase,
+                                        jdbc.tablePrefix(),
+                                        jdbc.createTable(),
+                                        lockListener,
+                                        alertSink),
+                                fallbackDatabase)
+                        .tablePrefix(jdbc.tablePrefix())
+                        .createTable(jdbc.createTable())
+                        .maxLease(settings.maxLease())
+                        .refreshInterval(settings.refreshInterval())
+                        .failureThreshold(settings.failureThreshold())
+                        .probeInterval(settings.probeInterval())
+                        .probeSuccesses(settings.probeSuccesses())
+                        .listener(lockListener)
+                        .alerts(alertSink)
+                        .build();
+            }
+            default -> throw new IllegalStateException("Unknown ballast.lock.backend " + backend);
+        }
+    }
+
+    private static <T> T require(@Nullable T dependency, BallastLockProperties.Backend backend, String what) {
+        if (dependency == null) {
+            throw new IllegalStateException(
+                    "ballast.lock.backend=" + backend + " needs " + what + ", and the application has none");
+        }
+        return dependency;
     }
 
     /** Lock metrics; this class is only loaded when Micrometer is on the classpath. */

@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.lock;
 
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -7,11 +8,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Settings of the auto-configured {@link dev.ballast.lock.LockStrategy}, under {@code ballast.lock}.
  *
  * @param backend which backend to use; AUTO picks JDBC when the application has a DataSource, else LOCAL
- * @param jdbc settings of the JDBC table backend
+ * @param jdbc settings of the JDBC table backend (also the fallback of RESILIENT)
+ * @param resilient settings of the RESILIENT backend
  */
 @ConfigurationProperties("ballast.lock")
 public record BallastLockProperties(
-        @DefaultValue("AUTO") Backend backend, @DefaultValue Jdbc jdbc) {
+        @DefaultValue("AUTO") Backend backend,
+        @DefaultValue Jdbc jdbc,
+        @DefaultValue Resilient resilient) {
 
     /** Lock backends the starter can configure on its own. */
     public enum Backend {
@@ -20,7 +24,11 @@ public record BallastLockProperties(
         /** The portable lock table on the application's DataSource. */
         JDBC,
         /** In-JVM locks: a single instance only. */
-        LOCAL
+        LOCAL,
+        /** Redis, through the application's Lettuce {@code RedisClient} bean. */
+        REDIS,
+        /** Redis first, the JDBC table when Redis is down; needs a {@code RedisClient} bean and a DataSource. */
+        RESILIENT
     }
 
     /**
@@ -32,4 +40,42 @@ public record BallastLockProperties(
     public record Jdbc(
             @DefaultValue("ballast_") String tablePrefix,
             @DefaultValue("true") boolean createTable) {}
+
+    /**
+     * RESILIENT backend settings; see {@code docs/lock.md}.
+     *
+     * @param maxLease longest lease granted; a mode switch pauses locking for this plus 3 refresh intervals
+     * @param refreshInterval how often the shared mode row is re-read
+     * @param failureThreshold consecutive Redis infrastructure failures that open this instance's breaker
+     * @param probeInterval how often Redis is probed while locks are on the database
+     * @param probeSuccesses consecutive successful probes that move locks back to Redis
+     */
+    public record Resilient(
+            @DefaultValue("30s") Duration maxLease,
+            @DefaultValue("1s") Duration refreshInterval,
+            @DefaultValue("3") int failureThreshold,
+            @DefaultValue("5s") Duration probeInterval,
+            @DefaultValue("3") int probeSuccesses) {
+
+        public Resilient {
+            requireAtLeast("max-lease", maxLease, Duration.ofMillis(100));
+            requireAtLeast("refresh-interval", refreshInterval, Duration.ofMillis(20));
+            requireAtLeast("probe-interval", probeInterval, refreshInterval);
+            if (failureThreshold < 1) {
+                throw new IllegalArgumentException(
+                        "ballast.lock.resilient.failure-threshold must be at least 1, was " + failureThreshold);
+            }
+            if (probeSuccesses < 1) {
+                throw new IllegalArgumentException(
+                        "ballast.lock.resilient.probe-successes must be at least 1, was " + probeSuccesses);
+            }
+        }
+
+        private static void requireAtLeast(String name, Duration value, Duration minimum) {
+            if (value.compareTo(minimum) < 0) {
+                throw new IllegalArgumentException(
+                        "ballast.lock.resilient." + name + " must be at least " + minimum + ", was " + value);
+            }
+        }
+    }
 }

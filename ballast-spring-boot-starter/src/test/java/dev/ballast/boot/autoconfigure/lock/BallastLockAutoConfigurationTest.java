@@ -65,6 +65,22 @@ class BallastLockAutoConfigurationTest {
     }
 
     @Test
+    void redisWithoutARedisClientFailsStartUpSayingSo() {
+        runner.withPropertyValues("ballast.lock.backend=REDIS").run(context -> assertThat(context)
+                .getFailure()
+                .hasStackTraceContaining("ballast.lock.backend=REDIS needs a single Lettuce RedisClient bean"));
+    }
+
+    @Test
+    void aBadResilientSettingFailsStartUpNamingTheProperty() {
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.lock.backend=RESILIENT", "ballast.lock.resilient.failure-threshold=0")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("ballast.lock.resilient.failure-threshold must be at least 1, was 0"));
+    }
+
+    @Test
     void anInjectedTablePrefixFailsStartUp() {
         runner.withUserConfiguration(Database.class)
                 .withPropertyValues("ballast.lock.jdbc.table-prefix=x;drop table y")
