@@ -1,0 +1,169 @@
+package dev.ballast.outbox;
+
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.outbox.internal.Appender;
+import dev.ballast.outbox.internal.DeadLetterStore;
+import dev.ballast.outbox.internal.OutboxMeters;
+import dev.ballast.outbox.internal.OutboxTables;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Objects;
+import javax.sql.DataSource;
+
+/**
+ * The transactional outbox: {@link #append} writes an event in the caller's transaction, so it is stored if and only
+ * if the business change commits; a {@link OutboxRelay} publishes stored events afterwards. Build with {@link
+ * #builder}. Thread-safe.
+ */
+public final class Outbox {
+
+    private final DataSource dataSource;
+    private final OutboxTables tables;
+    private final Integrity integrity;
+    private final Appender appender;
+    private final OutboxMeters meters;
+    private final AlertSink alerts;
+    private final DeadLetters deadLetters;
+
+    private Outbox(Builder builder, OutboxTables tables) {
+        this.dataSource = builder.dataSource;
+        this.tables = tables;
+        this.integrity = builder.integrity;
+        this.appender = new Appender(tables, builder.integrity, builder.maxPayloadBytes);
+        this.meters = new OutboxMeters(builder.registry);
+        this.alerts = builder.alerts;
+        this.deadLetters = new DeadLetters(new DeadLetterStore(dataSource, tables, integrity));
+    }
+
+    /** A builder for an outbox on {@code dataSource}. */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    /**
+     * Appends {@code event} in the transaction of {@code connection} (auto-commit must be off). The same request id
+     * with the same content returns the first event's id and writes nothing, also when two transactions race (the
+     * second waits for the first to commit).
+     *
+     * @throws IdempotencyConflictException if the request id was used with different content; nothing is written
+     * @throws IllegalArgumentException if the payload exceeds the configured maximum; nothing is written
+     * @throws IllegalStateException if the connection is in auto-commit mode
+     */
+    public Appended append(Connection connection, OutboxEvent event) throws SQLException {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(event, "event");
+        Appended appended = appender.append(connection, event);
+        if (!appended.duplicate()) {
+            meters.appended();
+        }
+        return appended;
+    }
+
+    /** A builder for a relay publishing this outbox's events through {@code publisher}. */
+    public OutboxRelay.Builder relay(OutboxPublisher publisher) {
+        return new OutboxRelay.Builder(this, Objects.requireNonNull(publisher, "publisher"));
+    }
+
+    /** The dead-letter table. */
+    public DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    OutboxTables tables() {
+        return tables;
+    }
+
+    Integrity integrity() {
+        return integrity;
+    }
+
+    OutboxMeters meters() {
+        return meters;
+    }
+
+    AlertSink alerts() {
+        return alerts;
+    }
+
+    /**
+     * Outbox settings; setters check their value at once. Defaults: prefix {@code ballast_}, schema not created, plain
+     * SHA-256 integrity, payloads up to 1 MiB, no metrics, alerts to the log. Not thread-safe.
+     */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private String tablePrefix = "ballast_";
+        private boolean createSchema;
+        private Integrity integrity = Integrity.sha256();
+        private int maxPayloadBytes = 1 << 20;
+        private MeterRegistry registry = new CompositeMeterRegistry();
+        private AlertSink alerts = AlertSink.logging();
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        }
+
+        /** Prefix of the tables {@code <prefix>outbox}, {@code <prefix>outbox_aggregate}, {@code <prefix>outbox_dlq}. */
+        public Builder tablePrefix(String prefix) {
+            OutboxTables.validatePrefix(prefix);
+            this.tablePrefix = prefix;
+            return this;
+        }
+
+        /** Whether {@link #build()} runs the shipped schema script (idempotent) with this prefix. */
+        public Builder createSchema(boolean create) {
+            this.createSchema = create;
+            return this;
+        }
+
+        /** How content hashes are computed (default plain SHA-256). */
+        public Builder integrity(Integrity mode) {
+            this.integrity = Objects.requireNonNull(mode, "integrity");
+            return this;
+        }
+
+        /** Largest payload accepted by {@link #append}, 1 byte to 64 MiB. */
+        public Builder maxPayloadBytes(int bytes) {
+            if (bytes < 1 || bytes > 64 << 20) {
+                throw new IllegalArgumentException("Outbox maxPayloadBytes must be 1 to 67108864, was " + bytes);
+            }
+            this.maxPayloadBytes = bytes;
+            return this;
+        }
+
+        /** Where the {@code ballast.outbox.*} meters go. */
+        public Builder meterRegistry(MeterRegistry meterRegistry) {
+            this.registry = Objects.requireNonNull(meterRegistry, "meterRegistry");
+            return this;
+        }
+
+        /** Where CRITICAL (integrity, dead-letter file) and WARNING (broker outage) alerts go. */
+        public Builder alerts(AlertSink sink) {
+            this.alerts = Objects.requireNonNull(sink, "alerts");
+            return this;
+        }
+
+        /**
+         * Builds the outbox; with {@link #createSchema} it creates the tables first.
+         *
+         * @throws IllegalStateException if the database is unsupported or unreachable
+         */
+        public Outbox build() {
+            try (Connection connection = dataSource.getConnection()) {
+                OutboxTables tables = OutboxTables.of(connection, tablePrefix);
+                if (createSchema) {
+                    tables.createSchema(connection);
+                }
+                return new Outbox(this, tables);
+            } catch (SQLException e) {
+                throw new IllegalStateException(
+                        "Cannot set up the outbox tables with prefix '" + tablePrefix + "': " + e.getMessage(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,399 @@
+package dev.ballast.outbox;
+
+import dev.ballast.core.ExceptionClassifier;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.Severity;
+import dev.ballast.outbox.internal.DeadLetterFile;
+import dev.ballast.outbox.internal.Housekeeping;
+import dev.ballast.outbox.internal.NotifyListener;
+import dev.ballast.outbox.internal.RelayConfig;
+import dev.ballast.outbox.internal.RelayEngine;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes stored events: worker threads claim batches ({@code FOR UPDATE SKIP LOCKED} on per-aggregate rows, with a
+ * lease on the database clock), publish outside any transaction, and write outcomes back. Any number of relays may run
+ * on one outbox, in one JVM or many. On PostgreSQL a LISTEN connection wakes the workers when events commit; polling
+ * is the safety net everywhere. When every publish of a batch fails with an infrastructure error the relay pauses with
+ * backoff (raising one WARNING alert) instead of spending every event's attempts. Thread-safe.
+ */
+public final class OutboxRelay implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+
+    private final Outbox outbox;
+    private final RelayEngine engine;
+    private final Housekeeping housekeeping;
+    private final Builder settings;
+    private final Semaphore wakeups = new Semaphore(0);
+    private final List<Thread> threads = new ArrayList<>();
+    private final ScheduledExecutorService chores;
+    private final Object outageLock = new Object();
+    private long pausedUntilNanos;
+    private long outagePauseMillis;
+    private boolean inOutage;
+    private volatile boolean running;
+
+    private OutboxRelay(Builder settings) {
+        this.outbox = settings.outbox;
+        this.settings = settings;
+        RelayConfig config = new RelayConfig(
+                settings.owner,
+                settings.batchAggregates,
+                settings.maxPerAggregate,
+                settings.maxAttempts,
+                settings.backoffBase,
+                settings.backoffCap,
+                settings.lease,
+                settings.headOfLine);
+        this.engine = new RelayEngine(
+                outbox.dataSource(),
+                outbox.tables(),
+                outbox.integrity(),
+                settings.publisher,
+                config,
+                settings.classifier,
+                outbox.alerts(),
+                outbox.meters(),
+                new DeadLetterFile(settings.deadLetterFile));
+        this.housekeeping = new Housekeeping(outbox.dataSource(), outbox.tables(), settings.retention, outbox.meters());
+        this.chores = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "ballast-outbox-housekeeping");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /**
+     * Runs one batch on the calling thread and returns how many events it published or dead-lettered. For tests and
+     * tools; a started relay does this in its own threads.
+     */
+    public int drainOnce() throws SQLException {
+        return engine.runOnce().changed();
+    }
+
+    /** Runs batches on the calling thread until one claims nothing; returns the events published or dead-lettered. */
+    public int drain() throws SQLException {
+        int total = 0;
+        while (true) {
+            RelayEngine.BatchResult result = engine.runOnce();
+            total += result.changed();
+            if (result.claimed() == 0 || result.outage()) {
+                return total;
+            }
+        }
+    }
+
+    /** Deletes published rows older than the retention period now, in small batches; returns how many. */
+    public int deletePublished() throws SQLException {
+        return housekeeping.deletePublished();
+    }
+
+    /** Starts the worker threads, the housekeeping schedule and, on PostgreSQL, the LISTEN connection. */
+    public synchronized OutboxRelay start() {
+        if (running) {
+            return this;
+        }
+        running = true;
+        for (int i = 0; i < settings.threads; i++) {
+            threads.add(Thread.ofPlatform()
+                    .daemon()
+                    .name("ballast-outbox-relay-" + i)
+                    .start(this::work));
+        }
+        if (settings.listen && NotifyListener.supported(outbox.tables())) {
+            int timeout = (int) Math.max(50, settings.pollInterval.toMillis());
+            threads.add(Thread.ofPlatform()
+                    .daemon()
+                    .name("ballast-outbox-listen")
+                    .start(new NotifyListener(outbox.dataSource(), outbox.tables(), this::wakeAll, timeout)));
+        }
+        long every = settings.housekeepingInterval.toMillis();
+        chores.scheduleWithFixedDelay(housekeeping::run, 0, every, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
+    /** Stops the threads and waits up to 10 s for running batches to finish. */
+    @Override
+    public synchronized void close() {
+        running = false;
+        chores.shutdownNow();
+        threads.forEach(Thread::interrupt);
+        for (Thread thread : threads) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        threads.clear();
+    }
+
+    private void wakeAll() {
+        if (wakeups.availablePermits() < settings.threads) {
+            wakeups.release(settings.threads);
+        }
+    }
+
+    private void work() {
+        while (running && !Thread.currentThread().isInterrupted()) {
+            try {
+                long pause = remainingPauseNanos();
+                if (pause > 0) {
+                    TimeUnit.NANOSECONDS.sleep(Math.min(pause, settings.pollInterval.toNanos()));
+                    continue;
+                }
+                RelayEngine.BatchResult result;
+                try {
+                    result = engine.runOnce();
+                } catch (SQLException | RuntimeException e) {
+                    log.warn("Outbox relay batch failed, retrying after {}: {}", settings.pollInterval, e.toString());
+                    TimeUnit.NANOSECONDS.sleep(settings.pollInterval.toNanos());
+                    continue;
+                }
+                if (result.outage()) {
+                    outage();
+                } else if (result.changed() > 0) {
+                    recovered();
+                }
+                if (result.claimed() == 0) {
+                    wakeups.tryAcquire(settings.pollInterval.toNanos(), TimeUnit.NANOSECONDS);
+                    wakeups.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private long remainingPauseNanos() {
+        synchronized (outageLock) {
+            return inOutage ? pausedUntilNanos - System.nanoTime() : 0;
+        }
+    }
+
+    private void outage() {
+        boolean first;
+        long pause;
+        synchronized (outageLock) {
+            first = !inOutage;
+            inOutage = true;
+            outagePauseMillis = first
+                    ? settings.outagePauseBase.toMillis()
+                    : Math.min(settings.outagePauseCap.toMillis(), outagePauseMillis * 2);
+            pause = outagePauseMillis;
+            pausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause);
+        }
+        if (first) {
+            log.warn("Outbox relay paused: every publish failed with an infrastructure error (broker down?)");
+            outbox.alerts()
+                    .send(Alert.builder(Severity.WARNING, "Outbox relay paused: broker unreachable")
+                            .detail("Every publish of a batch failed with an infrastructure error. The relay pauses"
+                                    + " with backoff (first " + pause + " ms, at most "
+                                    + settings.outagePauseCap.toMillis() + " ms) and does not count these"
+                                    + " attempts; events wait in the outbox.")
+                            .label("module", "outbox")
+                            .fingerprint("outbox-outage|" + settings.owner)
+                            .build());
+        }
+    }
+
+    private void recovered() {
+        boolean was;
+        synchronized (outageLock) {
+            was = inOutage;
+            inOutage = false;
+            outagePauseMillis = 0;
+        }
+        if (was) {
+            log.info("Outbox relay resumed: publishing succeeds again");
+            outbox.alerts()
+                    .send(Alert.builder(Severity.INFO, "Outbox relay resumed")
+                            .detail("Publishing succeeds again; the relay is draining the events that waited.")
+                            .label("module", "outbox")
+                            .fingerprint("outbox-outage|" + settings.owner)
+                            .build());
+        }
+    }
+
+    /**
+     * Relay settings; setters check their value at once. Defaults: 1 thread, 100 aggregates per batch, 20 events per
+     * aggregate, 10 attempts, backoff 1 s doubling up to 5 min with jitter, lease 30 s, poll every 500 ms, BLOCK on a
+     * dead head-of-line event, retention 7 days, housekeeping every 10 s, outage pause 1 s doubling up to 60 s,
+     * LISTEN/NOTIFY on PostgreSQL, dead-letter file {@code ballast-outbox-dlq.jsonl} in the working directory. Not
+     * thread-safe.
+     */
+    public static final class Builder {
+        private final Outbox outbox;
+        private final OutboxPublisher publisher;
+        private int threads = 1;
+        private int batchAggregates = 100;
+        private int maxPerAggregate = 20;
+        private int maxAttempts = 10;
+        private Duration backoffBase = Duration.ofSeconds(1);
+        private Duration backoffCap = Duration.ofMinutes(5);
+        private Duration lease = Duration.ofSeconds(30);
+        private Duration pollInterval = Duration.ofMillis(500);
+        private HeadOfLinePolicy headOfLine = HeadOfLinePolicy.BLOCK;
+        private Duration retention = Duration.ofDays(7);
+        private Duration housekeepingInterval = Duration.ofSeconds(10);
+        private Duration outagePauseBase = Duration.ofSeconds(1);
+        private Duration outagePauseCap = Duration.ofSeconds(60);
+        private boolean listen = true;
+        private Path deadLetterFile = Path.of("ballast-outbox-dlq.jsonl");
+        private ExceptionClassifier classifier = ExceptionClassifier.defaults();
+        private String owner = ManagementFactory.getRuntimeMXBean().getName() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+
+        Builder(Outbox outbox, OutboxPublisher publisher) {
+            this.outbox = outbox;
+            this.publisher = publisher;
+        }
+
+        /** Worker threads in this relay (1 to 64). */
+        public Builder threads(int count) {
+            this.threads = range("threads", count, 1, 64);
+            return this;
+        }
+
+        /** Aggregates leased per batch (1 to 1000). */
+        public Builder batchAggregates(int count) {
+            this.batchAggregates = range("batchAggregates", count, 1, 1000);
+            return this;
+        }
+
+        /** Events per aggregate per batch, published one after another (1 to 1000). */
+        public Builder maxPerAggregate(int count) {
+            this.maxPerAggregate = range("maxPerAggregate", count, 1, 1000);
+            return this;
+        }
+
+        /** Attempts before an event goes to the dead-letter table (1 to 1000); counted at claim. */
+        public Builder maxAttempts(int count) {
+            this.maxAttempts = range("maxAttempts", count, 1, 1000);
+            return this;
+        }
+
+        /** Retry delay: up to {@code base * 2^(attempt-1)}, at most {@code cap}, with full jitter. */
+        public Builder backoff(Duration base, Duration cap) {
+            positive("backoff base", base);
+            positive("backoff cap", cap);
+            if (cap.compareTo(base) < 0) {
+                throw new IllegalArgumentException("Outbox backoff cap " + cap + " is below its base " + base);
+            }
+            this.backoffBase = base;
+            this.backoffCap = cap;
+            return this;
+        }
+
+        /** How long a claimed aggregate stays leased; a relay that dies is replaced after this (at least 1 s). */
+        public Builder lease(Duration duration) {
+            if (duration == null || duration.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("Outbox relay lease must be at least 1s, was " + duration);
+            }
+            this.lease = duration;
+            return this;
+        }
+
+        /** How long an idle worker waits before polling again (10 ms to 1 min). */
+        public Builder pollInterval(Duration interval) {
+            if (interval == null
+                    || interval.compareTo(Duration.ofMillis(10)) < 0
+                    || interval.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw new IllegalArgumentException("Outbox poll interval must be 10ms to 1min, was " + interval);
+            }
+            this.pollInterval = interval;
+            return this;
+        }
+
+        /** What happens to the rest of an aggregate when an event of it is dead-lettered. */
+        public Builder headOfLine(HeadOfLinePolicy policy) {
+            this.headOfLine = Objects.requireNonNull(policy, "headOfLine");
+            return this;
+        }
+
+        /** How long published rows are kept before housekeeping deletes them. */
+        public Builder retention(Duration duration) {
+            positive("retention", duration);
+            this.retention = duration;
+            return this;
+        }
+
+        /** How often retention and gauges run. */
+        public Builder housekeepingInterval(Duration interval) {
+            positive("housekeepingInterval", interval);
+            this.housekeepingInterval = interval;
+            return this;
+        }
+
+        /** Pause after a batch in which the broker looked down, doubling while it stays down, at most {@code cap}. */
+        public Builder outagePause(Duration base, Duration cap) {
+            positive("outage pause base", base);
+            positive("outage pause cap", cap);
+            this.outagePauseBase = base;
+            this.outagePauseCap = cap;
+            return this;
+        }
+
+        /** Whether to LISTEN for commit notifications on PostgreSQL (polling continues either way). */
+        public Builder listen(boolean enabled) {
+            this.listen = enabled;
+            return this;
+        }
+
+        /** Append-only file for dead letters when the dead-letter table cannot be written. */
+        public Builder deadLetterFile(Path file) {
+            this.deadLetterFile = Objects.requireNonNull(file, "deadLetterFile");
+            return this;
+        }
+
+        /** Decides which publish failures mean "broker down". */
+        public Builder classifier(ExceptionClassifier exceptionClassifier) {
+            this.classifier = Objects.requireNonNull(exceptionClassifier, "classifier");
+            return this;
+        }
+
+        /** This relay's name in leases and alerts (1 to 100 characters). */
+        public Builder owner(String name) {
+            if (name == null || name.isBlank() || name.length() > 100) {
+                throw new IllegalArgumentException(
+                        "Outbox relay owner must be 1 to 100 characters, was '" + name + "'");
+            }
+            this.owner = name;
+            return this;
+        }
+
+        /** A relay that is not running yet: call {@link OutboxRelay#start()}, or drive it with {@code drain}. */
+        public OutboxRelay build() {
+            return new OutboxRelay(this);
+        }
+
+        private static int range(String name, int value, int min, int max) {
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(
+                        "Outbox relay " + name + " must be " + min + " to " + max + ", was " + value);
+            }
+            return value;
+        }
+
+        private static void positive(String name, Duration value) {
+            if (value == null || value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException("Outbox relay " + name + " must be positive, was " + value);
+            }
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package dev.ballast.outbox.internal;
+
+import dev.ballast.outbox.DeadLetter;
+import dev.ballast.outbox.DeadLetterReason;
+import dev.ballast.outbox.Integrity;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/** Reads and resolves dead letters; every change is audited (who, when, why) and runs in one transaction. */
+public final class DeadLetterStore {
+
+    private static final String COLUMNS = "event_id, request_id, aggregate_type, aggregate_id, aggregate_seq,"
+            + " event_type, payload, headers, content_hash, key_version, created_at, reason, error_class,"
+            + " error_message, attempts, attempt_history, dead_at, state, resolved_by, resolved_at, resolution_note";
+
+    private final DataSource dataSource;
+    private final OutboxTables tables;
+    private final Integrity integrity;
+
+    public DeadLetterStore(DataSource dataSource, OutboxTables tables, Integrity integrity) {
+        this.dataSource = dataSource;
+        this.tables = tables;
+        this.integrity = integrity;
+    }
+
+    public List<DeadLetter> list(int limit) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS + " FROM " + tables.dlq
+                        + " WHERE state = 'DEAD' ORDER BY dead_at, event_id LIMIT ?")) {
+            statement.setInt(1, limit);
+            List<DeadLetter> letters = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    letters.add(read(rows));
+                }
+            }
+            return letters;
+        }
+    }
+
+    public Optional<DeadLetter> find(String eventId) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return find(connection, eventId, false);
+        }
+    }
+
+    public long count() throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement statement =
+                        connection.prepareStatement("SELECT COUNT(*) FROM " + tables.dlq + " WHERE state = 'DEAD'");
+                ResultSet row = statement.executeQuery()) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    /** Puts the event back in the outbox with fresh attempts, re-hashing its stored bytes as accepted by {@code actor}. */
+    public void replay(String eventId, String actor, String note) throws SQLException {
+        requireAudit(actor, note);
+        inTransaction(connection -> {
+            DeadLetter letter = lockDead(connection, eventId);
+            String status = outboxStatus(connection, eventId);
+            if (status == null || status.equals("PUBLISHED")) {
+                throw new IllegalStateException("Dead letter " + eventId + " cannot be replayed: its outbox row is "
+                        + (status == null ? "gone" : "already published"));
+            }
+            String headers = Json.headers(letter.headers());
+            Integer keyVersion = integrity.currentKeyVersion();
+            String hash = integrity.digest(
+                    ContentHash.content(
+                            letter.eventId(),
+                            letter.requestId(),
+                            letter.aggregateType(),
+                            letter.aggregateId(),
+                            letter.aggregateSequence(),
+                            letter.eventType(),
+                            headers,
+                            letter.payload()),
+                    keyVersion);
+            try (PreparedStatement statement = connection.prepareStatement("UPDATE " + tables.outbox
+                    + " SET status = 'PENDING', attempts = 0, last_error = NULL, attempt_log = NULL, payload = ?,"
+                    + " headers = ?, content_hash = ?, key_version = ? WHERE event_id = ?")) {
+                statement.setBytes(1, letter.payload());
+                statement.setString(2, headers);
+                statement.setString(3, hash);
+                if (keyVersion == null) {
+                    statement.setNull(4, Types.INTEGER);
+                } else {
+                    statement.setInt(4, keyVersion);
+                }
+                statement.setString(5, eventId);
+                statement.executeUpdate();
+            }
+            unblock(connection, letter, status.equals("DEAD") ? 1 : 0);
+            resolve(connection, eventId, "REPLAYED", actor, note);
+        });
+    }
+
+    /** Marks the dead letter discarded; a blocked aggregate continues with its next event. */
+    public void discard(String eventId, String actor, String note) throws SQLException {
+        requireAudit(actor, note);
+        inTransaction(connection -> {
+            DeadLetter letter = lockDead(connection, eventId);
+            unblock(connection, letter, 0);
+            resolve(connection, eventId, "DISCARDED", actor, note);
+        });
+    }
+
+    /** Imports the entries of a fallback file not yet in the table; returns how many were imported. */
+    public int importFile(Path file) throws SQLException, IOException {
+        int imported = 0;
+        for (Map<String, Object> entry : DeadLetterFile.read(file)) {
+            String eventId = (String) entry.get("eventId");
+            boolean[] added = {false};
+            inTransaction(connection -> {
+                if (find(connection, eventId, false).isPresent()) {
+                    return;
+                }
+                insert(connection, entry);
+                try (PreparedStatement statement = connection.prepareStatement(
+                        "UPDATE " + tables.outbox + " SET status = 'DEAD' WHERE event_id = ? AND status = 'PENDING'")) {
+                    statement.setString(1, eventId);
+                    if (statement.executeUpdate() == 1) {
+                        adjustPending(
+                                connection, (String) entry.get("aggregateType"), (String) entry.get("aggregateId"), -1);
+                    }
+                }
+                added[0] = true;
+            });
+            if (added[0]) {
+                imported++;
+            }
+        }
+        return imported;
+    }
+
+    private DeadLetter lockDead(Connection connection, String eventId) throws SQLException {
+        DeadLetter letter = find(connection, eventId, false)
+                .orElseThrow(() -> new IllegalArgumentException("No dead letter with event id " + eventId));
+        lockAggregate(connection, letter.aggregateType(), letter.aggregateId()); // aggregate first, as everywhere
+        letter = find(connection, eventId, true).orElseThrow();
+        if (!letter.state().equals("DEAD")) {
+            throw new IllegalStateException("Dead letter " + eventId + " is already " + letter.state());
+        }
+        return letter;
+    }
+
+    private void lockAggregate(Connection connection, String type, String id) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT pending FROM " + tables.aggregate
+                + " WHERE aggregate_type = ? AND aggregate_id = ? FOR UPDATE")) {
+            statement.setString(1, type);
+            statement.setString(2, id);
+            statement.executeQuery().close();
+        }
+    }
+
+    private void unblock(Connection connection, DeadLetter letter, int pendingDelta) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE " + tables.aggregate
+                + " SET pending = pending + ?, next_attempt_at = " + tables.dialect.now + ","
+                + " blocked_by = CASE WHEN blocked_by = ? THEN NULL ELSE blocked_by END"
+                + " WHERE aggregate_type = ? AND aggregate_id = ?")) {
+            statement.setInt(1, pendingDelta);
+            statement.setString(2, letter.eventId());
+            statement.setString(3, letter.aggregateType());
+            statement.setString(4, letter.aggregateId());
+            statement.executeUpdate();
+        }
+    }
+
+    private void adjustPending(Connection connection, String type, String id, int delta) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE " + tables.aggregate
+                + " SET pending = pending + ? WHERE aggregate_type = ? AND aggregate_id = ?")) {
+            statement.setInt(1, delta);
+            statement.setString(2, type);
+            statement.setString(3, id);
+            statement.executeUpdate();
+        }
+    }
+
+    private void resolve(Connection connection, String eventId, String state, String actor, String note)
+            throws SQLException {
+        requireAudit(actor, note);
+        try (PreparedStatement statement = connection.prepareStatement(
+                "UPDATE " + tables.dlq + " SET state = ?," + " resolved_by = ?, resolved_at = " + tables.dialect.now
+                        + ", resolution_note = ? WHERE event_id = ?")) {
+            statement.setString(1, state);
+            statement.setString(2, actor);
+            statement.setString(3, note);
+            statement.setString(4, eventId);
+            statement.executeUpdate();
+        }
+    }
+
+    private static void requireAudit(String actor, String note) {
+        if (actor == null || actor.isBlank() || actor.length() > 100) {
+            throw new IllegalArgumentException("Dead-letter actor must be 1 to 100 characters, was '" + actor + "'");
+        }
+        if (note == null || note.isBlank() || note.length() > 1000) {
+            throw new IllegalArgumentException("Dead-letter reason note must be 1 to 1000 characters");
+        }
+    }
+
+    private @Nullable String outboxStatus(Connection connection, String eventId) throws SQLException {
+        try (PreparedStatement statement =
+                connection.prepareStatement("SELECT status FROM " + tables.outbox + " WHERE event_id = ? FOR UPDATE")) {
+            statement.setString(1, eventId);
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        }
+    }
+
+    private Optional<DeadLetter> find(Connection connection, String eventId, boolean forUpdate) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS + " FROM " + tables.dlq
+                + " WHERE event_id = ?" + (forUpdate ? " FOR UPDATE" : ""))) {
+            statement.setString(1, eventId);
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next() ? Optional.of(read(row)) : Optional.empty();
+            }
+        }
+    }
+
+    private void insert(Connection connection, Map<String, Object> entry) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("INSERT INTO " + tables.dlq + " ("
+                + COLUMNS.replace(", dead_at, state, resolved_by, resolved_at, resolution_note", "")
+                + ", dead_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + tables.dialect.now
+                + ", 'DEAD')")) {
+            statement.setString(1, (String) entry.get("eventId"));
+            statement.setString(2, (String) entry.get("requestId"));
+            statement.setString(3, (String) entry.get("aggregateType"));
+            statement.setString(4, (String) entry.get("aggregateId"));
+            statement.setLong(5, ((Number) entry.get("aggregateSeq")).longValue());
+            statement.setString(6, (String) entry.get("eventType"));
+            statement.setBytes(7, Base64.getDecoder().decode((String) entry.get("payload")));
+            statement.setString(8, (String) entry.get("headers"));
+            statement.setString(9, (String) entry.get("contentHash"));
+            Object keyVersion = entry.get("keyVersion");
+            if (keyVersion == null) {
+                statement.setNull(10, Types.INTEGER);
+            } else {
+                statement.setInt(10, ((Number) keyVersion).intValue());
+            }
+            statement.setTimestamp(11, Timestamp.from(Instant.parse((String) entry.get("createdAt"))));
+            statement.setString(12, (String) entry.get("reason"));
+            statement.setString(13, (String) entry.get("errorClass"));
+            statement.setString(14, (String) entry.get("errorMessage"));
+            statement.setInt(15, ((Number) entry.get("attempts")).intValue());
+            statement.setString(16, (String) entry.get("attemptHistory"));
+            statement.executeUpdate();
+        }
+    }
+
+    private static DeadLetter read(ResultSet row) throws SQLException {
+        int keyVersion = row.getInt(10);
+        Integer version = row.wasNull() ? null : keyVersion;
+        Timestamp resolvedAt = row.getTimestamp(20);
+        return new DeadLetter(
+                row.getString(1),
+                row.getString(2),
+                row.getString(3),
+                row.getString(4),
+                row.getLong(5),
+                row.getString(6),
+                row.getBytes(7),
+                Json.headers(row.getString(8)),
+                row.getString(9),
+                version,
+                row.getTimestamp(11).toInstant(),
+                DeadLetterReason.valueOf(row.getString(12)),
+                row.getString(13),
+                row.getString(14),
+                row.getInt(15),
+                row.getString(16),
+                row.getTimestamp(17).toInstant(),
+                row.getString(18),
+                row.getString(19),
+                resolvedAt == null ? null : resolvedAt.toInstant(),
+                row.getString(21));
+    }
+
+    @FunctionalInterface
+    private interface Work {
+        void run(Connection connection) throws SQLException;
+    }
+
+    private void inTransaction(Work work) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                work.run(connection);
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        }
+    }
+}

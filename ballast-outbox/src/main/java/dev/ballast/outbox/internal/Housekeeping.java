@@ -1,0 +1,107 @@
+package dev.ballast.outbox.internal;
+
+import io.micrometer.core.instrument.Gauge;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The relay's periodic chores: delete published rows past retention in small batches (short transactions, no long
+ * locks), and refresh the pending, oldest-pending-age and dead-letter gauges. Thread-safe.
+ */
+public final class Housekeeping {
+
+    private static final Logger log = LoggerFactory.getLogger(Housekeeping.class);
+    private static final int DELETE_BATCH = 500;
+    private static final int MAX_BATCHES_PER_RUN = 40;
+
+    private final DataSource dataSource;
+    private final OutboxTables tables;
+    private final Duration retention;
+    private final AtomicLong pending = new AtomicLong();
+    private final AtomicLong oldestPendingSeconds = new AtomicLong();
+    private final AtomicLong deadLetters = new AtomicLong();
+
+    public Housekeeping(DataSource dataSource, OutboxTables tables, Duration retention, OutboxMeters meters) {
+        this.dataSource = dataSource;
+        this.tables = tables;
+        this.retention = retention;
+        Gauge.builder("ballast.outbox.pending", pending, AtomicLong::get)
+                .description("Events not yet published or dead-lettered")
+                .register(meters.registry());
+        Gauge.builder("ballast.outbox.oldest.pending.age", oldestPendingSeconds, AtomicLong::get)
+                .description("Age in seconds of the oldest pending event")
+                .baseUnit("seconds")
+                .register(meters.registry());
+        Gauge.builder("ballast.outbox.dlq.size", deadLetters, AtomicLong::get)
+                .description("Unresolved dead letters")
+                .register(meters.registry());
+    }
+
+    /** One run of every chore; failures are logged and retried on the next run. */
+    public void run() {
+        try {
+            deletePublished();
+            refreshGauges();
+        } catch (SQLException | RuntimeException e) {
+            log.warn("Outbox housekeeping failed, will retry: {}", e.toString());
+        }
+    }
+
+    /** Deletes published rows older than the retention period; returns how many. */
+    public int deletePublished() throws SQLException {
+        String sql = tables.dialect.deleteLimited(tables.outbox, "status = 'PUBLISHED' AND published_at < ?");
+        int deleted = 0;
+        try (Connection connection = dataSource.getConnection()) {
+            for (int batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
+                int count;
+                try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                    statement.setTimestamp(1, Timestamp.from(Instant.now().minus(retention)));
+                    statement.setInt(2, DELETE_BATCH);
+                    count = statement.executeUpdate(); // auto-commit: each batch is its own short transaction
+                }
+                deleted += count;
+                if (count < DELETE_BATCH) {
+                    break;
+                }
+            }
+        }
+        return deleted;
+    }
+
+    void refreshGauges() throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            pending.set(queryLong(connection, "SELECT COALESCE(SUM(pending), 0) FROM " + tables.aggregate));
+            deadLetters.set(queryLong(connection, "SELECT COUNT(*) FROM " + tables.dlq + " WHERE state = 'DEAD'"));
+            try (PreparedStatement statement = connection.prepareStatement(
+                            "SELECT MIN(created_at) FROM " + tables.outbox + " WHERE status = 'PENDING'");
+                    ResultSet row = statement.executeQuery()) {
+                row.next();
+                Timestamp oldest = row.getTimestamp(1);
+                oldestPendingSeconds.set(
+                        oldest == null
+                                ? 0
+                                : Math.max(
+                                        0,
+                                        Duration.between(oldest.toInstant(), Instant.now())
+                                                .toSeconds()));
+            }
+        }
+    }
+
+    private static long queryLong(Connection connection, String sql) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql);
+                ResultSet row = statement.executeQuery()) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.ballast.outbox.internal;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Locale;
+
+/** The SQL that differs between the supported databases. */
+enum OutboxDialect {
+    POSTGRESQL("postgresql", "clock_timestamp()", "clock_timestamp() + (? * interval '1 millisecond')"),
+    MARIADB("mariadb", "CURRENT_TIMESTAMP(6)", "TIMESTAMPADD(MICROSECOND, ? * 1000, CURRENT_TIMESTAMP(6))"),
+    H2("h2", "CURRENT_TIMESTAMP", "DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP)");
+
+    /** Folder of the schema script under {@code db/ballast/outbox/}. */
+    final String folder;
+    /** The database's current time. */
+    final String now;
+    /** The database's current time plus a bound number of milliseconds. */
+    final String nowPlusMillis;
+
+    OutboxDialect(String folder, String now, String nowPlusMillis) {
+        this.folder = folder;
+        this.now = now;
+        this.nowPlusMillis = nowPlusMillis;
+    }
+
+    static OutboxDialect of(Connection connection) throws SQLException {
+        String product = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
+        if (product.contains("postgres")) {
+            return POSTGRESQL;
+        }
+        if (product.contains("mariadb") || product.contains("mysql")) {
+            return MARIADB;
+        }
+        if (product.contains("h2")) {
+            return H2;
+        }
+        throw new IllegalStateException("Unsupported database for the outbox: '" + product
+                + "'; supported are PostgreSQL, MySQL 8/MariaDB 10.6+ and H2");
+    }
+
+    /** Deletes at most {@code ?} (last parameter) rows of {@code table} matching {@code where}. */
+    String deleteLimited(String table, String where) {
+        return switch (this) {
+            case MARIADB -> "DELETE FROM " + table + " WHERE " + where + " ORDER BY id LIMIT ?";
+            case POSTGRESQL, H2 ->
+                "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + " WHERE " + where
+                        + " ORDER BY id LIMIT ?)";
+        };
+    }
+}

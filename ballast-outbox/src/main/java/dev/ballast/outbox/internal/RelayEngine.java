@@ -1,0 +1,295 @@
+package dev.ballast.outbox.internal;
+
+import dev.ballast.core.ErrorCategory;
+import dev.ballast.core.ExceptionClassifier;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.alert.Severity;
+import dev.ballast.outbox.DeadLetterReason;
+import dev.ballast.outbox.HeadOfLinePolicy;
+import dev.ballast.outbox.Integrity;
+import dev.ballast.outbox.OutboxMessage;
+import dev.ballast.outbox.OutboxPublisher;
+import dev.ballast.outbox.PublishResult;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One relay batch: claim, verify and publish in waves (one event per aggregate per wave, so an aggregate's events go
+ * out in order and never two at once), then write every outcome in one transaction. Thread-safe; several threads and
+ * instances may run batches at once.
+ */
+public final class RelayEngine {
+
+    private static final Logger log = LoggerFactory.getLogger(RelayEngine.class);
+
+    private final RelayStore store;
+    private final Integrity integrity;
+    private final OutboxPublisher publisher;
+    private final RelayConfig config;
+    private final ExceptionClassifier classifier;
+    private final AlertSink alerts;
+    private final OutboxMeters meters;
+    private final DeadLetterFile deadLetterFile;
+
+    public RelayEngine(
+            DataSource dataSource,
+            OutboxTables tables,
+            Integrity integrity,
+            OutboxPublisher publisher,
+            RelayConfig config,
+            ExceptionClassifier classifier,
+            AlertSink alerts,
+            OutboxMeters meters,
+            DeadLetterFile deadLetterFile) {
+        this.store = new RelayStore(dataSource, tables);
+        this.integrity = integrity;
+        this.publisher = publisher;
+        this.config = config;
+        this.classifier = classifier;
+        this.alerts = alerts;
+        this.meters = meters;
+        this.deadLetterFile = deadLetterFile;
+    }
+
+    /**
+     * The outcome of one batch.
+     *
+     * @param claimed events claimed
+     * @param changed events published or dead-lettered
+     * @param outage true if every publish failed with an infrastructure error (the broker looks down)
+     */
+    public record BatchResult(int claimed, int changed, boolean outage) {}
+
+    /** Runs one batch. */
+    public BatchResult runOnce() throws SQLException {
+        long started = System.nanoTime();
+        List<RelayStore.ClaimedAggregate> claimed = store.claim(
+                config.owner(),
+                config.batchAggregates(),
+                config.maxPerAggregate(),
+                config.lease().toMillis());
+        if (claimed.isEmpty()) {
+            return new BatchResult(0, 0, false);
+        }
+        int events = claimed.stream().mapToInt(each -> each.events().size()).sum();
+        List<Lane> lanes = claimed.stream().map(Lane::new).toList();
+        boolean outage = publishInWaves(lanes);
+        List<RelayStore.Outcome> outcomes =
+                lanes.stream().map(lane -> lane.outcome).toList();
+        int changed;
+        try {
+            changed = store.complete(config.owner(), outcomes);
+        } catch (SQLException | RuntimeException e) {
+            rescueDeadLetters(outcomes, e);
+            throw e;
+        }
+        for (RelayStore.Outcome outcome : outcomes) {
+            outcome.dead.forEach(dead -> meters.dead(dead.reason().name()));
+        }
+        meters.batch.record(Duration.ofNanos(System.nanoTime() - started));
+        return new BatchResult(events, changed, outage);
+    }
+
+    /** Returns true if the broker looked down (every publish of the first wave failed as infrastructure). */
+    private boolean publishInWaves(List<Lane> lanes) {
+        boolean anyPublishAttempted = false;
+        while (true) {
+            List<ClaimedEvent> wave = new ArrayList<>();
+            List<Lane> waveLanes = new ArrayList<>();
+            for (Lane lane : lanes) {
+                ClaimedEvent next = lane.next();
+                if (next == null) {
+                    continue;
+                }
+                if (next.attempts() > config.maxAttempts()) {
+                    lane.dead(next, DeadLetterReason.MAX_ATTEMPTS, null); // claimed that often without an outcome
+                } else if (!integrity.matches(next.hashedContent(), next.keyVersion(), next.contentHash())) {
+                    integrityViolation(lane, next);
+                } else {
+                    wave.add(next);
+                    waveLanes.add(lane);
+                }
+            }
+            if (wave.isEmpty()) {
+                if (lanes.stream().allMatch(Lane::finished)) {
+                    return false;
+                }
+                continue; // dead letters advanced some lanes without publishing; go on with them
+            }
+            List<PublishResult> results = publish(wave);
+            if (!anyPublishAttempted && isOutage(results)) {
+                for (int i = 0; i < wave.size(); i++) {
+                    waveLanes.get(i).giveBack(wave.get(i)); // an outage does not use up anyone's attempts
+                }
+                lanes.forEach(Lane::stop);
+                results.forEach(result -> meters.failed("outage"));
+                return true;
+            }
+            anyPublishAttempted = true;
+            for (int i = 0; i < wave.size(); i++) {
+                record(waveLanes.get(i), wave.get(i), results.get(i));
+            }
+        }
+    }
+
+    private List<PublishResult> publish(List<ClaimedEvent> wave) {
+        List<OutboxMessage> messages = wave.stream().map(ClaimedEvent::message).toList();
+        RuntimeException failure;
+        try {
+            List<PublishResult> results = publisher.publish(messages);
+            if (results != null && results.size() == wave.size()) {
+                return results;
+            }
+            failure = new IllegalStateException("Publisher returned " + (results == null ? "null" : results.size())
+                    + " results for " + wave.size() + " messages");
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        List<PublishResult> failed = new ArrayList<>(wave.size());
+        for (int i = 0; i < wave.size(); i++) {
+            failed.add(PublishResult.failed(failure));
+        }
+        return failed;
+    }
+
+    private boolean isOutage(List<PublishResult> results) {
+        return results.stream()
+                .allMatch(result -> result instanceof PublishResult.Failed failed
+                        && classifier.classify(failed.cause()) == ErrorCategory.INFRASTRUCTURE);
+    }
+
+    private void record(Lane lane, ClaimedEvent event, PublishResult result) {
+        if (result instanceof PublishResult.Failed failed) {
+            if (event.attempts() >= config.maxAttempts()) {
+                lane.dead(event, DeadLetterReason.MAX_ATTEMPTS, failed.cause());
+            } else {
+                meters.failed("retry");
+                lane.retry(event, failed.cause(), backoffMillis(event.attempts()));
+            }
+            return;
+        }
+        lane.published(event);
+        meters.published.increment();
+        meters.latency.record(Duration.between(event.createdAt(), Instant.now()).abs());
+    }
+
+    private void integrityViolation(Lane lane, ClaimedEvent event) {
+        lane.dead(event, DeadLetterReason.INTEGRITY_VIOLATION, null);
+        log.error(
+                "Outbox event {} ({} of {} {}) failed its integrity check and was not published",
+                event.eventId(),
+                event.eventType(),
+                event.aggregateType(),
+                event.aggregateId());
+        alerts.send(Alert.builder(Severity.CRITICAL, "Outbox event failed its integrity check")
+                .detail("Event " + event.eventId() + " (" + event.eventType() + " of " + event.aggregateType() + " "
+                        + event.aggregateId() + " #" + event.aggregateSeq() + ") no longer matches the hash taken at"
+                        + " append: its stored bytes were corrupted or tampered with. It was not published; it is in"
+                        + " the dead-letter table as INTEGRITY_VIOLATION.")
+                .label("module", "outbox")
+                .fingerprint("outbox-integrity|" + event.eventId())
+                .build());
+    }
+
+    /** Full-jitter exponential backoff: a random delay up to {@code base * 2^(attempt-1)}, capped. */
+    long backoffMillis(int attempt) {
+        long cap = config.backoffCap().toMillis();
+        long exponential = config.backoffBase().toMillis() << Math.min(30, Math.max(0, attempt - 1));
+        long ceiling = Math.max(1, Math.min(cap, exponential));
+        return ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+    }
+
+    private void rescueDeadLetters(List<RelayStore.Outcome> outcomes, Exception cause) {
+        for (RelayStore.Outcome outcome : outcomes) {
+            for (RelayStore.Dead dead : outcome.dead) {
+                try {
+                    deadLetterFile.append(dead);
+                } catch (IOException e) {
+                    log.error(
+                            "Outbox event {} could not be written to the dead-letter file either; it stays"
+                                    + " pending in the outbox and will be dead-lettered again",
+                            dead.event().eventId(),
+                            e);
+                }
+                alerts.send(Alert.builder(Severity.CRITICAL, "Outbox dead letter written to the fallback file")
+                        .detail("The dead-letter table could not be written ("
+                                + cause.getClass().getSimpleName()
+                                + "); event " + dead.event().eventId() + " (" + dead.reason() + ") was appended to "
+                                + deadLetterFile.path() + ". Import it with DeadLetters.importFile once the"
+                                + " database is back.")
+                        .label("module", "outbox")
+                        .fingerprint("outbox-dlq-file|" + dead.event().eventId())
+                        .build());
+            }
+        }
+    }
+
+    /** One aggregate's claimed events and what became of them. */
+    private final class Lane {
+        private final List<ClaimedEvent> events;
+        private final RelayStore.Outcome outcome;
+        private int position;
+        private boolean stopped;
+
+        Lane(RelayStore.ClaimedAggregate claimed) {
+            this.events = claimed.events();
+            this.outcome = new RelayStore.Outcome(claimed.type(), claimed.id());
+        }
+
+        @Nullable
+        ClaimedEvent next() {
+            return stopped || position >= events.size() ? null : events.get(position++);
+        }
+
+        boolean finished() {
+            return stopped || position >= events.size();
+        }
+
+        void published(ClaimedEvent event) {
+            outcome.published.add(event);
+        }
+
+        void dead(ClaimedEvent event, DeadLetterReason reason, @Nullable Throwable error) {
+            String history = error == null
+                    ? (event.attemptLog() == null ? "[]" : event.attemptLog())
+                    : AttemptLog.append(event.attemptLog(), event.attempts(), Instant.now(), error);
+            outcome.dead.add(new RelayStore.Dead(event, reason, error, history));
+            if (config.headOfLine() == HeadOfLinePolicy.BLOCK) {
+                outcome.blockedBy = event.eventId();
+                stop();
+            }
+        }
+
+        void retry(ClaimedEvent event, Throwable error, long delayMillis) {
+            outcome.retry = event;
+            outcome.retryError = error;
+            outcome.delayMillis = delayMillis;
+            stop();
+        }
+
+        void giveBack(ClaimedEvent event) {
+            outcome.notAttempted.add(event);
+        }
+
+        /** Later events of this aggregate are not attempted in this batch; their claimed attempt is given back. */
+        void stop() {
+            if (!stopped) {
+                stopped = true;
+                for (int i = position; i < events.size(); i++) {
+                    outcome.notAttempted.add(events.get(i));
+                }
+                position = events.size();
+            }
+        }
+    }
+}

@@ -1,0 +1,306 @@
+package dev.ballast.outbox.internal;
+
+import dev.ballast.outbox.DeadLetterReason;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.StringJoiner;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The relay's two short transactions: claim (lease aggregates with {@code FOR UPDATE SKIP LOCKED}, read their pending
+ * events, count the attempt) and complete (write every outcome of a batch at once). Nothing is held open while
+ * messages are published. Thread-safe.
+ */
+final class RelayStore {
+
+    private final DataSource dataSource;
+    private final OutboxTables tables;
+    private final String claimAggregates;
+    private final String leaseAggregate;
+    private final String readEvents;
+    private final String lockAggregate;
+    private final String decrementPending;
+    private final String releaseAggregate;
+    private final String retryEvent;
+    private final String insertDeadLetter;
+
+    RelayStore(DataSource dataSource, OutboxTables tables) {
+        this.dataSource = dataSource;
+        this.tables = tables;
+        OutboxDialect dialect = tables.dialect;
+        String aggregate = tables.aggregate;
+        this.claimAggregates = "SELECT aggregate_type, aggregate_id, lease_owner FROM " + aggregate
+                + " WHERE pending > 0 AND blocked_by IS NULL AND next_attempt_at <= " + dialect.now
+                + " AND (lease_until IS NULL OR lease_until < " + dialect.now + ")"
+                + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED";
+        this.leaseAggregate = "UPDATE " + aggregate + " SET lease_owner = ?, lease_until = " + dialect.nowPlusMillis
+                + " WHERE aggregate_type = ? AND aggregate_id = ?";
+        this.readEvents = "SELECT " + OutboxTables.EVENT_COLUMNS + " FROM " + tables.outbox
+                + " WHERE aggregate_type = ? AND aggregate_id = ? AND status = 'PENDING' ORDER BY aggregate_seq LIMIT ?";
+        this.lockAggregate =
+                "SELECT pending FROM " + aggregate + " WHERE aggregate_type = ? AND aggregate_id = ? FOR UPDATE";
+        this.decrementPending =
+                "UPDATE " + aggregate + " SET pending = pending - ? WHERE aggregate_type = ? AND aggregate_id = ?";
+        this.releaseAggregate = "UPDATE " + aggregate + " SET lease_owner = NULL, lease_until = NULL,"
+                + " next_attempt_at = " + dialect.nowPlusMillis + ", blocked_by = ?"
+                + " WHERE aggregate_type = ? AND aggregate_id = ? AND lease_owner = ?";
+        this.retryEvent = "UPDATE " + tables.outbox + " SET last_error = ?, attempt_log = ? WHERE id = ?";
+        this.insertDeadLetter = "INSERT INTO " + tables.dlq + " (event_id, request_id, aggregate_type, aggregate_id,"
+                + " aggregate_seq, event_type, payload, headers, content_hash, key_version, created_at, reason,"
+                + " error_class, error_message, attempts, attempt_history, dead_at, state)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + dialect.now + ", 'DEAD')";
+    }
+
+    /** Aggregates leased by one claim, each with its pending events in sequence order. */
+    record ClaimedAggregate(String type, String id, boolean recovered, List<ClaimedEvent> events) {}
+
+    List<ClaimedAggregate> claim(String owner, int aggregates, int perAggregate, long leaseMillis) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                List<ClaimedAggregate> claimed = claim(connection, owner, aggregates, perAggregate, leaseMillis);
+                connection.commit();
+                return claimed;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        }
+    }
+
+    private List<ClaimedAggregate> claim(
+            Connection connection, String owner, int aggregates, int perAggregate, long leaseMillis)
+            throws SQLException {
+        List<String[]> keys = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(claimAggregates)) {
+            statement.setInt(1, aggregates);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    // a lease owner on a claimable row means its lease ran out: the relay that held it died or hung
+                    keys.add(new String[] {rows.getString(1), rows.getString(2), rows.getString(3)});
+                }
+            }
+        }
+        List<ClaimedAggregate> claimed = new ArrayList<>(keys.size());
+        List<Long> ids = new ArrayList<>();
+        for (String[] key : keys) {
+            try (PreparedStatement lease = connection.prepareStatement(leaseAggregate)) {
+                lease.setString(1, owner);
+                lease.setLong(2, leaseMillis);
+                lease.setString(3, key[0]);
+                lease.setString(4, key[1]);
+                lease.executeUpdate();
+            }
+            boolean recovered = key[2] != null;
+            // after a crash, one event at a time: a poison event must not drag its successors' attempts up with it
+            List<ClaimedEvent> events = readEvents(connection, key[0], key[1], recovered ? 1 : perAggregate);
+            events.forEach(event -> ids.add(event.id()));
+            claimed.add(new ClaimedAggregate(key[0], key[1], recovered, events));
+        }
+        updateIds(connection, "UPDATE " + tables.outbox + " SET attempts = attempts + 1 WHERE id IN ", ids);
+        return claimed;
+    }
+
+    private List<ClaimedEvent> readEvents(Connection connection, String type, String id, int limit)
+            throws SQLException {
+        List<ClaimedEvent> events = new ArrayList<>();
+        try (PreparedStatement statement = connection.prepareStatement(readEvents)) {
+            statement.setString(1, type);
+            statement.setString(2, id);
+            statement.setInt(3, limit);
+            try (ResultSet row = statement.executeQuery()) {
+                while (row.next()) {
+                    int keyVersion = row.getInt(11);
+                    Integer version = row.wasNull() ? null : keyVersion; // before any other column is read
+                    events.add(new ClaimedEvent(
+                            row.getLong(1),
+                            row.getString(2),
+                            row.getString(3),
+                            row.getString(4),
+                            row.getString(5),
+                            row.getLong(6),
+                            row.getString(7),
+                            row.getBytes(8),
+                            row.getString(9),
+                            row.getString(10),
+                            version,
+                            row.getTimestamp(12).toInstant(),
+                            row.getInt(13) + 1,
+                            row.getString(14)));
+                }
+            }
+        }
+        return events;
+    }
+
+    /** A dead event with why it died. */
+    record Dead(
+            ClaimedEvent event,
+            DeadLetterReason reason,
+            @Nullable Throwable error,
+            String history) {}
+
+    /** Everything that happened to one aggregate's events in a batch. */
+    static final class Outcome {
+        final String type;
+        final String id;
+        final List<ClaimedEvent> published = new ArrayList<>();
+        final List<Dead> dead = new ArrayList<>();
+        final List<ClaimedEvent> notAttempted = new ArrayList<>();
+
+        @Nullable
+        ClaimedEvent retry;
+
+        @Nullable
+        Throwable retryError;
+
+        long delayMillis;
+
+        @Nullable
+        String blockedBy;
+
+        Outcome(String type, String id) {
+            this.type = type;
+            this.id = id;
+        }
+    }
+
+    /** Writes the outcomes; returns the number of events whose state changed (published or dead). */
+    int complete(String owner, List<Outcome> outcomes) throws SQLException {
+        List<Outcome> ordered = new ArrayList<>(outcomes);
+        ordered.sort(Comparator.comparing((Outcome outcome) -> outcome.type).thenComparing(outcome -> outcome.id));
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                int changed = 0;
+                for (Outcome outcome : ordered) { // aggregate rows first, in one order: the same as appends and claims
+                    try (PreparedStatement lock = connection.prepareStatement(lockAggregate)) {
+                        lock.setString(1, outcome.type);
+                        lock.setString(2, outcome.id);
+                        lock.executeQuery().close();
+                    }
+                }
+                for (Outcome outcome : ordered) {
+                    changed += complete(connection, owner, outcome);
+                }
+                connection.commit();
+                return changed;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        }
+    }
+
+    private int complete(Connection connection, String owner, Outcome outcome) throws SQLException {
+        int done = updateIds(
+                connection,
+                "UPDATE " + tables.outbox + " SET status = 'PUBLISHED', published_at = " + tables.dialect.now
+                        + " WHERE status = 'PENDING' AND id IN ",
+                outcome.published.stream().map(ClaimedEvent::id).toList());
+        for (Dead dead : outcome.dead) {
+            if (updateIds(
+                            connection,
+                            "UPDATE " + tables.outbox + " SET status = 'DEAD' WHERE status = 'PENDING' AND id IN ",
+                            List.of(dead.event().id()))
+                    == 1) {
+                insertDeadLetter(connection, dead);
+                done++;
+            }
+        }
+        updateIds(
+                connection,
+                "UPDATE " + tables.outbox + " SET attempts = attempts - 1 WHERE status = 'PENDING' AND attempts > 0"
+                        + " AND id IN ",
+                outcome.notAttempted.stream().map(ClaimedEvent::id).toList());
+        if (outcome.retry != null && outcome.retryError != null) {
+            try (PreparedStatement statement = connection.prepareStatement(retryEvent)) {
+                statement.setString(1, AttemptLog.describe(outcome.retryError));
+                statement.setString(
+                        2,
+                        AttemptLog.append(
+                                outcome.retry.attemptLog(),
+                                outcome.retry.attempts(),
+                                Instant.now(),
+                                outcome.retryError));
+                statement.setLong(3, outcome.retry.id());
+                statement.executeUpdate();
+            }
+        }
+        if (done > 0) {
+            try (PreparedStatement statement = connection.prepareStatement(decrementPending)) {
+                statement.setInt(1, done);
+                statement.setString(2, outcome.type);
+                statement.setString(3, outcome.id);
+                statement.executeUpdate();
+            }
+        }
+        try (PreparedStatement statement = connection.prepareStatement(releaseAggregate)) {
+            statement.setLong(1, outcome.delayMillis);
+            statement.setString(2, outcome.blockedBy);
+            statement.setString(3, outcome.type);
+            statement.setString(4, outcome.id);
+            statement.setString(5, owner);
+            statement.executeUpdate();
+        }
+        return done;
+    }
+
+    private void insertDeadLetter(Connection connection, Dead dead) throws SQLException {
+        ClaimedEvent event = dead.event();
+        try (PreparedStatement statement = connection.prepareStatement(insertDeadLetter)) {
+            statement.setString(1, event.eventId());
+            statement.setString(2, event.requestId());
+            statement.setString(3, event.aggregateType());
+            statement.setString(4, event.aggregateId());
+            statement.setLong(5, event.aggregateSeq());
+            statement.setString(6, event.eventType());
+            statement.setBytes(7, event.payload());
+            statement.setString(8, event.headersJson());
+            statement.setString(9, event.contentHash());
+            if (event.keyVersion() == null) {
+                statement.setNull(10, Types.INTEGER);
+            } else {
+                statement.setInt(10, event.keyVersion());
+            }
+            statement.setTimestamp(11, Timestamp.from(event.createdAt()));
+            statement.setString(12, dead.reason().name());
+            statement.setString(
+                    13, dead.error() == null ? null : dead.error().getClass().getName());
+            String message = dead.error() == null ? null : AttemptLog.describe(dead.error());
+            statement.setString(14, message == null ? null : message.substring(0, Math.min(1000, message.length())));
+            statement.setInt(15, event.attempts());
+            statement.setString(16, dead.history());
+            statement.executeUpdate();
+        }
+    }
+
+    private static int updateIds(Connection connection, String sqlEndingInIn, List<Long> ids) throws SQLException {
+        int changed = 0;
+        for (int from = 0; from < ids.size(); from += 500) {
+            List<Long> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+            StringJoiner marks = new StringJoiner(", ", "(", ")");
+            chunk.forEach(id -> marks.add("?"));
+            try (PreparedStatement statement = connection.prepareStatement(sqlEndingInIn + marks)) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    statement.setLong(i + 1, chunk.get(i));
+                }
+                changed += statement.executeUpdate();
+            }
+        }
+        return changed;
+    }
+}

@@ -1,0 +1,5 @@
+/** Outbox internals: SQL, relay batches, hashing. Not API. */
+@NullMarked
+package dev.ballast.outbox.internal;
+
+import org.jspecify.annotations.NullMarked;
