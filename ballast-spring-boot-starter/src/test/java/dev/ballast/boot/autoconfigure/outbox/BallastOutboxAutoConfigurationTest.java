@@ -1,0 +1,180 @@
+package dev.ballast.boot.autoconfigure.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ballast.boot.outbox.TransactionalOutbox;
+import dev.ballast.outbox.Outbox;
+import dev.ballast.outbox.OutboxEvent;
+import dev.ballast.outbox.OutboxMessage;
+import dev.ballast.outbox.OutboxRelay;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.annotation.EnableTransactionManagement;
+import org.springframework.transaction.annotation.Transactional;
+
+class BallastOutboxAutoConfigurationTest {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(BallastOutboxAutoConfiguration.class))
+            .withPropertyValues("ballast.outbox.relay.poll-interval=20ms");
+
+    @Test
+    void anEventAppendedInACommittedTransactionArrivesAsAnApplicationEvent() {
+        runner.withUserConfiguration(Database.class, Orders.Config.class).run(context -> {
+            context.getBean(Orders.class).place("r-1", false);
+            assertThatThrownBy(() -> context.getBean(Orders.class).place("r-2", true))
+                    .hasMessage("rolled back");
+            Received received = context.getBean(Received.class);
+            awaitTrue(() -> !received.messages.isEmpty());
+            Thread.sleep(200); // the rolled-back one must never come
+
+            assertThat(received.messages).singleElement().satisfies(message -> {
+                assertThat(message.requestId()).isEqualTo("r-1");
+                assertThat(new String(message.payload(), StandardCharsets.UTF_8))
+                        .isEqualTo("{\"qty\":1}");
+            });
+        });
+    }
+
+    @Test
+    void appendingOutsideATransactionFailsSayingSo() {
+        runner.withUserConfiguration(Database.class).run(context -> assertThatThrownBy(
+                        () -> context.getBean(TransactionalOutbox.class).append(event("r-1")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("needs an active Spring transaction"));
+    }
+
+    @Test
+    void withoutADataSourceThereIsNoOutbox() {
+        runner.run(context -> assertThat(context).doesNotHaveBean(Outbox.class));
+    }
+
+    @Test
+    void theRelayCanBeTurnedOffWhileAppendsKeepWorking() {
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.outbox.relay.enabled=false")
+                .run(context -> {
+                    assertThat(context).hasSingleBean(TransactionalOutbox.class);
+                    assertThat(context).doesNotHaveBean(OutboxRelay.class);
+                });
+    }
+
+    @Test
+    void badSettingsFailStartUpNamingThem() {
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.outbox.relay.threads=0")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("Outbox relay threads must be 1 to 64, was 0"));
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.outbox.integrity.mode=HMAC")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("ballast.outbox.integrity.current-key-version"));
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.outbox.table-prefix=x;drop table y")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("Outbox table prefix must be letters, digits and '_'"));
+    }
+
+    @Test
+    void hmacKeysFromPropertiesAreUsedAndNeverEchoed() {
+        String key = java.util.Base64.getEncoder().encodeToString("k".repeat(32).getBytes(StandardCharsets.UTF_8));
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues(
+                        "ballast.outbox.integrity.mode=HMAC",
+                        "ballast.outbox.integrity.current-key-version=3",
+                        "ballast.outbox.integrity.keys.2=not-base64!")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("ballast.outbox.integrity.keys.2 is not valid Base64")
+                        .satisfies(failure -> assertThat(failure.toString()).doesNotContain("not-base64!")));
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues(
+                        "ballast.outbox.integrity.mode=HMAC",
+                        "ballast.outbox.integrity.current-key-version=3",
+                        "ballast.outbox.integrity.keys.3=" + key)
+                .run(context -> assertThat(context).hasSingleBean(Outbox.class));
+    }
+
+    private static OutboxEvent event(String requestId) {
+        return OutboxEvent.of(requestId, "Order", "O-1", "OrderPlaced", "{\"qty\":1}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("condition within 10 s").isNegative();
+            Thread.sleep(10);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableTransactionManagement
+    static class Database {
+        @Bean
+        DataSource dataSource() {
+            JdbcDataSource h2 = new JdbcDataSource();
+            h2.setURL("jdbc:h2:mem:outbox-starter-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+            return h2;
+        }
+
+        @Bean
+        PlatformTransactionManager transactionManager(DataSource dataSource) {
+            return new DataSourceTransactionManager(dataSource);
+        }
+    }
+
+    static class Orders {
+        private final TransactionalOutbox outbox;
+
+        Orders(TransactionalOutbox outbox) {
+            this.outbox = outbox;
+        }
+
+        @Transactional
+        public void place(String requestId, boolean fail) {
+            outbox.append(event(requestId));
+            if (fail) {
+                throw new IllegalStateException("rolled back");
+            }
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        static class Config {
+            @Bean
+            Orders orders(TransactionalOutbox outbox) {
+                return new Orders(outbox);
+            }
+
+            @Bean
+            Received received() {
+                return new Received();
+            }
+        }
+    }
+
+    static class Received {
+        final List<OutboxMessage> messages = new CopyOnWriteArrayList<>();
+
+        @EventListener
+        public void on(OutboxMessage message) {
+            messages.add(message);
+        }
+    }
+}
