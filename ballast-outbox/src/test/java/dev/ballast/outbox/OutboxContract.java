@@ -3,6 +3,8 @@ package dev.ballast.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ballast.core.ErrorCategory;
+import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -156,6 +158,9 @@ public abstract class OutboxContract {
                 .isInstanceOfSatisfying(IdempotencyConflictException.class, conflict -> {
                     assertThat(conflict.requestId()).isEqualTo("r-1");
                     assertThat(conflict.existingEventId()).isEqualTo(first.eventId());
+                    assertThat(ExceptionClassifier.defaults().classify(conflict))
+                            .as("a client's mistake, logged without alarm")
+                            .isEqualTo(ErrorCategory.BUSINESS);
                 });
         assertThat(count("outbox")).isEqualTo(1);
     }

@@ -35,11 +35,15 @@ public final class DefaultExceptionClassifier implements ExceptionClassifier {
             "com.rabbitmq.client.AlreadyClosedException",
             "com.zaxxer.hikari.pool.HikariPool$PoolInitializationException");
 
+    /** Business outcomes of other Ballast modules, matched by name so core does not depend on them. */
+    private static final Set<String> BUSINESS_TYPES = Set.of("dev.ballast.outbox.IdempotencyConflictException");
+
     private DefaultExceptionClassifier() {}
 
     @Override
     public ErrorCategory classify(Throwable error) {
-        if (error instanceof ClientException) {
+        if (error instanceof ClientException
+                || BUSINESS_TYPES.contains(error.getClass().getName())) {
             return ErrorCategory.BUSINESS;
         }
         Throwable current = error;

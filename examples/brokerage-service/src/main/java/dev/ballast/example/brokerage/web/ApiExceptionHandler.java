@@ -2,6 +2,8 @@ package dev.ballast.example.brokerage.web;
 
 import dev.ballast.core.BallastException;
 import dev.ballast.core.ClientException;
+import dev.ballast.core.CommonErrorCode;
+import dev.ballast.outbox.IdempotencyConflictException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -22,6 +24,15 @@ class ApiExceptionHandler {
                 e instanceof ClientException ? e.getMessage() : e.errorCode().message();
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setProperty("code", e.errorCode().code());
+        return problem;
+    }
+
+    /** An Idempotency-Key reused with a different request: 409, nothing written. */
+    @ExceptionHandler(IdempotencyConflictException.class)
+    ProblemDetail handle(IdempotencyConflictException e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(
+                HttpStatus.CONFLICT, "the Idempotency-Key was already used for a different request");
+        problem.setProperty("code", CommonErrorCode.CONFLICT.code());
         return problem;
     }
 }

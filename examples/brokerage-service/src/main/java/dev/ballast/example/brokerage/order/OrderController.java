@@ -1,0 +1,42 @@
+package dev.ballast.example.brokerage.order;
+
+import java.net.URI;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code /api/orders}: 201 for a new order, 200 for a repeated Idempotency-Key, 400/404/409 as problem details. */
+@RestController
+@RequestMapping("/api/orders")
+class OrderController {
+
+    private final OrderService service;
+
+    OrderController(OrderService service) {
+        this.service = service;
+    }
+
+    @PostMapping
+    ResponseEntity<Order> place(
+            @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String idempotencyKey,
+            @RequestBody(required = false) @Nullable OrderRequest request) {
+        OrderService.Placed placed = service.place(idempotencyKey, request);
+        if (placed.created()) {
+            return ResponseEntity.created(
+                            URI.create("/api/orders/" + placed.order().orderId()))
+                    .body(placed.order());
+        }
+        return ResponseEntity.ok(placed.order());
+    }
+
+    @GetMapping("/{orderId}")
+    Order get(@PathVariable String orderId) {
+        return service.find(orderId);
+    }
+}

@@ -1,0 +1,146 @@
+package dev.ballast.example.brokerage.order;
+
+import dev.ballast.boot.Task;
+import dev.ballast.boot.outbox.TransactionalOutbox;
+import dev.ballast.core.ClientException;
+import dev.ballast.core.CommonErrorCode;
+import dev.ballast.outbox.Appended;
+import dev.ballast.outbox.OutboxEvent;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Places orders: the order row and its {@code OrderPlaced} event are written in one transaction, the event through the
+ * outbox. The Idempotency-Key is the outbox request id, and the order id is derived from it, so a retried or racing
+ * request with the same key and body finds the first order and writes nothing.
+ */
+@Service
+public class OrderService {
+
+    private static final Pattern ACCOUNT_ID = Pattern.compile("A-[1-9][0-9]{0,8}");
+    private static final Pattern SYMBOL = Pattern.compile("[A-Z0-9.]{1,12}");
+    private static final Set<String> SIDES = Set.of("BUY", "SELL");
+    private static final BigDecimal MAX_QUANTITY = BigDecimal.valueOf(1_000_000);
+    private static final BigDecimal MAX_PRICE = new BigDecimal("100000000.00");
+
+    private final OrderRepository orders;
+    private final TransactionalOutbox outbox;
+    private final JdbcClient jdbc;
+    private final JsonMapper json = JsonMapper.builder().build();
+
+    OrderService(OrderRepository orders, TransactionalOutbox outbox, JdbcClient jdbc) {
+        this.orders = orders;
+        this.outbox = outbox;
+        this.jdbc = jdbc;
+    }
+
+    /** The result of placing: the order, and whether this call created it. */
+    public record Placed(Order order, boolean created) {}
+
+    @Task(domain = "Order", task = "Place")
+    @Transactional
+    public Placed place(@Nullable String idempotencyKey, @Nullable OrderRequest request) {
+        String key = requireKey(idempotencyKey);
+        Order order = validate(key, request);
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("orderId", order.orderId());
+        payload.put("accountId", order.accountId());
+        payload.put("symbol", order.symbol());
+        payload.put("side", order.side());
+        payload.put("quantity", order.quantity());
+        payload.put("price", order.price());
+        OutboxEvent event = OutboxEvent.of(
+                        "order:" + key,
+                        "Order",
+                        order.orderId(),
+                        "OrderPlaced",
+                        json.writeValueAsString(payload).getBytes(StandardCharsets.UTF_8))
+                .withHeader("accountId", order.accountId());
+        Appended appended = outbox.append(event);
+        if (appended.duplicate()) {
+            return new Placed(find(order.orderId()), false);
+        }
+        orders.insert(order, key, appended.eventId());
+        return new Placed(order, true);
+    }
+
+    @Task(domain = "Order", task = "Read", id = "#orderId")
+    public Order find(String orderId) {
+        return orders.find(orderId)
+                .orElseThrow(() -> new ClientException(CommonErrorCode.NOT_FOUND, "no order " + orderId));
+    }
+
+    private static String requireKey(@Nullable String key) {
+        if (key == null || key.isBlank()) {
+            throw new ClientException(CommonErrorCode.INVALID_INPUT, "the Idempotency-Key header is required");
+        }
+        if (key.length() > 200 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+            throw new ClientException(
+                    CommonErrorCode.INVALID_INPUT,
+                    "the Idempotency-Key header must be 1 to 200 visible ASCII characters");
+        }
+        return key;
+    }
+
+    private Order validate(String key, @Nullable OrderRequest request) {
+        if (request == null) {
+            throw invalid("a JSON body is required");
+        }
+        String accountId = request.accountId();
+        if (accountId == null || !ACCOUNT_ID.matcher(accountId).matches() || !accountExists(accountId)) {
+            throw invalid("accountId must name an existing account");
+        }
+        if (request.symbol() == null || !SYMBOL.matcher(request.symbol()).matches()) {
+            throw invalid("symbol must be 1 to 12 of A-Z, 0-9 and '.'");
+        }
+        if (request.side() == null || !SIDES.contains(request.side())) {
+            throw invalid("side must be BUY or SELL");
+        }
+        BigDecimal quantity = request.quantity();
+        if (quantity == null
+                || quantity.signum() <= 0
+                || quantity.stripTrailingZeros().scale() > 0
+                || quantity.compareTo(MAX_QUANTITY) > 0) {
+            throw invalid("quantity must be a whole number from 1 to " + MAX_QUANTITY);
+        }
+        BigDecimal price = request.price();
+        if (price == null
+                || price.signum() <= 0
+                || price.stripTrailingZeros().scale() > 2
+                || price.compareTo(MAX_PRICE) > 0) {
+            throw invalid("price must be positive, with at most two decimals, up to " + MAX_PRICE);
+        }
+        String orderId = UUID.nameUUIDFromBytes(("order:" + key).getBytes(StandardCharsets.UTF_8))
+                .toString();
+        return new Order(
+                orderId,
+                accountId,
+                request.symbol(),
+                request.side(),
+                quantity.longValueExact(),
+                price.setScale(2).toPlainString(),
+                "PLACED");
+    }
+
+    private boolean accountExists(String accountId) {
+        return jdbc.sql("SELECT COUNT(*) FROM account WHERE account_id = ?")
+                        .param(accountId)
+                        .query(Long.class)
+                        .single()
+                > 0;
+    }
+
+    private static ClientException invalid(String detail) {
+        return new ClientException(CommonErrorCode.INVALID_INPUT, detail);
+    }
+}
