@@ -437,6 +437,46 @@ public abstract class OutboxContract {
     }
 
     @Test
+    void eventsClaimedAlongsideAPoisonEventAreNotDeadLetteredWithIt() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            for (String aggregate : List.of("O-1", "O-2", "O-3")) {
+                String request = aggregate.equals("O-2") && i == 1 ? "r-poison" : "r-" + aggregate + "-" + i;
+                append(event(request, aggregate, request));
+            }
+        }
+        recorder.behaviour = message -> {
+            if (message.requestId().equals("r-poison")) {
+                throw new RelayCrash();
+            }
+            return PublishResult.published();
+        };
+        OutboxRelay relay = relay().maxAttempts(2)
+                .lease(Duration.ofSeconds(1))
+                .headOfLine(HeadOfLinePolicy.SKIP)
+                .build();
+        int crashes = 0;
+        for (int round = 0; round < 20 && outbox.deadLetters().count() == 0; round++) {
+            try {
+                relay.drain();
+            } catch (RelayCrash crash) {
+                crashes++;
+                Thread.sleep(1100); // the lease runs out
+            }
+        }
+        drainUntilQuiet(relay);
+
+        assertThat(crashes).isEqualTo(2);
+        assertThat(outbox.deadLetters().list(10))
+                .extracting(DeadLetter::requestId)
+                .containsExactly("r-poison");
+        assertThat(recorder.published.stream()
+                        .map(OutboxMessage::requestId)
+                        .distinct()
+                        .count())
+                .isEqualTo(11);
+    }
+
+    @Test
     void aBrokerOutagePausesTheRelayWithoutSpendingAttempts() throws Exception {
         for (int i = 0; i < 5; i++) {
             append(event("r-" + i, "O-" + i, "body-" + i));

@@ -238,12 +238,21 @@ public final class RelayEngine {
     private final class Lane {
         private final List<ClaimedEvent> events;
         private final RelayStore.Outcome outcome;
+        private final boolean suspect;
         private int position;
         private boolean stopped;
 
         Lane(RelayStore.ClaimedAggregate claimed) {
             this.events = claimed.events();
             this.outcome = new RelayStore.Outcome(claimed.type(), claimed.id());
+            this.suspect = claimed.recovered();
+            this.outcome.attemptedTo = suspect ? -1 : events.getFirst().aggregateSeq() - 1;
+        }
+
+        private void attempted(ClaimedEvent event) {
+            if (!suspect) {
+                outcome.attemptedTo = Math.max(outcome.attemptedTo, event.aggregateSeq());
+            }
         }
 
         @Nullable
@@ -256,6 +265,7 @@ public final class RelayEngine {
         }
 
         void published(ClaimedEvent event) {
+            attempted(event);
             outcome.published.add(event);
         }
 
@@ -263,6 +273,7 @@ public final class RelayEngine {
             String history = error == null
                     ? (event.attemptLog() == null ? "[]" : event.attemptLog())
                     : AttemptLog.append(event.attemptLog(), event.attempts(), Instant.now(), error);
+            attempted(event);
             outcome.dead.add(new RelayStore.Dead(event, reason, error, history));
             if (config.headOfLine() == HeadOfLinePolicy.BLOCK) {
                 outcome.blockedBy = event.eventId();
@@ -271,6 +282,7 @@ public final class RelayEngine {
         }
 
         void retry(ClaimedEvent event, Throwable error, long delayMillis) {
+            attempted(event);
             outcome.retry = event;
             outcome.retryError = error;
             outcome.delayMillis = delayMillis;

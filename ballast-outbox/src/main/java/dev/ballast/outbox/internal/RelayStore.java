@@ -38,12 +38,12 @@ final class RelayStore {
         this.tables = tables;
         OutboxDialect dialect = tables.dialect;
         String aggregate = tables.aggregate;
-        this.claimAggregates = "SELECT aggregate_type, aggregate_id, lease_owner FROM " + aggregate
+        this.claimAggregates = "SELECT aggregate_type, aggregate_id, claimed_to_seq FROM " + aggregate
                 + " WHERE pending > 0 AND blocked_by IS NULL AND next_attempt_at <= " + dialect.now
                 + " AND (lease_until IS NULL OR lease_until < " + dialect.now + ")"
                 + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED";
         this.leaseAggregate = "UPDATE " + aggregate + " SET lease_owner = ?, lease_until = " + dialect.nowPlusMillis
-                + " WHERE aggregate_type = ? AND aggregate_id = ?";
+                + ", claimed_to_seq = ? WHERE aggregate_type = ? AND aggregate_id = ?";
         this.readEvents = "SELECT " + OutboxTables.EVENT_COLUMNS + " FROM " + tables.outbox
                 + " WHERE aggregate_type = ? AND aggregate_id = ? AND status = 'PENDING' ORDER BY aggregate_seq LIMIT ?";
         this.lockAggregate =
@@ -51,7 +51,8 @@ final class RelayStore {
         this.decrementPending =
                 "UPDATE " + aggregate + " SET pending = pending - ? WHERE aggregate_type = ? AND aggregate_id = ?";
         this.releaseAggregate = "UPDATE " + aggregate + " SET lease_owner = NULL, lease_until = NULL,"
-                + " next_attempt_at = " + dialect.nowPlusMillis + ", blocked_by = ?"
+                + " next_attempt_at = " + dialect.nowPlusMillis + ", blocked_by = ?,"
+                + " claimed_to_seq = CASE WHEN ? < 0 THEN claimed_to_seq ELSE ? END"
                 + " WHERE aggregate_type = ? AND aggregate_id = ? AND lease_owner = ?";
         this.retryEvent = "UPDATE " + tables.outbox + " SET last_error = ?, attempt_log = ? WHERE id = ?";
         this.insertDeadLetter = "INSERT INTO " + tables.dlq + " (event_id, request_id, aggregate_type, aggregate_id,"
@@ -82,35 +83,58 @@ final class RelayStore {
     private List<ClaimedAggregate> claim(
             Connection connection, String owner, int aggregates, int perAggregate, long leaseMillis)
             throws SQLException {
-        List<String[]> keys = new ArrayList<>();
+        List<Candidate> candidates = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(claimAggregates)) {
             statement.setInt(1, aggregates);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    // a lease owner on a claimable row means its lease ran out: the relay that held it died or hung
-                    keys.add(new String[] {rows.getString(1), rows.getString(2), rows.getString(3)});
+                    candidates.add(new Candidate(rows.getString(1), rows.getString(2), rows.getLong(3)));
                 }
             }
         }
-        List<ClaimedAggregate> claimed = new ArrayList<>(keys.size());
+        List<ClaimedAggregate> chosen = new ArrayList<>(candidates.size());
+        for (Candidate candidate : candidates) {
+            List<ClaimedEvent> events = readEvents(connection, candidate.type, candidate.id, perAggregate);
+            if (events.isEmpty()) {
+                continue;
+            }
+            if (events.getFirst().aggregateSeq() <= candidate.claimedToSeq) {
+                // a claim reached this event and never wrote an outcome: the relay died or hung with it. Suspects go
+                // alone, one event per batch, so a poison event that kills the relay again costs no other event an
+                // attempt; the aggregate leaves this mode once its head is past the crashed claim.
+                chosen.clear();
+                chosen.add(new ClaimedAggregate(candidate.type, candidate.id, true, List.of(events.getFirst())));
+                break;
+            }
+            chosen.add(new ClaimedAggregate(candidate.type, candidate.id, false, events));
+        }
         List<Long> ids = new ArrayList<>();
-        for (String[] key : keys) {
+        for (ClaimedAggregate claimed : chosen) {
+            long claimedTo = claimed.events().getLast().aggregateSeq();
             try (PreparedStatement lease = connection.prepareStatement(leaseAggregate)) {
                 lease.setString(1, owner);
                 lease.setLong(2, leaseMillis);
-                lease.setString(3, key[0]);
-                lease.setString(4, key[1]);
+                lease.setLong(
+                        3,
+                        Math.max(
+                                claimedTo,
+                                candidates.stream()
+                                        .filter(candidate -> candidate.type.equals(claimed.type())
+                                                && candidate.id.equals(claimed.id()))
+                                        .mapToLong(candidate -> candidate.claimedToSeq)
+                                        .max()
+                                        .orElse(0)));
+                lease.setString(4, claimed.type());
+                lease.setString(5, claimed.id());
                 lease.executeUpdate();
             }
-            boolean recovered = key[2] != null;
-            // after a crash, one event at a time: a poison event must not drag its successors' attempts up with it
-            List<ClaimedEvent> events = readEvents(connection, key[0], key[1], recovered ? 1 : perAggregate);
-            events.forEach(event -> ids.add(event.id()));
-            claimed.add(new ClaimedAggregate(key[0], key[1], recovered, events));
+            claimed.events().forEach(event -> ids.add(event.id()));
         }
         updateIds(connection, "UPDATE " + tables.outbox + " SET attempts = attempts + 1 WHERE id IN ", ids);
-        return claimed;
+        return chosen;
     }
+
+    private record Candidate(String type, String id, long claimedToSeq) {}
 
     private List<ClaimedEvent> readEvents(Connection connection, String type, String id, int limit)
             throws SQLException {
@@ -169,6 +193,12 @@ final class RelayStore {
 
         @Nullable
         String blockedBy;
+
+        /**
+         * The last sequence number whose outcome this batch writes (nothing after it was in flight), or -1 to keep the
+         * aggregate's crash mark (a suspect batch: later events of the crashed claim are still suspects).
+         */
+        long attemptedTo;
 
         Outcome(String type, String id) {
             this.type = type;
@@ -251,9 +281,11 @@ final class RelayStore {
         try (PreparedStatement statement = connection.prepareStatement(releaseAggregate)) {
             statement.setLong(1, outcome.delayMillis);
             statement.setString(2, outcome.blockedBy);
-            statement.setString(3, outcome.type);
-            statement.setString(4, outcome.id);
-            statement.setString(5, owner);
+            statement.setLong(3, outcome.attemptedTo);
+            statement.setLong(4, outcome.attemptedTo);
+            statement.setString(5, outcome.type);
+            statement.setString(6, outcome.id);
+            statement.setString(7, owner);
             statement.executeUpdate();
         }
         return done;

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS ballast_outbox_aggregate (
   lease_owner     VARCHAR(100),
   lease_until     TIMESTAMP(6),
   blocked_by      CHAR(36),
+  claimed_to_seq  BIGINT        NOT NULL DEFAULT 0,
   PRIMARY KEY (aggregate_type, aggregate_id)
 );
 CREATE INDEX IF NOT EXISTS ballast_outbox_aggregate_ready ON ballast_outbox_aggregate (pending, next_attempt_at);
