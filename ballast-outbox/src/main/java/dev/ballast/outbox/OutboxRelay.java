@@ -46,6 +46,7 @@ public final class OutboxRelay implements AutoCloseable {
     private long outagePauseMillis;
     private boolean inOutage;
     private volatile boolean running;
+    private Runnable unregister = () -> {};
 
     private OutboxRelay(Builder settings) {
         this.outbox = settings.outbox;
@@ -121,6 +122,7 @@ public final class OutboxRelay implements AutoCloseable {
                     .name("ballast-outbox-listen")
                     .start(new NotifyListener(outbox.dataSource(), outbox.tables(), this::wakeAll, timeout)));
         }
+        unregister = outbox.wakeups().register(this::wakeAll);
         long every = settings.housekeepingInterval.toMillis();
         chores.scheduleWithFixedDelay(housekeeping::run, 0, every, TimeUnit.MILLISECONDS);
         return this;
@@ -130,6 +132,7 @@ public final class OutboxRelay implements AutoCloseable {
     @Override
     public synchronized void close() {
         running = false;
+        unregister.run();
         chores.shutdownNow();
         threads.forEach(Thread::interrupt);
         for (Thread thread : threads) {

@@ -538,6 +538,43 @@ public abstract class OutboxContract {
         assertThat(count("outbox")).isEqualTo(1);
     }
 
+    @Test
+    void afterCommitWakesAnIdleRelayAtOnce() throws Exception {
+        started(relay().pollInterval(Duration.ofMinutes(1)).listen(false));
+        Thread.sleep(300); // the worker has found nothing and sleeps for its minute
+        append(event("r-1", "O-1", "now"));
+        outbox.afterCommit();
+
+        awaitTrue(() -> recorder.published.size() == 1);
+    }
+
+    @Test
+    void metricsCountWhatHappenedAndGaugeTheBacklog() throws Exception {
+        append(event("r-1", "O-1", "one"));
+        append(event("r-2", "O-2", "two"));
+        append(event("r-3", "O-3", "rejected"));
+        recorder.behaviour = message -> message.requestId().equals("r-3")
+                ? PublishResult.failed(new IllegalStateException("rejected"))
+                : PublishResult.published();
+        started(relay().maxAttempts(1).housekeepingInterval(Duration.ofMillis(50)));
+        awaitTrue(() -> registry.find("ballast.outbox.dlq.size").gauge() != null
+                && registry.get("ballast.outbox.dlq.size").gauge().value() == 1
+                && registry.get("ballast.outbox.pending").gauge().value() == 0);
+
+        assertThat(registry.get("ballast.outbox.appended").counter().count()).isEqualTo(3);
+        assertThat(registry.get("ballast.outbox.published").counter().count()).isEqualTo(2);
+        assertThat(registry.get("ballast.outbox.dead")
+                        .tag("reason", "MAX_ATTEMPTS")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.get("ballast.outbox.publish.latency").timer().count())
+                .isEqualTo(2);
+        assertThat(registry.get("ballast.outbox.relay.batch").timer().count()).isPositive();
+        assertThat(registry.get("ballast.outbox.oldest.pending.age").gauge().value())
+                .isZero();
+    }
+
     // ---- helpers
 
     protected int drainUntilQuiet(OutboxRelay relay) throws Exception {

@@ -3,6 +3,7 @@ package dev.ballast.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
 import java.time.Duration;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -24,11 +25,17 @@ class OutboxPostgresIT extends OutboxContract {
     }
 
     @Test
-    void aCommitWakesAnIdleRelayLongBeforeItsNextPoll() throws Exception {
+    void aCommitInAnotherInstanceWakesAnIdleRelayThroughNotify() throws Exception {
         started(relay().pollInterval(Duration.ofSeconds(30)));
         Thread.sleep(500); // the worker is idle and the LISTEN connection is up
+        Outbox otherInstance = Outbox.builder(postgres).tablePrefix(prefix).build(); // no relay of its own
         long start = System.nanoTime();
-        append(event("r-1", "O-1", "wake up"));
+        try (Connection connection = postgres.getConnection()) {
+            connection.setAutoCommit(false);
+            otherInstance.append(connection, event("r-1", "O-1", "wake up"));
+            connection.commit();
+        }
+        otherInstance.afterCommit();
         awaitTrue(() -> recorder.published.size() == 1);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));

@@ -77,10 +77,7 @@ public final class Appender {
         String headers = Json.headers(event.headers());
         String requestHash =
                 ContentHash.request(event.aggregateType(), event.aggregateId(), event.eventType(), headers, payload);
-        Appended earlier = earlier(connection, event.requestId(), requestHash, findRequest);
-        if (earlier != null) {
-            return earlier;
-        }
+        // No look-up first: the unique request id decides, and a repeat gives its sequence number back below.
         long sequence = nextSequence(connection, event.aggregateType(), event.aggregateId());
         String eventId = EventIds.next();
         Integer keyVersion = integrity.currentKeyVersion();
@@ -96,7 +93,7 @@ public final class Appender {
                         payload),
                 keyVersion);
         if (!insert(connection, event, requestHash, sequence, eventId, headers, payload, contentHash, keyVersion)) {
-            // another transaction appended the same request first and has committed: give back our number
+            // the request was appended before (maybe by a transaction that just committed): give back our number
             update(connection, undoSequence, event.aggregateType(), event.aggregateId());
             // a locking read: under REPEATABLE READ (MySQL's default) a plain read would still use the old snapshot
             Appended raced = earlier(connection, event.requestId(), requestHash, findRequest + " FOR UPDATE");
@@ -104,12 +101,6 @@ public final class Appender {
                 throw new SQLException("Outbox request '" + event.requestId() + "' conflicted but cannot be found");
             }
             return raced;
-        }
-        if (tables.isPostgres()) {
-            try (PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, '')")) {
-                notify.setString(1, tables.channel()); // delivered at commit: a hint to wake the relays
-                notify.execute();
-            }
         }
         return new Appended(eventId, false);
     }

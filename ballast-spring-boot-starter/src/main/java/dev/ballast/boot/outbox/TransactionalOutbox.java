@@ -9,6 +9,7 @@ import java.util.Objects;
 import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.support.SQLStateSQLExceptionTranslator;
+import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -41,13 +42,25 @@ public final class TransactionalOutbox {
         }
         Connection connection = DataSourceUtils.getConnection(dataSource);
         try {
-            return outbox.append(connection, event);
+            Appended appended = outbox.append(connection, event);
+            wakeRelaysAfterCommit();
+            return appended;
         } catch (SQLException e) {
             RuntimeException translated = translator.translate("outbox append", null, e);
             throw translated != null ? translated : new IllegalStateException("Outbox append failed", e);
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
+    }
+
+    /** After the transaction commits, relays are told (see {@link Outbox#afterCommit}; repeats are merged there). */
+    private void wakeRelaysAfterCommit() {
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                outbox.afterCommit();
+            }
+        });
     }
 
     /** The outbox itself (dead letters, relays). */
