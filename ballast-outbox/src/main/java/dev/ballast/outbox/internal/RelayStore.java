@@ -27,9 +27,9 @@ final class RelayStore {
     private final String claimAggregates;
     private final String leaseAggregate;
     private final String readEvents;
-    private final String lockAggregate;
     private final String decrementPending;
     private final String releaseAggregate;
+    private final String releaseOwned;
     private final String retryEvent;
     private final String insertDeadLetter;
 
@@ -46,14 +46,16 @@ final class RelayStore {
                 + ", claimed_to_seq = ? WHERE aggregate_type = ? AND aggregate_id = ?";
         this.readEvents = "SELECT " + OutboxTables.EVENT_COLUMNS + " FROM " + tables.outbox
                 + " WHERE aggregate_type = ? AND aggregate_id = ? AND status = 'PENDING' ORDER BY aggregate_seq LIMIT ?";
-        this.lockAggregate =
-                "SELECT pending FROM " + aggregate + " WHERE aggregate_type = ? AND aggregate_id = ? FOR UPDATE";
         this.decrementPending =
                 "UPDATE " + aggregate + " SET pending = pending - ? WHERE aggregate_type = ? AND aggregate_id = ?";
         this.releaseAggregate = "UPDATE " + aggregate + " SET lease_owner = NULL, lease_until = NULL,"
                 + " next_attempt_at = " + dialect.nowPlusMillis + ", blocked_by = ?,"
                 + " claimed_to_seq = CASE WHEN ? < 0 THEN claimed_to_seq ELSE ? END"
                 + " WHERE aggregate_type = ? AND aggregate_id = ? AND lease_owner = ?";
+        this.releaseOwned = "UPDATE " + aggregate + " SET pending = pending - ?, lease_owner = NULL,"
+                + " lease_until = NULL, next_attempt_at = " + dialect.nowPlusMillis + ", blocked_by = ?,"
+                + " claimed_to_seq = CASE WHEN ? < 0 THEN claimed_to_seq ELSE ? END"
+                + " WHERE aggregate_type = ? AND aggregate_id = ?";
         this.retryEvent = "UPDATE " + tables.outbox + " SET last_error = ?, attempt_log = ? WHERE id = ?";
         this.insertDeadLetter = "INSERT INTO " + tables.dlq + " (event_id, request_id, aggregate_type, aggregate_id,"
                 + " aggregate_seq, event_type, payload, headers, content_hash, key_version, created_at, reason,"
@@ -92,9 +94,14 @@ final class RelayStore {
                 }
             }
         }
+        if (candidates.isEmpty()) {
+            return List.of();
+        }
+        java.util.Map<String, List<ClaimedEvent>> pending = readEvents(connection, candidates, perAggregate);
         List<ClaimedAggregate> chosen = new ArrayList<>(candidates.size());
+        List<Long> claimedTo = new ArrayList<>();
         for (Candidate candidate : candidates) {
-            List<ClaimedEvent> events = readEvents(connection, candidate.type, candidate.id, perAggregate);
+            List<ClaimedEvent> events = pending.getOrDefault(candidate.key(), List.of());
             if (events.isEmpty()) {
                 continue;
             }
@@ -103,69 +110,90 @@ final class RelayStore {
                 // alone, one event per batch, so a poison event that kills the relay again costs no other event an
                 // attempt; the aggregate leaves this mode once its head is past the crashed claim.
                 chosen.clear();
+                claimedTo.clear();
                 chosen.add(new ClaimedAggregate(candidate.type, candidate.id, true, List.of(events.getFirst())));
+                claimedTo.add(candidate.claimedToSeq);
                 break;
             }
             chosen.add(new ClaimedAggregate(candidate.type, candidate.id, false, events));
+            claimedTo.add(Math.max(candidate.claimedToSeq, events.getLast().aggregateSeq()));
         }
         List<Long> ids = new ArrayList<>();
-        for (ClaimedAggregate claimed : chosen) {
-            long claimedTo = claimed.events().getLast().aggregateSeq();
-            try (PreparedStatement lease = connection.prepareStatement(leaseAggregate)) {
+        try (PreparedStatement lease = connection.prepareStatement(leaseAggregate)) {
+            for (int i = 0; i < chosen.size(); i++) {
+                ClaimedAggregate claimed = chosen.get(i);
                 lease.setString(1, owner);
                 lease.setLong(2, leaseMillis);
-                lease.setLong(
-                        3,
-                        Math.max(
-                                claimedTo,
-                                candidates.stream()
-                                        .filter(candidate -> candidate.type.equals(claimed.type())
-                                                && candidate.id.equals(claimed.id()))
-                                        .mapToLong(candidate -> candidate.claimedToSeq)
-                                        .max()
-                                        .orElse(0)));
+                lease.setLong(3, claimedTo.get(i));
                 lease.setString(4, claimed.type());
                 lease.setString(5, claimed.id());
-                lease.executeUpdate();
+                lease.addBatch();
+                claimed.events().forEach(event -> ids.add(event.id()));
             }
-            claimed.events().forEach(event -> ids.add(event.id()));
+            lease.executeBatch();
         }
         updateIds(connection, "UPDATE " + tables.outbox + " SET attempts = attempts + 1 WHERE id IN ", ids);
         return chosen;
     }
 
-    private record Candidate(String type, String id, long claimedToSeq) {}
+    private record Candidate(String type, String id, long claimedToSeq) {
+        String key() {
+            return type + "\u0000" + id;
+        }
+    }
 
-    private List<ClaimedEvent> readEvents(Connection connection, String type, String id, int limit)
-            throws SQLException {
-        List<ClaimedEvent> events = new ArrayList<>();
-        try (PreparedStatement statement = connection.prepareStatement(readEvents)) {
-            statement.setString(1, type);
-            statement.setString(2, id);
-            statement.setInt(3, limit);
+    /**
+     * The first {@code limit} pending events of every candidate in one statement: a UNION ALL of per-aggregate
+     * queries, each an index range scan that stops at its limit however long the aggregate's backlog.
+     */
+    private java.util.Map<String, List<ClaimedEvent>> readEvents(
+            Connection connection, List<Candidate> candidates, int limit) throws SQLException {
+        StringBuilder sql = new StringBuilder();
+        for (int i = 0; i < candidates.size(); i++) {
+            if (i > 0) {
+                sql.append(" UNION ALL ");
+            }
+            sql.append('(').append(readEvents).append(')');
+        }
+        java.util.Map<String, List<ClaimedEvent>> events = new java.util.HashMap<>();
+        try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
+            int index = 1;
+            for (Candidate candidate : candidates) {
+                statement.setString(index++, candidate.type);
+                statement.setString(index++, candidate.id);
+                statement.setInt(index++, limit);
+            }
             try (ResultSet row = statement.executeQuery()) {
                 while (row.next()) {
-                    int keyVersion = row.getInt(11);
-                    Integer version = row.wasNull() ? null : keyVersion; // before any other column is read
-                    events.add(new ClaimedEvent(
-                            row.getLong(1),
-                            row.getString(2),
-                            row.getString(3),
-                            row.getString(4),
-                            row.getString(5),
-                            row.getLong(6),
-                            row.getString(7),
-                            row.getBytes(8),
-                            row.getString(9),
-                            row.getString(10),
-                            version,
-                            row.getTimestamp(12).toInstant(),
-                            row.getInt(13) + 1,
-                            row.getString(14)));
+                    ClaimedEvent event = readEvent(row);
+                    events.computeIfAbsent(
+                                    event.aggregateType() + "\u0000" + event.aggregateId(), k -> new ArrayList<>())
+                            .add(event);
                 }
             }
         }
+        events.values().forEach(list -> list.sort(Comparator.comparingLong(ClaimedEvent::aggregateSeq)));
         return events;
+    }
+
+    private static ClaimedEvent readEvent(ResultSet row) throws SQLException {
+        int keyVersion = row.getInt(11);
+        Integer version = row.wasNull() ? null : keyVersion; // before any other column is read
+        return new ClaimedEvent(
+                row.getLong(1),
+                row.getString(2),
+                row.getString(3),
+                row.getString(4),
+                row.getString(5),
+                row.getLong(6),
+                row.getString(7),
+                row.getBytes(8),
+                row.getString(9),
+                row.getString(10),
+                version,
+                row.getTimestamp(12).toInstant(),
+                row.getInt(13) + 1,
+                row.getString(14));
     }
 
     /** A dead event with why it died. */
@@ -206,24 +234,28 @@ final class RelayStore {
         }
     }
 
-    /** Writes the outcomes; returns the number of events whose state changed (published or dead). */
+    /**
+     * Writes the outcomes in one transaction; returns the number of events whose state changed (published or dead).
+     * Aggregates whose lease this relay still holds take the fast path (a few statements for the whole batch);
+     * one whose lease ran out meanwhile is written row by row with every update conditional on the row's state.
+     */
     int complete(String owner, List<Outcome> outcomes) throws SQLException {
         List<Outcome> ordered = new ArrayList<>(outcomes);
         ordered.sort(Comparator.comparing((Outcome outcome) -> outcome.type).thenComparing(outcome -> outcome.id));
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
+                java.util.Set<String> owned = lockAggregates(connection, owner, ordered);
+                List<Outcome> fast = new ArrayList<>();
                 int changed = 0;
-                for (Outcome outcome : ordered) { // aggregate rows first, in one order: the same as appends and claims
-                    try (PreparedStatement lock = connection.prepareStatement(lockAggregate)) {
-                        lock.setString(1, outcome.type);
-                        lock.setString(2, outcome.id);
-                        lock.executeQuery().close();
+                for (Outcome outcome : ordered) {
+                    if (owned.contains(outcome.type + "\u0000" + outcome.id)) {
+                        fast.add(outcome);
+                    } else {
+                        changed += complete(connection, owner, outcome);
                     }
                 }
-                for (Outcome outcome : ordered) {
-                    changed += complete(connection, owner, outcome);
-                }
+                changed += completeOwned(connection, fast);
                 connection.commit();
                 return changed;
             } catch (SQLException | RuntimeException e) {
@@ -232,6 +264,95 @@ final class RelayStore {
             } finally {
                 connection.setAutoCommit(true);
             }
+        }
+    }
+
+    /** Locks the batch's aggregate rows (aggregate rows first, as appends and claims do); returns those we lease. */
+    private java.util.Set<String> lockAggregates(Connection connection, String owner, List<Outcome> ordered)
+            throws SQLException {
+        java.util.Set<String> owned = new java.util.HashSet<>();
+        for (int from = 0; from < ordered.size(); from += 200) {
+            List<Outcome> chunk = ordered.subList(from, Math.min(ordered.size(), from + 200));
+            StringJoiner where = new StringJoiner(" OR ");
+            chunk.forEach(outcome -> where.add("(aggregate_type = ? AND aggregate_id = ?)"));
+            try (PreparedStatement statement = connection.prepareStatement("SELECT aggregate_type, aggregate_id,"
+                    + " lease_owner FROM " + tables.aggregate + " WHERE " + where
+                    + " ORDER BY aggregate_type, aggregate_id FOR UPDATE")) {
+                int index = 1;
+                for (Outcome outcome : chunk) {
+                    statement.setString(index++, outcome.type);
+                    statement.setString(index++, outcome.id);
+                }
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        if (owner.equals(rows.getString(3))) {
+                            owned.add(rows.getString(1) + "\u0000" + rows.getString(2));
+                        }
+                    }
+                }
+            }
+        }
+        return owned;
+    }
+
+    /** The fast path: nobody else touched these aggregates' events since our claim, so no per-row checks. */
+    private int completeOwned(Connection connection, List<Outcome> outcomes) throws SQLException {
+        if (outcomes.isEmpty()) {
+            return 0;
+        }
+        List<Long> published = new ArrayList<>();
+        List<Long> notAttempted = new ArrayList<>();
+        int changed = 0;
+        for (Outcome outcome : outcomes) {
+            outcome.published.forEach(event -> published.add(event.id()));
+            outcome.notAttempted.forEach(event -> notAttempted.add(event.id()));
+        }
+        changed += updateIds(
+                connection,
+                "UPDATE " + tables.outbox + " SET status = 'PUBLISHED', published_at = " + tables.dialect.now
+                        + " WHERE id IN ",
+                published);
+        updateIds(
+                connection,
+                "UPDATE " + tables.outbox + " SET attempts = attempts - 1 WHERE attempts > 0 AND id IN ",
+                notAttempted);
+        for (Outcome outcome : outcomes) {
+            for (Dead dead : outcome.dead) {
+                updateIds(
+                        connection,
+                        "UPDATE " + tables.outbox + " SET status = 'DEAD' WHERE id IN ",
+                        List.of(dead.event().id()));
+                insertDeadLetter(connection, dead);
+                changed++;
+            }
+            if (outcome.retry != null && outcome.retryError != null) {
+                writeRetry(connection, outcome);
+            }
+        }
+        try (PreparedStatement release = connection.prepareStatement(releaseOwned)) {
+            for (Outcome outcome : outcomes) {
+                release.setInt(1, outcome.published.size() + outcome.dead.size());
+                release.setLong(2, outcome.delayMillis);
+                release.setString(3, outcome.blockedBy);
+                release.setLong(4, outcome.attemptedTo);
+                release.setLong(5, outcome.attemptedTo);
+                release.setString(6, outcome.type);
+                release.setString(7, outcome.id);
+                release.addBatch();
+            }
+            release.executeBatch();
+        }
+        return changed;
+    }
+
+    private void writeRetry(Connection connection, Outcome outcome) throws SQLException {
+        ClaimedEvent retry = java.util.Objects.requireNonNull(outcome.retry);
+        Throwable error = java.util.Objects.requireNonNull(outcome.retryError);
+        try (PreparedStatement statement = connection.prepareStatement(retryEvent)) {
+            statement.setString(1, AttemptLog.describe(error));
+            statement.setString(2, AttemptLog.append(retry.attemptLog(), retry.attempts(), Instant.now(), error));
+            statement.setLong(3, retry.id());
+            statement.executeUpdate();
         }
     }
 
