@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ol>
  *
  * <p>Run: {@code java -cp ballast-benchmarks/target/benchmarks.jar dev.ballast.bench.outbox.OutboxHarness [trials]
- * [appendSeconds] [backlog] [latencySeconds]}.
+ * [appendSeconds] [backlog] [latencySeconds] [parts: append,drain,latency]}.
  */
 public final class OutboxHarness {
 
@@ -56,10 +56,17 @@ public final class OutboxHarness {
         int appendSeconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
         int backlog = args.length > 2 ? Integer.parseInt(args[2]) : 200_000;
         int latencySeconds = args.length > 3 ? Integer.parseInt(args[3]) : 20;
+        String parts = args.length > 4 ? args[4] : "append,drain,latency";
         try (HikariDataSource pool = pool()) {
-            appendTable(pool, trials, appendSeconds);
-            drain(pool, backlog);
-            latency(pool, latencySeconds);
+            if (parts.contains("append")) {
+                appendTable(pool, trials, appendSeconds);
+            }
+            if (parts.contains("drain")) {
+                drain(pool, backlog);
+            }
+            if (parts.contains("latency")) {
+                latency(pool, latencySeconds);
+            }
         }
     }
 
@@ -269,6 +276,7 @@ public final class OutboxHarness {
                             committedAt.put(id, System.nanoTime()); // recorded before commit returns: never late
                             connection.commit();
                             committedAt.computeIfPresent(id, (k, v) -> System.nanoTime());
+                            outbox.afterCommit(); // what the Spring starter does after every commit
                         }
                     } catch (Exception e) {
                         throw new IllegalStateException(e);
