@@ -33,7 +33,13 @@ public interface LockStrategy extends AutoCloseable {
             String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task);
 
     /** The void form of {@link #executeWithLock}. */
-    void runWithLock(String key, Duration waitTime, Duration leaseTime, CheckedRunnable task);
+    default void runWithLock(String key, Duration waitTime, Duration leaseTime, CheckedRunnable task) {
+        java.util.Objects.requireNonNull(task, "task");
+        executeWithLock(key, waitTime, leaseTime, () -> {
+            task.run();
+            return null;
+        });
+    }
 
     /**
      * Runs {@code task} holding the locks on all {@code keys}, acquired in one canonical order under one deadline, all

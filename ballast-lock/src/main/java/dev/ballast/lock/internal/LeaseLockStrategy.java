@@ -1,6 +1,5 @@
 package dev.ballast.lock.internal;
 
-import dev.ballast.core.CheckedRunnable;
 import dev.ballast.core.CheckedSupplier;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
@@ -74,15 +73,6 @@ public final class LeaseLockStrategy implements LockStrategy {
             String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
         Objects.requireNonNull(task, "task");
         return Guarded.run(tryAcquire(key, waitTime, leaseTime), task);
-    }
-
-    @Override
-    public void runWithLock(String key, Duration waitTime, Duration leaseTime, CheckedRunnable task) {
-        Objects.requireNonNull(task, "task");
-        executeWithLock(key, waitTime, leaseTime, () -> {
-            task.run();
-            return null;
-        });
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.ballast.lock.resilient;
 
-import dev.ballast.core.CheckedRunnable;
 import dev.ballast.core.CheckedSupplier;
 import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
@@ -150,15 +149,6 @@ public final class ResilientLockStrategy implements LockStrategy {
             String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
         Objects.requireNonNull(task, "task");
         return Guarded.run(tryAcquire(key, waitTime, leaseTime), task);
-    }
-
-    @Override
-    public void runWithLock(String key, Duration waitTime, Duration leaseTime, CheckedRunnable task) {
-        Objects.requireNonNull(task, "task");
-        executeWithLock(key, waitTime, leaseTime, () -> {
-            task.run();
-            return null;
-        });
     }
 
     @Override

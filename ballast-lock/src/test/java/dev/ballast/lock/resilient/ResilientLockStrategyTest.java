@@ -100,6 +100,8 @@ class ResilientLockStrategyTest {
 
         authority.down = true;
         awaitTrue(() -> !held.isValid());
+        // the handle turns invalid first; the listener and the alert are told right after, on the watchdog thread
+        awaitTrue(() -> alerts.stream().anyMatch(alert -> alert.title().equals("Locks revoked")));
         assertThat(lost).containsExactly("held");
         assertThat(alerts).anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Locks revoked"));
         assertThatThrownBy(() -> locks.tryAcquire("other", Duration.ZERO, Duration.ofSeconds(1)))
