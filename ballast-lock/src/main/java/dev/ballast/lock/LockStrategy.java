@@ -2,6 +2,7 @@ package dev.ballast.lock;
 
 import dev.ballast.core.CheckedRunnable;
 import dev.ballast.core.CheckedSupplier;
+import dev.ballast.lock.internal.Guarded;
 import java.time.Duration;
 import java.util.Collection;
 import org.jspecify.annotations.Nullable;
@@ -29,8 +30,11 @@ public interface LockStrategy extends AutoCloseable {
      * (checked ones wrapped in {@link dev.ballast.core.ServerException}); if the lease was lost while the task ran,
      * {@link LockLostException} is thrown after it instead of its result.
      */
-    <T extends @Nullable Object> T executeWithLock(
-            String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task);
+    default <T extends @Nullable Object> T executeWithLock(
+            String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
+        java.util.Objects.requireNonNull(task, "task");
+        return Guarded.run(tryAcquire(key, waitTime, leaseTime), task);
+    }
 
     /** The void form of {@link #executeWithLock}. */
     default void runWithLock(String key, Duration waitTime, Duration leaseTime, CheckedRunnable task) {

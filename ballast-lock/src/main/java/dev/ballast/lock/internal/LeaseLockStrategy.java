@@ -69,13 +69,6 @@ public final class LeaseLockStrategy implements LockStrategy {
     }
 
     @Override
-    public <T extends @Nullable Object> T executeWithLock(
-            String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
-        Objects.requireNonNull(task, "task");
-        return Guarded.run(tryAcquire(key, waitTime, leaseTime), task);
-    }
-
-    @Override
     public <T extends @Nullable Object> T executeWithLocks(
             Collection<String> keys, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
         return Guarded.runWithAll(

@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -142,13 +141,6 @@ public final class ResilientLockStrategy implements LockStrategy {
         LockKeys.requireWait(waitTime);
         LockKeys.requireLease(leaseTime);
         return acquire(key, System.nanoTime() + waitTime.toNanos(), waitTime, leaseTime);
-    }
-
-    @Override
-    public <T extends @Nullable Object> T executeWithLock(
-            String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
-        Objects.requireNonNull(task, "task");
-        return Guarded.run(tryAcquire(key, waitTime, leaseTime), task);
     }
 
     @Override

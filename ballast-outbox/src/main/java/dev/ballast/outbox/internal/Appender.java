@@ -20,7 +20,7 @@ public final class Appender {
     private final OutboxTables tables;
     private final Integrity integrity;
     private final int maxPayloadBytes;
-    private final String findRequest;
+    private final String findRequestForUpdate;
     private final String nextSequence;
     private final String bumpSequence;
     private final String insertAggregate;
@@ -33,7 +33,8 @@ public final class Appender {
         this.integrity = integrity;
         this.maxPayloadBytes = maxPayloadBytes;
         String aggregate = tables.aggregate;
-        this.findRequest = "SELECT event_id, request_hash FROM " + tables.outbox + " WHERE request_id = ?";
+        this.findRequestForUpdate =
+                "SELECT event_id, request_hash FROM " + tables.outbox + " WHERE request_id = ? FOR UPDATE";
         this.nextSequence = switch (tables.dialect) {
             case POSTGRESQL ->
                 "INSERT INTO " + aggregate
@@ -96,7 +97,7 @@ public final class Appender {
             // the request was appended before (maybe by a transaction that just committed): give back our number
             update(connection, undoSequence, event.aggregateType(), event.aggregateId());
             // a locking read: under REPEATABLE READ (MySQL's default) a plain read would still use the old snapshot
-            Appended raced = earlier(connection, event.requestId(), requestHash, findRequest + " FOR UPDATE");
+            Appended raced = earlier(connection, event.requestId(), requestHash);
             if (raced == null) {
                 throw new SQLException("Outbox request '" + event.requestId() + "' conflicted but cannot be found");
             }
@@ -105,9 +106,9 @@ public final class Appender {
         return new Appended(eventId, false);
     }
 
-    private @Nullable Appended earlier(Connection connection, String requestId, String requestHash, String sql)
+    private @Nullable Appended earlier(Connection connection, String requestId, String requestHash)
             throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+        try (PreparedStatement statement = connection.prepareStatement(findRequestForUpdate)) {
             statement.setString(1, requestId);
             try (ResultSet row = statement.executeQuery()) {
                 if (!row.next()) {

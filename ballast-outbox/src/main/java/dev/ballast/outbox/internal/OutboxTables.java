@@ -37,15 +37,11 @@ public final class OutboxTables {
      * @throws IllegalArgumentException if the prefix is not a plain identifier
      */
     public static OutboxTables of(Connection connection, String prefix) throws SQLException {
-        return new OutboxTables(OutboxDialect.of(connection), requirePrefix(prefix));
+        return new OutboxTables(OutboxDialect.of(connection), validatePrefix(prefix));
     }
 
     /** Checks that {@code prefix} is a plain identifier; throws {@link IllegalArgumentException} naming it if not. */
     public static String validatePrefix(String prefix) {
-        return requirePrefix(prefix);
-    }
-
-    static String requirePrefix(String prefix) {
         if (prefix == null || !PREFIX.matcher(prefix).matches()) {
             throw new IllegalArgumentException("Outbox table prefix must be letters, digits and '_' (at most 31, not"
                     + " starting with a digit), was '" + prefix + "'");

@@ -28,7 +28,6 @@ final class RelayStore {
     private final String leaseAggregate;
     private final String readEvents;
     private final String decrementPending;
-    private final String releaseAggregate;
     private final String releaseOwned;
     private final String retryEvent;
     private final String insertDeadLetter;
@@ -48,10 +47,6 @@ final class RelayStore {
                 + " WHERE aggregate_type = ? AND aggregate_id = ? AND status = 'PENDING' ORDER BY aggregate_seq LIMIT ?";
         this.decrementPending =
                 "UPDATE " + aggregate + " SET pending = pending - ? WHERE aggregate_type = ? AND aggregate_id = ?";
-        this.releaseAggregate = "UPDATE " + aggregate + " SET lease_owner = NULL, lease_until = NULL,"
-                + " next_attempt_at = " + dialect.nowPlusMillis + ", blocked_by = ?,"
-                + " claimed_to_seq = CASE WHEN ? < 0 THEN claimed_to_seq ELSE ? END"
-                + " WHERE aggregate_type = ? AND aggregate_id = ? AND lease_owner = ?";
         this.releaseOwned = "UPDATE " + aggregate + " SET pending = pending - ?, lease_owner = NULL,"
                 + " lease_until = NULL, next_attempt_at = " + dialect.nowPlusMillis + ", blocked_by = ?,"
                 + " claimed_to_seq = CASE WHEN ? < 0 THEN claimed_to_seq ELSE ? END"
@@ -136,9 +131,14 @@ final class RelayStore {
         return chosen;
     }
 
+    /** One map key per aggregate (NUL cannot occur in a validated type or id). */
+    private static String aggregateKey(String type, String id) {
+        return type + "\u0000" + id;
+    }
+
     private record Candidate(String type, String id, long claimedToSeq) {
         String key() {
-            return type + "\u0000" + id;
+            return aggregateKey(type, id);
         }
     }
 
@@ -167,7 +167,7 @@ final class RelayStore {
                 while (row.next()) {
                     ClaimedEvent event = readEvent(row);
                     events.computeIfAbsent(
-                                    event.aggregateType() + "\u0000" + event.aggregateId(), k -> new ArrayList<>())
+                                    aggregateKey(event.aggregateType(), event.aggregateId()), k -> new ArrayList<>())
                             .add(event);
                 }
             }
@@ -249,10 +249,10 @@ final class RelayStore {
                 List<Outcome> fast = new ArrayList<>();
                 int changed = 0;
                 for (Outcome outcome : ordered) {
-                    if (owned.contains(outcome.type + "\u0000" + outcome.id)) {
+                    if (owned.contains(aggregateKey(outcome.type, outcome.id))) {
                         fast.add(outcome);
                     } else {
-                        changed += complete(connection, owner, outcome);
+                        changed += completeLost(connection, outcome);
                     }
                 }
                 changed += completeOwned(connection, fast);
@@ -286,7 +286,7 @@ final class RelayStore {
                 try (ResultSet rows = statement.executeQuery()) {
                     while (rows.next()) {
                         if (owner.equals(rows.getString(3))) {
-                            owned.add(rows.getString(1) + "\u0000" + rows.getString(2));
+                            owned.add(aggregateKey(rows.getString(1), rows.getString(2)));
                         }
                     }
                 }
@@ -356,7 +356,11 @@ final class RelayStore {
         }
     }
 
-    private int complete(Connection connection, String owner, Outcome outcome) throws SQLException {
+    /**
+     * The slow path, for an aggregate whose lease ran out before this batch completed: another relay may have claimed
+     * it, so every write is conditional on the row still being pending, and the lease (no longer ours) is left alone.
+     */
+    private int completeLost(Connection connection, Outcome outcome) throws SQLException {
         int done = updateIds(
                 connection,
                 "UPDATE " + tables.outbox + " SET status = 'PUBLISHED', published_at = " + tables.dialect.now
@@ -378,18 +382,7 @@ final class RelayStore {
                         + " AND id IN ",
                 outcome.notAttempted.stream().map(ClaimedEvent::id).toList());
         if (outcome.retry != null && outcome.retryError != null) {
-            try (PreparedStatement statement = connection.prepareStatement(retryEvent)) {
-                statement.setString(1, AttemptLog.describe(outcome.retryError));
-                statement.setString(
-                        2,
-                        AttemptLog.append(
-                                outcome.retry.attemptLog(),
-                                outcome.retry.attempts(),
-                                Instant.now(),
-                                outcome.retryError));
-                statement.setLong(3, outcome.retry.id());
-                statement.executeUpdate();
-            }
+            writeRetry(connection, outcome);
         }
         if (done > 0) {
             try (PreparedStatement statement = connection.prepareStatement(decrementPending)) {
@@ -398,16 +391,6 @@ final class RelayStore {
                 statement.setString(3, outcome.id);
                 statement.executeUpdate();
             }
-        }
-        try (PreparedStatement statement = connection.prepareStatement(releaseAggregate)) {
-            statement.setLong(1, outcome.delayMillis);
-            statement.setString(2, outcome.blockedBy);
-            statement.setLong(3, outcome.attemptedTo);
-            statement.setLong(4, outcome.attemptedTo);
-            statement.setString(5, outcome.type);
-            statement.setString(6, outcome.id);
-            statement.setString(7, owner);
-            statement.executeUpdate();
         }
         return done;
     }
