@@ -18,7 +18,15 @@ import java.util.regex.Pattern;
  * @param negativeTtl how long "no value" answers of the loader are remembered (zero: not at all)
  * @param maxValueBytes largest encoded value accepted; larger ones are rejected on put and never written
  * @param loadWait how long a caller waits for another caller's load of the same key
- * @param onLoadWaitTimeout what a waiter does when {@code loadWait} passes
+ * @param onLoadWaitTimeout what a waiter does when {@code loadWait} passes (after serving a stale L2 value if there
+ *     is one)
+ * @param staleTtl how long an L2 value is kept after it expires, to be served to callers whose wait for another
+ *     instance's load runs out (zero: never served stale)
+ * @param loadLease how long an instance's claim to load a key lasts in Redis; renewed while the load runs, so it only
+ *     runs out when the loading instance dies or hangs, and another instance then takes over
+ * @param earlyRefreshBeta XFetch's beta: how eagerly a value is refreshed in the background before it expires (1 is
+ *     the paper's choice, larger is earlier, 0 turns early refresh off)
+ * @param l2Timeout how long one Redis command may take before it counts as a failure
  */
 public record CacheSettings(
         String name,
@@ -30,7 +38,11 @@ public record CacheSettings(
         Duration negativeTtl,
         int maxValueBytes,
         Duration loadWait,
-        WaitTimeoutPolicy onLoadWaitTimeout) {
+        WaitTimeoutPolicy onLoadWaitTimeout,
+        Duration staleTtl,
+        Duration loadLease,
+        double earlyRefreshBeta,
+        Duration l2Timeout) {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
@@ -62,9 +74,17 @@ public record CacheSettings(
         requireAtLeast("maxValueBytes", maxValueBytes, 16);
         requirePositive("loadWait", loadWait);
         Objects.requireNonNull(onLoadWaitTimeout, "onLoadWaitTimeout");
+        requireZeroOrPositive("staleTtl", staleTtl);
+        requireAtLeast("loadLease", loadLease, Duration.ofMillis(100));
+        requireBeta(earlyRefreshBeta);
+        requireAtLeast("l2Timeout", l2Timeout, Duration.ofMillis(10));
     }
 
-    /** Defaults: version 1, 10,000 L1 entries, L1 TTL 1 min, L2 TTL 10 min, jitter 0.1, negative TTL 30 s, 512 KiB, load wait 5 s then load yourself. */
+    /**
+     * Defaults: version 1, 10,000 L1 entries, L1 TTL 1 min, L2 TTL 10 min, jitter 0.1, negative TTL 30 s, 512 KiB,
+     * load wait 5 s then load yourself, stale values kept 1 min, load lease 5 s, early-refresh beta 1, L2 timeout 250
+     * ms.
+     */
     public static Builder builder(String name) {
         return new Builder(name);
     }
@@ -72,6 +92,24 @@ public record CacheSettings(
     private static void requireAtLeast(String what, long value, long minimum) {
         if (value < minimum) {
             throw new IllegalArgumentException(what + " must be at least " + minimum + ", was " + value);
+        }
+    }
+
+    private static void requireAtLeast(String what, Duration value, Duration minimum) {
+        if (value == null || value.compareTo(minimum) < 0) {
+            throw new IllegalArgumentException(what + " must be at least " + minimum + ", was " + value);
+        }
+    }
+
+    private static void requireZeroOrPositive(String what, Duration value) {
+        if (value == null || value.isNegative()) {
+            throw new IllegalArgumentException(what + " must be zero or positive, was " + value);
+        }
+    }
+
+    private static void requireBeta(double beta) {
+        if (!(beta >= 0 && beta <= 100)) {
+            throw new IllegalArgumentException("earlyRefreshBeta must be between 0 and 100, was " + beta);
         }
     }
 
@@ -93,6 +131,10 @@ public record CacheSettings(
         private int maxValueBytes = 512 * 1024;
         private Duration loadWait = Duration.ofSeconds(5);
         private WaitTimeoutPolicy onLoadWaitTimeout = WaitTimeoutPolicy.LOAD_YOURSELF;
+        private Duration staleTtl = Duration.ofMinutes(1);
+        private Duration loadLease = Duration.ofSeconds(5);
+        private double earlyRefreshBeta = 1.0;
+        private Duration l2Timeout = Duration.ofMillis(250);
 
         private Builder(String name) {
             this.name = name;
@@ -145,6 +187,30 @@ public record CacheSettings(
             return this;
         }
 
+        public Builder staleTtl(Duration ttl) {
+            requireZeroOrPositive("staleTtl", ttl);
+            this.staleTtl = ttl;
+            return this;
+        }
+
+        public Builder loadLease(Duration lease) {
+            requireAtLeast("loadLease", lease, Duration.ofMillis(100));
+            this.loadLease = lease;
+            return this;
+        }
+
+        public Builder earlyRefreshBeta(double beta) {
+            requireBeta(beta);
+            this.earlyRefreshBeta = beta;
+            return this;
+        }
+
+        public Builder l2Timeout(Duration timeout) {
+            requireAtLeast("l2Timeout", timeout, Duration.ofMillis(10));
+            this.l2Timeout = timeout;
+            return this;
+        }
+
         public CacheSettings build() {
             return new CacheSettings(
                     name,
@@ -156,7 +222,11 @@ public record CacheSettings(
                     negativeTtl,
                     maxValueBytes,
                     loadWait,
-                    onLoadWaitTimeout);
+                    onLoadWaitTimeout,
+                    staleTtl,
+                    loadLease,
+                    earlyRefreshBeta,
+                    l2Timeout);
         }
     }
 }

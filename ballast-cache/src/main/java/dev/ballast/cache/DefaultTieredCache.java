@@ -3,142 +3,152 @@ package dev.ballast.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import dev.ballast.core.alert.AlertSink;
+import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The {@link TieredCache}. Thread-safe. */
-final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
+final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Events {
 
     private static final Logger log = LoggerFactory.getLogger(DefaultTieredCache.class);
-
-    /** L2 envelope: magic, format version, kind, then the codec's bytes. */
-    private static final byte MAGIC = 'B';
-
-    private static final byte FORMAT = 1;
-    private static final byte KIND_VALUE = 0;
-    private static final byte KIND_ABSENT = 1;
-    private static final int HEADER = 3;
     private static final int MAX_KEY_LENGTH = 1024;
+    private static final int STRIPES = 4096;
 
     private final CacheSettings settings;
     private final Codec<V> codec;
     private final Function<? super K, String> keys;
-    private final RedisTier l2;
-    private final String prefix;
+    private final CacheMeters meters;
     private final Cache<String, Slot> l1;
+    private final @Nullable RedisL2 l2;
+    private final @Nullable ScheduledExecutorService scheduler;
+    private final ExecutorService refresher = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("ballast-cache-refresh-", 0).factory());
     private final ConcurrentMap<String, CompletableFuture<Slot>> loading = new ConcurrentHashMap<>();
-    private final AtomicLong corrupt = new AtomicLong();
+    private final ConcurrentMap<String, CompletableFuture<Void>> released = new ConcurrentHashMap<>();
+    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
+    /** Invalidation stamps: a fill of L1 that started before an invalidation of its key is undone. */
+    private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
 
-    DefaultTieredCache(CacheSettings settings, Codec<V> codec, Function<? super K, String> keys, RedisTier l2) {
+    private final AtomicLong clears = new AtomicLong();
+    private final AtomicLong corrupt = new AtomicLong();
+    private final AtomicLong refreshFailures = new AtomicLong();
+
+    DefaultTieredCache(
+            CacheSettings settings,
+            Codec<V> codec,
+            Function<? super K, String> keys,
+            @Nullable RedisClient redis,
+            AlertSink alerts,
+            MeterRegistry registry) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.keys = Objects.requireNonNull(keys, "keys");
-        this.l2 = l2;
-        this.prefix = "ballast:cache:" + settings.name() + ":v" + settings.version() + ":";
-        Duration value = settings.l1Ttl();
-        Duration negative = settings.negativeTtl().compareTo(value) < 0 ? settings.negativeTtl() : value;
+        this.meters = new CacheMeters(registry, settings.name());
+        Duration l1Ttl = settings.l1Ttl();
         this.l1 = Caffeine.newBuilder()
                 .maximumSize(settings.l1MaximumSize())
-                .expireAfter(Expiry.<String, Slot>creating((key, slot) -> slot.absent() ? negative : value))
+                .expireAfter(Expiry.<String, Slot>writing((key, slot) -> l1Lifetime(slot, l1Ttl)))
                 .build();
+        if (redis == null) {
+            this.scheduler = null;
+            this.l2 = null;
+        } else {
+            this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                    .name("ballast-cache-" + settings.name())
+                    .daemon()
+                    .factory());
+            this.l2 = new RedisL2(redis, settings, alerts, meters, this, scheduler);
+        }
     }
+
+    private static Duration l1Lifetime(Slot slot, Duration l1Ttl) {
+        long left = Math.max(0, slot.expiresAtMillis() - System.currentTimeMillis());
+        return left < l1Ttl.toMillis() ? Duration.ofMillis(left) : l1Ttl;
+    }
+
+    // --- reads ----------------------------------------------------------------------------------------------
 
     @Override
     public @Nullable V get(K key, CacheLoader<? super K, ? extends V> loader) {
         Objects.requireNonNull(loader, "loader");
-        String id = id(key);
-        Slot cached = cached(id);
-        if (cached != null) {
-            return value(cached);
+        String k = keyText(key);
+        long stamp = stamp(k);
+        Slot slot = l1.getIfPresent(k);
+        meters.l1(slot != null);
+        if (slot != null) {
+            refreshEarlyIfDue(key, k, slot, loader);
+            return value(slot);
+        }
+        L2Read read = readL2(k);
+        if (read.fresh != null) {
+            fillL1(k, read.fresh, stamp);
+            refreshEarlyIfDue(key, k, read.fresh, loader);
+            return value(read.fresh);
         }
         CompletableFuture<Slot> mine = new CompletableFuture<>();
-        CompletableFuture<Slot> running = loading.putIfAbsent(id, mine);
+        CompletableFuture<Slot> running = loading.putIfAbsent(k, mine);
         if (running != null) {
-            return value(awaitOther(running, key, id, loader));
+            meters.coalesced(false);
+            return value(awaitLocal(running, key, k, loader, stamp));
         }
         try {
-            Slot loaded = load(key, id, loader);
+            Slot loaded = loadShared(key, k, loader, stamp, read.stale);
             mine.complete(loaded);
             return value(loaded);
         } catch (RuntimeException | Error e) {
             mine.completeExceptionally(e);
             throw e;
         } finally {
-            loading.remove(id, mine);
+            loading.remove(k, mine);
         }
     }
 
     @Override
     public Optional<V> getIfPresent(K key) {
-        Slot cached = cached(id(key));
-        return cached == null ? Optional.empty() : Optional.ofNullable(value(cached));
-    }
-
-    @Override
-    public void put(K key, V value) {
-        Objects.requireNonNull(value, "value");
-        String id = id(key);
-        byte[] payload = codec.encode(value);
-        if (payload.length > settings.maxValueBytes()) {
-            throw new CacheException("Cache '" + settings.name() + "': value for key '" + keys.apply(key) + "' is "
-                    + payload.length + " bytes, over the limit of " + settings.maxValueBytes() + "; not stored");
+        String k = keyText(key);
+        long stamp = stamp(k);
+        Slot slot = l1.getIfPresent(k);
+        meters.l1(slot != null);
+        if (slot == null) {
+            slot = readL2(k).fresh;
+            if (slot != null) {
+                fillL1(k, slot, stamp);
+            }
         }
-        store(id, new Slot(value, false), payload);
+        return slot == null ? Optional.empty() : Optional.ofNullable(value(slot));
     }
 
-    @Override
-    public void evict(K key) {
-        String id = id(key);
-        l2.delete(id);
-        l1.invalidate(id);
-    }
-
-    @Override
-    public void clear() {
-        l2.deleteByPrefix(prefix);
-        l1.invalidateAll();
-    }
-
-    @Override
-    public CacheSettings settings() {
-        return settings;
-    }
-
-    private @Nullable Slot cached(String id) {
-        Slot slot = l1.getIfPresent(id);
-        if (slot != null) {
-            return slot;
-        }
-        slot = readL2(id);
-        if (slot != null) {
-            l1.put(id, slot);
-        }
-        return slot;
-    }
-
-    private Slot awaitOther(
-            CompletableFuture<Slot> running, K key, String id, CacheLoader<? super K, ? extends V> loader) {
+    private Slot awaitLocal(
+            CompletableFuture<Slot> running, K key, String k, CacheLoader<? super K, ? extends V> loader, long stamp) {
         try {
             return running.get(settings.loadWait().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             if (settings.onLoadWaitTimeout() == CacheSettings.WaitTimeoutPolicy.FAIL) {
-                throw new CacheLoadTimeoutException(settings.name(), keys.apply(key), settings.loadWait());
+                throw new CacheLoadTimeoutException(settings.name(), k, settings.loadWait());
             }
-            return load(key, id, loader);
+            return loadLocal(key, k, loader, stamp);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
@@ -154,95 +164,393 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
         }
     }
 
-    private Slot load(K key, String id, CacheLoader<? super K, ? extends V> loader) {
+    /**
+     * The single-flight across instances: take the key's load lease and load, or wait for the holder's "released"
+     * signal and read its value; when the wait runs out, a stale value if there is one, else the timeout policy.
+     */
+    private Slot loadShared(
+            K key, String k, CacheLoader<? super K, ? extends V> loader, long stamp, @Nullable Slot stale) {
+        RedisL2 redis = l2;
+        if (redis == null || !redis.available()) {
+            return loadLocal(key, k, loader, stamp);
+        }
+        try {
+            return loadShared(key, k, loader, stamp, stale, redis);
+        } finally {
+            released.remove(k); // only this JVM's loading caller of k waits for its signal
+        }
+    }
+
+    private Slot loadShared(
+            K key,
+            String k,
+            CacheLoader<? super K, ? extends V> loader,
+            long stamp,
+            @Nullable Slot stale,
+            RedisL2 redis) {
+        long deadline = System.nanoTime() + settings.loadWait().toNanos();
+        long leaseNanos = settings.loadLease().toNanos();
+        boolean counted = false;
+        while (true) {
+            CompletableFuture<Void> signal = released.computeIfAbsent(k, x -> new CompletableFuture<>());
+            RedisL2.Lease lease = redis.tryLease(k);
+            if (lease.status() == RedisL2.LeaseStatus.UNAVAILABLE) {
+                return loadLocal(key, k, loader, stamp);
+            }
+            if (lease.status() == RedisL2.LeaseStatus.ACQUIRED) {
+                String token = Objects.requireNonNull(lease.token());
+                Slot filled = readL2(k).fresh; // filled by another instance since our first read?
+                if (filled != null) {
+                    redis.release(k, token);
+                    fillL1(k, filled, stamp);
+                    return filled;
+                }
+                return loadWithLease(key, k, loader, stamp, redis, token);
+            }
+            if (!counted) {
+                meters.coalesced(true);
+                counted = true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            awaitSignal(signal, Math.min(left, leaseNanos));
+            L2Read after = readL2(k);
+            if (after.fresh != null) {
+                fillL1(k, after.fresh, stamp);
+                return after.fresh;
+            }
+            if (after.stale != null) {
+                stale = after.stale;
+            }
+            if (deadline - System.nanoTime() <= 0) {
+                break;
+            }
+        }
+        if (stale != null) {
+            meters.staleServed();
+            return stale;
+        }
+        if (settings.onLoadWaitTimeout() == CacheSettings.WaitTimeoutPolicy.FAIL) {
+            throw new CacheLoadTimeoutException(settings.name(), k, settings.loadWait());
+        }
+        return loadLocal(key, k, loader, stamp);
+    }
+
+    private void awaitSignal(CompletableFuture<Void> signal, long nanos) {
+        try {
+            signal.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            // look again: the holder may have died (its lease then runs out) or the signal was lost
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // never completed exceptionally
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CacheException("Cache '" + settings.name() + "': interrupted while waiting for a load", e);
+        }
+    }
+
+    /** Loads holding the lease, renewing it meanwhile; writes L2 only if no invalidation broke the lease. */
+    private Slot loadWithLease(
+            K key, String k, CacheLoader<? super K, ? extends V> loader, long stamp, RedisL2 redis, String token) {
+        long every = Math.max(1, settings.loadLease().toMillis() / 3);
+        ScheduledFuture<?> renewal = Objects.requireNonNull(scheduler)
+                .scheduleAtFixedRate(() -> redis.renew(k, token), every, every, TimeUnit.MILLISECONDS);
+        boolean handedBack = false;
+        try {
+            Slot slot = runLoader(key, loader);
+            byte[] envelope = envelope(k, slot);
+            if (envelope == null) {
+                return slot;
+            }
+            handedBack = true;
+            if (redis.fill(k, token, envelope, l2Lifetime(slot))) {
+                fillL1(k, slot, stamp);
+            }
+            return slot;
+        } finally {
+            renewal.cancel(false);
+            if (!handedBack) {
+                redis.release(k, token);
+            }
+        }
+    }
+
+    /** Loads without touching L2 (no L2, Redis unavailable, or a waiter that gave up): fills L1 only. */
+    private Slot loadLocal(K key, String k, CacheLoader<? super K, ? extends V> loader, long stamp) {
+        Slot slot = runLoader(key, loader);
+        if (!slot.absent() || !settings.negativeTtl().isZero()) {
+            fillL1(k, slot, stamp);
+        }
+        return slot;
+    }
+
+    private Slot runLoader(K key, CacheLoader<? super K, ? extends V> loader) {
+        long start = System.nanoTime();
         V value;
         try {
             value = loader.load(key);
         } catch (RuntimeException e) {
+            meters.loaded(System.nanoTime() - start, false);
             throw e;
         } catch (InterruptedException e) {
+            meters.loaded(System.nanoTime() - start, false);
             Thread.currentThread().interrupt();
             throw new CacheException("Cache '" + settings.name() + "': loader interrupted", e);
         } catch (Exception e) {
+            meters.loaded(System.nanoTime() - start, false);
             throw new CacheException(
                     "Cache '" + settings.name() + "': loader failed for key '" + keys.apply(key) + "'", e);
         }
+        long took = System.nanoTime() - start;
+        meters.loaded(took, true);
+        int delta = (int) Math.min(Integer.MAX_VALUE, Math.max(1, TimeUnit.NANOSECONDS.toMillis(took)));
+        long now = System.currentTimeMillis();
         if (value == null) {
-            Slot absent = new Slot(null, true);
-            if (!settings.negativeTtl().isZero()) {
-                l2.set(
-                        id,
-                        new byte[] {MAGIC, FORMAT, KIND_ABSENT},
-                        settings.negativeTtl().toMillis());
-                l1.put(id, absent);
-            }
-            return absent;
+            return new Slot(null, true, delta, now + settings.negativeTtl().toMillis());
         }
-        Slot slot = new Slot(value, false);
+        return new Slot(value, false, delta, now + valueTtlMillis());
+    }
+
+    // --- early refresh --------------------------------------------------------------------------------------
+
+    private void refreshEarlyIfDue(K key, String k, Slot slot, CacheLoader<? super K, ? extends V> loader) {
+        double beta = settings.earlyRefreshBeta();
+        if (beta == 0 || slot.absent() || slot.deltaMillis() == 0) {
+            return;
+        }
+        double random = ThreadLocalRandom.current().nextDouble();
+        if (!XFetch.due(System.currentTimeMillis(), slot.deltaMillis(), slot.expiresAtMillis(), beta, random)) {
+            return;
+        }
+        if (loading.containsKey(k) || !refreshing.add(k)) {
+            return;
+        }
+        try {
+            refresher.execute(() -> {
+                try {
+                    refresh(key, k, slot, loader);
+                } catch (RuntimeException | Error e) {
+                    long count = refreshFailures.incrementAndGet();
+                    if (count == 1 || count % 1000 == 0) {
+                        log.warn(
+                                "Cache '{}': early refresh failed ({} so far); the value expires as usual: {}",
+                                settings.name(),
+                                count,
+                                e.toString());
+                    }
+                } finally {
+                    refreshing.remove(k);
+                }
+            });
+        } catch (RuntimeException e) { // closed
+            refreshing.remove(k);
+        }
+    }
+
+    private void refresh(K key, String k, Slot seen, CacheLoader<? super K, ? extends V> loader) {
+        long stamp = stamp(k);
+        RedisL2 redis = l2;
+        RedisL2.Lease lease = redis == null ? null : redis.tryLease(k);
+        if (redis == null || lease == null || lease.status() == RedisL2.LeaseStatus.UNAVAILABLE) {
+            meters.earlyRefresh();
+            loadLocal(key, k, loader, stamp);
+            return;
+        }
+        if (lease.status() == RedisL2.LeaseStatus.HELD_ELSEWHERE) {
+            return; // another instance is loading it
+        }
+        String token = Objects.requireNonNull(lease.token());
+        Slot current = readL2(k).fresh;
+        if (current != null && current.expiresAtMillis() > seen.expiresAtMillis()) {
+            redis.release(k, token); // another instance refreshed it already
+            fillL1(k, current, stamp);
+            return;
+        }
+        meters.earlyRefresh();
+        loadWithLease(key, k, loader, stamp, redis, token);
+    }
+
+    // --- writes ---------------------------------------------------------------------------------------------
+
+    @Override
+    public void put(K key, V value) {
+        Objects.requireNonNull(value, "value");
+        String k = keyText(key);
         byte[] payload = codec.encode(value);
+        if (payload.length > settings.maxValueBytes()) {
+            throw new CacheException("Cache '" + settings.name() + "': value for key '" + k + "' is " + payload.length
+                    + " bytes, over the limit of " + settings.maxValueBytes() + "; not stored");
+        }
+        Slot slot = new Slot(value, false, 0, System.currentTimeMillis() + valueTtlMillis());
+        if (l2 != null) {
+            l2.write(k, Envelope.value(payload, 0, slot.expiresAtMillis()), l2Lifetime(slot));
+        }
+        bump(k);
+        l1.put(k, slot);
+    }
+
+    @Override
+    public void evict(K key) {
+        String k = keyText(key);
+        if (l2 != null) {
+            l2.write(k, null, 0);
+        }
+        invalidated(k);
+    }
+
+    @Override
+    public void clear() {
+        if (l2 != null) {
+            l2.clear();
+        }
+        cleared();
+    }
+
+    @Override
+    public CacheSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void close() {
+        refresher.shutdownNow();
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+        if (l2 != null) {
+            l2.close();
+        }
+    }
+
+    /** This instance's breaker in front of Redis: 0 closed, 2 open; 0 without L2. */
+    int l2BreakerState() {
+        return l2 == null ? L2Breaker.CLOSED : l2.breakerState();
+    }
+
+    // --- events from Redis ----------------------------------------------------------------------------------
+
+    @Override
+    public void invalidated(String keyText) {
+        bump(keyText);
+        l1.invalidate(keyText);
+    }
+
+    @Override
+    public void cleared() {
+        clears.incrementAndGet();
+        l1.invalidateAll();
+    }
+
+    @Override
+    public void released(String keyText) {
+        CompletableFuture<Void> signal = released.remove(keyText);
+        if (signal != null) {
+            signal.complete(null);
+        }
+    }
+
+    @Override
+    public void resync(String reason) {
+        log.info("Cache '{}': L1 cleared ({}): invalidations may have been lost", settings.name(), reason);
+        cleared();
+    }
+
+    // --- L1 / L2 plumbing -----------------------------------------------------------------------------------
+
+    private long stamp(String k) {
+        return stamps.get(stripe(k)) + clears.get();
+    }
+
+    private void bump(String k) {
+        stamps.incrementAndGet(stripe(k));
+    }
+
+    private static int stripe(String k) {
+        return (k.hashCode() & 0x7fffffff) % STRIPES;
+    }
+
+    /** Puts into L1, then undoes it if an invalidation of the key arrived since {@code stamp} was taken. */
+    private void fillL1(String k, Slot slot, long stamp) {
+        l1.put(k, slot);
+        if (stamp(k) != stamp) {
+            l1.invalidate(k);
+        }
+    }
+
+    private long valueTtlMillis() {
+        if (l2 == null) {
+            return settings.l1Ttl().toMillis();
+        }
+        double cut = settings.ttlJitter() * ThreadLocalRandom.current().nextDouble();
+        return Math.max(1, Math.round(settings.l2Ttl().toMillis() * (1 - cut)));
+    }
+
+    /** Redis TTL: the logical lifetime plus, for values, the stale TTL. */
+    private long l2Lifetime(Slot slot) {
+        long left = Math.max(1, slot.expiresAtMillis() - System.currentTimeMillis());
+        return slot.absent() ? left : left + settings.staleTtl().toMillis();
+    }
+
+    /** The L2 bytes of a loaded slot, or null if it must not be stored (oversized, or "no value" not cached). */
+    private byte @Nullable [] envelope(String k, Slot slot) {
+        if (slot.absent()) {
+            return settings.negativeTtl().isZero() ? null : Envelope.absent(slot.deltaMillis(), slot.expiresAtMillis());
+        }
+        @SuppressWarnings("unchecked")
+        byte[] payload = codec.encode((V) slot.value());
         if (payload.length > settings.maxValueBytes()) {
             log.warn(
                     "Cache '{}': loaded value for key '{}' is {} bytes, over the limit of {}; returned, not cached",
                     settings.name(),
-                    keys.apply(key),
+                    k,
                     payload.length,
                     settings.maxValueBytes());
-            return slot;
-        }
-        store(id, slot, payload);
-        return slot;
-    }
-
-    /** Writes L2 (when there is one), then L1. */
-    private void store(String id, Slot slot, byte[] payload) {
-        if (l2.enabled()) { // L1-only: the payload was needed for the size limit, not for storage
-            byte[] envelope = new byte[HEADER + payload.length];
-            envelope[0] = MAGIC;
-            envelope[1] = FORMAT;
-            envelope[2] = KIND_VALUE;
-            System.arraycopy(payload, 0, envelope, HEADER, payload.length);
-            l2.set(id, envelope, jittered(settings.l2Ttl().toMillis()));
-        }
-        l1.put(id, slot);
-    }
-
-    private @Nullable Slot readL2(String id) {
-        byte[] bytes = l2.get(id);
-        if (bytes == null) {
             return null;
         }
+        return Envelope.value(payload, slot.deltaMillis(), slot.expiresAtMillis());
+    }
+
+    private L2Read readL2(String k) {
+        RedisL2 redis = l2;
+        if (redis == null || !redis.available()) {
+            return L2Read.NONE;
+        }
+        byte[] bytes = redis.get(k);
+        if (bytes == null) {
+            meters.l2Miss();
+            return L2Read.NONE;
+        }
+        Slot slot;
         try {
-            if (bytes.length < HEADER || bytes[0] != MAGIC || bytes[1] != FORMAT) {
-                throw new IllegalArgumentException("not a Ballast cache entry of format " + FORMAT);
-            }
-            if (bytes[2] == KIND_ABSENT && bytes.length == HEADER) {
-                return new Slot(null, true);
-            }
-            if (bytes[2] != KIND_VALUE) {
-                throw new IllegalArgumentException("unknown entry kind " + bytes[2]);
-            }
-            return new Slot(codec.decode(Arrays.copyOfRange(bytes, HEADER, bytes.length)), false);
+            Envelope.Header header = Envelope.header(bytes);
+            Object value =
+                    header.absent() ? null : codec.decode(Arrays.copyOfRange(bytes, Envelope.HEADER, bytes.length));
+            slot = new Slot(value, header.absent(), header.deltaMillis(), header.expiresAtMillis());
         } catch (RuntimeException e) {
+            meters.corrupt();
             long count = corrupt.incrementAndGet();
-            l2.delete(id);
+            redis.deleteCorrupt(k);
             if (count == 1 || count % 1000 == 0) {
                 log.warn(
-                        "Cache '{}': undecodable L2 entry {} evicted and treated as a miss ({} so far): {}",
+                        "Cache '{}': undecodable L2 entry for key '{}' evicted and treated as a miss ({} so far): {}",
                         settings.name(),
-                        id,
+                        k,
                         count,
                         e.toString());
             }
-            return null;
+            return L2Read.NONE;
         }
+        if (slot.expiresAtMillis() > System.currentTimeMillis()) {
+            meters.l2Hit();
+            return new L2Read(slot, null);
+        }
+        meters.l2Stale();
+        return slot.absent() ? L2Read.NONE : new L2Read(null, slot);
     }
 
-    private long jittered(long ttlMillis) {
-        double cut = settings.ttlJitter() * ThreadLocalRandom.current().nextDouble();
-        return Math.max(1, Math.round(ttlMillis * (1 - cut)));
-    }
-
-    private String id(K key) {
+    private String keyText(K key) {
         Objects.requireNonNull(key, "key");
         String text = keys.apply(key);
         if (text == null || text.isEmpty() || text.length() > MAX_KEY_LENGTH) {
@@ -255,14 +563,21 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V> {
                         "Cache '" + settings.name() + "': key must not contain control characters (index " + i + ")");
             }
         }
-        return prefix + text;
+        return text;
     }
 
     @SuppressWarnings("unchecked")
     private @Nullable V value(Slot slot) {
-        return (V) slot.value;
+        return (V) slot.value();
     }
 
-    /** An L1 entry: a value, or the remembered answer "no value". */
-    private record Slot(@Nullable Object value, boolean absent) {}
+    /**
+     * An entry: a value or the remembered answer "no value", how long its load took and when it expires (epoch ms).
+     */
+    record Slot(@Nullable Object value, boolean absent, int deltaMillis, long expiresAtMillis) {}
+
+    /** What L2 holds for a key: a fresh entry, an expired value kept for stale serving, or nothing. */
+    private record L2Read(@Nullable Slot fresh, @Nullable Slot stale) {
+        static final L2Read NONE = new L2Read(null, null);
+    }
 }

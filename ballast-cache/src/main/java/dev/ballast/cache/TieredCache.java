@@ -1,19 +1,39 @@
 package dev.ballast.cache;
 
+import dev.ballast.core.alert.AlertSink;
 import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A two-tier cache: L1 in this JVM (Caffeine), L2 shared in Redis, then the loader. Reads go L1 → L2 → loader; an L2 hit
- * fills L1; a load writes L2, then L1. Concurrent misses of one key in this JVM run the loader once and share its result
- * or exception. When Redis is unreachable, callers get L1 and the loader, never an exception from L2. Thread-safe.
+ * A two-tier cache: L1 in this JVM (Caffeine), L2 shared in Redis, then the loader. Thread-safe.
+ *
+ * <ul>
+ *   <li>Reads go L1 → L2 → loader; an L2 hit fills L1; a load writes L2, then L1.
+ *   <li>Single-flight: concurrent misses of one key in this JVM run the loader once and share its result or exception;
+ *       across instances sharing a Redis, one instance at a time holds the key's load lease (renewed while loading,
+ *       so it only runs out if that instance dies) and the others wait for its "released" signal, then read its
+ *       value. A wait that runs out serves a stale value if L2 still has one, else follows
+ *       {@link CacheSettings#onLoadWaitTimeout()}.
+ *   <li>Early refresh (XFetch): as a value nears expiry, a reader refreshes it in the background, so steady traffic
+ *       on a hot key does not see a miss.
+ *   <li>Coherence: {@code put}, {@code evict} and {@code clear} remove the entry from every instance's L1. Lost
+ *       invalidations are detected (numbered messages, a counter checked every second) and clear L1, as does a
+ *       reconnect; so an L1 entry outlives a change by at most about two seconds when messages are lost, and never
+ *       outlives its L1 TTL. A load that races with an invalidation does not write its (possibly old) value back.
+ *   <li>Degraded mode: Redis failures never reach the caller: after a few failures a breaker stops calling Redis
+ *       (WARNING alert), callers get L1 and the loader, and a probe closes the breaker when Redis is back (INFO
+ *       alert; L1 cleared).
+ * </ul>
  *
  * @param <K> key type
  * @param <V> value type
  */
-public interface TieredCache<K, V> {
+public interface TieredCache<K, V> extends AutoCloseable {
 
     /** The value of {@code key}, loading it on a miss; null if the loader said there is none. */
     @Nullable
@@ -23,33 +43,85 @@ public interface TieredCache<K, V> {
     Optional<V> getIfPresent(K key);
 
     /**
-     * Stores {@code value} in L2 and L1.
+     * Stores {@code value} in L2 and L1 and removes the key from other instances' L1.
      *
      * @throws CacheException if the encoded value is larger than {@link CacheSettings#maxValueBytes()}; nothing is
      *     written then
      */
     void put(K key, V value);
 
-    /** Removes {@code key} from L2 and L1. */
+    /** Removes {@code key} from L2, this L1 and other instances' L1. */
     void evict(K key);
 
-    /** Removes every entry of this cache (this version) from L2 and L1. */
+    /** Removes every entry of this cache (this version) from L2, this L1 and other instances' L1. */
     void clear();
 
     /** The settings. */
     CacheSettings settings();
 
+    /** Stops background work and closes this cache's Redis connections (not the {@link RedisClient}). */
+    @Override
+    void close();
+
     /** A cache with L1 only (no Redis): the embedded default. */
     static <K, V> TieredCache<K, V> local(CacheSettings settings, Codec<V> codec, Function<? super K, String> keys) {
-        return new DefaultTieredCache<>(settings, codec, keys, RedisTier.none());
+        return TieredCache.<K, V>builder(settings, codec).keys(keys).build();
     }
 
-    /**
-     * A cache with L1 and an L2 on {@code redis} (one connection, closed by {@link #close()}-less lifecycle: it lives as
-     * long as the client).
-     */
+    /** A cache with L1 and an L2 on {@code redis}; alerts go to the log, no metrics. */
     static <K, V> TieredCache<K, V> tiered(
             CacheSettings settings, Codec<V> codec, Function<? super K, String> keys, RedisClient redis) {
-        return new DefaultTieredCache<>(settings, codec, keys, RedisTier.connect(redis));
+        return TieredCache.<K, V>builder(settings, codec)
+                .keys(keys)
+                .redis(redis)
+                .build();
+    }
+
+    /** A builder for a cache with {@code settings} whose values {@code codec} encodes. */
+    static <K, V> Builder<K, V> builder(CacheSettings settings, Codec<V> codec) {
+        return new Builder<>(settings, codec);
+    }
+
+    /** Builds a {@link TieredCache}; not thread-safe. */
+    final class Builder<K, V> {
+        private final CacheSettings settings;
+        private final Codec<V> codec;
+        private Function<? super K, String> keys = String::valueOf;
+        private @Nullable RedisClient redis;
+        private AlertSink alerts = AlertSink.logging();
+        private MeterRegistry registry = new CompositeMeterRegistry();
+
+        private Builder(CacheSettings settings, Codec<V> codec) {
+            this.settings = Objects.requireNonNull(settings, "settings");
+            this.codec = Objects.requireNonNull(codec, "codec");
+        }
+
+        /** How a key becomes the text in L1 and Redis keys; {@code String.valueOf} unless set. */
+        public Builder<K, V> keys(Function<? super K, String> keys) {
+            this.keys = Objects.requireNonNull(keys, "keys");
+            return this;
+        }
+
+        /** The Redis of L2; without it the cache is L1-only. The client stays the caller's to shut down. */
+        public Builder<K, V> redis(RedisClient redis) {
+            this.redis = Objects.requireNonNull(redis, "redis");
+            return this;
+        }
+
+        /** Where breaker alerts go; the log unless set. */
+        public Builder<K, V> alerts(AlertSink alerts) {
+            this.alerts = Objects.requireNonNull(alerts, "alerts");
+            return this;
+        }
+
+        /** Where the {@code ballast.cache.*} meters go; none unless set. */
+        public Builder<K, V> meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        public TieredCache<K, V> build() {
+            return new DefaultTieredCache<>(settings, codec, keys, redis, alerts, registry);
+        }
     }
 }

@@ -1,7 +1,11 @@
 package dev.ballast.boot.autoconfigure.cache;
 
+import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.cache.TieredCache;
+import dev.ballast.core.alert.AlertSink;
 import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -16,6 +20,7 @@ import org.springframework.context.annotation.Bean;
  * off for any CacheManager the application defines; runs before Spring Boot's cache auto-configuration.
  */
 @AutoConfiguration(
+        after = BallastRedisAutoConfiguration.class,
         beforeName = {
             "org.springframework.boot.cache.autoconfigure.CacheAutoConfiguration",
             "org.springframework.boot.autoconfigure.cache.CacheAutoConfiguration"
@@ -26,7 +31,15 @@ public class BallastCacheAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(CacheManager.class)
-    CacheManager cacheManager(BallastCacheProperties properties, ObjectProvider<RedisClient> redis) {
-        return new BallastCacheManager(properties, redis.getIfUnique());
+    CacheManager cacheManager(
+            BallastCacheProperties properties,
+            ObjectProvider<RedisClient> redis,
+            ObjectProvider<AlertSink> alerts,
+            ObjectProvider<MeterRegistry> registry) {
+        return new BallastCacheManager(
+                properties,
+                redis.getIfUnique(),
+                alerts.getIfUnique(AlertSink::logging),
+                registry.getIfUnique(CompositeMeterRegistry::new));
     }
 }

@@ -3,7 +3,9 @@ package dev.ballast.boot.autoconfigure.cache;
 import dev.ballast.cache.CacheSettings;
 import dev.ballast.cache.Codec;
 import dev.ballast.cache.TieredCache;
+import dev.ballast.core.alert.AlertSink;
 import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,7 @@ import java.util.concurrent.ConcurrentMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
 
@@ -20,16 +23,21 @@ import org.springframework.cache.CacheManager;
  * gets the Redis L2 only when a {@link RedisClient} is available and its {@code value-type} is set: values are JSON
  * bound to that type, so a decoded value is always of the declared type. Thread-safe.
  */
-final class BallastCacheManager implements CacheManager {
+final class BallastCacheManager implements CacheManager, DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(BallastCacheManager.class);
     private final Map<String, BallastCacheProperties.Spec> specs;
     private final @Nullable RedisClient redis;
-    private final ConcurrentMap<String, Cache> caches = new ConcurrentHashMap<>();
+    private final AlertSink alerts;
+    private final MeterRegistry registry;
+    private final ConcurrentMap<String, TieredSpringCache> caches = new ConcurrentHashMap<>();
 
-    BallastCacheManager(BallastCacheProperties properties, @Nullable RedisClient redis) {
+    BallastCacheManager(
+            BallastCacheProperties properties, @Nullable RedisClient redis, AlertSink alerts, MeterRegistry registry) {
         this.specs = Map.copyOf(properties.caches());
         this.redis = redis;
+        this.alerts = alerts;
+        this.registry = registry;
         specs.forEach((name, spec) -> caches.put(name, create(name, spec))); // bad settings fail at start-up
     }
 
@@ -42,6 +50,12 @@ final class BallastCacheManager implements CacheManager {
     @Override
     public Collection<String> getCacheNames() {
         return List.copyOf(caches.keySet());
+    }
+
+    /** Stops every cache's background work and closes its Redis connections. */
+    @Override
+    public void destroy() {
+        caches.values().forEach(cache -> ((TieredCache<?, ?>) cache.getNativeCache()).close());
     }
 
     /** The configured values over {@link CacheSettings}' defaults, which stay the only defaults. */
@@ -65,11 +79,32 @@ final class BallastCacheManager implements CacheManager {
         if (spec.maxValueBytes() != null) {
             builder.maxValueBytes(spec.maxValueBytes());
         }
+        if (spec.ttlJitter() != null) {
+            builder.ttlJitter(spec.ttlJitter());
+        }
+        if (spec.loadWait() != null || spec.onLoadWaitTimeout() != null) {
+            CacheSettings defaults = CacheSettings.builder(name).build();
+            builder.loadWait(
+                    spec.loadWait() != null ? spec.loadWait() : defaults.loadWait(),
+                    spec.onLoadWaitTimeout() != null ? spec.onLoadWaitTimeout() : defaults.onLoadWaitTimeout());
+        }
+        if (spec.staleTtl() != null) {
+            builder.staleTtl(spec.staleTtl());
+        }
+        if (spec.loadLease() != null) {
+            builder.loadLease(spec.loadLease());
+        }
+        if (spec.earlyRefreshBeta() != null) {
+            builder.earlyRefreshBeta(spec.earlyRefreshBeta());
+        }
+        if (spec.l2Timeout() != null) {
+            builder.l2Timeout(spec.l2Timeout());
+        }
         return builder.build();
     }
 
     @SuppressWarnings("unchecked")
-    private Cache create(String name, BallastCacheProperties.Spec spec) {
+    private TieredSpringCache create(String name, BallastCacheProperties.Spec spec) {
         CacheSettings settings;
         try {
             settings = settings(name, spec);
@@ -79,15 +114,13 @@ final class BallastCacheManager implements CacheManager {
         Class<?> type = spec.valueType();
         Class<Object> valueType = (Class<Object>) (type != null ? type : Object.class);
         Codec<Object> codec = Codec.json(valueType);
-        TieredCache<Object, Object> cache;
+        TieredCache.Builder<Object, Object> cache =
+                TieredCache.builder(settings, codec).alerts(alerts).meterRegistry(registry);
         if (redis != null && type != null) {
-            cache = TieredCache.tiered(settings, codec, String::valueOf, redis);
-        } else {
-            if (redis != null) {
-                log.warn("Cache '{}' has no ballast.cache.caches.{}.value-type, so it stays L1-only", name, name);
-            }
-            cache = TieredCache.local(settings, codec, String::valueOf);
+            cache.redis(redis);
+        } else if (redis != null) {
+            log.warn("Cache '{}' has no ballast.cache.caches.{}.value-type, so it stays L1-only", name, name);
         }
-        return new TieredSpringCache(name, cache);
+        return new TieredSpringCache(name, cache.build());
     }
 }

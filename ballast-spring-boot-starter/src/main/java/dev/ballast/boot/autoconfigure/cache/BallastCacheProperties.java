@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.cache;
 
+import dev.ballast.cache.CacheSettings.WaitTimeoutPolicy;
 import java.time.Duration;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -26,6 +27,14 @@ public record BallastCacheProperties(@DefaultValue Map<String, Spec> caches) {
      * @param l2Ttl L2 time to live, before jitter
      * @param negativeTtl how long a null result is remembered (0: never)
      * @param maxValueBytes largest encoded value stored
+     * @param ttlJitter fraction (0 to 0.5) by which L2 TTLs are randomly shortened
+     * @param loadWait how long a caller waits for another caller's (or instance's) load of the same key
+     * @param onLoadWaitTimeout what a waiter does when its wait runs out and no stale value exists: LOAD_YOURSELF or
+     *     FAIL
+     * @param staleTtl how long an expired L2 value is kept to be served to waiters whose wait ran out
+     * @param loadLease how long an instance's claim to load a key lasts (renewed while it loads)
+     * @param earlyRefreshBeta XFetch beta for early refresh (0 turns it off)
+     * @param l2Timeout timeout of one Redis command
      */
     public record Spec(
             @Nullable Class<?> valueType,
@@ -34,9 +43,17 @@ public record BallastCacheProperties(@DefaultValue Map<String, Spec> caches) {
             @Nullable Duration l1Ttl,
             @Nullable Duration l2Ttl,
             @Nullable Duration negativeTtl,
-            @Nullable Integer maxValueBytes) {
+            @Nullable Integer maxValueBytes,
+            @Nullable Double ttlJitter,
+            @Nullable Duration loadWait,
+            @Nullable WaitTimeoutPolicy onLoadWaitTimeout,
+            @Nullable Duration staleTtl,
+            @Nullable Duration loadLease,
+            @Nullable Double earlyRefreshBeta,
+            @Nullable Duration l2Timeout) {
 
         /** A cache that nobody configured: every default. */
-        static final Spec DEFAULTS = new Spec(null, null, null, null, null, null, null);
+        static final Spec DEFAULTS =
+                new Spec(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 }

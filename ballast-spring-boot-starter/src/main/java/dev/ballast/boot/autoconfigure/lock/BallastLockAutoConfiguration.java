@@ -1,6 +1,7 @@
 package dev.ballast.boot.autoconfigure.lock;
 
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
+import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
@@ -29,7 +30,7 @@ import org.springframework.context.annotation.Role;
  * dev.ballast.boot.DistributedLock} annotation. Backs off when the application defines its own LockStrategy.
  */
 @AutoConfiguration(
-        after = BallastExecutorAutoConfiguration.class,
+        after = {BallastExecutorAutoConfiguration.class, BallastRedisAutoConfiguration.class},
         afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @ConditionalOnClass(LockStrategy.class)
 @EnableConfigurationProperties(BallastLockProperties.class)

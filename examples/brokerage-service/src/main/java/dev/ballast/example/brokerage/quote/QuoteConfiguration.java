@@ -3,31 +3,38 @@ package dev.ballast.example.brokerage.quote;
 import dev.ballast.cache.CacheSettings;
 import dev.ballast.cache.Codec;
 import dev.ballast.cache.TieredCache;
+import dev.ballast.core.alert.AlertSink;
 import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The quotes cache: L1 only on embedded defaults; L1 + Redis L2 when {@code brokerage.quotes.redis-url} is set (e.g.
- * {@code redis://127.0.0.1:6379}).
+ * The quotes cache: L1 only on embedded defaults; L1 + Redis L2 when the application has a Redis client, which the
+ * Ballast starter builds from Spring Boot's {@code spring.data.redis.host} / {@code spring.data.redis.url}.
  */
 @Configuration(proxyBeanMethods = false)
 class QuoteConfiguration {
 
-    @Bean
+    @Bean(destroyMethod = "close")
     TieredCache<String, Quote> quoteCache(
             @Value("${brokerage.quotes.ttl:5s}") Duration ttl,
-            @Value("${brokerage.quotes.redis-url:}") String redisUrl) {
+            ObjectProvider<RedisClient> redis,
+            ObjectProvider<AlertSink> alerts,
+            MeterRegistry registry) {
         CacheSettings settings = CacheSettings.builder("quotes")
                 .l1Ttl(ttl)
                 .l2Ttl(ttl)
                 .maxValueBytes(4096)
                 .build();
-        if (redisUrl.isBlank()) {
-            return TieredCache.local(settings, Codec.json(Quote.class), symbol -> symbol);
-        }
-        return TieredCache.tiered(settings, Codec.json(Quote.class), symbol -> symbol, RedisClient.create(redisUrl));
+        TieredCache.Builder<String, Quote> cache = TieredCache.<String, Quote>builder(settings, Codec.json(Quote.class))
+                .keys(symbol -> symbol)
+                .alerts(alerts.getIfUnique(AlertSink::logging))
+                .meterRegistry(registry);
+        redis.ifUnique(cache::redis);
+        return cache.build();
     }
 }

@@ -1,0 +1,470 @@
+package dev.ballast.cache;
+
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.alert.Severity;
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One cache's view of Redis: entries, load leases, invalidation messages and the breaker in front of all of it. No call
+ * throws: a failed call is counted, logged (rate-limited) and answered as "unavailable"; {@value #FAILURE_THRESHOLD}
+ * failures in a row open the breaker (WARNING alert), after which Redis is not called until a probe on the scheduler
+ * succeeds (INFO alert, and L1 is cleared because invalidations may have been missed meanwhile). Thread-safe.
+ */
+final class RedisL2 implements AutoCloseable {
+
+    /** What Redis tells the cache. Called on Lettuce's or the scheduler's threads; must not block. */
+    interface Events {
+        /** Another instance changed or removed {@code keyText}. */
+        void invalidated(String keyText);
+
+        /** Another instance cleared the cache. */
+        void cleared();
+
+        /** The load lease of {@code keyText} was released (a value may be ready): waiters should look again. */
+        void released(String keyText);
+
+        /** Invalidations may have been lost: clear L1. */
+        void resync(String reason);
+    }
+
+    /** Outcome of asking for a load lease. */
+    enum LeaseStatus {
+        ACQUIRED,
+        HELD_ELSEWHERE,
+        UNAVAILABLE
+    }
+
+    record Lease(LeaseStatus status, @Nullable String token) {}
+
+    static final int FAILURE_THRESHOLD = 3;
+    static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
+    private static final Logger log = LoggerFactory.getLogger(RedisL2.class);
+    private static final int MAX_SCAN_ROUNDS = 100_000;
+
+    private static final String WRITE = """
+            local s = redis.call('INCR', KEYS[3])
+            if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+            redis.call('DEL', KEYS[2])
+            redis.call('PUBLISH', ARGV[3], 'I|' .. ARGV[4] .. '|' .. s .. '|' .. ARGV[5])
+            return s""";
+    private static final String CLEARED = """
+            local s = redis.call('INCR', KEYS[1])
+            redis.call('PUBLISH', ARGV[1], 'C|' .. ARGV[2] .. '|' .. s .. '|' .. ARGV[3])
+            return s""";
+    private static final String FILL = """
+            local ok = 0
+            if redis.call('GET', KEYS[2]) == ARGV[1] then
+              redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+              redis.call('DEL', KEYS[2])
+              ok = 1
+            end
+            redis.call('PUBLISH', ARGV[4], ARGV[5])
+            return ok""";
+    private static final String RELEASE = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+            redis.call('PUBLISH', ARGV[2], ARGV[3])
+            return 0""";
+    private static final String RENEW = """
+            if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+            return 0""";
+
+    private final RedisClient client;
+    private final CacheSettings settings;
+    private final AlertSink alerts;
+    private final CacheMeters meters;
+    private final Events events;
+    private final ScheduledExecutorService scheduler;
+    private final String origin = UUID.randomUUID().toString();
+    private final String dataPrefix;
+    private final String leasePrefix;
+    private final String seqKey;
+    private final String channel;
+    private final String readyPrefix;
+    private final L2Breaker breaker = new L2Breaker(FAILURE_THRESHOLD);
+    private final AtomicLong failures = new AtomicLong();
+    private final SequenceTracker sequence;
+    private volatile @Nullable StatefulRedisConnection<String, byte[]> connection;
+    private volatile @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
+    private volatile boolean subscribedOnce;
+    private volatile boolean closed;
+
+    RedisL2(
+            RedisClient client,
+            CacheSettings settings,
+            AlertSink alerts,
+            CacheMeters meters,
+            Events events,
+            ScheduledExecutorService scheduler) {
+        this.client = client;
+        this.settings = settings;
+        this.alerts = alerts;
+        this.meters = meters;
+        this.events = events;
+        this.scheduler = scheduler;
+        String base = "ballast:cache:" + settings.name();
+        this.dataPrefix = base + ":v" + settings.version() + ":";
+        this.leasePrefix = base + ":v" + settings.version() + "#lease:";
+        this.seqKey = base + "#seq";
+        this.channel = base + "#events";
+        this.readyPrefix = "R|" + settings.version() + "|";
+        meters.breakerGauge(breaker::state);
+        Long start = call("GET", redis -> parseLong(redis.get(seqKey)));
+        this.sequence = new SequenceTracker(start == null ? 0 : start);
+        subscribe();
+        long every = CHECK_INTERVAL.toMillis();
+        scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    String dataKey(String keyText) {
+        return dataPrefix + keyText;
+    }
+
+    boolean available() {
+        return breaker.closed();
+    }
+
+    int breakerState() {
+        return breaker.state();
+    }
+
+    byte @Nullable [] get(String keyText) {
+        return call("GET", redis -> redis.get(dataPrefix + keyText));
+    }
+
+    /** Deletes an entry that could not be decoded; no invalidation (nobody can have it in L1). */
+    void deleteCorrupt(String keyText) {
+        call("DEL", redis -> redis.del(dataPrefix + keyText));
+    }
+
+    /** Writes {@code envelope} (or deletes, if null), breaks any load lease, and tells every instance. */
+    void write(String keyText, byte @Nullable [] envelope, long ttlMillis) {
+        byte[][] args = {
+            envelope == null ? new byte[0] : envelope,
+            bytes(Long.toString(Math.max(1, ttlMillis))),
+            bytes(channel),
+            bytes(origin),
+            bytes(System.currentTimeMillis() + "|" + keyText)
+        };
+        Long seq = call(
+                envelope == null ? "EVICT" : "PUT",
+                redis -> redis.eval(
+                        WRITE,
+                        ScriptOutputType.INTEGER,
+                        new String[] {dataPrefix + keyText, leasePrefix + keyText, seqKey},
+                        args));
+        if (seq != null) {
+            meters.invalidationSent();
+        }
+    }
+
+    /** Deletes every entry and lease of this cache version by SCAN (never KEYS), then tells every instance. */
+    void clear() {
+        Boolean done = call("CLEAR", redis -> {
+            scanDelete(redis, dataPrefix);
+            scanDelete(redis, leasePrefix);
+            redis.eval(
+                    CLEARED,
+                    ScriptOutputType.INTEGER,
+                    new String[] {seqKey},
+                    bytes(channel),
+                    bytes(origin),
+                    bytes(Long.toString(System.currentTimeMillis())));
+            return true;
+        });
+        if (done != null) {
+            meters.invalidationSent();
+        }
+    }
+
+    private static void scanDelete(RedisCommands<String, byte[]> redis, String prefix) {
+        ScanArgs match = ScanArgs.Builder.matches(escapeGlob(prefix) + "*").limit(500);
+        ScanCursor cursor = ScanCursor.INITIAL;
+        for (int round = 0; round < MAX_SCAN_ROUNDS && !cursor.isFinished(); round++) {
+            KeyScanCursor<String> page = redis.scan(cursor, match);
+            if (!page.getKeys().isEmpty()) {
+                redis.del(page.getKeys().toArray(String[]::new));
+            }
+            cursor = page;
+        }
+    }
+
+    Lease tryLease(String keyText) {
+        String token = UUID.randomUUID().toString();
+        Boolean acquired = call("LEASE", redis -> {
+            String reply = redis.set(
+                    leasePrefix + keyText,
+                    bytes(token),
+                    SetArgs.Builder.nx().px(settings.loadLease().toMillis()));
+            return reply != null;
+        });
+        if (acquired == null) {
+            return new Lease(LeaseStatus.UNAVAILABLE, null);
+        }
+        return acquired ? new Lease(LeaseStatus.ACQUIRED, token) : new Lease(LeaseStatus.HELD_ELSEWHERE, null);
+    }
+
+    /** Extends a held lease; false if it is no longer ours (or Redis did not answer). */
+    boolean renew(String keyText, String token) {
+        Long extended = call(
+                "RENEW",
+                redis -> redis.eval(
+                        RENEW,
+                        ScriptOutputType.INTEGER,
+                        new String[] {leasePrefix + keyText},
+                        bytes(token),
+                        bytes(Long.toString(settings.loadLease().toMillis()))));
+        return extended != null && extended == 1;
+    }
+
+    /**
+     * Writes a loaded value only if the lease is still ours (no put, evict or clear broke it while the load ran), then
+     * releases it and signals waiters; true if written.
+     */
+    boolean fill(String keyText, String token, byte[] envelope, long ttlMillis) {
+        Long written = call(
+                "FILL",
+                redis -> redis.eval(
+                        FILL,
+                        ScriptOutputType.INTEGER,
+                        new String[] {dataPrefix + keyText, leasePrefix + keyText},
+                        bytes(token),
+                        envelope,
+                        bytes(Long.toString(Math.max(1, ttlMillis))),
+                        bytes(channel),
+                        bytes(readyPrefix + keyText)));
+        return written != null && written == 1;
+    }
+
+    /** Gives the lease back without a value and signals waiters. */
+    void release(String keyText, String token) {
+        call(
+                "RELEASE",
+                redis -> redis.eval(
+                        RELEASE,
+                        ScriptOutputType.INTEGER,
+                        new String[] {leasePrefix + keyText},
+                        bytes(token),
+                        bytes(channel),
+                        bytes(readyPrefix + keyText)));
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        StatefulRedisPubSubConnection<String, String> subscription = pubSub;
+        if (subscription != null) {
+            subscription.close();
+        }
+        StatefulRedisConnection<String, byte[]> open = connection;
+        if (open != null) {
+            open.close();
+        }
+    }
+
+    // --- messages -------------------------------------------------------------------------------------------
+
+    private void subscribe() {
+        try {
+            StatefulRedisPubSubConnection<String, String> subscription = client.connectPubSub();
+            subscription.setTimeout(settings.l2Timeout());
+            subscription.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String from, String message) {
+                    onMessage(message);
+                }
+
+                @Override
+                public void subscribed(String to, long count) {
+                    if (subscribedOnce) { // Lettuce re-subscribed after a reconnect: messages in between are lost
+                        resync("reconnect");
+                    }
+                    subscribedOnce = true;
+                }
+            });
+            subscription.sync().subscribe(channel);
+            pubSub = subscription;
+        } catch (RuntimeException e) {
+            failed("SUBSCRIBE", e); // retried by the scheduler
+        }
+    }
+
+    void onMessage(String message) {
+        try {
+            if (message.startsWith(readyPrefix)) {
+                events.released(message.substring(readyPrefix.length()));
+                return;
+            }
+            if (message.startsWith("R|")) {
+                return; // another version's lease
+            }
+            // I|origin|seq|sentMillis|keyText  or  C|origin|seq|sentMillis
+            String[] parts = message.split("\\|", 5);
+            long seq = Long.parseLong(parts[2]);
+            boolean mine = origin.equals(parts[1]);
+            if (sequence.message(seq)) {
+                resync("gap");
+            }
+            if (mine) {
+                return;
+            }
+            meters.invalidationReceived(Duration.ofMillis(System.currentTimeMillis() - Long.parseLong(parts[3])));
+            if (parts[0].equals("C")) {
+                events.cleared();
+            } else {
+                events.invalidated(parts[4]);
+            }
+        } catch (RuntimeException e) {
+            log.warn("Cache '{}': unreadable invalidation message ignored; L1 cleared to be safe", settings.name(), e);
+            resync("unreadable");
+        }
+    }
+
+    private void resync(String reason) {
+        meters.resync(reason);
+        events.resync(reason);
+    }
+
+    /** Every {@link #CHECK_INTERVAL}: probe while open, else compare the invalidation counter with what arrived. */
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        try {
+            if (!breaker.closed()) {
+                probe();
+                return;
+            }
+            if (pubSub == null) {
+                subscribe();
+            }
+            Long current = call("GET", redis -> parseLong(redis.get(seqKey)));
+            if (current != null && sequence.check(current)) {
+                resync("gap");
+            }
+        } catch (RuntimeException e) {
+            log.warn("Cache '{}': periodic Redis check failed", settings.name(), e);
+        }
+    }
+
+    private void probe() {
+        try {
+            RedisCommands<String, byte[]> redis = connect();
+            redis.ping();
+            long current = parseLong(redis.get(seqKey));
+            if (breaker.probeSucceeded()) {
+                if (pubSub == null) {
+                    subscribe();
+                }
+                sequence.reset(current);
+                resync("recovered");
+                alerts.send(Alert.builder(Severity.INFO, "Cache '" + settings.name() + "': Redis L2 is back")
+                        .detail("The breaker closed after a successful probe; L1 was cleared because invalidations"
+                                + " may have been missed during the outage.")
+                        .fingerprint("ballast-cache-l2|" + settings.name())
+                        .label("module", "cache")
+                        .label("cache", settings.name())
+                        .build());
+                log.info("Cache '{}': Redis L2 is back; breaker closed", settings.name());
+            }
+        } catch (RuntimeException e) {
+            meters.l2Error("PROBE");
+        }
+    }
+
+    // --- calls --------------------------------------------------------------------------------------------
+
+    private interface Call<T> {
+        @Nullable
+        T run(RedisCommands<String, byte[]> redis);
+    }
+
+    private <T> @Nullable T call(String operation, Call<T> body) {
+        if (!breaker.closed() || closed) {
+            return null;
+        }
+        try {
+            T result = body.run(connect());
+            breaker.success();
+            return result;
+        } catch (RuntimeException e) {
+            failed(operation, e);
+            return null;
+        }
+    }
+
+    private RedisCommands<String, byte[]> connect() {
+        StatefulRedisConnection<String, byte[]> open = connection;
+        if (open == null || !open.isOpen()) {
+            synchronized (this) {
+                open = connection;
+                if (open == null || !open.isOpen()) {
+                    open = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+                    open.setTimeout(settings.l2Timeout());
+                    connection = open;
+                }
+            }
+        }
+        return open.sync();
+    }
+
+    private void failed(String operation, RuntimeException e) {
+        meters.l2Error(operation);
+        long count = failures.incrementAndGet();
+        if (breaker.failure()) {
+            log.warn(
+                    "Cache '{}': Redis L2 failing ({} {}); breaker open, serving from L1 and the loader",
+                    settings.name(),
+                    operation,
+                    e.toString());
+            alerts.send(Alert.builder(Severity.WARNING, "Cache '" + settings.name() + "': Redis L2 unavailable")
+                    .detail("Breaker open after " + FAILURE_THRESHOLD + " failed Redis calls (last: " + operation + ", "
+                            + e.getClass().getSimpleName() + "). Callers are served from L1 and the loader; Redis"
+                            + " is probed every " + CHECK_INTERVAL.toSeconds() + " s.")
+                    .fingerprint("ballast-cache-l2|" + settings.name())
+                    .label("module", "cache")
+                    .label("cache", settings.name())
+                    .build());
+        } else if (count == 1 || count % 1000 == 0) {
+            log.warn(
+                    "Cache '{}': Redis L2 {} failed ({} failures so far): {}",
+                    settings.name(),
+                    operation,
+                    count,
+                    e.toString());
+        }
+    }
+
+    private static long parseLong(byte @Nullable [] value) {
+        return value == null ? 0 : Long.parseLong(new String(value, StandardCharsets.US_ASCII));
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String escapeGlob(String text) {
+        return text.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
+    }
+}
