@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
@@ -22,7 +25,7 @@ class RedisTieredCacheIT extends TieredCacheContract {
     }
 
     @Override
-    protected TieredCache<String, Quote> create(CacheSettings settings) {
+    protected TieredCache<String, Quote> newCache(CacheSettings settings) {
         return TieredCache.tiered(settings, Codec.json(Quote.class), key -> key, redis);
     }
 
@@ -60,9 +63,12 @@ class RedisTieredCacheIT extends TieredCacheContract {
 
     @Test
     void anEntryOfAnotherShapeIsTreatedAsCorrupt() {
-        byte[] other = "BX\u0000{\"isin\":\"KR7005930003\"}".getBytes(StandardCharsets.ISO_8859_1);
-        other[1] = 1; // right envelope, wrong JSON shape
-        raw.sync().set("ballast:cache:" + name + ":v1:005930", new String(other, StandardCharsets.ISO_8859_1));
+        byte[] otherShape = Envelope.value(
+                "{\"isin\":\"KR7005930003\"}".getBytes(StandardCharsets.UTF_8), 5, System.currentTimeMillis() + 60_000);
+        try (StatefulRedisConnection<String, byte[]> bytes =
+                redis.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
+            bytes.sync().set("ballast:cache:" + name + ":v1:005930", otherShape);
+        }
         TieredCache<String, Quote> cache = create(settings().build());
 
         assertThat(cache.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));
@@ -79,6 +85,7 @@ class RedisTieredCacheIT extends TieredCacheContract {
         try {
             TieredCache<String, Quote> cache =
                     TieredCache.tiered(settings().build(), Codec.json(Quote.class), key -> key, nowhere);
+            closeLater(cache);
 
             assertThat(cache.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));
             assertThat(cache.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));

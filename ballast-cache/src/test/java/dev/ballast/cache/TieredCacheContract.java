@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -20,8 +21,25 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 abstract class TieredCacheContract {
 
-    /** A cache with {@code settings}; each test uses its own cache name. */
-    protected abstract TieredCache<String, Quote> create(CacheSettings settings);
+    /** A new instance of a cache with {@code settings}; each test uses its own cache name. */
+    protected abstract TieredCache<String, Quote> newCache(CacheSettings settings);
+
+    private final List<TieredCache<?, ?>> created = new ArrayList<>();
+
+    protected final TieredCache<String, Quote> create(CacheSettings settings) {
+        TieredCache<String, Quote> cache = newCache(settings);
+        created.add(cache);
+        return cache;
+    }
+
+    protected final void closeLater(TieredCache<?, ?> cache) {
+        created.add(cache);
+    }
+
+    @AfterEach
+    void closeCaches() {
+        created.forEach(TieredCache::close);
+    }
 
     protected final String name = "t-" + UUID.randomUUID().toString().substring(0, 8);
     protected final AtomicInteger loads = new AtomicInteger();
@@ -175,5 +193,64 @@ abstract class TieredCacheContract {
 
         assertThatThrownBy(() -> cache.get("", this::load)).hasMessageContaining("1 to 1024 characters");
         assertThatThrownBy(() -> cache.get("a\nb", this::load)).hasMessageContaining("control characters");
+    }
+
+    @Test
+    void steadyTrafficOnAHotKeyNeverSeesAMissBecauseEarlyRefreshRunsFirst() throws Exception {
+        TieredCache<String, Quote> cache = create(settings()
+                .l1Ttl(Duration.ofSeconds(1))
+                .l2Ttl(Duration.ofSeconds(1))
+                .ttlJitter(0)
+                .build());
+        AtomicInteger callerLoads = new AtomicInteger();
+        AtomicInteger backgroundLoads = new AtomicInteger();
+        CacheLoader<String, Quote> slow = symbol -> {
+            (Thread.currentThread().getName().startsWith("ballast-cache-refresh-") ? backgroundLoads : callerLoads)
+                    .incrementAndGet();
+            Thread.sleep(30);
+            return new Quote(symbol, "71200.00");
+        };
+        cache.get("005930", slow);
+        long end = System.nanoTime() + Duration.ofMillis(3500).toNanos();
+        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+            List<Future<?>> readers = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                readers.add(pool.submit(() -> {
+                    while (System.nanoTime() < end) {
+                        assertThat(cache.get("005930", slow)).isNotNull();
+                        Thread.sleep(1);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> reader : readers) {
+                reader.get(10, TimeUnit.SECONDS);
+            }
+        }
+
+        assertThat(callerLoads).as("loads a caller had to wait for").hasValue(1);
+        assertThat(backgroundLoads.get())
+                .as("early refreshes in 3.5 s at a 1 s TTL")
+                .isBetween(2, 6);
+    }
+
+    @Test
+    void aLoadThatRacesWithAnEvictDoesNotCacheItsOldValue() throws Exception {
+        TieredCache<String, Quote> cache = create(settings().build());
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch evicted = new CountDownLatch(1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(1)) {
+            Future<Quote> old = pool.submit(() -> cache.get("005930", symbol -> {
+                loading.countDown();
+                evicted.await();
+                return new Quote(symbol, "old");
+            }));
+            loading.await();
+            cache.evict("005930");
+            evicted.countDown();
+
+            assertThat(old.get(5, TimeUnit.SECONDS)).isEqualTo(new Quote("005930", "old"));
+        }
+        assertThat(cache.getIfPresent("005930")).isEmpty();
     }
 }

@@ -1,0 +1,187 @@
+package dev.ballast.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.Severity;
+import dev.ballast.test.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Degraded mode against a redis-server of the test's own, killed (SIGKILL, data lost) or frozen (SIGSTOP) while two
+ * instances serve traffic: no caller sees an exception, each instance's breaker opens with a WARNING alert and closes
+ * with an INFO alert when Redis is back, and the instances are coherent again afterwards.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class RedisOutageIT {
+
+    private final String name = "o-" + UUID.randomUUID().toString().substring(0, 8);
+    private final List<Alert> alerts = new CopyOnWriteArrayList<>();
+    private final List<RedisClient> clients = new ArrayList<>();
+    private final List<TieredCache<String, Quote>> instances = new ArrayList<>();
+    private final List<SimpleMeterRegistry> registries = new ArrayList<>();
+    private final AtomicInteger loads = new AtomicInteger();
+    private RedisServer redis;
+
+    @BeforeEach
+    void start() throws Exception {
+        redis = RedisServer.start();
+        CacheSettings settings =
+                CacheSettings.builder(name).l2Timeout(Duration.ofMillis(200)).build();
+        for (int i = 0; i < 2; i++) {
+            RedisClient client = RedisClient.create(redis.uri());
+            clients.add(client);
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            registries.add(registry);
+            instances.add(TieredCache.<String, Quote>builder(settings, Codec.json(Quote.class))
+                    .redis(client)
+                    .alerts(alerts::add)
+                    .meterRegistry(registry)
+                    .build());
+        }
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        instances.forEach(TieredCache::close);
+        clients.forEach(RedisClient::shutdown);
+        redis.close();
+    }
+
+    @Test
+    void redisKilledUnderTrafficCostsCallersNoExceptionAndRecoversByItself() throws Exception {
+        try (Traffic traffic = new Traffic()) {
+            Thread.sleep(500);
+            redis.kill();
+            awaitAlerts(Severity.WARNING, 2);
+            Thread.sleep(1000);
+            redis.restart();
+            awaitAlerts(Severity.INFO, 2);
+            Thread.sleep(300);
+            assertThat(traffic.stop()).as("exceptions seen by callers").isZero();
+        }
+
+        assertBreakersClosed();
+        assertCoherentAgain();
+        assertThat(resyncs()).as("L1 cleared after the outage").isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void redisFrozenUnderTrafficCostsCallersNoExceptionAndRecoversByItself() throws Exception {
+        try (Traffic traffic = new Traffic()) {
+            Thread.sleep(500);
+            redis.pause();
+            awaitAlerts(Severity.WARNING, 2);
+            Thread.sleep(1000);
+            redis.resume();
+            awaitAlerts(Severity.INFO, 2);
+            Thread.sleep(300);
+            assertThat(traffic.stop()).as("exceptions seen by callers").isZero();
+        }
+
+        assertBreakersClosed();
+        assertCoherentAgain();
+    }
+
+    private void assertBreakersClosed() {
+        for (SimpleMeterRegistry registry : registries) {
+            assertThat(registry.get("ballast.cache.l2.breaker.state").gauge().value())
+                    .isZero();
+            assertThat(registry.get("ballast.cache.l2.errors").counters()).isNotEmpty();
+        }
+        assertThat(alerts).extracting(Alert::severity).containsOnly(Severity.WARNING, Severity.INFO);
+        assertThat(alerts.getFirst().title()).contains("Redis L2 unavailable");
+    }
+
+    private void assertCoherentAgain() throws InterruptedException {
+        TieredCache<String, Quote> first = instances.get(0);
+        TieredCache<String, Quote> second = instances.get(1);
+        second.get("K1", this::load);
+        first.put("K1", new Quote("K1", "after"));
+        await(() -> second.getIfPresent("K1").equals(Optional.of(new Quote("K1", "after"))));
+    }
+
+    private double resyncs() {
+        return registries.stream()
+                .flatMap(r -> r.find("ballast.cache.l1.resyncs").counters().stream())
+                .mapToDouble(c -> c.count())
+                .sum();
+    }
+
+    private Quote load(String symbol) throws InterruptedException {
+        loads.incrementAndGet();
+        Thread.sleep(5);
+        return new Quote(symbol, "1.00");
+    }
+
+    private void awaitAlerts(Severity severity, int count) throws InterruptedException {
+        await(() -> alerts.stream().filter(a -> a.severity() == severity).count() >= count);
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 30 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Four callers reading 50 keys through both instances until stopped; counts exceptions. */
+    private final class Traffic implements AutoCloseable {
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final AtomicInteger failures = new AtomicInteger();
+        private final ExecutorService pool = Executors.newFixedThreadPool(4);
+        private final List<Future<?>> callers = new ArrayList<>();
+
+        Traffic() {
+            for (int t = 0; t < 4; t++) {
+                TieredCache<String, Quote> cache = instances.get(t % 2);
+                int seed = t;
+                callers.add(pool.submit(() -> {
+                    for (int i = seed; running.get(); i++) {
+                        try {
+                            assertThat(cache.get("K" + (i % 50), RedisOutageIT.this::load))
+                                    .isNotNull();
+                        } catch (RuntimeException | AssertionError e) {
+                            failures.incrementAndGet();
+                        }
+                    }
+                }));
+            }
+        }
+
+        int stop() throws Exception {
+            running.set(false);
+            for (Future<?> caller : callers) {
+                caller.get(10, TimeUnit.SECONDS);
+            }
+            return failures.get();
+        }
+
+        @Override
+        public void close() {
+            running.set(false);
+            pool.shutdownNow();
+        }
+    }
+}
