@@ -2,8 +2,11 @@ package dev.ballast.boot.autoconfigure.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.cache.TieredCache;
+import io.lettuce.core.RedisClient;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -13,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.annotation.Cacheable;
 import org.springframework.cache.annotation.EnableCaching;
@@ -59,6 +63,64 @@ class BallastCacheAutoConfigurationTest {
         runner.withPropertyValues("ballast.cache.caches.quotes.l2-ttl=0s").run(context -> assertThat(context)
                 .getFailure()
                 .hasStackTraceContaining("ballast.cache.caches.quotes: l2Ttl must be positive, was PT0S"));
+    }
+
+    @Test
+    void springDataRedisSettingsGiveCachesWithAValueTypeASharedRedisL2() {
+        String cache = "prices-" + UUID.randomUUID().toString().substring(0, 8);
+        ApplicationContextRunner withRedis = new ApplicationContextRunner()
+                .withConfiguration(
+                        AutoConfigurations.of(BallastRedisAutoConfiguration.class, BallastCacheAutoConfiguration.class))
+                .withPropertyValues(
+                        "spring.data.redis.host=127.0.0.1",
+                        "spring.data.redis.port=6379",
+                        "spring.data.redis.timeout=2s",
+                        "ballast.cache.caches." + cache + ".value-type=java.lang.String",
+                        "ballast.cache.caches." + cache + ".early-refresh-beta=0");
+        withRedis.run(first -> withRedis.run(second -> {
+            assertThat(first).hasSingleBean(RedisClient.class);
+            AtomicInteger loads = new AtomicInteger();
+            Cache one = first.getBean(CacheManager.class).getCache(cache);
+            Cache two = second.getBean(CacheManager.class).getCache(cache);
+
+            assertThat(one.get("005930", () -> "71200.00:" + loads.incrementAndGet()))
+                    .isEqualTo("71200.00:1");
+            assertThat(two.get("005930", () -> "71200.00:" + loads.incrementAndGet()))
+                    .as("the other instance reads L2")
+                    .isEqualTo("71200.00:1");
+            one.evict("005930");
+            assertThat(two.get("005930", () -> "71300.00")).isEqualTo("71300.00");
+        }));
+    }
+
+    @Test
+    void withoutSpringDataRedisSettingsThereIsNoRedisClientAndCachesStayInTheJvm() {
+        new ApplicationContextRunner()
+                .withConfiguration(
+                        AutoConfigurations.of(BallastRedisAutoConfiguration.class, BallastCacheAutoConfiguration.class))
+                .run(context -> {
+                    assertThat(context).doesNotHaveBean(RedisClient.class);
+                    assertThat(context.getBean(CacheManager.class).getCache("quotes"))
+                            .isNotNull();
+                });
+    }
+
+    @Test
+    void aBadRedisUrlFailsStartUpWithoutPrintingIt() {
+        new ApplicationContextRunner()
+                .withConfiguration(
+                        AutoConfigurations.of(BallastRedisAutoConfiguration.class, BallastCacheAutoConfiguration.class))
+                .withPropertyValues("spring.data.redis.url=http://:s3cret@127.0.0.1:6379")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("spring.data.redis.url is not a valid")
+                        .satisfies(failure -> assertThat(stackTrace(failure)).doesNotContain("s3cret")));
+    }
+
+    private static String stackTrace(Throwable failure) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        failure.printStackTrace(new java.io.PrintWriter(text));
+        return text.toString();
     }
 
     @Test
