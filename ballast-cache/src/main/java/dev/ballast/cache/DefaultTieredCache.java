@@ -93,14 +93,15 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
     @Override
     public @Nullable V get(K key, CacheLoader<? super K, ? extends V> loader) {
         Objects.requireNonNull(loader, "loader");
-        String k = keyText(key);
-        long stamp = stamp(k);
-        Slot slot = l1.getIfPresent(k);
+        String k = rawKeyText(key);
+        Slot slot = l1.getIfPresent(k); // only checked keys get into L1: a hit needs no check
         meters.l1(slot != null);
         if (slot != null) {
             refreshEarlyIfDue(key, k, slot, loader);
             return value(slot);
         }
+        checkKeyText(k);
+        long stamp = stamp(k);
         L2Read read = readL2(k);
         if (read.fresh != null) {
             fillL1(k, read.fresh, stamp);
@@ -127,11 +128,12 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
 
     @Override
     public Optional<V> getIfPresent(K key) {
-        String k = keyText(key);
-        long stamp = stamp(k);
+        String k = rawKeyText(key);
         Slot slot = l1.getIfPresent(k);
         meters.l1(slot != null);
         if (slot == null) {
+            checkKeyText(k);
+            long stamp = stamp(k);
             slot = readL2(k).fresh;
             if (slot != null) {
                 fillL1(k, slot, stamp);
@@ -320,8 +322,12 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         if (beta == 0 || slot.absent() || slot.deltaMillis() == 0) {
             return;
         }
+        long now = System.currentTimeMillis();
+        if (XFetch.farFromDue(now, slot.deltaMillis(), slot.expiresAtMillis(), beta)) {
+            return; // the common case, without drawing a random number
+        }
         double random = ThreadLocalRandom.current().nextDouble();
-        if (!XFetch.due(System.currentTimeMillis(), slot.deltaMillis(), slot.expiresAtMillis(), beta, random)) {
+        if (!XFetch.due(now, slot.deltaMillis(), slot.expiresAtMillis(), beta, random)) {
             return;
         }
         if (loading.containsKey(k) || !refreshing.add(k)) {
@@ -551,11 +557,23 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
     }
 
     private String keyText(K key) {
+        return checkKeyText(rawKeyText(key));
+    }
+
+    private String rawKeyText(K key) {
         Objects.requireNonNull(key, "key");
         String text = keys.apply(key);
-        if (text == null || text.isEmpty() || text.length() > MAX_KEY_LENGTH) {
+        if (text == null) {
             throw new IllegalArgumentException("Cache '" + settings.name() + "': key must format to 1 to "
-                    + MAX_KEY_LENGTH + " characters, was " + (text == null ? "null" : text.length() + " characters"));
+                    + MAX_KEY_LENGTH + " characters, was null");
+        }
+        return text;
+    }
+
+    private String checkKeyText(String text) {
+        if (text.isEmpty() || text.length() > MAX_KEY_LENGTH) {
+            throw new IllegalArgumentException("Cache '" + settings.name() + "': key must format to 1 to "
+                    + MAX_KEY_LENGTH + " characters, was " + text.length() + " characters");
         }
         for (int i = 0; i < text.length(); i++) {
             if (Character.isISOControl(text.charAt(i))) {

@@ -18,6 +18,7 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -165,7 +166,7 @@ final class RedisL2 implements AutoCloseable {
             bytes(Long.toString(Math.max(1, ttlMillis))),
             bytes(channel),
             bytes(origin),
-            bytes(System.currentTimeMillis() + "|" + keyText)
+            bytes(nowMicros() + "|" + keyText)
         };
         Long seq = call(
                 envelope == null ? "EVICT" : "PUT",
@@ -190,7 +191,7 @@ final class RedisL2 implements AutoCloseable {
                     new String[] {seqKey},
                     bytes(channel),
                     bytes(origin),
-                    bytes(Long.toString(System.currentTimeMillis())));
+                    bytes(Long.toString(nowMicros())));
             return true;
         });
         if (done != null) {
@@ -319,7 +320,7 @@ final class RedisL2 implements AutoCloseable {
             if (message.startsWith("R|")) {
                 return; // another version's lease
             }
-            // I|origin|seq|sentMillis|keyText  or  C|origin|seq|sentMillis
+            // I|origin|seq|sentMicros|keyText  or  C|origin|seq|sentMicros
             String[] parts = message.split("\\|", 5);
             long seq = Long.parseLong(parts[2]);
             boolean mine = origin.equals(parts[1]);
@@ -329,7 +330,7 @@ final class RedisL2 implements AutoCloseable {
             if (mine) {
                 return;
             }
-            meters.invalidationReceived(Duration.ofMillis(System.currentTimeMillis() - Long.parseLong(parts[3])));
+            meters.invalidationReceived(Duration.ofNanos((nowMicros() - Long.parseLong(parts[3])) * 1000));
             if (parts[0].equals("C")) {
                 events.cleared();
             } else {
@@ -454,6 +455,12 @@ final class RedisL2 implements AutoCloseable {
                     count,
                     e.toString());
         }
+    }
+
+    /** Wall clock in microseconds: invalidation delays are compared across instances (hosts' clocks in sync). */
+    private static long nowMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
     }
 
     private static long parseLong(byte @Nullable [] value) {

@@ -9,7 +9,15 @@ package dev.ballast.cache;
  */
 final class XFetch {
 
+    /** Largest {@code -ln(1 - r)} for a double {@code r} in [0, 1): {@code -ln(2^-53)} is about 36.7. */
+    private static final double MAX_DRAW = 37;
+
     private XFetch() {}
+
+    /** True if no random draw can make a refresh due yet: skip drawing. */
+    static boolean farFromDue(long nowMillis, int deltaMillis, long expiresAtMillis, double beta) {
+        return nowMillis + deltaMillis * beta * MAX_DRAW < expiresAtMillis;
+    }
 
     /**
      * Whether to refresh now.
