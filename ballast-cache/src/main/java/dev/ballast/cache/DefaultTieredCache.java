@@ -102,22 +102,23 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         }
         checkKeyText(k);
         long stamp = stamp(k);
-        L2Read read = readL2(k);
-        if (read.fresh != null) {
-            fillL1(k, read.fresh, stamp);
-            refreshEarlyIfDue(key, k, read.fresh, loader);
-            return value(read.fresh);
-        }
         CompletableFuture<Slot> mine = new CompletableFuture<>();
         CompletableFuture<Slot> running = loading.putIfAbsent(k, mine);
-        if (running != null) {
+        if (running != null) { // one caller per key and JVM goes to L2 and the loader; the others wait for it
             meters.coalesced(false);
             return value(awaitLocal(running, key, k, loader, stamp));
         }
         try {
-            Slot loaded = loadShared(key, k, loader, stamp, read.stale);
-            mine.complete(loaded);
-            return value(loaded);
+            L2Read read = readL2(k);
+            Slot found = read.fresh;
+            if (found != null) {
+                fillL1(k, found, stamp);
+                refreshEarlyIfDue(key, k, found, loader);
+            } else {
+                found = loadShared(key, k, loader, stamp, read.stale);
+            }
+            mine.complete(found);
+            return value(found);
         } catch (RuntimeException | Error e) {
             mine.completeExceptionally(e);
             throw e;
