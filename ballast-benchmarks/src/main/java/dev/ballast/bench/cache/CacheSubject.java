@@ -36,7 +36,9 @@ interface CacheSubject extends AutoCloseable {
      * A subject by name: {@code ballast} (TieredCache, L1 + Redis L2), {@code spring-sync-false} and
      * {@code spring-sync-true} (Spring's {@code RedisCacheManager} with its default, non-locking cache writer, as
      * {@code @Cacheable} uses it without and with {@code sync}), {@code spring-locking-sync-true} (the same with
-     * Spring's locking cache writer, a cache-wide lock in Redis), {@code caffeine} (L1 only, per-JVM single-flight).
+     * Spring's locking cache writer, a cache-wide lock in Redis), {@code caffeine} (L1 only, per-JVM single-flight),
+     * {@code caffeine-refresh} (the same with Caffeine's own early refresh, {@code refreshAfterWrite} at 80 % of the
+     * TTL).
      */
     static CacheSubject create(String name, String cacheName, int redisPort, Duration ttl) {
         return switch (name) {
@@ -44,7 +46,8 @@ interface CacheSubject extends AutoCloseable {
             case "spring-sync-false" -> new SpringRedis(cacheName, redisPort, ttl, false, false);
             case "spring-sync-true" -> new SpringRedis(cacheName, redisPort, ttl, true, false);
             case "spring-locking-sync-true" -> new SpringRedis(cacheName, redisPort, ttl, true, true);
-            case "caffeine" -> new CaffeineOnly(ttl);
+            case "caffeine" -> new CaffeineOnly(ttl, false);
+            case "caffeine-refresh" -> new CaffeineOnly(ttl, true);
             default -> throw new IllegalArgumentException("unknown subject " + name);
         };
     }
@@ -129,24 +132,24 @@ interface CacheSubject extends AutoCloseable {
     }
 
     final class CaffeineOnly implements CacheSubject {
-        private final com.github.benmanes.caffeine.cache.Cache<String, String> cache;
+        private final com.github.benmanes.caffeine.cache.LoadingCache<String, String> cache;
+        private volatile Callable<String> loader = () -> {
+            throw new IllegalStateException("no loader yet");
+        };
 
-        CaffeineOnly(Duration ttl) {
-            cache = Caffeine.newBuilder()
-                    .maximumSize(10_000)
-                    .expireAfterWrite(ttl)
-                    .build();
+        CaffeineOnly(Duration ttl, boolean refresh) {
+            Caffeine<Object, Object> builder =
+                    Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(ttl);
+            if (refresh) {
+                builder.refreshAfterWrite(ttl.multipliedBy(4).dividedBy(5));
+            }
+            cache = builder.build(key -> loader.call()); // the loader of the latest caller: all callers pass the same
         }
 
         @Override
         public String get(String key, Callable<String> loader) {
-            return cache.get(key, k -> {
-                try {
-                    return loader.call();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            this.loader = loader;
+            return cache.get(key);
         }
 
         @Override

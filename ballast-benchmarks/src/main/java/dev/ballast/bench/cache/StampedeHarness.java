@@ -33,6 +33,8 @@ public final class StampedeHarness {
     private static final String KEY = "005930";
     private static final Duration LOADER_TIME = Duration.ofMillis(50);
     private static final Duration TTL = Duration.ofMinutes(10);
+    /** Trials run and discarded first, so every subject's code paths are compiled as in a long-running service. */
+    private static final int WARM_UP_TRIALS = 10;
 
     private StampedeHarness() {}
 
@@ -49,12 +51,14 @@ public final class StampedeHarness {
         List<String> subjects = Arrays.asList(
                 (args.length > 5 ? args[5] : "ballast,spring-sync-false,spring-sync-true,caffeine").split(","));
         System.out.printf(
-                "Stampede: %s, %d instances x %d concurrent requests, loader %d ms, %d trials, Java %s, %d CPUs%n",
+                "Stampede: %s, %d instances x %d concurrent requests, loader %d ms, %d trials after %d warm-up trials,"
+                        + " Java %s, %d CPUs%n",
                 jvms ? "one JVM per instance" : "instances in one JVM",
                 instances,
                 concurrency,
                 LOADER_TIME.toMillis(),
                 trials,
+                WARM_UP_TRIALS,
                 Runtime.version(),
                 Runtime.getRuntime().availableProcessors());
         List<Row> rows = new ArrayList<>();
@@ -77,7 +81,7 @@ public final class StampedeHarness {
         try {
             int[] calls = new int[trials];
             List<long[]> latencies = new ArrayList<>();
-            for (int warmUp = 0; warmUp < 3; warmUp++) {
+            for (int warmUp = 0; warmUp < WARM_UP_TRIALS; warmUp++) {
                 trial(cluster);
             }
             for (int t = 0; t < trials; t++) {
