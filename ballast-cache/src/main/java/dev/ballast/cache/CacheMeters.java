@@ -4,9 +4,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The meters of one cache, all tagged {@code cache=<name>}:
@@ -36,6 +38,7 @@ final class CacheMeters {
 
     private final MeterRegistry registry;
     private final String cache;
+    private final boolean countHits;
     private final Counter l1Hit;
     private final Counter l1Miss;
     private final Counter l2Hit;
@@ -52,7 +55,10 @@ final class CacheMeters {
     private final Timer delay;
     private final Counter corrupt;
 
-    CacheMeters(MeterRegistry registry, String cache) {
+    /** Meters on {@code registry}; with {@code registry} null, on a registry of none (L1 hits then cost nothing). */
+    CacheMeters(@Nullable MeterRegistry target, String cache) {
+        this.countHits = target != null;
+        MeterRegistry registry = target != null ? target : new CompositeMeterRegistry();
         this.registry = registry;
         this.cache = cache;
         l1Hit = gets("l1", "hit");
@@ -114,7 +120,9 @@ final class CacheMeters {
     }
 
     void l1(boolean hit) {
-        (hit ? l1Hit : l1Miss).increment();
+        if (countHits) {
+            (hit ? l1Hit : l1Miss).increment();
+        }
     }
 
     void l2Hit() {

@@ -3,7 +3,6 @@ package dev.ballast.cache;
 import dev.ballast.core.alert.AlertSink;
 import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
@@ -89,7 +88,7 @@ public interface TieredCache<K, V> extends AutoCloseable {
         private Function<? super K, String> keys = String::valueOf;
         private @Nullable RedisClient redis;
         private AlertSink alerts = AlertSink.logging();
-        private MeterRegistry registry = new CompositeMeterRegistry();
+        private @Nullable MeterRegistry registry;
 
         private Builder(CacheSettings settings, Codec<V> codec) {
             this.settings = Objects.requireNonNull(settings, "settings");

@@ -14,9 +14,9 @@ final class XFetch {
 
     private XFetch() {}
 
-    /** True if no random draw can make a refresh due yet: skip drawing. */
-    static boolean farFromDue(long nowMillis, int deltaMillis, long expiresAtMillis, double beta) {
-        return nowMillis + deltaMillis * beta * MAX_DRAW < expiresAtMillis;
+    /** The earliest time at which any random draw can make a refresh due: before it, no draw is needed. */
+    static long earliestDue(int deltaMillis, long expiresAtMillis, double beta) {
+        return expiresAtMillis - (long) Math.ceil(deltaMillis * beta * MAX_DRAW);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
@@ -58,6 +59,22 @@ final class RelayStore {
                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + dialect.now + ", 'DEAD')";
     }
 
+    /**
+     * On PostgreSQL, lets this relay transaction's commit return before its WAL is flushed. It is visible to every
+     * other transaction at once and durable a fraction of a second later; only a crash of PostgreSQL itself in between
+     * can lose it, and then nothing is lost either: a lost claim makes the events claimable again (one attempt not
+     * counted), a lost completion makes them publish again (at-least-once allows it), and a lost dead-lettering is lost
+     * together with the outbox row's change, so the event is still pending and is retried. The business transaction of
+     * {@code append} is never relaxed. Saves the relay two disk flushes per batch.
+     */
+    private void asynchronousCommit(Connection connection) throws SQLException {
+        if (tables.isPostgres()) {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SET LOCAL synchronous_commit = off");
+            }
+        }
+    }
+
     /** Aggregates leased by one claim, each with its pending events in sequence order. */
     record ClaimedAggregate(String type, String id, boolean recovered, List<ClaimedEvent> events) {}
 
@@ -65,6 +82,7 @@ final class RelayStore {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
+                asynchronousCommit(connection);
                 List<ClaimedAggregate> claimed = claim(connection, owner, aggregates, perAggregate, leaseMillis);
                 connection.commit();
                 return claimed;
@@ -245,6 +263,7 @@ final class RelayStore {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
+                asynchronousCommit(connection);
                 java.util.Set<String> owned = lockAggregates(connection, owner, ordered);
                 List<Outcome> fast = new ArrayList<>();
                 int changed = 0;

@@ -56,7 +56,9 @@ class QuoteApiTest {
             assertThat(response.get().statusCode()).isEqualTo(200);
         }
         assertThat(upstreamCalls() - before).isEqualTo(1);
-        assertThat(get("/actuator/prometheus").body()).contains("brokerage_marketdata_calls_total");
+        assertThat(get("/actuator/prometheus").body())
+                .contains("brokerage_marketdata_calls_total")
+                .containsPattern("ballast_cache_coalesced_total\\{[^}]*cache=\"quotes\"[^}]*scope=\"local\"");
     }
 
     @Test
