@@ -71,6 +71,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         this.l1 = Caffeine.newBuilder()
                 .maximumSize(settings.l1MaximumSize())
                 .expireAfterWrite(settings.l1Ttl())
+                // maintenance on the calling thread: handing it to the common pool after every L2 fill cost a third
+                // of L2 hit latency on 2 cores (L2HitBenchmark: 1.40x raw Lettuce with, 1.04x without)
+                .executor(Runnable::run)
                 .build();
         if (redis == null) {
             this.scheduler = null;
