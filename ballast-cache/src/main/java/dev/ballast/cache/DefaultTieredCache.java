@@ -45,7 +45,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
     private final ExecutorService refresher = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("ballast-cache-refresh-", 0).factory());
     private final ConcurrentMap<String, CompletableFuture<Slot>> loading = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, CompletableFuture<Void>> released = new ConcurrentHashMap<>();
+    /** Per key, this JVM's caller waiting for another instance's load: completed with the value if it came along. */
+    private final ConcurrentMap<String, CompletableFuture<@Nullable Slot>> released = new ConcurrentHashMap<>();
+
     private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     /** Invalidation stamps: a fill of L1 that started before an invalidation of its key is undone. */
     private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
@@ -193,7 +195,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         long leaseNanos = settings.loadLease().toNanos();
         boolean counted = false;
         while (true) {
-            CompletableFuture<Void> signal = released.computeIfAbsent(k, x -> new CompletableFuture<>());
+            CompletableFuture<@Nullable Slot> signal = released.computeIfAbsent(k, x -> new CompletableFuture<>());
             RedisL2.Lease lease = redis.tryLease(k);
             if (lease.status() == RedisL2.LeaseStatus.UNAVAILABLE) {
                 return loadLocal(key, k, loader, stamp);
@@ -216,7 +218,11 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
             if (left <= 0) {
                 break;
             }
-            awaitSignal(signal, Math.min(left, leaseNanos));
+            Slot delivered = awaitSignal(signal, Math.min(left, leaseNanos));
+            if (delivered != null && delivered.expiresAtMillis() > System.currentTimeMillis()) {
+                fillL1(k, delivered, stamp); // came with the signal: no GET
+                return delivered;
+            }
             L2Read after = readL2(k);
             if (after.fresh != null) {
                 fillL1(k, after.fresh, stamp);
@@ -239,11 +245,12 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         return loadLocal(key, k, loader, stamp);
     }
 
-    private void awaitSignal(CompletableFuture<Void> signal, long nanos) {
+    /** The value that came with the signal, or null (none came along, or no signal within {@code nanos}). */
+    private @Nullable Slot awaitSignal(CompletableFuture<@Nullable Slot> signal, long nanos) {
         try {
-            signal.get(nanos, TimeUnit.NANOSECONDS);
+            return signal.get(nanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            // look again: the holder may have died (its lease then runs out) or the signal was lost
+            return null; // look again: the holder may have died (its lease then runs out) or the signal was lost
         } catch (ExecutionException e) {
             throw new IllegalStateException(e); // never completed exceptionally
         } catch (InterruptedException e) {
@@ -444,11 +451,20 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
     }
 
     @Override
-    public void released(String keyText) {
-        CompletableFuture<Void> signal = released.remove(keyText);
-        if (signal != null) {
-            signal.complete(null);
+    public void released(String keyText, byte @Nullable [] envelope) {
+        CompletableFuture<@Nullable Slot> signal = released.remove(keyText);
+        if (signal == null) {
+            return;
         }
+        Slot delivered = null;
+        if (envelope != null) {
+            try {
+                delivered = decode(envelope);
+            } catch (RuntimeException e) {
+                meters.corrupt(); // the waiter reads L2 instead, which handles (and evicts) a bad entry
+            }
+        }
+        signal.complete(delivered);
     }
 
     @Override
@@ -535,10 +551,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         }
         Slot slot;
         try {
-            Envelope.Header header = Envelope.header(bytes);
-            Object value =
-                    header.absent() ? null : codec.decode(Arrays.copyOfRange(bytes, Envelope.HEADER, bytes.length));
-            slot = slot(value, header.absent(), header.deltaMillis(), header.expiresAtMillis());
+            slot = decode(bytes);
         } catch (RuntimeException e) {
             meters.corrupt();
             long count = corrupt.incrementAndGet();
@@ -559,6 +572,17 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         }
         meters.l2Stale();
         return slot.absent() ? L2Read.NONE : new L2Read(null, slot);
+    }
+
+    /**
+     * The slot in L2 bytes.
+     *
+     * @throws RuntimeException if they are not an entry of this cache's format and value type
+     */
+    private Slot decode(byte[] bytes) {
+        Envelope.Header header = Envelope.header(bytes);
+        Object value = header.absent() ? null : codec.decode(Arrays.copyOfRange(bytes, Envelope.HEADER, bytes.length));
+        return slot(value, header.absent(), header.deltaMillis(), header.expiresAtMillis());
     }
 
     private String keyText(K key) {

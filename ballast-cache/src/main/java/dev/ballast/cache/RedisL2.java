@@ -19,6 +19,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -43,8 +44,11 @@ final class RedisL2 implements AutoCloseable {
         /** Another instance cleared the cache. */
         void cleared();
 
-        /** The load lease of {@code keyText} was released (a value may be ready): waiters should look again. */
-        void released(String keyText);
+        /**
+         * The load lease of {@code keyText} was released: waiters should look again. {@code envelope} is the value the
+         * holder wrote (its L2 bytes), when it wrote one small enough to travel with the signal.
+         */
+        void released(String keyText, byte @Nullable [] envelope);
 
         /** Invalidations may have been lost: clear L1. */
         void resync(String reason);
@@ -63,6 +67,8 @@ final class RedisL2 implements AutoCloseable {
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(RedisL2.class);
     private static final int MAX_SCAN_ROUNDS = 100_000;
+    /** Largest value sent along with the "released" signal, saving every waiting instance a GET. */
+    private static final int MAX_DELIVERED_BYTES = 64 * 1024;
 
     private static final String WRITE = """
             local s = redis.call('INCR', KEYS[3])
@@ -81,7 +87,11 @@ final class RedisL2 implements AutoCloseable {
               redis.call('DEL', KEYS[2])
               ok = 1
             end
-            redis.call('PUBLISH', ARGV[4], ARGV[5])
+            if ok == 1 and ARGV[6] == '1' then
+              redis.call('PUBLISH', ARGV[4], ARGV[5] .. ARGV[2])
+            else
+              redis.call('PUBLISH', ARGV[4], ARGV[5])
+            end
             return ok""";
     private static final String RELEASE = """
             if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
@@ -107,7 +117,7 @@ final class RedisL2 implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final SequenceTracker sequence;
     private volatile @Nullable StatefulRedisConnection<String, byte[]> connection;
-    private volatile @Nullable StatefulRedisPubSubConnection<String, String> pubSub;
+    private volatile @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
     private volatile boolean subscribedOnce;
     private volatile boolean closed;
 
@@ -254,7 +264,8 @@ final class RedisL2 implements AutoCloseable {
                         envelope,
                         bytes(Long.toString(Math.max(1, ttlMillis))),
                         bytes(channel),
-                        bytes(readyPrefix + keyText)));
+                        readyMessage(keyText),
+                        bytes(envelope.length <= MAX_DELIVERED_BYTES ? "1" : "0")));
         return written != null && written == 1;
     }
 
@@ -268,13 +279,22 @@ final class RedisL2 implements AutoCloseable {
                         new String[] {leasePrefix + keyText},
                         bytes(token),
                         bytes(channel),
-                        bytes(readyPrefix + keyText)));
+                        readyMessage(keyText)));
+    }
+
+    /** {@code R|<version>|<key length in bytes>|<key>}; the holder's value may follow. */
+    private byte[] readyMessage(String keyText) {
+        byte[] key = bytes(keyText);
+        byte[] head = bytes(readyPrefix + key.length + "|");
+        byte[] message = Arrays.copyOf(head, head.length + key.length);
+        System.arraycopy(key, 0, message, head.length, key.length);
+        return message;
     }
 
     @Override
     public void close() {
         closed = true;
-        StatefulRedisPubSubConnection<String, String> subscription = pubSub;
+        StatefulRedisPubSubConnection<String, byte[]> subscription = pubSub;
         if (subscription != null) {
             subscription.close();
         }
@@ -288,11 +308,12 @@ final class RedisL2 implements AutoCloseable {
 
     private void subscribe() {
         try {
-            StatefulRedisPubSubConnection<String, String> subscription = client.connectPubSub();
+            StatefulRedisPubSubConnection<String, byte[]> subscription =
+                    client.connectPubSub(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
             subscription.setTimeout(settings.l2Timeout());
             subscription.addListener(new RedisPubSubAdapter<>() {
                 @Override
-                public void message(String from, String message) {
+                public void message(String from, byte[] message) {
                     onMessage(message);
                 }
 
@@ -311,15 +332,13 @@ final class RedisL2 implements AutoCloseable {
         }
     }
 
-    void onMessage(String message) {
+    void onMessage(byte[] raw) {
         try {
-            if (message.startsWith(readyPrefix)) {
-                events.released(message.substring(readyPrefix.length()));
+            if (raw.length > 1 && raw[0] == 'R' && raw[1] == '|') {
+                onReleased(raw);
                 return;
             }
-            if (message.startsWith("R|")) {
-                return; // another version's lease
-            }
+            String message = new String(raw, StandardCharsets.UTF_8);
             // I|origin|seq|sentMicros|keyText  or  C|origin|seq|sentMicros
             String[] parts = message.split("\\|", 5);
             long seq = Long.parseLong(parts[2]);
@@ -340,6 +359,23 @@ final class RedisL2 implements AutoCloseable {
             log.warn("Cache '{}': unreadable invalidation message ignored; L1 cleared to be safe", settings.name(), e);
             resync("unreadable");
         }
+    }
+
+    /** {@code R|<version>|<key length>|<key>[value]}: only this version's signals concern this cache. */
+    private void onReleased(byte[] raw) {
+        byte[] prefix = bytes(readyPrefix);
+        if (raw.length < prefix.length || !Arrays.equals(raw, 0, prefix.length, prefix, 0, prefix.length)) {
+            return; // another version's lease
+        }
+        int bar = prefix.length;
+        while (raw[bar] != '|') {
+            bar++;
+        }
+        int length = Integer.parseInt(new String(raw, prefix.length, bar - prefix.length, StandardCharsets.US_ASCII));
+        int keyStart = bar + 1;
+        String keyText = new String(raw, keyStart, length, StandardCharsets.UTF_8);
+        int valueStart = keyStart + length;
+        events.released(keyText, valueStart < raw.length ? Arrays.copyOfRange(raw, valueStart, raw.length) : null);
     }
 
     private void resync(String reason) {

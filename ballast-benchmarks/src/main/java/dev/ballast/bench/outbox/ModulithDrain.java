@@ -67,7 +67,7 @@ public final class ModulithDrain {
     public static void main(String[] args) throws Exception {
         int backlog = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         SpringApplication application = new SpringApplication(App.class);
-        application.setDefaultProperties(java.util.Map.of(
+        application.setDefaultProperties(withoutNamastack(java.util.Map.of(
                 "spring.datasource.url", "jdbc:postgresql://127.0.0.1:5432/test",
                 "spring.datasource.username", "postgres",
                 "spring.datasource.hikari.maximum-pool-size", "20",
@@ -77,7 +77,7 @@ public final class ModulithDrain {
                 "spring.modulith.events.republish-outstanding-events-on-restart", "false",
                 "logging.level.root", "ERROR",
                 "logging.level.org.springframework.modulith", "OFF",
-                "logging.level.org.springframework.transaction", "OFF"));
+                "logging.level.org.springframework.transaction", "OFF")));
         try (ConfigurableApplicationContext context = application.run()) {
             DataSource dataSource = context.getBean(DataSource.class);
             execute(dataSource, "TRUNCATE event_publication");
@@ -131,6 +131,22 @@ public final class ModulithDrain {
             System.out.println("listener calls: " + Listener.handled.get() + ", resubmit calls: " + calls);
             execute(dataSource, "TRUNCATE event_publication");
         }
+    }
+
+    /** The Namastack peer shares this jar: keep its auto-configuration out of the Modulith run. */
+    private static java.util.Map<String, Object> withoutNamastack(java.util.Map<String, Object> properties) {
+        java.util.Map<String, Object> all = new java.util.HashMap<>(properties);
+        all.put(
+                "spring.autoconfigure.exclude",
+                "io.namastack.outbox.OutboxJacksonAutoConfiguration,"
+                        + "io.namastack.outbox.config.JdbcOutboxAutoConfiguration,"
+                        + "io.namastack.outbox.config.JdbcOutboxSchemaAutoConfiguration,"
+                        + "io.namastack.outbox.config.OutboxCoreInfrastructureAutoConfiguration,"
+                        + "io.namastack.outbox.config.OutboxCoreMulticasterAutoConfiguration,"
+                        + "io.namastack.outbox.config.OutboxCoreProcessingAutoConfiguration,"
+                        + "io.namastack.outbox.config.OutboxCoreSchedulingAutoConfiguration,"
+                        + "io.namastack.outbox.config.OutboxCoreThreadingAutoConfiguration");
+        return all;
     }
 
     private static void execute(DataSource dataSource, String sql) throws Exception {
