@@ -110,14 +110,8 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
             return value(awaitLocal(running, key, k, loader, stamp));
         }
         try {
-            L2Read read = readL2(k);
-            Slot found = read.fresh;
-            if (found != null) {
-                fillL1(k, found, stamp);
-                refreshEarlyIfDue(key, k, found, loader, System.currentTimeMillis());
-            } else {
-                found = loadShared(key, k, loader, stamp, read.stale);
-            }
+            Slot found = loadShared(key, k, loader, stamp);
+            refreshEarlyIfDue(key, k, found, loader, System.currentTimeMillis()); // an L2 hit may be near expiry
             mine.complete(found);
             return value(found);
         } catch (RuntimeException | Error e) {
@@ -171,44 +165,56 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
      * The single-flight across instances: take the key's load lease and load, or wait for the holder's "released"
      * signal and read its value; when the wait runs out, a stale value if there is one, else the timeout policy.
      */
-    private Slot loadShared(
-            K key, String k, CacheLoader<? super K, ? extends V> loader, long stamp, @Nullable Slot stale) {
+    private Slot loadShared(K key, String k, CacheLoader<? super K, ? extends V> loader, long stamp) {
         RedisL2 redis = l2;
         if (redis == null || !redis.available()) {
             return loadLocal(key, k, loader, stamp);
         }
         try {
-            return loadShared(key, k, loader, stamp, stale, redis);
+            return loadShared(key, k, loader, stamp, redis);
         } finally {
             released.remove(k); // only this JVM's loading caller of k waits for its signal
         }
     }
 
-    private Slot loadShared(
-            K key,
-            String k,
-            CacheLoader<? super K, ? extends V> loader,
-            long stamp,
-            @Nullable Slot stale,
-            RedisL2 redis) {
+    private Slot loadShared(K key, String k, CacheLoader<? super K, ? extends V> loader, long stamp, RedisL2 redis) {
         long deadline = System.nanoTime() + settings.loadWait().toNanos();
         long leaseNanos = settings.loadLease().toNanos();
         boolean counted = false;
+        Slot stale = null;
         while (true) {
+            // registered before asking for the lease, so the holder's signal cannot slip past
             CompletableFuture<@Nullable Slot> signal = released.computeIfAbsent(k, x -> new CompletableFuture<>());
-            RedisL2.Lease lease = redis.tryLease(k);
+            RedisL2.Lookup found = redis.lookup(k);
+            RedisL2.Lease lease = found.lease();
+            if (found.value() != null) {
+                Slot slot = decodeOrEvict(k, found.value(), redis);
+                if (slot != null && slot.expiresAtMillis() > System.currentTimeMillis()) {
+                    meters.l2Hit();
+                    fillL1(k, slot, stamp);
+                    return slot;
+                }
+                if (slot != null && !slot.absent()) {
+                    meters.l2Stale();
+                    stale = slot;
+                }
+                lease = redis.tryLease(k); // expired or undecodable: load it, unless someone else is
+                if (lease.status() == RedisL2.LeaseStatus.ACQUIRED) {
+                    Slot filled = readL2(k).fresh; // filled by another instance between the two calls?
+                    if (filled != null) {
+                        redis.release(k, Objects.requireNonNull(lease.token()));
+                        fillL1(k, filled, stamp);
+                        return filled;
+                    }
+                }
+            } else if (lease.status() != RedisL2.LeaseStatus.UNAVAILABLE) {
+                meters.l2Miss();
+            }
             if (lease.status() == RedisL2.LeaseStatus.UNAVAILABLE) {
                 return loadLocal(key, k, loader, stamp);
             }
             if (lease.status() == RedisL2.LeaseStatus.ACQUIRED) {
-                String token = Objects.requireNonNull(lease.token());
-                Slot filled = readL2(k).fresh; // filled by another instance since our first read?
-                if (filled != null) {
-                    redis.release(k, token);
-                    fillL1(k, filled, stamp);
-                    return filled;
-                }
-                return loadWithLease(key, k, loader, stamp, redis, token);
+                return loadWithLease(key, k, loader, stamp, redis, Objects.requireNonNull(lease.token()));
             }
             if (!counted) {
                 meters.coalesced(true);
@@ -223,17 +229,15 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
                 fillL1(k, delivered, stamp); // came with the signal: no GET
                 return delivered;
             }
-            L2Read after = readL2(k);
-            if (after.fresh != null) {
-                fillL1(k, after.fresh, stamp);
-                return after.fresh;
-            }
-            if (after.stale != null) {
-                stale = after.stale;
-            }
             if (deadline - System.nanoTime() <= 0) {
+                Slot last = readL2(k).fresh; // one last look before giving up on the wait
+                if (last != null) {
+                    fillL1(k, last, stamp);
+                    return last;
+                }
                 break;
             }
+            // next round: the value is in L2 now, or the holder died (its lease ran out) and we may take over
         }
         if (stale != null) {
             meters.staleServed();
@@ -549,9 +553,22 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
             meters.l2Miss();
             return L2Read.NONE;
         }
-        Slot slot;
+        Slot slot = decodeOrEvict(k, bytes, redis);
+        if (slot == null) {
+            return L2Read.NONE;
+        }
+        if (slot.expiresAtMillis() > System.currentTimeMillis()) {
+            meters.l2Hit();
+            return new L2Read(slot, null);
+        }
+        meters.l2Stale();
+        return slot.absent() ? L2Read.NONE : new L2Read(null, slot);
+    }
+
+    /** The slot in L2 bytes, or null if they cannot be decoded: then the entry is evicted, counted and logged. */
+    private @Nullable Slot decodeOrEvict(String k, byte[] bytes, RedisL2 redis) {
         try {
-            slot = decode(bytes);
+            return decode(bytes);
         } catch (RuntimeException e) {
             meters.corrupt();
             long count = corrupt.incrementAndGet();
@@ -564,14 +581,8 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
                         count,
                         e.toString());
             }
-            return L2Read.NONE;
+            return null;
         }
-        if (slot.expiresAtMillis() > System.currentTimeMillis()) {
-            meters.l2Hit();
-            return new L2Read(slot, null);
-        }
-        meters.l2Stale();
-        return slot.absent() ? L2Read.NONE : new L2Read(null, slot);
     }
 
     /**

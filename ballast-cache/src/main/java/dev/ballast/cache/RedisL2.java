@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +64,9 @@ final class RedisL2 implements AutoCloseable {
 
     record Lease(LeaseStatus status, @Nullable String token) {}
 
+    /** What {@link #lookup} found: the entry's bytes, or no entry and the outcome of asking for the lease. */
+    record Lookup(byte @Nullable [] value, Lease lease) {}
+
     static final int FAILURE_THRESHOLD = 3;
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(RedisL2.class);
@@ -97,6 +101,11 @@ final class RedisL2 implements AutoCloseable {
             if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
             redis.call('PUBLISH', ARGV[2], ARGV[3])
             return 0""";
+    private static final String LOOKUP = """
+            local v = redis.call('GET', KEYS[1])
+            if v then return {0, v} end
+            if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
+            return {2}""";
     private static final String RENEW = """
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
             return 0""";
@@ -219,6 +228,33 @@ final class RedisL2 implements AutoCloseable {
             }
             cursor = page;
         }
+    }
+
+    /**
+     * One round trip for a miss in L1: the entry if there is one, else the key's load lease if nobody holds it. An
+     * expired entry is returned too (the caller decides what is fresh); it then asks for the lease with
+     * {@link #tryLease}.
+     */
+    Lookup lookup(String keyText) {
+        String token = UUID.randomUUID().toString();
+        List<Object> reply = call(
+                "LOOKUP",
+                redis -> redis.eval(
+                        LOOKUP,
+                        ScriptOutputType.MULTI,
+                        new String[] {dataPrefix + keyText, leasePrefix + keyText},
+                        bytes(token),
+                        bytes(Long.toString(settings.loadLease().toMillis()))));
+        if (reply == null) {
+            return new Lookup(null, new Lease(LeaseStatus.UNAVAILABLE, null));
+        }
+        long status = (Long) reply.getFirst();
+        if (status == 0) {
+            return new Lookup((byte[]) reply.get(1), new Lease(LeaseStatus.HELD_ELSEWHERE, null));
+        }
+        return new Lookup(
+                null,
+                status == 1 ? new Lease(LeaseStatus.ACQUIRED, token) : new Lease(LeaseStatus.HELD_ELSEWHERE, null));
     }
 
     Lease tryLease(String keyText) {
