@@ -435,11 +435,6 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         }
     }
 
-    /** This instance's breaker in front of Redis: 0 closed, 2 open; 0 without L2. */
-    int l2BreakerState() {
-        return l2 == null ? L2Breaker.CLOSED : l2.breakerState();
-    }
-
     // --- events from Redis ----------------------------------------------------------------------------------
 
     @Override

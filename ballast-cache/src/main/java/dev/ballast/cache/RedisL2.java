@@ -157,16 +157,8 @@ final class RedisL2 implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
     }
 
-    String dataKey(String keyText) {
-        return dataPrefix + keyText;
-    }
-
     boolean available() {
         return breaker.closed();
-    }
-
-    int breakerState() {
-        return breaker.state();
     }
 
     byte @Nullable [] get(String keyText) {
