@@ -129,7 +129,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         if (slot == null) {
             checkKeyText(k);
             long stamp = stamp(k);
-            slot = readL2(k).fresh;
+            slot = readL2(k);
             if (slot != null) {
                 fillL1(k, slot, stamp);
             }
@@ -200,7 +200,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
                 }
                 lease = redis.tryLease(k); // expired or undecodable: load it, unless someone else is
                 if (lease.status() == RedisL2.LeaseStatus.ACQUIRED) {
-                    Slot filled = readL2(k).fresh; // filled by another instance between the two calls?
+                    Slot filled = readL2(k); // filled by another instance between the two calls?
                     if (filled != null) {
                         redis.release(k, Objects.requireNonNull(lease.token()));
                         fillL1(k, filled, stamp);
@@ -230,7 +230,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
                 return delivered;
             }
             if (deadline - System.nanoTime() <= 0) {
-                Slot last = readL2(k).fresh; // one last look before giving up on the wait
+                Slot last = readL2(k); // one last look before giving up on the wait
                 if (last != null) {
                     fillL1(k, last, stamp);
                     return last;
@@ -373,7 +373,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
             return; // another instance is loading it
         }
         String token = Objects.requireNonNull(lease.token());
-        Slot current = readL2(k).fresh;
+        Slot current = readL2(k);
         if (current != null && current.expiresAtMillis() > seen.expiresAtMillis()) {
             redis.release(k, token); // another instance refreshed it already
             fillL1(k, current, stamp);
@@ -538,26 +538,27 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         return Envelope.value(payload, slot.deltaMillis(), slot.expiresAtMillis());
     }
 
-    private L2Read readL2(String k) {
+    /** The fresh L2 entry of {@code k}, or null (none, expired, undecodable, or Redis unavailable). */
+    private @Nullable Slot readL2(String k) {
         RedisL2 redis = l2;
         if (redis == null || !redis.available()) {
-            return L2Read.NONE;
+            return null;
         }
         byte[] bytes = redis.get(k);
         if (bytes == null) {
             meters.l2Miss();
-            return L2Read.NONE;
+            return null;
         }
         Slot slot = decodeOrEvict(k, bytes, redis);
         if (slot == null) {
-            return L2Read.NONE;
+            return null;
         }
         if (slot.expiresAtMillis() > System.currentTimeMillis()) {
             meters.l2Hit();
-            return new L2Read(slot, null);
+            return slot;
         }
         meters.l2Stale();
-        return slot.absent() ? L2Read.NONE : new L2Read(null, slot);
+        return null;
     }
 
     /** The slot in L2 bytes, or null if they cannot be decoded: then the entry is evicted, counted and logged. */
@@ -640,10 +641,5 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
                 ? Long.MAX_VALUE
                 : XFetch.earliestDue(deltaMillis, expiresAtMillis, earlyRefreshBeta);
         return new Slot(value, absent, deltaMillis, expiresAtMillis, checkFrom);
-    }
-
-    /** What L2 holds for a key: a fresh entry, an expired value kept for stale serving, or nothing. */
-    private record L2Read(@Nullable Slot fresh, @Nullable Slot stale) {
-        static final L2Read NONE = new L2Read(null, null);
     }
 }
