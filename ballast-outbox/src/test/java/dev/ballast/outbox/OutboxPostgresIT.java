@@ -3,6 +3,7 @@ package dev.ballast.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ballast.test.LocalDatabases;
 import java.sql.Connection;
 import java.time.Duration;
 import javax.sql.DataSource;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 /** The outbox contract on the machine's PostgreSQL, plus the LISTEN/NOTIFY wake-up. */
 class OutboxPostgresIT extends OutboxContract {
 
-    private static final HikariDataSource postgres = Databases.postgres();
+    private static final HikariDataSource postgres = LocalDatabases.postgres();
 
     @AfterAll
     static void closePool() {

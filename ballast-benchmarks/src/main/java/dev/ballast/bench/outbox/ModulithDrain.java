@@ -156,7 +156,7 @@ public final class ModulithDrain {
         }
     }
 
-    private static long count(DataSource dataSource, String sql) throws Exception {
+    static long count(DataSource dataSource, String sql) throws Exception {
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement();
                 ResultSet row = statement.executeQuery(sql)) {

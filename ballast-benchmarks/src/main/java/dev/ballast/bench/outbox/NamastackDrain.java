@@ -4,7 +4,6 @@ import io.namastack.outbox.Outbox;
 import io.namastack.outbox.handler.OutboxHandler;
 import io.namastack.outbox.handler.OutboxRecordMetadata;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -131,7 +130,8 @@ public final class NamastackDrain {
         long start = System.nanoTime();
         try (ConfigurableApplicationContext context = run(draining)) {
             DataSource dataSource = context.getBean(DataSource.class);
-            long pending = count(dataSource, "SELECT COUNT(*) FROM outbox_record WHERE completed_at IS NULL");
+            long pending =
+                    ModulithDrain.count(dataSource, "SELECT COUNT(*) FROM outbox_record WHERE completed_at IS NULL");
             long deadline = System.nanoTime() + 30L * 60 * 1_000_000_000L;
             while (CountingHandler.handled.get() < backlog && System.nanoTime() < deadline) {
                 Thread.sleep(50);
@@ -163,15 +163,6 @@ public final class NamastackDrain {
                         (String) properties.get("spring.datasource.url"), "postgres", "");
                 Statement statement = connection.createStatement()) {
             statement.execute("DROP TABLE IF EXISTS outbox_record, outbox_instance, outbox_partition");
-        }
-    }
-
-    private static long count(DataSource dataSource, String sql) throws Exception {
-        try (Connection connection = dataSource.getConnection();
-                Statement statement = connection.createStatement();
-                ResultSet row = statement.executeQuery(sql)) {
-            row.next();
-            return row.getLong(1);
         }
     }
 }

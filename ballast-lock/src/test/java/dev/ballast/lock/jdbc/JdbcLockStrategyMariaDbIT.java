@@ -1,12 +1,13 @@
 package dev.ballast.lock.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ballast.test.LocalDatabases;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 
 class JdbcLockStrategyMariaDbIT extends JdbcLockStrategyContract {
 
-    private static final HikariDataSource mariadb = Databases.mariadb();
+    private static final HikariDataSource mariadb = LocalDatabases.mariadb();
 
     @AfterAll
     static void closePool() {

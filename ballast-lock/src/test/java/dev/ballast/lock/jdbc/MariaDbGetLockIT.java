@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.lock.LockHandle;
+import dev.ballast.test.LocalDatabases;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class MariaDbGetLockIT extends SessionLockContract {
 
-    private static final HikariDataSource mariadb = Databases.mariadb();
+    private static final HikariDataSource mariadb = LocalDatabases.mariadb();
 
     @AfterAll
     static void closePool() {

@@ -1,6 +1,7 @@
 package dev.ballast.lock.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ballast.test.LocalDatabases;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -9,7 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 
 class PostgresAdvisoryLockIT extends SessionLockContract {
 
-    private static final HikariDataSource postgres = Databases.postgres();
+    private static final HikariDataSource postgres = LocalDatabases.postgres();
 
     @AfterAll
     static void closePool() {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
+import dev.ballast.test.LocalDatabases;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.OptionalLong;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 class PostgresTransactionLocksIT {
 
-    private static final HikariDataSource postgres = Databases.postgres();
+    private static final HikariDataSource postgres = LocalDatabases.postgres();
     private static final String PREFIX =
             "x" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
 
