@@ -5,8 +5,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Wall-clock milliseconds for the L1 hit path, read from a field that one daemon thread refreshes every millisecond:
- * reading the system clock on every hit cost about a third of L1 hit throughput (measured with {@code
- * L1HitBenchmark}). It can lag the real clock by a millisecond or two (more only if that thread is starved), which
+ * reading the system clock on every hit was a large share of an L1 hit's cost in {@code L1HitBenchmark}
+ * (figures in docs/benchmarks.md). It can lag the real clock by a millisecond or two (more only if that thread is starved), which
  * delays a logical expiry or an early refresh by as much. Thread-safe.
  */
 final class CoarseClock {

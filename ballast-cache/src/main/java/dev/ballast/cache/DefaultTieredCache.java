@@ -68,13 +68,13 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         this.keys = Objects.requireNonNull(keys, "keys");
         this.meters = new CacheMeters(registry, settings.name());
         this.earlyRefreshBeta = settings.earlyRefreshBeta();
-        // a fixed write expiry is the outer bound (Caffeine's variable expiry costs a third of L1 hit throughput);
-        // a slot's own logical expiry, which can be sooner, is checked on each hit
+        // a fixed write expiry is the outer bound (Caffeine's variable expiry measured markedly slower in
+        // L1HitBenchmark); a slot's own logical expiry, which can be sooner, is checked on each hit
         this.l1 = Caffeine.newBuilder()
                 .maximumSize(settings.l1MaximumSize())
                 .expireAfterWrite(settings.l1Ttl())
-                // maintenance on the calling thread: handing it to the common pool after every L2 fill cost a third
-                // of L2 hit latency on 2 cores (L2HitBenchmark: 1.40x raw Lettuce with, 1.04x without)
+                // maintenance on the calling thread: handing it to the common pool after every L2 fill slowed L2
+                // hits on 2 cores (L2HitBenchmark; figures in docs/benchmarks.md)
                 .executor(Runnable::run)
                 .build();
         if (redis == null) {
@@ -109,17 +109,19 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
             meters.coalesced(false);
             return value(awaitLocal(running, key, k, loader, stamp));
         }
+        Slot found;
         try {
-            Slot found = loadShared(key, k, loader, stamp);
-            refreshEarlyIfDue(key, k, found, loader, System.currentTimeMillis()); // an L2 hit may be near expiry
+            found = loadShared(key, k, loader, stamp);
             mine.complete(found);
-            return value(found);
         } catch (RuntimeException | Error e) {
             mine.completeExceptionally(e);
             throw e;
         } finally {
             loading.remove(k, mine);
         }
+        // after the flight is over: an L2 hit may be near its expiry (while in flight, refresh is skipped)
+        refreshEarlyIfDue(key, k, found, loader, System.currentTimeMillis());
+        return value(found);
     }
 
     @Override
@@ -364,7 +366,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         long stamp = stamp(k);
         RedisL2 redis = l2;
         RedisL2.Lease lease = redis == null ? null : redis.tryLease(k);
-        if (redis == null || lease == null || lease.status() == RedisL2.LeaseStatus.UNAVAILABLE) {
+        if (redis == null || lease.status() == RedisL2.LeaseStatus.UNAVAILABLE) {
             meters.earlyRefresh();
             loadLocal(key, k, loader, stamp);
             return;

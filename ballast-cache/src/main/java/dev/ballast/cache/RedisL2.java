@@ -5,6 +5,7 @@ import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
@@ -17,9 +18,12 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
@@ -74,17 +78,17 @@ final class RedisL2 implements AutoCloseable {
     /** Largest value sent along with the "released" signal, saving every waiting instance a GET. */
     private static final int MAX_DELIVERED_BYTES = 64 * 1024;
 
-    private static final String WRITE = """
+    private static final Script WRITE = new Script("""
             local s = redis.call('INCR', KEYS[3])
             if ARGV[1] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
             redis.call('DEL', KEYS[2])
             redis.call('PUBLISH', ARGV[3], 'I|' .. ARGV[4] .. '|' .. s .. '|' .. ARGV[5])
-            return s""";
-    private static final String CLEARED = """
+            return s""");
+    private static final Script CLEARED = new Script("""
             local s = redis.call('INCR', KEYS[1])
             redis.call('PUBLISH', ARGV[1], 'C|' .. ARGV[2] .. '|' .. s .. '|' .. ARGV[3])
-            return s""";
-    private static final String FILL = """
+            return s""");
+    private static final Script FILL = new Script("""
             local ok = 0
             if redis.call('GET', KEYS[2]) == ARGV[1] then
               redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
@@ -96,19 +100,19 @@ final class RedisL2 implements AutoCloseable {
             else
               redis.call('PUBLISH', ARGV[4], ARGV[5])
             end
-            return ok""";
-    private static final String RELEASE = """
+            return ok""");
+    private static final Script RELEASE = new Script("""
             if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
             redis.call('PUBLISH', ARGV[2], ARGV[3])
-            return 0""";
-    private static final String LOOKUP = """
+            return 0""");
+    private static final Script LOOKUP = new Script("""
             local v = redis.call('GET', KEYS[1])
             if v then return {0, v} end
             if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
-            return {2}""";
-    private static final String RENEW = """
+            return {2}""");
+    private static final Script RENEW = new Script("""
             if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-            return 0""";
+            return 0""");
 
     private final RedisClient client;
     private final CacheSettings settings;
@@ -122,6 +126,7 @@ final class RedisL2 implements AutoCloseable {
     private final String seqKey;
     private final String channel;
     private final String readyPrefix;
+    private final byte[] readyPrefixBytes;
     private final L2Breaker breaker = new L2Breaker(FAILURE_THRESHOLD);
     private final AtomicLong failures = new AtomicLong();
     private final SequenceTracker sequence;
@@ -149,6 +154,7 @@ final class RedisL2 implements AutoCloseable {
         this.seqKey = base + "#seq";
         this.channel = base + "#events";
         this.readyPrefix = "R|" + settings.version() + "|";
+        this.readyPrefixBytes = bytes(readyPrefix);
         meters.breakerGauge(breaker::state);
         Long start = call("GET", redis -> parseLong(redis.get(seqKey)));
         this.sequence = new SequenceTracker(start == null ? 0 : start);
@@ -181,7 +187,8 @@ final class RedisL2 implements AutoCloseable {
         };
         Long seq = call(
                 envelope == null ? "EVICT" : "PUT",
-                redis -> redis.eval(
+                redis -> eval(
+                        redis,
                         WRITE,
                         ScriptOutputType.INTEGER,
                         new String[] {dataPrefix + keyText, leasePrefix + keyText, seqKey},
@@ -196,7 +203,8 @@ final class RedisL2 implements AutoCloseable {
         Boolean done = call("CLEAR", redis -> {
             scanDelete(redis, dataPrefix);
             scanDelete(redis, leasePrefix);
-            redis.eval(
+            eval(
+                    redis,
                     CLEARED,
                     ScriptOutputType.INTEGER,
                     new String[] {seqKey},
@@ -231,7 +239,8 @@ final class RedisL2 implements AutoCloseable {
         String token = UUID.randomUUID().toString();
         List<Object> reply = call(
                 "LOOKUP",
-                redis -> redis.eval(
+                redis -> eval(
+                        redis,
                         LOOKUP,
                         ScriptOutputType.MULTI,
                         new String[] {dataPrefix + keyText, leasePrefix + keyText},
@@ -268,7 +277,8 @@ final class RedisL2 implements AutoCloseable {
     boolean renew(String keyText, String token) {
         Long extended = call(
                 "RENEW",
-                redis -> redis.eval(
+                redis -> eval(
+                        redis,
                         RENEW,
                         ScriptOutputType.INTEGER,
                         new String[] {leasePrefix + keyText},
@@ -284,7 +294,8 @@ final class RedisL2 implements AutoCloseable {
     boolean fill(String keyText, String token, byte[] envelope, long ttlMillis) {
         Long written = call(
                 "FILL",
-                redis -> redis.eval(
+                redis -> eval(
+                        redis,
                         FILL,
                         ScriptOutputType.INTEGER,
                         new String[] {dataPrefix + keyText, leasePrefix + keyText},
@@ -301,7 +312,8 @@ final class RedisL2 implements AutoCloseable {
     void release(String keyText, String token) {
         call(
                 "RELEASE",
-                redis -> redis.eval(
+                redis -> eval(
+                        redis,
                         RELEASE,
                         ScriptOutputType.INTEGER,
                         new String[] {leasePrefix + keyText},
@@ -391,7 +403,7 @@ final class RedisL2 implements AutoCloseable {
 
     /** {@code R|<version>|<key length>|<key>[value]}: only this version's signals concern this cache. */
     private void onReleased(byte[] raw) {
-        byte[] prefix = bytes(readyPrefix);
+        byte[] prefix = readyPrefixBytes;
         if (raw.length < prefix.length || !Arrays.equals(raw, 0, prefix.length, prefix, 0, prefix.length)) {
             return; // another version's lease
         }
@@ -459,6 +471,31 @@ final class RedisL2 implements AutoCloseable {
     }
 
     // --- calls --------------------------------------------------------------------------------------------
+
+    /** A Lua script, sent by its SHA-1 digest once Redis knows it (the full text only the first time per server). */
+    private record Script(String text, String sha1) {
+        Script(String text) {
+            this(text, sha1(text));
+        }
+
+        private static String sha1(String text) {
+            try {
+                return HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-1 is a required JDK algorithm", e);
+            }
+        }
+    }
+
+    private static <T> T eval(
+            RedisCommands<String, byte[]> redis, Script script, ScriptOutputType type, String[] keys, byte[]... args) {
+        try {
+            return redis.evalsha(script.sha1(), type, keys, args);
+        } catch (RedisNoScriptException e) { // first use on this server, or after a restart or SCRIPT FLUSH
+            return redis.eval(script.text(), type, keys, args);
+        }
+    }
 
     private interface Call<T> {
         @Nullable
