@@ -203,7 +203,8 @@ public final class OutboxHarness {
                     pool,
                     "UPDATE " + prefix + "outbox_aggregate a SET pending = (SELECT COUNT(*) FROM " + prefix
                             + "outbox e WHERE e.aggregate_type = a.aggregate_type AND e.aggregate_id = a.aggregate_id),"
-                            + " claimed_to_seq = 0, lease_owner = NULL, lease_until = NULL");
+                            + " next_attempt_at = clock_timestamp(), claimed_to_seq = 0, lease_owner = NULL,"
+                            + " lease_until = NULL");
             execute(pool, "VACUUM ANALYZE " + prefix + "outbox");
             execute(pool, "VACUUM ANALYZE " + prefix + "outbox_aggregate");
             published.set(0);
