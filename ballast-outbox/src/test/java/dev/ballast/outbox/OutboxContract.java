@@ -148,6 +148,14 @@ public abstract class OutboxContract {
         assertThat(second).isEqualTo(new Appended(first.eventId(), true));
         assertThat(count("outbox")).isEqualTo(1);
         assertThat(registry.get("ballast.outbox.appended").counter().count()).isEqualTo(1);
+
+        relay().build().drain();
+        assertThat(append(event("r-1", "O-1", "{\"qty\":10}")))
+                .as("a repeat after publishing")
+                .isEqualTo(new Appended(first.eventId(), true));
+        assertThat(parkedAggregates())
+                .as("the repeat left the idle aggregate parked")
+                .isEqualTo(1);
     }
 
     @Test
@@ -195,6 +203,7 @@ public abstract class OutboxContract {
             assertThat(recorder.published)
                     .extracting(OutboxMessage::aggregateSequence)
                     .containsExactly(1L, 2L); // the loser gave its sequence number back
+            assertParkedExactlyWhenIdle();
         } finally {
             pool.shutdownNow();
         }
@@ -265,6 +274,27 @@ public abstract class OutboxContract {
     }
 
     @Test
+    void anAggregateWithNothingPendingIsParkedOutOfTheClaimRangeAndItsNextAppendMakesItDueAtOnce() throws Exception {
+        append(event("r-1", "O-1", "first"));
+        append(event("r-2", "O-1", "second"));
+        append(event("r-3", "O-2", "other"));
+        OutboxRelay relay = relay().build();
+        relay.drain();
+        assertThat(parkedAggregates()).isEqualTo(2);
+
+        append(event("r-4", "O-1", "third"));
+        assertThat(parkedAggregates()).as("O-1 has an event again").isEqualTo(1);
+        assertThat(queryLong("SELECT COUNT(*) FROM " + prefix + "outbox_aggregate WHERE aggregate_id = 'O-1'"
+                        + " AND pending = 1 AND next_attempt_at <= CURRENT_TIMESTAMP(6)"))
+                .as("O-1 due now")
+                .isEqualTo(1);
+        assertThat(relay.drainOnce()).isEqualTo(1);
+        assertThat(recorder.bodies()).containsExactlyInAnyOrder("first", "second", "other", "third");
+        assertThat(recorder.bodies().getLast()).isEqualTo("third");
+        assertParkedExactlyWhenIdle();
+    }
+
+    @Test
     void aFailedPublishIsRetriedAfterBackoffAndCountsTheAttempt() throws Exception {
         append(event("r-1", "O-1", "first"));
         append(event("r-2", "O-1", "second"));
@@ -315,6 +345,7 @@ public abstract class OutboxContract {
         assertThat(discarded.resolvedBy()).isEqualTo("ops@desk");
         assertThat(discarded.resolutionNote()).isEqualTo("superseded by a correction");
         assertThat(discarded.resolvedAt()).isNotNull();
+        assertParkedExactlyWhenIdle();
     }
 
     @Test
@@ -328,6 +359,7 @@ public abstract class OutboxContract {
 
         assertThat(recorder.bodies()).containsExactly("next");
         assertThat(outbox.deadLetters().count()).isEqualTo(1);
+        assertParkedExactlyWhenIdle();
     }
 
     @Test
@@ -354,6 +386,7 @@ public abstract class OutboxContract {
         assertThatThrownBy(() -> outbox.deadLetters().replay(appended.eventId(), "ops@desk", "again"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("already REPLAYED");
+        assertParkedExactlyWhenIdle();
     }
 
     // ---- integrity
@@ -608,6 +641,21 @@ public abstract class OutboxContract {
             throw new IllegalStateException(e);
         }
     }
+
+    private long parkedAggregates() throws SQLException {
+        return queryLong("SELECT COUNT(*) FROM " + prefix + "outbox_aggregate WHERE next_attempt_at > " + FAR_FUTURE);
+    }
+
+    /** The claim scans the aggregates by due time alone: those with nothing pending must be parked past any claim. */
+    protected void assertParkedExactlyWhenIdle() throws SQLException {
+        assertThat(queryLong("SELECT COUNT(*) FROM " + prefix + "outbox_aggregate WHERE (pending = 0 AND"
+                        + " next_attempt_at < " + FAR_FUTURE + ") OR (pending > 0 AND next_attempt_at > " + FAR_FUTURE
+                        + ")"))
+                .as("aggregates parked although pending, or idle but not parked")
+                .isZero();
+    }
+
+    private static final String FAR_FUTURE = "TIMESTAMP '9000-01-01 00:00:00'";
 
     private long queryLong(String sql) throws SQLException {
         try (Connection connection = dataSource().getConnection();

@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Writes events in the caller's transaction. The aggregate's row is upserted first: it hands out the per-aggregate
- * sequence number and its row lock orders concurrent appends to one aggregate by commit. Thread-safe.
+ * sequence number and its row lock orders concurrent appends to one aggregate by commit. Its indexed column ({@code
+ * next_attempt_at}) changes only when the aggregate was idle (see {@link OutboxDialect#IDLE}). Thread-safe.
  */
 public final class Appender {
 
@@ -27,40 +28,56 @@ public final class Appender {
     private final String readSequence;
     private final String undoSequence;
     private final String insertEvent;
+    private final String appendInOneStatement;
 
     public Appender(OutboxTables tables, Integrity integrity, int maxPayloadBytes) {
         this.tables = tables;
         this.integrity = integrity;
         this.maxPayloadBytes = maxPayloadBytes;
         String aggregate = tables.aggregate;
+        // next_attempt_at is assigned first, from the old pending count (MariaDB assigns left to right, using values
+        // already assigned; PostgreSQL and H2 always read the old row): an idle aggregate becomes due now, a busy one
+        // keeps its time, so its row is updated in place.
+        String wake = "CASE WHEN pending = 0 THEN " + tables.dialect.now + " ELSE next_attempt_at END";
         this.findRequestForUpdate =
                 "SELECT event_id, request_hash FROM " + tables.outbox + " WHERE request_id = ? FOR UPDATE";
         this.nextSequence = switch (tables.dialect) {
             case POSTGRESQL ->
                 "INSERT INTO " + aggregate
                         + " (aggregate_type, aggregate_id, last_seq, pending, next_attempt_at) VALUES (?, ?, 1, 1, "
-                        + tables.dialect.now + ") ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET last_seq = "
-                        + aggregate + ".last_seq + 1, pending = " + aggregate + ".pending + 1 RETURNING last_seq";
+                        + tables.dialect.now + ") ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET"
+                        + " next_attempt_at = CASE WHEN " + aggregate + ".pending = 0 THEN " + tables.dialect.now
+                        + " ELSE " + aggregate + ".next_attempt_at END, last_seq = " + aggregate + ".last_seq + 1,"
+                        + " pending = " + aggregate + ".pending + 1 RETURNING last_seq";
             case MARIADB ->
                 "INSERT INTO " + aggregate
                         + " (aggregate_type, aggregate_id, last_seq, pending, next_attempt_at) VALUES (?, ?,"
                         + " LAST_INSERT_ID(1), 1, " + tables.dialect.now + ") ON DUPLICATE KEY UPDATE"
-                        + " last_seq = LAST_INSERT_ID(last_seq + 1), pending = pending + 1";
+                        + " next_attempt_at = " + wake + ", last_seq = LAST_INSERT_ID(last_seq + 1),"
+                        + " pending = pending + 1";
             case H2 -> "";
         };
-        this.bumpSequence = "UPDATE " + aggregate
-                + " SET last_seq = last_seq + 1, pending = pending + 1 WHERE aggregate_type = ? AND aggregate_id = ?";
+        this.bumpSequence = "UPDATE " + aggregate + " SET next_attempt_at = " + wake
+                + ", last_seq = last_seq + 1, pending = pending + 1 WHERE aggregate_type = ? AND aggregate_id = ?";
         this.insertAggregate = "INSERT INTO " + aggregate
                 + " (aggregate_type, aggregate_id, last_seq, pending, next_attempt_at) VALUES (?, ?, 1, 1, "
                 + tables.dialect.now + ")";
         this.readSequence = "SELECT last_seq FROM " + aggregate + " WHERE aggregate_type = ? AND aggregate_id = ?";
-        this.undoSequence = "UPDATE " + aggregate
-                + " SET last_seq = last_seq - 1, pending = pending - 1 WHERE aggregate_type = ? AND aggregate_id = ?";
+        this.undoSequence = "UPDATE " + aggregate + " SET next_attempt_at = CASE WHEN pending = 1 THEN "
+                + OutboxDialect.IDLE + " ELSE next_attempt_at END, last_seq = last_seq - 1, pending = pending - 1"
+                + " WHERE aggregate_type = ? AND aggregate_id = ?";
         this.insertEvent = "INSERT INTO " + tables.outbox + " (event_id, request_id, request_hash, aggregate_type,"
                 + " aggregate_id, aggregate_seq, event_type, payload, headers, content_hash, key_version, created_at,"
                 + " status, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + tables.dialect.now
                 + ", 'PENDING', 0)"
                 + (tables.isPostgres() ? " ON CONFLICT (request_id) DO NOTHING" : "");
+        // PostgreSQL with plain SHA-256: the sequence and the event in one statement (one round trip), the hash
+        // finished by the database over the fields' digest and the sequence it hands out (see ContentHash.content)
+        this.appendInOneStatement = "WITH s AS (" + nextSequence + ") INSERT INTO " + tables.outbox + " (event_id,"
+                + " request_id, request_hash, aggregate_type, aggregate_id, aggregate_seq, event_type, payload, headers,"
+                + " content_hash, created_at, status, attempts) SELECT ?, ?, ?, ?, ?, s.last_seq, ?, ?, ?,"
+                + " encode(sha256(CAST(? AS bytea) || int8send(s.last_seq)), 'hex'), " + tables.dialect.now
+                + ", 'PENDING', 0 FROM s ON CONFLICT (request_id) DO NOTHING RETURNING aggregate_seq";
     }
 
     /** Appends {@code event} in the transaction of {@code connection}. */
@@ -79,21 +96,28 @@ public final class Appender {
         String requestHash =
                 ContentHash.request(event.aggregateType(), event.aggregateId(), event.eventType(), headers, payload);
         // No look-up first: the unique request id decides, and a repeat gives its sequence number back below.
-        long sequence = nextSequence(connection, event.aggregateType(), event.aggregateId());
         String eventId = EventIds.next();
         Integer keyVersion = integrity.currentKeyVersion();
-        String contentHash = integrity.digest(
-                ContentHash.content(
-                        eventId,
-                        event.requestId(),
-                        event.aggregateType(),
-                        event.aggregateId(),
-                        sequence,
-                        event.eventType(),
-                        headers,
-                        payload),
-                keyVersion);
-        if (!insert(connection, event, requestHash, sequence, eventId, headers, payload, contentHash, keyVersion)) {
+        boolean inserted;
+        if (tables.isPostgres() && keyVersion == null) {
+            inserted = appendInOneStatement(connection, event, requestHash, eventId, headers, payload);
+        } else {
+            long sequence = nextSequence(connection, event.aggregateType(), event.aggregateId());
+            String contentHash = integrity.digest(
+                    ContentHash.content(
+                            eventId,
+                            event.requestId(),
+                            event.aggregateType(),
+                            event.aggregateId(),
+                            sequence,
+                            event.eventType(),
+                            headers,
+                            payload),
+                    keyVersion);
+            inserted = insert(
+                    connection, event, requestHash, sequence, eventId, headers, payload, contentHash, keyVersion);
+        }
+        if (!inserted) {
             // the request was appended before (maybe by a transaction that just committed): give back our number
             update(connection, undoSequence, event.aggregateType(), event.aggregateId());
             // a locking read: under REPEATABLE READ (MySQL's default) a plain read would still use the old snapshot
@@ -104,6 +128,40 @@ public final class Appender {
             return raced;
         }
         return new Appended(eventId, false);
+    }
+
+    private boolean appendInOneStatement(
+            Connection connection,
+            OutboxEvent event,
+            String requestHash,
+            String eventId,
+            String headers,
+            byte[] payload)
+            throws SQLException {
+        byte[] fields = ContentHash.fields(
+                eventId,
+                event.requestId(),
+                event.aggregateType(),
+                event.aggregateId(),
+                event.eventType(),
+                headers,
+                payload);
+        try (PreparedStatement statement = connection.prepareStatement(appendInOneStatement)) {
+            statement.setString(1, event.aggregateType());
+            statement.setString(2, event.aggregateId());
+            statement.setString(3, eventId);
+            statement.setString(4, event.requestId());
+            statement.setString(5, requestHash);
+            statement.setString(6, event.aggregateType());
+            statement.setString(7, event.aggregateId());
+            statement.setString(8, event.eventType());
+            statement.setBytes(9, payload);
+            statement.setString(10, headers);
+            statement.setBytes(11, fields);
+            try (ResultSet row = statement.executeQuery()) {
+                return row.next(); // no row: the request id exists (the sequence was still taken: given back)
+            }
+        }
     }
 
     private @Nullable Appended earlier(Connection connection, String requestId, String requestHash)

@@ -17,7 +17,13 @@ final class ContentHash {
 
     private ContentHash() {}
 
-    /** What the integrity hash covers: the identifying fields and the exact bytes that will be published. */
+    /**
+     * What the integrity hash covers: the identifying fields and the exact bytes that will be published, then the
+     * per-aggregate sequence number. Two levels, {@code SHA-256(fields) || seq} (40 bytes): the sequence is handed out
+     * by the database in the same statement that inserts the event, so on PostgreSQL the plain SHA-256 of this (see
+     * {@link #fields}) is computed there, {@code sha256(fields || int8send(seq))}, and an append is one round trip.
+     * HMAC mode hashes the same 40 bytes in Java.
+     */
     static byte[] content(
             String eventId,
             String requestId,
@@ -27,14 +33,30 @@ final class ContentHash {
             String eventType,
             String headersJson,
             byte[] payload) {
+        byte[] fields = fields(eventId, requestId, aggregateType, aggregateId, eventType, headersJson, payload);
+        byte[] content = java.util.Arrays.copyOf(fields, fields.length + Long.BYTES);
+        for (int i = 0; i < Long.BYTES; i++) { // big-endian, as PostgreSQL's int8send
+            content[fields.length + i] = (byte) (aggregateSeq >>> (56 - 8 * i));
+        }
+        return content;
+    }
+
+    /** The SHA-256 of every covered field but the sequence number. */
+    static byte[] fields(
+            String eventId,
+            String requestId,
+            String aggregateType,
+            String aggregateId,
+            String eventType,
+            String headersJson,
+            byte[] payload) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(payload.length + 256);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(1); // format version
+            out.writeByte(2); // format version
             text(out, eventId);
             text(out, requestId);
             text(out, aggregateType);
             text(out, aggregateId);
-            out.writeLong(aggregateSeq);
             text(out, eventType);
             text(out, headersJson);
             out.writeInt(payload.length);
@@ -42,7 +64,7 @@ final class ContentHash {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return bytes.toByteArray();
+        return sha256().digest(bytes.toByteArray());
     }
 
     /** The fingerprint of a request, to tell a repeated request from a different one under the same id. */
@@ -56,9 +78,15 @@ final class ContentHash {
             text(out, headersJson);
             out.writeInt(payload.length);
             out.write(payload);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes.toByteArray()));
+            return HexFormat.of().formatHex(sha256().digest(bytes.toByteArray()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }

@@ -169,24 +169,30 @@ public final class DeadLetterStore {
     }
 
     private void unblock(Connection connection, DeadLetter letter, int pendingDelta) throws SQLException {
+        // next_attempt_at first, from the old pending count (see Appender)
         try (PreparedStatement statement = connection.prepareStatement("UPDATE " + tables.aggregate
-                + " SET pending = pending + ?, next_attempt_at = " + tables.dialect.now + ","
+                + " SET next_attempt_at = CASE WHEN pending + ? > 0 THEN " + tables.dialect.now + " ELSE "
+                + OutboxDialect.IDLE + " END, pending = pending + ?,"
                 + " blocked_by = CASE WHEN blocked_by = ? THEN NULL ELSE blocked_by END"
                 + " WHERE aggregate_type = ? AND aggregate_id = ?")) {
             statement.setInt(1, pendingDelta);
-            statement.setString(2, letter.eventId());
-            statement.setString(3, letter.aggregateType());
-            statement.setString(4, letter.aggregateId());
+            statement.setInt(2, pendingDelta);
+            statement.setString(3, letter.eventId());
+            statement.setString(4, letter.aggregateType());
+            statement.setString(5, letter.aggregateId());
             statement.executeUpdate();
         }
     }
 
     private void adjustPending(Connection connection, String type, String id, int delta) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement("UPDATE " + tables.aggregate
-                + " SET pending = pending + ? WHERE aggregate_type = ? AND aggregate_id = ?")) {
+                + " SET next_attempt_at = CASE WHEN pending + ? = 0 THEN " + OutboxDialect.IDLE + " WHEN pending = 0"
+                + " THEN " + tables.dialect.now + " ELSE next_attempt_at END, pending = pending + ?"
+                + " WHERE aggregate_type = ? AND aggregate_id = ?")) {
             statement.setInt(1, delta);
-            statement.setString(2, type);
-            statement.setString(3, id);
+            statement.setInt(2, delta);
+            statement.setString(3, type);
+            statement.setString(4, id);
             statement.executeUpdate();
         }
     }

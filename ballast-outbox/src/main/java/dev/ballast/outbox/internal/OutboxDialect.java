@@ -10,6 +10,14 @@ enum OutboxDialect {
     MARIADB("mariadb", "CURRENT_TIMESTAMP(6)", "TIMESTAMPADD(MICROSECOND, ? * 1000, CURRENT_TIMESTAMP(6))"),
     H2("h2", "CURRENT_TIMESTAMP", "DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP)");
 
+    /**
+     * The {@code next_attempt_at} of an aggregate with nothing pending: past every claim's range, so the claim's index
+     * scan (on {@code next_attempt_at} alone) never walks idle aggregates. Keeping {@code pending} out of that index is
+     * what lets an append to an aggregate that already has pending events update its row in place (a HOT update on
+     * PostgreSQL: no index entry written); only the idle-to-pending step moves the row in the index.
+     */
+    static final String IDLE = "TIMESTAMP '9999-12-31 00:00:00'";
+
     /** Folder of the schema script under {@code db/ballast/outbox/}. */
     final String folder;
     /** The database's current time. */

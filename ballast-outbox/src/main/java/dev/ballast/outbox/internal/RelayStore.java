@@ -46,10 +46,14 @@ final class RelayStore {
                 + ", claimed_to_seq = ? WHERE aggregate_type = ? AND aggregate_id = ?";
         this.readEvents = "SELECT " + OutboxTables.EVENT_COLUMNS + " FROM " + tables.outbox
                 + " WHERE aggregate_type = ? AND aggregate_id = ? AND status = 'PENDING' ORDER BY aggregate_seq LIMIT ?";
-        this.decrementPending =
-                "UPDATE " + aggregate + " SET pending = pending - ? WHERE aggregate_type = ? AND aggregate_id = ?";
-        this.releaseOwned = "UPDATE " + aggregate + " SET pending = pending - ?, lease_owner = NULL,"
-                + " lease_until = NULL, next_attempt_at = " + dialect.nowPlusMillis + ", blocked_by = ?,"
+        // next_attempt_at first, from the old pending count (see Appender): an aggregate left with nothing pending
+        // is parked at IDLE, out of the claim's index range
+        this.decrementPending = "UPDATE " + aggregate + " SET next_attempt_at = CASE WHEN pending = ? THEN "
+                + OutboxDialect.IDLE + " ELSE next_attempt_at END, pending = pending - ?"
+                + " WHERE aggregate_type = ? AND aggregate_id = ?";
+        this.releaseOwned = "UPDATE " + aggregate + " SET next_attempt_at = CASE WHEN pending = ? THEN "
+                + OutboxDialect.IDLE + " ELSE " + dialect.nowPlusMillis + " END, pending = pending - ?,"
+                + " lease_owner = NULL, lease_until = NULL, blocked_by = ?,"
                 + " claimed_to_seq = CASE WHEN ? < 0 THEN claimed_to_seq ELSE ? END"
                 + " WHERE aggregate_type = ? AND aggregate_id = ?";
         this.retryEvent = "UPDATE " + tables.outbox + " SET last_error = ?, attempt_log = ? WHERE id = ?";
@@ -350,13 +354,15 @@ final class RelayStore {
         }
         try (PreparedStatement release = connection.prepareStatement(releaseOwned)) {
             for (Outcome outcome : outcomes) {
-                release.setInt(1, outcome.published.size() + outcome.dead.size());
+                int done = outcome.published.size() + outcome.dead.size();
+                release.setInt(1, done);
                 release.setLong(2, outcome.delayMillis);
-                release.setString(3, outcome.blockedBy);
-                release.setLong(4, outcome.attemptedTo);
+                release.setInt(3, done);
+                release.setString(4, outcome.blockedBy);
                 release.setLong(5, outcome.attemptedTo);
-                release.setString(6, outcome.type);
-                release.setString(7, outcome.id);
+                release.setLong(6, outcome.attemptedTo);
+                release.setString(7, outcome.type);
+                release.setString(8, outcome.id);
                 release.addBatch();
             }
             release.executeBatch();
@@ -406,8 +412,9 @@ final class RelayStore {
         if (done > 0) {
             try (PreparedStatement statement = connection.prepareStatement(decrementPending)) {
                 statement.setInt(1, done);
-                statement.setString(2, outcome.type);
-                statement.setString(3, outcome.id);
+                statement.setInt(2, done);
+                statement.setString(3, outcome.type);
+                statement.setString(4, outcome.id);
                 statement.executeUpdate();
             }
         }

@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS ballast_outbox_aggregate (
   claimed_to_seq  BIGINT        NOT NULL DEFAULT 0,
   PRIMARY KEY (aggregate_type, aggregate_id)
 );
-CREATE INDEX IF NOT EXISTS ballast_outbox_aggregate_ready ON ballast_outbox_aggregate (pending, next_attempt_at);
+-- next_attempt_at alone: an aggregate with nothing pending is parked at 9999-12-31, and an append to one with
+-- pending events leaves the indexed column alone, so its row is updated in place
+CREATE INDEX IF NOT EXISTS ballast_outbox_aggregate_ready ON ballast_outbox_aggregate (next_attempt_at);
 CREATE TABLE IF NOT EXISTS ballast_outbox_dlq (
   event_id        CHAR(36)      NOT NULL PRIMARY KEY,
   request_id      VARCHAR(200)  NOT NULL,
