@@ -414,6 +414,23 @@ public abstract class OutboxContract {
     }
 
     @Test
+    void aChangedSequenceNumberIsNeverPublishedAndBecomesAnIntegrityViolation() throws Exception {
+        Appended appended = append(event("r-1", "O-1", "{\"price\":\"71200.00\"}"));
+        try (Connection connection = dataSource().getConnection();
+                PreparedStatement statement = connection.prepareStatement(
+                        "UPDATE " + prefix + "outbox SET aggregate_seq = 7 WHERE event_id = ?")) {
+            statement.setString(1, appended.eventId());
+            statement.executeUpdate();
+        }
+        drainUntilQuiet(relay().build());
+
+        assertThat(recorder.published).isEmpty();
+        DeadLetter letter = outbox.deadLetters().find(appended.eventId()).orElseThrow();
+        assertThat(letter.reason()).isEqualTo(DeadLetterReason.INTEGRITY_VIOLATION);
+        assertThat(letter.aggregateSequence()).isEqualTo(7);
+    }
+
+    @Test
     void withHmacATamperedRowWithARecomputedPlainHashIsStillCaught() throws Exception {
         byte[] key = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
         outbox = Outbox.builder(dataSource())

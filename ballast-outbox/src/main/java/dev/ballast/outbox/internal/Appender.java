@@ -77,7 +77,7 @@ public final class Appender {
                 + " request_id, request_hash, aggregate_type, aggregate_id, aggregate_seq, event_type, payload, headers,"
                 + " content_hash, created_at, status, attempts) SELECT ?, ?, ?, ?, ?, s.last_seq, ?, ?, ?,"
                 + " encode(sha256(CAST(? AS bytea) || int8send(s.last_seq)), 'hex'), " + tables.dialect.now
-                + ", 'PENDING', 0 FROM s ON CONFLICT (request_id) DO NOTHING RETURNING aggregate_seq";
+                + ", 'PENDING', 0 FROM s ON CONFLICT (request_id) DO NOTHING";
     }
 
     /** Appends {@code event} in the transaction of {@code connection}. */
@@ -158,9 +158,7 @@ public final class Appender {
             statement.setBytes(9, payload);
             statement.setString(10, headers);
             statement.setBytes(11, fields);
-            try (ResultSet row = statement.executeQuery()) {
-                return row.next(); // no row: the request id exists (the sequence was still taken: given back)
-            }
+            return statement.executeUpdate() == 1; // 0: the request id exists (the sequence was taken: given back)
         }
     }
 
