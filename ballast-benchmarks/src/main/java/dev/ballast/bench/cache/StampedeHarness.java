@@ -80,6 +80,7 @@ public final class StampedeHarness {
         }
         try {
             int[] calls = new int[trials];
+            long[] slowest = new long[trials];
             List<long[]> latencies = new ArrayList<>();
             for (int warmUp = 0; warmUp < WARM_UP_TRIALS; warmUp++) {
                 trial(cluster);
@@ -87,11 +88,12 @@ public final class StampedeHarness {
             for (int t = 0; t < trials; t++) {
                 Trial result = trial(cluster);
                 calls[t] = result.loads;
+                slowest[t] = Arrays.stream(result.latenciesMicros).max().orElse(0) / 1000;
                 latencies.add(result.latenciesMicros);
             }
             long[] all =
                     latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-            return new Row(subject, calls, all);
+            return new Row(subject, calls, slowest, all);
         } finally {
             for (Instance instance : cluster) {
                 instance.close();
@@ -296,7 +298,7 @@ public final class StampedeHarness {
         System.exit(0);
     }
 
-    private record Row(String subject, int[] calls, long[] sortedMicros) {
+    private record Row(String subject, int[] calls, long[] slowestMillisPerTrial, long[] sortedMicros) {
         double p(double q) {
             return sortedMicros[(int) Math.min(sortedMicros.length - 1, Math.ceil(q * sortedMicros.length) - 1)]
                     / 1000.0;
@@ -335,6 +337,8 @@ public final class StampedeHarness {
         }
         for (Row row : rows) {
             System.out.println(row.subject + " calls per trial: " + Arrays.toString(row.calls));
+            System.out.println(
+                    row.subject + " slowest request per trial, ms: " + Arrays.toString(row.slowestMillisPerTrial));
         }
     }
 }
