@@ -205,6 +205,9 @@ public final class StampedeHarness {
             String java = ProcessHandle.current().info().command().orElse("java");
             process = new ProcessBuilder(
                             java,
+                            // a fixed heap, as a service runs with: left to size itself, G1 kept these JVMs at about
+                            // 50 MB and collected every few seconds, so pauses of 10-35 ms fell into trials at random
+                            "-Xms256m",
                             "-Xmx256m",
                             "-cp",
                             System.getProperty("java.class.path"),
