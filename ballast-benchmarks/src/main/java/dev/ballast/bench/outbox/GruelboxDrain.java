@@ -13,12 +13,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -122,28 +117,14 @@ public final class GruelboxDrain {
                 }))
                 .submitter((entry, work) -> {})
                 .build();
-        AtomicLong issued = new AtomicLong();
-        ExecutorService threads = Executors.newFixedThreadPool(8);
-        List<Future<?>> futures = new ArrayList<>();
-        for (int t = 0; t < 8; t++) {
-            futures.add(threads.submit(() -> {
-                long n;
-                while ((n = issued.incrementAndGet()) <= backlog) {
-                    long id = n;
-                    transactions.inTransaction(() -> holding.schedule(Publisher.class)
-                            .publish(
-                                    "O-" + (id % 1000),
-                                    "{\"orderId\":\"" + UUID.randomUUID() + "\",\"accountId\":\"A-" + (id % 1000)
-                                            + "\",\"symbol\":\"005930\",\"side\":\"BUY\",\"quantity\":10,"
-                                            + "\"price\":\"71200.00\"}"));
-                }
-                return null;
-            }));
-        }
-        for (Future<?> future : futures) {
-            future.get();
-        }
-        threads.shutdown();
+        Backlog.fill(
+                backlog,
+                id -> transactions.inTransaction(() -> holding.schedule(Publisher.class)
+                        .publish(
+                                "O-" + (id % 1000),
+                                "{\"orderId\":\"" + UUID.randomUUID() + "\",\"accountId\":\"A-" + (id % 1000)
+                                        + "\",\"symbol\":\"005930\",\"side\":\"BUY\",\"quantity\":10,"
+                                        + "\"price\":\"71200.00\"}")));
     }
 
     private static void dropTables(HikariDataSource dataSource) throws Exception {

@@ -3,12 +3,7 @@ package dev.ballast.bench.outbox;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.springframework.boot.SpringApplication;
@@ -83,33 +78,14 @@ public final class ModulithDrain {
             execute(dataSource, "TRUNCATE event_publication");
             ApplicationEventPublisher events = context;
             TransactionTemplate transactions = context.getBean(TransactionTemplate.class);
-            AtomicLong issued = new AtomicLong();
-            ExecutorService threads = Executors.newFixedThreadPool(8);
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                futures.add(threads.submit(() -> {
-                    long n;
-                    while ((n = issued.incrementAndGet()) <= backlog) {
-                        long id = n;
-                        try {
-                            transactions.executeWithoutResult(status -> events.publishEvent(new OrderPlaced(
-                                    UUID.randomUUID().toString(),
-                                    "A-" + (id % 1000),
-                                    "005930",
-                                    "BUY",
-                                    10,
-                                    "71200.00")));
-                        } catch (RuntimeException expected) {
-                            // the failing listener's exception may surface here; the publication stays incomplete
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> future : futures) {
-                future.get();
-            }
-            threads.shutdown();
+            Backlog.fill(backlog, id -> {
+                try {
+                    transactions.executeWithoutResult(status -> events.publishEvent(new OrderPlaced(
+                            UUID.randomUUID().toString(), "A-" + (id % 1000), "005930", "BUY", 10, "71200.00")));
+                } catch (RuntimeException expected) {
+                    // the failing listener's exception may surface here; the publication stays incomplete
+                }
+            });
             long incomplete = count(dataSource, "SELECT COUNT(*) FROM event_publication WHERE completion_date IS NULL");
             Listener.failing = false;
             long start = System.nanoTime();

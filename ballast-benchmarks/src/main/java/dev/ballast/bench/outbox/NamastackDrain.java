@@ -5,14 +5,9 @@ import io.namastack.outbox.handler.OutboxHandler;
 import io.namastack.outbox.handler.OutboxRecordMetadata;
 import java.sql.Connection;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.springframework.boot.SpringApplication;
@@ -96,31 +91,12 @@ public final class NamastackDrain {
         try (ConfigurableApplicationContext context = run(holding)) {
             Outbox outbox = context.getBean(Outbox.class);
             TransactionTemplate transactions = context.getBean(TransactionTemplate.class);
-            AtomicLong issued = new AtomicLong();
-            ExecutorService threads = Executors.newFixedThreadPool(8);
-            List<Future<?>> futures = new ArrayList<>();
-            for (int t = 0; t < 8; t++) {
-                futures.add(threads.submit(() -> {
-                    long n;
-                    while ((n = issued.incrementAndGet()) <= backlog) {
-                        long id = n;
-                        transactions.executeWithoutResult(status -> outbox.schedule(
-                                new ModulithDrain.OrderPlaced(
-                                        UUID.randomUUID().toString(),
-                                        "A-" + (id % 1000),
-                                        "005930",
-                                        "BUY",
-                                        10,
-                                        "71200.00"),
-                                "O-" + (id % 1000)));
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> future : futures) {
-                future.get();
-            }
-            threads.shutdown();
+            Backlog.fill(
+                    backlog,
+                    id -> transactions.executeWithoutResult(status -> outbox.schedule(
+                            new ModulithDrain.OrderPlaced(
+                                    UUID.randomUUID().toString(), "A-" + (id % 1000), "005930", "BUY", 10, "71200.00"),
+                            "O-" + (id % 1000))));
         }
         CountingHandler.handled.set(0);
 
