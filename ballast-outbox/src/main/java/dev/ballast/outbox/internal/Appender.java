@@ -35,37 +35,36 @@ public final class Appender {
         this.integrity = integrity;
         this.maxPayloadBytes = maxPayloadBytes;
         String aggregate = tables.aggregate;
-        // next_attempt_at is assigned first, from the old pending count (MariaDB assigns left to right, using values
-        // already assigned; PostgreSQL and H2 always read the old row): an idle aggregate becomes due now, a busy one
-        // keeps its time, so its row is updated in place.
-        String wake = "CASE WHEN pending = 0 THEN " + tables.dialect.now + " ELSE next_attempt_at END";
+        // an idle aggregate becomes due now, a busy one keeps its time, so its row is updated in place
+        String wake = tables.dialect.nextAttemptAt("pending", "pending + 1", "next_attempt_at");
         this.findRequestForUpdate =
                 "SELECT event_id, request_hash FROM " + tables.outbox + " WHERE request_id = ? FOR UPDATE";
         this.nextSequence = switch (tables.dialect) {
             case POSTGRESQL ->
                 "INSERT INTO " + aggregate
                         + " (aggregate_type, aggregate_id, last_seq, pending, next_attempt_at) VALUES (?, ?, 1, 1, "
-                        + tables.dialect.now + ") ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET"
-                        + " next_attempt_at = CASE WHEN " + aggregate + ".pending = 0 THEN " + tables.dialect.now
-                        + " ELSE " + aggregate + ".next_attempt_at END, last_seq = " + aggregate + ".last_seq + 1,"
-                        + " pending = " + aggregate + ".pending + 1 RETURNING last_seq";
+                        + tables.dialect.now + ") ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET "
+                        + tables.dialect.nextAttemptAt(
+                                aggregate + ".pending", aggregate + ".pending + 1", aggregate + ".next_attempt_at")
+                        + ", last_seq = " + aggregate + ".last_seq + 1, pending = " + aggregate + ".pending + 1"
+                        + " RETURNING last_seq";
             case MARIADB ->
                 "INSERT INTO " + aggregate
                         + " (aggregate_type, aggregate_id, last_seq, pending, next_attempt_at) VALUES (?, ?,"
                         + " LAST_INSERT_ID(1), 1, " + tables.dialect.now + ") ON DUPLICATE KEY UPDATE"
-                        + " next_attempt_at = " + wake + ", last_seq = LAST_INSERT_ID(last_seq + 1),"
+                        + " " + wake + ", last_seq = LAST_INSERT_ID(last_seq + 1),"
                         + " pending = pending + 1";
             case H2 -> "";
         };
-        this.bumpSequence = "UPDATE " + aggregate + " SET next_attempt_at = " + wake
+        this.bumpSequence = "UPDATE " + aggregate + " SET " + wake
                 + ", last_seq = last_seq + 1, pending = pending + 1 WHERE aggregate_type = ? AND aggregate_id = ?";
         this.insertAggregate = "INSERT INTO " + aggregate
                 + " (aggregate_type, aggregate_id, last_seq, pending, next_attempt_at) VALUES (?, ?, 1, 1, "
                 + tables.dialect.now + ")";
         this.readSequence = "SELECT last_seq FROM " + aggregate + " WHERE aggregate_type = ? AND aggregate_id = ?";
-        this.undoSequence = "UPDATE " + aggregate + " SET next_attempt_at = CASE WHEN pending = 1 THEN "
-                + OutboxDialect.IDLE + " ELSE next_attempt_at END, last_seq = last_seq - 1, pending = pending - 1"
-                + " WHERE aggregate_type = ? AND aggregate_id = ?";
+        this.undoSequence = "UPDATE " + aggregate + " SET "
+                + tables.dialect.nextAttemptAt("pending", "pending - 1", "next_attempt_at")
+                + ", last_seq = last_seq - 1, pending = pending - 1 WHERE aggregate_type = ? AND aggregate_id = ?";
         this.insertEvent = "INSERT INTO " + tables.outbox + " (event_id, request_id, request_hash, aggregate_type,"
                 + " aggregate_id, aggregate_seq, event_type, payload, headers, content_hash, key_version, created_at,"
                 + " status, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + tables.dialect.now

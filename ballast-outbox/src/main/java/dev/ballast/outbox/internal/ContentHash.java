@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,11 +35,10 @@ final class ContentHash {
             String headersJson,
             byte[] payload) {
         byte[] fields = fields(eventId, requestId, aggregateType, aggregateId, eventType, headersJson, payload);
-        byte[] content = java.util.Arrays.copyOf(fields, fields.length + Long.BYTES);
-        for (int i = 0; i < Long.BYTES; i++) { // big-endian, as PostgreSQL's int8send
-            content[fields.length + i] = (byte) (aggregateSeq >>> (56 - 8 * i));
-        }
-        return content;
+        return ByteBuffer.allocate(fields.length + Long.BYTES) // big-endian, as PostgreSQL's int8send
+                .put(fields)
+                .putLong(aggregateSeq)
+                .array();
     }
 
     /** The SHA-256 of every covered field but the sequence number. */

@@ -169,10 +169,9 @@ public final class DeadLetterStore {
     }
 
     private void unblock(Connection connection, DeadLetter letter, int pendingDelta) throws SQLException {
-        // next_attempt_at first, from the old pending count (see Appender)
-        try (PreparedStatement statement = connection.prepareStatement("UPDATE " + tables.aggregate
-                + " SET next_attempt_at = CASE WHEN pending + ? > 0 THEN " + tables.dialect.now + " ELSE "
-                + OutboxDialect.IDLE + " END, pending = pending + ?,"
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE " + tables.aggregate + " SET "
+                + tables.dialect.nextAttemptAt("pending", "pending + ?", tables.dialect.now)
+                + ", pending = pending + ?,"
                 + " blocked_by = CASE WHEN blocked_by = ? THEN NULL ELSE blocked_by END"
                 + " WHERE aggregate_type = ? AND aggregate_id = ?")) {
             statement.setInt(1, pendingDelta);
@@ -185,10 +184,9 @@ public final class DeadLetterStore {
     }
 
     private void adjustPending(Connection connection, String type, String id, int delta) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("UPDATE " + tables.aggregate
-                + " SET next_attempt_at = CASE WHEN pending + ? = 0 THEN " + OutboxDialect.IDLE + " WHEN pending = 0"
-                + " THEN " + tables.dialect.now + " ELSE next_attempt_at END, pending = pending + ?"
-                + " WHERE aggregate_type = ? AND aggregate_id = ?")) {
+        try (PreparedStatement statement = connection.prepareStatement("UPDATE " + tables.aggregate + " SET "
+                + tables.dialect.nextAttemptAt("pending", "pending + ?", "next_attempt_at")
+                + ", pending = pending + ? WHERE aggregate_type = ? AND aggregate_id = ?")) {
             statement.setInt(1, delta);
             statement.setInt(2, delta);
             statement.setString(3, type);

@@ -31,6 +31,17 @@ enum OutboxDialect {
         this.nowPlusMillis = nowPlusMillis;
     }
 
+    /**
+     * The {@code next_attempt_at} assignment of every statement that changes an aggregate's {@code pending} count,
+     * so that the invariant "nothing pending exactly when parked at {@link #IDLE}" lives here alone: parked when the
+     * count reaches 0, due now when it leaves 0, else {@code stillPending}. Put it first in the SET list ({@code
+     * pendingBefore} must read the old count: MariaDB assigns left to right using values already assigned).
+     */
+    String nextAttemptAt(String pendingBefore, String pendingAfter, String stillPending) {
+        return "next_attempt_at = CASE WHEN " + pendingAfter + " = 0 THEN " + IDLE + " WHEN " + pendingBefore
+                + " = 0 THEN " + now + " ELSE " + stillPending + " END";
+    }
+
     static OutboxDialect of(Connection connection) throws SQLException {
         String product = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
         if (product.contains("postgres")) {

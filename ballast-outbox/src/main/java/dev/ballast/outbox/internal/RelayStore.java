@@ -46,14 +46,12 @@ final class RelayStore {
                 + ", claimed_to_seq = ? WHERE aggregate_type = ? AND aggregate_id = ?";
         this.readEvents = "SELECT " + OutboxTables.EVENT_COLUMNS + " FROM " + tables.outbox
                 + " WHERE aggregate_type = ? AND aggregate_id = ? AND status = 'PENDING' ORDER BY aggregate_seq LIMIT ?";
-        // next_attempt_at first, from the old pending count (see Appender): an aggregate left with nothing pending
-        // is parked at IDLE, out of the claim's index range
-        this.decrementPending = "UPDATE " + aggregate + " SET next_attempt_at = CASE WHEN pending = ? THEN "
-                + OutboxDialect.IDLE + " ELSE next_attempt_at END, pending = pending - ?"
-                + " WHERE aggregate_type = ? AND aggregate_id = ?";
-        this.releaseOwned = "UPDATE " + aggregate + " SET next_attempt_at = CASE WHEN pending = ? THEN "
-                + OutboxDialect.IDLE + " ELSE " + dialect.nowPlusMillis + " END, pending = pending - ?,"
-                + " lease_owner = NULL, lease_until = NULL, blocked_by = ?,"
+        this.decrementPending = "UPDATE " + aggregate + " SET "
+                + dialect.nextAttemptAt("pending", "pending - ?", "next_attempt_at")
+                + ", pending = pending - ? WHERE aggregate_type = ? AND aggregate_id = ?";
+        this.releaseOwned = "UPDATE " + aggregate + " SET "
+                + dialect.nextAttemptAt("pending", "pending - ?", dialect.nowPlusMillis)
+                + ", pending = pending - ?, lease_owner = NULL, lease_until = NULL, blocked_by = ?,"
                 + " claimed_to_seq = CASE WHEN ? < 0 THEN claimed_to_seq ELSE ? END"
                 + " WHERE aggregate_type = ? AND aggregate_id = ?";
         this.retryEvent = "UPDATE " + tables.outbox + " SET last_error = ?, attempt_log = ? WHERE id = ?";
