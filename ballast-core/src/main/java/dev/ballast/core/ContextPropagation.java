@@ -13,7 +13,8 @@ import org.slf4j.MDC;
 /**
  * Carries the current {@link TaskContext} and the SLF4J MDC to work handed to another thread, including virtual
  * threads. What is captured is what the submitting thread had at submit time; the worker thread gets its own context
- * back when the work ends. All methods are thread-safe.
+ * back when the work ends. Executions the work runs nest in the submitter's execution, so a failure one of them logged
+ * is not logged again by the submitter when it comes back through a {@code Future}. All methods are thread-safe.
  */
 public final class ContextPropagation {
 
@@ -63,22 +64,26 @@ public final class ContextPropagation {
     }
 
     private record Snapshot(
-            @Nullable TaskContext context, @Nullable Map<String, String> mdc) {
+            @Nullable TaskContext context,
+            @Nullable Execution execution,
+            @Nullable Map<String, String> mdc) {
 
         static Snapshot capture() {
-            return new Snapshot(CurrentTask.get(), MDC.getCopyOfContextMap());
+            return new Snapshot(CurrentTask.get(), Execution.current(), MDC.getCopyOfContextMap());
         }
 
         /** Installs this snapshot on the current thread and returns what it replaced. */
         Snapshot apply() {
             Snapshot previous = capture();
             CurrentTask.enter(context);
+            Execution.install(execution);
             setMdc(mdc);
             return previous;
         }
 
         void restore() {
             CurrentTask.restore(context);
+            Execution.install(execution);
             setMdc(mdc);
         }
 

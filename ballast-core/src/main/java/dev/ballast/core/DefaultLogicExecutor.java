@@ -66,8 +66,8 @@ final class DefaultLogicExecutor implements LogicExecutor {
     /**
      * The single code path of every pattern. Runs {@code supplier}, or {@code runnable} when there is no supplier;
      * the pattern's failure mode and its argument are passed in rather than captured, so no call allocates a lambda.
+     * The current task is restored on every path, including an {@link Error} from a policy.
      */
-    @SuppressWarnings("unchecked")
     private <T extends @Nullable Object, A extends @Nullable Object> T run(
             TaskContext context,
             @Nullable CheckedSupplier<T> supplier,
@@ -76,7 +76,21 @@ final class DefaultLogicExecutor implements LogicExecutor {
             A argument) {
         Objects.requireNonNull(context, "context");
         TaskContext previous = CurrentTask.enter(context);
-        Execution execution = pipeline.start(context);
+        try {
+            Execution execution = pipeline.start(context); // an Error from a before hook closes what it started
+            return runStarted(execution, supplier, runnable, onFailure, argument);
+        } finally {
+            CurrentTask.restore(previous);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends @Nullable Object, A extends @Nullable Object> T runStarted(
+            @Nullable Execution execution,
+            @Nullable CheckedSupplier<T> supplier,
+            @Nullable CheckedRunnable runnable,
+            FailureMode<A> onFailure,
+            A argument) {
         try {
             T result;
             if (supplier != null) {
@@ -91,47 +105,59 @@ final class DefaultLogicExecutor implements LogicExecutor {
             return result;
         } catch (Throwable thrown) {
             Throwable failure = Throwables.unwrap(thrown);
-            if (failure instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
+            Throwables.restoreInterrupt(failure);
+            if (failure instanceof Error error) {
+                record(execution, Outcome.FAILURE, error);
+                throw error;
             }
-            if (thrown instanceof Error || failure instanceof Error) {
-                record(execution, Outcome.FAILURE, failure);
-                throw thrown instanceof Error error ? error : (Error) failure;
-            }
-            return (T) onFailure.handle(execution, thrown, asException(thrown, failure), argument);
+            return (T) onFailure.handle(execution, thrown, asException(failure), argument);
         } finally {
             if (execution != null) {
                 pipeline.finish(execution);
             }
-            CurrentTask.restore(previous);
         }
     }
 
+    /**
+     * The body of {@link #executeWithFinally}: the cleanup runs exactly once. When both fail the task's failure wins,
+     * carrying the cleanup's as suppressed, unless the cleanup threw an {@link Error} and the task did not: then the
+     * error wins, carrying the task's failure. Cleanup rethrowing the task's own exception is that exception, not a
+     * second failure; an {@link InterruptedException} from cleanup restores the interrupt flag whatever wins.
+     */
     private static <T> T runWithFinally(CheckedSupplier<T> task, CheckedRunnable finallyBlock) throws Exception {
-        Throwable primary = null;
+        T result;
         try {
-            return task.get();
+            result = task.get();
         } catch (Throwable taskFailure) {
-            primary = taskFailure;
-            throw taskFailure;
-        } finally {
-            try {
-                finallyBlock.run();
-            } catch (Throwable cleanupFailure) {
-                if (primary == null) {
-                    throw cleanupFailure;
-                }
-                primary.addSuppressed(cleanupFailure);
+            throw Throwables.sneaky(cleanUpAfter(taskFailure, finallyBlock));
+        }
+        finallyBlock.run();
+        return result;
+    }
+
+    /** Runs the cleanup after the task failed; returns what the caller should get. */
+    private static Throwable cleanUpAfter(Throwable taskFailure, CheckedRunnable finallyBlock) {
+        try {
+            finallyBlock.run();
+            return taskFailure;
+        } catch (Throwable cleanupFailure) {
+            Throwable cleanupCause = Throwables.unwrap(cleanupFailure);
+            Throwables.restoreInterrupt(cleanupCause);
+            if (cleanupFailure == taskFailure || cleanupCause == taskFailure) {
+                return taskFailure;
             }
+            if (cleanupCause instanceof Error error && !(Throwables.unwrap(taskFailure) instanceof Error)) {
+                error.addSuppressed(taskFailure);
+                return error;
+            }
+            taskFailure.addSuppressed(cleanupFailure);
+            return taskFailure;
         }
     }
 
     /** The exception handed to failure modes; the rare Throwable that is neither Exception nor Error gets wrapped. */
-    private static Exception asException(Throwable thrown, Throwable failure) {
-        if (failure instanceof Exception exception) {
-            return exception;
-        }
-        return ServerException.wrapping(failure == thrown ? thrown : failure);
+    private static Exception asException(Throwable failure) {
+        return failure instanceof Exception exception ? exception : ServerException.wrapping(failure);
     }
 
     private static void record(@Nullable Execution execution, Outcome outcome, Throwable failure) {
@@ -140,20 +166,54 @@ final class DefaultLogicExecutor implements LogicExecutor {
         }
     }
 
+    /**
+     * What a recovery or translator threw, made fit to propagate: the interrupt flag restored for an {@link
+     * InterruptedException}, recorded as the execution's failure, the task's failure suppressed on what the caller gets
+     * unless it is its cause; a checked exception (only sneaky code throws one from a {@code Function}) wrapped the way
+     * {@link #execute} wraps one.
+     */
+    private static RuntimeException propagateHandlerFailure(
+            @Nullable Execution execution, Throwable handlerFailure, Exception taskFailure) {
+        Throwable unwrapped = Throwables.unwrap(handlerFailure);
+        Throwables.restoreInterrupt(unwrapped);
+        record(execution, Outcome.FAILURE, unwrapped);
+        if (unwrapped instanceof Error error) {
+            attachSuppressed(error, taskFailure);
+            throw error;
+        }
+        RuntimeException propagated;
+        if (handlerFailure instanceof RuntimeException runtime) {
+            propagated = runtime;
+        } else {
+            propagated = unwrapped instanceof RuntimeException runtime ? runtime : ServerException.wrapping(unwrapped);
+        }
+        attachSuppressed(propagated, taskFailure);
+        return propagated;
+    }
+
     private static void attachSuppressed(Throwable thrown, Throwable original) {
         if (thrown != original && thrown.getCause() != original) {
             thrown.addSuppressed(original);
         }
     }
 
-    private static void keepCause(RuntimeException translated, Throwable original) {
-        if (translated != original && translated.getCause() == null) {
+    /**
+     * Keeps the original failure reachable from what a translator returned: as its cause when the translator left the
+     * cause empty, else as a suppressed exception unless it is already in the cause chain.
+     */
+    private static void keepOriginal(RuntimeException translated, Throwable original) {
+        if (translated == original || Throwables.inCauseChain(translated, original)) {
+            return;
+        }
+        if (translated.getCause() == null) {
             try {
                 translated.initCause(original);
-            } catch (IllegalStateException alreadyInitialised) {
-                // constructed with an explicit null cause; nothing more we can attach
+                return;
+            } catch (IllegalStateException causeFixedAtConstruction) {
+                // built with an explicit null cause: fall through to suppressed
             }
         }
+        translated.addSuppressed(original);
     }
 
     /** What a pattern does with a failed task: return a value or throw. {@code argument} is the pattern's own. */
@@ -188,10 +248,8 @@ final class DefaultLogicExecutor implements LogicExecutor {
                 Object recovered;
                 try {
                     recovered = recovery.apply(failure);
-                } catch (RuntimeException | Error recoveryFailure) {
-                    attachSuppressed(recoveryFailure, failure);
-                    record(execution, Outcome.FAILURE, recoveryFailure);
-                    throw recoveryFailure;
+                } catch (Throwable recoveryFailure) {
+                    throw propagateHandlerFailure(execution, recoveryFailure, failure);
                 }
                 record(execution, Outcome.RECOVERED, failure);
                 return recovered;
@@ -202,12 +260,10 @@ final class DefaultLogicExecutor implements LogicExecutor {
         RuntimeException translated;
         try {
             translated = Objects.requireNonNull(translator.translate(failure), "ExceptionTranslator returned null");
-        } catch (RuntimeException | Error translatorFailure) {
-            attachSuppressed(translatorFailure, failure);
-            record(execution, Outcome.FAILURE, translatorFailure);
-            throw translatorFailure;
+        } catch (Throwable translatorFailure) {
+            throw propagateHandlerFailure(execution, translatorFailure, failure);
         }
-        keepCause(translated, failure);
+        keepOriginal(translated, failure);
         if (execution != null) {
             execution.translated(failure, translated);
         }

@@ -39,53 +39,122 @@ public final class ExecutionPipeline {
         return List.of(policies);
     }
 
-    /** Runs every {@code before} hook; null when there are no policies. */
+    /**
+     * Runs every {@code before} hook; null when there are no policies. A hook that throws an exception is logged and
+     * skipped. A hook that throws an {@link Error} ends the execution there: the policies already started get {@code
+     * onFailure} (with that error) and {@code after}, exactly as if the task had failed, then the error propagates.
+     */
     @Nullable
     Execution start(TaskContext context) {
         if (policies.length == 0) {
             return null;
         }
         Execution execution = new Execution(context, classifier, policies.length);
+        execution.enter();
         for (int i = 0; i < policies.length; i++) {
             execution.select(i);
             try {
                 policies[i].before(execution);
                 execution.started(i);
-            } catch (RuntimeException e) {
+            } catch (Error error) {
+                execution.failed(Outcome.FAILURE, error);
+                finishAfter(execution, error);
+                throw error;
+            } catch (Throwable e) {
                 policyFailed(policies[i], "before", context, e);
             }
         }
         return execution;
     }
 
-    /** Runs {@code onSuccess}/{@code onFailure} then {@code after} of each started policy, innermost first. */
+    /**
+     * Runs {@code onSuccess}/{@code onFailure} then {@code after} of each started policy, innermost first, and hands
+     * the thread back to the enclosing execution. Every started policy gets its hooks even when one throws: an
+     * exception is logged and skipped; the first {@link Error} is rethrown once every hook has run, with later errors
+     * and the task's own failure added to it as suppressed. When the task itself failed with an {@code Error}, that
+     * one propagates (the executor is throwing it) and the policy's is suppressed on it.
+     */
     void finish(Execution execution) {
-        boolean failed = execution.error() != null;
-        for (int i = policies.length - 1; i >= 0; i--) {
-            if (!execution.wasStarted(i)) {
-                continue;
-            }
-            execution.select(i);
-            ExecutionPolicy policy = policies[i];
-            try {
-                if (failed) {
-                    policy.onFailure(execution);
-                } else {
-                    policy.onSuccess(execution);
-                }
-            } catch (RuntimeException e) {
-                policyFailed(policy, failed ? "onFailure" : "onSuccess", execution.context(), e);
-            }
-            try {
-                policy.after(execution);
-            } catch (RuntimeException e) {
-                policyFailed(policy, "after", execution.context(), e);
-            }
+        Error policyError = closeAll(execution);
+        if (policyError == null) {
+            return;
         }
-        execution.markErrorReportedIfPropagating();
+        Throwable taskFailure = execution.error();
+        if (taskFailure instanceof Error taskError) {
+            suppress(taskError, policyError);
+            return;
+        }
+        suppress(policyError, taskFailure);
+        throw policyError;
     }
 
-    private static void policyFailed(ExecutionPolicy policy, String hook, TaskContext context, RuntimeException e) {
+    /** {@link #finish} after {@code before} threw {@code error}; an error from another hook is suppressed on it. */
+    private void finishAfter(Execution execution, Error error) {
+        Error later = closeAll(execution);
+        if (later != null) {
+            suppress(error, later);
+        }
+    }
+
+    /** Closes every started policy, innermost first; the first error a hook threw, or null. */
+    private @Nullable Error closeAll(Execution execution) {
+        Error firstError = null;
+        try {
+            for (int i = policies.length - 1; i >= 0; i--) {
+                if (execution.wasStarted(i)) {
+                    firstError = closePolicy(execution, i, firstError);
+                }
+            }
+            execution.reportToParent();
+        } finally {
+            execution.exit();
+        }
+        return firstError;
+    }
+
+    private @Nullable Error closePolicy(Execution execution, int index, @Nullable Error firstError) {
+        execution.select(index);
+        ExecutionPolicy policy = policies[index];
+        boolean failed = execution.error() != null;
+        Error error = firstError;
+        try {
+            if (failed) {
+                policy.onFailure(execution);
+            } else {
+                policy.onSuccess(execution);
+            }
+        } catch (Throwable e) {
+            error = handle(e, error, policy, failed ? "onFailure" : "onSuccess", execution.context());
+        }
+        try {
+            policy.after(execution);
+        } catch (Throwable e) {
+            error = handle(e, error, policy, "after", execution.context());
+        }
+        return error;
+    }
+
+    /** Logs and skips an exception; keeps the first error to rethrow, suppressing later ones on it. */
+    private static @Nullable Error handle(
+            Throwable thrown, @Nullable Error firstError, ExecutionPolicy policy, String hook, TaskContext context) {
+        if (!(thrown instanceof Error error)) {
+            policyFailed(policy, hook, context, thrown);
+            return firstError;
+        }
+        if (firstError == null) {
+            return error;
+        }
+        suppress(firstError, error);
+        return firstError;
+    }
+
+    private static void suppress(Throwable kept, @Nullable Throwable other) {
+        if (other != null && other != kept) {
+            kept.addSuppressed(other);
+        }
+    }
+
+    private static void policyFailed(ExecutionPolicy policy, String hook, TaskContext context, Throwable e) {
         log.warn(
                 "Execution policy {} failed in {} for task {}.{}; policy skipped, task unaffected",
                 policy.getClass().getName(),

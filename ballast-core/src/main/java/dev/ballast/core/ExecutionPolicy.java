@@ -6,9 +6,13 @@ package dev.ballast.core;
  * #order()}; {@link #onSuccess} or {@link #onFailure}, then {@link #after}, run in descending order, so a policy with a
  * lower order wraps the ones with a higher order the way nested scopes do.
  *
- * <p>{@code after} runs exactly once for every {@code before} that returned normally. A policy that throws a {@link
- * RuntimeException} is logged and skipped: it never breaks the business call. Implementations must be thread-safe;
- * per-call state belongs in {@link Execution#state()}.
+ * <p>{@code after} runs exactly once for every {@code before} that returned normally, whatever the task or the other
+ * policies throw. A policy that throws an exception is logged and skipped: it never breaks the business call. A policy
+ * that throws an {@link Error} does not stop the other policies either: when {@code before} throws one, the task does
+ * not run, the policies already started get {@code onFailure} (with that error as the failure) and {@code after}; when
+ * a later hook throws one, the remaining hooks still run. Then the error propagates to the caller, with the task's own
+ * failure suppressed on it (if the task itself failed with an error, that error propagates instead). Implementations
+ * must be thread-safe; per-call state belongs in {@link Execution#state()}.
  */
 public interface ExecutionPolicy {
 

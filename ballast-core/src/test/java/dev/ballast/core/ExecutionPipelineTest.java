@@ -5,12 +5,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ballast.core.Fixtures.Recording;
+import dev.ballast.core.internal.CurrentTask;
+import dev.ballast.core.policy.MdcPolicy;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
 
 class ExecutionPipelineTest {
 
     private final List<String> journal = Recording.journal();
+
+    @AfterEach
+    void cleanThread() {
+        MDC.clear();
+        CurrentTask.restore(null); // a failing test must not leak its context into the next one
+    }
 
     @Test
     void beforeRunsInAscendingOrderAndTheRestInDescendingOrderLikeNestedScopes() {
@@ -76,6 +87,85 @@ class ExecutionPipelineTest {
     }
 
     @Test
+    void anErrorFromAPolicysBeforeLeavesNoMdcOrTaskContextAndClosesEveryStartedPolicy() {
+        StackOverflowError overflow = new StackOverflowError("in before");
+        AtomicInteger taskRuns = new AtomicInteger();
+        LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder()
+                .add(MdcPolicy.create(SensitiveDataMasker.none()))
+                .add(new Recording(journal, "outer", -10))
+                .add(throwingIn("before", overflow, journal), 0)
+                .add(new Recording(journal, "inner", 10))
+                .build());
+
+        assertThatThrownBy(() -> executor.execute(ORDER, taskRuns::incrementAndGet))
+                .isSameAs(overflow);
+
+        assertThat(taskRuns).hasValue(0);
+        assertThat(journal)
+                .containsExactly("outer.before", "thrower.before", "outer.failure:failure:UNKNOWN", "outer.after");
+        assertThat(MDC.getCopyOfContextMap()).isNullOrEmpty();
+        assertThat(TaskContext.current()).isEmpty();
+    }
+
+    @Test
+    void anErrorFromAPolicysAfterStillRunsEveryOtherAfterOnceAndLeavesNothingBehind() {
+        OutOfMemoryError oom = new OutOfMemoryError("in after");
+        LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder()
+                .add(MdcPolicy.create(SensitiveDataMasker.none()))
+                .add(new Recording(journal, "outer", -10))
+                .add(throwingIn("after", oom, journal), 0)
+                .add(new Recording(journal, "inner", 10))
+                .build());
+
+        assertThatThrownBy(() -> executor.execute(ORDER, () -> "ok")).isSameAs(oom);
+
+        assertThat(journal)
+                .containsExactly(
+                        "outer.before",
+                        "thrower.before",
+                        "inner.before",
+                        "inner.success",
+                        "inner.after",
+                        "thrower.onSuccess",
+                        "thrower.after",
+                        "outer.success",
+                        "outer.after");
+        assertThat(MDC.getCopyOfContextMap()).isNullOrEmpty();
+        assertThat(TaskContext.current()).isEmpty();
+    }
+
+    @Test
+    void anErrorFromAPolicysOnFailureStillRunsItsAfterAndKeepsTheTasksFailureAsSuppressed() {
+        AssertionError policyError = new AssertionError("in onFailure");
+        IllegalStateException taskFailure = new IllegalStateException("task");
+        LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder()
+                .add(MdcPolicy.create(SensitiveDataMasker.none()))
+                .add(throwingIn("onFailure", policyError, journal), 0)
+                .build());
+
+        assertThatThrownBy(() -> executor.execute(ORDER, () -> {
+                    throw taskFailure;
+                }))
+                .isSameAs(policyError)
+                .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(taskFailure));
+
+        assertThat(journal).containsExactly("thrower.before", "thrower.onFailure", "thrower.after");
+        assertThat(MDC.getCopyOfContextMap()).isNullOrEmpty();
+        assertThat(TaskContext.current()).isEmpty();
+    }
+
+    @Test
+    void aCheckedExceptionSneakedOutOfAPolicyIsSkippedLikeARuntimeException() {
+        LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder()
+                .add(throwingIn("before", new java.io.IOException("sneaky"), journal), 0)
+                .add(new Recording(journal, "inner", 10))
+                .build());
+
+        assertThat(executor.execute(ORDER, () -> "ok")).isEqualTo("ok");
+        assertThat(journal).containsExactly("thrower.before", "inner.before", "inner.success", "inner.after");
+    }
+
+    @Test
     void eachPolicyKeepsItsOwnPerCallState() {
         ExecutionPolicy first = stateEcho("first", journal);
         ExecutionPolicy second = stateEcho("second", journal);
@@ -97,6 +187,38 @@ class ExecutionPipelineTest {
         assertThatThrownBy(() -> builder.add(new ExecutionPolicy() {}))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at most 64");
+    }
+
+    /** A policy that journals its hooks and throws {@code failure} from the one named {@code hook}. */
+    private static ExecutionPolicy throwingIn(String hook, Throwable failure, List<String> journal) {
+        return new ExecutionPolicy() {
+            @Override
+            public void before(Execution execution) {
+                hook("before");
+            }
+
+            @Override
+            public void onSuccess(Execution execution) {
+                hook("onSuccess");
+            }
+
+            @Override
+            public void onFailure(Execution execution) {
+                hook("onFailure");
+            }
+
+            @Override
+            public void after(Execution execution) {
+                hook("after");
+            }
+
+            private void hook(String name) {
+                journal.add("thrower." + name);
+                if (name.equals(hook)) {
+                    throw Fixtures.sneakyThrow(failure);
+                }
+            }
+        };
     }
 
     private static ExecutionPolicy stateEcho(String name, List<String> journal) {

@@ -12,15 +12,22 @@ import dev.ballast.core.policy.LoggingPolicy;
 import dev.ballast.core.policy.MdcPolicy;
 import dev.ballast.test.LogCapture;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.UndeclaredThrowableException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.MDC;
 
 /** The rules that hold for every pattern (LogicExecutor's class Javadoc). */
@@ -101,6 +108,142 @@ class ExecutorRulesTest {
 
         assertThat(value).isEqualTo("default");
         assertThat(Thread.interrupted()).isTrue();
+    }
+
+    @Test
+    void anInterruptedCleanupRestoresTheFlagWhenTheTaskFailedWithSomethingElse() {
+        IOException taskFailure = new IOException("write failed");
+
+        assertThatThrownBy(() -> executor.executeWithFinally(
+                        ORDER,
+                        () -> {
+                            throw taskFailure;
+                        },
+                        () -> {
+                            throw new InterruptedException("cancelled while releasing");
+                        }))
+                .isInstanceOf(ServerException.class)
+                .hasCauseReference(taskFailure);
+
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    }
+
+    @Test
+    void anInterruptedRecoveryRestoresTheFlagWhenTheTaskFailedWithSomethingElse() {
+        IOException taskFailure = new IOException("primary down");
+        InterruptedException interrupted = new InterruptedException("cancelled while recovering");
+
+        assertThatThrownBy(() -> executor.executeWithRecovery(
+                        ORDER,
+                        () -> {
+                            throw taskFailure;
+                        },
+                        e -> {
+                            throw Fixtures.sneakyThrow(interrupted);
+                        }))
+                .isInstanceOf(ServerException.class)
+                .hasCauseReference(interrupted)
+                .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(taskFailure));
+
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    }
+
+    @Test
+    void anInterruptedTranslatorRestoresTheFlagWhenTheTaskFailedWithSomethingElse() {
+        IOException taskFailure = new IOException("socket closed");
+        InterruptedException interrupted = new InterruptedException("cancelled while translating");
+
+        assertThatThrownBy(() -> executor.executeWithTranslation(
+                        ORDER,
+                        () -> {
+                            throw taskFailure;
+                        },
+                        e -> {
+                            throw Fixtures.sneakyThrow(interrupted);
+                        }))
+                .isInstanceOf(ServerException.class)
+                .hasCauseReference(interrupted);
+
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    }
+
+    static List<Arguments> wrappers() {
+        return List.of(
+                Arguments.of("CompletionException", (Function<Throwable, Throwable>) CompletionException::new),
+                Arguments.of("ExecutionException", (Function<Throwable, Throwable>) ExecutionException::new),
+                Arguments.of("UndeclaredThrowableException", (Function<Throwable, Throwable>)
+                        UndeclaredThrowableException::new),
+                Arguments.of(
+                        "InvocationTargetException", (Function<Throwable, Throwable>) InvocationTargetException::new));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("wrappers")
+    void eachOfTheFourWrapperTypesIsUnwrappedForClassificationRecoveryTranslationAndTheLogLine(
+            String name, Function<Throwable, Throwable> wrap) {
+        ClientException business = rejected();
+
+        String recovered = executor.executeWithRecovery(
+                ORDER,
+                () -> {
+                    throw Fixtures.sneakyThrow(wrap.apply(business));
+                },
+                e -> e == business ? "got the business exception" : "got " + e);
+        assertThatThrownBy(() -> executor.executeWithTranslation(
+                        ORDER,
+                        () -> {
+                            throw Fixtures.sneakyThrow(wrap.apply(business));
+                        },
+                        e -> new IllegalStateException(
+                                "translated " + e.getClass().getSimpleName())))
+                .hasMessage("translated ClientException");
+
+        assertThat(recovered).isEqualTo("got the business exception");
+        assertThat(journal).contains("p.failure:recovered:BUSINESS", "p.failure:translated:BUSINESS");
+        assertThat(logs.events())
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .allMatch(line -> line.contains("ClientException: quantity must be positive"));
+    }
+
+    @Test
+    void wrappersNestedDeeperThanTheUnwrapDepthStopAtTheLayerPastTheLimit() {
+        IOException io = new IOException("disk gone");
+        Throwable nested = io;
+        for (int i = 0; i < 20; i++) { // 16 layers are removed, the 17th from the outside is kept
+            nested = new CompletionException("layer " + i, nested);
+        }
+        Throwable tooDeep = nested;
+        AtomicReference<Exception> seen = new AtomicReference<>();
+
+        executor.executeWithRecovery(
+                ORDER,
+                () -> {
+                    throw (CompletionException) tooDeep;
+                },
+                e -> {
+                    seen.set(e);
+                    return "recovered";
+                });
+
+        assertThat(seen.get()).isInstanceOf(CompletionException.class).hasMessage("layer 3");
+        assertThat(journal).contains("p.failure:recovered:INFRASTRUCTURE"); // the classifier still walks the causes
+    }
+
+    @Test
+    void aFailureLoggedByAnInnerExecutorAndDefaultedByAnOuterOneHasOneStackTrace() {
+        String value = executor.executeOrDefault(
+                ORDER,
+                () -> executor.execute(new TaskContext("Quote", "Read", "005930"), () -> {
+                    throw new IllegalStateException("feed parser broke");
+                }),
+                "fallback");
+
+        assertThat(value).isEqualTo("fallback");
+        List<ILoggingEvent> lines = logs.eventsAtLeast(Level.WARN);
+        assertThat(lines).extracting(ILoggingEvent::getLevel).containsExactly(Level.ERROR, Level.WARN);
+        assertThat(lines).filteredOn(e -> e.getThrowableProxy() != null).hasSize(1);
+        assertThat(lines.get(1).getFormattedMessage())
+                .isEqualTo("Order.Place [O-1] failed, returned default: IllegalStateException: feed parser broke");
     }
 
     @Test
@@ -227,19 +370,18 @@ class ExecutorRulesTest {
     }
 
     @Test
-    void loggedIdsAndMessagesAreMasked() {
-        TaskContext transfer = new TaskContext("Account", "Transfer", "4111-1111-1111-1234");
+    void aUuidTaskIdIsLoggedAndPutInTheMdcUnchangedWhileMessagesAreMasked() {
+        TaskContext transfer = new TaskContext("Account", "Transfer", "01a22a46-b123-4567-8901-234567890123");
 
         assertThatThrownBy(() -> executor.executeVoid(transfer, () -> {
-                    throw new IllegalStateException("account 110234567890 frozen");
+                    throw new IllegalStateException("account 110234567890 frozen, card 4111-1111-1111-1111");
                 }))
                 .isInstanceOf(IllegalStateException.class);
 
         ILoggingEvent event = logs.eventsAtLeast(Level.ERROR).get(0);
         assertThat(event.getFormattedMessage())
-                .isEqualTo(
-                        "Account.Transfer [****-****-****-1234] failed: IllegalStateException: account ********7890 frozen")
-                .doesNotContain("110234567890");
-        assertThat(event.getMDCPropertyMap()).containsEntry("id", "****-****-****-1234");
+                .isEqualTo("Account.Transfer [01a22a46-b123-4567-8901-234567890123] failed: IllegalStateException:"
+                        + " account ********7890 frozen, card ****-****-****-1111");
+        assertThat(event.getMDCPropertyMap()).containsEntry("id", "01a22a46-b123-4567-8901-234567890123");
     }
 }

@@ -16,6 +16,12 @@ final class Fixtures {
         return new ClientException(CommonErrorCode.INVALID_INPUT, "quantity must be positive");
     }
 
+    /** Throws {@code checked} from code that does not declare it, as Lombok's {@code @SneakyThrows} code does. */
+    @SuppressWarnings("unchecked")
+    static <E extends Throwable> RuntimeException sneakyThrow(Throwable checked) throws E {
+        throw (E) checked;
+    }
+
     /** A policy that writes what it sees into a shared journal. */
     static class Recording implements ExecutionPolicy {
         final List<String> journal;

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -176,6 +177,106 @@ class LogicExecutorTest {
                 }))
                 .isInstanceOf(ServerException.class)
                 .hasCauseReference(cleanupFailure);
+    }
+
+    @Test
+    void executeWithFinallyCleanupRethrowingTheTasksOwnExceptionGivesTheCallerThatException() {
+        IllegalStateException taskFailure = new IllegalStateException("task failed");
+        AtomicReference<Throwable> seenByCleanup = new AtomicReference<>();
+
+        assertThatThrownBy(() -> executor.executeWithFinally(
+                        ORDER,
+                        () -> {
+                            seenByCleanup.set(taskFailure);
+                            throw taskFailure;
+                        },
+                        () -> {
+                            throw (RuntimeException)
+                                    seenByCleanup.get(); // e.g. a resource that rethrows its last error
+                        }))
+                .isSameAs(taskFailure)
+                .satisfies(e -> assertThat(e.getSuppressed()).isEmpty());
+        assertThat(journal).containsExactly("p.before", "p.failure:failure:UNKNOWN", "p.after");
+    }
+
+    @Test
+    void executeWithFinallyAnErrorFromCleanupWinsOverTheTasksExceptionWhichIsSuppressedOnIt() {
+        IOException taskFailure = new IOException("write failed");
+        OutOfMemoryError cleanupError = new OutOfMemoryError("simulated");
+
+        assertThatThrownBy(() -> executor.executeWithFinally(
+                        ORDER,
+                        () -> {
+                            throw taskFailure;
+                        },
+                        () -> {
+                            throw cleanupError;
+                        }))
+                .isSameAs(cleanupError)
+                .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(taskFailure));
+        assertThat(journal).containsExactly("p.before", "p.failure:failure:UNKNOWN", "p.after");
+    }
+
+    @Test
+    void executeWithFinallyTheTasksErrorWinsOverAnErrorFromCleanup() {
+        StackOverflowError taskError = new StackOverflowError("task");
+        OutOfMemoryError cleanupError = new OutOfMemoryError("cleanup");
+
+        assertThatThrownBy(() -> executor.executeWithFinally(
+                        ORDER,
+                        () -> {
+                            throw taskError;
+                        },
+                        () -> {
+                            throw cleanupError;
+                        }))
+                .isSameAs(taskError)
+                .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(cleanupError));
+    }
+
+    @Test
+    void aTranslatorResultBuiltWithAnExplicitNullCauseKeepsTheOriginalReachableAsSuppressed() {
+        IOException original = new IOException("socket closed");
+
+        assertThatThrownBy(() -> executor.executeWithTranslation(
+                        ORDER,
+                        () -> {
+                            throw original;
+                        },
+                        e -> new IllegalStateException("ledger unavailable", null)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasNoCause()
+                .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(original));
+    }
+
+    @Test
+    void aTranslatorResultWithAnotherCauseKeepsTheOriginalReachableAsSuppressed() {
+        IOException original = new IOException("socket closed");
+        IllegalArgumentException unrelated = new IllegalArgumentException("config");
+
+        assertThatThrownBy(() -> executor.executeWithTranslation(
+                        ORDER,
+                        () -> {
+                            throw original;
+                        },
+                        e -> new IllegalStateException("ledger unavailable", unrelated)))
+                .hasCauseReference(unrelated)
+                .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(original));
+    }
+
+    @Test
+    void aTranslatorResultThatAlreadyCarriesTheOriginalGetsNothingAdded() {
+        IOException original = new IOException("socket closed");
+
+        assertThatThrownBy(() -> executor.executeWithTranslation(
+                        ORDER,
+                        () -> {
+                            throw original;
+                        },
+                        e -> new IllegalStateException("ledger unavailable", new RuntimeException(e))))
+                .satisfies(e -> assertThat(e.getSuppressed()).isEmpty())
+                .rootCause()
+                .isSameAs(original);
     }
 
     @Test

@@ -1,35 +1,56 @@
 package dev.ballast.core.internal;
 
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Remembers which exceptions an executor's policies have already reported, so an exception travelling out through
- * several nested executors (possibly wrapped on the way) is logged once, by the innermost one. Weak keys: an exception
- * is forgotten when nobody holds it any more. Throwable does not override equals, so lookups are by identity. Touched
- * only on failure paths.
+ * The failures that executions nested inside one execution have already reported, so the enclosing execution does not
+ * report them again. One instance per enclosing execution, created on the first report it receives: an execution's
+ * policies ask "did a task nested inside me already report this?", never "was this reported anywhere, ever?". That is
+ * what makes "logged once" hold per failure and per call chain: the same exception object thrown by independent calls,
+ * or exceptions that are {@code equals}, are each reported by their own call.
+ *
+ * <p>Compared by identity, along the cause chain of the failure asked about (an outer layer may have wrapped it). Holds
+ * the {@value #CAPACITY} most recent reports: a task that swallows more failures than that from its nested tasks and
+ * then rethrows an early one gets it reported twice, which is the safe side.
+ *
+ * <p>Thread-safe: nested executions usually report from the enclosing execution's own thread, but work handed to a
+ * pool through {@code ContextPropagation} reports from the pool's thread. Only failure paths touch it.
  */
 public final class ReportedErrors {
 
+    private static final int CAPACITY = 16;
     private static final int MAX_CAUSE_DEPTH = 16;
-    private static final Map<Throwable, Boolean> reported = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private ReportedErrors() {}
+    private final Throwable[] reported = new Throwable[CAPACITY]; // guarded by this; a ring, newest at next - 1
+    private int next;
 
-    /** Records that {@code error} has been reported. */
-    public static void markReported(Throwable error) {
-        reported.put(error, Boolean.TRUE);
+    /** Records that {@code error} has been reported by a nested execution. */
+    public synchronized void add(Throwable error) {
+        if (contains(error)) {
+            return;
+        }
+        reported[next] = error;
+        next = (next + 1) % CAPACITY;
     }
 
-    /** True if {@code error} or one of its causes has been reported. */
-    public static boolean isReported(Throwable error) {
+    /** True if {@code error}, or one of its causes, is the very object a nested execution reported. */
+    public synchronized boolean containsAnyInCauseChain(Throwable error) {
         Throwable current = error;
         for (int depth = 0; current != null && depth < MAX_CAUSE_DEPTH; depth++) {
-            if (reported.containsKey(current)) {
+            if (contains(current)) {
                 return true;
             }
-            current = current.getCause();
+            Throwable cause = current.getCause();
+            current = cause == current ? null : cause;
+        }
+        return false;
+    }
+
+    private boolean contains(@Nullable Throwable error) {
+        for (Throwable each : reported) {
+            if (each == error) {
+                return true;
+            }
         }
         return false;
     }

@@ -4,21 +4,29 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.jspecify.annotations.Nullable;
 
-/** Unwrapping of the exceptions that only carry another one. */
+/**
+ * The executor's handling of exceptions that only carry another one. This is the one list of wrapper types that
+ * {@code LogicExecutor}, its policies, recoveries and translators see through: {@link CompletionException}, {@link
+ * ExecutionException}, {@link UndeclaredThrowableException} and {@link InvocationTargetException}.
+ */
 public final class Throwables {
 
-    private static final int MAX_DEPTH = 16;
+    /**
+     * Most wrapper layers removed. A failure nested deeper than this is seen as the wrapper left after removing this
+     * many layers (its causes still count for classification, which walks the cause chain).
+     */
+    public static final int MAX_UNWRAP_DEPTH = 16;
+
+    private static final int MAX_CAUSE_DEPTH = 16;
 
     private Throwables() {}
 
-    /**
-     * Strips {@link CompletionException}, {@link ExecutionException}, {@link UndeclaredThrowableException} and {@link
-     * InvocationTargetException} layers that have a cause.
-     */
+    /** Strips up to {@value #MAX_UNWRAP_DEPTH} wrapper layers that have a cause. */
     public static Throwable unwrap(Throwable error) {
         Throwable current = error;
-        for (int depth = 0; depth < MAX_DEPTH && isWrapper(current); depth++) {
+        for (int depth = 0; depth < MAX_UNWRAP_DEPTH && isWrapper(current); depth++) {
             Throwable cause = current.getCause();
             if (cause == null || cause == current) {
                 break;
@@ -28,10 +36,37 @@ public final class Throwables {
         return current;
     }
 
-    private static boolean isWrapper(Throwable error) {
+    /** True for the four wrapper types. */
+    public static boolean isWrapper(Throwable error) {
         return error instanceof CompletionException
                 || error instanceof ExecutionException
                 || error instanceof UndeclaredThrowableException
                 || error instanceof InvocationTargetException;
+    }
+
+    /** Sets the current thread's interrupt flag again when {@code failure} is an {@link InterruptedException}. */
+    public static void restoreInterrupt(@Nullable Throwable failure) {
+        if (failure instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** True if {@code wanted} is {@code error} or one of its first {@value #MAX_CAUSE_DEPTH} causes. */
+    public static boolean inCauseChain(Throwable error, Throwable wanted) {
+        Throwable current = error;
+        for (int depth = 0; current != null && depth < MAX_CAUSE_DEPTH; depth++) {
+            if (current == wanted) {
+                return true;
+            }
+            Throwable cause = current.getCause();
+            current = cause == current ? null : cause;
+        }
+        return false;
+    }
+
+    /** Throws {@code error} whatever its type; the declared return lets callers write {@code throw sneaky(e)}. */
+    @SuppressWarnings("unchecked")
+    public static <E extends Throwable> RuntimeException sneaky(Throwable error) throws E {
+        throw (E) error;
     }
 }

@@ -19,13 +19,15 @@ import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * Writes one structured log line per noteworthy execution, on logger {@code ballast.task.<domain>} with key-values
- * {@code outcome}, {@code elapsedMs}, {@code exception}, and {@code domain}, {@code task}, {@code id} (masked) unless
- * the MDC already holds them (as it does with {@link MdcPolicy}):
+ * {@code outcome}, {@code elapsedMs}, {@code exception}, and {@code domain}, {@code task}, {@code id} unless the MDC
+ * already holds them (as it does with {@link MdcPolicy}). Messages go through the masker's {@link
+ * SensitiveDataMasker#mask}, the id through its {@link SensitiveDataMasker#maskId}.
  *
  * <ul>
  *   <li>a failure: once, by the innermost executor; business failures at the configured level (INFO by default)
  *       without a stack trace, everything else at ERROR with it;
- *   <li>a default or a recovery: WARN, with the stack trace only when the failure's category is unknown;
+ *   <li>a default or a recovery: WARN, with the stack trace only when the failure's category is unknown and no
+ *       executor nested inside already logged it (one stack trace per failure);
  *   <li>a success: DEBUG, or WARN when slower than the slow threshold.
  * </ul>
  *
@@ -51,7 +53,8 @@ public final class LoggingPolicy implements ExecutionPolicy {
     /**
      * A logging policy.
      *
-     * @param masker applied to ids and exception messages
+     * @param masker applied to exception messages ({@link SensitiveDataMasker#mask}) and ids ({@link
+     *     SensitiveDataMasker#maskId})
      * @param businessLevel level for business failures: INFO or WARN
      * @param slowThreshold successes slower than this are logged at WARN; positive
      */
@@ -108,7 +111,9 @@ public final class LoggingPolicy implements ExecutionPolicy {
         }
         ErrorCategory category = execution.category();
         Level level = propagating ? (category == ErrorCategory.BUSINESS ? businessLevel : Level.ERROR) : Level.WARN;
-        boolean withStack = propagating ? category != ErrorCategory.BUSINESS : category == ErrorCategory.UNKNOWN;
+        boolean withStack = propagating
+                ? category != ErrorCategory.BUSINESS
+                : category == ErrorCategory.UNKNOWN && !execution.errorReportedByInnerTask(); // stack printed already
         if (!logger.isEnabledForLevel(level)) {
             return;
         }
@@ -127,7 +132,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
         LoggingEventBuilder event = builder;
         event = addUnlessInMdc(event, MdcPolicy.DOMAIN_KEY, context.domain());
         event = addUnlessInMdc(event, MdcPolicy.TASK_KEY, context.task());
-        event = addUnlessInMdc(event, MdcPolicy.ID_KEY, masker.mask(context.id()));
+        event = addUnlessInMdc(event, MdcPolicy.ID_KEY, masker.maskId(context.id()));
         event = event.addKeyValue("outcome", execution.outcome().tag())
                 .addKeyValue("elapsedMs", execution.elapsedNanos() / 1_000_000);
         if (error != null) {
@@ -156,7 +161,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
     private String name(Execution execution) {
         TaskContext context = execution.context();
         String id = context.id();
-        return context.domain() + "." + context.task() + (id.isEmpty() ? "" : " [" + masker.mask(id) + "]");
+        return context.domain() + "." + context.task() + (id.isEmpty() ? "" : " [" + masker.maskId(id) + "]");
     }
 
     private Logger logger(TaskContext context) {

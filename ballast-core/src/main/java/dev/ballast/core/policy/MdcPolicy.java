@@ -8,7 +8,7 @@ import java.util.Objects;
 import org.slf4j.MDC;
 
 /**
- * Puts {@code domain}, {@code task} and the masked {@code id} into the SLF4J MDC for the duration of the task, then
+ * Puts {@code domain}, {@code task} and the {@code id} (through {@link SensitiveDataMasker#maskId}) into the SLF4J MDC for the duration of the task, then
  * restores exactly what was there before, so nested tasks see their own values and the outer ones come back. Thread-safe.
  */
 public final class MdcPolicy implements ExecutionPolicy {
@@ -17,7 +17,7 @@ public final class MdcPolicy implements ExecutionPolicy {
     public static final String DOMAIN_KEY = "domain";
     /** MDC key of {@link TaskContext#task()}. */
     public static final String TASK_KEY = "task";
-    /** MDC key of {@link TaskContext#id()}, masked. */
+    /** MDC key of {@link TaskContext#id()}, as {@link SensitiveDataMasker#maskId} returns it. */
     public static final String ID_KEY = "id";
 
     private final SensitiveDataMasker masker;
@@ -26,7 +26,7 @@ public final class MdcPolicy implements ExecutionPolicy {
         this.masker = masker;
     }
 
-    /** A policy that masks ids with {@code masker}. */
+    /** A policy that passes ids through {@code masker}'s {@link SensitiveDataMasker#maskId}. */
     public static MdcPolicy create(SensitiveDataMasker masker) {
         return new MdcPolicy(Objects.requireNonNull(masker, "masker"));
     }
@@ -47,7 +47,7 @@ public final class MdcPolicy implements ExecutionPolicy {
         }
         MDC.put(DOMAIN_KEY, context.domain());
         MDC.put(TASK_KEY, context.task());
-        MDC.put(ID_KEY, masker.mask(context.id()));
+        MDC.put(ID_KEY, masker.maskId(context.id()));
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.ballast.core.micrometer.ObservationPolicy;
 import dev.ballast.core.policy.LoggingPolicy;
 import dev.ballast.core.policy.MdcPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.observation.ObservationRegistry;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +32,10 @@ import org.springframework.core.annotation.OrderUtils;
 /**
  * Auto-configures a {@link LogicExecutor} whose pipeline holds the built-in MDC, logging, metrics and observation
  * policies (each switchable under {@code ballast.executor}) plus every {@link ExecutionPolicy} bean, ordered by
- * {@code @Order} or their own {@link ExecutionPolicy#order()}; and the {@link dev.ballast.boot.Task} annotation.
- * Every bean backs off when the application defines its own.
+ * {@code @Order} or their own {@link ExecutionPolicy#order()}; the {@link SensitiveDataMasker} from {@code
+ * ballast.executor.masking.*}; a {@link MeterFilter} that keeps {@code ballast.task} the only timer of a task; and the
+ * {@link dev.ballast.boot.Task} annotation. Every bean but the meter filter backs off when the application defines its
+ * own.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(BallastExecutorProperties.class)
@@ -42,8 +45,7 @@ public class BallastExecutorAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     SensitiveDataMasker ballastSensitiveDataMasker(BallastExecutorProperties properties) {
-        BallastExecutorProperties.Masking masking = properties.masking();
-        return masking.enabled() ? SensitiveDataMasker.digitRuns(masking.minDigits()) : SensitiveDataMasker.none();
+        return properties.masking().toMasker();
     }
 
     @Bean
@@ -100,6 +102,16 @@ public class BallastExecutorAutoConfiguration {
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(MeterRegistry.class)
     static class MicrometerPolicies {
+
+        /**
+         * One metric family per execution: {@link MetricsPolicy} times each task as {@code ballast.task}, so the
+         * meters Boot's meter observation handler would derive from the {@code ballast.execution} observation (a
+         * second timer and a long-task timer of the same calls) are denied. Spans are unaffected.
+         */
+        @Bean
+        MeterFilter ballastObservationMeterFilter() {
+            return ObservationPolicy.DENY_OBSERVATION_METERS;
+        }
 
         @Bean
         BuiltInPolicies ballastMicrometerPolicies(

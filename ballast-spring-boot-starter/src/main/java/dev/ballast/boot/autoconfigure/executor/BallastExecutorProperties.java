@@ -1,6 +1,8 @@
 package dev.ballast.boot.autoconfigure.executor;
 
+import dev.ballast.core.SensitiveDataMasker;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -11,7 +13,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param logging the logging policy
  * @param metrics the {@code ballast.task} timer
  * @param observation the Micrometer observation (trace span) around each task
- * @param masking masking of ids and messages in logs, MDC and traces
+ * @param masking masking of personal data in failure messages (and optionally ids) in logs, MDC and traces
  */
 @ConfigurationProperties("ballast.executor")
 public record BallastExecutorProperties(
@@ -67,26 +69,82 @@ public record BallastExecutorProperties(
     /**
      * Observation policy settings.
      *
-     * @param enabled whether each task is a Micrometer observation (needs an ObservationRegistry)
+     * @param enabled whether each task is a Micrometer observation, for tracing (needs an ObservationRegistry); the
+     *     observation's own meters are denied, ballast.task is the one timer
      */
     public record Observation(@DefaultValue("true") boolean enabled) {}
 
     /**
-     * Masking settings.
+     * Masking settings: what {@link dev.ballast.core.SensitiveDataMasker} hides in failure messages written to logs
+     * and spans, and whether task ids are masked too.
      *
-     * @param enabled whether ids and messages are masked
-     * @param minDigits digit runs at least this long (4 to 64) are masked but for their last four digits
+     * @param enabled whether anything is masked; false turns every rule below off
+     * @param cardNumbers mask card numbers that pass the Luhn check, but their last four digits
+     * @param residentRegistrationNumbers mask Korean resident registration numbers (YYMMDD-NNNNNNN) entirely
+     * @param phoneNumbers mask phone numbers (E.164 and Korean formats), but their last four digits
+     * @param emails mask e-mail local parts, but their first character
+     * @param accountFields field names whose number value is an account number, masked but its last four digits
+     *     (matched ignoring case, e.g. "account 110-234-567890" or "accountNo":"..."); letters, digits and '_'
+     * @param minDigits also mask every standalone number of at least this many digits (4 to 64), but its last four;
+     *     0 turns it off
+     * @param ids whether TaskContext ids are masked with the same rules in logs, the MDC and spans (they are
+     *     correlation keys, so by default they are left as they are)
      */
     public record Masking(
             @DefaultValue("true") boolean enabled,
-            @DefaultValue("10") int minDigits) {
+            @DefaultValue("true") boolean cardNumbers,
+            @DefaultValue("true") boolean residentRegistrationNumbers,
+            @DefaultValue("true") boolean phoneNumbers,
+            @DefaultValue("true") boolean emails,
 
-        /** Rejects an out-of-range minimum. */
+            @DefaultValue({"account", "accountNo", "accountNumber", "acctNo", "bankAccount", "계좌", "계좌번호"})
+            List<String> accountFields,
+
+            @DefaultValue("0") int minDigits,
+            @DefaultValue("false") boolean ids) {
+
+        private static final String PREFIX = "ballast.executor.masking.";
+
+        /** Rejects an out-of-range minimum and account field names the masker cannot match. */
         public Masking {
-            if (minDigits < 4 || minDigits > 64) {
+            if (minDigits != 0 && (minDigits < 4 || minDigits > 64)) {
                 throw new IllegalArgumentException(
-                        "ballast.executor.masking.min-digits must be between 4 and 64, was " + minDigits);
+                        PREFIX + "min-digits must be 0 (off) or between 4 and 64, was " + minDigits);
             }
+            accountFields = List.copyOf(accountFields);
+            if (accountFields.size() > SensitiveDataMasker.Builder.MAX_ACCOUNT_FIELDS) {
+                throw new IllegalArgumentException(PREFIX + "account-fields holds at most "
+                        + SensitiveDataMasker.Builder.MAX_ACCOUNT_FIELDS + " names, was " + accountFields.size());
+            }
+            for (int i = 0; i < accountFields.size(); i++) {
+                requireFieldName(i, accountFields.get(i));
+            }
+        }
+
+        private static void requireFieldName(int index, String name) {
+            boolean valid = !name.isEmpty()
+                    && name.length() <= 64
+                    && name.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '_');
+            if (!valid) {
+                throw new IllegalArgumentException(PREFIX + "account-fields[" + index
+                        + "] must be 1 to 64 letters, digits or '_', was '" + name + "'");
+            }
+        }
+
+        /** The masker these settings describe. */
+        SensitiveDataMasker toMasker() {
+            if (!enabled) {
+                return SensitiveDataMasker.none();
+            }
+            return SensitiveDataMasker.builder()
+                    .cardNumbers(cardNumbers)
+                    .residentRegistrationNumbers(residentRegistrationNumbers)
+                    .phoneNumbers(phoneNumbers)
+                    .emails(emails)
+                    .accountFields(accountFields)
+                    .digitRuns(minDigits)
+                    .maskIds(ids)
+                    .build();
         }
     }
 }

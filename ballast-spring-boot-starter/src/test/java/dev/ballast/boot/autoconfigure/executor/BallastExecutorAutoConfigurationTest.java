@@ -7,14 +7,18 @@ import dev.ballast.boot.Task;
 import dev.ballast.core.ExecutionPipeline;
 import dev.ballast.core.ExecutionPolicy;
 import dev.ballast.core.LogicExecutor;
+import dev.ballast.core.SensitiveDataMasker;
 import dev.ballast.core.TaskContext;
 import dev.ballast.core.micrometer.MetricsPolicy;
 import dev.ballast.core.micrometer.ObservationPolicy;
 import dev.ballast.core.policy.LoggingPolicy;
 import dev.ballast.core.policy.MdcPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.tracing.test.simple.SimpleSpan;
+import io.micrometer.tracing.test.simple.SimpleTracer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +26,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration;
+import org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration;
+import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
+import org.springframework.boot.micrometer.tracing.autoconfigure.MicrometerTracingAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -103,7 +112,102 @@ class BallastExecutorAutoConfigurationTest {
         runner.withPropertyValues("ballast.executor.masking.min-digits=2").run(context -> assertThat(context)
                 .getFailure()
                 .rootCause()
-                .hasMessage("ballast.executor.masking.min-digits must be between 4 and 64, was 2"));
+                .hasMessage("ballast.executor.masking.min-digits must be 0 (off) or between 4 and 64, was 2"));
+    }
+
+    @Test
+    void anAccountFieldTheMaskerCannotMatchFailsStartUpNamingThePropertyAndValue() {
+        runner.withPropertyValues("ballast.executor.masking.account-fields=account,account no")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessage("ballast.executor.masking.account-fields[1] must be 1 to 64 letters, digits or"
+                                + " '_', was 'account no'"));
+    }
+
+    @Test
+    void theDefaultMaskerHidesPersonalDataButLeavesTaskIdsAndUuidsAlone() {
+        runner.run(context -> {
+            SensitiveDataMasker masker = context.getBean(SensitiveDataMasker.class);
+
+            assertThat(masker.maskId("4111-1111-1111-1111")).isEqualTo("4111-1111-1111-1111");
+            assertThat(masker.mask("order 01a22a46-b123-4567-8901-234567890123 for john@example.com, card"
+                            + " 4111111111111111, account 110-234-567890, 010-1234-5678, 900101-1234567"))
+                    .isEqualTo("order 01a22a46-b123-4567-8901-234567890123 for j***@example.com, card"
+                            + " ************1111, account ***-***-**7890, ***-****-5678, ******-*******");
+        });
+    }
+
+    @Test
+    void theDefaultAccountFieldsPropertyIsTheCoresDefaultList() {
+        runner.run(context -> assertThat(context.getBean(BallastExecutorProperties.class)
+                        .masking()
+                        .accountFields())
+                .isEqualTo(SensitiveDataMasker.DEFAULT_ACCOUNT_FIELDS));
+    }
+
+    @Test
+    void maskingRulesAreConfigurableByProperty() {
+        runner.withPropertyValues(
+                        "ballast.executor.masking.ids=true",
+                        "ballast.executor.masking.emails=false",
+                        "ballast.executor.masking.phone-numbers=false",
+                        "ballast.executor.masking.account-fields=wallet",
+                        "ballast.executor.masking.min-digits=12")
+                .run(context -> {
+                    SensitiveDataMasker masker = context.getBean(SensitiveDataMasker.class);
+
+                    assertThat(masker.maskId("card 4111111111111111")).isEqualTo("card ************1111");
+                    assertThat(masker.mask("john@example.com 010-1234-5678"))
+                            .isEqualTo("john@example.com 010-1234-5678");
+                    assertThat(masker.mask("wallet 98765432 account 98765432"))
+                            .isEqualTo("wallet ****5432 account 98765432");
+                    assertThat(masker.mask("ref 123456789012")).isEqualTo("ref ********9012");
+                });
+    }
+
+    @Test
+    void maskingCanBeSwitchedOffEntirely() {
+        runner.withPropertyValues("ballast.executor.masking.enabled=false").run(context -> assertThat(
+                        context.getBean(SensitiveDataMasker.class).mask("card 4111111111111111"))
+                .isEqualTo("card 4111111111111111"));
+    }
+
+    @Test
+    void eachTaskIsTimedOnceAsBallastTaskWhileBootsTracingStillGetsItsSpan() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        ObservationAutoConfiguration.class,
+                        MetricsAutoConfiguration.class,
+                        SimpleMetricsExportAutoConfiguration.class,
+                        CompositeMeterRegistryAutoConfiguration.class,
+                        MicrometerTracingAutoConfiguration.class,
+                        BallastExecutorAutoConfiguration.class))
+                .withBean(SimpleTracer.class, SimpleTracer::new)
+                .run(context -> {
+                    LogicExecutor executor = context.getBean(LogicExecutor.class);
+                    executor.execute(new TaskContext("Order", "Place", "O-1"), () -> "ok");
+                    assertThatThrownBy(() -> executor.execute(new TaskContext("Order", "Place", "O-2"), () -> {
+                                throw new IllegalStateException("card 4111111111111111 declined");
+                            }))
+                            .isInstanceOf(IllegalStateException.class);
+
+                    MeterRegistry meters = context.getBean(MeterRegistry.class);
+                    assertThat(meters.getMeters())
+                            .extracting(meter -> meter.getId().getName())
+                            .filteredOn(name -> name.startsWith("ballast"))
+                            .containsOnly("ballast.task");
+                    assertThat(meters.get("ballast.task").timers()).hasSize(2).allSatisfy(timer -> {
+                        assertThat(timer.count()).isEqualTo(1);
+                        assertThat(timer.getId().getTags())
+                                .extracting(Tag::getKey)
+                                .containsExactlyInAnyOrder("domain", "task", "outcome", "exception");
+                    });
+                    List<SimpleSpan> spans =
+                            List.copyOf(context.getBean(SimpleTracer.class).getSpans());
+                    assertThat(spans).extracting(SimpleSpan::getName).containsExactly("Order.Place", "Order.Place");
+                    assertThat(spans.get(1).getError()).hasMessage("card ************1111 declined");
+                });
     }
 
     @Test
@@ -132,8 +236,10 @@ class BallastExecutorAutoConfigurationTest {
 
             assertThat(json)
                     .contains("\"ballast.executor.masking.min-digits\"")
+                    .contains("\"ballast.executor.masking.account-fields\"")
+                    .contains("\"ballast.executor.masking.ids\"")
                     .contains("\"ballast.executor.logging.slow-threshold\"")
-                    .contains("digit runs at least this long");
+                    .contains("mask card numbers that pass the Luhn check");
         }
     }
 

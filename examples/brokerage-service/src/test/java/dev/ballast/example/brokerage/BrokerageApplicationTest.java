@@ -41,9 +41,13 @@ class BrokerageApplicationTest {
 
         assertThat(found.statusCode()).isEqualTo(200);
         assertThat(found.body()).contains("\"symbol\":\"005930\"").contains("\"name\":\"Samsung Electronics\"");
-        assertThat(get("/actuator/prometheus").body())
+        String prometheus = get("/actuator/prometheus").body();
+        assertThat(prometheus)
                 .containsPattern(
-                        "ballast_task_seconds_count\\{[^}]*domain=\"Instrument\"[^}]*outcome=\"success\"[^}]*task=\"Lookup\"[^}]*} [1-9]");
+                        "ballast_task_seconds_count\\{[^}]*domain=\"Instrument\"[^}]*outcome=\"success\"[^}]*task=\"Lookup\"[^}]*} [1-9]")
+                .as("each task is timed once, as ballast_task_seconds")
+                .doesNotContain("ballast_execution_seconds")
+                .doesNotContain("ballast_execution_active_seconds");
     }
 
     @Test
