@@ -155,6 +155,28 @@ class ExecutionPipelineTest {
     }
 
     @Test
+    void anMdcPolicyWhoseMaskerFailsHalfwayLeavesNoMdcKeysBehind() {
+        SensitiveDataMasker exploding = new SensitiveDataMasker() {
+            @Override
+            public String mask(String text) {
+                return text;
+            }
+
+            @Override
+            public String maskId(String id) {
+                throw new StackOverflowError("masker");
+            }
+        };
+        LogicExecutor executor = LogicExecutor.create(
+                ExecutionPipeline.builder().add(MdcPolicy.create(exploding)).build());
+
+        assertThatThrownBy(() -> executor.execute(ORDER, () -> "ok")).isInstanceOf(StackOverflowError.class);
+
+        assertThat(MDC.getCopyOfContextMap()).isNullOrEmpty();
+        assertThat(TaskContext.current()).isEmpty();
+    }
+
+    @Test
     void aCheckedExceptionSneakedOutOfAPolicyIsSkippedLikeARuntimeException() {
         LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder()
                 .add(throwingIn("before", new java.io.IOException("sneaky"), journal), 0)
@@ -175,6 +197,31 @@ class ExecutionPipelineTest {
         executor.execute(ORDER, () -> "ok");
 
         assertThat(journal).containsExactly("second", "first");
+    }
+
+    @Test
+    void anEmptyPipelineAllocatesNothingPerCall() {
+        com.sun.management.ThreadMXBean threads =
+                (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        LogicExecutor executor =
+                LogicExecutor.create(ExecutionPipeline.builder().build());
+        CheckedSupplier<String> task = () -> "ok";
+        for (int i = 0; i < 20_000; i++) {
+            executor.execute(ORDER, task);
+        }
+        long thread = Thread.currentThread().threadId();
+
+        long before = threads.getThreadAllocatedBytes(thread);
+        int wrong = 0;
+        for (int i = 0; i < 10_000; i++) {
+            if (executor.execute(ORDER, task) != "ok") {
+                wrong++;
+            }
+        }
+        long allocated = threads.getThreadAllocatedBytes(thread) - before;
+
+        assertThat(wrong).isZero();
+        assertThat(allocated).as("bytes for 10,000 calls").isLessThan(10_000);
     }
 
     @Test

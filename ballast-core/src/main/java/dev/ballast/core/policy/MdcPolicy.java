@@ -45,9 +45,14 @@ public final class MdcPolicy implements ExecutionPolicy {
         if (previousDomain != null || previousTask != null || previousId != null) {
             execution.state(new String[] {previousDomain, previousTask, previousId}); // only nested calls pay
         }
-        MDC.put(DOMAIN_KEY, context.domain());
-        MDC.put(TASK_KEY, context.task());
-        MDC.put(ID_KEY, masker.maskId(context.id()));
+        try {
+            MDC.put(DOMAIN_KEY, context.domain());
+            MDC.put(TASK_KEY, context.task());
+            MDC.put(ID_KEY, masker.maskId(context.id()));
+        } catch (Throwable partlyDone) { // after() will not run for a before() that threw: undo here
+            after(execution);
+            throw partlyDone;
+        }
     }
 
     @Override
