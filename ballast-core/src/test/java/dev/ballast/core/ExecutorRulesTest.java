@@ -230,6 +230,28 @@ class ExecutorRulesTest {
     }
 
     @Test
+    void aCycleOfWrappersEndsAtTheUnwrapDepthInsteadOfLooping() {
+        CompletionException first = new CompletionException("first") {}; // cause left open, set below
+        ExecutionException second = new ExecutionException("second", first);
+        first.initCause(second);
+        AtomicReference<Exception> seen = new AtomicReference<>();
+
+        String value = executor.executeWithRecovery(
+                ORDER,
+                () -> {
+                    throw first;
+                },
+                e -> {
+                    seen.set(e);
+                    return "recovered";
+                });
+
+        assertThat(value).isEqualTo("recovered");
+        assertThat(seen.get()).isSameAs(first); // 16 layers removed: back where it started
+        assertThat(journal).contains("p.failure:recovered:UNKNOWN");
+    }
+
+    @Test
     void aFailureLoggedByAnInnerExecutorAndDefaultedByAnOuterOneHasOneStackTrace() {
         String value = executor.executeOrDefault(
                 ORDER,
