@@ -54,7 +54,7 @@ class LogicExecutorTest {
                     throw io;
                 }))
                 .isInstanceOf(ServerException.class)
-                .hasCauseReference(io)
+                .satisfies(e -> assertThat(e.getCause()).isSameAs(io))
                 .satisfies(
                         e -> assertThat(((ServerException) e).errorCode()).isEqualTo(CommonErrorCode.INTERNAL_ERROR));
         assertThat(journal).contains("p.failure:failure:INFRASTRUCTURE");
@@ -176,7 +176,7 @@ class LogicExecutorTest {
                     throw cleanupFailure;
                 }))
                 .isInstanceOf(ServerException.class)
-                .hasCauseReference(cleanupFailure);
+                .satisfies(e -> assertThat(e.getCause()).isSameAs(cleanupFailure));
     }
 
     @Test
@@ -260,7 +260,7 @@ class LogicExecutorTest {
                             throw original;
                         },
                         e -> new IllegalStateException("ledger unavailable", unrelated)))
-                .hasCauseReference(unrelated)
+                .satisfies(e -> assertThat(e.getCause()).isSameAs(unrelated))
                 .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(original));
     }
 
@@ -291,7 +291,7 @@ class LogicExecutorTest {
                         e -> new ServerException(CommonErrorCode.UNAVAILABLE, "orders database unavailable")))
                 .isInstanceOf(ServerException.class)
                 .hasMessage("orders database unavailable")
-                .hasCauseReference(sql);
+                .satisfies(e -> assertThat(e.getCause()).isSameAs(sql));
         assertThat(journal).containsExactly("p.before", "p.failure:translated:INFRASTRUCTURE", "p.after");
     }
 
