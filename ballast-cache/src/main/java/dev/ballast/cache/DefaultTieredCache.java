@@ -33,6 +33,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
     private static final Logger log = LoggerFactory.getLogger(DefaultTieredCache.class);
     private static final int MAX_KEY_LENGTH = 1024;
     private static final int STRIPES = 4096;
+    /** How often a caller waiting for another instance's signal checks that signals can still reach it. */
+    private static final long LINK_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Marks a wait given up because no signal can arrive; never stored. */
+    private static final Slot LINK_LOST = new Slot(null, true, 0, 0, Long.MAX_VALUE, Long.MIN_VALUE);
 
     private final CacheSettings settings;
     private final Codec<V> codec;
@@ -44,7 +48,8 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
     private final @Nullable ScheduledExecutorService scheduler;
     private final ExecutorService refresher = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("ballast-cache-refresh-", 0).factory());
-    private final ConcurrentMap<String, CompletableFuture<Slot>> loading = new ConcurrentHashMap<>();
+    /** Per key, this JVM's running flight (the caller that went to L2 and the loader). */
+    private final ConcurrentMap<String, Flight> loading = new ConcurrentHashMap<>();
     /** Per key, this JVM's caller waiting for another instance's load: completed with the value if it came along. */
     private final ConcurrentMap<String, CompletableFuture<@Nullable Slot>> released = new ConcurrentHashMap<>();
 
@@ -102,26 +107,52 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
             return value(slot);
         }
         checkKeyText(k);
-        long stamp = stamp(k);
-        CompletableFuture<Slot> mine = new CompletableFuture<>();
-        CompletableFuture<Slot> running = loading.putIfAbsent(k, mine);
-        if (running != null) { // one caller per key and JVM goes to L2 and the loader; the others wait for it
+        return value(loadOrJoin(key, k, loader));
+    }
+
+    /**
+     * One caller per key and JVM goes to L2 and the loader; the others wait for it. A caller joins only a flight that
+     * began after the last invalidation of the key (same stamp): a flight that began before it may bring the old value,
+     * so the caller waits for it to end and then looks again.
+     */
+    private Slot loadOrJoin(K key, String k, CacheLoader<? super K, ? extends V> loader) {
+        while (true) {
+            long stamp = stamp(k);
+            Flight mine = new Flight(new CompletableFuture<>(), stamp);
+            Flight running = loading.putIfAbsent(k, mine);
+            if (running == null) {
+                return fly(key, k, loader, mine);
+            }
             meters.coalesced(false);
-            return value(awaitLocal(running, key, k, loader, stamp));
+            if (running.stamp() == stamp) {
+                return awaitLocal(running.result(), key, k, loader, stamp);
+            }
+            if (!awaitEnd(running.result())) {
+                return afterWaitTimeout(key, k, loader, stamp);
+            }
         }
+    }
+
+    /** Runs the registered flight {@code mine}: L1 once more (another flight may have ended just before), L2, loader. */
+    private Slot fly(K key, String k, CacheLoader<? super K, ? extends V> loader, Flight mine) {
         Slot found;
         try {
-            found = loadShared(key, k, loader, stamp);
-            mine.complete(found);
+            found = l1Fresh(k, CoarseClock.millis());
+            if (found != null) { // filled by a flight that ended between this caller's miss and its registration
+                mine.result().complete(found);
+                return found;
+            }
+            found = loadShared(key, k, loader, mine.stamp());
+            mine.result().complete(found);
         } catch (RuntimeException | Error e) {
-            mine.completeExceptionally(e);
+            mine.result().completeExceptionally(e);
             throw e;
         } finally {
             loading.remove(k, mine);
         }
         // after the flight is over: an L2 hit may be near its expiry (while in flight, refresh is skipped)
         refreshEarlyIfDue(key, k, found, loader, System.currentTimeMillis());
-        return value(found);
+        return found;
     }
 
     @Override
@@ -144,10 +175,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         try {
             return running.get(settings.loadWait().toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            if (settings.onLoadWaitTimeout() == CacheSettings.WaitTimeoutPolicy.FAIL) {
-                throw new CacheLoadTimeoutException(settings.name(), k, settings.loadWait());
-            }
-            return loadLocal(key, k, loader, stamp);
+            return afterWaitTimeout(key, k, loader, stamp);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
@@ -161,6 +189,29 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
             Thread.currentThread().interrupt();
             throw new CacheException("Cache '" + settings.name() + "': interrupted while waiting for a load", e);
         }
+    }
+
+    /** Waits (at most {@code loadWait}) for a flight to end, however it ends; false if it did not end in time. */
+    private boolean awaitEnd(CompletableFuture<Slot> running) {
+        try {
+            running.exceptionally(e -> null).get(settings.loadWait().toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // exceptions were mapped to null
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CacheException("Cache '" + settings.name() + "': interrupted while waiting for a load", e);
+        }
+    }
+
+    /** A local wait ran out: {@link CacheSettings#onLoadWaitTimeout()}. */
+    private Slot afterWaitTimeout(K key, String k, CacheLoader<? super K, ? extends V> loader, long stamp) {
+        if (settings.onLoadWaitTimeout() == CacheSettings.WaitTimeoutPolicy.FAIL) {
+            throw new CacheLoadTimeoutException(settings.name(), k, settings.loadWait());
+        }
+        return loadLocal(key, k, loader, stamp);
     }
 
     /**
@@ -226,7 +277,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
             if (left <= 0) {
                 break;
             }
-            Slot delivered = awaitSignal(signal, Math.min(left, leaseNanos));
+            Slot delivered = awaitSignal(signal, Math.min(left, leaseNanos), redis);
+            if (delivered == LINK_LOST) { // no signal can come: the holder's value could not reach us either
+                return loadLocal(key, k, loader, stamp);
+            }
             if (delivered != null && delivered.expiresAtMillis() > System.currentTimeMillis()) {
                 fillL1(k, delivered, stamp); // came with the signal: no GET
                 return delivered;
@@ -251,12 +305,28 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         return loadLocal(key, k, loader, stamp);
     }
 
-    /** The value that came with the signal, or null (none came along, or no signal within {@code nanos}). */
-    private @Nullable Slot awaitSignal(CompletableFuture<@Nullable Slot> signal, long nanos) {
+    /**
+     * The value that came with the signal, or null (none came along, or no signal within {@code nanos}), or
+     * {@link #LINK_LOST} as soon as no signal can reach this instance (breaker open, pub/sub disconnected).
+     */
+    private @Nullable Slot awaitSignal(CompletableFuture<@Nullable Slot> signal, long nanos, RedisL2 redis) {
+        long deadline = System.nanoTime() + nanos;
         try {
-            return signal.get(nanos, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            return null; // look again: the holder may have died (its lease then runs out) or the signal was lost
+            while (true) {
+                if (!redis.signalsFlowing()) {
+                    return LINK_LOST;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null; // look again: the holder may have died (its lease then runs out) or the signal was
+                    // lost
+                }
+                try {
+                    return signal.get(Math.min(left, LINK_CHECK_NANOS), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    // check the link, then wait on
+                }
+            }
         } catch (ExecutionException e) {
             throw new IllegalStateException(e); // never completed exceptionally
         } catch (InterruptedException e) {
@@ -400,8 +470,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         if (l2 != null) {
             l2.write(k, Envelope.value(payload, 0, slot.expiresAtMillis()), l2Lifetime(slot));
         }
-        bump(k);
-        l1.put(k, slot);
+        // bumped inside the entry's lock: a load's fill of k comes before (and is replaced), or sees the new stamp, or
+        // (stamp taken after the bump, before this value was visible) finds this value stamped as newer than its load
+        l1.asMap().compute(k, (key1, old) -> slot.putAt(bump(key1)));
     }
 
     @Override
@@ -441,8 +512,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
 
     @Override
     public void invalidated(String keyText) {
-        bump(keyText);
-        l1.invalidate(keyText);
+        l1.asMap().compute(keyText, (key, old) -> {
+            bump(key); // with the removal, in the entry's lock: a load that starts after it may fill L1 again
+            return null;
+        });
     }
 
     @Override
@@ -469,6 +542,15 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
     }
 
     @Override
+    public void linkChanged() {
+        released.forEach((k, signal) -> {
+            if (released.remove(k, signal)) {
+                signal.complete(null); // the waiter looks again, or loads locally if the link is down
+            }
+        });
+    }
+
+    @Override
     public void resync(String reason) {
         log.info("Cache '{}': L1 cleared ({}): invalidations may have been lost", settings.name(), reason);
         cleared();
@@ -476,14 +558,20 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
 
     // --- L1 / L2 plumbing -----------------------------------------------------------------------------------
 
-    /** The L1 entry of {@code k} unless it is missing or past its logical expiry (then it is dropped). */
+    /** The L1 entry of {@code k} unless it is missing or past its logical expiry (then it is dropped); counted. */
     private @Nullable Slot l1Hit(String k, long now) {
+        Slot slot = l1Fresh(k, now);
+        meters.l1(slot != null);
+        return slot;
+    }
+
+    /** The L1 entry of {@code k} unless it is missing or past its logical expiry (then it is dropped). */
+    private @Nullable Slot l1Fresh(String k, long now) {
         Slot slot = l1.getIfPresent(k);
         if (slot != null && slot.expiresAtMillis() <= now) {
             l1.asMap().remove(k, slot);
             slot = null;
         }
-        meters.l1(slot != null);
         return slot;
     }
 
@@ -491,20 +579,26 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         return stamps.get(stripe(k)) + clears.get();
     }
 
-    private void bump(String k) {
-        stamps.incrementAndGet(stripe(k));
+    /** Marks an invalidation of {@code k}; the key's stamp after it. */
+    private long bump(String k) {
+        return stamps.incrementAndGet(stripe(k)) + clears.get();
     }
 
     private static int stripe(String k) {
         return (k.hashCode() & 0x7fffffff) % STRIPES;
     }
 
-    /** Puts into L1, then undoes it if an invalidation of the key arrived since {@code stamp} was taken. */
+    /**
+     * Puts into L1 unless an invalidation of the key (put, evict, clear, a message) came since {@code stamp} was taken.
+     * Checked inside the entry's lock, where a put also bumps the stamp: a put that completed while the load ran is
+     * neither overwritten nor removed.
+     */
     private void fillL1(String k, Slot slot, long stamp) {
-        l1.put(k, slot);
         if (stamp(k) != stamp) {
-            l1.invalidate(k);
+            return;
         }
+        l1.asMap()
+                .compute(k, (key, old) -> stamp(key) == stamp && (old == null || old.putStamp() < stamp) ? slot : old);
     }
 
     private long valueTtlMillis() {
@@ -627,21 +721,31 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, RedisL2.Event
         return (V) slot.value();
     }
 
+    /** A load in flight in this JVM and the invalidation stamp of its key when it began. */
+    private record Flight(CompletableFuture<Slot> result, long stamp) {}
+
     /**
-     * An entry: a value or the remembered answer "no value", how long its load took and when it expires (epoch ms).
+     * An entry: a value or the remembered answer "no value", how long its load took and when it expires (epoch ms);
+     * for a value written by {@code put}, the key's invalidation stamp that the put set (else {@code Long.MIN_VALUE}).
      */
     record Slot(
             @Nullable Object value,
             boolean absent,
             int deltaMillis,
             long expiresAtMillis,
-            long refreshCheckFromMillis) {}
+            long refreshCheckFromMillis,
+            long putStamp) {
+
+        Slot putAt(long stamp) {
+            return new Slot(value, absent, deltaMillis, expiresAtMillis, refreshCheckFromMillis, stamp);
+        }
+    }
 
     /** A slot that knows from when on an early refresh can be due, so most hits skip XFetch with one comparison. */
     private Slot slot(@Nullable Object value, boolean absent, int deltaMillis, long expiresAtMillis) {
         long checkFrom = absent || deltaMillis == 0 || earlyRefreshBeta == 0
                 ? Long.MAX_VALUE
                 : XFetch.earliestDue(deltaMillis, expiresAtMillis, earlyRefreshBeta);
-        return new Slot(value, absent, deltaMillis, expiresAtMillis, checkFrom);
+        return new Slot(value, absent, deltaMillis, expiresAtMillis, checkFrom, Long.MIN_VALUE);
     }
 }

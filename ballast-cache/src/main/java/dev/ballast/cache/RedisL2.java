@@ -5,6 +5,7 @@ import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
@@ -57,6 +58,12 @@ final class RedisL2 implements AutoCloseable {
 
         /** Invalidations may have been lost: clear L1. */
         void resync(String reason);
+
+        /**
+         * The link to Redis broke or came back (breaker opened or closed, pub/sub re-subscribed): a caller waiting for
+         * another instance's "released" signal must stop waiting and look again (or load locally).
+         */
+        void linkChanged();
     }
 
     /** Outcome of asking for a load lease. */
@@ -156,6 +163,11 @@ final class RedisL2 implements AutoCloseable {
         this.readyPrefix = "R|" + settings.version() + "|";
         this.readyPrefixBytes = bytes(readyPrefix);
         meters.breakerGauge(breaker::state);
+        try {
+            this.connection = open();
+        } catch (RuntimeException e) {
+            failed("CONNECT", e); // the probe connects once the breaker is open
+        }
         Long start = call("GET", redis -> parseLong(redis.get(seqKey)));
         this.sequence = new SequenceTracker(start == null ? 0 : start);
         subscribe();
@@ -165,6 +177,15 @@ final class RedisL2 implements AutoCloseable {
 
     boolean available() {
         return breaker.closed();
+    }
+
+    /**
+     * Whether a "released" signal can reach this instance: the breaker is closed and the pub/sub connection is
+     * connected. A caller waiting for another instance's load gives up waiting when this turns false.
+     */
+    boolean signalsFlowing() {
+        StatefulRedisPubSubConnection<String, byte[]> subscription = pubSub;
+        return breaker.closed() && subscription != null && subscription.isOpen();
     }
 
     byte @Nullable [] get(String keyText) {
@@ -347,9 +368,9 @@ final class RedisL2 implements AutoCloseable {
     // --- messages -------------------------------------------------------------------------------------------
 
     private void subscribe() {
+        StatefulRedisPubSubConnection<String, byte[]> subscription = null;
         try {
-            StatefulRedisPubSubConnection<String, byte[]> subscription =
-                    client.connectPubSub(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+            subscription = client.connectPubSub(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
             subscription.setTimeout(settings.l2Timeout());
             subscription.addListener(new RedisPubSubAdapter<>() {
                 @Override
@@ -359,8 +380,9 @@ final class RedisL2 implements AutoCloseable {
 
                 @Override
                 public void subscribed(String to, long count) {
-                    if (subscribedOnce) { // Lettuce re-subscribed after a reconnect: messages in between are lost
+                    if (subscribedOnce) { // re-subscribed after a reconnect: messages in between are lost
                         resync("reconnect");
+                        events.linkChanged();
                     }
                     subscribedOnce = true;
                 }
@@ -368,6 +390,9 @@ final class RedisL2 implements AutoCloseable {
             subscription.sync().subscribe(channel);
             pubSub = subscription;
         } catch (RuntimeException e) {
+            if (subscription != null) {
+                subscription.closeAsync();
+            }
             failed("SUBSCRIBE", e); // retried by the scheduler
         }
     }
@@ -445,17 +470,22 @@ final class RedisL2 implements AutoCloseable {
         }
     }
 
+    /**
+     * Closes the breaker only when the connections the cache uses work: the command connection answers PING and the
+     * pub/sub connection is subscribed and answers PING. A connection that Lettuce has not reconnected yet (its
+     * reconnect back-off grows to seconds during a long outage) is replaced by a fresh one, so recovery does not wait
+     * for that back-off and waiters never wait for signals that cannot arrive.
+     */
     private void probe() {
         try {
-            RedisCommands<String, byte[]> redis = connect();
+            RedisCommands<String, byte[]> redis = liveCommands();
             redis.ping();
             long current = parseLong(redis.get(seqKey));
+            livePubSub();
             if (breaker.probeSucceeded()) {
-                if (pubSub == null) {
-                    subscribe();
-                }
                 sequence.reset(current);
                 resync("recovered");
+                events.linkChanged();
                 alerts.send(Alert.builder(Severity.INFO, "Cache '" + settings.name() + "': Redis L2 is back")
                         .detail("The breaker closed after a successful probe; L1 was cleared because invalidations"
                                 + " may have been missed during the outage.")
@@ -467,6 +497,37 @@ final class RedisL2 implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             meters.l2Error("PROBE");
+        }
+    }
+
+    /** The command connection, replaced by a fresh one if it is not connected. */
+    private RedisCommands<String, byte[]> liveCommands() {
+        StatefulRedisConnection<String, byte[]> current = connection;
+        if (current == null || !current.isOpen()) {
+            StatefulRedisConnection<String, byte[]> fresh = open();
+            connection = fresh;
+            if (current != null) {
+                current.closeAsync();
+            }
+            current = fresh;
+        }
+        return current.sync();
+    }
+
+    /** Checks the pub/sub connection with a PING, or subscribes on a fresh one if it is not connected. */
+    private void livePubSub() {
+        StatefulRedisPubSubConnection<String, byte[]> current = pubSub;
+        if (current != null && current.isOpen()) {
+            current.sync().ping();
+            return;
+        }
+        pubSub = null;
+        if (current != null) {
+            current.closeAsync();
+        }
+        subscribe();
+        if (pubSub == null) {
+            throw new IllegalStateException("pub/sub subscription failed");
         }
     }
 
@@ -507,7 +568,7 @@ final class RedisL2 implements AutoCloseable {
             return null;
         }
         try {
-            T result = body.run(connect());
+            T result = body.run(commands());
             breaker.success();
             return result;
         } catch (RuntimeException e) {
@@ -516,19 +577,23 @@ final class RedisL2 implements AutoCloseable {
         }
     }
 
-    private RedisCommands<String, byte[]> connect() {
+    /**
+     * The command connection; fails at once while it is not connected (Lettuce reconnects it in the background, and
+     * the probe replaces it once the breaker is open), so no caller waits on a connection attempt.
+     */
+    private RedisCommands<String, byte[]> commands() {
         StatefulRedisConnection<String, byte[]> open = connection;
         if (open == null || !open.isOpen()) {
-            synchronized (this) {
-                open = connection;
-                if (open == null || !open.isOpen()) {
-                    open = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-                    open.setTimeout(settings.l2Timeout());
-                    connection = open;
-                }
-            }
+            throw new RedisConnectionException("not connected to Redis");
         }
         return open.sync();
+    }
+
+    private StatefulRedisConnection<String, byte[]> open() {
+        StatefulRedisConnection<String, byte[]> fresh =
+                client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
+        fresh.setTimeout(settings.l2Timeout());
+        return fresh;
     }
 
     private void failed(String operation, RuntimeException e) {
@@ -548,6 +613,7 @@ final class RedisL2 implements AutoCloseable {
                     .label("module", "cache")
                     .label("cache", settings.name())
                     .build());
+            events.linkChanged();
         } else if (count == 1 || count % 1000 == 0) {
             log.warn(
                     "Cache '{}': Redis L2 {} failed ({} failures so far): {}",

@@ -1,16 +1,32 @@
 package dev.ballast.boot.autoconfigure.cache;
 
-import dev.ballast.cache.CacheException;
 import dev.ballast.cache.TieredCache;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.springframework.cache.Cache;
 import org.springframework.cache.support.SimpleValueWrapper;
 
 /**
- * A Spring {@link Cache} over a {@link TieredCache}. {@code get(key, loader)} (used by {@code @Cacheable(sync =
- * true)}) is single-flight; {@code put(key, null)} evicts instead of storing null. Thread-safe.
+ * A Spring {@link Cache} over a {@link TieredCache}, with Spring's contract and {@code allowNullValues = false}
+ * semantics that never throw:
+ *
+ * <ul>
+ *   <li>{@code get(key, loader)} (used by {@code @Cacheable(sync = true)}) is single-flight in the JVM and across
+ *       instances; any exception of the loader reaches the caller as {@link ValueRetrievalException} with it as the
+ *       cause (every caller that waited for that load gets it).
+ *   <li>Null is never stored: {@code put(key, null)} evicts the key, so a later {@code get(key)} is a miss ({@code
+ *       null}, never a wrapper of null). A loader that returns null is remembered as "no value" for the cache's negative
+ *       TTL: {@code get(key, loader)} then returns null without loading, while {@code get(key)} reads it as a miss.
+ *   <li>{@code putIfAbsent} is atomic in this JVM (it goes through the single-flight); {@code evict}, {@code
+ *       evictIfPresent}, {@code clear} and {@code invalidate} take effect before they return (L2 and this L1; other
+ *       instances' L1 as soon as the invalidation message arrives).
+ *   <li>{@code retrieve} is not supported (the inherited default throws {@link UnsupportedOperationException}), so
+ *       {@code @Cacheable} methods returning {@code CompletableFuture} or reactive types need another cache.
+ * </ul>
+ *
+ * Thread-safe.
  */
 final class TieredSpringCache implements Cache {
 
@@ -52,14 +68,16 @@ final class TieredSpringCache implements Cache {
     @Override
     @SuppressWarnings("unchecked")
     public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
-        try {
-            return (T) cache.get(key, k -> valueLoader.call());
-        } catch (CacheException e) {
-            if (e.getCause() != null && !(e.getCause() instanceof RuntimeException)) {
-                throw new ValueRetrievalException(key, valueLoader, e.getCause());
+        return (T) cache.get(key, k -> {
+            try {
+                return valueLoader.call();
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new ValueRetrievalException(key, valueLoader, e);
             }
-            throw e;
-        }
+        });
     }
 
     @Override
@@ -71,13 +89,52 @@ final class TieredSpringCache implements Cache {
         }
     }
 
+    /**
+     * Stores {@code value} unless the key has one; the existing value's wrapper, or null if it was stored. Through the
+     * single-flight, so two callers of one key in this JVM cannot both store. A null {@code value} stores nothing.
+     */
+    @Override
+    public @Nullable ValueWrapper putIfAbsent(Object key, @Nullable Object value) {
+        if (value == null) {
+            return get(key);
+        }
+        AtomicBoolean stored = new AtomicBoolean();
+        Object current = cache.get(key, k -> {
+            stored.set(true);
+            return value;
+        });
+        if (stored.get()) {
+            return null;
+        }
+        if (current == null) { // a remembered "no value" reads as a miss: store over it
+            cache.put(key, value);
+            return null;
+        }
+        return new SimpleValueWrapper(current);
+    }
+
     @Override
     public void evict(Object key) {
         cache.evict(key);
     }
 
+    /** Evicts at once; true if this instance saw a value for the key just before. */
+    @Override
+    public boolean evictIfPresent(Object key) {
+        boolean present = cache.getIfPresent(key).isPresent();
+        cache.evict(key);
+        return present;
+    }
+
     @Override
     public void clear() {
         cache.clear();
+    }
+
+    /** Clears at once (as {@link #clear()}); false: whether there were entries is not known. */
+    @Override
+    public boolean invalidate() {
+        cache.clear();
+        return false;
     }
 }

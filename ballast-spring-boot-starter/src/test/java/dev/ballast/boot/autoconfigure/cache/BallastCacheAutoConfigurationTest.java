@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.cache.TieredCache;
 import io.lettuce.core.RedisClient;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -13,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -45,6 +47,11 @@ class BallastCacheAutoConfigurationTest {
                             }));
                         }
                         start.countDown();
+                        Quotes.Config config = context.getBean(Quotes.Config.class);
+                        Awaitility.await("the first load started")
+                                .atMost(Duration.ofSeconds(5))
+                                .until(() -> config.loads.get() == 1);
+                        config.upstream.countDown();
                         for (Future<String> caller : callers) {
                             assertThat(caller.get(10, TimeUnit.SECONDS)).isEqualTo("71200.00");
                         }
@@ -89,10 +96,10 @@ class BallastCacheAutoConfigurationTest {
                     .as("the other instance reads L2")
                     .isEqualTo("71200.00:1");
             one.evict("005930");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (two.get("005930") != null && System.nanoTime() < deadline) {
-                Thread.sleep(10); // the invalidation reaches the other instance's L1 asynchronously
-            }
+            // the invalidation reaches the other instance's L1 asynchronously, through Redis pub/sub
+            Awaitility.await("the evict reached the other instance")
+                    .atMost(Duration.ofSeconds(5))
+                    .until(() -> two.get("005930") == null);
             assertThat(two.get("005930", () -> "71300.00")).isEqualTo("71300.00");
         }));
     }
@@ -136,14 +143,18 @@ class BallastCacheAutoConfigurationTest {
     static class Quotes {
         private final AtomicInteger loads;
 
-        Quotes(AtomicInteger loads) {
+        private final CountDownLatch upstream;
+
+        Quotes(AtomicInteger loads, CountDownLatch upstream) {
             this.loads = loads;
+            this.upstream = upstream;
         }
 
+        /** The upstream answers once the test lets it, so the other callers arrive while the load runs. */
         @Cacheable(cacheNames = "quotes", sync = true)
         public String price(String symbol) throws InterruptedException {
             loads.incrementAndGet();
-            Thread.sleep(200);
+            upstream.await(10, TimeUnit.SECONDS);
             return "71200.00";
         }
 
@@ -151,10 +162,11 @@ class BallastCacheAutoConfigurationTest {
         @EnableCaching
         static class Config {
             final AtomicInteger loads = new AtomicInteger();
+            final CountDownLatch upstream = new CountDownLatch(1);
 
             @Bean
             Quotes quotes() {
-                return new Quotes(loads);
+                return new Quotes(loads, upstream);
             }
         }
     }
