@@ -1,29 +1,38 @@
 package dev.ballast.cache;
 
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Wall-clock milliseconds for the L1 hit path, read from a field that one daemon thread refreshes every millisecond:
- * reading the system clock on every hit was a large share of an L1 hit's cost in {@code L1HitBenchmark}
- * (figures in docs/benchmarks.md). It can lag the real clock by a millisecond or two (more only if that thread is starved), which
- * delays a logical expiry or an early refresh by as much. Thread-safe.
+ * The default clock of every cache: wall-clock milliseconds read from a field that one daemon thread (started when
+ * this class is first used) refreshes every millisecond: reading the system clock on every hit was a large share of
+ * an L1 hit's cost in {@code L1HitBenchmark} (figures in docs/benchmarks.md). It can lag the real clock by a
+ * millisecond or two (more only if that thread is starved), which delays a logical expiry or an early refresh by as
+ * much. Thread-safe.
  */
-final class CoarseClock {
+final class CoarseClock implements InstantSource {
 
-    private static volatile long millis = System.currentTimeMillis();
+    static final CoarseClock INSTANCE = new CoarseClock();
 
-    static {
-        Thread.ofPlatform().name("ballast-cache-clock").daemon().start(CoarseClock::tick);
+    private volatile long millis = System.currentTimeMillis();
+
+    private CoarseClock() {
+        Thread.ofPlatform().name("ballast-cache-clock").daemon().start(this::tick);
     }
 
-    private CoarseClock() {}
-
-    static long millis() {
+    @Override
+    public long millis() {
         return millis;
     }
 
-    private static void tick() {
+    @Override
+    public Instant instant() {
+        return Instant.ofEpochMilli(millis);
+    }
+
+    private void tick() {
         while (true) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             millis = System.currentTimeMillis();

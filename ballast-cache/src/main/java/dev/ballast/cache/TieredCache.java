@@ -3,8 +3,10 @@ package dev.ballast.cache;
 import dev.ballast.core.alert.AlertSink;
 import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -89,6 +91,8 @@ public interface TieredCache<K, V> extends AutoCloseable {
         private @Nullable RedisClient redis;
         private AlertSink alerts = AlertSink.logging();
         private @Nullable MeterRegistry registry;
+        private @Nullable InstantSource clock;
+        private @Nullable Executor refreshExecutor;
 
         private Builder(CacheSettings settings, Codec<V> codec) {
             this.settings = Objects.requireNonNull(settings, "settings");
@@ -119,8 +123,25 @@ public interface TieredCache<K, V> extends AutoCloseable {
             return this;
         }
 
+        /**
+         * The clock of logical expiry, TTLs and early refresh (Caffeine's L1 expiry follows it too); the system clock,
+         * read through a field refreshed every millisecond, unless set. Tests pass a clock they advance instead of
+         * sleeping. How long a caller blocks (load waits, Redis timeouts) is always real time, and Redis keeps its own
+         * TTLs.
+         */
+        public Builder<K, V> clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where early refreshes run; a virtual thread per refresh unless set. For tests that run them in step. */
+        Builder<K, V> refreshExecutor(Executor executor) {
+            this.refreshExecutor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
         public TieredCache<K, V> build() {
-            return new DefaultTieredCache<>(settings, codec, keys, redis, alerts, registry);
+            return new DefaultTieredCache<>(settings, codec, keys, redis, alerts, registry, clock, refreshExecutor);
         }
     }
 }

@@ -34,6 +34,8 @@ class ClusterTieredCacheIT {
     private final StatefulRedisConnection<String, String> rawConnection = rawClient.connect();
     private final RedisCommands<String, String> raw = rawConnection.sync();
     private final AtomicInteger loads = new AtomicInteger();
+    /** Shared by the instances, like hosts whose clocks agree; moved by the tests that need time to pass. */
+    private final ManualClock clock = new ManualClock();
 
     @AfterEach
     void close() {
@@ -48,6 +50,7 @@ class ClusterTieredCacheIT {
         clients.add(client);
         TieredCache<String, Quote> cache = TieredCache.<String, Quote>builder(settings, Codec.json(Quote.class))
                 .redis(client)
+                .clock(clock)
                 .meterRegistry(registry)
                 .build();
         caches.add(cache);
@@ -58,9 +61,8 @@ class ClusterTieredCacheIT {
         return instance(settings, new SimpleMeterRegistry());
     }
 
-    private Quote slowLoad(String symbol) throws InterruptedException {
+    private Quote load(String symbol) {
         loads.incrementAndGet();
-        Thread.sleep(200);
         return new Quote(symbol, "71200.00");
     }
 
@@ -75,29 +77,43 @@ class ClusterTieredCacheIT {
             instances.add(instance(settings, registry));
         }
         CountDownLatch start = new CountDownLatch(1);
+        CountDownLatch allWaiting = new CountDownLatch(1);
+        CacheLoader<String, Quote> gated = symbol -> {
+            allWaiting.await(10, TimeUnit.SECONDS); // the load lasts until the 39 other callers wait for it
+            return load(symbol);
+        };
         try (ExecutorService pool = Executors.newFixedThreadPool(40)) {
             List<Future<Quote>> callers = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 TieredCache<String, Quote> cache = instances.get(i % 4);
                 callers.add(pool.submit(() -> {
                     start.await();
-                    return cache.get("005930", this::slowLoad);
+                    return cache.get("005930", gated);
                 }));
             }
             start.countDown();
+            Eventually.within(
+                    Duration.ofSeconds(10),
+                    "3 instances wait for the loading one, 36 callers for their instance's flight",
+                    () -> coalesced(registries, "cluster") == 3 && coalesced(registries, "local") == 36);
+            allWaiting.countDown();
             for (Future<Quote> caller : callers) {
                 assertThat(caller.get(10, TimeUnit.SECONDS)).isEqualTo(new Quote("005930", "71200.00"));
             }
         }
 
         assertThat(loads).hasValue(1);
-        double clusterWaits = registries.stream()
+        double clusterWaits = coalesced(registries, "cluster");
+        assertThat(clusterWaits).as("instances that waited for another's load").isEqualTo(3);
+    }
+
+    private static double coalesced(List<SimpleMeterRegistry> registries, String scope) {
+        return registries.stream()
                 .mapToDouble(r -> r.get("ballast.cache.coalesced")
-                        .tag("scope", "cluster")
+                        .tag("scope", scope)
                         .counter()
                         .count())
                 .sum();
-        assertThat(clusterWaits).as("instances that waited for another's load").isEqualTo(3);
     }
 
     @Test
@@ -112,7 +128,7 @@ class ClusterTieredCacheIT {
             assertThat(raw.get(leaseKey))
                     .as("loads only once the dead lease is gone")
                     .isNotEqualTo("token-of-a-dead-instance");
-            return slowLoad(symbol);
+            return load(symbol);
         });
 
         assertThat(quote).isEqualTo(new Quote("005930", "71200.00"));
@@ -130,11 +146,11 @@ class ClusterTieredCacheIT {
                 .loadWait(Duration.ofMillis(300), CacheSettings.WaitTimeoutPolicy.FAIL)
                 .build();
         instance(settings).put("005930", new Quote("005930", "70000.00"));
-        Thread.sleep(300); // logically expired, still in Redis for stale serving
+        clock.advance(Duration.ofMillis(300)); // logically expired, still in Redis for stale serving
         raw.set("ballast:cache:" + name + ":v1#lease:005930", "busy-instance", SetArgs.Builder.px(30_000));
         TieredCache<String, Quote> waiter = instance(settings, registry);
 
-        Quote quote = waiter.get("005930", this::slowLoad);
+        Quote quote = waiter.get("005930", this::load);
 
         assertThat(quote).isEqualTo(new Quote("005930", "70000.00"));
         assertThat(loads).hasValue(0);
@@ -149,7 +165,7 @@ class ClusterTieredCacheIT {
         raw.set("ballast:cache:" + name + ":v1#lease:005930", "busy-instance", SetArgs.Builder.px(30_000));
         TieredCache<String, Quote> waiter = instance(settings);
 
-        assertThatThrownBy(() -> waiter.get("005930", this::slowLoad))
+        assertThatThrownBy(() -> waiter.get("005930", this::load))
                 .isInstanceOf(CacheLoadTimeoutException.class)
                 .hasMessageContaining("200 ms");
         assertThat(loads).hasValue(0);
@@ -184,7 +200,7 @@ class ClusterTieredCacheIT {
         CacheSettings settings = CacheSettings.builder(name).build();
         TieredCache<String, Quote> first = instance(settings);
         TieredCache<String, Quote> second = instance(settings, registry);
-        second.get("005930", this::slowLoad); // now in second's L1
+        second.get("005930", this::load); // now in second's L1
 
         first.put("005930", new Quote("005930", "72000.00"));
         await(() -> second.getIfPresent("005930").equals(java.util.Optional.of(new Quote("005930", "72000.00"))));
@@ -204,7 +220,7 @@ class ClusterTieredCacheIT {
     void aLostInvalidationIsDetectedByTheNextMessageNumberAndClearsL1() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         TieredCache<String, Quote> second = instance(CacheSettings.builder(name).build(), registry);
-        second.get("005930", this::slowLoad);
+        second.get("005930", this::load);
         raw.del("ballast:cache:" + name + ":v1:005930"); // the change whose message is lost
         raw.incr("ballast:cache:" + name + "#seq"); // ... and its number
 
@@ -221,7 +237,7 @@ class ClusterTieredCacheIT {
     @Test
     void aLostInvalidationWithNoLaterMessageIsDetectedByThePeriodicCheck() throws Exception {
         TieredCache<String, Quote> second = instance(CacheSettings.builder(name).build());
-        second.get("005930", this::slowLoad);
+        second.get("005930", this::load);
         raw.del("ballast:cache:" + name + ":v1:005930");
         raw.incr("ballast:cache:" + name + "#seq");
 
@@ -230,13 +246,7 @@ class ClusterTieredCacheIT {
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(4));
     }
 
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 5 s");
-            }
-            Thread.sleep(10);
-        }
+    private static void await(BooleanSupplier condition) {
+        Eventually.within(Duration.ofSeconds(5), "the invalidation arrived", condition);
     }
 }

@@ -1,7 +1,9 @@
 package dev.ballast.cache;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.jetbrains.lincheck.datastructures.IntGen;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Operation;
 import org.jetbrains.lincheck.datastructures.Param;
 import org.jetbrains.lincheck.datastructures.StressOptions;
@@ -10,18 +12,23 @@ import org.junit.jupiter.api.Test;
 /**
  * Lincheck: {@code get} (with a loader), {@code getIfPresent}, {@code put} and {@code evict} of an L1-only cache are
  * linearizable against the same operations run one at a time. The loader numbers its results per key, so a second
- * loader run for one key where a sequential cache would have hit shows as a different value.
+ * loader run for one key where a sequential cache would have hit shows as a different value. Time is a clock that
+ * stands still (nothing expires; no clock thread), and values are plain UTF-8 strings, so the model checker explores
+ * only the cache's own interleavings.
  */
 @Param(name = "key", gen = IntGen.class, conf = "0:1")
 @Param(name = "value", gen = IntGen.class, conf = "1:3")
 public class L1LinearizabilityTest {
 
-    private static final CacheSettings SETTINGS =
-            CacheSettings.builder("lincheck").earlyRefreshBeta(0).build();
+    private static final CacheSettings SETTINGS = CacheSettings.builder("lincheck")
+            .l1MaximumSize(16)
+            .earlyRefreshBeta(0)
+            .build();
 
     private final AtomicIntegerArray loads = new AtomicIntegerArray(2);
-    private final TieredCache<Integer, String> cache = TieredCache.<Integer, String>builder(
-                    SETTINGS, Codec.json(String.class))
+    private final TieredCache<Integer, String> cache = TieredCache.<Integer, String>builder(SETTINGS, new Utf8())
+            .clock(new ManualClock())
+            .refreshExecutor(Runnable::run) // never used (beta 0); no executor per instance
             .build();
 
     @Operation
@@ -47,12 +54,36 @@ public class L1LinearizabilityTest {
     @Test
     void getPutAndEvictAreLinearizableUnderStress() {
         new StressOptions()
-                .iterations(50)
+                .iterations(Integer.getInteger("ballast.lincheck.iterations", 30))
                 .invocationsPerIteration(1_000)
                 .threads(3)
                 .actorsPerThread(3)
                 .actorsBefore(1)
                 .actorsAfter(1)
                 .check(getClass());
+    }
+
+    @Test
+    void getPutAndEvictAreLinearizableUnderTheModelChecker() {
+        new ModelCheckingOptions()
+                .iterations(Integer.getInteger("ballast.lincheck.model.iterations", 10))
+                .invocationsPerIteration(200)
+                .threads(2)
+                .actorsPerThread(2)
+                .actorsBefore(1)
+                .actorsAfter(1)
+                .check(getClass());
+    }
+
+    private static final class Utf8 implements Codec<String> {
+        @Override
+        public byte[] encode(String value) {
+            return value.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public String decode(byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
     }
 }

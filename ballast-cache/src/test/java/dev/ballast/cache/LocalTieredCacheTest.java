@@ -4,7 +4,7 @@ package dev.ballast.cache;
 class LocalTieredCacheTest extends TieredCacheContract {
 
     @Override
-    protected TieredCache<String, Quote> newCache(CacheSettings settings) {
-        return TieredCache.local(settings, Codec.json(Quote.class), key -> key);
+    protected TieredCache.Builder<String, Quote> tier(TieredCache.Builder<String, Quote> builder) {
+        return builder;
     }
 }

@@ -19,7 +19,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,13 +68,13 @@ class RedisOutageIT {
     @Test
     void redisKilledUnderTrafficCostsCallersNoExceptionAndRecoversByItself() throws Exception {
         try (Traffic traffic = new Traffic()) {
-            Thread.sleep(500);
+            traffic.awaitMore(200); // under traffic before the fault
             redis.kill();
             awaitAlerts(Severity.WARNING, 2);
-            Thread.sleep(1000);
+            traffic.awaitMore(200); // served from L1 and the loader while Redis is gone
             redis.restart();
             awaitAlerts(Severity.INFO, 2);
-            Thread.sleep(300);
+            traffic.awaitMore(200); // and after it is back
             assertThat(traffic.stop()).as("exceptions seen by callers").isZero();
         }
 
@@ -87,13 +86,13 @@ class RedisOutageIT {
     @Test
     void redisFrozenUnderTrafficCostsCallersNoExceptionAndRecoversByItself() throws Exception {
         try (Traffic traffic = new Traffic()) {
-            Thread.sleep(500);
+            traffic.awaitMore(200); // under traffic before the fault
             redis.pause();
             awaitAlerts(Severity.WARNING, 2);
-            Thread.sleep(1000);
+            traffic.awaitMore(200); // served from L1 and the loader while Redis is gone
             redis.resume();
             awaitAlerts(Severity.INFO, 2);
-            Thread.sleep(300);
+            traffic.awaitMore(200); // and after it is back
             assertThat(traffic.stop()).as("exceptions seen by callers").isZero();
         }
 
@@ -111,12 +110,13 @@ class RedisOutageIT {
         assertThat(alerts.getFirst().title()).contains("Redis L2 unavailable");
     }
 
-    private void assertCoherentAgain() throws InterruptedException {
+    private void assertCoherentAgain() {
         TieredCache<String, Quote> first = instances.get(0);
         TieredCache<String, Quote> second = instances.get(1);
         second.get("K1", this::load);
         first.put("K1", new Quote("K1", "after"));
-        await(() -> second.getIfPresent("K1").equals(Optional.of(new Quote("K1", "after"))));
+        Eventually.within(Duration.ofSeconds(30), "the put reached the other instance", () -> second.getIfPresent("K1")
+                .equals(Optional.of(new Quote("K1", "after"))));
     }
 
     private double resyncs() {
@@ -126,30 +126,23 @@ class RedisOutageIT {
                 .sum();
     }
 
-    private Quote load(String symbol) throws InterruptedException {
+    private Quote load(String symbol) {
         loads.incrementAndGet();
-        Thread.sleep(5);
         return new Quote(symbol, "1.00");
     }
 
-    private void awaitAlerts(Severity severity, int count) throws InterruptedException {
-        await(() -> alerts.stream().filter(a -> a.severity() == severity).count() >= count);
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 30 s");
-            }
-            Thread.sleep(20);
-        }
+    private void awaitAlerts(Severity severity, int count) {
+        Eventually.within(
+                Duration.ofSeconds(30),
+                count + " " + severity + " alerts",
+                () -> alerts.stream().filter(a -> a.severity() == severity).count() >= count);
     }
 
     /** Four callers reading 50 keys through both instances until stopped; counts exceptions. */
     private final class Traffic implements AutoCloseable {
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final AtomicInteger failures = new AtomicInteger();
+        private final AtomicInteger requests = new AtomicInteger();
         private final ExecutorService pool = Executors.newFixedThreadPool(4);
         private final List<Future<?>> callers = new ArrayList<>();
 
@@ -165,9 +158,16 @@ class RedisOutageIT {
                         } catch (RuntimeException | AssertionError e) {
                             failures.incrementAndGet();
                         }
+                        requests.incrementAndGet();
                     }
                 }));
             }
+        }
+
+        /** Until the callers have made {@code count} more requests. */
+        void awaitMore(int count) {
+            int target = requests.get() + count;
+            Eventually.within(Duration.ofSeconds(30), count + " more requests", () -> requests.get() >= target);
         }
 
         int stop() throws Exception {

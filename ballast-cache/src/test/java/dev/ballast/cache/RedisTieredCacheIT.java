@@ -25,8 +25,8 @@ class RedisTieredCacheIT extends TieredCacheContract {
     }
 
     @Override
-    protected TieredCache<String, Quote> newCache(CacheSettings settings) {
-        return TieredCache.tiered(settings, Codec.json(Quote.class), key -> key, redis);
+    protected TieredCache.Builder<String, Quote> tier(TieredCache.Builder<String, Quote> builder) {
+        return builder.redis(redis);
     }
 
     @Test
@@ -64,7 +64,7 @@ class RedisTieredCacheIT extends TieredCacheContract {
     @Test
     void anEntryOfAnotherShapeIsTreatedAsCorrupt() {
         byte[] otherShape = Envelope.value(
-                "{\"isin\":\"KR7005930003\"}".getBytes(StandardCharsets.UTF_8), 5, System.currentTimeMillis() + 60_000);
+                "{\"isin\":\"KR7005930003\"}".getBytes(StandardCharsets.UTF_8), 5, clock.millis() + 60_000);
         try (StatefulRedisConnection<String, byte[]> bytes =
                 redis.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE))) {
             bytes.sync().set("ballast:cache:" + name + ":v1:005930", otherShape);

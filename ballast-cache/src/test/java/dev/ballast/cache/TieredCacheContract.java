@@ -3,9 +3,12 @@ package dev.ballast.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -17,19 +20,50 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** What every tier configuration of {@link TieredCache} must do. */
+/**
+ * What every tier configuration of {@link TieredCache} must do. Time is the test's {@link ManualClock}, early
+ * refreshes run when the test steps them ({@link StepExecutor}); only load waits and Redis are real time.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 abstract class TieredCacheContract {
 
-    /** A new instance of a cache with {@code settings}; each test uses its own cache name. */
-    protected abstract TieredCache<String, Quote> newCache(CacheSettings settings);
+    /** {@code builder} with this tier's parts added (Redis or nothing). */
+    protected abstract TieredCache.Builder<String, Quote> tier(TieredCache.Builder<String, Quote> builder);
 
     private final List<TieredCache<?, ?>> created = new ArrayList<>();
+    private final Map<TieredCache<?, ?>, SimpleMeterRegistry> registries = new IdentityHashMap<>();
+    protected final ManualClock clock = new ManualClock();
+    protected final StepExecutor refreshes = new StepExecutor();
 
+    /** A new instance of a cache with {@code settings}, on the test's clock, with its own meter registry. */
     protected final TieredCache<String, Quote> create(CacheSettings settings) {
-        TieredCache<String, Quote> cache = newCache(settings);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        TieredCache<String, Quote> cache = tier(TieredCache.<String, Quote>builder(settings, Codec.json(Quote.class))
+                        .keys(key -> key)
+                        .clock(clock)
+                        .refreshExecutor(refreshes)
+                        .meterRegistry(registry))
+                .build();
         created.add(cache);
+        registries.put(cache, registry);
         return cache;
+    }
+
+    /** How many callers of {@code cache} have waited for a load in this JVM so far. */
+    protected final double coalescedLocally(TieredCache<?, ?> cache) {
+        return registries
+                .get(cache)
+                .get("ballast.cache.coalesced")
+                .tag("scope", "local")
+                .counter()
+                .count();
+    }
+
+    protected final void awaitCoalescedLocally(TieredCache<?, ?> cache, int callers) {
+        Eventually.within(
+                Duration.ofSeconds(10),
+                callers + " callers waiting for the load",
+                () -> coalescedLocally(cache) == callers);
     }
 
     protected final void closeLater(TieredCache<?, ?> cache) {
@@ -67,18 +101,21 @@ abstract class TieredCacheContract {
     void concurrentMissesOfOneKeyRunTheLoaderOnceAndShareItsResult() throws Exception {
         TieredCache<String, Quote> cache = create(settings().build());
         CountDownLatch start = new CountDownLatch(1);
+        CountDownLatch othersWaiting = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newFixedThreadPool(32)) {
             List<Future<Quote>> callers = new ArrayList<>();
             for (int i = 0; i < 32; i++) {
                 callers.add(pool.submit(() -> {
                     start.await();
                     return cache.get("000660", symbol -> {
-                        Thread.sleep(200);
+                        othersWaiting.await(10, TimeUnit.SECONDS); // the load lasts until the other 31 wait for it
                         return load(symbol);
                     });
                 }));
             }
             start.countDown();
+            awaitCoalescedLocally(cache, 31);
+            othersWaiting.countDown();
             for (Future<Quote> caller : callers) {
                 assertThat(caller.get(10, TimeUnit.SECONDS)).isEqualTo(new Quote("000660", "71200.00"));
             }
@@ -91,14 +128,17 @@ abstract class TieredCacheContract {
         TieredCache<String, Quote> cache = create(settings().build());
         IllegalStateException upstreamDown = new IllegalStateException("market data feed down");
         CountDownLatch loaderStarted = new CountDownLatch(1);
+        CountDownLatch fail = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
             Future<Quote> first = pool.submit(() -> cache.get("AAPL", symbol -> {
                 loaderStarted.countDown();
-                Thread.sleep(300);
+                fail.await(10, TimeUnit.SECONDS);
                 throw upstreamDown;
             }));
             loaderStarted.await();
             Future<Quote> waiter = pool.submit(() -> cache.get("AAPL", this::load));
+            awaitCoalescedLocally(cache, 1);
+            fail.countDown();
 
             assertThatThrownBy(first::get).hasCauseReference(upstreamDown);
             assertThatThrownBy(waiter::get).hasCauseReference(upstreamDown);
@@ -112,10 +152,11 @@ abstract class TieredCacheContract {
                 .loadWait(Duration.ofMillis(100), CacheSettings.WaitTimeoutPolicy.FAIL)
                 .build());
         CountDownLatch loaderStarted = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newFixedThreadPool(1)) {
             Future<Quote> slow = pool.submit(() -> cache.get("MSFT", symbol -> {
                 loaderStarted.countDown();
-                Thread.sleep(1000);
+                finish.await(10, TimeUnit.SECONDS); // outlasts the waiter's 100 ms
                 return load(symbol);
             }));
             loaderStarted.await();
@@ -123,6 +164,7 @@ abstract class TieredCacheContract {
             assertThatThrownBy(() -> cache.get("MSFT", this::load))
                     .isInstanceOf(CacheLoadTimeoutException.class)
                     .hasMessageContaining("did not finish within 100 ms");
+            finish.countDown();
             assertThat(slow.get(5, TimeUnit.SECONDS)).isNotNull();
         }
     }
@@ -133,22 +175,24 @@ abstract class TieredCacheContract {
                 .loadWait(Duration.ofMillis(100), CacheSettings.WaitTimeoutPolicy.LOAD_YOURSELF)
                 .build());
         CountDownLatch loaderStarted = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
         try (ExecutorService pool = Executors.newFixedThreadPool(1)) {
             Future<Quote> slow = pool.submit(() -> cache.get("NVDA", symbol -> {
                 loaderStarted.countDown();
-                Thread.sleep(1000);
+                finish.await(10, TimeUnit.SECONDS); // outlasts the waiter's 100 ms
                 return load(symbol);
             }));
             loaderStarted.await();
 
             assertThat(cache.get("NVDA", this::load)).isEqualTo(new Quote("NVDA", "71200.00"));
+            finish.countDown();
             slow.get(5, TimeUnit.SECONDS);
         }
         assertThat(loads).hasValue(2);
     }
 
     @Test
-    void noValueIsRememberedForTheNegativeTtlOnly() throws Exception {
+    void noValueIsRememberedForTheNegativeTtlOnly() {
         TieredCache<String, Quote> cache =
                 create(settings().negativeTtl(Duration.ofMillis(300)).build());
         CacheLoader<String, Quote> nothing = symbol -> {
@@ -159,7 +203,10 @@ abstract class TieredCacheContract {
         assertThat(cache.get("DELISTED", nothing)).isNull();
         assertThat(cache.get("DELISTED", nothing)).isNull();
         assertThat(loads).hasValue(1);
-        Thread.sleep(600);
+        clock.advance(Duration.ofMillis(299));
+        assertThat(cache.get("DELISTED", nothing)).isNull();
+        assertThat(loads).as("still remembered 299 ms later").hasValue(1);
+        clock.advance(Duration.ofMillis(301));
         assertThat(cache.get("DELISTED", nothing)).isNull();
         assertThat(loads).hasValue(2);
     }
@@ -196,7 +243,7 @@ abstract class TieredCacheContract {
     }
 
     @Test
-    void steadyTrafficOnAHotKeyNeverSeesAMissBecauseEarlyRefreshRunsFirst() throws Exception {
+    void steadyTrafficOnAHotKeyNeverSeesAMissBecauseEarlyRefreshRunsFirst() {
         TieredCache<String, Quote> cache = create(settings()
                 .l1Ttl(Duration.ofSeconds(1))
                 .l2Ttl(Duration.ofSeconds(1))
@@ -205,27 +252,16 @@ abstract class TieredCacheContract {
         AtomicInteger callerLoads = new AtomicInteger();
         AtomicInteger backgroundLoads = new AtomicInteger();
         CacheLoader<String, Quote> slow = symbol -> {
-            (Thread.currentThread().getName().startsWith("ballast-cache-refresh-") ? backgroundLoads : callerLoads)
-                    .incrementAndGet();
-            Thread.sleep(30);
+            (refreshes.inBackground() ? backgroundLoads : callerLoads).incrementAndGet();
+            clock.advance(Duration.ofMillis(30)); // the upstream takes 30 ms
             return new Quote(symbol, "71200.00");
         };
         cache.get("005930", slow);
-        long end = System.nanoTime() + Duration.ofMillis(3500).toNanos();
-        try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
-            List<Future<?>> readers = new ArrayList<>();
-            for (int i = 0; i < 2; i++) {
-                readers.add(pool.submit(() -> {
-                    while (System.nanoTime() < end) {
-                        assertThat(cache.get("005930", slow)).isNotNull();
-                        Thread.sleep(1);
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> reader : readers) {
-                reader.get(10, TimeUnit.SECONDS);
-            }
+        long end = clock.millis() + 3500;
+        while (clock.millis() < end) { // a read every millisecond for 3.5 s
+            clock.advance(Duration.ofMillis(1));
+            assertThat(cache.get("005930", slow)).isNotNull();
+            refreshes.runPending(); // what that read started in the background, before the next read
         }
 
         assertThat(callerLoads).as("loads a caller had to wait for").hasValue(1);

@@ -1,0 +1,111 @@
+package dev.ballast.cache;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Early refresh (XFetch): on a hit whose value is near expiry, a random draw may start a background refresh. The
+ * refresh takes the key's load lease like a miss does: while another instance holds it, this one skips; if another
+ * instance refreshed already, its value is taken from L2 instead of loading again.
+ *
+ * <p>Concurrency: {@link #maybe} runs on callers' threads; refreshes run on the executor. The set of keys being
+ * refreshed (a concurrent set) lets at most one refresh per key and JVM run, and none while a caller's load of the key
+ * is in flight.
+ */
+final class EarlyRefresh {
+
+    private static final Logger log = LoggerFactory.getLogger(EarlyRefresh.class);
+
+    private final String cache;
+    private final double beta;
+    private final L1 l1;
+    private final @Nullable RedisL2 redis;
+    private final @Nullable SharedLoad shared;
+    private final LocalFlights flights;
+    private final CacheMeters meters;
+    private final Executor executor;
+    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
+    private final AtomicLong failures = new AtomicLong();
+
+    EarlyRefresh(
+            CacheSettings settings,
+            L1 l1,
+            @Nullable RedisL2 redis,
+            @Nullable SharedLoad shared,
+            LocalFlights flights,
+            CacheMeters meters,
+            Executor executor) {
+        this.cache = settings.name();
+        this.beta = settings.earlyRefreshBeta();
+        this.l1 = l1;
+        this.redis = redis;
+        this.shared = shared;
+        this.flights = flights;
+        this.meters = meters;
+        this.executor = executor;
+    }
+
+    /** Starts a background refresh of {@code k} if XFetch says it is due at {@code now}. */
+    void maybe(String k, Slot slot, KeyLoad load, long now) {
+        double random = ThreadLocalRandom.current().nextDouble();
+        if (!XFetch.due(now, slot.deltaMillis(), slot.expiresAtMillis(), beta, random)) {
+            return;
+        }
+        if (flights.inFlight(k) || !refreshing.add(k)) {
+            return;
+        }
+        try {
+            executor.execute(() -> run(k, slot, load));
+        } catch (RejectedExecutionException e) { // closed
+            refreshing.remove(k);
+        }
+    }
+
+    private void run(String k, Slot seen, KeyLoad load) {
+        try {
+            refresh(k, seen, load);
+        } catch (RuntimeException | Error e) {
+            long count = failures.incrementAndGet();
+            if (count == 1 || count % 1000 == 0) {
+                log.warn(
+                        "Cache '{}': early refresh failed ({} so far); the value expires as usual: {}",
+                        cache,
+                        count,
+                        e.toString());
+            }
+        } finally {
+            refreshing.remove(k);
+        }
+    }
+
+    private void refresh(String k, Slot seen, KeyLoad load) {
+        long stamp = l1.stamp(k);
+        LeaseScripts.Lease lease = redis == null ? null : redis.leases().tryLease(k);
+        if (redis == null || shared == null || lease.status() == LeaseScripts.Status.UNAVAILABLE) {
+            meters.earlyRefresh();
+            Slot slot = load.run();
+            l1.fillLoaded(k, slot, stamp);
+            return;
+        }
+        if (lease.status() == LeaseScripts.Status.HELD_ELSEWHERE) {
+            return; // another instance is loading it
+        }
+        String token = Objects.requireNonNull(lease.token());
+        Slot current = redis.entries().readFresh(k);
+        if (current != null && current.expiresAtMillis() > seen.expiresAtMillis()) {
+            redis.leases().release(k, token); // another instance refreshed it already
+            l1.fill(k, current, stamp);
+            return;
+        }
+        meters.earlyRefresh();
+        shared.loadWithLease(k, load, stamp, token);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.ballast.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.InstantSource;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The L1 tier: Caffeine entries, and striped invalidation stamps that keep a racing load from writing an old value.
+ *
+ * <p>Concurrency: called from callers' threads, the refresh threads and Lettuce's event thread (invalidations from
+ * other instances). Reads are lock-free. Every write of an entry runs inside Caffeine's per-entry lock ({@code
+ * asMap().compute}): a put and an invalidation bump the key's stamp there, and a fill compares its stamp there, so a
+ * fill never overwrites or removes what a put or an invalidation did after the fill's load began. A put's value
+ * carries the stamp it set, for the one window where a load read the new stamp before the put's value was visible.
+ * {@link #clear()} bumps a global count and then empties L1, so it may also drop a value loaded while it runs.
+ */
+final class L1 {
+
+    private static final int STRIPES = 4096;
+
+    private final Cache<String, Slot> entries;
+    private final CacheMeters meters;
+    private final boolean negativeCached;
+    private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
+    private final AtomicLong clears = new AtomicLong();
+
+    /** With {@code clock} null, Caffeine keeps its own system ticker for the L1 TTL. */
+    L1(CacheSettings settings, @Nullable InstantSource clock, CacheMeters meters) {
+        this.meters = meters;
+        this.negativeCached = !settings.negativeTtl().isZero();
+        // a fixed write expiry is the outer bound (Caffeine's variable expiry measured markedly slower in
+        // L1HitBenchmark); a slot's own logical expiry, which can be sooner, is checked on each hit
+        Caffeine<Object, Object> builder = Caffeine.newBuilder()
+                .maximumSize(settings.l1MaximumSize())
+                .expireAfterWrite(settings.l1Ttl())
+                // maintenance on the calling thread: handing it to the common pool after every L2 fill slowed L2
+                // hits on 2 cores (L2HitBenchmark; figures in docs/benchmarks.md)
+                .executor(Runnable::run);
+        if (clock != null) {
+            builder.ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()));
+        }
+        this.entries = builder.build();
+    }
+
+    /** The entry of {@code k} unless it is missing or past its logical expiry (then it is dropped); counted. */
+    @Nullable
+    Slot hit(String k, long now) {
+        Slot slot = fresh(k, now);
+        meters.l1(slot != null);
+        return slot;
+    }
+
+    /** The entry of {@code k} unless it is missing or past its logical expiry (then it is dropped); not counted. */
+    @Nullable
+    Slot fresh(String k, long now) {
+        Slot slot = entries.getIfPresent(k);
+        if (slot != null && !slot.freshAt(now)) {
+            entries.asMap().remove(k, slot);
+            slot = null;
+        }
+        return slot;
+    }
+
+    /** The key's stamp: take it before the load whose result {@link #fill} may store. */
+    long stamp(String k) {
+        return stamps.get(stripe(k)) + clears.get();
+    }
+
+    /** Stores a loaded slot unless the key was invalidated or put since {@code stamp} was taken. */
+    void fill(String k, Slot slot, long stamp) {
+        if (stamp(k) != stamp) {
+            return;
+        }
+        entries.asMap()
+                .compute(k, (key, old) -> stamp(key) == stamp && (old == null || old.putStamp() < stamp) ? slot : old);
+    }
+
+    /** As {@link #fill}, for a slot the loader just made: a "no value" only when the negative TTL is not zero. */
+    void fillLoaded(String k, Slot slot, long stamp) {
+        if (!slot.absent() || negativeCached) {
+            fill(k, slot, stamp);
+        }
+    }
+
+    /** Stores a value written by {@code put}, bumping the key's stamp in the same lock. */
+    void put(String k, Slot slot) {
+        entries.asMap().compute(k, (key, old) -> slot.putAt(bump(key)));
+    }
+
+    /** Removes {@code k}, bumping its stamp in the same lock: a load that began before cannot fill it back. */
+    void invalidate(String k) {
+        entries.asMap().compute(k, (key, old) -> {
+            bump(key);
+            return null;
+        });
+    }
+
+    void clear() {
+        clears.incrementAndGet();
+        entries.invalidateAll();
+    }
+
+    private long bump(String k) {
+        return stamps.incrementAndGet(stripe(k)) + clears.get();
+    }
+
+    private static int stripe(String k) {
+        return (k.hashCode() & 0x7fffffff) % STRIPES;
+    }
+}

@@ -1,0 +1,132 @@
+package dev.ballast.cache;
+
+import java.time.InstantSource;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Single-flight in this JVM: per key, one caller (the flight) goes on to L2 and the loader; the others wait for it,
+ * at most {@code loadWait}, then follow {@link CacheSettings#onLoadWaitTimeout()}.
+ *
+ * <p>Concurrency: callers' threads. The map of flights decides who flies ({@code putIfAbsent}); the flight removes
+ * its entry when it ends. A caller joins only a flight that began after the last invalidation of its key (same L1
+ * stamp); a flight that began before may bring the old value, so the caller waits for it to end and tries again. The
+ * flight looks at L1 once more after registering, because another flight may have ended between its miss and its
+ * registration, and takes the stamp for its own fill after that look.
+ */
+final class LocalFlights {
+
+    /** The flight's work: L2 and the loader, or the loader alone. */
+    @FunctionalInterface
+    interface Work {
+        Slot load(String k, KeyLoad load, long stamp);
+    }
+
+    /** A load in flight and the invalidation stamp of its key when it began. */
+    private record Flight(CompletableFuture<Slot> result, long stamp) {}
+
+    private final CacheSettings settings;
+    private final L1 l1;
+    private final CacheMeters meters;
+    private final InstantSource clock;
+    private final ConcurrentMap<String, Flight> flights = new ConcurrentHashMap<>();
+
+    LocalFlights(CacheSettings settings, L1 l1, CacheMeters meters, InstantSource clock) {
+        this.settings = settings;
+        this.l1 = l1;
+        this.meters = meters;
+        this.clock = clock;
+    }
+
+    boolean inFlight(String k) {
+        return flights.containsKey(k);
+    }
+
+    /** The value of {@code k} after an L1 miss: this caller's flight, or the result of one it joins. */
+    Slot loadOrJoin(String k, KeyLoad load, Work work) {
+        while (true) {
+            long stamp = l1.stamp(k);
+            Flight mine = new Flight(new CompletableFuture<>(), stamp);
+            Flight running = flights.putIfAbsent(k, mine);
+            if (running == null) {
+                return fly(k, load, work, mine);
+            }
+            meters.coalesced(false);
+            if (running.stamp() == stamp) {
+                return join(running.result(), k, load, stamp);
+            }
+            if (!awaitEnd(running.result())) {
+                return afterWaitTimeout(k, load, stamp);
+            }
+        }
+    }
+
+    private Slot fly(String k, KeyLoad load, Work work, Flight mine) {
+        try {
+            Slot found = l1.fresh(k, clock.millis());
+            if (found == null) {
+                // stamped after the look: an invalidation between the caller's miss and here is already in the stamp,
+                // so the fill of this load is refused only for invalidations that came after the load began
+                found = work.load(k, load, l1.stamp(k));
+            }
+            mine.result().complete(found);
+            return found;
+        } catch (RuntimeException | Error e) {
+            mine.result().completeExceptionally(e);
+            throw e;
+        } finally {
+            flights.remove(k, mine);
+        }
+    }
+
+    private Slot join(CompletableFuture<Slot> running, String k, KeyLoad load, long stamp) {
+        try {
+            return running.get(settings.loadWait().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return afterWaitTimeout(k, load, stamp);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new CacheException("Cache '" + settings.name() + "': load failed", cause);
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        }
+    }
+
+    /** Waits (at most {@code loadWait}) for a flight to end, however it ends; false if it did not end in time. */
+    private boolean awaitEnd(CompletableFuture<Slot> running) {
+        try {
+            running.exceptionally(e -> null).get(settings.loadWait().toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // exceptions were mapped to null
+        } catch (InterruptedException e) {
+            throw interrupted(e);
+        }
+    }
+
+    private Slot afterWaitTimeout(String k, KeyLoad load, long stamp) {
+        if (settings.onLoadWaitTimeout() == CacheSettings.WaitTimeoutPolicy.FAIL) {
+            throw new CacheLoadTimeoutException(settings.name(), k, settings.loadWait());
+        }
+        Slot slot = load.run();
+        l1.fillLoaded(k, slot, stamp);
+        return slot;
+    }
+
+    private CacheException interrupted(InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new CacheException("Cache '" + settings.name() + "': interrupted while waiting for a load", e);
+    }
+}

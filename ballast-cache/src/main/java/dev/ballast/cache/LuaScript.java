@@ -1,0 +1,34 @@
+package dev.ballast.cache;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.sync.RedisCommands;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** A Lua script, sent by its SHA-1 digest once Redis knows it (the full text only the first time per server). */
+record LuaScript(String text, String sha1) {
+
+    LuaScript(String text) {
+        this(text, digest(text));
+    }
+
+    <T> T eval(RedisCommands<String, byte[]> redis, ScriptOutputType type, String[] keys, byte[]... args) {
+        try {
+            return redis.evalsha(sha1, type, keys, args);
+        } catch (RedisNoScriptException e) { // first use on this server, or after a restart or SCRIPT FLUSH
+            return redis.eval(text, type, keys, args);
+        }
+    }
+
+    private static String digest(String text) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is a required JDK algorithm", e);
+        }
+    }
+}

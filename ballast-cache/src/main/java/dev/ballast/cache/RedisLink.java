@@ -1,0 +1,300 @@
+package dev.ballast.cache;
+
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.alert.Severity;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One cache's two connections to Redis (commands, and pub/sub on the cache's channel) and the breaker in front of them.
+ * No call throws: a failed call is counted, logged (rate-limited) and answered with null; {@value #FAILURE_THRESHOLD}
+ * failures in a row open the breaker (WARNING alert), after which Redis is not called until the probe closes it
+ * again (INFO alert). The probe closes it only when both connections work, replacing either with a fresh one when
+ * Lettuce has not reconnected it yet (its reconnect back-off grows to seconds), so recovery never waits for that
+ * back-off and no waiter waits for a signal that cannot arrive.
+ *
+ * <p>Concurrency: {@link #call} runs on callers' threads, refresh threads and the scheduler; the connections are
+ * volatile fields replaced only on the scheduler thread (the probe), or before {@link #start} returns; the breaker
+ * guards its own state. The {@link Listener} is called on Lettuce's threads (messages, re-subscription), the
+ * scheduler (probe, checks) and callers' threads (breaker opening).
+ */
+final class RedisLink implements AutoCloseable {
+
+    /** What the link tells the invalidation channel; must not block. */
+    interface Listener {
+        void message(byte[] raw);
+
+        /** Lettuce re-subscribed after a reconnect: messages in between are lost. */
+        void resubscribed();
+
+        /** The breaker opened. */
+        void opened();
+
+        /** The breaker closed; the invalidation counter reads {@code counter}. */
+        void recovered(long counter);
+
+        /** Periodic, while the breaker is closed: compare the invalidation counter with the messages that came. */
+        void check();
+    }
+
+    /** A Redis call. */
+    interface Call<T> {
+        @Nullable
+        T run(RedisCommands<String, byte[]> redis);
+    }
+
+    static final int FAILURE_THRESHOLD = 3;
+    static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
+    private static final Logger log = LoggerFactory.getLogger(RedisLink.class);
+    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+
+    private final RedisClient client;
+    private final CacheSettings settings;
+    private final RedisKeys keys;
+    private final AlertSink alerts;
+    private final CacheMeters meters;
+    private final L2Breaker breaker = new L2Breaker(FAILURE_THRESHOLD);
+    private final AtomicLong failures = new AtomicLong();
+    private volatile Listener listener = new Listener() {
+        public void message(byte[] raw) {}
+
+        public void resubscribed() {}
+
+        public void opened() {}
+
+        public void recovered(long counter) {}
+
+        public void check() {}
+    };
+    private volatile @Nullable StatefulRedisConnection<String, byte[]> connection;
+    private volatile @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
+    private volatile boolean subscribedOnce;
+    private volatile boolean closed;
+
+    /** Opens the command connection (a failure counts towards the breaker). */
+    RedisLink(RedisClient client, CacheSettings settings, RedisKeys keys, AlertSink alerts, CacheMeters meters) {
+        this.client = client;
+        this.settings = settings;
+        this.keys = keys;
+        this.alerts = alerts;
+        this.meters = meters;
+        meters.breakerGauge(breaker::state);
+        try {
+            this.connection = open();
+        } catch (RuntimeException e) {
+            failed("CONNECT", e);
+        }
+    }
+
+    /** Subscribes for {@code listener} and starts the periodic probe/check on {@code scheduler}. */
+    void start(Listener listener, ScheduledExecutorService scheduler) {
+        this.listener = listener;
+        subscribe();
+        long every = CHECK_INTERVAL.toMillis();
+        scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    boolean available() {
+        return breaker.closed();
+    }
+
+    /** Whether a message can reach this instance: the breaker is closed and the pub/sub connection is connected. */
+    boolean signalsFlowing() {
+        StatefulRedisPubSubConnection<String, byte[]> subscription = pubSub;
+        return breaker.closed() && subscription != null && subscription.isOpen();
+    }
+
+    /** Runs {@code body} on the command connection; null if the breaker is open or the call failed. */
+    <T> @Nullable T call(String operation, Call<T> body) {
+        if (!breaker.closed() || closed) {
+            return null;
+        }
+        try {
+            T result = body.run(commands());
+            breaker.success();
+            return result;
+        } catch (RuntimeException e) {
+            failed(operation, e);
+            return null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        StatefulRedisPubSubConnection<String, byte[]> subscription = pubSub;
+        if (subscription != null) {
+            subscription.close();
+        }
+        StatefulRedisConnection<String, byte[]> open = connection;
+        if (open != null) {
+            open.close();
+        }
+    }
+
+    /** Fails at once while the connection is not connected: no caller waits for a connection attempt. */
+    private RedisCommands<String, byte[]> commands() {
+        StatefulRedisConnection<String, byte[]> open = connection;
+        if (open == null || !open.isOpen()) {
+            throw new RedisConnectionException("not connected to Redis");
+        }
+        return open.sync();
+    }
+
+    private StatefulRedisConnection<String, byte[]> open() {
+        StatefulRedisConnection<String, byte[]> fresh = client.connect(CODEC);
+        fresh.setTimeout(settings.l2Timeout());
+        return fresh;
+    }
+
+    private void subscribe() {
+        StatefulRedisPubSubConnection<String, byte[]> subscription = null;
+        try {
+            subscription = client.connectPubSub(CODEC);
+            subscription.setTimeout(settings.l2Timeout());
+            subscription.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String from, byte[] message) {
+                    listener.message(message);
+                }
+
+                @Override
+                public void subscribed(String to, long count) {
+                    if (subscribedOnce) {
+                        listener.resubscribed();
+                    }
+                    subscribedOnce = true;
+                }
+            });
+            subscription.sync().subscribe(keys.channel());
+            pubSub = subscription;
+        } catch (RuntimeException e) {
+            if (subscription != null) {
+                subscription.closeAsync();
+            }
+            failed("SUBSCRIBE", e); // retried by the scheduler
+        }
+    }
+
+    /** Every {@link #CHECK_INTERVAL}: probe while open, else let the listener check the counter. */
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        try {
+            if (!breaker.closed()) {
+                probe();
+                return;
+            }
+            if (pubSub == null) {
+                subscribe();
+            }
+            listener.check();
+        } catch (RuntimeException e) {
+            log.warn("Cache '{}': periodic Redis check failed", settings.name(), e);
+        }
+    }
+
+    private void probe() {
+        try {
+            RedisCommands<String, byte[]> redis = liveCommands();
+            redis.ping();
+            byte[] counter = redis.get(keys.seq());
+            livePubSub();
+            if (breaker.probeSucceeded()) {
+                listener.recovered(
+                        counter == null ? 0 : Long.parseLong(new String(counter, StandardCharsets.US_ASCII)));
+                alert(
+                        Severity.INFO,
+                        "Redis L2 is back",
+                        "The breaker closed after a successful probe; L1 was cleared"
+                                + " because invalidations may have been missed during the outage.");
+                log.info("Cache '{}': Redis L2 is back; breaker closed", settings.name());
+            }
+        } catch (RuntimeException e) {
+            meters.l2Error("PROBE");
+        }
+    }
+
+    /** The command connection, replaced by a fresh one if it is not connected. */
+    private RedisCommands<String, byte[]> liveCommands() {
+        StatefulRedisConnection<String, byte[]> current = connection;
+        if (current == null || !current.isOpen()) {
+            StatefulRedisConnection<String, byte[]> fresh = open();
+            connection = fresh;
+            if (current != null) {
+                current.closeAsync();
+            }
+            current = fresh;
+        }
+        return current.sync();
+    }
+
+    /** Checks the pub/sub connection with a PING, or subscribes on a fresh one if it is not connected. */
+    private void livePubSub() {
+        StatefulRedisPubSubConnection<String, byte[]> current = pubSub;
+        if (current != null && current.isOpen()) {
+            current.sync().ping();
+            return;
+        }
+        pubSub = null;
+        if (current != null) {
+            current.closeAsync();
+        }
+        subscribe();
+        if (pubSub == null) {
+            throw new RedisConnectionException("pub/sub subscription failed");
+        }
+    }
+
+    private void failed(String operation, RuntimeException e) {
+        meters.l2Error(operation);
+        long count = failures.incrementAndGet();
+        if (breaker.failure()) {
+            log.warn(
+                    "Cache '{}': Redis L2 failing ({} {}); breaker open, serving from L1 and the loader",
+                    settings.name(),
+                    operation,
+                    e.toString());
+            alert(
+                    Severity.WARNING,
+                    "Redis L2 unavailable",
+                    "Breaker open after " + FAILURE_THRESHOLD + " failed Redis calls (last: " + operation + ", "
+                            + e.getClass().getSimpleName() + "). Callers are served from L1 and the loader; Redis"
+                            + " is probed every " + CHECK_INTERVAL.toSeconds() + " s.");
+            listener.opened();
+        } else if (count == 1 || count % 1000 == 0) {
+            log.warn(
+                    "Cache '{}': Redis L2 {} failed ({} failures so far): {}",
+                    settings.name(),
+                    operation,
+                    count,
+                    e.toString());
+        }
+    }
+
+    private void alert(Severity severity, String title, String detail) {
+        alerts.send(Alert.builder(severity, "Cache '" + settings.name() + "': " + title)
+                .detail(detail)
+                .fingerprint("ballast-cache-l2|" + settings.name())
+                .label("module", "cache")
+                .label("cache", settings.name())
+                .build());
+    }
+}
