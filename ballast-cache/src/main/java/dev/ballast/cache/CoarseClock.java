@@ -16,10 +16,17 @@ final class CoarseClock implements InstantSource {
 
     static final CoarseClock INSTANCE = new CoarseClock();
 
-    private volatile long millis = System.currentTimeMillis();
+    private static volatile long millis = System.currentTimeMillis();
 
-    private CoarseClock() {
-        Thread.ofPlatform().name("ballast-cache-clock").daemon().start(this::tick);
+    static {
+        Thread.ofPlatform().name("ballast-cache-clock").daemon().start(CoarseClock::tick);
+    }
+
+    private CoarseClock() {}
+
+    /** The coarse wall clock, read without a call through {@link InstantSource} (the L1 hit path uses this). */
+    static long now() {
+        return millis;
     }
 
     @Override
@@ -32,7 +39,7 @@ final class CoarseClock implements InstantSource {
         return Instant.ofEpochMilli(millis);
     }
 
-    private void tick() {
+    private static void tick() {
         while (true) {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             millis = System.currentTimeMillis();

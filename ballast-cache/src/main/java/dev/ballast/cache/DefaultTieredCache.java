@@ -33,6 +33,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
     private final CacheSettings settings;
     private final Function<? super K, String> keys;
     private final InstantSource clock;
+    /** The default clock: the hit path reads its field directly (an interface call measured slower in L1HitBenchmark). */
+    private final boolean coarse;
+
     private final CacheMeters meters;
     private final EntryCodec codec;
     private final L1 l1;
@@ -57,6 +60,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
         this.codec = new EntryCodec(settings, Objects.requireNonNull(codec, "codec"));
         this.keys = Objects.requireNonNull(keys, "keys");
         this.clock = clock != null ? clock : CoarseClock.INSTANCE;
+        this.coarse = clock == null;
         this.meters = new CacheMeters(registry, settings.name());
         this.l1 = new L1(settings, clock, meters);
         this.flights = new LocalFlights(settings, l1, meters, this.clock);
@@ -86,7 +90,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
     public @Nullable V get(K key, CacheLoader<? super K, ? extends V> loader) {
         Objects.requireNonNull(loader, "loader");
         String k = rawKeyText(key);
-        long now = clock.millis();
+        long now = coarse ? CoarseClock.now() : clock.millis();
         Slot slot = l1.hit(k, now); // only checked keys get into L1: a hit needs no check
         if (slot == null) {
             checkKeyText(k);
@@ -114,8 +118,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
     public Optional<V> getIfPresent(K key) {
         String k = rawKeyText(key);
         Slot slot = l1.hit(k, clock.millis());
-        if (slot == null && l2 != null) {
+        if (slot == null) {
             checkKeyText(k);
+        }
+        if (slot == null && l2 != null) {
             long stamp = l1.stamp(k);
             slot = l2.entries().readFresh(k);
             if (slot != null) {

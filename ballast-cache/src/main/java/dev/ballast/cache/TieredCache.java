@@ -27,8 +27,11 @@ import org.jspecify.annotations.Nullable;
  *       reconnect; so an L1 entry outlives a change by at most about two seconds when messages are lost, and never
  *       outlives its L1 TTL. A load that races with an invalidation does not write its (possibly old) value back.
  *   <li>Degraded mode: Redis failures never reach the caller: after a few failures a breaker stops calling Redis
- *       (WARNING alert), callers get L1 and the loader, and a probe closes the breaker when Redis is back (INFO
- *       alert; L1 cleared).
+ *       (WARNING alert), callers get L1 and the loader, and a probe closes the breaker when the cache's own
+ *       connections (commands and pub/sub) work again (INFO alert; L1 cleared). A caller waiting for another
+ *       instance's load stops waiting and loads locally as soon as signals cannot reach it.
+ *   <li>Time: logical expiry, TTLs and early refresh follow the builder's {@link Builder#clock clock}; waits are real
+ *       time.
  * </ul>
  *
  * @param <K> key type

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
 import dev.ballast.test.RedisServer;
-import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,35 +33,24 @@ class RedisOutageIT {
 
     private final String name = "o-" + UUID.randomUUID().toString().substring(0, 8);
     private final List<Alert> alerts = new CopyOnWriteArrayList<>();
-    private final List<RedisClient> clients = new ArrayList<>();
-    private final List<TieredCache<String, Quote>> instances = new ArrayList<>();
-    private final List<SimpleMeterRegistry> registries = new ArrayList<>();
     private final AtomicInteger loads = new AtomicInteger();
+    private OwnRedisInstances cluster;
     private RedisServer redis;
+    private List<TieredCache<String, Quote>> instances;
+    private List<SimpleMeterRegistry> registries;
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServer.start();
-        CacheSettings settings =
-                CacheSettings.builder(name).l2Timeout(Duration.ofMillis(200)).build();
-        for (int i = 0; i < 2; i++) {
-            RedisClient client = RedisClient.create(redis.uri());
-            clients.add(client);
-            SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            registries.add(registry);
-            instances.add(TieredCache.<String, Quote>builder(settings, Codec.json(Quote.class))
-                    .redis(client)
-                    .alerts(alerts::add)
-                    .meterRegistry(registry)
-                    .build());
-        }
+        cluster = new OwnRedisInstances(
+                2, CacheSettings.builder(name).l2Timeout(Duration.ofMillis(200)).build(), alerts::add);
+        redis = cluster.redis;
+        instances = cluster.instances;
+        registries = cluster.registries;
     }
 
     @AfterEach
     void stop() throws Exception {
-        instances.forEach(TieredCache::close);
-        clients.forEach(RedisClient::shutdown);
-        redis.close();
+        cluster.close();
     }
 
     @Test

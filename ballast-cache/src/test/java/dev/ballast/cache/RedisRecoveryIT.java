@@ -3,7 +3,6 @@ package dev.ballast.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ballast.test.RedisServer;
-import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,33 +40,23 @@ class RedisRecoveryIT {
     private static final Duration THINK = Duration.ofMillis(2);
 
     private final String name = "r-" + UUID.randomUUID().toString().substring(0, 8);
-    private final List<RedisClient> clients = new ArrayList<>();
-    private final List<TieredCache<String, Quote>> instances = new ArrayList<>();
-    private final List<SimpleMeterRegistry> registries = new ArrayList<>();
     private final AtomicInteger loads = new AtomicInteger();
+    private OwnRedisInstances cluster;
     private RedisServer redis;
+    private List<TieredCache<String, Quote>> instances;
+    private List<SimpleMeterRegistry> registries;
 
     private void start(int count, CacheSettings settings) throws Exception {
-        redis = RedisServer.start();
-        for (int i = 0; i < count; i++) {
-            RedisClient client = RedisClient.create(redis.uri());
-            clients.add(client);
-            SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            registries.add(registry);
-            instances.add(TieredCache.<String, Quote>builder(settings, Codec.json(Quote.class))
-                    .redis(client)
-                    .alerts(alert -> {})
-                    .meterRegistry(registry)
-                    .build());
-        }
+        cluster = new OwnRedisInstances(count, settings, alert -> {});
+        redis = cluster.redis;
+        instances = cluster.instances;
+        registries = cluster.registries;
     }
 
     @AfterEach
     void stop() throws Exception {
-        instances.forEach(TieredCache::close);
-        clients.forEach(RedisClient::shutdown);
-        if (redis != null) {
-            redis.close();
+        if (cluster != null) {
+            cluster.close();
         }
     }
 
@@ -175,8 +164,7 @@ class RedisRecoveryIT {
     }
 
     private boolean breakers(int state) {
-        return registries.stream()
-                .allMatch(r -> r.get("ballast.cache.l2.breaker.state").gauge().value() == state);
+        return cluster.breakers(state);
     }
 
     private static double percentile(long[] nanos, double p) {
