@@ -8,7 +8,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** A Lua script, sent by its SHA-1 digest once Redis knows it (the full text only the first time per server). */
+/**
+ * A Lua script, sent by its SHA-1 digest once Redis knows it (the full text only the first time per server). Immutable;
+ * {@link #eval} may be called from any thread with that thread's connection.
+ */
 record LuaScript(String text, String sha1) {
 
     LuaScript(String text) {
