@@ -13,6 +13,13 @@ public interface LockListener {
     /** The lease of {@code handle} on {@code backend} was lost while it was held. */
     void leaseLost(String backend, LockHandle handle);
 
+    /**
+     * The lease of {@code handle} on {@code backend} ran out or was revoked after the guarded work had completed while it
+     * was still held: the work's result stands and was returned to the caller; the loss is reported here and by a WARNING
+     * alert.
+     */
+    default void leaseLostAfterWork(String backend, LockHandle handle) {}
+
     /** {@code handle} was acquired on {@code backend} after waiting {@code waitNanos}. */
     default void acquired(String backend, LockHandle handle, long waitNanos) {}
 
@@ -30,6 +37,13 @@ public interface LockListener {
      * fail-over or return); {@code epoch} numbers the new mode.
      */
     default void modeSwitched(String from, String to, long epoch) {}
+
+    /**
+     * This instance follows a mode change: from now on it takes locks on backend {@code to} instead of {@code from}.
+     * Every instance of a resilient strategy reports it, whichever instance made the switch; {@code epoch} numbers the
+     * new mode.
+     */
+    default void modeFollowed(String from, String to, long epoch) {}
 
     /** This instance's circuit breaker in front of {@code backend} changed to {@code state}. */
     default void breakerChanged(String backend, BreakerState state) {}
@@ -59,6 +73,11 @@ public interface LockListener {
             }
 
             @Override
+            public void leaseLostAfterWork(String backend, LockHandle handle) {
+                copy.forEach(each -> quietly(() -> each.leaseLostAfterWork(backend, handle)));
+            }
+
+            @Override
             public void acquired(String backend, LockHandle handle, long waitNanos) {
                 copy.forEach(each -> quietly(() -> each.acquired(backend, handle, waitNanos)));
             }
@@ -81,6 +100,11 @@ public interface LockListener {
             @Override
             public void modeSwitched(String from, String to, long epoch) {
                 copy.forEach(each -> quietly(() -> each.modeSwitched(from, to, epoch)));
+            }
+
+            @Override
+            public void modeFollowed(String from, String to, long epoch) {
+                copy.forEach(each -> quietly(() -> each.modeFollowed(from, to, epoch)));
             }
 
             @Override

@@ -2,6 +2,7 @@ package dev.ballast.lock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -13,11 +14,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,7 +30,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * What every {@link LockStrategy} backend must do. A backend's test extends this and says how to build the strategy,
- * how to expire a lease behind the holder's back, and which database holds the guarded resource rows.
+ * how to expire a lease behind the holder's back, which database holds the guarded resource rows, and how time passes
+ * ({@link #time()}: a manual clock for in-JVM backends, real time with bounded waits where a server keeps the lease).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class LockStrategyContract {
@@ -48,6 +53,27 @@ public abstract class LockStrategyContract {
 
     /** The database holding the rows the locks guard. */
     protected abstract DataSource resources();
+
+    /** How time passes for this backend: real time unless the subclass drives a manual clock. */
+    protected TestTime time() {
+        return TestTime.real();
+    }
+
+    /** Runs {@code action} on another thread while time passes until it is done (at most {@code bound}). */
+    protected final <T> T whileTimePasses(Callable<T> action, Duration bound) throws Exception {
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<T> result = pool.submit(action);
+            time().until(result::isDone, bound);
+            try {
+                return result.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception cause) {
+                    throw cause;
+                }
+                throw e;
+            }
+        }
+    }
 
     @BeforeEach
     void setUpContract() throws SQLException {
@@ -87,7 +113,8 @@ public abstract class LockStrategyContract {
     @Test
     void aHeldKeyIsNotAcquiredWithinTheWaitTimeAndTheErrorNamesKeyAndWait() {
         try (LockHandle held = locks.tryAcquire(key, Duration.ZERO, LEASE)) {
-            assertThatThrownBy(() -> locks.tryAcquire(key, Duration.ofMillis(200), LEASE))
+            assertThatThrownBy(() -> whileTimePasses(
+                            () -> locks.tryAcquire(key, Duration.ofMillis(200), LEASE), Duration.ofSeconds(5)))
                     .isInstanceOf(LockAcquisitionException.class)
                     .hasMessage("Lock '" + key + "' not acquired within 200 ms")
                     .satisfies(e ->
@@ -110,18 +137,26 @@ public abstract class LockStrategyContract {
     @Test
     void aWaiterGetsTheLockWhenTheHolderReleases() throws Exception {
         LockHandle held = locks.tryAcquire(key, Duration.ZERO, LEASE);
+        AtomicReference<Thread> waiting = new AtomicReference<>();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<Long> waiter = pool.submit(() -> {
+                waiting.set(Thread.currentThread());
                 try (LockHandle handle = locks.tryAcquire(key, Duration.ofSeconds(10), LEASE)) {
                     return handle.fencingToken();
                 }
             });
-            Thread.sleep(100);
+            // parked means it asked (or queued) and was refused: a wrong grant would have come before the first park
+            await().atMost(Duration.ofSeconds(10)).until(() -> isParked(waiting.get()));
             assertThat(waiter).isNotDone();
             held.close();
 
             assertThat(waiter.get(10, TimeUnit.SECONDS)).isGreaterThan(held.fencingToken());
         }
+    }
+
+    private static boolean isParked(Thread thread) {
+        return thread != null
+                && (thread.getState() == Thread.State.WAITING || thread.getState() == Thread.State.TIMED_WAITING);
     }
 
     @Test
@@ -137,11 +172,10 @@ public abstract class LockStrategyContract {
     }
 
     @Test
-    void renewalKeepsTheLockBeyondItsLeaseWhileTheHolderWorks() throws InterruptedException {
+    void renewalKeepsTheLockBeyondItsLeaseWhileTheHolderWorks() {
         try (LockHandle handle = locks.tryAcquire(key, Duration.ZERO, SHORT_LEASE)) {
-            Thread.sleep(SHORT_LEASE.toMillis() * 4);
+            time().passWhile(SHORT_LEASE.multipliedBy(4), handle::isValid);
 
-            assertThat(handle.isValid()).isTrue();
             assertThatThrownBy(() -> locks.tryAcquire(key, Duration.ZERO, LEASE))
                     .isInstanceOf(LockAcquisitionException.class);
         }
@@ -153,10 +187,10 @@ public abstract class LockStrategyContract {
         LockHandle first = locks.tryAcquire(key, Duration.ZERO, SHORT_LEASE);
         expireLease(key);
 
-        try (LockHandle second = locks.tryAcquire(key, Duration.ofSeconds(5), LEASE)) {
+        try (LockHandle second =
+                whileTimePasses(() -> locks.tryAcquire(key, Duration.ofSeconds(5), LEASE), Duration.ofSeconds(10))) {
             assertThat(second.fencingToken()).isGreaterThan(first.fencingToken());
-            awaitInvalid(first);
-            awaitListenerTold();
+            time().until(() -> !first.isValid() && !lost.isEmpty(), Duration.ofSeconds(5));
             assertThat(lost).containsExactly(first);
             assertThat(second.isValid()).isTrue();
         } finally {
@@ -165,15 +199,14 @@ public abstract class LockStrategyContract {
     }
 
     @Test
-    void executeWithLockReportsALostLeaseInsteadOfSuccess() throws InterruptedException {
+    void executeWithLockReportsALostLeaseInsteadOfSuccess() {
         assertThatThrownBy(() -> locks.executeWithLock(key, Duration.ZERO, SHORT_LEASE, () -> {
                     expireLease(key);
-                    Thread.sleep(SHORT_LEASE.toMillis() * 3);
+                    time().until(() -> !lost.isEmpty(), Duration.ofSeconds(5)); // renewal finds the loss
                     return "pretended success";
                 }))
                 .isInstanceOf(LockLostException.class)
                 .hasMessageContaining(key);
-        awaitListenerTold();
         assertThat(lost).hasSize(1);
     }
 
@@ -207,7 +240,9 @@ public abstract class LockStrategyContract {
         String a = key + ":a";
         String b = key + ":b";
         try (LockHandle heldB = locks.tryAcquire(b, Duration.ZERO, LEASE)) {
-            assertThatThrownBy(() -> locks.executeWithLocks(List.of(a, b), Duration.ofMillis(200), LEASE, () -> "x"))
+            assertThatThrownBy(() -> whileTimePasses(
+                            () -> locks.executeWithLocks(List.of(a, b), Duration.ofMillis(200), LEASE, () -> "x"),
+                            Duration.ofSeconds(5)))
                     .isInstanceOf(LockAcquisitionException.class)
                     .satisfies(e ->
                             assertThat(((LockAcquisitionException) e).key()).isEqualTo(b));
@@ -269,7 +304,8 @@ public abstract class LockStrategyContract {
         LockHandle stale = locks.tryAcquire(key, Duration.ZERO, SHORT_LEASE);
         expireLease(key); // the holder is "paused" past its lease
 
-        try (LockHandle current = locks.tryAcquire(key, Duration.ofSeconds(5), LEASE);
+        try (LockHandle current =
+                        whileTimePasses(() -> locks.tryAcquire(key, Duration.ofSeconds(5), LEASE), Duration.ofSeconds(10));
                 Connection connection = resources().getConnection()) {
             assertThat(write.apply(connection, "row", current.fencingToken(), 42L))
                     .isTrue();
@@ -308,21 +344,5 @@ public abstract class LockStrategyContract {
             rows.next();
             return rows.getLong(1);
         }
-    }
-
-    /** The renewal thread tells the listener shortly after the lease runs out. */
-    private void awaitListenerTold() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (lost.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(10);
-        }
-    }
-
-    private static void awaitInvalid(LockHandle handle) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (handle.isValid() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(handle.isValid()).as("handle reports the lost lease").isFalse();
     }
 }

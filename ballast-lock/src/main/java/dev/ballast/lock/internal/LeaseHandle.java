@@ -2,38 +2,32 @@ package dev.ballast.lock.internal;
 
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
-import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.jspecify.annotations.Nullable;
 
-/** A handle of {@link LeaseLockStrategy}. Thread-safe. */
-final class LeaseHandle implements LockHandle, Abandonable {
+/** One local holder's turn with a {@link Hold}, from a grant to its close. Thread-safe. */
+final class LeaseHandle implements LockHandle, Abandonable, Exclusivity {
 
     private final LeaseLockStrategy strategy;
-    private final String key;
-    final String owner;
+    private final KeyQueue queue;
+    final Hold hold;
     private final long token;
+    private final boolean observed;
+    private final long acquiredAt;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicBoolean lostReported = new AtomicBoolean();
-    private final long acquiredAtNanos = System.nanoTime();
-    private volatile long validUntilNanos;
-    private volatile boolean lost;
-    volatile @Nullable ScheduledFuture<?> renewal;
+    private final AtomicBoolean lossReported = new AtomicBoolean();
 
-    LeaseHandle(LeaseLockStrategy strategy, String key, String owner, long token, Duration lease, long requestedAt) {
+    LeaseHandle(LeaseLockStrategy strategy, KeyQueue queue, Hold hold, long token, boolean observed, long acquiredAt) {
         this.strategy = strategy;
-        this.key = key;
-        this.owner = owner;
+        this.queue = queue;
+        this.hold = hold;
         this.token = token;
-        // measured from before the request was sent: the backend's lease started no earlier than that
-        this.validUntilNanos = requestedAt + lease.toNanos();
-        strategy.scheduleRenewal(this, lease);
+        this.observed = observed;
+        this.acquiredAt = acquiredAt;
     }
 
     @Override
     public String key() {
-        return key;
+        return queue.key;
     }
 
     @Override
@@ -43,51 +37,39 @@ final class LeaseHandle implements LockHandle, Abandonable {
 
     @Override
     public boolean isValid() {
-        return !closed.get() && !lost && System.nanoTime() - validUntilNanos < 0;
+        return !closed.get() && hold.validAt(strategy.clock.nanoTime());
+    }
+
+    @Override
+    public boolean exclusiveAt(long clockNanos) {
+        return clockNanos - acquiredAt >= 0 && hold.exclusiveAt(clockNanos);
     }
 
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            cancelRenewal();
-            if (!lost) {
-                strategy.release(this);
+            long heldNanos = strategy.clock.nanoTime() - acquiredAt;
+            queue.release(this);
+            if (observed) {
+                strategy.released(this, heldNanos);
             }
-            strategy.released(this, System.nanoTime() - acquiredAtNanos);
         }
     }
 
     @Override
     public void abandon() {
-        lost = true;
-        cancelRenewal();
+        strategy.abandon(queue, hold);
     }
 
-    void extend(long untilNanos) {
-        validUntilNanos = untilNanos;
-    }
-
-    void lost(LockListener listener) {
-        lost = true;
-        cancelRenewal();
-        if (!closed.get() && lostReported.compareAndSet(false, true)) {
-            try {
-                listener.leaseLost(strategy.backend(), this);
-            } catch (RuntimeException e) {
-                // a listener must not throw; nothing else to do with it here
-            }
-        }
-    }
-
-    private void cancelRenewal() {
-        ScheduledFuture<?> scheduled = renewal;
-        if (scheduled != null) {
-            scheduled.cancel(false);
+    /** Tells {@code listener} once that the lease was lost while this handle held it. */
+    void reportLost(LockListener listener) {
+        if (!closed.get() && lossReported.compareAndSet(false, true)) {
+            listener.leaseLost(strategy.backend(), this);
         }
     }
 
     @Override
     public String toString() {
-        return "LockHandle[" + key + ", token " + token + (isValid() ? "" : ", invalid") + "]";
+        return "LockHandle[" + key() + ", token " + token + (isValid() ? "" : ", invalid") + "]";
     }
 }

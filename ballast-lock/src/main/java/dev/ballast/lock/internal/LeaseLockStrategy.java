@@ -1,78 +1,72 @@
 package dev.ballast.lock.internal;
 
-import dev.ballast.core.CheckedSupplier;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockBackendException;
+import dev.ballast.lock.LockClock;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockKeys;
 import dev.ballast.lock.LockListener;
-import dev.ballast.lock.LockStrategy;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link LockStrategy} over any {@link LockBackend}: waits with the backend's release hint, renews leases at a third of
- * their length on one shared daemon thread, and invalidates a handle whose renewal fails or whose lease runs out.
- * Thread-safe.
+ * A {@link dev.ballast.lock.LockStrategy} over any {@link LockBackend}: waiters of one key queue in this instance (see
+ * {@link KeyQueue}: one contender at the backend, hand-off between local holders), leases are renewed at a third of
+ * their length on the clock's timer, and a handle whose renewal fails or whose lease runs out turns invalid. Build one
+ * with {@link LeaseStrategyBuilder}. Thread-safe.
  */
-public final class LeaseLockStrategy implements LockStrategy {
+public final class LeaseLockStrategy extends GuardedLockStrategy {
 
-    private static final long MIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-    private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Local holders in a row before the lock goes back to the backend, so other instances get their turn. */
+    static final int MAX_HANDOFFS = 16;
 
-    private final LockBackend backend;
+    final LockBackend backend;
+    final int maxHandoffs = MAX_HANDOFFS;
+    final long minPollNanos;
+    final long maxPollNanos;
+    /** After letting go for fairness, how long this instance's next contender leaves the key to others. */
+    final long yieldNanos;
+
     private final LockListener listener;
-    private final ScheduledExecutorService renewals;
+    private final @Nullable SystemLockClock ownedClock;
+    private final ConcurrentMap<String, KeyQueue> queues = new ConcurrentHashMap<>();
+    private volatile boolean closed;
 
-    /**
-     * A strategy over {@code backend} telling {@code listener} about lease losses, and raising a WARNING alert on
-     * {@code alerts} for each.
-     */
-    public LeaseLockStrategy(LockBackend backend, LockListener listener, AlertSink alerts) {
+    LeaseLockStrategy(
+            LockBackend backend,
+            LockListener listener,
+            AlertSink alerts,
+            LockClock clock,
+            @Nullable SystemLockClock ownedClock) {
+        super(clock, listener, alerts);
         this.backend = Objects.requireNonNull(backend, "backend");
-        Objects.requireNonNull(listener, "listener");
-        Objects.requireNonNull(alerts, "alerts");
-        this.listener = LockListener.all(List.of(listener, (name, handle) -> {
-            // the alert half of the lease-loss contract
-            alerts.send(Alert.builder(Severity.WARNING, "Lock lease lost")
-                    .detail("Lease on '" + handle.key() + "' (fencing token " + handle.fencingToken()
-                            + ") was lost while held; writes not fenced by the token may have overlapped")
-                    .label("module", "lock")
-                    .label("backend", backend.name())
-                    .fingerprint("lock-lease-lost|" + backend.name() + "|" + handle.key())
-                    .build());
-        }));
-        this.renewals = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "ballast-lock-renewal-" + backend.name());
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.listener = LockListener.all(List.of(listener, (name, handle) -> alerts.send(leaseLostAlert(handle))));
+        this.ownedClock = ownedClock;
+        boolean notified = backend.notifiesReleases();
+        // with release notifications a contender is woken at once and polls only as a safety net; without, it polls,
+        // and the fairness pause must outlast another instance's polling interval
+        this.minPollNanos = TimeUnit.MILLISECONDS.toNanos(notified ? 2 : 1);
+        this.maxPollNanos = TimeUnit.MILLISECONDS.toNanos(notified ? 50 : 8);
+        this.yieldNanos = TimeUnit.MILLISECONDS.toNanos(notified ? 5 : 10);
     }
 
-    @Override
-    public LockHandle tryAcquire(String key, Duration waitTime, Duration leaseTime) {
-        LockKeys.requireValid(key);
-        LockKeys.requireWait(waitTime);
-        LockKeys.requireLease(leaseTime);
-        return acquire(key, System.nanoTime() + waitTime.toNanos(), waitTime, leaseTime);
-    }
-
-    @Override
-    public <T extends @Nullable Object> T executeWithLocks(
-            Collection<String> keys, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
-        return Guarded.runWithAll(
-                keys, waitTime, leaseTime, (key, deadline) -> acquire(key, deadline, waitTime, leaseTime), task);
+    private Alert leaseLostAlert(LockHandle handle) {
+        return Alert.builder(Severity.WARNING, "Lock lease lost")
+                .detail("Lease on '" + handle.key() + "' (fencing token " + handle.fencingToken()
+                        + ") was lost while held; writes not fenced by the token may have overlapped")
+                .label("module", "lock")
+                .label("backend", backend.name())
+                .fingerprint("lock-lease-lost|" + backend.name() + "|" + handle.key())
+                .build();
     }
 
     @Override
@@ -82,91 +76,135 @@ public final class LeaseLockStrategy implements LockStrategy {
 
     @Override
     public void close() {
-        renewals.shutdownNow();
+        closed = true;
+        for (KeyQueue queue : queues.values()) {
+            queue.closeQueue(new LockBackendException(
+                    backend.name(), "acquire", queue.key, new IllegalStateException("the lock strategy was closed")));
+        }
+        if (ownedClock != null) {
+            ownedClock.close();
+        }
         backend.close();
     }
 
-    private LockHandle acquire(String key, long deadlineNanos, Duration waitTime, Duration leaseTime) {
-        String owner = UUID.randomUUID().toString();
-        long pollNanos = MIN_POLL_NANOS;
-        long startedAt = System.nanoTime();
-        while (true) {
-            long requestedAt = System.nanoTime();
-            long token;
-            try {
-                token = backendCall("acquire", key, () -> backend.tryLock(key, owner, leaseTime));
-            } catch (LockBackendException e) {
+    @Override
+    protected LockHandle acquire(String key, long deadlineNanos, Duration waitTime, Duration leaseTime) {
+        return acquire(key, deadlineNanos, waitTime, leaseTime, true);
+    }
+
+    /**
+     * Acquires without telling the listener about the wait, the acquisition or the release: for a strategy that wraps
+     * this one and reports each wait once itself (the resilient strategy). Lease losses are still reported.
+     */
+    public LockHandle tryAcquireUnobserved(String key, Duration waitTime, Duration leaseTime) {
+        LockKeys.requireValid(key);
+        LockKeys.requireWait(waitTime);
+        LockKeys.requireLease(leaseTime);
+        return acquire(key, clock.nanoTime() + waitTime.toNanos(), waitTime, leaseTime, false);
+    }
+
+    private LockHandle acquire(String key, long deadline, Duration waitTime, Duration leaseTime, boolean observed) {
+        if (closed) {
+            throw new LockBackendException(
+                    backend.name(), "acquire", key, new IllegalStateException("the lock strategy was closed"));
+        }
+        long startedAt = clock.nanoTime();
+        Waiter waiter = new Waiter(deadline, leaseTime, observed);
+        KeyQueue queue;
+        do {
+            queue = queues.computeIfAbsent(key, k -> new KeyQueue(this, k));
+        } while (!queue.join(waiter));
+        try {
+            LeaseHandle handle = queue.await(waiter, waitTime);
+            if (observed) {
+                listener.acquired(backend.name(), handle, clock.nanoTime() - startedAt);
+            }
+            return handle;
+        } catch (LockAcquisitionException e) {
+            if (observed) {
+                listener.notAcquired(backend.name(), key, clock.nanoTime() - startedAt);
+            }
+            throw e;
+        } catch (LockBackendException e) {
+            if (observed) {
                 listener.backendFailed(backend.name(), key, e);
-                throw e;
             }
-            if (token > 0) {
-                LeaseHandle handle = new LeaseHandle(this, key, owner, token, leaseTime, requestedAt);
-                listener.acquired(backend.name(), handle, System.nanoTime() - startedAt);
-                return handle;
-            }
-            long remaining = deadlineNanos - System.nanoTime();
-            if (remaining <= 0) {
-                listener.notAcquired(backend.name(), key, System.nanoTime() - startedAt);
-                throw new LockAcquisitionException(key, waitTime);
-            }
-            long jittered = pollNanos / 2 + ThreadLocalRandom.current().nextLong(pollNanos / 2 + 1);
-            try {
-                backend.awaitRelease(key, Duration.ofNanos(Math.min(remaining, jittered)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LockAcquisitionException(key, waitTime);
-            }
-            pollNanos = Math.min(MAX_POLL_NANOS, pollNanos * 2);
+            throw e;
         }
     }
 
-    void scheduleRenewal(LeaseHandle handle, Duration leaseTime) {
-        long period = Math.max(1, leaseTime.toMillis() / 3);
-        handle.renewal =
-                renewals.scheduleWithFixedDelay(() -> renew(handle, leaseTime), period, period, TimeUnit.MILLISECONDS);
+    boolean closed() {
+        return closed;
     }
 
-    private void renew(LeaseHandle handle, Duration leaseTime) {
-        if (!handle.isValid()) {
-            handle.lost(listener);
+    void forget(KeyQueue queue) {
+        queues.remove(queue.key, queue);
+    }
+
+    Future<?> scheduleRenewal(KeyQueue queue, Hold hold) {
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(1), hold.lease().toNanos() / 3);
+        return clock.schedule(() -> renew(queue, hold), period);
+    }
+
+    private void renew(KeyQueue queue, Hold hold) {
+        long attemptAt = clock.nanoTime();
+        if (!hold.validAt(attemptAt)) {
+            reportLost(queue, hold); // the lease ran out while renewals failed
             return;
         }
-        long attemptAt = System.nanoTime();
         boolean renewed;
         try {
-            renewed = backend.renew(handle.key(), handle.owner, leaseTime);
+            renewed = backend.renew(queue.key, hold.owner, hold.lease());
         } catch (Exception e) {
-            return; // infrastructure blip: keep trying until the lease runs out, then the handle reports the loss
+            queue.renewLater(hold); // an infrastructure blip: keep trying until the lease runs out
+            return;
         }
         if (renewed) {
-            handle.extend(attemptAt + leaseTime.toNanos());
+            hold.confirmed(attemptAt, hold.lease());
+            queue.renewLater(hold);
         } else {
-            handle.lost(listener);
+            hold.markLost();
+            reportLost(queue, hold);
         }
+    }
+
+    /** Renews now, before handing on; false if the ownership is lost or could not be confirmed. */
+    boolean renewNow(String key, Hold hold, Duration lease) {
+        long sentAt = clock.nanoTime();
+        try {
+            if (backend.renew(key, hold.owner, lease)) {
+                hold.confirmed(sentAt, lease);
+                return true;
+            }
+            hold.markLost();
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private void reportLost(KeyQueue queue, Hold hold) {
+        LeaseHandle holder = queue.holderOf(hold);
+        if (holder != null) {
+            holder.reportLost(listener);
+        }
+        queue.lost(hold);
+    }
+
+    void abandon(KeyQueue queue, Hold hold) {
+        hold.abandon();
+        queue.stopRenewing(hold);
     }
 
     void released(LeaseHandle handle, long heldNanos) {
         listener.released(backend.name(), handle, heldNanos);
     }
 
-    void release(LeaseHandle handle) {
+    void unlockQuietly(String key, String owner) {
         try {
-            backend.unlock(handle.key(), handle.owner);
+            backend.unlock(key, owner);
         } catch (Exception e) {
             // the lease expires on its own; releasing is best effort by contract
         }
-    }
-
-    private long backendCall(String operation, String key, BackendCall call) {
-        try {
-            return call.run();
-        } catch (Exception e) {
-            throw new LockBackendException(backend.name(), operation, key, e);
-        }
-    }
-
-    @FunctionalInterface
-    private interface BackendCall {
-        long run() throws Exception;
     }
 }

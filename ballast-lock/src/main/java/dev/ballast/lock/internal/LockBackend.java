@@ -33,6 +33,14 @@ public interface LockBackend {
         Thread.sleep(maxWait);
     }
 
+    /**
+     * Whether {@link #awaitRelease} returns soon after another instance releases a key (a notification), rather than
+     * only sleeping. Waiters then poll less, and pause less when one instance lets go to give others their turn.
+     */
+    default boolean notifiesReleases() {
+        return false;
+    }
+
     /** Releases the backend's own resources (connections it opened); called when the strategy closes. */
     default void close() {}
 }

@@ -3,8 +3,9 @@ package dev.ballast.lock.jdbc;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.LockStrategyBuilder;
 import dev.ballast.lock.internal.JdbcDialect;
-import dev.ballast.lock.internal.LeaseLockStrategy;
+import dev.ballast.lock.internal.LeaseStrategyBuilder;
 import dev.ballast.lock.internal.TablePrefix;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,19 +30,34 @@ public final class JdbcLockStrategies {
      */
     public static LockStrategy create(
             DataSource dataSource, String tablePrefix, boolean createTable, LockListener listener, AlertSink alerts) {
+        return builder(dataSource, tablePrefix, createTable)
+                .listener(listener)
+                .alerts(alerts)
+                .build();
+    }
+
+    /**
+     * A builder of JDBC lock strategies on {@code dataSource}; the table is set up when the strategy is built.
+     *
+     * @throws IllegalArgumentException for an invalid prefix
+     */
+    public static LockStrategyBuilder builder(DataSource dataSource, String tablePrefix, boolean createTable) {
         Objects.requireNonNull(dataSource, "dataSource");
         String table = TablePrefix.table(tablePrefix, "lock");
-        try {
-            if (createTable) {
-                JdbcLockBackend.createTable(dataSource, table);
+        return new LeaseStrategyBuilder(clock -> {
+            try {
+                if (createTable) {
+                    JdbcLockBackend.createTable(dataSource, table);
+                }
+                JdbcDialect dialect;
+                try (Connection connection = dataSource.getConnection()) {
+                    dialect = JdbcDialect.of(connection);
+                }
+                return new JdbcLockBackend(dataSource, dialect, table);
+            } catch (SQLException e) {
+                throw new IllegalStateException(
+                        "Cannot set up the JDBC lock table " + table + ": " + e.getMessage(), e);
             }
-            JdbcDialect dialect;
-            try (Connection connection = dataSource.getConnection()) {
-                dialect = JdbcDialect.of(connection);
-            }
-            return new LeaseLockStrategy(new JdbcLockBackend(dataSource, dialect, table), listener, alerts);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot set up the JDBC lock table " + table + ": " + e.getMessage(), e);
-        }
+        });
     }
 }

@@ -1,6 +1,7 @@
 package dev.ballast.lock.jdbc;
 
 import dev.ballast.lock.LockKeys;
+import dev.ballast.lock.internal.FencingTokens;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -13,7 +14,8 @@ import java.util.OptionalLong;
  * database at commit or rollback, so there is nothing to release and nothing to leak into a pooled connection. The
  * fencing token is incremented in the same transaction (table {@code <prefix>lock_fence}, created by {@link
  * SessionLockStrategies} or by the application's migrations): if the transaction rolls back, so does the token, along
- * with every write it guarded.
+ * with every write it guarded. Tokens are scaled like every strategy's (see {@code LockHandle#fencingToken}), so they
+ * compare with those of session locks on the same key.
  */
 public final class PostgresTransactionLocks {
 
@@ -48,7 +50,7 @@ public final class PostgresTransactionLocks {
             fence.setString(1, key);
             try (ResultSet rows = fence.executeQuery()) {
                 rows.next();
-                return OptionalLong.of(rows.getLong(1));
+                return OptionalLong.of(FencingTokens.of(rows.getLong(1), 0));
             }
         }
     }

@@ -3,8 +3,9 @@ package dev.ballast.lock.jdbc;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.LockStrategyBuilder;
 import dev.ballast.lock.internal.JdbcDialect;
-import dev.ballast.lock.internal.LeaseLockStrategy;
+import dev.ballast.lock.internal.LeaseStrategyBuilder;
 import dev.ballast.lock.internal.TablePrefix;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -32,25 +33,40 @@ public final class SessionLockStrategies {
      */
     public static LockStrategy create(
             DataSource dataSource, String tablePrefix, boolean createTable, LockListener listener, AlertSink alerts) {
+        return builder(dataSource, tablePrefix, createTable)
+                .listener(listener)
+                .alerts(alerts)
+                .build();
+    }
+
+    /**
+     * A builder of session-lock strategies on {@code dataSource}; the database is checked and the fence table set up
+     * when the strategy is built.
+     *
+     * @throws IllegalArgumentException for an invalid prefix
+     */
+    public static LockStrategyBuilder builder(DataSource dataSource, String tablePrefix, boolean createTable) {
         Objects.requireNonNull(dataSource, "dataSource");
         String table = fenceTable(tablePrefix);
-        try {
-            SessionLockDialect dialect;
-            try (Connection connection = dataSource.getConnection()) {
-                dialect = switch (JdbcDialect.of(connection)) {
-                    case POSTGRESQL -> SessionLockDialect.POSTGRESQL_ADVISORY;
-                    case MARIADB -> SessionLockDialect.MYSQL_GET_LOCK;
-                    case H2 ->
-                        throw new IllegalStateException(
-                                "H2 has no session locks; use JdbcLockStrategies (the lock table) on H2");
-                };
+        return new LeaseStrategyBuilder(clock -> {
+            try {
+                SessionLockDialect dialect;
+                try (Connection connection = dataSource.getConnection()) {
+                    dialect = switch (JdbcDialect.of(connection)) {
+                        case POSTGRESQL -> SessionLockDialect.POSTGRESQL_ADVISORY;
+                        case MARIADB -> SessionLockDialect.MYSQL_GET_LOCK;
+                        case H2 ->
+                            throw new IllegalStateException(
+                                    "H2 has no session locks; use JdbcLockStrategies (the lock table) on H2");
+                    };
+                }
+                if (createTable) {
+                    SessionLockBackend.createFenceTable(dataSource, table);
+                }
+                return new SessionLockBackend(dataSource, dialect, table);
+            } catch (SQLException e) {
+                throw new IllegalStateException("Cannot set up session locks (" + table + "): " + e.getMessage(), e);
             }
-            if (createTable) {
-                SessionLockBackend.createFenceTable(dataSource, table);
-            }
-            return new LeaseLockStrategy(new SessionLockBackend(dataSource, dialect, table), listener, alerts);
-        } catch (SQLException e) {
-            throw new IllegalStateException("Cannot set up session locks (" + table + "): " + e.getMessage(), e);
-        }
+        });
     }
 }

@@ -1,5 +1,6 @@
 package dev.ballast.lock.local;
 
+import dev.ballast.lock.LockClock;
 import dev.ballast.lock.internal.LockBackend;
 import java.time.Duration;
 import java.util.HashMap;
@@ -7,12 +8,18 @@ import java.util.Map;
 
 /**
  * Locks inside one JVM, with the same lease and fencing semantics as the distributed backends: for tests, single-node
- * deployments and the embedded default. Fencing tokens increase for the life of the JVM. Thread-safe.
+ * deployments and the embedded default. Fencing tokens increase for the life of the JVM; leases run on the strategy's
+ * clock. Thread-safe.
  */
 final class LocalLockBackend implements LockBackend {
 
+    private final LockClock clock;
     private final Object monitor = new Object();
     private final Map<String, Entry> entries = new HashMap<>();
+
+    LocalLockBackend(LockClock clock) {
+        this.clock = clock;
+    }
 
     @Override
     public String name() {
@@ -23,11 +30,11 @@ final class LocalLockBackend implements LockBackend {
     public long tryLock(String key, String owner, Duration lease) {
         synchronized (monitor) {
             Entry entry = entries.computeIfAbsent(key, k -> new Entry());
-            if (entry.owner != null && System.nanoTime() - entry.expiresAtNanos < 0) {
+            if (entry.owner != null && clock.nanoTime() - entry.expiresAtNanos < 0) {
                 return 0;
             }
             entry.owner = owner;
-            entry.expiresAtNanos = System.nanoTime() + lease.toNanos();
+            entry.expiresAtNanos = clock.nanoTime() + lease.toNanos();
             return ++entry.fence;
         }
     }
@@ -36,10 +43,10 @@ final class LocalLockBackend implements LockBackend {
     public boolean renew(String key, String owner, Duration lease) {
         synchronized (monitor) {
             Entry entry = entries.get(key);
-            if (entry == null || !owner.equals(entry.owner) || System.nanoTime() - entry.expiresAtNanos >= 0) {
+            if (entry == null || !owner.equals(entry.owner) || clock.nanoTime() - entry.expiresAtNanos >= 0) {
                 return false;
             }
-            entry.expiresAtNanos = System.nanoTime() + lease.toNanos();
+            entry.expiresAtNanos = clock.nanoTime() + lease.toNanos();
             return true;
         }
     }
@@ -53,6 +60,11 @@ final class LocalLockBackend implements LockBackend {
                 monitor.notifyAll();
             }
         }
+    }
+
+    @Override
+    public boolean notifiesReleases() {
+        return true;
     }
 
     @Override
@@ -71,7 +83,7 @@ final class LocalLockBackend implements LockBackend {
         synchronized (monitor) {
             Entry entry = entries.get(key);
             if (entry != null) {
-                entry.expiresAtNanos = System.nanoTime();
+                entry.expiresAtNanos = clock.nanoTime();
                 monitor.notifyAll();
             }
         }

@@ -21,8 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code ballast.lock.held} (timer): how long locks were held;
  *   <li>{@code ballast.lock.lease.lost} (counter): leases lost while held (for a resilient strategy, also handles
  *       revoked by a mode switch);
+ *   <li>{@code ballast.lock.lease.lost.after.work} (counter): leases lost after the guarded work had completed while
+ *       still holding them; the work's result was kept;
  *   <li>{@code ballast.lock.fallback.switches} (counter, tags {@code from}, {@code to}): mode switches this instance
  *       made, e.g. {@code redis} to {@code jdbc} and back;
+ *   <li>{@code ballast.lock.mode.changes} (counter, tags {@code from}, {@code to}): mode changes this instance followed,
+ *       whichever instance made them (every instance counts each change once);
  *   <li>{@code ballast.lock.breaker.state} (gauge): this instance's breaker in front of {@code backend}: 0 closed, 1
  *       half-open, 2 open.
  * </ul>
@@ -72,6 +76,25 @@ public final class LockMetrics implements LockListener {
         Counter.builder("ballast.lock.lease.lost")
                 .description("Leases lost while the lock was held")
                 .tag("backend", backend)
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void leaseLostAfterWork(String backend, LockHandle handle) {
+        Counter.builder("ballast.lock.lease.lost.after.work")
+                .description("Leases lost after the guarded work completed holding them; the result was kept")
+                .tag("backend", backend)
+                .register(registry)
+                .increment();
+    }
+
+    @Override
+    public void modeFollowed(String from, String to, long epoch) {
+        Counter.builder("ballast.lock.mode.changes")
+                .description("Lock mode changes this instance followed, whichever instance made them")
+                .tag("from", from)
+                .tag("to", to)
                 .register(registry)
                 .increment();
     }

@@ -1,10 +1,10 @@
 package dev.ballast.lock.redis;
 
 import dev.ballast.lock.internal.LockBackend;
+import dev.ballast.lock.LockClock;
+import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Locks in Redis: {@code SET key owner NX PX lease} and the fencing counter's {@code INCR} in one script, renewal and
@@ -53,25 +54,23 @@ final class RedisLockBackend implements LockBackend {
             return 0
             """;
 
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisCommands<String, String> redis;
-    private final StatefulRedisPubSubConnection<String, String> notifications;
-    /** Per key, the waiters; one release message wakes one of them (no herd of scripts racing for the lock). */
+    private final RedisLink link;
+    /** Per key, this instance's contender (one per key: the strategy queues the other waiters locally). */
     private final ConcurrentMap<String, Semaphore> waiters = new ConcurrentHashMap<>();
 
     private final String acquireSha;
     private final String renewSha;
     private final String releaseSha;
 
-    RedisLockBackend(
-            StatefulRedisConnection<String, String> connection,
-            StatefulRedisPubSubConnection<String, String> notifications) {
-        this.connection = connection;
-        this.redis = connection.sync();
-        this.notifications = notifications;
-        this.acquireSha = redis.scriptLoad(ACQUIRE);
-        this.renewSha = redis.scriptLoad(RENEW);
-        this.releaseSha = redis.scriptLoad(RELEASE);
+    /** Connects on {@code client}; see {@link RedisLink} for what {@code reconnectDelay} (may be null) changes. */
+    RedisLockBackend(RedisClient client, LockClock clock, @Nullable Duration reconnectDelay) {
+        this.link = new RedisLink(client, clock, reconnectDelay, this::subscribe);
+        this.acquireSha = link.commands().scriptLoad(ACQUIRE);
+        this.renewSha = link.commands().scriptLoad(RENEW);
+        this.releaseSha = link.commands().scriptLoad(RELEASE);
+    }
+
+    private void subscribe(StatefulRedisPubSubConnection<String, String> notifications) {
         notifications.addListener(new RedisPubSubAdapter<>() {
             @Override
             public void message(String channel, String key) {
@@ -107,6 +106,11 @@ final class RedisLockBackend implements LockBackend {
     }
 
     @Override
+    public boolean notifiesReleases() {
+        return true;
+    }
+
+    @Override
     public void awaitRelease(String key, Duration maxWait) throws InterruptedException {
         Semaphore queue = waiters.computeIfAbsent(key, k -> new Semaphore(0));
         queue.tryAcquire(maxWait.toNanos(), TimeUnit.NANOSECONDS);
@@ -114,8 +118,7 @@ final class RedisLockBackend implements LockBackend {
 
     @Override
     public void close() {
-        notifications.close();
-        connection.close();
+        link.close();
     }
 
     static String lockKey(String key) {
@@ -128,10 +131,10 @@ final class RedisLockBackend implements LockBackend {
 
     private Long eval(String sha, String script, String[] keys, String... args) {
         try {
-            return redis.evalsha(sha, ScriptOutputType.INTEGER, keys, args);
+            return link.commands().evalsha(sha, ScriptOutputType.INTEGER, keys, args);
         } catch (RedisNoScriptException flushed) {
             // SCRIPT FLUSH or a restarted server: send the script itself once
-            return redis.eval(script.getBytes(StandardCharsets.UTF_8), ScriptOutputType.INTEGER, keys, args);
+            return link.commands().eval(script.getBytes(StandardCharsets.UTF_8), ScriptOutputType.INTEGER, keys, args);
         }
     }
 

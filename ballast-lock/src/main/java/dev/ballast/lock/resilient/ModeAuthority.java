@@ -1,5 +1,6 @@
 package dev.ballast.lock.resilient;
 
+import dev.ballast.lock.LockClock;
 import dev.ballast.lock.internal.JdbcDialect;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,17 +17,19 @@ import javax.sql.DataSource;
 final class ModeAuthority {
 
     private final DataSource dataSource;
+    private final LockClock clock;
     private final String table;
     private final String read;
     private final String insert;
     private final String compareAndSwitch;
     private final int queryTimeoutSeconds;
 
-    ModeAuthority(DataSource dataSource, JdbcDialect dialect, String table, int queryTimeoutSeconds) {
+    ModeAuthority(DataSource dataSource, LockClock clock, JdbcDialect dialect, String table, int queryTimeoutSeconds) {
         this.dataSource = dataSource;
+        this.clock = clock;
         this.table = table;
         this.queryTimeoutSeconds = queryTimeoutSeconds;
-        this.read = "SELECT mode, epoch, effective_at, " + dialect.nowMicros() + " FROM " + table + " WHERE id = 1";
+        this.read = "SELECT mode, epoch, effective_at, " + dialect.nowMicros() + ", changed_by FROM " + table + " WHERE id = 1";
         this.insert =
                 "INSERT INTO " + table + " (id, mode, epoch, effective_at, changed_by) VALUES (1, 'PRIMARY', 1, 0, ?)";
         this.compareAndSwitch = "UPDATE " + table + " SET mode = ?, epoch = epoch + 1, effective_at = "
@@ -44,7 +47,7 @@ final class ModeAuthority {
 
     /** Reads the row (creating it in PRIMARY mode, epoch 1, on first use); {@code sentNanos} is taken before the query. */
     ModeView read(String instance) throws SQLException {
-        long sentNanos = System.nanoTime();
+        long sentNanos = clock.nanoTime();
         try (Connection connection = dataSource.getConnection()) {
             ModeView view = query(connection, sentNanos);
             if (view != null) {
@@ -94,8 +97,9 @@ final class ModeAuthority {
                         row.getLong(2),
                         row.getLong(3),
                         row.getLong(4),
+                        String.valueOf(row.getString(5)),
                         sentNanos,
-                        System.nanoTime());
+                        clock.nanoTime());
             }
         }
     }

@@ -1,11 +1,18 @@
 package dev.ballast.lock.resilient;
 
 /**
- * One reading of the mode authority. {@code sentNanos} (before the query) bounds the reading's age from above; {@code
- * receivedNanos} (after it) bounds the database's current time from below.
+ * One reading of the mode authority. {@code sentNanos} (before the query, on the strategy's clock) bounds the reading's
+ * age from above; {@code receivedNanos} (after it) bounds the database's current time from below. {@code changedBy}
+ * names the instance that made the last switch.
  */
 record ModeView(
-        LockMode mode, long epoch, long effectiveAtMicros, long dbNowMicros, long sentNanos, long receivedNanos) {
+        LockMode mode,
+        long epoch,
+        long effectiveAtMicros,
+        long dbNowMicros,
+        String changedBy,
+        long sentNanos,
+        long receivedNanos) {
 
     /** How long ago the query was sent: the view is at most this old. */
     long ageNanos(long nowNanos) {

@@ -1,10 +1,14 @@
 package dev.ballast.lock.resilient;
 
 import dev.ballast.lock.LockHandle;
+import dev.ballast.lock.internal.Exclusivity;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A handle granted under one mode epoch; revoked when that epoch ends. Thread-safe. */
-final class ResilientHandle implements LockHandle {
+/**
+ * A handle granted under one mode epoch; revoked when that epoch ends. A revoked handle keeps its backend lease until it
+ * runs out (its renewal stops), and the next mode waits for that, so it stays exclusive until then. Thread-safe.
+ */
+final class ResilientHandle implements LockHandle, Exclusivity {
 
     private final ResilientLockStrategy strategy;
     final LockHandle delegate;
@@ -12,13 +16,14 @@ final class ResilientHandle implements LockHandle {
     final LockMode mode;
     private final AtomicBoolean revoked = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final long acquiredAtNanos = System.nanoTime();
+    private final long acquiredAtNanos;
 
-    ResilientHandle(ResilientLockStrategy strategy, LockHandle delegate, long epoch, LockMode mode) {
+    ResilientHandle(ResilientLockStrategy strategy, LockHandle delegate, long epoch, LockMode mode, long acquiredAt) {
         this.strategy = strategy;
         this.delegate = delegate;
         this.epoch = epoch;
         this.mode = mode;
+        this.acquiredAtNanos = acquiredAt;
     }
 
     @Override
@@ -37,9 +42,14 @@ final class ResilientHandle implements LockHandle {
     }
 
     @Override
+    public boolean exclusiveAt(long clockNanos) {
+        return delegate instanceof Exclusivity lease && lease.exclusiveAt(clockNanos);
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            strategy.forget(this, System.nanoTime() - acquiredAtNanos);
+            strategy.forget(this, acquiredAtNanos);
             delegate.close();
         }
     }

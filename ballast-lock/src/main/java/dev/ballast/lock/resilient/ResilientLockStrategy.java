@@ -1,34 +1,30 @@
 package dev.ballast.lock.resilient;
 
-import dev.ballast.core.CheckedSupplier;
 import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
-import dev.ballast.core.alert.Alert;
-import dev.ballast.core.alert.AlertSink;
-import dev.ballast.core.alert.Severity;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockBackendException;
+import dev.ballast.lock.LockClock;
 import dev.ballast.lock.LockHandle;
-import dev.ballast.lock.LockKeys;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockListener.BreakerState;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.internal.Abandonable;
-import dev.ballast.lock.internal.Guarded;
+import dev.ballast.lock.internal.GuardedLockStrategy;
+import dev.ballast.lock.internal.LeaseLockStrategy;
+import dev.ballast.lock.internal.SystemLockClock;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -59,11 +55,15 @@ import org.slf4j.LoggerFactory;
  *       than the switch delay.
  * </ul>
  *
+ * <p>Every instance reports each mode change it follows (log, alert, listener {@code modeFollowed}), not only the one
+ * that made the switch. Each wait is reported to the listener once, under backend {@code resilient}: the inner
+ * strategies' own wait, hold and failure events are not reported for acquisitions made through this one.
+ *
  * <p>Only backend failures count: an exception from the guarded code, whatever it wraps, propagates untouched and never
  * moves the breaker. Requested leases longer than {@code maxLease} are shortened to it (renewal keeps the lock while the
  * holder runs).
  */
-public final class ResilientLockStrategy implements LockStrategy {
+public final class ResilientLockStrategy extends GuardedLockStrategy {
 
     private static final Logger log = LoggerFactory.getLogger(ResilientLockStrategy.class);
     private static final String BACKEND = "resilient";
@@ -75,41 +75,49 @@ public final class ResilientLockStrategy implements LockStrategy {
     private final Breaker breaker;
     private final ExceptionClassifier classifier;
     private final LockListener listener;
-    private final AlertSink alerts;
+    private final ModeSignals signals;
     private final Duration maxLease;
     private final long refreshNanos;
     private final long staleNanos;
     private final long switchDelayMicros;
+    private final long probeNanos;
     private final String instance;
     private final String probeKey;
     private final Set<ResilientHandle> handles = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService scheduler;
     private final ExecutorService releases = Executors.newVirtualThreadPerTaskExecutor();
-    private final ScheduledExecutorService prober;
+    /** Runs the probes: the strategy's clock if one was given, else a timer of their own (they may block on a dead primary). */
+    private final LockClock probeClock;
+    private final List<SystemLockClock> ownedClocks;
+    private final ReentrantLock proposing = new ReentrantLock();
     private final Object viewUpdate = new Object();
     private volatile @Nullable ModeView view;
     private volatile @Nullable Exception lastAuthorityError;
+    private volatile boolean closed;
     private final AtomicReference<BreakerState> lastReported = new AtomicReference<>(BreakerState.CLOSED);
 
-    ResilientLockStrategy(ResilientLockStrategyBuilder settings, ModeAuthority authority) {
+    ResilientLockStrategy(
+            ResilientLockStrategyBuilder settings,
+            ModeAuthority authority,
+            LockClock clock,
+            LockClock probeClock,
+            List<SystemLockClock> ownedClocks) {
+        super(clock, settings.listener, settings.alerts);
         this.primary = settings.primary;
         this.fallback = settings.fallback;
         this.authority = authority;
         this.breaker = new Breaker(settings.failureThreshold, settings.probeSuccesses);
         this.classifier = settings.classifier;
         this.listener = settings.listener;
-        this.alerts = settings.alerts;
+        this.signals = new ModeSignals(settings.instanceName, settings.listener, settings.alerts);
         this.maxLease = settings.maxLease;
         this.refreshNanos = settings.refreshInterval.toNanos();
         this.staleNanos = 2 * refreshNanos;
         this.switchDelayMicros = (settings.maxLease.toNanos() + 3 * refreshNanos) / 1000;
+        this.probeNanos = settings.probeInterval.toNanos();
         this.instance = settings.instanceName;
         this.probeKey = "ballast:probe:" + instance;
-        AtomicInteger threads = new AtomicInteger();
-        this.scheduler = Executors.newScheduledThreadPool(
-                2, runnable -> daemon(runnable, "ballast-lock-mode-" + threads.incrementAndGet()));
-        // probes wait for a possibly dead primary: on their own thread, so they never delay the authority refresh
-        this.prober = Executors.newSingleThreadScheduledExecutor(runnable -> daemon(runnable, "ballast-lock-probe"));
+        this.probeClock = probeClock;
+        this.ownedClocks = List.copyOf(ownedClocks);
     }
 
     /** A builder over a primary (normally Redis) and a fallback (a database backend) sharing the authority's database. */
@@ -124,30 +132,29 @@ public final class ResilientLockStrategy implements LockStrategy {
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot read the lock mode authority: " + e.getMessage(), e);
         }
-        long refreshMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(refreshNanos));
-        scheduler.scheduleWithFixedDelay(this::refresh, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(
-                this::watchdog, refreshMillis / 4 + 1, refreshMillis / 4 + 1, TimeUnit.MILLISECONDS);
+        repeat(clock, refreshNanos, this::refresh);
+        repeat(clock, refreshNanos / 4 + 1, this::watchdog);
+        repeat(probeClock, probeNanos, this::probe);
     }
 
-    void scheduleProbes(Duration probeInterval) {
-        prober.scheduleWithFixedDelay(
-                this::probe, probeInterval.toMillis(), probeInterval.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    @Override
-    public LockHandle tryAcquire(String key, Duration waitTime, Duration leaseTime) {
-        LockKeys.requireValid(key);
-        LockKeys.requireWait(waitTime);
-        LockKeys.requireLease(leaseTime);
-        return acquire(key, System.nanoTime() + waitTime.toNanos(), waitTime, leaseTime);
-    }
-
-    @Override
-    public <T extends @Nullable Object> T executeWithLocks(
-            Collection<String> keys, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
-        return Guarded.runWithAll(
-                keys, waitTime, leaseTime, (key, deadline) -> acquire(key, deadline, waitTime, leaseTime), task);
+    /** Runs {@code task} every {@code periodNanos} on {@code timer} until the strategy closes. */
+    private void repeat(LockClock timer, long periodNanos, Runnable task) {
+        timer.schedule(
+                () -> {
+                    if (closed) {
+                        return;
+                    }
+                    try {
+                        task.run();
+                    } catch (RuntimeException e) {
+                        log.warn("Lock mode task failed: {}", e.toString());
+                    } finally {
+                        if (!closed) {
+                            repeat(timer, periodNanos, task);
+                        }
+                    }
+                },
+                periodNanos);
     }
 
     @Override
@@ -169,82 +176,100 @@ public final class ResilientLockStrategy implements LockStrategy {
     /** Stops refreshing, revokes open handles and closes both backends. */
     @Override
     public void close() {
-        scheduler.shutdownNow();
-        prober.shutdownNow();
+        closed = true;
+        ownedClocks.forEach(SystemLockClock::close);
         revoke(handle -> true, "the strategy was closed");
         releases.close();
         primary.close();
         fallback.close();
     }
 
-    private LockHandle acquire(String key, long deadline, Duration waitTime, Duration leaseTime) {
+    @Override
+    protected LockHandle acquire(String key, long deadline, Duration waitTime, Duration leaseTime) {
         Duration lease = leaseTime.compareTo(maxLease) > 0 ? maxLease : leaseTime;
-        long startedAt = System.nanoTime();
+        long startedAt = clock.nanoTime();
+        try {
+            LockHandle handle = acquireInMode(key, deadline, waitTime, lease);
+            listener.acquired(BACKEND, handle, clock.nanoTime() - startedAt);
+            return handle;
+        } catch (LockAcquisitionException e) {
+            listener.notAcquired(BACKEND, key, clock.nanoTime() - startedAt);
+            throw e;
+        } catch (LockBackendException e) {
+            listener.backendFailed(BACKEND, key, e);
+            throw e;
+        }
+    }
+
+    private LockHandle acquireInMode(String key, long deadline, Duration waitTime, Duration lease) {
         while (true) {
-            long now = System.nanoTime();
+            long now = clock.nanoTime();
             ModeView current = currentView(key, now);
             long remaining = deadline - now;
             long untilEffective = current.nanosUntilEffective(now);
             if (untilEffective > 0) {
-                if (untilEffective > remaining) {
-                    throw notAcquired(key, waitTime, startedAt);
-                }
-                if (!sleep(Math.min(untilEffective, refreshNanos))) {
-                    throw notAcquired(key, waitTime, startedAt);
+                if (untilEffective > remaining || !sleep(Math.min(untilEffective, refreshNanos))) {
+                    throw new LockAcquisitionException(key, waitTime);
                 }
                 continue;
             }
             if (current.mode() == LockMode.PRIMARY && breaker.state() == BreakerState.OPEN) {
-                propose(LockMode.FALLBACK, current);
-                if (System.nanoTime() - deadline >= 0) {
-                    throw notAcquired(key, waitTime, startedAt);
+                proposeFallback(current, remaining);
+                if (clock.nanoTime() - deadline >= 0) {
+                    throw new LockAcquisitionException(key, waitTime);
                 }
                 continue;
             }
-            LockHandle granted = tryBackend(current, key, Math.max(0, remaining), lease, deadline, waitTime, startedAt);
+            LockHandle granted = tryBackend(current, key, Math.max(0, remaining), lease, deadline);
             if (granted == null) {
                 continue; // the primary failed and the breaker moved: look at the mode again
             }
-            ResilientHandle handle = new ResilientHandle(this, granted, current.epoch(), current.mode());
+            ResilientHandle handle = new ResilientHandle(this, granted, current.epoch(), current.mode(), now);
             handles.add(handle);
             ModeView after = view;
-            if (after == null || after.epoch() != current.epoch() || after.ageNanos(System.nanoTime()) > staleNanos) {
+            if (after == null || after.epoch() != current.epoch() || after.ageNanos(clock.nanoTime()) > staleNanos) {
                 handle.close(); // the epoch ended while we acquired: this grant must not be used
-                if (System.nanoTime() - deadline >= 0) {
-                    throw notAcquired(key, waitTime, startedAt);
+                if (clock.nanoTime() - deadline >= 0) {
+                    throw new LockAcquisitionException(key, waitTime);
                 }
                 continue;
             }
-            listener.acquired(BACKEND, handle, System.nanoTime() - startedAt);
             return handle;
         }
     }
 
+    /** One caller proposes the fail-over; the others wait a little for the new mode instead of all writing the row. */
+    private void proposeFallback(ModeView current, long remaining) {
+        if (proposing.tryLock()) {
+            try {
+                propose(LockMode.FALLBACK, current);
+            } finally {
+                proposing.unlock();
+            }
+        } else {
+            sleep(Math.min(refreshNanos, Math.max(0, remaining)));
+        }
+    }
+
     private @Nullable LockHandle tryBackend(
-            ModeView current,
-            String key,
-            long remainingNanos,
-            Duration lease,
-            long deadline,
-            Duration waitTime,
-            long startedAt) {
+            ModeView current, String key, long remainingNanos, Duration lease, long deadline) {
         LockStrategy target = current.mode() == LockMode.PRIMARY ? primary : fallback;
+        Duration wait = Duration.ofNanos(remainingNanos);
         try {
-            LockHandle granted = target.tryAcquire(key, Duration.ofNanos(remainingNanos), lease);
+            LockHandle granted = target instanceof LeaseLockStrategy inner
+                    ? inner.tryAcquireUnobserved(key, wait, lease)
+                    : target.tryAcquire(key, wait, lease);
             if (current.mode() == LockMode.PRIMARY) {
                 breaker.success();
             }
             return granted;
-        } catch (LockAcquisitionException busy) {
-            throw notAcquired(key, waitTime, startedAt);
         } catch (LockBackendException e) {
-            listener.backendFailed(target.backend(), key, e);
             boolean primaryOutage =
                     current.mode() == LockMode.PRIMARY && classifier.classify(e) == ErrorCategory.INFRASTRUCTURE;
             if (primaryOutage) {
                 breakerMoved(breaker.failure());
             }
-            if (!primaryOutage || System.nanoTime() - deadline >= 0) {
+            if (!primaryOutage || clock.nanoTime() - deadline >= 0) {
                 throw e;
             }
             return null;
@@ -268,14 +293,9 @@ public final class ResilientLockStrategy implements LockStrategy {
         return current;
     }
 
-    private LockAcquisitionException notAcquired(String key, Duration waitTime, long startedAt) {
-        listener.notAcquired(BACKEND, key, System.nanoTime() - startedAt);
-        return new LockAcquisitionException(key, waitTime);
-    }
-
-    void forget(ResilientHandle handle, long heldNanos) {
+    void forget(ResilientHandle handle, long acquiredAt) {
         handles.remove(handle);
-        listener.released(BACKEND, handle, heldNanos);
+        listener.released(BACKEND, handle, clock.nanoTime() - acquiredAt);
     }
 
     private void refresh() {
@@ -302,12 +322,24 @@ public final class ResilientLockStrategy implements LockStrategy {
             if (fresh.mode() == LockMode.FALLBACK) {
                 breakerMoved(breaker.open());
             }
+            long effectiveIn = TimeUnit.NANOSECONDS.toMillis(fresh.nanosUntilEffective(clock.nanoTime()));
+            signals.followed(
+                    name(previous.mode()),
+                    name(fresh.mode()),
+                    fresh.mode() == LockMode.FALLBACK,
+                    fresh.epoch(),
+                    fresh.changedBy(),
+                    effectiveIn);
         }
+    }
+
+    private String name(LockMode mode) {
+        return mode == LockMode.PRIMARY ? primary.backend() : fallback.backend();
     }
 
     private void watchdog() {
         ModeView current = view;
-        if (current == null || current.ageNanos(System.nanoTime()) > staleNanos) {
+        if (current == null || current.ageNanos(clock.nanoTime()) > staleNanos) {
             revoke(handle -> true, "the lock mode authority has not answered for " + (staleNanos / 1_000_000) + " ms");
         }
     }
@@ -324,7 +356,7 @@ public final class ResilientLockStrategy implements LockStrategy {
         } catch (RuntimeException e) {
             breakerMoved(breaker.failure());
         }
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         if (breaker.state() == BreakerState.CLOSED
                 && current.mode() == LockMode.FALLBACK
                 && current.nanosUntilEffective(now) == 0
@@ -338,38 +370,14 @@ public final class ResilientLockStrategy implements LockStrategy {
     private void propose(LockMode to, ModeView from) {
         try {
             if (authority.trySwitch(to, from.epoch(), switchDelayMicros, instance)) {
-                switched(from.mode(), to, from.epoch() + 1);
+                signals.switched(
+                        name(from.mode()), name(to), to == LockMode.FALLBACK, from.epoch() + 1, switchDelayMicros / 1000);
             }
             apply(authority.read(instance));
         } catch (SQLException | RuntimeException e) {
             lastAuthorityError = e;
             log.warn("Could not switch the lock mode to {}: {}", to, e.toString());
         }
-    }
-
-    private void switched(LockMode from, LockMode to, long epoch) {
-        String fromName = from == LockMode.PRIMARY ? primary.backend() : fallback.backend();
-        String toName = to == LockMode.PRIMARY ? primary.backend() : fallback.backend();
-        long delayMillis = switchDelayMicros / 1000;
-        listener.modeSwitched(fromName, toName, epoch);
-        alerts.send(Alert.builder(
-                        to == LockMode.FALLBACK ? Severity.WARNING : Severity.INFO,
-                        to == LockMode.FALLBACK
-                                ? "Locks failed over from " + fromName + " to " + toName
-                                : "Locks returned from " + fromName + " to " + toName)
-                .detail("Instance " + instance + " switched the lock mode to " + toName + " (epoch " + epoch
-                        + "); no lock is granted until " + delayMillis + " ms have passed, so every holder under "
-                        + fromName + " has let go")
-                .label("module", "lock")
-                .label("backend", toName)
-                .fingerprint("lock-mode|" + toName)
-                .build());
-        log.warn(
-                "Lock mode switched from {} to {} (epoch {}), effective in {} ms",
-                fromName,
-                toName,
-                epoch,
-                delayMillis);
     }
 
     private void breakerMoved(BreakerState state) {
@@ -393,28 +401,15 @@ public final class ResilientLockStrategy implements LockStrategy {
         for (ResilientHandle handle : revoked) {
             listener.leaseLost(BACKEND, handle);
             if (handle.delegate instanceof Abandonable abandonable) {
-                abandonable
-                        .abandon(); // stop renewing but do not release: the lease runs out while the holder winds down
+                abandonable.abandon(); // stop renewing but do not release: the lease runs out while the holder winds down
             } else {
                 releases.execute(handle.delegate::close);
             }
         }
-        alerts.send(Alert.builder(Severity.WARNING, "Locks revoked")
-                .detail(revoked.size() + " lock(s) held on instance " + instance + " were revoked because " + why
-                        + "; writes not fenced by their tokens may overlap with the next holders'")
-                .label("module", "lock")
-                .label("backend", BACKEND)
-                .fingerprint("lock-revoked|" + instance)
-                .build());
+        signals.revoked(revoked.size(), why);
     }
 
-    private static Thread daemon(Runnable runnable, String name) {
-        Thread thread = new Thread(runnable, name);
-        thread.setDaemon(true);
-        return thread;
-    }
-
-    /** Sleeps; false if interrupted (the interrupt flag is kept). */
+    /** Sleeps (real time, bounded by the caller); false if interrupted (the interrupt flag is kept). */
     private static boolean sleep(long nanos) {
         try {
             TimeUnit.NANOSECONDS.sleep(nanos);

@@ -2,25 +2,36 @@ package dev.ballast.lock.resilient;
 
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.AlertSink;
+import dev.ballast.lock.LockClock;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.internal.JdbcDialect;
+import dev.ballast.lock.internal.SystemLockClock;
 import dev.ballast.lock.internal.TablePrefix;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Settings of a {@link ResilientLockStrategy}; each setter checks its value at once and names a bad one. Not thread-safe;
  * the strategy it builds is.
  *
- * <p>Defaults: table prefix {@code ballast_} (table {@code ballast_lock_mode}), table not created, {@code maxLease} 30 s,
- * {@code refreshInterval} 1 s, breaker opens after 3 consecutive infrastructure failures, probes every 5 s and closes
- * after 3 successful ones, {@link ExceptionClassifier#defaults()}, no listener, alerts to the log.
+ * <p>Defaults: table prefix {@code ballast_} (table {@code ballast_lock_mode}), table not created, {@code maxLease} 2 s,
+ * {@code refreshInterval} 500 ms, breaker opens after 3 consecutive infrastructure failures, probes every 1 s and closes
+ * after 2 successful ones, {@link ExceptionClassifier#defaults()}, no listener, alerts to the log, the system clock.
+ *
+ * <p>Why short leases: a mode switch grants nothing for {@code maxLease + 3 * refreshInterval} (3.5 s with these
+ * defaults, less than a typical wait of a few seconds, so callers wait through it instead of being refused). Renewal
+ * (every third of the lease) keeps long critical sections locked; the price is more renewal traffic per held lock and
+ * that a holder stalled (GC, pause) for longer than about two thirds of the lease loses it (its fenced writes are then
+ * refused, and {@code executeWithLock} reports it).
  */
 public final class ResilientLockStrategyBuilder {
 
@@ -29,14 +40,15 @@ public final class ResilientLockStrategyBuilder {
     private final DataSource authority;
     private String tablePrefix = "ballast_";
     private boolean createTable;
-    Duration maxLease = Duration.ofSeconds(30);
-    Duration refreshInterval = Duration.ofSeconds(1);
+    Duration maxLease = Duration.ofSeconds(2);
+    Duration refreshInterval = Duration.ofMillis(500);
     int failureThreshold = 3;
-    private Duration probeInterval = Duration.ofSeconds(5);
-    int probeSuccesses = 3;
+    Duration probeInterval = Duration.ofSeconds(1);
+    int probeSuccesses = 2;
     ExceptionClassifier classifier = ExceptionClassifier.defaults();
     LockListener listener = LockListener.none();
     AlertSink alerts = AlertSink.logging();
+    private @Nullable LockClock clock;
     String instanceName = ManagementFactory.getRuntimeMXBean().getName() + "-"
             + UUID.randomUUID().toString().substring(0, 8);
 
@@ -125,6 +137,15 @@ public final class ResilientLockStrategyBuilder {
         return this;
     }
 
+    /**
+     * The clock for the mode's timers (refresh, watchdog, probes), deadlines and the views' age; a given clock runs all
+     * of them on its thread. Give the primary and fallback strategies the same clock.
+     */
+    public ResilientLockStrategyBuilder clock(LockClock lockClock) {
+        this.clock = Objects.requireNonNull(lockClock, "clock");
+        return this;
+    }
+
     /** This instance's name in the authority row and alerts (default: JVM name plus a random suffix). */
     public ResilientLockStrategyBuilder instanceName(String name) {
         if (name == null || name.isBlank() || name.length() > 100) {
@@ -145,7 +166,27 @@ public final class ResilientLockStrategyBuilder {
                     + ") must not be shorter than refreshInterval (" + refreshInterval + ")");
         }
         String table = TablePrefix.table(tablePrefix, "lock_mode");
-        ModeAuthority modes;
+        List<SystemLockClock> owned = new ArrayList<>();
+        LockClock time = clock != null ? clock : own(owned, new SystemLockClock("ballast-lock-mode", 2));
+        // probes may wait for a dead primary: on their own thread, so they never delay the refresh
+        LockClock probes = clock != null ? clock : own(owned, new SystemLockClock("ballast-lock-probe", 1));
+        try {
+            ResilientLockStrategy strategy =
+                    new ResilientLockStrategy(this, authority(table, time), time, probes, owned);
+            strategy.start();
+            return strategy;
+        } catch (RuntimeException e) {
+            owned.forEach(SystemLockClock::close);
+            throw e;
+        }
+    }
+
+    private static LockClock own(List<SystemLockClock> owned, SystemLockClock clock) {
+        owned.add(clock);
+        return clock;
+    }
+
+    private ModeAuthority authority(String table, LockClock time) {
         try {
             if (createTable) {
                 ModeAuthority.createTable(authority, table);
@@ -155,13 +196,9 @@ public final class ResilientLockStrategyBuilder {
                 dialect = JdbcDialect.of(connection);
             }
             int timeoutSeconds = (int) Math.max(1, refreshInterval.toSeconds());
-            modes = new ModeAuthority(authority, dialect, table, timeoutSeconds);
+            return new ModeAuthority(authority, time, dialect, table, timeoutSeconds);
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot set up the lock mode table " + table + ": " + e.getMessage(), e);
         }
-        ResilientLockStrategy strategy = new ResilientLockStrategy(this, modes);
-        strategy.start();
-        strategy.scheduleProbes(probeInterval);
-        return strategy;
     }
 }

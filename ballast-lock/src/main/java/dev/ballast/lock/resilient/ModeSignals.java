@@ -1,0 +1,89 @@
+package dev.ballast.lock.resilient;
+
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.alert.Severity;
+import dev.ballast.lock.LockListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a resilient strategy tells operators about modes: a log line, an alert and a listener event (for metrics) for the
+ * switch this instance made, for each mode change this instance follows (every instance reports those), and for
+ * revocations. Thread-safe.
+ */
+final class ModeSignals {
+
+    private static final Logger log = LoggerFactory.getLogger(ResilientLockStrategy.class);
+
+    private final String instance;
+    private final LockListener listener;
+    private final AlertSink alerts;
+
+    ModeSignals(String instance, LockListener listener, AlertSink alerts) {
+        this.instance = instance;
+        this.listener = listener;
+        this.alerts = alerts;
+    }
+
+    /** This instance moved every instance's locks from {@code from} to {@code to}. */
+    void switched(String from, String to, boolean toFallback, long epoch, long delayMillis) {
+        listener.modeSwitched(from, to, epoch);
+        alerts.send(Alert.builder(
+                        toFallback ? Severity.WARNING : Severity.INFO,
+                        toFallback
+                                ? "Locks failed over from " + from + " to " + to
+                                : "Locks returned from " + from + " to " + to)
+                .detail("Instance " + instance + " switched the lock mode to " + to + " (epoch " + epoch
+                        + "); no lock is granted until " + delayMillis + " ms have passed, so every holder under " + from
+                        + " has let go")
+                .label("module", "lock")
+                .label("backend", to)
+                .fingerprint("lock-mode|" + to)
+                .build());
+        log.warn("Lock mode switched from {} to {} (epoch {}), effective in {} ms", from, to, epoch, delayMillis);
+    }
+
+    /** This instance saw the mode change to {@code to} (epoch {@code epoch}, switched by {@code changedBy}). */
+    void followed(String from, String to, boolean toFallback, long epoch, String changedBy, long effectiveInMillis) {
+        listener.modeFollowed(from, to, epoch);
+        alerts.send(Alert.builder(
+                        toFallback ? Severity.WARNING : Severity.INFO,
+                        "Instance " + instance + " follows locks on " + to)
+                .detail("Instance " + instance + " now takes locks on " + to + " instead of " + from + " (epoch "
+                        + epoch + ", switched by " + changedBy + "), effective in " + effectiveInMillis + " ms")
+                .label("module", "lock")
+                .label("backend", to)
+                .label("instance", instance)
+                .fingerprint("lock-mode-followed|" + instance + "|" + to)
+                .build());
+        if (toFallback) {
+            log.warn(
+                    "Following the lock mode change from {} to {} (epoch {}, switched by {}), effective in {} ms",
+                    from,
+                    to,
+                    epoch,
+                    changedBy,
+                    effectiveInMillis);
+        } else {
+            log.info(
+                    "Following the lock mode change from {} to {} (epoch {}, switched by {}), effective in {} ms",
+                    from,
+                    to,
+                    epoch,
+                    changedBy,
+                    effectiveInMillis);
+        }
+    }
+
+    /** {@code count} handles of this instance were revoked because {@code why}. */
+    void revoked(int count, String why) {
+        alerts.send(Alert.builder(Severity.WARNING, "Locks revoked")
+                .detail(count + " lock(s) held on instance " + instance + " were revoked because " + why
+                        + "; writes not fenced by their tokens may overlap with the next holders'")
+                .label("module", "lock")
+                .label("backend", "resilient")
+                .fingerprint("lock-revoked|" + instance)
+                .build());
+    }
+}
