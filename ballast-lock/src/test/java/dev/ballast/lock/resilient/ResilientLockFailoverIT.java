@@ -15,12 +15,7 @@ import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.micrometer.LockMetrics;
 import dev.ballast.lock.redis.RedisLockStrategies;
 import dev.ballast.test.RedisServer;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
@@ -46,15 +41,20 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Two instances, each with its own Redis connections, database pool and circuit breaker, contend on one key while the
- * test's own redis-server is killed and later restarted. Mutual exclusion must hold through both switches: at most one
- * holder at any moment, an exact read-modify-write counter, and fencing tokens rising across the backends.
+ * test's own redis-server is killed and later restarted, with the resilient strategy's <em>default</em> settings and
+ * the starter's default reconnect delay. Mutual exclusion must hold through both switches: at most one holder at any
+ * moment, an exact read-modify-write counter, and fencing tokens rising across the backends. Every instance reports
+ * each mode change it follows. The refusals (and the longest pause without a grant) around each switch are measured
+ * and printed; with 5 s waits, as the example's deposits use, callers wait through a switch instead of being refused.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ResilientLockFailoverIT {
 
     private static final String JDBC = "jdbc:postgresql://127.0.0.1:5432/test";
     private static final String KEY = "account:A-1";
-    private static final int WORKERS_PER_INSTANCE = 3;
+    private static final int WORKERS_PER_INSTANCE = 4;
+    private static final Duration WAIT = Duration.ofSeconds(5);
+    private static final Duration RECONNECT_DELAY = Duration.ofSeconds(1);
 
     private final String prefix =
             "rl" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
@@ -67,6 +67,9 @@ class ResilientLockFailoverIT {
     private final AtomicInteger unavailable = new AtomicInteger();
     private final AtomicBoolean stop = new AtomicBoolean();
     private final List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+    /** Per request: when it ended (ms since the test started), and whether it was refused. */
+    private final List<long[]> outcomes = new CopyOnWriteArrayList<>();
+    private final long startedAt = System.nanoTime();
     private RedisServer redis;
     private HikariDataSource admin;
 
@@ -114,6 +117,7 @@ class ResilientLockFailoverIT {
         LockHandle heldAcrossTheSwitch =
                 a.locks.tryAcquire("held-across-switch", Duration.ofSeconds(2), Duration.ofSeconds(1));
 
+        long killedAt = elapsedMillis();
         redis.kill();
         long jdbcBefore = grants("jdbc");
         awaitTrue(
@@ -128,6 +132,7 @@ class ResilientLockFailoverIT {
         assertThat(a.lost).contains("held-across-switch");
         heldAcrossTheSwitch.close();
 
+        long restartedAt = elapsedMillis();
         long redisBefore = grants("redis");
         redis.restart(); // empty: the lock keys and fence counters are gone
         awaitTrue(
@@ -172,11 +177,74 @@ class ResilientLockFailoverIT {
                         .tag("backend", "redis")
                         .gauge())
                 .isNotNull();
+        for (Instance instance : instances) {
+            assertThat(instance.followed).as(instance.name + " follows both changes").contains("redis->jdbc", "jdbc->redis");
+            assertThat(instance.alerts)
+                    .as(instance.name + " alerts that it follows")
+                    .anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Instance " + instance.name
+                            + " follows locks on jdbc"))
+                    .anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Instance " + instance.name
+                            + " follows locks on redis"));
+            assertThat(instance.registry
+                            .find("ballast.lock.mode.changes")
+                            .tags("from", "redis", "to", "jdbc")
+                            .counter())
+                    .as(instance.name + " counts the change it followed")
+                    .isNotNull();
+        }
+        Window toDatabase = window(killedAt, restartedAt);
+        Window back = window(restartedAt, elapsedMillis());
+        System.out.printf(
+                "ResilientLockFailoverIT (default settings, %d clients, %s waits): switch to jdbc: %d refused, refusals"
+                        + " over %d ms, longest pause without a grant %d ms; switch back to redis: %d refused, refusals"
+                        + " over %d ms, longest pause %d ms%n",
+                2 * WORKERS_PER_INSTANCE,
+                WAIT,
+                toDatabase.refused,
+                toDatabase.refusalMillis,
+                toDatabase.longestPauseMillis,
+                back.refused,
+                back.refusalMillis,
+                back.longestPauseMillis);
+        // before short leases became the default: 32 s and 31 s of refusals for a 35 s outage
+        assertThat(toDatabase.refusalMillis).as("refusal time on the switch to the database").isLessThan(5_000);
+        assertThat(back.refusalMillis).as("refusal time on the switch back").isLessThan(5_000);
+    }
+
+    /** Refusals, the time from the first to the last one, and the longest gap between grants, in [from, to) ms. */
+    private Window window(long fromMillis, long toMillis) {
+        long first = -1;
+        long last = -1;
+        int refused = 0;
+        long previousGrant = fromMillis;
+        long longestPause = 0;
+        List<long[]> sorted = new ArrayList<>(outcomes);
+        sorted.sort((x, y) -> Long.compare(x[0], y[0]));
+        for (long[] outcome : sorted) {
+            if (outcome[0] < fromMillis || outcome[0] >= toMillis) {
+                continue;
+            }
+            if (outcome[1] == 1) {
+                refused++;
+                first = first < 0 ? outcome[0] : first;
+                last = outcome[0];
+            } else {
+                longestPause = Math.max(longestPause, outcome[0] - previousGrant);
+                previousGrant = outcome[0];
+            }
+        }
+        return new Window(refused, first < 0 ? 0 : last - first, longestPause);
+    }
+
+    private record Window(int refused, long refusalMillis, long longestPauseMillis) {}
+
+    private long elapsedMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
     }
 
     private void work(Instance instance) {
         while (!stop.get()) {
-            try (LockHandle handle = instance.locks.tryAcquire(KEY, Duration.ofSeconds(3), Duration.ofSeconds(1))) {
+            try (LockHandle handle = instance.locks.tryAcquire(KEY, WAIT, Duration.ofSeconds(30))) {
                 int now = holders.incrementAndGet();
                 maxHolders.accumulateAndGet(now, Math::max);
                 long previous = lastToken.getAndSet(handle.fencingToken());
@@ -184,10 +252,15 @@ class ResilientLockFailoverIT {
                     tokenRegressions.incrementAndGet();
                 }
                 entered.incrementAndGet();
+                instance.grants
+                        .computeIfAbsent(instance.locks.activeBackend(), b -> new AtomicInteger())
+                        .incrementAndGet();
                 increment(instance.pool);
                 holders.decrementAndGet();
+                outcomes.add(new long[] {elapsedMillis(), 0});
             } catch (LockAcquisitionException | LockBackendException e) {
-                unavailable.incrementAndGet(); // expected while a switch is in progress
+                unavailable.incrementAndGet(); // a refusal: measured, and expected only around a switch
+                outcomes.add(new long[] {elapsedMillis(), 1});
                 pause(20);
             } catch (Exception e) {
                 unexpected.add(e);
@@ -258,42 +331,27 @@ class ResilientLockFailoverIT {
     /** One application instance: its own Redis client, pool, backends, breaker and metrics. */
     private final class Instance implements AutoCloseable {
         final String name;
-        final ClientResources resources = ClientResources.builder()
-                .reconnectDelay(Delay.constant(Duration.ofMillis(100)))
-                .build();
         final RedisClient client;
         final HikariDataSource pool = pool(12);
         final MeterRegistry registry = new SimpleMeterRegistry();
         final ConcurrentMap<String, AtomicInteger> grants = new ConcurrentHashMap<>();
         final List<String> switches = new CopyOnWriteArrayList<>();
+        final List<String> followed = new CopyOnWriteArrayList<>();
         final List<String> lost = new CopyOnWriteArrayList<>();
         final List<Alert> alerts = new CopyOnWriteArrayList<>();
         final ResilientLockStrategy locks;
 
         Instance(String name) {
             this.name = name;
-            RedisURI uri = RedisURI.create(redis.uri());
-            uri.setTimeout(Duration.ofMillis(300));
-            client = RedisClient.create(resources, uri);
-            client.setOptions(ClientOptions.builder()
-                    .socketOptions(SocketOptions.builder()
-                            .connectTimeout(Duration.ofMillis(300))
-                            .build())
-                    .build());
-            LockListener countGrants = new LockListener() {
-                @Override
-                public void leaseLost(String backend, LockHandle handle) {}
-
-                @Override
-                public void acquired(String backend, LockHandle handle, long waitNanos) {
-                    if (handle.key().equals(KEY)) {
-                        grants.computeIfAbsent(backend, b -> new AtomicInteger())
-                                .incrementAndGet();
-                    }
-                }
-            };
-            LockStrategy primary = RedisLockStrategies.create(client, countGrants, alerts::add);
-            LockStrategy fallback = JdbcLockStrategies.create(pool, prefix, true, countGrants, alerts::add);
+            // Lettuce's defaults (60 s command timeout, reconnect back-off growing to 30 s): only the lock's
+            // own reconnect delay bounds how soon it uses Redis again
+            client = RedisClient.create(redis.uri());
+            LockStrategy primary = RedisLockStrategies.builder(client, RECONNECT_DELAY)
+                    .alerts(alerts::add)
+                    .build();
+            LockStrategy fallback = JdbcLockStrategies.builder(pool, prefix, true)
+                    .alerts(alerts::add)
+                    .build();
             LockListener observe = new LockListener() {
                 @Override
                 public void leaseLost(String backend, LockHandle handle) {
@@ -304,15 +362,15 @@ class ResilientLockFailoverIT {
                 public void modeSwitched(String from, String to, long epoch) {
                     switches.add(from + "->" + to);
                 }
+
+                @Override
+                public void modeFollowed(String from, String to, long epoch) {
+                    followed.add(from + "->" + to);
+                }
             };
-            locks = ResilientLockStrategy.builder(primary, fallback, pool)
+            locks = ResilientLockStrategy.builder(primary, fallback, pool) // default timing settings
                     .tablePrefix(prefix)
                     .createTable(true)
-                    .maxLease(Duration.ofSeconds(1))
-                    .refreshInterval(Duration.ofMillis(200))
-                    .failureThreshold(2)
-                    .probeInterval(Duration.ofMillis(250))
-                    .probeSuccesses(2)
                     .listener(LockListener.all(List.of(LockMetrics.create(registry), observe)))
                     .alerts(alerts::add)
                     .instanceName(name)
@@ -323,7 +381,6 @@ class ResilientLockFailoverIT {
         public void close() {
             locks.close();
             client.shutdown();
-            resources.shutdown();
             pool.close();
         }
     }
