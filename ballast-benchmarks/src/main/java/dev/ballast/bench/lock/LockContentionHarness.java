@@ -30,16 +30,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Throughput of one contended key under few and many waiters (issue 15 item 11): two lock strategy instances (each
  * with its own PostgreSQL pool or Redis client, as two application instances), {@code W} callers split between them,
- * each looping acquire (5 s wait, like the example's deposits) → an unlocked read plus a fenced write of a PostgreSQL
- * counter → release. After a warm-up, completed critical sections and timeouts are counted for a fixed window; the
- * counter is checked exact afterwards (mutual exclusion).
+ * each looping acquire (5 s wait, like the example's deposits) → a deposit-like transaction on PostgreSQL (an unlocked
+ * read of a balance, {@code workMillis} of other work as {@code pg_sleep}, a write fenced by the token, a ledger row) →
+ * release. With 4 ms of work a deposit costs about what the example's does (~100 per second at 8 callers). After a
+ * warm-up, completed critical sections and refusals are counted for a fixed window; the balance is checked exact
+ * afterwards (mutual exclusion).
  *
  * <p>It uses only the lock API that existed before local queueing, so the same source builds against the old code:
  * {@code scripts/lock-contention.sh} runs an old and a new build trial by trial, alternating which goes first, and
  * prints the paired ratios. One run of this class is one trial of one build:
  *
  * <p>{@code java -cp benchmarks.jar dev.ballast.bench.lock.LockContentionHarness <label> <backends> <waiters>
- * <warmupSeconds> <measureSeconds>}, e.g. {@code after jdbc,advisory,redis 8,400 2 5}. Each measurement prints one
+ * <warmupSeconds> <measureSeconds> [workMillis]}, e.g. {@code after jdbc,advisory,redis 8,400 4 5 4}. Each measurement prints one
  * line {@code RESULT label=.. backend=.. waiters=.. ops=.. perSecond=.. timeouts=.. exact=..}; timeouts counts every
  * refused call (lock busy for the whole wait, or no pooled connection in time).
  */
@@ -61,9 +63,10 @@ public final class LockContentionHarness {
         }
         Duration warmup = Duration.ofSeconds(Long.parseLong(args[3]));
         Duration window = Duration.ofSeconds(Long.parseLong(args[4]));
+        double workSeconds = (args.length > 5 ? Integer.parseInt(args[5]) : 4) / 1000.0;
         for (String backend : backends) {
             for (int waiters : waiterCounts) {
-                Result result = measure(backend, waiters, warmup, window);
+                Result result = measure(backend, waiters, warmup, window, workSeconds);
                 System.out.printf(
                         "RESULT label=%s backend=%s waiters=%d ops=%d perSecond=%.1f timeouts=%d exact=%s%n",
                         label,
@@ -80,7 +83,8 @@ public final class LockContentionHarness {
 
     private record Result(long ops, long timeouts, boolean exact) {}
 
-    private static Result measure(String backend, int waiters, Duration warmup, Duration window) throws Exception {
+    private static Result measure(String backend, int waiters, Duration warmup, Duration window, double work)
+            throws Exception {
         String table = "bench_contention_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         String prefix = table + "_";
         List<AutoCloseable> closing = new ArrayList<>();
@@ -90,6 +94,7 @@ public final class LockContentionHarness {
                 statement.execute("CREATE TABLE " + table
                         + " (id VARCHAR(8) PRIMARY KEY, n BIGINT NOT NULL, fence BIGINT NOT NULL)");
                 statement.execute("INSERT INTO " + table + " VALUES ('row', 0, 0)");
+                statement.execute("CREATE TABLE " + table + "_ledger (token BIGINT PRIMARY KEY, amount BIGINT NOT NULL)");
             }
             try {
                 List<LockStrategy> instances = new ArrayList<>();
@@ -102,14 +107,14 @@ public final class LockContentionHarness {
                     closing.add(locks);
                     instances.add(locks);
                 }
-                return run(instances, pools, table, waiters, warmup, window, admin);
+                return run(instances, pools, new Deposit(table, work), waiters, warmup, window, admin);
             } finally {
                 for (int i = closing.size() - 1; i >= 0; i--) {
                     closing.get(i).close();
                 }
                 try (Connection connection = admin.getConnection();
                         Statement statement = connection.createStatement()) {
-                    for (String name : List.of(table, prefix + "lock", prefix + "lock_fence")) {
+                    for (String name : List.of(table, table + "_ledger", prefix + "lock", prefix + "lock_fence")) {
                         statement.execute("DROP TABLE IF EXISTS " + name);
                     }
                 }
@@ -134,14 +139,13 @@ public final class LockContentionHarness {
     private static Result run(
             List<LockStrategy> instances,
             List<HikariDataSource> pools,
-            String table,
+            Deposit deposit,
             int waiters,
             Duration warmup,
             Duration window,
             HikariDataSource admin)
             throws Exception {
         String key = "bench:contention:" + UUID.randomUUID();
-        FencedWrite fenced = FencedWrite.of(table, "id", "fence", "n");
         AtomicBoolean measuring = new AtomicBoolean();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong ops = new AtomicLong();
@@ -155,7 +159,7 @@ public final class LockContentionHarness {
                     while (!stop.get()) {
                         try (LockHandle handle = locks.tryAcquire(key, WAIT, LEASE)) {
                             entered.incrementAndGet();
-                            increment(pool, table, fenced, handle.fencingToken());
+                            deposit.run(pool, handle.fencingToken());
                             if (measuring.get()) {
                                 ops.incrementAndGet();
                             }
@@ -174,19 +178,42 @@ public final class LockContentionHarness {
             measuring.set(false);
             stop.set(true);
         }
-        return new Result(ops.get(), timeouts.get(), counter(admin, table) == entered.get());
+        return new Result(ops.get(), timeouts.get(), counter(admin, deposit.table) == entered.get());
     }
 
-    private static void increment(HikariDataSource pool, String table, FencedWrite fenced, long token)
-            throws Exception {
-        try (Connection connection = pool.getConnection()) {
-            long value;
-            try (PreparedStatement read = connection.prepareStatement("SELECT n FROM " + table + " WHERE id = 'row'");
-                    ResultSet row = read.executeQuery()) {
-                row.next();
-                value = row.getLong(1);
+    /** The guarded work: one deposit, in one transaction. */
+    private record Deposit(String table, double workSeconds) {
+
+        void run(HikariDataSource pool, long token) throws Exception {
+            FencedWrite fenced = FencedWrite.of(table, "id", "fence", "n");
+            try (Connection connection = pool.getConnection()) {
+                connection.setAutoCommit(false);
+                try {
+                    long value;
+                    try (PreparedStatement read =
+                                    connection.prepareStatement("SELECT n FROM " + table + " WHERE id = 'row'");
+                            ResultSet row = read.executeQuery()) {
+                        row.next();
+                        value = row.getLong(1);
+                    }
+                    try (PreparedStatement work = connection.prepareStatement("SELECT pg_sleep(?)")) {
+                        work.setDouble(1, workSeconds);
+                        work.execute();
+                    }
+                    fenced.apply(connection, "row", token, value + 1);
+                    try (PreparedStatement ledger =
+                            connection.prepareStatement("INSERT INTO " + table + "_ledger VALUES (?, 1)")) {
+                        ledger.setLong(1, token);
+                        ledger.executeUpdate();
+                    }
+                    connection.commit();
+                } catch (Exception e) {
+                    connection.rollback();
+                    throw e;
+                } finally {
+                    connection.setAutoCommit(true);
+                }
             }
-            fenced.apply(connection, "row", token, value + 1);
         }
     }
 

@@ -15,6 +15,7 @@ final class LeaseHandle implements LockHandle, Abandonable, Exclusivity {
     private final long acquiredAt;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean lossReported = new AtomicBoolean();
+    private volatile Runnable onLoss = () -> {};
 
     LeaseHandle(LeaseLockStrategy strategy, KeyQueue queue, Hold hold, long token, boolean observed, long acquiredAt) {
         this.strategy = strategy;
@@ -61,10 +62,20 @@ final class LeaseHandle implements LockHandle, Abandonable, Exclusivity {
         strategy.abandon(queue, hold);
     }
 
-    /** Tells {@code listener} once that the lease was lost while this handle held it. */
+    @Override
+    public void onLoss(Runnable action) {
+        this.onLoss = action;
+    }
+
+    /** Tells {@code listener} (and a wrapping strategy) once that the lease was lost while this handle held it. */
     void reportLost(LockListener listener) {
         if (!closed.get() && lossReported.compareAndSet(false, true)) {
             listener.leaseLost(strategy.backend(), this);
+            try {
+                onLoss.run();
+            } catch (RuntimeException e) {
+                // the wrapper's report must not stop the renewal thread
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.ballast.lock.resilient;
 
 import dev.ballast.lock.LockHandle;
+import dev.ballast.lock.internal.Abandonable;
 import dev.ballast.lock.internal.Exclusivity;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -24,6 +25,13 @@ final class ResilientHandle implements LockHandle, Exclusivity {
         this.epoch = epoch;
         this.mode = mode;
         this.acquiredAtNanos = acquiredAt;
+        if (delegate instanceof Abandonable inner) {
+            inner.onLoss(() -> {
+                if (!revoked.get() && !closed.get()) {
+                    strategy.innerLeaseLost(this);
+                }
+            });
+        }
     }
 
     @Override

@@ -220,7 +220,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                 }
                 continue;
             }
-            LockHandle granted = tryBackend(current, key, Math.max(0, remaining), lease, deadline);
+            LockHandle granted = tryBackend(current, key, Math.max(0, remaining), lease, deadline, waitTime);
             if (granted == null) {
                 continue; // the primary failed and the breaker moved: look at the mode again
             }
@@ -252,7 +252,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
     }
 
     private @Nullable LockHandle tryBackend(
-            ModeView current, String key, long remainingNanos, Duration lease, long deadline) {
+            ModeView current, String key, long remainingNanos, Duration lease, long deadline, Duration waitTime) {
         LockStrategy target = current.mode() == LockMode.PRIMARY ? primary : fallback;
         Duration wait = Duration.ofNanos(remainingNanos);
         try {
@@ -263,6 +263,8 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                 breaker.success();
             }
             return granted;
+        } catch (LockAcquisitionException busy) {
+            throw new LockAcquisitionException(key, waitTime); // the caller's whole wait, not the backend's remainder
         } catch (LockBackendException e) {
             boolean primaryOutage =
                     current.mode() == LockMode.PRIMARY && classifier.classify(e) == ErrorCategory.INFRASTRUCTURE;
@@ -296,6 +298,11 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
     void forget(ResilientHandle handle, long acquiredAt) {
         handles.remove(handle);
         listener.released(BACKEND, handle, clock.nanoTime() - acquiredAt);
+    }
+
+    /** The backend itself lost the lease of {@code handle} (renewal refused, or it ran out): tell the listener. */
+    void innerLeaseLost(ResilientHandle handle) {
+        listener.leaseLost(BACKEND, handle);
     }
 
     private void refresh() {

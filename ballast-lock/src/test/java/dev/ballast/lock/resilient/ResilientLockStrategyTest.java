@@ -3,24 +3,34 @@ package dev.ballast.lock.resilient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ballast.core.CheckedSupplier;
 import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.alert.Severity;
+import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockBackendException;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockListener.BreakerState;
+import dev.ballast.lock.LockLostException;
 import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.ManualLockClock;
 import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.local.LocalLockStrategies;
+import dev.ballast.lock.micrometer.LockMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.lettuce.core.RedisConnectionException;
 import java.io.PrintWriter;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -28,20 +38,27 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The resilient strategy's rules that need no outage of a real server: what may move the breaker, and the strict
- * refusal while the mode authority cannot be read. The in-JVM lock stands in for the primary, H2 for the database; the
- * Redis/PostgreSQL fail-over itself is {@link ResilientLockFailoverIT}.
+ * The resilient strategy's rules that need no outage of a real server: what may move the breaker, the strict refusal
+ * while the mode authority cannot be read, a lease revoked after the work completed, every instance reporting the mode
+ * it follows, and each wait recorded once. The in-JVM lock stands in for the primary, H2 for the database, and a manual
+ * clock drives the refresh, watchdog and probes; the Redis/PostgreSQL fail-over itself is {@link ResilientLockFailoverIT}.
  */
 class ResilientLockStrategyTest {
 
+    private static final Duration REFRESH = Duration.ofMillis(50);
+    private static final Duration MAX_LEASE = Duration.ofMillis(500);
+
     private final JdbcDataSource h2 = new JdbcDataSource();
     private final FaultyDataSource authority;
+    private final ManualLockClock clock = new ManualLockClock();
     private final List<String> lost = new CopyOnWriteArrayList<>();
     private final List<Alert> alerts = new CopyOnWriteArrayList<>();
+    private final List<LockStrategy> built = new ArrayList<>();
     private ResilientLockStrategy locks;
 
     ResilientLockStrategyTest() {
@@ -51,24 +68,33 @@ class ResilientLockStrategyTest {
 
     @AfterEach
     void close() {
-        if (locks != null) {
-            locks.close();
-        }
+        built.forEach(LockStrategy::close);
     }
 
     private ResilientLockStrategy build(int failureThreshold) {
-        LockStrategy primary = LocalLockStrategies.create(LockListener.none(), AlertSink.logging());
-        LockStrategy fallback = JdbcLockStrategies.create(h2, "ballast_", true, LockListener.none(), alerts::add);
-        locks = ResilientLockStrategy.builder(primary, fallback, authority)
+        LockStrategy primary = LocalLockStrategies.builder().clock(clock).build();
+        locks = build(primary, "A", failureThreshold, LockListener.none());
+        return locks;
+    }
+
+    private ResilientLockStrategy build(LockStrategy primary, String name, int failureThreshold, LockListener more) {
+        LockStrategy fallback = JdbcLockStrategies.builder(h2, "ballast_", true)
+                .alerts(alerts::add)
+                .clock(clock)
+                .build();
+        ResilientLockStrategy strategy = ResilientLockStrategy.builder(primary, fallback, authority)
                 .createTable(true)
-                .maxLease(Duration.ofMillis(500))
-                .refreshInterval(Duration.ofMillis(50))
+                .maxLease(MAX_LEASE)
+                .refreshInterval(REFRESH)
                 .failureThreshold(failureThreshold)
                 .probeInterval(Duration.ofMillis(100))
-                .listener((backend, handle) -> lost.add(handle.key()))
+                .listener(LockListener.all(List.of((backend, handle) -> lost.add(handle.key()), more)))
                 .alerts(alerts::add)
+                .instanceName(name)
+                .clock(clock)
                 .build();
-        return locks;
+        built.add(strategy);
+        return strategy;
     }
 
     @Test
@@ -93,15 +119,15 @@ class ResilientLockStrategyTest {
     }
 
     @Test
-    void whileTheAuthorityIsUnreadableHandlesAreRevokedAndNoLockIsGranted() throws Exception {
+    void whileTheAuthorityIsUnreadableHandlesAreRevokedAndNoLockIsGranted() {
         build(3);
         LockHandle held = locks.tryAcquire("held", Duration.ZERO, Duration.ofSeconds(1));
         assertThat(held.fencingToken()).isPositive();
 
         authority.down = true;
-        awaitTrue(() -> !held.isValid());
-        // the handle turns invalid first; the listener and the alert are told right after, on the watchdog thread
-        awaitTrue(() -> alerts.stream().anyMatch(alert -> alert.title().equals("Locks revoked")));
+        clock.advance(REFRESH.multipliedBy(3)); // the view is older than 2 refresh intervals: the watchdog revokes
+
+        assertThat(held.isValid()).isFalse();
         assertThat(lost).containsExactly("held");
         assertThat(alerts).anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Locks revoked"));
         assertThatThrownBy(() -> locks.tryAcquire("other", Duration.ZERO, Duration.ofSeconds(1)))
@@ -112,13 +138,154 @@ class ResilientLockStrategyTest {
 
         authority.down = false;
         held.close();
-        awaitTrue(() -> {
-            try (LockHandle again = locks.tryAcquire("other", Duration.ZERO, Duration.ofSeconds(1))) {
-                return again.isValid();
-            } catch (LockBackendException stillStale) {
-                return false;
-            }
+        clock.advance(REFRESH); // the next refresh reads the authority again
+        try (LockHandle again = locks.tryAcquire("other", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(again.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void workThatCompletedWhileItsRevokedLeaseStillRanKeepsItsResultAndTheLossIsReported() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        LockStrategy primary = LocalLockStrategies.builder().clock(clock).build();
+        locks = build(primary, "A", 3, LockMetrics.create(registry));
+
+        String result = locks.executeWithLock("account:A-1", Duration.ZERO, Duration.ofSeconds(30), () -> {
+            switchedByAnotherInstance(LockMode.FALLBACK);
+            clock.advance(REFRESH); // this instance sees the new epoch and revokes its handle; its lease still runs
+            return "deposit committed";
         });
+
+        assertThat(result).isEqualTo("deposit committed");
+        assertThat(lost).containsExactly("account:A-1");
+        assertThat(alerts)
+                .anySatisfy(alert -> {
+                    assertThat(alert.severity()).isEqualTo(Severity.WARNING);
+                    assertThat(alert.title()).isEqualTo("Lock lease lost after the guarded work completed");
+                });
+        assertThat(registry.get("ballast.lock.lease.lost.after.work")
+                        .tag("backend", "resilient")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void workStillRunningWhenItsRevokedLeaseRanOutFailsWithLockLost() {
+        build(3);
+
+        assertThatThrownBy(() -> locks.executeWithLock("account:A-1", Duration.ZERO, Duration.ofSeconds(30), () -> {
+                    switchedByAnotherInstance(LockMode.FALLBACK);
+                    clock.advance(MAX_LEASE.plus(REFRESH)); // revoked, then the unrenewed lease ran out
+                    return "too late";
+                }))
+                .isInstanceOf(LockLostException.class);
+    }
+
+    @Test
+    void everyInstanceReportsTheModeChangeItFollowsNotOnlyTheOneThatSwitched() {
+        SimpleMeterRegistry registryB = new SimpleMeterRegistry();
+        List<String> switchedA = new CopyOnWriteArrayList<>();
+        List<String> followedA = new CopyOnWriteArrayList<>();
+        List<String> followedB = new CopyOnWriteArrayList<>();
+        ResilientLockStrategy a = build(new DownPrimary(), "A", 1, modes(switchedA, followedA));
+        ResilientLockStrategy b = build(
+                LocalLockStrategies.builder().clock(clock).build(),
+                "B",
+                3,
+                LockListener.all(List.of(modes(new CopyOnWriteArrayList<>(), followedB), LockMetrics.create(registryB))));
+
+        assertThatThrownBy(() -> a.tryAcquire("k", Duration.ZERO, Duration.ofSeconds(1)))
+                .isInstanceOf(LockBackendException.class); // A's primary fails: A's breaker opens
+        clock.advance(Duration.ofMillis(200)); // A's probe fails too, so A switches; B reads the new mode
+
+        assertThat(switchedA).containsExactly("local->jdbc");
+        assertThat(followedA).containsExactly("local->jdbc");
+        assertThat(followedB).containsExactly("local->jdbc");
+        assertThat(alerts)
+                .anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Instance A follows locks on jdbc"))
+                .anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Instance B follows locks on jdbc"))
+                .anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Locks failed over from local to jdbc"));
+        assertThat(registryB
+                        .get("ballast.lock.mode.changes")
+                        .tags("from", "local", "to", "jdbc")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(b.activeBackend()).isEqualTo("jdbc");
+    }
+
+    @Test
+    void eachWaitIsRecordedOnceUnderResilientEvenWhenTheInnerStrategiesHaveTheSameMetrics() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        LockListener metrics = LockMetrics.create(registry);
+        LockStrategy primary =
+                LocalLockStrategies.builder().listener(metrics).clock(clock).build();
+        locks = build(primary, "A", 3, metrics);
+
+        try (LockHandle held = locks.tryAcquire("k", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThatThrownBy(() -> locks.tryAcquire("k", Duration.ZERO, Duration.ofSeconds(1)))
+                    .isInstanceOf(LockAcquisitionException.class);
+        }
+
+        assertThat(registry.find("ballast.lock.wait").timers())
+                .as("one series per result, all under resilient")
+                .allSatisfy(timer -> assertThat(timer.getId().getTag("backend")).isEqualTo("resilient"))
+                .extracting(timer -> timer.count())
+                .containsExactlyInAnyOrder(1L, 1L);
+        assertThat(registry.find("ballast.lock.held").timers())
+                .singleElement()
+                .satisfies(timer -> assertThat(timer.count()).isEqualTo(1));
+    }
+
+    private static LockListener modes(List<String> switched, List<String> followed) {
+        return new LockListener() {
+            @Override
+            public void leaseLost(String backend, LockHandle handle) {}
+
+            @Override
+            public void modeSwitched(String from, String to, long epoch) {
+                switched.add(from + "->" + to);
+            }
+
+            @Override
+            public void modeFollowed(String from, String to, long epoch) {
+                followed.add(from + "->" + to);
+            }
+        };
+    }
+
+    /** Another instance moved the mode: the row changes under this one, as ModeAuthority's switch would change it. */
+    private void switchedByAnotherInstance(LockMode to) throws SQLException {
+        try (Connection connection = h2.getConnection();
+                PreparedStatement update = connection.prepareStatement("UPDATE ballast_lock_mode SET mode = ?,"
+                        + " epoch = epoch + 1, effective_at = effective_at, changed_by = 'other' WHERE id = 1")) {
+            update.setString(1, to.name());
+            update.executeUpdate();
+        }
+    }
+
+    /** A primary whose every call fails as an unreachable server does. */
+    private static final class DownPrimary implements LockStrategy {
+        @Override
+        public LockHandle tryAcquire(String key, Duration waitTime, Duration leaseTime) {
+            throw new LockBackendException(
+                    "local", "acquire", key, new SQLTransientConnectionException("primary unreachable (test fault)"));
+        }
+
+        @Override
+        public <T extends @Nullable Object> T executeWithLocks(
+                Collection<String> keys, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String backend() {
+            return "local";
+        }
+
+        @Override
+        public void close() {}
     }
 
     @Test
@@ -133,6 +300,8 @@ class ResilientLockStrategyTest {
     void badSettingsAreRefusedWithTheBadValue() {
         LockStrategy primary = LocalLockStrategies.create(LockListener.none(), AlertSink.logging());
         LockStrategy fallback = LocalLockStrategies.create(LockListener.none(), AlertSink.logging());
+        built.add(primary);
+        built.add(fallback);
         ResilientLockStrategyBuilder builder = ResilientLockStrategy.builder(primary, fallback, h2);
         assertThatThrownBy(() -> builder.tablePrefix("x; DROP TABLE t"))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -146,14 +315,6 @@ class ResilientLockStrategyTest {
                 .hasMessageContaining("different");
         assertThatThrownBy(() -> builder.refreshInterval(Duration.ofSeconds(10)).build())
                 .hasMessageContaining("probeInterval");
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("condition within 10 s").isNegative();
-            Thread.sleep(10);
-        }
     }
 
     /** A fault proxy: the real H2 data source, or a refused connection while {@code down}. */
