@@ -12,7 +12,8 @@ public interface LockHandle extends AutoCloseable {
     /**
      * The fencing token of this acquisition: strictly greater than the token of every earlier acquisition of the same
      * key, across restarts. Pass it to the guarded resource (see {@link FencedWrite}) so a holder that lost its lease
-     * while paused is rejected there.
+     * while paused is rejected there. Tokens are the backend's token times 1024 plus the holder's place among the local
+     * holders the lock was handed to without returning to the backend; compare them, do not interpret them.
      */
     long fencingToken();
 

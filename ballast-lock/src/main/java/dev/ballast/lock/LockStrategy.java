@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Keys are 1 to {@value LockKeys#MAX_LENGTH} characters without control characters. Wait and lease times are
  * positive {@link Duration}s (wait may be zero: try once). The lease is renewed while the holder works; if renewal fails
- * the handle becomes invalid and the {@link LockListener} is told.
+ * the handle becomes invalid and the {@link LockListener} is told. Waiters of one key in one strategy are served in
+ * arrival order, and only one of them at a time asks the backend.
  */
 public interface LockStrategy extends AutoCloseable {
 
@@ -27,8 +28,10 @@ public interface LockStrategy extends AutoCloseable {
 
     /**
      * Runs {@code task} holding the lock on {@code key}, then releases it. Exceptions of the task propagate unchanged
-     * (checked ones wrapped in {@link dev.ballast.core.ServerException}); if the lease was lost while the task ran,
-     * {@link LockLostException} is thrown after it instead of its result.
+     * (checked ones wrapped in {@link dev.ballast.core.ServerException}); if the lease was no longer exclusive when the
+     * task returned, {@link LockLostException} is thrown after it instead of its result. A lease that turned invalid
+     * but was still exclusive when the task returned (revoked, or no longer renewed, but not run out) keeps the result:
+     * the work completed holding the lock, and the Ballast strategies report the loss to their listener and alerts.
      */
     default <T extends @Nullable Object> T executeWithLock(
             String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {

@@ -13,8 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -304,8 +304,8 @@ public abstract class LockStrategyContract {
         LockHandle stale = locks.tryAcquire(key, Duration.ZERO, SHORT_LEASE);
         expireLease(key); // the holder is "paused" past its lease
 
-        try (LockHandle current =
-                        whileTimePasses(() -> locks.tryAcquire(key, Duration.ofSeconds(5), LEASE), Duration.ofSeconds(10));
+        try (LockHandle current = whileTimePasses(
+                        () -> locks.tryAcquire(key, Duration.ofSeconds(5), LEASE), Duration.ofSeconds(10));
                 Connection connection = resources().getConnection()) {
             assertThat(write.apply(connection, "row", current.fencingToken(), 42L))
                     .isTrue();

@@ -44,7 +44,9 @@ public interface TestTime {
             public void passWhile(Duration period, BooleanSupplier condition) {
                 for (long passed = 0; passed < period.toMillis(); passed += step.toMillis()) {
                     clock.advance(step);
-                    assertThat(condition.getAsBoolean()).as("holds after %d ms", passed).isTrue();
+                    assertThat(condition.getAsBoolean())
+                            .as("holds after %d ms", passed)
+                            .isTrue();
                 }
             }
 
@@ -52,14 +54,18 @@ public interface TestTime {
             public void until(BooleanSupplier condition, Duration bound) {
                 long limit = clock.nanoTime() + bound.toNanos();
                 // other threads react to the clock (a waiter unparked by its deadline): give them real moments too
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1)).until(() -> {
-                    if (condition.getAsBoolean()) {
-                        return true;
-                    }
-                    assertThat(clock.nanoTime()).as("manual time within %s", bound).isLessThan(limit);
-                    clock.advance(step);
-                    return condition.getAsBoolean();
-                });
+                await().atMost(Duration.ofSeconds(30))
+                        .pollInterval(Duration.ofMillis(1))
+                        .until(() -> {
+                            if (condition.getAsBoolean()) {
+                                return true;
+                            }
+                            assertThat(clock.nanoTime())
+                                    .as("manual time within %s", bound)
+                                    .isLessThan(limit);
+                            clock.advance(step);
+                            return condition.getAsBoolean();
+                        });
             }
         };
     }

@@ -85,7 +85,8 @@ public final class LockContentionHarness {
 
     private static Result measure(String backend, int waiters, Duration warmup, Duration window, double work)
             throws Exception {
-        String table = "bench_contention_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        String table = "bench_contention_"
+                + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         String prefix = table + "_";
         List<AutoCloseable> closing = new ArrayList<>();
         try (HikariDataSource admin = pool(2)) {
@@ -94,7 +95,8 @@ public final class LockContentionHarness {
                 statement.execute("CREATE TABLE " + table
                         + " (id VARCHAR(8) PRIMARY KEY, n BIGINT NOT NULL, fence BIGINT NOT NULL)");
                 statement.execute("INSERT INTO " + table + " VALUES ('row', 0, 0)");
-                statement.execute("CREATE TABLE " + table + "_ledger (token BIGINT PRIMARY KEY, amount BIGINT NOT NULL)");
+                statement.execute(
+                        "CREATE TABLE " + table + "_ledger (token BIGINT PRIMARY KEY, amount BIGINT NOT NULL)");
             }
             try {
                 List<LockStrategy> instances = new ArrayList<>();
@@ -126,7 +128,8 @@ public final class LockContentionHarness {
             String backend, HikariDataSource pool, String prefix, List<AutoCloseable> closing) {
         return switch (backend) {
             case "jdbc" -> JdbcLockStrategies.create(pool, prefix, true, LockListener.none(), AlertSink.logging());
-            case "advisory" -> SessionLockStrategies.create(pool, prefix, true, LockListener.none(), AlertSink.logging());
+            case "advisory" ->
+                SessionLockStrategies.create(pool, prefix, true, LockListener.none(), AlertSink.logging());
             case "redis" -> {
                 RedisClient client = RedisClient.create(REDIS);
                 closing.add(client::shutdown);

@@ -27,8 +27,13 @@ final class Hold {
     private volatile boolean abandoned;
 
     int grants;
-    @Nullable LeaseHandle holder;
-    @Nullable Future<?> renewal;
+
+    @Nullable
+    LeaseHandle holder;
+
+    @Nullable
+    Future<?> renewal;
+
     boolean released;
 
     Hold(String owner, long backendToken, Duration lease, long requestedAt) {

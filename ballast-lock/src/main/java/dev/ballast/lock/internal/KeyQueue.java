@@ -105,7 +105,8 @@ final class KeyQueue {
     /** Tries the backend until acquired or the wait ends; this instance's only contender for the key. */
     private LeaseHandle contend(Waiter waiter, Duration waitTime) {
         if (waiter.yieldNanos > 0) {
-            LockSupport.parkNanos(Math.min(waiter.yieldNanos, Math.max(0, waiter.deadline - strategy.clock.nanoTime())));
+            LockSupport.parkNanos(
+                    Math.min(waiter.yieldNanos, Math.max(0, waiter.deadline - strategy.clock.nanoTime())));
         }
         LockBackend backend = strategy.backend;
         String owner = UUID.randomUUID().toString();

@@ -30,8 +30,12 @@ final class Waiter {
     final Duration lease;
     final boolean observed;
     State state = State.QUEUED;
-    @Nullable LeaseHandle handle;
-    @Nullable RuntimeException failure;
+
+    @Nullable
+    LeaseHandle handle;
+
+    @Nullable
+    RuntimeException failure;
     /** Set on a promotion after a holder let go for fairness: first give other instances this long to take the key. */
     long yieldNanos;
 

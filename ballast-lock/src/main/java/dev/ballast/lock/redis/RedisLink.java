@@ -59,8 +59,8 @@ final class RedisLink implements AutoCloseable {
             return current.sync();
         }
         reconnectSoon();
-        throw new RedisConnectionException("The lock's Redis connection is down; a new one is tried every "
-                + reconnectDelay.toMillis() + " ms");
+        throw new RedisConnectionException(
+                "The lock's Redis connection is down; a new one is tried every " + reconnectDelay.toMillis() + " ms");
     }
 
     private void reconnectSoon() {

@@ -1,7 +1,7 @@
 package dev.ballast.lock.redis;
 
-import dev.ballast.lock.internal.LockBackend;
 import dev.ballast.lock.LockClock;
+import dev.ballast.lock.internal.LockBackend;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
@@ -16,9 +16,10 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Locks in Redis: {@code SET key owner NX PX lease} and the fencing counter's {@code INCR} in one script, renewal and
- * release as compare-and-set scripts on the owner, and a pub/sub message on release that wakes one waiter (waiters also poll,
- * so a missed message costs one polling interval, never a hang).
+ * Locks in Redis: {@code SET key owner NX PX lease} and the fencing counter's update in one script, renewal and release
+ * as compare-and-set scripts on the owner, and a pub/sub message on release that wakes each instance's contender for
+ * the key (the strategy queues the other waiters in the instance; the contender also polls, so a missed message costs
+ * one polling interval, never a hang).
  *
  * <p>The fencing counter has no expiry, and a token is never below Redis's clock in microseconds: {@code max(last + 1,
  * now)}. So tokens issued after a data loss (a restart without persistence) still exceed earlier ones, and tokens issued

@@ -29,7 +29,8 @@ final class ModeAuthority {
         this.clock = clock;
         this.table = table;
         this.queryTimeoutSeconds = queryTimeoutSeconds;
-        this.read = "SELECT mode, epoch, effective_at, " + dialect.nowMicros() + ", changed_by FROM " + table + " WHERE id = 1";
+        this.read = "SELECT mode, epoch, effective_at, " + dialect.nowMicros() + ", changed_by FROM " + table
+                + " WHERE id = 1";
         this.insert =
                 "INSERT INTO " + table + " (id, mode, epoch, effective_at, changed_by) VALUES (1, 'PRIMARY', 1, 0, ?)";
         this.compareAndSwitch = "UPDATE " + table + " SET mode = ?, epoch = epoch + 1, effective_at = "

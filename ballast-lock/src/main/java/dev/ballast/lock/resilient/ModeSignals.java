@@ -35,7 +35,8 @@ final class ModeSignals {
                                 ? "Locks failed over from " + from + " to " + to
                                 : "Locks returned from " + from + " to " + to)
                 .detail("Instance " + instance + " switched the lock mode to " + to + " (epoch " + epoch
-                        + "); no lock is granted until " + delayMillis + " ms have passed, so every holder under " + from
+                        + "); no lock is granted until " + delayMillis + " ms have passed, so every holder under "
+                        + from
                         + " has let go")
                 .label("module", "lock")
                 .label("backend", to)

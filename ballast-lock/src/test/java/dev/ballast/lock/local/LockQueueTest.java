@@ -99,8 +99,12 @@ class LockQueueTest {
             waiter.get(10, TimeUnit.SECONDS);
         }
 
-        assertThat(backend.tryLocks.get() - locksBefore).as("backend acquisitions for 10 queued waiters").isZero();
-        assertThat(backend.renewals.get()).as("renewals: more than half of every lease was left").isZero();
+        assertThat(backend.tryLocks.get() - locksBefore)
+                .as("backend acquisitions for 10 queued waiters")
+                .isZero();
+        assertThat(backend.renewals.get())
+                .as("renewals: more than half of every lease was left")
+                .isZero();
         assertThat(backend.unlocks.get()).as("one release at the end").isEqualTo(1);
         assertThat(tokens).hasSize(10).isSorted().doesNotHaveDuplicates();
         assertThat(tokens.get(0)).isGreaterThan(first.fencingToken());
@@ -123,7 +127,9 @@ class LockQueueTest {
         first.close();
         waiters.get(0).get(10, TimeUnit.SECONDS);
 
-        assertThat(backend.renewals.get() - renewalsBefore).as("a renewal before the hand-off").isEqualTo(1);
+        assertThat(backend.renewals.get() - renewalsBefore)
+                .as("a renewal before the hand-off")
+                .isEqualTo(1);
         assertThat(tokens).singleElement().satisfies(token -> assertThat(token).isGreaterThan(first.fencingToken()));
     }
 
@@ -178,7 +184,9 @@ class LockQueueTest {
         }
 
         // sixteen holders in a row: the first and fifteen of the queued ones
-        assertThat(busyGrantsBeforeOther.get()).as("queued holders before the other instance's turn").isEqualTo(15);
+        assertThat(busyGrantsBeforeOther.get())
+                .as("queued holders before the other instance's turn")
+                .isEqualTo(15);
     }
 
     @Test
@@ -195,7 +203,8 @@ class LockQueueTest {
         List<Future<?>> patient = queue(locks, 1, tokens);
 
         clock.advance(Duration.ofMillis(600));
-        assertThatThrownBy(() -> impatient.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(LockAcquisitionException.class);
+        assertThatThrownBy(() -> impatient.get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(LockAcquisitionException.class);
         first.close();
         patient.get(0).get(10, TimeUnit.SECONDS);
 
@@ -294,5 +303,4 @@ class LockQueueTest {
             target.awaitRelease(key, maxWait);
         }
     }
-
 }

@@ -19,7 +19,8 @@ import org.h2.jdbcx.JdbcDataSource;
 class ResilientLockContractTest extends LockStrategyContract {
 
     private final JdbcDataSource h2 = new JdbcDataSource();
-    private final String primaryPrefix = "p" + UUID.randomUUID().toString().replace("-", "").substring(0, 8) + "_";
+    private final String primaryPrefix =
+            "p" + UUID.randomUUID().toString().replace("-", "").substring(0, 8) + "_";
 
     ResilientLockContractTest() {
         h2.setURL("jdbc:h2:mem:resilient-contract-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
@@ -27,7 +28,8 @@ class ResilientLockContractTest extends LockStrategyContract {
 
     @Override
     protected LockStrategy create(LockListener listener) {
-        LockStrategy primary = JdbcLockStrategies.builder(h2, primaryPrefix, true).build();
+        LockStrategy primary =
+                JdbcLockStrategies.builder(h2, primaryPrefix, true).build();
         LockStrategy fallback = JdbcLockStrategies.builder(h2, "f_", true).build();
         return ResilientLockStrategy.builder(primary, fallback, h2)
                 .createTable(true)

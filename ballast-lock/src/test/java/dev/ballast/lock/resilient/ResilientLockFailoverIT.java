@@ -1,6 +1,7 @@
 package dev.ballast.lock.resilient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
@@ -69,6 +70,7 @@ class ResilientLockFailoverIT {
     private final List<Throwable> unexpected = new CopyOnWriteArrayList<>();
     /** Per request: when it ended (ms since the test started), and whether it was refused. */
     private final List<long[]> outcomes = new CopyOnWriteArrayList<>();
+
     private final long startedAt = System.nanoTime();
     private RedisServer redis;
     private HikariDataSource admin;
@@ -178,13 +180,15 @@ class ResilientLockFailoverIT {
                         .gauge())
                 .isNotNull();
         for (Instance instance : instances) {
-            assertThat(instance.followed).as(instance.name + " follows both changes").contains("redis->jdbc", "jdbc->redis");
+            assertThat(instance.followed)
+                    .as(instance.name + " follows both changes")
+                    .contains("redis->jdbc", "jdbc->redis");
             assertThat(instance.alerts)
                     .as(instance.name + " alerts that it follows")
-                    .anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Instance " + instance.name
-                            + " follows locks on jdbc"))
-                    .anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Instance " + instance.name
-                            + " follows locks on redis"));
+                    .anySatisfy(alert ->
+                            assertThat(alert.title()).isEqualTo("Instance " + instance.name + " follows locks on jdbc"))
+                    .anySatisfy(alert -> assertThat(alert.title())
+                            .isEqualTo("Instance " + instance.name + " follows locks on redis"));
             assertThat(instance.registry
                             .find("ballast.lock.mode.changes")
                             .tags("from", "redis", "to", "jdbc")
@@ -207,7 +211,9 @@ class ResilientLockFailoverIT {
                 back.refusalMillis,
                 back.longestPauseMillis);
         // before short leases became the default: 32 s and 31 s of refusals for a 35 s outage
-        assertThat(toDatabase.refusalMillis).as("refusal time on the switch to the database").isLessThan(5_000);
+        assertThat(toDatabase.refusalMillis)
+                .as("refusal time on the switch to the database")
+                .isLessThan(5_000);
         assertThat(back.refusalMillis).as("refusal time on the switch back").isLessThan(5_000);
     }
 
@@ -302,12 +308,12 @@ class ResilientLockFailoverIT {
                 .sum();
     }
 
+    /** Waits for the real servers and timers, bounded: the switches' timing is what this test measures. */
     private static void awaitTrue(String what, BooleanSupplier condition, int seconds) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("waiting for " + what).isNegative();
-            pause(50);
-        }
+        await(what)
+                .atMost(Duration.ofSeconds(seconds))
+                .pollInterval(Duration.ofMillis(50))
+                .until(condition::getAsBoolean);
     }
 
     private static void pause(long millis) {

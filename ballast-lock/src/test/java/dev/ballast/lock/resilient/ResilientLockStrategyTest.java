@@ -20,8 +20,8 @@ import dev.ballast.lock.ManualLockClock;
 import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.local.LocalLockStrategies;
 import dev.ballast.lock.micrometer.LockMetrics;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.lettuce.core.RedisConnectionException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -158,11 +158,10 @@ class ResilientLockStrategyTest {
 
         assertThat(result).isEqualTo("deposit committed");
         assertThat(lost).containsExactly("account:A-1");
-        assertThat(alerts)
-                .anySatisfy(alert -> {
-                    assertThat(alert.severity()).isEqualTo(Severity.WARNING);
-                    assertThat(alert.title()).isEqualTo("Lock lease lost after the guarded work completed");
-                });
+        assertThat(alerts).anySatisfy(alert -> {
+            assertThat(alert.severity()).isEqualTo(Severity.WARNING);
+            assertThat(alert.title()).isEqualTo("Lock lease lost after the guarded work completed");
+        });
         assertThat(registry.get("ballast.lock.lease.lost.after.work")
                         .tag("backend", "resilient")
                         .counter()
@@ -193,7 +192,8 @@ class ResilientLockStrategyTest {
                 LocalLockStrategies.builder().clock(clock).build(),
                 "B",
                 3,
-                LockListener.all(List.of(modes(new CopyOnWriteArrayList<>(), followedB), LockMetrics.create(registryB))));
+                LockListener.all(
+                        List.of(modes(new CopyOnWriteArrayList<>(), followedB), LockMetrics.create(registryB))));
 
         assertThatThrownBy(() -> a.tryAcquire("k", Duration.ZERO, Duration.ofSeconds(1)))
                 .isInstanceOf(LockBackendException.class); // A's primary fails: A's breaker opens

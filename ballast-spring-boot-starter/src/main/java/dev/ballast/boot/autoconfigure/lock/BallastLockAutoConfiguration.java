@@ -76,29 +76,42 @@ public class BallastLockAutoConfiguration {
             case RESILIENT -> {
                 RedisClient client = require(redisClient.getIfUnique(), backend, "a single Lettuce RedisClient bean");
                 DataSource fallbackDatabase = require(database, backend, "a single DataSource bean");
-                BallastLockProperties.Resilient settings = properties.resilient();
-                return ResilientLockStrategy.builder(
-                                RedisLockStrategies.create(client, lockListener, alertSink),
-                                JdbcLockStrategies.create(
-                                        fallbackDatabase,
-                                        jdbc.tablePrefix(),
-                                        jdbc.createTable(),
-                                        lockListener,
-                                        alertSink),
-                                fallbackDatabase)
-                        .tablePrefix(jdbc.tablePrefix())
-                        .createTable(jdbc.createTable())
-                        .maxLease(settings.maxLease())
-                        .refreshInterval(settings.refreshInterval())
-                        .failureThreshold(settings.failureThreshold())
-                        .probeInterval(settings.probeInterval())
-                        .probeSuccesses(settings.probeSuccesses())
-                        .listener(lockListener)
-                        .alerts(alertSink)
-                        .build();
+                return resilient(properties, client, fallbackDatabase, lockListener, alertSink);
             }
             default -> throw new IllegalStateException("Unknown ballast.lock.backend " + backend);
         }
+    }
+
+    /**
+     * The resilient chain. The listeners hear it once, under backend {@code resilient}; the inner Redis and JDBC
+     * strategies get none (the chain reports their waits, holds and lease losses), only the alert sink.
+     */
+    private static LockStrategy resilient(
+            BallastLockProperties properties,
+            RedisClient client,
+            DataSource database,
+            LockListener lockListener,
+            AlertSink alertSink) {
+        BallastLockProperties.Jdbc jdbc = properties.jdbc();
+        BallastLockProperties.Resilient settings = properties.resilient();
+        return ResilientLockStrategy.builder(
+                        RedisLockStrategies.builder(client, settings.reconnectDelay())
+                                .alerts(alertSink)
+                                .build(),
+                        JdbcLockStrategies.builder(database, jdbc.tablePrefix(), jdbc.createTable())
+                                .alerts(alertSink)
+                                .build(),
+                        database)
+                .tablePrefix(jdbc.tablePrefix())
+                .createTable(jdbc.createTable())
+                .maxLease(settings.maxLease())
+                .refreshInterval(settings.refreshInterval())
+                .failureThreshold(settings.failureThreshold())
+                .probeInterval(settings.probeInterval())
+                .probeSuccesses(settings.probeSuccesses())
+                .listener(lockListener)
+                .alerts(alertSink)
+                .build();
     }
 
     private static <T> T require(@Nullable T dependency, BallastLockProperties.Backend backend, String what) {

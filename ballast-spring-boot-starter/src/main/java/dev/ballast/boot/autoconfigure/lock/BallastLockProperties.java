@@ -42,25 +42,33 @@ public record BallastLockProperties(
             @DefaultValue("true") boolean createTable) {}
 
     /**
-     * RESILIENT backend settings; see {@code docs/lock.md}.
+     * RESILIENT backend settings; see {@code docs/lock.md}. The defaults are short, renewed leases: a mode switch grants
+     * nothing for {@code max-lease + 3 * refresh-interval} (3.5 s), less than a typical wait, so callers wait through a
+     * switch instead of being refused.
      *
-     * @param maxLease longest lease granted; a mode switch pauses locking for this plus 3 refresh intervals
-     * @param refreshInterval how often the shared mode row is re-read
+     * @param maxLease longest lease granted (renewed every third of it while held); a mode switch pauses locking for this
+     *     plus 3 refresh intervals
+     * @param refreshInterval how often the shared mode row is re-read; a view older than twice this revokes handles
      * @param failureThreshold consecutive Redis infrastructure failures that open this instance's breaker
      * @param probeInterval how often Redis is probed while locks are on the database
      * @param probeSuccesses consecutive successful probes that move locks back to Redis
+     * @param reconnectDelay how often the lock's own Redis connections are re-opened while Redis is down (calls fail at
+     *     once meanwhile); bounds how long locks stay on the database after Redis is back, whatever Lettuce's own
+     *     reconnect back-off (growing to 30 s) does
      */
     public record Resilient(
-            @DefaultValue("30s") Duration maxLease,
-            @DefaultValue("1s") Duration refreshInterval,
+            @DefaultValue("2s") Duration maxLease,
+            @DefaultValue("500ms") Duration refreshInterval,
             @DefaultValue("3") int failureThreshold,
-            @DefaultValue("5s") Duration probeInterval,
-            @DefaultValue("3") int probeSuccesses) {
+            @DefaultValue("1s") Duration probeInterval,
+            @DefaultValue("2") int probeSuccesses,
+            @DefaultValue("1s") Duration reconnectDelay) {
 
         public Resilient {
             requireAtLeast("max-lease", maxLease, Duration.ofMillis(100));
             requireAtLeast("refresh-interval", refreshInterval, Duration.ofMillis(20));
             requireAtLeast("probe-interval", probeInterval, refreshInterval);
+            requireAtLeast("reconnect-delay", reconnectDelay, Duration.ofMillis(10));
             if (failureThreshold < 1) {
                 throw new IllegalArgumentException(
                         "ballast.lock.resilient.failure-threshold must be at least 1, was " + failureThreshold);

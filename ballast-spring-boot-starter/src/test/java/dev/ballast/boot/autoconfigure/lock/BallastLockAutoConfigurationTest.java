@@ -22,6 +22,8 @@ import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -78,6 +80,28 @@ class BallastLockAutoConfigurationTest {
                 .run(context -> assertThat(context)
                         .getFailure()
                         .hasStackTraceContaining("ballast.lock.resilient.failure-threshold must be at least 1, was 0"));
+    }
+
+    @Test
+    void aTooShortReconnectDelayFailsStartUpNamingTheProperty() {
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.lock.backend=RESILIENT", "ballast.lock.resilient.reconnect-delay=1ms")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining(
+                                "ballast.lock.resilient.reconnect-delay must be at least PT0.01S, was PT0.001S"));
+    }
+
+    @Test
+    void theResilientDefaultsAreShortRenewedLeases() {
+        BallastLockProperties.Resilient defaults = new Binder(new MapConfigurationPropertySource())
+                .bindOrCreate("ballast.lock", BallastLockProperties.class)
+                .resilient();
+        assertThat(defaults.maxLease()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(defaults.refreshInterval()).isEqualTo(Duration.ofMillis(500));
+        assertThat(defaults.probeInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaults.probeSuccesses()).isEqualTo(2);
+        assertThat(defaults.reconnectDelay()).isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test

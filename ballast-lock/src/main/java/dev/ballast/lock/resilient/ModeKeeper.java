@@ -1,0 +1,269 @@
+package dev.ballast.lock.resilient;
+
+import dev.ballast.lock.LockAcquisitionException;
+import dev.ballast.lock.LockBackendException;
+import dev.ballast.lock.LockClock;
+import dev.ballast.lock.LockHandle;
+import dev.ballast.lock.LockListener;
+import dev.ballast.lock.LockListener.BreakerState;
+import dev.ballast.lock.LockStrategy;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This instance's knowledge of the lock mode: its latest reading of the authority, its breaker in front of the
+ * primary, and the timers that keep them current (refresh every {@code R}, a watchdog every {@code R/4}, probes of the
+ * primary); it proposes switches when its breaker says so and reports each change it follows.
+ *
+ * <p>Concurrency: the refresh and watchdog run on the strategy's clock, probes on the probe clock, and callers read
+ * {@link #currentView} and move the breaker from any thread. The view is a volatile reference replaced under {@code
+ * viewUpdate} (never by an older reading); the breaker synchronizes itself; one thread at a time proposes a fail-over.
+ */
+final class ModeKeeper {
+
+    private static final Logger log = LoggerFactory.getLogger(ResilientLockStrategy.class);
+    private static final Duration PROBE_LEASE = Duration.ofMillis(100);
+
+    /** What the strategy does when handles must go: those of other epochs, or all of them (a stale view). */
+    interface Revocations extends BiConsumer<Predicate<ResilientHandle>, String> {}
+
+    private final LockStrategy primary;
+    private final LockStrategy fallback;
+    private final ModeAuthority authority;
+    private final Breaker breaker;
+    private final LockListener listener;
+    private final ModeSignals signals;
+    private final LockClock clock;
+    private final LockClock probeClock;
+    private final long refreshNanos;
+    private final long staleNanos;
+    private final long switchDelayMicros;
+    private final long probeNanos;
+    private final String instance;
+    private final String probeKey;
+    private final Revocations revoke;
+    private final ReentrantLock proposing = new ReentrantLock();
+    private final Object viewUpdate = new Object();
+    private final AtomicReference<BreakerState> lastReported = new AtomicReference<>(BreakerState.CLOSED);
+    private volatile @Nullable ModeView view;
+    private volatile @Nullable Exception lastAuthorityError;
+    private volatile boolean closed;
+
+    ModeKeeper(
+            ResilientLockStrategyBuilder settings,
+            ModeAuthority authority,
+            LockClock clock,
+            LockClock probeClock,
+            Revocations revoke) {
+        this.primary = settings.primary;
+        this.fallback = settings.fallback;
+        this.authority = authority;
+        this.breaker = new Breaker(settings.failureThreshold, settings.probeSuccesses);
+        this.listener = settings.listener;
+        this.signals = new ModeSignals(settings.instanceName, settings.listener, settings.alerts);
+        this.clock = clock;
+        this.probeClock = probeClock;
+        this.refreshNanos = settings.refreshInterval.toNanos();
+        this.staleNanos = 2 * refreshNanos;
+        this.switchDelayMicros = (settings.maxLease.toNanos() + 3 * refreshNanos) / 1000;
+        this.probeNanos = settings.probeInterval.toNanos();
+        this.instance = settings.instanceName;
+        this.probeKey = "ballast:probe:" + instance;
+        this.revoke = revoke;
+    }
+
+    /** Reads the authority once (failing if it cannot) and starts the timers. */
+    void start() {
+        try {
+            apply(authority.read(instance));
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the lock mode authority: " + e.getMessage(), e);
+        }
+        repeat(clock, refreshNanos, this::refresh);
+        repeat(clock, refreshNanos / 4 + 1, this::watchdog);
+        repeat(probeClock, probeNanos, this::probe);
+    }
+
+    void close() {
+        closed = true;
+    }
+
+    long refreshNanos() {
+        return refreshNanos;
+    }
+
+    long staleNanos() {
+        return staleNanos;
+    }
+
+    @Nullable
+    ModeView view() {
+        return view;
+    }
+
+    BreakerState breakerState() {
+        return breaker.state();
+    }
+
+    String name(LockMode mode) {
+        return mode == LockMode.PRIMARY ? primary.backend() : fallback.backend();
+    }
+
+    /** The view to act on; fails (as an infrastructure error) if it is older than {@code 2R}. */
+    ModeView currentView(String key, long now) {
+        ModeView current = view;
+        if (current == null || current.ageNanos(now) > staleNanos) {
+            Exception cause = lastAuthorityError;
+            throw new LockBackendException(
+                    "resilient",
+                    "read the lock mode authority for",
+                    key,
+                    cause != null
+                            ? cause
+                            : new TimeoutException("no answer from the lock mode authority for "
+                                    + TimeUnit.NANOSECONDS.toMillis(current == null ? 0 : current.ageNanos(now))
+                                    + " ms"));
+        }
+        return current;
+    }
+
+    void primarySucceeded() {
+        breaker.success();
+    }
+
+    void primaryFailed() {
+        breakerMoved(breaker.failure());
+    }
+
+    /** One caller proposes the fail-over; the others wait a little for the new mode instead of all writing the row. */
+    void proposeFallback(ModeView current, long remainingNanos) {
+        if (proposing.tryLock()) {
+            try {
+                propose(LockMode.FALLBACK, current);
+            } finally {
+                proposing.unlock();
+            }
+        } else {
+            ResilientLockStrategy.sleep(Math.min(refreshNanos, Math.max(0, remainingNanos)));
+        }
+    }
+
+    /** Runs {@code task} every {@code periodNanos} on {@code timer} until closed. */
+    private void repeat(LockClock timer, long periodNanos, Runnable task) {
+        timer.schedule(
+                () -> {
+                    if (closed) {
+                        return;
+                    }
+                    try {
+                        task.run();
+                    } catch (RuntimeException e) {
+                        log.warn("Lock mode task failed: {}", e.toString());
+                    } finally {
+                        if (!closed) {
+                            repeat(timer, periodNanos, task);
+                        }
+                    }
+                },
+                periodNanos);
+    }
+
+    private void refresh() {
+        try {
+            apply(authority.read(instance));
+            lastAuthorityError = null;
+        } catch (SQLException | RuntimeException e) {
+            lastAuthorityError = e;
+            log.debug("Lock mode authority unreadable: {}", e.toString());
+        }
+    }
+
+    private void apply(ModeView fresh) {
+        ModeView previous;
+        synchronized (viewUpdate) {
+            previous = view;
+            if (previous != null && previous.sentNanos() - fresh.sentNanos() > 0) {
+                return; // an older reading finished late
+            }
+            view = fresh;
+        }
+        if (previous != null && previous.epoch() != fresh.epoch()) {
+            revoke.accept(handle -> handle.epoch != fresh.epoch(), "the lock mode changed to " + fresh.mode());
+            if (fresh.mode() == LockMode.FALLBACK) {
+                breakerMoved(breaker.open());
+            }
+            long effectiveIn = TimeUnit.NANOSECONDS.toMillis(fresh.nanosUntilEffective(clock.nanoTime()));
+            signals.followed(
+                    name(previous.mode()),
+                    name(fresh.mode()),
+                    fresh.mode() == LockMode.FALLBACK,
+                    fresh.epoch(),
+                    fresh.changedBy(),
+                    effectiveIn);
+        }
+    }
+
+    private void watchdog() {
+        ModeView current = view;
+        if (current == null || current.ageNanos(clock.nanoTime()) > staleNanos) {
+            revoke.accept(
+                    handle -> true, "the lock mode authority has not answered for " + (staleNanos / 1_000_000) + " ms");
+        }
+    }
+
+    private void probe() {
+        ModeView current = view;
+        if (current == null || (current.mode() == LockMode.PRIMARY && breaker.state() == BreakerState.CLOSED)) {
+            return;
+        }
+        try (LockHandle ignored = primary.tryAcquire(probeKey, Duration.ZERO, PROBE_LEASE)) {
+            breakerMoved(breaker.probeSucceeded());
+        } catch (LockAcquisitionException busy) {
+            breakerMoved(breaker.probeSucceeded()); // the primary answered; an earlier probe's lease is still there
+        } catch (RuntimeException e) {
+            breakerMoved(breaker.failure());
+        }
+        long now = clock.nanoTime();
+        if (breaker.state() == BreakerState.CLOSED
+                && current.mode() == LockMode.FALLBACK
+                && current.nanosUntilEffective(now) == 0
+                && current.ageNanos(now) <= staleNanos) {
+            propose(LockMode.PRIMARY, current);
+        } else if (breaker.state() == BreakerState.OPEN && current.mode() == LockMode.PRIMARY) {
+            propose(LockMode.FALLBACK, current);
+        }
+    }
+
+    private void propose(LockMode to, ModeView from) {
+        try {
+            if (authority.trySwitch(to, from.epoch(), switchDelayMicros, instance)) {
+                signals.switched(
+                        name(from.mode()),
+                        name(to),
+                        to == LockMode.FALLBACK,
+                        from.epoch() + 1,
+                        switchDelayMicros / 1000);
+            }
+            apply(authority.read(instance));
+        } catch (SQLException | RuntimeException e) {
+            lastAuthorityError = e;
+            log.warn("Could not switch the lock mode to {}: {}", to, e.toString());
+        }
+    }
+
+    private void breakerMoved(BreakerState state) {
+        BreakerState previous = lastReported.getAndSet(state);
+        if (previous != state) {
+            listener.breakerChanged(primary.backend(), state);
+        }
+    }
+}
