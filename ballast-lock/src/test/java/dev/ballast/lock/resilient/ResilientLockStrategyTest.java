@@ -20,6 +20,7 @@ import dev.ballast.lock.ManualLockClock;
 import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.local.LocalLockStrategies;
 import dev.ballast.lock.micrometer.LockMetrics;
+import dev.ballast.test.LogCapture;
 import io.lettuce.core.RedisConnectionException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
@@ -41,6 +42,7 @@ import org.h2.jdbcx.JdbcDataSource;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The resilient strategy's rules that need no outage of a real server: what may move the breaker, the strict refusal
@@ -51,6 +53,9 @@ import org.junit.jupiter.api.Test;
 class ResilientLockStrategyTest {
 
     private static final Duration REFRESH = Duration.ofMillis(50);
+
+    @RegisterExtension
+    static final LogCapture logs = LogCapture.of("dev.ballast");
     private static final Duration MAX_LEASE = Duration.ofMillis(500);
 
     private final JdbcDataSource h2 = new JdbcDataSource();
@@ -236,6 +241,22 @@ class ResilientLockStrategyTest {
         assertThat(registry.find("ballast.lock.held").timers())
                 .singleElement()
                 .satisfies(timer -> assertThat(timer.count()).isEqualTo(1));
+    }
+
+    @Test
+    void aRefusedAcquisitionWritesNoLogLineAndNoAlert() {
+        build(3);
+        try (LockHandle held = locks.tryAcquire("busy", Duration.ZERO, Duration.ofSeconds(1))) {
+            logs.clear();
+            alerts.clear();
+            for (int i = 0; i < 20; i++) {
+                assertThatThrownBy(() -> locks.tryAcquire("busy", Duration.ZERO, Duration.ofSeconds(1)))
+                        .isInstanceOf(LockAcquisitionException.class)
+                        .hasNoCause();
+            }
+        }
+        assertThat(logs.events()).as("log lines for 20 refusals").isEmpty();
+        assertThat(alerts).isEmpty();
     }
 
     private static LockListener modes(List<String> switched, List<String> followed) {
