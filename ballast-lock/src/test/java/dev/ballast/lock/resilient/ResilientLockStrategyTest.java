@@ -56,6 +56,7 @@ class ResilientLockStrategyTest {
 
     @RegisterExtension
     static final LogCapture logs = LogCapture.of("dev.ballast");
+
     private static final Duration MAX_LEASE = Duration.ofMillis(500);
 
     private final JdbcDataSource h2 = new JdbcDataSource();
