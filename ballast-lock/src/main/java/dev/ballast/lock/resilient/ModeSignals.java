@@ -6,6 +6,7 @@ import dev.ballast.core.alert.Severity;
 import dev.ballast.lock.LockListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * How a resilient strategy tells operators about modes: a log line, an alert and a listener event (for metrics) for the
@@ -58,23 +59,14 @@ final class ModeSignals {
                 .label("instance", instance)
                 .fingerprint("lock-mode-followed|" + instance + "|" + to)
                 .build());
-        if (toFallback) {
-            log.warn(
-                    "Following the lock mode change from {} to {} (epoch {}, switched by {}), effective in {} ms",
-                    from,
-                    to,
-                    epoch,
-                    changedBy,
-                    effectiveInMillis);
-        } else {
-            log.info(
-                    "Following the lock mode change from {} to {} (epoch {}, switched by {}), effective in {} ms",
-                    from,
-                    to,
-                    epoch,
-                    changedBy,
-                    effectiveInMillis);
-        }
+        log.atLevel(toFallback ? Level.WARN : Level.INFO)
+                .log(
+                        "Following the lock mode change from {} to {} (epoch {}, switched by {}), effective in {} ms",
+                        from,
+                        to,
+                        epoch,
+                        changedBy,
+                        effectiveInMillis);
     }
 
     /** {@code count} handles of this instance were revoked because {@code why}. */
