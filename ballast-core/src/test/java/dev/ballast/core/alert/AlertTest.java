@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Level;
 import dev.ballast.core.TaskContext;
 import dev.ballast.test.LogCapture;
 import java.net.URI;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -36,6 +37,21 @@ class AlertTest {
         assertThatThrownBy(() -> new AlertAction("Open", URI.create("javascript:alert(1)")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("http(s)");
+    }
+
+    @Test
+    void anOperationActionCarriesItsNameAndArgumentsThroughItsAddress() {
+        AlertAction replay = AlertAction.operation("Replay", "outbox.replay", Map.of("event", "e 1&2", "by", "x=y"));
+
+        assertThat(replay.isOperation()).isTrue();
+        assertThat(replay.url().toString()).isEqualTo("ballast-action:outbox.replay?by=x%3Dy&event=e+1%262");
+        assertThat(replay.operationName()).isEqualTo("outbox.replay");
+        assertThat(replay.arguments()).containsExactly(Map.entry("by", "x=y"), Map.entry("event", "e 1&2"));
+        assertThat(new AlertAction("Runbook", URI.create("https://r.example/x")).isOperation())
+                .isFalse();
+        assertThatThrownBy(() -> AlertAction.operation("Replay", "bad name", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'bad name'");
     }
 
     @Test
