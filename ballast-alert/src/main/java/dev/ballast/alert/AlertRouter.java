@@ -1,0 +1,427 @@
+package dev.ballast.alert;
+
+import dev.ballast.alert.internal.AlertMeters;
+import dev.ballast.alert.internal.ChannelWorker;
+import dev.ballast.alert.internal.Delivery;
+import dev.ballast.alert.internal.JsonLinesFile;
+import dev.ballast.alert.internal.LogChannel;
+import dev.ballast.alert.internal.Pipeline;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.alert.Severity;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link AlertSink} that gets alerts to people: {@link #send} only queues (a bounded intake queue; never blocks,
+ * never throws), a dispatcher thread applies silences, deduplication, throttling, flap detection, resolution and
+ * grouping ({@link Fatigue}, {@link Route}), and each channel's worker thread delivers with its own queue, rate limit,
+ * retries and breaker ({@link ChannelSettings}), writing to the file channel whatever it could not deliver.
+ *
+ * <p>When the intake queue is full, INFO and WARNING alerts are dropped and counted ({@code ballast.alert.dropped});
+ * CRITICAL ones go to an unbounded overflow queue, so none is lost. Thread-safe: {@link #send} is called from any
+ * thread; the pipeline runs on the one dispatcher thread.
+ */
+public final class AlertRouter implements AlertSink, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AlertRouter.class);
+
+    /** Name of the log channel added when none is configured. */
+    public static final String LOG_CHANNEL = "log";
+
+    private final Clock clock;
+    private final AlertMeters meters;
+    private final ArrayBlockingQueue<Alert> intake;
+    private final ConcurrentLinkedQueue<Alert> overflow = new ConcurrentLinkedQueue<>();
+    private final Map<String, ChannelWorker> workers;
+    private final Pipeline pipeline;
+    private final Silences silences;
+    private final List<Route> routes;
+    private final Duration tick;
+    private final @Nullable Duration heartbeatInterval;
+    private final @Nullable String heartbeatChannel;
+    private final String service;
+    private final @Nullable Thread dispatcher;
+    private Instant nextTick;
+    private Instant nextHeartbeat;
+    private volatile boolean running = true;
+
+    private AlertRouter(Builder builder) {
+        this.clock = builder.clock;
+        this.meters = new AlertMeters(builder.registry);
+        this.intake = new ArrayBlockingQueue<>(builder.intakeCapacity);
+        this.silences = new Silences(clock);
+        this.tick = builder.tick;
+        this.service = builder.service;
+        this.heartbeatInterval = builder.heartbeatInterval;
+        this.heartbeatChannel = builder.heartbeatChannel;
+        Map<String, Channel> channels = new LinkedHashMap<>(builder.channels);
+        if (channels.values().stream().noneMatch(channel -> channel.kind() == Channel.Kind.LOG)) {
+            channels.put(LOG_CHANNEL, new LogChannel(LOG_CHANNEL));
+        }
+        this.routes = builder.routes.isEmpty() ? defaultRoutes(channels) : List.copyOf(builder.routes);
+        validate(channels);
+        JsonLinesFile file = channels.values().stream()
+                .filter(JsonLinesFile.class::isInstance)
+                .map(JsonLinesFile.class::cast)
+                .findFirst()
+                .orElse(null);
+        this.workers = new LinkedHashMap<>();
+        channels.forEach((name, channel) -> workers.put(
+                name,
+                new ChannelWorker(
+                        channel,
+                        builder.settings.getOrDefault(name, ChannelSettings.DEFAULTS),
+                        file,
+                        meters,
+                        this::channelRejects)));
+        ActionLinker linker = builder.linker;
+        this.pipeline = new Pipeline(
+                routes, builder.fatigue, silences, alert -> links(linker, alert), meters::suppressedFromPipeline);
+        meters.firingGauge(pipeline::firing);
+        Instant now = clock.instant();
+        this.nextTick = now;
+        this.nextHeartbeat = now;
+        workers.values().forEach(ChannelWorker::start);
+        this.dispatcher = builder.manual
+                ? null
+                : Thread.ofPlatform().daemon().name("ballast-alert-dispatcher").start(this::dispatch);
+    }
+
+    /** A builder; add channels, optionally routes. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The default routes: CRITICAL to every chat channel and the file; WARNING to every chat channel; INFO to the log
+     * and the file. Where there is no chat channel, the log takes its place.
+     */
+    public static List<Route> defaultRoutes(Map<String, Channel> channels) {
+        List<String> chat = names(channels, Channel.Kind.CHAT);
+        List<String> file = names(channels, Channel.Kind.FILE);
+        List<String> logs = names(channels, Channel.Kind.LOG);
+        List<String> chatOrLog = chat.isEmpty() ? logs : chat;
+        List<String> critical = new ArrayList<>(chatOrLog);
+        critical.addAll(file);
+        List<String> info = new ArrayList<>(logs);
+        info.addAll(file);
+        return List.of(
+                Route.of("critical", Severity.CRITICAL, critical),
+                Route.of("warning", Severity.WARNING, chatOrLog),
+                Route.of("info", Severity.INFO, info));
+    }
+
+    @Override
+    public void send(Alert alert) {
+        if (alert == null) {
+            return;
+        }
+        Severity severity = alert.severity();
+        meters.received(severity);
+        if (!intake.offer(alert)) {
+            if (severity == Severity.CRITICAL) {
+                overflow.add(alert);
+            } else {
+                meters.droppedAtIntake(severity);
+            }
+        }
+    }
+
+    /** The silences; add and expire them from any thread. */
+    public Silences silences() {
+        return silences;
+    }
+
+    /** The routes in force. */
+    public List<Route> routes() {
+        return routes;
+    }
+
+    /** Names of the channels, in order. */
+    public List<String> channels() {
+        return List.copyOf(workers.keySet());
+    }
+
+    /** Stops taking alerts, delivers what is queued for up to {@code 5 s}, writes the rest to the file. */
+    @Override
+    public void close() {
+        running = false;
+        Thread thread = dispatcher;
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        dispatchPending(true);
+        for (ChannelWorker worker : workers.values()) {
+            worker.close(Duration.ofSeconds(5));
+        }
+        workers.values().stream()
+                .map(ChannelWorker::channel)
+                .filter(JsonLinesFile.class::isInstance)
+                .forEach(channel -> ((JsonLinesFile) channel).close());
+    }
+
+    /** Runs the pipeline on what is queued and on the clock's time now; the dispatcher thread's one step. */
+    void dispatchPending(boolean forceTick) {
+        Alert alert;
+        while ((alert = overflow.poll()) != null) {
+            process(alert);
+        }
+        while ((alert = intake.poll()) != null) {
+            process(alert);
+        }
+        Instant now = clock.instant();
+        if (forceTick || !now.isBefore(nextTick)) {
+            nextTick = now.plus(tick);
+            deliver(pipeline.tick(now));
+            heartbeat(now);
+        }
+    }
+
+    private void dispatch() {
+        while (running) {
+            try {
+                Alert alert = intake.poll(tick.toMillis(), TimeUnit.MILLISECONDS);
+                if (alert != null) {
+                    process(alert);
+                }
+                dispatchPending(false);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.error("Alert dispatcher error (alert skipped): {}", e.toString());
+            }
+        }
+    }
+
+    private void process(Alert alert) {
+        try {
+            deliver(pipeline.accept(alert, clock.instant()));
+        } catch (RuntimeException e) {
+            log.error("Alert '{}' could not be routed: {}", alert.fingerprint(), e.toString());
+        }
+    }
+
+    private void deliver(List<Delivery> deliveries) {
+        for (Delivery delivery : deliveries) {
+            ChannelWorker worker = workers.get(delivery.channel());
+            if (worker != null) {
+                worker.offer(delivery.message());
+            }
+        }
+    }
+
+    private void heartbeat(Instant now) {
+        Duration interval = heartbeatInterval;
+        String channel = heartbeatChannel;
+        if (interval == null || channel == null || now.isBefore(nextHeartbeat)) {
+            return;
+        }
+        nextHeartbeat = now.plus(interval);
+        Alert beat = Alert.builder(Severity.INFO, "Heartbeat: " + service + " alerting is alive")
+                .detail("Sent every " + interval + "; if these stop, the dead man's switch in Prometheus fires.")
+                .fingerprint("ballast-heartbeat|" + service)
+                .label("module", "alert")
+                .timestamp(now)
+                .build();
+        meters.heartbeat(now.getEpochSecond());
+        ChannelWorker worker = workers.get(channel);
+        if (worker != null) {
+            worker.offer(new Message(
+                    Message.Kind.HEARTBEAT, Severity.INFO, beat.title(), List.of(beat), 0, Duration.ZERO, List.of(), now));
+        }
+    }
+
+    private void channelRejects(String channel, int status, String detail) {
+        send(Alert.builder(Severity.WARNING, "Alert channel '" + channel + "' rejects us: " + status)
+                .detail("The receiver answered " + detail + " and will not be retried: check the channel's"
+                        + " configuration (webhook address, token). Its messages go to the alert file meanwhile.")
+                .fingerprint("alert-channel-rejected|" + channel + "|" + status)
+                .label("module", "alert")
+                .label("channel", channel)
+                .label(Pipeline.EXCLUDE_CHANNEL, channel)
+                .build());
+    }
+
+    private static List<AlertAction> links(ActionLinker linker, Alert alert) {
+        if (alert.actions().isEmpty()) {
+            return List.of();
+        }
+        List<AlertAction> links = new ArrayList<>(alert.actions().size());
+        for (AlertAction action : alert.actions()) {
+            if (!action.isOperation()) {
+                links.add(action);
+            } else {
+                try {
+                    linker.link(alert, action).ifPresent(links::add);
+                } catch (RuntimeException e) {
+                    log.warn("Action '{}' of alert '{}' left out: {}", action.label(), alert.fingerprint(), e.toString());
+                }
+            }
+        }
+        return links;
+    }
+
+    private void validate(Map<String, Channel> channels) {
+        for (Route route : routes) {
+            for (String channel : route.channels()) {
+                if (!channels.containsKey(channel)) {
+                    throw new IllegalArgumentException("Alert route '" + route.name() + "' names channel '" + channel
+                            + "', which is not configured; channels: " + channels.keySet());
+                }
+            }
+        }
+        if (heartbeatChannel != null && !channels.containsKey(heartbeatChannel)) {
+            throw new IllegalArgumentException(
+                    "Alert heartbeat channel '" + heartbeatChannel + "' is not configured; channels: "
+                            + channels.keySet());
+        }
+    }
+
+    private static List<String> names(Map<String, Channel> channels, Channel.Kind kind) {
+        return channels.values().stream()
+                .filter(channel -> channel.kind() == kind)
+                .map(Channel::name)
+                .toList();
+    }
+
+    /**
+     * Router settings; setters check their value at once. Defaults: system clock, no meters, the default routes,
+     * {@link Fatigue#DEFAULTS}, intake of 10,000 alerts, a tick every 250 ms, no heartbeat, actions left out. Not
+     * thread-safe.
+     */
+    public static final class Builder {
+        private Clock clock = Clock.systemUTC();
+        private MeterRegistry registry = new CompositeMeterRegistry();
+        private final Map<String, Channel> channels = new LinkedHashMap<>();
+        private final Map<String, ChannelSettings> settings = new LinkedHashMap<>();
+        private final List<Route> routes = new ArrayList<>();
+        private Fatigue fatigue = Fatigue.DEFAULTS;
+        private int intakeCapacity = 10_000;
+        private Duration tick = Duration.ofMillis(250);
+        private @Nullable Duration heartbeatInterval;
+        private @Nullable String heartbeatChannel;
+        private String service = "service";
+        private ActionLinker linker = ActionLinker.none();
+        private boolean manual;
+
+        private Builder() {}
+
+        /** Where windows, silences and heartbeats read the time. */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock");
+            return this;
+        }
+
+        /** Where the {@code ballast.alert.*} meters go. */
+        public Builder meterRegistry(MeterRegistry value) {
+            this.registry = Objects.requireNonNull(value, "meterRegistry");
+            return this;
+        }
+
+        /** Adds a channel with default settings. */
+        public Builder channel(Channel channel) {
+            return channel(channel, ChannelSettings.DEFAULTS);
+        }
+
+        /** Adds a channel; names must be unique. */
+        public Builder channel(Channel channel, ChannelSettings channelSettings) {
+            Objects.requireNonNull(channel, "channel");
+            Objects.requireNonNull(channelSettings, "settings");
+            if (channels.containsKey(channel.name())) {
+                throw new IllegalArgumentException("Alert channel name '" + channel.name() + "' is used twice");
+            }
+            channels.put(channel.name(), channel);
+            settings.put(channel.name(), channelSettings);
+            return this;
+        }
+
+        /** Adds a route, tried in the order added; with none, {@link #defaultRoutes} apply. */
+        public Builder route(Route route) {
+            routes.add(Objects.requireNonNull(route, "route"));
+            return this;
+        }
+
+        /** Deduplication, throttling and flap settings. */
+        public Builder fatigue(Fatigue value) {
+            this.fatigue = Objects.requireNonNull(value, "fatigue");
+            return this;
+        }
+
+        /** Alerts waiting for the dispatcher (100 to 1,000,000) before INFO and WARNING are dropped. */
+        public Builder intakeCapacity(int capacity) {
+            if (capacity < 100 || capacity > 1_000_000) {
+                throw new IllegalArgumentException("Alert intakeCapacity must be 100 to 1000000, was " + capacity);
+            }
+            this.intakeCapacity = capacity;
+            return this;
+        }
+
+        /** How often groups, flapping and the heartbeat are checked (10 ms to 10 s). */
+        public Builder tick(Duration value) {
+            if (value == null
+                    || value.compareTo(Duration.ofMillis(10)) < 0
+                    || value.compareTo(Duration.ofSeconds(10)) > 0) {
+                throw new IllegalArgumentException("Alert tick must be 10ms to 10s, was " + value);
+            }
+            this.tick = value;
+            return this;
+        }
+
+        /** An INFO heartbeat every {@code interval} (at least 1 s) to {@code channel}. */
+        public Builder heartbeat(Duration interval, String channel) {
+            if (interval == null || interval.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("Alert heartbeat interval must be at least 1s, was " + interval);
+            }
+            this.heartbeatInterval = interval;
+            this.heartbeatChannel = Objects.requireNonNull(channel, "channel");
+            return this;
+        }
+
+        /** The service's name in heartbeats (1 to 64 characters). */
+        public Builder service(String name) {
+            if (name == null || name.isBlank() || name.length() > 64) {
+                throw new IllegalArgumentException("Alert service name must be 1 to 64 characters, was '" + name + "'");
+            }
+            this.service = name;
+            return this;
+        }
+
+        /** Turns operation actions into links; without one they are left out of messages. */
+        public Builder actionLinker(ActionLinker value) {
+            this.linker = Objects.requireNonNull(value, "actionLinker");
+            return this;
+        }
+
+        /** No dispatcher thread: tests call {@code dispatchPending} after moving their clock. */
+        Builder manual() {
+            this.manual = true;
+            return this;
+        }
+
+        /** The router, its dispatcher and channel threads running. */
+        public AlertRouter build() {
+            return new AlertRouter(this);
+        }
+    }
+}

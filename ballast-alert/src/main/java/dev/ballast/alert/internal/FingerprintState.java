@@ -1,0 +1,44 @@
+package dev.ballast.alert.internal;
+
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.Severity;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import org.jspecify.annotations.Nullable;
+
+/** What the pipeline remembers about one fingerprint. Confined to the dispatcher thread. */
+final class FingerprintState {
+
+    final ArrayDeque<Instant> transitions = new ArrayDeque<>();
+    final ArrayDeque<Instant> sent = new ArrayDeque<>();
+    @Nullable Alert last;
+    boolean firing;
+    boolean announced;
+    @Nullable Severity announcedSeverity;
+    boolean flapping;
+    Instant windowStart = Instant.EPOCH;
+    Instant lastTransition = Instant.EPOCH;
+    long repeats;
+
+    void transition(Instant now, Duration window) {
+        transitions.addLast(now);
+        lastTransition = now;
+        prune(transitions, now.minus(window));
+    }
+
+    int sentWithin(Instant now, Duration window) {
+        prune(sent, now.minus(window));
+        return sent.size();
+    }
+
+    boolean escalates(Severity severity) {
+        return announcedSeverity == null || severity.ordinal() < announcedSeverity.ordinal();
+    }
+
+    private static void prune(ArrayDeque<Instant> times, Instant before) {
+        while (!times.isEmpty() && times.peekFirst().isBefore(before)) {
+            times.removeFirst();
+        }
+    }
+}

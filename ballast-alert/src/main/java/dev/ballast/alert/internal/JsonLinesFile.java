@@ -1,0 +1,144 @@
+package dev.ballast.alert.internal;
+
+import dev.ballast.alert.Channel;
+import dev.ballast.alert.DeliveryResult;
+import dev.ballast.alert.Message;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Messages as JSON lines ({@link MessageJson} plus, for a fallback, {@code fallbackFor} and {@code reason}), each
+ * line written and fsynced before {@link #deliver} returns; when the file would pass {@code maxBytes} it is renamed to
+ * {@code .1} (older ones shift up to {@code .<keep>}, the oldest is deleted). Thread-safe: writes are serialised.
+ */
+public final class JsonLinesFile implements Channel {
+
+    private static final Logger log = LoggerFactory.getLogger(JsonLinesFile.class);
+
+    private final String name;
+    private final Path file;
+    private final long maxBytes;
+    private final int keep;
+    private @Nullable FileChannel out;
+
+    public JsonLinesFile(String name, Path file, long maxBytes, int keep) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.file = Objects.requireNonNull(file, "file");
+        if (maxBytes < 1024) {
+            throw new IllegalArgumentException("Alert file maxBytes must be at least 1024, was " + maxBytes);
+        }
+        if (keep < 1 || keep > 100) {
+            throw new IllegalArgumentException("Alert file keep must be 1 to 100, was " + keep);
+        }
+        this.maxBytes = maxBytes;
+        this.keep = keep;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.FILE;
+    }
+
+    /** The file written to now. */
+    public Path path() {
+        return file;
+    }
+
+    @Override
+    public DeliveryResult deliver(Message message) {
+        return write(message, null, null);
+    }
+
+    /** Writes {@code message} as the fallback of channel {@code fallbackFor}, which failed for {@code reason}. */
+    public DeliveryResult write(Message message, @Nullable String fallbackFor, @Nullable String reason) {
+        ObjectNode line = MessageJson.of(message);
+        if (fallbackFor != null) {
+            line.put("fallbackFor", fallbackFor);
+            line.put("reason", reason);
+        }
+        byte[] bytes = (Json.MAPPER.writeValueAsString(line) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        synchronized (this) {
+            try {
+                FileChannel channel = open(bytes.length);
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    channel.write(buffer);
+                }
+                channel.force(false);
+                return DeliveryResult.delivered();
+            } catch (IOException e) {
+                closeQuietly();
+                log.error("Alert file {} cannot be written: {}", file, e.toString());
+                return DeliveryResult.retry(0, Duration.ZERO, "I/O error: " + e.getClass().getSimpleName());
+            }
+        }
+    }
+
+    private FileChannel open(int next) throws IOException {
+        FileChannel channel = out;
+        if (channel != null && channel.size() + next > maxBytes && channel.size() > 0) {
+            closeQuietly();
+            rotate();
+            channel = null;
+        }
+        if (channel == null) {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            out = channel;
+            if (channel.size() + next > maxBytes && channel.size() > 0) {
+                return open(next);
+            }
+        }
+        return channel;
+    }
+
+    private void rotate() throws IOException {
+        Files.deleteIfExists(numbered(keep));
+        for (int i = keep - 1; i >= 1; i--) {
+            if (Files.exists(numbered(i))) {
+                Files.move(numbered(i), numbered(i + 1), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.move(file, numbered(1), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private Path numbered(int index) {
+        return file.resolveSibling(file.getFileName() + "." + index);
+    }
+
+    private void closeQuietly() {
+        FileChannel channel = out;
+        out = null;
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // the next write reopens
+            }
+        }
+    }
+
+    /** Closes the file; a later write reopens it. */
+    public synchronized void close() {
+        closeQuietly();
+    }
+}

@@ -1,0 +1,74 @@
+package dev.ballast.alert.internal;
+
+import dev.ballast.alert.Message;
+import dev.ballast.core.TaskContext;
+import dev.ballast.core.alert.Alert;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The parts every channel shows, in the same words. Stateless. */
+final class MessageText {
+
+    static final String TRUNCATED = "\u2026 [truncated]";
+
+    private MessageText() {}
+
+    /** {@code text} cut to {@code max} characters, ending with a marker when cut. */
+    static String cut(String text, int max) {
+        if (text.length() <= max) {
+            return text;
+        }
+        if (max <= TRUNCATED.length()) {
+            return text.substring(0, max);
+        }
+        return text.substring(0, max - TRUNCATED.length()) + TRUNCATED;
+    }
+
+    /** The detail of a single alert, or one line per alert of a group. */
+    static String detail(Message message) {
+        StringBuilder text = new StringBuilder();
+        if (message.alerts().size() == 1) {
+            text.append(message.first().detail());
+        } else {
+            for (Alert alert : message.alerts()) {
+                text.append("\u2022 [").append(alert.severity()).append("] ").append(alert.title());
+                if (!alert.detail().isEmpty()) {
+                    text.append(" \u2014 ").append(alert.detail());
+                }
+                text.append('\n');
+            }
+        }
+        if (!message.repeatNote().isEmpty()) {
+            text.append(text.isEmpty() ? "" : "\n").append("Repeated ").append(message.repeatNote());
+        }
+        return text.toString().strip();
+    }
+
+    /** Facts shown as fields: the labels, the task, the repeat count, the fingerprint. */
+    static Map<String, String> fields(Message message) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        message.labels().forEach((key, value) -> {
+            if (!key.equals(Pipeline.EXCLUDE_CHANNEL)) {
+                fields.put(key, value);
+            }
+        });
+        TaskContext context = message.first().context();
+        if (context != null) {
+            fields.put("task", context.toString());
+        }
+        if (!message.repeatNote().isEmpty()) {
+            fields.put("repeats", message.repeatNote());
+        }
+        if (message.alerts().size() > 1) {
+            fields.put("alerts", Integer.toString(message.alerts().size()));
+        }
+        fields.put("fingerprint", message.fingerprint());
+        return fields;
+    }
+
+    /** One line for the log and for chat notifications. */
+    static String headline(Message message) {
+        return "[" + message.severity() + (message.kind() == Message.Kind.FIRING ? "" : " " + message.kind()) + "] "
+                + message.title();
+    }
+}

@@ -1,0 +1,265 @@
+package dev.ballast.alert.internal;
+
+import dev.ballast.alert.AlertStatus;
+import dev.ballast.alert.Fatigue;
+import dev.ballast.alert.Message;
+import dev.ballast.alert.Route;
+import dev.ballast.alert.Silences;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
+import dev.ballast.core.alert.Severity;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Decides which alerts become messages and where they go: silences, deduplication, throttling, flap detection,
+ * resolution and grouping, all on time passed in by the caller. Not thread-safe: the router's dispatcher thread is its
+ * only user (tests drive it directly with an injected clock).
+ */
+public final class Pipeline {
+
+    /** Label an alert carries to keep its messages off one channel (the channel that rejects us). */
+    public static final String EXCLUDE_CHANNEL = "ballast_exclude_channel";
+
+    /** What the pipeline held back, for metrics. */
+    public interface Events {
+        /** {@code reason}: dedup, throttle, flapping, silenced, unmatched. */
+        void suppressed(Severity severity, String reason);
+    }
+
+    private final List<Route> routes;
+    private final Fatigue fatigue;
+    private final Silences silences;
+    private final Function<Alert, List<AlertAction>> links;
+    private final Events events;
+    private final Map<String, FingerprintState> states = new LinkedHashMap<>(256, 0.75f, true);
+    private final Map<List<Object>, Group> groups = new LinkedHashMap<>();
+
+    public Pipeline(
+            List<Route> routes,
+            Fatigue fatigue,
+            Silences silences,
+            Function<Alert, List<AlertAction>> links,
+            Events events) {
+        this.routes = List.copyOf(routes);
+        this.fatigue = fatigue;
+        this.silences = silences;
+        this.links = links;
+        this.events = events;
+    }
+
+    /** Takes one alert at {@code now}; returns the deliveries due at once. */
+    public List<Delivery> accept(Alert alert, Instant now) {
+        List<Delivery> out = new ArrayList<>(2);
+        if (silences.muting(alert, now).isPresent()) {
+            events.suppressed(alert.severity(), "silenced");
+            return out;
+        }
+        FingerprintState state = states.computeIfAbsent(alert.fingerprint(), key -> new FingerprintState());
+        if (AlertStatus.isResolved(alert)) {
+            resolve(alert, state, now, out);
+        } else {
+            fire(alert, state, now, out);
+        }
+        evictIfFull();
+        return out;
+    }
+
+    /** Flushes groups whose wait is over and ends flapping that has settled; returns the deliveries due. */
+    public List<Delivery> tick(Instant now) {
+        List<Delivery> out = new ArrayList<>();
+        for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
+            Group group = it.next();
+            if (!now.isBefore(group.due)) {
+                it.remove();
+                emit(group.route, group.merged(now), out);
+            }
+        }
+        for (FingerprintState state : states.values()) {
+            if (state.flapping && !now.isBefore(state.lastTransition.plus(fatigue.flapWindow()))) {
+                settle(state, now, out);
+            }
+        }
+        return out;
+    }
+
+    /** How many fingerprints are firing now. */
+    public int firing() {
+        int count = 0;
+        for (FingerprintState state : states.values()) {
+            count += state.firing ? 1 : 0;
+        }
+        return count;
+    }
+
+    private void fire(Alert alert, FingerprintState state, Instant now, List<Delivery> out) {
+        boolean escalation = state.escalates(alert.severity());
+        if (!state.firing) {
+            if (state.last != null) {
+                state.transition(now, fatigue.flapWindow());
+            }
+            state.firing = true;
+        }
+        state.last = alert;
+        if (state.flapping) {
+            suppress(state, alert, "flapping");
+        } else if (state.transitions.size() >= fatigue.flapThreshold()) {
+            state.flapping = true;
+            send(alert, state, Message.Kind.FLAPPING, now, out);
+        } else if (!escalation && state.announced && now.isBefore(state.windowStart.plus(fatigue.dedupWindow()))) {
+            suppress(state, alert, "dedup");
+        } else if (!escalation && state.sentWithin(now, fatigue.throttleWindow()) >= fatigue.throttleMax()) {
+            suppress(state, alert, "throttle");
+        } else {
+            send(alert, state, Message.Kind.FIRING, now, out);
+        }
+    }
+
+    private void resolve(Alert alert, FingerprintState state, Instant now, List<Delivery> out) {
+        if (!state.firing) {
+            return;
+        }
+        state.firing = false;
+        state.transition(now, fatigue.flapWindow());
+        Alert fired = state.last != null ? state.last : alert;
+        if (state.flapping) {
+            suppress(state, fired, "flapping");
+            return;
+        }
+        if (state.transitions.size() >= fatigue.flapThreshold()) {
+            state.flapping = true;
+            send(fired, state, Message.Kind.FLAPPING, now, out);
+            return;
+        }
+        if (state.announced) {
+            flushGroupsHolding(fired.fingerprint(), now, out);
+            Message message = message(Message.Kind.RESOLVED, fired, state, now, List.of());
+            state.repeats = 0;
+            state.announced = false;
+            state.announcedSeverity = null;
+            route(fired, message, false, out, now);
+        }
+    }
+
+    private void settle(FingerprintState state, Instant now, List<Delivery> out) {
+        state.flapping = false;
+        state.transitions.clear();
+        Alert last = state.last;
+        if (last == null) {
+            return;
+        }
+        Message message = message(Message.Kind.STABLE, last, state, now, state.firing ? links.apply(last) : List.of());
+        state.repeats = 0;
+        state.announced = state.firing;
+        state.announcedSeverity = state.firing ? last.severity() : null;
+        state.windowStart = now;
+        route(last, message, false, out, now);
+    }
+
+    private void send(Alert alert, FingerprintState state, Message.Kind kind, Instant now, List<Delivery> out) {
+        Message message = message(kind, alert, state, now, links.apply(alert));
+        state.repeats = 0;
+        state.announced = true;
+        state.announcedSeverity = alert.severity();
+        state.windowStart = now;
+        state.sent.addLast(now);
+        route(alert, message, kind == Message.Kind.FIRING, out, now);
+    }
+
+    private Message message(
+            Message.Kind kind, Alert alert, FingerprintState state, Instant now, List<AlertAction> actions) {
+        Duration window = state.repeats == 0 ? Duration.ZERO : Duration.between(state.windowStart, now);
+        String title =
+                switch (kind) {
+                    case RESOLVED -> "Resolved: " + alert.title();
+                    case FLAPPING -> "Flapping: " + alert.title();
+                    case STABLE -> (state.firing ? "Still firing: " : "Settled, resolved: ") + alert.title();
+                    default -> alert.title();
+                };
+        return new Message(kind, alert.severity(), cut(title), List.of(alert), state.repeats, window, actions, now);
+    }
+
+    private void suppress(FingerprintState state, Alert alert, String reason) {
+        state.repeats++;
+        events.suppressed(alert.severity(), reason);
+    }
+
+    private void route(Alert alert, Message message, boolean mayGroup, List<Delivery> out, Instant now) {
+        boolean matched = false;
+        for (Route route : routes) {
+            if (!route.matches(alert)) {
+                continue;
+            }
+            matched = true;
+            if (mayGroup && !route.groupBy().isEmpty() && !route.groupWait().isZero()) {
+                group(route, alert, message, now);
+            } else {
+                emit(route, message, out);
+            }
+            if (!route.continueMatching()) {
+                break;
+            }
+        }
+        if (!matched) {
+            events.suppressed(alert.severity(), "unmatched");
+        }
+    }
+
+    private void group(Route route, Alert alert, Message message, Instant now) {
+        List<String> values = new ArrayList<>(route.groupBy().size());
+        for (String label : route.groupBy()) {
+            values.add(label + "=" + alert.labels().getOrDefault(label, ""));
+        }
+        List<Object> key = List.of(route.name(), values);
+        groups.computeIfAbsent(key, k -> new Group(route, values, now.plus(route.groupWait())))
+                .messages
+                .add(message);
+    }
+
+    private void flushGroupsHolding(String fingerprint, Instant now, List<Delivery> out) {
+        for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
+            Group group = it.next();
+            if (group.holds(fingerprint)) {
+                it.remove();
+                emit(group.route, group.merged(now), out);
+            }
+        }
+    }
+
+    private static void emit(Route route, Message message, List<Delivery> out) {
+        String excluded = message.first().labels().get(EXCLUDE_CHANNEL);
+        for (String channel : route.channels()) {
+            if (!channel.equals(excluded)) {
+                out.add(new Delivery(channel, message));
+            }
+        }
+    }
+
+    private void evictIfFull() {
+        if (states.size() <= fatigue.maxFingerprints()) {
+            return;
+        }
+        Iterator<FingerprintState> it = states.values().iterator();
+        while (it.hasNext() && states.size() > fatigue.maxFingerprints()) {
+            FingerprintState state = it.next();
+            if (!state.firing && !state.flapping) {
+                it.remove();
+            }
+        }
+        it = states.values().iterator();
+        while (it.hasNext() && states.size() > fatigue.maxFingerprints()) {
+            it.next();
+            it.remove();
+        }
+    }
+
+    private static String cut(String title) {
+        return title.length() <= Alert.MAX_TITLE_LENGTH ? title : title.substring(0, Alert.MAX_TITLE_LENGTH - 1) + "\u2026";
+    }
+}

@@ -1,0 +1,202 @@
+package dev.ballast.alert.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ballast.alert.AlertStatus;
+import dev.ballast.alert.Fatigue;
+import dev.ballast.alert.Message;
+import dev.ballast.alert.MutableClock;
+import dev.ballast.alert.Route;
+import dev.ballast.alert.SilencesAccess;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.Severity;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PipelineTest {
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T10:00:00Z"));
+    private final List<String> suppressed = new ArrayList<>();
+    private final dev.ballast.alert.Silences silences = SilencesAccess.create(clock);
+    private final Route chat = new Route(
+            "all", Set.of(), Map.of(), List.of("chat"), false, List.of(), Duration.ZERO);
+    private Pipeline pipeline = pipeline(List.of(chat));
+
+    private Pipeline pipeline(List<Route> routes) {
+        return new Pipeline(
+                routes,
+                new Fatigue(Duration.ofMinutes(5), 3, Duration.ofHours(1), 4, Duration.ofMinutes(10), 100),
+                silences,
+                Alert::actions,
+                (severity, reason) -> suppressed.add(reason));
+    }
+
+    private static Alert alert(Severity severity, String fingerprint, String module) {
+        return Alert.builder(severity, "Problem " + fingerprint)
+                .fingerprint(fingerprint)
+                .label("module", module)
+                .build();
+    }
+
+    private List<Delivery> send(Alert alert) {
+        return pipeline.accept(alert, clock.instant());
+    }
+
+    @Test
+    void repeatsWithinTheDedupWindowAreCountedAndShownInTheNextMessage() {
+        Alert pool = alert(Severity.WARNING, "pool", "executor");
+        assertThat(send(pool)).hasSize(1);
+        for (int i = 0; i < 37; i++) {
+            clock.advance(Duration.ofSeconds(7));
+            assertThat(send(pool)).isEmpty();
+        }
+        clock.advance(Duration.ofSeconds(60)); // 37 * 7 + 60 = 319 s > 5 min
+
+        List<Delivery> next = send(pool);
+
+        assertThat(next).singleElement().satisfies(d -> {
+            assertThat(d.message().repeats()).isEqualTo(37);
+            assertThat(d.message().repeatNote()).isEqualTo("\u00d737 in 5 min");
+        });
+        assertThat(suppressed).hasSize(37).containsOnly("dedup");
+    }
+
+    @Test
+    void alertsSharingGroupByLabelsWithinTheGroupWaitBecomeOneMessage() {
+        pipeline = pipeline(List.of(new Route(
+                "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));
+        assertThat(send(alert(Severity.WARNING, "a", "outbox"))).isEmpty();
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(send(alert(Severity.CRITICAL, "b", "outbox"))).isEmpty();
+        assertThat(send(alert(Severity.WARNING, "c", "cache"))).isEmpty();
+        clock.advance(Duration.ofSeconds(6));
+        assertThat(pipeline.tick(clock.instant())).isEmpty();
+
+        clock.advance(Duration.ofSeconds(1));
+        List<Delivery> outbox = pipeline.tick(clock.instant());
+
+        assertThat(outbox).singleElement().satisfies(d -> {
+            assertThat(d.message().alerts()).extracting(Alert::fingerprint).containsExactly("a", "b");
+            assertThat(d.message().severity()).isEqualTo(Severity.CRITICAL);
+            assertThat(d.message().title()).startsWith("2 alerts (module=outbox)");
+        });
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(pipeline.tick(clock.instant())).singleElement().satisfies(d -> assertThat(
+                        d.message().fingerprint())
+                .isEqualTo("c"));
+    }
+
+    @Test
+    void throttlingHoldsBackMessagesOverTheLimitPerWindowButNeverAnEscalation() {
+        Alert flaky = alert(Severity.WARNING, "flaky", "cache");
+        int messages = 0;
+        for (int i = 0; i < 6; i++) {
+            messages += send(flaky).size();
+            clock.advance(Duration.ofMinutes(6)); // past the dedup window each time
+        }
+        assertThat(messages).isEqualTo(3);
+        assertThat(suppressed).containsOnly("throttle");
+
+        assertThat(send(alert(Severity.CRITICAL, "flaky", "cache"))).hasSize(1);
+        clock.advance(Duration.ofMinutes(61));
+        assertThat(send(flaky)).hasSize(1);
+    }
+
+    @Test
+    void aFlappingAlertSendsOneMessageThenStaysQuietUntilItSettles() {
+        Alert redis = alert(Severity.WARNING, "redis", "cache");
+        List<Message> seen = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            send(redis).forEach(d -> seen.add(d.message()));
+            clock.advance(Duration.ofSeconds(20));
+            send(AlertStatus.resolved(redis)).forEach(d -> seen.add(d.message()));
+            clock.advance(Duration.ofSeconds(20));
+        }
+        assertThat(seen)
+                .extracting(Message::kind)
+                .containsExactly(
+                        Message.Kind.FIRING,
+                        Message.Kind.RESOLVED,
+                        Message.Kind.FIRING,
+                        Message.Kind.RESOLVED,
+                        Message.Kind.FLAPPING);
+
+        clock.advance(Duration.ofMinutes(9));
+        assertThat(pipeline.tick(clock.instant())).isEmpty();
+        clock.advance(Duration.ofMinutes(1));
+        assertThat(pipeline.tick(clock.instant())).singleElement().satisfies(d -> {
+            assertThat(d.message().kind()).isEqualTo(Message.Kind.STABLE);
+            assertThat(d.message().title()).startsWith("Settled, resolved");
+        });
+    }
+
+    @Test
+    void aResolvedMessageFollowsOnlyAnAnnouncedFiring() {
+        Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
+        assertThat(send(AlertStatus.resolved(dlq))).isEmpty();
+        send(dlq);
+        send(dlq);
+
+        assertThat(send(AlertStatus.resolved(dlq))).singleElement().satisfies(d -> {
+            assertThat(d.message().kind()).isEqualTo(Message.Kind.RESOLVED);
+            assertThat(d.message().severity()).isEqualTo(Severity.CRITICAL);
+            assertThat(d.message().repeats()).isEqualTo(1);
+        });
+        assertThat(send(AlertStatus.resolved(dlq))).isEmpty();
+    }
+
+    @Test
+    void aResolutionFlushesTheGroupHoldingItsFiringMessageFirst() {
+        pipeline = pipeline(List.of(new Route(
+                "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));
+        Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
+        assertThat(send(dlq)).isEmpty();
+
+        assertThat(send(AlertStatus.resolved(dlq)))
+                .extracting(d -> d.message().kind())
+                .containsExactly(Message.Kind.FIRING, Message.Kind.RESOLVED);
+    }
+
+    @Test
+    void aSilenceMutesMatchingAlertsUntilItExpires() {
+        silences.add(Map.of("module", "cache", "severity", "WARNING"), Duration.ofMinutes(30), "ops", "Redis upgrade");
+        assertThat(send(alert(Severity.WARNING, "redis", "cache"))).isEmpty();
+        assertThat(send(alert(Severity.CRITICAL, "redis-crit", "cache"))).hasSize(1);
+        assertThat(send(alert(Severity.WARNING, "lock", "lock"))).hasSize(1);
+
+        clock.advance(Duration.ofMinutes(30));
+
+        assertThat(send(alert(Severity.WARNING, "redis", "cache"))).hasSize(1);
+        assertThat(suppressed).containsExactly("silenced");
+    }
+
+    @Test
+    void routesAreTriedInOrderAndContinueOnlyWhenAsked() {
+        pipeline = pipeline(List.of(
+                new Route("pager", Set.of(Severity.CRITICAL), Map.of(), List.of("pager"), true, List.of(), Duration.ZERO),
+                new Route("cache", Set.of(), Map.of("module", "cache"), List.of("cache-team"), false, List.of(), Duration.ZERO),
+                chat));
+
+        assertThat(send(alert(Severity.CRITICAL, "x", "cache")))
+                .extracting(Delivery::channel)
+                .containsExactly("pager", "cache-team");
+        assertThat(send(alert(Severity.WARNING, "y", "outbox"))).extracting(Delivery::channel).containsExactly("chat");
+    }
+
+    @Test
+    void anAlertCanKeepItsMessagesOffTheChannelItIsAbout() {
+        Alert rejected = Alert.builder(Severity.WARNING, "Alert channel 'chat' rejects us: 401")
+                .fingerprint("rejected")
+                .label(Pipeline.EXCLUDE_CHANNEL, "chat")
+                .build();
+        pipeline = pipeline(List.of(new Route(
+                "all", Set.of(), Map.of(), List.of("chat", "slack"), false, List.of(), Duration.ZERO)));
+
+        assertThat(send(rejected)).extracting(Delivery::channel).containsExactly("slack");
+    }
+}
