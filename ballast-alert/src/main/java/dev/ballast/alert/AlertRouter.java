@@ -248,7 +248,14 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
         ChannelWorker worker = workers.get(channel);
         if (worker != null) {
             worker.offer(new Message(
-                    Message.Kind.HEARTBEAT, Severity.INFO, beat.title(), List.of(beat), 0, Duration.ZERO, List.of(), now));
+                    Message.Kind.HEARTBEAT,
+                    Severity.INFO,
+                    beat.title(),
+                    List.of(beat),
+                    0,
+                    Duration.ZERO,
+                    List.of(),
+                    now));
         }
     }
 
@@ -275,7 +282,11 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
                 try {
                     linker.link(alert, action).ifPresent(links::add);
                 } catch (RuntimeException e) {
-                    log.warn("Action '{}' of alert '{}' left out: {}", action.label(), alert.fingerprint(), e.toString());
+                    log.warn(
+                            "Action '{}' of alert '{}' left out: {}",
+                            action.label(),
+                            alert.fingerprint(),
+                            e.toString());
                 }
             }
         }
@@ -292,9 +303,8 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
             }
         }
         if (heartbeatChannel != null && !channels.containsKey(heartbeatChannel)) {
-            throw new IllegalArgumentException(
-                    "Alert heartbeat channel '" + heartbeatChannel + "' is not configured; channels: "
-                            + channels.keySet());
+            throw new IllegalArgumentException("Alert heartbeat channel '" + heartbeatChannel
+                    + "' is not configured; channels: " + channels.keySet());
         }
     }
 

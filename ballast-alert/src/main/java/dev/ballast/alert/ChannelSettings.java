@@ -65,8 +65,7 @@ public record ChannelSettings(
 
     private static void range(String name, int value, int min, int max) {
         if (value < min || value > max) {
-            throw new IllegalArgumentException(
-                    "Channel " + name + " must be " + min + " to " + max + ", was " + value);
+            throw new IllegalArgumentException("Channel " + name + " must be " + min + " to " + max + ", was " + value);
         }
     }
 

@@ -34,9 +34,7 @@ public final class Silences {
      * @return the new silence
      */
     public Silence add(Map<String, String> matchers, Duration duration, String createdBy, String comment) {
-        if (duration == null
-                || duration.compareTo(Duration.ofSeconds(1)) < 0
-                || duration.compareTo(MAX_DURATION) > 0) {
+        if (duration == null || duration.compareTo(Duration.ofSeconds(1)) < 0 || duration.compareTo(MAX_DURATION) > 0) {
             throw new IllegalArgumentException("Silence duration must be 1s to 7 days, was " + duration);
         }
         Silence silence = new Silence(

@@ -31,6 +31,7 @@ final class ChannelQueue {
     private final int capacity;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
+
     @SuppressWarnings("unchecked")
     private final ArrayDeque<Message>[] bySeverity = new ArrayDeque[Severity.values().length];
 
@@ -68,7 +69,8 @@ final class ChannelQueue {
         }
     }
 
-    @Nullable Message poll(long timeout, TimeUnit unit) throws InterruptedException {
+    @Nullable
+    Message poll(long timeout, TimeUnit unit) throws InterruptedException {
         long nanos = unit.toNanos(timeout);
         lock.lockInterruptibly();
         try {

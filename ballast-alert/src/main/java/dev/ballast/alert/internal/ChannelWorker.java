@@ -53,7 +53,8 @@ public final class ChannelWorker {
         this.rejections = rejections;
         this.queue = new ChannelQueue(settings.queueCapacity());
         this.gate = new RateGate(settings.ratePerSecond(), settings.burst(), System.nanoTime());
-        this.breaker = new Breaker(settings.breakerThreshold(), settings.breakerOpenFor().toNanos());
+        this.breaker = new Breaker(
+                settings.breakerThreshold(), settings.breakerOpenFor().toNanos());
         meters.channelGauges(channel.name(), queue::size, breaker::state);
         this.thread = Thread.ofPlatform()
                 .daemon()
@@ -125,7 +126,10 @@ public final class ChannelWorker {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                log.error("Alert channel '{}' worker error: {}", channel.name(), e.getClass().getSimpleName());
+                log.error(
+                        "Alert channel '{}' worker error: {}",
+                        channel.name(),
+                        e.getClass().getSimpleName());
             }
         }
     }
@@ -178,7 +182,8 @@ public final class ChannelWorker {
         try {
             return channel.deliver(message);
         } catch (RuntimeException e) {
-            return DeliveryResult.retry(0, Duration.ZERO, "error: " + e.getClass().getSimpleName());
+            return DeliveryResult.retry(
+                    0, Duration.ZERO, "error: " + e.getClass().getSimpleName());
         }
     }
 

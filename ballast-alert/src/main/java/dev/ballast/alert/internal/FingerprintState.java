@@ -12,10 +12,16 @@ final class FingerprintState {
 
     final ArrayDeque<Instant> transitions = new ArrayDeque<>();
     final ArrayDeque<Instant> sent = new ArrayDeque<>();
-    @Nullable Alert last;
+
+    @Nullable
+    Alert last;
+
     boolean firing;
     boolean announced;
-    @Nullable Severity announcedSeverity;
+
+    @Nullable
+    Severity announcedSeverity;
+
     boolean flapping;
     Instant windowStart = Instant.EPOCH;
     Instant lastTransition = Instant.EPOCH;

@@ -61,11 +61,11 @@ final class Group {
             window = window.compareTo(message.repeatWindow()) < 0 ? message.repeatWindow() : window;
         }
         String where = values.isEmpty() ? "" : " (" + String.join(", ", values) + ")";
-        String title = messages.size() + " alerts" + where + ": " + messages.get(0).title();
+        String title =
+                messages.size() + " alerts" + where + ": " + messages.get(0).title();
         if (title.length() > Alert.MAX_TITLE_LENGTH) {
             title = title.substring(0, Alert.MAX_TITLE_LENGTH - 1) + "\u2026";
         }
-        return new Message(
-                Message.Kind.FIRING, severity, title, alerts, repeats, window, List.copyOf(actions), now);
+        return new Message(Message.Kind.FIRING, severity, title, alerts, repeats, window, List.copyOf(actions), now);
     }
 }

@@ -61,7 +61,8 @@ public final class HttpChannel implements Channel {
         } catch (HttpTimeoutException e) {
             return DeliveryResult.retry(0, Duration.ZERO, "timed out after " + readTimeout);
         } catch (IOException e) {
-            return DeliveryResult.retry(0, Duration.ZERO, "I/O error: " + e.getClass().getSimpleName());
+            return DeliveryResult.retry(
+                    0, Duration.ZERO, "I/O error: " + e.getClass().getSimpleName());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return DeliveryResult.retry(0, Duration.ZERO, "interrupted");
@@ -71,7 +72,8 @@ public final class HttpChannel implements Channel {
     static DeliveryResult classify(HttpResponse<String> response) {
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
-            Duration pause = remaining(response).filter(left -> left == 0)
+            Duration pause = remaining(response)
+                    .filter(left -> left == 0)
                     .flatMap(left -> seconds(response, "X-RateLimit-Reset-After"))
                     .orElse(Duration.ZERO);
             return new DeliveryResult(DeliveryResult.Outcome.DELIVERED, pause, status, "HTTP " + status);

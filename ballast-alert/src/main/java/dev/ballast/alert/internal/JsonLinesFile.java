@@ -85,7 +85,8 @@ public final class JsonLinesFile implements Channel {
             } catch (IOException e) {
                 closeQuietly();
                 log.error("Alert file {} cannot be written: {}", file, e.toString());
-                return DeliveryResult.retry(0, Duration.ZERO, "I/O error: " + e.getClass().getSimpleName());
+                return DeliveryResult.retry(
+                        0, Duration.ZERO, "I/O error: " + e.getClass().getSimpleName());
             }
         }
     }
@@ -102,7 +103,8 @@ public final class JsonLinesFile implements Channel {
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            channel = FileChannel.open(
+                    file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             out = channel;
             if (channel.size() + next > maxBytes && channel.size() > 0) {
                 return open(next);

@@ -28,7 +28,9 @@ final class MessageJson {
         }
         ArrayNode actions = root.putArray("actions");
         for (AlertAction action : message.actions()) {
-            actions.addObject().put("label", action.label()).put("url", action.url().toString());
+            actions.addObject()
+                    .put("label", action.label())
+                    .put("url", action.url().toString());
         }
         return root;
     }

@@ -260,6 +260,8 @@ public final class Pipeline {
     }
 
     private static String cut(String title) {
-        return title.length() <= Alert.MAX_TITLE_LENGTH ? title : title.substring(0, Alert.MAX_TITLE_LENGTH - 1) + "\u2026";
+        return title.length() <= Alert.MAX_TITLE_LENGTH
+                ? title
+                : title.substring(0, Alert.MAX_TITLE_LENGTH - 1) + "\u2026";
     }
 }

@@ -29,7 +29,8 @@ public final class SignedWebhookFormat implements WebhookFormat {
 
     SignedWebhookFormat(byte[] secret, Clock clock) {
         if (secret.length < 16) {
-            throw new IllegalArgumentException("Webhook signing secret must be at least 16 bytes, was " + secret.length);
+            throw new IllegalArgumentException(
+                    "Webhook signing secret must be at least 16 bytes, was " + secret.length);
         }
         this.key = new SecretKeySpec(secret.clone(), "HmacSHA256");
         this.clock = clock;

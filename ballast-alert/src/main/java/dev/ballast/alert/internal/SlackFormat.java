@@ -33,7 +33,9 @@ public final class SlackFormat implements WebhookFormat {
                 .put("text", MessageText.cut(MessageText.headline(message), HEADER));
         ObjectNode section = blocks.addObject().put("type", "section");
         String detail = MessageText.detail(message);
-        section.putObject("text").put("type", "mrkdwn").put("text", MessageText.cut(detail.isEmpty() ? " " : detail, TEXT));
+        section.putObject("text")
+                .put("type", "mrkdwn")
+                .put("text", MessageText.cut(detail.isEmpty() ? " " : detail, TEXT));
         ArrayNode fields = section.putArray("fields");
         for (Map.Entry<String, String> field : MessageText.fields(message).entrySet()) {
             if (fields.size() == FIELDS) {
@@ -56,7 +58,9 @@ public final class SlackFormat implements WebhookFormat {
                     continue;
                 }
                 ObjectNode button = elements.addObject().put("type", "button");
-                button.putObject("text").put("type", "plain_text").put("text", MessageText.cut(action.label(), BUTTON_LABEL));
+                button.putObject("text")
+                        .put("type", "plain_text")
+                        .put("text", MessageText.cut(action.label(), BUTTON_LABEL));
                 button.put("url", url);
             }
         }

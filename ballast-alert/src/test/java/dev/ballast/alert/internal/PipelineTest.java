@@ -23,8 +23,7 @@ class PipelineTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T10:00:00Z"));
     private final List<String> suppressed = new ArrayList<>();
     private final dev.ballast.alert.Silences silences = SilencesAccess.create(clock);
-    private final Route chat = new Route(
-            "all", Set.of(), Map.of(), List.of("chat"), false, List.of(), Duration.ZERO);
+    private final Route chat = new Route("all", Set.of(), Map.of(), List.of("chat"), false, List.of(), Duration.ZERO);
     private Pipeline pipeline = pipeline(List.of(chat));
 
     private Pipeline pipeline(List<Route> routes) {
@@ -86,9 +85,9 @@ class PipelineTest {
             assertThat(d.message().title()).startsWith("2 alerts (module=outbox)");
         });
         clock.advance(Duration.ofSeconds(3));
-        assertThat(pipeline.tick(clock.instant())).singleElement().satisfies(d -> assertThat(
-                        d.message().fingerprint())
-                .isEqualTo("c"));
+        assertThat(pipeline.tick(clock.instant()))
+                .singleElement()
+                .satisfies(d -> assertThat(d.message().fingerprint()).isEqualTo("c"));
     }
 
     @Test
@@ -178,14 +177,24 @@ class PipelineTest {
     @Test
     void routesAreTriedInOrderAndContinueOnlyWhenAsked() {
         pipeline = pipeline(List.of(
-                new Route("pager", Set.of(Severity.CRITICAL), Map.of(), List.of("pager"), true, List.of(), Duration.ZERO),
-                new Route("cache", Set.of(), Map.of("module", "cache"), List.of("cache-team"), false, List.of(), Duration.ZERO),
+                new Route(
+                        "pager", Set.of(Severity.CRITICAL), Map.of(), List.of("pager"), true, List.of(), Duration.ZERO),
+                new Route(
+                        "cache",
+                        Set.of(),
+                        Map.of("module", "cache"),
+                        List.of("cache-team"),
+                        false,
+                        List.of(),
+                        Duration.ZERO),
                 chat));
 
         assertThat(send(alert(Severity.CRITICAL, "x", "cache")))
                 .extracting(Delivery::channel)
                 .containsExactly("pager", "cache-team");
-        assertThat(send(alert(Severity.WARNING, "y", "outbox"))).extracting(Delivery::channel).containsExactly("chat");
+        assertThat(send(alert(Severity.WARNING, "y", "outbox")))
+                .extracting(Delivery::channel)
+                .containsExactly("chat");
     }
 
     @Test
@@ -194,8 +203,8 @@ class PipelineTest {
                 .fingerprint("rejected")
                 .label(Pipeline.EXCLUDE_CHANNEL, "chat")
                 .build();
-        pipeline = pipeline(List.of(new Route(
-                "all", Set.of(), Map.of(), List.of("chat", "slack"), false, List.of(), Duration.ZERO)));
+        pipeline = pipeline(List.of(
+                new Route("all", Set.of(), Map.of(), List.of("chat", "slack"), false, List.of(), Duration.ZERO)));
 
         assertThat(send(rejected)).extracting(Delivery::channel).containsExactly("slack");
     }

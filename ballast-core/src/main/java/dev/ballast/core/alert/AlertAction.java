@@ -32,9 +32,7 @@ public record AlertAction(String label, URI url) {
             throw new IllegalArgumentException("Alert action label must be 1 to 80 characters, was '" + label + "'");
         }
         String scheme = url.getScheme();
-        if (!"https".equalsIgnoreCase(scheme)
-                && !"http".equalsIgnoreCase(scheme)
-                && !OPERATION_SCHEME.equals(scheme)) {
+        if (!"https".equalsIgnoreCase(scheme) && !"http".equalsIgnoreCase(scheme) && !OPERATION_SCHEME.equals(scheme)) {
             throw new IllegalArgumentException(
                     "Alert action url must be an absolute http(s) address, was scheme '" + scheme + "'");
         }
