@@ -1,0 +1,165 @@
+package dev.ballast.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
+import dev.ballast.core.alert.Severity;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+class AlertRouterTest {
+
+    /** A channel that keeps what it is given. */
+    static final class Recording implements Channel {
+        final List<Message> messages = new CopyOnWriteArrayList<>();
+        private final String name;
+
+        Recording(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Kind kind() {
+            return Kind.CHAT;
+        }
+
+        @Override
+        public DeliveryResult deliver(Message message) {
+            messages.add(message);
+            return DeliveryResult.delivered();
+        }
+    }
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T10:00:00Z"));
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    @Test
+    void aHeartbeatGoesToItsChannelEveryIntervalAndIsRecordedForTheDeadMansSwitch() {
+        Recording chat = new Recording("chat");
+        try (AlertRouter router = AlertRouter.builder()
+                .clock(clock)
+                .meterRegistry(registry)
+                .channel(chat)
+                .heartbeat(Duration.ofMinutes(1), "chat")
+                .service("brokerage")
+                .manual()
+                .build()) {
+            router.dispatchPending(true);
+            clock.advance(Duration.ofSeconds(59));
+            router.dispatchPending(true);
+            clock.advance(Duration.ofSeconds(1));
+            router.dispatchPending(true);
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> chat.messages.size() == 2);
+            assertThat(chat.messages).allSatisfy(m -> assertThat(m.kind()).isEqualTo(Message.Kind.HEARTBEAT));
+            assertThat(registry.get("ballast.alert.heartbeat.timestamp").gauge().value())
+                    .isEqualTo(clock.instant().getEpochSecond());
+            assertThat(registry.get("ballast.alert.heartbeats").counter().count())
+                    .isEqualTo(2);
+        }
+    }
+
+    @Test
+    void operationsAreSignedIntoLinksOrLeftOut() {
+        Recording chat = new Recording("chat");
+        AlertAction replay = AlertAction.operation("Replay", "outbox.replay-dead-letters", Map.of());
+        AlertAction runbook = new AlertAction("Runbook", URI.create("https://runbooks.example/dlq"));
+        try (AlertRouter router = AlertRouter.builder()
+                .clock(clock)
+                .channel(chat)
+                .route(new Route("all", java.util.Set.of(), Map.of(), List.of("chat"), false, List.of(), Duration.ZERO))
+                .actionLinker((alert, op) -> op.operationName().equals("outbox.replay-dead-letters")
+                        ? Optional.of(new AlertAction(op.label(), URI.create("https://svc.example/ballast/actions/T")))
+                        : Optional.empty())
+                .manual()
+                .build()) {
+            router.send(Alert.builder(Severity.CRITICAL, "Dead letters")
+                    .fingerprint("dlq")
+                    .action(replay)
+                    .action(runbook)
+                    .action(AlertAction.operation("Unknown", "nope", Map.of()))
+                    .build());
+            router.dispatchPending(false);
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> chat.messages.size() == 1);
+            assertThat(chat.messages.get(0).actions())
+                    .extracting(a -> a.url().toString())
+                    .containsExactly("https://svc.example/ballast/actions/T", "https://runbooks.example/dlq");
+        }
+    }
+
+    @Test
+    void aFullIntakeDropsAndCountsInfoButKeepsEveryCritical() {
+        Recording chat = new Recording("chat");
+        try (AlertRouter router = AlertRouter.builder()
+                .clock(clock)
+                .meterRegistry(registry)
+                .channel(chat, ChannelSettings.DEFAULTS.withRate(10_000, 10_000))
+                .route(new Route("all", java.util.Set.of(), Map.of(), List.of("chat"), false, List.of(), Duration.ZERO))
+                .intakeCapacity(100)
+                .manual()
+                .build()) {
+            for (int i = 0; i < 150; i++) {
+                router.send(Alert.builder(Severity.INFO, "info")
+                        .fingerprint("i" + i)
+                        .build());
+            }
+            for (int i = 0; i < 50; i++) {
+                router.send(Alert.builder(Severity.CRITICAL, "critical")
+                        .fingerprint("c" + i)
+                        .build());
+            }
+            router.dispatchPending(false);
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> chat.messages.size() == 150);
+            assertThat(chat.messages.stream().filter(m -> m.severity() == Severity.CRITICAL))
+                    .hasSize(50);
+            assertThat(registry.get("ballast.alert.dropped")
+                            .tag("severity", "INFO")
+                            .counter()
+                            .count())
+                    .isEqualTo(50);
+        }
+    }
+
+    @Test
+    void aRouteNamingAnUnknownChannelFailsTheBuildNamingBoth() {
+        assertThatThrownBy(() -> AlertRouter.builder()
+                        .route(Route.of("critical", Severity.CRITICAL, List.of("pager")))
+                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'critical'")
+                .hasMessageContaining("'pager'");
+    }
+
+    @Test
+    void theDefaultRoutesSendCriticalToEveryChatChannelAndTheFile() {
+        Map<String, Channel> channels = new java.util.LinkedHashMap<>();
+        channels.put("discord", new Recording("discord"));
+        channels.put("slack", new Recording("slack"));
+        channels.put("file", Channel.file("file", java.nio.file.Path.of("x.jsonl"), 4096, 1));
+        channels.put("log", Channel.log("log"));
+
+        List<Route> routes = AlertRouter.defaultRoutes(channels);
+
+        assertThat(routes)
+                .extracting(Route::channels)
+                .containsExactly(
+                        List.of("discord", "slack", "file"), List.of("discord", "slack"), List.of("log", "file"));
+    }
+}
