@@ -1,0 +1,56 @@
+package dev.ballast.boot.autoconfigure.alert;
+
+import dev.ballast.alert.ActionLinker;
+import dev.ballast.alert.AlertRouter;
+import dev.ballast.core.alert.AlertSink;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * Auto-configures the {@link AlertRouter} as the application's {@link dev.ballast.core.alert.AlertSink}, so every
+ * module's alerts are routed, deduplicated and delivered to the channels under {@code ballast.alert.channels}; and a
+ * sanitizer that keeps webhook addresses and keys out of the actuator. Runs before the executor auto-configuration,
+ * whose logging sink then backs off. Every bean backs off when the application defines its own.
+ */
+@AutoConfiguration(
+        beforeName = "dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration",
+        afterName = {
+            "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+            "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"
+        })
+@ConditionalOnClass(AlertRouter.class)
+@ConditionalOnProperty(prefix = "ballast.alert", name = "enabled", matchIfMissing = true)
+@EnableConfigurationProperties(BallastAlertProperties.class)
+public class BallastAlertAutoConfiguration {
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean(AlertSink.class)
+    AlertRouter ballastAlertRouter(
+            BallastAlertProperties properties,
+            ObjectProvider<MeterRegistry> registry,
+            ObjectProvider<ActionLinker> linker) {
+        return RouterFactory.create(
+                properties, registry.getIfUnique(), linker.getIfUnique(ActionLinker::none), Clock.systemUTC());
+    }
+
+    /** Masks webhook addresses, secrets and keys in the actuator. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(SanitizingFunction.class)
+    static class Sanitizing {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "ballastAlertSanitizer")
+        SanitizingFunction ballastAlertSanitizer() {
+            return new AlertSanitizer();
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.ballast.boot.autoconfigure.alert;
+
+import dev.ballast.alert.ActionLinker;
+import dev.ballast.alert.AlertRouter;
+import dev.ballast.alert.Channel;
+import dev.ballast.alert.ChannelSettings;
+import dev.ballast.alert.Fatigue;
+import dev.ballast.alert.Route;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/** Builds the router from {@link BallastAlertProperties}, naming the property of any bad value. Stateless. */
+final class RouterFactory {
+
+    static final String PREFIX = "ballast.alert.";
+
+    private RouterFactory() {}
+
+    static AlertRouter create(
+            BallastAlertProperties properties, @Nullable MeterRegistry registry, ActionLinker linker, Clock clock) {
+        AlertRouter.Builder builder = AlertRouter.builder().clock(clock).actionLinker(linker);
+        if (registry != null) {
+            builder.meterRegistry(registry);
+        }
+        guard("service", () -> builder.service(properties.service()));
+        guard("intake-capacity", () -> builder.intakeCapacity(properties.intakeCapacity()));
+        Map<String, BallastAlertProperties.Channel> channels =
+                properties.channels() == null ? Map.of() : properties.channels();
+        channels.forEach((name, channel) -> addChannel(builder, name, channel));
+        BallastAlertProperties.File file = properties.file();
+        if (file.enabled()) {
+            guard(
+                    "file",
+                    () -> builder.channel(
+                            Channel.file("file", file.path(), file.maxSize().toBytes(), file.keep())));
+        }
+        builder.channel(Channel.log(AlertRouter.LOG_CHANNEL));
+        List<BallastAlertProperties.Route> routes = properties.routes() == null ? List.of() : properties.routes();
+        for (int i = 0; i < routes.size(); i++) {
+            BallastAlertProperties.Route route = routes.get(i);
+            guard("routes[" + i + "]", () -> builder.route(route(route)));
+        }
+        BallastAlertProperties.Fatigue fatigue = properties.fatigue();
+        guard(
+                "fatigue",
+                () -> builder.fatigue(new Fatigue(
+                        fatigue.dedupWindow(),
+                        fatigue.throttleMax(),
+                        fatigue.throttleWindow(),
+                        fatigue.flapThreshold(),
+                        fatigue.flapWindow(),
+                        Fatigue.DEFAULTS.maxFingerprints())));
+        BallastAlertProperties.Heartbeat heartbeat = properties.heartbeat();
+        if (heartbeat.interval() != null) {
+            guard("heartbeat", () -> builder.heartbeat(heartbeat.interval(), heartbeat.channel()));
+        }
+        try {
+            return builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidAlertPropertyException(PREFIX + "routes", e.getMessage());
+        }
+    }
+
+    private static void addChannel(AlertRouter.Builder builder, String name, BallastAlertProperties.Channel channel) {
+        String property = PREFIX + "channels." + name;
+        if (name.equals("file") || name.equals(AlertRouter.LOG_CHANNEL)) {
+            throw new InvalidAlertPropertyException(property, "'" + name + "' is the name of a built-in channel");
+        }
+        if (channel.type() == null) {
+            throw new InvalidAlertPropertyException(property + ".type", "missing; one of DISCORD, SLACK, WEBHOOK");
+        }
+        URI url = webhookUrl(property + ".url", channel.url());
+        ChannelSettings settings = settings(property, channel);
+        Channel built;
+        try {
+            built = switch (channel.type()) {
+                case DISCORD -> Channel.discord(name, url, channel.connectTimeout(), channel.readTimeout());
+                case SLACK -> Channel.slack(name, url, channel.connectTimeout(), channel.readTimeout());
+                case WEBHOOK ->
+                    Channel.webhook(
+                            name,
+                            url,
+                            secret(property + ".secret", channel.secret()),
+                            channel.connectTimeout(),
+                            channel.readTimeout());
+            };
+        } catch (IllegalArgumentException e) {
+            throw new InvalidAlertPropertyException(property, e.getMessage());
+        }
+        builder.channel(built, settings);
+    }
+
+    /** The address, checked without ever putting it in a message: it is a secret. */
+    static URI webhookUrl(String property, @Nullable String value) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidAlertPropertyException(property, "missing");
+        }
+        URI url;
+        try {
+            url = URI.create(value.trim());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidAlertPropertyException(property, "not a valid URL (value not shown: it is a secret)");
+        }
+        String scheme = url.getScheme();
+        if (!"https".equalsIgnoreCase(scheme) && !"http".equalsIgnoreCase(scheme) || url.getHost() == null) {
+            throw new InvalidAlertPropertyException(
+                    property, "not an absolute http(s) URL (value not shown: it is a secret)");
+        }
+        return url;
+    }
+
+    private static byte[] secret(String property, @Nullable String value) {
+        if (value == null || value.getBytes(StandardCharsets.UTF_8).length < 16) {
+            throw new InvalidAlertPropertyException(property, "missing or shorter than 16 bytes (value not shown)");
+        }
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ChannelSettings settings(String property, BallastAlertProperties.Channel channel) {
+        double rate = channel.ratePerSecond() != null
+                ? channel.ratePerSecond()
+                : channel.type() == BallastAlertProperties.Type.WEBHOOK ? 5.0 : 1.0;
+        int burst =
+                channel.burst() != null ? channel.burst() : channel.type() == BallastAlertProperties.Type.SLACK ? 1 : 5;
+        try {
+            return new ChannelSettings(
+                    channel.queueCapacity(),
+                    rate,
+                    burst,
+                    channel.maxAttempts(),
+                    channel.backoffBase(),
+                    channel.backoffCap(),
+                    channel.breakerThreshold(),
+                    channel.breakerOpenFor());
+        } catch (IllegalArgumentException e) {
+            throw new InvalidAlertPropertyException(property, e.getMessage());
+        }
+    }
+
+    private static Route route(BallastAlertProperties.Route route) {
+        Set<dev.ballast.core.alert.Severity> severities =
+                route.severities() == null || route.severities().isEmpty()
+                        ? Set.of()
+                        : EnumSet.copyOf(route.severities());
+        return new Route(
+                route.name() == null ? "" : route.name(),
+                severities,
+                route.labels() == null ? Map.of() : route.labels(),
+                route.channels() == null ? List.of() : route.channels(),
+                route.continueMatching(),
+                route.groupBy(),
+                route.groupWait());
+    }
+
+    private static void guard(String property, Runnable step) {
+        try {
+            step.run();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new InvalidAlertPropertyException(PREFIX + property, String.valueOf(e.getMessage()));
+        }
+    }
+}

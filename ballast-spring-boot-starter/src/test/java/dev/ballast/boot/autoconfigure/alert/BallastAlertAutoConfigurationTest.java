@@ -1,0 +1,157 @@
+package dev.ballast.boot.autoconfigure.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ballast.alert.AlertRouter;
+import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
+import dev.ballast.core.alert.AlertSink;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.actuate.endpoint.SanitizableData;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.core.env.MapPropertySource;
+
+class BallastAlertAutoConfigurationTest {
+
+    private static final String SECRET_URL = "https://discord.com/api/webhooks/123/secret-token";
+
+    @TempDir
+    Path dir;
+
+    private ApplicationContextRunner runner() {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        BallastAlertAutoConfiguration.class, BallastExecutorAutoConfiguration.class))
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .withPropertyValues("ballast.alert.file.path=" + dir.resolve("alerts.jsonl"));
+    }
+
+    @Test
+    void theRouterIsTheAlertSinkAndTheLoggingSinkBacksOff() {
+        runner().run(context -> {
+            assertThat(context).hasSingleBean(AlertSink.class);
+            assertThat(context.getBean(AlertSink.class)).isInstanceOf(AlertRouter.class);
+            AlertRouter router = context.getBean(AlertRouter.class);
+            assertThat(router.channels()).containsExactly("file", "log");
+            assertThat(router.routes()).extracting(r -> r.name()).containsExactly("critical", "warning", "info");
+        });
+    }
+
+    @Test
+    void channelsAndRoutesComeFromProperties() {
+        runner().withPropertyValues(
+                        "ballast.alert.channels.discord.type=discord",
+                        "ballast.alert.channels.discord.url=" + SECRET_URL,
+                        "ballast.alert.channels.slack.type=slack",
+                        "ballast.alert.channels.slack.url=https://hooks.slack.com/services/T/B/x",
+                        "ballast.alert.channels.pager.type=webhook",
+                        "ballast.alert.channels.pager.url=https://pager.example/hook",
+                        "ballast.alert.channels.pager.secret=0123456789abcdef0123",
+                        "ballast.alert.routes[0].name=outbox",
+                        "ballast.alert.routes[0].labels.module=outbox",
+                        "ballast.alert.routes[0].channels=pager,file",
+                        "ballast.alert.routes[0].continue-matching=true",
+                        "ballast.alert.routes[1].name=rest",
+                        "ballast.alert.routes[1].channels=discord,slack")
+                .run(context -> {
+                    AlertRouter router = context.getBean(AlertRouter.class);
+                    assertThat(router.channels()).containsExactly("discord", "slack", "pager", "file", "log");
+                    assertThat(router.routes()).hasSize(2);
+                    assertThat(router.routes().get(0).continueMatching()).isTrue();
+                    assertThat(router.routes().get(0).labels()).containsEntry("module", "outbox");
+                });
+    }
+
+    @Test
+    void userAlertSinkMakesTheRouterBackOff() {
+        runner().withBean("mySink", AlertSink.class, () -> alert -> {}).run(context -> {
+            assertThat(context).doesNotHaveBean(AlertRouter.class);
+            assertThat(context).hasSingleBean(AlertSink.class);
+        });
+    }
+
+    @Test
+    void anInvalidWebhookUrlFailsStartUpNamingThePropertyButNotTheValue() {
+        runner().withPropertyValues(
+                        "ballast.alert.channels.discord.type=discord",
+                        "ballast.alert.channels.discord.url=ftp://discord.com/api/webhooks/1/secret-token")
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    Throwable failure = context.getStartupFailure();
+                    StringBuilder all = new StringBuilder();
+                    for (Throwable t = failure; t != null; t = t.getCause()) {
+                        all.append(t.getMessage()).append('\n');
+                    }
+                    assertThat(all.toString())
+                            .contains("ballast.alert.channels.discord.url")
+                            .doesNotContain("secret-token");
+                });
+    }
+
+    @Test
+    void aBadChannelSettingFailsStartUpNamingThePropertyAndTheValue() {
+        runner().withPropertyValues(
+                        "ballast.alert.channels.discord.type=discord",
+                        "ballast.alert.channels.discord.url=" + SECRET_URL,
+                        "ballast.alert.channels.discord.rate-per-second=0")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("ballast.alert.channels.discord")
+                        .hasMessageContaining("ratePerSecond")
+                        .hasMessageContaining("was 0.0")
+                        .hasMessageNotContaining("secret-token"));
+    }
+
+    @Test
+    void aRouteToAnUnknownChannelFailsStartUpNamingIt() {
+        runner().withPropertyValues("ballast.alert.routes[0].name=x", "ballast.alert.routes[0].channels=pager")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("ballast.alert.routes")
+                        .hasMessageContaining("'pager'"));
+    }
+
+    @Test
+    void webhookAddressesAndKeysAreMaskedInTheActuator() {
+        runner().run(context -> {
+            SanitizingFunction sanitizer = context.getBean("ballastAlertSanitizer", SanitizingFunction.class);
+            MapPropertySource source = new MapPropertySource("test", java.util.Map.of());
+            assertThat(sanitize(sanitizer, source, "ballast.alert.channels.discord.url", SECRET_URL))
+                    .isEqualTo(SanitizableData.SANITIZED_VALUE);
+            assertThat(sanitize(sanitizer, source, "ballast.alert.channels.pager.secret", "s"))
+                    .isEqualTo(SanitizableData.SANITIZED_VALUE);
+            assertThat(sanitize(sanitizer, source, "ballast.alert.actions.keys.k1", "c2VjcmV0"))
+                    .isEqualTo(SanitizableData.SANITIZED_VALUE);
+            assertThat(sanitize(sanitizer, source, "DISCORD_WEBHOOK", SECRET_URL))
+                    .isEqualTo(SanitizableData.SANITIZED_VALUE);
+            assertThat(sanitize(sanitizer, null, "ballast.alert.channels.discord.url", SECRET_URL))
+                    .isEqualTo(SanitizableData.SANITIZED_VALUE);
+            assertThat(sanitize(sanitizer, source, "ballast.alert.service", "brokerage"))
+                    .isEqualTo("brokerage");
+        });
+    }
+
+    @Test
+    void theRouterIsNotConfiguredWhenDisabledOrWithoutTheModule() {
+        runner().withPropertyValues("ballast.alert.enabled=false")
+                .run(context -> assertThat(context.getBean(AlertSink.class)).isNotInstanceOf(AlertRouter.class));
+        runner().withClassLoader(new FilteredClassLoader(AlertRouter.class))
+                .run(context -> assertThat(context).doesNotHaveBean(AlertRouter.class));
+    }
+
+    private static Object sanitize(
+            SanitizingFunction sanitizer,
+            org.springframework.core.env.PropertySource<?> source,
+            String key,
+            Object value) {
+        return sanitizer.apply(new SanitizableData(source, key, value)).getValue();
+    }
+}
