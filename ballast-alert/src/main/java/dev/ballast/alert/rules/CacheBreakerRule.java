@@ -1,0 +1,56 @@
+package dev.ballast.alert.rules;
+
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
+import dev.ballast.core.alert.Severity;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * WARNING while a cache's Redis L2 breaker is open ({@code ballast.cache.l2.breaker.state} = 2, tag {@code cache}),
+ * resolved when it closes; with a button that closes it once Redis is back. Fingerprint {@code
+ * ballast-cache-l2|<cache>}, the one the cache module's own alert uses, so the two make one message.
+ */
+public final class CacheBreakerRule implements Rule {
+
+    private final Firing firing = new Firing();
+
+    @Override
+    public String name() {
+        return "cache-redis-breaker";
+    }
+
+    @Override
+    public List<Alert> evaluate(MeterRegistry registry, Instant now) {
+        List<Alert> out = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Gauge gauge : registry.find("ballast.cache.l2.breaker.state").gauges()) {
+            String cache = gauge.getId().getTag("cache");
+            if (cache == null) {
+                continue;
+            }
+            seen.add(cache);
+            firing.set(cache, gauge.value() >= 2 ? alert(cache) : null, out);
+        }
+        firing.retain(seen, out);
+        return out;
+    }
+
+    private static Alert alert(String cache) {
+        return Alert.builder(Severity.WARNING, "Cache '" + cache + "': Redis L2 unavailable")
+                .detail("The Redis breaker is open: callers are served from L1 and the loader, which now takes the"
+                        + " load Redis took.")
+                .fingerprint("ballast-cache-l2|" + cache)
+                .label("module", "cache")
+                .label("cache", cache)
+                .action(AlertAction.operation(
+                        "Close the breaker", "cache.breaker", Map.of("cache", cache, "state", "closed")))
+                .build();
+    }
+}
