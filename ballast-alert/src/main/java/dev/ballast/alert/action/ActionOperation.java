@@ -1,0 +1,26 @@
+package dev.ballast.alert.action;
+
+import java.util.Map;
+
+/**
+ * Something a person can do from an alert message. Register implementations with {@link ActionService}; the built-in
+ * ones (replay dead letters, pause/resume the relay, open/close a cache's breaker, switch the lock mode, resize an
+ * executor pool) come with the Spring starter. Implementations must be thread-safe and check their arguments: they
+ * come from a signed link, but the operation decides what is allowed.
+ */
+public interface ActionOperation {
+
+    /** The name used in {@link dev.ballast.core.alert.AlertAction#operation}. */
+    String name();
+
+    /** One sentence for the confirmation page: what performing it with {@code arguments} will do. */
+    String describe(Map<String, String> arguments);
+
+    /**
+     * Performs the operation; returns one sentence saying what was done.
+     *
+     * @throws IllegalArgumentException if the arguments are not acceptable (the page shows the message)
+     * @throws Exception if the operation failed (the page shows its class and message)
+     */
+    String perform(Map<String, String> arguments, String actor) throws Exception;
+}

@@ -1,0 +1,145 @@
+package dev.ballast.alert.action;
+
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.alert.Severity;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Looks at and performs action links. {@link #preview} changes nothing (chat unfurlers and prefetchers follow links);
+ * {@link #perform} claims the link's nonce in the ledger first, so a link does its work once, however often and from
+ * however many instances it is posted; then it runs the operation, records the result and sends an INFO alert saying
+ * who did what. Thread-safe.
+ */
+public final class ActionService {
+
+    private static final Logger log = LoggerFactory.getLogger(ActionService.class);
+
+    /** What a link would do. */
+    public record Preview(ActionToken token, String description, Optional<ActionRecord> earlier) {}
+
+    private final ActionSigner signer;
+    private final Map<String, ActionOperation> operations;
+    private final ActionLedger ledger;
+    private final AlertSink alerts;
+    private final Clock clock;
+
+    public ActionService(
+            ActionSigner signer,
+            Map<String, ActionOperation> operations,
+            ActionLedger ledger,
+            AlertSink alerts,
+            Clock clock) {
+        this.signer = Objects.requireNonNull(signer, "signer");
+        this.operations = Map.copyOf(operations);
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
+        this.alerts = Objects.requireNonNull(alerts, "alerts");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /** Registered operations by name, in a map for {@link ActionService}'s constructor; names must be unique. */
+    public static Map<String, ActionOperation> byName(Iterable<? extends ActionOperation> operations) {
+        Map<String, ActionOperation> byName = new LinkedHashMap<>();
+        for (ActionOperation operation : operations) {
+            if (byName.putIfAbsent(operation.name(), operation) != null) {
+                throw new IllegalArgumentException("Two action operations are named '" + operation.name() + "'");
+            }
+        }
+        return byName;
+    }
+
+    /** What {@code token} would do and whether it was used already; changes nothing. */
+    public Preview preview(String token) {
+        ActionToken parsed = signer.verify(token);
+        ActionOperation operation = operation(parsed);
+        return new Preview(parsed, operation.describe(parsed.arguments()), ledger.find(parsed.nonce()));
+    }
+
+    /**
+     * Performs {@code token} as {@code actor}, once.
+     *
+     * @return the audit record, outcome DONE or FAILED
+     * @throws ActionException TAMPERED, EXPIRED, MALFORMED, UNKNOWN_OPERATION, or ALREADY_DONE (with the earlier record)
+     */
+    public ActionRecord perform(String token, String actor) {
+        ActionToken parsed = signer.verify(token);
+        ActionOperation operation = operation(parsed);
+        Instant now = clock.instant();
+        ActionRecord running = new ActionRecord(
+                parsed.nonce(),
+                parsed.operation(),
+                parsed.arguments(),
+                parsed.fingerprint(),
+                actor,
+                now,
+                null,
+                ActionRecord.Outcome.RUNNING,
+                "");
+        if (!ledger.claim(running)) {
+            ActionRecord earlier = ledger.find(parsed.nonce()).orElse(running);
+            throw new ActionException(
+                    ActionException.Reason.ALREADY_DONE,
+                    "This action was already performed by " + earlier.actor() + " at " + earlier.requestedAt(),
+                    earlier);
+        }
+        ActionRecord.Outcome outcome;
+        String result;
+        try {
+            result = operation.perform(parsed.arguments(), actor);
+            outcome = ActionRecord.Outcome.DONE;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            result = "Failed: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+            outcome = ActionRecord.Outcome.FAILED;
+            log.warn("Action '{}' by {} failed: {}", parsed.operation(), actor, e.toString());
+        }
+        Instant finished = clock.instant();
+        ledger.finish(parsed.nonce(), finished, outcome, result);
+        ActionRecord done = running.finished(finished, outcome, result);
+        audit(done);
+        return done;
+    }
+
+    private ActionOperation operation(ActionToken token) {
+        ActionOperation operation = operations.get(token.operation());
+        if (operation == null) {
+            throw new ActionException(
+                    ActionException.Reason.UNKNOWN_OPERATION,
+                    "No operation '" + token.operation() + "' is registered on this service");
+        }
+        return operation;
+    }
+
+    private void audit(ActionRecord record) {
+        log.info(
+                "Action '{}' {} by {} for alert {}: {}",
+                record.operation(),
+                record.arguments(),
+                record.actor(),
+                record.fingerprint(),
+                record.result());
+        alerts.send(Alert.builder(
+                        Severity.INFO,
+                        "Action '" + record.operation() + "' "
+                                + record.outcome().name().toLowerCase(java.util.Locale.ROOT) + " by "
+                                + cut(record.actor()))
+                .detail(record.result() + " (arguments " + record.arguments() + ", alert " + record.fingerprint() + ")")
+                .fingerprint("ballast-action|" + record.nonce())
+                .label("module", "alert")
+                .label("action", record.operation())
+                .build());
+    }
+
+    private static String cut(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80);
+    }
+}

@@ -1,0 +1,182 @@
+package dev.ballast.alert.action;
+
+import dev.ballast.alert.ActionLinker;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
+import java.net.URI;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Signs operations into links and checks links. A token is {@code base64url(json) + "." +
+ * base64url(HMAC-SHA256(key, json))}; the JSON holds the key id, operation, arguments, alert fingerprint, expiry and a
+ * random nonce. Keys have ids so they can rotate: new links use the current key, links signed with an older key still
+ * verify while that key is configured. Thread-safe.
+ */
+public final class ActionSigner implements ActionLinker {
+
+    /** Path of action links below the service's base URL; the token follows. */
+    public static final String PATH = "/ballast/actions/";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
+    private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
+
+    private final Map<String, SecretKeySpec> keys;
+    private final String currentKey;
+    private final URI baseUrl;
+    private final Duration ttl;
+    private final Clock clock;
+    private final Predicate<String> known;
+    private final SecureRandom random = new SecureRandom();
+
+    /**
+     * A signer.
+     *
+     * @param keys signing keys by id, at least 32 bytes each
+     * @param currentKey the id new links are signed with
+     * @param baseUrl the service's public address (http or https)
+     * @param ttl how long a link is valid (1 minute to 30 days)
+     * @param known which operation names may be linked (the registered ones)
+     */
+    public ActionSigner(
+            Map<String, byte[]> keys,
+            String currentKey,
+            URI baseUrl,
+            Duration ttl,
+            Clock clock,
+            Predicate<String> known) {
+        Map<String, SecretKeySpec> specs = new HashMap<>();
+        keys.forEach((id, key) -> {
+            if (key.length < 32) {
+                throw new IllegalArgumentException(
+                        "Action signing key '" + id + "' must be at least 32 bytes, was " + key.length);
+            }
+            specs.put(id, new SecretKeySpec(key.clone(), "HmacSHA256"));
+        });
+        if (!specs.containsKey(currentKey)) {
+            throw new IllegalArgumentException(
+                    "Action signing key id '" + currentKey + "' is not among the keys " + keys.keySet());
+        }
+        String scheme = baseUrl.getScheme();
+        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme) || baseUrl.getHost() == null) {
+            throw new IllegalArgumentException(
+                    "Action base URL must be an absolute http(s) URL, was '" + baseUrl + "'");
+        }
+        if (ttl.compareTo(Duration.ofMinutes(1)) < 0 || ttl.compareTo(Duration.ofDays(30)) > 0) {
+            throw new IllegalArgumentException("Action link ttl must be 1 minute to 30 days, was " + ttl);
+        }
+        this.keys = Map.copyOf(specs);
+        this.currentKey = currentKey;
+        this.baseUrl = baseUrl;
+        this.ttl = ttl;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.known = Objects.requireNonNull(known, "known");
+    }
+
+    @Override
+    public Optional<AlertAction> link(Alert alert, AlertAction operation) {
+        if (!known.test(operation.operationName())) {
+            return Optional.empty();
+        }
+        byte[] nonce = new byte[16];
+        random.nextBytes(nonce);
+        ActionToken token = new ActionToken(
+                currentKey,
+                operation.operationName(),
+                operation.arguments(),
+                alert.fingerprint(),
+                clock.instant().plus(ttl),
+                ENCODER.encodeToString(nonce));
+        String base = baseUrl.toString().replaceAll("/+$", "");
+        return Optional.of(new AlertAction(operation.label(), URI.create(base + PATH + sign(token))));
+    }
+
+    /** The signed token of {@code token}. */
+    public String sign(ActionToken token) {
+        ObjectNode json = JSON.createObjectNode();
+        json.put("v", 1);
+        json.put("k", token.keyId());
+        json.put("o", token.operation());
+        ObjectNode arguments = json.putObject("a");
+        token.arguments().forEach(arguments::put);
+        json.put("f", token.fingerprint());
+        json.put("e", token.expiresAt().getEpochSecond());
+        json.put("n", token.nonce());
+        byte[] payload = JSON.writeValueAsBytes(json);
+        SecretKeySpec key = keys.get(token.keyId());
+        if (key == null) {
+            throw new IllegalArgumentException("Unknown action signing key id '" + token.keyId() + "'");
+        }
+        return ENCODER.encodeToString(payload) + "." + ENCODER.encodeToString(mac(key, payload));
+    }
+
+    /**
+     * The token's content, if its signature holds and it has not expired.
+     *
+     * @throws ActionException MALFORMED, TAMPERED (bad signature or unknown key) or EXPIRED
+     */
+    public ActionToken verify(String token) {
+        int dot = token.indexOf('.');
+        if (token.length() > 4096 || dot <= 0 || dot != token.lastIndexOf('.')) {
+            throw new ActionException(ActionException.Reason.MALFORMED, "This is not an action link");
+        }
+        byte[] payload;
+        byte[] signature;
+        JsonNode json;
+        try {
+            payload = DECODER.decode(token.substring(0, dot));
+            signature = DECODER.decode(token.substring(dot + 1));
+            json = JSON.readTree(payload);
+        } catch (IllegalArgumentException | JacksonException e) {
+            throw new ActionException(ActionException.Reason.MALFORMED, "This is not an action link");
+        }
+        SecretKeySpec key = keys.get(json.path("k").asString(""));
+        if (key == null || !MessageDigest.isEqual(mac(key, payload), signature)) {
+            throw new ActionException(
+                    ActionException.Reason.TAMPERED, "This action link was changed or was not signed by this service");
+        }
+        Map<String, String> arguments = new HashMap<>();
+        json.path("a")
+                .properties()
+                .forEach(entry -> arguments.put(entry.getKey(), entry.getValue().asString()));
+        ActionToken parsed = new ActionToken(
+                json.path("k").asString(),
+                json.path("o").asString(),
+                arguments,
+                json.path("f").asString(),
+                Instant.ofEpochSecond(json.path("e").asLong()),
+                json.path("n").asString());
+        if (!clock.instant().isBefore(parsed.expiresAt())) {
+            throw new ActionException(
+                    ActionException.Reason.EXPIRED, "This action link expired at " + parsed.expiresAt());
+        }
+        return parsed;
+    }
+
+    private static byte[] mac(SecretKeySpec key, byte[] payload) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(key);
+            return mac.doFinal(payload);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    }
+}

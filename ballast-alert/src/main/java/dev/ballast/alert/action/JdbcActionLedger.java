@@ -1,0 +1,133 @@
+package dev.ballast.alert.action;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import javax.sql.DataSource;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The ledger in a table {@code <prefix>alert_action} (created if missing; PostgreSQL, MariaDB/MySQL, H2): the primary
+ * key on the nonce makes a claim succeed once across every instance sharing the database, and the rows are the audit
+ * trail. Thread-safe.
+ */
+public final class JdbcActionLedger implements ActionLedger {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final int TEXT = 2000;
+
+    private final DataSource dataSource;
+    private final String table;
+
+    /** A ledger in {@code <prefix>alert_action}; {@code prefix} is letters, digits and underscores. */
+    public JdbcActionLedger(DataSource dataSource, String prefix) {
+        if (!prefix.matches("[A-Za-z0-9_]{0,40}")) {
+            throw new IllegalArgumentException(
+                    "Action table prefix must be up to 40 letters, digits or '_', was '" + prefix + "'");
+        }
+        this.dataSource = dataSource;
+        this.table = prefix + "alert_action";
+        createTable();
+    }
+
+    /** The table's name. */
+    public String table() {
+        return table;
+    }
+
+    private void createTable() {
+        String ddl = "CREATE TABLE IF NOT EXISTS " + table + " (nonce VARCHAR(64) NOT NULL PRIMARY KEY,"
+                + " operation VARCHAR(64) NOT NULL, arguments VARCHAR(" + TEXT + ") NOT NULL,"
+                + " fingerprint VARCHAR(500) NOT NULL, actor VARCHAR(200) NOT NULL, requested_at BIGINT NOT NULL,"
+                + " finished_at BIGINT, outcome VARCHAR(16) NOT NULL, result VARCHAR(" + TEXT + ") NOT NULL)";
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute(ddl);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot create the action table " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean claim(ActionRecord record) {
+        String sql = "INSERT INTO " + table + " (nonce, operation, arguments, fingerprint, actor, requested_at,"
+                + " outcome, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement insert = connection.prepareStatement(sql)) {
+            connection.setAutoCommit(true);
+            insert.setString(1, record.nonce());
+            insert.setString(2, record.operation());
+            insert.setString(3, cut(JSON.writeValueAsString(record.arguments()), TEXT));
+            insert.setString(4, cut(record.fingerprint(), 500));
+            insert.setString(5, cut(record.actor(), 200));
+            insert.setLong(6, record.requestedAt().toEpochMilli());
+            insert.setString(7, record.outcome().name());
+            insert.setString(8, cut(record.result(), TEXT));
+            insert.executeUpdate();
+            return true;
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
+                return false; // the nonce is there: used before
+            }
+            throw new IllegalStateException("Cannot record the action in " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void finish(String nonce, Instant at, ActionRecord.Outcome outcome, String result) {
+        String sql = "UPDATE " + table + " SET finished_at = ?, outcome = ?, result = ? WHERE nonce = ?";
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement update = connection.prepareStatement(sql)) {
+            connection.setAutoCommit(true);
+            update.setLong(1, at.toEpochMilli());
+            update.setString(2, outcome.name());
+            update.setString(3, cut(result, TEXT));
+            update.setString(4, nonce);
+            update.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot record the action result in " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<ActionRecord> find(String nonce) {
+        String sql = "SELECT operation, arguments, fingerprint, actor, requested_at, finished_at, outcome, result FROM "
+                + table + " WHERE nonce = ?";
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(sql)) {
+            select.setString(1, nonce);
+            try (ResultSet row = select.executeQuery()) {
+                if (!row.next()) {
+                    return Optional.empty();
+                }
+                long finished = row.getLong(6);
+                Instant finishedAt = row.wasNull() ? null : Instant.ofEpochMilli(finished);
+                Map<String, String> arguments =
+                        JSON.readValue(row.getString(2), new TypeReference<LinkedHashMap<String, String>>() {});
+                return Optional.of(new ActionRecord(
+                        nonce,
+                        row.getString(1),
+                        arguments,
+                        row.getString(3),
+                        row.getString(4),
+                        Instant.ofEpochMilli(row.getLong(5)),
+                        finishedAt,
+                        ActionRecord.Outcome.valueOf(row.getString(7)),
+                        row.getString(8)));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot read the action from " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String cut(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max);
+    }
+}

@@ -1,0 +1,218 @@
+package dev.ballast.alert.action;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ballast.alert.MutableClock;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
+import dev.ballast.core.alert.Severity;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.Test;
+
+class ActionServiceTest {
+
+    static final byte[] KEY_1 = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] KEY_2 = "fedcba9876543210fedcba9876543210".getBytes(StandardCharsets.US_ASCII);
+
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T10:00:00Z"));
+    private final AtomicInteger replays = new AtomicInteger();
+    private final List<Alert> audit = new CopyOnWriteArrayList<>();
+    private final ActionOperation replay = new ActionOperation() {
+        @Override
+        public String name() {
+            return "outbox.replay-dead-letters";
+        }
+
+        @Override
+        public String describe(Map<String, String> arguments) {
+            return "Replay the dead letters";
+        }
+
+        @Override
+        public String perform(Map<String, String> arguments, String actor) {
+            return "Replayed " + replays.incrementAndGet();
+        }
+    };
+
+    private ActionSigner signer(Map<String, byte[]> keys, String current) {
+        return new ActionSigner(
+                keys, current, URI.create("https://svc.example/"), Duration.ofHours(1), clock, name -> true);
+    }
+
+    private ActionService service(ActionSigner signer, ActionLedger ledger) {
+        return new ActionService(signer, ActionService.byName(List.of(replay)), ledger, audit::add, clock);
+    }
+
+    private static String token(ActionSigner signer) {
+        Alert alert = Alert.builder(Severity.CRITICAL, "Dead letters")
+                .fingerprint("outbox-dead-letters")
+                .build();
+        AlertAction link = signer.link(
+                        alert, AlertAction.operation("Replay", "outbox.replay-dead-letters", Map.of("x", "1")))
+                .orElseThrow();
+        String url = link.url().toString();
+        assertThat(url).startsWith("https://svc.example/ballast/actions/");
+        return url.substring(url.lastIndexOf('/') + 1);
+    }
+
+    @Test
+    void aPreviewChangesNothingAndAPostPerformsOnceThenReplaysAreRefused() {
+        ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
+        ActionService service = service(signer, new InMemoryActionLedger());
+        String token = token(signer);
+
+        ActionService.Preview preview = service.preview(token);
+        service.preview(token);
+        assertThat(preview.description()).isEqualTo("Replay the dead letters");
+        assertThat(preview.token().arguments()).containsEntry("x", "1");
+        assertThat(preview.token().fingerprint()).isEqualTo("outbox-dead-letters");
+        assertThat(preview.earlier()).isEmpty();
+        assertThat(replays).hasValue(0);
+
+        ActionRecord done = service.perform(token, "alice");
+        assertThat(done.outcome()).isEqualTo(ActionRecord.Outcome.DONE);
+        assertThat(done.result()).isEqualTo("Replayed 1");
+        assertThatThrownBy(() -> service.perform(token, "bob")).isInstanceOfSatisfying(ActionException.class, e -> {
+            assertThat(e.reason()).isEqualTo(ActionException.Reason.ALREADY_DONE);
+            assertThat(e.reason().status()).isEqualTo(409);
+            assertThat(e.record().actor()).isEqualTo("alice");
+        });
+        assertThat(replays).hasValue(1);
+        assertThat(service.preview(token).earlier())
+                .hasValueSatisfying(r -> assertThat(r.actor()).isEqualTo("alice"));
+        assertThat(audit).singleElement().satisfies(alert -> {
+            assertThat(alert.severity()).isEqualTo(Severity.INFO);
+            assertThat(alert.title()).isEqualTo("Action 'outbox.replay-dead-letters' done by alice");
+        });
+    }
+
+    @Test
+    void anExpiredLinkIsGoneAndChangesNothing() {
+        ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
+        ActionService service = service(signer, new InMemoryActionLedger());
+        String token = token(signer);
+
+        clock.advance(Duration.ofHours(1));
+
+        assertThatThrownBy(() -> service.perform(token, "alice"))
+                .isInstanceOfSatisfying(
+                        ActionException.class,
+                        e -> assertThat(e.reason().status()).isEqualTo(410));
+        assertThat(replays).hasValue(0);
+    }
+
+    @Test
+    void aTamperedLinkIsForbidden() {
+        ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
+        ActionService service = service(signer, new InMemoryActionLedger());
+        String token = token(signer);
+        String payload = new String(
+                Base64.getUrlDecoder().decode(token.substring(0, token.indexOf('.'))), StandardCharsets.UTF_8);
+        String changed = Base64.getUrlEncoder()
+                        .withoutPadding()
+                        .encodeToString(
+                                payload.replace("\"x\":\"1\"", "\"x\":\"2\"").getBytes(StandardCharsets.UTF_8))
+                + token.substring(token.indexOf('.'));
+        String resigned = token.substring(0, token.indexOf('.') + 1) + "AAAA" + token.substring(token.indexOf('.') + 5);
+
+        for (String bad : List.of(changed, resigned)) {
+            assertThatThrownBy(() -> service.perform(bad, "mallory"))
+                    .isInstanceOfSatisfying(ActionException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(ActionException.Reason.TAMPERED);
+                        assertThat(e.reason().status()).isEqualTo(403);
+                    });
+        }
+        assertThatThrownBy(() -> service.preview("not-a-token"))
+                .isInstanceOfSatisfying(
+                        ActionException.class, e -> assertThat(e.reason()).isEqualTo(ActionException.Reason.MALFORMED));
+        assertThat(replays).hasValue(0);
+    }
+
+    @Test
+    void keysRotateLinksOfAnOldKeyWorkWhileItIsConfigured() {
+        String old = token(signer(Map.of("k1", KEY_1), "k1"));
+        ActionSigner rotated = signer(Map.of("k1", KEY_1, "k2", KEY_2), "k2");
+        ActionSigner retired = signer(Map.of("k2", KEY_2), "k2");
+
+        assertThat(rotated.verify(old).keyId()).isEqualTo("k1");
+        assertThat(rotated.verify(token(rotated)).keyId()).isEqualTo("k2");
+        assertThatThrownBy(() -> retired.verify(old))
+                .isInstanceOfSatisfying(
+                        ActionException.class, e -> assertThat(e.reason()).isEqualTo(ActionException.Reason.TAMPERED));
+    }
+
+    @Test
+    void hundredsOfConcurrentPostsAcrossTwoInstancesPerformOnce() throws Exception {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:actions;DB_CLOSE_DELAY=-1");
+        ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
+        ActionService first = service(signer, new JdbcActionLedger(h2, "t_"));
+        ActionService second = service(signer, new JdbcActionLedger(h2, "t_"));
+        String token = token(signer);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<String>> results = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(32)) {
+            for (int i = 0; i < 200; i++) {
+                ActionService service = i % 2 == 0 ? first : second;
+                String actor = "user-" + i;
+                results.add(pool.submit(() -> {
+                    start.await();
+                    try {
+                        return service.perform(token, actor).outcome().name();
+                    } catch (ActionException e) {
+                        return e.reason().name();
+                    }
+                }));
+            }
+            start.countDown();
+            List<String> outcomes = new ArrayList<>();
+            for (Future<String> result : results) {
+                outcomes.add(result.get());
+            }
+            assertThat(outcomes.stream().filter("DONE"::equals)).hasSize(1);
+            assertThat(outcomes.stream().filter("ALREADY_DONE"::equals)).hasSize(199);
+        }
+        assertThat(replays).hasValue(1);
+        ActionRecord stored = new JdbcActionLedger(h2, "t_")
+                .find(signer.verify(token).nonce())
+                .orElseThrow();
+        assertThat(stored.outcome()).isEqualTo(ActionRecord.Outcome.DONE);
+        assertThat(stored.result()).isEqualTo("Replayed 1");
+        assertThat(stored.arguments()).containsEntry("x", "1");
+    }
+
+    @Test
+    void operationsThatAreNotRegisteredGetNoLink() {
+        ActionSigner signer = new ActionSigner(
+                Map.of("k1", KEY_1), "k1", URI.create("https://svc.example"), Duration.ofHours(1), clock, "a"::equals);
+        Alert alert = Alert.builder(Severity.WARNING, "x").build();
+
+        assertThat(signer.link(alert, AlertAction.operation("B", "b", Map.of())))
+                .isEmpty();
+        assertThat(signer.link(alert, AlertAction.operation("A", "a", Map.of())))
+                .isPresent();
+        assertThatThrownBy(() -> new ActionSigner(
+                        Map.of("k1", new byte[8]),
+                        "k1",
+                        URI.create("https://s"),
+                        Duration.ofHours(1),
+                        clock,
+                        n -> true))
+                .hasMessageContaining("at least 32 bytes, was 8");
+    }
+}
