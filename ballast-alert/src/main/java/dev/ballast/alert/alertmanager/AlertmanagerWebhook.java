@@ -1,0 +1,144 @@
+package dev.ballast.alert.alertmanager;
+
+import dev.ballast.alert.AlertStatus;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
+import dev.ballast.core.alert.Severity;
+import java.net.URI;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads Alertmanager's webhook JSON (version 4) into alerts: severity from the {@code severity} label (critical,
+ * warning, info; WARNING when absent or unknown), title from the {@code summary} annotation (else the alert name),
+ * detail from {@code description}, fingerprint from a {@code fingerprint} label when the rule sets one (so it matches
+ * the in-JVM alert of the same condition) else {@code alertmanager|<Alertmanager's fingerprint>}; resolved alerts
+ * carry the resolved status; an absolute {@code runbook_url} and the generator URL become links, an {@code action}
+ * annotation becomes an operation. Stateless and thread-safe.
+ */
+public final class AlertmanagerWebhook {
+
+    /** Largest body accepted. */
+    public static final int MAX_BYTES = 1 << 20;
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private AlertmanagerWebhook() {}
+
+    /**
+     * The alerts of one webhook call.
+     *
+     * @throws IllegalArgumentException if the body is not Alertmanager's webhook JSON version 4 (the message says why)
+     */
+    public static List<Alert> parse(byte[] body) {
+        if (body.length > MAX_BYTES) {
+            throw new IllegalArgumentException("Alertmanager payload larger than " + MAX_BYTES + " bytes");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(body);
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException("Alertmanager payload is not JSON");
+        }
+        if (root == null || !root.isObject() || !"4".equals(root.path("version").asString(""))) {
+            throw new IllegalArgumentException("Alertmanager payload must be an object with \"version\": \"4\"");
+        }
+        JsonNode alerts = root.path("alerts");
+        if (!alerts.isArray()) {
+            throw new IllegalArgumentException("Alertmanager payload has no \"alerts\" array");
+        }
+        List<Alert> parsed = new ArrayList<>(alerts.size());
+        for (JsonNode alert : alerts) {
+            parsed.add(alert(alert));
+        }
+        return parsed;
+    }
+
+    private static Alert alert(JsonNode node) {
+        JsonNode labels = node.path("labels");
+        JsonNode annotations = node.path("annotations");
+        String name = labels.path("alertname").asString("Alertmanager alert");
+        String title = annotations.path("summary").asString(name);
+        Alert.Builder alert = Alert.builder(
+                        severity(labels.path("severity").asString("")), cut(title, Alert.MAX_TITLE_LENGTH))
+                .detail(annotations.path("description").asString(""))
+                .fingerprint(fingerprint(labels, node))
+                .label("source", "prometheus");
+        for (Map.Entry<String, JsonNode> label : labels.properties()) {
+            if (!label.getKey().equals("fingerprint") && !label.getKey().equals(AlertStatus.LABEL)) {
+                alert.label(label.getKey(), label.getValue().asString(""));
+            }
+        }
+        if ("resolved".equals(node.path("status").asString(""))) {
+            alert.label(AlertStatus.LABEL, AlertStatus.RESOLVED);
+        }
+        timestamp(node.path("startsAt").asString("")).ifPresent(alert::timestamp);
+        link("Runbook", annotations.path("runbook_url").asString("")).ifPresent(alert::action);
+        link("Prometheus", node.path("generatorURL").asString("")).ifPresent(alert::action);
+        String action = annotations.path("action").asString("");
+        if (action.matches("[A-Za-z0-9._-]{1,64}")) {
+            alert.action(AlertAction.operation(label(action), action, Map.of()));
+        }
+        String runbook = annotations.path("runbook_url").asString("");
+        if (!runbook.isEmpty() && !runbook.startsWith("http")) {
+            alert.label("runbook", runbook);
+        }
+        return alert.build();
+    }
+
+    private static String fingerprint(JsonNode labels, JsonNode node) {
+        String own = labels.path("fingerprint").asString("");
+        if (!own.isBlank()) {
+            return own;
+        }
+        String am = node.path("fingerprint").asString("");
+        return "alertmanager|" + (am.isBlank() ? labels.toString() : am);
+    }
+
+    private static Severity severity(String label) {
+        return switch (label.toLowerCase(Locale.ROOT)) {
+            case "critical", "page", "error" -> Severity.CRITICAL;
+            case "info", "none" -> Severity.INFO;
+            default -> Severity.WARNING;
+        };
+    }
+
+    private static java.util.Optional<AlertAction> link(String label, String url) {
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(new AlertAction(label, URI.create(url)));
+        } catch (IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static java.util.Optional<Instant> timestamp(String text) {
+        try {
+            return text.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(Instant.parse(text));
+        } catch (DateTimeParseException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static String label(String operation) {
+        return switch (operation) {
+            case "outbox.replay-dead-letters" -> "Replay dead letters";
+            case "outbox.relay.resume" -> "Resume the relay";
+            case "executor.resize" -> "Raise the pool";
+            default -> cut(operation, 80);
+        };
+    }
+
+    private static String cut(String text, int max) {
+        return text.length() <= max ? text : text.substring(0, max - 1) + "\u2026";
+    }
+}

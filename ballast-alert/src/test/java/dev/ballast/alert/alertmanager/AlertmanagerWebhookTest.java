@@ -1,0 +1,65 @@
+package dev.ballast.alert.alertmanager;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ballast.alert.AlertStatus;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.Severity;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class AlertmanagerWebhookTest {
+
+    private static final String PAYLOAD = """
+            {"version":"4","groupKey":"{}:{alertname=\\"BallastOutboxDeadLetters\\"}","truncatedAlerts":0,
+             "status":"firing","receiver":"ballast-critical","groupLabels":{"alertname":"BallastOutboxDeadLetters"},
+             "commonLabels":{},"commonAnnotations":{},"externalURL":"http://am:9093",
+             "alerts":[
+              {"status":"firing","labels":{"alertname":"BallastOutboxDeadLetters","severity":"critical",
+                "fingerprint":"outbox-dead-letters","module":"outbox","job":"brokerage"},
+               "annotations":{"summary":"Outbox dead letters: 1 unresolved","description":"blocked",
+                "runbook_url":"docs/runbooks.md#ballastoutboxdeadletters","action":"outbox.replay-dead-letters"},
+               "startsAt":"2026-11-30T10:00:00Z","endsAt":"0001-01-01T00:00:00Z",
+               "generatorURL":"http://prom:9090/graph?g0.expr=x","fingerprint":"a1b2c3"},
+              {"status":"resolved","labels":{"alertname":"Other","severity":"info"},"annotations":{},
+               "startsAt":"2026-11-30T09:00:00Z","endsAt":"2026-11-30T09:30:00Z","generatorURL":"","fingerprint":"ffff"}
+             ]}
+            """;
+
+    @Test
+    void aPrometheusAlertBecomesAnAlertWithTheRulesFingerprintLinksAndOperation() {
+        List<Alert> alerts = AlertmanagerWebhook.parse(PAYLOAD.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(alerts).hasSize(2);
+        Alert dlq = alerts.get(0);
+        assertThat(dlq.severity()).isEqualTo(Severity.CRITICAL);
+        assertThat(dlq.title()).isEqualTo("Outbox dead letters: 1 unresolved");
+        assertThat(dlq.fingerprint()).isEqualTo("outbox-dead-letters");
+        assertThat(dlq.labels())
+                .containsEntry("source", "prometheus")
+                .containsEntry("module", "outbox")
+                .containsEntry("runbook", "docs/runbooks.md#ballastoutboxdeadletters")
+                .doesNotContainKey("fingerprint");
+        assertThat(AlertStatus.isResolved(dlq)).isFalse();
+        assertThat(dlq.actions()).extracting(a -> a.label()).containsExactly("Prometheus", "Replay dead letters");
+        assertThat(dlq.actions().get(1).operationName()).isEqualTo("outbox.replay-dead-letters");
+
+        Alert other = alerts.get(1);
+        assertThat(other.severity()).isEqualTo(Severity.INFO);
+        assertThat(other.fingerprint()).isEqualTo("alertmanager|ffff");
+        assertThat(AlertStatus.isResolved(other)).isTrue();
+    }
+
+    @Test
+    void anythingElseIsRefusedSayingWhy() {
+        assertThatThrownBy(() -> AlertmanagerWebhook.parse("nope".getBytes(StandardCharsets.UTF_8)))
+                .hasMessage("Alertmanager payload is not JSON");
+        assertThatThrownBy(() ->
+                        AlertmanagerWebhook.parse("{\"version\":\"3\",\"alerts\":[]}".getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("\"version\": \"4\"");
+        assertThatThrownBy(() -> AlertmanagerWebhook.parse("{\"version\":\"4\"}".getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("\"alerts\"");
+    }
+}
