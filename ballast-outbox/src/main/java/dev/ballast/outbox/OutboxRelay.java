@@ -46,6 +46,7 @@ public final class OutboxRelay implements AutoCloseable {
     private long outagePauseMillis;
     private boolean inOutage;
     private volatile boolean running;
+    private volatile boolean paused;
     private Runnable unregister = () -> {};
 
     private OutboxRelay(Builder settings) {
@@ -146,6 +147,29 @@ public final class OutboxRelay implements AutoCloseable {
         threads.clear();
     }
 
+    /**
+     * Stops claiming batches until {@link #resume()}: batches already running finish; events wait in the outbox. For an
+     * operator (a bad consumer, a broker under maintenance); returns whether the relay was running unpaused.
+     */
+    public boolean pause() {
+        boolean was = !paused;
+        paused = true;
+        return was;
+    }
+
+    /** Claims batches again after {@link #pause()}; returns whether it was paused. */
+    public boolean resume() {
+        boolean was = paused;
+        paused = false;
+        wakeAll();
+        return was;
+    }
+
+    /** Whether an operator paused the relay. */
+    public boolean isPaused() {
+        return paused;
+    }
+
     private void wakeAll() {
         if (wakeups.availablePermits() < settings.threads) {
             wakeups.release(settings.threads);
@@ -155,6 +179,10 @@ public final class OutboxRelay implements AutoCloseable {
     private void work() {
         while (running && !Thread.currentThread().isInterrupted()) {
             try {
+                if (paused) {
+                    wakeups.tryAcquire(settings.pollInterval.toNanos(), TimeUnit.NANOSECONDS);
+                    continue;
+                }
                 long pause = remainingPauseNanos();
                 if (pause > 0) {
                     TimeUnit.NANOSECONDS.sleep(Math.min(pause, settings.pollInterval.toNanos()));
