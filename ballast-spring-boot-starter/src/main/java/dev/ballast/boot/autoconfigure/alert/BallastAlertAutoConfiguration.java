@@ -7,10 +7,13 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -40,6 +43,33 @@ public class BallastAlertAutoConfiguration {
             ObjectProvider<ActionLinker> linker) {
         return RouterFactory.create(
                 properties, registry.getIfUnique(), linker.getIfUnique(ActionLinker::none), Clock.systemUTC());
+    }
+
+    /** {@code POST /ballast/alertmanager}. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnClass(name = "org.springframework.web.servlet.DispatcherServlet")
+    @ConditionalOnProperty(prefix = "ballast.alert.alertmanager", name = "enabled", matchIfMissing = true)
+    static class AlertmanagerWeb {
+
+        @Bean
+        @ConditionalOnMissingBean
+        AlertmanagerReceiver ballastAlertmanagerReceiver(AlertSink sink, BallastAlertProperties properties) {
+            return new AlertmanagerReceiver(sink, properties.alertmanager().token());
+        }
+    }
+
+    /** {@code /actuator/ballastsilences}. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(Endpoint.class)
+    static class SilencesActuator {
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnBean(AlertRouter.class)
+        SilencesEndpoint ballastSilencesEndpoint(AlertRouter router) {
+            return new SilencesEndpoint(router);
+        }
     }
 
     /** Masks webhook addresses, secrets and keys in the actuator. */

@@ -1,0 +1,129 @@
+package dev.ballast.boot.autoconfigure.alert;
+
+import dev.ballast.alert.action.ActionException;
+import dev.ballast.alert.action.ActionRecord;
+import dev.ballast.alert.action.ActionService;
+import jakarta.servlet.http.HttpServletRequest;
+import java.security.Principal;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.BeanWrapperImpl;
+import org.springframework.http.CacheControl;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Controller;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+
+/**
+ * {@code /ballast/actions/{token}}: GET shows what the link would do and changes nothing; POST performs it once (409
+ * when used already, 410 when expired, 403 when changed or forged). With Spring Security on the classpath the POST
+ * needs an authenticated user with {@code ballast.alert.actions.role}. Browsers (Accept: text/html) get HTML pages,
+ * other clients RFC 9457 problems with a {@code code}. Thread-safe.
+ */
+@Controller
+final class ActionController {
+
+    private static final boolean SECURITY = ClassUtils.isPresent(
+            "org.springframework.security.core.context.SecurityContextHolder", ActionController.class.getClassLoader());
+
+    private final ActionService actions;
+    private final String service;
+    private final String role;
+
+    ActionController(ActionService actions, String service, String role) {
+        this.actions = actions;
+        this.service = service;
+        this.role = role;
+    }
+
+    @GetMapping("/ballast/actions/{token}")
+    ResponseEntity<?> show(@PathVariable String token, HttpServletRequest request) {
+        try {
+            ActionService.Preview preview = actions.preview(token);
+            if (preview.earlier().isPresent()) {
+                return html(
+                        HttpStatus.OK,
+                        ActionPage.result(service, preview.earlier().get(), true));
+            }
+            return html(HttpStatus.OK, ActionPage.confirm(service, preview, token, csrf(request)));
+        } catch (ActionException e) {
+            return refuse(e, request);
+        }
+    }
+
+    @PostMapping("/ballast/actions/{token}")
+    ResponseEntity<?> perform(@PathVariable String token, HttpServletRequest request) {
+        String actor;
+        try {
+            actor = actor(request);
+        } catch (ActionException e) {
+            return refuse(e, request);
+        }
+        try {
+            ActionRecord record = actions.perform(token, actor);
+            HttpStatus status = record.outcome() == ActionRecord.Outcome.DONE ? HttpStatus.OK : HttpStatus.CONFLICT;
+            if (!wantsHtml(request) && record.outcome() != ActionRecord.Outcome.DONE) {
+                return AlertmanagerReceiver.problem(HttpStatus.CONFLICT, "ACTION_FAILED", record.result());
+            }
+            return wantsHtml(request)
+                    ? html(status, ActionPage.result(service, record, false))
+                    : ResponseEntity.ok(record);
+        } catch (ActionException e) {
+            if (e.record() != null && wantsHtml(request)) {
+                return html(HttpStatus.CONFLICT, ActionPage.result(service, e.record(), true));
+            }
+            return refuse(e, request);
+        }
+    }
+
+    private String actor(HttpServletRequest request) {
+        Principal user = request.getUserPrincipal();
+        if (SECURITY) {
+            if (user == null || !request.isUserInRole(role)) {
+                throw new ActionException(
+                        ActionException.Reason.FORBIDDEN,
+                        "Performing actions needs a signed-in user with role " + role);
+            }
+            return user.getName();
+        }
+        return user != null ? user.getName() : "anonymous@" + request.getRemoteAddr();
+    }
+
+    private ResponseEntity<?> refuse(ActionException e, HttpServletRequest request) {
+        HttpStatus status = HttpStatus.valueOf(e.reason().status());
+        if (wantsHtml(request)) {
+            return html(status, ActionPage.refusal(service, status.getReasonPhrase(), e.getMessage()));
+        }
+        return AlertmanagerReceiver.problem(status, e.reason().code(), e.getMessage());
+    }
+
+    private static ResponseEntity<String> html(HttpStatus status, String page) {
+        return ResponseEntity.status(status)
+                .contentType(new MediaType(MediaType.TEXT_HTML, java.nio.charset.StandardCharsets.UTF_8))
+                .cacheControl(CacheControl.noStore())
+                .header("X-Frame-Options", "DENY")
+                .header("Referrer-Policy", "no-referrer")
+                .header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+                .body(page);
+    }
+
+    private static boolean wantsHtml(HttpServletRequest request) {
+        String accept = request.getHeader("Accept");
+        String type = request.getContentType();
+        return (accept != null && accept.contains("text/html"))
+                || (type != null && type.startsWith("application/x-www-form-urlencoded"));
+    }
+
+    private static ActionPage.@Nullable Csrf csrf(HttpServletRequest request) {
+        Object token = request.getAttribute("_csrf");
+        if (token == null) {
+            return null;
+        }
+        BeanWrapperImpl bean = new BeanWrapperImpl(token);
+        return new ActionPage.Csrf(
+                String.valueOf(bean.getPropertyValue("parameterName")), String.valueOf(bean.getPropertyValue("token")));
+    }
+}

@@ -1,0 +1,61 @@
+package dev.ballast.boot.autoconfigure.alert;
+
+import dev.ballast.alert.alertmanager.AlertmanagerWebhook;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertSink;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * {@code POST /ballast/alertmanager}: Alertmanager's webhook (JSON version 4) into the application's alert sink, so
+ * Prometheus alerts take the same routes, deduplication, silences and buttons as alerts raised in the JVM. With {@code
+ * ballast.alert.alertmanager.token} set, the request must carry {@code Authorization: Bearer <token>}. Errors are RFC
+ * 9457 problems with a {@code code}. Thread-safe.
+ */
+@RestController
+final class AlertmanagerReceiver {
+
+    private final AlertSink sink;
+    private final byte @Nullable [] token;
+
+    AlertmanagerReceiver(AlertSink sink, @Nullable String token) {
+        this.sink = sink;
+        this.token = token == null || token.isBlank() ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @PostMapping(path = "/ballast/alertmanager", consumes = "application/json")
+    ResponseEntity<?> receive(
+            @RequestBody byte[] body, @RequestHeader(name = "Authorization", required = false) @Nullable String auth) {
+        if (token != null && (auth == null || !MessageDigest.isEqual(token, auth.getBytes(StandardCharsets.UTF_8)))) {
+            return problem(HttpStatus.UNAUTHORIZED, "ALERTMANAGER_UNAUTHORIZED", "A valid bearer token is required");
+        }
+        List<Alert> alerts;
+        try {
+            alerts = AlertmanagerWebhook.parse(body);
+        } catch (IllegalArgumentException e) {
+            return problem(HttpStatus.BAD_REQUEST, "ALERTMANAGER_PAYLOAD_INVALID", e.getMessage());
+        }
+        alerts.forEach(sink::send);
+        return ResponseEntity.ok(Map.of("received", alerts.size()));
+    }
+
+    static ResponseEntity<ProblemDetail> problem(HttpStatus status, String code, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(URI.create("https://ballast.dev/problems/" + code.toLowerCase(java.util.Locale.ROOT)));
+        problem.setProperty("code", code);
+        return ResponseEntity.status(status)
+                .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
+    }
+}

@@ -1,0 +1,210 @@
+package dev.ballast.boot.autoconfigure.alert;
+
+import dev.ballast.alert.AlertRouter;
+import dev.ballast.alert.action.ActionLedger;
+import dev.ballast.alert.action.ActionOperation;
+import dev.ballast.alert.action.ActionService;
+import dev.ballast.alert.action.ActionSigner;
+import dev.ballast.alert.action.InMemoryActionLedger;
+import dev.ballast.alert.action.JdbcActionLedger;
+import dev.ballast.alert.rules.AlertRules;
+import dev.ballast.alert.rules.CacheBreakerRule;
+import dev.ballast.alert.rules.DeadLetterRule;
+import dev.ballast.alert.rules.LockLeaseLostRule;
+import dev.ballast.alert.rules.OutboxBacklogRule;
+import dev.ballast.alert.rules.PoolSaturationRule;
+import dev.ballast.alert.rules.TaskErrorRatioRule;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.outbox.Outbox;
+import dev.ballast.outbox.OutboxRelay;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The parts of alerting that need the other modules: the built-in rules over the application's meters, and signed
+ * actions with their built-in operations (replay dead letters, pause/resume the relay, resize an executor pool) and
+ * their pages. Actions are off unless {@code ballast.alert.actions.enabled} and a signing key are set.
+ */
+@AutoConfiguration(
+        after = BallastAlertAutoConfiguration.class,
+        afterName = {
+            "dev.ballast.boot.autoconfigure.outbox.BallastOutboxAutoConfiguration",
+            "dev.ballast.boot.autoconfigure.cache.BallastCacheAutoConfiguration",
+            "dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration",
+            "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+            "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration"
+        })
+@ConditionalOnClass(AlertRouter.class)
+@ConditionalOnBean(AlertRouter.class)
+public class BallastAlertActionsAutoConfiguration {
+
+    /** The built-in rules. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnBean(MeterRegistry.class)
+    @ConditionalOnProperty(prefix = "ballast.alert.rules", name = "enabled", matchIfMissing = true)
+    static class Rules {
+
+        @Bean(initMethod = "start", destroyMethod = "close")
+        @ConditionalOnMissingBean
+        AlertRules ballastAlertRules(
+                MeterRegistry registry,
+                AlertSink sink,
+                BallastAlertProperties properties,
+                ObjectProvider<Outbox> outbox) {
+            BallastAlertProperties.Rules rules = properties.rules();
+            try {
+                return AlertRules.builder(registry, sink)
+                        .interval(rules.interval())
+                        .rule(new PoolSaturationRule(rules.poolSaturation(), rules.poolSaturationFor()))
+                        .rule(new OutboxBacklogRule(rules.outboxPendingAgeWarning(), rules.outboxPendingAgeCritical()))
+                        .rule(new DeadLetterRule(deadLetterCount(outbox.getIfUnique())))
+                        .rule(new CacheBreakerRule())
+                        .rule(new LockLeaseLostRule(rules.lockLeaseLostQuiet()))
+                        .rule(new TaskErrorRatioRule(rules.taskErrorRatio(), rules.taskErrorMinCalls()))
+                        .build();
+            } catch (IllegalArgumentException e) {
+                throw new InvalidAlertPropertyException("ballast.alert.rules", e.getMessage());
+            }
+        }
+
+        private static LongSupplier deadLetterCount(Outbox outbox) {
+            if (outbox == null) {
+                return null;
+            }
+            return () -> {
+                try {
+                    return outbox.deadLetters().count();
+                } catch (SQLException e) {
+                    throw new IllegalStateException("Cannot count dead letters: " + e.getMessage(), e);
+                }
+            };
+        }
+    }
+
+    /** Signed actions. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(prefix = "ballast.alert.actions", name = "enabled", havingValue = "true")
+    static class Actions {
+
+        @Bean
+        @ConditionalOnMissingBean
+        ActionSigner ballastActionSigner(
+                BallastAlertProperties properties, ObjectProvider<ActionOperation> operations) {
+            BallastAlertProperties.Actions actions = properties.actions();
+            String prefix = "ballast.alert.actions.";
+            if (actions.keys() == null || actions.keys().isEmpty()) {
+                throw new InvalidAlertPropertyException(
+                        prefix + "keys", "actions are enabled but no signing key is set");
+            }
+            Map<String, byte[]> keys = new HashMap<>();
+            actions.keys().forEach((id, value) -> {
+                try {
+                    keys.put(id, Base64.getDecoder().decode(value.trim()));
+                } catch (IllegalArgumentException e) {
+                    throw new InvalidAlertPropertyException(prefix + "keys." + id, "not Base64 (value not shown)");
+                }
+            });
+            String current = actions.currentKey() != null
+                    ? actions.currentKey()
+                    : keys.size() == 1 ? keys.keySet().iterator().next() : null;
+            if (current == null) {
+                throw new InvalidAlertPropertyException(prefix + "current-key", "missing; needed with several keys");
+            }
+            if (actions.baseUrl() == null || actions.baseUrl().isBlank()) {
+                throw new InvalidAlertPropertyException(
+                        prefix + "base-url", "missing; links need the service's address");
+            }
+            try {
+                return new ActionSigner(
+                        keys,
+                        current,
+                        URI.create(actions.baseUrl().trim()),
+                        actions.ttl(),
+                        Clock.systemUTC(),
+                        name -> operations
+                                .orderedStream()
+                                .anyMatch(operation -> operation.name().equals(name)));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidAlertPropertyException(prefix.substring(0, prefix.length() - 1), e.getMessage());
+            }
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        ActionLedger ballastActionLedger(ObjectProvider<DataSource> dataSource) {
+            DataSource database = dataSource.getIfUnique();
+            return database != null ? new JdbcActionLedger(database, "ballast_") : new InMemoryActionLedger();
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        ActionService ballastActionService(
+                ActionSigner signer, ObjectProvider<ActionOperation> operations, ActionLedger ledger, AlertSink sink) {
+            List<ActionOperation> all = operations.orderedStream().toList();
+            return new ActionService(signer, ActionService.byName(all), ledger, sink, Clock.systemUTC());
+        }
+
+        @Bean
+        @ConditionalOnMissingBean(name = "ballastResizePoolOperation")
+        ActionOperation ballastResizePoolOperation(ListableBeanFactory beans, BallastAlertProperties properties) {
+            return new ResizePoolOperation(beans, properties.actions().poolMaxLimit());
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(Outbox.class)
+        static class OutboxOperations {
+
+            @Bean
+            @ConditionalOnBean(Outbox.class)
+            @ConditionalOnMissingBean(name = "ballastReplayDeadLettersOperation")
+            ActionOperation ballastReplayDeadLettersOperation(Outbox outbox) {
+                return new ReplayDeadLettersOperation(outbox);
+            }
+
+            @Bean
+            @ConditionalOnBean(OutboxRelay.class)
+            @ConditionalOnMissingBean(name = "ballastPauseRelayOperation")
+            ActionOperation ballastPauseRelayOperation(OutboxRelay relay) {
+                return new RelayOperation(relay, true);
+            }
+
+            @Bean
+            @ConditionalOnBean(OutboxRelay.class)
+            @ConditionalOnMissingBean(name = "ballastResumeRelayOperation")
+            ActionOperation ballastResumeRelayOperation(OutboxRelay relay) {
+                return new RelayOperation(relay, false);
+            }
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+        @ConditionalOnClass(name = "org.springframework.web.servlet.DispatcherServlet")
+        static class Web {
+
+            @Bean
+            @ConditionalOnMissingBean
+            ActionController ballastActionController(ActionService actions, BallastAlertProperties properties) {
+                return new ActionController(
+                        actions, properties.service(), properties.actions().role());
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.ballast.boot.autoconfigure.alert;
+
+import dev.ballast.alert.action.ActionOperation;
+import java.util.Map;
+import java.util.concurrent.ThreadPoolExecutor;
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.NoSuchBeanDefinitionException;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
+
+/**
+ * {@code executor.resize}: raises an executor bean's maximum pool size ({@code pool} = bean name, as in Micrometer's
+ * {@code executor.*} meters; {@code max} = the new maximum, default twice the current), within {@code limit}.
+ */
+final class ResizePoolOperation implements ActionOperation {
+
+    private final ListableBeanFactory beans;
+    private final int limit;
+
+    ResizePoolOperation(ListableBeanFactory beans, int limit) {
+        this.beans = beans;
+        this.limit = limit;
+    }
+
+    @Override
+    public String name() {
+        return "executor.resize";
+    }
+
+    @Override
+    public String describe(Map<String, String> arguments) {
+        Pool pool = pool(arguments);
+        return "Raise the maximum pool size of executor '" + arguments.get("pool") + "' from " + pool.max() + " to "
+                + target(arguments, pool) + " (at most " + limit + ").";
+    }
+
+    @Override
+    public String perform(Map<String, String> arguments, String actor) {
+        Pool pool = pool(arguments);
+        int before = pool.max();
+        int after = target(arguments, pool);
+        pool.setMax(after);
+        return "Executor '" + arguments.get("pool") + "' maximum pool size " + before + " \u2192 " + after;
+    }
+
+    private int target(Map<String, String> arguments, Pool pool) {
+        int wanted;
+        String max = arguments.get("max");
+        try {
+            wanted = max != null ? Integer.parseInt(max) : (int) Math.min((long) pool.max() * 2, limit);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("max must be a number, was '" + max + "'");
+        }
+        if (wanted < pool.core() || wanted > limit) {
+            throw new IllegalArgumentException(
+                    "New maximum " + wanted + " must be between the core size " + pool.core() + " and " + limit);
+        }
+        return wanted;
+    }
+
+    private Pool pool(Map<String, String> arguments) {
+        String name = arguments.get("pool");
+        if (name == null) {
+            throw new IllegalArgumentException("No pool named");
+        }
+        Object bean;
+        try {
+            bean = beans.getBean(name);
+        } catch (NoSuchBeanDefinitionException e) {
+            throw new IllegalArgumentException("No executor bean named '" + name + "'");
+        }
+        if (bean instanceof ThreadPoolTaskExecutor spring) {
+            return new Pool(spring.getCorePoolSize(), spring.getMaxPoolSize(), spring::setMaxPoolSize);
+        }
+        if (bean instanceof ThreadPoolExecutor jdk) {
+            return new Pool(jdk.getCorePoolSize(), jdk.getMaximumPoolSize(), jdk::setMaximumPoolSize);
+        }
+        throw new IllegalArgumentException("Bean '" + name + "' is not a thread pool executor");
+    }
+
+    private record Pool(int core, int max, java.util.function.IntConsumer setter) {
+        void setMax(int value) {
+            setter.accept(value);
+        }
+    }
+}

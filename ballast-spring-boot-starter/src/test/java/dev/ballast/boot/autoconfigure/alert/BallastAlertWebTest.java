@@ -1,0 +1,171 @@
+package dev.ballast.boot.autoconfigure.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+
+import dev.ballast.alert.AlertRouter;
+import dev.ballast.alert.action.ActionOperation;
+import dev.ballast.alert.action.ActionService;
+import dev.ballast.alert.action.ActionSigner;
+import dev.ballast.alert.rules.AlertRules;
+import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.alert.Severity;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.http.MediaType;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
+
+class BallastAlertWebTest {
+
+    static final String KEY = Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
+
+    @TempDir
+    Path dir;
+
+    private final AtomicInteger performed = new AtomicInteger();
+
+    private WebApplicationContextRunner runner() {
+        return new WebApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        BallastAlertAutoConfiguration.class, BallastAlertActionsAutoConfiguration.class))
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .withPropertyValues("ballast.alert.file.path=" + dir.resolve("alerts.jsonl"));
+    }
+
+    private ActionOperation counting() {
+        return new ActionOperation() {
+            @Override
+            public String name() {
+                return "test.count";
+            }
+
+            @Override
+            public String describe(Map<String, String> arguments) {
+                return "Count <once> for " + arguments.get("who");
+            }
+
+            @Override
+            public String perform(Map<String, String> arguments, String actor) {
+                return "Counted " + performed.incrementAndGet();
+            }
+        };
+    }
+
+    @Test
+    void actionsAreOffUnlessEnabledAndEnabledWithoutAKeyFailsNamingTheProperty() {
+        runner().run(context -> {
+            assertThat(context).doesNotHaveBean(ActionService.class);
+            assertThat(context).hasSingleBean(AlertRules.class);
+            assertThat(context.getBean(AlertRules.class).rules()).hasSize(6);
+        });
+        runner().withPropertyValues("ballast.alert.actions.enabled=true", "ballast.alert.actions.base-url=https://s")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("ballast.alert.actions.keys"));
+    }
+
+    @Test
+    void theLinkShowsAPageThatChangesNothingAndItsPostPerformsOnce() {
+        runner().withPropertyValues(
+                        "ballast.alert.service=brokerage",
+                        "ballast.alert.actions.enabled=true",
+                        "ballast.alert.actions.base-url=https://svc.example",
+                        "ballast.alert.actions.keys.k1=" + KEY)
+                .withBean("counting", ActionOperation.class, this::counting)
+                .run(context -> {
+                    MockMvc mvc = MockMvcBuilders.standaloneSetup(context.getBean(ActionController.class))
+                            .build();
+                    Alert alert = Alert.builder(Severity.WARNING, "x")
+                            .fingerprint("fp")
+                            .build();
+                    String url = context.getBean(ActionSigner.class)
+                            .link(alert, AlertAction.operation("Count", "test.count", Map.of("who", "<b>me</b>")))
+                            .orElseThrow()
+                            .url()
+                            .toString();
+                    String path = url.substring("https://svc.example".length());
+
+                    assertThat(call(mvc, get(path).accept(MediaType.TEXT_HTML), 200))
+                            .contains("Count &lt;once&gt; for &lt;b&gt;me&lt;/b&gt;")
+                            .contains("method=\"post\"");
+                    call(mvc, get(path).accept(MediaType.TEXT_HTML), 200);
+                    assertThat(performed).hasValue(0);
+
+                    assertThat(call(mvc, post(path).accept(MediaType.APPLICATION_JSON), 200))
+                            .contains("\"result\":\"Counted 1\"")
+                            .contains("\"outcome\":\"DONE\"");
+                    assertThat(call(mvc, post(path).accept(MediaType.APPLICATION_JSON), 409))
+                            .contains("\"code\":\"ACTION_ALREADY_DONE\"");
+                    assertThat(call(mvc, get(path).accept(MediaType.TEXT_HTML), 200))
+                            .contains("Already done");
+                    String tampered = path.substring(0, path.length() - 3) + (path.endsWith("AAA") ? "BBB" : "AAA");
+                    assertThat(call(mvc, post(tampered).accept(MediaType.APPLICATION_JSON), 403))
+                            .contains("\"code\":\"ACTION_TOKEN_INVALID\"");
+                    assertThat(performed).hasValue(1);
+                });
+    }
+
+    @Test
+    void alertmanagerPostsReachTheSinkAndBadOnesAreProblems() {
+        List<Alert> received = new CopyOnWriteArrayList<>();
+        runner().withBean("recording", AlertSink.class, () -> received::add)
+                .withPropertyValues("ballast.alert.alertmanager.token=t0ken")
+                .run(context -> {
+                    assertThat(context).doesNotHaveBean(AlertRouter.class);
+                    MockMvc mvc = MockMvcBuilders.standaloneSetup(context.getBean(AlertmanagerReceiver.class))
+                            .build();
+                    String body = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+                            + "\"labels\":{\"alertname\":\"A\",\"severity\":\"critical\"},\"annotations\":{}}]}";
+
+                    assertThat(call(
+                                    mvc,
+                                    post("/ballast/alertmanager")
+                                            .contentType(MediaType.APPLICATION_JSON)
+                                            .content(body),
+                                    401))
+                            .contains("\"code\":\"ALERTMANAGER_UNAUTHORIZED\"");
+                    assertThat(call(
+                                    mvc,
+                                    post("/ballast/alertmanager")
+                                            .header("Authorization", "Bearer t0ken")
+                                            .contentType(MediaType.APPLICATION_JSON)
+                                            .content("{\"version\":\"2\"}"),
+                                    400))
+                            .contains("\"code\":\"ALERTMANAGER_PAYLOAD_INVALID\"");
+                    assertThat(call(
+                                    mvc,
+                                    post("/ballast/alertmanager")
+                                            .header("Authorization", "Bearer t0ken")
+                                            .contentType(MediaType.APPLICATION_JSON)
+                                            .content(body),
+                                    200))
+                            .contains("\"received\":1");
+                    assertThat(received).singleElement().satisfies(a -> assertThat(a.severity())
+                            .isEqualTo(Severity.CRITICAL));
+                });
+    }
+
+    private static String call(
+            MockMvc mvc, org.springframework.test.web.servlet.RequestBuilder request, int expectedStatus)
+            throws Exception {
+        var response = mvc.perform(request).andReturn().getResponse();
+        String body = response.getContentAsString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(response.getStatus()).as(body).isEqualTo(expectedStatus);
+        return body;
+    }
+}
