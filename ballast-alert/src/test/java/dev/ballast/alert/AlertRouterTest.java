@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class AlertRouterTest {
 
     /** A channel that keeps what it is given. */
-    static final class Recording implements Channel {
+    static class Recording implements Channel {
         final List<Message> messages = new CopyOnWriteArrayList<>();
         private final String name;
 

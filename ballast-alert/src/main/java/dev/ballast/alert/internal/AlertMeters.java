@@ -32,10 +32,6 @@ public final class AlertMeters {
         heartbeats = Counter.builder("ballast.alert.heartbeats")
                 .description("Heartbeat messages the router produced")
                 .register(registry);
-        Gauge.builder("ballast.alert.heartbeat.timestamp", heartbeatSeconds, AtomicLong::get)
-                .description("Epoch seconds of the last heartbeat (the dead man's switch watches it)")
-                .baseUnit("seconds")
-                .register(registry);
     }
 
     public void received(Severity severity) {
@@ -91,9 +87,15 @@ public final class AlertMeters {
                 .increment();
     }
 
+    /** Records a heartbeat; the gauge exists from the first one on, so no heartbeat configured means no series. */
     public void heartbeat(long epochSeconds) {
         heartbeats.increment();
-        heartbeatSeconds.set(epochSeconds);
+        if (heartbeatSeconds.getAndSet(epochSeconds) == 0) {
+            Gauge.builder("ballast.alert.heartbeat.timestamp", heartbeatSeconds, AtomicLong::get)
+                    .description("Epoch seconds of the last heartbeat (the dead man's switch watches it)")
+                    .baseUnit("seconds")
+                    .register(registry);
+        }
     }
 
     void channelGauges(String channel, IntSupplier queueSize, IntSupplier breakerState) {

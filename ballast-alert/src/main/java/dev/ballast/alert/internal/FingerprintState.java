@@ -22,6 +22,9 @@ final class FingerprintState {
     @Nullable
     Severity announcedSeverity;
 
+    @Nullable
+    Severity lastSentSeverity;
+
     boolean flapping;
     Instant windowStart = Instant.EPOCH;
     Instant lastTransition = Instant.EPOCH;
@@ -38,8 +41,14 @@ final class FingerprintState {
         return sent.size();
     }
 
+    /** More urgent than the firing message a person has seen (dedup never holds that back). */
     boolean escalates(Severity severity) {
         return announcedSeverity == null || severity.ordinal() < announcedSeverity.ordinal();
+    }
+
+    /** More urgent than any message sent before, resolved or not (throttling never holds that back). */
+    boolean exceedsLastSent(Severity severity) {
+        return lastSentSeverity == null || severity.ordinal() < lastSentSeverity.ordinal();
     }
 
     private static void prune(ArrayDeque<Instant> times, Instant before) {

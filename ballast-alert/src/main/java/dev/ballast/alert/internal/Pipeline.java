@@ -114,7 +114,8 @@ public final class Pipeline {
             send(alert, state, Message.Kind.FLAPPING, now, out);
         } else if (!escalation && state.announced && now.isBefore(state.windowStart.plus(fatigue.dedupWindow()))) {
             suppress(state, alert, "dedup");
-        } else if (!escalation && state.sentWithin(now, fatigue.throttleWindow()) >= fatigue.throttleMax()) {
+        } else if (!state.exceedsLastSent(alert.severity())
+                && state.sentWithin(now, fatigue.throttleWindow()) >= fatigue.throttleMax()) {
             suppress(state, alert, "throttle");
         } else {
             send(alert, state, Message.Kind.FIRING, now, out);
@@ -167,6 +168,7 @@ public final class Pipeline {
         state.repeats = 0;
         state.announced = true;
         state.announcedSeverity = alert.severity();
+        state.lastSentSeverity = alert.severity();
         state.windowStart = now;
         state.sent.addLast(now);
         route(alert, message, kind == Message.Kind.FIRING, out, now);

@@ -107,6 +107,23 @@ class PipelineTest {
     }
 
     @Test
+    void anAlertThatResolvesAndFiresAgainSlowerThanFlappingIsStillThrottled() {
+        Alert slow = alert(Severity.WARNING, "slow", "cache");
+        int firing = 0;
+        for (int i = 0; i < 4; i++) {
+            firing += (int) send(slow).stream()
+                    .filter(d -> d.message().kind() == Message.Kind.FIRING)
+                    .count();
+            clock.advance(Duration.ofMinutes(1));
+            send(AlertStatus.resolved(slow));
+            clock.advance(Duration.ofMinutes(14));
+        }
+
+        assertThat(firing).isEqualTo(3); // throttleMax 3 per hour; the 4th firing within the hour is held back
+        assertThat(suppressed).containsExactly("throttle");
+    }
+
+    @Test
     void aFlappingAlertSendsOneMessageThenStaysQuietUntilItSettles() {
         Alert redis = alert(Severity.WARNING, "redis", "cache");
         List<Message> seen = new ArrayList<>();

@@ -2,6 +2,7 @@ package dev.ballast.alert.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ballast.test.DebianTool;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
@@ -11,14 +12,14 @@ import org.junit.jupiter.api.Test;
 /** The files in ops/ checked by the tools that read them: promtool (rules and their unit tests) and amtool. */
 class OpsRulesIT {
 
-    private final Path ops = Tool.opsDir();
+    private final Path ops = DebianTool.opsDir();
 
     @Test
     void thePrometheusRulesPassTheirPromtoolUnitTests() throws Exception {
-        Tool promtool = Tool.require("promtool", "prometheus");
+        DebianTool promtool = DebianTool.require("promtool", "prometheus");
 
-        Tool.Result check = promtool.run(ops.resolve("prometheus"), "check", "rules", "ballast-rules.yml");
-        Tool.Result test = promtool.run(ops.resolve("prometheus"), "test", "rules", "ballast-rules.test.yml");
+        DebianTool.Result check = promtool.run(ops.resolve("prometheus"), "check", "rules", "ballast-rules.yml");
+        DebianTool.Result test = promtool.run(ops.resolve("prometheus"), "test", "rules", "ballast-rules.test.yml");
 
         assertThat(check.exitCode()).as(check.output()).isZero();
         assertThat(test.exitCode()).as(test.output()).isZero();
@@ -47,10 +48,10 @@ class OpsRulesIT {
 
     @Test
     void theAlertmanagerConfigIsValidAndRoutesBySeverity() throws Exception {
-        Tool amtool = Tool.require("amtool", "prometheus-alertmanager");
+        DebianTool amtool = DebianTool.require("amtool", "prometheus-alertmanager");
         Path dir = ops.resolve("alertmanager");
 
-        Tool.Result check = amtool.run(dir, "check-config", "alertmanager.yml");
+        DebianTool.Result check = amtool.run(dir, "check-config", "alertmanager.yml");
 
         assertThat(check.exitCode()).as(check.output()).isZero();
         assertThat(route(amtool, dir, "severity=critical")).isEqualTo("ballast-critical");
@@ -61,8 +62,8 @@ class OpsRulesIT {
                 .contains("send_resolved: true");
     }
 
-    private static String route(Tool amtool, Path dir, String label) throws Exception {
-        Tool.Result result =
+    private static String route(DebianTool amtool, Path dir, String label) throws Exception {
+        DebianTool.Result result =
                 amtool.run(dir, "config", "routes", "test", "--config.file=alertmanager.yml", "alertname=X", label);
         assertThat(result.exitCode()).as(result.output()).isZero();
         return result.output()

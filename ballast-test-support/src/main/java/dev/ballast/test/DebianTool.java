@@ -1,7 +1,6 @@
-package dev.ballast.alert.ops;
+package dev.ballast.test;
 
-import static org.assertj.core.api.Assertions.fail;
-
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,31 +10,34 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A command-line tool from a Debian package (promtool, amtool, prometheus, alertmanager). A missing binary fails the
- * test naming the package to install; it is never skipped.
+ * A command-line tool from a Debian package (promtool, amtool, prometheus, prometheus-alertmanager, chromedriver). A
+ * missing binary fails the test with an {@link AssertionError} naming the package to install; it is never skipped.
+ * Immutable.
+ *
+ * @param binary the executable
  */
-public record Tool(Path binary) {
+public record DebianTool(Path binary) {
 
     /** The tool {@code name}, from {@code PATH} or {@code /usr/bin}; fails naming {@code debianPackage} if absent. */
-    public static Tool require(String name, String debianPackage) {
+    public static DebianTool require(String name, String debianPackage) {
         List<Path> candidates = new ArrayList<>();
         String path = System.getenv("PATH");
         if (path != null) {
-            for (String dir : path.split(java.io.File.pathSeparator)) {
+            for (String dir : path.split(File.pathSeparator)) {
                 candidates.add(Path.of(dir, name));
             }
         }
         candidates.add(Path.of("/usr/bin", name));
         for (Path candidate : candidates) {
             if (Files.isExecutable(candidate)) {
-                return new Tool(candidate);
+                return new DebianTool(candidate);
             }
         }
-        return fail("'" + name + "' is not installed: install the Debian package '" + debianPackage
-                + "' (apt-get install " + debianPackage + "; .ci/run does this)");
+        throw new AssertionError("'" + name + "' is not installed: install the Debian package '" + debianPackage
+                + "' (apt-get install " + debianPackage + "; .ci/run does this when it is missing)");
     }
 
-    /** Runs the tool with {@code args} in {@code dir}, waiting at most 60 s; returns exit code and output. */
+    /** Runs the tool with {@code args} in {@code dir}, at most 60 s; returns exit code and output. */
     public Result run(Path dir, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
@@ -46,7 +48,7 @@ public record Tool(Path binary) {
                 .start();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            return fail(binary + " did not finish within 60 s");
+            throw new AssertionError(binary + " did not finish within 60 s");
         }
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         return new Result(process.exitValue(), output);
@@ -55,14 +57,14 @@ public record Tool(Path binary) {
     /** Exit code and combined output. */
     public record Result(int exitCode, String output) {}
 
-    /** The repository's {@code ops/} directory, from a module's working directory. */
+    /** The repository's {@code ops/} directory, found upwards from the working directory. */
     public static Path opsDir() {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.isDirectory(dir.resolve("ops/prometheus"))) {
             dir = dir.getParent();
         }
         if (dir == null) {
-            return fail("ops/ not found above " + Path.of("").toAbsolutePath());
+            throw new AssertionError("ops/ not found above " + Path.of("").toAbsolutePath());
         }
         return dir.resolve("ops");
     }
