@@ -1,8 +1,10 @@
 package dev.ballast.boot.autoconfigure.alert;
 
+import dev.ballast.alert.AlertStatus;
 import dev.ballast.alert.alertmanager.AlertmanagerWebhook;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -28,9 +30,11 @@ final class AlertmanagerReceiver {
 
     private final AlertSink sink;
     private final byte @Nullable [] token;
+    private final @Nullable MeterRegistry registry;
 
-    AlertmanagerReceiver(AlertSink sink, @Nullable String token) {
+    AlertmanagerReceiver(AlertSink sink, @Nullable String token, @Nullable MeterRegistry registry) {
         this.sink = sink;
+        this.registry = registry;
         this.token = token == null || token.isBlank() ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
     }
 
@@ -46,7 +50,16 @@ final class AlertmanagerReceiver {
         } catch (IllegalArgumentException e) {
             return problem(HttpStatus.BAD_REQUEST, "ALERTMANAGER_PAYLOAD_INVALID", e.getMessage());
         }
-        alerts.forEach(sink::send);
+        for (Alert alert : alerts) {
+            sink.send(alert);
+            if (registry != null) {
+                registry.counter(
+                                "ballast.alert.alertmanager.received",
+                                "status",
+                                AlertStatus.isResolved(alert) ? "resolved" : "firing")
+                        .increment();
+            }
+        }
         return ResponseEntity.ok(Map.of("received", alerts.size()));
     }
 

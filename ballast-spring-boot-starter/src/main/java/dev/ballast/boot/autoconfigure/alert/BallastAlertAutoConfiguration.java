@@ -54,8 +54,9 @@ public class BallastAlertAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        AlertmanagerReceiver ballastAlertmanagerReceiver(AlertSink sink, BallastAlertProperties properties) {
-            return new AlertmanagerReceiver(sink, properties.alertmanager().token());
+        AlertmanagerReceiver ballastAlertmanagerReceiver(
+                AlertSink sink, BallastAlertProperties properties, ObjectProvider<MeterRegistry> registry) {
+            return new AlertmanagerReceiver(sink, properties.alertmanager().token(), registry.getIfUnique());
         }
     }
 
