@@ -303,6 +303,28 @@ class WebhookDeliveryIT {
     }
 
     @Test
+    void aMessageInFlightWhenTheRouterClosesIsWrittenToTheFile() throws Exception {
+        stub.answer("/discord", aResponse().withStatus(204).withFixedDelay(10_000));
+        ChannelSettings patient = new ChannelSettings(
+                100, 50, 50, 3, Duration.ofMillis(20), Duration.ofMillis(100), 2, Duration.ofMinutes(5));
+        router = AlertRouter.builder()
+                .channel(Channel.discord("discord", stub.url("/discord"), CONNECT, Duration.ofSeconds(30)), patient)
+                .channel(Channel.file("file", dir.resolve("alerts.jsonl"), 1 << 20, 2))
+                .route(new Route("chat", Set.of(), Map.of(), List.of("discord"), false, List.of(), Duration.ZERO))
+                .build();
+
+        router.send(critical("in-flight", ""));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> stub.requests("/discord").size() == 1);
+        router.close();
+
+        assertThat(fileLines()).singleElement().satisfies(line -> {
+            assertThat(line.get("fingerprint").asString()).isEqualTo("in-flight");
+            assertThat(line.get("reason").asString()).isEqualTo("shut down while delivering");
+        });
+    }
+
+    @Test
     void theWebhookAddressNeverAppearsInLogsMetricsOrTheFile() throws Exception {
         stub.answer("/api/webhooks/123/secret-token", 401);
         router(List.of(discord("/api/webhooks/123/secret-token")), FAST);

@@ -121,7 +121,7 @@ public final class ChannelWorker {
             try {
                 Message message = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (message != null) {
-                    handle(message);
+                    deliverOrKeep(message);
                 }
             } catch (InterruptedException e) {
                 return;
@@ -131,6 +131,19 @@ public final class ChannelWorker {
                         channel.name(),
                         e.getClass().getSimpleName());
             }
+        }
+    }
+
+    /** Delivers {@code message}; if shut down meanwhile, the message in hand goes to the file, never lost. */
+    private void deliverOrKeep(Message message) throws InterruptedException {
+        try {
+            handle(message);
+        } catch (InterruptedException e) {
+            toFallback(message, "shut down while delivering");
+            throw e;
+        }
+        if (!running && Thread.currentThread().isInterrupted()) {
+            throw new InterruptedException();
         }
     }
 
@@ -145,6 +158,9 @@ public final class ChannelWorker {
         while (true) {
             awaitGate();
             DeliveryResult result = attempt(message);
+            if (Thread.currentThread().isInterrupted()) {
+                throw new InterruptedException(); // shut down mid-request: the caller keeps the message
+            }
             switch (result.outcome()) {
                 case DELIVERED -> {
                     gate.pause(System.nanoTime(), result.pause().toNanos());

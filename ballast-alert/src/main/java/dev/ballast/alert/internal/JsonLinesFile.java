@@ -3,13 +3,11 @@ package dev.ballast.alert.internal;
 import dev.ballast.alert.Channel;
 import dev.ballast.alert.DeliveryResult;
 import dev.ballast.alert.Message;
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -30,7 +28,8 @@ public final class JsonLinesFile implements Channel {
     private final Path file;
     private final long maxBytes;
     private final int keep;
-    private @Nullable FileChannel out;
+    private @Nullable FileOutputStream out;
+    private long size;
 
     public JsonLinesFile(String name, Path file, long maxBytes, int keep) {
         this.name = Objects.requireNonNull(name, "name");
@@ -75,12 +74,11 @@ public final class JsonLinesFile implements Channel {
         byte[] bytes = (Json.MAPPER.writeValueAsString(line) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         synchronized (this) {
             try {
-                FileChannel channel = open(bytes.length);
-                ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(false);
+                // a stream, not a FileChannel: an interrupted caller (a worker shutting down) must still write
+                FileOutputStream stream = open(bytes.length);
+                stream.write(bytes);
+                stream.getFD().sync();
+                size += bytes.length;
                 return DeliveryResult.delivered();
             } catch (IOException e) {
                 closeQuietly();
@@ -91,26 +89,27 @@ public final class JsonLinesFile implements Channel {
         }
     }
 
-    private FileChannel open(int next) throws IOException {
-        FileChannel channel = out;
-        if (channel != null && channel.size() + next > maxBytes && channel.size() > 0) {
+    private FileOutputStream open(int next) throws IOException {
+        FileOutputStream stream = out;
+        if (stream != null && size + next > maxBytes && size > 0) {
             closeQuietly();
             rotate();
-            channel = null;
+            stream = null;
         }
-        if (channel == null) {
+        if (stream == null) {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
                 Files.createDirectories(parent);
             }
-            channel = FileChannel.open(
-                    file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            out = channel;
-            if (channel.size() + next > maxBytes && channel.size() > 0) {
-                return open(next);
+            size = Files.exists(file) ? Files.size(file) : 0;
+            if (size + next > maxBytes && size > 0) {
+                rotate();
+                size = 0;
             }
+            stream = new FileOutputStream(file.toFile(), true);
+            out = stream;
         }
-        return channel;
+        return stream;
     }
 
     private void rotate() throws IOException {
@@ -128,11 +127,11 @@ public final class JsonLinesFile implements Channel {
     }
 
     private void closeQuietly() {
-        FileChannel channel = out;
+        FileOutputStream stream = out;
         out = null;
-        if (channel != null) {
+        if (stream != null) {
             try {
-                channel.close();
+                stream.close();
             } catch (IOException ignored) {
                 // the next write reopens
             }
