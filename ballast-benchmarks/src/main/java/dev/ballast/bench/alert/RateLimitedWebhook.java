@@ -9,6 +9,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
@@ -21,6 +22,7 @@ final class RateLimitedWebhook implements AutoCloseable {
     record Request(long nanos, int status, String body) {}
 
     private final HttpServer server;
+    private final ExecutorService executor = Executors.newFixedThreadPool(4);
     private final int limit;
     private final long windowNanos;
     private final List<Request> requests = new ArrayList<>();
@@ -31,7 +33,7 @@ final class RateLimitedWebhook implements AutoCloseable {
         this.limit = limit;
         this.windowNanos = windowMillis * 1_000_000;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
-        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.setExecutor(executor);
         server.createContext("/", this::handle);
         server.start();
     }
@@ -84,5 +86,6 @@ final class RateLimitedWebhook implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow(); // its threads are not daemons: the harness JVM would never exit
     }
 }
