@@ -95,6 +95,18 @@ public final class Integrity {
         }
     }
 
+    /**
+     * True if {@code message}'s content hash matches its fields and payload (what a consumer checks before handling a
+     * message; the relay checks the stored row the same way before publishing). Needs the key of the message's key
+     * version in HMAC mode; without it the answer is false.
+     */
+    public boolean verifies(OutboxMessage message) {
+        return matches(
+                dev.ballast.outbox.internal.MessageCodec.hashedContent(message),
+                message.keyVersion(),
+                message.contentHash());
+    }
+
     @Override
     public String toString() {
         return currentVersion == null

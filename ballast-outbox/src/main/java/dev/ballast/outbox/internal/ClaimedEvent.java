@@ -37,6 +37,8 @@ record ClaimedEvent(
                 payload,
                 Json.headers(headersJson),
                 createdAt,
-                attempts);
+                attempts,
+                contentHash,
+                keyVersion);
     }
 }

@@ -165,10 +165,25 @@ public final class RelayEngine {
     private boolean isOutage(List<PublishResult> results) {
         return results.stream()
                 .allMatch(result -> result instanceof PublishResult.Failed failed
-                        && classifier.classify(failed.cause()) == ErrorCategory.INFRASTRUCTURE);
+                        && switch (failed.kind()) {
+                            case UNAVAILABLE -> true;
+                            case RETRY -> false;
+                            case CLASSIFY -> classifier.classify(failed.cause()) == ErrorCategory.INFRASTRUCTURE;
+                        });
     }
 
     private void record(Lane lane, ClaimedEvent event, PublishResult result) {
+        if (result instanceof PublishResult.Rejected rejected) {
+            log.warn(
+                    "Outbox event {} ({} of {} {}) was refused by the broker ({}): dead-lettered",
+                    event.eventId(),
+                    event.eventType(),
+                    event.aggregateType(),
+                    event.aggregateId(),
+                    rejected.reason());
+            lane.dead(event, rejected.reason(), rejected.cause());
+            return;
+        }
         if (result instanceof PublishResult.Failed failed) {
             if (event.attempts() >= config.maxAttempts()) {
                 lane.dead(event, DeadLetterReason.MAX_ATTEMPTS, failed.cause());
