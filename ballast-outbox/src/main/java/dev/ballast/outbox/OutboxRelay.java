@@ -60,7 +60,8 @@ public final class OutboxRelay implements AutoCloseable {
                 settings.backoffBase,
                 settings.backoffCap,
                 settings.lease,
-                settings.headOfLine);
+                settings.headOfLine,
+                settings.asynchronousCommit);
         this.engine = new RelayEngine(
                 outbox.dataSource(),
                 outbox.tables(),
@@ -285,6 +286,7 @@ public final class OutboxRelay implements AutoCloseable {
         private Duration outagePauseBase = Duration.ofSeconds(1);
         private Duration outagePauseCap = Duration.ofSeconds(60);
         private boolean listen = true;
+        private boolean asynchronousCommit = true;
         private Path deadLetterFile = Path.of("ballast-outbox-dlq.jsonl");
         private ExceptionClassifier classifier = ExceptionClassifier.defaults();
         private String owner = ManagementFactory.getRuntimeMXBean().getName() + "-"
@@ -383,6 +385,18 @@ public final class OutboxRelay implements AutoCloseable {
         /** Whether to LISTEN for commit notifications on PostgreSQL (polling continues either way). */
         public Builder listen(boolean enabled) {
             this.listen = enabled;
+            return this;
+        }
+
+        /**
+         * Whether the relay's own transactions (the claim, and the outcomes of a batch) commit with {@code
+         * synchronous_commit = off} on PostgreSQL (default true; ignored on other databases). Nothing can be lost
+         * either way (see the outbox guide); {@code false} makes every relay commit wait for its WAL flush, which costs
+         * drain throughput and is what a benchmark against peers that commit synchronously needs. The business
+         * transaction of {@code append} is never relaxed.
+         */
+        public Builder asynchronousCommit(boolean enabled) {
+            this.asynchronousCommit = enabled;
             return this;
         }
 

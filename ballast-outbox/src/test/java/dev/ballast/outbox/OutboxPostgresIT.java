@@ -4,8 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.test.LocalDatabases;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -40,5 +46,62 @@ class OutboxPostgresIT extends OutboxContract {
         awaitTrue(() -> recorder.published.size() == 1);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void theRelayCommitsItsOwnTransactionsAsynchronouslyUnlessToldNotTo() throws Exception {
+        append(event("r-1", "O-1", "first"));
+        List<String> byDefault = relayCommitSettings(relay -> relay);
+        append(event("r-2", "O-1", "second"));
+        List<String> synchronous = relayCommitSettings(relay -> relay.asynchronousCommit(false));
+
+        assertThat(recorder.bodies()).containsExactly("first", "second");
+        assertThat(byDefault).isNotEmpty().containsOnly("off");
+        assertThat(synchronous).isNotEmpty().containsOnly("on");
+    }
+
+    /**
+     * Drains with a relay over a pool that reads, on the relay's connection just before each commit of a transaction,
+     * the {@code synchronous_commit} that commit runs with.
+     */
+    private List<String> relayCommitSettings(java.util.function.UnaryOperator<OutboxRelay.Builder> configure)
+            throws Exception {
+        List<String> seen = new CopyOnWriteArrayList<>();
+        DataSource recording = (DataSource) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    Object result = invoke(method, postgres, args);
+                    return method.getName().equals("getConnection")
+                            ? recordingCommits((Connection) result, seen)
+                            : result;
+                });
+        Outbox relayView = Outbox.builder(recording).tablePrefix(prefix).build();
+        configure
+                .apply(relayView.relay(recorder).deadLetterFile(temp.resolve("dlq.jsonl")))
+                .build()
+                .drain();
+        return seen;
+    }
+
+    private static Connection recordingCommits(Connection connection, List<String> seen) {
+        return (Connection) Proxy.newProxyInstance(
+                OutboxPostgresIT.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("commit") && !connection.getAutoCommit()) {
+                        try (Statement statement = connection.createStatement();
+                                ResultSet row =
+                                        statement.executeQuery("SELECT current_setting('synchronous_commit')")) {
+                            row.next();
+                            seen.add(row.getString(1));
+                        }
+                    }
+                    return invoke(method, connection, args);
+                });
+    }
+
+    private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 }

@@ -68,7 +68,7 @@ public final class StampedeHarness {
         print(rows);
     }
 
-    private static Row run(String subject, boolean jvms, int trials, int instances, int concurrency, int redisPort)
+    static Row run(String subject, boolean jvms, int trials, int instances, int concurrency, int redisPort)
             throws Exception {
         String cacheName = "stampede-" + UUID.randomUUID().toString().substring(0, 8);
         List<Instance> cluster = new ArrayList<>();
@@ -301,7 +301,7 @@ public final class StampedeHarness {
         System.exit(0);
     }
 
-    private record Row(String subject, int[] calls, long[] slowestMillisPerTrial, long[] sortedMicros) {
+    record Row(String subject, int[] calls, long[] slowestMillisPerTrial, long[] sortedMicros) {
         double p(double q) {
             return sortedMicros[(int) Math.min(sortedMicros.length - 1, Math.ceil(q * sortedMicros.length) - 1)]
                     / 1000.0;

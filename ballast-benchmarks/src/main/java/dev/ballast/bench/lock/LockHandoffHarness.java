@@ -58,7 +58,7 @@ public final class LockHandoffHarness {
     }
 
     /** Hand-off latencies in nanoseconds, one per acquisition that followed another holder's release. */
-    private static long[] run(LockSubject locks, int acquisitions) throws Exception {
+    static long[] run(LockSubject locks, int acquisitions) throws Exception {
         String key = "bench:handoff:" + UUID.randomUUID();
         AtomicLong releaseStartedAt = new AtomicLong(0);
         AtomicLong remaining = new AtomicLong(acquisitions);

@@ -37,6 +37,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *       called, both on this JVM's clock).
  * </ol>
  *
+ * <p>The old harness, kept so that docs/benchmarks.md can show it against the fair one ({@link OutboxSuite}): it
+ * always ran raw before Ballast, and the drain ran the relay with asynchronous commits after a {@code VACUUM ANALYZE}
+ * the peers did not get, timed to a 20 ms poll.
+ *
  * <p>Run: {@code java -cp ballast-benchmarks/target/benchmarks.jar dev.ballast.bench.outbox.OutboxHarness [trials]
  * [appendSeconds] [backlog] [latencySeconds] [parts: append,drain,latency]}.
  */
@@ -107,11 +111,11 @@ public final class OutboxHarness {
     }
 
     @FunctionalInterface
-    private interface Work {
+    interface Work {
         void run(Connection connection, long n) throws Exception;
     }
 
-    private static double throughput(HikariDataSource pool, int seconds, Work work) throws Exception {
+    static double throughput(HikariDataSource pool, int seconds, Work work) throws Exception {
         AtomicLong done = new AtomicLong();
         AtomicLong sequence = new AtomicLong();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
@@ -138,7 +142,7 @@ public final class OutboxHarness {
         return done.get() / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static void rawInsert(Connection connection, String prefix, long n) throws SQLException {
+    static void rawInsert(Connection connection, String prefix, long n) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + prefix + "raw (event_id,"
                 + " request_id, request_hash, aggregate_type, aggregate_id, aggregate_seq, event_type, payload,"
                 + " headers, content_hash, created_at, status, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
@@ -157,7 +161,7 @@ public final class OutboxHarness {
         }
     }
 
-    private static OutboxEvent event(long n) {
+    static OutboxEvent event(long n) {
         return OutboxEvent.of("r-" + n, "Order", "O-" + (n % 1000), "OrderPlaced", PAYLOAD);
     }
 
@@ -321,7 +325,7 @@ public final class OutboxHarness {
 
     // ---- helpers
 
-    private static HikariDataSource pool() {
+    static HikariDataSource pool() {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(URL);
         config.setUsername("postgres");
@@ -336,7 +340,7 @@ public final class OutboxHarness {
         return sorted[sorted.length / 2];
     }
 
-    private static void execute(HikariDataSource pool, String sql) throws SQLException {
+    static void execute(HikariDataSource pool, String sql) throws SQLException {
         try (Connection connection = pool.getConnection();
                 Statement statement = connection.createStatement()) {
             statement.execute(sql);
@@ -352,7 +356,7 @@ public final class OutboxHarness {
         }
     }
 
-    private static void dropAll(HikariDataSource pool, String prefix) throws SQLException {
+    static void dropAll(HikariDataSource pool, String prefix) throws SQLException {
         for (String table : List.of("raw", "outbox", "outbox_aggregate", "outbox_dlq")) {
             execute(pool, "DROP TABLE IF EXISTS " + prefix + table);
         }

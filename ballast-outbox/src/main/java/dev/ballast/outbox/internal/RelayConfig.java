@@ -3,7 +3,10 @@ package dev.ballast.outbox.internal;
 import dev.ballast.outbox.HeadOfLinePolicy;
 import java.time.Duration;
 
-/** Settings of one relay, validated by its builder. */
+/**
+ * Settings of one relay, validated by its builder. {@code asynchronousCommit}: the relay's own transactions commit with
+ * {@code synchronous_commit = off} on PostgreSQL.
+ */
 public record RelayConfig(
         String owner,
         int batchAggregates,
@@ -12,4 +15,5 @@ public record RelayConfig(
         Duration backoffBase,
         Duration backoffCap,
         Duration lease,
-        HeadOfLinePolicy headOfLine) {}
+        HeadOfLinePolicy headOfLine,
+        boolean asynchronousCommit) {}

@@ -51,7 +51,7 @@ public final class RelayEngine {
             AlertSink alerts,
             OutboxMeters meters,
             DeadLetterFile deadLetterFile) {
-        this.store = new RelayStore(dataSource, tables);
+        this.store = new RelayStore(dataSource, tables, config.asynchronousCommit());
         this.integrity = integrity;
         this.publisher = publisher;
         this.config = config;

@@ -24,6 +24,7 @@ import org.jspecify.annotations.Nullable;
 final class RelayStore {
 
     private final DataSource dataSource;
+    private final boolean asynchronousCommit;
     private final OutboxTables tables;
     private final String claimAggregates;
     private final String leaseAggregate;
@@ -33,8 +34,9 @@ final class RelayStore {
     private final String retryEvent;
     private final String insertDeadLetter;
 
-    RelayStore(DataSource dataSource, OutboxTables tables) {
+    RelayStore(DataSource dataSource, OutboxTables tables, boolean asynchronousCommit) {
         this.dataSource = dataSource;
+        this.asynchronousCommit = asynchronousCommit;
         this.tables = tables;
         OutboxDialect dialect = tables.dialect;
         String aggregate = tables.aggregate;
@@ -70,7 +72,7 @@ final class RelayStore {
      * {@code append} is never relaxed. Saves the relay two disk flushes per batch.
      */
     private void asynchronousCommit(Connection connection) throws SQLException {
-        if (tables.isPostgres()) {
+        if (asynchronousCommit && tables.isPostgres()) {
             try (Statement statement = connection.createStatement()) {
                 statement.execute("SET LOCAL synchronous_commit = off");
             }

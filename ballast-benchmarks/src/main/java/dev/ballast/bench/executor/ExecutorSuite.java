@@ -1,0 +1,73 @@
+package dev.ballast.bench.executor;
+
+import dev.ballast.bench.fair.Jmh;
+import dev.ballast.bench.fair.Machine;
+import dev.ballast.bench.fair.PairedTrials;
+import dev.ballast.bench.fair.Report;
+import dev.ballast.bench.fair.Results;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The fair executor suite (issue 18), run by {@code scripts/bench executor}: {@link ExecutorBenchmark}'s {@code
+ * executeSuccess} and {@code executeFailure}, one fresh JMH fork per subject per trial (average time, B/op by JMH's GC
+ * profiler), subjects in alternating order, paired ratios to the hand-written equivalent and to Resilience4j.
+ *
+ * <p>Run: {@code java -cp ballast-benchmarks/target/benchmarks.jar dev.ballast.bench.executor.ExecutorSuite <chartDir>
+ * <chartPrefix> [trials=5] [warmUpSeconds=2] [measureSeconds=3]}.
+ */
+public final class ExecutorSuite {
+
+    private ExecutorSuite() {}
+
+    public static void main(String[] args) throws Exception {
+        Path charts = Path.of(args[0]);
+        String prefix = args[1];
+        int trials = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        int measure = args.length > 4 ? Integer.parseInt(args[4]) : 3;
+        Machine.describe(false, false);
+        System.out.printf(
+                "JMH per subject per trial: 1 fork, %d x 1 s warm-up, %d x 1 s measurement, average time, -prof gc%n",
+                warmUp, measure);
+        Jmh.Settings settings = new Jmh.Settings(warmUp, 1, measure, 1, true);
+        List<String> subjects = List.of("handwritten", "ballast", "resilience4j", "failsafe", "ballast-disabled");
+        Report report = new Report(charts, prefix);
+        for (String method : List.of("executeSuccess", "executeFailure")) {
+            Results results = PairedTrials.run(
+                    "executor " + method,
+                    subjects,
+                    trials,
+                    0,
+                    (subject, trial) -> Jmh.run(ExecutorBenchmark.class, method, subject, settings));
+            report.table(results, "score", "ns/op", "handwritten");
+            report.table(results, "B/op", "bytes allocated per call", "handwritten");
+            report.chart(method, "LogicExecutor " + method + ": ns per call", "ns/op", results, List.of("score"));
+            report.claim(results.claim(
+                    "goal 7 (" + method + "): ballast <= 1.1x handwritten",
+                    "ballast",
+                    "handwritten",
+                    "score",
+                    r -> r <= 1.1));
+            report.claim(results.claim(
+                    "issue 2 goal (" + method + "): ballast <= 1.3x handwritten",
+                    "ballast",
+                    "handwritten",
+                    "score",
+                    r -> r <= 1.3));
+            report.claim(results.claim(
+                    "goal 7 (" + method + "): ballast B/op <= handwritten B/op",
+                    "ballast",
+                    "handwritten",
+                    "B/op",
+                    r -> r <= 1.0));
+            report.claim(results.claim(
+                    "(" + method + ") ballast <= 1.0x resilience4j (a bare breaker: not the same work)",
+                    "ballast",
+                    "resilience4j",
+                    "score",
+                    r -> r <= 1.0));
+        }
+        report.summary();
+    }
+}

@@ -1,0 +1,60 @@
+package dev.ballast.bench.fair;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs one JMH benchmark method for one subject (its {@code subject} parameter) in one fresh fork, so that a paired
+ * trial can run the subjects in the order {@link PairedTrials} chooses. Returns the score, and for sample-time
+ * benchmarks p50/p99, and with {@code gc} the bytes allocated per operation.
+ */
+public final class Jmh {
+
+    private Jmh() {}
+
+    /** Fork, warm-up and measurement settings of one run. */
+    public record Settings(int warmUps, int warmUpSeconds, int measurements, int measurementSeconds, boolean gc) {}
+
+    public static Map<String, Double> run(Class<?> benchmark, String method, String subject, Settings settings)
+            throws Exception {
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include("^" + benchmark.getName().replace(".", "\\.") + "\\." + method + "$")
+                .param("subject", subject)
+                .forks(1)
+                .warmupIterations(settings.warmUps())
+                .warmupTime(TimeValue.seconds(settings.warmUpSeconds()))
+                .measurementIterations(settings.measurements())
+                .measurementTime(TimeValue.seconds(settings.measurementSeconds()))
+                .shouldFailOnError(true)
+                .verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT);
+        if (settings.gc()) {
+            options.addProfiler(GCProfiler.class);
+        }
+        Collection<RunResult> results = new Runner(options.build()).run();
+        if (results.size() != 1) {
+            throw new IllegalStateException("expected one result for " + method + "/" + subject + ": " + results);
+        }
+        RunResult run = results.iterator().next();
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        Result<?> primary = run.getPrimaryResult();
+        metrics.put("score", primary.getScore());
+        var statistics = primary.getStatistics();
+        if (statistics.getN() > 1000) { // sample time: raw samples, percentiles are meaningful
+            metrics.put("p50", statistics.getPercentile(50));
+            metrics.put("p99", statistics.getPercentile(99));
+        }
+        Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
+        if (alloc != null) {
+            metrics.put("B/op", alloc.getScore());
+        }
+        return metrics;
+    }
+}
