@@ -36,7 +36,8 @@ public final class DefaultExceptionClassifier implements ExceptionClassifier {
             "com.zaxxer.hikari.pool.HikariPool$PoolInitializationException");
 
     /** Business outcomes of other Ballast modules, matched by name so core does not depend on them. */
-    private static final Set<String> BUSINESS_TYPES = Set.of("dev.ballast.outbox.IdempotencyConflictException");
+    private static final Set<String> BUSINESS_TYPES =
+            Set.of("dev.ballast.outbox.IdempotencyConflictException", "dev.ballast.lock.LockAcquisitionException");
 
     private DefaultExceptionClassifier() {}
 

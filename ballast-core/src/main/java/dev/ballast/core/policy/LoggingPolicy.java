@@ -7,6 +7,7 @@ import dev.ballast.core.Outcome;
 import dev.ballast.core.SensitiveDataMasker;
 import dev.ballast.core.TaskContext;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -25,7 +26,10 @@ import org.slf4j.spi.LoggingEventBuilder;
  *
  * <ul>
  *   <li>a failure: once, by the innermost executor; business failures at the configured level (INFO by default)
- *       without a stack trace, everything else at ERROR with it;
+ *       without a stack trace, everything else at ERROR with it. Business failures are expected answers ("lock
+ *       busy", "insufficient funds") that can come in floods, so they are rate-limited per domain, task,
+ *       exception type and error code: at most {@code lines} per {@code window} (5 per 10 s by default, see {@link
+ *       #withBusinessLogLimit}); the next line written after a suppression carries {@code suppressed=N};
  *   <li>a default or a recovery: WARN, with the stack trace only when the failure's category is unknown and no
  *       executor nested inside already logged it (one stack trace per failure);
  *   <li>a success: DEBUG, or WARN when slower than the slow threshold.
@@ -42,12 +46,15 @@ public final class LoggingPolicy implements ExecutionPolicy {
     private final Level businessLevel;
     private final long slowNanos;
     private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
+    private final BusinessLogLimit businessLimit;
     private volatile @Nullable DomainLogger last;
 
-    private LoggingPolicy(SensitiveDataMasker masker, Level businessLevel, Duration slowThreshold) {
+    private LoggingPolicy(
+            SensitiveDataMasker masker, Level businessLevel, Duration slowThreshold, BusinessLogLimit businessLimit) {
         this.masker = masker;
         this.businessLevel = businessLevel;
         this.slowNanos = slowThreshold.toNanos();
+        this.businessLimit = businessLimit;
     }
 
     /**
@@ -68,7 +75,30 @@ public final class LoggingPolicy implements ExecutionPolicy {
         if (slowThreshold.isNegative() || slowThreshold.isZero()) {
             throw new IllegalArgumentException("slowThreshold must be positive, was " + slowThreshold);
         }
-        return new LoggingPolicy(masker, businessLevel, slowThreshold);
+        return new LoggingPolicy(
+                masker,
+                businessLevel,
+                slowThreshold,
+                new BusinessLogLimit(DEFAULT_BUSINESS_LINES, DEFAULT_BUSINESS_WINDOW, InstantSource.system()));
+    }
+
+    /** Business failure lines written per domain, task and exception type in each window, by default. */
+    public static final int DEFAULT_BUSINESS_LINES = 5;
+
+    /** The default window of the business failure line limit. */
+    public static final Duration DEFAULT_BUSINESS_WINDOW = Duration.ofSeconds(10);
+
+    /**
+     * This policy with another limit on business failure lines: at most {@code lines} per {@code window} for each
+     * domain, task and exception type; the rest are counted and the count is reported on the next line written.
+     *
+     * @param lines lines per window, at least 1
+     * @param window the window, positive
+     * @param clock the time source of the windows (the system clock in production; a controllable one in tests)
+     */
+    public LoggingPolicy withBusinessLogLimit(int lines, Duration window, InstantSource clock) {
+        return new LoggingPolicy(
+                masker, businessLevel, Duration.ofNanos(slowNanos), new BusinessLogLimit(lines, window, clock));
     }
 
     /** Masking with {@link SensitiveDataMasker#defaults()}, business failures at INFO, slow above 1 second. */
@@ -117,12 +147,22 @@ public final class LoggingPolicy implements ExecutionPolicy {
         if (!logger.isEnabledForLevel(level)) {
             return;
         }
+        long suppressed = 0;
+        if (propagating && category == ErrorCategory.BUSINESS) {
+            suppressed = businessLimit.admit(execution.context(), error);
+            if (suppressed < 0) {
+                return;
+            }
+        }
         LoggingEventBuilder event = event(logger.atLevel(level), execution, error);
         if (withStack) {
             event = event.setCause(error);
         }
+        if (suppressed > 0) {
+            event = event.addKeyValue("suppressed", suppressed);
+        }
         event.log(name(execution) + message(outcome) + ": " + error.getClass().getSimpleName() + ": "
-                + masked(error.getMessage()));
+                + masked(error.getMessage()) + (suppressed > 0 ? " (" + suppressed + " similar suppressed)" : ""));
     }
 
     private LoggingEventBuilder event(LoggingEventBuilder builder, Execution execution, @Nullable Throwable error) {

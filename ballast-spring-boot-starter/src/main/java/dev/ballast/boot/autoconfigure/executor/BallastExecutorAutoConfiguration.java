@@ -76,7 +76,9 @@ public class BallastExecutorAutoConfiguration {
         if (logging.enabled()) {
             Level level =
                     logging.businessLevel() == BallastExecutorProperties.BusinessLevel.WARN ? Level.WARN : Level.INFO;
-            pipeline.add(LoggingPolicy.create(masker, level, logging.slowThreshold()));
+            pipeline.add(LoggingPolicy.create(masker, level, logging.slowThreshold())
+                    .withBusinessLogLimit(
+                            logging.businessLimit(), logging.businessLimitWindow(), java.time.InstantSource.system()));
         }
         builtIns.orderedStream().forEach(contributor -> contributor.policies().forEach(pipeline::add));
         userPolicies.orderedStream().forEach(policy -> pipeline.add(policy, orderOf(policy)));

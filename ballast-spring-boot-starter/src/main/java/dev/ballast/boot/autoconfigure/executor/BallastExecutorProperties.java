@@ -36,17 +36,30 @@ public record BallastExecutorProperties(
      * @param enabled whether failures, defaults, recoveries and slow tasks are logged
      * @param businessLevel level for business (4xx) failures: INFO or WARN
      * @param slowThreshold successes slower than this are logged at WARN
+     * @param businessLimit business failure lines written per domain, task and exception type in each window (at
+     *     least 1); the rest are counted and reported on the next line written
+     * @param businessLimitWindow the window of the business failure line limit
      */
     public record Logging(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("INFO") BusinessLevel businessLevel,
-            @DefaultValue("1s") Duration slowThreshold) {
+            @DefaultValue("1s") Duration slowThreshold,
+            @DefaultValue("5") int businessLimit,
+            @DefaultValue("10s") Duration businessLimitWindow) {
 
-        /** Rejects a threshold that is zero or negative. */
+        /** Rejects a threshold or window that is zero or negative, and a limit below 1. */
         public Logging {
             if (slowThreshold.isNegative() || slowThreshold.isZero()) {
                 throw new IllegalArgumentException(
                         "ballast.executor.logging.slow-threshold must be positive, was " + slowThreshold);
+            }
+            if (businessLimit < 1) {
+                throw new IllegalArgumentException(
+                        "ballast.executor.logging.business-limit must be at least 1, was " + businessLimit);
+            }
+            if (businessLimitWindow.isNegative() || businessLimitWindow.isZero()) {
+                throw new IllegalArgumentException(
+                        "ballast.executor.logging.business-limit-window must be positive, was " + businessLimitWindow);
             }
         }
     }
