@@ -1,7 +1,7 @@
 package dev.ballast.cache;
 
 import dev.ballast.core.alert.AlertSink;
-import io.lettuce.core.RedisClient;
+import io.lettuce.core.AbstractRedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -51,7 +51,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
             CacheSettings settings,
             Codec<V> codec,
             Function<? super K, String> keys,
-            @Nullable RedisClient redis,
+            @Nullable AbstractRedisClient redis,
             AlertSink alerts,
             @Nullable MeterRegistry registry,
             @Nullable InstantSource clock,

@@ -2,14 +2,16 @@ package dev.ballast.cache;
 
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * A Lua script, sent by its SHA-1 digest once Redis knows it (the full text only the first time per server). Immutable;
+ * A Lua script, sent by its SHA-1 digest once Redis knows it (the full text only the first time per server). On a
+ * Cluster the call goes to the primary of its keys' slot, so each node learns the script on first use there, and again
+ * after a failover promoted a replica that never saw it ({@code NOSCRIPT} → {@code EVAL}). Immutable;
  * {@link #eval} may be called from any thread with that thread's connection.
  */
 record LuaScript(String text, String sha1) {
@@ -18,7 +20,7 @@ record LuaScript(String text, String sha1) {
         this(text, digest(text));
     }
 
-    <T> T eval(RedisCommands<String, byte[]> redis, ScriptOutputType type, String[] keys, byte[]... args) {
+    <T> T eval(RedisClusterCommands<String, byte[]> redis, ScriptOutputType type, String[] keys, byte[]... args) {
         try {
             return redis.evalsha(sha1, type, keys, args);
         } catch (RedisNoScriptException e) { // first use on this server, or after a restart or SCRIPT FLUSH

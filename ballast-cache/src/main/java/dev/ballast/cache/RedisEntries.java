@@ -6,7 +6,7 @@ import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
@@ -142,7 +142,7 @@ final class RedisEntries {
         }
     }
 
-    private static void scanDelete(RedisCommands<String, byte[]> redis, String prefix) {
+    private static void scanDelete(RedisClusterCommands<String, byte[]> redis, String prefix) {
         ScanArgs match = ScanArgs.Builder.matches(escapeGlob(prefix) + "*").limit(500);
         ScanCursor cursor = ScanCursor.INITIAL;
         for (int round = 0; round < MAX_SCAN_ROUNDS && !cursor.isFinished(); round++) {

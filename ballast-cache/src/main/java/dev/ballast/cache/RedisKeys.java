@@ -5,12 +5,14 @@ import java.nio.charset.StandardCharsets;
 /**
  * The Redis names of one cache version: entries {@code ballast:cache:<name>:v<version>:<key>}, load leases
  * {@code …:v<version>#lease:<key>}, the invalidation counter {@code ballast:cache:<name>#seq} and the channel
- * {@code ballast:cache:<name>#events}. Immutable.
+ * {@code ballast:cache:<name>#events}. On a Redis Cluster the name is a hash tag ({@code ballast:cache:{<name>}…}), so
+ * that every key of the cache is in one slot and each script (entry, lease, counter, signal) runs on one node; a
+ * standalone or Sentinel Redis keeps the untagged names. Immutable.
  */
 record RedisKeys(String dataPrefix, String leasePrefix, String seq, String channel, String readyPrefix) {
 
-    static RedisKeys of(CacheSettings settings) {
-        String base = "ballast:cache:" + settings.name();
+    static RedisKeys of(CacheSettings settings, boolean cluster) {
+        String base = "ballast:cache:" + (cluster ? "{" + settings.name() + "}" : settings.name());
         String versioned = base + ":v" + settings.version();
         return new RedisKeys(
                 versioned + ":",

@@ -1,7 +1,8 @@
 package dev.ballast.cache;
 
 import dev.ballast.core.alert.AlertSink;
-import io.lettuce.core.RedisClient;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.cluster.RedisClusterClient;
 import java.time.InstantSource;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -14,7 +15,7 @@ record RedisL2(RedisLink link, InvalidationChannel channel, RedisEntries entries
         implements AutoCloseable {
 
     static RedisL2 connect(
-            RedisClient client,
+            AbstractRedisClient client,
             CacheSettings settings,
             EntryCodec codec,
             AlertSink alerts,
@@ -22,7 +23,7 @@ record RedisL2(RedisLink link, InvalidationChannel channel, RedisEntries entries
             L2Events events,
             ScheduledExecutorService scheduler,
             InstantSource clock) {
-        RedisKeys keys = RedisKeys.of(settings);
+        RedisKeys keys = RedisKeys.of(settings, client instanceof RedisClusterClient);
         RedisLink link = new RedisLink(client, settings, keys, alerts, meters);
         InvalidationChannel channel = new InvalidationChannel(settings.name(), keys, link, meters, events);
         link.start(channel, scheduler);

@@ -3,10 +3,14 @@ package dev.ballast.cache;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
+import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
@@ -28,6 +32,11 @@ import org.slf4j.LoggerFactory;
  * again (INFO alert). The probe closes it only when both connections work, replacing either with a fresh one when
  * Lettuce has not reconnected it yet (its reconnect back-off grows to seconds), so recovery never waits for that
  * back-off and no waiter waits for a signal that cannot arrive.
+ *
+ * <p>The client is a standalone {@link RedisClient} (also when its URI names Sentinels: Lettuce then asks them for
+ * the primary on every (re)connect) or a {@link RedisClusterClient}, whose command connection routes each call to the
+ * primary of its key's slot and whose pub/sub connection subscribes on one node (classic pub/sub: a message published
+ * on any node reaches every node's subscribers).
  *
  * <p>Concurrency: {@link #call} runs on callers' threads, refresh threads and the scheduler; the connections are
  * volatile fields replaced only on the scheduler thread (the probe), or before {@link #start} returns; the breaker
@@ -56,7 +65,7 @@ final class RedisLink implements AutoCloseable {
     /** A Redis call. */
     interface Call<T> {
         @Nullable
-        T run(RedisCommands<String, byte[]> redis);
+        T run(RedisClusterCommands<String, byte[]> redis);
     }
 
     static final int FAILURE_THRESHOLD = 3;
@@ -64,7 +73,10 @@ final class RedisLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RedisLink.class);
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
-    private final RedisClient client;
+    /** A command connection and its synchronous API (standalone or cluster). */
+    private record Commands(StatefulConnection<String, byte[]> connection, RedisClusterCommands<String, byte[]> sync) {}
+
+    private final AbstractRedisClient client;
     private final CacheSettings settings;
     private final RedisKeys keys;
     private final AlertSink alerts;
@@ -82,13 +94,14 @@ final class RedisLink implements AutoCloseable {
 
         public void check() {}
     };
-    private volatile @Nullable StatefulRedisConnection<String, byte[]> connection;
+    private volatile @Nullable Commands connection;
     private volatile @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
     private volatile boolean subscribedOnce;
     private volatile boolean closed;
 
     /** Opens the command connection (a failure counts towards the breaker). */
-    RedisLink(RedisClient client, CacheSettings settings, RedisKeys keys, AlertSink alerts, CacheMeters meters) {
+    RedisLink(
+            AbstractRedisClient client, CacheSettings settings, RedisKeys keys, AlertSink alerts, CacheMeters meters) {
         this.client = client;
         this.settings = settings;
         this.keys = keys;
@@ -142,31 +155,42 @@ final class RedisLink implements AutoCloseable {
         if (subscription != null) {
             subscription.close();
         }
-        StatefulRedisConnection<String, byte[]> open = connection;
+        Commands open = connection;
         if (open != null) {
-            open.close();
+            open.connection().close();
         }
     }
 
     /** Fails at once while the connection is not connected: no caller waits for a connection attempt. */
-    private RedisCommands<String, byte[]> commands() {
-        StatefulRedisConnection<String, byte[]> open = connection;
-        if (open == null || !open.isOpen()) {
+    private RedisClusterCommands<String, byte[]> commands() {
+        Commands open = connection;
+        if (open == null || !open.connection().isOpen()) {
             throw new RedisConnectionException("not connected to Redis");
         }
         return open.sync();
     }
 
-    private StatefulRedisConnection<String, byte[]> open() {
-        StatefulRedisConnection<String, byte[]> fresh = client.connect(CODEC);
+    private Commands open() {
+        if (client instanceof RedisClusterClient cluster) {
+            StatefulRedisClusterConnection<String, byte[]> fresh = cluster.connect(CODEC);
+            fresh.setTimeout(settings.l2Timeout());
+            return new Commands(fresh, fresh.sync());
+        }
+        StatefulRedisConnection<String, byte[]> fresh = ((RedisClient) client).connect(CODEC);
         fresh.setTimeout(settings.l2Timeout());
-        return fresh;
+        return new Commands(fresh, fresh.sync());
+    }
+
+    private StatefulRedisPubSubConnection<String, byte[]> openPubSub() {
+        return client instanceof RedisClusterClient cluster
+                ? cluster.connectPubSub(CODEC)
+                : ((RedisClient) client).connectPubSub(CODEC);
     }
 
     private void subscribe() {
         StatefulRedisPubSubConnection<String, byte[]> subscription = null;
         try {
-            subscription = client.connectPubSub(CODEC);
+            subscription = openPubSub();
             subscription.setTimeout(settings.l2Timeout());
             subscription.addListener(new RedisPubSubAdapter<>() {
                 @Override
@@ -213,7 +237,7 @@ final class RedisLink implements AutoCloseable {
 
     private void probe() {
         try {
-            RedisCommands<String, byte[]> redis = liveCommands();
+            RedisClusterCommands<String, byte[]> redis = liveCommands();
             redis.ping();
             byte[] counter = redis.get(keys.seq());
             livePubSub();
@@ -233,13 +257,13 @@ final class RedisLink implements AutoCloseable {
     }
 
     /** The command connection, replaced by a fresh one if it is not connected. */
-    private RedisCommands<String, byte[]> liveCommands() {
-        StatefulRedisConnection<String, byte[]> current = connection;
-        if (current == null || !current.isOpen()) {
-            StatefulRedisConnection<String, byte[]> fresh = open();
+    private RedisClusterCommands<String, byte[]> liveCommands() {
+        Commands current = connection;
+        if (current == null || !current.connection().isOpen()) {
+            Commands fresh = open();
             connection = fresh;
             if (current != null) {
-                current.closeAsync();
+                current.connection().closeAsync();
             }
             current = fresh;
         }

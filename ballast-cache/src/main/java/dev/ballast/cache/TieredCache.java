@@ -1,7 +1,9 @@
 package dev.ballast.cache;
 
 import dev.ballast.core.alert.AlertSink;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -91,7 +93,7 @@ public interface TieredCache<K, V> extends AutoCloseable {
         private final CacheSettings settings;
         private final Codec<V> codec;
         private Function<? super K, String> keys = String::valueOf;
-        private @Nullable RedisClient redis;
+        private @Nullable AbstractRedisClient redis;
         private AlertSink alerts = AlertSink.logging();
         private @Nullable MeterRegistry registry;
         private @Nullable InstantSource clock;
@@ -108,9 +110,23 @@ public interface TieredCache<K, V> extends AutoCloseable {
             return this;
         }
 
-        /** The Redis of L2; without it the cache is L1-only. The client stays the caller's to shut down. */
+        /**
+         * The Redis of L2; without it the cache is L1-only. A standalone server, or a primary found through Sentinels
+         * ({@code RedisURI.Builder.sentinel(…).withSentinelMasterId(…)}). The client stays the caller's to shut down.
+         */
         public Builder<K, V> redis(RedisClient redis) {
             this.redis = Objects.requireNonNull(redis, "redis");
+            return this;
+        }
+
+        /**
+         * A Redis Cluster as L2. All of one cache's keys share a hash slot (the cache name is their hash tag), so a
+         * cache lives on one shard; spread load over shards with several caches. Enable adaptive topology refresh on
+         * the client ({@code ClusterTopologyRefreshOptions.enableAllAdaptiveRefreshTriggers()}) so that it follows a
+         * failover at once. The client stays the caller's to shut down.
+         */
+        public Builder<K, V> redis(RedisClusterClient cluster) {
+            this.redis = Objects.requireNonNull(cluster, "cluster");
             return this;
         }
 

@@ -49,6 +49,11 @@ abstract class TieredCacheContract {
         return cache;
     }
 
+    /** The meter registry of {@code cache}, an instance made by {@link #create}. */
+    protected final SimpleMeterRegistry registry(TieredCache<?, ?> cache) {
+        return registries.get(cache);
+    }
+
     /** How many callers of {@code cache} have waited for a load in this JVM so far. */
     protected final double coalescedLocally(TieredCache<?, ?> cache) {
         return registries

@@ -1,0 +1,375 @@
+package dev.ballast.test;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A Redis Cluster of the test's own: three primaries and three replicas ({@code redis-server --cluster-enabled yes} on
+ * six free loopback ports, in a temporary directory, no persistence), joined with {@code redis-cli --cluster create …
+ * --cluster-replicas 1}. Register it as a JUnit 5 extension ({@code @RegisterExtension static RedisCluster cluster =
+ * RedisCluster.create();}): it starts before the class's tests and is torn down after them. A test may kill a primary
+ * and wait until its replica has been promoted. Every wait is bounded. Never touches the machine's shared Redis.
+ *
+ * <p>The node timeout is {@value #NODE_TIMEOUT_MILLIS} ms, so a killed primary is replaced within a few seconds. Not
+ * thread-safe: drive it from the test thread.
+ */
+public final class RedisCluster implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
+
+    /** {@code cluster-node-timeout}: how long a silent node takes to be declared failed. */
+    public static final int NODE_TIMEOUT_MILLIS = 1_000;
+
+    private static final int NODES = 6;
+    private static final long START_TIMEOUT_MILLIS = 30_000;
+    private static final long FAILOVER_TIMEOUT_MILLIS = 30_000;
+
+    private final Map<Integer, Process> nodes = new LinkedHashMap<>();
+    private final List<Integer> paused = new ArrayList<>();
+    private Path directory;
+
+    private RedisCluster() {}
+
+    /** A cluster that is started by {@link #beforeAll} or {@link #startNow()}. */
+    public static RedisCluster create() {
+        return new RedisCluster();
+    }
+
+    /** Starts six nodes, creates the cluster and waits until every node reports {@code cluster_state:ok}. */
+    public RedisCluster startNow() throws IOException {
+        try {
+            start();
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    private void start() throws IOException {
+        directory = Files.createTempDirectory("ballast-redis-cluster-");
+        List<String> addresses = new ArrayList<>();
+        for (int i = 0; i < NODES; i++) {
+            int port = freePort();
+            nodes.put(port, launch(port));
+            addresses.add("127.0.0.1:" + port);
+        }
+        for (int port : nodes.keySet()) {
+            awaitCondition(START_TIMEOUT_MILLIS, "redis-server on port " + port + " answers", () -> answers(port));
+        }
+        List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+        create.addAll(addresses);
+        create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
+        run(START_TIMEOUT_MILLIS, create.toArray(String[]::new));
+        awaitCondition(START_TIMEOUT_MILLIS, "every node reports cluster_state:ok and sees 3 primaries", () -> {
+            for (int port : livePorts()) {
+                if (!clusterOk(port) || primaries(port).size() != 3) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    /** {@code redis://127.0.0.1:<port>} of every node that is running, primaries and replicas: seeds for a client. */
+    public List<String> uris() {
+        return livePorts().stream().map(port -> "redis://127.0.0.1:" + port).toList();
+    }
+
+    /** The ports of the running primaries, in port order. */
+    public List<Integer> primaryPorts() throws IOException {
+        return primaries(livePorts().getFirst()).keySet().stream().sorted().toList();
+    }
+
+    /** The port of the primary that serves {@code key}'s hash slot now. */
+    public int primaryPortOf(String key) throws IOException {
+        int any = livePorts().getFirst();
+        int slot = Integer.parseInt(cli(any, "CLUSTER", "KEYSLOT", key).trim());
+        for (String line : cli(any, "CLUSTER", "NODES").split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length < 9 || !f[2].contains("master") || f[2].contains("fail")) {
+                continue;
+            }
+            for (int i = 8; i < f.length; i++) {
+                String[] range = f[i].split("-");
+                if (range[0].startsWith("[")) {
+                    continue; // a slot being migrated
+                }
+                int from = Integer.parseInt(range[0]);
+                int to = range.length == 2 ? Integer.parseInt(range[1]) : from;
+                if (slot >= from && slot <= to) {
+                    return port(f[1]);
+                }
+            }
+        }
+        throw new IOException("no primary serves slot " + slot + " of '" + key + "'");
+    }
+
+    /**
+     * Freezes (SIGSTOP) the replica of the primary on {@code primaryPort}: writes acknowledged by the primary from now on
+     * are not replicated, as with replication lag. {@link #killPrimaryAndAwaitPromotion} resumes it right after killing
+     * the primary, so the replica is promoted without those writes. Returns the replica's port.
+     */
+    public int pauseReplicaOf(int primaryPort) throws IOException {
+        int any = livePorts().getFirst();
+        String primaryId = null;
+        String[] lines = cli(any, "CLUSTER", "NODES").split("\n");
+        for (String line : lines) {
+            String[] f = line.trim().split(" ");
+            if (f.length >= 8 && port(f[1]) == primaryPort) {
+                primaryId = f[0];
+            }
+        }
+        for (String line : lines) {
+            String[] f = line.trim().split(" ");
+            if (f.length >= 8 && f[2].contains("slave") && f[3].equals(primaryId)) {
+                int replica = port(f[1]);
+                signal(nodes.get(replica), "STOP");
+                paused.add(replica);
+                return replica;
+            }
+        }
+        throw new IOException("no replica of the primary on port " + primaryPort);
+    }
+
+    /**
+     * Kills the primary on {@code port} with SIGKILL (its writes not yet replicated are lost), resumes a replica paused
+     * by {@link #pauseReplicaOf}, and waits until a replica has been promoted: the surviving nodes report {@code
+     * cluster_state:ok} with three primaries, none of them the killed one. Returns the port of the promoted replica.
+     */
+    public int killPrimaryAndAwaitPromotion(int port) throws IOException {
+        Process process = nodes.get(port);
+        if (process == null || !process.isAlive()) {
+            throw new IllegalArgumentException("no running node on port " + port);
+        }
+        List<Integer> before = primaryPorts();
+        if (!before.contains(port)) {
+            throw new IllegalArgumentException("node on port " + port + " is not a primary");
+        }
+        kill(process);
+        resumePaused();
+        awaitCondition(FAILOVER_TIMEOUT_MILLIS, "a replica replaced the primary on port " + port, () -> {
+            for (int live : livePorts()) {
+                Map<Integer, Boolean> primaries = primaries(live);
+                if (!clusterOk(live) || primaries.size() != 3 || primaries.containsKey(port)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        List<Integer> after = new ArrayList<>(primaryPorts());
+        after.removeAll(before);
+        return after.getFirst();
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        startNow();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        close();
+    }
+
+    /** Kills every node and deletes the directory. */
+    @Override
+    public void close() throws IOException {
+        resumePaused();
+        for (Process process : nodes.values()) {
+            if (process.isAlive()) {
+                kill(process);
+            }
+        }
+        nodes.clear();
+        if (directory != null) {
+            try (Stream<Path> files = Files.walk(directory)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+            directory = null;
+        }
+    }
+
+    private List<Integer> livePorts() {
+        return nodes.entrySet().stream()
+                .filter(e -> e.getValue().isAlive())
+                .map(Map.Entry::getKey)
+                .toList();
+    }
+
+    private Process launch(int port) throws IOException {
+        Path dir = Files.createDirectories(directory.resolve(Integer.toString(port)));
+        return new ProcessBuilder(
+                        "redis-server",
+                        "--port",
+                        Integer.toString(port),
+                        "--bind",
+                        "127.0.0.1",
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        dir.resolve("nodes.conf").toString(),
+                        "--cluster-node-timeout",
+                        Integer.toString(NODE_TIMEOUT_MILLIS),
+                        "--cluster-replica-validity-factor",
+                        "0",
+                        "--dir",
+                        dir.toString(),
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                        "--daemonize",
+                        "no",
+                        "--logfile",
+                        dir.resolve("redis.log").toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
+    /** Primary port → whether it has slots, as {@code port}'s node sees them (failed ones excluded). */
+    private Map<Integer, Boolean> primaries(int port) throws IOException {
+        Map<Integer, Boolean> primaries = new LinkedHashMap<>();
+        for (String line : cli(port, "CLUSTER", "NODES").split("\n")) {
+            String[] f = line.trim().split(" ");
+            if (f.length >= 8 && f[2].contains("master") && !f[2].contains("fail")) {
+                primaries.put(port(f[1]), f.length > 8);
+            }
+        }
+        return primaries;
+    }
+
+    private boolean clusterOk(int port) throws IOException {
+        return cli(port, "CLUSTER", "INFO").contains("cluster_state:ok");
+    }
+
+    private boolean answers(int port) {
+        try {
+            return cli(port, "PING").trim().equals("PONG");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static int port(String address) {
+        String hostPort = address.split("@")[0];
+        return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+    }
+
+    private static String cli(int port, String... command) throws IOException {
+        List<String> line = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
+        line.addAll(List.of(command));
+        return run(5_000, line.toArray(String[]::new));
+    }
+
+    private static String run(long timeoutMillis, String... command) throws IOException {
+        Path output = Files.createTempFile("ballast-redis-cli-", ".out");
+        try {
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile())
+                    .start();
+            if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly();
+                throw new IOException(String.join(" ", command) + " did not finish within " + timeoutMillis + " ms");
+            }
+            String text = Files.readString(output, StandardCharsets.UTF_8);
+            if (process.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " exited with " + process.exitValue() + ": " + text);
+            }
+            return text;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running " + command[0], e);
+        } finally {
+            Files.deleteIfExists(output);
+        }
+    }
+
+    private void resumePaused() throws IOException {
+        for (int port : paused) {
+            Process process = nodes.get(port);
+            if (process != null && process.isAlive()) {
+                signal(process, "CONT");
+            }
+        }
+        paused.clear();
+    }
+
+    private static void signal(Process process, String name) throws IOException {
+        run(5_000, "kill", "-" + name, Long.toString(process.pid()));
+    }
+
+    private static void kill(Process process) throws IOException {
+        process.destroyForcibly(); // SIGKILL on Linux
+        try {
+            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                throw new IOException("redis-server " + process.pid() + " did not exit after SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for redis-server to exit", e);
+        }
+    }
+
+    private interface Check {
+        boolean holds() throws IOException;
+    }
+
+    private static void awaitCondition(long timeoutMillis, String what, Check check) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        IOException last = null;
+        while (System.nanoTime() - deadline < 0) {
+            try {
+                if (check.holds()) {
+                    return;
+                }
+            } catch (IOException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting until " + what, e);
+            }
+        }
+        throw new IOException("not within " + timeoutMillis + " ms: " + what, last);
+    }
+
+    private static int freePort() throws IOException {
+        // the cluster bus listens on port + 10000, which must be free too
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                int port = socket.getLocalPort();
+                if (port + 10_000 <= 65_535 && isFree(port + 10_000)) {
+                    return port;
+                }
+            }
+        }
+        throw new IOException("no free port pair (port, port + 10000) on loopback");
+    }
+
+    private static boolean isFree(int port) {
+        try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}
