@@ -14,3 +14,11 @@ CREATE TABLE IF NOT EXISTS orders (
   status VARCHAR(16) NOT NULL,
   event_id CHAR(36) NOT NULL
 );
+
+-- the settlement consumer (package settlement): one row per order, booked through the inbox
+CREATE TABLE IF NOT EXISTS settlement (
+  order_id VARCHAR(36) NOT NULL PRIMARY KEY,
+  account_id VARCHAR(16) NOT NULL,
+  event_id CHAR(36) NOT NULL,
+  settled_at TIMESTAMP NOT NULL
+);

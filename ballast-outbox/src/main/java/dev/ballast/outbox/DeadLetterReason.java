@@ -17,5 +17,7 @@ public enum DeadLetterReason {
     /** The message could not be serialized for the broker. */
     SERIALIZATION,
     /** RabbitMQ returned a mandatory message: no queue is bound for its routing key. */
-    UNROUTABLE
+    UNROUTABLE,
+    /** Consumer side: a received message lacks Ballast headers or has unreadable ones (see the inbox). */
+    MALFORMED
 }

@@ -252,8 +252,9 @@ class KafkaOutboxPublisherIT {
     @Test
     @Order(7)
     void aBrokerSigkilledMidDrainLosesNoEventAndKeepsEachAggregatesOrder() throws Exception {
-        int aggregates = 40;
-        int perAggregate = 50;
+        // CI: 2,000 events; the 20,000-event soak of issue 11: -Dballast.soak.aggregates=200 -Dballast.soak.events=100
+        int aggregates = Integer.getInteger("ballast.soak.aggregates", 40);
+        int perAggregate = Integer.getInteger("ballast.soak.events", 50);
         appendMany(aggregates, perAggregate);
         KafkaOutboxPublisher publisher = publisher(Map.of("delivery.timeout.ms", 6000, "request.timeout.ms", 2000));
         OutboxRelay relay = relay(publisher).threads(2).maxAttempts(100).build().start();

@@ -21,6 +21,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 
 /**
@@ -65,7 +66,15 @@ public class BallastOutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    OutboxPublisher ballastOutboxPublisher(ApplicationEventPublisher events) {
+    OutboxPublisher ballastOutboxPublisher(ApplicationEventPublisher events, Environment environment) {
+        String selected = PublisherCondition.selected(environment);
+        if (!selected.equals("in-process")) { // the broker's configuration did not apply: its classes are missing
+            throw new IllegalStateException(PublisherCondition.PROPERTY + " selects " + selected + ", but "
+                    + (selected.equals("kafka")
+                            ? "ballast-outbox-kafka and spring-boot-kafka (spring-boot-starter-kafka)"
+                            : "ballast-outbox-rabbitmq and spring-boot-amqp (spring-boot-starter-amqp)")
+                    + " are not both on the classpath");
+        }
         return OutboxPublisher.inProcess(events::publishEvent);
     }
 
@@ -110,7 +119,7 @@ public class BallastOutboxAutoConfiguration {
         return (int) bytes;
     }
 
-    private static Integrity integrity(BallastOutboxProperties.Integrity settings) {
+    static Integrity integrity(BallastOutboxProperties.Integrity settings) {
         if (settings.mode() == BallastOutboxProperties.Integrity.Mode.SHA256) {
             return Integrity.sha256();
         }

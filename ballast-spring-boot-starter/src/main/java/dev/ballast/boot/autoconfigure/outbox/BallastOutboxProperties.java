@@ -18,6 +18,13 @@ import org.springframework.util.unit.DataSize;
  * @param maxPayload largest payload accepted
  * @param integrity how content hashes are computed
  * @param relay settings of the relay started with the application
+ * @param publisher where the relay publishes: {@code in-process} (Spring application events), {@code kafka}
+ *     (built from {@code spring.kafka.*}) or {@code rabbitmq} (from {@code spring.rabbitmq.*}); when not set,
+ *     {@code kafka} if {@code spring.kafka.bootstrap-servers} is set and {@code ballast-outbox-kafka} is present,
+ *     {@code rabbitmq} likewise for {@code spring.rabbitmq.host}/{@code addresses}, else in-process
+ * @param kafka routes of the Kafka publisher
+ * @param rabbitmq routes of the RabbitMQ publisher
+ * @param inbox the consumer-side inbox (created when {@code consumer} is set)
  */
 @ConfigurationProperties("ballast.outbox")
 public record BallastOutboxProperties(
@@ -26,7 +33,50 @@ public record BallastOutboxProperties(
         @DefaultValue("true") boolean createSchema,
         @DefaultValue("1MB") DataSize maxPayload,
         @DefaultValue Integrity integrity,
-        @DefaultValue Relay relay) {
+        @DefaultValue Relay relay,
+        @Nullable Publisher publisher,
+        @DefaultValue Kafka kafka,
+        @DefaultValue Rabbitmq rabbitmq,
+        @DefaultValue Inbox inbox) {
+
+    /** Publisher kinds. */
+    public enum Publisher {
+        IN_PROCESS,
+        KAFKA,
+        RABBITMQ
+    }
+
+    /**
+     * Kafka publisher settings; the connection comes from {@code spring.kafka.*}.
+     *
+     * @param routes event type to topic, e.g. {@code OrderPlaced: brokerage.orders}; required with Kafka
+     * @param verifyTopics whether start-up fails when a routed topic does not exist
+     */
+    public record Kafka(
+            @Nullable Map<String, String> routes,
+            @DefaultValue("true") boolean verifyTopics) {}
+
+    /**
+     * RabbitMQ publisher settings; the connection comes from {@code spring.rabbitmq.*}.
+     *
+     * @param exchanges aggregate type to exchange (routing key = event type), e.g. {@code Order: brokerage.orders};
+     *     required with RabbitMQ
+     * @param verifyExchanges whether start-up fails when a routed exchange does not exist
+     * @param confirmTimeout how long a wave waits for its publisher confirms
+     */
+    public record Rabbitmq(
+            @Nullable Map<String, String> exchanges,
+            @DefaultValue("true") boolean verifyExchanges,
+            @DefaultValue("15s") Duration confirmTimeout) {}
+
+    /**
+     * Inbox settings.
+     *
+     * @param consumer this consumer's name in the inbox tables; the {@code Inbox} bean exists only when it is set
+     * @param retention how long consumed event ids are kept
+     */
+    public record Inbox(
+            @Nullable String consumer, @DefaultValue("14d") Duration retention) {}
 
     /**
      * Content hash settings.

@@ -1,0 +1,355 @@
+package dev.ballast.outbox.rabbitmq;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.ballast.outbox.DeadLetterReason;
+import dev.ballast.outbox.OutboxHeaders;
+import dev.ballast.outbox.OutboxMessage;
+import dev.ballast.outbox.OutboxPublisher;
+import dev.ballast.outbox.PublishResult;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentNavigableMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Publishes outbox messages to RabbitMQ ({@code amqp-client}) with publisher confirms: a wave is published on one
+ * channel, each message correlated with its delivery tag, and the wave's results go back to the relay only when the
+ * broker confirmed (or refused) every message, so nothing is recorded published before RabbitMQ has it. Messages are
+ * persistent ({@code delivery_mode 2}) and {@code mandatory}: a message no queue is bound for comes back and becomes a
+ * dead letter {@code UNROUTABLE}. Exchange and routing key come from an {@link ExchangeRouter}; headers are
+ * {@link OutboxHeaders}, the message id is the event id, the type the event type.
+ *
+ * <p>Results: confirmed → published; returned → dead letter {@code UNROUTABLE}; no route → {@code NO_ROUTE}; nacked →
+ * retry with the relay's backoff; channel or connection closed, or no confirm within the timeout → failed (a retry, or
+ * the relay's outage pause when the whole wave failed so). The connection recovers by itself (automatic recovery).
+ *
+ * <p>Thread-safe: each relay thread borrows its own channel. Close it after the relay.
+ */
+public final class RabbitOutboxPublisher implements OutboxPublisher, AutoCloseable {
+
+    private final Connection connection;
+    private final ExchangeRouter router;
+    private final Duration confirmTimeout;
+    private final LinkedBlockingQueue<ConfirmChannel> idle = new LinkedBlockingQueue<>();
+
+    private RabbitOutboxPublisher(Connection connection, ExchangeRouter router, Duration confirmTimeout) {
+        this.connection = connection;
+        this.router = router;
+        this.confirmTimeout = confirmTimeout;
+    }
+
+    /**
+     * A builder over {@code factory} (host, port, virtual host, credentials, TLS; e.g. from Spring Boot's
+     * {@code RabbitProperties}). The builder turns automatic recovery on.
+     */
+    public static Builder builder(ConnectionFactory factory) {
+        return new Builder(factory);
+    }
+
+    @Override
+    public List<PublishResult> publish(List<OutboxMessage> batch) {
+        ConfirmChannel channel;
+        try {
+            channel = borrow();
+        } catch (IOException | RuntimeException e) {
+            List<PublishResult> failed = new ArrayList<>(batch.size());
+            batch.forEach(message -> failed.add(PublishResult.failed(e)));
+            return failed;
+        }
+        boolean healthy = true;
+        try {
+            List<PublishResult> results = new ArrayList<>(batch.size());
+            List<@Nullable Pending> pending = new ArrayList<>(batch.size());
+            for (OutboxMessage message : batch) {
+                results.add(null);
+                try {
+                    ExchangeRouter.Destination destination = router.route(message);
+                    pending.add(channel.publish(destination, message));
+                } catch (ExchangeRouter.NoRouteException e) {
+                    results.set(results.size() - 1, PublishResult.rejected(DeadLetterReason.NO_ROUTE, e));
+                    pending.add(null);
+                } catch (IOException | RuntimeException e) {
+                    results.set(results.size() - 1, PublishResult.failed(e));
+                    pending.add(null);
+                    healthy = false;
+                }
+            }
+            long deadline = System.nanoTime() + confirmTimeout.toNanos();
+            for (int i = 0; i < pending.size(); i++) {
+                Pending each = pending.get(i);
+                if (each != null) {
+                    PublishResult result = await(each, deadline);
+                    if (result instanceof PublishResult.Failed failed
+                            && failed.kind() != PublishResult.Failed.Kind.RETRY) {
+                        healthy = false;
+                    }
+                    results.set(i, result);
+                }
+            }
+            return results;
+        } finally {
+            if (healthy && channel.isOpen()) {
+                idle.offer(channel);
+            } else {
+                channel.close();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        ConfirmChannel channel;
+        while ((channel = idle.poll()) != null) {
+            channel.close();
+        }
+        try {
+            connection.close(5_000);
+        } catch (IOException | RuntimeException ignored) {
+            // closing anyway
+        }
+    }
+
+    private ConfirmChannel borrow() throws IOException {
+        ConfirmChannel channel;
+        while ((channel = idle.poll()) != null) {
+            if (channel.isOpen()) {
+                return channel;
+            }
+            channel.close();
+        }
+        return new ConfirmChannel(connection.createChannel());
+    }
+
+    private static PublishResult await(Pending pending, long deadline) {
+        try {
+            return pending.result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return PublishResult.failed(new TimeoutException("RabbitMQ did not confirm the message in time"));
+        } catch (ExecutionException e) {
+            return PublishResult.failed(e.getCause() == null ? e : e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return PublishResult.failed(e);
+        }
+    }
+
+    /** A message waiting for its confirm; {@code returned} is set by a basic.return, which precedes the ack. */
+    private static final class Pending {
+        final String eventId;
+        final CompletableFuture<PublishResult> result = new CompletableFuture<>();
+        volatile @Nullable String returned;
+
+        Pending(String eventId) {
+            this.eventId = eventId;
+        }
+    }
+
+    /** A channel in confirm mode with its outstanding messages by delivery tag. */
+    private static final class ConfirmChannel {
+        private final Channel channel;
+        private final ConcurrentNavigableMap<Long, Pending> outstanding = new ConcurrentSkipListMap<>();
+        private final Map<String, Pending> byEventId = new ConcurrentHashMap<>();
+
+        ConfirmChannel(Channel channel) throws IOException {
+            this.channel = channel;
+            channel.confirmSelect();
+            channel.addConfirmListener(
+                    (tag, multiple) -> settle(tag, multiple, true), (tag, multiple) -> settle(tag, multiple, false));
+            channel.addReturnListener(returned -> {
+                Object eventId = returned.getProperties().getMessageId();
+                Pending pending = eventId == null ? null : byEventId.get(eventId.toString());
+                if (pending != null) {
+                    pending.returned = returned.getReplyCode() + " " + returned.getReplyText() + " (exchange '"
+                            + returned.getExchange() + "', routing key '" + returned.getRoutingKey() + "')";
+                }
+            });
+            channel.addShutdownListener(this::failAll);
+        }
+
+        Pending publish(ExchangeRouter.Destination destination, OutboxMessage message) throws IOException {
+            Pending pending = new Pending(message.eventId());
+            long tag = channel.getNextPublishSeqNo();
+            outstanding.put(tag, pending);
+            byEventId.put(message.eventId(), pending);
+            Map<String, Object> headers = new HashMap<>(OutboxHeaders.of(message));
+            AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
+                    .deliveryMode(2)
+                    .messageId(message.eventId())
+                    .type(message.eventType())
+                    .timestamp(Date.from(message.createdAt()))
+                    .headers(headers)
+                    .build();
+            try {
+                channel.basicPublish(
+                        destination.exchange(), destination.routingKey(), true, properties, message.payload());
+            } catch (IOException | RuntimeException e) {
+                outstanding.remove(tag);
+                byEventId.remove(message.eventId());
+                throw e;
+            }
+            return pending;
+        }
+
+        private void settle(long tag, boolean multiple, boolean ack) {
+            Map<Long, Pending> settled = multiple ? outstanding.headMap(tag, true) : single(tag);
+            for (Pending pending : List.copyOf(settled.values())) {
+                byEventId.remove(pending.eventId);
+                String returned = pending.returned;
+                if (!ack) {
+                    pending.result.complete(PublishResult.retry(new NackException(pending.eventId)));
+                } else if (returned != null) {
+                    pending.result.complete(
+                            PublishResult.rejected(DeadLetterReason.UNROUTABLE, new UnroutableException(returned)));
+                } else {
+                    pending.result.complete(PublishResult.published());
+                }
+            }
+            settled.clear();
+        }
+
+        private Map<Long, Pending> single(long tag) {
+            Pending pending = outstanding.remove(tag);
+            return pending == null ? new HashMap<>() : new HashMap<>(Map.of(tag, pending));
+        }
+
+        private void failAll(ShutdownSignalException cause) {
+            for (Pending pending : List.copyOf(outstanding.values())) {
+                pending.result.complete(PublishResult.failed(cause));
+            }
+            outstanding.clear();
+            byEventId.clear();
+        }
+
+        boolean isOpen() {
+            return channel.isOpen();
+        }
+
+        void close() {
+            failAll(new ShutdownSignalException(false, true, null, channel));
+            try {
+                if (channel.isOpen()) {
+                    channel.close();
+                }
+            } catch (IOException | TimeoutException | RuntimeException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** RabbitMQ negatively acknowledged a message (e.g. a queue full with {@code reject-publish}): retried. */
+    static final class NackException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NackException(String eventId) {
+            super("RabbitMQ nacked event " + eventId);
+        }
+    }
+
+    /** RabbitMQ returned a mandatory message: no queue is bound for it. */
+    static final class UnroutableException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UnroutableException(String detail) {
+            super("Unroutable: " + detail);
+        }
+    }
+
+    /** Builds a {@link RabbitOutboxPublisher}. */
+    public static final class Builder {
+        private final ConnectionFactory factory;
+        private @Nullable ExchangeRouter router;
+        private Duration confirmTimeout = Duration.ofSeconds(15);
+        private boolean verifyExchanges = true;
+        private String connectionName = "ballast-outbox";
+
+        private Builder(ConnectionFactory factory) {
+            this.factory = Objects.requireNonNull(factory, "factory");
+        }
+
+        /** The router; required. */
+        public Builder router(ExchangeRouter exchangeRouter) {
+            this.router = Objects.requireNonNull(exchangeRouter, "router");
+            return this;
+        }
+
+        /** The default router: exchange per aggregate type, routing key = event type. */
+        public Builder exchanges(Map<String, String> exchangesByAggregateType) {
+            return router(ExchangeRouter.byAggregateType(exchangesByAggregateType));
+        }
+
+        /** How long a wave waits for its confirms (default 15 s; keep it well inside the relay's lease). */
+        public Builder confirmTimeout(Duration timeout) {
+            this.confirmTimeout = Objects.requireNonNull(timeout, "confirmTimeout");
+            return this;
+        }
+
+        /** Whether {@link #build()} checks that the router's exchanges exist (default true). */
+        public Builder verifyExchanges(boolean verify) {
+            this.verifyExchanges = verify;
+            return this;
+        }
+
+        /** The connection's name in the RabbitMQ management UI (default {@code ballast-outbox}). */
+        public Builder connectionName(String name) {
+            this.connectionName = Objects.requireNonNull(name, "connectionName");
+            return this;
+        }
+
+        /**
+         * Connects and checks the exchanges.
+         *
+         * @throws IllegalArgumentException without a router
+         * @throws IllegalStateException if RabbitMQ cannot be reached or a routed exchange does not exist (named)
+         */
+        public RabbitOutboxPublisher build() {
+            if (router == null) {
+                throw new IllegalArgumentException("An exchange router is required (router(...) or exchanges(...))");
+            }
+            factory.setAutomaticRecoveryEnabled(true);
+            factory.setTopologyRecoveryEnabled(true);
+            Connection connection;
+            try {
+                connection = factory.newConnection(connectionName);
+            } catch (IOException | TimeoutException e) {
+                throw new IllegalStateException(
+                        "Could not connect to RabbitMQ at " + factory.getHost() + ":" + factory.getPort()
+                                + " (virtual host '" + factory.getVirtualHost() + "')",
+                        e);
+            }
+            if (verifyExchanges) {
+                for (String exchange : router.knownExchanges()) {
+                    try (Channel check = connection.createChannel()) {
+                        check.exchangeDeclarePassive(exchange);
+                    } catch (IOException | TimeoutException | RuntimeException e) {
+                        try {
+                            connection.close();
+                        } catch (IOException | RuntimeException ignored) {
+                            // failing anyway
+                        }
+                        throw new IllegalStateException("RabbitMQ exchange '" + exchange
+                                + "' routed to by the outbox does not exist in virtual host '"
+                                + factory.getVirtualHost() + "' (declare it, or verifyExchanges(false))");
+                    }
+                }
+            }
+            return new RabbitOutboxPublisher(connection, router, confirmTimeout);
+        }
+    }
+}

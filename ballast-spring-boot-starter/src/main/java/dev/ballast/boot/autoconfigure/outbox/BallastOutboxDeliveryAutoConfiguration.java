@@ -1,0 +1,157 @@
+package dev.ballast.boot.autoconfigure.outbox;
+
+import com.rabbitmq.client.ConnectionFactory;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.outbox.OutboxPublisher;
+import dev.ballast.outbox.inbox.Inbox;
+import dev.ballast.outbox.kafka.KafkaOutboxPublisher;
+import dev.ballast.outbox.rabbitmq.RabbitOutboxPublisher;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.amqp.autoconfigure.RabbitConnectionDetails;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+
+/**
+ * The outbox's broker publishers, selected by {@code ballast.outbox.publisher} ({@code in-process}, {@code kafka},
+ * {@code rabbitmq}); when it is not set, {@code kafka} if {@code spring.kafka.bootstrap-servers} is set,
+ * {@code rabbitmq} if {@code spring.rabbitmq.host} or {@code spring.rabbitmq.addresses} is, else in-process. Brokers are
+ * configured only through Spring Boot's {@code spring.kafka.*} / {@code spring.rabbitmq.*}; routes under
+ * {@code ballast.outbox.kafka.routes} / {@code ballast.outbox.rabbitmq.exchanges}. Runs before
+ * {@link BallastOutboxAutoConfiguration}, whose in-process publisher backs off when one of these is defined. Also
+ * the consumer-side {@link Inbox} when {@code ballast.outbox.inbox.consumer} is set.
+ */
+@AutoConfiguration(
+        before = BallastOutboxAutoConfiguration.class,
+        afterName = {
+            "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+            "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration"
+        })
+@EnableConfigurationProperties(BallastOutboxProperties.class)
+public class BallastOutboxDeliveryAutoConfiguration {
+
+    /** The inbox on the application's DataSource, with the outbox's table prefix, schema and integrity settings. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnBean(DataSource.class)
+    @ConditionalOnProperty(prefix = "ballast.outbox.inbox", name = "consumer")
+    static class InboxConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        Inbox ballastInbox(
+                BallastOutboxProperties properties,
+                DataSource dataSource,
+                ObjectProvider<MeterRegistry> registry,
+                ObjectProvider<AlertSink> alerts) {
+            String consumer = properties.inbox().consumer();
+            Inbox.Builder builder = Inbox.builder(dataSource, consumer == null ? "" : consumer)
+                    .tablePrefix(properties.tablePrefix())
+                    .createSchema(properties.createSchema())
+                    .integrity(BallastOutboxAutoConfiguration.integrity(properties.integrity()))
+                    .retention(properties.inbox().retention())
+                    .alerts(alerts.getIfUnique(AlertSink::logging));
+            registry.ifUnique(builder::meterRegistry);
+            return builder.build();
+        }
+    }
+
+    /** Kafka, from {@code spring.kafka.*}. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({KafkaOutboxPublisher.class, KafkaProperties.class})
+    @Conditional(PublisherCondition.Kafka.class)
+    @EnableConfigurationProperties(KafkaProperties.class)
+    static class KafkaPublisherConfiguration {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean(OutboxPublisher.class)
+        KafkaOutboxPublisher ballastKafkaOutboxPublisher(KafkaProperties kafka, BallastOutboxProperties properties) {
+            Map<String, String> routes = properties.kafka().routes();
+            if (routes == null || routes.isEmpty()) {
+                throw new IllegalStateException("ballast.outbox.publisher=kafka needs ballast.outbox.kafka.routes"
+                        + " (event type -> topic, e.g. ballast.outbox.kafka.routes.OrderPlaced=brokerage.orders)");
+            }
+            try {
+                return KafkaOutboxPublisher.builder(kafka.buildProducerProperties())
+                        .routes(routes)
+                        .verifyTopics(properties.kafka().verifyTopics())
+                        .build();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalStateException(
+                        "Outbox Kafka publisher: " + e.getMessage() + " (spring.kafka.producer.* /"
+                                + " ballast.outbox.kafka.routes)",
+                        e);
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException(
+                        "Outbox Kafka publisher (spring.kafka.bootstrap-servers=" + kafka.getBootstrapServers()
+                                + ", ballast.outbox.kafka.routes): " + e.getMessage(),
+                        e);
+            }
+        }
+    }
+
+    /** RabbitMQ, from {@code spring.rabbitmq.*}. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass({RabbitOutboxPublisher.class, RabbitConnectionDetails.class})
+    @Conditional(PublisherCondition.Rabbit.class)
+    static class RabbitPublisherConfiguration {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean(OutboxPublisher.class)
+        RabbitOutboxPublisher ballastRabbitOutboxPublisher(
+                Environment environment,
+                ObjectProvider<RabbitConnectionDetails> details,
+                BallastOutboxProperties properties) {
+            Map<String, String> exchanges = properties.rabbitmq().exchanges();
+            if (exchanges == null || exchanges.isEmpty()) {
+                throw new IllegalStateException(
+                        "ballast.outbox.publisher=rabbitmq needs ballast.outbox.rabbitmq.exchanges"
+                                + " (aggregate type -> exchange, e.g. ballast.outbox.rabbitmq.exchanges.Order=brokerage.orders)");
+            }
+            ConnectionFactory factory = new ConnectionFactory();
+            RabbitConnectionDetails connection = details.getIfAvailable();
+            if (connection != null) {
+                RabbitConnectionDetails.Address address = connection.getFirstAddress();
+                factory.setHost(address.host());
+                factory.setPort(address.port());
+                if (connection.getUsername() != null) {
+                    factory.setUsername(connection.getUsername());
+                }
+                if (connection.getPassword() != null) {
+                    factory.setPassword(connection.getPassword());
+                }
+                if (connection.getVirtualHost() != null) {
+                    factory.setVirtualHost(connection.getVirtualHost());
+                }
+            } else { // Spring Boot's RabbitMQ auto-configuration is not active: read spring.rabbitmq.* directly
+                factory.setHost(environment.getProperty("spring.rabbitmq.host", "localhost"));
+                factory.setPort(environment.getProperty("spring.rabbitmq.port", Integer.class, 5672));
+                factory.setUsername(environment.getProperty("spring.rabbitmq.username", "guest"));
+                factory.setPassword(environment.getProperty("spring.rabbitmq.password", "guest"));
+                factory.setVirtualHost(environment.getProperty("spring.rabbitmq.virtual-host", "/"));
+            }
+            try {
+                return RabbitOutboxPublisher.builder(factory)
+                        .exchanges(exchanges)
+                        .verifyExchanges(properties.rabbitmq().verifyExchanges())
+                        .confirmTimeout(properties.rabbitmq().confirmTimeout())
+                        .build();
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new IllegalStateException(
+                        "Outbox RabbitMQ publisher (spring.rabbitmq.*," + " ballast.outbox.rabbitmq.exchanges): "
+                                + e.getMessage(),
+                        e);
+            }
+        }
+    }
+}

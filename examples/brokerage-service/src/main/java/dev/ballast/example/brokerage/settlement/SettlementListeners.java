@@ -1,0 +1,107 @@
+package dev.ballast.example.brokerage.settlement;
+
+import dev.ballast.outbox.OutboxHeaders;
+import dev.ballast.outbox.OutboxMessage;
+import dev.ballast.outbox.kafka.KafkaInbox;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.amqp.core.Binding;
+import org.springframework.amqp.core.BindingBuilder;
+import org.springframework.amqp.core.Declarables;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.Queue;
+import org.springframework.amqp.core.QueueBuilder;
+import org.springframework.amqp.core.TopicExchange;
+import org.springframework.amqp.rabbit.annotation.RabbitListener;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.stereotype.Component;
+
+/**
+ * Where the settlement consumer listens: the Kafka topic when {@code spring.kafka.bootstrap-servers} is set, the
+ * RabbitMQ queue when {@code spring.rabbitmq.host} is, else the in-process application events of the embedded default.
+ * Every path goes through the inbox ({@link Settlements}).
+ */
+final class SettlementListeners {
+
+    /** The topic and exchange {@code OrderPlaced} is routed to (application.yml, ballast.outbox.*). */
+    static final String ORDERS = "brokerage.orders";
+    /** The RabbitMQ queue of the settlement consumer. */
+    static final String SETTLEMENT_QUEUE = "brokerage.settlement";
+
+    private SettlementListeners() {}
+
+    /** Kafka: a {@code @KafkaListener} method and the topic (created at start-up by Spring's KafkaAdmin). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty("spring.kafka.bootstrap-servers")
+    static class KafkaSettlement {
+
+        private final Settlements settlements;
+
+        KafkaSettlement(Settlements settlements) {
+            this.settlements = settlements;
+        }
+
+        @Bean
+        NewTopic brokerageOrdersTopic() {
+            return TopicBuilder.name(ORDERS).partitions(3).replicas(1).build();
+        }
+
+        @KafkaListener(topics = ORDERS, groupId = "brokerage-settlement")
+        void on(ConsumerRecord<String, byte[]> record) throws Exception {
+            settlements.receive(name -> KafkaInbox.header(record, name), record.value());
+        }
+    }
+
+    /** RabbitMQ: a {@code @RabbitListener} method and the topology (declared by Spring's RabbitAdmin). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty("spring.rabbitmq.host")
+    static class RabbitSettlement {
+
+        private final Settlements settlements;
+
+        RabbitSettlement(Settlements settlements) {
+            this.settlements = settlements;
+        }
+
+        @Bean
+        Declarables brokerageSettlementTopology() {
+            TopicExchange orders = new TopicExchange(ORDERS);
+            Queue queue = QueueBuilder.durable(SETTLEMENT_QUEUE).build();
+            Binding binding = BindingBuilder.bind(queue).to(orders).with("OrderPlaced");
+            return new Declarables(orders, queue, binding);
+        }
+
+        @RabbitListener(queues = SETTLEMENT_QUEUE)
+        void on(Message message) throws Exception {
+            settlements.receive(
+                    name -> {
+                        Object value = message.getMessageProperties().getHeader(name);
+                        return value == null ? null : value.toString();
+                    },
+                    message.getBody());
+        }
+    }
+
+    /** The embedded default: the outbox's in-process publisher delivers application events. */
+    @Component
+    @ConditionalOnExpression("'${spring.kafka.bootstrap-servers:}' == '' and '${spring.rabbitmq.host:}' == ''")
+    static class InProcessSettlement {
+
+        private final Settlements settlements;
+
+        InProcessSettlement(Settlements settlements) {
+            this.settlements = settlements;
+        }
+
+        @EventListener
+        void on(OutboxMessage message) throws Exception {
+            settlements.receive(OutboxHeaders.of(message)::get, message.payload());
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package dev.ballast.example.brokerage.settlement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.GetResponse;
+import dev.ballast.example.brokerage.BrokerageApplication;
+import dev.ballast.test.KafkaBroker;
+import dev.ballast.test.RabbitVirtualHost;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Issue 11 end to end on the running service: orders placed over HTTP leave through the outbox to a real broker (a
+ * KRaft Kafka in a child JVM; the machine's RabbitMQ in a fresh virtual host), the settlement consumer books them
+ * through the inbox, and {@code GET /api/orders/{id}} shows {@code "settled": true}. A copy of a delivered message sent
+ * again is absorbed as a duplicate; a tampered copy is a consumer dead letter with a CRITICAL alert; settlement rows
+ * equal orders exactly.
+ */
+@Timeout(180)
+class SettlementThroughBrokersIT {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final int ORDERS = 20;
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void ordersSettleThroughKafkaOncePerOrderAndATamperedCopyIsDeadLettered() throws Exception {
+        try (KafkaBroker kafka = KafkaBroker.create().start()) {
+            try (ConfigurableApplicationContext app =
+                    start("--spring.kafka.bootstrap-servers=" + kafka.bootstrapServers())) {
+                List<String> orders = placeAndAwaitSettled(app);
+                ConsumerRecord<String, byte[]> delivered = firstRecord(kafka);
+                double duplicatesBefore = settlements(app, "duplicate");
+
+                try (KafkaProducer<String, byte[]> producer = producer(kafka)) {
+                    producer.send(copy(delivered, delivered.value())).get();
+                    producer.send(copy(delivered, tampered(delivered.value()))).get();
+                }
+
+                awaitDuplicateAndDeadLetter(app, orders, duplicatesBefore);
+            }
+        }
+    }
+
+    @Test
+    void ordersSettleThroughRabbitMqOncePerOrderAndATamperedCopyIsDeadLettered() throws Exception {
+        try (RabbitVirtualHost rabbit = RabbitVirtualHost.create().createNow()) {
+            ConnectionFactory factory = new ConnectionFactory();
+            factory.setHost(rabbit.host());
+            factory.setPort(rabbit.port());
+            factory.setVirtualHost(rabbit.name());
+            try (com.rabbitmq.client.Connection connection = factory.newConnection("settlement-it");
+                    Channel channel = connection.createChannel()) {
+                channel.exchangeDeclare("brokerage.orders", "topic", true);
+                channel.queueDeclare("spy", false, false, false, null);
+                channel.queueBind("spy", "brokerage.orders", "OrderPlaced");
+                try (ConfigurableApplicationContext app = start(
+                        "--spring.rabbitmq.host=" + rabbit.host(),
+                        "--spring.rabbitmq.port=" + rabbit.port(),
+                        "--spring.rabbitmq.virtual-host=" + rabbit.name(),
+                        "--spring.rabbitmq.username=guest",
+                        "--spring.rabbitmq.password=guest")) {
+                    List<String> orders = placeAndAwaitSettled(app);
+                    GetResponse delivered = channel.basicGet("spy", true);
+                    assertThat(delivered).as("a copy of a delivered message").isNotNull();
+                    double duplicatesBefore = settlements(app, "duplicate");
+
+                    channel.basicPublish("brokerage.orders", "OrderPlaced", delivered.getProps(), delivered.getBody());
+                    channel.basicPublish(
+                            "brokerage.orders", "OrderPlaced", delivered.getProps(), tampered(delivered.getBody()));
+
+                    awaitDuplicateAndDeadLetter(app, orders, duplicatesBefore);
+                }
+            }
+        }
+    }
+
+    // ---- helpers
+
+    private ConfigurableApplicationContext start(String... brokerArgs) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--spring.datasource.url=jdbc:h2:mem:settle-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
+                "--ballast.outbox.relay.poll-interval=50ms",
+                "--ballast.outbox.relay.dead-letter-file=" + temp.resolve("dlq.jsonl"),
+                "--ballast.alert.file.path=" + temp.resolve("alerts.jsonl")));
+        args.addAll(List.of(brokerArgs));
+        return new SpringApplicationBuilder(BrokerageApplication.class).run(args.toArray(String[]::new));
+    }
+
+    private List<String> placeAndAwaitSettled(ConfigurableApplicationContext app) throws Exception {
+        String base = "http://127.0.0.1:"
+                + ((WebServerApplicationContext) app).getWebServer().getPort();
+        List<String> orders = new ArrayList<>();
+        for (int i = 0; i < ORDERS; i++) {
+            String body = "{\"accountId\":\"A-" + (1 + i % 5) + "\",\"symbol\":\"ACME\",\"side\":\"BUY\","
+                    + "\"quantity\":" + (i + 1) + ",\"price\":\"10.50\"}";
+            HttpResponse<String> placed = http.send(
+                    HttpRequest.newBuilder(URI.create(base + "/api/orders"))
+                            .header("Content-Type", "application/json")
+                            .header("Idempotency-Key", "settle-" + UUID.randomUUID())
+                            .POST(HttpRequest.BodyPublishers.ofString(body))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+            orders.add(JSON.readTree(placed.body()).get("orderId").asString());
+        }
+        await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    for (String order : orders) {
+                        HttpResponse<String> shown = http.send(
+                                HttpRequest.newBuilder(URI.create(base + "/api/orders/" + order))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        JsonNode settled = JSON.readTree(shown.body()).get("settled");
+                        if (settled == null || !settled.asBoolean()) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+        assertThat(settlementRows(app)).isEqualTo(ORDERS);
+        assertThat(settlements(app, "booked")).isEqualTo(ORDERS);
+        return orders;
+    }
+
+    private void awaitDuplicateAndDeadLetter(
+            ConfigurableApplicationContext app, List<String> orders, double duplicatesBefore) throws Exception {
+        await().atMost(Duration.ofSeconds(30)).until(() -> settlements(app, "duplicate") >= duplicatesBefore + 1);
+        JdbcClient jdbc = app.getBean(JdbcClient.class);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> jdbc.sql("SELECT COUNT(*) FROM ballast_inbox_dlq WHERE reason = 'INTEGRITY_VIOLATION'")
+                                .query(Long.class)
+                                .single()
+                        == 1);
+        assertThat(settlementRows(app)).as("exactly one settlement per order").isEqualTo(orders.size());
+        assertThat(jdbc.sql("SELECT COUNT(DISTINCT order_id) FROM settlement")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(orders.size());
+        assertThat(settlements(app, "booked")).isEqualTo(ORDERS);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> Files.exists(temp.resolve("alerts.jsonl"))
+                        && Files.readAllLines(temp.resolve("alerts.jsonl")).stream()
+                                .anyMatch(line -> line.contains("CRITICAL")
+                                        && line.contains("Consumed event failed its integrity check")));
+    }
+
+    private static long settlementRows(ConfigurableApplicationContext app) {
+        return app.getBean(JdbcClient.class)
+                .sql("SELECT COUNT(*) FROM settlement")
+                .query(Long.class)
+                .single();
+    }
+
+    private static double settlements(ConfigurableApplicationContext app, String result) {
+        var counter = app.getBean(MeterRegistry.class)
+                .find("brokerage.settlements")
+                .tag("result", result)
+                .counter();
+        return counter == null ? 0 : counter.count();
+    }
+
+    /** The same order event with another account: its content hash no longer matches. */
+    private static byte[] tampered(byte[] payload) {
+        String text = new String(payload, StandardCharsets.UTF_8);
+        String changed = text.replaceFirst("\"accountId\":\"A-\\d+\"", "\"accountId\":\"A-99\"");
+        assertThat(changed).isNotEqualTo(text);
+        return changed.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ConsumerRecord<String, byte[]> firstRecord(KafkaBroker kafka) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "spy-" + UUID.randomUUID());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Set.of("brokerage.orders"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    return record;
+                }
+            }
+        }
+        throw new AssertionError("no record in brokerage.orders");
+    }
+
+    private static KafkaProducer<String, byte[]> producer(KafkaBroker kafka) {
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", kafka.bootstrapServers());
+        return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static ProducerRecord<String, byte[]> copy(ConsumerRecord<String, byte[]> record, byte[] value) {
+        ProducerRecord<String, byte[]> copy = new ProducerRecord<>(record.topic(), record.key(), value);
+        record.headers().forEach(header -> copy.headers().add(header));
+        return copy;
+    }
+}
