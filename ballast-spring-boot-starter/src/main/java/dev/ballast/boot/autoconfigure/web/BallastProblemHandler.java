@@ -1,0 +1,218 @@
+package dev.ballast.boot.autoconfigure.web;
+
+import dev.ballast.boot.web.WebErrorCode;
+import dev.ballast.cache.CacheLoadTimeoutException;
+import dev.ballast.core.BallastException;
+import dev.ballast.core.ClientException;
+import dev.ballast.core.CommonErrorCode;
+import dev.ballast.lock.LockAcquisitionException;
+import dev.ballast.outbox.IdempotencyConflictException;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.context.request.RequestAttributes;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Turns every exception a controller lets through into RFC 9457 problem details ({@code application/problem+json})
+ * with a {@code code} property:
+ *
+ * <ul>
+ *   <li>{@link ClientException}: its status, code and message;
+ *   <li>{@link IdempotencyConflictException}: 409 {@code IDEMPOTENCY_CONFLICT};
+ *   <li>{@link LockAcquisitionException}: 409 {@code LOCK_BUSY} with {@code Retry-After};
+ *   <li>{@link CacheLoadTimeoutException}: 503 {@code UNAVAILABLE} with {@code Retry-After};
+ *   <li>Spring MVC's own exceptions (unreadable body, wrong method, unsupported media type, ...): their status, a
+ *       {@link WebErrorCode} or the status name as code;
+ *   <li>a {@link dev.ballast.core.ServerException} or anything unexpected: its status (500 if unknown) with the
+ *       code's generic message only, never the exception's message or stack, and an {@code incident} reference that
+ *       is also logged, so a caller can quote it.
+ * </ul>
+ *
+ * <p>Ordered last: an application's own {@code @ControllerAdvice} handles what it declares first. Registered by {@link
+ * BallastWebAutoConfiguration}; {@code ballast.web.problem-details.enabled=false} turns it off.
+ */
+@ControllerAdvice
+@Order(Ordered.LOWEST_PRECEDENCE)
+public class BallastProblemHandler extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(BallastProblemHandler.class);
+    private static final String CODE = "code";
+    private static final boolean JACKSON = ClassUtils.isPresent(
+            "tools.jackson.databind.exc.UnrecognizedPropertyException", BallastProblemHandler.class.getClassLoader());
+
+    private final String retryAfterSeconds;
+
+    /** A handler that sends {@code retryAfter} (rounded up to whole seconds, at least 1) with retryable answers. */
+    public BallastProblemHandler(Duration retryAfter) {
+        long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
+        this.retryAfterSeconds = Long.toString(seconds);
+    }
+
+    /** Ballast's error model and the exceptions of its modules, also when wrapped in something else. */
+    @ExceptionHandler({
+        BallastException.class,
+        IdempotencyConflictException.class,
+        LockAcquisitionException.class,
+        CacheLoadTimeoutException.class
+    })
+    ResponseEntity<ProblemDetail> handleBallast(Exception exception) {
+        return problem(exception);
+    }
+
+    /** Anything else that is not a Spring MVC exception: 500, generic. */
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> handleUnexpected(Exception exception) {
+        return problem(exception);
+    }
+
+    /** The problem for {@code failure}; also used for failures that reach the container's error page. */
+    ResponseEntity<ProblemDetail> problem(Throwable failure) {
+        Throwable known = known(failure);
+        HttpHeaders headers = new HttpHeaders();
+        ProblemDetail problem;
+        if (RequestEdgeFilter.exceeded(failure)) {
+            problem = problem(
+                    413,
+                    WebErrorCode.PAYLOAD_TOO_LARGE.code(),
+                    "the request body exceeds the limit of " + RequestEdgeFilter.limitOf(failure) + " bytes");
+        } else if (known instanceof ClientException client) {
+            problem = problem(client.httpStatus(), client.errorCode().code(), client.getMessage());
+        } else if (known instanceof BallastException server) {
+            problem = serverProblem(
+                    failure,
+                    server.httpStatus(),
+                    server.errorCode().code(),
+                    server.errorCode().message());
+        } else if (known instanceof IdempotencyConflictException) {
+            problem = problem(
+                    409,
+                    WebErrorCode.IDEMPOTENCY_CONFLICT.code(),
+                    WebErrorCode.IDEMPOTENCY_CONFLICT.message() + "; nothing was written");
+        } else if (known instanceof LockAcquisitionException) {
+            problem = problem(409, WebErrorCode.LOCK_BUSY.code(), WebErrorCode.LOCK_BUSY.message());
+            headers.set(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
+        } else if (known instanceof CacheLoadTimeoutException) {
+            problem = problem(503, CommonErrorCode.UNAVAILABLE.code(), CommonErrorCode.UNAVAILABLE.message());
+            headers.set(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
+        } else {
+            problem = serverProblem(
+                    failure, 500, CommonErrorCode.INTERNAL_ERROR.code(), CommonErrorCode.INTERNAL_ERROR.message());
+        }
+        headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return new ResponseEntity<>(problem, headers, HttpStatusCode.valueOf(problem.getStatus()));
+    }
+
+    /** Adds a {@code code} to the problems Spring MVC's own exceptions produce. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleExceptionInternal(
+            Exception exception,
+            @Nullable Object body,
+            HttpHeaders headers,
+            HttpStatusCode statusCode,
+            WebRequest request) {
+        ResponseEntity<Object> response = super.handleExceptionInternal(exception, body, headers, statusCode, request);
+        if (response != null
+                && response.getBody() instanceof ProblemDetail problem
+                && (problem.getProperties() == null || !problem.getProperties().containsKey(CODE))) {
+            problem.setProperty(CODE, Problems.codeFor(problem.getStatus()));
+        }
+        return response;
+    }
+
+    /** An unreadable body: too large (413), unknown field, malformed JSON, or missing, each with its own code. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(
+            HttpMessageNotReadableException exception, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        if (RequestEdgeFilter.exceeded(exception)) {
+            ProblemDetail problem = problem(
+                    413,
+                    WebErrorCode.PAYLOAD_TOO_LARGE.code(),
+                    "the request body exceeds the limit of " + RequestEdgeFilter.limitOf(exception) + " bytes");
+            return handleExceptionInternal(exception, problem, headers, HttpStatusCode.valueOf(413), request);
+        }
+        JacksonFailures.Described described = JACKSON ? JacksonFailures.describe(exception) : null;
+        ProblemDetail problem = described != null
+                ? problem(400, described.code().code(), described.detail())
+                : problem(
+                        400,
+                        WebErrorCode.MALFORMED_JSON.code(),
+                        exception.getMessage() != null && exception.getMessage().startsWith("Required request body")
+                                ? "a request body is required"
+                                : WebErrorCode.MALFORMED_JSON.message());
+        return handleExceptionInternal(exception, problem, headers, status, request);
+    }
+
+    private static ProblemDetail problem(int status, String code, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatusCode.valueOf(status), detail);
+        problem.setTitle(Problems.title(status));
+        problem.setProperty(CODE, code);
+        return problem;
+    }
+
+    /**
+     * A 5xx: the code's generic message and an incident reference, logged once. A failure a Ballast task let through
+     * was logged with its stack trace by the executor, so this logs one line naming that task; anything else is
+     * logged here with its stack trace.
+     */
+    private static ProblemDetail serverProblem(Throwable failure, int status, String code, String message) {
+        String incident = Problems.newIncident();
+        ProblemDetail problem =
+                problem(status, code, message + "; quote incident " + incident + " when reporting this");
+        problem.setProperty(Problems.INCIDENT, incident);
+        RequestAttributes request = RequestContextHolder.getRequestAttributes();
+        FailedTaskRecorder.FailedTask task = request == null ? null : FailedTaskRecorder.of(request, failure);
+        if (task != null) {
+            log.atError()
+                    .addKeyValue(Problems.INCIDENT, incident)
+                    .log(
+                            "Incident {}: answered {} {} for a failure of task {}.{} ({}, logged by the task)",
+                            incident,
+                            status,
+                            code,
+                            task.context().domain(),
+                            task.context().task(),
+                            failure.getClass().getName());
+        } else {
+            log.atError()
+                    .addKeyValue(Problems.INCIDENT, incident)
+                    .setCause(failure)
+                    .log(
+                            "Incident {}: answered {} {} for an unhandled {}",
+                            incident,
+                            status,
+                            code,
+                            failure.getClass().getName());
+        }
+        return problem;
+    }
+
+    /** The first exception in the cause chain this handler knows, else {@code failure} itself. */
+    private static Throwable known(Throwable failure) {
+        Throwable current = failure;
+        for (int depth = 0; current != null && depth < 16; depth++) {
+            if (current instanceof BallastException
+                    || current instanceof IdempotencyConflictException
+                    || current instanceof LockAcquisitionException
+                    || current instanceof CacheLoadTimeoutException) {
+                return current;
+            }
+            current = current.getCause() == current ? null : current.getCause();
+        }
+        return failure;
+    }
+}

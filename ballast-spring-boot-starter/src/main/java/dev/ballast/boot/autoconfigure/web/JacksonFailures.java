@@ -1,0 +1,84 @@
+package dev.ballast.boot.autoconfigure.web;
+
+import dev.ballast.boot.web.WebErrorCode;
+import dev.ballast.core.ErrorCode;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.PropertyBindingException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+/**
+ * Says what was wrong with an unreadable JSON body, without echoing the input or naming Java types. Loaded only when
+ * Jackson 3 is on the class path.
+ */
+final class JacksonFailures {
+
+    private JacksonFailures() {}
+
+    /** Code and detail for a body Jackson refused, or null if no Jackson failure is in the cause chain. */
+    static @Nullable Described describe(Throwable failure) {
+        Throwable current = failure;
+        for (int depth = 0; current != null && depth < 16; depth++) {
+            if (current instanceof UnrecognizedPropertyException unknown) {
+                return new Described(
+                        WebErrorCode.UNKNOWN_FIELD,
+                        "unknown field '" + Problems.shown(path(unknown, unknown.getPropertyName())) + "'");
+            }
+            if (current instanceof PropertyBindingException binding) {
+                return new Described(
+                        WebErrorCode.UNKNOWN_FIELD,
+                        "field '" + Problems.shown(path(binding, binding.getPropertyName())) + "' is not accepted");
+            }
+            if (current instanceof StreamReadException syntax) {
+                return new Described(WebErrorCode.MALFORMED_JSON, "the body is not valid JSON" + at(syntax));
+            }
+            if (current instanceof JacksonException jackson
+                    && !jackson.getPath().isEmpty()) {
+                return new Described(
+                        WebErrorCode.MALFORMED_JSON,
+                        "field '" + Problems.shown(path(jackson, null)) + "' has a value of the wrong type or format");
+            }
+            if (current instanceof JacksonException jackson) {
+                return new Described(
+                        WebErrorCode.MALFORMED_JSON, "the body does not have the expected JSON shape" + at(jackson));
+            }
+            current = current.getCause() == current ? null : current.getCause();
+        }
+        return null;
+    }
+
+    /** Dotted path of the field, e.g. {@code legs[0].price}; the last name is {@code last} when given. */
+    private static String path(JacksonException failure, @Nullable String last) {
+        List<JacksonException.Reference> path = failure.getPath();
+        StringBuilder dotted = new StringBuilder();
+        for (int i = 0; i < path.size(); i++) {
+            JacksonException.Reference reference = path.get(i);
+            if (reference.getPropertyName() != null) {
+                if (!dotted.isEmpty()) {
+                    dotted.append('.');
+                }
+                dotted.append(reference.getPropertyName());
+            } else if (reference.getIndex() >= 0) {
+                dotted.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        if (last != null && (path.isEmpty() || !last.equals(path.getLast().getPropertyName()))) {
+            dotted.append(dotted.isEmpty() ? "" : ".").append(last);
+        }
+        return dotted.isEmpty() ? "?" : dotted.toString();
+    }
+
+    private static String at(JacksonException failure) {
+        TokenStreamLocation location = failure.getLocation();
+        if (location == null || location.getLineNr() < 1) {
+            return "";
+        }
+        return " (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
+    }
+
+    /** What the client is told. */
+    record Described(ErrorCode code, String detail) {}
+}

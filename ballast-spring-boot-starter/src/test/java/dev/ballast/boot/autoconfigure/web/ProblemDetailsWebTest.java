@@ -1,0 +1,300 @@
+package dev.ballast.boot.autoconfigure.web;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ballast.boot.Task;
+import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
+import dev.ballast.cache.CacheFailures;
+import dev.ballast.core.ClientException;
+import dev.ballast.core.CommonErrorCode;
+import dev.ballast.lock.LockAcquisitionException;
+import dev.ballast.outbox.IdempotencyConflictException;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.http.converter.autoconfigure.HttpMessageConvertersAutoConfiguration;
+import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
+import org.springframework.boot.tomcat.autoconfigure.servlet.TomcatServletWebServerAutoConfiguration;
+import org.springframework.boot.webmvc.autoconfigure.DispatcherServletAutoConfiguration;
+import org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration;
+import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/**
+ * Issue 15 items 12 and 17: every failure of a servlet application using the starter is RFC 9457 problem details with a
+ * {@code code}, on a real Tomcat. Before, only the example mapped Ballast's exceptions (by hand), a lock timeout was a
+ * 500, and anything unexpected got Spring Boot's error map.
+ */
+class ProblemDetailsWebTest {
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private ConfigurableApplicationContext context;
+
+    @AfterEach
+    void stop() {
+        if (context != null) {
+            context.close();
+        }
+    }
+
+    private int start(Class<?> app, String... properties) {
+        context = new SpringApplicationBuilder(app)
+                .web(WebApplicationType.SERVLET)
+                .properties("server.port=0", "spring.main.banner-mode=off")
+                .properties(properties)
+                .run();
+        return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+    }
+
+    @Test
+    void ballastExceptionsAreProblemDetailsWithTheirStatusAndCode() throws Exception {
+        int port = start(App.class, "ballast.web.problem-details.retry-after=2500ms");
+
+        HttpResponse<String> client = get(port, "/client");
+        assertProblem(client, 404, "NOT_FOUND");
+        assertThat(client.body()).contains("\"detail\":\"no order 7\"");
+
+        assertProblem(get(port, "/idempotency"), 409, "IDEMPOTENCY_CONFLICT");
+
+        HttpResponse<String> lock = get(port, "/lock");
+        assertProblem(lock, 409, "LOCK_BUSY");
+        assertThat(lock.headers().firstValue("Retry-After")).hasValue("3");
+        assertThat(lock.body()).doesNotContain("account:secret-key");
+
+        HttpResponse<String> cache = get(port, "/cache");
+        assertProblem(cache, 503, "UNAVAILABLE");
+        assertThat(cache.headers().firstValue("Retry-After")).hasValue("3");
+        assertThat(cache.body()).doesNotContain("quotes");
+    }
+
+    @Test
+    void anUnexpectedFailureIsAGeneric500WithAnIncidentToQuote() throws Exception {
+        int port = start(App.class);
+
+        for (String path : new String[] {"/bug", "/task-bug"}) {
+            HttpResponse<String> response = get(port, path);
+            assertProblem(response, 500, "INTERNAL_ERROR");
+            assertThat(response.body())
+                    .doesNotContain("password=hunter2")
+                    .doesNotContain("IllegalStateException")
+                    .doesNotContain("at dev.ballast")
+                    .containsPattern("\"incident\":\"[0-9a-f]{16}\"")
+                    .containsPattern("quote incident [0-9a-f]{16}");
+        }
+    }
+
+    @Test
+    void springMvcFailuresGetACodeToo() throws Exception {
+        int port = start(App.class, "spring.jackson.deserialization.fail-on-unknown-properties=true");
+
+        HttpResponse<String> malformed = post(port, "/command", "{\"amount\": ");
+        assertProblem(malformed, 400, "MALFORMED_JSON");
+        HttpResponse<String> unknown = post(port, "/command", "{\"amount\": 1, \"amuont\": 2}");
+        assertProblem(unknown, 400, "UNKNOWN_FIELD");
+        assertThat(unknown.body()).contains("unknown field 'amuont'");
+        assertProblem(post(port, "/command", "{\"amount\": \"ten\"}"), 400, "MALFORMED_JSON");
+        assertProblem(post(port, "/client", "{}"), 405, "METHOD_NOT_ALLOWED");
+        assertProblem(get(port, "/nothing-here"), 404, "NOT_FOUND");
+        assertThat(post(port, "/command", "{\"amount\": 1}").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void bodiesOverTheLimitAre413AndPathParametersAre400() throws Exception {
+        int port = start(App.class, "ballast.web.max-request-body=1KB");
+
+        String big = "{\"amount\": 1, \"pad\": \"" + "x".repeat(2000) + "\"}";
+        assertProblem(post(port, "/command", big), 413, "PAYLOAD_TOO_LARGE");
+        String chunked = raw(
+                port,
+                "POST /command HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                        + "Connection: close\r\n\r\n" + Integer.toHexString(big.length()) + "\r\n" + big
+                        + "\r\n0\r\n\r\n");
+        assertThat(chunked).startsWith("HTTP/1.1 413").contains("\"code\":\"PAYLOAD_TOO_LARGE\"");
+
+        assertProblem(get(port, "/client;x=1"), 400, "MALFORMED_REQUEST");
+    }
+
+    @Test
+    void requestsTomcatRejectsBeforeTheApplicationAreProblemDetailsToo() throws Exception {
+        int port = start(App.class);
+
+        for (String target : new String[] {"/client%00", "/a%2Fb", "/a%5Cb", "/a%zz"}) {
+            String response = raw(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(response).as(target).startsWith("HTTP/1.1 400");
+            assertThat(response).as(target).contains("Content-Type: application/problem+json");
+            assertThat(response).as(target).contains("\"code\":\"MALFORMED_REQUEST\"");
+        }
+        String badLine = raw(port, "GET /cli\u0001ent HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertThat(badLine).startsWith("HTTP/1.1 400").contains("\"code\":\"MALFORMED_REQUEST\"");
+        String longHeader = raw(
+                port,
+                "GET /client HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(20_000) + "\r\nConnection: close\r\n\r\n");
+        assertThat(longHeader).matches("(?s)HTTP/1.1 (400|431).*").contains("application/problem+json");
+        assertThat(longHeader).containsPattern("\"code\":\"(MALFORMED_REQUEST|HEADERS_TOO_LARGE)\"");
+    }
+
+    @Test
+    void theApplicationsOwnAdviceWinsAndThePropertyTurnsTheMappingOff() throws Exception {
+        int port = start(OwnAdviceApp.class);
+        HttpResponse<String> lock = get(port, "/lock");
+        assertThat(lock.statusCode()).isEqualTo(423);
+        assertThat(lock.body()).contains("\"code\":\"MINE\"");
+        assertProblem(get(port, "/idempotency"), 409, "IDEMPOTENCY_CONFLICT");
+        context.close();
+
+        port = start(App.class, "ballast.web.problem-details.enabled=false");
+        assertThat(context.getBeanNamesForType(BallastProblemHandler.class)).isEmpty();
+        assertThat(get(port, "/lock").body()).doesNotContain("LOCK_BUSY");
+    }
+
+    private static void assertProblem(HttpResponse<String> response, int status, String code) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).contains("\"status\":" + status).contains("\"code\":\"" + code + "\"");
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(int port, String path, String body) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sends bytes HttpClient refuses to send, reads the answer until the server closes. */
+    static String raw(int port, String request) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                answer.write(buffer, 0, n);
+            }
+            return answer.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    @SpringBootConfiguration
+    @ImportAutoConfiguration(
+            classes = {
+                BallastExecutorAutoConfiguration.class,
+                BallastWebAutoConfiguration.class,
+                TomcatServletWebServerAutoConfiguration.class,
+                DispatcherServletAutoConfiguration.class,
+                WebMvcAutoConfiguration.class,
+                ErrorMvcAutoConfiguration.class,
+                HttpMessageConvertersAutoConfiguration.class,
+                JacksonAutoConfiguration.class
+            })
+    @Import(Endpoints.class)
+    static class App {
+        @Bean
+        Failing failing() {
+            return new Failing();
+        }
+    }
+
+    @SpringBootConfiguration
+    @Import({App.class, OwnAdvice.class})
+    static class OwnAdviceApp {}
+
+    /** A bean whose failure passes through a Ballast task. */
+    static class Failing {
+        @Task(domain = "Test", task = "Fail")
+        public String fail() {
+            throw new IllegalStateException("connection refused, password=hunter2");
+        }
+    }
+
+    record Command(java.math.BigDecimal amount) {}
+
+    @RestController
+    static class Endpoints {
+        private final Failing failing;
+
+        Endpoints(Failing failing) {
+            this.failing = failing;
+        }
+
+        @GetMapping("/client")
+        String client() {
+            throw new ClientException(CommonErrorCode.NOT_FOUND, "no order 7");
+        }
+
+        @GetMapping("/idempotency")
+        String idempotency() {
+            throw new IdempotencyConflictException("order:k", "e-1");
+        }
+
+        @GetMapping("/lock")
+        String lock() {
+            throw new LockAcquisitionException("account:secret-key", Duration.ofSeconds(5));
+        }
+
+        @GetMapping("/cache")
+        String cache() {
+            throw CacheFailures.loadTimeout("quotes", "005930");
+        }
+
+        @GetMapping("/bug")
+        String bug() {
+            throw new IllegalStateException("connection refused, password=hunter2");
+        }
+
+        @GetMapping("/task-bug")
+        String taskBug() {
+            return failing.fail();
+        }
+
+        @PostMapping("/command")
+        String command(@RequestBody Command command) {
+            return command.amount().toPlainString();
+        }
+    }
+
+    @RestControllerAdvice
+    static class OwnAdvice {
+        @ExceptionHandler(LockAcquisitionException.class)
+        ProblemDetail busy(LockAcquisitionException e) {
+            ProblemDetail problem = ProblemDetail.forStatus(HttpStatus.LOCKED);
+            problem.setProperty("code", "MINE");
+            return problem;
+        }
+    }
+}
