@@ -5,6 +5,7 @@ import dev.ballast.outbox.internal.Appender;
 import dev.ballast.outbox.internal.DeadLetterStore;
 import dev.ballast.outbox.internal.OutboxMeters;
 import dev.ballast.outbox.internal.OutboxTables;
+import dev.ballast.outbox.internal.RequestLedger;
 import dev.ballast.outbox.internal.Wakeups;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -29,6 +30,7 @@ public final class Outbox {
     private final AlertSink alerts;
     private final DeadLetters deadLetters;
     private final Wakeups wakeups;
+    private final RequestLedger requests;
 
     private Outbox(Builder builder, OutboxTables tables) {
         this.dataSource = builder.dataSource;
@@ -39,6 +41,7 @@ public final class Outbox {
         this.alerts = builder.alerts;
         this.deadLetters = new DeadLetters(new DeadLetterStore(dataSource, tables, integrity));
         this.wakeups = new Wakeups(dataSource, tables);
+        this.requests = new RequestLedger(tables);
     }
 
     /** A builder for an outbox on {@code dataSource}. */
@@ -63,6 +66,30 @@ public final class Outbox {
             meters.appended();
         }
         return appended;
+    }
+
+    /**
+     * Runs the business writes of a request exactly once per {@code requestId}, in the transaction of {@code
+     * connection}: the request id is claimed first (a row in {@code <prefix>outbox_request}), then {@code command}
+     * runs and its outcome is stored with the claim. A repeat of the request (same id, same {@code request} bytes)
+     * does not run the command and gets the stored outcome back ({@link CommandOutcome#repeated()}); a concurrent
+     * repeat, in this or another instance, waits for the first transaction and then does the same, or runs the command
+     * itself if the first rolled back. Append the request's events inside the command. If the command throws, roll
+     * the transaction back: the claim goes with it, so a retry runs the command again.
+     *
+     * @param requestId the idempotency key, 1 to 200 characters without control characters
+     * @param request what makes two requests "the same", e.g. the canonical form of the validated request body
+     * @throws IdempotencyConflictException if the request id was executed before with other {@code request} bytes;
+     *     nothing is written
+     * @throws IllegalStateException if the connection is in auto-commit mode
+     */
+    public CommandOutcome executeOnce(
+            Connection connection, String requestId, byte[] request, IdempotentCommand command) throws SQLException {
+        Objects.requireNonNull(connection, "connection");
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(command, "command");
+        OutboxEvent.requireText("requestId", requestId, 200);
+        return requests.executeOnce(connection, requestId, request, command);
     }
 
     /**

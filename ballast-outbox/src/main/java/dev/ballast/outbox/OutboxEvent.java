@@ -92,7 +92,7 @@ public record OutboxEvent(
                 + payload.length + " bytes]";
     }
 
-    private static void requireText(String what, String value, int max) {
+    static void requireText(String what, String value, int max) {
         if (value == null || value.isEmpty() || value.length() > max) {
             throw new IllegalArgumentException("Outbox " + what + " must be 1 to " + max + " characters, was "
                     + (value == null ? "null" : value.length() + " characters"));

@@ -62,6 +62,11 @@ public abstract class OutboxContract {
 
     protected abstract DataSource dataSource();
 
+    /** A second instance's pool on the same database (own connections); the same pool unless a subclass has one. */
+    protected DataSource secondInstance() {
+        return dataSource();
+    }
+
     @BeforeEach
     void createOutbox() {
         outbox = Outbox.builder(dataSource())
@@ -77,7 +82,7 @@ public abstract class OutboxContract {
         relays.forEach(OutboxRelay::close);
         try (Connection connection = dataSource().getConnection();
                 Statement statement = connection.createStatement()) {
-            for (String table : List.of("outbox", "outbox_aggregate", "outbox_dlq")) {
+            for (String table : List.of("outbox", "outbox_aggregate", "outbox_dlq", "outbox_request", "wallet")) {
                 statement.execute("DROP TABLE IF EXISTS " + prefix + table);
             }
         }
@@ -204,6 +209,136 @@ public abstract class OutboxContract {
                     .extracting(OutboxMessage::aggregateSequence)
                     .containsExactly(1L, 2L); // the loser gave its sequence number back
             assertParkedExactlyWhenIdle();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    // ---- idempotent commands: the business write runs once per request id
+
+    private final AtomicInteger commandRuns = new AtomicInteger();
+
+    /** Credits the wallet and appends its event: the business side effect a repeat must not apply again. */
+    private CommandOutcome credit(Outbox on, Connection connection, String requestId, String amount)
+            throws SQLException {
+        return on.executeOnce(connection, requestId, ("credit W-1 " + amount).getBytes(StandardCharsets.UTF_8), c -> {
+            commandRuns.incrementAndGet();
+            try (PreparedStatement update =
+                    c.prepareStatement("UPDATE " + prefix + "wallet SET balance = balance + ? WHERE id = 'W-1'")) {
+                update.setBigDecimal(1, new java.math.BigDecimal(amount));
+                update.executeUpdate();
+            }
+            Appended appended = on.append(c, event(requestId, "W-1", "{\"credited\":\"" + amount + "\"}"));
+            return "{\"eventId\":\"" + appended.eventId() + "\"}";
+        });
+    }
+
+    private CommandOutcome creditCommitted(Outbox on, DataSource database, String requestId, String amount)
+            throws SQLException {
+        try (Connection connection = database.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                CommandOutcome outcome = credit(on, connection, requestId, amount);
+                connection.commit();
+                return outcome;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private void createWallet() throws SQLException {
+        try (Connection connection = dataSource().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE " + prefix + "wallet (id VARCHAR(10) PRIMARY KEY, balance DECIMAL(19, 2))");
+            statement.execute("INSERT INTO " + prefix + "wallet VALUES ('W-1', 0)");
+        }
+    }
+
+    private String walletBalance() throws SQLException {
+        try (Connection connection = dataSource().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery("SELECT balance FROM " + prefix + "wallet WHERE id = 'W-1'")) {
+            row.next();
+            return row.getBigDecimal(1).setScale(2).toPlainString();
+        }
+    }
+
+    @Test
+    void aRepeatedCommandAppliesItsBusinessWriteOnceAndGetsTheFirstOutcome() throws Exception {
+        createWallet();
+        String requestId = "wallet:" + "k".repeat(193); // 200 characters, the longest accepted
+
+        CommandOutcome first = creditCommitted(outbox, dataSource(), requestId, "5.00");
+        CommandOutcome again = creditCommitted(outbox, dataSource(), requestId, "5.00");
+
+        assertThat(first.repeated()).isFalse();
+        assertThat(again).isEqualTo(new CommandOutcome(first.outcome(), true));
+        assertThat(walletBalance()).isEqualTo("5.00");
+        assertThat(commandRuns).hasValue(1);
+        assertThat(count("outbox")).isEqualTo(1);
+    }
+
+    @Test
+    void aCommandWithTheSameIdAndAnotherRequestIsAConflictAndChangesNothing() throws Exception {
+        createWallet();
+        creditCommitted(outbox, dataSource(), "wallet:k-1", "5.00");
+
+        assertThatThrownBy(() -> creditCommitted(outbox, dataSource(), "wallet:k-1", "7.00"))
+                .isInstanceOf(IdempotencyConflictException.class)
+                .hasMessageContaining("wallet:k-1");
+        assertThat(walletBalance()).isEqualTo("5.00");
+        assertThat(commandRuns).hasValue(1);
+    }
+
+    @Test
+    void aCommandThatFailsRollsItsClaimBackSoARetryRuns() throws Exception {
+        createWallet();
+        try (Connection connection = dataSource().getConnection()) {
+            connection.setAutoCommit(false);
+            assertThatThrownBy(() -> outbox.executeOnce(connection, "wallet:k-2", new byte[] {1}, c -> {
+                        throw new SQLException("business rule failed");
+                    }))
+                    .hasMessage("business rule failed");
+            connection.rollback();
+        }
+
+        assertThat(creditCommitted(outbox, dataSource(), "wallet:k-2", "5.00").repeated())
+                .isFalse();
+        assertThat(walletBalance()).isEqualTo("5.00");
+    }
+
+    @Test
+    void racingCommandsWithOneRequestIdOnTwoInstancesApplyTheBusinessWriteOnce() throws Exception {
+        createWallet();
+        Outbox other = Outbox.builder(secondInstance()).tablePrefix(prefix).build();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            CountDownLatch firstRan = new CountDownLatch(1);
+            CountDownLatch releaseFirst = new CountDownLatch(1);
+            Future<CommandOutcome> first = pool.submit(() -> {
+                try (Connection connection = dataSource().getConnection()) {
+                    connection.setAutoCommit(false);
+                    CommandOutcome outcome = credit(outbox, connection, "wallet:race", "5.00");
+                    firstRan.countDown();
+                    releaseFirst.await();
+                    connection.commit();
+                    return outcome;
+                }
+            });
+            assertThat(firstRan.await(10, TimeUnit.SECONDS)).isTrue();
+            Future<CommandOutcome> second =
+                    pool.submit(() -> creditCommitted(other, secondInstance(), "wallet:race", "5.00"));
+            Thread.sleep(300); // the second claim is now waiting on the first transaction's row
+            releaseFirst.countDown();
+
+            assertThat(first.get(10, TimeUnit.SECONDS).repeated()).isFalse();
+            assertThat(second.get(10, TimeUnit.SECONDS))
+                    .isEqualTo(new CommandOutcome(first.get().outcome(), true));
+            assertThat(walletBalance()).isEqualTo("5.00");
+            assertThat(commandRuns).hasValue(1);
+            assertThat(count("outbox")).isEqualTo(1);
         } finally {
             pool.shutdownNow();
         }

@@ -20,10 +20,17 @@ import org.junit.jupiter.api.Test;
 class OutboxPostgresIT extends OutboxContract {
 
     private static final HikariDataSource postgres = LocalDatabases.postgres();
+    private static final HikariDataSource secondInstance = LocalDatabases.postgres();
 
     @AfterAll
     static void closePool() {
         postgres.close();
+        secondInstance.close();
+    }
+
+    @Override
+    protected DataSource secondInstance() {
+        return secondInstance;
     }
 
     @Override

@@ -22,6 +22,7 @@ public final class OutboxTables {
     final String outbox;
     final String aggregate;
     final String dlq;
+    final String request;
 
     private OutboxTables(OutboxDialect dialect, String prefix) {
         this.dialect = dialect;
@@ -29,6 +30,7 @@ public final class OutboxTables {
         this.outbox = prefix + "outbox";
         this.aggregate = prefix + "outbox_aggregate";
         this.dlq = prefix + "outbox_dlq";
+        this.request = prefix + "outbox_request";
     }
 
     /**
@@ -71,8 +73,13 @@ public final class OutboxTables {
         return dialect == OutboxDialect.POSTGRESQL;
     }
 
+    /** The shipped scripts of this dialect, in version order (V1 the outbox, V2 the requests of idempotent commands). */
     static String script(OutboxDialect dialect) {
-        String path = "/db/ballast/outbox/" + dialect.folder + "/V1__ballast_outbox.sql";
+        return script(dialect, "V1__ballast_outbox.sql") + ";\n" + script(dialect, "V2__ballast_outbox_request.sql");
+    }
+
+    private static String script(OutboxDialect dialect, String file) {
+        String path = "/db/ballast/outbox/" + dialect.folder + "/" + file;
         try (InputStream in = OutboxTables.class.getResourceAsStream(path)) {
             if (in == null) {
                 throw new IllegalStateException("Outbox schema script missing from the jar: " + path);

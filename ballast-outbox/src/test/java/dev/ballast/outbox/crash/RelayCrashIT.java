@@ -64,7 +64,7 @@ class RelayCrashIT {
         }
         try (Connection connection = DriverManager.getConnection(URL, USER, "");
                 Statement statement = connection.createStatement()) {
-            for (String table : List.of("outbox", "outbox_aggregate", "outbox_dlq", "published")) {
+            for (String table : List.of("outbox", "outbox_aggregate", "outbox_dlq", "outbox_request", "published")) {
                 statement.execute("DROP TABLE IF EXISTS " + prefix + table);
             }
         }

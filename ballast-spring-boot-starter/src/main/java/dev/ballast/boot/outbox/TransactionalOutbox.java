@@ -1,11 +1,13 @@
 package dev.ballast.boot.outbox;
 
 import dev.ballast.outbox.Appended;
+import dev.ballast.outbox.CommandOutcome;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxEvent;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.support.SQLStateSQLExceptionTranslator;
@@ -35,11 +37,7 @@ public final class TransactionalOutbox {
      * @throws org.springframework.dao.DataAccessException if the database fails
      */
     public Appended append(OutboxEvent event) {
-        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
-            throw new IllegalStateException("TransactionalOutbox.append needs an active Spring transaction (for example"
-                    + " a @Transactional method): without one the event could be stored while the business change is"
-                    + " lost, or the other way round");
-        }
+        requireTransaction("append");
         Connection connection = DataSourceUtils.getConnection(dataSource);
         try {
             Appended appended = outbox.append(connection, event);
@@ -50,6 +48,40 @@ public final class TransactionalOutbox {
             throw translated != null ? translated : new IllegalStateException("Outbox append failed", e);
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+    }
+
+    /**
+     * Runs {@code command} (the business writes of a request, and its event appends) only if {@code requestId} is new,
+     * in the current transaction; a repeat gets the stored outcome back and runs nothing. See {@link
+     * Outbox#executeOnce}. If the command throws, the transaction must roll back (a {@code @Transactional} method does
+     * for unchecked exceptions), and the claim goes with it.
+     *
+     * @param request what makes two requests "the same", e.g. the canonical form of the validated body
+     * @param command the writes, on this transaction (JdbcClient, JdbcTemplate, JPA, ...); returns the outcome a repeat
+     *     gets back, e.g. the response as JSON
+     * @throws IllegalStateException if no transaction is active
+     * @throws dev.ballast.outbox.IdempotencyConflictException if the request id was executed with another request
+     * @throws org.springframework.dao.DataAccessException if the database fails
+     */
+    public CommandOutcome executeOnce(String requestId, byte[] request, Supplier<String> command) {
+        requireTransaction("executeOnce");
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            return outbox.executeOnce(connection, requestId, request, c -> command.get());
+        } catch (SQLException e) {
+            RuntimeException translated = translator.translate("outbox executeOnce", null, e);
+            throw translated != null ? translated : new IllegalStateException("Outbox executeOnce failed", e);
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
+    }
+
+    private static void requireTransaction(String method) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("TransactionalOutbox." + method + " needs an active Spring transaction (for"
+                    + " example a @Transactional method): without one the event could be stored while the business"
+                    + " change is lost, or the other way round");
         }
     }
 
