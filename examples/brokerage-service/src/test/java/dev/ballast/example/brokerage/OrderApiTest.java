@@ -2,6 +2,7 @@ package dev.ballast.example.brokerage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ballast.example.brokerage.idempotency.IdempotencyKeys;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -129,6 +130,32 @@ class OrderApiTest {
         }
     }
 
+    /** Issue 15 item 15: keys of 195 to 200 characters were a 500 (the outbox request id overflowed). */
+    @Test
+    void everyKeyTheApiAcceptsWorksEndToEnd() throws Exception {
+        StringBuilder visible = new StringBuilder();
+        for (char c = 0x21; c <= 0x7e; c++) {
+            visible.append(c);
+        }
+        String unique = UUID.randomUUID().toString().replace("-", "");
+        for (int length = 195; length <= 200; length++) {
+            String key = (unique + visible + visible).substring(0, length);
+            HttpResponse<String> placed = send(post(key, BODY));
+            assertThat(placed.statusCode()).as("key of %d characters", length).isEqualTo(201);
+            HttpResponse<String> again = send(post(key, BODY));
+            assertThat(again.statusCode())
+                    .as("repeat, key of %d characters", length)
+                    .isEqualTo(200);
+            assertThat(again.body()).isEqualTo(placed.body());
+            assertThat(rows("orders", key)).isEqualTo(1);
+            assertThat(outboxRows(key)).isEqualTo(1);
+            unique = UUID.randomUUID().toString().replace("-", "");
+        }
+        HttpResponse<String> tooLong = send(post("k".repeat(201), BODY));
+        assertThat(tooLong.statusCode()).isEqualTo(400);
+        assertThat(tooLong.body()).contains("1 to 200 visible ASCII characters");
+    }
+
     @Test
     void anUnknownOrderIs404() throws Exception {
         assertThat(send(get("/api/orders/" + UUID.randomUUID())).statusCode()).isEqualTo(404);
@@ -162,7 +189,7 @@ class OrderApiTest {
 
     private long outboxRows(String key) {
         return jdbc.sql("SELECT COUNT(*) FROM ballast_outbox WHERE request_id = ?")
-                .param("order:" + key)
+                .param(IdempotencyKeys.requestId("order", key))
                 .query(Long.class)
                 .single();
     }

@@ -2,10 +2,12 @@ package dev.ballast.example.brokerage.account;
 
 import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -26,11 +28,14 @@ class AccountController {
     }
 
     @PostMapping("/{accountId}/deposits")
-    AccountView deposit(@PathVariable String accountId, @RequestBody DepositRequest request) {
+    AccountView deposit(
+            @PathVariable String accountId,
+            @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String idempotencyKey,
+            @RequestBody DepositRequest request) {
         if (request.amount() == null) {
             throw new ClientException(CommonErrorCode.INVALID_INPUT, "amount is required");
         }
-        return service.deposit(known(accountId), request.amount());
+        return service.deposit(known(accountId), request.amount(), idempotencyKey);
     }
 
     /** Ids that cannot be accounts are unknown (404) before any lock is taken for them. */

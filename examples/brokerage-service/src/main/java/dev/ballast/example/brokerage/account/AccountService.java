@@ -2,12 +2,18 @@ package dev.ballast.example.brokerage.account;
 
 import dev.ballast.boot.DistributedLock;
 import dev.ballast.boot.Task;
+import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
+import dev.ballast.example.brokerage.idempotency.IdempotencyKeys;
+import dev.ballast.outbox.CommandOutcome;
 import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Deposits are a read-modify-write of the balance guarded by the account's distributed lock (taken before the
@@ -20,9 +26,12 @@ public class AccountService {
     private static final BigDecimal MAX_DEPOSIT = new BigDecimal("1000000000.00");
 
     private final AccountRepository accounts;
+    private final TransactionalOutbox outbox;
+    private final JsonMapper json = JsonMapper.builder().build();
 
-    AccountService(AccountRepository accounts) {
+    AccountService(AccountRepository accounts, TransactionalOutbox outbox) {
         this.accounts = accounts;
+        this.outbox = outbox;
     }
 
     /** The account; 404 for an unknown id. */
@@ -31,12 +40,30 @@ public class AccountService {
         return AccountView.of(accountId, balanceOf(accountId));
     }
 
-    /** Adds {@code amount} to the balance; 404 for an unknown id, 400 for an invalid amount. */
+    /**
+     * Adds {@code amount} to the balance; 404 for an unknown id, 400 for an invalid amount. With an {@code
+     * idempotencyKey}, only once per key: the key is claimed in the same transaction before the balance changes, a
+     * repeat gets the first deposit's answer back and changes nothing (also when it races the first on another
+     * instance), and the key with another account or amount is 409 {@code IDEMPOTENCY_CONFLICT}.
+     */
     @Task(domain = "Account", task = "Deposit", id = "#accountId")
     @DistributedLock(key = "'account:' + #accountId", waitTime = "5s", leaseTime = "30s")
     @Transactional
-    public AccountView deposit(String accountId, BigDecimal amount) {
+    public AccountView deposit(String accountId, BigDecimal amount, @Nullable String idempotencyKey) {
         requireValidAmount(amount);
+        if (idempotencyKey == null) {
+            return credit(accountId, amount);
+        }
+        String key = IdempotencyKeys.require(idempotencyKey);
+        String request = accountId + " " + amount.setScale(2).toPlainString();
+        CommandOutcome outcome = outbox.executeOnce(
+                IdempotencyKeys.requestId("deposit", key),
+                request.getBytes(StandardCharsets.UTF_8),
+                () -> json.writeValueAsString(credit(accountId, amount)));
+        return json.readValue(outcome.outcome(), AccountView.class);
+    }
+
+    private AccountView credit(String accountId, BigDecimal amount) {
         BigDecimal balance = balanceOf(accountId).add(amount);
         accounts.updateBalance(accountId, balance);
         return AccountView.of(accountId, balance);

@@ -38,6 +38,11 @@ public class InstrumentCatalog {
         return instrument;
     }
 
+    /** Whether {@code symbol} is listed (orders for an unlisted symbol are refused). */
+    public boolean lists(String symbol) {
+        return bySymbol.containsKey(symbol);
+    }
+
     /** Every instrument, by symbol. */
     public List<Instrument> all() {
         return bySymbol.values().stream()

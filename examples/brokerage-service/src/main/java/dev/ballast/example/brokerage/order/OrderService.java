@@ -4,7 +4,10 @@ import dev.ballast.boot.Task;
 import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
+import dev.ballast.example.brokerage.idempotency.IdempotencyKeys;
+import dev.ballast.example.brokerage.instrument.InstrumentCatalog;
 import dev.ballast.outbox.Appended;
+import dev.ballast.outbox.CommandOutcome;
 import dev.ballast.outbox.OutboxEvent;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Places orders: the order row and its {@code OrderPlaced} event are written in one transaction, the event through the
- * outbox. The Idempotency-Key is the outbox request id, and the order id is derived from it, so a retried or racing
- * request with the same key and body finds the first order and writes nothing.
+ * outbox, and only for an Idempotency-Key not seen before (claimed first in the same transaction); the order id is
+ * derived from the key, so a retried or racing request with the same key and body gets the first order and writes
+ * nothing.
  */
 @Service
 public class OrderService {
@@ -36,22 +40,30 @@ public class OrderService {
     private final OrderRepository orders;
     private final TransactionalOutbox outbox;
     private final JdbcClient jdbc;
+    private final InstrumentCatalog instruments;
     private final JsonMapper json = JsonMapper.builder().build();
 
-    OrderService(OrderRepository orders, TransactionalOutbox outbox, JdbcClient jdbc) {
+    OrderService(OrderRepository orders, TransactionalOutbox outbox, JdbcClient jdbc, InstrumentCatalog instruments) {
         this.orders = orders;
         this.outbox = outbox;
         this.jdbc = jdbc;
+        this.instruments = instruments;
     }
 
     /** The result of placing: the order, and whether this call created it. */
     public record Placed(Order order, boolean created) {}
 
+    /**
+     * Places the order once per Idempotency-Key: the key is claimed first ({@link TransactionalOutbox#executeOnce}),
+     * and only a new key writes the order and appends its event; a repeat gets the first order back and writes nothing,
+     * also when it races the first on another instance; the key with another order is 409.
+     */
     @Task(domain = "Order", task = "Place")
     @Transactional
     public Placed place(@Nullable String idempotencyKey, @Nullable OrderRequest request) {
-        String key = requireKey(idempotencyKey);
+        String key = IdempotencyKeys.require(idempotencyKey);
         Order order = validate(key, request);
+        String requestId = IdempotencyKeys.requestId("order", key);
         Map<String, Object> payload = new LinkedHashMap<>();
         payload.put("orderId", order.orderId());
         payload.put("accountId", order.accountId());
@@ -59,18 +71,16 @@ public class OrderService {
         payload.put("side", order.side());
         payload.put("quantity", order.quantity());
         payload.put("price", order.price());
-        OutboxEvent event = OutboxEvent.of(
-                        "order:" + key,
-                        "Order",
-                        order.orderId(),
-                        "OrderPlaced",
-                        json.writeValueAsString(payload).getBytes(StandardCharsets.UTF_8))
-                .withHeader("accountId", order.accountId());
-        Appended appended = outbox.append(event);
-        if (appended.duplicate()) {
-            return new Placed(find(order.orderId()), false);
+        byte[] body = json.writeValueAsString(payload).getBytes(StandardCharsets.UTF_8);
+        CommandOutcome outcome = outbox.executeOnce(requestId, body, () -> {
+            Appended appended = outbox.append(OutboxEvent.of(requestId, "Order", order.orderId(), "OrderPlaced", body)
+                    .withHeader("accountId", order.accountId()));
+            orders.insert(order, key, appended.eventId());
+            return json.writeValueAsString(order);
+        });
+        if (outcome.repeated()) {
+            return new Placed(json.readValue(outcome.outcome(), Order.class), false);
         }
-        orders.insert(order, key, appended.eventId());
         return new Placed(order, true);
     }
 
@@ -78,18 +88,6 @@ public class OrderService {
     public Order find(String orderId) {
         return orders.find(orderId)
                 .orElseThrow(() -> new ClientException(CommonErrorCode.NOT_FOUND, "no order " + orderId));
-    }
-
-    private static String requireKey(@Nullable String key) {
-        if (key == null || key.isBlank()) {
-            throw new ClientException(CommonErrorCode.INVALID_INPUT, "the Idempotency-Key header is required");
-        }
-        if (key.length() > 200 || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-            throw new ClientException(
-                    CommonErrorCode.INVALID_INPUT,
-                    "the Idempotency-Key header must be 1 to 200 visible ASCII characters");
-        }
-        return key;
     }
 
     private Order validate(String key, @Nullable OrderRequest request) {
@@ -102,6 +100,9 @@ public class OrderService {
         }
         if (request.symbol() == null || !SYMBOL.matcher(request.symbol()).matches()) {
             throw invalid("symbol must be 1 to 12 of A-Z, 0-9 and '.'");
+        }
+        if (!instruments.lists(request.symbol())) {
+            throw invalid("symbol " + request.symbol() + " is not in the instrument catalog");
         }
         if (request.side() == null || !SIDES.contains(request.side())) {
             throw invalid("side must be BUY or SELL");

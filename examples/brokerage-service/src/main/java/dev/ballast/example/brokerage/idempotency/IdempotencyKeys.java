@@ -1,0 +1,45 @@
+package dev.ballast.example.brokerage.idempotency;
+
+import dev.ballast.core.ClientException;
+import dev.ballast.core.CommonErrorCode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The {@code Idempotency-Key} header: 1 to 200 visible ASCII characters. A key becomes the outbox request id {@code
+ * <scope>:<SHA-256 of the key>} (at most 70 characters), so every key the API accepts fits the outbox's 200-character
+ * request id, and keys of orders and deposits never collide.
+ */
+public final class IdempotencyKeys {
+
+    /** Longest key accepted. */
+    public static final int MAX_LENGTH = 200;
+
+    private IdempotencyKeys() {}
+
+    /** {@code key} if it is valid; 400 otherwise. */
+    public static String require(@Nullable String key) {
+        if (key == null || key.isEmpty()) {
+            throw new ClientException(CommonErrorCode.INVALID_INPUT, "the Idempotency-Key header is required");
+        }
+        if (key.length() > MAX_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+            throw new ClientException(
+                    CommonErrorCode.INVALID_INPUT,
+                    "the Idempotency-Key header must be 1 to " + MAX_LENGTH + " visible ASCII characters");
+        }
+        return key;
+    }
+
+    /** The outbox request id of {@code key} within {@code scope} (e.g. {@code order}). */
+    public static String requestId(String scope, String key) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.US_ASCII));
+            return scope + ":" + HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

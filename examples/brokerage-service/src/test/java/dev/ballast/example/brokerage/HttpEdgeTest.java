@@ -1,0 +1,191 @@
+package dev.ballast.example.brokerage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Issue 15 items 16, 18, 19 and 20, over HTTP against the running example: every error answer is problem details with
+ * a {@code code}, also for requests Tomcat rejects before the application (sent through a raw socket, since
+ * HttpClient refuses to send them); ids with matrix parameters, unlisted symbols, bodies over 64 KiB and unknown JSON
+ * fields are refused and write nothing.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class HttpEdgeTest {
+
+    private static final String ORDER = "{\"accountId\": \"A-21\", \"symbol\": \"005930\", \"side\": \"BUY\","
+            + " \"quantity\": 10, \"price\": \"71200.00\"}";
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Autowired
+    private Environment environment;
+
+    @Autowired
+    private JdbcClient jdbc;
+
+    @Test
+    void requestsTomcatRejectsBeforeTheApplicationAreProblemDetailsWithACode() throws Exception {
+        String longPath = "/api/accounts/A-1" + "1".repeat(70_000);
+        for (String line : new String[] {
+            "GET /api/accounts/A-1%00 HTTP/1.1",
+            "GET /api/accounts/A-1%2F..%2FA-2 HTTP/1.1",
+            "GET /api/accounts/A-1%5C..%5CA-2 HTTP/1.1",
+            "GET /api/accounts/A-1%zz HTTP/1.1",
+            "GET /api/acc\u0001ounts/A-1 HTTP/1.1",
+            "GET /api/acc\u00ffounts/A-1 HTTP/1.1",
+            "GET " + longPath + " HTTP/1.1",
+        }) {
+            String shown = line.length() > 60 ? line.substring(0, 60) : line;
+            String response = raw(line + "\r\nHost: x\r\nConnection: close\r\n\r\n");
+            assertThat(response).as(shown).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
+            assertThat(response).as(shown).containsIgnoringCase("Content-Type: application/problem+json");
+            assertThat(response).as(shown).containsPattern("\"code\":\"[A-Z_]+\"");
+            assertThat(response).as(shown).doesNotContainIgnoringCase("<html").doesNotContain("Tomcat");
+        }
+        String longHeader = raw("GET /api/accounts/A-1 HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(70_000)
+                + "\r\nConnection: close\r\n\r\n");
+        assertThat(longHeader).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
+        assertThat(longHeader).containsIgnoringCase("Content-Type: application/problem+json");
+        assertThat(longHeader).containsPattern("\"code\":\"[A-Z_]+\"");
+    }
+
+    @Test
+    void malformedJsonIsA400ProblemWithACode() throws Exception {
+        HttpResponse<String> response = send(post("/api/accounts/A-22/deposits", "{\"amount\": ", null));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).contains("\"code\":\"MALFORMED_JSON\"");
+        assertThat(balance("A-22")).isEqualTo("0.00");
+    }
+
+    @Test
+    void idsWithMatrixParametersAre400AndNothingIsWritten() throws Exception {
+        for (String path : new String[] {"/api/accounts/A-23;x=1/deposits", "/api/accounts/A-23;/deposits"}) {
+            HttpResponse<String> response = send(post(path, "{\"amount\": \"5.00\"}", null));
+            assertThat(response.statusCode()).as(path).isEqualTo(400);
+            assertThat(response.body()).as(path).contains("\"code\":\"MALFORMED_REQUEST\"");
+        }
+        assertThat(balance("A-23")).isEqualTo("0.00");
+        assertThat(send(get("/api/accounts/A-23;v=2")).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void anOrderForASymbolTheCatalogDoesNotListIs400() throws Exception {
+        String key = UUID.randomUUID().toString();
+        HttpResponse<String> response = send(post("/api/orders", ORDER.replace("005930", "ZZZ"), key));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("\"code\":\"INVALID_INPUT\"").contains("ZZZ");
+        assertThat(orders(key)).isZero();
+    }
+
+    @Test
+    void aBodyOver64KiBIs413AndWritesNothing() throws Exception {
+        String padded = "{\"amount\": \"5.00\"" + " ".repeat(64 * 1024) + "}";
+        HttpResponse<String> response = send(post("/api/accounts/A-24/deposits", padded, null));
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(response.body()).contains("\"code\":\"PAYLOAD_TOO_LARGE\"").contains("65536");
+
+        String chunk = Integer.toHexString(padded.length());
+        String chunked = raw("POST /api/accounts/A-24/deposits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunk + "\r\n" + padded
+                + "\r\n0\r\n\r\n");
+        assertThat(chunked).startsWith("HTTP/1.1 413").contains("\"code\":\"PAYLOAD_TOO_LARGE\"");
+        assertThat(balance("A-24")).isEqualTo("0.00");
+
+        String justUnder = "{\"amount\": \"5.00\"" + " ".repeat(64 * 1024 - 20) + "}";
+        assertThat(send(post("/api/accounts/A-24/deposits", justUnder, null)).statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void unknownJsonFieldsOnCommandEndpointsAre400AndWriteNothing() throws Exception {
+        HttpResponse<String> deposit =
+                send(post("/api/accounts/A-25/deposits", "{\"amount\": \"5.00\", \"currency\": \"USD\"}", null));
+        assertThat(deposit.statusCode()).isEqualTo(400);
+        assertThat(deposit.body()).contains("\"code\":\"UNKNOWN_FIELD\"").contains("currency");
+        assertThat(balance("A-25")).isEqualTo("0.00");
+
+        String key = UUID.randomUUID().toString();
+        HttpResponse<String> order =
+                send(post("/api/orders", ORDER.replace("\"side\"", "\"limit\": true, \"side\""), key));
+        assertThat(order.statusCode()).isEqualTo(400);
+        assertThat(order.body()).contains("\"code\":\"UNKNOWN_FIELD\"").contains("limit");
+        assertThat(orders(key)).isZero();
+    }
+
+    private String balance(String account) throws Exception {
+        HttpResponse<String> response = send(get("/api/accounts/" + account));
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body().replaceAll(".*\"balance\":\"([0-9.]+)\".*", "$1");
+    }
+
+    private long orders(String key) {
+        return jdbc.sql("SELECT COUNT(*) FROM orders WHERE idempotency_key = ?")
+                .param(key)
+                .query(Long.class)
+                .single();
+    }
+
+    private String raw(String request) throws Exception {
+        int port = Integer.parseInt(environment.getProperty("local.server.port"));
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            byte[] buffer = new byte[8192];
+            try {
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    answer.write(buffer, 0, n);
+                }
+            } catch (java.net.SocketException reset) {
+                // the server may reset after answering a request it did not read fully; the answer is what counts
+            }
+            return answer.toString(StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private HttpRequest post(String path, String body, String idempotencyKey) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (idempotencyKey != null) {
+            builder.header("Idempotency-Key", idempotencyKey);
+        }
+        return builder.build();
+    }
+
+    private HttpRequest get(String path) {
+        return HttpRequest.newBuilder(uri(path)).GET().build();
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + environment.getProperty("local.server.port") + path);
+    }
+
+    private HttpResponse<String> send(HttpRequest request) throws Exception {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
+    }
+}
