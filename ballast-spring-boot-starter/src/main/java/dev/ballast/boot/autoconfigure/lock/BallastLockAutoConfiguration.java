@@ -54,6 +54,13 @@ public class BallastLockAutoConfiguration {
                 return LocalLockStrategies.create(lockListener, alertSink);
             }
             case AUTO -> {
+                RedisClient client = redisClient.getIfUnique();
+                if (client != null && database != null) {
+                    return resilient(properties, client, database, lockListener, alertSink);
+                }
+                if (client != null) {
+                    return RedisLockStrategies.create(client, lockListener, alertSink);
+                }
                 return database == null
                         ? LocalLockStrategies.create(lockListener, alertSink)
                         : JdbcLockStrategies.create(

@@ -7,7 +7,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Settings of the auto-configured {@link dev.ballast.lock.LockStrategy}, under {@code ballast.lock}.
  *
- * @param backend which backend to use; AUTO picks JDBC when the application has a DataSource, else LOCAL
+ * @param backend which backend to use; AUTO picks RESILIENT when the application has a Redis client and a DataSource,
+ *     REDIS with only the client, JDBC with only the DataSource, else LOCAL
  * @param jdbc settings of the JDBC table backend (also the fallback of RESILIENT)
  * @param resilient settings of the RESILIENT backend
  */
@@ -19,7 +20,10 @@ public record BallastLockProperties(
 
     /** Lock backends the starter can configure on its own. */
     public enum Backend {
-        /** JDBC if a DataSource exists, else LOCAL. */
+        /**
+         * RESILIENT with a Lettuce {@code RedisClient} bean and a DataSource, REDIS with only the client, JDBC with only
+         * the DataSource, else LOCAL.
+         */
         AUTO,
         /** The portable lock table on the application's DataSource. */
         JDBC,

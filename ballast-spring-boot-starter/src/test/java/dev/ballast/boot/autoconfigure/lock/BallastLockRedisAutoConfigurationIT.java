@@ -53,6 +53,23 @@ class BallastLockRedisAutoConfigurationIT {
                 });
     }
 
+    @Test
+    void autoPicksTheResilientChainWhenTheApplicationHasRedisAndADatabase() {
+        runner.withUserConfiguration(Database.class).run(context -> {
+            ResilientLockStrategy locks = (ResilientLockStrategy) context.getBean(LockStrategy.class);
+            assertThat(locks.activeBackend()).isEqualTo("redis");
+            try (LockHandle handle = locks.tryAcquire(key(), Duration.ZERO, Duration.ofSeconds(5))) {
+                assertThat(handle.isValid()).isTrue();
+            }
+        });
+    }
+
+    @Test
+    void autoPicksRedisWhenTheApplicationHasRedisAndNoDatabase() {
+        runner.run(context ->
+                assertThat(context.getBean(LockStrategy.class).backend()).isEqualTo("redis"));
+    }
+
     private static String key() {
         return "starter:" + UUID.randomUUID();
     }

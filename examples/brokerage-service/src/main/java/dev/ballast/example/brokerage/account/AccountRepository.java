@@ -2,6 +2,7 @@ package dev.ballast.example.brokerage.account;
 
 import java.math.BigDecimal;
 import java.util.Optional;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -29,12 +30,19 @@ class AccountRepository {
                 .update();
     }
 
-    /** Creates the account with balance 0 unless it exists. */
+    /**
+     * Creates the account with balance 0 unless it exists, also when another instance creates it at the same moment
+     * (its insert wins, this one's duplicate key is ignored).
+     */
     void createIfMissing(String accountId) {
-        jdbc.sql("INSERT INTO account (account_id, balance) SELECT ?, 0 WHERE NOT EXISTS"
-                        + " (SELECT 1 FROM account WHERE account_id = ?)")
-                .param(accountId)
-                .param(accountId)
-                .update();
+        try {
+            jdbc.sql("INSERT INTO account (account_id, balance) SELECT ?, 0 WHERE NOT EXISTS"
+                            + " (SELECT 1 FROM account WHERE account_id = ?)")
+                    .param(accountId)
+                    .param(accountId)
+                    .update();
+        } catch (DuplicateKeyException raced) {
+            // another instance seeded it between our check and our insert: it exists, which is all we want
+        }
     }
 }
