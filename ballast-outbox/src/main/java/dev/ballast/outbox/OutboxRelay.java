@@ -8,6 +8,7 @@ import dev.ballast.outbox.internal.Housekeeping;
 import dev.ballast.outbox.internal.NotifyListener;
 import dev.ballast.outbox.internal.RelayConfig;
 import dev.ballast.outbox.internal.RelayEngine;
+import dev.ballast.outbox.internal.RelayLeases;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -20,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final Builder settings;
     private final Semaphore wakeups = new Semaphore(0);
     private final List<Thread> threads = new ArrayList<>();
+    private @Nullable Thread listener;
+    private boolean started;
     private final ScheduledExecutorService chores;
     private final Object outageLock = new Object();
     private long pausedUntilNanos;
@@ -111,6 +115,7 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
         running = true;
+        started = true;
         for (int i = 0; i < settings.threads; i++) {
             threads.add(Thread.ofPlatform()
                     .daemon()
@@ -119,10 +124,10 @@ public final class OutboxRelay implements AutoCloseable {
         }
         if (settings.listen && NotifyListener.supported(outbox.tables())) {
             int timeout = (int) Math.max(50, settings.pollInterval.toMillis());
-            threads.add(Thread.ofPlatform()
+            listener = Thread.ofPlatform()
                     .daemon()
                     .name("ballast-outbox-listen")
-                    .start(new NotifyListener(outbox.dataSource(), outbox.tables(), this::wakeAll, timeout)));
+                    .start(new NotifyListener(outbox.dataSource(), outbox.tables(), this::wakeAll, timeout));
         }
         unregister = outbox.wakeups().register(this::wakeAll);
         long every = settings.housekeepingInterval.toMillis();
@@ -130,22 +135,73 @@ public final class OutboxRelay implements AutoCloseable {
         return this;
     }
 
-    /** Stops the threads and waits up to 10 s for running batches to finish. */
+    /**
+     * Stops gracefully: claims no new batch, lets each running batch finish its waves and write its outcomes (which
+     * gives its leases back), up to the shutdown timeout (default 10 s). Workers still busy after that are interrupted,
+     * and any lease this relay still holds is released, so other relays claim those aggregates at once instead of after
+     * the lease runs out (an event whose publish was cut short may then be published again: at-least-once).
+     */
     @Override
     public synchronized void close() {
         running = false;
         unregister.run();
         chores.shutdownNow();
-        threads.forEach(Thread::interrupt);
+        if (listener != null) {
+            listener.interrupt();
+        }
+        wakeups.release(settings.threads); // idle workers wake, see running == false and return
+        long deadline = System.nanoTime() + settings.shutdownTimeout.toNanos();
+        boolean interrupted = false;
         for (Thread thread : threads) {
             try {
-                thread.join(10_000);
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    thread.join(Duration.ofNanos(left));
+                }
+                if (thread.isAlive()) {
+                    log.warn(
+                            "Outbox relay {}: a batch still running {} after close; interrupting it",
+                            settings.owner,
+                            settings.shutdownTimeout);
+                    thread.interrupt();
+                    thread.join(Duration.ofSeconds(1));
+                }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                interrupted = true;
+                thread.interrupt();
             }
         }
         threads.clear();
+        if (listener != null) {
+            try {
+                listener.join(Duration.ofSeconds(1));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+            listener = null;
+        }
+        if (started) {
+            releaseLeases();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void releaseLeases() {
+        try {
+            int released = RelayLeases.release(outbox.dataSource(), outbox.tables(), settings.owner);
+            if (released > 0) {
+                log.info("Outbox relay {} released {} aggregate lease(s) on close", settings.owner, released);
+            }
+        } catch (SQLException | RuntimeException e) {
+            log.warn(
+                    "Outbox relay {} could not release its leases on close; other relays take its aggregates when"
+                            + " the leases run out ({}): {}",
+                    settings.owner,
+                    settings.lease,
+                    e.toString());
+        }
     }
 
     /**
@@ -266,8 +322,8 @@ public final class OutboxRelay implements AutoCloseable {
      * Relay settings; setters check their value at once. Defaults: 1 thread, 100 aggregates per batch, 20 events per
      * aggregate, 10 attempts, backoff 1 s doubling up to 5 min with jitter, lease 30 s, poll every 500 ms, BLOCK on a
      * dead head-of-line event, retention 7 days, housekeeping every 10 s, outage pause 1 s doubling up to 60 s,
-     * LISTEN/NOTIFY on PostgreSQL, dead-letter file {@code ballast-outbox-dlq.jsonl} in the working directory. Not
-     * thread-safe.
+     * LISTEN/NOTIFY on PostgreSQL, dead-letter file {@code ballast-outbox-dlq.jsonl} in the working directory, 10 s for
+     * running batches to finish on close. Not thread-safe.
      */
     public static final class Builder {
         private final Outbox outbox;
@@ -278,6 +334,7 @@ public final class OutboxRelay implements AutoCloseable {
         private int maxAttempts = 10;
         private Duration backoffBase = Duration.ofSeconds(1);
         private Duration backoffCap = Duration.ofMinutes(5);
+        private Duration shutdownTimeout = Duration.ofSeconds(10);
         private Duration lease = Duration.ofSeconds(30);
         private Duration pollInterval = Duration.ofMillis(500);
         private HeadOfLinePolicy headOfLine = HeadOfLinePolicy.BLOCK;
@@ -330,6 +387,19 @@ public final class OutboxRelay implements AutoCloseable {
             }
             this.backoffBase = base;
             this.backoffCap = cap;
+            return this;
+        }
+
+        /**
+         * How long {@link OutboxRelay#close()} waits for running batches to finish before interrupting them and
+         * releasing their leases (0 to 10 min).
+         */
+        public Builder shutdownTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+                throw new IllegalArgumentException(
+                        "Outbox relay shutdownTimeout must be 0 to 10 minutes, was " + timeout);
+            }
+            this.shutdownTimeout = timeout;
             return this;
         }
 

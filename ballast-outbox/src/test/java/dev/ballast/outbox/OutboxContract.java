@@ -686,6 +686,74 @@ public abstract class OutboxContract {
     }
 
     @Test
+    void closeLetsTheRunningBatchFinishItsWavesAndGivesBackItsLeases() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            append(event("r-" + i, "O-1", "body-" + i)); // one aggregate: three waves in one batch
+        }
+        CountDownLatch publishing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        recorder.behaviour = message -> {
+            if (message.requestId().equals("r-0")) {
+                publishing.countDown();
+                await(release);
+            }
+            return PublishResult.published();
+        };
+        OutboxRelay relay =
+                relay().owner("relay-a").lease(Duration.ofMinutes(5)).build().start();
+        assertThat(publishing.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(leasesHeldBy("relay-a")).isEqualTo(1);
+
+        Thread closer = Thread.ofPlatform().start(relay::close);
+        awaitTrue(() -> closer.getState() == Thread.State.TIMED_WAITING); // close() waits for the batch
+        release.countDown();
+        closer.join(Duration.ofSeconds(30));
+        assertThat(closer.isAlive()).isFalse();
+
+        assertThat(recorder.bodies()).containsExactly("body-0", "body-1", "body-2");
+        assertThat(leasesHeldBy("relay-a")).isZero();
+        assertThat(count("outbox WHERE status = 'PENDING'")).isZero();
+    }
+
+    @Test
+    void aBatchStuckPastTheShutdownTimeoutHasItsLeasesReleasedAndAnotherRelayTakesOverAtOnce() throws Exception {
+        append(event("r-1", "O-1", "stuck"));
+        CountDownLatch publishing = new CountDownLatch(1);
+        CountDownLatch unstick = new CountDownLatch(1);
+        AtomicBoolean stuck = new AtomicBoolean(true);
+        recorder.behaviour = message -> {
+            if (stuck.get()) {
+                publishing.countDown();
+                awaitIgnoringInterrupts(unstick); // a publish blocked in I/O that an interrupt does not end
+            }
+            return PublishResult.published();
+        };
+        OutboxRelay relay = relay().owner("relay-a")
+                .lease(Duration.ofMinutes(5))
+                .shutdownTimeout(Duration.ofMillis(200))
+                .build()
+                .start();
+        try {
+            assertThat(publishing.await(30, TimeUnit.SECONDS)).isTrue();
+
+            relay.close();
+
+            assertThat(leasesHeldBy("relay-a"))
+                    .as("leases left by the closed relay")
+                    .isZero();
+            stuck.set(false);
+            OutboxRelay other =
+                    relay().owner("relay-b").lease(Duration.ofMinutes(5)).build();
+            assertThat(other.drainOnce())
+                    .as("relay-b claims the aggregate at once")
+                    .isEqualTo(1);
+            assertThat(recorder.bodies()).contains("stuck");
+        } finally {
+            unstick.countDown();
+        }
+    }
+
+    @Test
     void whenTheDeadLetterTableCannotBeWrittenTheEventGoesToTheFileAndCanBeImported() throws Exception {
         Appended appended = append(event("r-1", "O-1", "keep me"));
         recorder.behaviour = message -> PublishResult.failed(new IllegalStateException("rejected"));
@@ -776,6 +844,36 @@ public abstract class OutboxContract {
             }
         }
         return total;
+    }
+
+    private long leasesHeldBy(String owner) throws SQLException {
+        return queryLong("SELECT COUNT(*) FROM " + prefix + "outbox_aggregate WHERE lease_owner = '" + owner + "'");
+    }
+
+    private static void awaitIgnoringInterrupts(CountDownLatch latch) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (latch.getCount() > 0 && System.nanoTime() < deadline) {
+            try {
+                latch.await(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("latch not released within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing", e);
+        }
     }
 
     protected long count(String table) throws SQLException {

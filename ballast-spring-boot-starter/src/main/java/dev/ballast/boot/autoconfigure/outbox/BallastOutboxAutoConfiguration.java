@@ -100,6 +100,7 @@ public class BallastOutboxAutoConfiguration {
                 .housekeepingInterval(relay.housekeepingInterval())
                 .listen(relay.listen())
                 .deadLetterFile(relay.deadLetterFile())
+                .shutdownTimeout(relay.shutdownTimeout())
                 .classifier(classifier.getIfUnique(ExceptionClassifier::defaults))
                 .build();
     }

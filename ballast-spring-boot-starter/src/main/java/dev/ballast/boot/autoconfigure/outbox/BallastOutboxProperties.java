@@ -102,6 +102,7 @@ public record BallastOutboxProperties(
      *
      * @param enabled whether this instance runs a relay (appends work either way)
      * @param deadLetterFile fallback file for dead letters when the table cannot be written
+     * @param shutdownTimeout how long shutdown waits for running batches to finish before their leases are released
      */
     public record Relay(
             @DefaultValue("true") boolean enabled,
@@ -117,5 +118,6 @@ public record BallastOutboxProperties(
             @DefaultValue("7d") Duration retention,
             @DefaultValue("10s") Duration housekeepingInterval,
             @DefaultValue("true") boolean listen,
-            @DefaultValue("ballast-outbox-dlq.jsonl") Path deadLetterFile) {}
+            @DefaultValue("ballast-outbox-dlq.jsonl") Path deadLetterFile,
+            @DefaultValue("10s") Duration shutdownTimeout) {}
 }
