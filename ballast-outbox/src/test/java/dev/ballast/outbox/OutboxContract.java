@@ -834,7 +834,10 @@ public abstract class OutboxContract {
     // ---- helpers
 
     private double deadLetteredForMaxAttempts() {
-        return registry.get("ballast.outbox.dead").tag("reason", "MAX_ATTEMPTS").counter().count();
+        return registry.get("ballast.outbox.dead")
+                .tag("reason", "MAX_ATTEMPTS")
+                .counter()
+                .count();
     }
 
     protected int drainUntilQuiet(OutboxRelay relay) throws Exception {
