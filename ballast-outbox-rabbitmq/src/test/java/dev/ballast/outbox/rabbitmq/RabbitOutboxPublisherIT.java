@@ -162,8 +162,10 @@ class RabbitOutboxPublisherIT {
 
     @Test
     void theServerClosingTheConnectionMidDrainLosesNoEventAndKeepsEachAggregatesOrder() throws Exception {
+        // a backlog large enough that the drain is still running when rabbitmqctl (an Erlang VM start, ~1-2 s on a
+        // loaded 2-core machine) closes the connection: 1,000 events drained before the close could be reached
         int aggregates = 20;
-        int perAggregate = 50;
+        int perAggregate = 200;
         try (java.sql.Connection connection = postgres.getConnection()) {
             connection.setAutoCommit(false);
             for (int i = 1; i <= perAggregate; i++) {
@@ -178,7 +180,7 @@ class RabbitOutboxPublisherIT {
         RabbitOutboxPublisher publisher = publisher();
         OutboxRelay relay = relay(publisher).threads(2).maxAttempts(100).build().start();
         closeables.add(relay);
-        await().atMost(Duration.ofSeconds(60)).until(() -> published() >= aggregates * perAggregate / 4);
+        await().atMost(Duration.ofSeconds(60)).until(() -> published() >= 100);
         int closed = rabbit.closeConnections("test: server-side close mid-drain");
         assertThat(closed).as("the publisher's and the test's connections").isGreaterThanOrEqualTo(1);
         assertThat(pending()).as("closed mid-drain").isPositive();
