@@ -52,7 +52,8 @@ final class GracefulDrain extends OncePerRequestFilter implements SmartLifecycle
 
     /** Where the running web server comes from (the context has it only after refresh). */
     interface WebServerSource {
-        @Nullable WebServer get();
+        @Nullable
+        WebServer get();
     }
 
     @Override
