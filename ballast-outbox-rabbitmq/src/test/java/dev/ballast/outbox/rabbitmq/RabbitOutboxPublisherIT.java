@@ -162,10 +162,8 @@ class RabbitOutboxPublisherIT {
 
     @Test
     void theServerClosingTheConnectionMidDrainLosesNoEventAndKeepsEachAggregatesOrder() throws Exception {
-        // a backlog large enough that the drain is still running when rabbitmqctl (an Erlang VM start, ~1-2 s on a
-        // loaded 2-core machine) closes the connection: 1,000 events drained before the close could be reached
-        int aggregates = 20;
-        int perAggregate = 200;
+        int aggregates = 40;
+        int perAggregate = 100;
         try (java.sql.Connection connection = postgres.getConnection()) {
             connection.setAutoCommit(false);
             for (int i = 1; i <= perAggregate; i++) {
@@ -178,7 +176,14 @@ class RabbitOutboxPublisherIT {
             }
         }
         RabbitOutboxPublisher publisher = publisher();
-        OutboxRelay relay = relay(publisher).threads(2).maxAttempts(100).build().start();
+        // small claims: the drain takes several seconds, longer than rabbitmqctl needs to find and close the connection
+        OutboxRelay relay = relay(publisher)
+                .threads(1)
+                .batchAggregates(4)
+                .maxPerAggregate(2)
+                .maxAttempts(100)
+                .build()
+                .start();
         closeables.add(relay);
         await().atMost(Duration.ofSeconds(60)).until(() -> published() >= 100);
         int closed = rabbit.closeConnections("test: server-side close mid-drain");

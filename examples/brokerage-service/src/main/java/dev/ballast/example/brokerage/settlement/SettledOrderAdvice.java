@@ -2,6 +2,7 @@ package dev.ballast.example.brokerage.settlement;
 
 import dev.ballast.example.brokerage.order.Order;
 import org.springframework.core.MethodParameter;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.converter.HttpMessageConverter;
 import org.springframework.http.server.ServerHttpRequest;
@@ -13,7 +14,8 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Adds {@code "settled": true|false} to every order the API returns: true once the settlement consumer booked it.
+ * Adds {@code "settled": true|false} to an order read with GET: true once the settlement consumer booked it (the
+ * response to placing an order is unchanged).
  * Kept beside the consumer so the orders API itself stays unaware of settlement.
  */
 @RestControllerAdvice
@@ -39,7 +41,7 @@ class SettledOrderAdvice implements ResponseBodyAdvice<Object> {
             Class<? extends HttpMessageConverter<?>> selectedConverterType,
             ServerHttpRequest request,
             ServerHttpResponse response) {
-        if (!(body instanceof Order order)) {
+        if (!(body instanceof Order order) || request.getMethod() != HttpMethod.GET) {
             return body;
         }
         ObjectNode view = json.valueToTree(order);

@@ -94,6 +94,9 @@ class SettlementThroughBrokersIT {
                 channel.exchangeDeclare("brokerage.orders", "topic", true);
                 channel.queueDeclare("spy", false, false, false, null);
                 channel.queueBind("spy", "brokerage.orders", "OrderPlaced");
+                // as the application declares it, so nothing published before its listener starts is unroutable
+                channel.queueDeclare("brokerage.settlement", true, false, false, null);
+                channel.queueBind("brokerage.settlement", "brokerage.orders", "OrderPlaced");
                 try (ConfigurableApplicationContext app = start(
                         "--spring.rabbitmq.host=" + rabbit.host(),
                         "--spring.rabbitmq.port=" + rabbit.port(),
