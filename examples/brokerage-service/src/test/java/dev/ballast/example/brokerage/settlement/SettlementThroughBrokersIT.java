@@ -136,8 +136,8 @@ class SettlementThroughBrokersIT {
                 + ((WebServerApplicationContext) app).getWebServer().getPort();
         List<String> orders = new ArrayList<>();
         for (int i = 0; i < ORDERS; i++) {
-            String body = "{\"accountId\":\"A-" + (1 + i % 5) + "\",\"symbol\":\"ACME\",\"side\":\"BUY\","
-                    + "\"quantity\":" + (i + 1) + ",\"price\":\"10.50\"}";
+            String body = "{\"accountId\":\"A-" + (1 + i % 5) + "\",\"symbol\":\"005930\",\"side\":\"BUY\","
+                    + "\"quantity\":1,\"price\":\"71200.00\"}";
             HttpResponse<String> placed = http.send(
                     HttpRequest.newBuilder(URI.create(base + "/api/orders"))
                             .header("Content-Type", "application/json")
