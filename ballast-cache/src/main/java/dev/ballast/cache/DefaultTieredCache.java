@@ -196,6 +196,11 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
     }
 
     @Override
+    public L2Status l2Status() {
+        return l2 == null ? L2Status.NONE : l2.status();
+    }
+
+    @Override
     public void close() {
         if (ownRefresher != null) {
             ownRefresher.shutdownNow();

@@ -38,6 +38,10 @@ record RedisL2(RedisLink link, InvalidationChannel channel, RedisEntries entries
         return link.available();
     }
 
+    TieredCache.L2Status status() {
+        return link.status();
+    }
+
     @Override
     public void close() {
         link.close();

@@ -127,6 +127,14 @@ final class RedisLink implements AutoCloseable {
         return breaker.closed();
     }
 
+    TieredCache.L2Status status() {
+        if (!breaker.closed()) {
+            return TieredCache.L2Status.BREAKER_OPEN;
+        }
+        StatefulRedisConnection<String, byte[]> current = connection;
+        return current != null && current.isOpen() ? TieredCache.L2Status.UP : TieredCache.L2Status.DISCONNECTED;
+    }
+
     /** Whether a message can reach this instance: the breaker is closed and the pub/sub connection is connected. */
     boolean signalsFlowing() {
         StatefulRedisPubSubConnection<String, byte[]> subscription = pubSub;

@@ -65,6 +65,21 @@ public interface TieredCache<K, V> extends AutoCloseable {
     /** The settings. */
     CacheSettings settings();
 
+    /** How this instance sees the cache's Redis L2 now (for health checks); never blocks or calls Redis. */
+    L2Status l2Status();
+
+    /** The state of a cache's Redis L2 as one instance sees it. */
+    enum L2Status {
+        /** No Redis configured: the cache is L1 only by design. */
+        NONE,
+        /** The breaker is closed and the command connection is connected. */
+        UP,
+        /** The breaker is closed but the command connection is not connected (Redis unreachable so far). */
+        DISCONNECTED,
+        /** Redis failed repeatedly: reads are served from L1 and the loader until a probe succeeds. */
+        BREAKER_OPEN
+    }
+
     /** Stops background work and closes this cache's Redis connections (not the {@link RedisClient}). */
     @Override
     void close();

@@ -21,10 +21,18 @@ public final class DeadLetters {
 
     /** Unresolved dead letters, oldest first, at most {@code limit} (1 to 1000). */
     public List<DeadLetter> list(int limit) throws SQLException {
+        return list(0, limit);
+    }
+
+    /** A page of unresolved dead letters, oldest first: skips {@code offset} (0 or more), then at most {@code limit}. */
+    public List<DeadLetter> list(int offset, int limit) throws SQLException {
         if (limit < 1 || limit > 1000) {
             throw new IllegalArgumentException("Dead-letter list limit must be 1 to 1000, was " + limit);
         }
-        return store.list(limit);
+        if (offset < 0) {
+            throw new IllegalArgumentException("Dead-letter list offset must be 0 or more, was " + offset);
+        }
+        return store.list(offset, limit);
     }
 
     /** The dead letter of {@code eventId}, in any state. */

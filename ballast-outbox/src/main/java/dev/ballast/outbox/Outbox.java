@@ -6,11 +6,13 @@ import dev.ballast.outbox.internal.DeadLetterStore;
 import dev.ballast.outbox.internal.OutboxMeters;
 import dev.ballast.outbox.internal.OutboxTables;
 import dev.ballast.outbox.internal.RequestLedger;
+import dev.ballast.outbox.internal.StatusQuery;
 import dev.ballast.outbox.internal.Wakeups;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.InstantSource;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -113,6 +115,14 @@ public final class Outbox {
     /** The dead-letter table. */
     public DeadLetters deadLetters() {
         return deadLetters;
+    }
+
+    /**
+     * Events by status, the oldest pending event's age, unresolved dead letters and the relays holding claims: a few
+     * aggregate queries, for health checks and operators.
+     */
+    public OutboxStatus status() throws SQLException {
+        return new StatusQuery(dataSource, tables, InstantSource.system()).read();
     }
 
     DataSource dataSource() {

@@ -13,9 +13,12 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,6 +54,7 @@ public final class OutboxRelay implements AutoCloseable {
     private boolean inOutage;
     private volatile boolean running;
     private volatile boolean paused;
+    private volatile @Nullable Instant heartbeat;
     private Runnable unregister = () -> {};
 
     private OutboxRelay(Builder settings) {
@@ -227,6 +231,21 @@ public final class OutboxRelay implements AutoCloseable {
         return paused;
     }
 
+    /** Whether {@link #start()} was called and {@link #close()} not yet: its threads are running. */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** When a batch of this relay last completed (also an empty one), or empty before the first: its heartbeat. */
+    public Optional<Instant> lastHeartbeat() {
+        return Optional.ofNullable(heartbeat);
+    }
+
+    /** The owner name this relay writes into the leases it takes (unique per relay unless set). */
+    public String owner() {
+        return settings.owner;
+    }
+
     private void wakeAll() {
         if (wakeups.availablePermits() < settings.threads) {
             wakeups.release(settings.threads);
@@ -248,6 +267,7 @@ public final class OutboxRelay implements AutoCloseable {
                 RelayEngine.BatchResult result;
                 try {
                     result = engine.runOnce();
+                    heartbeat = settings.clock.instant();
                 } catch (SQLException | RuntimeException e) {
                     log.warn("Outbox relay batch failed, retrying after {}: {}", settings.pollInterval, e.toString());
                     TimeUnit.NANOSECONDS.sleep(settings.pollInterval.toNanos());
@@ -346,6 +366,7 @@ public final class OutboxRelay implements AutoCloseable {
         private boolean asynchronousCommit = true;
         private Path deadLetterFile = Path.of("ballast-outbox-dlq.jsonl");
         private ExceptionClassifier classifier = ExceptionClassifier.defaults();
+        private InstantSource clock = InstantSource.system();
         private String owner = ManagementFactory.getRuntimeMXBean().getName() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
 
@@ -479,6 +500,12 @@ public final class OutboxRelay implements AutoCloseable {
         /** Decides which publish failures mean "broker down". */
         public Builder classifier(ExceptionClassifier exceptionClassifier) {
             this.classifier = Objects.requireNonNull(exceptionClassifier, "classifier");
+            return this;
+        }
+
+        /** The clock of {@link OutboxRelay#lastHeartbeat()}; the system clock unless set. */
+        public Builder clock(InstantSource instantSource) {
+            this.clock = Objects.requireNonNull(instantSource, "clock");
             return this;
         }
 

@@ -37,11 +37,12 @@ public final class DeadLetterStore {
         this.integrity = integrity;
     }
 
-    public List<DeadLetter> list(int limit) throws SQLException {
+    public List<DeadLetter> list(int offset, int limit) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement statement = connection.prepareStatement("SELECT " + COLUMNS + " FROM " + tables.dlq
-                        + " WHERE state = 'DEAD' ORDER BY dead_at, event_id LIMIT ?")) {
+                        + " WHERE state = 'DEAD' ORDER BY dead_at, event_id LIMIT ? OFFSET ?")) {
             statement.setInt(1, limit);
+            statement.setInt(2, offset);
             List<DeadLetter> letters = new ArrayList<>();
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {

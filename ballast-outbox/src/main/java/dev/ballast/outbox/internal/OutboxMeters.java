@@ -1,5 +1,6 @@
 package dev.ballast.outbox.internal;
 
+import dev.ballast.outbox.DeadLetterReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -31,6 +32,12 @@ public final class OutboxMeters {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofMinutes(10))
                 .register(registry);
+        // alert rules such as increase(ballast_outbox_dead_total[5m]) > 0 need the series before the first event
+        for (DeadLetterReason reason : DeadLetterReason.values()) {
+            dead(reason.name(), 0);
+        }
+        failed("retry", 0);
+        failed("outage", 0);
     }
 
     public MeterRegistry registry() {
@@ -42,18 +49,26 @@ public final class OutboxMeters {
     }
 
     void failed(String reason) {
+        failed(reason, 1);
+    }
+
+    void dead(String reason) {
+        dead(reason, 1);
+    }
+
+    private void failed(String reason, int count) {
         Counter.builder("ballast.outbox.failed")
                 .description("Publish attempts that failed, by reason: retry (will be retried), outage (broker down)")
                 .tag("reason", reason)
                 .register(registry)
-                .increment();
+                .increment(count);
     }
 
-    void dead(String reason) {
+    private void dead(String reason, int count) {
         Counter.builder("ballast.outbox.dead")
                 .description("Events moved to the dead-letter table, by reason")
                 .tag("reason", reason)
                 .register(registry)
-                .increment();
+                .increment(count);
     }
 }

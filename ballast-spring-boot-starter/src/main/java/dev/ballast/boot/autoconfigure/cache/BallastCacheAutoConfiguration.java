@@ -10,6 +10,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cache.CacheManager;
 import org.springframework.context.annotation.Bean;
@@ -17,7 +18,8 @@ import org.springframework.context.annotation.Bean;
 /**
  * A {@link CacheManager} of {@link TieredCache}s, so {@code @Cacheable} (including {@code sync = true}, which is
  * single-flight) uses L1 Caffeine and, when the application has a Lettuce {@link RedisClient} bean, a Redis L2. Backs
- * off for any CacheManager the application defines; runs before Spring Boot's cache auto-configuration.
+ * off for any CacheManager the application defines; runs before Spring Boot's cache auto-configuration. Off with {@code
+ * ballast.cache.enabled=false}.
  */
 @AutoConfiguration(
         after = BallastRedisAutoConfiguration.class,
@@ -26,6 +28,7 @@ import org.springframework.context.annotation.Bean;
             "org.springframework.boot.autoconfigure.cache.CacheAutoConfiguration"
         })
 @ConditionalOnClass({TieredCache.class, CacheManager.class})
+@ConditionalOnProperty(prefix = "ballast.cache", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BallastCacheProperties.class)
 public class BallastCacheAutoConfiguration {
 

@@ -10,10 +10,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Settings of the Ballast {@code CacheManager}, under {@code ballast.cache}.
  *
+ * @param enabled whether to configure the Ballast CacheManager at all
  * @param caches per-cache settings by cache name; caches used by {@code @Cacheable} but not listed get the defaults
  */
 @ConfigurationProperties("ballast.cache")
-public record BallastCacheProperties(@DefaultValue Map<String, Spec> caches) {
+public record BallastCacheProperties(
+        @DefaultValue("true") boolean enabled, @DefaultValue Map<String, Spec> caches) {
 
     /**
      * One cache. Every setting left unset takes the {@link dev.ballast.cache.CacheSettings} default (version 1, 10,000

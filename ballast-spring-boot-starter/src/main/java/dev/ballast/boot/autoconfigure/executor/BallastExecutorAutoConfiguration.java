@@ -21,6 +21,7 @@ import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -35,9 +36,10 @@ import org.springframework.core.annotation.OrderUtils;
  * {@code @Order} or their own {@link ExecutionPolicy#order()}; the {@link SensitiveDataMasker} from {@code
  * ballast.executor.masking.*}; a {@link MeterFilter} that keeps {@code ballast.task} the only timer of a task; and the
  * {@link dev.ballast.boot.Task} annotation. Every bean but the meter filter backs off when the application defines its
- * own.
+ * own. Off with {@code ballast.executor.enabled=false}.
  */
 @AutoConfiguration
+@ConditionalOnProperty(prefix = "ballast.executor", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BallastExecutorProperties.class)
 @Import(TaskAutoProxyRegistrar.class)
 public class BallastExecutorAutoConfiguration {

@@ -9,6 +9,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Settings of the auto-configured {@link dev.ballast.core.LogicExecutor}, under {@code ballast.executor}.
  *
+ * @param enabled whether to configure the LogicExecutor and the Task annotation at all
  * @param mdc the MDC policy
  * @param logging the logging policy
  * @param metrics the {@code ballast.task} timer
@@ -17,6 +18,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("ballast.executor")
 public record BallastExecutorProperties(
+        @DefaultValue("true") boolean enabled,
         @DefaultValue Mdc mdc,
         @DefaultValue Logging logging,
         @DefaultValue Metrics metrics,

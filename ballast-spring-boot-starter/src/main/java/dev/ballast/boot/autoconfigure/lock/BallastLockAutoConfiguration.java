@@ -19,7 +19,9 @@ import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
@@ -27,17 +29,21 @@ import org.springframework.context.annotation.Role;
 /**
  * Auto-configures a {@link LockStrategy} (JDBC table on the application's DataSource, in-JVM, Redis on the
  * application's {@code RedisClient}, or the resilient Redis-then-database chain) and the {@link
- * dev.ballast.boot.DistributedLock} annotation. Backs off when the application defines its own LockStrategy.
+ * dev.ballast.boot.DistributedLock} annotation. Backs off when the application defines its own LockStrategy. The JDBC
+ * tables are created at start-up as {@code ballast.lock.jdbc.schema.initialize} says (default: on an in-memory database
+ * only). Off with {@code ballast.lock.enabled=false}.
  */
 @AutoConfiguration(
         after = {BallastExecutorAutoConfiguration.class, BallastRedisAutoConfiguration.class},
         afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
 @ConditionalOnClass(LockStrategy.class)
+@ConditionalOnProperty(prefix = "ballast.lock", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BallastLockProperties.class)
 public class BallastLockAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
+    @DependsOnDatabaseInitialization
     LockStrategy ballastLockStrategy(
             BallastLockProperties properties,
             ObjectProvider<DataSource> dataSource,
@@ -64,15 +70,12 @@ public class BallastLockAutoConfiguration {
                 return database == null
                         ? LocalLockStrategies.create(lockListener, alertSink)
                         : JdbcLockStrategies.create(
-                                database, jdbc.tablePrefix(), jdbc.createTable(), lockListener, alertSink);
+                                database, jdbc.tablePrefix(), createTables(jdbc, database), lockListener, alertSink);
             }
             case JDBC -> {
+                DataSource required = require(database, backend, "a single DataSource bean");
                 return JdbcLockStrategies.create(
-                        require(database, backend, "a single DataSource bean"),
-                        jdbc.tablePrefix(),
-                        jdbc.createTable(),
-                        lockListener,
-                        alertSink);
+                        required, jdbc.tablePrefix(), createTables(jdbc, required), lockListener, alertSink);
             }
             case REDIS -> {
                 return RedisLockStrategies.create(
@@ -101,16 +104,17 @@ public class BallastLockAutoConfiguration {
             AlertSink alertSink) {
         BallastLockProperties.Jdbc jdbc = properties.jdbc();
         BallastLockProperties.Resilient settings = properties.resilient();
+        boolean createTables = createTables(jdbc, database);
         return ResilientLockStrategy.builder(
                         RedisLockStrategies.builder(client, settings.reconnectDelay())
                                 .alerts(alertSink)
                                 .build(),
-                        JdbcLockStrategies.builder(database, jdbc.tablePrefix(), jdbc.createTable())
+                        JdbcLockStrategies.builder(database, jdbc.tablePrefix(), createTables)
                                 .alerts(alertSink)
                                 .build(),
                         database)
                 .tablePrefix(jdbc.tablePrefix())
-                .createTable(jdbc.createTable())
+                .createTable(createTables)
                 .maxLease(settings.maxLease())
                 .refreshInterval(settings.refreshInterval())
                 .failureThreshold(settings.failureThreshold())
@@ -119,6 +123,10 @@ public class BallastLockAutoConfiguration {
                 .listener(lockListener)
                 .alerts(alertSink)
                 .build();
+    }
+
+    private static boolean createTables(BallastLockProperties.Jdbc jdbc, DataSource database) {
+        return jdbc.schema().initialize().createsTablesOn(database);
     }
 
     private static <T> T require(@Nullable T dependency, BallastLockProperties.Backend backend, String what) {

@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.lock;
 
+import dev.ballast.boot.autoconfigure.SchemaInitialization;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -7,6 +8,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * Settings of the auto-configured {@link dev.ballast.lock.LockStrategy}, under {@code ballast.lock}.
  *
+ * @param enabled whether to configure a LockStrategy and the DistributedLock annotation at all
  * @param backend which backend to use; AUTO picks RESILIENT when the application has a Redis client and a DataSource,
  *     REDIS with only the client, JDBC with only the DataSource, else LOCAL
  * @param jdbc settings of the JDBC table backend (also the fallback of RESILIENT)
@@ -14,6 +16,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("ballast.lock")
 public record BallastLockProperties(
+        @DefaultValue("true") boolean enabled,
         @DefaultValue("AUTO") Backend backend,
         @DefaultValue Jdbc jdbc,
         @DefaultValue Resilient resilient) {
@@ -39,11 +42,19 @@ public record BallastLockProperties(
      * JDBC backend settings.
      *
      * @param tablePrefix prefix of the lock table's name ({@code <prefix>lock}); letters, digits and '_'
-     * @param createTable whether to create the lock table at start-up if it is missing
+     * @param schema when the lock tables are created at start-up
      */
     public record Jdbc(
             @DefaultValue("ballast_") String tablePrefix,
-            @DefaultValue("true") boolean createTable) {}
+            @DefaultValue Schema schema) {}
+
+    /**
+     * Schema settings of the lock tables.
+     *
+     * @param initialize EMBEDDED (default: only on an in-memory database), ALWAYS or NEVER (your migrations create the
+     *     tables, e.g. Flyway with classpath:db/ballast/lock/{vendor})
+     */
+    public record Schema(@DefaultValue("EMBEDDED") SchemaInitialization initialize) {}
 
     /**
      * RESILIENT backend settings; see {@code docs/lock.md}. The defaults are short, renewed leases: a mode switch grants

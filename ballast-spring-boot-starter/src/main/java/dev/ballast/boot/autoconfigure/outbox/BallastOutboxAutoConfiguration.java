@@ -13,12 +13,14 @@ import java.util.HashMap;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
@@ -28,7 +30,9 @@ import org.springframework.jdbc.datasource.DataSourceUtils;
  * Auto-configures the outbox on the application's DataSource: {@link Outbox}, {@link TransactionalOutbox} for appends
  * in Spring transactions, an in-process {@link OutboxPublisher} (each message becomes a Spring application event of
  * type {@link dev.ballast.outbox.OutboxMessage}) unless the application defines one, and a relay started with the
- * context.
+ * context when the application uses the outbox (see {@link OutboxRelayLifecycle}). The tables are created at start-up
+ * as {@code ballast.outbox.schema.initialize} says (default: on an in-memory database only). Off with {@code
+ * ballast.outbox.enabled=false}.
  */
 @AutoConfiguration(
         afterName = {
@@ -43,6 +47,7 @@ public class BallastOutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
+    @DependsOnDatabaseInitialization
     Outbox ballastOutbox(
             BallastOutboxProperties properties,
             DataSource dataSource,
@@ -50,7 +55,7 @@ public class BallastOutboxAutoConfiguration {
             ObjectProvider<AlertSink> alerts) {
         Outbox.Builder builder = Outbox.builder(dataSource)
                 .tablePrefix(properties.tablePrefix())
-                .createSchema(properties.createSchema())
+                .createSchema(properties.schema().initialize().createsTablesOn(dataSource))
                 .maxPayloadBytes(payloadBytes(properties))
                 .integrity(integrity(properties.integrity()))
                 .alerts(alerts.getIfUnique(AlertSink::logging));
@@ -107,8 +112,9 @@ public class BallastOutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnBean(OutboxRelay.class)
-    OutboxRelayLifecycle ballastOutboxRelayLifecycle(OutboxRelay relay) {
-        return new OutboxRelayLifecycle(relay);
+    OutboxRelayLifecycle ballastOutboxRelayLifecycle(
+            OutboxRelay relay, BallastOutboxProperties properties, ConfigurableListableBeanFactory beans) {
+        return new OutboxRelayLifecycle(relay, properties.relay().enabled(), beans);
     }
 
     private static int payloadBytes(BallastOutboxProperties properties) {

@@ -57,7 +57,7 @@ public class BallastOutboxDeliveryAutoConfiguration {
             String consumer = properties.inbox().consumer();
             Inbox.Builder builder = Inbox.builder(dataSource, consumer == null ? "" : consumer)
                     .tablePrefix(properties.tablePrefix())
-                    .createSchema(properties.createSchema())
+                    .createSchema(properties.schema().initialize().createsTablesOn(dataSource))
                     .integrity(BallastOutboxAutoConfiguration.integrity(properties.integrity()))
                     .retention(properties.inbox().retention())
                     .alerts(alerts.getIfUnique(AlertSink::logging));

@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.outbox;
 
+import dev.ballast.boot.autoconfigure.SchemaInitialization;
 import dev.ballast.outbox.HeadOfLinePolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +15,7 @@ import org.springframework.util.unit.DataSize;
  *
  * @param enabled whether to configure the outbox at all
  * @param tablePrefix prefix of {@code <prefix>outbox}, {@code <prefix>outbox_aggregate}, {@code <prefix>outbox_dlq}
- * @param createSchema whether to create the tables at start-up (off when Flyway runs the shipped scripts)
+ * @param schema when the outbox tables are created at start-up
  * @param maxPayload largest payload accepted
  * @param integrity how content hashes are computed
  * @param relay settings of the relay started with the application
@@ -25,19 +26,21 @@ import org.springframework.util.unit.DataSize;
  * @param kafka routes of the Kafka publisher
  * @param rabbitmq routes of the RabbitMQ publisher
  * @param inbox the consumer-side inbox (created when {@code consumer} is set)
+ * @param health thresholds of the outbox health indicator
  */
 @ConfigurationProperties("ballast.outbox")
 public record BallastOutboxProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("ballast_") String tablePrefix,
-        @DefaultValue("true") boolean createSchema,
+        @DefaultValue Schema schema,
         @DefaultValue("1MB") DataSize maxPayload,
         @DefaultValue Integrity integrity,
         @DefaultValue Relay relay,
         @Nullable Publisher publisher,
         @DefaultValue Kafka kafka,
         @DefaultValue Rabbitmq rabbitmq,
-        @DefaultValue Inbox inbox) {
+        @DefaultValue Inbox inbox,
+        @DefaultValue Health health) {
 
     /** Publisher kinds. */
     public enum Publisher {
@@ -79,6 +82,24 @@ public record BallastOutboxProperties(
             @Nullable String consumer, @DefaultValue("14d") Duration retention) {}
 
     /**
+     * Thresholds of the outbox health indicator (component ballast.outbox): beyond either it reports DEGRADED.
+     *
+     * @param maxPendingAge oldest pending event age beyond which the outbox is DEGRADED (events are late)
+     * @param maxDeadLetters unresolved dead letters beyond which the outbox is DEGRADED (0: any dead letter)
+     */
+    public record Health(
+            @DefaultValue("5m") Duration maxPendingAge,
+            @DefaultValue("0") long maxDeadLetters) {}
+
+    /**
+     * Schema settings.
+     *
+     * @param initialize EMBEDDED (default: only on an in-memory database), ALWAYS or NEVER (your migrations create the
+     *     tables, e.g. Flyway with classpath:db/ballast/outbox/{vendor})
+     */
+    public record Schema(@DefaultValue("EMBEDDED") SchemaInitialization initialize) {}
+
+    /**
      * Content hash settings.
      *
      * @param mode SHA256 (corruption) or HMAC (also tampering; needs keys)
@@ -100,12 +121,13 @@ public record BallastOutboxProperties(
     /**
      * Relay settings; see {@code docs/outbox.md}.
      *
-     * @param enabled whether this instance runs a relay (appends work either way)
+     * @param enabled whether this instance runs a relay (appends work either way): unset runs it only when an
+     *     application bean injects Outbox or TransactionalOutbox; true always; false never
      * @param deadLetterFile fallback file for dead letters when the table cannot be written
      * @param shutdownTimeout how long shutdown waits for running batches to finish before their leases are released
      */
     public record Relay(
-            @DefaultValue("true") boolean enabled,
+            @Nullable Boolean enabled,
             @DefaultValue("1") int threads,
             @DefaultValue("100") int batchAggregates,
             @DefaultValue("20") int maxPerAggregate,

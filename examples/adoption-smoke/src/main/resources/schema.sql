@@ -1,0 +1,5 @@
+CREATE TABLE IF NOT EXISTS trade (
+  trade_id VARCHAR(36) NOT NULL PRIMARY KEY,
+  account_id VARCHAR(16) NOT NULL,
+  amount DECIMAL(19, 2) NOT NULL
+);
