@@ -122,6 +122,41 @@ public final class LockMetrics implements LockListener {
                 .set(state.ordinal());
     }
 
+    /**
+     * Registers, at 0, the counters and timers alert rules watch for {@code backend} ({@code lease.lost},
+     * {@code lease.lost.after.work}, {@code wait} by result), so that a rule such as {@code increase(...) > 0} sees the
+     * first event; {@code from} and {@code to} (a resilient chain's primary and fallback, or none) also register both
+     * directions of {@code fallback.switches} and {@code mode.changes}. Returns this.
+     */
+    public LockMetrics registerAtZero(String backend, String... fromTo) {
+        Counter.builder("ballast.lock.lease.lost")
+                .description("Leases lost while the lock was held")
+                .tag("backend", backend)
+                .register(registry);
+        Counter.builder("ballast.lock.lease.lost.after.work")
+                .description("Leases lost after the guarded work completed holding them; the result was kept")
+                .tag("backend", backend)
+                .register(registry);
+        for (String result : new String[] {"acquired", "timeout", "error"}) {
+            wait(backend, result);
+        }
+        if (fromTo.length == 2) {
+            for (String[] pair : new String[][] {{fromTo[0], fromTo[1]}, {fromTo[1], fromTo[0]}}) {
+                Counter.builder("ballast.lock.fallback.switches")
+                        .description("Lock mode switches made by this instance, from one backend to another")
+                        .tag("from", pair[0])
+                        .tag("to", pair[1])
+                        .register(registry);
+                Counter.builder("ballast.lock.mode.changes")
+                        .description("Lock mode changes this instance followed, whichever instance made them")
+                        .tag("from", pair[0])
+                        .tag("to", pair[1])
+                        .register(registry);
+            }
+        }
+        return this;
+    }
+
     private Timer wait(String backend, String result) {
         return Timer.builder("ballast.lock.wait")
                 .description("Time spent acquiring locks, by result")

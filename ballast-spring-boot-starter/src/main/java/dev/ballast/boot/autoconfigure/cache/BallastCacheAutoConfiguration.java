@@ -13,12 +13,16 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cache.CacheManager;
+import org.springframework.cache.annotation.EnableCaching;
+import org.springframework.cache.interceptor.CacheAspectSupport;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 
 /**
  * A {@link CacheManager} of {@link TieredCache}s, so {@code @Cacheable} (including {@code sync = true}, which is
  * single-flight) uses L1 Caffeine and, when the application has a Lettuce {@link RedisClient} bean, a Redis L2. Backs
- * off for any CacheManager the application defines; runs before Spring Boot's cache auto-configuration. Off with {@code
+ * off for any CacheManager the application defines; runs before Spring Boot's cache auto-configuration. Enables
+ * caching ({@code @EnableCaching} is not needed) and binds Boot's standard cache meters. Off with {@code
  * ballast.cache.enabled=false}.
  */
 @AutoConfiguration(
@@ -44,5 +48,25 @@ public class BallastCacheAutoConfiguration {
                 redis.getIfUnique(),
                 alerts.getIfUnique(AlertSink::logging),
                 registry.getIfUnique(CompositeMeterRegistry::new));
+    }
+
+    /**
+     * {@code @Cacheable} works with the starter alone: caching is enabled unless the application enabled it itself
+     * (then its {@code @EnableCaching} settings apply).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnMissingBean(CacheAspectSupport.class)
+    @EnableCaching
+    static class Caching {}
+
+    /** Boot's standard cache meters for Ballast caches; only with Boot's cache metrics support. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.cache.metrics.CacheMeterBinderProvider")
+    static class BootCacheMetrics {
+
+        @Bean
+        TieredSpringCacheMeterBinderProvider ballastCacheMeterBinderProvider() {
+            return new TieredSpringCacheMeterBinderProvider();
+        }
     }
 }

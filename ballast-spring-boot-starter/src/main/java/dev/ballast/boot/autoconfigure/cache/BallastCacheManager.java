@@ -27,6 +27,7 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(BallastCacheManager.class);
     private final Map<String, BallastCacheProperties.Spec> specs;
+    private final BallastCacheProperties.@Nullable Spec defaults;
     private final @Nullable RedisClient redis;
     private final AlertSink alerts;
     private final MeterRegistry registry;
@@ -35,6 +36,7 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
     BallastCacheManager(
             BallastCacheProperties properties, @Nullable RedisClient redis, AlertSink alerts, MeterRegistry registry) {
         this.specs = Map.copyOf(properties.caches());
+        this.defaults = properties.defaults();
         this.redis = redis;
         this.alerts = alerts;
         this.registry = registry;
@@ -104,7 +106,8 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
     }
 
     @SuppressWarnings("unchecked")
-    private TieredSpringCache create(String name, BallastCacheProperties.Spec spec) {
+    private TieredSpringCache create(String name, BallastCacheProperties.Spec own) {
+        BallastCacheProperties.Spec spec = own.over(defaults);
         CacheSettings settings;
         try {
             settings = settings(name, spec);

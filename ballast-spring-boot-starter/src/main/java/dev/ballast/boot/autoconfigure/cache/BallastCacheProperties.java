@@ -11,11 +11,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Settings of the Ballast {@code CacheManager}, under {@code ballast.cache}.
  *
  * @param enabled whether to configure the Ballast CacheManager at all
+ * @param defaults settings shared by every cache; a cache's own setting wins
  * @param caches per-cache settings by cache name; caches used by {@code @Cacheable} but not listed get the defaults
  */
 @ConfigurationProperties("ballast.cache")
 public record BallastCacheProperties(
-        @DefaultValue("true") boolean enabled, @DefaultValue Map<String, Spec> caches) {
+        @DefaultValue("true") boolean enabled,
+        @Nullable Spec defaults,
+        @DefaultValue Map<String, Spec> caches) {
 
     /**
      * One cache. Every setting left unset takes the {@link dev.ballast.cache.CacheSettings} default (version 1, 10,000
@@ -57,5 +60,27 @@ public record BallastCacheProperties(
         /** A cache that nobody configured: every default. */
         static final Spec DEFAULTS =
                 new Spec(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+
+        /** This spec, with each unset setting taken from {@code shared}. */
+        Spec over(@Nullable Spec shared) {
+            if (shared == null) {
+                return this;
+            }
+            return new Spec(
+                    valueType != null ? valueType : shared.valueType,
+                    version != null ? version : shared.version,
+                    l1MaximumSize != null ? l1MaximumSize : shared.l1MaximumSize,
+                    l1Ttl != null ? l1Ttl : shared.l1Ttl,
+                    l2Ttl != null ? l2Ttl : shared.l2Ttl,
+                    negativeTtl != null ? negativeTtl : shared.negativeTtl,
+                    maxValueBytes != null ? maxValueBytes : shared.maxValueBytes,
+                    ttlJitter != null ? ttlJitter : shared.ttlJitter,
+                    loadWait != null ? loadWait : shared.loadWait,
+                    onLoadWaitTimeout != null ? onLoadWaitTimeout : shared.onLoadWaitTimeout,
+                    staleTtl != null ? staleTtl : shared.staleTtl,
+                    loadLease != null ? loadLease : shared.loadLease,
+                    earlyRefreshBeta != null ? earlyRefreshBeta : shared.earlyRefreshBeta,
+                    l2Timeout != null ? l2Timeout : shared.l2Timeout);
+        }
     }
 }

@@ -4,6 +4,7 @@ import dev.ballast.cache.TieredCache;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 import org.springframework.cache.Cache;
 import org.springframework.cache.support.SimpleValueWrapper;
@@ -32,6 +33,12 @@ final class TieredSpringCache implements Cache {
 
     private final String name;
     private final TieredCache<Object, Object> cache;
+    /** Spring-level statistics for Boot's cache metrics ({@code cache.gets}, {@code cache.puts}, ...). */
+    final LongAdder hits = new LongAdder();
+
+    final LongAdder misses = new LongAdder();
+    final LongAdder puts = new LongAdder();
+    final LongAdder evictions = new LongAdder();
 
     TieredSpringCache(String name, TieredCache<Object, Object> cache) {
         this.name = name;
@@ -51,6 +58,7 @@ final class TieredSpringCache implements Cache {
     @Override
     public @Nullable ValueWrapper get(Object key) {
         Optional<Object> value = cache.getIfPresent(key);
+        (value.isPresent() ? hits : misses).increment();
         return value.map(SimpleValueWrapper::new).orElse(null);
     }
 
@@ -58,6 +66,7 @@ final class TieredSpringCache implements Cache {
     @SuppressWarnings("unchecked")
     public <T> @Nullable T get(Object key, @Nullable Class<T> type) {
         Object value = cache.getIfPresent(key).orElse(null);
+        (value != null ? hits : misses).increment();
         if (value != null && type != null && !type.isInstance(value)) {
             throw new IllegalStateException("Cached value of cache '" + name + "' is a "
                     + value.getClass().getName() + ", not a " + type.getName());
@@ -68,24 +77,34 @@ final class TieredSpringCache implements Cache {
     @Override
     @SuppressWarnings("unchecked")
     public <T> @Nullable T get(Object key, Callable<T> valueLoader) {
-        return (T) cache.get(key, k -> {
-            try {
-                return valueLoader.call();
-            } catch (Exception e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                throw new ValueRetrievalException(key, valueLoader, e);
+        AtomicBoolean loaded = new AtomicBoolean();
+        try {
+            return (T) cache.get(key, k -> load(key, valueLoader, loaded));
+        } finally {
+            (loaded.get() ? misses : hits).increment();
+        }
+    }
+
+    private static @Nullable Object load(Object key, Callable<?> valueLoader, AtomicBoolean loaded) {
+        loaded.set(true);
+        try {
+            return valueLoader.call();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
             }
-        });
+            throw new ValueRetrievalException(key, valueLoader, e);
+        }
     }
 
     @Override
     public void put(Object key, @Nullable Object value) {
         if (value == null) {
             cache.evict(key);
+            evictions.increment();
         } else {
             cache.put(key, value);
+            puts.increment();
         }
     }
 
@@ -104,10 +123,12 @@ final class TieredSpringCache implements Cache {
             return value;
         });
         if (stored.get()) {
+            puts.increment();
             return null;
         }
         if (current == null) { // a remembered "no value" reads as a miss: store over it
             cache.put(key, value);
+            puts.increment();
             return null;
         }
         return new SimpleValueWrapper(current);
@@ -116,6 +137,7 @@ final class TieredSpringCache implements Cache {
     @Override
     public void evict(Object key) {
         cache.evict(key);
+        evictions.increment();
     }
 
     /** Evicts at once; true if this instance saw a value for the key just before. */
@@ -123,18 +145,21 @@ final class TieredSpringCache implements Cache {
     public boolean evictIfPresent(Object key) {
         boolean present = cache.getIfPresent(key).isPresent();
         cache.evict(key);
+        evictions.increment();
         return present;
     }
 
     @Override
     public void clear() {
         cache.clear();
+        evictions.increment();
     }
 
     /** Clears at once (as {@link #clear()}); false: whether there were entries is not known. */
     @Override
     public boolean invalidate() {
         cache.clear();
+        evictions.increment();
         return false;
     }
 }

@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.executor;
 
+import dev.ballast.boot.autoconfigure.aop.UnproxyableMethods;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.ExecutionPipeline;
 import dev.ballast.core.ExecutionPolicy;
@@ -29,6 +30,7 @@ import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.OrderUtils;
+import org.springframework.core.env.Environment;
 
 /**
  * Auto-configures a {@link LogicExecutor} whose pipeline holds the built-in MDC, logging, metrics and observation
@@ -85,6 +87,13 @@ public class BallastExecutorAutoConfiguration {
         builtIns.orderedStream().forEach(contributor -> contributor.policies().forEach(pipeline::add));
         userPolicies.orderedStream().forEach(policy -> pipeline.add(policy, orderOf(policy)));
         return LogicExecutor.create(pipeline.build());
+    }
+
+    /** Warns (or fails, with {@code ballast.aop.unproxyable=fail}) for @Task/@DistributedLock a proxy cannot apply. */
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static UnproxyableMethods ballastUnproxyableMethods(Environment environment) {
+        return new UnproxyableMethods("fail".equalsIgnoreCase(environment.getProperty("ballast.aop.unproxyable")));
     }
 
     @Bean

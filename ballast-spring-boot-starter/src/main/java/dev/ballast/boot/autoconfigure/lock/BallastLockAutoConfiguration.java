@@ -15,6 +15,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -146,6 +147,23 @@ public class BallastLockAutoConfiguration {
         LockListener ballastLockMetrics(ObjectProvider<MeterRegistry> registry) {
             MeterRegistry meters = registry.getIfUnique();
             return meters == null ? LockListener.none() : LockMetrics.create(meters);
+        }
+
+        /** The meters alert rules watch exist from start-up, at 0 (see docs/metrics.md). */
+        @Bean
+        SmartInitializingSingleton ballastLockMetricsAtZero(
+                ObjectProvider<LockStrategy> locks, ObjectProvider<MeterRegistry> registry) {
+            return () -> {
+                LockStrategy strategy = locks.getIfUnique();
+                MeterRegistry meters = registry.getIfUnique();
+                if (strategy != null && meters != null) {
+                    if (strategy instanceof ResilientLockStrategy) {
+                        LockMetrics.create(meters).registerAtZero(strategy.backend(), "redis", "jdbc");
+                    } else {
+                        LockMetrics.create(meters).registerAtZero(strategy.backend());
+                    }
+                }
+            };
         }
     }
 

@@ -1,0 +1,138 @@
+package dev.ballast.boot.autoconfigure.actuate;
+
+import dev.ballast.boot.autoconfigure.cache.BallastCacheAutoConfiguration;
+import dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration;
+import dev.ballast.boot.autoconfigure.outbox.BallastOutboxAutoConfiguration;
+import dev.ballast.boot.autoconfigure.outbox.BallastOutboxProperties;
+import dev.ballast.lock.LockStrategy;
+import dev.ballast.outbox.Outbox;
+import dev.ballast.outbox.OutboxRelay;
+import io.lettuce.core.RedisClient;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.cache.CacheManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The {@code ballast} health component (children {@code cache.<name>}, {@code lock}, {@code outbox}; see {@link
+ * BallastHealth}), the {@code outbox} and {@code locks} actuator endpoints. Only with the actuator on the classpath;
+ * the health component is off with {@code management.health.ballast.enabled=false}.
+ */
+@AutoConfiguration(
+        after = {
+            BallastLockAutoConfiguration.class,
+            BallastCacheAutoConfiguration.class,
+            BallastOutboxAutoConfiguration.class
+        })
+@ConditionalOnClass(Endpoint.class)
+public class BallastActuatorAutoConfiguration {
+
+    /** How long the Redis lock backend's health PING may take. */
+    static final Duration PING_TIMEOUT = Duration.ofSeconds(1);
+
+    @Bean
+    HeldLocks ballastHeldLocks() {
+        return new HeldLocks(InstantSource.system());
+    }
+
+    @Bean
+    @ConditionalOnBean(LockStrategy.class)
+    LocksEndpoint ballastLocksEndpoint(LockStrategy locks, HeldLocks held) {
+        return new LocksEndpoint(locks, held);
+    }
+
+    @Bean
+    @ConditionalOnBean(Outbox.class)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.web.WebEndpointResponse")
+    OutboxEndpoint ballastOutboxEndpoint(Outbox outbox, ObjectProvider<OutboxRelay> relay) {
+        return new OutboxEndpoint(outbox, relay.getIfUnique());
+    }
+
+    /** The health component; this class is only loaded with Spring Boot's health module. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthContributor")
+    @ConditionalOnProperty(prefix = "management.health.ballast", name = "enabled", matchIfMissing = true)
+    static class Health {
+
+        @Bean
+        HealthContributor ballastHealthContributor(
+                ObjectProvider<CacheManager> caches,
+                ObjectProvider<LockStrategy> locks,
+                ObjectProvider<RedisClient> redis,
+                ObjectProvider<Outbox> outbox,
+                ObjectProvider<OutboxRelay> relay,
+                ObjectProvider<BallastOutboxProperties> outboxProperties) {
+            return new BallastHealthContributor(caches, locks, redis, outbox, relay, outboxProperties);
+        }
+    }
+
+    /**
+     * Resolves the children when health is read, so caches created after start-up (a {@code @Cacheable} name that was
+     * not configured) are included.
+     */
+    static final class BallastHealthContributor implements CompositeHealthContributor {
+        private final ObjectProvider<CacheManager> caches;
+        private final ObjectProvider<LockStrategy> locks;
+        private final ObjectProvider<RedisClient> redis;
+        private final ObjectProvider<Outbox> outbox;
+        private final ObjectProvider<OutboxRelay> relay;
+        private final ObjectProvider<BallastOutboxProperties> outboxProperties;
+
+        BallastHealthContributor(
+                ObjectProvider<CacheManager> caches,
+                ObjectProvider<LockStrategy> locks,
+                ObjectProvider<RedisClient> redis,
+                ObjectProvider<Outbox> outbox,
+                ObjectProvider<OutboxRelay> relay,
+                ObjectProvider<BallastOutboxProperties> outboxProperties) {
+            this.caches = caches;
+            this.locks = locks;
+            this.redis = redis;
+            this.outbox = outbox;
+            this.relay = relay;
+            this.outboxProperties = outboxProperties;
+        }
+
+        private Map<String, HealthContributor> children() {
+            Map<String, HealthContributor> children = new LinkedHashMap<>();
+            CacheManager cacheManager = caches.getIfUnique();
+            if (cacheManager != null) {
+                var perCache = BallastHealth.caches(cacheManager);
+                if (!perCache.isEmpty()) {
+                    children.put("cache", CompositeHealthContributor.fromMap(perCache));
+                }
+            }
+            LockStrategy lockStrategy = locks.getIfUnique();
+            if (lockStrategy != null) {
+                children.put("lock", BallastHealth.lock(lockStrategy, redis.getIfUnique(), PING_TIMEOUT));
+            }
+            Outbox theOutbox = outbox.getIfUnique();
+            BallastOutboxProperties properties = outboxProperties.getIfUnique();
+            if (theOutbox != null && properties != null) {
+                children.put("outbox", BallastHealth.outbox(theOutbox, relay.getIfUnique(), properties.health()));
+            }
+            return children;
+        }
+
+        @Override
+        public HealthContributor getContributor(String name) {
+            return children().get(name);
+        }
+
+        @Override
+        public java.util.stream.Stream<Entry> stream() {
+            return children().entrySet().stream().map(entry -> new Entry(entry.getKey(), entry.getValue()));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package dev.ballast.boot.autoconfigure.actuate;
+
+import java.util.Map;
+import org.springframework.boot.EnvironmentPostProcessor;
+import org.springframework.boot.SpringApplication;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Defaults Ballast needs from the actuator, at the lowest precedence (any value the application sets wins): the
+ * {@code DEGRADED} status ordered between {@code OUT_OF_SERVICE} and {@code UP} and mapped to HTTP 200, and the
+ * {@code outbox} endpoint read-only (its replay and discard operations need {@code
+ * management.endpoint.outbox.access=unrestricted}). An application that sets its own {@code
+ * management.endpoint.health.status.order} must list {@code DEGRADED} in it, or Boot ignores that status.
+ */
+public final class BallastActuatorDefaults implements EnvironmentPostProcessor {
+
+    static final String SOURCE = "ballastActuatorDefaults";
+
+    static final Map<String, Object> DEFAULTS = Map.of(
+            "management.endpoint.health.status.order", "DOWN,OUT_OF_SERVICE,DEGRADED,UP,UNKNOWN",
+            "management.endpoint.health.status.http-mapping.degraded", "200",
+            "management.endpoint.outbox.access", "read-only");
+
+    @Override
+    public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
+        if (!environment.getPropertySources().contains(SOURCE)) {
+            environment.getPropertySources().addLast(new MapPropertySource(SOURCE, DEFAULTS));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.ballast.boot.autoconfigure.actuate;
+
+import dev.ballast.boot.autoconfigure.outbox.BallastOutboxProperties;
+import dev.ballast.cache.TieredCache;
+import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.resilient.ResilientLockStrategy;
+import dev.ballast.outbox.Outbox;
+import dev.ballast.outbox.OutboxRelay;
+import dev.ballast.outbox.OutboxStatus;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.cache.Cache;
+import org.springframework.cache.CacheManager;
+
+/** The indicators of the {@code ballast} health component. */
+final class BallastHealth {
+
+    /**
+     * Serving, but without something that makes it better: a cache without its Redis L2, locks on their fallback, an
+     * outbox whose events are late or dead-lettered. Mapped to HTTP 200 and ordered between OUT_OF_SERVICE and UP.
+     */
+    static final Status DEGRADED = new Status("DEGRADED", "serving, with a dependency down or behind");
+
+    private BallastHealth() {}
+
+    /** One cache: UP with its L2 (or L1-only by design), DEGRADED while its Redis L2 is unreachable or broken. */
+    static HealthIndicator cache(TieredCache<?, ?> cache) {
+        return () -> {
+            TieredCache.L2Status l2 = cache.l2Status();
+            Health.Builder health =
+                    switch (l2) {
+                        case NONE, UP -> Health.up();
+                        case DISCONNECTED, BREAKER_OPEN -> Health.status(DEGRADED);
+                    };
+            return health.withDetail("l2", l2.name().toLowerCase(java.util.Locale.ROOT))
+                    .withDetail("breaker", l2 == TieredCache.L2Status.BREAKER_OPEN ? "open" : "closed")
+                    .build();
+        };
+    }
+
+    /** Every Ballast cache of {@code manager}, by name. */
+    static Map<String, HealthIndicator> caches(CacheManager manager) {
+        Map<String, HealthIndicator> indicators = new LinkedHashMap<>();
+        for (String name : manager.getCacheNames()) {
+            Cache cache = manager.getCache(name);
+            if (cache != null && cache.getNativeCache() instanceof TieredCache<?, ?> tiered) {
+                indicators.put(name, cache(tiered));
+            }
+        }
+        return indicators;
+    }
+
+    /**
+     * The lock backend: for the resilient chain, DEGRADED while locks are on the database fallback or the breaker is not
+     * closed; for Redis, DOWN when a PING fails (locks cannot be taken); else UP with the backend named.
+     */
+    static HealthIndicator lock(LockStrategy locks, @Nullable RedisClient redis, Duration timeout) {
+        return () -> {
+            if (locks instanceof ResilientLockStrategy resilient) {
+                String active = resilient.activeBackend();
+                String breaker = resilient.breakerState().name().toLowerCase(java.util.Locale.ROOT);
+                boolean onPrimary = !active.equals("jdbc");
+                return Health.status(onPrimary && breaker.equals("closed") ? Status.UP : DEGRADED)
+                        .withDetail("backend", locks.backend())
+                        .withDetail("mode", onPrimary ? "primary" : "fallback")
+                        .withDetail("activeBackend", active)
+                        .withDetail("breaker", breaker)
+                        .build();
+            }
+            if (locks.backend().equals("redis") && redis != null) {
+                try (StatefulRedisConnection<String, String> connection = redis.connect()) {
+                    connection.setTimeout(timeout);
+                    connection.sync().ping();
+                } catch (RuntimeException e) {
+                    return Health.down()
+                            .withDetail("backend", locks.backend())
+                            .withDetail("error", e.getClass().getSimpleName())
+                            .build();
+                }
+            }
+            return Health.up().withDetail("backend", locks.backend()).build();
+        };
+    }
+
+    /**
+     * The outbox: DEGRADED when the oldest pending event is older than {@code ballast.outbox.health.max-pending-age} or
+     * there are more unresolved dead letters than {@code ballast.outbox.health.max-dead-letters}; DOWN when its tables
+     * cannot be read.
+     */
+    static HealthIndicator outbox(
+            Outbox outbox, @Nullable OutboxRelay relay, BallastOutboxProperties.Health thresholds) {
+        return () -> {
+            OutboxStatus status;
+            try {
+                status = outbox.status();
+            } catch (Exception e) {
+                return Health.down()
+                        .withDetail("error", e.getClass().getSimpleName() + ": " + e.getMessage())
+                        .build();
+            }
+            Duration oldest = status.oldestPendingAge();
+            boolean late = oldest != null && oldest.compareTo(thresholds.maxPendingAge()) > 0;
+            boolean dead = status.deadLetters() > thresholds.maxDeadLetters();
+            Health.Builder health = Health.status(late || dead ? DEGRADED : Status.UP)
+                    .withDetail("pending", status.pending())
+                    .withDetail("oldestPendingAge", oldest == null ? "none" : oldest.toString())
+                    .withDetail("maxPendingAge", thresholds.maxPendingAge().toString())
+                    .withDetail("deadLetters", status.deadLetters())
+                    .withDetail("maxDeadLetters", thresholds.maxDeadLetters())
+                    .withDetail("relayRunning", relay != null && relay.isRunning());
+            return health.build();
+        };
+    }
+}

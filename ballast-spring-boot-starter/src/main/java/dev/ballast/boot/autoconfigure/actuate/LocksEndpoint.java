@@ -1,0 +1,47 @@
+package dev.ballast.boot.autoconfigure.actuate;
+
+import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.resilient.ResilientLockStrategy;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+
+/**
+ * {@code /actuator/locks}: the lock backend, for the resilient chain its mode and breaker, and the locks this instance
+ * holds now (key, backend, fencing token, since when). Read-only.
+ */
+@Endpoint(id = "locks")
+final class LocksEndpoint {
+
+    private final LockStrategy locks;
+    private final HeldLocks held;
+
+    LocksEndpoint(LockStrategy locks, HeldLocks held) {
+        this.locks = locks;
+        this.held = held;
+    }
+
+    @ReadOperation
+    Map<String, Object> locks() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("backend", locks.backend());
+        if (locks instanceof ResilientLockStrategy resilient) {
+            String active = resilient.activeBackend();
+            body.put("mode", active.equals("jdbc") ? "fallback" : "primary");
+            body.put("activeBackend", active);
+            body.put("breaker", resilient.breakerState().name().toLowerCase(Locale.ROOT));
+        }
+        body.put(
+                "held",
+                held.now().stream()
+                        .map(lock -> Map.of(
+                                "key", lock.key(),
+                                "backend", lock.backend(),
+                                "fencingToken", lock.fencingToken(),
+                                "since", lock.since().toString()))
+                        .toList());
+        return body;
+    }
+}
