@@ -41,6 +41,7 @@ import org.springframework.transaction.support.TransactionTemplate;
             "management.endpoint.health.probes.enabled=true",
             "management.endpoint.outbox.access=unrestricted",
             "ballast.cache.caches.prices.value-type=java.math.BigDecimal",
+            "ballast.lock.backend=JDBC",
             "ballast.outbox.relay.max-attempts=1",
             "ballast.outbox.relay.poll-interval=50ms",
             "spring.data.redis.host=127.0.0.1"
