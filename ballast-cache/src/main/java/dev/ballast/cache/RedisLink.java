@@ -131,8 +131,10 @@ final class RedisLink implements AutoCloseable {
         if (!breaker.closed()) {
             return TieredCache.L2Status.BREAKER_OPEN;
         }
-        StatefulRedisConnection<String, byte[]> current = connection;
-        return current != null && current.isOpen() ? TieredCache.L2Status.UP : TieredCache.L2Status.DISCONNECTED;
+        Commands current = connection;
+        return current != null && current.connection().isOpen()
+                ? TieredCache.L2Status.UP
+                : TieredCache.L2Status.DISCONNECTED;
     }
 
     /** Whether a message can reach this instance: the breaker is closed and the pub/sub connection is connected. */
