@@ -30,7 +30,8 @@ import org.springframework.context.event.EventListener;
  */
 class PostgresSchemaIT {
 
-    private final String schema = "adopt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    private final String schema =
+            "adopt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     private final ApplicationContextRunner app = Apps.runner()
             .withPropertyValues(
                     "spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/test?currentSchema=" + schema,
@@ -66,7 +67,8 @@ class PostgresSchemaIT {
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(Apps.ballastTables(context.getBean(DataSource.class)))
-                            .contains("ballast_lock", "ballast_outbox", "ballast_outbox_aggregate", "ballast_outbox_dlq");
+                            .contains(
+                                    "ballast_lock", "ballast_outbox", "ballast_outbox_aggregate", "ballast_outbox_dlq");
                     try (LockHandle handle = context.getBean(LockStrategy.class)
                             .tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(5))) {
                         assertThat(handle.fencingToken()).isPositive();
@@ -74,8 +76,7 @@ class PostgresSchemaIT {
                     context.getBean(TradeService.class).book("T-1", "A-1", new BigDecimal("10.00"));
                     Trades.Received received = context.getBean(Trades.Received.class);
                     await().atMost(Duration.ofSeconds(10)).until(() -> !received.messages.isEmpty());
-                    assertThat(received.messages).singleElement().satisfies(message -> assertThat(
-                                    message.requestId())
+                    assertThat(received.messages).singleElement().satisfies(message -> assertThat(message.requestId())
                             .isEqualTo("trade:T-1"));
                 });
     }
