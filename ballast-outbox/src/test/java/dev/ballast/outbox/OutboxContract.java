@@ -196,7 +196,8 @@ public abstract class OutboxContract {
             });
             assertThat(firstAppended.await(10, TimeUnit.SECONDS)).isTrue();
             Future<Appended> second = pool.submit(() -> append(event("r-race", "O-9", "{}")));
-            Thread.sleep(300); // the second append is now waiting on the first transaction's locks
+            LockWaits.awaitASessionBlockedOnALock(
+                    dataSource()); // the second append is now waiting on the first transaction's locks
             releaseFirst.countDown();
 
             assertThat(first.get(10, TimeUnit.SECONDS).duplicate()).isFalse();
@@ -330,7 +331,8 @@ public abstract class OutboxContract {
             assertThat(firstRan.await(10, TimeUnit.SECONDS)).isTrue();
             Future<CommandOutcome> second =
                     pool.submit(() -> creditCommitted(other, secondInstance(), "wallet:race", "5.00"));
-            Thread.sleep(300); // the second claim is now waiting on the first transaction's row
+            LockWaits.awaitASessionBlockedOnALock(
+                    dataSource()); // the second claim is now waiting on the first transaction's row
             releaseFirst.countDown();
 
             assertThat(first.get(10, TimeUnit.SECONDS).repeated()).isFalse();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.outbox.LockWaits;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxEvent;
 import dev.ballast.outbox.OutboxHeaders;
@@ -241,7 +242,8 @@ public abstract class InboxContract {
             assertThat(firstInHandler.await(10, TimeUnit.SECONDS)).isTrue();
             Future<Inbox.Result> second =
                     pool.submit(() -> inbox.receive(headers(message), message.payload(), this::book));
-            Thread.sleep(300); // the second delivery now waits on the first transaction's row
+            LockWaits.awaitASessionBlockedOnALock(
+                    dataSource()); // the second delivery now waits on the first transaction's row
             releaseFirst.countDown();
 
             assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(Inbox.Result.PROCESSED);

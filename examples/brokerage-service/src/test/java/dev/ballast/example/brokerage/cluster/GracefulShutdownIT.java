@@ -70,7 +70,11 @@ class GracefulShutdownIT {
 
                     load.sigtermSentAt(a);
                     int exit = a.terminate(Duration.ofSeconds(45));
-                    load.stopAfter(Duration.ofSeconds(2));
+                    int answeredByB = load.answeredBy(b);
+                    await("load goes on against b after a left")
+                            .atMost(Duration.ofSeconds(30))
+                            .until(() -> load.answeredBy(b) >= answeredByB + 100);
+                    load.stop();
                     for (Future<?> client : running) {
                         client.get();
                     }
@@ -142,9 +146,8 @@ class GracefulShutdownIT {
             terminated = instance.port();
         }
 
-        /** Keeps the load on the remaining instance for {@code duration} (pacing, not an assertion), then stops it. */
-        void stopAfter(Duration duration) throws InterruptedException {
-            Thread.sleep(duration);
+        /** Stops the clients after their current request. */
+        void stop() {
             stop.set(true);
         }
 
