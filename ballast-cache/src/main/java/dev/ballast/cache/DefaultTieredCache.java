@@ -200,6 +200,27 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
         return l2 == null ? L2Status.NONE : l2.status();
     }
 
+    /** The thread that probes Redis and checks invalidations (null without Redis); tests use it as a barrier. */
+    @Nullable
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    @Override
+    public void openL2Breaker(String actor) {
+        if (l2 != null) {
+            l2.link().hold(actor);
+        }
+    }
+
+    @Override
+    public L2Status closeL2Breaker() {
+        if (l2 == null) {
+            return L2Status.NONE;
+        }
+        return l2.link().release(settings.l2Timeout().plusSeconds(1));
+    }
+
     @Override
     public void close() {
         if (ownRefresher != null) {

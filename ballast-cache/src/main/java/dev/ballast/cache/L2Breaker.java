@@ -41,6 +41,15 @@ final class L2Breaker {
         return false;
     }
 
+    /** An operator opened it; true if it was closed. */
+    synchronized boolean forceOpen() {
+        if (state == CLOSED) {
+            state = OPEN;
+            return true;
+        }
+        return false;
+    }
+
     /** A probe succeeded; true if this closed the breaker. */
     synchronized boolean probeSucceeded() {
         failures = 0;

@@ -98,6 +98,8 @@ final class RedisLink implements AutoCloseable {
     private volatile @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
     private volatile boolean subscribedOnce;
     private volatile boolean closed;
+    private volatile boolean held;
+    private @Nullable ScheduledExecutorService scheduler;
 
     /** Opens the command connection (a failure counts towards the breaker). */
     RedisLink(
@@ -118,6 +120,7 @@ final class RedisLink implements AutoCloseable {
     /** Subscribes for {@code listener} and starts the periodic probe/check on {@code scheduler}. */
     void start(Listener listener, ScheduledExecutorService scheduler) {
         this.listener = listener;
+        this.scheduler = scheduler;
         subscribe();
         long every = CHECK_INTERVAL.toMillis();
         scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
@@ -156,6 +159,48 @@ final class RedisLink implements AutoCloseable {
             failed(operation, e);
             return null;
         }
+    }
+
+    /**
+     * An operator takes Redis out of this cache on this instance: the breaker opens (WARNING alert) and stays open,
+     * probes included, until {@link #release}.
+     */
+    void hold(String actor) {
+        held = true;
+        if (breaker.forceOpen()) {
+            log.warn(
+                    "Cache '{}': Redis L2 breaker opened by {}; serving from L1 and the loader",
+                    settings.name(),
+                    actor);
+            alert(
+                    Severity.WARNING,
+                    "Redis L2 held open by an operator",
+                    actor + " opened the breaker: Redis is not called for this cache on this instance until the"
+                            + " breaker is closed again; callers are served from L1 and the loader.");
+            listener.opened();
+        }
+    }
+
+    /**
+     * Ends an operator's hold (if any) and, when the breaker is open, probes Redis at once on the scheduler thread (the
+     * only thread that replaces connections), waiting at most {@code bound} for the answer.
+     */
+    TieredCache.L2Status release(Duration bound) {
+        held = false;
+        ScheduledExecutorService timer = scheduler;
+        if (!breaker.closed() && timer != null && !closed) {
+            try {
+                timer.submit(this::tick).get(bound.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                log.warn(
+                        "Cache '{}': probe after closing the breaker did not finish: {}",
+                        settings.name(),
+                        e.toString());
+            }
+        }
+        return status();
     }
 
     @Override
@@ -233,7 +278,9 @@ final class RedisLink implements AutoCloseable {
         }
         try {
             if (!breaker.closed()) {
-                probe();
+                if (!held) {
+                    probe();
+                }
                 return;
             }
             if (pubSub == null) {

@@ -68,6 +68,21 @@ public interface TieredCache<K, V> extends AutoCloseable {
     /** How this instance sees the cache's Redis L2 now (for health checks); never blocks or calls Redis. */
     L2Status l2Status();
 
+    /**
+     * Operator control: opens this cache's Redis breaker on this instance and holds it open (Redis is not called,
+     * probes included) until {@link #closeL2Breaker()}; callers are served from L1 and the loader, and a WARNING alert
+     * names {@code actor}. No effect on a cache without Redis.
+     */
+    void openL2Breaker(String actor);
+
+    /**
+     * Operator control: ends a hold and, if the breaker is open, probes Redis at once (waiting at most the L2 timeout
+     * plus one second) instead of at the next periodic probe; the breaker closes only if Redis answers.
+     *
+     * @return the status after the probe: {@link L2Status#UP} if Redis answered
+     */
+    L2Status closeL2Breaker();
+
     /** The state of a cache's Redis L2 as one instance sees it. */
     enum L2Status {
         /** No Redis configured: the cache is L1 only by design. */

@@ -9,6 +9,8 @@ import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -93,5 +95,38 @@ class RedisTieredCacheIT extends TieredCacheContract {
         } finally {
             nowhere.shutdown();
         }
+    }
+
+    @Test
+    void anOperatorHoldsTheBreakerOpenPastPeriodicProbesAndClosingItProbesAtOnce() throws Exception {
+        TieredCache<String, Quote> held = create(settings().build());
+        TieredCache<String, Quote> other = create(settings().build());
+
+        held.openL2Breaker("alice");
+        assertThat(held.l2Status()).isEqualTo(TieredCache.L2Status.BREAKER_OPEN);
+        held.put("005930", new Quote("005930", "70000.00"));
+        assertThat(other.getIfPresent("005930"))
+                .as("a write while the breaker is held open stays out of Redis")
+                .isEmpty();
+
+        // Redis answers all along, so an ordinary open breaker would close at the next probe (every second); a task
+        // queued behind at least two of them on the probing thread shows that the hold outlived them
+        ScheduledExecutorService prober = ((DefaultTieredCache<?, ?>) held).scheduler();
+        prober.schedule(() -> {}, 2_500, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
+        assertThat(held.l2Status()).isEqualTo(TieredCache.L2Status.BREAKER_OPEN);
+
+        assertThat(held.closeL2Breaker()).isEqualTo(TieredCache.L2Status.UP);
+        held.put("005930", new Quote("005930", "71200.00"));
+        assertThat(other.getIfPresent("005930")).contains(new Quote("005930", "71200.00"));
+    }
+
+    @Test
+    void closingTheBreakerOfACacheWithoutRedisReportsNone() {
+        TieredCache<String, Quote> local = TieredCache.local(settings().build(), Codec.json(Quote.class), key -> key);
+        closeLater(local);
+
+        local.openL2Breaker("alice");
+
+        assertThat(local.closeL2Breaker()).isEqualTo(TieredCache.L2Status.NONE);
     }
 }

@@ -157,6 +157,42 @@ final class ModeKeeper {
         }
     }
 
+    /**
+     * An operator's switch to {@code to}, recorded as theirs (a fallback chosen this way is pinned); false if the mode
+     * already was {@code to} or another switch won the race.
+     *
+     * @throws IllegalStateException if the authority cannot be read or written
+     */
+    boolean switchTo(LockMode to, String actor) {
+        proposing.lock();
+        try {
+            ModeView current = authority.read(instance);
+            apply(current);
+            if (current.mode() == to) {
+                return false;
+            }
+            String by = ModeView.OPERATOR + actor + "@" + instance;
+            if (by.length() > 128) {
+                by = by.substring(0, 128);
+            }
+            boolean switched = authority.trySwitch(to, current.epoch(), switchDelayMicros, by);
+            if (switched) {
+                signals.switched(
+                        name(current.mode()),
+                        name(to),
+                        to == LockMode.FALLBACK,
+                        current.epoch() + 1,
+                        switchDelayMicros / 1000);
+            }
+            apply(authority.read(instance));
+            return switched;
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot switch the lock mode: " + e.getMessage(), e);
+        } finally {
+            proposing.unlock();
+        }
+    }
+
     /** Runs {@code task} every {@code periodNanos} on {@code timer} until closed. */
     private void repeat(LockClock timer, long periodNanos, Runnable task) {
         timer.schedule(
@@ -235,6 +271,7 @@ final class ModeKeeper {
         long now = clock.nanoTime();
         if (breaker.state() == BreakerState.CLOSED
                 && current.mode() == LockMode.FALLBACK
+                && !current.pinned()
                 && current.nanosUntilEffective(now) == 0
                 && current.ageNanos(now) <= staleNanos) {
             propose(LockMode.PRIMARY, current);

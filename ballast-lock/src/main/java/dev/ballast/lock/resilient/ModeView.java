@@ -3,7 +3,7 @@ package dev.ballast.lock.resilient;
 /**
  * One reading of the mode authority. {@code sentNanos} (before the query, on the strategy's clock) bounds the reading's
  * age from above; {@code receivedNanos} (after it) bounds the database's current time from below. {@code changedBy}
- * names the instance that made the last switch.
+ * names the instance that made the last switch, or the operator ({@value #OPERATOR} prefix) who did.
  */
 record ModeView(
         LockMode mode,
@@ -13,6 +13,14 @@ record ModeView(
         String changedBy,
         long sentNanos,
         long receivedNanos) {
+
+    /** The prefix of {@code changedBy} for a switch an operator asked for. */
+    static final String OPERATOR = "operator:";
+
+    /** An operator moved locks to the fallback: probes must not move them back; only an operator does. */
+    boolean pinned() {
+        return mode == LockMode.FALLBACK && changedBy != null && changedBy.startsWith(OPERATOR);
+    }
 
     /** How long ago the query was sent: the view is at most this old. */
     long ageNanos(long nowNanos) {

@@ -110,6 +110,26 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
         return current != null && current.mode() == LockMode.FALLBACK ? fallback.backend() : primary.backend();
     }
 
+    /** The mode in force by this instance's last reading of the authority (PRIMARY until the first reading). */
+    public LockMode mode() {
+        ModeView current = modes.view();
+        return current == null ? LockMode.PRIMARY : current.mode();
+    }
+
+    /**
+     * Operator control: moves every instance's locks to {@code to}, as the automatic fail-over would (same switch delay,
+     * the same WARNING/INFO alert), recording {@code actor} as who asked. A move to {@link LockMode#FALLBACK} made this
+     * way is pinned: probes of a healthy primary do not move locks back; only a move to {@link LockMode#PRIMARY} does
+     * (after which a failing primary still fails over on its own).
+     *
+     * @return true if this call switched the mode; false if it already was {@code to} or another switch came first
+     * @throws IllegalStateException if the mode authority (the database) cannot be read or written
+     */
+    public boolean switchMode(LockMode to, String actor) {
+        return modes.switchTo(
+                java.util.Objects.requireNonNull(to, "to"), java.util.Objects.requireNonNull(actor, "actor"));
+    }
+
     /** This instance's breaker state for the primary backend. */
     public BreakerState breakerState() {
         return modes.breakerState();

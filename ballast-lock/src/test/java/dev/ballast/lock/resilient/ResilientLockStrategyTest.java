@@ -260,6 +260,59 @@ class ResilientLockStrategyTest {
         assertThat(alerts).isEmpty();
     }
 
+    @Test
+    void anOperatorsMoveToTheFallbackHoldsWhileThePrimaryIsHealthyUntilTheOperatorMovesBack() throws SQLException {
+        build(3);
+
+        assertThat(locks.switchMode(LockMode.FALLBACK, "alice")).isTrue();
+        assertThat(locks.mode()).isEqualTo(LockMode.FALLBACK);
+        assertThat(locks.switchMode(LockMode.FALLBACK, "bob"))
+                .as("already there")
+                .isFalse();
+        assertThat(alerts)
+                .anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Locks failed over from local to jdbc"));
+        switchDelayPassed();
+        clock.advance(Duration.ofSeconds(2)); // twenty probes of a healthy primary
+
+        assertThat(locks.mode()).as("pinned by the operator").isEqualTo(LockMode.FALLBACK);
+        assertThat(locks.activeBackend()).isEqualTo("jdbc");
+        try (LockHandle handle = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(handle.isValid()).isTrue();
+        }
+
+        assertThat(locks.switchMode(LockMode.PRIMARY, "alice")).isTrue();
+        switchDelayPassed();
+        clock.advance(REFRESH);
+        assertThat(locks.activeBackend()).isEqualTo("local");
+        try (LockHandle handle = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(handle.isValid()).isTrue();
+        }
+    }
+
+    @Test
+    void aFallbackNobodyPinnedReturnsToAHealthyPrimaryOnItsOwn() throws SQLException {
+        build(3);
+
+        switchedByAnotherInstance(LockMode.FALLBACK);
+        clock.advance(REFRESH);
+        assertThat(locks.mode()).isEqualTo(LockMode.FALLBACK);
+        clock.advance(Duration.ofSeconds(2)); // the same twenty probes as above
+        switchDelayPassed();
+        clock.advance(REFRESH);
+
+        assertThat(locks.mode()).isEqualTo(LockMode.PRIMARY);
+    }
+
+    /** The mode's switch delay has passed by the database's clock, which a manual clock cannot move. */
+    private void switchDelayPassed() throws SQLException {
+        try (Connection connection = h2.getConnection();
+                PreparedStatement update =
+                        connection.prepareStatement("UPDATE ballast_lock_mode SET effective_at = 0 WHERE id = 1")) {
+            update.executeUpdate();
+        }
+        clock.advance(REFRESH); // read it
+    }
+
     private static LockListener modes(List<String> switched, List<String> followed) {
         return new LockListener() {
             @Override

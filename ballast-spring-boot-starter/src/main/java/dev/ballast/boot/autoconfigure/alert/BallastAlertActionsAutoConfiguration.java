@@ -14,7 +14,10 @@ import dev.ballast.alert.rules.LockLeaseLostRule;
 import dev.ballast.alert.rules.OutboxBacklogRule;
 import dev.ballast.alert.rules.PoolSaturationRule;
 import dev.ballast.alert.rules.TaskErrorRatioRule;
+import dev.ballast.cache.TieredCache;
 import dev.ballast.core.alert.AlertSink;
+import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.resilient.ResilientLockStrategy;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxRelay;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -40,7 +43,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The parts of alerting that need the other modules: the built-in rules over the application's meters, and signed
- * actions with their built-in operations (replay dead letters, pause/resume the relay, resize an executor pool) and
+ * actions with their built-in operations (replay dead letters, pause/resume the relay, open/close a cache's Redis
+ * breaker, move the resilient lock mode, resize an executor pool) and
  * their pages. Actions are off unless {@code ballast.alert.actions.enabled} and a signing key are set.
  */
 @AutoConfiguration(
@@ -166,6 +170,29 @@ public class BallastAlertActionsAutoConfiguration {
         @ConditionalOnMissingBean(name = "ballastResizePoolOperation")
         ActionOperation ballastResizePoolOperation(ListableBeanFactory beans, BallastAlertProperties properties) {
             return new ResizePoolOperation(beans, properties.actions().poolMaxLimit());
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(TieredCache.class)
+        static class CacheOperations {
+
+            @Bean
+            @ConditionalOnMissingBean(name = "ballastCacheBreakerOperation")
+            ActionOperation ballastCacheBreakerOperation(ListableBeanFactory beans) {
+                return new CacheBreakerOperation(beans);
+            }
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(ResilientLockStrategy.class)
+        static class LockOperations {
+
+            @Bean
+            @ConditionalOnBean(LockStrategy.class)
+            @ConditionalOnMissingBean(name = "ballastLockModeOperation")
+            ActionOperation ballastLockModeOperation(ObjectProvider<LockStrategy> locks) {
+                return new LockModeOperation(locks);
+            }
         }
 
         @Configuration(proxyBeanMethods = false)

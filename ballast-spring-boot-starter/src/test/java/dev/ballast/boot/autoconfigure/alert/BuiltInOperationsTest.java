@@ -1,0 +1,136 @@
+package dev.ballast.boot.autoconfigure.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ballast.alert.action.ActionOperation;
+import dev.ballast.cache.CacheSettings;
+import dev.ballast.cache.Codec;
+import dev.ballast.cache.TieredCache;
+import dev.ballast.core.alert.AlertSink;
+import dev.ballast.lock.LockListener;
+import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.jdbc.JdbcLockStrategies;
+import dev.ballast.lock.local.LocalLockStrategies;
+import dev.ballast.lock.resilient.LockMode;
+import dev.ballast.lock.resilient.ResilientLockStrategy;
+import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.h2.jdbcx.JdbcDataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/**
+ * The built-in operations behind the cache-breaker and lock-mode buttons act on the application's own beans: a
+ * {@link TieredCache} on the local Redis and a {@link ResilientLockStrategy} on H2.
+ */
+class BuiltInOperationsTest {
+
+    private static final RedisClient redis = RedisClient.create("redis://127.0.0.1:6379");
+
+    @TempDir
+    Path dir;
+
+    @AfterAll
+    static void shutdown() {
+        redis.shutdown();
+    }
+
+    private ApplicationContextRunner runner() {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        BallastAlertAutoConfiguration.class, BallastAlertActionsAutoConfiguration.class))
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .withPropertyValues(
+                        "ballast.alert.file.path=" + dir.resolve("alerts.jsonl"),
+                        "ballast.alert.actions.enabled=true",
+                        "ballast.alert.actions.base-url=https://svc.example",
+                        "ballast.alert.actions.keys.k1=" + BallastAlertWebTest.KEY);
+    }
+
+    private static ResilientLockStrategy resilientOnH2() {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:ops-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        return ResilientLockStrategy.builder(
+                        LocalLockStrategies.create(LockListener.none(), AlertSink.logging()),
+                        JdbcLockStrategies.builder(h2, "ballast_", true).build(),
+                        h2)
+                .createTable(true)
+                .maxLease(Duration.ofSeconds(1))
+                .instanceName("ops-test")
+                .build();
+    }
+
+    @Test
+    void theCacheBreakerButtonHoldsACachesRedisBreakerOpenAndClosingItProbesRedis() {
+        String name = "ops-" + UUID.randomUUID().toString().substring(0, 8);
+        runner().withBean(
+                        "quotes",
+                        TieredCache.class,
+                        () -> TieredCache.tiered(
+                                CacheSettings.builder(name).build(), Codec.json(String.class), k -> k, redis))
+                .run(context -> {
+                    ActionOperation breaker = context.getBean("ballastCacheBreakerOperation", ActionOperation.class);
+                    TieredCache<?, ?> cache = context.getBean(TieredCache.class);
+
+                    assertThat(breaker.describe(Map.of("cache", name, "state", "open")))
+                            .contains("'" + name + "'")
+                            .contains("keep it open");
+                    assertThat(breaker.perform(Map.of("cache", name, "state", "open"), "alice"))
+                            .contains("held open");
+                    assertThat(cache.l2Status()).isEqualTo(TieredCache.L2Status.BREAKER_OPEN);
+                    assertThat(breaker.perform(Map.of("cache", name, "state", "closed"), "alice"))
+                            .isEqualTo("Cache '" + name + "': Redis answered; breaker closed");
+                    assertThat(cache.l2Status()).isEqualTo(TieredCache.L2Status.UP);
+
+                    assertThatThrownBy(() -> breaker.perform(Map.of("cache", "nope", "state", "open"), "alice"))
+                            .isInstanceOf(IllegalArgumentException.class)
+                            .hasMessage("No Ballast cache named 'nope' on this instance");
+                    assertThatThrownBy(() -> breaker.perform(Map.of("cache", name, "state", "half"), "alice"))
+                            .isInstanceOf(IllegalArgumentException.class)
+                            .hasMessage("state must be open or closed, was 'half'");
+                    cache.close();
+                });
+    }
+
+    @Test
+    void theLockModeButtonMovesTheResilientChainToItsFallbackAndBack() {
+        runner().withBean(LockStrategy.class, BuiltInOperationsTest::resilientOnH2)
+                .run(context -> {
+                    ActionOperation mode = context.getBean("ballastLockModeOperation", ActionOperation.class);
+                    ResilientLockStrategy locks = (ResilientLockStrategy) context.getBean(LockStrategy.class);
+
+                    assertThat(mode.describe(Map.of("mode", "FALLBACK"))).contains("database fallback");
+                    assertThat(mode.perform(Map.of("mode", "fallback"), "alice"))
+                            .startsWith("Locks are moving to FALLBACK");
+                    assertThat(locks.mode()).isEqualTo(LockMode.FALLBACK);
+                    assertThat(mode.perform(Map.of("mode", "FALLBACK"), "bob"))
+                            .startsWith("Locks were already on FALLBACK");
+                    assertThat(mode.perform(Map.of("mode", "PRIMARY"), "alice"))
+                            .startsWith("Locks are moving to PRIMARY");
+                    assertThat(locks.mode()).isEqualTo(LockMode.PRIMARY);
+                    assertThatThrownBy(() -> mode.perform(Map.of("mode", "SIDEWAYS"), "alice"))
+                            .isInstanceOf(IllegalArgumentException.class)
+                            .hasMessage("mode must be PRIMARY or FALLBACK, was 'SIDEWAYS'");
+                });
+    }
+
+    @Test
+    void theLockModeButtonOnASingleBackendSaysThereIsNoModeToMove() {
+        runner().withBean(
+                        LockStrategy.class, () -> LocalLockStrategies.create(LockListener.none(), AlertSink.logging()))
+                .run(context -> assertThatThrownBy(
+                                () -> context.getBean("ballastLockModeOperation", ActionOperation.class)
+                                        .perform(Map.of("mode", "FALLBACK"), "alice"))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("not on the resilient chain"));
+    }
+}
