@@ -56,6 +56,10 @@ class BuiltInOperationsTest {
                         "ballast.alert.actions.keys.k1=" + BallastAlertWebTest.KEY);
     }
 
+    private static TieredCache<String, String> quotes(String name) {
+        return TieredCache.tiered(CacheSettings.builder(name).build(), Codec.json(String.class), key -> key, redis);
+    }
+
     private static ResilientLockStrategy resilientOnH2() {
         JdbcDataSource h2 = new JdbcDataSource();
         h2.setURL("jdbc:h2:mem:ops-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
@@ -72,33 +76,28 @@ class BuiltInOperationsTest {
     @Test
     void theCacheBreakerButtonHoldsACachesRedisBreakerOpenAndClosingItProbesRedis() {
         String name = "ops-" + UUID.randomUUID().toString().substring(0, 8);
-        runner().withBean(
-                        "quotes",
-                        TieredCache.class,
-                        () -> TieredCache.tiered(
-                                CacheSettings.builder(name).build(), Codec.json(String.class), k -> k, redis))
-                .run(context -> {
-                    ActionOperation breaker = context.getBean("ballastCacheBreakerOperation", ActionOperation.class);
-                    TieredCache<?, ?> cache = context.getBean(TieredCache.class);
+        runner().withBean("quotes", TieredCache.class, () -> quotes(name)).run(context -> {
+            ActionOperation breaker = context.getBean("ballastCacheBreakerOperation", ActionOperation.class);
+            TieredCache<?, ?> cache = context.getBean(TieredCache.class);
 
-                    assertThat(breaker.describe(Map.of("cache", name, "state", "open")))
-                            .contains("'" + name + "'")
-                            .contains("keep it open");
-                    assertThat(breaker.perform(Map.of("cache", name, "state", "open"), "alice"))
-                            .contains("held open");
-                    assertThat(cache.l2Status()).isEqualTo(TieredCache.L2Status.BREAKER_OPEN);
-                    assertThat(breaker.perform(Map.of("cache", name, "state", "closed"), "alice"))
-                            .isEqualTo("Cache '" + name + "': Redis answered; breaker closed");
-                    assertThat(cache.l2Status()).isEqualTo(TieredCache.L2Status.UP);
+            assertThat(breaker.describe(Map.of("cache", name, "state", "open")))
+                    .contains("'" + name + "'")
+                    .contains("keep it open");
+            assertThat(breaker.perform(Map.of("cache", name, "state", "open"), "alice"))
+                    .contains("held open");
+            assertThat(cache.l2Status()).isEqualTo(TieredCache.L2Status.BREAKER_OPEN);
+            assertThat(breaker.perform(Map.of("cache", name, "state", "closed"), "alice"))
+                    .isEqualTo("Cache '" + name + "': Redis answered; breaker closed");
+            assertThat(cache.l2Status()).isEqualTo(TieredCache.L2Status.UP);
 
-                    assertThatThrownBy(() -> breaker.perform(Map.of("cache", "nope", "state", "open"), "alice"))
-                            .isInstanceOf(IllegalArgumentException.class)
-                            .hasMessage("No Ballast cache named 'nope' on this instance");
-                    assertThatThrownBy(() -> breaker.perform(Map.of("cache", name, "state", "half"), "alice"))
-                            .isInstanceOf(IllegalArgumentException.class)
-                            .hasMessage("state must be open or closed, was 'half'");
-                    cache.close();
-                });
+            assertThatThrownBy(() -> breaker.perform(Map.of("cache", "nope", "state", "open"), "alice"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("No Ballast cache named 'nope' on this instance");
+            assertThatThrownBy(() -> breaker.perform(Map.of("cache", name, "state", "half"), "alice"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("state must be open or closed, was 'half'");
+            cache.close();
+        });
     }
 
     @Test
