@@ -1,9 +1,15 @@
 package dev.ballast.test;
 
+import static dev.ballast.test.RedisProcesses.awaitCondition;
+import static dev.ballast.test.RedisProcesses.cli;
+import static dev.ballast.test.RedisProcesses.kill;
+import static dev.ballast.test.RedisProcesses.replicationOffsets;
+import static dev.ballast.test.RedisProcesses.run;
+import static dev.ballast.test.RedisProcesses.signal;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,7 +17,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -118,11 +123,26 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
     }
 
     /**
-     * Freezes (SIGSTOP) the replica of the primary on {@code primaryPort}: writes acknowledged by the primary from now on
-     * are not replicated, as with replication lag. {@link #killPrimaryAndAwaitPromotion} resumes it right after killing
-     * the primary, so the replica is promoted without those writes. Returns the replica's port.
+     * Waits until every replica of the primary on {@code primaryPort} has acknowledged all the primary's writes so far
+     * ({@code INFO replication}: each replica's offset has reached the {@code master_repl_offset} read at the call).
      */
-    public int pauseReplicaOf(int primaryPort) throws IOException {
+    public void awaitReplicasInSync(int primaryPort) throws IOException {
+        long target = replicationOffsets(primaryPort).getFirst();
+        awaitCondition(START_TIMEOUT_MILLIS, "the replicas of port " + primaryPort + " caught up", () -> {
+            List<Long> offsets = replicationOffsets(primaryPort);
+            return offsets.size() > 1 && offsets.stream().skip(1).allMatch(offset -> offset >= target);
+        });
+    }
+
+    /**
+     * Cuts the replica of the primary on {@code primaryPort} off: freezes it (SIGSTOP), then makes the primary drop the
+     * replication connection ({@code CLIENT KILL TYPE replica}). Writes the primary acknowledges from now on are not
+     * replicated, as with replication lag. (Freezing alone is not enough: the kernel would still receive the stream into
+     * the frozen process's socket buffer, and the replica would apply it on waking.) {@link
+     * #killPrimaryAndAwaitPromotion} resumes it right after killing the primary, so the replica is promoted without
+     * those writes. Returns the replica's port.
+     */
+    public int cutReplicaOff(int primaryPort) throws IOException {
         int any = livePorts().getFirst();
         String primaryId = null;
         String[] lines = cli(any, "CLUSTER", "NODES").split("\n");
@@ -138,6 +158,7 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
                 int replica = port(f[1]);
                 signal(nodes.get(replica), "STOP");
                 paused.add(replica);
+                cli(primaryPort, "CLIENT", "KILL", "TYPE", "replica");
                 return replica;
             }
         }
@@ -146,7 +167,7 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
 
     /**
      * Kills the primary on {@code port} with SIGKILL (its writes not yet replicated are lost), resumes a replica paused
-     * by {@link #pauseReplicaOf}, and waits until a replica has been promoted: the surviving nodes report {@code
+     * by {@link #cutReplicaOff}, and waits until a replica has been promoted: the surviving nodes report {@code
      * cluster_state:ok} with three primaries, none of them the killed one. Returns the port of the promoted replica.
      */
     public int killPrimaryAndAwaitPromotion(int port) throws IOException {
@@ -271,36 +292,6 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
         return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
     }
 
-    private static String cli(int port, String... command) throws IOException {
-        List<String> line = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
-        line.addAll(List.of(command));
-        return run(5_000, line.toArray(String[]::new));
-    }
-
-    private static String run(long timeoutMillis, String... command) throws IOException {
-        Path output = Files.createTempFile("ballast-redis-cli-", ".out");
-        try {
-            Process process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(output.toFile())
-                    .start();
-            if (!process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish within " + timeoutMillis + " ms");
-            }
-            String text = Files.readString(output, StandardCharsets.UTF_8);
-            if (process.exitValue() != 0) {
-                throw new IOException(String.join(" ", command) + " exited with " + process.exitValue() + ": " + text);
-            }
-            return text;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while running " + command[0], e);
-        } finally {
-            Files.deleteIfExists(output);
-        }
-    }
-
     private void resumePaused() throws IOException {
         for (int port : paused) {
             Process process = nodes.get(port);
@@ -309,47 +300,6 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
             }
         }
         paused.clear();
-    }
-
-    private static void signal(Process process, String name) throws IOException {
-        run(5_000, "kill", "-" + name, Long.toString(process.pid()));
-    }
-
-    private static void kill(Process process) throws IOException {
-        process.destroyForcibly(); // SIGKILL on Linux
-        try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                throw new IOException("redis-server " + process.pid() + " did not exit after SIGKILL");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for redis-server to exit", e);
-        }
-    }
-
-    private interface Check {
-        boolean holds() throws IOException;
-    }
-
-    private static void awaitCondition(long timeoutMillis, String what, Check check) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        IOException last = null;
-        while (System.nanoTime() - deadline < 0) {
-            try {
-                if (check.holds()) {
-                    return;
-                }
-            } catch (IOException e) {
-                last = e;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while waiting until " + what, e);
-            }
-        }
-        throw new IOException("not within " + timeoutMillis + " ms: " + what, last);
     }
 
     private static int freePort() throws IOException {

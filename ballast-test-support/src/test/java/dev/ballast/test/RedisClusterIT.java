@@ -18,7 +18,7 @@ class RedisClusterIT {
     static final RedisCluster cluster = RedisCluster.create();
 
     @Test
-    void aKilledPrimaryIsReplacedByItsReplicaAndItsSlotsServeAgain() throws Exception {
+    void aKilledPrimaryIsReplacedByItsReplicaWithoutTheWritesItNeverReceivedAndItsSlotsServeAgain() throws Exception {
         assertThat(cluster.uris()).hasSize(6);
         List<Integer> primaries = cluster.primaryPorts();
         assertThat(primaries).hasSize(3);
@@ -26,12 +26,18 @@ class RedisClusterIT {
         assertThat(primaries).contains(victim);
         assertThat(redisCli(victim, "SET", "005930", "before")).isEqualTo("OK");
 
+        cluster.awaitReplicasInSync(victim);
+        cluster.cutReplicaOff(victim);
+        assertThat(redisCli(victim, "SET", "{005930}:lost", "not replicated")).isEqualTo("OK");
+
         int promoted = cluster.killPrimaryAndAwaitPromotion(victim);
 
         assertThat(promoted).isNotEqualTo(victim).isNotIn(primaries);
         assertThat(cluster.primaryPortOf("005930")).isEqualTo(promoted);
         assertThat(cluster.primaryPorts()).hasSize(3).doesNotContain(victim).contains(promoted);
         assertThat(cluster.uris()).hasSize(5);
+        assertThat(redisCli(promoted, "GET", "005930")).isEqualTo("before");
+        assertThat(redisCli(promoted, "EXISTS", "{005930}:lost")).isEqualTo("0");
         assertThat(redisCli(promoted, "SET", "005930", "after")).isEqualTo("OK");
         assertThat(redisCli(promoted, "GET", "005930")).isEqualTo("after");
     }

@@ -2,13 +2,17 @@ package dev.ballast.lock.redis;
 
 import dev.ballast.lock.LockClock;
 import dev.ballast.lock.internal.LockBackend;
-import io.lettuce.core.RedisClient;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Semaphore;
@@ -23,8 +27,16 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The fencing counter has no expiry, and a token is never below Redis's clock in microseconds: {@code max(last + 1,
  * now)}. So tokens issued after a data loss (a restart without persistence) still exceed earlier ones, and tokens issued
- * after a fail-over from a database backend whose tokens have the same clock floor exceed that backend's. Lock and counter share a hash tag, so they live in
- * one cluster slot. Thread-safe.
+ * after a fail-over from a database backend whose tokens have the same clock floor exceed that backend's. The same floor
+ * covers a Sentinel or Cluster failover in which asynchronous replication lost the last counter updates: the promoted
+ * replica's clock has moved on since the lost acquisitions (a failover takes at least the failure-detection timeout), so
+ * its tokens exceed theirs as long as the nodes' clocks agree to within that time.
+ *
+ * <p>On a Redis Cluster, a key's lock and fence counter share a hash tag, so each script touches one slot; a call goes
+ * to the primary of that slot. Scripts are sent by their SHA-1 digest and the full text only when a node answers {@code
+ * NOSCRIPT} (first use there, a restart, a promoted replica, {@code SCRIPT FLUSH}): nothing is loaded up front, so a
+ * node that is down at start-up costs nothing. Release notices use classic pub/sub, which a cluster forwards to every
+ * node. Thread-safe.
  */
 final class RedisLockBackend implements LockBackend {
 
@@ -59,16 +71,16 @@ final class RedisLockBackend implements LockBackend {
     /** Per key, this instance's contender (one per key: the strategy queues the other waiters locally). */
     private final ConcurrentMap<String, Semaphore> waiters = new ConcurrentHashMap<>();
 
-    private final String acquireSha;
-    private final String renewSha;
-    private final String releaseSha;
+    private static final String ACQUIRE_SHA = sha1(ACQUIRE);
+    private static final String RENEW_SHA = sha1(RENEW);
+    private static final String RELEASE_SHA = sha1(RELEASE);
 
-    /** Connects on {@code client}; see {@link RedisLink} for what {@code reconnectDelay} (may be null) changes. */
-    RedisLockBackend(RedisClient client, LockClock clock, @Nullable Duration reconnectDelay) {
+    /**
+     * Connects on {@code client} (a standalone, Sentinel or Cluster client); see {@link RedisLink} for what {@code
+     * reconnectDelay} (may be null) changes.
+     */
+    RedisLockBackend(AbstractRedisClient client, LockClock clock, @Nullable Duration reconnectDelay) {
         this.link = new RedisLink(client, clock, reconnectDelay, this::subscribe);
-        this.acquireSha = link.commands().scriptLoad(ACQUIRE);
-        this.renewSha = link.commands().scriptLoad(RENEW);
-        this.releaseSha = link.commands().scriptLoad(RELEASE);
     }
 
     private void subscribe(StatefulRedisPubSubConnection<String, String> notifications) {
@@ -91,19 +103,19 @@ final class RedisLockBackend implements LockBackend {
 
     @Override
     public long tryLock(String key, String owner, Duration lease) {
-        Long token = eval(acquireSha, ACQUIRE, new String[] {lockKey(key), fenceKey(key)}, owner, millis(lease));
+        Long token = eval(ACQUIRE_SHA, ACQUIRE, new String[] {lockKey(key), fenceKey(key)}, owner, millis(lease));
         return token == null ? 0 : token;
     }
 
     @Override
     public boolean renew(String key, String owner, Duration lease) {
-        Long renewed = eval(renewSha, RENEW, new String[] {lockKey(key)}, owner, millis(lease));
+        Long renewed = eval(RENEW_SHA, RENEW, new String[] {lockKey(key)}, owner, millis(lease));
         return renewed != null && renewed == 1;
     }
 
     @Override
     public void unlock(String key, String owner) {
-        eval(releaseSha, RELEASE, new String[] {lockKey(key)}, owner, CHANNEL, key);
+        eval(RELEASE_SHA, RELEASE, new String[] {lockKey(key)}, owner, CHANNEL, key);
     }
 
     @Override
@@ -123,19 +135,38 @@ final class RedisLockBackend implements LockBackend {
     }
 
     static String lockKey(String key) {
-        return "ballast:lock:{" + key + "}";
+        return "ballast:lock:{" + hashTag(key) + "}";
     }
 
     static String fenceKey(String key) {
-        return "ballast:lock:fence:{" + key + "}";
+        return "ballast:lock:fence:{" + hashTag(key) + "}";
+    }
+
+    /**
+     * The key inside braces: Redis hashes what lies between the first '{' and the next '}', which is the same for both
+     * names, unless that is empty (a key starting with '}'), when Redis would hash each whole name. Such keys get a
+     * control character in front, which no valid key contains, so names stay distinct and both land in one slot.
+     */
+    private static String hashTag(String key) {
+        return key.startsWith("}") ? "\u0001" + key : key;
     }
 
     private Long eval(String sha, String script, String[] keys, String... args) {
+        RedisClusterCommands<String, String> redis = link.commands();
         try {
-            return link.commands().evalsha(sha, ScriptOutputType.INTEGER, keys, args);
-        } catch (RedisNoScriptException flushed) {
-            // SCRIPT FLUSH or a restarted server: send the script itself once
-            return link.commands().eval(script.getBytes(StandardCharsets.UTF_8), ScriptOutputType.INTEGER, keys, args);
+            return redis.evalsha(sha, ScriptOutputType.INTEGER, keys, args);
+        } catch (RedisNoScriptException unknown) {
+            // first use on this node, or a restart, a promoted replica, SCRIPT FLUSH: EVAL also caches it there
+            return redis.eval(script.getBytes(StandardCharsets.UTF_8), ScriptOutputType.INTEGER, keys, args);
+        }
+    }
+
+    private static String sha1(String script) {
+        try {
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is a required JDK algorithm", e);
         }
     }
 

@@ -7,7 +7,7 @@ import dev.ballast.boot.autoconfigure.outbox.BallastOutboxProperties;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxRelay;
-import io.lettuce.core.RedisClient;
+import io.lettuce.core.AbstractRedisClient;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
@@ -69,7 +69,7 @@ public class BallastActuatorAutoConfiguration {
         HealthContributor ballastHealthContributor(
                 ObjectProvider<CacheManager> caches,
                 ObjectProvider<LockStrategy> locks,
-                ObjectProvider<RedisClient> redis,
+                ObjectProvider<AbstractRedisClient> redis,
                 ObjectProvider<Outbox> outbox,
                 ObjectProvider<OutboxRelay> relay,
                 ObjectProvider<BallastOutboxProperties> outboxProperties) {
@@ -84,7 +84,7 @@ public class BallastActuatorAutoConfiguration {
     static final class BallastHealthContributor implements CompositeHealthContributor {
         private final ObjectProvider<CacheManager> caches;
         private final ObjectProvider<LockStrategy> locks;
-        private final ObjectProvider<RedisClient> redis;
+        private final ObjectProvider<AbstractRedisClient> redis;
         private final ObjectProvider<Outbox> outbox;
         private final ObjectProvider<OutboxRelay> relay;
         private final ObjectProvider<BallastOutboxProperties> outboxProperties;
@@ -92,7 +92,7 @@ public class BallastActuatorAutoConfiguration {
         BallastHealthContributor(
                 ObjectProvider<CacheManager> caches,
                 ObjectProvider<LockStrategy> locks,
-                ObjectProvider<RedisClient> redis,
+                ObjectProvider<AbstractRedisClient> redis,
                 ObjectProvider<Outbox> outbox,
                 ObjectProvider<OutboxRelay> relay,
                 ObjectProvider<BallastOutboxProperties> outboxProperties) {

@@ -3,6 +3,7 @@ package dev.ballast.boot.autoconfigure.cache;
 import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.cache.TieredCache;
 import dev.ballast.core.alert.AlertSink;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
@@ -20,7 +21,7 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * A {@link CacheManager} of {@link TieredCache}s, so {@code @Cacheable} (including {@code sync = true}, which is
- * single-flight) uses L1 Caffeine and, when the application has a Lettuce {@link RedisClient} bean, a Redis L2. Backs
+ * single-flight) uses L1 Caffeine and, when the application has a Lettuce client bean ({@link RedisClient} or a cluster client), a Redis L2. Backs
  * off for any CacheManager the application defines; runs before Spring Boot's cache auto-configuration. Enables
  * caching ({@code @EnableCaching} is not needed) and binds Boot's standard cache meters. Off with {@code
  * ballast.cache.enabled=false}.
@@ -40,7 +41,7 @@ public class BallastCacheAutoConfiguration {
     @ConditionalOnMissingBean(CacheManager.class)
     CacheManager cacheManager(
             BallastCacheProperties properties,
-            ObjectProvider<RedisClient> redis,
+            ObjectProvider<AbstractRedisClient> redis,
             ObjectProvider<AlertSink> alerts,
             ObjectProvider<MeterRegistry> registry) {
         return new BallastCacheManager(

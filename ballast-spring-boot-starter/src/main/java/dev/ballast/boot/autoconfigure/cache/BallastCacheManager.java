@@ -4,7 +4,9 @@ import dev.ballast.cache.CacheSettings;
 import dev.ballast.cache.Codec;
 import dev.ballast.cache.TieredCache;
 import dev.ballast.core.alert.AlertSink;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Collection;
 import java.util.List;
@@ -20,7 +22,8 @@ import org.springframework.cache.CacheManager;
 
 /**
  * A {@link CacheManager} of {@link TieredCache}s, created on first use from {@code ballast.cache.caches.<name>}. A cache
- * gets the Redis L2 only when a {@link RedisClient} is available and its {@code value-type} is set: values are JSON
+ * gets the Redis L2 only when a Lettuce client ({@link RedisClient}, standalone or Sentinel, or {@link
+ * RedisClusterClient}) is available and its {@code value-type} is set: values are JSON
  * bound to that type, so a decoded value is always of the declared type. Thread-safe.
  */
 final class BallastCacheManager implements CacheManager, DisposableBean {
@@ -28,13 +31,16 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(BallastCacheManager.class);
     private final Map<String, BallastCacheProperties.Spec> specs;
     private final BallastCacheProperties.@Nullable Spec defaults;
-    private final @Nullable RedisClient redis;
+    private final @Nullable AbstractRedisClient redis;
     private final AlertSink alerts;
     private final MeterRegistry registry;
     private final ConcurrentMap<String, TieredSpringCache> caches = new ConcurrentHashMap<>();
 
     BallastCacheManager(
-            BallastCacheProperties properties, @Nullable RedisClient redis, AlertSink alerts, MeterRegistry registry) {
+            BallastCacheProperties properties,
+            @Nullable AbstractRedisClient redis,
+            AlertSink alerts,
+            MeterRegistry registry) {
         this.specs = Map.copyOf(properties.caches());
         this.defaults = properties.defaults();
         this.redis = redis;
@@ -119,8 +125,10 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
         Codec<Object> codec = Codec.json(valueType);
         TieredCache.Builder<Object, Object> cache =
                 TieredCache.builder(settings, codec).alerts(alerts).meterRegistry(registry);
-        if (redis != null && type != null) {
-            cache.redis(redis);
+        if (redis instanceof RedisClusterClient cluster && type != null) {
+            cache.redis(cluster);
+        } else if (redis instanceof RedisClient standalone && type != null) {
+            cache.redis(standalone);
         } else if (redis != null) {
             log.warn("Cache '{}' has no ballast.cache.caches.{}.value-type, so it stays L1-only", name, name);
         }

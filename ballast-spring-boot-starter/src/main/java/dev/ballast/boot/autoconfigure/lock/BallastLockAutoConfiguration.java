@@ -5,12 +5,15 @@ import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.LockStrategyBuilder;
 import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.local.LocalLockStrategies;
 import dev.ballast.lock.micrometer.LockMetrics;
 import dev.ballast.lock.redis.RedisLockStrategies;
 import dev.ballast.lock.resilient.ResilientLockStrategy;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -29,7 +32,7 @@ import org.springframework.context.annotation.Role;
 
 /**
  * Auto-configures a {@link LockStrategy} (JDBC table on the application's DataSource, in-JVM, Redis on the
- * application's {@code RedisClient}, or the resilient Redis-then-database chain) and the {@link
+ * application's Lettuce client, standalone, Sentinel or Cluster, or the resilient Redis-then-database chain) and the {@link
  * dev.ballast.boot.DistributedLock} annotation. Backs off when the application defines its own LockStrategy. The JDBC
  * tables are created at start-up as {@code ballast.lock.jdbc.schema.initialize} says (default: on an in-memory database
  * only). Off with {@code ballast.lock.enabled=false}.
@@ -48,7 +51,7 @@ public class BallastLockAutoConfiguration {
     LockStrategy ballastLockStrategy(
             BallastLockProperties properties,
             ObjectProvider<DataSource> dataSource,
-            ObjectProvider<RedisClient> redisClient,
+            ObjectProvider<AbstractRedisClient> redisClient,
             ObjectProvider<LockListener> listener, // user listeners and the metrics listener
             ObjectProvider<AlertSink> alerts) {
         LockListener lockListener = LockListener.all(listener.orderedStream().toList());
@@ -61,12 +64,15 @@ public class BallastLockAutoConfiguration {
                 return LocalLockStrategies.create(lockListener, alertSink);
             }
             case AUTO -> {
-                RedisClient client = redisClient.getIfUnique();
+                AbstractRedisClient client = redisClient.getIfUnique();
                 if (client != null && database != null) {
                     return resilient(properties, client, database, lockListener, alertSink);
                 }
                 if (client != null) {
-                    return RedisLockStrategies.create(client, lockListener, alertSink);
+                    return redis(client)
+                            .listener(lockListener)
+                            .alerts(alertSink)
+                            .build();
                 }
                 return database == null
                         ? LocalLockStrategies.create(lockListener, alertSink)
@@ -79,13 +85,19 @@ public class BallastLockAutoConfiguration {
                         required, jdbc.tablePrefix(), createTables(jdbc, required), lockListener, alertSink);
             }
             case REDIS -> {
-                return RedisLockStrategies.create(
-                        require(redisClient.getIfUnique(), backend, "a single Lettuce RedisClient bean"),
-                        lockListener,
-                        alertSink);
+                return redis(require(
+                                redisClient.getIfUnique(),
+                                backend,
+                                "a single Lettuce client bean (RedisClient or RedisClusterClient)"))
+                        .listener(lockListener)
+                        .alerts(alertSink)
+                        .build();
             }
             case RESILIENT -> {
-                RedisClient client = require(redisClient.getIfUnique(), backend, "a single Lettuce RedisClient bean");
+                AbstractRedisClient client = require(
+                        redisClient.getIfUnique(),
+                        backend,
+                        "a single Lettuce client bean (RedisClient or RedisClusterClient)");
                 DataSource fallbackDatabase = require(database, backend, "a single DataSource bean");
                 return resilient(properties, client, fallbackDatabase, lockListener, alertSink);
             }
@@ -99,7 +111,7 @@ public class BallastLockAutoConfiguration {
      */
     private static LockStrategy resilient(
             BallastLockProperties properties,
-            RedisClient client,
+            AbstractRedisClient client,
             DataSource database,
             LockListener lockListener,
             AlertSink alertSink) {
@@ -107,7 +119,9 @@ public class BallastLockAutoConfiguration {
         BallastLockProperties.Resilient settings = properties.resilient();
         boolean createTables = createTables(jdbc, database);
         return ResilientLockStrategy.builder(
-                        RedisLockStrategies.builder(client, settings.reconnectDelay())
+                        (client instanceof RedisClusterClient cluster
+                                        ? RedisLockStrategies.builder(cluster, settings.reconnectDelay())
+                                        : RedisLockStrategies.builder((RedisClient) client, settings.reconnectDelay()))
                                 .alerts(alertSink)
                                 .build(),
                         JdbcLockStrategies.builder(database, jdbc.tablePrefix(), createTables)
@@ -124,6 +138,13 @@ public class BallastLockAutoConfiguration {
                 .listener(lockListener)
                 .alerts(alertSink)
                 .build();
+    }
+
+    /** Redis locks on a standalone or Sentinel client, or on a cluster client. */
+    private static LockStrategyBuilder redis(AbstractRedisClient client) {
+        return client instanceof RedisClusterClient cluster
+                ? RedisLockStrategies.builder(cluster)
+                : RedisLockStrategies.builder((RedisClient) client);
     }
 
     private static boolean createTables(BallastLockProperties.Jdbc jdbc, DataSource database) {

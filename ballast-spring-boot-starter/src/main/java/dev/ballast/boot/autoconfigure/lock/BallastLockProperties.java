@@ -24,7 +24,7 @@ public record BallastLockProperties(
     /** Lock backends the starter can configure on its own. */
     public enum Backend {
         /**
-         * RESILIENT with a Lettuce {@code RedisClient} bean and a DataSource, REDIS with only the client, JDBC with only
+         * RESILIENT with a Lettuce client bean and a DataSource, REDIS with only the client, JDBC with only
          * the DataSource, else LOCAL.
          */
         AUTO,
@@ -32,9 +32,9 @@ public record BallastLockProperties(
         JDBC,
         /** In-JVM locks: a single instance only. */
         LOCAL,
-        /** Redis, through the application's Lettuce {@code RedisClient} bean. */
+        /** Redis, through the application's Lettuce client bean. */
         REDIS,
-        /** Redis first, the JDBC table when Redis is down; needs a {@code RedisClient} bean and a DataSource. */
+        /** Redis first, the JDBC table when Redis is down; needs a Lettuce client bean and a DataSource. */
         RESILIENT
     }
 

@@ -1,4 +1,4 @@
-/** A Lettuce {@code RedisClient} from Spring Boot's {@code spring.data.redis.*} settings. */
+/** A Lettuce client (standalone, Sentinel or Cluster) from Spring Boot's {@code spring.data.redis.*} settings. */
 @NullMarked
 package dev.ballast.boot.autoconfigure.redis;
 

@@ -68,9 +68,12 @@ class BallastLockAutoConfigurationTest {
 
     @Test
     void redisWithoutARedisClientFailsStartUpSayingSo() {
-        runner.withPropertyValues("ballast.lock.backend=REDIS").run(context -> assertThat(context)
-                .getFailure()
-                .hasStackTraceContaining("ballast.lock.backend=REDIS needs a single Lettuce RedisClient bean"));
+        runner.withPropertyValues("ballast.lock.backend=REDIS")
+                .run(
+                        context -> assertThat(context)
+                                .getFailure()
+                                .hasStackTraceContaining(
+                                        "ballast.lock.backend=REDIS needs a single Lettuce client bean (RedisClient or RedisClusterClient)"));
     }
 
     @Test

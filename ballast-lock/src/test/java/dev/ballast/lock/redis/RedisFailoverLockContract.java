@@ -1,0 +1,124 @@
+package dev.ballast.lock.redis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.ballast.lock.FencedWrite;
+import dev.ballast.lock.LockBackendException;
+import dev.ballast.lock.LockHandle;
+import dev.ballast.lock.LockListener;
+import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.LockStrategyContract;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The lock contract on a replicated Redis (Cluster or Sentinel) of the test's own, plus the failover that asynchronous
+ * replication makes unsafe without fencing: a lock taken on the primary that never reached the replica is gone once
+ * the replica is promoted. The failover test runs last: it leaves the topology without its killed primary.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+abstract class RedisFailoverLockContract extends LockStrategyContract {
+
+    /** The lease of the holder whose lock is lost: long enough that a new holder can only get in by the loss. */
+    private static final Duration STALE_LEASE = Duration.ofSeconds(20);
+
+    /** The port of the primary that holds {@code redisKey}. */
+    protected abstract int primaryPortOf(String redisKey) throws Exception;
+
+    /** Waits until the replicas of the primary on {@code primaryPort} have every write so far. */
+    protected abstract void awaitReplicasInSync(int primaryPort) throws Exception;
+
+    /** Cuts the replica of the primary on {@code primaryPort} off: later writes are not replicated. */
+    protected abstract void cutReplicaOff(int primaryPort) throws Exception;
+
+    /** SIGKILLs the primary on {@code primaryPort} and waits until its replica has been promoted. */
+    protected abstract void killPrimaryAndAwaitPromotion(int primaryPort) throws Exception;
+
+    /**
+     * Holder A takes a lock on the primary while its replica is cut off, the primary is killed and the replica
+     * promoted without A's lock and without A's fence counter update. Holder B (another instance) then gets the lock
+     * long before A's lease could have run out — the lock was lost, as asynchronous replication allows — but B's token
+     * is still above A's: the counter's clock floor outruns the lost updates. So the resource, which keeps the highest
+     * token it saw, rejects A's write after B's; and A's handle reports the loss on its next renewal.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void aLockLostInAFailoverGoesToANewHolderWithAHigherTokenAndTheStaleHoldersWriteIsRejected() throws Exception {
+        String key = "failover:" + UUID.randomUUID();
+        String table =
+                "failover_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        createResource(table);
+        int primary = primaryPortOf(RedisLockBackend.lockKey(key));
+        long replicated;
+        try (LockHandle earlier = locks.tryAcquire(key, Duration.ZERO, Duration.ofSeconds(5))) {
+            replicated = earlier.fencingToken();
+        }
+        awaitReplicasInSync(primary); // the promoted replica's counter will read `replicated`
+        cutReplicaOff(primary);
+
+        LockHandle stale = locks.tryAcquire(key, Duration.ZERO, STALE_LEASE);
+        long staleAcquiredAt = System.nanoTime();
+        assertThat(stale.fencingToken()).isGreaterThan(replicated);
+        killPrimaryAndAwaitPromotion(primary);
+
+        try (LockStrategy other = create(LockListener.none())) {
+            AtomicReference<LockHandle> acquired = new AtomicReference<>();
+            await().atMost(Duration.ofSeconds(15))
+                    .pollInterval(Duration.ofMillis(50))
+                    .ignoreExceptionsInstanceOf(
+                            LockBackendException.class) // until the client routes to the new primary
+                    .until(() -> acquired.compareAndSet(null, other.tryAcquire(key, Duration.ZERO, STALE_LEASE)));
+            try (LockHandle current = acquired.get()) {
+                assertThat(System.nanoTime() - staleAcquiredAt)
+                        .as("the new holder got in while the stale lease still ran: the lock was lost, not expired")
+                        .isLessThan(STALE_LEASE.toNanos());
+                assertThat(current.fencingToken())
+                        .as("the token after the failover is above the lost one, not replicated + 1")
+                        .isGreaterThan(stale.fencingToken());
+
+                FencedWrite write = FencedWrite.of(table, "id", "fence", "counter");
+                try (Connection connection = resources().getConnection()) {
+                    assertThat(write.apply(connection, "row", current.fencingToken(), 42L))
+                            .isTrue();
+                    assertThat(write.apply(connection, "row", stale.fencingToken(), 7L))
+                            .as("the stale holder's write is refused by the resource")
+                            .isFalse();
+                }
+                assertThat(readCounter(table)).isEqualTo(42);
+
+                await().atMost(STALE_LEASE.dividedBy(3).plusSeconds(10)).until(() -> lost.contains(stale));
+                assertThat(stale.isValid()).isFalse();
+                assertThat(current.isValid()).isTrue();
+            }
+        } finally {
+            stale.close();
+        }
+    }
+
+    private void createResource(String table) throws Exception {
+        try (Connection connection = resources().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE " + table
+                    + " (id VARCHAR(16) PRIMARY KEY, counter BIGINT NOT NULL, fence BIGINT NOT NULL)");
+            statement.execute("INSERT INTO " + table + " (id, counter, fence) VALUES ('row', 0, 0)");
+        }
+    }
+
+    private long readCounter(String table) throws Exception {
+        try (Connection connection = resources().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT counter FROM " + table + " WHERE id = 'row'")) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+}
