@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * lease on the database clock), publish outside any transaction, and write outcomes back. Any number of relays may run
  * on one outbox, in one JVM or many. On PostgreSQL a LISTEN connection wakes the workers when events commit; polling
  * is the safety net everywhere. When every publish of a batch fails with an infrastructure error the relay pauses with
- * backoff (raising one WARNING alert) instead of spending every event's attempts. Thread-safe.
+ * backoff (raising one WARNING alert) instead of spending every event's attempts. Time comes from the builder's
+ * {@linkplain Builder#clock(InstantSource) clock}. Thread-safe.
  */
 public final class OutboxRelay implements AutoCloseable {
 
@@ -49,7 +50,7 @@ public final class OutboxRelay implements AutoCloseable {
     private boolean started;
     private final ScheduledExecutorService chores;
     private final Object outageLock = new Object();
-    private long pausedUntilNanos;
+    private long pausedUntilMillis;
     private long outagePauseMillis;
     private boolean inOutage;
     private volatile boolean running;
@@ -69,7 +70,8 @@ public final class OutboxRelay implements AutoCloseable {
                 settings.backoffCap,
                 settings.lease,
                 settings.headOfLine,
-                settings.asynchronousCommit);
+                settings.asynchronousCommit,
+                settings.clock);
         this.engine = new RelayEngine(
                 outbox.dataSource(),
                 outbox.tables(),
@@ -80,7 +82,8 @@ public final class OutboxRelay implements AutoCloseable {
                 outbox.alerts(),
                 outbox.meters(),
                 new DeadLetterFile(settings.deadLetterFile));
-        this.housekeeping = new Housekeeping(outbox.dataSource(), outbox.tables(), settings.retention, outbox.meters());
+        this.housekeeping = new Housekeeping(
+                outbox.dataSource(), outbox.tables(), settings.retention, outbox.meters(), settings.clock);
         this.chores = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "ballast-outbox-housekeeping");
             thread.setDaemon(true);
@@ -241,6 +244,16 @@ public final class OutboxRelay implements AutoCloseable {
         return Optional.ofNullable(heartbeat);
     }
 
+    /**
+     * While the broker looks down (every publish of the last batch failed with an infrastructure error): when, by the
+     * relay's clock, its outage pause ends and it claims a batch again. Empty while publishing works.
+     */
+    public Optional<Instant> outagePauseEnd() {
+        synchronized (outageLock) {
+            return inOutage ? Optional.of(Instant.ofEpochMilli(pausedUntilMillis)) : Optional.empty();
+        }
+    }
+
     /** The owner name this relay writes into the leases it takes (unique per relay unless set). */
     public String owner() {
         return settings.owner;
@@ -259,9 +272,9 @@ public final class OutboxRelay implements AutoCloseable {
                     wakeups.tryAcquire(settings.pollInterval.toNanos(), TimeUnit.NANOSECONDS);
                     continue;
                 }
-                long pause = remainingPauseNanos();
-                if (pause > 0) {
-                    TimeUnit.NANOSECONDS.sleep(Math.min(pause, settings.pollInterval.toNanos()));
+                long pause = remainingPauseMillis();
+                if (pause > 0) { // on the relay's clock; looked at again every poll interval
+                    TimeUnit.MILLISECONDS.sleep(Math.min(pause, settings.pollInterval.toMillis()));
                     continue;
                 }
                 RelayEngine.BatchResult result;
@@ -288,9 +301,9 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
-    private long remainingPauseNanos() {
+    private long remainingPauseMillis() {
         synchronized (outageLock) {
-            return inOutage ? pausedUntilNanos - System.nanoTime() : 0;
+            return inOutage ? pausedUntilMillis - settings.clock.millis() : 0;
         }
     }
 
@@ -304,7 +317,7 @@ public final class OutboxRelay implements AutoCloseable {
                     ? settings.outagePauseBase.toMillis()
                     : Math.min(settings.outagePauseCap.toMillis(), outagePauseMillis * 2);
             pause = outagePauseMillis;
-            pausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause);
+            pausedUntilMillis = settings.clock.millis() + pause;
         }
         if (first) {
             log.warn("Outbox relay paused: every publish failed with an infrastructure error (broker down?)");
@@ -503,7 +516,13 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
-        /** The clock of {@link OutboxRelay#lastHeartbeat()}; the system clock unless set. */
+        /**
+         * The relay's clock (the system clock unless set): heartbeats, the outage pause, retention, and the due times
+         * of leases and retries. Those due times live in the database and are judged by the database's clock, shifted
+         * by how far this clock is from the system clock: not at all for the system clock, so relays on hosts with
+         * skewed clocks still agree. Tests pass a clock they advance, so leases run out, backoffs and pauses pass,
+         * without sleeping. The shutdown timeout of {@link OutboxRelay#close()} and the poll interval stay real time.
+         */
         public Builder clock(InstantSource instantSource) {
             this.clock = Objects.requireNonNull(instantSource, "clock");
             return this;

@@ -7,6 +7,7 @@ import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.test.Eventually;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
@@ -54,6 +55,9 @@ public abstract class OutboxContract {
     protected final List<Alert> alerts = new CopyOnWriteArrayList<>();
     protected final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     protected final Recorder recorder = new Recorder();
+    /** Every relay's clock: tests advance it to let leases run out and backoffs and pauses pass. */
+    protected final TestClock clock = new TestClock();
+
     protected Outbox outbox;
     private final List<OutboxRelay> relays = new ArrayList<>();
 
@@ -90,6 +94,7 @@ public abstract class OutboxContract {
 
     protected OutboxRelay.Builder relay() {
         return outbox.relay(recorder)
+                .clock(clock)
                 .backoff(Duration.ofMillis(1), Duration.ofMillis(5))
                 .pollInterval(Duration.ofMillis(20))
                 .deadLetterFile(temp.resolve("dlq.jsonl"));
@@ -440,12 +445,14 @@ public abstract class OutboxContract {
                         ? PublishResult.failed(new IllegalStateException("rejected by the broker"))
                         : PublishResult.published();
         OutboxRelay relay =
-                relay().backoff(Duration.ofMillis(200), Duration.ofMillis(400)).build();
+                relay().backoff(Duration.ofMinutes(1), Duration.ofMinutes(2)).build();
 
         relay.drainOnce();
         assertThat(recorder.published).isEmpty();
         assertThat(relay.drainOnce()).as("the aggregate waits for its backoff").isZero();
-        Thread.sleep(450);
+        clock.advance(Duration.ofSeconds(25));
+        assertThat(relay.drainOnce()).as("25 s into a backoff of 30 to 60 s").isZero();
+        clock.advance(Duration.ofSeconds(36));
         relay.drain();
 
         assertThat(recorder.published).extracting(OutboxMessage::requestId).containsExactly("r-1", "r-2");
@@ -605,12 +612,15 @@ public abstract class OutboxContract {
             return PublishResult.published();
         };
         OutboxRelay relay = relay().maxAttempts(2)
-                .lease(Duration.ofSeconds(1))
+                .lease(Duration.ofMinutes(1))
                 .headOfLine(HeadOfLinePolicy.SKIP)
                 .build();
         for (int crash = 0; crash < 2; crash++) {
             assertThatThrownBy(relay::drainOnce).isInstanceOf(RelayCrash.class);
-            Thread.sleep(1100); // the lease runs out
+            assertThat(relay.drainOnce())
+                    .as("the crashed claim's lease still holds")
+                    .isZero();
+            clock.advance(Duration.ofSeconds(61)); // the lease runs out
         }
         drainUntilQuiet(relay);
 
@@ -638,7 +648,7 @@ public abstract class OutboxContract {
             return PublishResult.published();
         };
         OutboxRelay relay = relay().maxAttempts(2)
-                .lease(Duration.ofSeconds(1))
+                .lease(Duration.ofMinutes(1))
                 .headOfLine(HeadOfLinePolicy.SKIP)
                 .build();
         int crashes = 0;
@@ -647,7 +657,7 @@ public abstract class OutboxContract {
                 relay.drain();
             } catch (RelayCrash crash) {
                 crashes++;
-                Thread.sleep(1100); // the lease runs out
+                clock.advance(Duration.ofSeconds(61)); // the lease runs out
             }
         }
         drainUntilQuiet(relay);
@@ -672,15 +682,24 @@ public abstract class OutboxContract {
         recorder.behaviour = message -> brokerDown.get()
                 ? PublishResult.failed(new UncheckedIOException(new ConnectException("Connection refused")))
                 : PublishResult.published();
-        started(relay().maxAttempts(2).outagePause(Duration.ofMillis(50), Duration.ofMillis(200)));
+        OutboxRelay relay = started(relay().maxAttempts(2).outagePause(Duration.ofMinutes(1), Duration.ofMinutes(2)));
         awaitTrue(() ->
                 alerts.stream().anyMatch(alert -> alert.title().equals("Outbox relay paused: broker unreachable")));
-        Thread.sleep(500); // several paused rounds
+        awaitTrue(() -> pausedByItsClock(relay));
+        for (int round = 2; round <= 4; round++) { // more rounds than maxAttempts
+            clock.advance(Duration.ofMinutes(2)); // the pause (1 min, then 2) is over
+            int publishes = 5 * round;
+            awaitTrue(() -> recorder.calls.get() >= publishes && pausedByItsClock(relay));
+            assertThat(recorder.calls.get())
+                    .as("one batch per pause: nothing was claimed while paused")
+                    .isEqualTo(publishes);
+        }
 
-        // between paused rounds nothing is claimed, and every claimed attempt has been given back
+        // every claimed attempt has been given back
         awaitTrue(() -> sumQuietly("attempts") == 0);
         assertThat(outbox.deadLetters().count()).isZero();
         brokerDown.set(false);
+        clock.advance(Duration.ofMinutes(2));
         awaitTrue(() -> recorder.published.size() == 5);
         awaitTrue(() -> alerts.stream()
                 .anyMatch(alert ->
@@ -785,10 +804,13 @@ public abstract class OutboxContract {
     @Test
     void retentionDeletesOnlyPublishedRowsPastTheirTime() throws Exception {
         append(event("r-1", "O-1", "published"));
-        OutboxRelay relay = relay().retention(Duration.ofMillis(1)).build();
+        OutboxRelay relay = relay().retention(Duration.ofHours(1)).build();
         relay.drain();
         append(event("r-2", "O-2", "pending"));
-        Thread.sleep(20);
+        assertThat(relay.deletePublished())
+                .as("published, but within retention")
+                .isZero();
+        clock.advance(Duration.ofMinutes(61));
 
         assertThat(relay.deletePublished()).isEqualTo(1);
         assertThat(count("outbox")).isEqualTo(1);
@@ -796,12 +818,14 @@ public abstract class OutboxContract {
 
     @Test
     void afterCommitWakesAnIdleRelayAtOnce() throws Exception {
-        started(relay().pollInterval(Duration.ofMinutes(1)).listen(false));
-        Thread.sleep(300); // the worker has found nothing and sleeps for its minute
+        OutboxRelay relay = started(relay().pollInterval(Duration.ofMinutes(1)).listen(false));
+        // the worker's first batch found nothing: its next poll is a minute away, well past the wait below
+        Eventually.within(Duration.ofSeconds(30), "the first, empty batch", () -> relay.lastHeartbeat()
+                .isPresent());
         append(event("r-1", "O-1", "now"));
         outbox.afterCommit();
 
-        awaitTrue(() -> recorder.published.size() == 1);
+        Eventually.within(Duration.ofSeconds(20), "the woken relay publishes", () -> recorder.published.size() == 1);
     }
 
     @Test
@@ -835,6 +859,12 @@ public abstract class OutboxContract {
 
     // ---- helpers
 
+    private boolean pausedByItsClock(OutboxRelay relay) {
+        return relay.outagePauseEnd()
+                .filter(end -> end.isAfter(clock.instant()))
+                .isPresent();
+    }
+
     private double deadLetteredForMaxAttempts() {
         return registry.get("ballast.outbox.dead")
                 .tag("reason", "MAX_ATTEMPTS")
@@ -848,7 +878,7 @@ public abstract class OutboxContract {
             int changed = relay.drain();
             total += changed;
             if (changed == 0 && relay.drainOnce() == 0) {
-                Thread.sleep(20); // let short backoffs expire
+                clock.advance(Duration.ofSeconds(1)); // short backoffs (at most 5 ms in these tests) are over
                 if (relay.drainOnce() == 0) {
                     return total;
                 }
@@ -927,12 +957,9 @@ public abstract class OutboxContract {
         }
     }
 
-    protected static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime() - deadline).as("condition within 30 s").isNegative();
-            Thread.sleep(10);
-        }
+    /** What the relay's threads do on their own schedule: awaited, bounded. */
+    protected static void awaitTrue(BooleanSupplier condition) {
+        Eventually.within(Duration.ofSeconds(30), "the relay's threads", condition);
     }
 
     /** Stands for the relay process dying: not an exception the relay may catch. */
@@ -944,6 +971,9 @@ public abstract class OutboxContract {
     protected static final class Recorder implements OutboxPublisher {
         final List<OutboxMessage> published = new CopyOnWriteArrayList<>();
         final AtomicInteger overlaps = new AtomicInteger();
+        /** Messages handed to this publisher, whatever their result. */
+        final AtomicInteger calls = new AtomicInteger();
+
         final Map<String, Boolean> inFlight = new ConcurrentHashMap<>();
         volatile Function<OutboxMessage, PublishResult> behaviour = message -> PublishResult.published();
         volatile long slowMillis;
@@ -952,6 +982,7 @@ public abstract class OutboxContract {
         public List<PublishResult> publish(List<OutboxMessage> batch) {
             List<PublishResult> results = new ArrayList<>();
             for (OutboxMessage message : batch) {
+                calls.incrementAndGet();
                 String aggregate = message.aggregateType() + "/" + message.aggregateId();
                 if (inFlight.putIfAbsent(aggregate, Boolean.TRUE) != null) {
                     overlaps.incrementAndGet();

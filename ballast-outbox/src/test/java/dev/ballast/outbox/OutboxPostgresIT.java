@@ -3,6 +3,7 @@ package dev.ballast.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ballast.test.Eventually;
 import dev.ballast.test.LocalDatabases;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -40,8 +41,12 @@ class OutboxPostgresIT extends OutboxContract {
 
     @Test
     void aCommitInAnotherInstanceWakesAnIdleRelayThroughNotify() throws Exception {
-        started(relay().pollInterval(Duration.ofSeconds(30)));
-        Thread.sleep(500); // the worker is idle and the LISTEN connection is up
+        OutboxRelay relay = started(relay().pollInterval(Duration.ofSeconds(30)));
+        // the first, empty batch is done (the next poll is 30 s away) and the LISTEN connection is up
+        Eventually.within(
+                Duration.ofSeconds(30),
+                "an idle relay listening",
+                () -> relay.lastHeartbeat().isPresent() && listening());
         Outbox otherInstance = Outbox.builder(postgres).tablePrefix(prefix).build(); // no relay of its own
         long start = System.nanoTime();
         try (Connection connection = postgres.getConnection()) {
@@ -50,9 +55,23 @@ class OutboxPostgresIT extends OutboxContract {
             connection.commit();
         }
         otherInstance.afterCommit();
-        awaitTrue(() -> recorder.published.size() == 1);
+        Eventually.within(Duration.ofSeconds(10), "the notified relay publishes", () -> recorder.published.size() == 1);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+    }
+
+    private boolean listening() {
+        try (Connection connection = postgres.getConnection();
+                java.sql.PreparedStatement statement = connection.prepareStatement(
+                        "SELECT COUNT(*) FROM pg_stat_activity WHERE query = 'LISTEN ' || ?")) {
+            statement.setString(1, prefix + "outbox");
+            try (ResultSet row = statement.executeQuery()) {
+                row.next();
+                return row.getLong(1) > 0;
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

@@ -7,7 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
-import java.time.Instant;
+import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The relay's periodic chores: delete published rows past retention in small batches (short transactions, no long
- * locks), and refresh the pending, oldest-pending-age and dead-letter gauges. Thread-safe.
+ * locks), and refresh the pending, oldest-pending-age and dead-letter gauges. Retention and ages are judged by the
+ * relay's clock. Thread-safe.
  */
 public final class Housekeeping {
 
@@ -26,14 +27,17 @@ public final class Housekeeping {
     private final DataSource dataSource;
     private final OutboxTables tables;
     private final Duration retention;
+    private final InstantSource clock;
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong oldestPendingSeconds = new AtomicLong();
     private final AtomicLong deadLetters = new AtomicLong();
 
-    public Housekeeping(DataSource dataSource, OutboxTables tables, Duration retention, OutboxMeters meters) {
+    public Housekeeping(
+            DataSource dataSource, OutboxTables tables, Duration retention, OutboxMeters meters, InstantSource clock) {
         this.dataSource = dataSource;
         this.tables = tables;
         this.retention = retention;
+        this.clock = clock;
         Gauge.builder("ballast.outbox.pending", pending, AtomicLong::get)
                 .description("Events not yet published or dead-lettered")
                 .register(meters.registry());
@@ -64,7 +68,7 @@ public final class Housekeeping {
             for (int batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
                 int count;
                 try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                    statement.setTimestamp(1, Timestamp.from(Instant.now().minus(retention)));
+                    statement.setTimestamp(1, Timestamp.from(clock.instant().minus(retention)));
                     statement.setInt(2, DELETE_BATCH);
                     count = statement.executeUpdate(); // auto-commit: each batch is its own short transaction
                 }
@@ -91,7 +95,7 @@ public final class Housekeeping {
                                 ? 0
                                 : Math.max(
                                         0,
-                                        Duration.between(oldest.toInstant(), Instant.now())
+                                        Duration.between(oldest.toInstant(), clock.instant())
                                                 .toSeconds()));
             }
         }

@@ -2,10 +2,11 @@ package dev.ballast.outbox.internal;
 
 import dev.ballast.outbox.HeadOfLinePolicy;
 import java.time.Duration;
+import java.time.InstantSource;
 
 /**
  * Settings of one relay, validated by its builder. {@code asynchronousCommit}: the relay's own transactions commit with
- * {@code synchronous_commit = off} on PostgreSQL.
+ * {@code synchronous_commit = off} on PostgreSQL. {@code clock}: the relay's time (see {@link RelayTime}).
  */
 public record RelayConfig(
         String owner,
@@ -16,4 +17,11 @@ public record RelayConfig(
         Duration backoffCap,
         Duration lease,
         HeadOfLinePolicy headOfLine,
-        boolean asynchronousCommit) {}
+        boolean asynchronousCommit,
+        InstantSource clock) {
+
+    /** The relay's time on the database, from {@link #clock()}. */
+    public RelayTime time() {
+        return new RelayTime(clock);
+    }
+}

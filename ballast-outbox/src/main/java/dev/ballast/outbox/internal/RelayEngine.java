@@ -51,7 +51,7 @@ public final class RelayEngine {
             AlertSink alerts,
             OutboxMeters meters,
             DeadLetterFile deadLetterFile) {
-        this.store = new RelayStore(dataSource, tables, config.asynchronousCommit());
+        this.store = new RelayStore(dataSource, tables, config.asynchronousCommit(), config.time());
         this.integrity = integrity;
         this.publisher = publisher;
         this.config = config;
@@ -287,7 +287,8 @@ public final class RelayEngine {
         void dead(ClaimedEvent event, DeadLetterReason reason, @Nullable Throwable error) {
             String history = error == null
                     ? (event.attemptLog() == null ? "[]" : event.attemptLog())
-                    : AttemptLog.append(event.attemptLog(), event.attempts(), Instant.now(), error);
+                    : AttemptLog.append(
+                            event.attemptLog(), event.attempts(), config.clock().instant(), error);
             attempted(event);
             outcome.dead.add(new RelayStore.Dead(event, reason, error, history));
             if (config.headOfLine() == HeadOfLinePolicy.BLOCK) {

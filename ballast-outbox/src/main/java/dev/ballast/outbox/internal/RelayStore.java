@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.sql.Types;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,6 +24,7 @@ final class RelayStore {
 
     private final DataSource dataSource;
     private final boolean asynchronousCommit;
+    private final RelayTime time;
     private final OutboxTables tables;
     private final String claimAggregates;
     private final String leaseAggregate;
@@ -34,15 +34,16 @@ final class RelayStore {
     private final String retryEvent;
     private final String insertDeadLetter;
 
-    RelayStore(DataSource dataSource, OutboxTables tables, boolean asynchronousCommit) {
+    RelayStore(DataSource dataSource, OutboxTables tables, boolean asynchronousCommit, RelayTime time) {
         this.dataSource = dataSource;
         this.asynchronousCommit = asynchronousCommit;
+        this.time = time;
         this.tables = tables;
         OutboxDialect dialect = tables.dialect;
         String aggregate = tables.aggregate;
         this.claimAggregates = "SELECT aggregate_type, aggregate_id, claimed_to_seq FROM " + aggregate
-                + " WHERE pending > 0 AND blocked_by IS NULL AND next_attempt_at <= " + dialect.now
-                + " AND (lease_until IS NULL OR lease_until < " + dialect.now + ")"
+                + " WHERE pending > 0 AND blocked_by IS NULL AND next_attempt_at <= " + dialect.nowPlusMillis
+                + " AND (lease_until IS NULL OR lease_until < " + dialect.nowPlusMillis + ")"
                 + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED";
         this.leaseAggregate = "UPDATE " + aggregate + " SET lease_owner = ?, lease_until = " + dialect.nowPlusMillis
                 + ", claimed_to_seq = ? WHERE aggregate_type = ? AND aggregate_id = ?";
@@ -104,7 +105,10 @@ final class RelayStore {
             throws SQLException {
         List<Candidate> candidates = new ArrayList<>();
         try (PreparedStatement statement = connection.prepareStatement(claimAggregates)) {
-            statement.setInt(1, aggregates);
+            long shift = time.shiftMillis();
+            statement.setLong(1, shift);
+            statement.setLong(2, shift);
+            statement.setInt(3, aggregates);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     candidates.add(new Candidate(rows.getString(1), rows.getString(2), rows.getLong(3)));
@@ -137,10 +141,11 @@ final class RelayStore {
         }
         List<Long> ids = new ArrayList<>();
         try (PreparedStatement lease = connection.prepareStatement(leaseAggregate)) {
+            long until = time.shiftMillis() + leaseMillis;
             for (int i = 0; i < chosen.size(); i++) {
                 ClaimedAggregate claimed = chosen.get(i);
                 lease.setString(1, owner);
-                lease.setLong(2, leaseMillis);
+                lease.setLong(2, until);
                 lease.setLong(3, claimedTo.get(i));
                 lease.setString(4, claimed.type());
                 lease.setString(5, claimed.id());
@@ -353,10 +358,11 @@ final class RelayStore {
             }
         }
         try (PreparedStatement release = connection.prepareStatement(releaseOwned)) {
+            long shift = time.shiftMillis();
             for (Outcome outcome : outcomes) {
                 int done = outcome.published.size() + outcome.dead.size();
                 release.setInt(1, done);
-                release.setLong(2, outcome.delayMillis);
+                release.setLong(2, shift + outcome.delayMillis);
                 release.setInt(3, done);
                 release.setString(4, outcome.blockedBy);
                 release.setLong(5, outcome.attemptedTo);
@@ -375,7 +381,10 @@ final class RelayStore {
         Throwable error = java.util.Objects.requireNonNull(outcome.retryError);
         try (PreparedStatement statement = connection.prepareStatement(retryEvent)) {
             statement.setString(1, AttemptLog.describe(error));
-            statement.setString(2, AttemptLog.append(retry.attemptLog(), retry.attempts(), Instant.now(), error));
+            statement.setString(
+                    2,
+                    AttemptLog.append(
+                            retry.attemptLog(), retry.attempts(), time.clock().instant(), error));
             statement.setLong(3, retry.id());
             statement.executeUpdate();
         }

@@ -8,6 +8,7 @@ import dev.ballast.outbox.DeadLetter;
 import dev.ballast.outbox.DeadLetterReason;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxEvent;
+import dev.ballast.test.Eventually;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +19,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -29,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -112,21 +115,26 @@ class RelayCrashIT {
         }
         appenders.shutdown();
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        Process current = startRelay(poisonRequest);
-        while (count("SELECT COUNT(DISTINCT event_id) FROM " + logTable) < EVENTS - 1
-                || outbox.deadLetters().count() < 2) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError(
-                        "not all published within 120 s: " + progress() + ", relays killed " + killed.size());
-            }
-            if (!current.isAlive()) { // the poison halted it: count it as a crash and start another
-                killed.add(current.pid());
-                current = startRelay(poisonRequest);
-            }
-            Thread.sleep(100);
+        List<Process> current = new ArrayList<>(List.of(startRelay(poisonRequest)));
+        try {
+            awaitTrue(
+                    () -> {
+                        if (count("SELECT COUNT(DISTINCT event_id) FROM " + logTable) >= EVENTS - 1
+                                && outbox.deadLetters().count() >= 2) {
+                            return true;
+                        }
+                        Process relay = current.getLast();
+                        if (!relay.isAlive()) { // the poison halted it: count it as a crash and start another
+                            killed.add(relay.pid());
+                            current.add(startRelay(poisonRequest));
+                        }
+                        return false;
+                    },
+                    120);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("not all published: " + progress() + ", relays killed " + killed.size(), e);
         }
-        signal(current, "KILL");
+        signal(current.getLast(), "KILL");
 
         Map<String, DeadLetter> dead = new HashMap<>();
         outbox.deadLetters().list(10).forEach(letter -> dead.put(letter.requestId(), letter));
@@ -277,14 +285,15 @@ class RelayCrashIT {
         process.waitFor(10, TimeUnit.SECONDS);
     }
 
-    private static void awaitTrue(SqlCondition condition, int seconds) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.holds()) {
-            assertThat(System.nanoTime() - deadline)
-                    .as("condition within " + seconds + " s")
-                    .isNegative();
-            Thread.sleep(50);
-        }
+    /** Real processes on their own schedule (a killed relay's leases run out in real time): awaited, bounded. */
+    private static void awaitTrue(SqlCondition condition, int seconds) {
+        Eventually.within(Duration.ofSeconds(seconds), "the relay processes", () -> {
+            try {
+                return condition.holds();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     @FunctionalInterface

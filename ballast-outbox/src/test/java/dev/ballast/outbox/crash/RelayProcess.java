@@ -71,7 +71,10 @@ public final class RelayProcess {
                 .start();
         System.out.println("STARTED " + pid);
         System.out.flush();
-        Thread.sleep(Duration.ofMinutes(5)); // killed by the test long before
+        // runs until the test kills it; if the test JVM dies first, stdin reaches its end and this process exits too
+        while (System.in.read() >= 0) {
+            // nothing is sent on stdin
+        }
         relay.close();
     }
 }
