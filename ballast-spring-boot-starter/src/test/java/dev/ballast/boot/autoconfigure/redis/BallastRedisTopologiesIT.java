@@ -8,6 +8,7 @@ import dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.resilient.ResilientLockStrategy;
 import dev.ballast.test.RedisCluster;
 import dev.ballast.test.RedisSentinel;
 import io.lettuce.core.RedisClient;
@@ -17,8 +18,10 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import javax.sql.DataSource;
 import org.assertj.core.api.Assertions;
 import org.awaitility.Awaitility;
+import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -71,6 +74,28 @@ class BallastRedisTopologiesIT {
                     first.getBean(LockStrategy.class),
                     second.getBean(LockStrategy.class));
         }));
+    }
+
+    @Test
+    void theResilientLockChainRunsOnTheClusterWithTheDatabaseBehindIt() {
+        String nodes = cluster.uris().stream()
+                .map(uri -> uri.substring("redis://".length()))
+                .collect(Collectors.joining(","));
+        runner("spring.data.redis.cluster.nodes=" + nodes, "ballast.lock.backend=RESILIENT")
+                .withBean(DataSource.class, () -> {
+                    JdbcDataSource h2 = new JdbcDataSource();
+                    h2.setURL("jdbc:h2:mem:topologies-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+                    return h2;
+                })
+                .run(context -> {
+                    ResilientLockStrategy locks = (ResilientLockStrategy) context.getBean(LockStrategy.class);
+                    assertThat(locks.activeBackend()).isEqualTo("redis");
+                    try (LockHandle handle =
+                            locks.tryAcquire("starter:" + UUID.randomUUID(), Duration.ZERO, Duration.ofSeconds(2))) {
+                        assertThat(handle.isValid()).isTrue();
+                        assertThat(handle.fencingToken()).isPositive();
+                    }
+                });
     }
 
     @Test

@@ -4,7 +4,9 @@ import dev.ballast.cache.CacheSettings;
 import dev.ballast.cache.Codec;
 import dev.ballast.cache.TieredCache;
 import dev.ballast.core.alert.AlertSink;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.cluster.RedisClusterClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
@@ -14,7 +16,8 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The quotes cache: L1 only on embedded defaults; L1 + Redis L2 when the application has a Redis client, which the
- * Ballast starter builds from Spring Boot's {@code spring.data.redis.host} / {@code spring.data.redis.url}.
+ * Ballast starter builds from Spring Boot's {@code spring.data.redis.*}: standalone ({@code host} / {@code url}),
+ * Sentinel ({@code sentinel.*}) or Cluster ({@code cluster.nodes}).
  */
 @Configuration(proxyBeanMethods = false)
 class QuoteConfiguration {
@@ -22,7 +25,7 @@ class QuoteConfiguration {
     @Bean(destroyMethod = "close")
     TieredCache<String, Quote> quoteCache(
             @Value("${brokerage.quotes.ttl:5s}") Duration ttl,
-            ObjectProvider<RedisClient> redis,
+            ObjectProvider<AbstractRedisClient> redis,
             ObjectProvider<AlertSink> alerts,
             MeterRegistry registry) {
         CacheSettings settings = CacheSettings.builder("quotes")
@@ -34,7 +37,13 @@ class QuoteConfiguration {
                 .keys(symbol -> symbol)
                 .alerts(alerts.getIfUnique(AlertSink::logging))
                 .meterRegistry(registry);
-        redis.ifUnique(cache::redis);
+        redis.ifUnique(client -> {
+            if (client instanceof RedisClusterClient cluster) {
+                cache.redis(cluster);
+            } else if (client instanceof RedisClient standalone) {
+                cache.redis(standalone);
+            }
+        });
         return cache.build();
     }
 }
