@@ -61,16 +61,22 @@ class BallastLockAutoConfigurationTest {
 
     @Test
     void jdbcWithoutADataSourceFailsStartUpSayingSo() {
-        runner.withPropertyValues("ballast.lock.backend=JDBC").run(context -> assertThat(context)
-                .getFailure()
-                .hasStackTraceContaining("ballast.lock.backend=JDBC needs a single DataSource bean"));
+        runner.withPropertyValues("ballast.lock.backend=JDBC")
+                .run(
+                        context -> assertThat(context)
+                                .getFailure()
+                                .hasStackTraceContaining(
+                                        "ballast.lock.backend needs a single DataSource bean, and the application has none (or several), was JDBC"));
     }
 
     @Test
     void redisWithoutARedisClientFailsStartUpSayingSo() {
-        runner.withPropertyValues("ballast.lock.backend=REDIS").run(context -> assertThat(context)
-                .getFailure()
-                .hasStackTraceContaining("ballast.lock.backend=REDIS needs a single Lettuce RedisClient bean"));
+        runner.withPropertyValues("ballast.lock.backend=REDIS")
+                .run(
+                        context -> assertThat(context)
+                                .getFailure()
+                                .hasStackTraceContaining(
+                                        "ballast.lock.backend needs a single Lettuce RedisClient bean, and the application has none (or several), was REDIS"));
     }
 
     @Test
@@ -89,7 +95,7 @@ class BallastLockAutoConfigurationTest {
                 .run(context -> assertThat(context)
                         .getFailure()
                         .hasStackTraceContaining(
-                                "ballast.lock.resilient.reconnect-delay must be at least PT0.01S, was PT0.001S"));
+                                "ballast.lock.resilient.reconnect-delay must be at least 10ms, was 1ms"));
     }
 
     @Test
