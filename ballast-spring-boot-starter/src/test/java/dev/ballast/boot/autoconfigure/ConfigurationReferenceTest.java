@@ -29,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
 class ConfigurationReferenceTest {
 
     static final String REGENERATE =
-            "./mvnw -pl ballast-spring-boot-starter test -Dtest=ConfigurationReferenceTest -Dballast.docs.write=true";
+            "./mvnw -pl ballast-spring-boot-starter clean test -Dtest=ConfigurationReferenceTest -Dballast.docs.write=true";
 
     private static final Path MODULE =
             Path.of(System.getProperty("basedir", "")).toAbsolutePath();

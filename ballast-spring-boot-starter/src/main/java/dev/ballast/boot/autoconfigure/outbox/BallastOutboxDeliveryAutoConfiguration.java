@@ -81,7 +81,7 @@ public class BallastOutboxDeliveryAutoConfiguration {
             if (routes == null || routes.isEmpty()) {
                 throw InvalidBallastPropertyException.missing(
                         "ballast.outbox.kafka.routes",
-                        "(none)",
+                        "unset",
                         "must map each event type to a topic when the outbox publishes to Kafka",
                         "Set ballast.outbox.kafka.routes (event type: topic), e.g. ballast.outbox.kafka.routes.OrderPlaced:"
                                 + " brokerage.orders, or set ballast.outbox.publisher=in-process.");
@@ -121,7 +121,7 @@ public class BallastOutboxDeliveryAutoConfiguration {
             if (exchanges == null || exchanges.isEmpty()) {
                 throw InvalidBallastPropertyException.missing(
                         "ballast.outbox.rabbitmq.exchanges",
-                        "(none)",
+                        "unset",
                         "must map each aggregate type to an exchange when the outbox publishes to RabbitMQ",
                         "Set ballast.outbox.rabbitmq.exchanges (aggregate type: exchange), e.g."
                                 + " ballast.outbox.rabbitmq.exchanges.Order: brokerage.orders, or set"
