@@ -7,13 +7,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ballast.core.Fixtures.Recording;
 import dev.ballast.core.internal.CurrentTask;
 import dev.ballast.core.policy.MdcPolicy;
+import dev.ballast.test.LogCapture;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.MDC;
 
 class ExecutionPipelineTest {
+
+    /** The pipeline's warnings about broken policies, kept off the console (they are provoked on purpose here). */
+    @RegisterExtension
+    final LogCapture logs = LogCapture.of(ExecutionPipeline.class);
 
     private final List<String> journal = Recording.journal();
 
@@ -67,6 +73,10 @@ class ExecutionPipelineTest {
 
         assertThat(executor.execute(ORDER, () -> "result")).isEqualTo("result");
         assertThat(journal).containsExactly("good.before", "good.success", "good.after");
+        assertThat(logs.events())
+                .extracting(e -> e.getFormattedMessage())
+                .anySatisfy(m -> assertThat(m).contains("failed in onSuccess for task Order.Place"))
+                .anySatisfy(m -> assertThat(m).contains("failed in after for task Order.Place"));
     }
 
     @Test

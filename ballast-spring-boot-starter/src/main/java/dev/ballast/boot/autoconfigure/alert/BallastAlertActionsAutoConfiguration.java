@@ -14,6 +14,7 @@ import dev.ballast.alert.rules.LockLeaseLostRule;
 import dev.ballast.alert.rules.OutboxBacklogRule;
 import dev.ballast.alert.rules.PoolSaturationRule;
 import dev.ballast.alert.rules.TaskErrorRatioRule;
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.cache.TieredCache;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockStrategy;
@@ -85,7 +86,7 @@ public class BallastAlertActionsAutoConfiguration {
                         .rule(new TaskErrorRatioRule(rules.taskErrorRatio(), rules.taskErrorMinCalls()))
                         .build();
             } catch (IllegalArgumentException e) {
-                throw new InvalidAlertPropertyException("ballast.alert.rules", e.getMessage());
+                throw InvalidBallastPropertyException.secret("ballast.alert.rules", e.getMessage());
             }
         }
 
@@ -115,7 +116,7 @@ public class BallastAlertActionsAutoConfiguration {
             BallastAlertProperties.Actions actions = properties.actions();
             String prefix = "ballast.alert.actions.";
             if (actions.keys() == null || actions.keys().isEmpty()) {
-                throw new InvalidAlertPropertyException(
+                throw InvalidBallastPropertyException.secret(
                         prefix + "keys", "actions are enabled but no signing key is set");
             }
             Map<String, byte[]> keys = new HashMap<>();
@@ -123,17 +124,18 @@ public class BallastAlertActionsAutoConfiguration {
                 try {
                     keys.put(id, Base64.getDecoder().decode(value.trim()));
                 } catch (IllegalArgumentException e) {
-                    throw new InvalidAlertPropertyException(prefix + "keys." + id, "not Base64 (value not shown)");
+                    throw InvalidBallastPropertyException.secret(prefix + "keys." + id, "not Base64 (value not shown)");
                 }
             });
             String current = actions.currentKey() != null
                     ? actions.currentKey()
                     : keys.size() == 1 ? keys.keySet().iterator().next() : null;
             if (current == null) {
-                throw new InvalidAlertPropertyException(prefix + "current-key", "missing; needed with several keys");
+                throw InvalidBallastPropertyException.secret(
+                        prefix + "current-key", "missing; needed with several keys");
             }
             if (actions.baseUrl() == null || actions.baseUrl().isBlank()) {
-                throw new InvalidAlertPropertyException(
+                throw InvalidBallastPropertyException.secret(
                         prefix + "base-url", "missing; links need the service's address");
             }
             try {
@@ -147,7 +149,7 @@ public class BallastAlertActionsAutoConfiguration {
                                 .orderedStream()
                                 .anyMatch(operation -> operation.name().equals(name)));
             } catch (IllegalArgumentException e) {
-                throw new InvalidAlertPropertyException(prefix.substring(0, prefix.length() - 1), e.getMessage());
+                throw InvalidBallastPropertyException.secret(prefix.substring(0, prefix.length() - 1), e.getMessage());
             }
         }
 

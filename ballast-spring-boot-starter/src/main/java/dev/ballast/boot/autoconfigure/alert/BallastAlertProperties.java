@@ -15,15 +15,18 @@ import org.springframework.util.unit.DataSize;
  *
  * @param enabled whether the router replaces the logging alert sink
  * @param service the service's name in heartbeats and on the action page
- * @param channels chat channels by name
+ * @param channels chat channels by name; each takes type (DISCORD, SLACK or WEBHOOK), url, secret, connect-timeout,
+ *     read-timeout, rate-per-second, burst, queue-capacity, max-attempts, backoff-base, backoff-cap, breaker-threshold
+ *     and breaker-open-for (see docs/alerting.md)
  * @param file the JSON-lines file every channel falls back to
- * @param routes routes tried in order; empty for the defaults
+ * @param routes routes tried in order, each with name, severities, labels, channels, continue-matching, group-by and
+ *     group-wait (see docs/alerting.md); empty for the defaults
  * @param fatigue deduplication, throttling and flap detection
  * @param heartbeat the router's heartbeat
- * @param intakeCapacity alerts waiting for the dispatcher before INFO and WARNING are dropped
+ * @param intakeCapacity alerts waiting for the dispatcher before INFO and WARNING are dropped (100 to 1000000)
  * @param rules the built-in rules evaluated from the application's meters
- * @param actions signed actions ({@code /ballast/actions/{token}})
- * @param alertmanager the Alertmanager webhook receiver ({@code POST /ballast/alertmanager})
+ * @param actions signed actions (links to /ballast/actions/...)
+ * @param alertmanager the Alertmanager webhook receiver (POST /ballast/alertmanager)
  */
 @ConfigurationProperties("ballast.alert")
 public record BallastAlertProperties(
@@ -110,7 +113,18 @@ public record BallastAlertProperties(
             @DefaultValue("module") List<String> groupBy,
             @DefaultValue("5s") Duration groupWait) {}
 
-    /** See {@link dev.ballast.alert.Fatigue}. */
+    /**
+     * Alert fatigue controls; see {@link dev.ballast.alert.Fatigue}.
+     *
+     * @param dedupWindow repeats of a firing alert within this window after its message are counted, not sent
+     *     (positive)
+     * @param throttleMax messages per fingerprint per throttle window at most (at least 1); resolutions and escalations
+     *     are never held back
+     * @param throttleWindow the window of throttle-max (positive)
+     * @param flapThreshold firing/resolved changes of one fingerprint within the flap window that make it flapping (at
+     *     least 2)
+     * @param flapWindow the window of flap-threshold (positive)
+     */
     public record Fatigue(
             @DefaultValue("5m") Duration dedupWindow,
             @DefaultValue("6") int throttleMax,
@@ -182,8 +196,8 @@ public record BallastAlertProperties(
     /**
      * The Alertmanager webhook receiver.
      *
-     * @param enabled whether {@code POST /ballast/alertmanager} is served
-     * @param token bearer token Alertmanager must send ({@code http_config.authorization.credentials}); none when unset
+     * @param enabled whether POST /ballast/alertmanager is served
+     * @param token bearer token Alertmanager must send (its http_config.authorization.credentials); none when unset
      */
     public record Alertmanager(
             @DefaultValue("true") boolean enabled, @Nullable String token) {

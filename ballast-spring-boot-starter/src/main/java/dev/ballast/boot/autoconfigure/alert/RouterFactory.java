@@ -6,6 +6,7 @@ import dev.ballast.alert.Channel;
 import dev.ballast.alert.ChannelSettings;
 import dev.ballast.alert.Fatigue;
 import dev.ballast.alert.Route;
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -64,17 +65,17 @@ final class RouterFactory {
         try {
             return builder.build();
         } catch (IllegalArgumentException e) {
-            throw new InvalidAlertPropertyException(PREFIX + "routes", e.getMessage());
+            throw InvalidBallastPropertyException.secret(PREFIX + "routes", e.getMessage());
         }
     }
 
     private static void addChannel(AlertRouter.Builder builder, String name, BallastAlertProperties.Channel channel) {
         String property = PREFIX + "channels." + name;
         if (name.equals("file") || name.equals(AlertRouter.LOG_CHANNEL)) {
-            throw new InvalidAlertPropertyException(property, "'" + name + "' is the name of a built-in channel");
+            throw InvalidBallastPropertyException.secret(property, "'" + name + "' is the name of a built-in channel");
         }
         if (channel.type() == null) {
-            throw new InvalidAlertPropertyException(property + ".type", "missing; one of DISCORD, SLACK, WEBHOOK");
+            throw InvalidBallastPropertyException.secret(property + ".type", "missing; one of DISCORD, SLACK, WEBHOOK");
         }
         URI url = webhookUrl(property + ".url", channel.url());
         ChannelSettings settings = settings(property, channel);
@@ -92,7 +93,7 @@ final class RouterFactory {
                             channel.readTimeout());
             };
         } catch (IllegalArgumentException e) {
-            throw new InvalidAlertPropertyException(property, e.getMessage());
+            throw InvalidBallastPropertyException.secret(property, e.getMessage());
         }
         builder.channel(built, settings);
     }
@@ -100,17 +101,17 @@ final class RouterFactory {
     /** The address, checked without ever putting it in a message: it is a secret. */
     static URI webhookUrl(String property, @Nullable String value) {
         if (value == null || value.isBlank()) {
-            throw new InvalidAlertPropertyException(property, "missing");
+            throw InvalidBallastPropertyException.secret(property, "missing");
         }
         URI url;
         try {
             url = URI.create(value.trim());
         } catch (IllegalArgumentException e) {
-            throw new InvalidAlertPropertyException(property, "not a valid URL (value not shown: it is a secret)");
+            throw InvalidBallastPropertyException.secret(property, "not a valid URL (value not shown: it is a secret)");
         }
         String scheme = url.getScheme();
         if (!"https".equalsIgnoreCase(scheme) && !"http".equalsIgnoreCase(scheme) || url.getHost() == null) {
-            throw new InvalidAlertPropertyException(
+            throw InvalidBallastPropertyException.secret(
                     property, "not an absolute http(s) URL (value not shown: it is a secret)");
         }
         return url;
@@ -118,7 +119,8 @@ final class RouterFactory {
 
     private static byte[] secret(String property, @Nullable String value) {
         if (value == null || value.getBytes(StandardCharsets.UTF_8).length < 16) {
-            throw new InvalidAlertPropertyException(property, "missing or shorter than 16 bytes (value not shown)");
+            throw InvalidBallastPropertyException.secret(
+                    property, "missing or shorter than 16 bytes (value not shown)");
         }
         return value.getBytes(StandardCharsets.UTF_8);
     }
@@ -140,7 +142,7 @@ final class RouterFactory {
                     channel.breakerThreshold(),
                     channel.breakerOpenFor());
         } catch (IllegalArgumentException e) {
-            throw new InvalidAlertPropertyException(property, e.getMessage());
+            throw InvalidBallastPropertyException.secret(property, e.getMessage());
         }
     }
 
@@ -163,7 +165,7 @@ final class RouterFactory {
         try {
             step.run();
         } catch (IllegalArgumentException | NullPointerException e) {
-            throw new InvalidAlertPropertyException(PREFIX + property, String.valueOf(e.getMessage()));
+            throw InvalidBallastPropertyException.secret(PREFIX + property, String.valueOf(e.getMessage()));
         }
     }
 }

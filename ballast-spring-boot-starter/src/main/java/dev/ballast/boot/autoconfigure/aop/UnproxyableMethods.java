@@ -5,9 +5,11 @@ import dev.ballast.boot.Task;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,8 +20,8 @@ import org.springframework.util.ReflectionUtils;
 /**
  * Finds {@code @Task} and {@code @DistributedLock} on methods a Spring proxy cannot intercept (private, final or
  * static methods) and says so once per method, naming it: a WARN, or with {@code ballast.aop.unproxyable=fail} a
- * start-up failure. Self-invocation (calling the method from its own class) cannot be seen here; see the annotations'
- * Javadoc.
+ * start-up failure. Calls to an annotated method from its own class (self-invocation, which bypasses the proxy) are
+ * found in the class file and reported with a WARN naming the method and its caller; see {@link SelfInvocations}.
  */
 public final class UnproxyableMethods implements BeanPostProcessor {
 
@@ -28,6 +30,7 @@ public final class UnproxyableMethods implements BeanPostProcessor {
 
     private final boolean fail;
     private final Set<Method> reported = ConcurrentHashMap.newKeySet();
+    private final Set<Method> reportedSelfCalls = ConcurrentHashMap.newKeySet();
 
     public UnproxyableMethods(boolean fail) {
         this.fail = fail;
@@ -39,17 +42,57 @@ public final class UnproxyableMethods implements BeanPostProcessor {
         if (type.getName().startsWith("org.springframework.")) {
             return bean;
         }
-        ReflectionUtils.doWithMethods(type, method -> check(beanName, method), method -> !method.isBridge());
+        List<Method> proxied = new ArrayList<>();
+        ReflectionUtils.doWithMethods(
+                type,
+                method -> {
+                    if (check(beanName, method)) {
+                        proxied.add(method);
+                    }
+                },
+                method -> !method.isBridge());
+        if (!proxied.isEmpty()) {
+            SelfInvocations.in(type, proxied).forEach((method, caller) -> warnSelfInvocation(beanName, method, caller));
+        }
         return bean;
     }
 
-    private void check(String beanName, Method method) {
+    /**
+     * A call from the bean's own code goes to {@code this}, not through the proxy: always a WARN (never a failure, as the
+     * bytecode check cannot tell {@code this.place()} from {@code other.place()} on another instance of the class).
+     */
+    private void warnSelfInvocation(String beanName, Method method, String caller) {
+        if (!reportedSelfCalls.add(method)) {
+            return;
+        }
+        String annotations = ANNOTATIONS.stream()
+                .filter(method::isAnnotationPresent)
+                .map(a -> "@" + a.getSimpleName())
+                .collect(Collectors.joining(" and "));
+        log.warn(
+                "{} on {}.{} (bean '{}') does not apply when {} calls it: a call from the bean's own class goes to"
+                        + " this, not through Spring's proxy. Call it through the bean (inject it where it is used, or"
+                        + " ObjectProvider of the bean's type), or use LogicExecutor or LockStrategy directly there.",
+                annotations,
+                method.getDeclaringClass().getName(),
+                method.getName(),
+                beanName,
+                caller);
+    }
+
+    /** Reports the method if it is annotated but cannot be proxied; true if it is annotated and can be. */
+    private boolean check(String beanName, Method method) {
+        boolean proxied = false;
         for (Class<? extends Annotation> annotation : ANNOTATIONS) {
             if (!method.isAnnotationPresent(annotation)) {
                 continue;
             }
             String why = reason(method.getModifiers());
-            if (why == null || !reported.add(method)) {
+            if (why == null) {
+                proxied = true;
+                continue;
+            }
+            if (!reported.add(method)) {
                 continue;
             }
             String message = "@" + annotation.getSimpleName() + " on "
@@ -62,6 +105,7 @@ public final class UnproxyableMethods implements BeanPostProcessor {
             }
             log.warn(message);
         }
+        return proxied;
     }
 
     private static @Nullable String reason(int modifiers) {

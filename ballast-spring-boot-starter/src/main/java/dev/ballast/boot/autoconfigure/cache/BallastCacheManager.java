@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.cache;
 
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.cache.CacheSettings;
 import dev.ballast.cache.Codec;
 import dev.ballast.cache.TieredCache;
@@ -13,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +49,8 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
         this.redis = redis;
         this.alerts = alerts;
         this.registry = registry;
-        specs.forEach((name, spec) -> caches.put(name, create(name, spec))); // bad settings fail at start-up
+        settings("defaults", BallastCacheProperties.Spec.DEFAULTS, defaults); // bad settings fail at start-up
+        specs.forEach((name, spec) -> caches.put(name, create(name, spec)));
     }
 
     @Override
@@ -66,60 +70,69 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
         caches.values().forEach(cache -> ((TieredCache<?, ?>) cache.getNativeCache()).close());
     }
 
-    /** The configured values over {@link CacheSettings}' defaults, which stay the only defaults. */
-    private static CacheSettings settings(String name, BallastCacheProperties.Spec spec) {
+    /**
+     * The configured values over {@link CacheSettings}' defaults, which stay the only defaults. A cache's own setting
+     * wins over {@code ballast.cache.defaults}; an invalid value fails naming the property it came from.
+     */
+    private static CacheSettings settings(
+            String name, BallastCacheProperties.Spec own, BallastCacheProperties.@Nullable Spec shared) {
         CacheSettings.Builder builder = CacheSettings.builder(name);
-        if (spec.version() != null) {
-            builder.version(spec.version());
-        }
-        if (spec.l1MaximumSize() != null) {
-            builder.l1MaximumSize(spec.l1MaximumSize());
-        }
-        if (spec.l1Ttl() != null) {
-            builder.l1Ttl(spec.l1Ttl());
-        }
-        if (spec.l2Ttl() != null) {
-            builder.l2Ttl(spec.l2Ttl());
-        }
-        if (spec.negativeTtl() != null) {
-            builder.negativeTtl(spec.negativeTtl());
-        }
-        if (spec.maxValueBytes() != null) {
-            builder.maxValueBytes(spec.maxValueBytes());
-        }
-        if (spec.ttlJitter() != null) {
-            builder.ttlJitter(spec.ttlJitter());
-        }
-        if (spec.loadWait() != null || spec.onLoadWaitTimeout() != null) {
-            CacheSettings defaults = CacheSettings.builder(name).build();
-            builder.loadWait(
-                    spec.loadWait() != null ? spec.loadWait() : defaults.loadWait(),
-                    spec.onLoadWaitTimeout() != null ? spec.onLoadWaitTimeout() : defaults.onLoadWaitTimeout());
-        }
-        if (spec.staleTtl() != null) {
-            builder.staleTtl(spec.staleTtl());
-        }
-        if (spec.loadLease() != null) {
-            builder.loadLease(spec.loadLease());
-        }
-        if (spec.earlyRefreshBeta() != null) {
-            builder.earlyRefreshBeta(spec.earlyRefreshBeta());
-        }
-        if (spec.l2Timeout() != null) {
-            builder.l2Timeout(spec.l2Timeout());
-        }
+        Settings settings = new Settings(name, own, shared);
+        settings.apply("version", BallastCacheProperties.Spec::version, builder::version);
+        settings.apply("l1-maximum-size", BallastCacheProperties.Spec::l1MaximumSize, builder::l1MaximumSize);
+        settings.apply("l1-ttl", BallastCacheProperties.Spec::l1Ttl, builder::l1Ttl);
+        settings.apply("l2-ttl", BallastCacheProperties.Spec::l2Ttl, builder::l2Ttl);
+        settings.apply("negative-ttl", BallastCacheProperties.Spec::negativeTtl, builder::negativeTtl);
+        settings.apply("max-value-bytes", BallastCacheProperties.Spec::maxValueBytes, builder::maxValueBytes);
+        settings.apply("ttl-jitter", BallastCacheProperties.Spec::ttlJitter, builder::ttlJitter);
+        CacheSettings.@Nullable WaitTimeoutPolicy onTimeout = own.over(shared).onLoadWaitTimeout();
+        CacheSettings defaults = CacheSettings.builder(name).build();
+        CacheSettings.WaitTimeoutPolicy policy = onTimeout != null ? onTimeout : defaults.onLoadWaitTimeout();
+        // the wait and its policy are set together: a policy alone keeps the default wait
+        settings.apply(
+                "load-wait",
+                BallastCacheProperties.Spec::loadWait,
+                wait -> builder.loadWait(wait, policy),
+                onTimeout != null ? defaults.loadWait() : null);
+        settings.apply("stale-ttl", BallastCacheProperties.Spec::staleTtl, builder::staleTtl);
+        settings.apply("load-lease", BallastCacheProperties.Spec::loadLease, builder::loadLease);
+        settings.apply("early-refresh-beta", BallastCacheProperties.Spec::earlyRefreshBeta, builder::earlyRefreshBeta);
+        settings.apply("l2-timeout", BallastCacheProperties.Spec::l2Timeout, builder::l2Timeout);
         return builder.build();
+    }
+
+    /** Where each setting of one cache comes from: its own entry, else {@code ballast.cache.defaults}. */
+    private record Settings(
+            String name, BallastCacheProperties.Spec own, BallastCacheProperties.@Nullable Spec shared) {
+
+        <T> void apply(String key, Function<BallastCacheProperties.Spec, @Nullable T> get, Consumer<T> setter) {
+            apply(key, get, setter, null);
+        }
+
+        <T> void apply(
+                String key,
+                Function<BallastCacheProperties.Spec, @Nullable T> get,
+                Consumer<T> setter,
+                @Nullable T fallback) {
+            T value = get.apply(own);
+            String property = "ballast.cache.caches." + name + "." + key;
+            if (value == null && shared != null) {
+                value = get.apply(shared);
+                property = "ballast.cache.defaults." + key;
+            }
+            if (value == null) {
+                value = fallback;
+            }
+            if (value != null) {
+                InvalidBallastPropertyException.apply(property, value, setter);
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")
     private TieredSpringCache create(String name, BallastCacheProperties.Spec own) {
         BallastCacheProperties.Spec spec = own.over(defaults);
-        CacheSettings settings;
-        try {
-            settings = settings(name, spec);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("ballast.cache.caches." + name + ": " + e.getMessage(), e);
-        }
+        CacheSettings settings = settings(name, own, defaults);
         Class<?> type = spec.valueType();
         Class<Object> valueType = (Class<Object>) (type != null ? type : Object.class);
         Codec<Object> codec = Codec.json(valueType);

@@ -12,7 +12,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param enabled whether to configure the Ballast CacheManager at all
  * @param defaults settings shared by every cache; a cache's own setting wins
- * @param caches per-cache settings by cache name; caches used by {@code @Cacheable} but not listed get the defaults
+ * @param caches per-cache settings by cache name, with the same keys as ballast.cache.defaults (e.g.
+ *     ballast.cache.caches.prices.l1-ttl); caches used by @Cacheable but not listed get the defaults
  */
 @ConfigurationProperties("ballast.cache")
 public record BallastCacheProperties(
@@ -26,20 +27,21 @@ public record BallastCacheProperties(
      *
      * @param valueType class of the cached values; required for the Redis L2 (values are JSON bound to it), without
      *     it the cache stays L1-only
-     * @param version key-namespace version; bump it when the value's shape changes
-     * @param l1MaximumSize most entries in L1
-     * @param l1Ttl L1 time to live
-     * @param l2Ttl L2 time to live, before jitter
-     * @param negativeTtl how long a null result is remembered (0: never)
-     * @param maxValueBytes largest encoded value stored
+     * @param version key-namespace version (at least 1); bump it when the value's shape changes
+     * @param l1MaximumSize most entries in L1 (at least 1)
+     * @param l1Ttl L1 time to live (positive)
+     * @param l2Ttl L2 time to live, before jitter (positive)
+     * @param negativeTtl how long a null result is remembered (zero or positive; 0: never)
+     * @param maxValueBytes largest encoded value stored, in bytes (at least 16)
      * @param ttlJitter fraction (0 to 0.5) by which L2 TTLs are randomly shortened
-     * @param loadWait how long a caller waits for another caller's (or instance's) load of the same key
+     * @param loadWait how long a caller waits for another caller's (or instance's) load of the same key (positive)
      * @param onLoadWaitTimeout what a waiter does when its wait runs out and no stale value exists: LOAD_YOURSELF or
      *     FAIL
-     * @param staleTtl how long an expired L2 value is kept to be served to waiters whose wait ran out
-     * @param loadLease how long an instance's claim to load a key lasts (renewed while it loads)
-     * @param earlyRefreshBeta XFetch beta for early refresh (0 turns it off)
-     * @param l2Timeout timeout of one Redis command
+     * @param staleTtl how long an expired L2 value is kept to be served to waiters whose wait ran out (zero or
+     *     positive)
+     * @param loadLease how long an instance's claim to load a key lasts, renewed while it loads (at least 100ms)
+     * @param earlyRefreshBeta XFetch beta for early refresh (0 to 100; 0 turns it off)
+     * @param l2Timeout timeout of one Redis command (at least 10ms)
      */
     public record Spec(
             @Nullable Class<?> valueType,

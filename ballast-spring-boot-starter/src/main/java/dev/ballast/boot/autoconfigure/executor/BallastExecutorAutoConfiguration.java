@@ -1,6 +1,7 @@
 package dev.ballast.boot.autoconfigure.executor;
 
 import dev.ballast.boot.autoconfigure.aop.UnproxyableMethods;
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.ExecutionPipeline;
 import dev.ballast.core.ExecutionPolicy;
@@ -93,7 +94,11 @@ public class BallastExecutorAutoConfiguration {
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     static UnproxyableMethods ballastUnproxyableMethods(Environment environment) {
-        return new UnproxyableMethods("fail".equalsIgnoreCase(environment.getProperty("ballast.aop.unproxyable")));
+        String mode = environment.getProperty("ballast.aop.unproxyable", "warn");
+        if (!mode.equalsIgnoreCase("warn") && !mode.equalsIgnoreCase("fail")) {
+            throw InvalidBallastPropertyException.invalid("ballast.aop.unproxyable", mode, "must be warn or fail");
+        }
+        return new UnproxyableMethods(mode.equalsIgnoreCase("fail"));
     }
 
     @Bean

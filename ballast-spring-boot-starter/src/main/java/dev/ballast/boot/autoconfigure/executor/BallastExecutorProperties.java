@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.executor;
 
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.core.SensitiveDataMasker;
 import java.time.Duration;
 import java.util.List;
@@ -12,7 +13,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param enabled whether to configure the LogicExecutor and the Task annotation at all
  * @param mdc the MDC policy
  * @param logging the logging policy
- * @param metrics the {@code ballast.task} timer
+ * @param metrics the ballast.task timer
  * @param observation the Micrometer observation (trace span) around each task
  * @param masking masking of personal data in failure messages (and optionally ids) in logs, MDC and traces
  */
@@ -37,10 +38,10 @@ public record BallastExecutorProperties(
      *
      * @param enabled whether failures, defaults, recoveries and slow tasks are logged
      * @param businessLevel level for business (4xx) failures: INFO or WARN
-     * @param slowThreshold successes slower than this are logged at WARN
+     * @param slowThreshold successes slower than this are logged at WARN (positive)
      * @param businessLimit business failure lines written per domain, task and exception type in each window (at
      *     least 1); the rest are counted and reported on the next line written
-     * @param businessLimitWindow the window of the business failure line limit
+     * @param businessLimitWindow the window of the business failure line limit (positive)
      */
     public record Logging(
             @DefaultValue("true") boolean enabled,
@@ -52,16 +53,16 @@ public record BallastExecutorProperties(
         /** Rejects a threshold or window that is zero or negative, and a limit below 1. */
         public Logging {
             if (slowThreshold.isNegative() || slowThreshold.isZero()) {
-                throw new IllegalArgumentException(
-                        "ballast.executor.logging.slow-threshold must be positive, was " + slowThreshold);
+                throw InvalidBallastPropertyException.invalid(
+                        "ballast.executor.logging.slow-threshold", slowThreshold, "must be positive");
             }
             if (businessLimit < 1) {
-                throw new IllegalArgumentException(
-                        "ballast.executor.logging.business-limit must be at least 1, was " + businessLimit);
+                throw InvalidBallastPropertyException.invalid(
+                        "ballast.executor.logging.business-limit", businessLimit, "must be at least 1");
             }
             if (businessLimitWindow.isNegative() || businessLimitWindow.isZero()) {
-                throw new IllegalArgumentException(
-                        "ballast.executor.logging.business-limit-window must be positive, was " + businessLimitWindow);
+                throw InvalidBallastPropertyException.invalid(
+                        "ballast.executor.logging.business-limit-window", businessLimitWindow, "must be positive");
             }
         }
     }
@@ -77,7 +78,7 @@ public record BallastExecutorProperties(
     /**
      * Metrics policy settings.
      *
-     * @param enabled whether the {@code ballast.task} timer is recorded (needs a MeterRegistry)
+     * @param enabled whether the ballast.task timer is recorded (needs a MeterRegistry)
      */
     public record Metrics(@DefaultValue("true") boolean enabled) {}
 
@@ -123,13 +124,15 @@ public record BallastExecutorProperties(
         /** Rejects an out-of-range minimum and account field names the masker cannot match. */
         public Masking {
             if (minDigits != 0 && (minDigits < 4 || minDigits > 64)) {
-                throw new IllegalArgumentException(
-                        PREFIX + "min-digits must be 0 (off) or between 4 and 64, was " + minDigits);
+                throw InvalidBallastPropertyException.invalid(
+                        PREFIX + "min-digits", minDigits, "must be 0 (off) or between 4 and 64");
             }
             accountFields = List.copyOf(accountFields);
             if (accountFields.size() > SensitiveDataMasker.Builder.MAX_ACCOUNT_FIELDS) {
-                throw new IllegalArgumentException(PREFIX + "account-fields holds at most "
-                        + SensitiveDataMasker.Builder.MAX_ACCOUNT_FIELDS + " names, was " + accountFields.size());
+                throw InvalidBallastPropertyException.invalid(
+                        PREFIX + "account-fields",
+                        accountFields.size() + " names",
+                        "holds at most " + SensitiveDataMasker.Builder.MAX_ACCOUNT_FIELDS + " names");
             }
             for (int i = 0; i < accountFields.size(); i++) {
                 requireFieldName(i, accountFields.get(i));
@@ -141,8 +144,10 @@ public record BallastExecutorProperties(
                     && name.length() <= 64
                     && name.chars().allMatch(c -> Character.isLetterOrDigit(c) || c == '_');
             if (!valid) {
-                throw new IllegalArgumentException(PREFIX + "account-fields[" + index
-                        + "] must be 1 to 64 letters, digits or '_', was '" + name + "'");
+                throw InvalidBallastPropertyException.invalid(
+                        PREFIX + "account-fields[" + index + "]",
+                        "'" + name + "'",
+                        "must be 1 to 64 letters, digits or '_'");
             }
         }
 

@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.lock;
 
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.core.alert.AlertSink;
@@ -80,25 +81,19 @@ public class BallastLockAutoConfiguration {
                                 database, jdbc.tablePrefix(), createTables(jdbc, database), lockListener, alertSink);
             }
             case JDBC -> {
-                DataSource required = require(database, backend, "a single DataSource bean");
+                DataSource required = require(database, backend, DATABASE);
                 return JdbcLockStrategies.create(
                         required, jdbc.tablePrefix(), createTables(jdbc, required), lockListener, alertSink);
             }
             case REDIS -> {
-                return redis(require(
-                                redisClient.getIfUnique(),
-                                backend,
-                                "a single Lettuce client bean (RedisClient or RedisClusterClient)"))
+                return redis(require(redisClient.getIfUnique(), backend, REDIS))
                         .listener(lockListener)
                         .alerts(alertSink)
                         .build();
             }
             case RESILIENT -> {
-                AbstractRedisClient client = require(
-                        redisClient.getIfUnique(),
-                        backend,
-                        "a single Lettuce client bean (RedisClient or RedisClusterClient)");
-                DataSource fallbackDatabase = require(database, backend, "a single DataSource bean");
+                AbstractRedisClient client = require(redisClient.getIfUnique(), backend, REDIS);
+                DataSource fallbackDatabase = require(database, backend, DATABASE);
                 return resilient(properties, client, fallbackDatabase, lockListener, alertSink);
             }
             default -> throw new IllegalStateException("Unknown ballast.lock.backend " + backend);
@@ -151,10 +146,30 @@ public class BallastLockAutoConfiguration {
         return jdbc.schema().initialize().createsTablesOn(database);
     }
 
-    private static <T> T require(@Nullable T dependency, BallastLockProperties.Backend backend, String what) {
+    /** A dependency of a backend, and what to set when it is missing. */
+    private record Needed(String what, String action) {}
+
+    private static final Needed REDIS = new Needed(
+            "a single Lettuce client bean (RedisClient or RedisClusterClient)",
+            "Point Ballast at Redis: set spring.data.redis.host (and spring.data.redis.port, default 6379) or"
+                    + " spring.data.redis.url, or spring.data.redis.cluster.nodes for a Cluster, or"
+                    + " spring.data.redis.sentinel.master and spring.data.redis.sentinel.nodes behind Sentinel, and the"
+                    + " starter builds the client; or define one RedisClient or RedisClusterClient bean yourself. Without Redis, set ballast.lock.backend to JDBC (needs a DataSource), LOCAL (one"
+                    + " instance only) or AUTO.");
+    private static final Needed DATABASE = new Needed(
+            "a single DataSource bean",
+            "Give the application a database: set spring.datasource.url (with spring.datasource.username and"
+                    + " spring.datasource.password) and add its JDBC driver, or define one DataSource bean yourself."
+                    + " Without a database, set ballast.lock.backend to REDIS (needs spring.data.redis.host),"
+                    + " LOCAL (one instance only) or AUTO.");
+
+    private static <T> T require(@Nullable T dependency, BallastLockProperties.Backend backend, Needed needed) {
         if (dependency == null) {
-            throw new IllegalStateException(
-                    "ballast.lock.backend=" + backend + " needs " + what + ", and the application has none");
+            throw InvalidBallastPropertyException.missing(
+                    "ballast.lock.backend",
+                    backend,
+                    "needs " + needed.what() + ", and the application has none (or several)",
+                    needed.action());
         }
         return dependency;
     }

@@ -1,6 +1,7 @@
 package dev.ballast.boot.autoconfigure.lock;
 
 import dev.ballast.boot.autoconfigure.SchemaInitialization;
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -41,7 +42,8 @@ public record BallastLockProperties(
     /**
      * JDBC backend settings.
      *
-     * @param tablePrefix prefix of the lock table's name ({@code <prefix>lock}); letters, digits and '_'
+     * @param tablePrefix prefix of the lock table's name (prefix + lock); letters, digits and '_', at most 41, not
+     *     starting with a digit
      * @param schema when the lock tables are created at start-up
      */
     public record Jdbc(
@@ -61,14 +63,15 @@ public record BallastLockProperties(
      * nothing for {@code max-lease + 3 * refresh-interval} (3.5 s), less than a typical wait, so callers wait through a
      * switch instead of being refused.
      *
-     * @param maxLease longest lease granted (renewed every third of it while held); a mode switch pauses locking for this
-     *     plus 3 refresh intervals
-     * @param refreshInterval how often the shared mode row is re-read; a view older than twice this revokes handles
-     * @param failureThreshold consecutive Redis infrastructure failures that open this instance's breaker
-     * @param probeInterval how often Redis is probed while locks are on the database
-     * @param probeSuccesses consecutive successful probes that move locks back to Redis
-     * @param reconnectDelay how often the lock's own Redis connections are re-opened while Redis is down (calls fail at
-     *     once meanwhile); bounds how long locks stay on the database after Redis is back, whatever Lettuce's own
+     * @param maxLease longest lease granted, renewed every third of it while held (at least 100ms); a mode switch pauses
+     *     locking for this plus 3 refresh intervals
+     * @param refreshInterval how often the shared mode row is re-read (at least 20ms); a view older than twice this
+     *     revokes handles
+     * @param failureThreshold consecutive Redis infrastructure failures that open this instance's breaker (at least 1)
+     * @param probeInterval how often Redis is probed while locks are on the database (at least refresh-interval)
+     * @param probeSuccesses consecutive successful probes that move locks back to Redis (at least 1)
+     * @param reconnectDelay how often the lock's own Redis connections are re-opened while Redis is down, at least 10ms
+     *     (calls fail at once meanwhile); bounds how long locks stay on the database after Redis is back, whatever Lettuce's own
      *     reconnect back-off (growing to 30 s) does
      */
     public record Resilient(
@@ -85,19 +88,21 @@ public record BallastLockProperties(
             requireAtLeast("probe-interval", probeInterval, refreshInterval);
             requireAtLeast("reconnect-delay", reconnectDelay, Duration.ofMillis(10));
             if (failureThreshold < 1) {
-                throw new IllegalArgumentException(
-                        "ballast.lock.resilient.failure-threshold must be at least 1, was " + failureThreshold);
+                throw InvalidBallastPropertyException.invalid(
+                        "ballast.lock.resilient.failure-threshold", failureThreshold, "must be at least 1");
             }
             if (probeSuccesses < 1) {
-                throw new IllegalArgumentException(
-                        "ballast.lock.resilient.probe-successes must be at least 1, was " + probeSuccesses);
+                throw InvalidBallastPropertyException.invalid(
+                        "ballast.lock.resilient.probe-successes", probeSuccesses, "must be at least 1");
             }
         }
 
         private static void requireAtLeast(String name, Duration value, Duration minimum) {
             if (value.compareTo(minimum) < 0) {
-                throw new IllegalArgumentException(
-                        "ballast.lock.resilient." + name + " must be at least " + minimum + ", was " + value);
+                throw InvalidBallastPropertyException.invalid(
+                        "ballast.lock.resilient." + name,
+                        value,
+                        "must be at least " + InvalidBallastPropertyException.display(minimum));
             }
         }
     }

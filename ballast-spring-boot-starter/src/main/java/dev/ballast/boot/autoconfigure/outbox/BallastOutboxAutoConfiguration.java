@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.outbox;
 
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.AlertSink;
@@ -53,9 +54,10 @@ public class BallastOutboxAutoConfiguration {
             DataSource dataSource,
             ObjectProvider<MeterRegistry> registry,
             ObjectProvider<AlertSink> alerts) {
-        Outbox.Builder builder = Outbox.builder(dataSource)
-                .tablePrefix(properties.tablePrefix())
-                .createSchema(properties.schema().initialize().createsTablesOn(dataSource))
+        Outbox.Builder builder = Outbox.builder(dataSource);
+        InvalidBallastPropertyException.apply(
+                "ballast.outbox.table-prefix", properties.tablePrefix(), builder::tablePrefix);
+        builder.createSchema(properties.schema().initialize().createsTablesOn(dataSource))
                 .maxPayloadBytes(payloadBytes(properties))
                 .integrity(integrity(properties.integrity()))
                 .alerts(alerts.getIfUnique(AlertSink::logging));
@@ -92,20 +94,34 @@ public class BallastOutboxAutoConfiguration {
             BallastOutboxProperties properties,
             ObjectProvider<ExceptionClassifier> classifier) {
         BallastOutboxProperties.Relay relay = properties.relay();
-        return outbox.relay(publisher)
-                .threads(relay.threads())
-                .batchAggregates(relay.batchAggregates())
-                .maxPerAggregate(relay.maxPerAggregate())
-                .maxAttempts(relay.maxAttempts())
-                .backoff(relay.backoffBase(), relay.backoffCap())
-                .lease(relay.lease())
-                .pollInterval(relay.pollInterval())
-                .headOfLine(relay.headOfLine())
-                .retention(relay.retention())
-                .housekeepingInterval(relay.housekeepingInterval())
-                .listen(relay.listen())
+        OutboxRelay.Builder builder = outbox.relay(publisher);
+        String prefix = "ballast.outbox.relay.";
+        InvalidBallastPropertyException.apply(prefix + "threads", relay.threads(), builder::threads);
+        InvalidBallastPropertyException.apply(
+                prefix + "batch-aggregates", relay.batchAggregates(), builder::batchAggregates);
+        InvalidBallastPropertyException.apply(
+                prefix + "max-per-aggregate", relay.maxPerAggregate(), builder::maxPerAggregate);
+        InvalidBallastPropertyException.apply(prefix + "max-attempts", relay.maxAttempts(), builder::maxAttempts);
+        InvalidBallastPropertyException.apply(
+                prefix + "backoff-base", relay.backoffBase(), base -> builder.backoff(base, base));
+        if (relay.backoffCap().compareTo(relay.backoffBase()) < 0) {
+            throw InvalidBallastPropertyException.invalid(
+                    prefix + "backoff-cap",
+                    relay.backoffCap(),
+                    "must not be below ballast.outbox.relay.backoff-base ("
+                            + InvalidBallastPropertyException.display(relay.backoffBase()) + ")");
+        }
+        builder.backoff(relay.backoffBase(), relay.backoffCap());
+        InvalidBallastPropertyException.apply(prefix + "lease", relay.lease(), builder::lease);
+        InvalidBallastPropertyException.apply(prefix + "poll-interval", relay.pollInterval(), builder::pollInterval);
+        builder.headOfLine(relay.headOfLine());
+        InvalidBallastPropertyException.apply(prefix + "retention", relay.retention(), builder::retention);
+        InvalidBallastPropertyException.apply(
+                prefix + "housekeeping-interval", relay.housekeepingInterval(), builder::housekeepingInterval);
+        InvalidBallastPropertyException.apply(
+                prefix + "shutdown-timeout", relay.shutdownTimeout(), builder::shutdownTimeout);
+        return builder.listen(relay.listen())
                 .deadLetterFile(relay.deadLetterFile())
-                .shutdownTimeout(relay.shutdownTimeout())
                 .classifier(classifier.getIfUnique(ExceptionClassifier::defaults))
                 .build();
     }
@@ -120,8 +136,8 @@ public class BallastOutboxAutoConfiguration {
     private static int payloadBytes(BallastOutboxProperties properties) {
         long bytes = properties.maxPayload().toBytes();
         if (bytes < 1 || bytes > 64L << 20) {
-            throw new IllegalArgumentException(
-                    "ballast.outbox.max-payload must be 1B to 64MB, was " + properties.maxPayload());
+            throw InvalidBallastPropertyException.invalid(
+                    "ballast.outbox.max-payload", properties.maxPayload(), "must be 1B to 64MB");
         }
         return (int) bytes;
     }

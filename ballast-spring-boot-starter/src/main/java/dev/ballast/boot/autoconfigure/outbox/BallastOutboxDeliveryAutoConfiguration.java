@@ -1,6 +1,7 @@
 package dev.ballast.boot.autoconfigure.outbox;
 
 import com.rabbitmq.client.ConnectionFactory;
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.outbox.OutboxPublisher;
 import dev.ballast.outbox.inbox.Inbox;
@@ -78,8 +79,12 @@ public class BallastOutboxDeliveryAutoConfiguration {
         KafkaOutboxPublisher ballastKafkaOutboxPublisher(KafkaProperties kafka, BallastOutboxProperties properties) {
             Map<String, String> routes = properties.kafka().routes();
             if (routes == null || routes.isEmpty()) {
-                throw new IllegalStateException("ballast.outbox.publisher=kafka needs ballast.outbox.kafka.routes"
-                        + " (event type -> topic, e.g. ballast.outbox.kafka.routes.OrderPlaced=brokerage.orders)");
+                throw InvalidBallastPropertyException.missing(
+                        "ballast.outbox.kafka.routes",
+                        "unset",
+                        "must map each event type to a topic when the outbox publishes to Kafka",
+                        "Set ballast.outbox.kafka.routes (event type: topic), e.g. ballast.outbox.kafka.routes.OrderPlaced:"
+                                + " brokerage.orders, or set ballast.outbox.publisher=in-process.");
             }
             try {
                 return KafkaOutboxPublisher.builder(kafka.buildProducerProperties())
@@ -114,9 +119,13 @@ public class BallastOutboxDeliveryAutoConfiguration {
                 BallastOutboxProperties properties) {
             Map<String, String> exchanges = properties.rabbitmq().exchanges();
             if (exchanges == null || exchanges.isEmpty()) {
-                throw new IllegalStateException(
-                        "ballast.outbox.publisher=rabbitmq needs ballast.outbox.rabbitmq.exchanges"
-                                + " (aggregate type -> exchange, e.g. ballast.outbox.rabbitmq.exchanges.Order=brokerage.orders)");
+                throw InvalidBallastPropertyException.missing(
+                        "ballast.outbox.rabbitmq.exchanges",
+                        "unset",
+                        "must map each aggregate type to an exchange when the outbox publishes to RabbitMQ",
+                        "Set ballast.outbox.rabbitmq.exchanges (aggregate type: exchange), e.g."
+                                + " ballast.outbox.rabbitmq.exchanges.Order: brokerage.orders, or set"
+                                + " ballast.outbox.publisher=in-process.");
             }
             ConnectionFactory factory = new ConnectionFactory();
             RabbitConnectionDetails connection = details.getIfAvailable();

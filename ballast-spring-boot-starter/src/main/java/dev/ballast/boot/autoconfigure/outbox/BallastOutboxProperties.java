@@ -14,15 +14,16 @@ import org.springframework.util.unit.DataSize;
  * Settings of the auto-configured outbox, under {@code ballast.outbox}.
  *
  * @param enabled whether to configure the outbox at all
- * @param tablePrefix prefix of {@code <prefix>outbox}, {@code <prefix>outbox_aggregate}, {@code <prefix>outbox_dlq}
+ * @param tablePrefix prefix of the tables prefix + outbox, outbox_aggregate and outbox_dlq; letters, digits and '_', at
+ *     most 31, not starting with a digit
  * @param schema when the outbox tables are created at start-up
- * @param maxPayload largest payload accepted
+ * @param maxPayload largest payload accepted (1B to 64MB)
  * @param integrity how content hashes are computed
  * @param relay settings of the relay started with the application
- * @param publisher where the relay publishes: {@code in-process} (Spring application events), {@code kafka}
- *     (built from {@code spring.kafka.*}) or {@code rabbitmq} (from {@code spring.rabbitmq.*}); when not set,
- *     {@code kafka} if {@code spring.kafka.bootstrap-servers} is set and {@code ballast-outbox-kafka} is present,
- *     {@code rabbitmq} likewise for {@code spring.rabbitmq.host}/{@code addresses}, else in-process
+ * @param publisher where the relay publishes: in-process (Spring application events), kafka (built from
+ *     spring.kafka.*) or rabbitmq (from spring.rabbitmq.*); when not set, kafka if spring.kafka.bootstrap-servers is
+ *     set and ballast-outbox-kafka is present, rabbitmq likewise for spring.rabbitmq.host or addresses, else
+ *     in-process
  * @param kafka routes of the Kafka publisher
  * @param rabbitmq routes of the RabbitMQ publisher
  * @param inbox the consumer-side inbox (created when {@code consumer} is set)
@@ -52,7 +53,7 @@ public record BallastOutboxProperties(
     /**
      * Kafka publisher settings; the connection comes from {@code spring.kafka.*}.
      *
-     * @param routes event type to topic, e.g. {@code OrderPlaced: brokerage.orders}; required with Kafka
+     * @param routes event type to topic, e.g. OrderPlaced: brokerage.orders; required with Kafka
      * @param verifyTopics whether start-up fails when a routed topic does not exist
      */
     public record Kafka(
@@ -62,8 +63,8 @@ public record BallastOutboxProperties(
     /**
      * RabbitMQ publisher settings; the connection comes from {@code spring.rabbitmq.*}.
      *
-     * @param exchanges aggregate type to exchange (routing key = event type), e.g. {@code Order: brokerage.orders};
-     *     required with RabbitMQ
+     * @param exchanges aggregate type to exchange (routing key = event type), e.g. Order: brokerage.orders; required
+     *     with RabbitMQ
      * @param verifyExchanges whether start-up fails when a routed exchange does not exist
      * @param confirmTimeout how long a wave waits for its publisher confirms
      */
@@ -75,7 +76,7 @@ public record BallastOutboxProperties(
     /**
      * Inbox settings.
      *
-     * @param consumer this consumer's name in the inbox tables; the {@code Inbox} bean exists only when it is set
+     * @param consumer this consumer's name in the inbox tables; the Inbox bean exists only when it is set
      * @param retention how long consumed event ids are kept
      */
     public record Inbox(
@@ -123,8 +124,23 @@ public record BallastOutboxProperties(
      *
      * @param enabled whether this instance runs a relay (appends work either way): unset runs it only when an
      *     application bean injects Outbox or TransactionalOutbox; true always; false never
+     * @param threads worker threads of the relay (1 to 64)
+     * @param batchAggregates aggregates leased per batch (1 to 1000)
+     * @param maxPerAggregate events of one aggregate published per batch, one after another (1 to 1000)
+     * @param maxAttempts attempts before an event goes to the dead-letter table (1 to 1000)
+     * @param backoffBase first retry delay; doubled per attempt with full jitter (positive)
+     * @param backoffCap longest retry delay (at least backoff-base)
+     * @param lease how long a claimed aggregate stays leased; a relay that dies is replaced after this (at least 1s)
+     * @param pollInterval how long an idle worker waits before polling again (10ms to 1m)
+     * @param headOfLine what happens to the rest of an aggregate when one of its events is dead-lettered: BLOCK (the
+     *     rest waits until the dead letter is resolved) or SKIP (the rest goes on)
+     * @param retention how long published rows are kept before housekeeping deletes them (positive)
+     * @param housekeepingInterval how often retention and the outbox gauges run (positive)
+     * @param listen whether the relay LISTENs for commit notifications on PostgreSQL (polling continues either way;
+     *     ignored on other databases)
      * @param deadLetterFile fallback file for dead letters when the table cannot be written
      * @param shutdownTimeout how long shutdown waits for running batches to finish before their leases are released
+     *     (0 to 10m)
      */
     public record Relay(
             @Nullable Boolean enabled,

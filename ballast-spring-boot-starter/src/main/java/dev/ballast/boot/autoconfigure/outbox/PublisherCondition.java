@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.outbox;
 
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import java.util.Locale;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
@@ -29,8 +30,8 @@ abstract class PublisherCondition extends SpringBootCondition {
                 case "kafka" -> "kafka";
                 case "rabbitmq", "rabbit" -> "rabbitmq";
                 default ->
-                    throw new IllegalStateException(
-                            PROPERTY + " must be in-process, kafka or rabbitmq, was '" + configured + "'");
+                    throw InvalidBallastPropertyException.invalid(
+                            PROPERTY, configured, "must be in-process, kafka or rabbitmq");
             };
         }
         ClassLoader loader = PublisherCondition.class.getClassLoader();

@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.redis;
 
+import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -97,13 +98,14 @@ public class BallastRedisAutoConfiguration {
             try {
                 uri = RedisURI.create(url);
             } catch (RuntimeException e) { // the URL may hold a password: never echo it
-                throw new IllegalStateException(PREFIX + "url is not a valid redis:// or rediss:// URL");
+                throw InvalidBallastPropertyException.secret(
+                        PREFIX + "url", "is not a valid redis:// or rediss:// URL");
             }
         } else {
             String host = binder.bind(PREFIX + "host", String.class).orElse("localhost");
             int port = binder.bind(PREFIX + "port", Integer.class).orElse(6379);
             if (port < 1 || port > 65535) {
-                throw new IllegalStateException(PREFIX + "port must be 1 to 65535, was " + port);
+                throw InvalidBallastPropertyException.invalid(PREFIX + "port", port, "must be 1 to 65535");
             }
             RedisURI.Builder builder = RedisURI.builder().withHost(host).withPort(port);
             uri = common(binder, builder).build();

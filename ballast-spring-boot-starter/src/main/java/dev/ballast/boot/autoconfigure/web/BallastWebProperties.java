@@ -10,10 +10,10 @@ import org.springframework.util.unit.DataSize;
  * Settings of the web error handling, under {@code ballast.web}.
  *
  * @param problemDetails how failures become RFC 9457 problem details
- * @param rejectPathParameters whether a path with parameters ({@code ;x=1}) is answered 400 {@code MALFORMED_REQUEST}
- *     instead of Spring MVC matching it without them
- * @param maxRequestBody the largest request body accepted; a larger one is answered 413 {@code PAYLOAD_TOO_LARGE}
- *     before the application reads it (declared length) or when it reads past the limit (chunked). Unset: no limit
+ * @param rejectPathParameters whether a path with parameters (;x=1) is answered 400 MALFORMED_REQUEST instead of
+ *     Spring MVC matching it without them
+ * @param maxRequestBody the largest request body accepted; a larger one is answered 413 PAYLOAD_TOO_LARGE before the
+ *     application reads it (declared length) or when it reads past the limit (chunked). Unset: no limit
  */
 @ConfigurationProperties("ballast.web")
 public record BallastWebProperties(
@@ -25,7 +25,7 @@ public record BallastWebProperties(
      * Problem-details settings.
      *
      * @param enabled whether the starter maps exceptions and server-rejected requests to problem details
-     * @param retryAfter the {@code Retry-After} sent with {@code LOCK_BUSY} (409) and a cache load timeout (503)
+     * @param retryAfter the Retry-After sent with LOCK_BUSY (409) and a cache load timeout (503)
      */
     public record ProblemDetails(
             @DefaultValue("true") boolean enabled,

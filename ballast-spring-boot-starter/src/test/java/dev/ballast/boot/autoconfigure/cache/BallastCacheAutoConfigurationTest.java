@@ -69,7 +69,7 @@ class BallastCacheAutoConfigurationTest {
     void invalidCacheSettingsFailStartUpNamingTheCache() {
         runner.withPropertyValues("ballast.cache.caches.quotes.l2-ttl=0s").run(context -> assertThat(context)
                 .getFailure()
-                .hasStackTraceContaining("ballast.cache.caches.quotes: l2Ttl must be positive, was PT0S"));
+                .hasStackTraceContaining("ballast.cache.caches.quotes.l2-ttl must be positive, was 0s"));
     }
 
     @Test

@@ -225,7 +225,7 @@ class BallastExecutorAutoConfigurationTest {
         runner.withPropertyValues("ballast.executor.logging.slow-threshold=0s").run(context -> assertThat(context)
                 .getFailure()
                 .rootCause()
-                .hasMessage("ballast.executor.logging.slow-threshold must be positive, was PT0S"));
+                .hasMessage("ballast.executor.logging.slow-threshold must be positive, was 0s"));
     }
 
     @Test

@@ -61,9 +61,12 @@ class BallastLockAutoConfigurationTest {
 
     @Test
     void jdbcWithoutADataSourceFailsStartUpSayingSo() {
-        runner.withPropertyValues("ballast.lock.backend=JDBC").run(context -> assertThat(context)
-                .getFailure()
-                .hasStackTraceContaining("ballast.lock.backend=JDBC needs a single DataSource bean"));
+        runner.withPropertyValues("ballast.lock.backend=JDBC")
+                .run(
+                        context -> assertThat(context)
+                                .getFailure()
+                                .hasStackTraceContaining(
+                                        "ballast.lock.backend needs a single DataSource bean, and the application has none (or several), was JDBC"));
     }
 
     @Test
@@ -73,7 +76,7 @@ class BallastLockAutoConfigurationTest {
                         context -> assertThat(context)
                                 .getFailure()
                                 .hasStackTraceContaining(
-                                        "ballast.lock.backend=REDIS needs a single Lettuce client bean (RedisClient or RedisClusterClient)"));
+                                        "ballast.lock.backend needs a single Lettuce client bean (RedisClient or RedisClusterClient), and the application has none (or several), was REDIS"));
     }
 
     @Test
@@ -92,7 +95,7 @@ class BallastLockAutoConfigurationTest {
                 .run(context -> assertThat(context)
                         .getFailure()
                         .hasStackTraceContaining(
-                                "ballast.lock.resilient.reconnect-delay must be at least PT0.01S, was PT0.001S"));
+                                "ballast.lock.resilient.reconnect-delay must be at least 10ms, was 1ms"));
     }
 
     @Test

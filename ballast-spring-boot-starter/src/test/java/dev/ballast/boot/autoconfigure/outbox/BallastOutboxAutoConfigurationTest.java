@@ -80,7 +80,7 @@ class BallastOutboxAutoConfigurationTest {
                 .withPropertyValues("ballast.outbox.relay.threads=0")
                 .run(context -> assertThat(context)
                         .getFailure()
-                        .hasStackTraceContaining("Outbox relay threads must be 1 to 64, was 0"));
+                        .hasStackTraceContaining("ballast.outbox.relay.threads must be 1 to 64, was 0"));
         runner.withUserConfiguration(Database.class)
                 .withPropertyValues("ballast.outbox.integrity.mode=HMAC")
                 .run(context -> assertThat(context)
@@ -90,7 +90,7 @@ class BallastOutboxAutoConfigurationTest {
                 .withPropertyValues("ballast.outbox.table-prefix=x;drop table y")
                 .run(context -> assertThat(context)
                         .getFailure()
-                        .hasStackTraceContaining("Outbox table prefix must be letters, digits and '_'"));
+                        .hasStackTraceContaining("ballast.outbox.table-prefix must be letters, digits and '_'"));
     }
 
     @Test

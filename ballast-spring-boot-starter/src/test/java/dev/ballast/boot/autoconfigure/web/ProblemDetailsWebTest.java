@@ -9,6 +9,7 @@ import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.outbox.IdempotencyConflictException;
+import dev.ballast.test.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
@@ -49,6 +51,14 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
  * 500, and anything unexpected got Spring Boot's error map.
  */
 class ProblemDetailsWebTest {
+
+    /** The incident lines of the 500s provoked here, kept off the console and checked below. */
+    @RegisterExtension
+    final LogCapture incidents = LogCapture.of(BallastProblemHandler.class);
+
+    /** Tomcat's own error line for the exception that reaches it when the mapping is off. */
+    @RegisterExtension
+    final LogCapture container = LogCapture.of("org.apache.catalina.core");
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -104,6 +114,10 @@ class ProblemDetailsWebTest {
                     .doesNotContain("at dev.ballast")
                     .containsPattern("\"incident\":\"[0-9a-f]{16}\"")
                     .containsPattern("quote incident [0-9a-f]{16}");
+            String incident = response.body().replaceAll("(?s).*\"incident\":\"([0-9a-f]{16})\".*", "$1");
+            assertThat(incidents.events())
+                    .as("the incident is logged with the id the client can quote")
+                    .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("Incident " + incident));
         }
     }
 

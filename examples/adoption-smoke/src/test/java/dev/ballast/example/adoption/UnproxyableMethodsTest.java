@@ -12,7 +12,11 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** Issue 16 item 9: @Task / @DistributedLock where a proxy cannot apply them is reported, naming the method. */
+/**
+ * Issue 16 item 9: @Task / @DistributedLock where a proxy cannot apply them is reported, naming the method: private,
+ * final and static methods (a WARN, or a start-up failure with ballast.aop.unproxyable=fail), and calls from the bean's
+ * own class, found in its class file (always a WARN, naming the caller).
+ */
 class UnproxyableMethodsTest {
 
     @RegisterExtension
@@ -44,6 +48,50 @@ class UnproxyableMethodsTest {
                         .rootCause()
                         .hasMessageContaining(Careless.class.getName() + ".")
                         .hasMessageContaining("ballast.aop.unproxyable=fail"));
+    }
+
+    @Test
+    void aTaskCalledFromItsOwnClassIsReportedNamingTheMethodAndTheCaller() {
+        Apps.runner().withUserConfiguration(SelfCallingConfig.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(logs.eventsAtLeast(Level.WARN))
+                    .extracting(ILoggingEvent::getFormattedMessage)
+                    .anySatisfy(message -> assertThat(message)
+                            .contains("@Task on " + SelfCalling.class.getName() + ".settle")
+                            .contains("when SelfCalling.settleAll calls it")
+                            .contains("not through Spring's proxy"))
+                    .anySatisfy(message -> assertThat(message)
+                            .contains("@DistributedLock on " + SelfCalling.class.getName() + ".rebalance")
+                            .contains("when SelfCalling.nightly (in a lambda) calls it"))
+                    .noneSatisfy(message -> assertThat(message).contains(".settleAll (bean"))
+                    .hasSize(2);
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class SelfCallingConfig {
+        @Bean
+        SelfCalling selfCalling() {
+            return new SelfCalling();
+        }
+    }
+
+    static class SelfCalling {
+        @Task(domain = "Trade", task = "Settle", id = "#tradeId")
+        public void settle(String tradeId) {}
+
+        @Task(domain = "Trade", task = "SettleAll")
+        public void settleAll() {
+            settle("t-1");
+        }
+
+        @DistributedLock(key = "'rebalance'")
+        public void rebalance() {}
+
+        public void nightly() {
+            Runnable job = () -> rebalance();
+            job.run();
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -1,0 +1,119 @@
+package dev.ballast.boot.autoconfigure.diagnostics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import dev.ballast.boot.autoconfigure.cache.BallastCacheAutoConfiguration;
+import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
+import dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration;
+import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
+import dev.ballast.test.LogCapture;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+
+/**
+ * Issue 16 item 8: a start-up error caused by a {@code ballast.*} setting is reported the way Spring Boot reports its
+ * own ("APPLICATION FAILED TO START", Description / Action), naming the property as written in YAML, the value as the
+ * user wrote it and the file it came from, and, for a backend whose dependency is missing, which property to set. The
+ * applications start through {@link org.springframework.boot.SpringApplication}, so the analyzer is found through
+ * {@code META-INF/spring.factories} as in a real service.
+ */
+class StartupFailureAnalysisTest {
+
+    /** Boot's failure report (and the context's one-line warning), kept off the console and read here. */
+    @RegisterExtension
+    final LogCapture boot = LogCapture.of("org.springframework");
+
+    @Test
+    void aNegativeCacheTtlNamesTheCachesPropertyTheValueAsWrittenAndTheFile() {
+        String report = failureReport("bad-cache-ttl.yml");
+
+        assertThat(report)
+                .contains("APPLICATION FAILED TO START")
+                .contains("Invalid Ballast setting ballast.cache.caches.prices.l1-ttl = '-5s'")
+                .contains("diagnostics/bad-cache-ttl.yml")
+                .contains("Reason: ballast.cache.caches.prices.l1-ttl must be positive")
+                .contains("Action:")
+                .contains("Update ballast.cache.caches.prices.l1-ttl in your configuration")
+                .doesNotContain("PT-5S");
+    }
+
+    @Test
+    void aLeaseBelowTheMinimumNamesTheNestedPropertyNotJustItsObject() {
+        String report = failureReport("short-lease.yml");
+
+        assertThat(report)
+                .contains("Invalid Ballast setting ballast.lock.resilient.max-lease = '50ms'")
+                .contains("diagnostics/short-lease.yml")
+                .contains("Reason: ballast.lock.resilient.max-lease must be at least 100ms");
+    }
+
+    @Test
+    void theRedisLockBackendWithoutRedisSaysWhichSpringDataRedisPropertyToSet() {
+        String report = failureReport("redis-lock-without-redis.yml");
+
+        assertThat(report)
+                .contains("Invalid Ballast setting ballast.lock.backend = 'REDIS'")
+                .contains("needs a single Lettuce RedisClient bean")
+                .contains("Action:")
+                .contains("set spring.data.redis.host")
+                .contains("spring.data.redis.url")
+                .contains("set ballast.lock.backend to JDBC");
+    }
+
+    @Test
+    void anInvalidRedisUrlIsNamedButItsValueWhichMayHoldAPasswordIsNotShown() {
+        String report = failureReport("bad-redis-url.yml");
+
+        assertThat(report)
+                .contains("Invalid Ballast setting spring.data.redis.url (value not shown: it may hold a secret)")
+                .contains("is not a valid redis:// or rediss:// URL")
+                .doesNotContain("hunter2");
+    }
+
+    @Test
+    void durationsInMessagesReadAsTheyAreWrittenInYaml() {
+        assertThat(InvalidBallastPropertyException.display(Duration.ofMillis(500)))
+                .isEqualTo("500ms");
+        assertThat(InvalidBallastPropertyException.display(Duration.ofMinutes(5)))
+                .isEqualTo("5m");
+        assertThat(InvalidBallastPropertyException.display(Duration.ofHours(48)))
+                .isEqualTo("2d");
+        assertThat(InvalidBallastPropertyException.display(Duration.ZERO)).isEqualTo("0s");
+        assertThat(InvalidBallastPropertyException.display(Duration.ofNanos(1500)))
+                .isEqualTo("1500ns");
+        assertThat(InvalidBallastPropertyException.requirementIn("Outbox relay threads must be 1 to 64, was 0"))
+                .isEqualTo("must be 1 to 64");
+    }
+
+    /** Starts {@link App} with one YAML file of settings, expects it to fail, and returns Boot's failure report. */
+    private String failureReport(String yaml) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(App.class)
+                        .web(WebApplicationType.NONE)
+                        .properties(
+                                "spring.main.banner-mode=off", "spring.config.location=classpath:diagnostics/" + yaml)
+                        .run())
+                .hasRootCauseInstanceOf(IllegalArgumentException.class);
+        return boot.eventsAtLeast(Level.ERROR).stream()
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(message -> message.contains("APPLICATION FAILED TO START"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no failure analysis was reported; captured: " + boot.events()));
+    }
+
+    @SpringBootConfiguration
+    @ImportAutoConfiguration({
+        BallastExecutorAutoConfiguration.class,
+        BallastRedisAutoConfiguration.class,
+        BallastLockAutoConfiguration.class,
+        BallastCacheAutoConfiguration.class
+    })
+    static class App {}
+}
