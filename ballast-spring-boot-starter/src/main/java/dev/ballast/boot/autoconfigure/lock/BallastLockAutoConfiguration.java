@@ -72,12 +72,16 @@ public class BallastLockAutoConfiguration {
                 return database == null
                         ? LocalLockStrategies.create(lockListener, alertSink)
                         : JdbcLockStrategies.create(
-                                database, jdbc.tablePrefix(), createTables(jdbc, database), lockListener, alertSink);
+                                database,
+                                tablePrefix(jdbc, database),
+                                createTables(jdbc, database),
+                                lockListener,
+                                alertSink);
             }
             case JDBC -> {
                 DataSource required = require(database, backend, DATABASE);
                 return JdbcLockStrategies.create(
-                        required, jdbc.tablePrefix(), createTables(jdbc, required), lockListener, alertSink);
+                        required, tablePrefix(jdbc, required), createTables(jdbc, required), lockListener, alertSink);
             }
             case REDIS -> {
                 return RedisLockStrategies.create(
@@ -109,7 +113,7 @@ public class BallastLockAutoConfiguration {
                         RedisLockStrategies.builder(client, settings.reconnectDelay())
                                 .alerts(alertSink)
                                 .build(),
-                        JdbcLockStrategies.builder(database, jdbc.tablePrefix(), createTables)
+                        JdbcLockStrategies.builder(database, tablePrefix(jdbc, database), createTables)
                                 .alerts(alertSink)
                                 .build(),
                         database)
@@ -123,6 +127,15 @@ public class BallastLockAutoConfiguration {
                 .listener(lockListener)
                 .alerts(alertSink)
                 .build();
+    }
+
+    /** The table prefix, checked by the JDBC backend's own rule and reported under its property when invalid. */
+    private static String tablePrefix(BallastLockProperties.Jdbc jdbc, DataSource database) {
+        InvalidBallastPropertyException.apply(
+                "ballast.lock.jdbc.table-prefix",
+                jdbc.tablePrefix(),
+                prefix -> JdbcLockStrategies.builder(database, prefix, false));
+        return jdbc.tablePrefix();
     }
 
     private static boolean createTables(BallastLockProperties.Jdbc jdbc, DataSource database) {
