@@ -78,12 +78,16 @@ public class BallastLockAutoConfiguration {
                 return database == null
                         ? LocalLockStrategies.create(lockListener, alertSink)
                         : JdbcLockStrategies.create(
-                                database, jdbc.tablePrefix(), createTables(jdbc, database), lockListener, alertSink);
+                                database,
+                                tablePrefix(jdbc, database),
+                                createTables(jdbc, database),
+                                lockListener,
+                                alertSink);
             }
             case JDBC -> {
                 DataSource required = require(database, backend, DATABASE);
                 return JdbcLockStrategies.create(
-                        required, jdbc.tablePrefix(), createTables(jdbc, required), lockListener, alertSink);
+                        required, tablePrefix(jdbc, required), createTables(jdbc, required), lockListener, alertSink);
             }
             case REDIS -> {
                 return redis(require(redisClient.getIfUnique(), backend, REDIS))
@@ -119,7 +123,7 @@ public class BallastLockAutoConfiguration {
                                         : RedisLockStrategies.builder((RedisClient) client, settings.reconnectDelay()))
                                 .alerts(alertSink)
                                 .build(),
-                        JdbcLockStrategies.builder(database, jdbc.tablePrefix(), createTables)
+                        JdbcLockStrategies.builder(database, tablePrefix(jdbc, database), createTables)
                                 .alerts(alertSink)
                                 .build(),
                         database)
@@ -140,6 +144,15 @@ public class BallastLockAutoConfiguration {
         return client instanceof RedisClusterClient cluster
                 ? RedisLockStrategies.builder(cluster)
                 : RedisLockStrategies.builder((RedisClient) client);
+    }
+
+    /** The table prefix, checked by the JDBC backend's own rule and reported under its property when invalid. */
+    private static String tablePrefix(BallastLockProperties.Jdbc jdbc, DataSource database) {
+        InvalidBallastPropertyException.apply(
+                "ballast.lock.jdbc.table-prefix",
+                jdbc.tablePrefix(),
+                prefix -> JdbcLockStrategies.builder(database, prefix, false));
+        return jdbc.tablePrefix();
     }
 
     private static boolean createTables(BallastLockProperties.Jdbc jdbc, DataSource database) {

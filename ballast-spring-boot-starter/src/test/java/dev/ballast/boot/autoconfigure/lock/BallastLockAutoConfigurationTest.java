@@ -116,7 +116,9 @@ class BallastLockAutoConfigurationTest {
                 .withPropertyValues("ballast.lock.jdbc.table-prefix=x;drop table y")
                 .run(context -> assertThat(context)
                         .getFailure()
-                        .hasStackTraceContaining("Lock table prefix must be letters, digits and '_'"));
+                        .hasStackTraceContaining(
+                                "ballast.lock.jdbc.table-prefix must be letters, digits and '_' (at most 41,"
+                                        + " not starting with a digit), was x;drop table y"));
     }
 
     @Test
