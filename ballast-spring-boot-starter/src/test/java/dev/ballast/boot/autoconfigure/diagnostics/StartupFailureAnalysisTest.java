@@ -61,7 +61,7 @@ class StartupFailureAnalysisTest {
 
         assertThat(report)
                 .contains("Invalid Ballast setting ballast.lock.backend = 'REDIS'")
-                .contains("needs a single Lettuce RedisClient bean")
+                .contains("needs a single Lettuce client bean (RedisClient or RedisClusterClient)")
                 .contains("Action:")
                 .contains("set spring.data.redis.host")
                 .contains("spring.data.redis.url")

@@ -37,8 +37,9 @@ class StartupErrorsTest {
                                 "ballast.lock.backend=REDIS",
                                 "ballast.outbox.relay.enabled=false")
                         .run())
-                .hasRootCauseMessage("ballast.lock.backend needs a single Lettuce RedisClient bean, and the application"
-                        + " has none (or several), was REDIS");
+                .hasRootCauseMessage(
+                        "ballast.lock.backend needs a single Lettuce client bean (RedisClient or RedisClusterClient),"
+                                + " and the application has none (or several), was REDIS");
 
         String report = boot.eventsAtLeast(Level.ERROR).stream()
                 .map(ILoggingEvent::getFormattedMessage)
