@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Concurrency: called from callers' threads, the refresh threads and Lettuce's event thread (invalidations from
  * other instances). Reads are lock-free. Every write of an entry runs inside Caffeine's per-entry lock ({@code
  * asMap().compute}): a put and an invalidation bump the key's stamp there, and a fill compares its stamp there, so a
- * fill never overwrites or removes what a put or an invalidation did after the fill's load began. A put's value
+ * fill never overwrites or removes what a put or an invalidation did after the fill's load began, and a refused fill
+ * returns only after the write that refused it is visible. A put's value
  * carries the stamp it set, for the one window where a load read the new stamp before the put's value was visible.
  * {@link #clear()} bumps a global count and then empties L1, so it may also drop a value loaded while it runs.
  */
@@ -70,11 +71,13 @@ final class L1 {
         return stamps.get(stripe(k)) + clears.get();
     }
 
-    /** Stores a loaded slot unless the key was invalidated or put since {@code stamp} was taken. */
+    /**
+     * Stores a loaded slot unless the key was invalidated or put since {@code stamp} was taken. The stamp is compared
+     * only inside the key's lock, even when it already differs: a put or an invalidation bumps it inside that lock
+     * before its own write is visible, and a fill that gave up before that write landed would let its caller return
+     * and miss L1 on the next read, as if neither the load nor the put had happened.
+     */
     void fill(String k, Slot slot, long stamp) {
-        if (stamp(k) != stamp) {
-            return;
-        }
         entries.asMap()
                 .compute(k, (key, old) -> stamp(key) == stamp && (old == null || old.putStamp() < stamp) ? slot : old);
     }

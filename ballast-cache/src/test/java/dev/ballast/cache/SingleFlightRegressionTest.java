@@ -3,6 +3,9 @@ package dev.ballast.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -10,6 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -108,6 +112,92 @@ class SingleFlightRegressionTest {
         assertThat(old.get(10, TimeUnit.SECONDS)).isEqualTo(new Quote("005930", "before-evict"));
         assertThat(after.get(10, TimeUnit.SECONDS)).isEqualTo(new Quote("005930", "after-evict"));
         assertThat(cache.getIfPresent("005930")).contains(new Quote("005930", "after-evict"));
+    }
+
+    /**
+     * A put bumps the key's stamp inside the map's compute and publishes its value when that compute returns. A load
+     * whose fill came in between gave up on the stamp alone and returned, so its caller's next get found neither
+     * value in L1 and ran the loader again, with no evict in between (the Lincheck stress failure). The clock parks
+     * the putting thread where Caffeine reads it inside that compute, after the stamp is bumped.
+     */
+    @Test
+    void aLoadEndingWhileAPutOfTheKeyIsMidWriteLeavesNoMissForTheCallersNextGet() throws Exception {
+        ParkingClock clock = new ParkingClock();
+        try (TieredCache<String, Quote> local = TieredCache.<String, Quote>builder(
+                        CacheSettings.builder("put-window").earlyRefreshBeta(0).build(), Codec.json(Quote.class))
+                .clock(clock)
+                .build()) {
+            CountDownLatch loaderStarted = new CountDownLatch(1);
+            CountDownLatch loaderMayEnd = new CountDownLatch(1);
+            Quote[] seen = new Quote[2];
+            Thread reader = Thread.ofPlatform().start(() -> {
+                seen[0] = local.get("005930", symbol -> {
+                    loads.incrementAndGet();
+                    loaderStarted.countDown();
+                    await(loaderMayEnd);
+                    return new Quote(symbol, "loaded");
+                });
+                seen[1] = local.get("005930", loading("loaded-again"));
+            });
+            await(loaderStarted);
+            Thread putter = Thread.ofPlatform().unstarted(() -> local.put("005930", new Quote("005930", "put")));
+            clock.parkInsideMapCompute(putter);
+            putter.start();
+            await(clock.parked);
+
+            loaderMayEnd.countDown();
+            // the reader now waits on the key's lock that the parked put holds (its fill, or its second load's fill)
+            Eventually.within(
+                    Duration.ofSeconds(5),
+                    "the reader waits for the put's lock",
+                    () -> reader.getState() == Thread.State.BLOCKED);
+            clock.release.countDown();
+            putter.join(Duration.ofSeconds(10));
+            reader.join(Duration.ofSeconds(10));
+
+            assertThat(putter.isAlive() || reader.isAlive())
+                    .as("threads still running")
+                    .isFalse();
+            assertThat(seen[0]).isEqualTo(new Quote("005930", "loaded"));
+            assertThat(seen[1]).as("the next get after the load").isEqualTo(new Quote("005930", "put"));
+            assertThat(loads).as("loader runs").hasValue(1);
+        }
+    }
+
+    /**
+     * A clock standing still that, once armed for a thread, parks it the first time that thread reads the clock inside
+     * a {@link ConcurrentHashMap#compute} (Caffeine reads its ticker there after the remapping function ran).
+     */
+    private static final class ParkingClock implements InstantSource {
+        private final long millis = System.currentTimeMillis();
+        private final CountDownLatch parked = new CountDownLatch(1);
+        private final CountDownLatch release = new CountDownLatch(1);
+        private volatile @Nullable Thread armed;
+
+        void parkInsideMapCompute(Thread thread) {
+            armed = thread;
+        }
+
+        @Override
+        public long millis() {
+            if (Thread.currentThread() == armed && insideMapCompute()) {
+                armed = null;
+                parked.countDown();
+                await(release);
+            }
+            return millis;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis());
+        }
+
+        private static boolean insideMapCompute() {
+            return StackWalker.getInstance()
+                    .walk(frames -> frames.anyMatch(f -> f.getClassName().equals(ConcurrentHashMap.class.getName())
+                            && f.getMethodName().equals("compute")));
+        }
     }
 
     private static void await(CountDownLatch latch) {
