@@ -47,6 +47,29 @@ public final class RedisServer implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
+    /** The number of keys the server holds ({@code DBSIZE}); fails if it does not answer within 1 s. */
+    public long keyCount() throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000);
+            socket.setSoTimeout(1_000);
+            OutputStream out = socket.getOutputStream();
+            out.write("DBSIZE\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            StringBuilder reply = new StringBuilder();
+            InputStream in = socket.getInputStream();
+            for (int c = in.read(); c != '\r'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("redis-server on port " + port + " closed the connection");
+                }
+                reply.append((char) c);
+            }
+            if (reply.isEmpty() || reply.charAt(0) != ':') {
+                throw new IOException("unexpected DBSIZE reply: " + reply);
+            }
+            return Long.parseLong(reply.substring(1));
+        }
+    }
+
     /** Kills the server with SIGKILL (its data is lost: there is no persistence) and waits for it to exit. */
     public void kill() throws IOException {
         if (process != null && process.isAlive()) {
@@ -128,18 +151,7 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void signal(String name) throws IOException {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        try {
-            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IOException("kill -" + name + " " + process.pid() + " failed");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while signalling redis-server", e);
-        }
+        UnixSignal.valueOf(name).send(process.pid());
     }
 
     private void waitForExit() throws IOException {
