@@ -7,8 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
@@ -26,7 +24,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 public final class ChaosReport implements ParameterResolver, BeforeTestExecutionCallback, AfterTestExecutionCallback {
 
-    private static final List<String> ROWS = new ArrayList<>();
+    private static final java.util.SortedMap<String, String> ROWS = new java.util.TreeMap<>(ChaosReport::byNumber);
     private static final String STARTED =
             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ChaosReport.class);
@@ -67,7 +65,7 @@ public final class ChaosReport implements ParameterResolver, BeforeTestExecution
         String row = "| " + cell(scenario.id()) + " | " + cell(scenario.fault()) + " | " + cell(invariants) + " | "
                 + cell(result) + " | " + recovery + " | " + wall.toSeconds() + " s | " + commit() + " |";
         synchronized (ChaosReport.class) {
-            ROWS.add(row);
+            ROWS.put(scenario.id(), row);
             write();
         }
     }
@@ -80,10 +78,22 @@ public final class ChaosReport implements ParameterResolver, BeforeTestExecution
                 + " cores, Java " + Runtime.version() + ".\n\n"
                 + "| scenario | fault | invariants (evidence) | result | recovery | wall | commit |\n"
                 + "|---|---|---|---|---|---|---|\n"
-                + String.join("\n", ROWS) + "\n";
+                + String.join("\n", ROWS.values()) + "\n";
         Path tmp = report.resolveSibling(report.getFileName() + ".tmp");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, report, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Scenario ids {@code "(n) title"} in the order of their numbers, then by title. */
+    private static int byNumber(String a, String b) {
+        int byNumber = Integer.compare(number(a), number(b));
+        return byNumber != 0 ? byNumber : a.compareTo(b);
+    }
+
+    private static int number(String id) {
+        java.util.regex.Matcher matcher =
+                java.util.regex.Pattern.compile("^\\((\\d+)\\)").matcher(id);
+        return matcher.find() ? Integer.parseInt(matcher.group(1)) : Integer.MAX_VALUE;
     }
 
     /** The test's display name: scenarios name themselves {@code "(n) title"} with {@code @DisplayName}. */

@@ -17,14 +17,15 @@ public final class OrderChecks {
     private OrderChecks() {}
 
     /**
-     * As {@link #of}, for a database that could not serve for a while: every answer a success or a 503, every failure
-     * within {@code fastFailure}, recovered within {@code recovery} of the fault's end; then {@code more}.
+     * As {@link #of}, for a database that could not serve for a while: every answer a success, a 503, or the 409
+     * {@code LOCK_BUSY} a deposit gets after the example's 5 s lock wait (never a 500); every server error within
+     * {@code fastFailure}, recovered within {@code recovery} of the fault's end; then {@code more}.
      */
     public static List<Checker> underDatabaseFault(
             BrokerageCluster cluster, Duration fastFailure, Duration recovery, Checker... more) throws SQLException {
         List<Checker> checkers = of(
                 cluster,
-                new AllowedStatuses(Set.of(200, 201, 503)),
+                new AllowedStatuses(Set.of(200, 201, 409, 503)),
                 new FastFailures(fastFailure),
                 new BoundedRecovery(FaultWindow.END, recovery));
         checkers.addAll(List.of(more));

@@ -11,8 +11,11 @@ import org.junit.jupiter.api.Test;
 class FastFailuresTest {
 
     @Test
-    void slowSuccessesDoNotCountOnlySlowFailuresDo() {
-        History history = of(ok("order", "k1", 0, 10_000), op("order", "k2", "", Outcome.UNKNOWN, 503, 0, 200));
+    void slowSuccessesAndSlowClientErrorsDoNotCountOnlySlowServerErrorsDo() {
+        History history = of(
+                ok("order", "k1", 0, 10_000),
+                op("deposit", "A-1", "1.00", Outcome.FAIL, 409, 0, 5_000),
+                op("order", "k2", "", Outcome.UNKNOWN, 503, 0, 200));
         assertThat(new FastFailures(Duration.ofSeconds(1)).check(history).passed())
                 .isTrue();
     }

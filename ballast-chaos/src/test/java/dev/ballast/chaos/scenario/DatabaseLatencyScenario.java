@@ -57,7 +57,7 @@ class DatabaseLatencyScenario {
                             OrderChecks.underDatabaseFault(
                                     cluster,
                                     Duration.ofSeconds(5),
-                                    Duration.ofSeconds(15),
+                                    DatabaseFaultsScenario.RECOVERY_LIMIT,
                                     ignored -> Check.of(
                                             "at most " + THREAD_LIMIT + " live JVM threads per instance under the"
                                                     + " fault",

@@ -92,22 +92,35 @@ public class BallastOutboxAutoConfiguration {
             BallastOutboxProperties properties,
             ObjectProvider<ExceptionClassifier> classifier) {
         BallastOutboxProperties.Relay relay = properties.relay();
-        return outbox.relay(publisher)
-                .threads(relay.threads())
-                .batchAggregates(relay.batchAggregates())
-                .maxPerAggregate(relay.maxPerAggregate())
-                .maxAttempts(relay.maxAttempts())
-                .backoff(relay.backoffBase(), relay.backoffCap())
-                .lease(relay.lease())
-                .pollInterval(relay.pollInterval())
-                .headOfLine(relay.headOfLine())
-                .retention(relay.retention())
-                .housekeepingInterval(relay.housekeepingInterval())
+        OutboxRelay.Builder builder = outbox.relay(publisher);
+        relaySetting("threads", relay.threads(), builder::threads);
+        relaySetting("batch-aggregates", relay.batchAggregates(), builder::batchAggregates);
+        relaySetting("max-per-aggregate", relay.maxPerAggregate(), builder::maxPerAggregate);
+        relaySetting("max-attempts", relay.maxAttempts(), builder::maxAttempts);
+        relaySetting(
+                "backoff-base and backoff-cap",
+                relay.backoffBase() + " and " + relay.backoffCap(),
+                ignored -> builder.backoff(relay.backoffBase(), relay.backoffCap()));
+        relaySetting("lease", relay.lease(), builder::lease);
+        relaySetting("poll-interval", relay.pollInterval(), builder::pollInterval);
+        relaySetting("retention", relay.retention(), builder::retention);
+        relaySetting("housekeeping-interval", relay.housekeepingInterval(), builder::housekeepingInterval);
+        relaySetting("shutdown-timeout", relay.shutdownTimeout(), builder::shutdownTimeout);
+        return builder.headOfLine(relay.headOfLine())
                 .listen(relay.listen())
                 .deadLetterFile(relay.deadLetterFile())
-                .shutdownTimeout(relay.shutdownTimeout())
                 .classifier(classifier.getIfUnique(ExceptionClassifier::defaults))
                 .build();
+    }
+
+    /** Applies one relay setting; a value the relay refuses fails start-up naming the property and the value. */
+    private static <T> void relaySetting(String property, T value, java.util.function.Consumer<T> setter) {
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "ballast.outbox.relay." + property + " is invalid, was " + value + ": " + e.getMessage(), e);
+        }
     }
 
     @Bean

@@ -79,7 +79,14 @@ class BallastOutboxAutoConfigurationTest {
                 .withPropertyValues("ballast.outbox.relay.threads=0")
                 .run(context -> assertThat(context)
                         .getFailure()
-                        .hasStackTraceContaining("Outbox relay threads must be 1 to 64, was 0"));
+                        .hasStackTraceContaining("Outbox relay threads must be 1 to 64, was 0")
+                        .hasStackTraceContaining("ballast.outbox.relay.threads is invalid, was 0"));
+        // found by the chaos suite: a negative lease failed naming neither the property nor the value as set
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.outbox.relay.lease=-5s")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("ballast.outbox.relay.lease is invalid, was PT-5S"));
         runner.withUserConfiguration(Database.class)
                 .withPropertyValues("ballast.outbox.integrity.mode=HMAC")
                 .run(context -> assertThat(context)
