@@ -27,6 +27,7 @@ public final class ChaosReport implements ParameterResolver, BeforeTestExecution
     private static final java.util.SortedMap<String, String> ROWS = new java.util.TreeMap<>(ChaosReport::byNumber);
     private static final String STARTED =
             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    private static final long STARTED_NANOS = System.nanoTime();
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ChaosReport.class);
 
     @Override
@@ -73,9 +74,11 @@ public final class ChaosReport implements ParameterResolver, BeforeTestExecution
     private static void write() throws IOException {
         Path report = Path.of(System.getProperty("ballast.chaos.report", "target/chaos-report.md"));
         Files.createDirectories(report.toAbsolutePath().getParent());
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - STARTED_NANOS);
         String text = "# Chaos report\n\nRun started " + STARTED + ", "
                 + Runtime.getRuntime().availableProcessors()
-                + " cores, Java " + Runtime.version() + ".\n\n"
+                + " cores, Java " + Runtime.version() + "; " + ROWS.size() + " scenarios in " + elapsed.toMinutes()
+                + " min " + elapsed.toSecondsPart() + " s.\n\n"
                 + "| scenario | fault | invariants (evidence) | result | recovery | wall | commit |\n"
                 + "|---|---|---|---|---|---|---|\n"
                 + String.join("\n", ROWS.values()) + "\n";

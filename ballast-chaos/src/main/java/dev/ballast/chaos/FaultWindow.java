@@ -1,11 +1,13 @@
 package dev.ballast.chaos;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The shape of most scenarios: under load, warm up, apply the fault (marking {@link #START}), keep it for {@code
- * duration}, lift it (marking {@link #END}), let the load run on until {@code after} more operations completed, stop the
- * load. Immutable.
+ * duration}, lift it (marking {@link #END}), let the load run on until {@code after} more operations completed and then
+ * until it is quiet (nothing failed for {@link #QUIET}, at most {@link #QUIET_LIMIT} longer, so that a slow recovery is
+ * measured rather than cut off), stop the load. Immutable.
  *
  * @param warmUp operations that complete before the fault
  * @param duration how long the fault lasts
@@ -18,6 +20,12 @@ public record FaultWindow(long warmUp, Duration duration, long after) {
 
     /** The history's mark when the fault was lifted. */
     public static final String END = "fault-end";
+
+    /** How long nothing may fail before the load stops. */
+    public static final Duration QUIET = Duration.ofSeconds(2);
+
+    /** The longest the load runs on waiting for {@link #QUIET}. */
+    public static final Duration QUIET_LIMIT = Duration.ofSeconds(60);
 
     private static final Duration PHASE_LIMIT = Duration.ofSeconds(90);
 
@@ -43,8 +51,23 @@ public record FaultWindow(long warmUp, Duration duration, long after) {
             history.mark(END);
             afterLift.run();
             load.awaitMore(after, PHASE_LIMIT);
+            awaitQuiet(history);
         } finally {
             load.stop();
+        }
+    }
+
+    private static void awaitQuiet(History history) throws InterruptedException {
+        long deadline = System.nanoTime() + QUIET_LIMIT.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            long since = System.nanoTime() - QUIET.toNanos();
+            List<Operation> recent = history.operations().stream()
+                    .filter(op -> op.completedNanos() >= since)
+                    .toList();
+            if (!recent.isEmpty() && recent.stream().allMatch(op -> op.outcome() == Outcome.OK)) {
+                return;
+            }
+            Thread.sleep(200);
         }
     }
 }

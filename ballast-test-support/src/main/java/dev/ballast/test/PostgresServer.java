@@ -33,17 +33,17 @@ public final class PostgresServer implements AutoCloseable {
     private final Path directory;
     private final int port;
 
-    private PostgresServer(Path bin, Path directory, int port) {
+    private PostgresServer(Path bin) throws IOException {
         this.bin = bin;
-        this.directory = directory;
-        this.port = port;
+        this.port = freePort();
+        this.directory = Files.createTempDirectory("ballast-pg-");
     }
 
     /** Creates a cluster in a new temporary directory and starts it; fails naming what is missing if it cannot. */
     public static PostgresServer start() throws IOException {
-        Path bin = binaries();
-        Path directory = Files.createTempDirectory("ballast-pg-");
-        PostgresServer server = new PostgresServer(bin, directory, freePort());
+        PostgresServer server = new PostgresServer(binaries());
+        Path directory = server.directory;
+        Path bin = server.bin;
         try {
             if (runsAsRoot()) {
                 server.run(List.of("chown", "-R", "postgres:postgres", directory.toString()), false);

@@ -8,10 +8,15 @@ import dev.ballast.chaos.Check;
 import dev.ballast.chaos.FaultWindow;
 import dev.ballast.chaos.History;
 import dev.ballast.chaos.Load;
+import dev.ballast.chaos.Operation;
+import dev.ballast.chaos.Outcome;
 import dev.ballast.chaos.Scenario;
 import dev.ballast.test.ChildService;
 import dev.ballast.test.UnixSignal;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -40,12 +45,18 @@ class LockFaultsScenario {
             }
             long start = history.markOf(FaultWindow.START).orElseThrow();
             long end = history.markOf(FaultWindow.END).orElseThrow();
-            long spanning = history.operations(BalancesMatchDeposits.DEPOSIT).stream()
+            Set<String> frozenAccounts = history.operations(BalancesMatchDeposits.DEPOSIT).stream()
                     .filter(op -> op.invokedNanos() < start && op.completedNanos() > end)
-                    .count();
-            long duringFreeze = history.operations(BalancesMatchDeposits.DEPOSIT).stream()
+                    .map(Operation::key)
+                    .collect(Collectors.toSet());
+            long spanning = frozenAccounts.size();
+            List<Operation> acknowledgedDuringFreeze = history.operations(BalancesMatchDeposits.DEPOSIT).stream()
                     .filter(op -> op.invokedNanos() > start && op.completedNanos() < end)
-                    .filter(op -> op.outcome() == dev.ballast.chaos.Outcome.OK)
+                    .filter(op -> op.outcome() == Outcome.OK)
+                    .toList();
+            long duringFreeze = acknowledgedDuringFreeze.size();
+            long sameAccounts = acknowledgedDuringFreeze.stream()
+                    .filter(op -> frozenAccounts.contains(op.key()))
                     .count();
             scenario.recoveryOf(history)
                     .verify(
@@ -54,8 +65,9 @@ class LockFaultsScenario {
                             ignored -> Check.of(
                                     "the freeze caught deposits in flight and the other instance went on",
                                     spanning > 0 && duringFreeze > 0,
-                                    spanning + " deposits spanned the freeze, " + duringFreeze
-                                            + " acknowledged during it"));
+                                    spanning + " accounts had a deposit spanning the freeze, " + duringFreeze
+                                            + " deposits acknowledged during it, " + sameAccounts
+                                            + " of them to those accounts (after their lease ran out)"));
         }
     }
 }

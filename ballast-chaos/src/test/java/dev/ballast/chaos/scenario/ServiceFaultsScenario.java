@@ -12,6 +12,7 @@ import dev.ballast.chaos.OrderChecks;
 import dev.ballast.chaos.Scenario;
 import dev.ballast.chaos.ServerErrorBudget;
 import dev.ballast.test.ChildService;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,7 +102,7 @@ class ServiceFaultsScenario {
             }
             try {
                 return instance.get("/actuator/health").statusCode() == 200;
-            } catch (java.io.IOException notListening) {
+            } catch (IOException notListening) {
                 return false;
             }
         });
