@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * After the fault ends (the history's mark {@code faultEnd}), the service is back within {@code limit}: the recovery
  * time is from that mark to the completion of the last operation that did not succeed (0 if none failed after it), and
- * at least one operation sent after that succeeded. Immutable.
+ * at least one operation sent after the fault's end succeeded after that. Immutable.
  *
  * @param faultEnd the name of the mark set when the fault was lifted
  * @param limit the longest recovery allowed
@@ -32,8 +32,10 @@ public record BoundedRecovery(String faultEnd, Duration limit) implements Checke
         }
         Duration recovery = recovery(history, faultEnd);
         long recoveredAt = history.markOf(faultEnd).get() + recovery.toNanos();
+        long end = history.markOf(faultEnd).get();
         List<Operation> after = history.operations().stream()
-                .filter(op -> op.invokedNanos() >= recoveredAt && op.outcome() == Outcome.OK)
+                .filter(op -> op.invokedNanos() >= end && op.completedNanos() > recoveredAt)
+                .filter(op -> op.outcome() == Outcome.OK)
                 .toList();
         String measured = "recovery " + recovery.toMillis() + " ms, " + after.size() + " successes after it";
         if (after.isEmpty()) {
