@@ -118,9 +118,9 @@ class OutboxFaultsScenario {
                     cluster.count("SELECT COUNT(*) FROM ballast_outbox_dlq WHERE event_id <> '" + tampered + "'");
             long orders = cluster.count("SELECT COUNT(*) FROM orders");
             long settled = cluster.count("SELECT COUNT(*) FROM settlement");
+            // the alert is routed after its group's window: wait for it (bounded) rather than read the log at once
+            boolean alerted = alerted(relay);
             String health = relay.get("/actuator/health").body();
-            boolean alerted = relay.log().contains("Outbox event failed its integrity check")
-                    && relay.log().contains("CRITICAL");
             scenario.verify(
                     history,
                     new NoAcknowledgedWriteLost("order", cluster.storedOrderKeys()),
@@ -137,6 +137,18 @@ class OutboxFaultsScenario {
                             alerted,
                             (alerted ? "in the log" : "not in the log") + "; health "
                                     + (health.contains("DEGRADED") ? "DEGRADED" : health)));
+        }
+    }
+
+    private static boolean alerted(ChildService relay) throws InterruptedException {
+        try {
+            Waits.until("the CRITICAL alert in the log", Duration.ofSeconds(30), () -> {
+                String log = relay.log();
+                return log.contains("[CRITICAL]") && log.contains("Outbox event failed its integrity check");
+            });
+            return true;
+        } catch (AssertionError notRaised) {
+            return false;
         }
     }
 
