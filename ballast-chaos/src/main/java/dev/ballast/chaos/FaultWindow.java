@@ -2,12 +2,13 @@ package dev.ballast.chaos;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The shape of most scenarios: under load, warm up, apply the fault (marking {@link #START}), keep it for {@code
  * duration}, lift it (marking {@link #END}), let the load run on until {@code after} more operations completed and then
- * until it is quiet (nothing failed for {@link #QUIET}, at most {@link #QUIET_LIMIT} longer, so that a slow recovery is
- * measured rather than cut off), stop the load. Immutable.
+ * until it is quiet (nothing failed for {@link #QUIET} and no request has been waiting longer, at most {@link
+ * #QUIET_LIMIT} longer, so that a slow recovery is measured rather than cut off), stop the load. Immutable.
  *
  * @param warmUp operations that complete before the fault
  * @param duration how long the fault lasts
@@ -51,20 +52,26 @@ public record FaultWindow(long warmUp, Duration duration, long after) {
             history.mark(END);
             afterLift.run();
             load.awaitMore(after, PHASE_LIMIT);
-            awaitQuiet(history);
+            awaitQuiet(history, load);
         } finally {
             load.stop();
         }
     }
 
-    private static void awaitQuiet(History history) throws InterruptedException {
+    /**
+     * Quiet: what completed in the last {@link #QUIET} all succeeded, and no request still waiting was sent before
+     * that (one waiting longer, e.g. on a lock still held after the fault, may yet fail).
+     */
+    private static void awaitQuiet(History history, Load load) throws InterruptedException {
         long deadline = System.nanoTime() + QUIET_LIMIT.toNanos();
         while (System.nanoTime() - deadline < 0) {
             long since = System.nanoTime() - QUIET.toNanos();
             List<Operation> recent = history.operations().stream()
                     .filter(op -> op.completedNanos() >= since)
                     .toList();
-            if (!recent.isEmpty() && recent.stream().allMatch(op -> op.outcome() == Outcome.OK)) {
+            OptionalLong oldest = load.oldestInFlight();
+            boolean noneWaitingLong = oldest.isEmpty() || oldest.getAsLong() - since >= 0;
+            if (!recent.isEmpty() && noneWaitingLong && recent.stream().allMatch(op -> op.outcome() == Outcome.OK)) {
                 return;
             }
             Thread.sleep(200);

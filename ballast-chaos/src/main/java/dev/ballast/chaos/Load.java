@@ -8,6 +8,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -51,6 +54,7 @@ public final class Load implements AutoCloseable {
     private final Workload workload;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong completed = new AtomicLong();
+    private final Map<Integer, Long> inFlight = new ConcurrentHashMap<>();
     private final ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
     private final List<Future<?>> running = new ArrayList<>();
 
@@ -67,6 +71,11 @@ public final class Load implements AutoCloseable {
             load.running.add(load.clients.submit(() -> load.run(client)));
         }
         return load;
+    }
+
+    /** When the oldest request still waiting for its answer was sent ({@link System#nanoTime()}), if any is. */
+    public OptionalLong oldestInFlight() {
+        return inFlight.values().stream().mapToLong(Long::longValue).min();
     }
 
     /** Operations completed so far. */
@@ -111,6 +120,7 @@ public final class Load implements AutoCloseable {
         for (long n = 0; !stop.get(); n++) {
             Request request = workload.next(client, n);
             long invoked = System.nanoTime();
+            inFlight.put(client, invoked);
             Operation operation;
             try {
                 HttpResponse<String> response = http.send(request.request(), HttpResponse.BodyHandlers.ofString());
@@ -145,6 +155,7 @@ public final class Load implements AutoCloseable {
                 return;
             }
             history.add(operation);
+            inFlight.remove(client);
             completed.incrementAndGet();
         }
     }
