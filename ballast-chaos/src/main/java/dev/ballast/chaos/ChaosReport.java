@@ -28,6 +28,9 @@ public final class ChaosReport implements ParameterResolver, BeforeTestExecution
     private static final String STARTED =
             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     private static final long STARTED_NANOS = System.nanoTime();
+    /** Read once, when the run starts: a commit made while the suite runs is not what it runs. */
+    private static final String COMMIT = commit();
+
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ChaosReport.class);
 
     @Override
@@ -64,7 +67,7 @@ public final class ChaosReport implements ParameterResolver, BeforeTestExecution
         String recovery =
                 scenario.recoveryTime() == null ? "-" : scenario.recoveryTime().toMillis() + " ms";
         String row = "| " + cell(scenario.id()) + " | " + cell(scenario.fault()) + " | " + cell(invariants) + " | "
-                + cell(result) + " | " + recovery + " | " + wall.toSeconds() + " s | " + commit() + " |";
+                + cell(result) + " | " + recovery + " | " + wall.toSeconds() + " s | " + COMMIT + " |";
         synchronized (ChaosReport.class) {
             ROWS.put(scenario.id(), row);
             write();
