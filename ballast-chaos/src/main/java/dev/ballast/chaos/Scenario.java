@@ -22,10 +22,9 @@ public final class Scenario {
         this.id = id;
     }
 
-    /** The fault, in words, e.g. {@code redis-server SIGKILL for 5 s, restarted empty}. */
-    public Scenario fault(String description) {
-        this.fault = description;
-        return this;
+    /** Describes the fault, in words, e.g. {@code redis-server SIGKILL for 5 s, restarted empty}; call it first. */
+    public void fault(String description) {
+        fault = description;
     }
 
     /** The recovery time measured (from the fault's end until the service was whole again). */
