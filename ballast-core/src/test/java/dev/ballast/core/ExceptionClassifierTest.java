@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.sql.SQLException;
 import java.sql.SQLIntegrityConstraintViolationException;
 import java.sql.SQLTransientConnectionException;
 import java.util.List;
@@ -27,6 +28,18 @@ class ExceptionClassifierTest {
         assertThat(classifier.classify(new SQLTransientConnectionException())).isEqualTo(ErrorCategory.INFRASTRUCTURE);
         assertThat(classifier.classify(new IllegalStateException(new UncheckedIOException(new ConnectException()))))
                 .isEqualTo(ErrorCategory.INFRASTRUCTURE);
+    }
+
+    @Test
+    void driverExceptionsWithTheStateOfAnUnavailableDatabaseAreInfrastructure() {
+        // PgJDBC's PSQLException is a plain SQLException: a terminated backend, a closed connection, a shutting server
+        for (String state : new String[] {"57P01", "08003", "08006", "57P03", "53300"}) {
+            assertThat(classifier.classify(new RuntimeException(new SQLException("gone", state))))
+                    .as(state)
+                    .isEqualTo(ErrorCategory.INFRASTRUCTURE);
+        }
+        assertThat(classifier.classify(new SQLException("duplicate key", "23505")))
+                .isEqualTo(ErrorCategory.UNKNOWN);
     }
 
     @Test

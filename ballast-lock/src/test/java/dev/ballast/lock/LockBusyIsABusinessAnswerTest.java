@@ -31,6 +31,15 @@ class LockBusyIsABusinessAnswerTest {
     }
 
     @Test
+    void aFailingBackendIsInfrastructureEvenWhenItsCauseCarriesNoSqlState() {
+        // found by the chaos suite: a pool's evicted connection fails with a bare "Connection is closed"
+        assertThat(ExceptionClassifier.defaults()
+                        .classify(new LockBackendException(
+                                "jdbc", "acquire", "account:A-1", new java.sql.SQLException("Connection is closed"))))
+                .isEqualTo(ErrorCategory.INFRASTRUCTURE);
+    }
+
+    @Test
     void aRefusedCallerThroughTheExecutorWritesOneInfoLineWithoutAStackTrace() {
         LogicExecutor executor = LogicExecutor.create(
                 ExecutionPipeline.builder().add(LoggingPolicy.defaults()).build());

@@ -47,6 +47,15 @@ public final class RedisServer implements AutoCloseable {
         return "redis://127.0.0.1:" + port;
     }
 
+    /** The number of keys the server holds ({@code DBSIZE}); fails if it does not answer within 1 s. */
+    public long keyCount() throws IOException {
+        String reply = command("DBSIZE", 1_000);
+        if (reply.isEmpty() || reply.charAt(0) != ':') {
+            throw new IOException("unexpected DBSIZE reply: " + reply);
+        }
+        return Long.parseLong(reply.substring(1));
+    }
+
     /** Kills the server with SIGKILL (its data is lost: there is no persistence) and waits for it to exit. */
     public void kill() throws IOException {
         if (process != null && process.isAlive()) {
@@ -113,33 +122,35 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private boolean answersPing() {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
-            socket.setSoTimeout(500);
-            OutputStream out = socket.getOutputStream();
-            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            byte[] reply = in.readNBytes(7);
-            return new String(reply, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+        try {
+            return command("PING", 500).equals("+PONG");
         } catch (IOException e) {
             return false;
         }
     }
 
-    private void signal(String name) throws IOException {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        try {
-            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-                throw new IOException("kill -" + name + " " + process.pid() + " failed");
+    /** Sends an inline command on a new connection and returns the first line of the reply. */
+    private String command(String command, int timeoutMillis) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), timeoutMillis);
+            socket.setSoTimeout(timeoutMillis);
+            OutputStream out = socket.getOutputStream();
+            out.write((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            StringBuilder reply = new StringBuilder();
+            InputStream in = socket.getInputStream();
+            for (int c = in.read(); c != '\r'; c = in.read()) {
+                if (c < 0) {
+                    throw new IOException("redis-server on port " + port + " closed the connection");
+                }
+                reply.append((char) c);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while signalling redis-server", e);
+            return reply.toString();
         }
+    }
+
+    private void signal(String name) throws IOException {
+        UnixSignal.valueOf(name).send(process.pid());
     }
 
     private void waitForExit() throws IOException {

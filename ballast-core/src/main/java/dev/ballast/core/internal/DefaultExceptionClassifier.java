@@ -5,6 +5,7 @@ import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
@@ -25,6 +26,10 @@ public final class DefaultExceptionClassifier implements ExceptionClassifier {
             "org.springframework.dao.TransientDataAccessException",
             "org.springframework.dao.RecoverableDataAccessException",
             "org.springframework.transaction.CannotCreateTransactionException",
+            // a commit or rollback that failed: its cause may be a pool's "Connection is closed" without an SQLSTATE
+            "org.springframework.transaction.TransactionSystemException",
+            // the lock backend itself failed, whatever its cause says
+            "dev.ballast.lock.LockBackendException",
             "org.springframework.web.client.ResourceAccessException",
             "io.lettuce.core.RedisConnectionException",
             "io.lettuce.core.RedisCommandTimeoutException",
@@ -57,6 +62,15 @@ public final class DefaultExceptionClassifier implements ExceptionClassifier {
         return ErrorCategory.UNKNOWN;
     }
 
+    /**
+     * SQLSTATE classes of a database that cannot serve, whatever exception type the driver uses (PgJDBC throws plain
+     * {@code PSQLException}s): 08 connection exception, 53 insufficient resources, 57P operator intervention (backend
+     * terminated, server shutting down or starting).
+     */
+    private static boolean unavailableState(String state) {
+        return state != null && (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P"));
+    }
+
     private static boolean isInfrastructure(Throwable error) {
         if (error instanceof IOException
                 || error instanceof UncheckedIOException
@@ -64,6 +78,9 @@ public final class DefaultExceptionClassifier implements ExceptionClassifier {
                 || error instanceof SQLTransientException
                 || error instanceof SQLRecoverableException
                 || error instanceof SQLNonTransientConnectionException) {
+            return true;
+        }
+        if (error instanceof SQLException sql && unavailableState(sql.getSQLState())) {
             return true;
         }
         for (Class<?> type = error.getClass(); type != null && type != Throwable.class; type = type.getSuperclass()) {

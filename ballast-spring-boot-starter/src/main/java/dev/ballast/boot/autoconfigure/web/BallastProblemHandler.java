@@ -5,6 +5,8 @@ import dev.ballast.cache.CacheLoadTimeoutException;
 import dev.ballast.core.BallastException;
 import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
+import dev.ballast.core.ErrorCategory;
+import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.outbox.IdempotencyConflictException;
 import java.time.Duration;
@@ -36,6 +38,9 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  *   <li>{@link IdempotencyConflictException}: 409 {@code IDEMPOTENCY_CONFLICT};
  *   <li>{@link LockAcquisitionException}: 409 {@code LOCK_BUSY} with {@code Retry-After};
  *   <li>{@link CacheLoadTimeoutException}: 503 {@code UNAVAILABLE} with {@code Retry-After};
+ *   <li>a failure the {@link ExceptionClassifier} calls {@link ErrorCategory#INFRASTRUCTURE} (a database that is down,
+ *       a connection lost in the middle of a transaction, a pool timeout): 503 {@code UNAVAILABLE} with {@code
+ *       Retry-After} and an {@code incident}, generic like a 500;
  *   <li>Spring MVC's own exceptions (unreadable body, wrong method, unsupported media type, ...): their status, a
  *       {@link WebErrorCode} or the status name as code;
  *   <li>a {@link dev.ballast.core.ServerException} or anything unexpected: its status (500 if unknown) with the
@@ -56,11 +61,18 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
             "tools.jackson.databind.exc.UnrecognizedPropertyException", BallastProblemHandler.class.getClassLoader());
 
     private final String retryAfterSeconds;
+    private final ExceptionClassifier classifier;
 
     /** A handler that sends {@code retryAfter} (rounded up to whole seconds, at least 1) with retryable answers. */
     public BallastProblemHandler(Duration retryAfter) {
+        this(retryAfter, ExceptionClassifier.defaults());
+    }
+
+    /** As {@link #BallastProblemHandler(Duration)}, telling unavailable dependencies by {@code classifier}. */
+    public BallastProblemHandler(Duration retryAfter, ExceptionClassifier classifier) {
         long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
         this.retryAfterSeconds = Long.toString(seconds);
+        this.classifier = classifier;
     }
 
     /** Ballast's error model and the exceptions of its modules, also when wrapped in something else. */
@@ -108,6 +120,10 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
             headers.set(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
         } else if (known instanceof CacheLoadTimeoutException) {
             problem = problem(503, CommonErrorCode.UNAVAILABLE.code(), CommonErrorCode.UNAVAILABLE.message());
+            headers.set(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
+        } else if (classifier.classify(failure) == ErrorCategory.INFRASTRUCTURE) {
+            problem = serverProblem(
+                    failure, 503, CommonErrorCode.UNAVAILABLE.code(), CommonErrorCode.UNAVAILABLE.message());
             headers.set(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
         } else {
             problem = serverProblem(

@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.web;
 
+import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.ExecutionPolicy;
 import org.apache.catalina.Host;
 import org.apache.catalina.Valve;
@@ -43,8 +44,10 @@ public class BallastWebAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    BallastProblemHandler ballastProblemHandler(BallastWebProperties properties) {
-        return new BallastProblemHandler(properties.problemDetails().retryAfter());
+    BallastProblemHandler ballastProblemHandler(
+            BallastWebProperties properties, ObjectProvider<ExceptionClassifier> classifier) {
+        return new BallastProblemHandler(
+                properties.problemDetails().retryAfter(), classifier.getIfUnique(ExceptionClassifier::defaults));
     }
 
     @Bean

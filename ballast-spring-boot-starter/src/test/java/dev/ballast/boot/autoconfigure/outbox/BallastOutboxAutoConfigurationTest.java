@@ -81,6 +81,13 @@ class BallastOutboxAutoConfigurationTest {
                 .run(context -> assertThat(context)
                         .getFailure()
                         .hasStackTraceContaining("ballast.outbox.relay.threads must be 1 to 64, was 0"));
+        // found by the chaos suite: a negative lease failed naming neither the property nor the value as set
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.outbox.relay.lease=-5s")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("ballast.outbox.relay.lease")
+                        .hasStackTraceContaining("-5s"));
         runner.withUserConfiguration(Database.class)
                 .withPropertyValues("ballast.outbox.integrity.mode=HMAC")
                 .run(context -> assertThat(context)

@@ -102,6 +102,19 @@ class ProblemDetailsWebTest {
     }
 
     @Test
+    void aLostDatabaseConnectionIsARetryable503NotA500() throws Exception {
+        int port = start(App.class);
+
+        assertProblem(get(port, "/rollback-failed"), 503, "UNAVAILABLE");
+        HttpResponse<String> response = get(port, "/database-gone");
+        assertProblem(response, 503, "UNAVAILABLE");
+        assertThat(response.headers().firstValue("Retry-After")).isPresent();
+        assertThat(response.body())
+                .doesNotContain("terminating connection")
+                .containsPattern("\"incident\":\"[0-9a-f]{16}\"");
+    }
+
+    @Test
     void anUnexpectedFailureIsAGeneric500WithAnIncidentToQuote() throws Exception {
         int port = start(App.class);
 
@@ -284,6 +297,21 @@ class ProblemDetailsWebTest {
         @GetMapping("/cache")
         String cache() {
             throw CacheFailures.loadTimeout("quotes", "005930");
+        }
+
+        @GetMapping("/database-gone")
+        String databaseGone() {
+            // what a transaction whose backend was terminated ends with: a wrapper around the driver's SQLException
+            throw new IllegalStateException(
+                    "JDBC rollback failed",
+                    new java.sql.SQLException("terminating connection due to administrator command", "57P01"));
+        }
+
+        @GetMapping("/rollback-failed")
+        String rollbackFailed() {
+            // what Spring throws when the connection died under a transaction: the pool's message has no SQLSTATE
+            throw new org.springframework.transaction.TransactionSystemException(
+                    "JDBC rollback failed", new java.sql.SQLException("Connection is closed"));
         }
 
         @GetMapping("/bug")

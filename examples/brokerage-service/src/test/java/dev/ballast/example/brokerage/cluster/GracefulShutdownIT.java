@@ -3,6 +3,7 @@ package dev.ballast.example.brokerage.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ballast.test.ChildService;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.ConnectException;
@@ -49,8 +50,8 @@ class GracefulShutdownIT {
             environment.put("SPRING_DATA_REDIS_HOST", "127.0.0.1");
             environment.put("BALLAST_OUTBOX_RELAY_LEASE", LEASE.toSeconds() + "s");
             environment.put("BROKERAGE_OUTBOX_CONSUMER_DELAY", "5ms"); // relay waves take a while: leases are held
-            try (ExampleInstance a = ExampleInstance.start("shutdown-a", environment);
-                    ExampleInstance b = ExampleInstance.start("shutdown-b", environment)) {
+            try (ChildService a = ExampleInstance.start("shutdown-a", environment);
+                    ChildService b = ExampleInstance.start("shutdown-b", environment)) {
                 a.awaitHealthy();
                 b.awaitHealthy();
                 Load load = new Load(a, b);
@@ -125,24 +126,24 @@ class GracefulShutdownIT {
         final AtomicInteger ordersCreated = new AtomicInteger();
         final AtomicInteger depositsAcknowledged = new AtomicInteger();
         final AtomicInteger closedAfterSigterm = new AtomicInteger();
-        private final ExampleInstance a;
-        private final ExampleInstance b;
+        private final ChildService a;
+        private final ChildService b;
         private final Map<Integer, AtomicInteger> answered = new HashMap<>();
         private final AtomicBoolean stop = new AtomicBoolean();
         private volatile int terminated = -1;
 
-        Load(ExampleInstance a, ExampleInstance b) {
+        Load(ChildService a, ChildService b) {
             this.a = a;
             this.b = b;
             answered.put(a.port(), new AtomicInteger());
             answered.put(b.port(), new AtomicInteger());
         }
 
-        int answeredBy(ExampleInstance instance) {
+        int answeredBy(ChildService instance) {
             return answered.get(instance.port()).get();
         }
 
-        void sigtermSentAt(ExampleInstance instance) {
+        void sigtermSentAt(ChildService instance) {
             terminated = instance.port();
         }
 
@@ -156,8 +157,8 @@ class GracefulShutdownIT {
                     .connectTimeout(Duration.ofSeconds(2))
                     .build();
             for (int n = 0; !stop.get(); n++) {
-                ExampleInstance first = (client + n) % 2 == 0 ? a : b;
-                ExampleInstance other = first == a ? b : a;
+                ChildService first = (client + n) % 2 == 0 ? a : b;
+                ChildService other = first == a ? b : a;
                 HttpRequest request = (client + n) % 3 == 0 ? deposit(first, n) : order(first);
                 if (!send(http, first, request)) {
                     send(http, other, retarget(request, other)); // refused at connect: nothing reached first
@@ -166,7 +167,7 @@ class GracefulShutdownIT {
         }
 
         /** Returns false only if the connection was refused (the request never reached the server). */
-        private boolean send(HttpClient http, ExampleInstance target, HttpRequest request) {
+        private boolean send(HttpClient http, ChildService target, HttpRequest request) {
             try {
                 HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                 answered.get(target.port()).incrementAndGet();
@@ -200,11 +201,11 @@ class GracefulShutdownIT {
             }
         }
 
-        private static HttpRequest deposit(ExampleInstance target, int n) {
+        private static HttpRequest deposit(ChildService target, int n) {
             return json(target, "/api/accounts/A-" + (1 + n % ACCOUNTS) + "/deposits", "{\"amount\": \"1.00\"}", null);
         }
 
-        private static HttpRequest order(ExampleInstance target) {
+        private static HttpRequest order(ChildService target) {
             return json(
                     target,
                     "/api/orders",
@@ -213,7 +214,7 @@ class GracefulShutdownIT {
                     UUID.randomUUID().toString());
         }
 
-        private static HttpRequest retarget(HttpRequest request, ExampleInstance target) {
+        private static HttpRequest retarget(HttpRequest request, ChildService target) {
             String body = request.uri().getPath().endsWith("/deposits")
                     ? "{\"amount\": \"1.00\"}"
                     : "{\"accountId\": \"A-1\", \"symbol\": \"005930\", \"side\": \"BUY\", \"quantity\": 1,"
@@ -225,7 +226,7 @@ class GracefulShutdownIT {
                     request.headers().firstValue("Idempotency-Key").orElse(null));
         }
 
-        private static HttpRequest json(ExampleInstance target, String path, String body, String idempotencyKey) {
+        private static HttpRequest json(ChildService target, String path, String body, String idempotencyKey) {
             HttpRequest.Builder builder = HttpRequest.newBuilder(target.uri(path))
                     .timeout(Duration.ofSeconds(30))
                     .header("Content-Type", "application/json")
@@ -237,7 +238,7 @@ class GracefulShutdownIT {
         }
     }
 
-    private static long leasesHeldBy(FreshDatabase database, ExampleInstance instance) throws SQLException {
+    private static long leasesHeldBy(FreshDatabase database, ChildService instance) throws SQLException {
         return count(
                 database,
                 "SELECT COUNT(*) FROM ballast_outbox_aggregate WHERE lease_owner LIKE '" + instance.pid() + "@%'");

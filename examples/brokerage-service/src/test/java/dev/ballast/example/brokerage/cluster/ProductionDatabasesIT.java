@@ -3,6 +3,7 @@ package dev.ballast.example.brokerage.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.ballast.test.ChildService;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
@@ -37,8 +38,8 @@ class ProductionDatabasesIT {
         try (FreshDatabase database = FreshDatabase.postgres()) {
             Map<String, String> environment = new HashMap<>(database.environment());
             environment.put("SPRING_DATA_REDIS_HOST", "127.0.0.1");
-            try (ExampleInstance a = ExampleInstance.start("pg-a", environment);
-                    ExampleInstance b = ExampleInstance.start("pg-b", environment)) {
+            try (ChildService a = ExampleInstance.start("pg-a", environment);
+                    ChildService b = ExampleInstance.start("pg-b", environment)) {
                 a.awaitHealthy();
                 b.awaitHealthy();
 
@@ -68,8 +69,8 @@ class ProductionDatabasesIT {
     @Test
     void twoInstancesOnMariadbShareAccountsOrdersLocksAndTheOutbox() throws Exception {
         try (FreshDatabase database = FreshDatabase.mariadb()) {
-            try (ExampleInstance a = ExampleInstance.start("maria-a", database.environment());
-                    ExampleInstance b = ExampleInstance.start("maria-b", database.environment())) {
+            try (ChildService a = ExampleInstance.start("maria-a", database.environment());
+                    ChildService b = ExampleInstance.start("maria-b", database.environment())) {
                 a.awaitHealthy();
                 b.awaitHealthy();
 
@@ -84,8 +85,7 @@ class ProductionDatabasesIT {
         }
     }
 
-    private static void assertSharedWork(FreshDatabase database, ExampleInstance a, ExampleInstance b)
-            throws Exception {
+    private static void assertSharedWork(FreshDatabase database, ChildService a, ChildService b) throws Exception {
         // migrated once, although both instances started together
         for (String history :
                 List.of("ballast_outbox_schema_history", "ballast_lock_schema_history", "flyway_schema_history")) {
@@ -105,7 +105,7 @@ class ProductionDatabasesIT {
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<HttpResponse<String>>> responses = new ArrayList<>();
             for (int i = 0; i < DEPOSITS; i++) {
-                ExampleInstance instance = i % 2 == 0 ? a : b;
+                ChildService instance = i % 2 == 0 ? a : b;
                 responses.add(clients.submit(() ->
                         instance.post("/api/accounts/" + account + "/deposits", "{\"amount\": \"1.25\"}", Map.of())));
             }
@@ -115,7 +115,7 @@ class ProductionDatabasesIT {
         }
         assertThat(statuses).containsOnly(200);
         BigDecimal expected = new BigDecimal("1.25").multiply(BigDecimal.valueOf(DEPOSITS));
-        for (ExampleInstance instance : List.of(a, b)) {
+        for (ChildService instance : List.of(a, b)) {
             assertThat(instance.get("/api/accounts/" + account).body())
                     .contains("\"balance\":\"" + expected.toPlainString() + "\"");
         }

@@ -1,0 +1,297 @@
+package dev.ballast.chaos;
+
+import dev.ballast.test.ChildService;
+import dev.ballast.test.FaultProxy;
+import dev.ballast.test.PostgresServer;
+import dev.ballast.test.RedisServer;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The system under test of one scenario: a PostgreSQL cluster of its own, optionally a redis-server of its own, either
+ * reached directly or through a {@link FaultProxy}, and instances of the example ({@code brokerage-service.jar}, system
+ * property {@code ballast.chaos.jar}) as child JVMs configured only through environment variables, their logs under
+ * {@code target/chaos/<scenario>/}. The instances get what the production checklist of {@code docs/operations.md} asks
+ * for (a 2 s pool connection timeout) and nothing else beyond the addresses. Everything is stopped and deleted on close. Started and changed from the test
+ * thread; {@link #instances()} may be read from the clients' threads.
+ */
+public final class BrokerageCluster implements AutoCloseable {
+
+    /** The database the instances use on the own PostgreSQL. */
+    public static final String DATABASE = "brokerage";
+
+    private final String scenario;
+    private final PostgresServer postgres;
+    private final @Nullable FaultProxy databaseProxy;
+    private final @Nullable RedisServer redis;
+    private final @Nullable FaultProxy redisProxy;
+    private final Map<String, String> environment;
+    private final List<ChildService> instances = new CopyOnWriteArrayList<>();
+    private final List<ChildService> stopped = new ArrayList<>();
+    private int started;
+
+    private BrokerageCluster(
+            String scenario,
+            PostgresServer postgres,
+            @Nullable FaultProxy databaseProxy,
+            @Nullable RedisServer redis,
+            @Nullable FaultProxy redisProxy,
+            Map<String, String> environment) {
+        this.scenario = scenario;
+        this.postgres = postgres;
+        this.databaseProxy = databaseProxy;
+        this.redis = redis;
+        this.redisProxy = redisProxy;
+        this.environment = environment;
+    }
+
+    /** A cluster for the scenario named {@code scenario} (a directory name). */
+    public static Builder builder(String scenario) {
+        return new Builder(scenario);
+    }
+
+    /** The example's jar, from system property {@code ballast.chaos.jar}; fails saying how to build it. */
+    public static Path jar() {
+        String configured = System.getProperty("ballast.chaos.jar");
+        Path jar =
+                Path.of(configured != null ? configured : "../examples/brokerage-service/target/brokerage-service.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new AssertionError(jar.toAbsolutePath() + " is missing: build it with"
+                    + " `./mvnw -pl ballast-chaos -am verify -Pchaos`, which packages the example first");
+        }
+        return jar;
+    }
+
+    /** Choices made before anything starts. */
+    public static final class Builder {
+        private final String scenario;
+        private int instances = 1;
+        private boolean redis;
+        private boolean redisProxy;
+        private boolean databaseProxy;
+        private final Map<String, String> environment = new LinkedHashMap<>();
+
+        private Builder(String scenario) {
+            this.scenario = scenario;
+        }
+
+        /** How many instances start (and are awaited healthy) with the cluster; default 1. */
+        public Builder instances(int count) {
+            this.instances = count;
+            return this;
+        }
+
+        /** An own redis-server: the quotes cache gets its L2 and locks go to Redis with the database behind. */
+        public Builder redis() {
+            this.redis = true;
+            return this;
+        }
+
+        /** An own redis-server, reached by the instances through a {@link FaultProxy}. */
+        public Builder redisThroughProxy() {
+            this.redis = true;
+            this.redisProxy = true;
+            return this;
+        }
+
+        /** The instances reach PostgreSQL through a {@link FaultProxy}. */
+        public Builder databaseThroughProxy() {
+            this.databaseProxy = true;
+            return this;
+        }
+
+        /** An environment variable for every instance (operator configuration). */
+        public Builder env(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
+
+        /** Starts the servers, the proxies and the instances, and waits until every instance is healthy. */
+        public BrokerageCluster start() throws Exception {
+            jar();
+            PostgresServer postgres = PostgresServer.start();
+            FaultProxy dbProxy = null;
+            RedisServer redisServer = null;
+            FaultProxy redisFaults = null;
+            try {
+                postgres.createDatabase(DATABASE);
+                dbProxy = databaseProxy ? FaultProxy.start(postgres.port()) : null;
+                redisServer = redis ? RedisServer.start() : null;
+                redisFaults = redisServer != null && redisProxy ? FaultProxy.start(redisServer.port()) : null;
+                Map<String, String> env = new LinkedHashMap<>();
+                int dbPort = dbProxy != null ? dbProxy.port() : postgres.port();
+                env.put("SPRING_DATASOURCE_URL", "jdbc:postgresql://127.0.0.1:" + dbPort + "/" + DATABASE);
+                env.put("SPRING_DATASOURCE_USERNAME", "postgres");
+                env.put("SPRING_DATASOURCE_PASSWORD", "");
+                // docs/operations.md, production checklist: fail fast instead of queueing 30 s for a connection
+                env.put("SPRING_DATASOURCE_HIKARI_CONNECTION_TIMEOUT", "2000");
+                if (redisServer != null) {
+                    env.put("SPRING_DATA_REDIS_HOST", "127.0.0.1");
+                    env.put(
+                            "SPRING_DATA_REDIS_PORT",
+                            Integer.toString(redisFaults != null ? redisFaults.port() : redisServer.port()));
+                }
+                env.putAll(environment);
+                BrokerageCluster cluster =
+                        new BrokerageCluster(scenario, postgres, dbProxy, redisServer, redisFaults, env);
+                try {
+                    for (int i = 0; i < instances; i++) {
+                        cluster.startInstance();
+                    }
+                    for (ChildService instance : cluster.instances) {
+                        instance.awaitHealthy();
+                    }
+                    return cluster;
+                } catch (Exception | AssertionError e) {
+                    cluster.close();
+                    throw e;
+                }
+            } catch (Exception | AssertionError e) {
+                closeAll(redisFaults, redisServer, dbProxy, postgres);
+                throw e;
+            }
+        }
+    }
+
+    /** Starts one more instance with the cluster's environment (not waiting for it) and adds it to the live ones. */
+    public ChildService startInstance() throws IOException {
+        return startInstance(Map.of());
+    }
+
+    /** As {@link #startInstance()}, with {@code overrides} on top of the cluster's environment. */
+    public ChildService startInstance(Map<String, String> overrides) throws IOException {
+        Map<String, String> env = new LinkedHashMap<>(environment);
+        env.putAll(overrides);
+        ChildService instance =
+                ChildService.start(jar(), Path.of("target", "chaos", scenario, "instance-" + (++started)), env);
+        instances.add(instance);
+        return instance;
+    }
+
+    /** Takes {@code instance} out of the live ones (after it was killed or stopped); closed with the cluster. */
+    public void retire(ChildService instance) {
+        instances.remove(instance);
+        stopped.add(instance);
+    }
+
+    /** The live instances, in start order; safe to read from any thread. */
+    public List<ChildService> instances() {
+        return instances;
+    }
+
+    /** The environment every instance starts with. */
+    public Map<String, String> environment() {
+        return Map.copyOf(environment);
+    }
+
+    /** The own PostgreSQL. */
+    public PostgresServer postgres() {
+        return postgres;
+    }
+
+    /** The proxy in front of PostgreSQL; fails if the cluster was built without it. */
+    public FaultProxy databaseProxy() {
+        if (databaseProxy == null) {
+            throw new IllegalStateException("built without databaseThroughProxy()");
+        }
+        return databaseProxy;
+    }
+
+    /** The own redis-server; fails if the cluster was built without it. */
+    public RedisServer redis() {
+        if (redis == null) {
+            throw new IllegalStateException("built without redis()");
+        }
+        return redis;
+    }
+
+    /** The proxy in front of Redis; fails if the cluster was built without it. */
+    public FaultProxy redisProxy() {
+        if (redisProxy == null) {
+            throw new IllegalStateException("built without redisThroughProxy()");
+        }
+        return redisProxy;
+    }
+
+    /** The idempotency keys of the orders the database holds. */
+    public Set<String> storedOrderKeys() throws SQLException {
+        Set<String> keys = new HashSet<>();
+        try (Connection connection = postgres.connect(DATABASE);
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT idempotency_key FROM orders")) {
+            while (rows.next()) {
+                keys.add(rows.getString(1));
+            }
+        }
+        return keys;
+    }
+
+    /** Every account's balance. */
+    public Map<String, BigDecimal> balances() throws SQLException {
+        Map<String, BigDecimal> balances = new LinkedHashMap<>();
+        try (Connection connection = postgres.connect(DATABASE);
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT account_id, balance FROM account")) {
+            while (rows.next()) {
+                balances.put(rows.getString(1), rows.getBigDecimal(2));
+            }
+        }
+        return balances;
+    }
+
+    /** The single number {@code sql} selects. */
+    public long count(String sql) throws SQLException {
+        try (Connection connection = postgres.connect(DATABASE);
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        List<AutoCloseable> all = new ArrayList<>(instances);
+        all.addAll(stopped);
+        all.add(redisProxy);
+        all.add(redis);
+        all.add(databaseProxy);
+        all.add(postgres);
+        closeAll(all.toArray(AutoCloseable[]::new));
+    }
+
+    private static void closeAll(@Nullable AutoCloseable... resources) throws Exception {
+        Exception first = null;
+        for (AutoCloseable resource : resources) {
+            if (resource == null) {
+                continue;
+            }
+            try {
+                resource.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

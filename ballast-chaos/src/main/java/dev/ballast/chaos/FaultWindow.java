@@ -1,0 +1,80 @@
+package dev.ballast.chaos;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+
+/**
+ * The shape of most scenarios: under load, warm up, apply the fault (marking {@link #START}), keep it for {@code
+ * duration}, lift it (marking {@link #END}), let the load run on until {@code after} more operations completed and then
+ * until it is quiet (nothing failed for {@link #QUIET} and no request has been waiting longer, at most {@link
+ * #QUIET_LIMIT} longer, so that a slow recovery is measured rather than cut off), stop the load. Immutable.
+ *
+ * @param warmUp operations that complete before the fault
+ * @param duration how long the fault lasts
+ * @param after operations that complete after the fault was lifted
+ */
+public record FaultWindow(long warmUp, Duration duration, long after) {
+
+    /** The history's mark when the fault was applied. */
+    public static final String START = "fault-start";
+
+    /** The history's mark when the fault was lifted. */
+    public static final String END = "fault-end";
+
+    /** How long nothing may fail before the load stops. */
+    public static final Duration QUIET = Duration.ofSeconds(2);
+
+    /** The longest the load runs on waiting for {@link #QUIET}. */
+    public static final Duration QUIET_LIMIT = Duration.ofSeconds(60);
+
+    private static final Duration PHASE_LIMIT = Duration.ofSeconds(90);
+
+    /** A step that may fail with anything. */
+    @FunctionalInterface
+    public interface Step {
+        void run() throws Exception;
+    }
+
+    /** Runs the window; the load is stopped when it returns. */
+    public void run(History history, Load load, Step apply, Step lift) throws Exception {
+        run(history, load, apply, lift, () -> {});
+    }
+
+    /** Runs the window with {@code afterLift} (e.g. a wait for recovery) right after the fault's end was marked. */
+    public void run(History history, Load load, Step apply, Step lift, Step afterLift) throws Exception {
+        try {
+            load.awaitMore(warmUp, PHASE_LIMIT);
+            history.mark(START);
+            apply.run();
+            Thread.sleep(duration); // the fault's duration, not a wait for something to happen
+            lift.run();
+            history.mark(END);
+            afterLift.run();
+            load.awaitMore(after, PHASE_LIMIT);
+            awaitQuiet(history, load);
+        } finally {
+            load.stop();
+        }
+    }
+
+    /**
+     * Quiet: what completed in the last {@link #QUIET} all succeeded, and no request still waiting was sent before
+     * that (one waiting longer, e.g. on a lock still held after the fault, may yet fail).
+     */
+    private static void awaitQuiet(History history, Load load) throws InterruptedException {
+        long deadline = System.nanoTime() + QUIET_LIMIT.toNanos();
+        while (System.nanoTime() - deadline < 0) {
+            long since = System.nanoTime() - QUIET.toNanos();
+            List<Operation> recent = history.operations().stream()
+                    .filter(op -> op.completedNanos() >= since)
+                    .toList();
+            OptionalLong oldest = load.oldestInFlight();
+            boolean noneWaitingLong = oldest.isEmpty() || oldest.getAsLong() - since >= 0;
+            if (!recent.isEmpty() && noneWaitingLong && recent.stream().allMatch(op -> op.outcome() == Outcome.OK)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+    }
+}

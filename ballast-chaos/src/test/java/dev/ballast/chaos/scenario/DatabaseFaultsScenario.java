@@ -1,0 +1,123 @@
+package dev.ballast.chaos.scenario;
+
+import dev.ballast.chaos.BrokerageCluster;
+import dev.ballast.chaos.BrokerageWorkload;
+import dev.ballast.chaos.ChaosReport;
+import dev.ballast.chaos.Check;
+import dev.ballast.chaos.FaultWindow;
+import dev.ballast.chaos.History;
+import dev.ballast.chaos.Load;
+import dev.ballast.chaos.OrderChecks;
+import dev.ballast.chaos.Scenario;
+import dev.ballast.test.PostgresServer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Orders and deposits on two instances sharing an own PostgreSQL while the database crashes or loses connections in
+ * the middle of transactions. Hypothesis: nothing acknowledged is lost, nothing is half-written, and while the database
+ * cannot serve, clients get a quick 503, never a 500 or a hung request.
+ */
+@ExtendWith(ChaosReport.class)
+class DatabaseFaultsScenario {
+
+    private static final int CLIENTS = 6;
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration FAULT = Duration.ofSeconds(5);
+    /**
+     * A lock release lost with its connection (releasing is best effort) leaves the account's lock row held until its
+     * lease ends: the example's deposits hold 30 s leases and wait 5 s, so an account may answer 409 LOCK_BUSY for up
+     * to 35 s after the fault.
+     */
+    static final Duration RECOVERY_LIMIT = Duration.ofSeconds(35);
+    /**
+     * A 503 comes within the configured bounds: a deposit may first wait the example's 5 s for its account lock, then
+     * the 2 s pool connection timeout; never the 15 s request timeout or Hikari's default 30 s.
+     */
+    private static final Duration FAST_FAILURE = Duration.ofSeconds(8);
+
+    @Test
+    @DisplayName("(9) PostgreSQL SIGKILL during orders and deposits, restarted")
+    void acknowledgedOrdersAndDepositsSurviveADatabaseCrash(Scenario scenario) throws Exception {
+        scenario.fault("SIGKILL of the postmaster and every backend under order+deposit load; down 5 s; restarted"
+                + " (crash recovery)");
+        run(scenario, "postgres-kill", cluster -> new Fault(cluster.postgres()::kill, cluster.postgres()::restart));
+    }
+
+    @Test
+    @DisplayName("(10) pg_terminate_backend mid-transaction")
+    void aTerminatedConnectionLeavesNoPartialOrderOrEvent(Scenario scenario) throws Exception {
+        scenario.fault("every 200 ms for 5 s, pg_terminate_backend of every connection of the instances, under"
+                + " order+deposit load");
+        Terminator[] terminator = new Terminator[1];
+        run(scenario, "postgres-terminate", cluster -> {
+            terminator[0] = new Terminator(cluster.postgres());
+            return new Fault(terminator[0]::start, terminator[0]::stop);
+        });
+        scenario.verify(Check.of(
+                "the fault happened", terminator[0].terminated.get() > 0, terminator[0].terminated + " terminated"));
+    }
+
+    private record Fault(FaultWindow.Step apply, FaultWindow.Step lift) {}
+
+    private static void run(Scenario scenario, String name, Function<BrokerageCluster, Fault> fault) throws Exception {
+        try (BrokerageCluster cluster =
+                BrokerageCluster.builder(name).instances(2).start()) {
+            Fault steps = fault.apply(cluster);
+            History history = new History();
+            BrokerageWorkload workload = new BrokerageWorkload(cluster::instances, REQUEST_TIMEOUT);
+            try (Load load = Load.start(history, CLIENTS, workload::ordersAndDeposits)) {
+                new FaultWindow(200, FAULT, 200).run(history, load, steps.apply(), steps.lift());
+            }
+            scenario.recoveryOf(history)
+                    .verify(history, OrderChecks.underDatabaseFault(cluster, FAST_FAILURE, RECOVERY_LIMIT));
+        }
+    }
+
+    /** Terminates every backend of the example's database every 200 ms on a thread of its own until stopped. */
+    private static final class Terminator {
+        private final PostgresServer postgres;
+        private final AtomicBoolean running = new AtomicBoolean();
+        private final AtomicInteger terminated = new AtomicInteger();
+        private Thread thread;
+
+        Terminator(PostgresServer postgres) {
+            this.postgres = postgres;
+        }
+
+        void start() {
+            running.set(true);
+            thread = Thread.ofVirtual().start(this::loop);
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join(Duration.ofSeconds(10));
+        }
+
+        private void loop() {
+            try (Connection connection = postgres.connect("postgres");
+                    Statement statement = connection.createStatement()) {
+                while (running.get()) {
+                    try (ResultSet rows = statement.executeQuery("SELECT COUNT(*) FILTER (WHERE"
+                            + " pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '"
+                            + BrokerageCluster.DATABASE + "' AND pid <> pg_backend_pid()")) {
+                        rows.next();
+                        terminated.addAndGet(rows.getInt(1));
+                    }
+                    Thread.sleep(200);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException("terminating backends failed", e);
+            }
+        }
+    }
+}
