@@ -40,7 +40,7 @@ import org.springframework.context.annotation.Role;
 @ConditionalOnClass(LockStrategy.class)
 @ConditionalOnProperty(prefix = "ballast.lock", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BallastLockProperties.class)
-public class BallastLockAutoConfiguration {
+public final class BallastLockAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
@@ -144,6 +144,7 @@ public class BallastLockAutoConfiguration {
     static class Metrics {
 
         @Bean
+        @ConditionalOnMissingBean(name = "ballastLockMetrics")
         LockListener ballastLockMetrics(ObjectProvider<MeterRegistry> registry) {
             MeterRegistry meters = registry.getIfUnique();
             return meters == null ? LockListener.none() : LockMetrics.create(meters);
@@ -151,6 +152,7 @@ public class BallastLockAutoConfiguration {
 
         /** The meters alert rules watch exist from start-up, at 0 (see docs/metrics.md). */
         @Bean
+        @ConditionalOnMissingBean(name = "ballastLockMetricsAtZero")
         SmartInitializingSingleton ballastLockMetricsAtZero(
                 ObjectProvider<LockStrategy> locks, ObjectProvider<MeterRegistry> registry) {
             return () -> {

@@ -23,7 +23,7 @@ import org.springframework.core.env.Environment;
 @AutoConfiguration
 @ConditionalOnClass(RedisClient.class)
 @Conditional(BallastRedisAutoConfiguration.RedisConfigured.class)
-public class BallastRedisAutoConfiguration {
+public final class BallastRedisAutoConfiguration {
 
     private static final String PREFIX = "spring.data.redis.";
 
