@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.test.Eventually;
 import dev.ballast.test.RedisServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;

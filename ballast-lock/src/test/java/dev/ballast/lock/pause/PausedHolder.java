@@ -5,6 +5,7 @@ import dev.ballast.lock.FencedWrite;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.redis.RedisLockStrategies;
+import dev.ballast.test.Eventually;
 import io.lettuce.core.RedisClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The lock holder that {@link LockHolderPauseIT} runs in a child JVM and pauses with SIGSTOP. Protocol on stdout:
@@ -32,9 +34,9 @@ public final class PausedHolder {
         String key = args[4];
         Duration lease = Duration.ofMillis(Long.parseLong(args[5]));
         RedisClient client = RedisClient.create(redisUri);
-        boolean[] lost = {false};
+        AtomicBoolean lost = new AtomicBoolean();
         try (LockStrategy locks =
-                        RedisLockStrategies.create(client, (backend, handle) -> lost[0] = true, AlertSink.logging());
+                        RedisLockStrategies.create(client, (backend, handle) -> lost.set(true), AlertSink.logging());
                 BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
                 LockHandle handle = locks.tryAcquire(key, Duration.ZERO, lease)) {
             System.out.println("ACQUIRED " + handle.fencingToken());
@@ -43,8 +45,9 @@ public final class PausedHolder {
             if (!"WRITE".equals(command)) {
                 throw new IllegalStateException("expected WRITE, got " + command);
             }
-            Thread.sleep(lease.toMillis()); // let the renewal thread run once after the pause and find the loss
-            if (lost[0]) {
+            // the renewal thread runs after the pause and finds the loss (a real Redis lease: real time, bounded)
+            Eventually.within(lease.multipliedBy(10), "the renewal finds the loss", lost::get);
+            if (lost.get()) {
                 System.out.println("LOST");
             }
             System.out.println("VALID " + handle.isValid());

@@ -17,6 +17,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.HealthContributor;
@@ -36,18 +37,20 @@ import org.springframework.context.annotation.Configuration;
             BallastOutboxAutoConfiguration.class
         })
 @ConditionalOnClass(Endpoint.class)
-public class BallastActuatorAutoConfiguration {
+public final class BallastActuatorAutoConfiguration {
 
     /** How long the Redis lock backend's health PING may take. */
     static final Duration PING_TIMEOUT = Duration.ofSeconds(1);
 
     @Bean
+    @ConditionalOnMissingBean
     HeldLocks ballastHeldLocks() {
         return new HeldLocks(InstantSource.system());
     }
 
     @Bean
     @ConditionalOnBean(LockStrategy.class)
+    @ConditionalOnMissingBean
     LocksEndpoint ballastLocksEndpoint(LockStrategy locks, HeldLocks held) {
         return new LocksEndpoint(locks, held);
     }
@@ -55,6 +58,7 @@ public class BallastActuatorAutoConfiguration {
     @Bean
     @ConditionalOnBean(Outbox.class)
     @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.web.WebEndpointResponse")
+    @ConditionalOnMissingBean
     OutboxEndpoint ballastOutboxEndpoint(Outbox outbox, ObjectProvider<OutboxRelay> relay) {
         return new OutboxEndpoint(outbox, relay.getIfUnique());
     }
@@ -66,6 +70,7 @@ public class BallastActuatorAutoConfiguration {
     static class Health {
 
         @Bean
+        @ConditionalOnMissingBean(name = "ballastHealthContributor")
         HealthContributor ballastHealthContributor(
                 ObjectProvider<CacheManager> caches,
                 ObjectProvider<LockStrategy> locks,

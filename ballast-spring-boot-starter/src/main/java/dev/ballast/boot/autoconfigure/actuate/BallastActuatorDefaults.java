@@ -13,7 +13,7 @@ import org.springframework.core.env.MapPropertySource;
  * management.endpoint.outbox.access=unrestricted}). An application that sets its own {@code
  * management.endpoint.health.status.order} must list {@code DEGRADED} in it, or Boot ignores that status.
  */
-public final class BallastActuatorDefaults implements EnvironmentPostProcessor {
+final class BallastActuatorDefaults implements EnvironmentPostProcessor {
 
     static final String SOURCE = "ballastActuatorDefaults";
 

@@ -59,7 +59,7 @@ import org.springframework.context.annotation.Configuration;
         })
 @ConditionalOnClass(AlertRouter.class)
 @ConditionalOnBean(AlertRouter.class)
-public class BallastAlertActionsAutoConfiguration {
+public final class BallastAlertActionsAutoConfiguration {
 
     /** The built-in rules. */
     @Configuration(proxyBeanMethods = false)

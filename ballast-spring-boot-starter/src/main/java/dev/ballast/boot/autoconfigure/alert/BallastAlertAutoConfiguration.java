@@ -33,7 +33,7 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnClass(AlertRouter.class)
 @ConditionalOnProperty(prefix = "ballast.alert", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BallastAlertProperties.class)
-public class BallastAlertAutoConfiguration {
+public final class BallastAlertAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean(AlertSink.class)

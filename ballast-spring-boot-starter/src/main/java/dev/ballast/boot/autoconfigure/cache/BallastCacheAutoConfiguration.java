@@ -35,7 +35,7 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnClass({TieredCache.class, CacheManager.class})
 @ConditionalOnProperty(prefix = "ballast.cache", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BallastCacheProperties.class)
-public class BallastCacheAutoConfiguration {
+public final class BallastCacheAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean(CacheManager.class)
@@ -66,6 +66,7 @@ public class BallastCacheAutoConfiguration {
     static class BootCacheMetrics {
 
         @Bean
+        @ConditionalOnMissingBean
         TieredSpringCacheMeterBinderProvider ballastCacheMeterBinderProvider() {
             return new TieredSpringCacheMeterBinderProvider();
         }

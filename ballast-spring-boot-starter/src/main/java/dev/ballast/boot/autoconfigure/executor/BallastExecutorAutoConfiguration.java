@@ -1,7 +1,7 @@
 package dev.ballast.boot.autoconfigure.executor;
 
-import dev.ballast.boot.autoconfigure.aop.UnproxyableMethods;
 import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.aop.UnproxyableMethods;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.ExecutionPipeline;
 import dev.ballast.core.ExecutionPolicy;
@@ -45,7 +45,7 @@ import org.springframework.core.env.Environment;
 @ConditionalOnProperty(prefix = "ballast.executor", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BallastExecutorProperties.class)
 @Import(TaskAutoProxyRegistrar.class)
-public class BallastExecutorAutoConfiguration {
+public final class BallastExecutorAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
@@ -127,11 +127,13 @@ public class BallastExecutorAutoConfiguration {
          * second timer and a long-task timer of the same calls) are denied. Spans are unaffected.
          */
         @Bean
+        @ConditionalOnMissingBean(name = "ballastObservationMeterFilter")
         MeterFilter ballastObservationMeterFilter() {
             return ObservationPolicy.DENY_OBSERVATION_METERS;
         }
 
         @Bean
+        @ConditionalOnMissingBean(name = "ballastMicrometerPolicies")
         BuiltInPolicies ballastMicrometerPolicies(
                 BallastExecutorProperties properties,
                 SensitiveDataMasker masker,

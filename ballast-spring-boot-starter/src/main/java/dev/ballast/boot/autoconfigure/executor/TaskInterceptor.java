@@ -1,7 +1,7 @@
 package dev.ballast.boot.autoconfigure.executor;
 
 import dev.ballast.boot.Task;
-import dev.ballast.boot.autoconfigure.aop.MethodExpression;
+import dev.ballast.boot.internal.aop.MethodExpression;
 import dev.ballast.core.LogicExecutor;
 import dev.ballast.core.ServerException;
 import dev.ballast.core.TaskContext;

@@ -44,7 +44,7 @@ import org.springframework.context.annotation.Role;
 @ConditionalOnClass(LockStrategy.class)
 @ConditionalOnProperty(prefix = "ballast.lock", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BallastLockProperties.class)
-public class BallastLockAutoConfiguration {
+public final class BallastLockAutoConfiguration {
 
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
@@ -193,6 +193,7 @@ public class BallastLockAutoConfiguration {
     static class Metrics {
 
         @Bean
+        @ConditionalOnMissingBean(name = "ballastLockMetrics")
         LockListener ballastLockMetrics(ObjectProvider<MeterRegistry> registry) {
             MeterRegistry meters = registry.getIfUnique();
             return meters == null ? LockListener.none() : LockMetrics.create(meters);
@@ -200,6 +201,7 @@ public class BallastLockAutoConfiguration {
 
         /** The meters alert rules watch exist from start-up, at 0 (see docs/metrics.md). */
         @Bean
+        @ConditionalOnMissingBean(name = "ballastLockMetricsAtZero")
         SmartInitializingSingleton ballastLockMetricsAtZero(
                 ObjectProvider<LockStrategy> locks, ObjectProvider<MeterRegistry> registry) {
             return () -> {

@@ -1,7 +1,7 @@
 package dev.ballast.boot.autoconfigure.lock;
 
 import dev.ballast.boot.DistributedLock;
-import dev.ballast.boot.autoconfigure.aop.MethodExpression;
+import dev.ballast.boot.internal.aop.MethodExpression;
 import dev.ballast.core.ServerException;
 import dev.ballast.lock.LockKeys;
 import dev.ballast.lock.LockStrategy;

@@ -44,7 +44,7 @@ import org.springframework.jdbc.datasource.DataSourceUtils;
 @ConditionalOnBean(DataSource.class)
 @ConditionalOnProperty(prefix = "ballast.outbox", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BallastOutboxProperties.class)
-public class BallastOutboxAutoConfiguration {
+public final class BallastOutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
@@ -128,6 +128,7 @@ public class BallastOutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnBean(OutboxRelay.class)
+    @ConditionalOnMissingBean
     OutboxRelayLifecycle ballastOutboxRelayLifecycle(
             OutboxRelay relay, BallastOutboxProperties properties, ConfigurableListableBeanFactory beans) {
         return new OutboxRelayLifecycle(relay, properties.relay().enabled(), beans);

@@ -40,7 +40,7 @@ import org.springframework.core.env.Environment;
             "org.springframework.boot.jdbc.autoconfigure.DataSourceTransactionManagerAutoConfiguration"
         })
 @EnableConfigurationProperties(BallastOutboxProperties.class)
-public class BallastOutboxDeliveryAutoConfiguration {
+public final class BallastOutboxDeliveryAutoConfiguration {
 
     /** The inbox on the application's DataSource, with the outbox's table prefix, schema and integrity settings. */
     @Configuration(proxyBeanMethods = false)

@@ -46,7 +46,7 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  */
 @AutoConfiguration
 @ConditionalOnClass(RedisClient.class)
-public class BallastRedisAutoConfiguration {
+public final class BallastRedisAutoConfiguration {
 
     private static final String PREFIX = "spring.data.redis.";
 

@@ -40,7 +40,7 @@ import org.springframework.core.Ordered;
 @ConditionalOnClass(name = "org.springframework.web.servlet.DispatcherServlet")
 @ConditionalOnProperty(prefix = "ballast.web.problem-details", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(BallastWebProperties.class)
-public class BallastWebAutoConfiguration {
+public final class BallastWebAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
@@ -51,6 +51,7 @@ public class BallastWebAutoConfiguration {
     }
 
     @Bean
+    @ConditionalOnMissingBean(name = "ballastFailedTaskRecorder")
     ExecutionPolicy ballastFailedTaskRecorder() {
         return new FailedTaskRecorder();
     }
@@ -90,6 +91,7 @@ public class BallastWebAutoConfiguration {
     static class Tomcat {
 
         @Bean
+        @ConditionalOnMissingBean(name = "ballastTomcatProblemCustomizer")
         WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> ballastTomcatProblemCustomizer() {
             return new TomcatProblems();
         }

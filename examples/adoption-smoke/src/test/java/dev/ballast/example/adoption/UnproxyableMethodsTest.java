@@ -20,7 +20,7 @@ import org.springframework.context.annotation.Configuration;
 class UnproxyableMethodsTest {
 
     @RegisterExtension
-    final LogCapture logs = LogCapture.of("dev.ballast.boot.autoconfigure.aop");
+    final LogCapture logs = LogCapture.of("dev.ballast.boot.internal.aop");
 
     @Test
     void aPrivateTaskMethodAndAFinalLockMethodAreReportedOnceByName() {

@@ -1,4 +1,4 @@
-package dev.ballast.boot.autoconfigure.aop;
+package dev.ballast.boot.internal.aop;
 
 import dev.ballast.core.CommonErrorCode;
 import dev.ballast.core.ServerException;

@@ -1,4 +1,4 @@
-package dev.ballast.boot.autoconfigure.aop;
+package dev.ballast.boot.internal.aop;
 
 import dev.ballast.boot.DistributedLock;
 import dev.ballast.boot.Task;

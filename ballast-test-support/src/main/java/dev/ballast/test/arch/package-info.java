@@ -1,0 +1,5 @@
+/** Architecture rules every Ballast module checks in its build. */
+@NullMarked
+package dev.ballast.test.arch;
+
+import org.jspecify.annotations.NullMarked;
