@@ -2,6 +2,7 @@ package dev.ballast.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ballast.test.Eventually;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.ballast.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ballast.test.Eventually;
 import dev.ballast.test.RedisSentinel;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
