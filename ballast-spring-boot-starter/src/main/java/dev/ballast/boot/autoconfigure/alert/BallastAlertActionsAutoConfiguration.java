@@ -14,7 +14,7 @@ import dev.ballast.alert.rules.LockLeaseLostRule;
 import dev.ballast.alert.rules.OutboxBacklogRule;
 import dev.ballast.alert.rules.PoolSaturationRule;
 import dev.ballast.alert.rules.TaskErrorRatioRule;
-import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.cache.TieredCache;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockStrategy;

@@ -6,7 +6,7 @@ import dev.ballast.alert.Channel;
 import dev.ballast.alert.ChannelSettings;
 import dev.ballast.alert.Fatigue;
 import dev.ballast.alert.Route;
-import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;

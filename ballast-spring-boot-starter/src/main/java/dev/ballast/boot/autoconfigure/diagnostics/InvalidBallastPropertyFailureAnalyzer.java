@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.diagnostics;
 
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;

@@ -1,5 +1,5 @@
 /**
- * Start-up errors a person understands: {@link dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException}
+ * Start-up errors a person understands: {@link dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException}
  * names a property as written in YAML, and a Spring Boot failure analyzer turns it into "Description / Action" with the
  * value as the user wrote it and where it came from.
  */

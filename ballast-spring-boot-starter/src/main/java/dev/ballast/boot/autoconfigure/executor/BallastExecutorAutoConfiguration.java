@@ -1,7 +1,7 @@
 package dev.ballast.boot.autoconfigure.executor;
 
-import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.internal.aop.UnproxyableMethods;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.ExecutionPipeline;
 import dev.ballast.core.ExecutionPolicy;

@@ -1,6 +1,6 @@
 package dev.ballast.boot.autoconfigure.executor;
 
-import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.core.SensitiveDataMasker;
 import java.time.Duration;
 import java.util.List;

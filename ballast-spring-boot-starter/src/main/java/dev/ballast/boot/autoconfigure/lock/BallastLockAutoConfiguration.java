@@ -1,8 +1,8 @@
 package dev.ballast.boot.autoconfigure.lock;
 
-import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;

@@ -1,7 +1,7 @@
 package dev.ballast.boot.autoconfigure.lock;
 
 import dev.ballast.boot.autoconfigure.SchemaInitialization;
-import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;

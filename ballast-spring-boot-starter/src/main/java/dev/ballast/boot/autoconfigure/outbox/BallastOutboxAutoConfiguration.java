@@ -1,6 +1,6 @@
 package dev.ballast.boot.autoconfigure.outbox;
 
-import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.AlertSink;

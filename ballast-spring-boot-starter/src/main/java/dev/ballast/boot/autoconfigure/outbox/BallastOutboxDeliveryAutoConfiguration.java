@@ -1,7 +1,7 @@
 package dev.ballast.boot.autoconfigure.outbox;
 
 import com.rabbitmq.client.ConnectionFactory;
-import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.outbox.OutboxPublisher;
 import dev.ballast.outbox.inbox.Inbox;

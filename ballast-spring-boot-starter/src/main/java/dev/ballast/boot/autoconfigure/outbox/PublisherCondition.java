@@ -1,6 +1,6 @@
 package dev.ballast.boot.autoconfigure.outbox;
 
-import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import java.util.Locale;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;

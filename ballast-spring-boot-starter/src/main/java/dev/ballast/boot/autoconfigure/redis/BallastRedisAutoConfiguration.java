@@ -1,6 +1,6 @@
 package dev.ballast.boot.autoconfigure.redis;
 
-import dev.ballast.boot.autoconfigure.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;

@@ -9,6 +9,7 @@ import dev.ballast.boot.autoconfigure.cache.BallastCacheAutoConfiguration;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration;
 import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.test.LogCapture;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

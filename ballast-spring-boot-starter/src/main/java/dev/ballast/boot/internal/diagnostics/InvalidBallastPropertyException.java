@@ -1,4 +1,4 @@
-package dev.ballast.boot.autoconfigure.diagnostics;
+package dev.ballast.boot.internal.diagnostics;
 
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -94,7 +94,7 @@ public final class InvalidBallastPropertyException extends IllegalArgumentExcept
     }
 
     /** "Outbox relay threads must be 1 to 64, was 0" becomes "must be 1 to 64". */
-    static String requirementIn(@Nullable String message) {
+    public static String requirementIn(@Nullable String message) {
         if (message == null) {
             return "is invalid";
         }
