@@ -12,10 +12,14 @@ import dev.ballast.chaos.Scenario;
 import dev.ballast.test.PostgresServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -82,41 +86,44 @@ class DatabaseFaultsScenario {
         }
     }
 
-    /** Terminates every backend of the example's database every 200 ms on a thread of its own until stopped. */
+    /** Terminates every backend of the example's database every 200 ms, at a fixed rate on a timer, until stopped. */
     private static final class Terminator {
         private final PostgresServer postgres;
-        private final AtomicBoolean running = new AtomicBoolean();
         private final AtomicInteger terminated = new AtomicInteger();
-        private Thread thread;
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        private Connection connection;
 
         Terminator(PostgresServer postgres) {
             this.postgres = postgres;
         }
 
-        void start() {
-            running.set(true);
-            thread = Thread.ofVirtual().start(this::loop);
+        void start() throws Exception {
+            connection = postgres.connect("postgres");
+            timer.scheduleAtFixedRate(this::terminateAll, 0, 200, TimeUnit.MILLISECONDS);
         }
 
-        void stop() throws InterruptedException {
-            running.set(false);
-            thread.join(Duration.ofSeconds(10));
+        void stop() throws Exception {
+            timer.shutdown();
+            if (!timer.awaitTermination(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the terminator did not stop within 10 s");
+            }
+            connection.close();
+            if (failure.get() != null) {
+                throw new IllegalStateException("terminating backends failed", failure.get());
+            }
         }
 
-        private void loop() {
-            try (Connection connection = postgres.connect("postgres");
-                    Statement statement = connection.createStatement()) {
-                while (running.get()) {
-                    try (ResultSet rows = statement.executeQuery("SELECT COUNT(*) FILTER (WHERE"
+        private void terminateAll() {
+            try (Statement statement = connection.createStatement();
+                    ResultSet rows = statement.executeQuery("SELECT COUNT(*) FILTER (WHERE"
                             + " pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '"
                             + BrokerageCluster.DATABASE + "' AND pid <> pg_backend_pid()")) {
-                        rows.next();
-                        terminated.addAndGet(rows.getInt(1));
-                    }
-                    Thread.sleep(200);
-                }
-            } catch (Exception e) {
-                throw new IllegalStateException("terminating backends failed", e);
+                rows.next();
+                terminated.addAndGet(rows.getInt(1));
+            } catch (SQLException e) {
+                failure.compareAndSet(null, e);
+                throw new IllegalStateException(e); // ends the schedule
             }
         }
     }

@@ -19,7 +19,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -59,12 +61,15 @@ class SlowLorisScenario {
         }
     }
 
-    /** The slow clients: one virtual thread per connection, a header byte per second. */
+    /** The slow clients: a timer drips one header byte per second into each connection, never finishing a request. */
     private static final class Loris {
+        private static final byte[] REQUEST = ("GET /api/quotes/AAPL HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "
+                        + "a".repeat(200))
+                .getBytes(StandardCharsets.US_ASCII);
+
         private final int port;
-        private final AtomicBoolean running = new AtomicBoolean();
         private final AtomicInteger open = new AtomicInteger();
-        private final List<Thread> threads = new ArrayList<>();
+        private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         private final List<Socket> sockets = new ArrayList<>();
 
         Loris(int port) {
@@ -72,42 +77,48 @@ class SlowLorisScenario {
         }
 
         void start() throws IOException {
-            running.set(true);
             for (int i = 0; i < LORIS_CONNECTIONS; i++) {
                 Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
                 sockets.add(socket);
-                threads.add(Thread.ofVirtual().start(() -> drip(socket)));
+                Drip drip = new Drip(socket.getOutputStream());
+                timer.scheduleAtFixedRate(drip::next, 0, 1, TimeUnit.SECONDS);
             }
         }
 
         void stop() throws Exception {
-            running.set(false);
-            for (Thread thread : threads) {
-                thread.join(Duration.ofSeconds(5));
+            timer.shutdownNow();
+            if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the slow clients did not stop within 5 s");
             }
             for (Socket socket : sockets) {
                 socket.close();
             }
         }
 
-        private void drip(Socket socket) {
-            byte[] request = ("GET /api/quotes/AAPL HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + "a".repeat(200))
-                    .getBytes(StandardCharsets.US_ASCII);
-            boolean counted = false;
-            try {
-                OutputStream out = socket.getOutputStream();
-                for (int i = 0; i < request.length && running.get(); i++) {
-                    out.write(request[i]);
-                    out.flush();
-                    if (!counted) {
-                        open.incrementAndGet();
-                        counted = true;
-                    }
-                    Thread.sleep(1_000);
+        /** One connection's progress through the request; counted open from its first byte until the server drops it. */
+        private final class Drip {
+            private final OutputStream out;
+            private int sent;
+
+            Drip(OutputStream out) {
+                this.out = out;
+            }
+
+            void next() {
+                if (sent == REQUEST.length) {
+                    throw new IllegalStateException("request complete"); // ends this connection's schedule
                 }
-            } catch (IOException | InterruptedException closedByServer) {
-                if (counted) {
-                    open.decrementAndGet();
+                try {
+                    out.write(REQUEST[sent]);
+                    out.flush();
+                } catch (IOException closedByServer) {
+                    if (sent > 0) {
+                        open.decrementAndGet();
+                    }
+                    throw new IllegalStateException(closedByServer); // ends this connection's schedule
+                }
+                if (sent++ == 0) {
+                    open.incrementAndGet();
                 }
             }
         }

@@ -1,8 +1,9 @@
 package dev.ballast.chaos.scenario;
 
 import java.time.Duration;
+import org.awaitility.Awaitility;
 
-/** Bounded polling for the scenarios, returning how long the condition took to hold. */
+/** Bounded polling for the scenarios (Awaitility), returning how long the condition took to hold. */
 final class Waits {
 
     private Waits() {}
@@ -14,19 +15,14 @@ final class Waits {
     }
 
     /** Polls {@code condition} every 50 ms until it holds; fails naming {@code what} after {@code limit}. */
-    static Duration until(String what, Duration limit, Condition condition) throws InterruptedException {
+    static Duration until(String what, Duration limit, Condition condition) {
         long started = System.nanoTime();
-        Exception last = null;
-        while (System.nanoTime() - started < limit.toNanos()) {
-            try {
-                if (condition.holds()) {
-                    return Duration.ofNanos(System.nanoTime() - started);
-                }
-            } catch (Exception notYet) {
-                last = notYet;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError(what + " not within " + limit + (last == null ? "" : ": " + last), last);
+        Awaitility.await(what)
+                .atMost(limit)
+                .pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(50))
+                .ignoreExceptions()
+                .until(condition::holds);
+        return Duration.ofNanos(System.nanoTime() - started);
     }
 }

@@ -19,7 +19,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.MethodOrderer;
@@ -155,43 +157,39 @@ abstract class RedisFailoverLockContract extends LockStrategyContract {
         private final List<String> keys;
         private final AtomicLongArray acquisitions;
         private final List<String> unexpected = new CopyOnWriteArrayList<>();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<Thread> threads = new ArrayList<>();
+        private final AtomicLongArray lastTokens;
+        private final ScheduledExecutorService timer;
 
         private LockLoad(List<String> keys) {
             this.keys = keys;
             this.acquisitions = new AtomicLongArray(keys.size());
+            this.lastTokens = new AtomicLongArray(keys.size());
+            this.timer = Executors.newScheduledThreadPool(keys.size());
         }
 
+        /** Every key tries its lock again 5 ms after its previous attempt ended, each on a thread of the timer. */
         static LockLoad start(LockStrategy locks, List<String> keys) {
             LockLoad load = new LockLoad(keys);
             for (int i = 0; i < keys.size(); i++) {
                 int index = i;
-                load.threads.add(Thread.ofPlatform().name("lock-load-" + i).start(() -> load.run(locks, index)));
+                load.timer.scheduleWithFixedDelay(() -> load.attempt(locks, index), 0, 5, TimeUnit.MILLISECONDS);
             }
             return load;
         }
 
-        private void run(LockStrategy locks, int index) {
+        private void attempt(LockStrategy locks, int index) {
             String key = keys.get(index);
-            long last = 0;
-            while (running.get()) {
-                try (LockHandle handle = locks.tryAcquire(key, Duration.ofMillis(500), Duration.ofSeconds(5))) {
-                    if (handle.fencingToken() <= last) {
-                        unexpected.add(key + ": token " + handle.fencingToken() + " after " + last);
-                    }
-                    last = handle.fencingToken();
-                    acquisitions.incrementAndGet(index);
-                } catch (LockBackendException | LockAcquisitionException refused) {
-                    // the failover window: Redis unreachable, or a lock whose release was lost still runs its lease
-                } catch (RuntimeException e) {
-                    unexpected.add(key + ": " + e);
+            try (LockHandle handle = locks.tryAcquire(key, Duration.ofMillis(500), Duration.ofSeconds(5))) {
+                long last = lastTokens.get(index);
+                if (handle.fencingToken() <= last) {
+                    unexpected.add(key + ": token " + handle.fencingToken() + " after " + last);
                 }
-                try {
-                    Thread.sleep(5);
-                } catch (InterruptedException e) {
-                    return;
-                }
+                lastTokens.set(index, handle.fencingToken());
+                acquisitions.incrementAndGet(index);
+            } catch (LockBackendException | LockAcquisitionException refused) {
+                // the failover window: Redis unreachable, or a lock whose release was lost still runs its lease
+            } catch (RuntimeException e) {
+                unexpected.add(key + ": " + e);
             }
         }
 
@@ -223,11 +221,10 @@ abstract class RedisFailoverLockContract extends LockStrategyContract {
         }
 
         void stop() throws InterruptedException {
-            running.set(false);
-            for (Thread thread : threads) {
-                thread.join(Duration.ofSeconds(10));
-                assertThat(thread.isAlive()).as(thread.getName() + " stopped").isFalse();
-            }
+            timer.shutdown();
+            assertThat(timer.awaitTermination(10, TimeUnit.SECONDS))
+                    .as("the lock load stopped")
+                    .isTrue();
         }
 
         @Override
