@@ -2,6 +2,7 @@ package dev.ballast.chaos;
 
 import dev.ballast.test.ChildService;
 import dev.ballast.test.FaultProxy;
+import dev.ballast.test.MariaDbServer;
 import dev.ballast.test.PostgresServer;
 import dev.ballast.test.RedisServer;
 import java.io.IOException;
@@ -22,7 +23,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The system under test of one scenario: a PostgreSQL cluster of its own, optionally a redis-server of its own, either
+ * The system under test of one scenario: a PostgreSQL cluster of its own (or a MariaDB server, {@link
+ * Builder#mariadb()}), optionally a redis-server of its own, either
  * reached directly or through a {@link FaultProxy}, and instances of the example ({@code brokerage-service.jar}, system
  * property {@code ballast.chaos.jar}) as child JVMs configured only through environment variables, their logs under
  * {@code target/chaos/<scenario>/}. The instances get what the production checklist of {@code docs/operations.md} asks
@@ -35,7 +37,8 @@ public final class BrokerageCluster implements AutoCloseable {
     public static final String DATABASE = "brokerage";
 
     private final String scenario;
-    private final PostgresServer postgres;
+    private final @Nullable PostgresServer postgres;
+    private final @Nullable MariaDbServer mariadb;
     private final @Nullable FaultProxy databaseProxy;
     private final @Nullable RedisServer redis;
     private final @Nullable FaultProxy redisProxy;
@@ -46,13 +49,15 @@ public final class BrokerageCluster implements AutoCloseable {
 
     private BrokerageCluster(
             String scenario,
-            PostgresServer postgres,
+            @Nullable PostgresServer postgres,
+            @Nullable MariaDbServer mariadb,
             @Nullable FaultProxy databaseProxy,
             @Nullable RedisServer redis,
             @Nullable FaultProxy redisProxy,
             Map<String, String> environment) {
         this.scenario = scenario;
         this.postgres = postgres;
+        this.mariadb = mariadb;
         this.databaseProxy = databaseProxy;
         this.redis = redis;
         this.redisProxy = redisProxy;
@@ -83,6 +88,7 @@ public final class BrokerageCluster implements AutoCloseable {
         private boolean redis;
         private boolean redisProxy;
         private boolean databaseProxy;
+        private boolean mariadb;
         private final Map<String, String> environment = new LinkedHashMap<>();
 
         private Builder(String scenario) {
@@ -114,6 +120,12 @@ public final class BrokerageCluster implements AutoCloseable {
             return this;
         }
 
+        /** An own MariaDB server instead of PostgreSQL (see {@link #mariadb()}). */
+        public Builder mariadb() {
+            this.mariadb = true;
+            return this;
+        }
+
         /** An environment variable for every instance (operator configuration). */
         public Builder env(String name, String value) {
             environment.put(name, value);
@@ -123,19 +135,32 @@ public final class BrokerageCluster implements AutoCloseable {
         /** Starts the servers, the proxies and the instances, and waits until every instance is healthy. */
         public BrokerageCluster start() throws Exception {
             jar();
-            PostgresServer postgres = PostgresServer.start();
+            PostgresServer postgres = mariadb ? null : PostgresServer.start();
+            MariaDbServer maria = null;
             FaultProxy dbProxy = null;
             RedisServer redisServer = null;
             FaultProxy redisFaults = null;
             try {
-                postgres.createDatabase(DATABASE);
-                dbProxy = databaseProxy ? FaultProxy.start(postgres.port()) : null;
+                maria = mariadb ? MariaDbServer.start() : null;
+                int databasePort;
+                if (maria != null) {
+                    maria.createDatabase(DATABASE);
+                    databasePort = maria.port();
+                } else {
+                    PostgresServer pg = java.util.Objects.requireNonNull(postgres);
+                    pg.createDatabase(DATABASE);
+                    databasePort = pg.port();
+                }
+                dbProxy = databaseProxy ? FaultProxy.start(databasePort) : null;
                 redisServer = redis ? RedisServer.start() : null;
                 redisFaults = redisServer != null && redisProxy ? FaultProxy.start(redisServer.port()) : null;
                 Map<String, String> env = new LinkedHashMap<>();
-                int dbPort = dbProxy != null ? dbProxy.port() : postgres.port();
-                env.put("SPRING_DATASOURCE_URL", "jdbc:postgresql://127.0.0.1:" + dbPort + "/" + DATABASE);
-                env.put("SPRING_DATASOURCE_USERNAME", "postgres");
+                int dbPort = dbProxy != null ? dbProxy.port() : databasePort;
+                env.put(
+                        "SPRING_DATASOURCE_URL",
+                        (maria != null ? "jdbc:mariadb" : "jdbc:postgresql") + "://127.0.0.1:" + dbPort + "/"
+                                + DATABASE);
+                env.put("SPRING_DATASOURCE_USERNAME", maria != null ? "root" : "postgres");
                 env.put("SPRING_DATASOURCE_PASSWORD", "");
                 // docs/operations.md, production checklist: fail fast instead of queueing 30 s for a connection
                 env.put("SPRING_DATASOURCE_HIKARI_CONNECTION_TIMEOUT", "2000");
@@ -147,7 +172,7 @@ public final class BrokerageCluster implements AutoCloseable {
                 }
                 env.putAll(environment);
                 BrokerageCluster cluster =
-                        new BrokerageCluster(scenario, postgres, dbProxy, redisServer, redisFaults, env);
+                        new BrokerageCluster(scenario, postgres, maria, dbProxy, redisServer, redisFaults, env);
                 try {
                     for (int i = 0; i < instances; i++) {
                         cluster.startInstance();
@@ -161,7 +186,7 @@ public final class BrokerageCluster implements AutoCloseable {
                     throw e;
                 }
             } catch (Exception | AssertionError e) {
-                closeAll(redisFaults, redisServer, dbProxy, postgres);
+                closeAll(redisFaults, redisServer, dbProxy, maria, postgres);
                 throw e;
             }
         }
@@ -198,9 +223,25 @@ public final class BrokerageCluster implements AutoCloseable {
         return Map.copyOf(environment);
     }
 
-    /** The own PostgreSQL. */
+    /** The own PostgreSQL; fails if the cluster was built with {@link Builder#mariadb()}. */
     public PostgresServer postgres() {
+        if (postgres == null) {
+            throw new IllegalStateException("built with mariadb()");
+        }
         return postgres;
+    }
+
+    /** The own MariaDB server; fails if the cluster was built without {@link Builder#mariadb()}. */
+    public MariaDbServer mariadb() {
+        if (mariadb == null) {
+            throw new IllegalStateException("built without mariadb()");
+        }
+        return mariadb;
+    }
+
+    /** A new connection to the instances' database, PostgreSQL or MariaDB. */
+    public Connection connect() throws SQLException {
+        return mariadb != null ? mariadb.connect(DATABASE) : postgres().connect(DATABASE);
     }
 
     /** The proxy in front of PostgreSQL; fails if the cluster was built without it. */
@@ -230,7 +271,7 @@ public final class BrokerageCluster implements AutoCloseable {
     /** The idempotency keys of the orders the database holds. */
     public Set<String> storedOrderKeys() throws SQLException {
         Set<String> keys = new HashSet<>();
-        try (Connection connection = postgres.connect(DATABASE);
+        try (Connection connection = connect();
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("SELECT idempotency_key FROM orders")) {
             while (rows.next()) {
@@ -243,7 +284,7 @@ public final class BrokerageCluster implements AutoCloseable {
     /** Every account's balance. */
     public Map<String, BigDecimal> balances() throws SQLException {
         Map<String, BigDecimal> balances = new LinkedHashMap<>();
-        try (Connection connection = postgres.connect(DATABASE);
+        try (Connection connection = connect();
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("SELECT account_id, balance FROM account")) {
             while (rows.next()) {
@@ -255,7 +296,7 @@ public final class BrokerageCluster implements AutoCloseable {
 
     /** The single number {@code sql} selects. */
     public long count(String sql) throws SQLException {
-        try (Connection connection = postgres.connect(DATABASE);
+        try (Connection connection = connect();
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery(sql)) {
             rows.next();
@@ -270,6 +311,7 @@ public final class BrokerageCluster implements AutoCloseable {
         all.add(redisProxy);
         all.add(redis);
         all.add(databaseProxy);
+        all.add(mariadb);
         all.add(postgres);
         closeAll(all.toArray(AutoCloseable[]::new));
     }

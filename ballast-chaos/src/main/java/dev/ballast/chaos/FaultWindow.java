@@ -8,7 +8,8 @@ import java.util.OptionalLong;
  * The shape of most scenarios: under load, warm up, apply the fault (marking {@link #START}), keep it for {@code
  * duration}, lift it (marking {@link #END}), let the load run on until {@code after} more operations completed and then
  * until it is quiet (nothing failed for {@link #QUIET} and no request has been waiting longer, at most {@link
- * #QUIET_LIMIT} longer, so that a slow recovery is measured rather than cut off), stop the load. Immutable.
+ * #QUIET_LIMIT} longer, so that a slow recovery is measured rather than cut off), stop the load, each client at its
+ * next success ({@link Load#stopAfterSuccess}). Immutable.
  *
  * @param warmUp operations that complete before the fault
  * @param duration how long the fault lasts
@@ -43,6 +44,7 @@ public record FaultWindow(long warmUp, Duration duration, long after) {
 
     /** Runs the window with {@code afterLift} (e.g. a wait for recovery) right after the fault's end was marked. */
     public void run(History history, Load load, Step apply, Step lift, Step afterLift) throws Exception {
+        boolean quiet = false;
         try {
             load.awaitMore(warmUp, PHASE_LIMIT);
             history.mark(START);
@@ -53,8 +55,15 @@ public record FaultWindow(long warmUp, Duration duration, long after) {
             afterLift.run();
             load.awaitMore(after, PHASE_LIMIT);
             awaitQuiet(history, load);
+            quiet = true;
         } finally {
-            load.stop();
+            if (quiet) {
+                // a request sent just before the stop may still fail (e.g. after a 5 s lock wait): its client goes on
+                // until it succeeds, so the history never ends on a failure that nothing could follow
+                load.stopAfterSuccess(QUIET_LIMIT);
+            } else {
+                load.stop();
+            }
         }
     }
 

@@ -53,6 +53,10 @@ public final class Load implements AutoCloseable {
     private final History history;
     private final Workload workload;
     private final AtomicBoolean stop = new AtomicBoolean();
+    /** While stopping: a client whose last request did not succeed goes on until one does, or until this deadline. */
+    private volatile long drainUntil;
+
+    private volatile boolean draining;
     private final AtomicLong completed = new AtomicLong();
     private final Map<Integer, Long> inFlight = new ConcurrentHashMap<>();
     private final ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor();
@@ -96,14 +100,29 @@ public final class Load implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops each client at its next success (at once if its current request succeeds), or at {@code limit} if none
+     * succeeds, and waits for them. A stop that cut a client off right after a failure would leave the history ending on
+     * that failure with nothing after it, so a recovery check could not tell a slow recovery from none.
+     */
+    public void stopAfterSuccess(Duration limit) throws Exception {
+        drainUntil = System.nanoTime() + limit.toNanos();
+        draining = true;
+        stop();
+    }
+
     /** Stops the clients after their current request and waits (at most 60 s) for them. */
     public void stop() throws Exception {
         stop.set(true);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        if (draining && drainUntil - System.nanoTime() > 0) {
+            deadline = drainUntil + TimeUnit.SECONDS.toNanos(60);
+        }
         for (Future<?> client : running) {
             try {
-                client.get(60, TimeUnit.SECONDS);
+                client.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
-                throw new AssertionError("a client did not stop within 60 s", e);
+                throw new AssertionError("a client did not stop within 60 s of its last request", e);
             }
         }
     }
@@ -117,7 +136,8 @@ public final class Load implements AutoCloseable {
     private void run(int client) {
         HttpClient http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        for (long n = 0; !stop.get(); n++) {
+        boolean lastOk = true;
+        for (long n = 0; !stop.get() || (draining && !lastOk && System.nanoTime() - drainUntil < 0); n++) {
             Request request = workload.next(client, n);
             long invoked = System.nanoTime();
             inFlight.put(client, invoked);
@@ -155,6 +175,7 @@ public final class Load implements AutoCloseable {
                 return;
             }
             history.add(operation);
+            lastOk = operation.outcome() == Outcome.OK;
             inFlight.remove(client);
             completed.incrementAndGet();
         }

@@ -40,6 +40,13 @@ class LockBusyIsABusinessAnswerTest {
     }
 
     @Test
+    void aLeaseLostUnderTheGuardedCodeIsInfrastructureSoTheClientGetsARetryable503() {
+        // found by chaos scenario (8): an instance cut off from Redis lost a deposit's lease, answered 500
+        assertThat(ExceptionClassifier.defaults().classify(new LockLostException("account:A-3", 42)))
+                .isEqualTo(ErrorCategory.INFRASTRUCTURE);
+    }
+
+    @Test
     void aRefusedCallerThroughTheExecutorWritesOneInfoLineWithoutAStackTrace() {
         LogicExecutor executor = LogicExecutor.create(
                 ExecutionPipeline.builder().add(LoggingPolicy.defaults()).build());

@@ -30,6 +30,9 @@ public final class DefaultExceptionClassifier implements ExceptionClassifier {
             "org.springframework.transaction.TransactionSystemException",
             // the lock backend itself failed, whatever its cause says
             "dev.ballast.lock.LockBackendException",
+            // the lease ran out under the guarded code (renewal could not reach the backend, or the holder stalled):
+            // the platform failed, not the request; found by chaos scenario (8), where it answered 500
+            "dev.ballast.lock.LockLostException",
             "org.springframework.web.client.ResourceAccessException",
             "io.lettuce.core.RedisConnectionException",
             "io.lettuce.core.RedisCommandTimeoutException",

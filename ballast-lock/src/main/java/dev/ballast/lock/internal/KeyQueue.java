@@ -235,7 +235,7 @@ final class KeyQueue {
             cancel(current.renewal);
         }
         if (!current.lost() && !current.abandoned()) {
-            strategy.unlockQuietly(key, current.owner);
+            strategy.unlockQuietly(key, current);
         }
         synchronized (this) {
             hold = null;

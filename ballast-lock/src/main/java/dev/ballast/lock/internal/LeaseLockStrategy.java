@@ -29,6 +29,12 @@ public final class LeaseLockStrategy extends GuardedLockStrategy {
     /** Local holders in a row before the lock goes back to the backend, so other instances get their turn. */
     static final int MAX_HANDOFFS = 16;
 
+    /** The first retry of a failed release. */
+    static final long FIRST_RELEASE_RETRY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    /** The longest interval between two retries of a failed release. */
+    static final long MAX_RELEASE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     final LockBackend backend;
     final int maxHandoffs = MAX_HANDOFFS;
     final long minPollNanos;
@@ -200,11 +206,39 @@ public final class LeaseLockStrategy extends GuardedLockStrategy {
         listener.released(backend.name(), handle, heldNanos);
     }
 
-    void unlockQuietly(String key, String owner) {
+    /**
+     * Releases {@code hold} at the backend. A release that fails (the backend or its connection pool briefly
+     * unavailable) is retried on the clock's timer, {@link #FIRST_RELEASE_RETRY_NANOS} later and then at doubling
+     * intervals up to {@link #MAX_RELEASE_RETRY_NANOS}, until it gets through or the lease would have run out anyway:
+     * otherwise a release lost in a short outage keeps every other caller of the key waiting for the whole lease (30 s
+     * for the example's deposits) after the backend is back. A late retry is harmless: the release only removes this
+     * ownership's owner token, never a later holder's.
+     */
+    void unlockQuietly(String key, Hold hold) {
+        if (!tryUnlock(key, hold.owner)) {
+            retryUnlock(key, hold, FIRST_RELEASE_RETRY_NANOS);
+        }
+    }
+
+    private void retryUnlock(String key, Hold hold, long delayNanos) {
+        if (closed || !hold.validAt(clock.nanoTime() + delayNanos)) {
+            return; // the lease runs out first: nothing is left to release
+        }
+        clock.schedule(
+                () -> {
+                    if (!closed && hold.validAt(clock.nanoTime()) && !tryUnlock(key, hold.owner)) {
+                        retryUnlock(key, hold, Math.min(2 * delayNanos, MAX_RELEASE_RETRY_NANOS));
+                    }
+                },
+                delayNanos);
+    }
+
+    private boolean tryUnlock(String key, String owner) {
         try {
             backend.unlock(key, owner);
+            return true;
         } catch (Exception e) {
-            // the lease expires on its own; releasing is best effort by contract
+            return false; // retried until the lease would have run out (see unlockQuietly)
         }
     }
 }

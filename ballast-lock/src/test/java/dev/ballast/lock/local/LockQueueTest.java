@@ -251,6 +251,42 @@ class LockQueueTest {
     }
 
     /** The in-JVM backend, counting its calls, with switchable failures. Thread-safe. */
+    @Test
+    void aReleaseLostInAShortOutageIsRetriedSoOtherInstancesDoNotWaitForTheLease() {
+        LockStrategy holder = instance();
+        LockStrategy other = instance();
+        LockHandle held = holder.tryAcquire("k", Duration.ZERO, LEASE);
+        backend.failUnlocks = true; // the release does not get through (e.g. no pool connection in time)
+        held.close();
+        assertThatThrownBy(() -> other.tryAcquire("k", Duration.ZERO, LEASE))
+                .as("still held at the backend")
+                .isInstanceOf(LockAcquisitionException.class);
+        backend.failUnlocks = false; // the outage ends
+
+        clock.advance(Duration.ofMillis(100)); // the first retry
+
+        try (LockHandle next = other.tryAcquire("k", Duration.ZERO, LEASE)) {
+            assertThat(next.fencingToken()).isGreaterThan(held.fencingToken());
+        }
+    }
+
+    @Test
+    void aFailingReleaseIsRetriedOnlyUntilTheLeaseWouldHaveRunOut() {
+        LockStrategy locks = instance();
+        LockHandle held = locks.tryAcquire("k", Duration.ZERO, LEASE);
+        backend.failUnlocks = true;
+        held.close();
+        clock.advance(LEASE);
+        int attempts = backend.unlocks.get();
+
+        clock.advance(LEASE.multipliedBy(10));
+
+        assertThat(attempts)
+                .as("the release and its retries at 100 ms, 200 ms, ... then every second, within a 3 s lease")
+                .isBetween(5, 8);
+        assertThat(backend.unlocks.get()).as("no retry after the lease ran out").isEqualTo(attempts);
+    }
+
     private static final class Counting implements LockBackend {
         private final LocalLockBackend target;
         final AtomicInteger tryLocks = new AtomicInteger();
@@ -259,6 +295,7 @@ class LockQueueTest {
 
         volatile boolean failRenewals;
         volatile boolean failLocks;
+        volatile boolean failUnlocks;
 
         Counting(LocalLockBackend target) {
             this.target = target;
@@ -290,6 +327,9 @@ class LockQueueTest {
         @Override
         public void unlock(String key, String owner) {
             unlocks.incrementAndGet();
+            if (failUnlocks) {
+                throw new IllegalStateException("backend down (test fault)");
+            }
             target.unlock(key, owner);
         }
 
