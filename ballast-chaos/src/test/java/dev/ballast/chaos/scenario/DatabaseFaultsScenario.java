@@ -37,9 +37,9 @@ class DatabaseFaultsScenario {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration FAULT = Duration.ofSeconds(5);
     /**
-     * A lock release lost with its connection (releasing is best effort) leaves the account's lock row held until its
-     * lease ends: the example's deposits hold 30 s leases and wait 5 s, so an account may answer 409 LOCK_BUSY for up
-     * to 35 s after the fault.
+     * A lock release lost with its connection is retried until it gets through, but only while the lease lasts; in the
+     * worst case the account's lock row stays held until its lease ends: the example's deposits hold 30 s leases and
+     * wait 5 s, so an account may answer 409 LOCK_BUSY for up to 35 s after the fault (measured since the retry: 2 s).
      */
     static final Duration RECOVERY_LIMIT = Duration.ofSeconds(35);
     /**
