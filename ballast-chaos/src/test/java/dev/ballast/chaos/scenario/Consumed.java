@@ -70,6 +70,25 @@ record Consumed(List<PerAggregateOrder.Delivery> messages) {
         return new Consumed(read);
     }
 
+    /** The first record of {@code topic} (waiting for one). */
+    static ConsumerRecord<String, byte[]> firstRecord(String bootstrapServers, String topic, Duration limit) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "chaos-first-" + UUID.randomUUID());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Set.of(topic));
+            long deadline = System.nanoTime() + limit.toNanos();
+            while (System.nanoTime() - deadline < 0) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    return record;
+                }
+            }
+        }
+        throw new AssertionError("no record in " + topic + " within " + limit);
+    }
+
     /** Takes every message ready in {@code queue} (acknowledging each), in queue order. */
     static Consumed rabbitQueue(Channel channel, String queue, Duration limit) throws IOException {
         List<PerAggregateOrder.Delivery> read = new ArrayList<>();

@@ -11,11 +11,22 @@ import dev.ballast.chaos.Load;
 import dev.ballast.chaos.NoAcknowledgedWriteLost;
 import dev.ballast.chaos.Scenario;
 import dev.ballast.chaos.ServerErrorBudget;
+import dev.ballast.test.ChildService;
 import dev.ballast.test.FaultProxy;
 import dev.ballast.test.KafkaBroker;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -154,6 +165,113 @@ class KafkaFaultsScenario {
                             "every order settled exactly once by the example's Kafka consumer (inbox)",
                             settled == orders,
                             orders + " orders, " + settled + " settlements"));
+        }
+    }
+
+    @Test
+    @DisplayName("(17) poison records on the topic")
+    void poisonRecordsAreDeadLetteredWithTheirReasonAndEveryOrderStillSettles(Scenario scenario) throws Exception {
+        scenario.fault("poison records written to the orders topic by a foreign producer under order load");
+        try (KafkaBroker kafka = KafkaBroker.create().start();
+                BrokerageCluster cluster = BrokerageCluster.builder("kafka-poison")
+                        .instances(2)
+                        .env("SPRING_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers())
+                        .start()) {
+            History history = new History();
+            BrokerageWorkload workload = new BrokerageWorkload(cluster::instances, Duration.ofSeconds(10));
+            int each = 3;
+            try (Load load = Load.start(history, 6, workload::order);
+                    KafkaProducer<String, byte[]> foreign = new KafkaProducer<>(
+                            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                            new StringSerializer(),
+                            new ByteArraySerializer())) {
+                new FaultWindow(200, Duration.ZERO, 300)
+                        .run(
+                                history,
+                                load,
+                                () -> {
+                                    ConsumerRecord<String, byte[]> genuine = Consumed.firstRecord(
+                                            kafka.bootstrapServers(), TOPIC, Duration.ofSeconds(30));
+                                    for (int i = 0; i < each; i++) {
+                                        // no Ballast headers at all: not an outbox event
+                                        foreign.send(new ProducerRecord<>(
+                                                        TOPIC,
+                                                        "poison-" + i,
+                                                        "{\"orderId\":\"poison\"}".getBytes(StandardCharsets.UTF_8)))
+                                                .get(10, TimeUnit.SECONDS);
+                                        // a genuine event's headers over another payload: its hash no longer matches
+                                        ProducerRecord<String, byte[]> forged =
+                                                new ProducerRecord<>(TOPIC, genuine.key(), forged(genuine.value(), i));
+                                        genuine.headers().forEach(header -> forged.headers()
+                                                .add(header));
+                                        foreign.send(forged).get(10, TimeUnit.SECONDS);
+                                    }
+                                },
+                                () -> {});
+            }
+            long end = history.markOf(FaultWindow.END).orElseThrow();
+            long orders = cluster.count("SELECT COUNT(*) FROM orders");
+            Waits.until(
+                    "every order settled by the example's consumer",
+                    Duration.ofSeconds(90),
+                    () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
+            scenario.recovery(Duration.ofNanos(System.nanoTime() - end));
+            scenario.fault(each + " records without Ballast headers and " + each + " genuine records' headers over a"
+                    + " changed payload, written to " + TOPIC + " by a foreign producer under order load");
+            Waits.until(
+                    "the poison records dead-lettered",
+                    Duration.ofSeconds(30),
+                    () -> cluster.count("SELECT COUNT(*) FROM ballast_inbox_dlq") >= 2L * each);
+            long malformed = cluster.count("SELECT COUNT(*) FROM ballast_inbox_dlq WHERE reason = 'MALFORMED'");
+            long violations =
+                    cluster.count("SELECT COUNT(*) FROM ballast_inbox_dlq WHERE reason = 'INTEGRITY_VIOLATION'");
+            long dead = cluster.count("SELECT COUNT(*) FROM ballast_inbox_dlq");
+            long settled = cluster.count("SELECT COUNT(*) FROM settlement");
+            boolean alerted = alerted(cluster);
+            scenario.verify(
+                    history,
+                    new NoAcknowledgedWriteLost("order", cluster.storedOrderKeys()),
+                    new ServerErrorBudget(0),
+                    ignored -> Check.of(
+                            "each poison record dead-lettered at the consumer with its reason, nothing else",
+                            malformed == each && violations == each && dead == 2L * each,
+                            malformed + " MALFORMED, " + violations + " INTEGRITY_VIOLATION of " + dead
+                                    + " consumer dead letters"),
+                    ignored -> Check.of(
+                            "the rest flows: every order settled exactly once by the example's Kafka consumer",
+                            settled == orders,
+                            orders + " orders, " + settled + " settlements"),
+                    ignored -> Check.of(
+                            "a CRITICAL alert for the forged records",
+                            alerted,
+                            alerted ? "in an instance's log" : "not in any instance's log"));
+        }
+    }
+
+    /** The genuine payload with another account: the same shape, a different content hash. */
+    private static byte[] forged(byte[] payload, int i) {
+        String text = new String(payload, StandardCharsets.UTF_8);
+        String changed = text.replaceFirst("\"accountId\":\"A-\\d+\"", "\"accountId\":\"A-9" + i + "\"");
+        if (changed.equals(text)) {
+            throw new AssertionError("no accountId to change in " + text);
+        }
+        return changed.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static boolean alerted(BrokerageCluster cluster) {
+        try {
+            Waits.until("the CRITICAL alert in a log", Duration.ofSeconds(30), () -> {
+                for (ChildService instance : cluster.instances()) {
+                    String log = instance.log();
+                    if (log.contains("[CRITICAL]") && log.contains("Consumed event failed its integrity check")) {
+                        return true;
+                    }
+                }
+                return false;
+            });
+            return true;
+        } catch (ConditionTimeoutException notRaised) {
+            return false;
         }
     }
 
