@@ -249,7 +249,7 @@ class KafkaFaultsScenario {
     }
 
     /** The genuine payload with another account: the same shape, a different content hash. */
-    private static byte[] forged(byte[] payload, int i) {
+    static byte[] forged(byte[] payload, int i) {
         String text = new String(payload, StandardCharsets.UTF_8);
         String changed = text.replaceFirst("\"accountId\":\"A-\\d+\"", "\"accountId\":\"A-9" + i + "\"");
         if (changed.equals(text)) {
