@@ -126,6 +126,10 @@ class AlertChannelScenario {
                             settled == orders,
                             orders + " orders, " + settled + " settlements"),
                     ignored -> Check.of(
+                            "the refusing channel was not hammered: at most one post per second of refusal",
+                            webhook.refused.get() <= 16,
+                            webhook.refused.get() + " posts answered 429 or 503 in 16 s"),
+                    ignored -> Check.of(
                             "the CRITICAL alert is not lost",
                             !where.isEmpty() && violations == forgedRecords,
                             (where.isEmpty() ? "neither on the channel nor in the alert file" : where) + "; "
