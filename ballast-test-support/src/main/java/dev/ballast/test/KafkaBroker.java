@@ -41,12 +41,15 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
 
     private final Map<String, String> overrides = new TreeMap<>();
     private @Nullable Path dir;
-    private int port;
-    private int controllerPort;
+    private final int port = freePort();
+    private final int controllerPort = freePort();
+    private int advertisedPort;
     private String clusterId = "";
     private @Nullable Process process;
 
-    private KafkaBroker() {}
+    private KafkaBroker() {
+        advertisedPort = port;
+    }
 
     /** A broker that is not started yet; {@link #config} adds server properties. */
     public static KafkaBroker create() {
@@ -59,12 +62,20 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
         return this;
     }
 
-    /** Starts the broker on free ports and waits until it answers an admin request. */
+    /**
+     * Tells clients to connect to {@code port} instead of the broker's own (set before start): its metadata then names
+     * {@code 127.0.0.1:<port>}, so a {@code FaultProxy} there, started on {@link #port()} before the broker, carries
+     * every connection after the bootstrap, the admin client's of this class too.
+     */
+    public KafkaBroker advertise(int port) {
+        this.advertisedPort = port;
+        return this;
+    }
+
+    /** Starts the broker on its free ports (chosen when it was created) and waits until it answers an admin request. */
     public KafkaBroker start() throws IOException {
         if (dir == null) {
             dir = Files.createTempDirectory("ballast-kafka-");
-            port = freePort();
-            controllerPort = freePort();
             clusterId = Uuid.randomUuid().toString();
             writeConfig();
         }
@@ -77,7 +88,7 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
         return "127.0.0.1:" + port;
     }
 
-    /** The broker's client port. */
+    /** The broker's client port, known from creation on. */
     public int port() {
         return port;
     }
@@ -195,7 +206,7 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
         config.put("node.id", "1");
         config.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
         config.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        config.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + advertisedPort);
         config.put("controller.listener.names", "CONTROLLER");
         config.put("inter.broker.listener.name", "PLAINTEXT");
         config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
