@@ -106,7 +106,7 @@ class AlertChannelScenario {
             String where = criticalDelivered(webhook, alertFile);
             scenario.recovery(Duration.ofNanos(System.nanoTime() - end));
             long orders = cluster.count("SELECT COUNT(*) FROM orders");
-            Waits.until(
+            Waits.within(
                     "every order settled by the example's consumer",
                     Duration.ofSeconds(60),
                     () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);

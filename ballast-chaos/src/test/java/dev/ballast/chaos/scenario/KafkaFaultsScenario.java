@@ -88,7 +88,7 @@ class KafkaFaultsScenario {
                     + " s incl. restart on the same port and data");
             Consumed consumed = Consumed.kafkaTopic(kafka.bootstrapServers(), TOPIC, Duration.ofSeconds(60));
             long orders = cluster.count("SELECT COUNT(*) FROM orders");
-            Waits.until(
+            Waits.within(
                     "every order settled by the example's consumer",
                     Duration.ofSeconds(60),
                     () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
@@ -145,7 +145,7 @@ class KafkaFaultsScenario {
             scenario.recovery(Duration.ofNanos(System.nanoTime() - end));
             Consumed consumed = Consumed.kafkaTopic(broker.bootstrapServers(), TOPIC, Duration.ofSeconds(60));
             long orders = cluster.count("SELECT COUNT(*) FROM orders");
-            Waits.until(
+            Waits.within(
                     "every order settled by the example's consumer",
                     Duration.ofSeconds(60),
                     () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
@@ -211,14 +211,14 @@ class KafkaFaultsScenario {
             }
             long end = history.markOf(FaultWindow.END).orElseThrow();
             long orders = cluster.count("SELECT COUNT(*) FROM orders");
-            Waits.until(
+            Waits.within(
                     "every order settled by the example's consumer",
                     Duration.ofSeconds(90),
                     () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
             scenario.recovery(Duration.ofNanos(System.nanoTime() - end));
             scenario.fault(each + " records without Ballast headers and " + each + " genuine records' headers over a"
                     + " changed payload, written to " + TOPIC + " by a foreign producer under order load");
-            Waits.until(
+            Waits.within(
                     "the poison records dead-lettered",
                     Duration.ofSeconds(30),
                     () -> cluster.count("SELECT COUNT(*) FROM ballast_inbox_dlq") >= 2L * each);

@@ -2,6 +2,7 @@ package dev.ballast.chaos.scenario;
 
 import java.time.Duration;
 import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Bounded polling for the scenarios (Awaitility), returning how long the condition took to hold. */
 final class Waits {
@@ -24,5 +25,18 @@ final class Waits {
                 .ignoreExceptions()
                 .until(condition::holds);
         return Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /**
+     * As {@link #until}, but returns whether {@code condition} came to hold instead of failing: for a wait before the
+     * checkers, so that a run whose condition never holds (e.g. events lost) is reported by the checkers' evidence.
+     */
+    static boolean within(String what, Duration limit, Condition condition) {
+        try {
+            until(what, limit, condition);
+            return true;
+        } catch (ConditionTimeoutException notYet) {
+            return false;
+        }
     }
 }
