@@ -9,6 +9,7 @@ import static io.gatling.javaapi.core.CoreDsl.global;
 import static io.gatling.javaapi.core.CoreDsl.incrementUsersPerSec;
 import static io.gatling.javaapi.core.CoreDsl.jsonPath;
 import static io.gatling.javaapi.core.CoreDsl.percent;
+import static io.gatling.javaapi.core.CoreDsl.responseTimeInMillis;
 import static io.gatling.javaapi.core.CoreDsl.scenario;
 import static io.gatling.javaapi.http.HttpDsl.http;
 import static io.gatling.javaapi.http.HttpDsl.status;
@@ -49,33 +50,38 @@ import java.util.List;
 public class BrokerageMixSimulation extends Simulation {
 
     private final Targets targets = Targets.fromSystemProperties();
-    private final Mix mix = new Mix(Long.getLong("load.seed", 20261130L));
+    private final Mix mix = new Mix();
+    private final Stats stats = new Stats();
 
     private final ChainBuilder quote = exec(http("quote")
             .get(session -> "/api/quotes/" + mix.symbol())
-            .check(status().is(200), jsonPath("$.price").exists()));
+            .check(responseTimeInMillis().saveAs("rt"), status().is(200), jsonPath("$.price").exists()))
+            .exec(session -> stats.record("quote", session));
 
     private final ChainBuilder order = exec(session -> session.setAll(mix.order()))
             .exec(http("order")
                     .post("/api/orders")
                     .header("Idempotency-Key", "#{key}")
                     .body(StringBody("#{body}"))
+                    .check(responseTimeInMillis().saveAs("rt"))
                     .check(status().is(session -> session.getInt("expectStatus")))
                     .checkIf(session -> session.getBoolean("invalid"))
                     .then(jsonPath("$.code").is("INVALID_INPUT"))
                     .checkIf(session -> session.getBoolean("repeat"))
                     .then(jsonPath("$.orderId").isEL("#{expectOrderId}"))
                     .check(jsonPath("$.orderId").optional().saveAs("orderId")))
-            .exec(session -> mix.recordOrder(session));
+            .exec(session -> stats.record("order", mix.recordOrder(session)));
 
     private final ChainBuilder deposit = exec(http("deposit")
             .post(session -> "/api/accounts/" + mix.account() + "/deposits")
             .body(StringBody("{\"amount\":\"10.00\"}"))
-            .check(status().is(200), jsonPath("$.balance").exists()));
+            .check(responseTimeInMillis().saveAs("rt"), status().is(200), jsonPath("$.balance").exists()))
+            .exec(session -> stats.record("deposit", session));
 
     private final ChainBuilder account = exec(http("account")
             .get(session -> "/api/accounts/" + mix.account())
-            .check(status().is(200), jsonPath("$.balance").exists()));
+            .check(responseTimeInMillis().saveAs("rt"), status().is(200), jsonPath("$.balance").exists()))
+            .exec(session -> stats.record("account", session));
 
     private final ScenarioBuilder brokerage = scenario("brokerage mix")
             .randomSwitch()
@@ -111,7 +117,7 @@ public class BrokerageMixSimulation extends Simulation {
             if (!summary.isEmpty()) { // read by scripts/load-test next to Gatling's own stats.json
                 Files.writeString(
                         Path.of(summary),
-                        "{\"upstreamCalls\":" + upstream + "," + mix.summaryJson() + "}\n");
+                        "{\"upstreamCalls\":" + upstream + "," + mix.summaryJson() + "," + stats.json() + "}\n");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

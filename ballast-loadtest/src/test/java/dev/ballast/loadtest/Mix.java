@@ -18,7 +18,8 @@ final class Mix {
     static final String[] SYMBOLS = {"005930", "AAPL", "000660", "MSFT", "035420"};
     static final int ACCOUNTS = 100;
 
-    private final long seed;
+    /** Makes this run's Idempotency-Keys unique against every earlier run on the same database. */
+    private final String run = Long.toString(System.currentTimeMillis(), 36);
     private final Zipf symbols;
     private final Zipf accounts;
     private final AtomicLong next = new AtomicLong();
@@ -28,8 +29,7 @@ final class Mix {
     private final AtomicLong repeated = new AtomicLong();
     private final AtomicLong invalid = new AtomicLong();
 
-    Mix(long seed) {
-        this.seed = seed;
+    Mix() {
         this.symbols = new Zipf(SYMBOLS.length, 1.0);
         this.accounts = new Zipf(ACCOUNTS, 1.0);
     }
@@ -59,7 +59,7 @@ final class Mix {
             return attributes;
         }
         boolean bad = dice >= 0.02 && dice < 0.025;
-        String key = "load-" + seed + "-" + next.incrementAndGet();
+        String key = "load-" + run + "-" + next.incrementAndGet();
         attributes.put("key", key);
         attributes.put("body", body(key, bad));
         attributes.put("expectStatus", bad ? 400 : 201);
