@@ -15,7 +15,7 @@ class QuoteController {
     }
 
     @GetMapping("/api/quotes/{symbol}")
-    Quote quote(@PathVariable String symbol) {
+    Quote quote(@PathVariable String symbol) throws InterruptedException {
         return quotes.quote(symbol);
     }
 }
