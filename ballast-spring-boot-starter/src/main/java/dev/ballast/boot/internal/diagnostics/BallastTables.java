@@ -24,8 +24,11 @@ import org.jspecify.annotations.Nullable;
  */
 public record BallastTables(String database, @Nullable String vendor, List<String> missing) {
 
-    /** SQLSTATEs of "no such table": PostgreSQL, the SQL standard (MariaDB, MySQL, H2), H2 on an empty schema. */
-    private static final Set<String> NO_SUCH_TABLE = Set.of("42P01", "42S02", "42S03");
+    /**
+     * SQLSTATEs of "no such table": PostgreSQL; MariaDB, MySQL and H2 (42S02; H2 says 42S03 and 42S04 for a table of
+     * another schema or an empty database).
+     */
+    private static final Set<String> NO_SUCH_TABLE = Set.of("42P01", "42S02", "42S03", "42S04");
 
     public BallastTables {
         missing = List.copyOf(missing);

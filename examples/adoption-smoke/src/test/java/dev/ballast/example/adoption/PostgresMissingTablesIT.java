@@ -135,12 +135,16 @@ class PostgresMissingTablesIT {
     }
 
     private ConfigurableApplicationContext start(Class<?> application, String... properties) {
+        List<String> arguments = new ArrayList<>(); // command-line arguments: above the app's application.yml
+        for (String property : common()) {
+            arguments.add("--" + property);
+        }
+        for (String property : properties) {
+            arguments.add("--" + property);
+        }
         ConfigurableApplicationContext context = new SpringApplicationBuilder(application)
                 .web(WebApplicationType.SERVLET)
-                .properties(common())
-                .properties("server.port=0", "management.endpoint.health.show-details=always")
-                .properties(properties)
-                .run();
+                .run(arguments.toArray(String[]::new));
         started.add(context);
         return context;
     }
@@ -160,7 +164,9 @@ class PostgresMissingTablesIT {
             "spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + database,
             "spring.datasource.username=postgres",
             "spring.sql.init.mode=never",
-            "management.endpoints.web.exposure.include=health"
+            "management.endpoints.web.exposure.include=health",
+            "management.endpoint.health.show-details=always",
+            "server.port=0"
         };
     }
 
