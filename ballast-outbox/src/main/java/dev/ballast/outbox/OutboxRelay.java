@@ -3,6 +3,7 @@ package dev.ballast.outbox;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.outbox.internal.BatchFailures;
 import dev.ballast.outbox.internal.DeadLetterFile;
 import dev.ballast.outbox.internal.Housekeeping;
 import dev.ballast.outbox.internal.NotifyListener;
@@ -33,18 +34,25 @@ import org.slf4j.LoggerFactory;
  * lease on the database clock), publish outside any transaction, and write outcomes back. Any number of relays may run
  * on one outbox, in one JVM or many. On PostgreSQL a LISTEN connection wakes the workers when events commit; polling
  * is the safety net everywhere. When every publish of a batch fails with an infrastructure error the relay pauses with
- * backoff (raising one WARNING alert) instead of spending every event's attempts. Time comes from the builder's
- * {@linkplain Builder#clock(InstantSource) clock}. Thread-safe.
+ * backoff (raising one WARNING alert) instead of spending every event's attempts. A batch that fails before publishing
+ * (database unreachable, tables missing) is retried with back-off from the poll interval doubling up to 30 s, logged at
+ * WARN once, then every 5 minutes with the count while it keeps failing, and at INFO when batches work again. Time comes
+ * from the builder's {@linkplain Builder#clock(InstantSource) clock}. Thread-safe.
  */
 public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+    /** Longest wait between batches that fail before publishing (database down, tables missing). */
+    static final Duration FAILURE_BACKOFF_CAP = Duration.ofSeconds(30);
+    /** While batches keep failing the same way, how often the WARN is repeated (with the count). */
+    static final Duration FAILURE_REMINDER = Duration.ofMinutes(5);
 
     private final Outbox outbox;
     private final RelayEngine engine;
     private final Housekeeping housekeeping;
     private final Builder settings;
     private final Semaphore wakeups = new Semaphore(0);
+    private final BatchFailures failures;
     private final List<Thread> threads = new ArrayList<>();
     private @Nullable Thread listener;
     private boolean started;
@@ -84,6 +92,13 @@ public final class OutboxRelay implements AutoCloseable {
                 new DeadLetterFile(settings.deadLetterFile));
         this.housekeeping = new Housekeeping(
                 outbox.dataSource(), outbox.tables(), settings.retention, outbox.meters(), settings.clock);
+        this.failures = new BatchFailures(
+                log,
+                "Outbox relay batch",
+                settings.clock,
+                settings.pollInterval,
+                FAILURE_BACKOFF_CAP,
+                FAILURE_REMINDER);
         this.chores = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "ballast-outbox-housekeeping");
             thread.setDaemon(true);
@@ -277,15 +292,20 @@ public final class OutboxRelay implements AutoCloseable {
                     TimeUnit.MILLISECONDS.sleep(Math.min(pause, settings.pollInterval.toMillis()));
                     continue;
                 }
+                long retry = failures.millisUntilRetry();
+                if (retry > 0) { // backing off after failed batches, on the relay's clock; close() wakes it
+                    wakeups.tryAcquire(Math.min(retry, settings.pollInterval.toMillis()), TimeUnit.MILLISECONDS);
+                    continue;
+                }
                 RelayEngine.BatchResult result;
                 try {
                     result = engine.runOnce();
                     heartbeat = settings.clock.instant();
                 } catch (SQLException | RuntimeException e) {
-                    log.warn("Outbox relay batch failed, retrying after {}: {}", settings.pollInterval, e.toString());
-                    TimeUnit.NANOSECONDS.sleep(settings.pollInterval.toNanos());
+                    failures.failed(e);
                     continue;
                 }
+                failures.succeeded();
                 if (result.outage()) {
                     outage();
                 } else if (result.changed() > 0) {

@@ -31,6 +31,7 @@ public final class Housekeeping {
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong oldestPendingSeconds = new AtomicLong();
     private final AtomicLong deadLetters = new AtomicLong();
+    private final BatchFailures failures;
 
     public Housekeeping(
             DataSource dataSource, OutboxTables tables, Duration retention, OutboxMeters meters, InstantSource clock) {
@@ -38,6 +39,8 @@ public final class Housekeeping {
         this.tables = tables;
         this.retention = retention;
         this.clock = clock;
+        this.failures = new BatchFailures(
+                log, "Outbox housekeeping", clock, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMinutes(5));
         Gauge.builder("ballast.outbox.pending", pending, AtomicLong::get)
                 .description("Events not yet published or dead-lettered")
                 .register(meters.registry());
@@ -50,13 +53,17 @@ public final class Housekeeping {
                 .register(meters.registry());
     }
 
-    /** One run of every chore; failures are logged and retried on the next run. */
+    /**
+     * One run of every chore; failures are retried on the next run and logged at WARN once, then every 5 minutes with
+     * the count while they repeat.
+     */
     public void run() {
         try {
             deletePublished();
             refreshGauges();
+            failures.succeeded();
         } catch (SQLException | RuntimeException e) {
-            log.warn("Outbox housekeeping failed, will retry: {}", e.toString());
+            failures.failed(e); // runs on its own schedule: only the logging (once, then a reminder) applies
         }
     }
 

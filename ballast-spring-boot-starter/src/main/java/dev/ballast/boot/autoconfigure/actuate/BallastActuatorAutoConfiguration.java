@@ -4,6 +4,7 @@ import dev.ballast.boot.autoconfigure.cache.BallastCacheAutoConfiguration;
 import dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration;
 import dev.ballast.boot.autoconfigure.outbox.BallastOutboxAutoConfiguration;
 import dev.ballast.boot.autoconfigure.outbox.BallastOutboxProperties;
+import dev.ballast.boot.autoconfigure.outbox.OutboxUsage;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxRelay;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -77,8 +79,11 @@ public final class BallastActuatorAutoConfiguration {
                 ObjectProvider<AbstractRedisClient> redis,
                 ObjectProvider<Outbox> outbox,
                 ObjectProvider<OutboxRelay> relay,
-                ObjectProvider<BallastOutboxProperties> outboxProperties) {
-            return new BallastHealthContributor(caches, locks, redis, outbox, relay, outboxProperties);
+                ObjectProvider<OutboxUsage> outboxUsage,
+                ObjectProvider<BallastOutboxProperties> outboxProperties,
+                ObjectProvider<DataSource> dataSource) {
+            return new BallastHealthContributor(
+                    caches, locks, redis, outbox, relay, outboxUsage, outboxProperties, dataSource);
         }
     }
 
@@ -92,7 +97,9 @@ public final class BallastActuatorAutoConfiguration {
         private final ObjectProvider<AbstractRedisClient> redis;
         private final ObjectProvider<Outbox> outbox;
         private final ObjectProvider<OutboxRelay> relay;
+        private final ObjectProvider<OutboxUsage> outboxUsage;
         private final ObjectProvider<BallastOutboxProperties> outboxProperties;
+        private final ObjectProvider<DataSource> dataSource;
 
         BallastHealthContributor(
                 ObjectProvider<CacheManager> caches,
@@ -100,13 +107,17 @@ public final class BallastActuatorAutoConfiguration {
                 ObjectProvider<AbstractRedisClient> redis,
                 ObjectProvider<Outbox> outbox,
                 ObjectProvider<OutboxRelay> relay,
-                ObjectProvider<BallastOutboxProperties> outboxProperties) {
+                ObjectProvider<OutboxUsage> outboxUsage,
+                ObjectProvider<BallastOutboxProperties> outboxProperties,
+                ObjectProvider<DataSource> dataSource) {
             this.caches = caches;
             this.locks = locks;
             this.redis = redis;
             this.outbox = outbox;
             this.relay = relay;
+            this.outboxUsage = outboxUsage;
             this.outboxProperties = outboxProperties;
+            this.dataSource = dataSource;
         }
 
         private Map<String, HealthContributor> children() {
@@ -124,8 +135,12 @@ public final class BallastActuatorAutoConfiguration {
             }
             Outbox theOutbox = outbox.getIfUnique();
             BallastOutboxProperties properties = outboxProperties.getIfUnique();
-            if (theOutbox != null && properties != null) {
-                children.put("outbox", BallastHealth.outbox(theOutbox, relay.getIfUnique(), properties.health()));
+            OutboxUsage usage = outboxUsage.getIfUnique();
+            if (theOutbox != null && properties != null && usage != null) {
+                children.put(
+                        "outbox",
+                        BallastHealth.outbox(
+                                theOutbox, relay.getIfUnique(), usage, properties, dataSource.getIfUnique()));
             }
             return children;
         }

@@ -1,6 +1,10 @@
 package dev.ballast.boot.autoconfigure.actuate;
 
+import dev.ballast.boot.autoconfigure.outbox.BallastOutboxAutoConfiguration;
 import dev.ballast.boot.autoconfigure.outbox.BallastOutboxProperties;
+import dev.ballast.boot.autoconfigure.outbox.OutboxUsage;
+import dev.ballast.boot.internal.diagnostics.BallastTables;
+import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
 import dev.ballast.cache.TieredCache;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.resilient.ResilientLockStrategy;
@@ -15,6 +19,7 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -107,32 +112,71 @@ final class BallastHealth {
     }
 
     /**
-     * The outbox: DEGRADED when the oldest pending event is older than {@code ballast.outbox.health.max-pending-age} or
-     * there are more unresolved dead letters than {@code ballast.outbox.health.max-dead-letters}; DOWN when its tables
-     * cannot be read.
+     * The outbox. While the application does not use it ({@link OutboxUsage}: no bean injects it, relay not enabled),
+     * UP with {@code inUse: false}, without reading its tables, which such an application need not have. In use:
+     * DEGRADED when the oldest pending event is older than {@code ballast.outbox.health.max-pending-age} or there are
+     * more unresolved dead letters than {@code ballast.outbox.health.max-dead-letters}; DOWN when its tables cannot be
+     * read, naming the missing tables and the fix when that is why.
      */
     static HealthIndicator outbox(
-            Outbox outbox, @Nullable OutboxRelay relay, BallastOutboxProperties.Health thresholds) {
+            Outbox outbox,
+            @Nullable OutboxRelay relay,
+            OutboxUsage usage,
+            BallastOutboxProperties properties,
+            @Nullable DataSource dataSource) {
+        BallastOutboxProperties.Health thresholds = properties.health();
         return () -> {
+            boolean relayRunning = relay != null && relay.isRunning();
+            if (!usage.inUse()) {
+                return Health.up()
+                        .withDetail("inUse", false)
+                        .withDetail("relayRunning", relayRunning)
+                        .build();
+            }
             OutboxStatus status;
             try {
                 status = outbox.status();
             } catch (Exception e) {
-                return Health.down()
-                        .withDetail("error", e.getClass().getSimpleName() + ": " + e.getMessage())
-                        .build();
+                Health.Builder down = Health.down()
+                        .withDetail("inUse", true)
+                        .withDetail("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+                missingTables(properties, dataSource, down);
+                return down.build();
             }
             Duration oldest = status.oldestPendingAge();
             boolean late = oldest != null && oldest.compareTo(thresholds.maxPendingAge()) > 0;
             boolean dead = status.deadLetters() > thresholds.maxDeadLetters();
             Health.Builder health = Health.status(late || dead ? DEGRADED : Status.UP)
+                    .withDetail("inUse", true)
                     .withDetail("pending", status.pending())
                     .withDetail("oldestPendingAge", oldest == null ? "none" : oldest.toString())
                     .withDetail("maxPendingAge", thresholds.maxPendingAge().toString())
                     .withDetail("deadLetters", status.deadLetters())
                     .withDetail("maxDeadLetters", thresholds.maxDeadLetters())
-                    .withDetail("relayRunning", relay != null && relay.isRunning());
+                    .withDetail("relayRunning", relayRunning);
             return health.build();
         };
+    }
+
+    /** When the outbox cannot be read because its tables are missing: which ones, and what to set. */
+    private static void missingTables(
+            BallastOutboxProperties properties, @Nullable DataSource dataSource, Health.Builder down) {
+        if (dataSource == null) {
+            return;
+        }
+        try {
+            BallastTables tables = BallastTables.check(
+                    dataSource, BallastOutboxAutoConfiguration.tableNames(properties.tablePrefix()));
+            if (!tables.complete()) {
+                down.withDetail("missingTables", tables.missing())
+                        .withDetail("database", tables.database())
+                        .withDetail(
+                                "action",
+                                MissingBallastTablesException.outboxAction(tables, properties.tablePrefix())
+                                        .replace(System.lineSeparator(), " "));
+            }
+        } catch (RuntimeException e) {
+            // the database itself is unreachable: the error detail says so
+        }
     }
 }

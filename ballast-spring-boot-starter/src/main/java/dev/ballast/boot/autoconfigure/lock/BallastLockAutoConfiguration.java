@@ -2,7 +2,9 @@ package dev.ballast.boot.autoconfigure.lock;
 
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
+import dev.ballast.boot.internal.diagnostics.BallastTables;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
@@ -16,8 +18,11 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -46,6 +51,8 @@ import org.springframework.context.annotation.Role;
 @EnableConfigurationProperties(BallastLockProperties.class)
 public final class BallastLockAutoConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(BallastLockAutoConfiguration.class);
+
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     @DependsOnDatabaseInitialization
@@ -67,6 +74,12 @@ public final class BallastLockAutoConfiguration {
             case AUTO -> {
                 AbstractRedisClient client = redisClient.getIfUnique();
                 if (client != null && database != null) {
+                    requireTables(
+                            jdbc,
+                            database,
+                            true,
+                            "ballast.lock.backend=AUTO resolved to RESILIENT (the application has Redis and a"
+                                    + " DataSource): Redis locks with the database as fallback");
                     return resilient(properties, client, database, lockListener, alertSink);
                 }
                 if (client != null) {
@@ -75,17 +88,16 @@ public final class BallastLockAutoConfiguration {
                             .alerts(alertSink)
                             .build();
                 }
-                return database == null
-                        ? LocalLockStrategies.create(lockListener, alertSink)
-                        : JdbcLockStrategies.create(
-                                database,
-                                tablePrefix(jdbc, database),
-                                createTables(jdbc, database),
-                                lockListener,
-                                alertSink);
+                if (database == null) {
+                    return LocalLockStrategies.create(lockListener, alertSink);
+                }
+                warnOfMissingTables(jdbc, database);
+                return JdbcLockStrategies.create(
+                        database, tablePrefix(jdbc, database), createTables(jdbc, database), lockListener, alertSink);
             }
             case JDBC -> {
                 DataSource required = require(database, backend, DATABASE);
+                requireTables(jdbc, required, false, "ballast.lock.backend=JDBC keeps locks in the database");
                 return JdbcLockStrategies.create(
                         required, tablePrefix(jdbc, required), createTables(jdbc, required), lockListener, alertSink);
             }
@@ -98,6 +110,11 @@ public final class BallastLockAutoConfiguration {
             case RESILIENT -> {
                 AbstractRedisClient client = require(redisClient.getIfUnique(), backend, REDIS);
                 DataSource fallbackDatabase = require(database, backend, DATABASE);
+                requireTables(
+                        jdbc,
+                        fallbackDatabase,
+                        true,
+                        "ballast.lock.backend=RESILIENT takes Redis locks with the database as fallback");
                 return resilient(properties, client, fallbackDatabase, lockListener, alertSink);
             }
             default -> throw new IllegalStateException("Unknown ballast.lock.backend " + backend);
@@ -153,6 +170,47 @@ public final class BallastLockAutoConfiguration {
                 jdbc.tablePrefix(),
                 prefix -> JdbcLockStrategies.builder(database, prefix, false));
         return jdbc.tablePrefix();
+    }
+
+    /**
+     * Fails start-up, as Spring Boot's own schema validation does, when the backend's tables are not there and Ballast
+     * is not to create them: {@code <prefix>lock}, and for the resilient chain {@code <prefix>lock_mode}.
+     */
+    private static void requireTables(
+            BallastLockProperties.Jdbc jdbc, DataSource database, boolean resilient, String why) {
+        if (createTables(jdbc, database)) {
+            return;
+        }
+        String prefix = tablePrefix(jdbc, database);
+        List<String> needed = resilient ? List.of(prefix + "lock", prefix + "lock_mode") : List.of(prefix + "lock");
+        BallastTables tables = BallastTables.check(database, needed);
+        if (!tables.complete()) {
+            throw MissingBallastTablesException.lock(tables, why, prefix);
+        }
+    }
+
+    /**
+     * AUTO on a DataSource without Redis: the JDBC table backend, which reads its table only when a lock is taken, and
+     * the application may take none. So a missing table does not stop start-up; it is logged once at WARN with the fix,
+     * and the first lock fails.
+     */
+    private static void warnOfMissingTables(BallastLockProperties.Jdbc jdbc, DataSource database) {
+        if (createTables(jdbc, database)) {
+            return;
+        }
+        String prefix = tablePrefix(jdbc, database);
+        BallastTables tables = BallastTables.check(database, List.of(prefix + "lock"));
+        if (!tables.complete()) {
+            MissingBallastTablesException missing = MissingBallastTablesException.lock(
+                    tables,
+                    "ballast.lock.backend=AUTO resolved to JDBC (the application has a DataSource and no Redis)",
+                    prefix);
+            log.warn(
+                    "{} Every @DistributedLock and LockStrategy call will fail until they exist.{}{}",
+                    missing.description(),
+                    System.lineSeparator(),
+                    missing.action());
+        }
     }
 
     private static boolean createTables(BallastLockProperties.Jdbc jdbc, DataSource database) {

@@ -1,6 +1,8 @@
 package dev.ballast.boot.autoconfigure.outbox;
 
+import dev.ballast.boot.internal.diagnostics.BallastTables;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
 import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.AlertSink;
@@ -11,9 +13,11 @@ import dev.ballast.outbox.OutboxRelay;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -130,8 +134,39 @@ public final class BallastOutboxAutoConfiguration {
     @ConditionalOnBean(OutboxRelay.class)
     @ConditionalOnMissingBean
     OutboxRelayLifecycle ballastOutboxRelayLifecycle(
-            OutboxRelay relay, BallastOutboxProperties properties, ConfigurableListableBeanFactory beans) {
-        return new OutboxRelayLifecycle(relay, properties.relay().enabled(), beans);
+            OutboxRelay relay, BallastOutboxProperties properties, OutboxUsage usage) {
+        return new OutboxRelayLifecycle(relay, properties.relay().enabled(), usage);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    OutboxUsage ballastOutboxUsage(BallastOutboxProperties properties, ConfigurableListableBeanFactory beans) {
+        return new OutboxUsage(properties.relay().enabled(), beans);
+    }
+
+    /**
+     * Fails start-up, as Spring Boot's own schema validation does, when the application uses the outbox ({@link
+     * OutboxUsage}) and its tables are not there; an application that does not use it starts without them.
+     */
+    @Bean
+    @ConditionalOnMissingBean(name = "ballastOutboxTablesCheck")
+    SmartInitializingSingleton ballastOutboxTablesCheck(
+            BallastOutboxProperties properties, DataSource dataSource, OutboxUsage usage) {
+        return () -> {
+            if (properties.schema().initialize().createsTablesOn(dataSource) || !usage.inUse()) {
+                return;
+            }
+            BallastTables tables = BallastTables.check(dataSource, tableNames(properties.tablePrefix()));
+            if (!tables.complete()) {
+                throw MissingBallastTablesException.outbox(tables, usage.why(), properties.tablePrefix());
+            }
+        };
+    }
+
+    /** The outbox's tables (as the shipped scripts name them, with the prefix). */
+    public static List<String> tableNames(String prefix) {
+        return List.of(
+                prefix + "outbox", prefix + "outbox_aggregate", prefix + "outbox_dlq", prefix + "outbox_request");
     }
 
     private static int payloadBytes(BallastOutboxProperties properties) {

@@ -36,7 +36,6 @@ class PostgresSchemaIT {
             .withPropertyValues(
                     "spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/test?currentSchema=" + schema,
                     "spring.datasource.username=postgres",
-                    "ballast.lock.backend=JDBC",
                     "ballast.outbox.relay.poll-interval=50ms");
 
     @BeforeEach
@@ -63,7 +62,9 @@ class PostgresSchemaIT {
     void alwaysCreatesTheTablesOnPostgresAndLocksAndTheOutboxWork() {
         app.withUserConfiguration(Trades.class)
                 .withPropertyValues(
-                        "ballast.outbox.schema.initialize=always", "ballast.lock.jdbc.schema.initialize=always")
+                        "ballast.lock.backend=JDBC",
+                        "ballast.outbox.schema.initialize=always",
+                        "ballast.lock.jdbc.schema.initialize=always")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(Apps.ballastTables(context.getBean(DataSource.class)))

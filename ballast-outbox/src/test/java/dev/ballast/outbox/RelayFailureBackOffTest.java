@@ -1,0 +1,130 @@
+package dev.ballast.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.ballast.outbox.internal.Housekeeping;
+import dev.ballast.test.Eventually;
+import dev.ballast.test.LogCapture;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 16 (F6): while every batch fails before publishing (here: the outbox tables do not exist), the relay backs off
+ * exponentially on its clock from the poll interval up to 30 s instead of retrying every poll interval, warns once,
+ * reminds with the count at most every 5 minutes, and logs when batches work again. Time moves by the relay's
+ * {@link TestClock}; every attempt is visible in the captured log (DEBUG between the warnings).
+ */
+class RelayFailureBackOffTest {
+
+    @RegisterExtension
+    final LogCapture relayLog = LogCapture.of(OutboxRelay.class);
+
+    @RegisterExtension
+    final LogCapture housekeepingLog = LogCapture.of(Housekeeping.class);
+
+    private final HikariDataSource database = h2();
+    private final TestClock clock = new TestClock();
+    private OutboxRelay relay;
+
+    @AfterEach
+    void close() {
+        if (relay != null) {
+            relay.close();
+        }
+        database.close();
+    }
+
+    @Test
+    void failingBatchesBackOffToThirtySecondsWarnOnceRemindEveryFiveMinutesAndLogTheRecovery() {
+        Outbox outbox = Outbox.builder(database).build(); // no tables
+        relay = outbox.relay(OutboxPublisher.inProcess(message -> {}))
+                .clock(clock)
+                .pollInterval(Duration.ofMillis(100))
+                .housekeepingInterval(Duration.ofHours(1))
+                .listen(false)
+                .build()
+                .start();
+
+        Eventually.within(
+                Duration.ofSeconds(10),
+                "the first failed batch",
+                () -> failedAttempts().size() >= 1);
+        // each step is longer than the longest back-off: at least one more attempt falls due; 13 steps = 6.5 minutes
+        for (int step = 2; step <= 14; step++) {
+            int attempts = step;
+            clock.advance(Duration.ofSeconds(30));
+            Eventually.within(
+                    Duration.ofSeconds(10),
+                    "attempt " + step,
+                    () -> failedAttempts().size() >= attempts);
+        }
+
+        List<ILoggingEvent> failures = failedAttempts();
+        assertThat(failures.stream().map(RelayFailureBackOffTest::nextDelay).limit(12))
+                .containsExactly(
+                        Duration.ofMillis(100),
+                        Duration.ofMillis(200),
+                        Duration.ofMillis(400),
+                        Duration.ofMillis(800),
+                        Duration.ofMillis(1600),
+                        Duration.ofMillis(3200),
+                        Duration.ofMillis(6400),
+                        Duration.ofMillis(12800),
+                        Duration.ofMillis(25600),
+                        Duration.ofSeconds(30),
+                        Duration.ofSeconds(30),
+                        Duration.ofSeconds(30));
+        List<ILoggingEvent> warnings = relayLog.eventsAtLeast(Level.WARN);
+        assertThat(warnings).hasSize(2); // the first failure, and one reminder after 5 minutes of the relay's clock
+        assertThat(warnings.get(0).getFormattedMessage())
+                .startsWith("Outbox relay batch failed, retrying in PT0.1S with back-off up to PT30S")
+                .containsIgnoringCase("ballast_outbox");
+        assertThat(warnings.get(1).getFormattedMessage()).startsWith("Outbox relay batch still failing: ");
+        assertThat(failures.subList(1, failures.indexOf(warnings.get(1))))
+                .allSatisfy(event -> assertThat(event.getLevel()).isEqualTo(Level.DEBUG));
+
+        Outbox.builder(database).createSchema(true).build(); // the operator creates the tables
+        int failed = failedAttempts().size();
+        clock.advance(Duration.ofSeconds(31));
+        Eventually.within(Duration.ofSeconds(10), "the recovery is logged", () -> relayLog.events().stream()
+                .anyMatch(event -> event.getLevel() == Level.INFO));
+        assertThat(relayLog.events().stream().filter(event -> event.getLevel() == Level.INFO))
+                .singleElement()
+                .satisfies(event -> assertThat(event.getFormattedMessage())
+                        .startsWith("Outbox relay batch works again after " + failed + " failed attempts over "));
+        assertThat(relay.lastHeartbeat()).isPresent();
+    }
+
+    /** The relay's log lines of failed batches, one per attempt. */
+    private List<ILoggingEvent> failedAttempts() {
+        return relayLog.events().stream()
+                .filter(event -> event.getLevel() == Level.WARN || event.getLevel() == Level.DEBUG)
+                .filter(event -> event.getFormattedMessage().startsWith("Outbox relay batch"))
+                .toList();
+    }
+
+    /** The back-off a failure line announces (its first duration argument). */
+    private static Duration nextDelay(ILoggingEvent event) {
+        return Arrays.stream(event.getArgumentArray())
+                .filter(Duration.class::isInstance)
+                .map(Duration.class::cast)
+                .findFirst()
+                .orElseThrow();
+    }
+
+    private static HikariDataSource h2() {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl("jdbc:h2:mem:relay-backoff-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        config.setMaximumPoolSize(4);
+        return new HikariDataSource(config);
+    }
+}
