@@ -96,7 +96,8 @@ class RedisDownAtStartupHttpTest {
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
         String ballast = "$.components.ballast.components.";
-        assertThat((String) JsonPath.read(health.body(), ballast + "lock.status")).isEqualTo("DOWN");
+        assertThat((String) JsonPath.read(health.body(), ballast + "lock.status"))
+                .isEqualTo("DOWN");
         assertThat((String) JsonPath.read(health.body(), ballast + "cache.components.prices.status"))
                 .isEqualTo("DEGRADED");
         assertThat((String) JsonPath.read(health.body(), ballast + "cache.components.prices.details.l2"))
