@@ -101,7 +101,11 @@ final class RedisLink implements AutoCloseable {
     private volatile boolean held;
     private @Nullable ScheduledExecutorService scheduler;
 
-    /** Opens the command connection (a failure counts towards the breaker). */
+    /**
+     * Opens the command connection. If Redis does not answer (down, or not up yet, while the application starts), the
+     * breaker opens at once: the cache starts degraded, served from L1 and the loader, and the probe connects and closes
+     * it when Redis answers.
+     */
     RedisLink(
             AbstractRedisClient client, CacheSettings settings, RedisKeys keys, AlertSink alerts, CacheMeters meters) {
         this.client = client;
@@ -113,7 +117,22 @@ final class RedisLink implements AutoCloseable {
         try {
             this.connection = open();
         } catch (RuntimeException e) {
-            failed("CONNECT", e);
+            meters.l2Error("CONNECT");
+            failures.incrementAndGet();
+            breaker.forceOpen();
+            log.warn(
+                    "Cache '{}': Redis L2 unreachable at start-up ({}); breaker open, serving from L1 and the loader;"
+                            + " Redis is probed every {} s",
+                    settings.name(),
+                    e.toString(),
+                    CHECK_INTERVAL.toSeconds());
+            alert(
+                    Severity.WARNING,
+                    "Redis L2 unavailable",
+                    "Redis did not answer when the cache started ("
+                            + e.getClass().getSimpleName() + "). Callers are"
+                            + " served from L1 and the loader; Redis is probed every " + CHECK_INTERVAL.toSeconds()
+                            + " s and used again once it answers.");
         }
     }
 
@@ -121,7 +140,9 @@ final class RedisLink implements AutoCloseable {
     void start(Listener listener, ScheduledExecutorService scheduler) {
         this.listener = listener;
         this.scheduler = scheduler;
-        subscribe();
+        if (breaker.closed()) {
+            subscribe(); // else the probe subscribes once Redis answers
+        }
         long every = CHECK_INTERVAL.toMillis();
         scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
     }

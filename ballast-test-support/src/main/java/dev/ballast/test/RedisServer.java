@@ -37,6 +37,14 @@ public final class RedisServer implements AutoCloseable {
         return server;
     }
 
+    /**
+     * A free port for a server that is not running yet: nothing answers there until {@link #restart()} starts it (for
+     * tests of what happens when Redis is down, or not up yet, when a client starts).
+     */
+    public static RedisServer onFreePort() throws IOException {
+        return new RedisServer(freePort());
+    }
+
     /** The server's port on 127.0.0.1. */
     public int port() {
         return port;
@@ -64,7 +72,7 @@ public final class RedisServer implements AutoCloseable {
         }
     }
 
-    /** Starts the server again on the same port, empty, and waits until it answers. */
+    /** Starts the server (again) on its port, empty, and waits until it answers. */
     public void restart() throws IOException {
         kill();
         launch();

@@ -28,6 +28,11 @@ import org.jspecify.annotations.Nullable;
  * Lettuce's own, growing reconnect back-off does for the client's other connections. Without one, reconnecting is left
  * to Lettuce.
  *
+ * <p>Redis need not be reachable when the link is made (Redis down, or not yet up, while the application starts): the
+ * link is then made without connections, every call fails at once as if the connection were down, and a connection is
+ * tried every reconnect delay ({@link #FIRST_CONNECT_RETRY} without one) until one succeeds or the link is closed. Each
+ * attempt waits at most the client's connect timeout.
+ *
  * <p>Concurrency: the connections are volatile and swapped by the one reconnect thread at a time that {@link
  * #reconnecting} admits; any thread may call {@link #commands()}.
  */
@@ -41,8 +46,11 @@ final class RedisLink implements AutoCloseable {
     private final @Nullable Duration reconnectDelay;
     private final Consumer<StatefulRedisPubSubConnection<String, String>> subscribe;
     private final AtomicBoolean reconnecting = new AtomicBoolean();
-    private volatile Commands commands;
-    private volatile StatefulRedisPubSubConnection<String, String> notifications;
+    /** How often a link that never connected tries again when no reconnect delay is set. */
+    static final Duration FIRST_CONNECT_RETRY = Duration.ofSeconds(1);
+
+    private volatile @Nullable Commands commands;
+    private volatile @Nullable StatefulRedisPubSubConnection<String, String> notifications;
     private volatile long lastAttemptNanos;
     private volatile boolean closed;
 
@@ -55,22 +63,25 @@ final class RedisLink implements AutoCloseable {
         this.clock = clock;
         this.reconnectDelay = reconnectDelay;
         this.subscribe = subscribe;
-        this.commands = connect();
-        try {
-            this.notifications = connectPubSub();
-            subscribe.accept(notifications);
-        } catch (RuntimeException e) {
-            commands.connection().close();
-            throw e;
-        }
         this.lastAttemptNanos = clock.nanoTime();
+        if (!connectMissing()) {
+            scheduleFirstConnect();
+        }
     }
 
-    /** Commands on the current connection; fails at once while it is down, if a reconnect delay is set. */
+    /**
+     * Commands on the current connection; fails at once while there is none yet, or while it is down if a reconnect
+     * delay is set.
+     */
     RedisClusterCommands<String, String> commands() {
         Commands current = commands;
+        StatefulRedisPubSubConnection<String, String> subscription = notifications;
+        if (current == null || subscription == null) {
+            throw new RedisConnectionException("The lock is not connected to Redis yet; a connection is tried every "
+                    + retryDelay().toMillis() + " ms");
+        }
         if (reconnectDelay == null || current.connection().isOpen()) {
-            if (reconnectDelay != null && !notifications.isOpen()) {
+            if (reconnectDelay != null && !subscription.isOpen()) {
                 reconnectSoon();
             }
             return current.sync();
@@ -78,6 +89,58 @@ final class RedisLink implements AutoCloseable {
         reconnectSoon();
         throw new RedisConnectionException(
                 "The lock's Redis connection is down; a new one is tried every " + reconnectDelay.toMillis() + " ms");
+    }
+
+    private Duration retryDelay() {
+        return reconnectDelay != null ? reconnectDelay : FIRST_CONNECT_RETRY;
+    }
+
+    /** Opens whichever connection is missing; true when both are there. Never throws. */
+    private boolean connectMissing() {
+        if (!reconnecting.compareAndSet(false, true)) {
+            return false;
+        }
+        try {
+            if (commands == null) {
+                commands = connect();
+            }
+            if (notifications == null) {
+                StatefulRedisPubSubConnection<String, String> fresh = connectPubSub();
+                try {
+                    subscribe.accept(fresh);
+                } catch (RuntimeException e) {
+                    fresh.closeAsync();
+                    throw e;
+                }
+                notifications = fresh;
+            }
+            if (closed) {
+                closeConnections();
+            }
+            return true;
+        } catch (RuntimeException unreachable) {
+            return false; // Redis is not reachable yet: tried again after the delay
+        } finally {
+            reconnecting.set(false);
+        }
+    }
+
+    /**
+     * Until the first connection succeeds, tries again every {@link #retryDelay()}, on a virtual thread rather than the
+     * clock's timer (an attempt may wait the client's connect timeout).
+     */
+    private void scheduleFirstConnect() {
+        try {
+            clock.schedule(
+                    () -> Thread.ofVirtual().name("ballast-lock-redis-connect").start(() -> {
+                        if (!closed && !connectMissing() && !closed) {
+                            scheduleFirstConnect();
+                        }
+                    }),
+                    retryDelay().toNanos());
+        } catch (RuntimeException timerStopped) {
+            // the strategy is closing and its clock's timer with it: nothing left to connect for
+        }
     }
 
     private Commands connect() {
@@ -109,17 +172,17 @@ final class RedisLink implements AutoCloseable {
 
     private void reconnect() {
         try {
-            if (!commands.connection().isOpen()) {
-                Commands old = commands;
+            Commands old = commands;
+            if (old != null && !old.connection().isOpen()) {
                 commands = connect();
                 old.connection().closeAsync();
             }
-            if (!notifications.isOpen()) {
+            StatefulRedisPubSubConnection<String, String> oldNotifications = notifications;
+            if (oldNotifications != null && !oldNotifications.isOpen()) {
                 StatefulRedisPubSubConnection<String, String> fresh = connectPubSub();
                 subscribe.accept(fresh);
-                StatefulRedisPubSubConnection<String, String> old = notifications;
                 notifications = fresh;
-                old.closeAsync();
+                oldNotifications.closeAsync();
             }
         } catch (RuntimeException stillDown) {
             // Redis is still unreachable: the next call after the delay tries again
@@ -131,7 +194,17 @@ final class RedisLink implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        notifications.close();
-        commands.connection().close();
+        closeConnections();
+    }
+
+    private void closeConnections() {
+        StatefulRedisPubSubConnection<String, String> subscription = notifications;
+        if (subscription != null) {
+            subscription.close();
+        }
+        Commands current = commands;
+        if (current != null) {
+            current.connection().close();
+        }
     }
 }

@@ -7,6 +7,7 @@ import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockListener.BreakerState;
 import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.internal.LeaseLockStrategy;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -81,12 +82,27 @@ final class ModeKeeper {
         this.revoke = revoke;
     }
 
-    /** Reads the authority once (failing if it cannot) and starts the timers. */
+    /**
+     * Reads the authority once (failing if it cannot), tries the primary once, and starts the timers. A primary that
+     * does not answer at start-up (Redis down or not up yet) opens the breaker at once and proposes the fallback, so
+     * locks move to the database without waiting for callers' failures; the probes move them back once it answers.
+     */
     void start() {
+        ModeView initial;
         try {
-            apply(authority.read(instance));
+            initial = authority.read(instance);
+            apply(initial);
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot read the lock mode authority: " + e.getMessage(), e);
+        }
+        if (initial.mode() == LockMode.PRIMARY && !primaryAnswers()) {
+            log.warn(
+                    "Lock backend {} does not answer at start-up; proposing the fallback {} (probed every {} ms)",
+                    primary.backend(),
+                    fallback.backend(),
+                    TimeUnit.NANOSECONDS.toMillis(probeNanos));
+            breakerMoved(breaker.open());
+            propose(LockMode.FALLBACK, initial);
         }
         repeat(clock, refreshNanos, this::refresh);
         repeat(clock, refreshNanos / 4 + 1, this::watchdog);
@@ -253,6 +269,19 @@ final class ModeKeeper {
         if (current == null || current.ageNanos(clock.nanoTime()) > staleNanos) {
             revoke.accept(
                     handle -> true, "the lock mode authority has not answered for " + (staleNanos / 1_000_000) + " ms");
+        }
+    }
+
+    /** One probe acquisition on the primary: true if it answered (granted, or busy with an earlier probe's lease). */
+    private boolean primaryAnswers() {
+        try (LockHandle ignored = primary instanceof LeaseLockStrategy inner
+                ? inner.tryAcquireUnobserved(probeKey, Duration.ZERO, PROBE_LEASE) // not a wait callers made
+                : primary.tryAcquire(probeKey, Duration.ZERO, PROBE_LEASE)) {
+            return true;
+        } catch (LockAcquisitionException busy) {
+            return true;
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 

@@ -193,17 +193,18 @@ class ResilientLockStrategyTest {
         List<String> switchedA = new CopyOnWriteArrayList<>();
         List<String> followedA = new CopyOnWriteArrayList<>();
         List<String> followedB = new CopyOnWriteArrayList<>();
-        ResilientLockStrategy a = build(new DownPrimary(), "A", 1, modes(switchedA, followedA));
         ResilientLockStrategy b = build(
                 LocalLockStrategies.builder().clock(clock).build(),
                 "B",
                 3,
                 LockListener.all(
                         List.of(modes(new CopyOnWriteArrayList<>(), followedB), LockMetrics.create(registryB))));
+        ResilientLockStrategy a = build(new DownPrimary(), "A", 1, modes(switchedA, followedA));
 
-        assertThatThrownBy(() -> a.tryAcquire("k", Duration.ZERO, Duration.ofSeconds(1)))
-                .isInstanceOf(LockBackendException.class); // A's primary fails: A's breaker opens
-        clock.advance(Duration.ofMillis(200)); // A's probe fails too, so A switches; B reads the new mode
+        // A's primary does not answer at start-up: A opens its breaker and switches at once, before any caller fails
+        assertThat(switchedA).containsExactly("local->jdbc");
+        assertThat(a.breakerState()).isEqualTo(BreakerState.OPEN);
+        clock.advance(Duration.ofMillis(200)); // B reads the new mode
 
         assertThat(switchedA).containsExactly("local->jdbc");
         assertThat(followedA).containsExactly("local->jdbc");

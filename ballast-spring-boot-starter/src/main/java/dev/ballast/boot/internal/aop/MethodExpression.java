@@ -1,5 +1,6 @@
 package dev.ballast.boot.internal.aop;
 
+import dev.ballast.boot.internal.diagnostics.InvalidAnnotationExpressionException;
 import dev.ballast.core.CommonErrorCode;
 import dev.ballast.core.ServerException;
 import java.lang.reflect.Method;
@@ -16,15 +17,18 @@ import org.springframework.expression.ParseException;
 import org.springframework.expression.spel.standard.SpelExpressionParser;
 
 /**
- * A SpEL expression over a method's parameters, parsed and checked once when the bean is proxied: invalid syntax and
- * references to parameters the method does not have fail start-up, instead of silently evaluating to null. Thread-safe.
+ * A SpEL expression over a method's parameters, parsed and checked once when the bean is proxied: invalid syntax,
+ * references to parameters the method does not have, positions past its last parameter and names that cannot be
+ * resolved because the class was compiled without {@code -parameters} fail start-up with an {@link
+ * InvalidAnnotationExpressionException}, instead of silently evaluating to null. Parameters are referred to by name
+ * ({@code #orderId}) or by position ({@code #p0}, {@code #a0}), as in Spring Cache. Thread-safe.
  */
 public final class MethodExpression {
 
     private static final SpelExpressionParser parser = new SpelExpressionParser();
     private static final ParameterNameDiscoverer parameterNames = new DefaultParameterNameDiscoverer();
     private static final Pattern VARIABLE = Pattern.compile("#([A-Za-z_][A-Za-z0-9_]*)");
-    private static final Pattern POSITIONAL = Pattern.compile("[pa]\\d+");
+    private static final Pattern POSITIONAL = Pattern.compile("[pa]\\d{1,9}");
 
     private final Expression expression;
 
@@ -37,28 +41,36 @@ public final class MethodExpression {
      *
      * @param where names the annotation and method in error messages, e.g. {@code @Task on Foo.bar}
      * @param attribute the annotation attribute holding the expression
-     * @throws IllegalStateException naming {@code where} for invalid SpEL or unknown parameters
+     * @throws InvalidAnnotationExpressionException naming {@code where} for invalid SpEL or unresolvable parameters
      */
     public static MethodExpression parse(Method method, String source, String where, String attribute) {
         String[] names = parameterNames.getParameterNames(method);
         Matcher matcher = VARIABLE.matcher(source);
         while (matcher.find()) {
             String name = matcher.group(1);
-            if (name.equals("root")
-                    || name.equals("this")
-                    || POSITIONAL.matcher(name).matches()) {
+            if (name.equals("root") || name.equals("this")) {
                 continue;
             }
+            if (POSITIONAL.matcher(name).matches()) {
+                int position = Integer.parseInt(name.substring(1));
+                if (position >= method.getParameterCount()) {
+                    throw InvalidAnnotationExpressionException.noSuchPosition(
+                            where, attribute, source, name, method.getParameterCount());
+                }
+                continue;
+            }
+            if (names == null && method.getParameterCount() > 0) {
+                throw InvalidAnnotationExpressionException.noParameterNames(where, attribute, source, name);
+            }
             if (names == null || !List.of(names).contains(name)) {
-                throw new IllegalStateException(where + ": " + attribute + " '" + source + "' refers to #" + name
-                        + ", which is not a parameter of the method (compile with -parameters, or use #p0)");
+                throw InvalidAnnotationExpressionException.unknownParameter(
+                        where, attribute, source, name, names == null ? List.of() : List.of(names));
             }
         }
         try {
             return new MethodExpression(parser.parseExpression(source));
         } catch (ParseException e) {
-            throw new IllegalStateException(
-                    where + ": " + attribute + " '" + source + "' is not valid SpEL: " + e.getMessage(), e);
+            throw InvalidAnnotationExpressionException.invalidSyntax(where, attribute, source, e);
         }
     }
 
