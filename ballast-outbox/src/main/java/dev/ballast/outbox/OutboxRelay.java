@@ -56,7 +56,9 @@ public final class OutboxRelay implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private @Nullable Thread listener;
     private boolean started;
-    private final ScheduledExecutorService chores;
+    /** The housekeeping schedule of the current run: made by {@link #start()}, shut down by {@link #close()}. */
+    private @Nullable ScheduledExecutorService chores;
+
     private final Object outageLock = new Object();
     private long pausedUntilMillis;
     private long outagePauseMillis;
@@ -99,11 +101,6 @@ public final class OutboxRelay implements AutoCloseable {
                 settings.pollInterval,
                 FAILURE_BACKOFF_CAP,
                 FAILURE_REMINDER);
-        this.chores = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "ballast-outbox-housekeeping");
-            thread.setDaemon(true);
-            return thread;
-        });
     }
 
     /**
@@ -131,7 +128,10 @@ public final class OutboxRelay implements AutoCloseable {
         return housekeeping.deletePublished();
     }
 
-    /** Starts the worker threads, the housekeeping schedule and, on PostgreSQL, the LISTEN connection. */
+    /**
+     * Starts the worker threads, the housekeeping schedule and, on PostgreSQL, the LISTEN connection. A closed relay can
+     * be started again, as a Spring context's stop and start (and the test framework's context pausing) do.
+     */
     public synchronized OutboxRelay start() {
         if (running) {
             return this;
@@ -153,6 +153,11 @@ public final class OutboxRelay implements AutoCloseable {
         }
         unregister = outbox.wakeups().register(this::wakeAll);
         long every = settings.housekeepingInterval.toMillis();
+        chores = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "ballast-outbox-housekeeping");
+            thread.setDaemon(true);
+            return thread;
+        });
         chores.scheduleWithFixedDelay(housekeeping::run, 0, every, TimeUnit.MILLISECONDS);
         return this;
     }
@@ -167,7 +172,10 @@ public final class OutboxRelay implements AutoCloseable {
     public synchronized void close() {
         running = false;
         unregister.run();
-        chores.shutdownNow();
+        if (chores != null) {
+            chores.shutdownNow();
+            chores = null;
+        }
         if (listener != null) {
             listener.interrupt();
         }

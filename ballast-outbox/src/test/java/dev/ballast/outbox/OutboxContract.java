@@ -120,6 +120,23 @@ public abstract class OutboxContract {
         }
     }
 
+    @Test
+    void aClosedRelayStartsAgainAndPublishesWhatWasAppendedWhileItWasStopped() throws Exception {
+        OutboxRelay relay = started(relay().owner("relay-restarted"));
+        append(event("r-before", "O-1", "{\"n\":1}"));
+        awaitTrue(() -> recorder.published.size() == 1);
+
+        relay.close(); // what a Spring context's stop() (or the test framework's pausing) does
+        append(event("r-while-stopped", "O-1", "{\"n\":2}"));
+        relay.start();
+
+        awaitTrue(() -> recorder.published.size() == 2);
+        assertThat(recorder.published)
+                .extracting(OutboxMessage::requestId)
+                .containsExactly("r-before", "r-while-stopped");
+        assertThat(relay.isRunning()).isTrue();
+    }
+
     // ---- append, transactions, idempotency
 
     @Test

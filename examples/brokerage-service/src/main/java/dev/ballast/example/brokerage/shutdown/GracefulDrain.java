@@ -76,7 +76,18 @@ final class GracefulDrain extends OncePerRequestFilter implements SmartLifecycle
 
     @Override
     public void start() {
+        draining = false;
         running = true;
+    }
+
+    /**
+     * Not on a pause ({@code ConfigurableApplicationContext.pause()}, which the test framework uses on contexts it
+     * caches): the web server keeps its port through a pause and is not re-bound afterwards, so closing its listeners
+     * then would leave the restarted context refusing every connection. Draining is for shutdown.
+     */
+    @Override
+    public boolean isPauseable() {
+        return false;
     }
 
     @Override
