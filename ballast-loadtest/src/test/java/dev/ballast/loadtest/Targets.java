@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 
 /**
  * The instances under load: the URLs in {@code -Dload.baseUrls}, or one embedded instance of {@code -Dload.jar} that is
@@ -78,24 +79,21 @@ final class Targets implements AutoCloseable {
                 process = builder.start();
                 System.out.println("load: started " + jar.getFileName() + " on port " + port + ", log " + log);
             }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             for (String url : baseUrls) {
-                while (!healthy(url)) {
-                    if (process != null && !process.isAlive()) {
-                        throw new IllegalStateException("the embedded instance exited with " + process.exitValue());
-                    }
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException(url + " did not report UP within 120 s");
-                    }
-                    Thread.sleep(250); // polling a starting process: nothing else to wait on
-                }
+                Awaitility.await(url + " reporting UP")
+                        .atMost(Duration.ofSeconds(120))
+                        .pollInterval(Duration.ofMillis(250))
+                        .until(() -> {
+                            if (process != null && !process.isAlive()) {
+                                throw new IllegalStateException(
+                                        "the embedded instance exited with " + process.exitValue());
+                            }
+                            return healthy(url);
+                        });
             }
             upstreamAtStart = upstreamCalls();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting the targets", e);
         }
     }
 

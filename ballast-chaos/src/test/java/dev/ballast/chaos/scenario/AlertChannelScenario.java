@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -98,8 +99,12 @@ class AlertChannelScenario {
                                 },
                                 () -> {
                                     webhook.answer(503);
-                                    Thread.sleep(8_000); // the second half of the fault: the channel is down
-                                    webhook.answer(200);
+                                    // the second half of the fault: the channel is down for 8 s, then back on a timer;
+                                    // the fault ends (and recovery is measured) when it is back
+                                    CompletableFuture.runAsync(
+                                                    () -> webhook.answer(200),
+                                                    CompletableFuture.delayedExecutor(8, TimeUnit.SECONDS))
+                                            .get(30, TimeUnit.SECONDS);
                                 });
             }
             long end = history.markOf(FaultWindow.END).orElseThrow();

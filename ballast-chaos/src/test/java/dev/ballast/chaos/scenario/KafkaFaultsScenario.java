@@ -17,7 +17,12 @@ import dev.ballast.test.KafkaBroker;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -275,18 +280,30 @@ class KafkaFaultsScenario {
         }
     }
 
-    /** Samples the outbox backlog every 100 ms while {@code sampling} holds, keeping the largest. */
+    /** Samples the outbox backlog every 100 ms on a timer while {@code sampling} holds, keeping the largest. */
     private static void sampleBacklog(BrokerageCluster cluster, AtomicBoolean sampling, AtomicLong peak) {
-        for (int i = 0; i < 600 && sampling.get(); i++) {
-            try {
-                peak.accumulateAndGet(cluster.count(PENDING), Math::max);
-                Thread.sleep(100); // sampling pace
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (Exception e) {
-                // a sample lost under load: the next one counts
-            }
+        try (ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor()) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            timer.scheduleAtFixedRate(
+                    () -> {
+                        if (!sampling.get()) {
+                            done.complete(null);
+                            return;
+                        }
+                        try {
+                            peak.accumulateAndGet(cluster.count(PENDING), Math::max);
+                        } catch (Exception e) {
+                            // a sample lost under load: the next one counts
+                        }
+                    },
+                    0,
+                    100,
+                    TimeUnit.MILLISECONDS);
+            done.get(60, TimeUnit.SECONDS); // bounded like the 600 samples before
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // sampling ends with the fault, at the latest after 60 s
         }
     }
 }
