@@ -90,7 +90,8 @@ final class LeaseScripts {
                         ScriptOutputType.MULTI,
                         new String[] {keys.data(k), keys.lease(k)},
                         bytes(token),
-                        leaseMillis));
+                        leaseMillis),
+                releasing(k, token));
         if (reply == null) {
             return new Lookup(null, UNAVAILABLE);
         }
@@ -109,7 +110,8 @@ final class LeaseScripts {
                                 keys.lease(k),
                                 bytes(token),
                                 SetArgs.Builder.nx().px(leaseMs))
-                        != null);
+                        != null,
+                releasing(k, token));
         if (acquired == null) {
             return UNAVAILABLE;
         }
@@ -141,20 +143,27 @@ final class LeaseScripts {
                         bytes(Long.toString(Math.max(1, ttlMillis))),
                         bytes(keys.channel()),
                         channel.readyMessage(k),
-                        bytes(envelope.length <= MAX_DELIVERED_BYTES ? "1" : "0")));
+                        bytes(envelope.length <= MAX_DELIVERED_BYTES ? "1" : "0")),
+                releasing(k, token));
         return written != null && written == 1;
     }
 
     /** Gives the lease back without a value and signals waiters. */
     void release(String k, String token) {
-        link.call(
-                "RELEASE",
-                redis -> RELEASE.eval(
-                        redis,
-                        ScriptOutputType.INTEGER,
-                        new String[] {keys.lease(k)},
-                        bytes(token),
-                        bytes(keys.channel()),
-                        channel.readyMessage(k)));
+        link.call("RELEASE", releasing(k, token));
+    }
+
+    /**
+     * The release of {@code token}'s lease: also the clean-up after a lease-taking or filling command whose reply was
+     * lost, queued behind it, so that a lease this instance may hold without knowing it is given back at once.
+     */
+    private RedisLink.Call<Long> releasing(String k, String token) {
+        return redis -> RELEASE.eval(
+                redis,
+                ScriptOutputType.INTEGER,
+                new String[] {keys.lease(k)},
+                bytes(token),
+                bytes(keys.channel()),
+                channel.readyMessage(k));
     }
 }

@@ -5,6 +5,7 @@ import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -18,6 +19,7 @@ import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -179,6 +181,52 @@ final class RedisLink implements AutoCloseable {
         } catch (RuntimeException e) {
             failed(operation, e);
             return null;
+        }
+    }
+
+    /**
+     * As {@link #call}, and when the command went out but its reply did not come back (a timeout or a lost connection:
+     * Redis may have run it, or may run it later when a stalled network delivers it), sends {@code cleanUp} after it on
+     * the same connection, from the scheduler thread and whatever the breaker says. A lease taken by a command whose
+     * reply was lost would otherwise hold its key until the lease expires, and every caller of the key would wait for it.
+     */
+    <T> @Nullable T call(String operation, Call<T> body, Call<?> cleanUp) {
+        if (!breaker.closed() || closed) {
+            return null;
+        }
+        try {
+            T result = body.run(commands());
+            breaker.success();
+            return result;
+        } catch (RedisCommandExecutionException e) { // Redis answered with an error: it did not run the command
+            failed(operation, e);
+            return null;
+        } catch (RuntimeException e) {
+            failed(operation, e);
+            afterLostReply(cleanUp);
+            return null;
+        }
+    }
+
+    private void afterLostReply(Call<?> cleanUp) {
+        Commands sentOn = connection;
+        ScheduledExecutorService timer = scheduler;
+        if (sentOn == null || timer == null) {
+            return;
+        }
+        try {
+            timer.execute(() -> {
+                if (closed || connection != sentOn) {
+                    return; // a fresh connection: what was unanswered on the old one is lost or has run already
+                }
+                try {
+                    cleanUp.run(sentOn.sync());
+                } catch (RuntimeException e) {
+                    meters.l2Error("CLEANUP"); // queued behind the lost command all the same, if the link holds it
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closing
         }
     }
 

@@ -16,7 +16,9 @@ import org.jspecify.annotations.Nullable;
  * The single-flight across instances: take the key's load lease and load (renewing the lease meanwhile), or wait for
  * the holder's "released" signal and use the value that came with it or read L2; when the wait runs out, a stale value
  * if there is one, else {@link CacheSettings#onLoadWaitTimeout()}. A waiter gives up at once, and loads locally, when
- * no signal can reach it (breaker open or pub/sub disconnected).
+ * no signal can reach it (breaker open or pub/sub disconnected), and it looks at Redis again every 100 to 800 ms
+ * while it waits, so a link that went silent without closing (no signal, no error) costs it one L2 timeout, not the
+ * whole load wait.
  *
  * <p>Concurrency: {@link #load} runs on the one caller per key and JVM that flies ({@link LocalFlights}) or on a
  * refresh thread; {@link #released} and {@link #linkChanged} run on Lettuce's and the scheduler's threads. The map of
@@ -27,6 +29,16 @@ final class SharedLoad {
 
     /** How often a caller waiting for another instance's signal checks that signals can still reach it. */
     private static final long LINK_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    /**
+     * A caller waiting for another instance's signal looks at Redis again after this long, then after twice as long, up
+     * to {@link #RECHECK_MAX_NANOS}: a connection cut off without being closed (a blackhole, a frozen proxy) delivers no
+     * signal and reports no error, so only a command, which times out after the L2 timeout, tells the waiter that it
+     * must load by itself.
+     */
+    private static final long RECHECK_FIRST_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private static final long RECHECK_MAX_NANOS = TimeUnit.MILLISECONDS.toNanos(800);
 
     private final CacheSettings settings;
     private final L1 l1;
@@ -69,7 +81,9 @@ final class SharedLoad {
 
     private Slot loadOrWait(String k, KeyLoad load, long stamp) {
         long deadline = System.nanoTime() + settings.loadWait().toNanos();
+        long recheck = RECHECK_FIRST_NANOS;
         boolean counted = false;
+        boolean looked = false; // hits, misses and stale reads count once per caller, not once per look
         Slot stale = null;
         while (true) {
             // registered before asking for the lease, so the holder's signal cannot slip past
@@ -79,12 +93,16 @@ final class SharedLoad {
             if (found.value() != null) {
                 Slot slot = redis.entries().decodeOrEvict(k, found.value());
                 if (slot != null && slot.freshAt(clock.millis())) {
-                    meters.l2Hit();
+                    if (!looked) {
+                        meters.l2Hit();
+                    }
                     l1.fill(k, slot, stamp);
                     return slot;
                 }
                 if (slot != null && !slot.absent()) {
-                    meters.l2Stale();
+                    if (!looked) {
+                        meters.l2Stale();
+                    }
                     stale = slot;
                 }
                 lease = redis.leases().tryLease(k); // expired or undecodable: load it, unless someone else is
@@ -96,9 +114,10 @@ final class SharedLoad {
                         return filled;
                     }
                 }
-            } else if (lease.status() != LeaseScripts.Status.UNAVAILABLE) {
+            } else if (lease.status() != LeaseScripts.Status.UNAVAILABLE && !looked) {
                 meters.l2Miss();
             }
+            looked = true;
             if (lease.status() == LeaseScripts.Status.UNAVAILABLE) {
                 return loadLocal(k, load, stamp);
             }
@@ -113,8 +132,10 @@ final class SharedLoad {
             if (left <= 0) {
                 break;
             }
-            Slot delivered =
-                    awaitSignal(signal, Math.min(left, settings.loadLease().toNanos()));
+            Slot delivered = awaitSignal(
+                    signal,
+                    Math.min(left, Math.min(recheck, settings.loadLease().toNanos())));
+            recheck = Math.min(recheck * 2, RECHECK_MAX_NANOS);
             if (delivered == Slot.LINK_LOST) { // no signal can come: the holder's value could not reach us either
                 return loadLocal(k, load, stamp);
             }
@@ -130,7 +151,8 @@ final class SharedLoad {
                 }
                 break;
             }
-            // next round: the value is in L2 now, or the holder died (its lease ran out) and we may take over
+            // next round: the value is in L2 now, or the holder died (its lease ran out) and we may take over, or Redis
+            // no longer answers (the look fails after the L2 timeout) and we load by ourselves
         }
         return afterWait(k, load, stamp, stale);
     }

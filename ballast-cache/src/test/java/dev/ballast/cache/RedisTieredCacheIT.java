@@ -2,13 +2,23 @@ package dev.ballast.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ballast.test.Eventually;
+import dev.ballast.test.FaultProxy;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -128,5 +138,92 @@ class RedisTieredCacheIT extends TieredCacheContract {
         local.openL2Breaker("alice");
 
         assertThat(local.closeL2Breaker()).isEqualTo(TieredCache.L2Status.NONE);
+    }
+
+    private CacheSettings patient() {
+        return settings()
+                .loadWait(Duration.ofSeconds(60), CacheSettings.WaitTimeoutPolicy.LOAD_YOURSELF)
+                .loadLease(Duration.ofSeconds(60))
+                .build();
+    }
+
+    /**
+     * Found by chaos scenario (8): an instance cut off from Redis sent a lookup that took the key's load lease, but the
+     * reply never came back; the lookup ran when the network healed and its lease held the key, with nobody loading,
+     * until the lease ran out, so every caller of the key waited the whole lease.
+     */
+    @Test
+    void aLeaseTakenByALookupWhoseReplyWasLostIsGivenBackOnceTheNetworkHeals() throws Exception {
+        CacheSettings patient = patient();
+        String lease = RedisKeys.of(patient, false).lease("005930");
+        BlockingQueue<String> signals = new LinkedBlockingQueue<>();
+        StatefulRedisPubSubConnection<String, String> listening = redis.connectPubSub();
+        listening.addListener(new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String message) {
+                signals.add(message);
+            }
+        });
+        listening.sync().subscribe(RedisKeys.of(patient, false).channel());
+        try (FaultProxy proxy = FaultProxy.start(6379)) {
+            RedisClient viaProxy = RedisClient.create("redis://127.0.0.1:" + proxy.port());
+            try {
+                TieredCache<String, Quote> cutOff = TieredCache.<String, Quote>builder(patient, Codec.json(Quote.class))
+                        .keys(key -> key)
+                        .clock(clock)
+                        .refreshExecutor(refreshes)
+                        .redis(viaProxy)
+                        .build();
+                closeLater(cutOff);
+                proxy.blackhole();
+
+                assertThat(cutOff.get("005930", symbol -> new Quote(symbol, "71300.00")))
+                        .isEqualTo(new Quote("005930", "71300.00")); // loaded by itself after the L2 timeout
+                proxy.heal();
+
+                assertThat(signals.poll(10, TimeUnit.SECONDS))
+                        .as("the lease given back, with its signal")
+                        .startsWith("R|1|6|005930");
+                assertThat(raw.sync().exists(lease)).isZero();
+                TieredCache<String, Quote> other = create(patient);
+                Executor threads = task -> Thread.ofPlatform().daemon().start(task);
+                assertThat(CompletableFuture.supplyAsync(() -> other.get("005930", this::load), threads)
+                                .get(10, TimeUnit.SECONDS))
+                        .isEqualTo(new Quote("005930", "71200.00"));
+            } finally {
+                proxy.heal();
+                viaProxy.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+        } finally {
+            listening.close();
+        }
+    }
+
+    /**
+     * A caller waiting for another instance's load is woken by its "released" signal; when no signal comes (a put
+     * replaced the lease, the holder's message was lost), it finds the value on one of its looks at L2.
+     */
+    @Test
+    void aWaiterThatGetsNoSignalFindsTheValueOnItsNextLookAtL2() throws Exception {
+        CacheSettings patient = patient();
+        raw.sync().set(RedisKeys.of(patient, false).lease("005930"), "another-instance", SetArgs.Builder.px(60_000));
+        TieredCache<String, Quote> waiter = create(patient);
+        Executor threads = task -> Thread.ofPlatform().daemon().start(task);
+        CompletableFuture<Quote> waiting =
+                CompletableFuture.supplyAsync(() -> waiter.get("005930", this::load), threads);
+        Eventually.within(
+                Duration.ofSeconds(10),
+                "the caller waiting for the other instance's load",
+                () -> registry(waiter)
+                                .get("ballast.cache.coalesced")
+                                .tag("scope", "cluster")
+                                .counter()
+                                .count()
+                        == 1);
+
+        create(patient).put("005930", new Quote("005930", "71250.00")); // deletes the lease, sends no "released"
+
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(new Quote("005930", "71250.00"));
+        assertThat(loads).hasValue(0);
     }
 }

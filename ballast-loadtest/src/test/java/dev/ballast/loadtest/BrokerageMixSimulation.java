@@ -54,8 +54,11 @@ public class BrokerageMixSimulation extends Simulation {
     private final Stats stats = new Stats();
 
     private final ChainBuilder quote = exec(http("quote")
-            .get(session -> "/api/quotes/" + mix.symbol())
-            .check(responseTimeInMillis().saveAs("rt"), status().is(200), jsonPath("$.price").exists()))
+                    .get(session -> "/api/quotes/" + mix.symbol())
+                    .check(
+                            responseTimeInMillis().saveAs("rt"),
+                            status().is(200),
+                            jsonPath("$.price").exists()))
             .exec(session -> stats.record("quote", session));
 
     private final ChainBuilder order = exec(session -> session.setAll(mix.order()))
@@ -73,14 +76,20 @@ public class BrokerageMixSimulation extends Simulation {
             .exec(session -> stats.record("order", mix.recordOrder(session)));
 
     private final ChainBuilder deposit = exec(http("deposit")
-            .post(session -> "/api/accounts/" + mix.account() + "/deposits")
-            .body(StringBody("{\"amount\":\"10.00\"}"))
-            .check(responseTimeInMillis().saveAs("rt"), status().is(200), jsonPath("$.balance").exists()))
+                    .post(session -> "/api/accounts/" + mix.account() + "/deposits")
+                    .body(StringBody("{\"amount\":\"10.00\"}"))
+                    .check(
+                            responseTimeInMillis().saveAs("rt"),
+                            status().is(200),
+                            jsonPath("$.balance").exists()))
             .exec(session -> stats.record("deposit", session));
 
     private final ChainBuilder account = exec(http("account")
-            .get(session -> "/api/accounts/" + mix.account())
-            .check(responseTimeInMillis().saveAs("rt"), status().is(200), jsonPath("$.balance").exists()))
+                    .get(session -> "/api/accounts/" + mix.account())
+                    .check(
+                            responseTimeInMillis().saveAs("rt"),
+                            status().is(200),
+                            jsonPath("$.balance").exists()))
             .exec(session -> stats.record("account", session));
 
     private final ScenarioBuilder brokerage = scenario("brokerage mix")
@@ -97,15 +106,14 @@ public class BrokerageMixSimulation extends Simulation {
                 .contentTypeHeader("application/json")
                 .userAgentHeader("ballast-loadtest");
         Profile profile = Profile.fromSystemProperties();
-        setUp(brokerage.injectOpen(profile.injection()))
-                .protocols(protocol)
-                .assertions(profile.assertions());
+        setUp(brokerage.injectOpen(profile.injection())).protocols(protocol).assertions(profile.assertions());
     }
 
     @Override
     public void before() {
         targets.start();
-        System.out.println("load: targets " + targets.baseUrls() + ", upstream calls before: " + targets.upstreamCalls());
+        System.out.println(
+                "load: targets " + targets.baseUrls() + ", upstream calls before: " + targets.upstreamCalls());
     }
 
     @Override
@@ -147,7 +155,8 @@ public class BrokerageMixSimulation extends Simulation {
                     int levels = Integer.getInteger("load.levels", 6);
                     List<Assertion> report = new ArrayList<>();
                     for (String request : List.of("quote", "order", "deposit", "account")) {
-                        report.add(details(request).responseTime().percentile(99.0).gte(0));
+                        report.add(
+                                details(request).responseTime().percentile(99.0).gte(0));
                     }
                     report.add(forAll().failedRequests().percent().gte(0.0));
                     yield new Profile(

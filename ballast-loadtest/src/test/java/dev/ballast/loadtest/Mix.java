@@ -20,6 +20,7 @@ final class Mix {
 
     /** Makes this run's Idempotency-Keys unique against every earlier run on the same database. */
     private final String run = Long.toString(System.currentTimeMillis(), 36);
+
     private final Zipf symbols;
     private final Zipf accounts;
     private final AtomicLong next = new AtomicLong();
@@ -88,8 +89,8 @@ final class Mix {
     }
 
     String summaryJson() {
-        return "\"ordersCreated\":" + created.get() + ",\"ordersRepeated\":" + repeated.get()
-                + ",\"ordersInvalid\":" + invalid.get();
+        return "\"ordersCreated\":" + created.get() + ",\"ordersRepeated\":" + repeated.get() + ",\"ordersInvalid\":"
+                + invalid.get();
     }
 
     private String body(String key, boolean invalidQuantity) {
@@ -107,8 +108,8 @@ final class Mix {
         return RANDOM.get();
     }
 
-    private static final ThreadLocal<SplittableRandom> RANDOM =
-            ThreadLocal.withInitial(() -> new SplittableRandom(Thread.currentThread().threadId() * 7919L + 17));
+    private static final ThreadLocal<SplittableRandom> RANDOM = ThreadLocal.withInitial(
+            () -> new SplittableRandom(Thread.currentThread().threadId() * 7919L + 17));
 
     /** Zipf over {@code 0..n-1} with exponent {@code s}, by inverting its cumulative distribution. */
     static final class Zipf {

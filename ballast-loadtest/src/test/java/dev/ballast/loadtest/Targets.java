@@ -45,10 +45,10 @@ final class Targets implements AutoCloseable {
     static Targets fromSystemProperties() {
         String given = System.getProperty("load.baseUrls", "").trim();
         if (!given.isEmpty()) {
-            return new Targets(
-                    Arrays.stream(given.split(",")).map(String::trim).toList(), null);
+            return new Targets(Arrays.stream(given.split(",")).map(String::trim).toList(), null);
         }
-        Path jar = Path.of(System.getProperty("load.jar", "../examples/brokerage-service/target/brokerage-service.jar"));
+        Path jar =
+                Path.of(System.getProperty("load.jar", "../examples/brokerage-service/target/brokerage-service.jar"));
         return new Targets(List.of("http://127.0.0.1:" + freePort()), jar);
     }
 
@@ -61,8 +61,9 @@ final class Targets implements AutoCloseable {
         try {
             if (jar != null) {
                 if (!Files.isRegularFile(jar)) {
-                    throw new IllegalStateException(jar.toAbsolutePath()
-                            + " is missing: build it first (./mvnw -pl examples/brokerage-service -am package -DskipTests)");
+                    throw new IllegalStateException(
+                            jar.toAbsolutePath()
+                                    + " is missing: build it first (./mvnw -pl examples/brokerage-service -am package -DskipTests)");
                 }
                 Path log = Files.createTempFile("ballast-loadtest-", ".log");
                 String port = baseUrls.getFirst().substring(baseUrls.getFirst().lastIndexOf(':') + 1);
@@ -71,9 +72,8 @@ final class Targets implements AutoCloseable {
                         "-Xmx512m",
                         "-jar",
                         jar.toAbsolutePath().toString()));
-                ProcessBuilder builder = new ProcessBuilder(command)
-                        .redirectErrorStream(true)
-                        .redirectOutput(log.toFile());
+                ProcessBuilder builder =
+                        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
                 builder.environment().put("SERVER_PORT", port);
                 builder.environment().put("BROKERAGE_QUOTES_CACHE", System.getProperty("load.quotesCache", "tiered"));
                 process = builder.start();

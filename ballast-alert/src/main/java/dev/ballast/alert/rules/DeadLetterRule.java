@@ -16,10 +16,14 @@ import org.jspecify.annotations.Nullable;
 /**
  * CRITICAL when new dead letters appear ({@code ballast.outbox.dead} grows), with a button that replays them; resolved
  * when none is left unresolved. The count of unresolved letters comes from {@code unresolved} (the outbox's {@code
- * DeadLetters::count}) when given, else from the {@code ballast.outbox.dlq.size} gauge. Fingerprint {@code
+ * DeadLetters::count}) when given, else from the {@code ballast.outbox.dlq.size} gauge. A count that cannot be read
+ * (its supplier throws: the tables are missing, the database is down) changes nothing: a firing alert keeps firing, and
+ * none is raised unless the counter grew. Fingerprint {@code
  * outbox-dead-letters}, as the Prometheus rule, so a person sees one message.
  */
 public final class DeadLetterRule implements Rule {
+
+    private static final long UNKNOWN = -1;
 
     private final @Nullable LongSupplier unresolved;
     private final Firing firing = new Firing();
@@ -48,10 +52,14 @@ public final class DeadLetterRule implements Rule {
         boolean grew = !Double.isNaN(lastDead) ? dead > lastDead : dead > 0;
         lastDead = dead;
         long left = unresolved(registry);
-        if (grew || left > 0) {
+        if (grew) {
+            lastGrowth = now;
+        }
+        if (left == UNKNOWN) { // cannot tell (tables missing, database down): neither raise nor resolve on a guess
             if (grew) {
-                lastGrowth = now;
+                firing.set("dlq", alert(1), out);
             }
+        } else if (grew || left > 0) {
             firing.set("dlq", alert(Math.max(left, 1)), out);
         } else if (unresolved != null || !now.isBefore(lastGrowth.plus(GAUGE_LAG))) {
             firing.set("dlq", null, out);
@@ -59,13 +67,14 @@ public final class DeadLetterRule implements Rule {
         return out;
     }
 
+    /** The count of unresolved letters, or {@link #UNKNOWN} if {@code unresolved} cannot read it. */
     private long unresolved(MeterRegistry registry) {
         LongSupplier count = unresolved;
         if (count != null) {
             try {
                 return count.getAsLong();
             } catch (RuntimeException e) {
-                return 1; // cannot tell: keep firing rather than resolve blind
+                return UNKNOWN;
             }
         }
         long left = 0;

@@ -130,6 +130,34 @@ class AlertRulesTest {
     }
 
     @Test
+    void aDeadLetterCountThatCannotBeReadNeitherRaisesNorResolvesTheAlert() {
+        Counter dead = Counter.builder("ballast.outbox.dead")
+                .tag("reason", "max_attempts")
+                .register(registry);
+        AtomicLong unresolved = new AtomicLong(-1);
+        AlertRules rules = rules(new DeadLetterRule(() -> {
+            if (unresolved.get() < 0) {
+                throw new IllegalStateException("relation \"ballast_outbox_dlq\" does not exist");
+            }
+            return unresolved.get();
+        }));
+
+        assertThat(step(rules, Duration.ZERO)).isEmpty();
+        assertThat(step(rules, Duration.ofSeconds(5))).isEmpty();
+        unresolved.set(2);
+        dead.increment(2);
+        assertThat(step(rules, Duration.ofSeconds(5)))
+                .extracting(AlertRulesTest::state)
+                .containsExactly("firing CRITICAL");
+        unresolved.set(-1); // the database went away: the letters are still there
+        assertThat(step(rules, Duration.ofSeconds(5))).isEmpty();
+        unresolved.set(0);
+        assertThat(step(rules, Duration.ofSeconds(5)))
+                .extracting(AlertRulesTest::state)
+                .containsExactly("resolved CRITICAL");
+    }
+
+    @Test
     void withOnlyTheGaugeADeadLetterAlertWaitsForTheHousekeepingBeforeResolving() {
         Counter dead = Counter.builder("ballast.outbox.dead")
                 .tag("reason", "max_attempts")

@@ -14,6 +14,7 @@ import dev.ballast.alert.rules.LockLeaseLostRule;
 import dev.ballast.alert.rules.OutboxBacklogRule;
 import dev.ballast.alert.rules.PoolSaturationRule;
 import dev.ballast.alert.rules.TaskErrorRatioRule;
+import dev.ballast.boot.autoconfigure.outbox.OutboxUsage;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.cache.TieredCache;
 import dev.ballast.core.alert.AlertSink;
@@ -73,14 +74,15 @@ public final class BallastAlertActionsAutoConfiguration {
                 MeterRegistry registry,
                 AlertSink sink,
                 BallastAlertProperties properties,
-                ObjectProvider<Outbox> outbox) {
+                ObjectProvider<Outbox> outbox,
+                ObjectProvider<OutboxUsage> usage) {
             BallastAlertProperties.Rules rules = properties.rules();
             try {
                 return AlertRules.builder(registry, sink)
                         .interval(rules.interval())
                         .rule(new PoolSaturationRule(rules.poolSaturation(), rules.poolSaturationFor()))
                         .rule(new OutboxBacklogRule(rules.outboxPendingAgeWarning(), rules.outboxPendingAgeCritical()))
-                        .rule(new DeadLetterRule(deadLetterCount(outbox.getIfUnique())))
+                        .rule(new DeadLetterRule(deadLetterCount(outbox.getIfUnique(), usage.getIfUnique())))
                         .rule(new CacheBreakerRule())
                         .rule(new LockLeaseLostRule(rules.lockLeaseLostQuiet()))
                         .rule(new TaskErrorRatioRule(rules.taskErrorRatio(), rules.taskErrorMinCalls()))
@@ -90,11 +92,15 @@ public final class BallastAlertActionsAutoConfiguration {
             }
         }
 
-        private static LongSupplier deadLetterCount(Outbox outbox) {
+        /** The outbox's unresolved dead letters; 0 without reading the tables while the application does not use it. */
+        private static LongSupplier deadLetterCount(Outbox outbox, OutboxUsage usage) {
             if (outbox == null) {
                 return null;
             }
             return () -> {
+                if (usage != null && !usage.inUse()) {
+                    return 0;
+                }
                 try {
                     return outbox.deadLetters().count();
                 } catch (SQLException e) {
