@@ -36,7 +36,7 @@ final class LeaseScripts {
     private static final Lease UNAVAILABLE = new Lease(Status.UNAVAILABLE, null);
     private static final Lease HELD_ELSEWHERE = new Lease(Status.HELD_ELSEWHERE, null);
 
-    private static final LuaScript LOOKUP = new LuaScript("""
+    static final LuaScript LOOKUP = new LuaScript("""
             local v = redis.call('GET', KEYS[1])
             if v then return {0, v} end
             if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
@@ -91,7 +91,7 @@ final class LeaseScripts {
                         new String[] {keys.data(k), keys.lease(k)},
                         bytes(token),
                         leaseMillis),
-                releasing(k, token));
+                cleanUp(k, token));
         if (reply == null) {
             return new Lookup(null, UNAVAILABLE);
         }
@@ -111,7 +111,7 @@ final class LeaseScripts {
                                 bytes(token),
                                 SetArgs.Builder.nx().px(leaseMs))
                         != null,
-                releasing(k, token));
+                cleanUp(k, token));
         if (acquired == null) {
             return UNAVAILABLE;
         }
@@ -144,21 +144,29 @@ final class LeaseScripts {
                         bytes(keys.channel()),
                         channel.readyMessage(k),
                         bytes(envelope.length <= MAX_DELIVERED_BYTES ? "1" : "0")),
-                releasing(k, token));
+                cleanUp(k, token));
         return written != null && written == 1;
     }
 
     /** Gives the lease back without a value and signals waiters. */
     void release(String k, String token) {
-        link.call("RELEASE", releasing(k, token));
+        link.call(
+                "RELEASE",
+                redis -> RELEASE.eval(
+                        redis,
+                        ScriptOutputType.INTEGER,
+                        new String[] {keys.lease(k)},
+                        bytes(token),
+                        bytes(keys.channel()),
+                        channel.readyMessage(k)));
     }
 
     /**
-     * The release of {@code token}'s lease: also the clean-up after a lease-taking or filling command whose reply was
-     * lost, queued behind it, so that a lease this instance may hold without knowing it is given back at once.
+     * The clean-up after a lease-taking or filling command whose reply was lost, queued behind it: gives back the
+     * lease this instance may hold without knowing it. Sent as full text, as its reply cannot be acted on.
      */
-    private RedisLink.Call<Long> releasing(String k, String token) {
-        return redis -> RELEASE.eval(
+    private RedisLink.Call<Long> cleanUp(String k, String token) {
+        return redis -> RELEASE.evalText(
                 redis,
                 ScriptOutputType.INTEGER,
                 new String[] {keys.lease(k)},

@@ -28,6 +28,15 @@ record LuaScript(String text, String sha1) {
         }
     }
 
+    /**
+     * Sends the full text, never the digest: for a command that cannot react to its reply (a clean-up queued behind a
+     * command whose reply was lost), which must not depend on the server's script cache (empty after a restart or
+     * {@code SCRIPT FLUSH}, so {@code EVALSHA} would be refused with {@code NOSCRIPT} and nothing would run).
+     */
+    <T> T evalText(RedisClusterCommands<String, byte[]> redis, ScriptOutputType type, String[] keys, byte[]... args) {
+        return redis.eval(text, type, keys, args);
+    }
+
     private static String digest(String text) {
         try {
             return HexFormat.of()
