@@ -27,8 +27,8 @@ import org.springframework.util.ReflectionUtils;
 
 /**
  * Infers each Spring cache's value type once the singletons exist, so {@code @Cacheable("prices")} gets the Redis L2
- * without {@code ballast.cache.caches.prices.value-type}: the return types of the {@code @Cacheable} and {@code
- * @CachePut} methods of the application's beans (proxies unwrapped) that use the cache, {@code Optional<T>} counting
+ * without {@code ballast.cache.caches.prices.value-type}: the return types of the {@code @Cacheable} and
+ * {@code @CachePut} methods of the application's beans (proxies unwrapped) that use the cache, {@code Optional<T>} counting
  * as {@code T}. When they agree on one concrete class, that class binds the cache's JSON codec. When they disagree, or
  * the type is {@code Object}, an interface, an abstract or a generic class, start-up fails with an {@link
  * UnknownCacheValueTypeException} naming every such cache, its methods and the property to set. A configured {@code
@@ -105,13 +105,7 @@ final class CacheValueTypes implements SmartInitializingSingleton {
     private Map<String, List<Use>> uses(CacheOperationSource source, Set<String> managerNames) {
         Map<String, List<Use>> uses = new java.util.TreeMap<>();
         Set<Class<?>> seen = new LinkedHashSet<>();
-        for (String name : beans.getSingletonNames()) {
-            Object bean = beans.getSingleton(name);
-            if (bean == null) {
-                continue;
-            }
-            Class<?> target = AopProxyUtils.ultimateTargetClass(bean);
-            target = ClassUtils.getUserClass(target);
+        for (Class<?> target : beanClasses()) {
             if (!seen.add(target) || target.getName().startsWith("org.springframework.")) {
                 continue;
             }
@@ -136,6 +130,35 @@ final class CacheValueTypes implements SmartInitializingSingleton {
         }
         uses.values().forEach(list -> list.sort(java.util.Comparator.comparing(Use::describe)));
         return uses;
+    }
+
+    /**
+     * The classes of the beans: of each singleton its target class (proxies unwrapped); of a bean not created yet (lazy)
+     * its predicted type, without creating it.
+     */
+    private List<Class<?>> beanClasses() {
+        List<Class<?>> classes = new ArrayList<>();
+        Set<String> created = new LinkedHashSet<>(List.of(beans.getSingletonNames()));
+        for (String name : created) {
+            Object bean = beans.getSingleton(name);
+            if (bean != null) {
+                classes.add(ClassUtils.getUserClass(AopProxyUtils.ultimateTargetClass(bean)));
+            }
+        }
+        for (String name : beans.getBeanDefinitionNames()) {
+            if (created.contains(name) || beans.getBeanDefinition(name).isAbstract()) {
+                continue;
+            }
+            try {
+                Class<?> type = beans.getType(name, false);
+                if (type != null) {
+                    classes.add(ClassUtils.getUserClass(type));
+                }
+            } catch (RuntimeException e) {
+                // a type that cannot be predicted without creating the bean: its caches are not inferred
+            }
+        }
+        return classes;
     }
 
     /** A class JSON binds a value to: not Object, not an interface, not abstract, no type parameters to lose. */

@@ -181,6 +181,32 @@ class BallastCacheAutoConfigurationTest {
     }
 
     @Test
+    void aLazyBeansCacheableMethodAlsoTellsItsCachesValueType() {
+        withRedis().withUserConfiguration(LazyQuotes.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            TieredCache<?, ?> cache = (TieredCache<?, ?>)
+                    context.getBean(CacheManager.class).getCache("lazy-quotes").getNativeCache();
+            assertThat(cache.l2Status()).isEqualTo(TieredCache.L2Status.UP);
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class LazyQuotes {
+        @Bean
+        @org.springframework.context.annotation.Lazy
+        Quoter lazyQuoter() {
+            return new Quoter();
+        }
+
+        static class Quoter {
+            @Cacheable("lazy-quotes")
+            public java.math.BigDecimal quote(String symbol) {
+                return java.math.BigDecimal.TEN;
+            }
+        }
+    }
+
+    @Test
     void withoutRedisNoValueTypeIsNeeded() {
         runner.withUserConfiguration(Ambiguous.class)
                 .run(context -> assertThat(context).hasNotFailed());
