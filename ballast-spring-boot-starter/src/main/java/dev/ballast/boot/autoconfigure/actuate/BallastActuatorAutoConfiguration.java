@@ -14,6 +14,8 @@ import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -91,7 +93,7 @@ public final class BallastActuatorAutoConfiguration {
      * Resolves the children when health is read, so caches created after start-up (a {@code @Cacheable} name that was
      * not configured) are included.
      */
-    static final class BallastHealthContributor implements CompositeHealthContributor {
+    static final class BallastHealthContributor implements CompositeHealthContributor, DisposableBean {
         private final ObjectProvider<CacheManager> caches;
         private final ObjectProvider<LockStrategy> locks;
         private final ObjectProvider<AbstractRedisClient> redis;
@@ -100,6 +102,8 @@ public final class BallastActuatorAutoConfiguration {
         private final ObjectProvider<OutboxUsage> outboxUsage;
         private final ObjectProvider<BallastOutboxProperties> outboxProperties;
         private final ObjectProvider<DataSource> dataSource;
+        /** The Redis lock backend's PING connection, one for all health reads; null until the first read. */
+        private @Nullable RedisPing redisPing;
 
         BallastHealthContributor(
                 ObjectProvider<CacheManager> caches,
@@ -131,7 +135,7 @@ public final class BallastActuatorAutoConfiguration {
             }
             LockStrategy lockStrategy = locks.getIfUnique();
             if (lockStrategy != null) {
-                children.put("lock", BallastHealth.lock(lockStrategy, redis.getIfUnique(), PING_TIMEOUT));
+                children.put("lock", BallastHealth.lock(lockStrategy, redisPing()));
             }
             Outbox theOutbox = outbox.getIfUnique();
             BallastOutboxProperties properties = outboxProperties.getIfUnique();
@@ -143,6 +147,22 @@ public final class BallastActuatorAutoConfiguration {
                                 theOutbox, relay.getIfUnique(), usage, properties, dataSource.getIfUnique()));
             }
             return children;
+        }
+
+        private synchronized @Nullable RedisPing redisPing() {
+            if (redisPing == null) {
+                AbstractRedisClient client = redis.getIfUnique();
+                redisPing = client == null ? null : new RedisPing(client, PING_TIMEOUT);
+            }
+            return redisPing;
+        }
+
+        /** Closes the Redis health connection with the context. */
+        @Override
+        public synchronized void destroy() {
+            if (redisPing != null) {
+                redisPing.close();
+            }
         }
 
         @Override

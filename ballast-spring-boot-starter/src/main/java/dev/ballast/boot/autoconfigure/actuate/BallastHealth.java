@@ -11,11 +11,6 @@ import dev.ballast.lock.resilient.ResilientLockStrategy;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxRelay;
 import dev.ballast.outbox.OutboxStatus;
-import io.lettuce.core.AbstractRedisClient;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -69,7 +64,7 @@ final class BallastHealth {
      * The lock backend: for the resilient chain, DEGRADED while locks are on the database fallback or the breaker is not
      * closed; for Redis, DOWN when a PING fails (locks cannot be taken); else UP with the backend named.
      */
-    static HealthIndicator lock(LockStrategy locks, @Nullable AbstractRedisClient redis, Duration timeout) {
+    static HealthIndicator lock(LockStrategy locks, @Nullable RedisPing redis) {
         return () -> {
             if (locks instanceof ResilientLockStrategy resilient) {
                 String active = resilient.activeBackend();
@@ -84,7 +79,7 @@ final class BallastHealth {
             }
             if (locks.backend().equals("redis") && redis != null) {
                 try {
-                    ping(redis, timeout);
+                    redis.ping();
                 } catch (RuntimeException e) {
                     return Health.down()
                             .withDetail("backend", locks.backend())
@@ -94,21 +89,6 @@ final class BallastHealth {
             }
             return Health.up().withDetail("backend", locks.backend()).build();
         };
-    }
-
-    /** A PING on a fresh connection: to the primary (standalone, Sentinel), or to a node of the cluster. */
-    private static void ping(AbstractRedisClient redis, Duration timeout) {
-        if (redis instanceof RedisClusterClient cluster) {
-            try (StatefulRedisClusterConnection<String, String> connection = cluster.connect()) {
-                connection.setTimeout(timeout);
-                connection.sync().ping();
-            }
-        } else {
-            try (StatefulRedisConnection<String, String> connection = ((RedisClient) redis).connect()) {
-                connection.setTimeout(timeout);
-                connection.sync().ping();
-            }
-        }
     }
 
     /**

@@ -8,6 +8,7 @@ import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -49,6 +50,15 @@ public final class BallastCacheAutoConfiguration {
                 redis.getIfUnique(),
                 alerts.getIfUnique(AlertSink::logging),
                 registry.getIfUnique(CompositeMeterRegistry::new));
+    }
+
+    /**
+     * Infers each cache's value type from the {@code @Cacheable}/{@code @CachePut} methods that use it, once the
+     * singletons exist, so the Redis L2 works without {@code ballast.cache.caches.<name>.value-type}.
+     */
+    @Bean
+    static CacheValueTypes ballastCacheValueTypes(ConfigurableListableBeanFactory beans) {
+        return new CacheValueTypes(beans);
     }
 
     /**

@@ -25,9 +25,10 @@ import org.springframework.cache.CacheManager;
 
 /**
  * A {@link CacheManager} of {@link TieredCache}s, created on first use from {@code ballast.cache.caches.<name>}. A cache
- * gets the Redis L2 only when a Lettuce client ({@link RedisClient}, standalone or Sentinel, or {@link
- * RedisClusterClient}) is available and its {@code value-type} is set: values are JSON
- * bound to that type, so a decoded value is always of the declared type. Thread-safe.
+ * gets the Redis L2 when a Lettuce client ({@link RedisClient}, standalone or Sentinel, or {@link RedisClusterClient})
+ * is available and its value type is known: {@code value-type} when set, else the type {@link CacheValueTypes} inferred
+ * at start-up from the {@code @Cacheable}/{@code @CachePut} methods using the cache. Values are JSON bound to that type,
+ * so a decoded value is always of it. Thread-safe.
  */
 final class BallastCacheManager implements CacheManager, DisposableBean {
 
@@ -38,6 +39,8 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
     private final AlertSink alerts;
     private final MeterRegistry registry;
     private final ConcurrentMap<String, TieredSpringCache> caches = new ConcurrentHashMap<>();
+    /** Value types inferred from the application's cache annotations; null until {@link #useInferredTypes} ran. */
+    private volatile @Nullable Map<String, Class<?>> inferred;
 
     BallastCacheManager(
             BallastCacheProperties properties,
@@ -62,6 +65,36 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
     @Override
     public Collection<String> getCacheNames() {
         return List.copyOf(caches.keySet());
+    }
+
+    /** Whether the L2 is possible at all (a Redis client is configured), so value types matter. */
+    boolean hasRedis() {
+        return redis != null;
+    }
+
+    /** The {@code value-type} configured for {@code name} (its own, else {@code ballast.cache.defaults}), or null. */
+    @Nullable
+    Class<?> configuredValueType(String name) {
+        return specs.getOrDefault(name, BallastCacheProperties.Spec.DEFAULTS)
+                .over(defaults)
+                .valueType();
+    }
+
+    /**
+     * The value types inferred at start-up for caches without {@code value-type}: caches created before (listed in
+     * {@code ballast.cache.caches}, or used during start-up) get their Redis L2 now; caches created later get it when
+     * created. A cache still without a type stays L1-only, with a WARN.
+     */
+    synchronized void useInferredTypes(Map<String, Class<?>> types) {
+        this.inferred = Map.copyOf(types);
+        caches.forEach((name, cache) -> {
+            BallastCacheProperties.Spec own = specs.getOrDefault(name, BallastCacheProperties.Spec.DEFAULTS);
+            if (redis != null && own.over(defaults).valueType() == null && types.containsKey(name)) {
+                cache.replace(build(name, own));
+            } else {
+                warnIfL1Only(name, own);
+            }
+        });
     }
 
     /** Stops every cache's background work and closes its Redis connections. */
@@ -129,11 +162,34 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
         }
     }
 
-    @SuppressWarnings("unchecked")
     private TieredSpringCache create(String name, BallastCacheProperties.Spec own) {
-        BallastCacheProperties.Spec spec = own.over(defaults);
+        if (inferred != null) {
+            warnIfL1Only(name, own);
+        }
+        return new TieredSpringCache(name, build(name, own));
+    }
+
+    private void warnIfL1Only(String name, BallastCacheProperties.Spec own) {
+        if (redis != null && valueType(name, own) == null) {
+            log.warn(
+                    "Cache '{}' stays L1-only: no @Cacheable or @CachePut method of a bean uses it to tell its value"
+                            + " type, and ballast.cache.caches.{}.value-type is not set",
+                    name,
+                    name);
+        }
+    }
+
+    /** The configured value type, else the inferred one, else null. */
+    private @Nullable Class<?> valueType(String name, BallastCacheProperties.Spec own) {
+        Class<?> configured = own.over(defaults).valueType();
+        Map<String, Class<?>> types = inferred;
+        return configured != null ? configured : types != null ? types.get(name) : null;
+    }
+
+    @SuppressWarnings("unchecked")
+    private TieredCache<Object, Object> build(String name, BallastCacheProperties.Spec own) {
         CacheSettings settings = settings(name, own, defaults);
-        Class<?> type = spec.valueType();
+        Class<?> type = valueType(name, own);
         Class<Object> valueType = (Class<Object>) (type != null ? type : Object.class);
         Codec<Object> codec = Codec.json(valueType);
         TieredCache.Builder<Object, Object> cache =
@@ -142,9 +198,7 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
             cache.redis(cluster);
         } else if (redis instanceof RedisClient standalone && type != null) {
             cache.redis(standalone);
-        } else if (redis != null) {
-            log.warn("Cache '{}' has no ballast.cache.caches.{}.value-type, so it stays L1-only", name, name);
         }
-        return new TieredSpringCache(name, cache.build());
+        return cache.build();
     }
 }

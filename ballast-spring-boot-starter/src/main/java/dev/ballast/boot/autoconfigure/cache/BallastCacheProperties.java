@@ -25,8 +25,9 @@ public record BallastCacheProperties(
      * One cache. Every setting left unset takes the {@link dev.ballast.cache.CacheSettings} default (version 1, 10,000
      * L1 entries, L1 TTL 1 min, L2 TTL 10 min, negative TTL 30 s, 512 KiB), which is defined there only.
      *
-     * @param valueType class of the cached values; required for the Redis L2 (values are JSON bound to it), without
-     *     it the cache stays L1-only
+     * @param valueType class of the cached values, to which the Redis L2's JSON is bound; unset, it is inferred from the
+     *     return types of the @Cacheable and @CachePut methods using the cache (start-up fails naming this property
+     *     when they disagree or are not one concrete class); when set it always wins
      * @param version key-namespace version (at least 1); bump it when the value's shape changes
      * @param l1MaximumSize most entries in L1 (at least 1)
      * @param l1Ttl L1 time to live (positive)

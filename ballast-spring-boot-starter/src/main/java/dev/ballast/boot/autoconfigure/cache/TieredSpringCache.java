@@ -32,7 +32,8 @@ import org.springframework.cache.support.SimpleValueWrapper;
 final class TieredSpringCache implements Cache {
 
     private final String name;
-    private final TieredCache<Object, Object> cache;
+    /** Replaced once, at start-up, when the cache's value type is inferred and it gains its Redis L2. */
+    private volatile TieredCache<Object, Object> cache;
     /** Spring-level statistics for Boot's cache metrics ({@code cache.gets}, {@code cache.puts}, ...). */
     final LongAdder hits = new LongAdder();
 
@@ -43,6 +44,16 @@ final class TieredSpringCache implements Cache {
     TieredSpringCache(String name, TieredCache<Object, Object> cache) {
         this.name = name;
         this.cache = cache;
+    }
+
+    /**
+     * Puts {@code replacement} (the same settings, now with its Redis L2) in place of the current TieredCache and closes
+     * that one; its L1 entries are dropped. Called at start-up only, once the value type is known.
+     */
+    void replace(TieredCache<Object, Object> replacement) {
+        TieredCache<Object, Object> old = cache;
+        cache = replacement;
+        old.close();
     }
 
     @Override

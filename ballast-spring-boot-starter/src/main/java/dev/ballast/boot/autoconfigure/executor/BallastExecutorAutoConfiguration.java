@@ -2,6 +2,7 @@ package dev.ballast.boot.autoconfigure.executor;
 
 import dev.ballast.boot.internal.aop.UnproxyableMethods;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.StartupProblems;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.ExecutionPipeline;
 import dev.ballast.core.ExecutionPolicy;
@@ -103,8 +104,17 @@ public final class BallastExecutorAutoConfiguration {
 
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    static TaskAdvisor ballastTaskAdvisor(ObjectProvider<LogicExecutor> executor) {
-        return new TaskAdvisor(executor);
+    static TaskAdvisor ballastTaskAdvisor(
+            ObjectProvider<LogicExecutor> executor, ObjectProvider<StartupProblems> problems) {
+        return new TaskAdvisor(executor, problems);
+    }
+
+    /** Gathers start-up problems so one report names all of a kind (shared with the lock and outbox configuration). */
+    @Bean
+    @ConditionalOnMissingBean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static StartupProblems ballastStartupProblems(ObjectProvider<StartupProblems.TablesCheck> checks) {
+        return new StartupProblems(checks);
     }
 
     /** {@code @Order} on the policy's class, else {@link Ordered}, else {@link ExecutionPolicy#order()}. */

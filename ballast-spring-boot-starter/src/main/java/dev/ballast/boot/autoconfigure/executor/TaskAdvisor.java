@@ -1,6 +1,8 @@
 package dev.ballast.boot.autoconfigure.executor;
 
 import dev.ballast.boot.Task;
+import dev.ballast.boot.internal.diagnostics.InvalidAnnotationExpressionException;
+import dev.ballast.boot.internal.diagnostics.StartupProblems;
 import dev.ballast.core.LogicExecutor;
 import java.lang.reflect.Method;
 import org.aopalliance.aop.Advice;
@@ -25,7 +27,7 @@ final class TaskAdvisor extends AbstractPointcutAdvisor {
     private final transient TaskInterceptor interceptor;
     private final transient Pointcut pointcut;
 
-    TaskAdvisor(ObjectProvider<LogicExecutor> executor) {
+    TaskAdvisor(ObjectProvider<LogicExecutor> executor, ObjectProvider<StartupProblems> problems) {
         this.interceptor = new TaskInterceptor(executor);
         this.pointcut = new StaticMethodMatcherPointcut() {
             @Override
@@ -34,7 +36,16 @@ final class TaskAdvisor extends AbstractPointcutAdvisor {
                 if (task == null) {
                     return false;
                 }
-                interceptor.validate(method, task); // fails start-up on a bad annotation
+                try {
+                    interceptor.validate(method, task);
+                } catch (InvalidAnnotationExpressionException e) {
+                    // start-up fails once the singletons exist, with every bad expression; a call fails with this one
+                    StartupProblems collector = problems.getIfUnique();
+                    if (collector == null) {
+                        throw e;
+                    }
+                    collector.defer(e);
+                }
                 return true;
             }
         };

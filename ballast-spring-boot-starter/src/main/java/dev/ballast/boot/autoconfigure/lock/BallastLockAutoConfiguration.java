@@ -5,6 +5,7 @@ import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.boot.internal.diagnostics.BallastTables;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
+import dev.ballast.boot.internal.diagnostics.StartupProblems;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
@@ -61,7 +62,8 @@ public final class BallastLockAutoConfiguration {
             ObjectProvider<DataSource> dataSource,
             ObjectProvider<AbstractRedisClient> redisClient,
             ObjectProvider<LockListener> listener, // user listeners and the metrics listener
-            ObjectProvider<AlertSink> alerts) {
+            ObjectProvider<AlertSink> alerts,
+            ObjectProvider<StartupProblems> problems) {
         LockListener lockListener = LockListener.all(listener.orderedStream().toList());
         AlertSink alertSink = alerts.getIfUnique(AlertSink::logging);
         DataSource database = dataSource.getIfUnique();
@@ -74,12 +76,15 @@ public final class BallastLockAutoConfiguration {
             case AUTO -> {
                 AbstractRedisClient client = redisClient.getIfUnique();
                 if (client != null && database != null) {
-                    requireTables(
+                    MissingBallastTablesException missing = missingTables(
                             jdbc,
                             database,
                             true,
                             "ballast.lock.backend=AUTO resolved to RESILIENT (the application has Redis and a"
                                     + " DataSource): Redis locks with the database as fallback");
+                    if (missing != null) {
+                        return withoutTables("resilient", missing, problems);
+                    }
                     return resilient(properties, client, database, lockListener, alertSink);
                 }
                 if (client != null) {
@@ -97,7 +102,11 @@ public final class BallastLockAutoConfiguration {
             }
             case JDBC -> {
                 DataSource required = require(database, backend, DATABASE);
-                requireTables(jdbc, required, false, "ballast.lock.backend=JDBC keeps locks in the database");
+                MissingBallastTablesException missing =
+                        missingTables(jdbc, required, false, "ballast.lock.backend=JDBC keeps locks in the database");
+                if (missing != null) {
+                    return withoutTables("jdbc", missing, problems);
+                }
                 return JdbcLockStrategies.create(
                         required, tablePrefix(jdbc, required), createTables(jdbc, required), lockListener, alertSink);
             }
@@ -110,11 +119,14 @@ public final class BallastLockAutoConfiguration {
             case RESILIENT -> {
                 AbstractRedisClient client = require(redisClient.getIfUnique(), backend, REDIS);
                 DataSource fallbackDatabase = require(database, backend, DATABASE);
-                requireTables(
+                MissingBallastTablesException missing = missingTables(
                         jdbc,
                         fallbackDatabase,
                         true,
                         "ballast.lock.backend=RESILIENT takes Redis locks with the database as fallback");
+                if (missing != null) {
+                    return withoutTables("resilient", missing, problems);
+                }
                 return resilient(properties, client, fallbackDatabase, lockListener, alertSink);
             }
             default -> throw new IllegalStateException("Unknown ballast.lock.backend " + backend);
@@ -173,20 +185,34 @@ public final class BallastLockAutoConfiguration {
     }
 
     /**
-     * Fails start-up, as Spring Boot's own schema validation does, when the backend's tables are not there and Ballast
-     * is not to create them: {@code <prefix>lock}, and for the resilient chain {@code <prefix>lock_mode}.
+     * The backend's tables that are not there while Ballast is not to create them ({@code <prefix>lock}, and for the
+     * resilient chain {@code <prefix>lock_mode}), or null. They fail start-up, as Spring Boot's own schema validation
+     * does; see {@link #withoutTables}.
      */
-    private static void requireTables(
+    private static @Nullable MissingBallastTablesException missingTables(
             BallastLockProperties.Jdbc jdbc, DataSource database, boolean resilient, String why) {
         if (createTables(jdbc, database)) {
-            return;
+            return null;
         }
         String prefix = tablePrefix(jdbc, database);
         List<String> needed = resilient ? List.of(prefix + "lock", prefix + "lock_mode") : List.of(prefix + "lock");
         BallastTables tables = BallastTables.check(database, needed);
-        if (!tables.complete()) {
-            throw MissingBallastTablesException.lock(tables, why, prefix);
+        return tables.complete() ? null : MissingBallastTablesException.lock(tables, why, prefix);
+    }
+
+    /**
+     * The lock tables are missing: start-up fails once the singletons exist, in one report with any other missing
+     * Ballast tables (the outbox's). Until then a strategy stands in that fails every lock with that report, so no
+     * backend runs against tables that are not there. After start-up (a lazy bean) it fails at once.
+     */
+    private static LockStrategy withoutTables(
+            String backend, MissingBallastTablesException missing, ObjectProvider<StartupProblems> problems) {
+        StartupProblems collector = problems.getIfUnique();
+        if (collector == null) {
+            throw missing;
         }
+        collector.defer(missing);
+        return new MissingTablesLockStrategy(backend, missing);
     }
 
     /**
@@ -278,7 +304,16 @@ public final class BallastLockAutoConfiguration {
 
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
-    static DistributedLockAdvisor ballastDistributedLockAdvisor(ObjectProvider<LockStrategy> locks) {
-        return new DistributedLockAdvisor(locks);
+    static DistributedLockAdvisor ballastDistributedLockAdvisor(
+            ObjectProvider<LockStrategy> locks, ObjectProvider<StartupProblems> problems) {
+        return new DistributedLockAdvisor(locks, problems);
+    }
+
+    /** Gathers start-up problems so one report names all of a kind (shared with the executor and outbox). */
+    @Bean
+    @ConditionalOnMissingBean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static StartupProblems ballastStartupProblems(ObjectProvider<StartupProblems.TablesCheck> checks) {
+        return new StartupProblems(checks);
     }
 }

@@ -2,6 +2,8 @@ package dev.ballast.boot.autoconfigure.lock;
 
 import dev.ballast.boot.DistributedLock;
 import dev.ballast.boot.internal.aop.MethodExpression;
+import dev.ballast.boot.internal.diagnostics.InvalidAnnotationExpressionException;
+import dev.ballast.boot.internal.diagnostics.StartupProblems;
 import dev.ballast.core.ServerException;
 import dev.ballast.lock.LockKeys;
 import dev.ballast.lock.LockStrategy;
@@ -34,6 +36,7 @@ final class DistributedLockAdvisor extends AbstractPointcutAdvisor implements Me
     private static final long serialVersionUID = 1L;
 
     private final transient ObjectProvider<LockStrategy> locks;
+    private final transient ObjectProvider<StartupProblems> problems;
     private final transient Map<Method, Definition> definitions = new ConcurrentHashMap<>();
     private final transient Pointcut pointcut = new StaticMethodMatcherPointcut() {
         @Override
@@ -42,13 +45,23 @@ final class DistributedLockAdvisor extends AbstractPointcutAdvisor implements Me
             if (lock == null) {
                 return false;
             }
-            definitions.computeIfAbsent(method, m -> define(m, lock)); // fails start-up on a bad annotation
-            return true;
+            try {
+                definitions.computeIfAbsent(method, m -> define(m, lock));
+            } catch (InvalidAnnotationExpressionException e) {
+                // start-up fails once the singletons exist, with every bad expression; a call fails with this one
+                StartupProblems collector = problems.getIfUnique();
+                if (collector == null) {
+                    throw e;
+                }
+                collector.defer(e);
+            }
+            return true; // other bad settings (durations) fail start-up here
         }
     };
 
-    DistributedLockAdvisor(ObjectProvider<LockStrategy> locks) {
+    DistributedLockAdvisor(ObjectProvider<LockStrategy> locks, ObjectProvider<StartupProblems> problems) {
         this.locks = locks;
+        this.problems = problems;
         setOrder(ORDER);
     }
 

@@ -3,6 +3,7 @@ package dev.ballast.boot.autoconfigure.outbox;
 import dev.ballast.boot.internal.diagnostics.BallastTables;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
+import dev.ballast.boot.internal.diagnostics.StartupProblems;
 import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.AlertSink;
@@ -17,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -28,6 +29,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 
@@ -146,21 +148,30 @@ public final class BallastOutboxAutoConfiguration {
 
     /**
      * Fails start-up, as Spring Boot's own schema validation does, when the application uses the outbox ({@link
-     * OutboxUsage}) and its tables are not there; an application that does not use it starts without them.
+     * OutboxUsage}) and its tables are not there; an application that does not use it starts without them. Run once the
+     * singletons exist by {@link StartupProblems}, whose one report also names the lock tables when they are missing.
      */
     @Bean
     @ConditionalOnMissingBean(name = "ballastOutboxTablesCheck")
-    SmartInitializingSingleton ballastOutboxTablesCheck(
+    StartupProblems.TablesCheck ballastOutboxTablesCheck(
             BallastOutboxProperties properties, DataSource dataSource, OutboxUsage usage) {
         return () -> {
             if (properties.schema().initialize().createsTablesOn(dataSource) || !usage.inUse()) {
-                return;
+                return null;
             }
             BallastTables tables = BallastTables.check(dataSource, tableNames(properties.tablePrefix()));
-            if (!tables.complete()) {
-                throw MissingBallastTablesException.outbox(tables, usage.why(), properties.tablePrefix());
-            }
+            return tables.complete()
+                    ? null
+                    : MissingBallastTablesException.outbox(tables, usage.why(), properties.tablePrefix());
         };
+    }
+
+    /** Gathers start-up problems so one report names all of a kind (shared with the executor and lock). */
+    @Bean
+    @ConditionalOnMissingBean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static StartupProblems ballastStartupProblems(ObjectProvider<StartupProblems.TablesCheck> checks) {
+        return new StartupProblems(checks);
     }
 
     /** The outbox's tables (as the shipped scripts name them, with the prefix). */

@@ -4,6 +4,7 @@ import dev.ballast.boot.internal.diagnostics.InvalidAnnotationExpressionExceptio
 import dev.ballast.core.CommonErrorCode;
 import dev.ballast.core.ServerException;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,6 +47,7 @@ public final class MethodExpression {
     public static MethodExpression parse(Method method, String source, String where, String attribute) {
         String[] names = parameterNames.getParameterNames(method);
         Matcher matcher = VARIABLE.matcher(source);
+        List<InvalidAnnotationExpressionException> problems = new ArrayList<>();
         while (matcher.find()) {
             String name = matcher.group(1);
             if (name.equals("root") || name.equals("this")) {
@@ -54,23 +56,27 @@ public final class MethodExpression {
             if (POSITIONAL.matcher(name).matches()) {
                 int position = Integer.parseInt(name.substring(1));
                 if (position >= method.getParameterCount()) {
-                    throw InvalidAnnotationExpressionException.noSuchPosition(
-                            where, attribute, source, name, method.getParameterCount());
+                    problems.add(InvalidAnnotationExpressionException.noSuchPosition(
+                            where, attribute, source, name, method.getParameterCount()));
                 }
                 continue;
             }
             if (names == null && method.getParameterCount() > 0) {
-                throw InvalidAnnotationExpressionException.noParameterNames(where, attribute, source, name);
-            }
-            if (names == null || !List.of(names).contains(name)) {
-                throw InvalidAnnotationExpressionException.unknownParameter(
-                        where, attribute, source, name, names == null ? List.of() : List.of(names));
+                problems.add(InvalidAnnotationExpressionException.noParameterNames(where, attribute, source, name));
+            } else if (names == null || !List.of(names).contains(name)) {
+                problems.add(InvalidAnnotationExpressionException.unknownParameter(
+                        where, attribute, source, name, names == null ? List.of() : List.of(names)));
             }
         }
         try {
-            return new MethodExpression(parser.parseExpression(source));
+            Expression expression = parser.parseExpression(source);
+            if (!problems.isEmpty()) {
+                throw InvalidAnnotationExpressionException.all(problems); // every reference of the expression
+            }
+            return new MethodExpression(expression);
         } catch (ParseException e) {
-            throw InvalidAnnotationExpressionException.invalidSyntax(where, attribute, source, e);
+            problems.add(InvalidAnnotationExpressionException.invalidSyntax(where, attribute, source, e));
+            throw InvalidAnnotationExpressionException.all(problems);
         }
     }
 

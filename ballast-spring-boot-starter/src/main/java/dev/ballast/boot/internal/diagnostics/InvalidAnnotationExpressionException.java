@@ -1,6 +1,9 @@
 package dev.ballast.boot.internal.diagnostics;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -24,11 +27,60 @@ public final class InvalidAnnotationExpressionException extends IllegalStateExce
             + " tasks.withType(JavaCompile).configureEach { options.compilerArgs.add('-parameters') }."
             + " Or refer to parameters by position, as Spring Cache allows: #p0 (or #a0) is the first, #p1 the second.";
 
+    private static final String NL = System.lineSeparator();
+
     private final String action;
+    private final List<String> problems;
+    private final List<String> actions;
 
     private InvalidAnnotationExpressionException(String description, String action, @Nullable Throwable cause) {
         super(description, cause);
         this.action = action;
+        this.problems = List.of(description);
+        this.actions = List.of(action);
+    }
+
+    private InvalidAnnotationExpressionException(List<String> problems, List<String> actions) {
+        super(describe(problems));
+        this.problems = List.copyOf(problems);
+        this.actions = List.copyOf(actions);
+        this.action = actions.size() == 1
+                ? actions.getFirst()
+                : "For each:" + NL + "  - " + String.join(NL + "  - ", actions);
+    }
+
+    /**
+     * Several problems as one report, so one start names them all: every problem once, in the order found, and every
+     * distinct action. A single problem is returned as it is.
+     */
+    public static InvalidAnnotationExpressionException all(List<InvalidAnnotationExpressionException> found) {
+        if (found.size() == 1) {
+            return found.getFirst();
+        }
+        Set<String> problems = new LinkedHashSet<>();
+        Set<String> actions = new LinkedHashSet<>();
+        for (InvalidAnnotationExpressionException each : found) {
+            problems.addAll(each.problems);
+            actions.addAll(each.actions);
+        }
+        if (problems.size() == 1) {
+            return found.getFirst();
+        }
+        return new InvalidAnnotationExpressionException(new ArrayList<>(problems), new ArrayList<>(actions));
+    }
+
+    private static String describe(List<String> problems) {
+        StringBuilder description =
+                new StringBuilder().append(problems.size()).append(" @Task/@DistributedLock expressions cannot work:");
+        for (String problem : problems) {
+            description.append(NL).append("  - ").append(problem);
+        }
+        return description.toString();
+    }
+
+    /** Each problem reported, one sentence each (one for a single problem). */
+    public List<String> problems() {
+        return problems;
     }
 
     /**

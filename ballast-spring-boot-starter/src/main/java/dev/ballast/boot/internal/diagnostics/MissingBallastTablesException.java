@@ -1,5 +1,9 @@
 package dev.ballast.boot.internal.diagnostics;
 
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
 /**
  * A Ballast feature the application uses needs tables its database does not have (with the default
  * {@code schema.initialize=embedded} Ballast creates them only on an in-memory database). At start-up Spring Boot
@@ -14,11 +18,56 @@ public final class MissingBallastTablesException extends IllegalStateException {
 
     private final String description;
     private final String action;
+    private final List<String> descriptions;
+    private final List<String> actions;
 
     private MissingBallastTablesException(String description, String action) {
+        this(description, action, List.of(description), List.of(action));
+    }
+
+    private MissingBallastTablesException(
+            String description, String action, List<String> descriptions, List<String> actions) {
         super(description);
         this.description = description;
         this.action = action;
+        this.descriptions = List.copyOf(descriptions);
+        this.actions = List.copyOf(actions);
+    }
+
+    /**
+     * The tables missing for several features (the lock backend and the outbox) as one report, so one start names
+     * them all, each with its fixes. A single report is returned as it is.
+     */
+    public static MissingBallastTablesException all(List<MissingBallastTablesException> found) {
+        if (found.size() == 1) {
+            return found.getFirst();
+        }
+        Set<String> descriptions = new LinkedHashSet<>();
+        Set<String> actions = new LinkedHashSet<>();
+        for (MissingBallastTablesException each : found) {
+            descriptions.addAll(each.descriptions);
+            actions.addAll(each.actions);
+        }
+        if (descriptions.size() == 1) {
+            return found.getFirst();
+        }
+        StringBuilder description = new StringBuilder("Ballast's tables are missing for ")
+                .append(descriptions.size())
+                .append(" features:");
+        int number = 0;
+        for (String each : descriptions) {
+            description.append(NL).append(++number).append(". ").append(each);
+        }
+        StringBuilder action = new StringBuilder();
+        number = 0;
+        for (String each : actions) {
+            action.append(number == 0 ? "" : NL + NL)
+                    .append(++number)
+                    .append(". ")
+                    .append(each);
+        }
+        return new MissingBallastTablesException(
+                description.toString(), action.toString(), List.copyOf(descriptions), List.copyOf(actions));
     }
 
     /**

@@ -104,6 +104,163 @@ class BallastCacheAutoConfigurationTest {
         }));
     }
 
+    private static ApplicationContextRunner withRedis() {
+        return new ApplicationContextRunner()
+                .withConfiguration(
+                        AutoConfigurations.of(BallastRedisAutoConfiguration.class, BallastCacheAutoConfiguration.class))
+                .withPropertyValues(
+                        "spring.data.redis.host=127.0.0.1",
+                        "spring.data.redis.port=6379",
+                        "spring.data.redis.timeout=2s",
+                        "ballast.cache.defaults.early-refresh-beta=0");
+    }
+
+    @Test
+    void aCacheableMethodsReturnTypeGivesItsCacheTheRedisL2WithoutAValueTypeProperty() {
+        // listing the cache (without value-type) creates it before the inference: it still gets its L2
+        ApplicationContextRunner runner = withRedis()
+                .withUserConfiguration(PriceBook.class)
+                .withPropertyValues("ballast.cache.caches.inferred-prices.l1-ttl=30s");
+        String symbol = "S" + UUID.randomUUID();
+        runner.run(first -> runner.run(second -> {
+            PriceBook one = first.getBean(PriceBook.class);
+            PriceBook two = second.getBean(PriceBook.class);
+
+            assertThat(one.quote(symbol)).isEqualTo(new PriceBook.Quote(symbol, 101));
+            assertThat(two.quote(symbol))
+                    .as("the second instance reads the first one's value from L2, typed")
+                    .isEqualTo(new PriceBook.Quote(symbol, 101));
+            assertThat(one.loads()).isEqualTo(1);
+            assertThat(two.loads()).as("no loader call on the second instance").isZero();
+            assertThat(two.optionalQuote(symbol)).contains(new PriceBook.Quote(symbol, 101));
+            TieredCache<?, ?> cache = (TieredCache<?, ?>) second.getBean(CacheManager.class)
+                    .getCache("inferred-prices")
+                    .getNativeCache();
+            assertThat(cache.l2Status()).isEqualTo(TieredCache.L2Status.UP);
+        }));
+    }
+
+    @Test
+    void cachesWhoseMethodsDisagreeOrReturnNoConcreteTypeFailStartUpInOneReportNamingEachCache() {
+        withRedis().withUserConfiguration(Ambiguous.class).run(context -> {
+            assertThat(context).hasFailed();
+            Throwable failure = context.getStartupFailure();
+            while (!(failure instanceof dev.ballast.boot.internal.diagnostics.UnknownCacheValueTypeException)
+                    && failure.getCause() != null) {
+                failure = failure.getCause();
+            }
+            assertThat(failure)
+                    .isInstanceOf(dev.ballast.boot.internal.diagnostics.UnknownCacheValueTypeException.class);
+            var unknown = (dev.ballast.boot.internal.diagnostics.UnknownCacheValueTypeException) failure;
+            assertThat(unknown.caches()).containsExactly("anything", "mixed");
+            assertThat(unknown.getMessage())
+                    .contains("cache 'mixed': its methods return different types")
+                    .contains(Ambiguous.Methods.class.getName() + ".name returns java.lang.String")
+                    .contains(Ambiguous.Methods.class.getName() + ".count returns java.lang.Integer")
+                    .contains("cache 'anything': its method returns java.lang.Object");
+            assertThat(unknown.action())
+                    .contains("ballast.cache.caches.mixed.value-type=")
+                    .contains("ballast.cache.caches.anything.value-type=");
+        });
+    }
+
+    @Test
+    void aConfiguredValueTypeWinsOverTheMethodsReturnTypes() {
+        withRedis()
+                .withUserConfiguration(Ambiguous.class)
+                .withPropertyValues(
+                        "ballast.cache.caches.mixed.value-type=java.lang.String",
+                        "ballast.cache.defaults.value-type=java.lang.String")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    TieredCache<?, ?> mixed = (TieredCache<?, ?>) context.getBean(CacheManager.class)
+                            .getCache("mixed")
+                            .getNativeCache();
+                    assertThat(mixed.l2Status()).isEqualTo(TieredCache.L2Status.UP);
+                });
+    }
+
+    @Test
+    void aLazyBeansCacheableMethodAlsoTellsItsCachesValueType() {
+        withRedis().withUserConfiguration(LazyQuotes.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            TieredCache<?, ?> cache = (TieredCache<?, ?>)
+                    context.getBean(CacheManager.class).getCache("lazy-quotes").getNativeCache();
+            assertThat(cache.l2Status()).isEqualTo(TieredCache.L2Status.UP);
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class LazyQuotes {
+        @Bean
+        @org.springframework.context.annotation.Lazy
+        Quoter lazyQuoter() {
+            return new Quoter();
+        }
+
+        static class Quoter {
+            @Cacheable("lazy-quotes")
+            public java.math.BigDecimal quote(String symbol) {
+                return java.math.BigDecimal.TEN;
+            }
+        }
+    }
+
+    @Test
+    void withoutRedisNoValueTypeIsNeeded() {
+        runner.withUserConfiguration(Ambiguous.class)
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    /** A bean as a team writes it: the value type is only in the method's signature. */
+    static class PriceBook {
+        private final AtomicInteger loads = new AtomicInteger();
+
+        record Quote(String symbol, int price) {}
+
+        @Cacheable("inferred-prices")
+        public Quote quote(String symbol) {
+            loads.incrementAndGet();
+            return new Quote(symbol, 101);
+        }
+
+        @Cacheable("inferred-prices")
+        public java.util.Optional<Quote> optionalQuote(String symbol) {
+            loads.incrementAndGet();
+            return java.util.Optional.of(new Quote(symbol, 999));
+        }
+
+        /** How often a quote was really loaded (through the proxy: its fields are the target's). */
+        public int loads() {
+            return loads.get();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class Ambiguous {
+        @Bean
+        Methods ambiguousMethods() {
+            return new Methods();
+        }
+
+        static class Methods {
+            @Cacheable("mixed")
+            public String name(String id) {
+                return id;
+            }
+
+            @Cacheable("mixed")
+            public Integer count(String id) {
+                return id.length();
+            }
+
+            @Cacheable("anything")
+            public Object anything(String id) {
+                return id;
+            }
+        }
+    }
+
     @Test
     void withoutSpringDataRedisSettingsThereIsNoRedisClientAndCachesStayInTheJvm() {
         new ApplicationContextRunner()

@@ -78,6 +78,24 @@ class ExpressionParameterNamesTest {
             }
             """;
 
+    private static final String SEVERAL = """
+            package compiled;
+
+            import dev.ballast.boot.DistributedLock;
+            import dev.ballast.boot.Task;
+
+            public class Orders {
+                @Task(domain = "Order", task = "Place", id = "#orderId")
+                @DistributedLock(key = "'order:' + #orderId + ':' + #accountId")
+                public void place(String orderId, String accountId, Runnable inside) {
+                    inside.run();
+                }
+
+                @DistributedLock(key = "'cancel:' + #orderId")
+                public void cancel(String orderId) {}
+            }
+            """;
+
     /** Boot's failure report, kept off the console and read here. */
     @RegisterExtension
     final LogCapture boot = LogCapture.of("org.springframework");
@@ -101,6 +119,28 @@ class ExpressionParameterNamesTest {
                 .contains("Action:")
                 .contains("<maven.compiler.parameters>true</maven.compiler.parameters>")
                 .contains("#p0 (or #a0) is the first");
+    }
+
+    @Test
+    void everyUnresolvableParameterNameOfEveryAnnotatedMethodIsNamedInOneReport() throws Exception {
+        ClassLoader loader = compile(SEVERAL, false);
+
+        assertThatThrownBy(() -> start(loader)).hasRootCauseInstanceOf(InvalidAnnotationExpressionException.class);
+
+        String report = failureReport();
+        assertThat(report)
+                .contains("4 @Task/@DistributedLock expressions cannot work")
+                .contains("@Task on compiled.Orders.place: id '#orderId' refers to #orderId")
+                .contains("@DistributedLock on compiled.Orders.place: key ''order:' + #orderId + ':' + #accountId'"
+                        + " refers to #orderId")
+                .contains("@DistributedLock on compiled.Orders.place: key ''order:' + #orderId + ':' + #accountId'"
+                        + " refers to #accountId")
+                .contains("@DistributedLock on compiled.Orders.cancel: key ''cancel:' + #orderId' refers to #orderId")
+                .contains("Action:")
+                .contains("<maven.compiler.parameters>true</maven.compiler.parameters>");
+        assertThat(report.split("Either compile with parameter names", -1))
+                .as("the shared fix is given once")
+                .hasSize(2);
     }
 
     @Test

@@ -83,6 +83,21 @@ class PostgresMissingTablesIT {
     }
 
     @Test
+    void lockAndOutboxTablesBothMissingAreNamedInOneReportWithTheFixesOfEach() {
+        String report = failureReport(AdoptionApplication.class, "spring.data.redis.host=127.0.0.1");
+
+        assertThat(report)
+                .contains("Ballast's tables are missing for 2 features:")
+                .contains("Ballast's lock table(s) ballast_lock, ballast_lock_mode do not exist")
+                .contains("Ballast's outbox table(s) ballast_outbox, ballast_outbox_aggregate, ballast_outbox_dlq,"
+                        + " ballast_outbox_request do not exist")
+                .contains("The application uses the outbox (bean tradeService)")
+                .contains("ballast.lock.jdbc.schema.initialize=always")
+                .contains("ballast.outbox.schema.initialize=always");
+        assertThat(report.split("APPLICATION FAILED TO START", -1)).hasSize(2);
+    }
+
+    @Test
     void anApplicationThatAppendsToTheOutboxWithoutItsTablesFailsNamingTheTablesAndTheFixes() {
         String report = failureReport(
                 AdoptionApplication.class,

@@ -1,0 +1,135 @@
+package dev.ballast.boot.autoconfigure.actuate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
+import dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration;
+import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
+import dev.ballast.test.Eventually;
+import dev.ballast.test.LogCapture;
+import dev.ballast.test.RedisServer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/**
+ * The REDIS lock backend's health reads PING Redis on one connection, kept across reads and closed with the context,
+ * and still say DOWN while Redis is unreachable. Against a redis-server of the test's own, whose connection counters no
+ * other test moves.
+ */
+class RedisLockHealthTest {
+
+    @RegisterExtension
+    final LogCapture logs = LogCapture.of("dev.ballast");
+
+    private RedisServer redis;
+    /** The test's own connection for INFO, counted in connected_clients. */
+    private StatefulRedisConnection<String, String> info;
+
+    @BeforeEach
+    void startRedis() throws Exception {
+        redis = RedisServer.start();
+    }
+
+    @AfterEach
+    void stopRedis() throws Exception {
+        redis.close();
+    }
+
+    private ApplicationContextRunner runner() {
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        BallastRedisAutoConfiguration.class,
+                        BallastExecutorAutoConfiguration.class,
+                        BallastLockAutoConfiguration.class,
+                        BallastActuatorAutoConfiguration.class))
+                .withPropertyValues(
+                        "spring.data.redis.host=127.0.0.1",
+                        "spring.data.redis.port=" + redis.port(),
+                        "spring.data.redis.timeout=2s",
+                        "ballast.lock.backend=REDIS");
+    }
+
+    @Test
+    void fiftyHealthReadsShareOneRedisConnectionThatIsClosedWithTheContext() {
+        RedisClient observer = RedisClient.create(redis.uri());
+        try (StatefulRedisConnection<String, String> connection = observer.connect()) {
+            info = connection;
+            healthReadsShareOneConnection();
+        } finally {
+            observer.shutdown();
+        }
+    }
+
+    private void healthReadsShareOneConnection() {
+        long clientsBefore = stat("connected_clients");
+        runner().run(context -> {
+            assertThat(lockHealth(context).getStatus()).isEqualTo(Status.UP); // the first read opens the connection
+            long clients = stat("connected_clients");
+            long connections = stat("total_connections_received");
+
+            for (int i = 0; i < 50; i++) {
+                assertThat(lockHealth(context).getStatus()).isEqualTo(Status.UP);
+            }
+
+            assertThat(stat("total_connections_received") - connections)
+                    .as("connections opened by 50 health reads")
+                    .isZero();
+            assertThat(stat("connected_clients") - clients).isLessThanOrEqualTo(1);
+        });
+        Eventually.within(
+                Duration.ofSeconds(5),
+                "the context's Redis connections, the health one included, are closed",
+                () -> stat("connected_clients") == clientsBefore);
+    }
+
+    @Test
+    void healthIsDownWhileRedisIsUnreachableAndUpAgainWhenItAnswers() throws Exception {
+        runner().run(context -> {
+            assertThat(lockHealth(context).getStatus()).isEqualTo(Status.UP);
+
+            redis.kill();
+            Eventually.within(Duration.ofSeconds(5), "health says DOWN with Redis killed", () -> lockHealth(context)
+                    .getStatus()
+                    .equals(Status.DOWN));
+            assertThat(lockHealth(context).getDetails()).containsEntry("backend", "redis");
+
+            redis.restart();
+            Eventually.within(
+                    Duration.ofSeconds(15),
+                    "health says UP once Redis answers again",
+                    () -> lockHealth(context).getStatus().equals(Status.UP));
+        });
+    }
+
+    @Test
+    void healthIsDownWhenRedisIsUnreachableFromTheFirstRead() throws Exception {
+        redis.kill();
+        runner().run(context -> assertThat(lockHealth(context).getStatus()).isEqualTo(Status.DOWN));
+    }
+
+    private long stat(String name) {
+        for (String line : info.sync().info("all").split("\r?\n")) {
+            if (line.startsWith(name + ":")) {
+                return Long.parseLong(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new IllegalStateException("INFO has no " + name);
+    }
+
+    private static org.springframework.boot.health.contributor.Health lockHealth(AssertableApplicationContext context) {
+        CompositeHealthContributor ballast =
+                context.getBean("ballastHealthContributor", CompositeHealthContributor.class);
+        return ((HealthIndicator) ballast.getContributor("lock")).health();
+    }
+}
