@@ -252,6 +252,10 @@ final class ModeKeeper {
             revoke.accept(handle -> handle.epoch != fresh.epoch(), "the lock mode changed to " + fresh.mode());
             if (fresh.mode() == LockMode.FALLBACK) {
                 breakerMoved(breaker.open());
+            } else if (breaker.state() == BreakerState.OPEN && fresh.nanosUntilEffective(clock.nanoTime()) > 0) {
+                // another instance saw the primary again: probe now rather than at the next interval, so that
+                // callers here may lock on both backends during the switch instead of waiting for it
+                probeClock.schedule(this::probe, 0);
             }
             long effectiveIn = TimeUnit.NANOSECONDS.toMillis(fresh.nanosUntilEffective(clock.nanoTime()));
             signals.followed(
