@@ -255,7 +255,7 @@ final class ModeKeeper {
             } else if (breaker.state() == BreakerState.OPEN && fresh.nanosUntilEffective(clock.nanoTime()) > 0) {
                 // another instance saw the primary again: probe now rather than at the next interval, so that
                 // callers here may lock on both backends during the switch instead of waiting for it
-                probeClock.schedule(this::probe, 0);
+                probeSoon();
             }
             long effectiveIn = TimeUnit.NANOSECONDS.toMillis(fresh.nanosUntilEffective(clock.nanoTime()));
             signals.followed(
@@ -265,6 +265,24 @@ final class ModeKeeper {
                     fresh.epoch(),
                     fresh.changedBy(),
                     effectiveIn);
+        }
+    }
+
+    /** One probe now, on the probe clock's thread (it may wait for a dead primary), unless closed. */
+    private void probeSoon() {
+        if (closed) {
+            return;
+        }
+        try {
+            probeClock.schedule(
+                    () -> {
+                        if (!closed) {
+                            probe();
+                        }
+                    },
+                    0);
+        } catch (RuntimeException timerStopped) {
+            // the strategy is closing and its probe timer with it
         }
     }
 

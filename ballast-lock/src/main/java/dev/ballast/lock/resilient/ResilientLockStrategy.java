@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A primary lock backend (Redis) with a database fallback, behind a circuit breaker, that keeps mutual exclusion across
@@ -62,6 +64,7 @@ import org.jspecify.annotations.Nullable;
 public final class ResilientLockStrategy extends GuardedLockStrategy {
 
     private static final String BACKEND = "resilient";
+    private static final Logger log = LoggerFactory.getLogger(ResilientLockStrategy.class);
 
     private final LockStrategy primary;
     private final LockStrategy fallback;
@@ -176,7 +179,13 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             if (untilEffective > 0) {
                 granted = handingOver(current) ? tryHandover(key, remaining, lease, deadline, waitTime) : null;
                 if (granted == null) {
-                    if (untilEffective > remaining || !sleep(Math.min(untilEffective, modes.refreshNanos()))) {
+                    // a switch back may become possible to hand over (a probe closes the breaker, Redis reconnects)
+                    // before it takes effect: keep trying until the deadline instead of refusing at once
+                    boolean retry = current.mode() == LockMode.PRIMARY && primaryRaisesFences;
+                    long pause = Math.min(untilEffective, modes.refreshNanos());
+                    if ((untilEffective > remaining && !retry)
+                            || remaining <= 0
+                            || !sleep(Math.min(pause, remaining))) {
                         throw new LockAcquisitionException(key, waitTime);
                     }
                     continue;
@@ -256,10 +265,11 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             throw new LockAcquisitionException(key, waitTime);
         } catch (LockBackendException e) {
             old.close();
-            if (classifier.classify(e) != ErrorCategory.INFRASTRUCTURE) {
-                throw e;
+            if (classifier.classify(e) == ErrorCategory.INFRASTRUCTURE) {
+                modes.primaryFailed();
             }
-            modes.primaryFailed();
+            // the fallback still answers: the caller waits for the switch (or a later hand-over) rather than failing
+            log.debug("Hand-over to {} failed for '{}': {}", primary.backend(), key, e.toString());
             return null;
         } catch (RuntimeException | Error e) {
             old.close();
