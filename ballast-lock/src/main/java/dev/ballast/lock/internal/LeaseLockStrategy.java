@@ -109,6 +109,22 @@ public final class LeaseLockStrategy extends GuardedLockStrategy {
         return acquire(key, clock.nanoTime() + waitTime.toNanos(), waitTime, leaseTime, false);
     }
 
+    /**
+     * Makes every fencing token this strategy hands out for {@code key} from now on exceed {@code token}, a holder's
+     * token of another strategy (both go through {@link FencingTokens}): for the resilient strategy's hand-over from one
+     * backend to another. See {@link LockBackend#raiseFence}.
+     *
+     * @return false if the backend cannot
+     * @throws LockBackendException if the backend failed
+     */
+    public boolean raiseFence(String key, long token) {
+        try {
+            return backend.raiseFence(key, Math.floorDiv(token, FencingTokens.SLOTS));
+        } catch (Exception e) {
+            throw new LockBackendException(backend.name(), "raise the fencing counter of", key, e);
+        }
+    }
+
     private LockHandle acquire(String key, long deadline, Duration waitTime, Duration leaseTime, boolean observed) {
         if (closed) {
             throw new LockBackendException(

@@ -41,6 +41,16 @@ public interface LockBackend {
         return false;
     }
 
+    /**
+     * Makes every token issued for {@code key} from now on exceed {@code floor} (a token of another backend), without
+     * taking the lock; a counter already above it is left alone.
+     *
+     * @return false if this backend cannot do that (the default)
+     */
+    default boolean raiseFence(String key, long floor) throws Exception {
+        return false;
+    }
+
     /** Releases the backend's own resources (connections it opened); called when the strategy closes. */
     default void close() {}
 }

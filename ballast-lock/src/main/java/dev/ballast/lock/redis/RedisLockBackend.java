@@ -67,6 +67,14 @@ final class RedisLockBackend implements LockBackend {
             return 0
             """;
 
+    private static final String RAISE_FENCE = """
+            local floor = tonumber(ARGV[1])
+            if tonumber(redis.call('GET', KEYS[1]) or '0') < floor then
+              redis.call('SET', KEYS[1], string.format('%.0f', floor))
+            end
+            return 1
+            """;
+
     private final RedisLink link;
     /** Per key, this instance's contender (one per key: the strategy queues the other waiters locally). */
     private final ConcurrentMap<String, Semaphore> waiters = new ConcurrentHashMap<>();
@@ -74,6 +82,7 @@ final class RedisLockBackend implements LockBackend {
     private static final String ACQUIRE_SHA = sha1(ACQUIRE);
     private static final String RENEW_SHA = sha1(RENEW);
     private static final String RELEASE_SHA = sha1(RELEASE);
+    private static final String RAISE_FENCE_SHA = sha1(RAISE_FENCE);
 
     /**
      * Connects on {@code client} (a standalone, Sentinel or Cluster client); see {@link RedisLink} for what {@code
@@ -116,6 +125,12 @@ final class RedisLockBackend implements LockBackend {
     @Override
     public void unlock(String key, String owner) {
         eval(RELEASE_SHA, RELEASE, new String[] {lockKey(key)}, owner, CHANNEL, key);
+    }
+
+    @Override
+    public boolean raiseFence(String key, long floor) {
+        eval(RAISE_FENCE_SHA, RAISE_FENCE, new String[] {fenceKey(key)}, Long.toString(floor));
+        return true;
     }
 
     @Override

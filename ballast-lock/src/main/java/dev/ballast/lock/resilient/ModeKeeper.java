@@ -252,6 +252,10 @@ final class ModeKeeper {
             revoke.accept(handle -> handle.epoch != fresh.epoch(), "the lock mode changed to " + fresh.mode());
             if (fresh.mode() == LockMode.FALLBACK) {
                 breakerMoved(breaker.open());
+            } else if (breaker.state() == BreakerState.OPEN && fresh.nanosUntilEffective(clock.nanoTime()) > 0) {
+                // another instance saw the primary again: probe now rather than at the next interval, so that
+                // callers here may lock on both backends during the switch instead of waiting for it
+                probeSoon();
             }
             long effectiveIn = TimeUnit.NANOSECONDS.toMillis(fresh.nanosUntilEffective(clock.nanoTime()));
             signals.followed(
@@ -261,6 +265,24 @@ final class ModeKeeper {
                     fresh.epoch(),
                     fresh.changedBy(),
                     effectiveIn);
+        }
+    }
+
+    /** One probe now, on the probe clock's thread (it may wait for a dead primary), unless closed. */
+    private void probeSoon() {
+        if (closed) {
+            return;
+        }
+        try {
+            probeClock.schedule(
+                    () -> {
+                        if (!closed) {
+                            probe();
+                        }
+                    },
+                    0);
+        } catch (RuntimeException timerStopped) {
+            // the strategy is closing and its probe timer with it
         }
     }
 

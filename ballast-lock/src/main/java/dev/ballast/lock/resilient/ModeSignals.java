@@ -35,10 +35,12 @@ final class ModeSignals {
                         toFallback
                                 ? "Locks failed over from " + from + " to " + to
                                 : "Locks returned from " + from + " to " + to)
-                .detail("Instance " + instance + " switched the lock mode to " + to + " (epoch " + epoch
-                        + "); no lock is granted until " + delayMillis + " ms have passed, so every holder under "
-                        + from
-                        + " has let go")
+                .detail("Instance " + instance + " switched the lock mode to " + to + " (epoch " + epoch + ")"
+                        + (toFallback
+                                ? "; no lock is granted until " + delayMillis + " ms have passed, so every holder"
+                                        + " under " + from + " has let go"
+                                : "; for the next " + delayMillis + " ms locks are taken on both " + from + " and " + to
+                                        + ", so they exclude the holders under either"))
                 .label("module", "lock")
                 .label("backend", to)
                 .fingerprint("lock-mode|" + to)

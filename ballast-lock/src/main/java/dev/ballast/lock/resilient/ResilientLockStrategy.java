@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A primary lock backend (Redis) with a database fallback, behind a circuit breaker, that keeps mutual exclusion across
@@ -39,7 +41,9 @@ import org.jspecify.annotations.Nullable;
  *       whose probes of the primary succeed moves it back;
  *   <li>a new mode takes effect only {@code maxLease + 3 * refreshInterval} after the switch (database clock): by then
  *       every holder under the old mode has seen the new epoch (or found its view stale) and stopped renewing, and its
- *       lease, capped at {@code maxLease}, has run out;
+ *       lease, capped at {@code maxLease}, has run out. Until then, on a switch to the fallback, no lock is granted; on
+ *       the switch back, whose old mode (the fallback) still answers, a caller locks on both backends, the fallback
+ *       first and then the primary, so it does not wait for the switch;
  *   <li>handles are bound to their epoch: a new epoch, or a view older than {@code 2 * refreshInterval}, revokes them:
  *       they turn invalid, the listener and a WARNING alert are told, and their renewal stops, so their leases run out
  *       (they are not released early: the revoked holder may still be finishing);
@@ -60,6 +64,7 @@ import org.jspecify.annotations.Nullable;
 public final class ResilientLockStrategy extends GuardedLockStrategy {
 
     private static final String BACKEND = "resilient";
+    private static final Logger log = LoggerFactory.getLogger(ResilientLockStrategy.class);
 
     private final LockStrategy primary;
     private final LockStrategy fallback;
@@ -71,6 +76,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
     private final Set<ResilientHandle> handles = ConcurrentHashMap.newKeySet();
     private final ExecutorService releases = Executors.newVirtualThreadPerTaskExecutor();
     private final List<SystemLockClock> ownedClocks;
+    private volatile boolean primaryRaisesFences = true;
 
     ResilientLockStrategy(
             ResilientLockStrategyBuilder settings,
@@ -169,22 +175,32 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             ModeView current = modes.currentView(key, now);
             long remaining = deadline - now;
             long untilEffective = current.nanosUntilEffective(now);
+            LockHandle granted;
             if (untilEffective > 0) {
-                if (untilEffective > remaining || !sleep(Math.min(untilEffective, modes.refreshNanos()))) {
-                    throw new LockAcquisitionException(key, waitTime);
+                granted = handingOver(current) ? tryHandover(key, remaining, lease, deadline, waitTime) : null;
+                if (granted == null) {
+                    // a switch back may become possible to hand over (a probe closes the breaker, Redis reconnects)
+                    // before it takes effect: keep trying until the deadline instead of refusing at once
+                    boolean retry = current.mode() == LockMode.PRIMARY && primaryRaisesFences;
+                    long pause = Math.min(untilEffective, modes.refreshNanos());
+                    if ((untilEffective > remaining && !retry)
+                            || remaining <= 0
+                            || !sleep(Math.min(pause, remaining))) {
+                        throw new LockAcquisitionException(key, waitTime);
+                    }
+                    continue;
                 }
-                continue;
-            }
-            if (current.mode() == LockMode.PRIMARY && modes.breakerState() == BreakerState.OPEN) {
+            } else if (current.mode() == LockMode.PRIMARY && modes.breakerState() == BreakerState.OPEN) {
                 modes.proposeFallback(current, remaining);
                 if (clock.nanoTime() - deadline >= 0) {
                     throw new LockAcquisitionException(key, waitTime);
                 }
                 continue;
-            }
-            LockHandle granted = tryBackend(current, key, Math.max(0, remaining), lease, deadline, waitTime);
-            if (granted == null) {
-                continue; // the primary failed and the breaker moved: look at the mode again
+            } else {
+                granted = tryBackend(current, key, Math.max(0, remaining), lease, deadline, waitTime);
+                if (granted == null) {
+                    continue; // the primary failed and the breaker moved: look at the mode again
+                }
             }
             ResilientHandle handle = new ResilientHandle(this, granted, current.epoch(), current.mode(), now);
             handles.add(handle);
@@ -199,6 +215,65 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                 continue;
             }
             return handle;
+        }
+    }
+
+    /**
+     * Whether a caller may lock on both backends instead of waiting for a pending switch: only on the way back to the
+     * primary (the fallback, the old mode, still answers), with a primary that can raise its fencing counter, and while
+     * this instance's breaker does not hold the primary for down.
+     */
+    private boolean handingOver(ModeView current) {
+        return current.mode() == LockMode.PRIMARY
+                && primaryRaisesFences
+                && primary instanceof LeaseLockStrategy
+                && modes.breakerState() != BreakerState.OPEN;
+    }
+
+    /**
+     * Locks {@code key} on the fallback, then on the primary (always in this order, so two hand-overs never deadlock),
+     * having first raised the primary's fencing counter above the fallback's token. The fallback lock excludes the
+     * holders of instances that still lock there (they have not seen the switch yet, or hold a revoked lease until it
+     * runs out); the primary lock excludes everyone who locks on the primary once the switch takes effect. Null if the
+     * primary could not be used (an outage, counted by the breaker, or no fence support): the caller then waits for
+     * the switch as before.
+     */
+    private @Nullable LockHandle tryHandover(
+            String key, long remainingNanos, Duration lease, long deadline, Duration waitTime) {
+        LeaseLockStrategy next = (LeaseLockStrategy) primary;
+        LockHandle old;
+        try {
+            Duration wait = Duration.ofNanos(Math.max(0, remainingNanos));
+            old = fallback instanceof LeaseLockStrategy inner
+                    ? inner.tryAcquireUnobserved(key, wait, lease)
+                    : fallback.tryAcquire(key, wait, lease);
+        } catch (LockAcquisitionException busy) {
+            throw new LockAcquisitionException(key, waitTime);
+        }
+        try {
+            if (!next.raiseFence(key, old.fencingToken())) {
+                primaryRaisesFences = false; // a backend without fence support: wait for switches, as before
+                old.close();
+                return null;
+            }
+            Duration left = Duration.ofNanos(Math.max(0, deadline - clock.nanoTime()));
+            LockHandle granted = next.tryAcquireUnobserved(key, left, lease);
+            modes.primarySucceeded();
+            return new HandoverHandle(old, granted);
+        } catch (LockAcquisitionException busy) {
+            old.close();
+            throw new LockAcquisitionException(key, waitTime);
+        } catch (LockBackendException e) {
+            old.close();
+            if (classifier.classify(e) == ErrorCategory.INFRASTRUCTURE) {
+                modes.primaryFailed();
+            }
+            // the fallback still answers: the caller waits for the switch (or a later hand-over) rather than failing
+            log.debug("Hand-over to {} failed for '{}': {}", primary.backend(), key, e.toString());
+            return null;
+        } catch (RuntimeException | Error e) {
+            old.close();
+            throw e;
         }
     }
 

@@ -44,8 +44,8 @@ final class LockModeOperation implements ActionOperation {
         return to == LockMode.FALLBACK
                 ? "Move every instance's locks to the database fallback and keep them there until someone moves them"
                         + " back; no lock is granted during the switch delay. Locks are now on " + locks.mode() + "."
-                : "Move every instance's locks back to the primary (Redis); no lock is granted during the switch"
-                        + " delay. Locks are now on " + locks.mode() + ".";
+                : "Move every instance's locks back to the primary (Redis); during the switch delay locks are taken"
+                        + " on both backends. Locks are now on " + locks.mode() + ".";
     }
 
     @Override

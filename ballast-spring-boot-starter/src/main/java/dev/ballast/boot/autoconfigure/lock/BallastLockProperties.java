@@ -59,12 +59,13 @@ public record BallastLockProperties(
     public record Schema(@DefaultValue("EMBEDDED") SchemaInitialization initialize) {}
 
     /**
-     * RESILIENT backend settings; see {@code docs/lock.md}. The defaults are short, renewed leases: a mode switch grants
-     * nothing for {@code max-lease + 3 * refresh-interval} (3.5 s), less than a typical wait, so callers wait through a
-     * switch instead of being refused.
+     * RESILIENT backend settings; see {@code docs/lock.md}. The defaults are short, renewed leases: a switch to the
+     * database grants nothing for {@code max-lease + 3 * refresh-interval} (3.5 s), less than a typical wait, so callers
+     * wait through it instead of being refused; the switch back to Redis grants on both backends meanwhile.
      *
-     * @param maxLease longest lease granted, renewed every third of it while held (at least 100ms); a mode switch pauses
-     *     locking for this plus 3 refresh intervals
+     * @param maxLease longest lease granted, renewed every third of it while held (at least 100ms); a switch to the
+     *     database pauses locking for this plus 3 refresh intervals; on the switch back to Redis only a key whose holder
+     *     the switch revoked waits, for at most the rest of that lease
      * @param refreshInterval how often the shared mode row is re-read (at least 20ms); a view older than twice this
      *     revokes handles
      * @param failureThreshold consecutive Redis infrastructure failures that open this instance's breaker (at least 1)
