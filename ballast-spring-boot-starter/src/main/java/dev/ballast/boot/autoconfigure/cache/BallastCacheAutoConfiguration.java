@@ -6,19 +6,24 @@ import dev.ballast.core.alert.AlertSink;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.cache.metrics.CacheMetricsRegistrar;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cache.CacheManager;
 import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.cache.interceptor.CacheAspectSupport;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Role;
 
 /**
  * A {@link CacheManager} of {@link TieredCache}s, so {@code @Cacheable} (including {@code sync = true}, which is
@@ -79,6 +84,32 @@ public final class BallastCacheAutoConfiguration {
         @ConditionalOnMissingBean
         TieredSpringCacheMeterBinderProvider ballastCacheMeterBinderProvider() {
             return new TieredSpringCacheMeterBinderProvider();
+        }
+
+        /**
+         * Binds Boot's cache meters to the Ballast caches made after Boot's registrar bound the manager's caches at
+         * start-up (caches are made on first use), tagged {@code cache.manager} as Boot tags them.
+         */
+        @Bean
+        @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+        static SmartInitializingSingleton ballastCacheMetersForLaterCaches(
+                ObjectProvider<CacheMetricsRegistrar> registrar, ConfigurableListableBeanFactory beans) {
+            return () -> registrar.ifAvailable(metrics -> {
+                for (String name : beans.getBeanNamesForType(BallastCacheManager.class, false, false)) {
+                    Tag manager = Tag.of("cache.manager", managerTag(name));
+                    beans.getBean(name, BallastCacheManager.class)
+                            .onCacheCreated(cache -> metrics.bindCacheToRegistry(cache, manager));
+                }
+            });
+        }
+
+        /** The bean name without a "CacheManager" suffix, as Boot's registrar names it. */
+        private static String managerTag(String beanName) {
+            String suffix = "cachemanager";
+            return beanName.length() > suffix.length()
+                            && beanName.toLowerCase(java.util.Locale.ROOT).endsWith(suffix)
+                    ? beanName.substring(0, beanName.length() - suffix.length())
+                    : beanName;
         }
     }
 }

@@ -39,6 +39,7 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
     private final AlertSink alerts;
     private final MeterRegistry registry;
     private final ConcurrentMap<String, TieredSpringCache> caches = new ConcurrentHashMap<>();
+    private volatile @Nullable Consumer<Cache> onCreated;
     /** Value types inferred from the application's cache annotations; null until {@link #useInferredTypes} ran. */
     private volatile @Nullable Map<String, Class<?>> inferred;
 
@@ -58,8 +59,30 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
 
     @Override
     public Cache getCache(String name) {
-        return caches.computeIfAbsent(
-                name, n -> create(n, specs.getOrDefault(n, BallastCacheProperties.Spec.DEFAULTS)));
+        TieredSpringCache found = caches.get(name);
+        if (found != null) {
+            return found;
+        }
+        boolean[] created = {false};
+        TieredSpringCache cache = caches.computeIfAbsent(name, n -> {
+            created[0] = true;
+            return create(n, specs.getOrDefault(n, BallastCacheProperties.Spec.DEFAULTS));
+        });
+        Consumer<Cache> listener = onCreated;
+        if (created[0] && listener != null) {
+            listener.accept(cache);
+        }
+        return cache;
+    }
+
+    /**
+     * Calls {@code listener} for every cache made so far and for each one made later (on first use): Spring Boot binds
+     * its standard cache meters only to the caches a manager has when the registrar starts, and most Ballast caches are
+     * made later, when a {@code @Cacheable} method first runs.
+     */
+    void onCacheCreated(Consumer<Cache> listener) {
+        this.onCreated = listener;
+        caches.values().forEach(listener);
     }
 
     @Override

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.cache.TieredCache;
 import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -289,6 +291,56 @@ class BallastCacheAutoConfigurationTest {
         java.io.StringWriter text = new java.io.StringWriter();
         failure.printStackTrace(new java.io.PrintWriter(text));
         return text.toString();
+    }
+
+    /**
+     * Found by a black-box try: Boot binds its cache meters to the caches a manager has when its registrar starts, and
+     * a Ballast cache is made when a {@code @Cacheable} method first runs, so {@code cache.gets} never appeared.
+     */
+    @Test
+    void bootsCacheMetersCountACacheMadeOnFirstUseAfterStartUp() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        BallastCacheAutoConfiguration.class,
+                        org.springframework.boot.cache.autoconfigure.metrics.CacheMetricsAutoConfiguration.class))
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .withUserConfiguration(Lazy.Config.class)
+                .run(context -> {
+                    MeterRegistry registry = context.getBean(MeterRegistry.class);
+                    assertThat(registry.find("cache.gets")
+                                    .tag("cache", "made-later")
+                                    .meters())
+                            .isEmpty();
+                    Lazy lazy = context.getBean(Lazy.class);
+                    lazy.price("005930");
+                    lazy.price("005930");
+
+                    assertThat(registry.get("cache.gets")
+                                    .tags("cache", "made-later", "result", "hit", "cache.manager", "cacheManager")
+                                    .functionCounter()
+                                    .count())
+                            .isEqualTo(1);
+                    assertThat(registry.get("cache.gets")
+                                    .tags("cache", "made-later", "result", "miss")
+                                    .functionCounter()
+                                    .count())
+                            .isEqualTo(1);
+                });
+    }
+
+    static class Lazy {
+        @Cacheable("made-later")
+        public String price(String symbol) {
+            return symbol + "=71200";
+        }
+
+        @Configuration(proxyBeanMethods = false)
+        static class Config {
+            @Bean
+            Lazy lazy() {
+                return new Lazy();
+            }
+        }
     }
 
     @Test
