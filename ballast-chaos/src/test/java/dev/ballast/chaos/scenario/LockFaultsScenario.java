@@ -33,13 +33,23 @@ class LockFaultsScenario {
     @Test
     @DisplayName("(5) lock holder SIGSTOPped past its lease")
     void aHolderThawedAfterItsLeaseCannotOverwriteNewerDeposits(Scenario scenario) throws Exception {
-        scenario.fault("SIGSTOP for 40 s (lease 30 s) of one of two instances under deposit load, then SIGCONT");
+        scenario.fault("SIGSTOP for 40 s (lease 30 s) of one of two instances under deposit load (8 clients on both"
+                + " instances, 2 on the other one only), then SIGCONT");
         try (BrokerageCluster cluster =
                 BrokerageCluster.builder("lock-holder-stop").instances(2).start()) {
             ChildService frozen = cluster.instances().getFirst();
+            ChildService other = cluster.instances().get(1);
             History history = new History();
             BrokerageWorkload workload = new BrokerageWorkload(cluster::instances, Duration.ofSeconds(90));
-            try (Load load = Load.start(history, 8, workload::deposit)) {
+            // 8 clients spread over both instances (each soon waits on the frozen one, as a client without a load
+            // balancer would), and 2 that only use the other instance, as traffic a load balancer moved there: they
+            // show that it goes on (with the round-robin clients alone, no deposit could start on it once they all
+            // waited on the frozen one, and the check passed or failed by chance: 1 and 0 in two CI runs)
+            BrokerageWorkload balanced = new BrokerageWorkload(() -> List.of(other), Duration.ofSeconds(90));
+            try (Load load = Load.start(
+                    history,
+                    10,
+                    (client, n) -> client < 8 ? workload.deposit(client, n) : balanced.deposit(client, n))) {
                 new FaultWindow(300, Duration.ofSeconds(40), 300)
                         .run(history, load, () -> frozen.signal(UnixSignal.STOP), () -> frozen.signal(UnixSignal.CONT));
             }
