@@ -23,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -59,7 +60,9 @@ class ResilientLockRecoveryIT {
     private final AtomicBoolean recovering = new AtomicBoolean();
     private final List<String> refusedAfterRecovery = new CopyOnWriteArrayList<>();
     private final List<String> failedAfterRecovery = new CopyOnWriteArrayList<>();
-    private final AtomicBoolean stop = new AtomicBoolean();
+    /** Counted down once to stop the workers; their pacing waits on it, so they stop at once. */
+    private final CountDownLatch stop = new CountDownLatch(1);
+
     private final List<Throwable> unexpected = new CopyOnWriteArrayList<>();
     private RedisServer redis;
     private HikariDataSource admin;
@@ -74,7 +77,7 @@ class ResilientLockRecoveryIT {
 
     @AfterEach
     void stopAll() throws Exception {
-        stop.set(true);
+        stop.countDown();
         for (Instance instance : instances) {
             instance.close();
         }
@@ -152,7 +155,7 @@ class ResilientLockRecoveryIT {
                     .isNotInstanceOf(HandoverHandle.class);
         }
 
-        stop.set(true);
+        stop.countDown();
         for (Thread worker : workers) {
             worker.join(10_000);
         }
@@ -202,7 +205,7 @@ class ResilientLockRecoveryIT {
     }
 
     private void contend(Instance instance) {
-        while (!stop.get()) {
+        while (stop.getCount() > 0) {
             try (LockHandle handle = instance.locks.tryAcquire(KEY, WAIT, Duration.ofSeconds(30))) {
                 int now = holders.incrementAndGet();
                 maxHolders.accumulateAndGet(now, Math::max);
@@ -233,9 +236,10 @@ class ResilientLockRecoveryIT {
         }
     }
 
-    private static void pause(long millis) {
+    /** Paces a worker: waits {@code millis} or until the test stops the workers, whichever comes first. */
+    private void pause(long millis) {
         try {
-            Thread.sleep(millis);
+            stop.await(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
