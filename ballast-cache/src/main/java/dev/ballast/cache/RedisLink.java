@@ -171,26 +171,16 @@ final class RedisLink implements AutoCloseable {
 
     /** Runs {@code body} on the command connection; null if the breaker is open or the call failed. */
     <T> @Nullable T call(String operation, Call<T> body) {
-        if (!breaker.closed() || closed) {
-            return null;
-        }
-        try {
-            T result = body.run(commands());
-            breaker.success();
-            return result;
-        } catch (RuntimeException e) {
-            failed(operation, e);
-            return null;
-        }
+        return call(operation, body, null);
     }
 
     /**
-     * As {@link #call}, and when the command went out but its reply did not come back (a timeout or a lost connection:
+     * As {@link #call(String, Call)}, and when the command went out but its reply did not come back (a timeout or a lost connection:
      * Redis may have run it, or may run it later when a stalled network delivers it), sends {@code cleanUp} after it on
      * the same connection, from the scheduler thread and whatever the breaker says. A lease taken by a command whose
      * reply was lost would otherwise hold its key until the lease expires, and every caller of the key would wait for it.
      */
-    <T> @Nullable T call(String operation, Call<T> body, Call<?> cleanUp) {
+    <T> @Nullable T call(String operation, Call<T> body, @Nullable Call<?> cleanUp) {
         if (!breaker.closed() || closed) {
             return null;
         }
@@ -198,12 +188,12 @@ final class RedisLink implements AutoCloseable {
             T result = body.run(commands());
             breaker.success();
             return result;
-        } catch (RedisCommandExecutionException e) { // Redis answered with an error: it did not run the command
-            failed(operation, e);
-            return null;
         } catch (RuntimeException e) {
             failed(operation, e);
-            afterLostReply(cleanUp);
+            // an error reply means Redis did not run the command: nothing to clean up
+            if (cleanUp != null && !(e instanceof RedisCommandExecutionException)) {
+                afterLostReply(cleanUp);
+            }
             return null;
         }
     }
