@@ -45,6 +45,12 @@ class LockRedisFaultsScenario {
      * apart and a reconnect (at most 1 s), and a deposit waits 5 s for its lock: recovered within 20 s.
      */
     private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(20);
+    /**
+     * A deposit waits at most 5 s for its lock and each Redis lock command at most 1 s
+     * ({@code ballast.lock.redis.command-timeout}); one sent just before the fault must not wait for Redis to return
+     * (10 s down in (6), 10 s cut off in (8)), as it did before the lock had its own command timeout.
+     */
+    private static final Duration DEPOSIT_LIMIT = Duration.ofSeconds(9);
 
     @Test
     @DisplayName("(6) Redis SIGKILL under lock contention, resilient chain")
@@ -85,6 +91,7 @@ class LockRedisFaultsScenario {
                             new BalancesMatchDeposits(cluster.balances()),
                             new AllowedStatuses(Set.of(200, 409, 503)),
                             new BoundedRecovery(FaultWindow.END, RECOVERY_LIMIT),
+                            new BoundedLatency(BalancesMatchDeposits.DEPOSIT, DEPOSIT_LIMIT),
                             ignored -> Check.of(
                                     "deposits went on through the database while Redis was down",
                                     "FALLBACK".equals(modeAtLift[0]) && acknowledgedDuringFault > 0,
@@ -147,7 +154,8 @@ class LockRedisFaultsScenario {
                                     "the cut-off instance answers every quote",
                                     !quotes.isEmpty() && quoteErrors == 0,
                                     quoteErrors + " of " + quotes.size() + " quotes failed"),
-                            new BoundedLatency("quote", Duration.ofSeconds(2)));
+                            new BoundedLatency("quote", Duration.ofSeconds(2)),
+                            new BoundedLatency(BalancesMatchDeposits.DEPOSIT, DEPOSIT_LIMIT));
         }
     }
 
