@@ -27,6 +27,11 @@ public final class ManualLockClock implements LockClock {
         return scheduled;
     }
 
+    /** Tasks scheduled and not yet run. */
+    public synchronized int pendingTasks() {
+        return tasks.size();
+    }
+
     /** Moves time forward by {@code step}, running every task that comes due on the way. */
     public void advance(Duration step) {
         long target;

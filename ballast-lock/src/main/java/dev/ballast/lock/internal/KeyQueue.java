@@ -117,6 +117,9 @@ final class KeyQueue {
             try {
                 token = backend.tryLock(key, owner, waiter.lease);
             } catch (Exception e) {
+                if (backend.mayHaveApplied(e)) {
+                    strategy.releaseUnanswered(key, owner, waiter.lease);
+                }
                 LockBackendException failure = new LockBackendException(backend.name(), "acquire", key, e);
                 failAll(failure);
                 throw failure;

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -35,6 +36,9 @@ public final class LeaseLockStrategy extends GuardedLockStrategy {
     /** The longest interval between two retries of a failed release. */
     static final long MAX_RELEASE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+    /** How long past its lease an unanswered acquisition is still released (see {@link #releaseUnanswered}). */
+    static final long UNANSWERED_RELEASE_GRACE_NANOS = TimeUnit.SECONDS.toNanos(60);
+
     final LockBackend backend;
     final int maxHandoffs = MAX_HANDOFFS;
     final long minPollNanos;
@@ -45,6 +49,7 @@ public final class LeaseLockStrategy extends GuardedLockStrategy {
     private final LockListener listener;
     private final @Nullable SystemLockClock ownedClock;
     private final ConcurrentMap<String, KeyQueue> queues = new ConcurrentHashMap<>();
+    private final PendingReleases pendingReleases;
     private volatile boolean closed;
 
     LeaseLockStrategy(
@@ -52,11 +57,14 @@ public final class LeaseLockStrategy extends GuardedLockStrategy {
             LockListener listener,
             AlertSink alerts,
             LockClock clock,
-            @Nullable SystemLockClock ownedClock) {
+            @Nullable SystemLockClock ownedClock,
+            Executor background) {
         super(clock, listener, alerts);
         this.backend = Objects.requireNonNull(backend, "backend");
         this.listener = LockListener.all(List.of(listener, (name, handle) -> alerts.send(leaseLostAlert(handle))));
         this.ownedClock = ownedClock;
+        this.pendingReleases = new PendingReleases(
+                clock, background, this::tryUnlock, () -> closed, FIRST_RELEASE_RETRY_NANOS, MAX_RELEASE_RETRY_NANOS);
         boolean notified = backend.notifiesReleases();
         // with release notifications a contender is woken at once and polls only as a safety net; without, it polls,
         // and the fairness pause must outlast another instance's polling interval
@@ -224,29 +232,28 @@ public final class LeaseLockStrategy extends GuardedLockStrategy {
 
     /**
      * Releases {@code hold} at the backend. A release that fails (the backend or its connection pool briefly
-     * unavailable) is retried on the clock's timer, {@link #FIRST_RELEASE_RETRY_NANOS} later and then at doubling
-     * intervals up to {@link #MAX_RELEASE_RETRY_NANOS}, until it gets through or the lease would have run out anyway:
-     * otherwise a release lost in a short outage keeps every other caller of the key waiting for the whole lease (30 s
-     * for the example's deposits) after the backend is back. A late retry is harmless: the release only removes this
-     * ownership's owner token, never a later holder's.
+     * unavailable) is retried in the background ({@link PendingReleases}: {@link #FIRST_RELEASE_RETRY_NANOS} later and
+     * then at doubling intervals up to {@link #MAX_RELEASE_RETRY_NANOS}), until it gets through or the lease would have
+     * run out anyway: otherwise a release lost
+     * in a short outage keeps every other caller of the key waiting for the whole lease (30 s for the example's deposits)
+     * after the backend is back. A late retry is harmless: the release only removes this ownership's owner token, never
+     * a later holder's.
      */
     void unlockQuietly(String key, Hold hold) {
         if (!tryUnlock(key, hold.owner)) {
-            retryUnlock(key, hold, FIRST_RELEASE_RETRY_NANOS);
+            pendingReleases.add(new PendingReleases.Release(key, hold.owner, () -> hold.validAt(clock.nanoTime())));
         }
     }
 
-    private void retryUnlock(String key, Hold hold, long delayNanos) {
-        if (closed || !hold.validAt(clock.nanoTime() + delayNanos)) {
-            return; // the lease runs out first: nothing is left to release
-        }
-        clock.schedule(
-                () -> {
-                    if (!closed && hold.validAt(clock.nanoTime()) && !tryUnlock(key, hold.owner)) {
-                        retryUnlock(key, hold, Math.min(2 * delayNanos, MAX_RELEASE_RETRY_NANOS));
-                    }
-                },
-                delayNanos);
+    /**
+     * Releases {@code owner}, whose acquisition failed without an answer (a timeout, a connection lost in flight) and so
+     * may have taken {@code key}, with the retries of {@link #unlockQuietly}, until one release gets through. It gives
+     * up after the lease plus {@link #UNANSWERED_RELEASE_GRACE_NANOS}: a backend that was frozen may run the acquisition
+     * only when it resumes, and the lease runs from there.
+     */
+    void releaseUnanswered(String key, String owner, Duration lease) {
+        long giveUpAt = clock.nanoTime() + lease.toNanos() + UNANSWERED_RELEASE_GRACE_NANOS;
+        pendingReleases.add(new PendingReleases.Release(key, owner, () -> clock.nanoTime() - giveUpAt < 0));
     }
 
     private boolean tryUnlock(String key, String owner) {
@@ -254,7 +261,7 @@ public final class LeaseLockStrategy extends GuardedLockStrategy {
             backend.unlock(key, owner);
             return true;
         } catch (Exception e) {
-            return false; // retried until the lease would have run out (see unlockQuietly)
+            return false; // retried by pendingReleases
         }
     }
 }

@@ -19,6 +19,16 @@ public interface LockBackend {
      */
     long tryLock(String key, String owner, Duration lease) throws Exception;
 
+    /**
+     * Whether a {@link #tryLock} that failed with {@code failure} may still have taken the key (a timeout, or a
+     * connection lost while the request was in flight): the strategy then releases that owner in the background, so an
+     * acquisition nobody heard of does not keep the key for a whole lease. False when the request surely did nothing
+     * (refused before it was sent, an error answer); the default assumes the worst.
+     */
+    default boolean mayHaveApplied(Exception failure) {
+        return true;
+    }
+
     /** Extends the lease if {@code owner} still holds {@code key}; false if it does not. */
     boolean renew(String key, String owner, Duration lease) throws Exception;
 

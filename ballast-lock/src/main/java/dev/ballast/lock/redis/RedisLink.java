@@ -33,6 +33,10 @@ import org.jspecify.annotations.Nullable;
  * tried every reconnect delay ({@link #FIRST_CONNECT_RETRY} without one) until one succeeds or the link is closed. Each
  * attempt waits at most the client's connect timeout.
  *
+ * <p>Every command waits at most the link's command timeout for its reply (set on its own connections, whatever the
+ * client's default): a command sent just before Redis died or froze fails then, instead of waiting in Lettuce until a
+ * connection is back.
+ *
  * <p>Concurrency: the connections are volatile and swapped by the one reconnect thread at a time that {@link
  * #reconnecting} admits; any thread may call {@link #commands()}.
  */
@@ -44,6 +48,7 @@ final class RedisLink implements AutoCloseable {
     private final AbstractRedisClient client;
     private final LockClock clock;
     private final @Nullable Duration reconnectDelay;
+    private final Duration commandTimeout;
     private final Consumer<StatefulRedisPubSubConnection<String, String>> subscribe;
     private final AtomicBoolean reconnecting = new AtomicBoolean();
     /** How often a link that never connected tries again when no reconnect delay is set. */
@@ -58,10 +63,12 @@ final class RedisLink implements AutoCloseable {
             AbstractRedisClient client,
             LockClock clock,
             @Nullable Duration reconnectDelay,
+            Duration commandTimeout,
             Consumer<StatefulRedisPubSubConnection<String, String>> subscribe) {
         this.client = client;
         this.clock = clock;
         this.reconnectDelay = reconnectDelay;
+        this.commandTimeout = commandTimeout;
         this.subscribe = subscribe;
         this.lastAttemptNanos = clock.nanoTime();
         if (!connectMissing()) {
@@ -77,7 +84,7 @@ final class RedisLink implements AutoCloseable {
         Commands current = commands;
         StatefulRedisPubSubConnection<String, String> subscription = notifications;
         if (current == null || subscription == null) {
-            throw new RedisConnectionException("The lock is not connected to Redis yet; a connection is tried every "
+            throw new NotConnected("The lock is not connected to Redis yet; a connection is tried every "
                     + retryDelay().toMillis() + " ms");
         }
         if (reconnectDelay == null || current.connection().isOpen()) {
@@ -87,7 +94,7 @@ final class RedisLink implements AutoCloseable {
             return current.sync();
         }
         reconnectSoon();
-        throw new RedisConnectionException(
+        throw new NotConnected(
                 "The lock's Redis connection is down; a new one is tried every " + reconnectDelay.toMillis() + " ms");
     }
 
@@ -146,16 +153,20 @@ final class RedisLink implements AutoCloseable {
     private Commands connect() {
         if (client instanceof RedisClusterClient cluster) {
             StatefulRedisClusterConnection<String, String> fresh = cluster.connect();
+            fresh.setTimeout(commandTimeout);
             return new Commands(fresh, fresh.sync());
         }
         StatefulRedisConnection<String, String> fresh = ((RedisClient) client).connect();
+        fresh.setTimeout(commandTimeout);
         return new Commands(fresh, fresh.sync());
     }
 
     private StatefulRedisPubSubConnection<String, String> connectPubSub() {
-        return client instanceof RedisClusterClient cluster
+        StatefulRedisPubSubConnection<String, String> fresh = client instanceof RedisClusterClient cluster
                 ? cluster.connectPubSub()
                 : ((RedisClient) client).connectPubSub();
+        fresh.setTimeout(commandTimeout);
+        return fresh;
     }
 
     private void reconnectSoon() {
@@ -188,6 +199,16 @@ final class RedisLink implements AutoCloseable {
             // Redis is still unreachable: the next call after the delay tries again
         } finally {
             reconnecting.set(false);
+        }
+    }
+
+    /** A call refused before anything was sent: the link has no open connection. */
+    static final class NotConnected extends RedisConnectionException {
+
+        private static final long serialVersionUID = 1L;
+
+        NotConnected(String message) {
+            super(message);
         }
     }
 

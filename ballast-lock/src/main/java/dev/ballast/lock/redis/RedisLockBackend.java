@@ -3,6 +3,7 @@ package dev.ballast.lock.redis;
 import dev.ballast.lock.LockClock;
 import dev.ballast.lock.internal.LockBackend;
 import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
@@ -86,10 +87,11 @@ final class RedisLockBackend implements LockBackend {
 
     /**
      * Connects on {@code client} (a standalone, Sentinel or Cluster client); see {@link RedisLink} for what {@code
-     * reconnectDelay} (may be null) changes.
+     * reconnectDelay} (may be null) and {@code commandTimeout} change.
      */
-    RedisLockBackend(AbstractRedisClient client, LockClock clock, @Nullable Duration reconnectDelay) {
-        this.link = new RedisLink(client, clock, reconnectDelay, this::subscribe);
+    RedisLockBackend(
+            AbstractRedisClient client, LockClock clock, @Nullable Duration reconnectDelay, Duration commandTimeout) {
+        this.link = new RedisLink(client, clock, reconnectDelay, commandTimeout, this::subscribe);
     }
 
     private void subscribe(StatefulRedisPubSubConnection<String, String> notifications) {
@@ -131,6 +133,15 @@ final class RedisLockBackend implements LockBackend {
     public boolean raiseFence(String key, long floor) {
         eval(RAISE_FENCE_SHA, RAISE_FENCE, new String[] {fenceKey(key)}, Long.toString(floor));
         return true;
+    }
+
+    /**
+     * False when the link refused the call before sending it (no open connection) or Redis answered with an error (the
+     * script did not run); a timeout or a connection lost with the command in flight may have taken the lock.
+     */
+    @Override
+    public boolean mayHaveApplied(Exception failure) {
+        return !(failure instanceof RedisLink.NotConnected || failure instanceof RedisCommandExecutionException);
     }
 
     @Override

@@ -55,6 +55,7 @@ class LockQueueTest {
                 .listener(LockListener.none())
                 .alerts(AlertSink.logging())
                 .clock(clock)
+                .background(Runnable::run) // retried releases run when the clock moves
                 .build();
         strategies.add(locks);
         return locks;

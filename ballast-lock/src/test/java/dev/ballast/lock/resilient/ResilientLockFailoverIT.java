@@ -349,10 +349,11 @@ class ResilientLockFailoverIT {
 
         Instance(String name) {
             this.name = name;
-            // Lettuce's defaults (60 s command timeout, reconnect back-off growing to 30 s): only the lock's
+            // Lettuce's defaults (reconnect back-off growing to 30 s): only the lock's
             // own reconnect delay bounds how soon it uses Redis again
             client = RedisClient.create(redis.uri());
-            LockStrategy primary = RedisLockStrategies.builder(client, RECONNECT_DELAY)
+            LockStrategy primary = RedisLockStrategies.builder(client)
+                    .reconnectDelay(RECONNECT_DELAY)
                     .alerts(alerts::add)
                     .build();
             LockStrategy fallback = JdbcLockStrategies.builder(pool, prefix, true)

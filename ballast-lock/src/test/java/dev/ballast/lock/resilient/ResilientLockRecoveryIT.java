@@ -265,8 +265,9 @@ class ResilientLockRecoveryIT {
         Instance(String name) {
             this.name = name;
             client = RedisClient.create(redis.uri());
-            LockStrategy primary =
-                    RedisLockStrategies.builder(client, Duration.ofSeconds(1)).build();
+            LockStrategy primary = RedisLockStrategies.builder(client)
+                    .reconnectDelay(Duration.ofSeconds(1))
+                    .build();
             LockStrategy fallback =
                     JdbcLockStrategies.builder(pool, prefix, true).build();
             locks = ResilientLockStrategy.builder(primary, fallback, pool)

@@ -9,11 +9,11 @@ import dev.ballast.boot.internal.diagnostics.StartupProblems;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.LockStrategyBuilder;
 import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.local.LocalLockStrategies;
 import dev.ballast.lock.micrometer.LockMetrics;
 import dev.ballast.lock.redis.RedisLockStrategies;
+import dev.ballast.lock.redis.RedisLockStrategyBuilder;
 import dev.ballast.lock.resilient.ResilientLockStrategy;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
@@ -88,7 +88,7 @@ public final class BallastLockAutoConfiguration {
                     return resilient(properties, client, database, lockListener, alertSink);
                 }
                 if (client != null) {
-                    return redis(client)
+                    return redis(client, properties.redis())
                             .listener(lockListener)
                             .alerts(alertSink)
                             .build();
@@ -111,7 +111,7 @@ public final class BallastLockAutoConfiguration {
                         required, tablePrefix(jdbc, required), createTables(jdbc, required), lockListener, alertSink);
             }
             case REDIS -> {
-                return redis(require(redisClient.getIfUnique(), backend, REDIS))
+                return redis(require(redisClient.getIfUnique(), backend, REDIS), properties.redis())
                         .listener(lockListener)
                         .alerts(alertSink)
                         .build();
@@ -147,9 +147,8 @@ public final class BallastLockAutoConfiguration {
         BallastLockProperties.Resilient settings = properties.resilient();
         boolean createTables = createTables(jdbc, database);
         return ResilientLockStrategy.builder(
-                        (client instanceof RedisClusterClient cluster
-                                        ? RedisLockStrategies.builder(cluster, settings.reconnectDelay())
-                                        : RedisLockStrategies.builder((RedisClient) client, settings.reconnectDelay()))
+                        redis(client, properties.redis())
+                                .reconnectDelay(settings.reconnectDelay())
                                 .alerts(alertSink)
                                 .build(),
                         JdbcLockStrategies.builder(database, tablePrefix(jdbc, database), createTables)
@@ -169,10 +168,11 @@ public final class BallastLockAutoConfiguration {
     }
 
     /** Redis locks on a standalone or Sentinel client, or on a cluster client. */
-    private static LockStrategyBuilder redis(AbstractRedisClient client) {
-        return client instanceof RedisClusterClient cluster
-                ? RedisLockStrategies.builder(cluster)
-                : RedisLockStrategies.builder((RedisClient) client);
+    private static RedisLockStrategyBuilder redis(AbstractRedisClient client, BallastLockProperties.Redis settings) {
+        return (client instanceof RedisClusterClient cluster
+                        ? RedisLockStrategies.builder(cluster)
+                        : RedisLockStrategies.builder((RedisClient) client))
+                .commandTimeout(settings.commandTimeout());
     }
 
     /** The table prefix, checked by the JDBC backend's own rule and reported under its property when invalid. */

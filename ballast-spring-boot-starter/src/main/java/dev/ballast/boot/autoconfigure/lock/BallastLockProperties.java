@@ -13,6 +13,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param backend which backend to use; AUTO picks RESILIENT when the application has a Redis client and a DataSource,
  *     REDIS with only the client, JDBC with only the DataSource, else LOCAL
  * @param jdbc settings of the JDBC table backend (also the fallback of RESILIENT)
+ * @param redis settings of the Redis backend (also the primary of RESILIENT)
  * @param resilient settings of the RESILIENT backend
  */
 @ConfigurationProperties("ballast.lock")
@@ -20,6 +21,7 @@ public record BallastLockProperties(
         @DefaultValue("true") boolean enabled,
         @DefaultValue("AUTO") Backend backend,
         @DefaultValue Jdbc jdbc,
+        @DefaultValue Redis redis,
         @DefaultValue Resilient resilient) {
 
     /** Lock backends the starter can configure on its own. */
@@ -37,6 +39,26 @@ public record BallastLockProperties(
         REDIS,
         /** Redis first, the JDBC table when Redis is down; needs a Lettuce client bean and a DataSource. */
         RESILIENT
+    }
+
+    /**
+     * Redis backend settings.
+     *
+     * @param commandTimeout how long each lock command waits for Redis's reply (at least 10ms), whatever
+     *     spring.data.redis.timeout says (60 s by default): a lock call in flight when Redis dies, freezes or
+     *     becomes unreachable fails after this (on RESILIENT: counts towards the switch to the database) instead of
+     *     waiting until Redis is back
+     */
+    public record Redis(@DefaultValue("1s") Duration commandTimeout) {
+
+        public Redis {
+            if (commandTimeout.compareTo(Duration.ofMillis(10)) < 0) {
+                throw InvalidBallastPropertyException.invalid(
+                        "ballast.lock.redis.command-timeout",
+                        commandTimeout,
+                        "must be at least " + InvalidBallastPropertyException.display(Duration.ofMillis(10)));
+            }
+        }
     }
 
     /**

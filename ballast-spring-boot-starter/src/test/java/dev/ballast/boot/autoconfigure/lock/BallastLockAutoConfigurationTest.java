@@ -89,6 +89,13 @@ class BallastLockAutoConfigurationTest {
     }
 
     @Test
+    void aTooShortRedisCommandTimeoutFailsStartUpNamingTheProperty() {
+        runner.withPropertyValues("ballast.lock.redis.command-timeout=5ms").run(context -> assertThat(context)
+                .getFailure()
+                .hasStackTraceContaining("ballast.lock.redis.command-timeout must be at least 10ms, was 5ms"));
+    }
+
+    @Test
     void aTooShortReconnectDelayFailsStartUpNamingTheProperty() {
         runner.withUserConfiguration(Database.class)
                 .withPropertyValues("ballast.lock.backend=RESILIENT", "ballast.lock.resilient.reconnect-delay=1ms")
