@@ -90,6 +90,20 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
         return List.copyOf(caches.keySet());
     }
 
+    /**
+     * The properties set for each cache listed in {@code ballast.cache.caches}, as written: {@code prices} with {@code
+     * ballast.cache.caches.prices.l1-ttl}.
+     */
+    Map<String, List<String>> configuredProperties() {
+        Map<String, List<String>> properties = new java.util.TreeMap<>();
+        specs.forEach((name, spec) -> properties.put(
+                name,
+                spec.keys().stream()
+                        .map(key -> "ballast.cache.caches." + name + "." + key)
+                        .toList()));
+        return properties;
+    }
+
     /** Whether the L2 is possible at all (a Redis client is configured), so value types matter. */
     boolean hasRedis() {
         return redis != null;

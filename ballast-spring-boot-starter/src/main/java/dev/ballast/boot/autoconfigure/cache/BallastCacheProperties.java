@@ -13,7 +13,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param enabled whether to configure the Ballast CacheManager at all
  * @param defaults settings shared by every cache; a cache's own setting wins
  * @param caches per-cache settings by cache name, with the same keys as ballast.cache.defaults (e.g.
- *     ballast.cache.caches.prices.l1-ttl); caches used by @Cacheable but not listed get the defaults
+ *     ballast.cache.caches.prices.l1-ttl); caches used by @Cacheable but not listed get the defaults; a listed name no
+ *     @Cacheable, @CachePut or @CacheEvict method uses is reported at start-up with a WARN, naming the nearest used
+ *     name when it is close
  */
 @ConfigurationProperties("ballast.cache")
 public record BallastCacheProperties(
@@ -63,6 +65,24 @@ public record BallastCacheProperties(
         /** A cache that nobody configured: every default. */
         static final Spec DEFAULTS =
                 new Spec(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+
+        /** The keys set in this spec, as written in YAML ({@code l1-ttl}), in declaration order. */
+        java.util.List<String> keys() {
+            java.util.List<String> keys = new java.util.ArrayList<>();
+            for (java.lang.reflect.RecordComponent component : Spec.class.getRecordComponents()) {
+                try {
+                    if (component.getAccessor().invoke(this) != null) {
+                        keys.add(component
+                                .getName()
+                                .replaceAll("([a-z0-9])([A-Z])", "$1-$2")
+                                .toLowerCase(java.util.Locale.ROOT));
+                    }
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return keys;
+        }
 
         /** This spec, with each unset setting taken from {@code shared}. */
         Spec over(@Nullable Spec shared) {

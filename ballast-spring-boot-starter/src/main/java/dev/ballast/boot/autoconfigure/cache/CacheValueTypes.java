@@ -33,6 +33,9 @@ import org.springframework.util.ReflectionUtils;
  * the type is {@code Object}, an interface, an abstract or a generic class, start-up fails with an {@link
  * UnknownCacheValueTypeException} naming every such cache, its methods and the property to set. A configured {@code
  * value-type} always wins and is not inferred; without Redis nothing is inferred (caches are L1-only anyway).
+ *
+ * <p>The same scan (with {@code @CacheEvict}) finds configured cache names that no annotation uses, Redis or not, and
+ * warns once about them with the nearest used name when it is close: see {@link CacheNames}.
  */
 final class CacheValueTypes implements SmartInitializingSingleton {
 
@@ -47,13 +50,21 @@ final class CacheValueTypes implements SmartInitializingSingleton {
         if (!(beans.getBeanProvider(CacheManager.class).getIfUnique() instanceof BallastCacheManager manager)) {
             return;
         }
+        CacheOperationSource source =
+                beans.getBeanProvider(CacheOperationSource.class).getIfUnique(AnnotationCacheOperationSource::new);
+        Map<String, List<Use>> all = uses(source, managerNames());
+        checkNames(manager, all);
         if (!manager.hasRedis()) {
             manager.useInferredTypes(Map.of());
             return;
         }
-        CacheOperationSource source =
-                beans.getBeanProvider(CacheOperationSource.class).getIfUnique(AnnotationCacheOperationSource::new);
-        Map<String, List<Use>> uses = uses(source, managerNames());
+        Map<String, List<Use>> uses = new java.util.TreeMap<>();
+        all.forEach((cache, methods) -> {
+            List<Use> values = methods.stream().filter(Use::putsValues).toList();
+            if (!values.isEmpty()) {
+                uses.put(cache, values);
+            }
+        });
         Map<String, Class<?>> types = new LinkedHashMap<>();
         List<UnknownCacheValueTypeException.Problem> problems = new ArrayList<>();
         uses.forEach((cache, methods) -> {
@@ -91,6 +102,27 @@ final class CacheValueTypes implements SmartInitializingSingleton {
         manager.useInferredTypes(types);
     }
 
+    /**
+     * Warns once about configured cache names no annotation uses, with the nearest used name when one is close (a
+     * misspelling on either side); see {@link CacheNames}.
+     */
+    private static void checkNames(BallastCacheManager manager, Map<String, List<Use>> uses) {
+        Map<String, List<String>> configured = manager.configuredProperties();
+        Map<String, List<String>> used = new java.util.TreeMap<>();
+        uses.forEach((cache, methods) ->
+                used.put(cache, methods.stream().map(Use::where).distinct().toList()));
+        List<String> problems = CacheNames.problems(configured, used);
+        if (!problems.isEmpty()) {
+            String nl = System.lineSeparator();
+            org.slf4j.LoggerFactory.getLogger(CacheNames.LOGGER)
+                    .warn(
+                            "Cache settings that apply to no cache (a cache is matched by its exact name; see"
+                                    + " docs/cache.md, \"Cache names are matched exactly\"; silence with logging.level.{}=error):{}",
+                            CacheNames.LOGGER,
+                            nl + "  - " + String.join(nl + "  - ", problems));
+        }
+    }
+
     /** The names a {@code cacheManager} attribute may use for this manager: its bean name(s) and aliases. */
     private Set<String> managerNames() {
         Set<String> names = new LinkedHashSet<>();
@@ -101,7 +133,11 @@ final class CacheValueTypes implements SmartInitializingSingleton {
         return names;
     }
 
-    /** Every {@code @Cacheable}/{@code @CachePut} method of the singletons, by cache name, in a stable order. */
+    /**
+     * Every {@code @Cacheable}/{@code @CachePut}/{@code @CacheEvict} method of the singletons, by cache name, in a stable
+     * order; an operation naming another manager is left out, and an eviction or one with a custom resolver tells no
+     * value type ({@link Use#putsValues} false).
+     */
     private Map<String, List<Use>> uses(CacheOperationSource source, Set<String> managerNames) {
         Map<String, List<Use>> uses = new java.util.TreeMap<>();
         Set<Class<?>> seen = new LinkedHashSet<>();
@@ -116,14 +152,16 @@ final class CacheValueTypes implements SmartInitializingSingleton {
                     continue;
                 }
                 for (CacheOperation operation : operations) {
-                    if (!(operation instanceof CacheableOperation || operation instanceof CachePutOperation)
-                            || !operation.getCacheResolver().isEmpty()
-                            || !operation.getCacheManager().isEmpty()
-                                    && !managerNames.contains(operation.getCacheManager())) {
-                        continue; // another manager's cache, or names only a custom resolver knows
+                    if (!operation.getCacheManager().isEmpty() && !managerNames.contains(operation.getCacheManager())) {
+                        continue; // another manager's cache
                     }
+                    // names a custom resolver may map to other caches tell no value type
+                    boolean putsValues =
+                            (operation instanceof CacheableOperation || operation instanceof CachePutOperation)
+                                    && operation.getCacheResolver().isEmpty();
                     for (String cache : operation.getCacheNames()) {
-                        uses.computeIfAbsent(cache, c -> new ArrayList<>()).add(new Use(target, method));
+                        uses.computeIfAbsent(cache, c -> new ArrayList<>())
+                                .add(new Use(target, method, annotation(operation), putsValues));
                     }
                 }
             }
@@ -173,8 +211,21 @@ final class CacheValueTypes implements SmartInitializingSingleton {
                 && type.getTypeParameters().length == 0;
     }
 
-    /** A method of a bean that puts values into a cache. */
-    private record Use(Class<?> target, Method method) {
+    private static String annotation(CacheOperation operation) {
+        return operation instanceof CacheableOperation
+                ? "@Cacheable"
+                : operation instanceof CachePutOperation ? "@CachePut" : "@CacheEvict";
+    }
+
+    /**
+     * A method of a bean that uses a cache; {@code putsValues} when it puts values whose type binds the cache's codec.
+     */
+    private record Use(Class<?> target, Method method, String annotation, boolean putsValues) {
+
+        /** {@code @Cacheable on com.example.Quotes.price}. */
+        String where() {
+            return annotation + " on " + target.getName() + "." + method.getName();
+        }
 
         /** The cached value's class: the return type, {@code Optional<T>} as {@code T}, primitives boxed. */
         @Nullable
