@@ -19,5 +19,10 @@ public enum DeadLetterReason {
     /** RabbitMQ returned a mandatory message: no queue is bound for its routing key. */
     UNROUTABLE,
     /** Consumer side: a received message lacks Ballast headers or has unreadable ones (see the inbox). */
-    MALFORMED
+    MALFORMED,
+    /**
+     * Consumer side: the handler failed on every attempt the consumer allows with an error that is not an outage (see
+     * {@link dev.ballast.outbox.inbox.Inbox#giveUp}).
+     */
+    HANDLER_FAILED
 }

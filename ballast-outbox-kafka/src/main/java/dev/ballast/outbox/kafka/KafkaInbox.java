@@ -4,6 +4,7 @@ import dev.ballast.outbox.inbox.Inbox;
 import dev.ballast.outbox.inbox.InboxHandler;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.SQLException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.jspecify.annotations.Nullable;
@@ -33,6 +34,15 @@ public final class KafkaInbox {
             Inbox inbox, Connection connection, ConsumerRecord<?, byte[]> record, InboxHandler handler)
             throws Exception {
         return inbox.receive(connection, name -> header(record, name), value(record), handler);
+    }
+
+    /**
+     * Dead-letters {@code record}, whose handler failed on every attempt, as {@code HANDLER_FAILED} (see {@link
+     * Inbox#giveUp}); for the recoverer of a Spring Kafka {@code DefaultErrorHandler}.
+     */
+    public static Inbox.Result giveUp(Inbox inbox, ConsumerRecord<?, byte[]> record, Throwable failure)
+            throws SQLException {
+        return inbox.giveUp(name -> header(record, name), value(record), failure);
     }
 
     /** The last header called {@code name} as UTF-8 text, or null. */

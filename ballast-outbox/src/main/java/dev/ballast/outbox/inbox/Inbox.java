@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  * </ol>
  *
  * If the handler throws, nothing is recorded and the exception propagates, so the broker's redelivery is handled
- * again. Metrics: {@code ballast.inbox.received{consumer,result=processed|duplicate|dead}},
+ * again. A message its handler keeps failing on (a poison message: the failure is not an outage) is handed to {@link
+ * #giveUp} by the consumer's retry policy once it has tried enough, so it neither blocks the messages behind it nor
+ * disappears. Metrics: {@code ballast.inbox.received{consumer,result=processed|duplicate|dead}},
  * {@code ballast.inbox.gaps{consumer}}. Thread-safe.
  */
 public final class Inbox {
@@ -57,7 +59,10 @@ public final class Inbox {
         PROCESSED,
         /** It was recorded before: skipped. */
         DUPLICATE,
-        /** It failed its integrity check or was unreadable: in the consumer-side dead letters, handler not run. */
+        /**
+         * It failed its integrity check or was unreadable (handler not run), or its handler kept failing ({@link
+         * #giveUp}): in the consumer-side dead letters.
+         */
         DEAD_LETTERED
     }
 
@@ -188,6 +193,52 @@ public final class Inbox {
         handler.handle(connection, message);
         held.remove(message.eventId());
         return Result.PROCESSED;
+    }
+
+    /**
+     * Dead-letters a message whose handler failed on every attempt the consumer allows (a Spring Kafka error handler's
+     * or a Spring AMQP retry's recoverer calls this): it goes to the consumer-side dead letters as {@code
+     * HANDLER_FAILED} with its headers, its body and the failure (class and message), is counted as dead, and raises a
+     * CRITICAL alert, in a transaction of its own. The event is not recorded as received, so a later redelivery is
+     * handled again. Call it only for failures that are not outages (see {@link dev.ballast.core.ExceptionClassifier}):
+     * a message should wait out a database or network outage, not be dead-lettered by it.
+     *
+     * @throws SQLException if the dead letter cannot be written (let the consumer retry the message)
+     */
+    public Result giveUp(Function<String, @Nullable String> header, byte[] payload, Throwable failure)
+            throws SQLException {
+        String eventId = header.apply(OutboxHeaders.EVENT_ID);
+        String what = header.apply(OutboxHeaders.EVENT_TYPE) + " of " + header.apply(OutboxHeaders.AGGREGATE_TYPE) + " "
+                + header.apply(OutboxHeaders.AGGREGATE_ID);
+        String cause = failure.getClass().getName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+            try {
+                deadLetter(connection, eventId, DeadLetterReason.HANDLER_FAILED, cause, header, payload);
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(autoCommit);
+            }
+        }
+        count(Result.DEAD_LETTERED);
+        log.error(
+                "Inbox {}: gave up on event {} ({}) after its handler failed with {}; dead-lettered as HANDLER_FAILED",
+                consumer,
+                eventId,
+                what,
+                failure.getClass().getName());
+        alerts.send(Alert.builder(Severity.CRITICAL, "Consumed event dead-lettered: its handler failed")
+                .detail("Consumer " + consumer + " gave up on event " + eventId + " (" + what + ") after its handler"
+                        + " failed on every attempt with " + failure.getClass().getSimpleName() + ". Its effect is"
+                        + " not applied; it is in the inbox dead letters as HANDLER_FAILED with the failure.")
+                .label("module", "inbox")
+                .fingerprint("inbox-handler-failed|" + consumer + "|" + eventId)
+                .build());
+        return Result.DEAD_LETTERED;
     }
 
     /** Counts a result of {@link #receive(Connection, Function, byte[], InboxHandler)} once the caller committed. */

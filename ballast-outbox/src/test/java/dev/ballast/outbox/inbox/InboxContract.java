@@ -118,6 +118,32 @@ public abstract class InboxContract {
     }
 
     @Test
+    void aMessageGivenUpOnAfterItsHandlerKeptFailingIsAHandlerFailedDeadLetterWithTheFailureAndACriticalAlert()
+            throws Exception {
+        OutboxMessage message = produce("A-1", 1).getFirst();
+        IllegalArgumentException failure = new IllegalArgumentException("no price in the event");
+
+        Inbox.Result result = inbox.giveUp(headers(message), message.payload(), failure);
+
+        assertThat(result).isEqualTo(Inbox.Result.DEAD_LETTERED);
+        assertThat(deadLetter())
+                .containsEntry("reason", "HANDLER_FAILED")
+                .containsEntry("event_id", message.eventId())
+                .containsEntry("detail", "java.lang.IllegalArgumentException: no price in the event")
+                .containsEntry("payload", new String(message.payload(), StandardCharsets.UTF_8));
+        assertThat(alerts).singleElement().satisfies(alert -> {
+            assertThat(alert.severity()).isEqualTo(Severity.CRITICAL);
+            assertThat(alert.detail()).contains(message.eventId()).contains("HANDLER_FAILED");
+        });
+        assertThat(received("dead")).isEqualTo(1);
+        assertThat(count("inbox"))
+                .as("not recorded: a redelivery is handled again")
+                .isZero();
+        assertThat(inbox.receive(headers(message), message.payload(), this::book))
+                .isEqualTo(Inbox.Result.PROCESSED);
+    }
+
+    @Test
     void aTamperedMessageIsDeadLetteredWithACriticalAlertAndTheHandlerNeverSeesIt() throws Exception {
         OutboxMessage message = produce("A-1", 1).getFirst();
         byte[] tampered = new String(message.payload(), StandardCharsets.UTF_8)

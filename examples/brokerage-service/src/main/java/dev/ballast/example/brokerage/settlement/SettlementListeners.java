@@ -3,8 +3,10 @@ package dev.ballast.example.brokerage.settlement;
 import dev.ballast.outbox.OutboxHeaders;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.kafka.KafkaInbox;
+import java.util.function.Function;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 import org.springframework.amqp.core.Binding;
 import org.springframework.amqp.core.BindingBuilder;
 import org.springframework.amqp.core.Declarables;
@@ -13,6 +15,7 @@ import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
+import org.springframework.amqp.rabbit.retry.MessageRecoverer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -20,7 +23,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.stereotype.Component;
+import org.springframework.util.backoff.FixedBackOff;
 
 /**
  * Where the settlement consumer listens: the Kafka topic when {@code spring.kafka.bootstrap-servers} is set, the
@@ -52,6 +57,21 @@ final class SettlementListeners {
             return TopicBuilder.name(ORDERS).partitions(3).replicas(1).build();
         }
 
+        /**
+         * Boot puts it on the listener containers: a record whose handling fails is tried 3 times (200 ms apart), then
+         * dead-lettered by the inbox as HANDLER_FAILED (Spring Kafka's default would log and skip it after 10 tries);
+         * an outage's failure makes the recoverer throw, and the record is tried again later instead.
+         */
+        @Bean
+        DefaultErrorHandler settlementErrorHandler() {
+            return new DefaultErrorHandler(
+                    (record, failure) -> settlements.giveUp(
+                            name -> KafkaInbox.header(record, name),
+                            record.value() instanceof byte[] body ? body : new byte[0],
+                            failure),
+                    new FixedBackOff(200, 2));
+        }
+
         @KafkaListener(topics = ORDERS, groupId = "brokerage-settlement")
         void on(ConsumerRecord<String, byte[]> record) throws Exception {
             settlements.receive(name -> KafkaInbox.header(record, name), record.value());
@@ -77,14 +97,27 @@ final class SettlementListeners {
             return new Declarables(orders, queue, binding);
         }
 
+        /**
+         * Boot hands it to the listener's retry ({@code spring.rabbitmq.listener.simple.retry.*}: 3 attempts): a
+         * message whose handling keeps failing is dead-lettered by the inbox as HANDLER_FAILED and acknowledged
+         * (Spring AMQP's default would requeue it forever); an outage's failure makes it throw, so the message is
+         * rejected, requeued and tried again later.
+         */
+        @Bean
+        MessageRecoverer settlementRecoverer() {
+            return (message, failure) -> settlements.giveUp(header(message), message.getBody(), failure);
+        }
+
         @RabbitListener(queues = SETTLEMENT_QUEUE)
         void on(Message message) throws Exception {
-            settlements.receive(
-                    name -> {
-                        Object value = message.getMessageProperties().getHeader(name);
-                        return value == null ? null : value.toString();
-                    },
-                    message.getBody());
+            settlements.receive(header(message), message.getBody());
+        }
+
+        private static Function<String, @Nullable String> header(Message message) {
+            return name -> {
+                Object value = message.getMessageProperties().getHeader(name);
+                return value == null ? null : value.toString();
+            };
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.ballast.example.brokerage.settlement;
 
+import dev.ballast.core.ErrorCategory;
+import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.inbox.Inbox;
 import io.micrometer.core.instrument.Counter;
@@ -44,6 +46,28 @@ public class Settlements {
         Inbox.Result result = inbox.receive(header, body, this::book);
         count(result);
         return result;
+    }
+
+    /**
+     * Called when the listener's retries ran out on a message: dead-lettered as {@code HANDLER_FAILED} with a CRITICAL
+     * alert if its failure is not an outage; an outage's failure is thrown back, so the listener retries the message
+     * until the database or network is back instead of dead-lettering good events; so is a dead letter that cannot be
+     * written.
+     */
+    public void giveUp(Function<String, @Nullable String> header, byte[] body, Throwable failure) {
+        Throwable cause = failure;
+        // Spring wraps a listener's exception (ListenerExecutionFailedException): report what the handler threw
+        while (cause.getCause() != null && cause.getClass().getName().startsWith("org.springframework.")) {
+            cause = cause.getCause();
+        }
+        if (ExceptionClassifier.defaults().classify(cause) == ErrorCategory.INFRASTRUCTURE) {
+            throw new IllegalStateException("settlement retries later: " + cause, cause);
+        }
+        try {
+            inbox.giveUp(header, body, cause);
+        } catch (SQLException e) {
+            throw new IllegalStateException("settlement could not dead-letter the message, retries later: " + e, e);
+        }
     }
 
     void count(Inbox.Result result) {

@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
+import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.example.brokerage.BrokerageApplication;
+import dev.ballast.outbox.OutboxEvent;
 import dev.ballast.test.KafkaBroker;
 import dev.ballast.test.RabbitVirtualHost;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -41,6 +43,8 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -78,6 +82,7 @@ class SettlementThroughBrokersIT {
                 }
 
                 awaitDuplicateAndDeadLetter(app, orders, duplicatesBefore);
+                aPoisonEventIsDeadLetteredAndTheRestFlows(app);
             }
         }
     }
@@ -113,6 +118,7 @@ class SettlementThroughBrokersIT {
                             "brokerage.orders", "OrderPlaced", delivered.getProps(), tampered(delivered.getBody()));
 
                     awaitDuplicateAndDeadLetter(app, orders, duplicatesBefore);
+                    aPoisonEventIsDeadLetteredAndTheRestFlows(app);
                 }
             }
         }
@@ -136,17 +142,7 @@ class SettlementThroughBrokersIT {
                 + ((WebServerApplicationContext) app).getWebServer().getPort();
         List<String> orders = new ArrayList<>();
         for (int i = 0; i < ORDERS; i++) {
-            String body = "{\"accountId\":\"A-" + (1 + i % 5) + "\",\"symbol\":\"005930\",\"side\":\"BUY\","
-                    + "\"quantity\":1,\"price\":\"71200.00\"}";
-            HttpResponse<String> placed = http.send(
-                    HttpRequest.newBuilder(URI.create(base + "/api/orders"))
-                            .header("Content-Type", "application/json")
-                            .header("Idempotency-Key", "settle-" + UUID.randomUUID())
-                            .POST(HttpRequest.BodyPublishers.ofString(body))
-                            .build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
-            orders.add(JSON.readTree(placed.body()).get("orderId").asString());
+            orders.add(placeOrder(app));
         }
         await().atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(200))
@@ -188,6 +184,56 @@ class SettlementThroughBrokersIT {
                         && Files.readAllLines(temp.resolve("alerts.jsonl")).stream()
                                 .anyMatch(line -> line.contains("CRITICAL")
                                         && line.contains("Consumed event failed its integrity check")));
+    }
+
+    /**
+     * A genuine, correctly hashed OrderPlaced event the settlement handler cannot book (no accountId): tried 3 times,
+     * then a HANDLER_FAILED dead letter with the failure and a CRITICAL alert, and the orders behind it settle (Spring
+     * Kafka's default would log and skip it after 10 tries; Spring AMQP's would requeue it forever).
+     */
+    private void aPoisonEventIsDeadLetteredAndTheRestFlows(ConfigurableApplicationContext app) throws Exception {
+        String poison = "poison-" + UUID.randomUUID();
+        TransactionalOutbox outbox = app.getBean(TransactionalOutbox.class);
+        new TransactionTemplate(app.getBean(PlatformTransactionManager.class))
+                .executeWithoutResult(status -> outbox.append(OutboxEvent.of(
+                        poison,
+                        "Order",
+                        poison,
+                        "OrderPlaced",
+                        ("{\"orderId\":\"" + poison + "\"}").getBytes(StandardCharsets.UTF_8))));
+        long before = settlementRows(app);
+        placeOrder(app);
+        JdbcClient jdbc = app.getBean(JdbcClient.class);
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> jdbc.sql("SELECT COUNT(*) FROM ballast_inbox_dlq WHERE reason = 'HANDLER_FAILED'")
+                                .query(Long.class)
+                                .single()
+                        == 1);
+        assertThat(jdbc.sql("SELECT detail FROM ballast_inbox_dlq WHERE reason = 'HANDLER_FAILED'")
+                        .query(String.class)
+                        .single())
+                .startsWith("java.lang.NullPointerException");
+        await().atMost(Duration.ofSeconds(60)).until(() -> settlementRows(app) == before + 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.readAllLines(temp.resolve("alerts.jsonl")).stream()
+                .anyMatch(line -> line.contains("CRITICAL")
+                        && line.contains("Consumed event dead-lettered: its handler failed")));
+    }
+
+    /** Places one order over HTTP; returns its id. */
+    private String placeOrder(ConfigurableApplicationContext app) throws Exception {
+        String base = "http://127.0.0.1:"
+                + ((WebServerApplicationContext) app).getWebServer().getPort();
+        String body = "{\"accountId\":\"A-1\",\"symbol\":\"005930\",\"side\":\"BUY\",\"quantity\":1,"
+                + "\"price\":\"71200.00\"}";
+        HttpResponse<String> placed = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/api/orders"))
+                        .header("Content-Type", "application/json")
+                        .header("Idempotency-Key", "settle-" + UUID.randomUUID())
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(placed.statusCode()).as(placed.body()).isEqualTo(201);
+        return JSON.readTree(placed.body()).get("orderId").asString();
     }
 
     private static long settlementRows(ConfigurableApplicationContext app) {
