@@ -17,7 +17,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A flood of expected business answers ("lock busy", "insufficient funds") writes a bounded number of one-line INFO
- * entries per domain, task and exception type, and reports what it held back; real failures are never held back.
+ * entries per domain, task and exception type, and reports what it held back; so does an outage's flood of
+ * infrastructure failures (at ERROR, with stack traces), counted apart; failures of unknown kind are never held back.
  */
 class BusinessFailureLogLimitTest {
 
@@ -64,10 +65,27 @@ class BusinessFailureLogLimitTest {
     }
 
     @Test
-    void failuresThatAreNotBusinessAnswersAreNeverSuppressed() {
+    void failuresOfUnknownCategoryAreNeverSuppressed() {
         fail(20, Fixtures.ORDER, new IllegalStateException("ledger broken"));
 
         assertThat(logs.eventsAtLeast(Level.ERROR)).hasSize(20);
+    }
+
+    @Test
+    void anOutageFloodOfInfrastructureFailuresWritesTheLimitPerWindowWithStackTracesApartFromBusinessAnswers() {
+        fail(20, Fixtures.ORDER, new java.io.UncheckedIOException(new java.net.ConnectException("Connection refused")));
+        fail(20, Fixtures.ORDER, busy());
+
+        assertThat(logs.eventsAtLeast(Level.ERROR)).hasSize(3).allSatisfy(event -> assertThat(event.getThrowableProxy())
+                .as("an infrastructure failure line keeps its stack trace")
+                .isNotNull());
+        assertThat(logs.events())
+                .as("3 infrastructure lines and 3 business lines")
+                .hasSize(6);
+
+        millis.addAndGet(10_000);
+        fail(1, Fixtures.ORDER, new java.io.UncheckedIOException(new java.net.ConnectException("Connection refused")));
+        assertThat(logs.events().getLast().getFormattedMessage()).endsWith("(17 similar suppressed)");
     }
 
     private static ClientException busy() {

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
- * Fixed-window limit on business failure lines, per domain, task and exception type (and error code, for a {@link
+ * Fixed-window limit on failure lines of one kind (business, or infrastructure), per domain, task and exception type (and error code, for a {@link
  * BallastException}: "not found" and "conflict" are different answers).
  *
  * <p>Concurrency: any thread. Each key's window is guarded by its own monitor; the map of windows is bounded (when
@@ -23,6 +23,11 @@ final class BusinessLogLimit {
     private final long windowMillis;
     private final InstantSource clock;
     private final ConcurrentMap<Key, Window> windows = new ConcurrentHashMap<>();
+
+    /** A limit with the same settings and no windows yet, for another kind of failure. */
+    BusinessLogLimit fresh() {
+        return new BusinessLogLimit(lines, Duration.ofMillis(windowMillis), clock);
+    }
 
     BusinessLogLimit(int lines, Duration window, InstantSource clock) {
         if (lines < 1) {

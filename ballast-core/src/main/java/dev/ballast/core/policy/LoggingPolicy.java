@@ -27,9 +27,11 @@ import org.slf4j.spi.LoggingEventBuilder;
  * <ul>
  *   <li>a failure: once, by the innermost executor; business failures at the configured level (INFO by default)
  *       without a stack trace, everything else at ERROR with it. Business failures are expected answers ("lock
- *       busy", "insufficient funds") that can come in floods, so they are rate-limited per domain, task,
- *       exception type and error code: at most {@code lines} per {@code window} (5 per 10 s by default, see {@link
- *       #withBusinessLogLimit}); the next line written after a suppression carries {@code suppressed=N};
+ *       busy", "insufficient funds") and infrastructure failures come in floods during an outage (every request
+ *       fails the same way), so both are rate-limited, each kind on its own, per domain, task, exception type and
+ *       error code: at most {@code lines} per {@code window} (5 per 10 s by default, see {@link
+ *       #withBusinessLogLimit}); the next line written after a suppression carries {@code suppressed=N}. Failures of
+ *       an unknown category (bugs) are never suppressed;
  *   <li>a default or a recovery: WARN, with the stack trace only when the failure's category is unknown and no
  *       executor nested inside already logged it (one stack trace per failure);
  *   <li>a success: DEBUG, or WARN when slower than the slow threshold.
@@ -47,6 +49,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
     private final long slowNanos;
     private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
     private final BusinessLogLimit businessLimit;
+    private final BusinessLogLimit infrastructureLimit;
     private volatile @Nullable DomainLogger last;
 
     private LoggingPolicy(
@@ -55,6 +58,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
         this.businessLevel = businessLevel;
         this.slowNanos = slowThreshold.toNanos();
         this.businessLimit = businessLimit;
+        this.infrastructureLimit = businessLimit.fresh();
     }
 
     /**
@@ -89,8 +93,9 @@ public final class LoggingPolicy implements ExecutionPolicy {
     public static final Duration DEFAULT_BUSINESS_WINDOW = Duration.ofSeconds(10);
 
     /**
-     * This policy with another limit on business failure lines: at most {@code lines} per {@code window} for each
-     * domain, task and exception type; the rest are counted and the count is reported on the next line written.
+     * This policy with another limit on business failure lines, and on infrastructure failure lines (counted apart):
+     * at most {@code lines} per {@code window} for each domain, task and exception type; the rest are counted and the
+     * count is reported on the next line written.
      *
      * @param lines lines per window, at least 1
      * @param window the window, positive
@@ -148,8 +153,9 @@ public final class LoggingPolicy implements ExecutionPolicy {
             return;
         }
         long suppressed = 0;
-        if (propagating && category == ErrorCategory.BUSINESS) {
-            suppressed = businessLimit.admit(execution.context(), error);
+        if (propagating && category != ErrorCategory.UNKNOWN) {
+            BusinessLogLimit limit = category == ErrorCategory.BUSINESS ? businessLimit : infrastructureLimit;
+            suppressed = limit.admit(execution.context(), error);
             if (suppressed < 0) {
                 return;
             }

@@ -5,6 +5,7 @@ import dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration;
 import dev.ballast.boot.autoconfigure.outbox.BallastOutboxAutoConfiguration;
 import dev.ballast.boot.autoconfigure.outbox.BallastOutboxProperties;
 import dev.ballast.boot.autoconfigure.outbox.OutboxUsage;
+import dev.ballast.cache.TieredCache;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxRelay;
@@ -25,6 +26,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.health.contributor.CompositeHealthContributor;
 import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.cache.CacheManager;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -77,6 +79,7 @@ public final class BallastActuatorAutoConfiguration {
         @ConditionalOnMissingBean(name = "ballastHealthContributor")
         HealthContributor ballastHealthContributor(
                 ObjectProvider<CacheManager> caches,
+                ObjectProvider<TieredCache<?, ?>> tieredCaches,
                 ObjectProvider<LockStrategy> locks,
                 ObjectProvider<AbstractRedisClient> redis,
                 ObjectProvider<Outbox> outbox,
@@ -85,16 +88,18 @@ public final class BallastActuatorAutoConfiguration {
                 ObjectProvider<BallastOutboxProperties> outboxProperties,
                 ObjectProvider<DataSource> dataSource) {
             return new BallastHealthContributor(
-                    caches, locks, redis, outbox, relay, outboxUsage, outboxProperties, dataSource);
+                    caches, tieredCaches, locks, redis, outbox, relay, outboxUsage, outboxProperties, dataSource);
         }
     }
 
     /**
      * Resolves the children when health is read, so caches created after start-up (a {@code @Cacheable} name that was
-     * not configured) are included.
+     * not configured) are included. The caches are the Spring cache manager's Ballast caches and the application's own
+     * {@link TieredCache} beans (built with {@code TieredCache.builder}, not through the cache manager).
      */
     static final class BallastHealthContributor implements CompositeHealthContributor, DisposableBean {
         private final ObjectProvider<CacheManager> caches;
+        private final ObjectProvider<TieredCache<?, ?>> tieredCaches;
         private final ObjectProvider<LockStrategy> locks;
         private final ObjectProvider<AbstractRedisClient> redis;
         private final ObjectProvider<Outbox> outbox;
@@ -107,6 +112,7 @@ public final class BallastActuatorAutoConfiguration {
 
         BallastHealthContributor(
                 ObjectProvider<CacheManager> caches,
+                ObjectProvider<TieredCache<?, ?>> tieredCaches,
                 ObjectProvider<LockStrategy> locks,
                 ObjectProvider<AbstractRedisClient> redis,
                 ObjectProvider<Outbox> outbox,
@@ -115,6 +121,7 @@ public final class BallastActuatorAutoConfiguration {
                 ObjectProvider<BallastOutboxProperties> outboxProperties,
                 ObjectProvider<DataSource> dataSource) {
             this.caches = caches;
+            this.tieredCaches = tieredCaches;
             this.locks = locks;
             this.redis = redis;
             this.outbox = outbox;
@@ -126,12 +133,16 @@ public final class BallastActuatorAutoConfiguration {
 
         private Map<String, HealthContributor> children() {
             Map<String, HealthContributor> children = new LinkedHashMap<>();
+            Map<String, HealthIndicator> perCache = new LinkedHashMap<>();
             CacheManager cacheManager = caches.getIfUnique();
             if (cacheManager != null) {
-                var perCache = BallastHealth.caches(cacheManager);
-                if (!perCache.isEmpty()) {
-                    children.put("cache", CompositeHealthContributor.fromMap(perCache));
-                }
+                perCache.putAll(BallastHealth.caches(cacheManager));
+            }
+            tieredCaches
+                    .orderedStream()
+                    .forEach(cache -> perCache.putIfAbsent(cache.settings().name(), BallastHealth.cache(cache)));
+            if (!perCache.isEmpty()) {
+                children.put("cache", CompositeHealthContributor.fromMap(perCache));
             }
             LockStrategy lockStrategy = locks.getIfUnique();
             if (lockStrategy != null) {

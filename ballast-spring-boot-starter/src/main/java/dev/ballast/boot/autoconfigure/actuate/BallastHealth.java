@@ -81,14 +81,23 @@ final class BallastHealth {
                 try {
                     redis.ping();
                 } catch (RuntimeException e) {
+                    // the message says what failed (down and reconnecting, timed out, refused); never a URI or secret
                     return Health.down()
                             .withDetail("backend", locks.backend())
-                            .withDetail("error", e.getClass().getSimpleName())
+                            .withDetail(
+                                    "error",
+                                    e.getClass().getSimpleName()
+                                            + (e.getMessage() == null ? "" : ": " + withoutCredentials(e.getMessage())))
                             .build();
                 }
             }
             return Health.up().withDetail("backend", locks.backend()).build();
         };
+    }
+
+    /** {@code message} without any {@code user:password@} of a URI in it. */
+    static String withoutCredentials(String message) {
+        return message.replaceAll("//[^/@\\s]*@", "//");
     }
 
     /**

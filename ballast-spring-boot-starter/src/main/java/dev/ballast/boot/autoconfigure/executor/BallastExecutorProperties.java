@@ -40,8 +40,9 @@ public record BallastExecutorProperties(
      * @param businessLevel level for business (4xx) failures: INFO or WARN
      * @param slowThreshold successes slower than this are logged at WARN (positive)
      * @param businessLimit business failure lines written per domain, task and exception type in each window (at
-     *     least 1); the rest are counted and reported on the next line written
-     * @param businessLimitWindow the window of the business failure line limit (positive)
+     *     least 1), and as many infrastructure failure lines (an outage's flood), counted apart; the rest are counted
+     *     and reported on the next line written. Failures of unknown kind are never held back
+     * @param businessLimitWindow the window of the business and infrastructure failure line limits (positive)
      */
     public record Logging(
             @DefaultValue("true") boolean enabled,

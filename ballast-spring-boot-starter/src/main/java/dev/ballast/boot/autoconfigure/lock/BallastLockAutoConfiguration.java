@@ -148,7 +148,10 @@ public final class BallastLockAutoConfiguration {
         boolean createTables = createTables(jdbc, database);
         return ResilientLockStrategy.builder(
                         redis(client, properties.redis())
-                                .reconnectDelay(settings.reconnectDelay())
+                                .reconnectDelay(
+                                        settings.reconnectDelay() != null
+                                                ? settings.reconnectDelay()
+                                                : properties.redis().reconnectDelay())
                                 .alerts(alertSink)
                                 .build(),
                         JdbcLockStrategies.builder(database, tablePrefix(jdbc, database), createTables)
@@ -172,7 +175,8 @@ public final class BallastLockAutoConfiguration {
         return (client instanceof RedisClusterClient cluster
                         ? RedisLockStrategies.builder(cluster)
                         : RedisLockStrategies.builder((RedisClient) client))
-                .commandTimeout(settings.commandTimeout());
+                .commandTimeout(settings.commandTimeout())
+                .reconnectDelay(settings.reconnectDelay());
     }
 
     /** The table prefix, checked by the JDBC backend's own rule and reported under its property when invalid. */

@@ -3,6 +3,7 @@ package dev.ballast.boot.autoconfigure.lock;
 import dev.ballast.boot.autoconfigure.SchemaInitialization;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -48,14 +49,24 @@ public record BallastLockProperties(
      *     spring.data.redis.timeout says (60 s by default): a lock call in flight when Redis dies, freezes or
      *     becomes unreachable fails after this (on RESILIENT: counts towards the switch to the database) instead of
      *     waiting until Redis is back
+     * @param reconnectDelay how often the lock's own Redis connections are re-opened while Redis is down (at least
+     *     10ms); meanwhile lock calls fail at once. Bounds how long locks stay away from Redis after it is back, whatever
+     *     Lettuce's own reconnect back-off (growing to 30 s) does
      */
-    public record Redis(@DefaultValue("1s") Duration commandTimeout) {
+    public record Redis(
+            @DefaultValue("1s") Duration commandTimeout,
+            @DefaultValue("1s") Duration reconnectDelay) {
 
         public Redis {
-            if (commandTimeout.compareTo(Duration.ofMillis(10)) < 0) {
+            requireAtLeast("ballast.lock.redis.command-timeout", commandTimeout);
+            requireAtLeast("ballast.lock.redis.reconnect-delay", reconnectDelay);
+        }
+
+        private static void requireAtLeast(String property, Duration value) {
+            if (value.compareTo(Duration.ofMillis(10)) < 0) {
                 throw InvalidBallastPropertyException.invalid(
-                        "ballast.lock.redis.command-timeout",
-                        commandTimeout,
+                        property,
+                        value,
                         "must be at least " + InvalidBallastPropertyException.display(Duration.ofMillis(10)));
             }
         }
@@ -93,9 +104,8 @@ public record BallastLockProperties(
      * @param failureThreshold consecutive Redis infrastructure failures that open this instance's breaker (at least 1)
      * @param probeInterval how often Redis is probed while locks are on the database (at least refresh-interval)
      * @param probeSuccesses consecutive successful probes that move locks back to Redis (at least 1)
-     * @param reconnectDelay how often the lock's own Redis connections are re-opened while Redis is down, at least 10ms
-     *     (calls fail at once meanwhile); bounds how long locks stay on the database after Redis is back, whatever Lettuce's own
-     *     reconnect back-off (growing to 30 s) does
+     * @param reconnectDelay deprecated: use ballast.lock.redis.reconnect-delay, which applies to the REDIS backend too;
+     *     when set, this still wins for RESILIENT (at least 10ms)
      */
     public record Resilient(
             @DefaultValue("2s") Duration maxLease,
@@ -103,13 +113,15 @@ public record BallastLockProperties(
             @DefaultValue("3") int failureThreshold,
             @DefaultValue("1s") Duration probeInterval,
             @DefaultValue("2") int probeSuccesses,
-            @DefaultValue("1s") Duration reconnectDelay) {
+            @Nullable Duration reconnectDelay) {
 
         public Resilient {
             requireAtLeast("max-lease", maxLease, Duration.ofMillis(100));
             requireAtLeast("refresh-interval", refreshInterval, Duration.ofMillis(20));
             requireAtLeast("probe-interval", probeInterval, refreshInterval);
-            requireAtLeast("reconnect-delay", reconnectDelay, Duration.ofMillis(10));
+            if (reconnectDelay != null) {
+                requireAtLeast("reconnect-delay", reconnectDelay, Duration.ofMillis(10));
+            }
             if (failureThreshold < 1) {
                 throw InvalidBallastPropertyException.invalid(
                         "ballast.lock.resilient.failure-threshold", failureThreshold, "must be at least 1");

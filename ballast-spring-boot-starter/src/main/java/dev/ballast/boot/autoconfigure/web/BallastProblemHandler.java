@@ -182,8 +182,8 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
 
     /**
      * A 5xx: the code's generic message and an incident reference, logged once. A failure a Ballast task let through
-     * was logged with its stack trace by the executor, so this logs one line naming that task; anything else is
-     * logged here with its stack trace.
+     * was logged with its stack trace by the executor, so this logs one line naming that task (at INFO for a 503, an
+     * outage's retryable answer; at ERROR otherwise); anything else is logged here at ERROR with its stack trace.
      */
     private static ProblemDetail serverProblem(Throwable failure, int status, String code, String message) {
         String incident = Problems.newIncident();
@@ -193,7 +193,9 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
         RequestAttributes request = RequestContextHolder.getRequestAttributes();
         FailedTaskRecorder.FailedTask task = request == null ? null : FailedTaskRecorder.of(request, failure);
         if (task != null) {
-            log.atError()
+            // a 503 answers an outage the task logged (rate-limited, with its stack trace): one line per request at
+            // INFO keeps each incident findable without a second ERROR per request; anything else stays ERROR
+            (status == 503 ? log.atInfo() : log.atError())
                     .addKeyValue(Problems.INCIDENT, incident)
                     .log(
                             "Incident {}: answered {} {} for a failure of task {}.{} ({}, logged by the task)",

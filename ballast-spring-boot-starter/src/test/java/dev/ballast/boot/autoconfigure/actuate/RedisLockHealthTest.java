@@ -102,7 +102,11 @@ class RedisLockHealthTest {
             Eventually.within(Duration.ofSeconds(5), "health says DOWN with Redis killed", () -> lockHealth(context)
                     .getStatus()
                     .equals(Status.DOWN));
-            assertThat(lockHealth(context).getDetails()).containsEntry("backend", "redis");
+            assertThat(lockHealth(context).getDetails())
+                    .containsEntry("backend", "redis")
+                    .hasEntrySatisfying("error", error -> assertThat((String) error)
+                            .as("says what failed, not only an exception class")
+                            .contains(": "));
 
             redis.restart();
             Eventually.within(
@@ -116,6 +120,15 @@ class RedisLockHealthTest {
     void healthIsDownWhenRedisIsUnreachableFromTheFirstRead() throws Exception {
         redis.kill();
         runner().run(context -> assertThat(lockHealth(context).getStatus()).isEqualTo(Status.DOWN));
+    }
+
+    @Test
+    void theHealthErrorNeverShowsCredentialsOfARedisUri() {
+        assertThat(BallastHealth.withoutCredentials("Unable to connect to redis://app:s3cret@10.0.0.5:6379/0"))
+                .isEqualTo("Unable to connect to redis://10.0.0.5:6379/0")
+                .doesNotContain("s3cret");
+        assertThat(BallastHealth.withoutCredentials("The Redis connection is down (Lettuce is reconnecting)"))
+                .isEqualTo("The Redis connection is down (Lettuce is reconnecting)");
     }
 
     private long stat(String name) {

@@ -96,6 +96,13 @@ class BallastLockAutoConfigurationTest {
     }
 
     @Test
+    void aTooShortRedisReconnectDelayFailsStartUpNamingTheProperty() {
+        runner.withPropertyValues("ballast.lock.redis.reconnect-delay=1ms").run(context -> assertThat(context)
+                .getFailure()
+                .hasStackTraceContaining("ballast.lock.redis.reconnect-delay must be at least 10ms, was 1ms"));
+    }
+
+    @Test
     void aTooShortReconnectDelayFailsStartUpNamingTheProperty() {
         runner.withUserConfiguration(Database.class)
                 .withPropertyValues("ballast.lock.backend=RESILIENT", "ballast.lock.resilient.reconnect-delay=1ms")
@@ -107,14 +114,16 @@ class BallastLockAutoConfigurationTest {
 
     @Test
     void theResilientDefaultsAreShortRenewedLeases() {
-        BallastLockProperties.Resilient defaults = new Binder(new MapConfigurationPropertySource())
-                .bindOrCreate("ballast.lock", BallastLockProperties.class)
-                .resilient();
+        BallastLockProperties properties = new Binder(new MapConfigurationPropertySource())
+                .bindOrCreate("ballast.lock", BallastLockProperties.class);
+        BallastLockProperties.Resilient defaults = properties.resilient();
         assertThat(defaults.maxLease()).isEqualTo(Duration.ofSeconds(2));
         assertThat(defaults.refreshInterval()).isEqualTo(Duration.ofMillis(500));
         assertThat(defaults.probeInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(defaults.probeSuccesses()).isEqualTo(2);
-        assertThat(defaults.reconnectDelay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(defaults.reconnectDelay()).as("the deprecated name, unset").isNull();
+        assertThat(properties.redis().reconnectDelay()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(properties.redis().commandTimeout()).isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test

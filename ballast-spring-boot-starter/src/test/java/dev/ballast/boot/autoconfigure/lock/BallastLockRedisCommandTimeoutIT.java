@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.lock.LockBackendException;
 import dev.ballast.lock.LockStrategy;
+import dev.ballast.test.Eventually;
 import dev.ballast.test.RedisServer;
 import io.lettuce.core.RedisClient;
 import java.time.Duration;
@@ -20,8 +21,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
  * {@code ballast.lock.redis.command-timeout} bounds the auto-configured Redis lock's calls, whatever the client's own
- * timeout (left at Lettuce's 60 s here, as Spring Boot's default): on a redis-server of the test's own, frozen with a
- * lock call in flight.
+ * timeout (left at Lettuce's 60 s here, as Spring Boot's default), and {@code ballast.lock.redis.reconnect-delay} brings
+ * the REDIS backend back after an outage, whatever Lettuce's own back-off: on a redis-server of the test's own.
  */
 class BallastLockRedisCommandTimeoutIT {
 
@@ -66,6 +67,48 @@ class BallastLockRedisCommandTimeoutIT {
                         redis.resume();
                     }
                     assertThat(locks.backend()).isEqualTo("redis");
+                });
+    }
+
+    @Test
+    void whileRedisIsDownRedisLockCallsFailAtOnceAndLocksReturnSoonAfterItIsBack() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        BallastExecutorAutoConfiguration.class, BallastLockAutoConfiguration.class))
+                .withBean(RedisClient.class, () -> client)
+                .withPropertyValues(
+                        "ballast.lock.backend=REDIS",
+                        "ballast.lock.redis.command-timeout=5s",
+                        "ballast.lock.redis.reconnect-delay=200ms")
+                .run(context -> {
+                    LockStrategy locks = context.getBean(LockStrategy.class);
+                    locks.tryAcquire("warm-up", Duration.ZERO, Duration.ofSeconds(30))
+                            .close();
+                    redis.kill();
+                    // the connection is seen closed: calls fail at once, not after the 5 s command timeout
+                    Eventually.within(Duration.ofSeconds(4), "a lock call fails at once", () -> {
+                        long started = System.nanoTime();
+                        try {
+                            locks.tryAcquire("down", Duration.ZERO, Duration.ofSeconds(30))
+                                    .close();
+                            return false;
+                        } catch (LockBackendException down) {
+                            return System.nanoTime() - started
+                                    < Duration.ofSeconds(1).toNanos();
+                        }
+                    });
+                    // long enough for Lettuce's own reconnect back-off to grow to seconds
+                    Thread.sleep(8_000); // the outage's length, not a wait for something to happen
+                    redis.restart();
+                    Eventually.within(Duration.ofSeconds(3), "a lock is taken soon after Redis is back", () -> {
+                        try {
+                            locks.tryAcquire("back", Duration.ZERO, Duration.ofSeconds(30))
+                                    .close();
+                            return true;
+                        } catch (LockBackendException stillDown) {
+                            return false;
+                        }
+                    });
                 });
     }
 }

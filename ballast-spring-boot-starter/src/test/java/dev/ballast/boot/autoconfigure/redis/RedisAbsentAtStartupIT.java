@@ -139,7 +139,7 @@ class RedisAbsentAtStartupIT {
                         "ballast.lock.resilient.max-lease=200ms",
                         "ballast.lock.resilient.refresh-interval=50ms",
                         "ballast.lock.resilient.probe-interval=200ms",
-                        "ballast.lock.resilient.reconnect-delay=100ms")
+                        "ballast.lock.redis.reconnect-delay=100ms")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     ResilientLockStrategy locks = (ResilientLockStrategy) context.getBean(LockStrategy.class);
