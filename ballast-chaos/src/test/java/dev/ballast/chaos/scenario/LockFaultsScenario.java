@@ -44,7 +44,9 @@ class LockFaultsScenario {
             // frozen instance busy, so that the freeze catches some of its deposits inside their lock (with 8 clients
             // round-robin over both, the clean-clone run of c4c86bf froze it between requests: 0 held locks, nothing
             // for the fencing to refuse), and 2 use the other instance, which deposits on and takes the locks whose
-            // holder is frozen once their lease runs out
+            // holder is frozen once their lease runs out (its deposit to such an account can still wait on the frozen
+            // holder's open database transaction, so that is reported, not required: 1 in the clean-clone run of
+            // 9aa4d98, 5,426 in a local one)
             BrokerageWorkload onFrozen = new BrokerageWorkload(() -> List.of(frozen), Duration.ofSeconds(90));
             BrokerageWorkload onOther = new BrokerageWorkload(() -> List.of(other), Duration.ofSeconds(90));
             try (Load load = Load.start(
@@ -74,12 +76,13 @@ class LockFaultsScenario {
                             history,
                             new BalancesMatchDeposits(cluster.balances()),
                             ignored -> Check.of(
-                                    "the freeze caught deposits in flight and the other instance deposited to"
-                                            + " their accounts after the lease ran out",
-                                    spanning > 0 && sameAccounts > 0,
+                                    "the freeze caught deposits in flight and the other instance went on",
+                                    spanning > 0 && duringFreeze > 0,
                                     spanning + " accounts had a deposit spanning the freeze, " + duringFreeze
                                             + " deposits acknowledged during it, " + sameAccounts
-                                            + " of them to those accounts"));
+                                            + " of them to those accounts (after their lease ran out; such a"
+                                            + " deposit may also wait on the frozen holder's open database"
+                                            + " transaction until the thaw)"));
         }
     }
 }
