@@ -15,9 +15,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +61,7 @@ class DiskFullScenario {
             ChildService relay;
             try (Load load = Load.start(history, 4, workload::order)) {
                 load.awaitMore(40, Duration.ofSeconds(60));
-                tampered = firstEventId(cluster);
+                tampered = OutboxFaultsScenario.firstEventId(cluster);
                 cluster.postgres()
                         .execute(
                                 BrokerageCluster.DATABASE,
@@ -119,16 +116,6 @@ class DiskFullScenario {
                             "webhook " + (onChannel ? "has it" : "does not have it") + "; failed file writes "
                                     + (fileWritesFailed ? "counted" : "not counted") + "; log "
                                     + (inLog ? "has it" : "does not have it")));
-        }
-    }
-
-    private static String firstEventId(BrokerageCluster cluster) throws Exception {
-        try (Connection connection = cluster.postgres().connect(BrokerageCluster.DATABASE);
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(
-                        "SELECT event_id FROM ballast_outbox WHERE event_type = 'OrderPlaced' ORDER BY id LIMIT 1")) {
-            rows.next();
-            return rows.getString(1);
         }
     }
 

@@ -67,12 +67,7 @@ class MemoryLimitScenario {
                                 history,
                                 load,
                                 () -> {
-                                    Waits.until(
-                                            "a relay lease held by the victim",
-                                            Duration.ofSeconds(30),
-                                            () -> cluster.count("SELECT COUNT(*) FROM ballast_outbox_aggregate"
-                                                            + " WHERE lease_owner LIKE '" + victim.pid() + "@%'")
-                                                    > 0);
+                                    OutboxFaultsScenario.awaitRelayLeaseHeldBy(cluster, victim);
                                     // squeeze: the limit goes down while the kernel can reclaim (page cache), then
                                     // stays at the usage, so the next page the JVM needs is over the limit
                                     Waits.until("the OOM killer took the victim", Duration.ofSeconds(60), () -> {

@@ -51,12 +51,7 @@ class OutboxFaultsScenario {
                                 history,
                                 load,
                                 () -> {
-                                    Waits.until(
-                                            "a relay lease held by the victim",
-                                            Duration.ofSeconds(30),
-                                            () -> cluster.count("SELECT COUNT(*) FROM ballast_outbox_aggregate"
-                                                            + " WHERE lease_owner LIKE '" + victim.pid() + "@%'")
-                                                    > 0);
+                                    awaitRelayLeaseHeldBy(cluster, victim);
                                     victim.kill();
                                 },
                                 () -> cluster.retire(victim));
@@ -153,7 +148,18 @@ class OutboxFaultsScenario {
         }
     }
 
-    private static String firstEventId(BrokerageCluster cluster) throws Exception {
+    /** Waits (at most 30 s) until {@code instance}'s relay holds an aggregate lease: it dies in the middle of a wave. */
+    static void awaitRelayLeaseHeldBy(BrokerageCluster cluster, ChildService instance) {
+        Waits.until(
+                "a relay lease held by the victim",
+                Duration.ofSeconds(30),
+                () -> cluster.count("SELECT COUNT(*) FROM ballast_outbox_aggregate WHERE lease_owner LIKE '"
+                                + instance.pid() + "@%'")
+                        > 0);
+    }
+
+    /** The id of the oldest OrderPlaced event in the outbox. */
+    static String firstEventId(BrokerageCluster cluster) throws Exception {
         try (Connection connection = cluster.postgres().connect(BrokerageCluster.DATABASE);
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery(
