@@ -14,13 +14,23 @@ import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.local.LocalLockStrategies;
 import dev.ballast.lock.resilient.LockMode;
 import dev.ballast.lock.resilient.ResilientLockStrategy;
+import dev.ballast.outbox.Outbox;
+import dev.ballast.outbox.OutboxEvent;
+import dev.ballast.outbox.OutboxMessage;
+import dev.ballast.outbox.OutboxPublisher;
+import dev.ballast.outbox.OutboxRelay;
+import dev.ballast.test.Eventually;
 import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -29,8 +39,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /**
- * The built-in operations behind the cache-breaker and lock-mode buttons act on the application's own beans: a
- * {@link TieredCache} on the local Redis and a {@link ResilientLockStrategy} on H2.
+ * The built-in operations behind the cache-breaker, lock-mode and relay buttons act on the application's own beans: a
+ * {@link TieredCache} on the local Redis, a {@link ResilientLockStrategy} on H2 and an outbox relay on H2.
  */
 class BuiltInOperationsTest {
 
@@ -98,6 +108,53 @@ class BuiltInOperationsTest {
                     .hasMessage("state must be open or closed, was 'half'");
             cache.close();
         });
+    }
+
+    @Test
+    void theRelayButtonsPauseTheOutboxRelayAndResumingItPublishesWhatWaited() throws Exception {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:relay-ops-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        Outbox outbox = Outbox.builder(h2).createSchema(true).build();
+        List<OutboxMessage> published = new CopyOnWriteArrayList<>();
+        OutboxRelay relay = outbox.relay(OutboxPublisher.inProcess(published::add))
+                .pollInterval(Duration.ofMillis(20))
+                .build()
+                .start();
+        try {
+            runner().withBean(Outbox.class, () -> outbox)
+                    .withBean(OutboxRelay.class, () -> relay)
+                    .run(context -> {
+                        ActionOperation pause = context.getBean("ballastPauseRelayOperation", ActionOperation.class);
+                        ActionOperation resume = context.getBean("ballastResumeRelayOperation", ActionOperation.class);
+
+                        assertThat(pause.describe(Map.of())).contains("stops publishing");
+                        assertThat(pause.perform(Map.of(), "alice")).isEqualTo("Relay paused");
+                        assertThat(relay.isPaused()).isTrue();
+                        assertThat(pause.perform(Map.of(), "bob")).isEqualTo("Relay was paused already");
+                        try (Connection connection = h2.getConnection()) {
+                            connection.setAutoCommit(false);
+                            outbox.append(
+                                    connection,
+                                    OutboxEvent.of(
+                                            "r-1",
+                                            "Order",
+                                            "o-1",
+                                            "OrderPlaced",
+                                            "{}".getBytes(StandardCharsets.UTF_8)));
+                            connection.commit();
+                        }
+
+                        assertThat(resume.perform(Map.of(), "alice")).isEqualTo("Relay resumed");
+                        assertThat(relay.isPaused()).isFalse();
+                        Eventually.within(
+                                Duration.ofSeconds(10), "the event that waited is published", () -> published.stream()
+                                        .anyMatch(
+                                                message -> message.aggregateId().equals("o-1")));
+                        assertThat(resume.perform(Map.of(), "bob")).isEqualTo("Relay was running already");
+                    });
+        } finally {
+            relay.close();
+        }
     }
 
     @Test
