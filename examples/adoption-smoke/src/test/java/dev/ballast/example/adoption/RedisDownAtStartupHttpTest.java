@@ -45,6 +45,10 @@ class RedisDownAtStartupHttpTest {
     @RegisterExtension
     final LogCapture logs = LogCapture.of("dev.ballast");
 
+    /** The task's failure line (ERROR with its stack trace: an infrastructure failure), kept off the console too. */
+    @RegisterExtension
+    final LogCapture taskLogs = LogCapture.of("ballast.task");
+
     @LocalServerPort
     int port;
 
