@@ -9,7 +9,10 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 
 /**
  * {@code executor.resize}: raises an executor bean's maximum pool size ({@code pool} = bean name, as in Micrometer's
- * {@code executor.*} meters; {@code max} = the new maximum, default twice the current), within {@code limit}.
+ * {@code executor.*} meters; {@code max} = the new maximum, default twice the current), within {@code limit}. A
+ * fixed-size pool (core size = maximum, the usual bulkhead with a bounded queue) gets its core size raised with it:
+ * such a pool adds threads beyond its core size only once its queue is full, so a raised maximum alone would leave the
+ * queued tasks waiting (found while building chaos scenario (20)).
  */
 final class ResizePoolOperation implements ActionOperation {
 
@@ -29,8 +32,11 @@ final class ResizePoolOperation implements ActionOperation {
     @Override
     public String describe(Map<String, String> arguments) {
         Pool pool = pool(arguments);
-        return "Raise the maximum pool size of executor '" + arguments.get("pool") + "' from " + pool.max() + " to "
-                + target(arguments, pool) + " (at most " + limit + ").";
+        int after = target(arguments, pool);
+        String what =
+                pool.core() == pool.max() && after > pool.max() ? "pool size (core and maximum)" : "maximum pool size";
+        return "Raise the " + what + " of executor '" + arguments.get("pool") + "' from " + pool.max() + " to " + after
+                + " (at most " + limit + ").";
     }
 
     @Override
@@ -39,6 +45,11 @@ final class ResizePoolOperation implements ActionOperation {
         int before = pool.max();
         int after = target(arguments, pool);
         pool.setMax(after);
+        if (pool.core() == before && after > before) {
+            pool.setCore(after);
+            return "Executor '" + arguments.get("pool") + "' pool size (core and maximum) " + before + " \u2192 "
+                    + after;
+        }
         return "Executor '" + arguments.get("pool") + "' maximum pool size " + before + " \u2192 " + after;
     }
 
@@ -69,17 +80,24 @@ final class ResizePoolOperation implements ActionOperation {
             throw new IllegalArgumentException("No executor bean named '" + name + "'");
         }
         if (bean instanceof ThreadPoolTaskExecutor spring) {
-            return new Pool(spring.getCorePoolSize(), spring.getMaxPoolSize(), spring::setMaxPoolSize);
+            return new Pool(
+                    spring.getCorePoolSize(), spring.getMaxPoolSize(), spring::setMaxPoolSize, spring::setCorePoolSize);
         }
         if (bean instanceof ThreadPoolExecutor jdk) {
-            return new Pool(jdk.getCorePoolSize(), jdk.getMaximumPoolSize(), jdk::setMaximumPoolSize);
+            return new Pool(
+                    jdk.getCorePoolSize(), jdk.getMaximumPoolSize(), jdk::setMaximumPoolSize, jdk::setCorePoolSize);
         }
         throw new IllegalArgumentException("Bean '" + name + "' is not a thread pool executor");
     }
 
-    private record Pool(int core, int max, java.util.function.IntConsumer setter) {
+    private record Pool(
+            int core, int max, java.util.function.IntConsumer maxSetter, java.util.function.IntConsumer coreSetter) {
         void setMax(int value) {
-            setter.accept(value);
+            maxSetter.accept(value);
+        }
+
+        void setCore(int value) {
+            coreSetter.accept(value);
         }
     }
 }
