@@ -1,5 +1,6 @@
 package dev.ballast.lock;
 
+import dev.ballast.lock.internal.CurrentHolds;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -70,6 +71,19 @@ public final class FencedWrite {
             statement.setLong(index, token);
             return statement.executeUpdate() == 1;
         }
+    }
+
+    /**
+     * The fencing token of the lock on {@code key} that the calling thread holds inside {@code executeWithLock},
+     * {@code executeWithLocks} or a {@code @DistributedLock} method: what a fenced write of the guarded data carries,
+     * so that a holder paused past its lease is refused by the database once a newer holder wrote.
+     *
+     * @throws IllegalStateException if the thread holds no lock on {@code key} that way
+     */
+    public static long currentToken(String key) {
+        return CurrentHolds.tokenOf(key)
+                .orElseThrow(() -> new IllegalStateException("This thread holds no lock on '" + key
+                        + "' through executeWithLock, executeWithLocks or @DistributedLock"));
     }
 
     /** The SQL this write runs, for logs and reviews. */

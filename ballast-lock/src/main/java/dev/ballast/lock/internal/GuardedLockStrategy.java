@@ -59,7 +59,13 @@ public abstract class GuardedLockStrategy implements LockStrategy {
         Objects.requireNonNull(task, "task");
         LockHandle handle = tryAcquire(key, waitTime, leaseTime);
         try (handle) {
-            T result = Guarded.call(task);
+            T result;
+            CurrentHolds.push(List.of(handle));
+            try {
+                result = Guarded.call(task);
+            } finally {
+                CurrentHolds.pop();
+            }
             checkAfterWork(List.of(handle), clock.nanoTime());
             return result;
         }
@@ -84,7 +90,13 @@ public abstract class GuardedLockStrategy implements LockStrategy {
             for (String key : ordered) {
                 held.add(acquire(key, deadline, waitTime, leaseTime));
             }
-            T result = Guarded.call(task);
+            T result;
+            CurrentHolds.push(held);
+            try {
+                result = Guarded.call(task);
+            } finally {
+                CurrentHolds.pop();
+            }
             checkAfterWork(held, clock.nanoTime());
             return result;
         } finally {

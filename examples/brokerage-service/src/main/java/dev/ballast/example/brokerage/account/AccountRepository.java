@@ -23,11 +23,18 @@ class AccountRepository {
                 .optional();
     }
 
-    void updateBalance(String accountId, BigDecimal balance) {
-        jdbc.sql("UPDATE account SET balance = ? WHERE account_id = ?")
-                .param(balance)
-                .param(accountId)
-                .update();
+    /**
+     * Writes the balance if {@code fencingToken} is newer than the token of the last write (a fenced write, as {@link
+     * dev.ballast.lock.FencedWrite}); false if a newer holder of the account's lock wrote since.
+     */
+    boolean updateBalance(String accountId, BigDecimal balance, long fencingToken) {
+        return jdbc.sql("UPDATE account SET balance = ?, fence = ? WHERE account_id = ? AND fence < ?")
+                        .param(balance)
+                        .param(fencingToken)
+                        .param(accountId)
+                        .param(fencingToken)
+                        .update()
+                == 1;
     }
 
     /**

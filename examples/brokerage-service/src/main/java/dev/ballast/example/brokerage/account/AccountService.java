@@ -6,6 +6,8 @@ import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
 import dev.ballast.example.brokerage.idempotency.IdempotencyKeys;
+import dev.ballast.lock.FencedWrite;
+import dev.ballast.lock.LockLostException;
 import dev.ballast.outbox.CommandOutcome;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +19,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Deposits are a read-modify-write of the balance guarded by the account's distributed lock (taken before the
- * transaction, released after its commit); nothing else serialises them.
+ * transaction, released after its commit); nothing else serialises them, and the write is fenced by the lock's token.
  */
 @Service
 public class AccountService {
@@ -63,10 +65,26 @@ public class AccountService {
         return json.readValue(outcome.outcome(), AccountView.class);
     }
 
+    /**
+     * The read-modify-write, fenced: the write carries the account lock's fencing token, so a holder paused past its
+     * lease (GC, SIGSTOP) that wakes after another instance deposited is refused by the database instead of overwriting
+     * that deposit with a balance computed from a stale read (chaos scenario (5) lost an acknowledged deposit that way
+     * before). The refusal is {@link LockLostException}: the transaction rolls back and the client gets a retryable
+     * 503.
+     */
     private AccountView credit(String accountId, BigDecimal amount) {
+        String key = lockKey(accountId);
+        long token = FencedWrite.currentToken(key);
         BigDecimal balance = balanceOf(accountId).add(amount);
-        accounts.updateBalance(accountId, balance);
+        if (!accounts.updateBalance(accountId, balance, token)) {
+            throw new LockLostException(key, token);
+        }
         return AccountView.of(accountId, balance);
+    }
+
+    /** The account's lock key, as {@code @DistributedLock} on {@link #deposit} builds it. */
+    static String lockKey(String accountId) {
+        return "account:" + accountId;
     }
 
     /** Whether the id has the shape of an account id; the lock key is built only from ids that do. */
