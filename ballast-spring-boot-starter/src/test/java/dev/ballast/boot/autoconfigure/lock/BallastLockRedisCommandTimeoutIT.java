@@ -9,15 +9,18 @@ import dev.ballast.lock.LockStrategy;
 import dev.ballast.test.Eventually;
 import dev.ballast.test.RedisServer;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.event.connection.ReconnectFailedEvent;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import reactor.core.Disposable;
 
 /**
  * {@code ballast.lock.redis.command-timeout} bounds the auto-configured Redis lock's calls, whatever the client's own
@@ -29,14 +32,25 @@ class BallastLockRedisCommandTimeoutIT {
     private RedisServer redis;
     private RedisClient client;
 
+    /** The highest attempt of Lettuce's own reconnects that failed, from the client's event bus. */
+    private final AtomicInteger reconnectAttempts = new AtomicInteger();
+
+    private Disposable reconnects;
+
     @BeforeEach
     void start() throws Exception {
         redis = RedisServer.start();
         client = RedisClient.create(redis.uri());
+        reconnects = client.getResources()
+                .eventBus()
+                .get()
+                .ofType(ReconnectFailedEvent.class)
+                .subscribe(failed -> reconnectAttempts.accumulateAndGet(failed.getAttempt(), Math::max));
     }
 
     @AfterEach
     void stop() throws Exception {
+        reconnects.dispose();
         client.shutdown();
         redis.close();
     }
@@ -97,8 +111,12 @@ class BallastLockRedisCommandTimeoutIT {
                                     < Duration.ofSeconds(1).toNanos();
                         }
                     });
-                    // long enough for Lettuce's own reconnect back-off to grow to seconds
-                    Thread.sleep(8_000); // the outage's length, not a wait for something to happen
+                    // Redis stays down until Lettuce's own reconnect back-off (2^attempt ms) has grown past the 3 s
+                    // bound below: from its 12th failed attempt on, its next one is over 4 s away
+                    Eventually.within(
+                            Duration.ofSeconds(30),
+                            "Lettuce's reconnect back-off past 4 s",
+                            () -> reconnectAttempts.get() >= 12);
                     redis.restart();
                     Eventually.within(Duration.ofSeconds(3), "a lock is taken soon after Redis is back", () -> {
                         try {
