@@ -1,0 +1,290 @@
+package dev.ballast.outbox.kafka.crash;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.ballast.outbox.Outbox;
+import dev.ballast.outbox.OutboxEvent;
+import dev.ballast.outbox.OutboxHeaders;
+import dev.ballast.outbox.inbox.Inbox;
+import dev.ballast.outbox.kafka.KafkaInbox;
+import dev.ballast.test.Eventually;
+import dev.ballast.test.KafkaBroker;
+import dev.ballast.test.LocalDatabases;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 11, point 7: the relay's JVM SIGKILLed mid-wave while it publishes to a real Kafka broker and 20,000 events over
+ * 200 aggregates are being appended; a second relay takes over once the dead one's leases run out. At the consumer,
+ * through the inbox: every event booked exactly once, each aggregate's events first delivered in order, the repeats
+ * the crash caused absorbed as duplicates.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class KafkaRelayCrashIT {
+
+    @RegisterExtension
+    static final KafkaBroker kafka = KafkaBroker.create();
+
+    private static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";
+    private static final String USER = "postgres";
+    private static final int AGGREGATES = 200;
+    private static final int EVENTS = 20_000;
+
+    private static final HikariDataSource postgres = LocalDatabases.postgres();
+
+    private final String prefix =
+            "kc" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
+    private final String topic = "orders-" + UUID.randomUUID();
+    private final List<Process> children = new ArrayList<>();
+
+    @AfterAll
+    static void closePool() {
+        postgres.close();
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        children.forEach(Process::destroyForcibly);
+        try (Connection connection = postgres.getConnection();
+                Statement statement = connection.createStatement()) {
+            for (String table : List.of(
+                    "outbox", "outbox_aggregate", "outbox_dlq", "inbox", "inbox_aggregate", "inbox_dlq", "booked")) {
+                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+            }
+        }
+    }
+
+    @Test
+    void aRelaySigkilledMidWaveLosesNothingAndTheInboxAbsorbsWhatItHadSentTwice() throws Exception {
+        Outbox outbox =
+                Outbox.builder(postgres).tablePrefix(prefix).createSchema(true).build();
+        kafka.createTopic(topic, 6);
+
+        Process first = startRelay();
+        ExecutorService appenders = Executors.newFixedThreadPool(4);
+        List<Future<?>> appending = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int thread = t;
+            appending.add(appenders.submit(() -> {
+                for (int i = thread; i < EVENTS; i += 4) {
+                    append(outbox, "r-" + i, "A-" + (i % AGGREGATES), i);
+                }
+                return null;
+            }));
+        }
+        within(Duration.ofSeconds(90), "the first relay published 3,000 events", () -> {
+            failFast(appending);
+            return count("SELECT COUNT(*) FROM " + prefix + "outbox WHERE status = 'PUBLISHED'") >= 3_000;
+        });
+        kill(first);
+        long leasedByTheDead = count(
+                "SELECT COUNT(*) FROM " + prefix + "outbox_aggregate WHERE lease_owner = 'relay-" + first.pid() + "'");
+        long publishedAtKill = count("SELECT COUNT(*) FROM " + prefix + "outbox WHERE status = 'PUBLISHED'");
+        assertThat(leasedByTheDead)
+                .as("aggregates the killed relay had claimed and not completed")
+                .isPositive();
+        for (Future<?> future : appending) {
+            future.get(120, TimeUnit.SECONDS);
+        }
+        appenders.shutdown();
+
+        long resumedAt = System.nanoTime();
+        startRelay();
+        within(
+                Duration.ofSeconds(120),
+                "the second relay published the rest",
+                () -> count("SELECT COUNT(*) FROM " + prefix + "outbox WHERE status = 'PENDING'") == 0);
+        long drainMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumedAt);
+        assertThat(outbox.deadLetters().count()).isZero();
+
+        List<ConsumerRecord<String, byte[]>> records = consumeAtLeast(EVENTS);
+        Inbox inbox = Inbox.builder(postgres, "settlement")
+                .tablePrefix(prefix)
+                .createSchema(true)
+                .build();
+        execute("CREATE TABLE " + prefix + "booked (event_id CHAR(36) NOT NULL, aggregate_id VARCHAR(200) NOT NULL,"
+                + " seq BIGINT NOT NULL)");
+        Map<Inbox.Result, Integer> results = new EnumMap<>(Inbox.Result.class);
+        Map<String, Long> lastFirstDelivery = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> record : records) {
+            Inbox.Result result = KafkaInbox.receive(inbox, record, (connection, message) -> {
+                try (PreparedStatement insert = connection.prepareStatement(
+                        "INSERT INTO " + prefix + "booked (event_id, aggregate_id, seq) VALUES (?, ?, ?)")) {
+                    insert.setString(1, message.eventId());
+                    insert.setString(2, message.aggregateId());
+                    insert.setLong(3, message.aggregateSequence());
+                    insert.executeUpdate();
+                }
+            });
+            results.merge(result, 1, Integer::sum);
+            if (result == Inbox.Result.PROCESSED) {
+                long sequence = Long.parseLong(KafkaInbox.header(record, OutboxHeaders.SEQUENCE));
+                Long previous = lastFirstDelivery.put(record.key(), sequence);
+                assertThat(sequence)
+                        .as("first deliveries of " + record.key() + " in order")
+                        .isEqualTo(previous == null ? 1 : previous + 1);
+            }
+        }
+        int duplicates = results.getOrDefault(Inbox.Result.DUPLICATE, 0);
+        assertThat(results.getOrDefault(Inbox.Result.PROCESSED, 0)).isEqualTo(EVENTS);
+        assertThat(results.get(Inbox.Result.DEAD_LETTERED)).isNull();
+        assertThat(duplicates).isEqualTo(records.size() - EVENTS);
+        assertThat(count("SELECT COUNT(*) FROM " + prefix + "booked")).isEqualTo(EVENTS);
+        assertThat(count("SELECT COUNT(DISTINCT event_id) FROM " + prefix + "booked"))
+                .isEqualTo(EVENTS);
+        assertThat(lastFirstDelivery)
+                .hasSize(AGGREGATES)
+                .allSatisfy((aggregate, last) -> assertThat(last).as(aggregate).isEqualTo(EVENTS / AGGREGATES));
+        System.out.printf(
+                "KafkaRelayCrashIT: killed with %d of %d published and %d aggregates claimed; the second relay finished"
+                        + " in %d ms; %d records consumed, %d booked, %d duplicates absorbed by the inbox%n",
+                publishedAtKill, EVENTS, leasedByTheDead, drainMillis, records.size(), EVENTS, duplicates);
+    }
+
+    private Process startRelay() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        KafkaRelayProcess.class.getName(),
+                        URL,
+                        USER,
+                        prefix,
+                        kafka.bootstrapServers(),
+                        topic)
+                .redirectErrorStream(true)
+                .start();
+        children.add(child);
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("STARTED ")) {
+            System.out.println("[relay " + child.pid() + "] " + line);
+        }
+        assertThat(line).as("relay " + child.pid() + " started").isNotNull();
+        Thread.ofVirtual().start(() -> {
+            try {
+                for (String more = out.readLine(); more != null; more = out.readLine()) {
+                    System.out.println("[relay " + child.pid() + "] " + more); // and the pipe never fills
+                }
+            } catch (Exception ignored) {
+                // the child died
+            }
+        });
+        return child;
+    }
+
+    /** Real processes on their own schedule (a killed relay's leases run out in real time): awaited, bounded. */
+    private static void within(Duration bound, String what, Check check) {
+        Eventually.within(bound, what, () -> {
+            try {
+                return check.holds();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    private static void kill(Process process) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-KILL", Long.toString(process.pid())).start();
+        assertThat(kill.waitFor(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("relay dead").isTrue();
+    }
+
+    private static void failFast(List<Future<?>> appending) throws Exception {
+        for (Future<?> future : appending) {
+            if (future.isDone()) {
+                future.get(); // an appender that failed fails the test now, with its cause
+            }
+        }
+    }
+
+    private void append(Outbox outbox, String request, String aggregate, int i) throws SQLException {
+        try (Connection connection = postgres.getConnection()) {
+            connection.setAutoCommit(false);
+            outbox.append(
+                    connection,
+                    OutboxEvent.of(
+                            request,
+                            "Order",
+                            aggregate,
+                            "OrderPlaced",
+                            ("{\"order\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
+            connection.commit();
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Connection connection = postgres.getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    private static long count(String sql) throws SQLException {
+        try (Connection connection = postgres.getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet row = statement.executeQuery(sql)) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    /** Everything in the topic from the beginning, once at least {@code expected} records were read (bounded). */
+    private List<ConsumerRecord<String, byte[]>> consumeAtLeast(int expected) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Set.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            int emptyPolls = 0;
+            while (System.nanoTime() < deadline && (records.size() < expected || emptyPolls < 2)) {
+                var polled = consumer.poll(Duration.ofMillis(500));
+                polled.forEach(records::add);
+                emptyPolls = records.size() >= expected && polled.isEmpty() ? emptyPolls + 1 : 0;
+            }
+        }
+        assertThat(records.size()).as("records in " + topic).isGreaterThanOrEqualTo(expected);
+        return records;
+    }
+}
