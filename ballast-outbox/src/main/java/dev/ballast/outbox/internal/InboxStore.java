@@ -23,6 +23,8 @@ public final class InboxStore {
     private final String insertAggregate;
     private final String selectAggregate;
     private final String updateAggregate;
+    private final String advanceAggregate;
+    private final String insertFirst;
     private final String insertDead;
     private final String purge;
 
@@ -55,6 +57,14 @@ public final class InboxStore {
                 + " WHERE consumer = ? AND aggregate_type = ? AND aggregate_id = ? FOR UPDATE";
         this.updateAggregate = "UPDATE " + aggregate
                 + " SET last_seq = ? WHERE consumer = ? AND aggregate_type = ? AND aggregate_id = ?";
+        // PostgreSQL: one statement locks the row, raises last_seq and returns the value it had (the sub-select's row,
+        // read under its lock, is the row before this update); no row yet → 0 rows, and insertFirst adds it
+        this.advanceAggregate = "UPDATE " + aggregate + " AS a SET last_seq = GREATEST(a.last_seq, ?) FROM (SELECT"
+                + " last_seq FROM " + aggregate + " WHERE consumer = ? AND aggregate_type = ? AND aggregate_id = ?"
+                + " FOR UPDATE) AS before WHERE a.consumer = ? AND a.aggregate_type = ? AND a.aggregate_id = ?"
+                + " RETURNING before.last_seq";
+        this.insertFirst = "INSERT INTO " + aggregate + " (" + aggregateColumns + ") VALUES (?, ?, ?, ?)"
+                + " ON CONFLICT DO NOTHING";
         this.insertDead = "INSERT INTO " + prefix + "inbox_dlq (consumer, event_id, reason, detail, headers, payload,"
                 + " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
         this.purge = switch (dialect) {
@@ -127,6 +137,35 @@ public final class InboxStore {
      */
     public long advance(Connection connection, String consumer, String aggregateType, String aggregateId, long sequence)
             throws SQLException {
+        if (dialect == OutboxDialect.POSTGRESQL) {
+            for (int attempt = 0; attempt < 2; attempt++) { // a second pass only if another transaction added the row
+                try (PreparedStatement advance = connection.prepareStatement(advanceAggregate)) {
+                    advance.setLong(1, sequence);
+                    advance.setString(2, consumer);
+                    advance.setString(3, aggregateType);
+                    advance.setString(4, aggregateId);
+                    advance.setString(5, consumer);
+                    advance.setString(6, aggregateType);
+                    advance.setString(7, aggregateId);
+                    try (ResultSet rows = advance.executeQuery()) {
+                        if (rows.next()) {
+                            return rows.getLong(1);
+                        }
+                    }
+                }
+                try (PreparedStatement insert = connection.prepareStatement(insertFirst)) {
+                    insert.setString(1, consumer);
+                    insert.setString(2, aggregateType);
+                    insert.setString(3, aggregateId);
+                    insert.setLong(4, sequence);
+                    if (insert.executeUpdate() == 1) {
+                        return 0;
+                    }
+                }
+            }
+            throw new SQLException(
+                    "inbox aggregate row of " + aggregateType + " " + aggregateId + " neither found nor" + " inserted");
+        }
         try (PreparedStatement insert = connection.prepareStatement(insertAggregate)) {
             insert.setString(1, consumer);
             insert.setString(2, aggregateType);
