@@ -75,13 +75,16 @@ public final class Byteman {
 
     /**
      * Installs {@code rule} in the running JVM; it stays until the returned fault is closed. Fails if the agent
-     * reports an error (e.g. the rule does not parse).
+     * reports an error: the rule does not parse (reported once its class is loaded; a condition or action that does
+     * not type-check is reported only when the rule first triggers, and then it never fires: count the firings).
      */
     public InjectedFault inject(Rule rule) throws Exception {
         ScriptText script = new ScriptText("ballast-" + rule.name().replace(' ', '-') + ".btm", rule.text());
         String answer = submit().addScripts(List.of(script));
-        if (!answer.contains("install rule " + rule.name())) {
-            throw new IllegalStateException("Byteman did not install " + rule.name() + ": " + answer);
+        String listing = rules();
+        if (!answer.contains("install rule " + rule.name()) || listing.contains(".rule.exception.")) {
+            remove(script);
+            throw new IllegalStateException("Byteman did not install " + rule.name() + ": " + answer + listing);
         }
         return new InjectedFault(this, rule, script);
     }
