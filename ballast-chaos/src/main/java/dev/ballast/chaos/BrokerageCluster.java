@@ -3,10 +3,12 @@ package dev.ballast.chaos;
 import dev.ballast.test.ChildService;
 import dev.ballast.test.FaultProxy;
 import dev.ballast.test.MariaDbServer;
+import dev.ballast.test.NetworkNamespace;
 import dev.ballast.test.PostgresServer;
 import dev.ballast.test.RedisServer;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -42,6 +44,7 @@ public final class BrokerageCluster implements AutoCloseable {
     private final @Nullable FaultProxy databaseProxy;
     private final @Nullable RedisServer redis;
     private final @Nullable FaultProxy redisProxy;
+    private final @Nullable NetworkNamespace namespace;
     private final Map<String, String> environment;
     private final List<ChildService> instances = new CopyOnWriteArrayList<>();
     private final List<ChildService> stopped = new ArrayList<>();
@@ -54,6 +57,7 @@ public final class BrokerageCluster implements AutoCloseable {
             @Nullable FaultProxy databaseProxy,
             @Nullable RedisServer redis,
             @Nullable FaultProxy redisProxy,
+            @Nullable NetworkNamespace namespace,
             Map<String, String> environment) {
         this.scenario = scenario;
         this.postgres = postgres;
@@ -61,6 +65,7 @@ public final class BrokerageCluster implements AutoCloseable {
         this.databaseProxy = databaseProxy;
         this.redis = redis;
         this.redisProxy = redisProxy;
+        this.namespace = namespace;
         this.environment = environment;
     }
 
@@ -89,6 +94,7 @@ public final class BrokerageCluster implements AutoCloseable {
         private boolean redisProxy;
         private boolean databaseProxy;
         private boolean mariadb;
+        private boolean networkNamespace;
         private final Map<String, String> environment = new LinkedHashMap<>();
 
         private Builder(String scenario) {
@@ -126,6 +132,17 @@ public final class BrokerageCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The instances run in a {@link NetworkNamespace} of the cluster's own and reach the database (and Redis)
+         * through {@link FaultProxy}s listening on the namespace's host address (plain forwarders unless told
+         * otherwise; {@link BrokerageCluster#databaseProxy()}, {@link BrokerageCluster#redisProxy()}), so that {@link NetworkNamespace#drop} can cut
+         * the instances' traffic to either in the kernel. Needs root.
+         */
+        public Builder inNetworkNamespace() {
+            this.networkNamespace = true;
+            return this;
+        }
+
         /** An environment variable for every instance (operator configuration). */
         public Builder env(String name, String value) {
             environment.put(name, value);
@@ -140,7 +157,11 @@ public final class BrokerageCluster implements AutoCloseable {
             FaultProxy dbProxy = null;
             RedisServer redisServer = null;
             FaultProxy redisFaults = null;
+            NetworkNamespace ns = null;
             try {
+                ns = networkNamespace ? NetworkNamespace.create() : null;
+                InetAddress listen = ns != null ? ns.hostAddress() : InetAddress.getLoopbackAddress();
+                String host = listen.getHostAddress();
                 maria = mariadb ? MariaDbServer.start() : null;
                 int databasePort;
                 if (maria != null) {
@@ -151,28 +172,30 @@ public final class BrokerageCluster implements AutoCloseable {
                     pg.createDatabase(DATABASE);
                     databasePort = pg.port();
                 }
-                dbProxy = databaseProxy ? FaultProxy.start(databasePort) : null;
+                dbProxy = databaseProxy || ns != null ? FaultProxy.start(listen, databasePort) : null;
                 redisServer = redis ? RedisServer.start() : null;
-                redisFaults = redisServer != null && redisProxy ? FaultProxy.start(redisServer.port()) : null;
+                redisFaults = redisServer != null && (redisProxy || ns != null)
+                        ? FaultProxy.start(listen, redisServer.port())
+                        : null;
                 Map<String, String> env = new LinkedHashMap<>();
                 int dbPort = dbProxy != null ? dbProxy.port() : databasePort;
                 env.put(
                         "SPRING_DATASOURCE_URL",
-                        (maria != null ? "jdbc:mariadb" : "jdbc:postgresql") + "://127.0.0.1:" + dbPort + "/"
+                        (maria != null ? "jdbc:mariadb" : "jdbc:postgresql") + "://" + host + ":" + dbPort + "/"
                                 + DATABASE);
                 env.put("SPRING_DATASOURCE_USERNAME", maria != null ? "root" : "postgres");
                 env.put("SPRING_DATASOURCE_PASSWORD", "");
                 // docs/operations.md, production checklist: fail fast instead of queueing 30 s for a connection
                 env.put("SPRING_DATASOURCE_HIKARI_CONNECTION_TIMEOUT", "2000");
                 if (redisServer != null) {
-                    env.put("SPRING_DATA_REDIS_HOST", "127.0.0.1");
+                    env.put("SPRING_DATA_REDIS_HOST", host);
                     env.put(
                             "SPRING_DATA_REDIS_PORT",
                             Integer.toString(redisFaults != null ? redisFaults.port() : redisServer.port()));
                 }
                 env.putAll(environment);
                 BrokerageCluster cluster =
-                        new BrokerageCluster(scenario, postgres, maria, dbProxy, redisServer, redisFaults, env);
+                        new BrokerageCluster(scenario, postgres, maria, dbProxy, redisServer, redisFaults, ns, env);
                 try {
                     for (int i = 0; i < instances; i++) {
                         cluster.startInstance();
@@ -186,7 +209,7 @@ public final class BrokerageCluster implements AutoCloseable {
                     throw e;
                 }
             } catch (Exception | AssertionError e) {
-                closeAll(redisFaults, redisServer, dbProxy, maria, postgres);
+                closeAll(redisFaults, redisServer, dbProxy, maria, postgres, ns);
                 throw e;
             }
         }
@@ -199,10 +222,19 @@ public final class BrokerageCluster implements AutoCloseable {
 
     /** As {@link #startInstance()}, with {@code overrides} on top of the cluster's environment. */
     public ChildService startInstance(Map<String, String> overrides) throws IOException {
+        return startInstance(overrides, List.of());
+    }
+
+    /**
+     * As {@link #startInstance(Map)}, the JVM started with {@code jvmOptions} too (e.g. {@link Byteman#jvmOptions()}).
+     */
+    public ChildService startInstance(Map<String, String> overrides, List<String> jvmOptions) throws IOException {
         Map<String, String> env = new LinkedHashMap<>(environment);
         env.putAll(overrides);
-        ChildService instance =
-                ChildService.start(jar(), Path.of("target", "chaos", scenario, "instance-" + (++started)), env);
+        Path directory = Path.of("target", "chaos", scenario, "instance-" + (++started));
+        ChildService instance = namespace != null
+                ? ChildService.startIn(namespace, jar(), directory, env, jvmOptions)
+                : ChildService.start(jar(), directory, env, jvmOptions);
         instances.add(instance);
         return instance;
     }
@@ -242,6 +274,14 @@ public final class BrokerageCluster implements AutoCloseable {
     /** A new connection to the instances' database, PostgreSQL or MariaDB. */
     public Connection connect() throws SQLException {
         return mariadb != null ? mariadb.connect(DATABASE) : postgres().connect(DATABASE);
+    }
+
+    /** The instances' network namespace; fails if the cluster was built without {@link Builder#inNetworkNamespace()}. */
+    public NetworkNamespace networkNamespace() {
+        if (namespace == null) {
+            throw new IllegalStateException("built without inNetworkNamespace()");
+        }
+        return namespace;
     }
 
     /** The proxy in front of PostgreSQL; fails if the cluster was built without it. */
@@ -313,6 +353,7 @@ public final class BrokerageCluster implements AutoCloseable {
         all.add(databaseProxy);
         all.add(mariadb);
         all.add(postgres);
+        all.add(namespace); // after the instances inside have exited
         closeAll(all.toArray(AutoCloseable[]::new));
     }
 

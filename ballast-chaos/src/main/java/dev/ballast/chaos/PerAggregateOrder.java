@@ -9,7 +9,8 @@ import java.util.Set;
 
 /**
  * At a consumer, each aggregate's events arrive in the order the outbox gave them: in the order a consumer read them,
- * every sequence number seen for the first time is the one after the highest seen so far for its aggregate; a
+ * every sequence number seen for the first time is the one after the highest seen so far for its aggregate, and an
+ * aggregate's first is 1 (the outbox numbers each aggregate's events from 1, and the consumer reads from the start); a
  * sequence seen before may come again (at-least-once redelivery). An event arriving before an earlier one of its
  * aggregate, or a sequence skipped, is a violation. The deliveries are the evidence; the client history is not read.
  * Immutable.
@@ -47,6 +48,8 @@ public record PerAggregateOrder(List<Delivery> deliveries) implements Checker {
             }
             if (top != null && delivery.sequence() != top + 1) {
                 violations.add(delivery.aggregateId() + ": " + delivery.sequence() + " after " + top);
+            } else if (top == null && delivery.sequence() != 1) {
+                violations.add(delivery.aggregateId() + ": starts at " + delivery.sequence());
             }
             sequences.add(delivery.sequence());
             highest.merge(delivery.aggregateId(), delivery.sequence(), Math::max);
@@ -54,8 +57,11 @@ public record PerAggregateOrder(List<Delivery> deliveries) implements Checker {
         long longest = highest.isEmpty()
                 ? 0
                 : seen.values().stream().mapToLong(Set::size).max().orElse(0);
+        long longer =
+                seen.values().stream().filter(sequences -> sequences.size() > 1).count();
         String counts = deliveries.size() + " deliveries of " + highest.size() + " aggregates (the longest " + longest
-                + (longest == 1 ? " event" : " events") + "), " + redeliveries + " redelivered";
+                + (longest == 1 ? " event" : " events") + (longer > 0 ? ", " + longer + " with more than one" : "")
+                + "), " + redeliveries + " redelivered";
         return violations.isEmpty()
                 ? Check.pass(invariant, counts)
                 : Check.fail(

@@ -39,4 +39,13 @@ class PerAggregateOrderTest {
         assertThat(check.passed()).isFalse();
         assertThat(check.detail()).contains("1 out of order");
     }
+
+    @Test
+    void failsWhenAnAggregatesFirstEventNeverArrives() {
+        // OrderPlaced lost, OrderAccepted delivered: the order's id reached the consumer, its first event did not
+        Check check = new PerAggregateOrder(List.of(new Delivery("a", 1), new Delivery("a", 2), new Delivery("b", 2)))
+                .check(NO_CLIENTS);
+        assertThat(check.passed()).isFalse();
+        assertThat(check.detail()).contains("b: starts at 2").contains("1 with more than one");
+    }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A Spring Boot service jar run as an operator runs it: {@code java -jar <jar>} in a child JVM on a free loopback port
@@ -29,14 +30,16 @@ public final class ChildService implements AutoCloseable {
     private static final Duration HEALTHY_TIMEOUT = Duration.ofSeconds(120);
 
     private final String name;
+    private final String host;
     private final int port;
     private final Process process;
     private final Path log;
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private ChildService(String name, int port, Process process, Path log) {
+    private ChildService(String name, String host, int port, Process process, Path log) {
         this.name = name;
+        this.host = host;
         this.port = port;
         this.process = process;
         this.log = log;
@@ -53,6 +56,30 @@ public final class ChildService implements AutoCloseable {
     /** As {@link #start(Path, Path, Map)}, with {@code jvmOptions} added to the small-heap defaults. */
     public static ChildService start(Path jar, Path directory, Map<String, String> environment, List<String> jvmOptions)
             throws IOException {
+        return start(jar, directory, environment, jvmOptions, null);
+    }
+
+    /**
+     * As {@link #start(Path, Path, Map, List)}, the JVM in {@code namespace} (through {@code ip netns exec}, which
+     * execs it: {@link #pid()} is the JVM's), reached at the namespace's address instead of 127.0.0.1.
+     */
+    public static ChildService startIn(
+            NetworkNamespace namespace,
+            Path jar,
+            Path directory,
+            Map<String, String> environment,
+            List<String> jvmOptions)
+            throws IOException {
+        return start(jar, directory, environment, jvmOptions, namespace);
+    }
+
+    private static ChildService start(
+            Path jar,
+            Path directory,
+            Map<String, String> environment,
+            List<String> jvmOptions,
+            @Nullable NetworkNamespace namespace)
+            throws IOException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run `mvn verify`, which packages it");
         }
@@ -61,6 +88,9 @@ public final class ChildService implements AutoCloseable {
         Files.createDirectories(dir);
         Path log = dir.resolve("out.log");
         List<String> command = new ArrayList<>();
+        if (namespace != null) {
+            command.addAll(namespace.execPrefix());
+        }
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         command.addAll(jvmOptions);
@@ -71,7 +101,8 @@ public final class ChildService implements AutoCloseable {
                 .redirectOutput(log.toFile());
         builder.environment().put("SERVER_PORT", Integer.toString(port));
         builder.environment().putAll(environment);
-        return new ChildService(dir.getFileName().toString(), port, builder.start(), log);
+        String host = namespace != null ? namespace.namespaceAddress().getHostAddress() : "127.0.0.1";
+        return new ChildService(dir.getFileName().toString(), host, port, builder.start(), log);
     }
 
     /** Waits (at most 120 s) until {@code /actuator/health} answers UP; fails with the log's tail if the JVM exits. */
@@ -104,12 +135,12 @@ public final class ChildService implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** {@code http://127.0.0.1:<port><path>}. */
+    /** {@code http://<host>:<port><path>}: 127.0.0.1, or the namespace's address ({@link #startIn}). */
     public URI uri(String path) {
-        return URI.create("http://127.0.0.1:" + port + path);
+        return URI.create("http://" + host + ":" + port + path);
     }
 
-    /** The instance's HTTP port on 127.0.0.1. */
+    /** The instance's HTTP port on {@link #uri}'s host. */
     public int port() {
         return port;
     }

@@ -43,7 +43,15 @@ public final class FaultProxy implements AutoCloseable {
 
     /** A proxy on a free port of 127.0.0.1 forwarding to {@code 127.0.0.1:targetPort}, passing everything through. */
     public static FaultProxy start(int targetPort) throws IOException {
-        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        return start(InetAddress.getLoopbackAddress(), targetPort);
+    }
+
+    /**
+     * A proxy on a free port of {@code listen} (a private address, e.g. a {@link NetworkNamespace}'s host side)
+     * forwarding to {@code 127.0.0.1:targetPort}.
+     */
+    public static FaultProxy start(InetAddress listen, int targetPort) throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, listen);
         FaultProxy proxy = new FaultProxy(new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort), server);
         Thread.ofVirtual().name("fault-proxy-accept-" + server.getLocalPort()).start(proxy::acceptLoop);
         return proxy;

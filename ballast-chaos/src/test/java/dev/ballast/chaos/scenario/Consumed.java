@@ -142,6 +142,15 @@ record Consumed(List<PerAggregateOrder.Delivery> messages) {
         };
     }
 
+    /** How many aggregates (orders) had {@code sequence} read (e.g. 2: their second event). */
+    long aggregatesWithSequence(long sequence) {
+        return messages.stream()
+                .filter(message -> message.sequence() == sequence)
+                .map(PerAggregateOrder.Delivery::aggregateId)
+                .distinct()
+                .count();
+    }
+
     /** {@link PerAggregateOrder} on what was read. */
     Checker perAggregateOrder() {
         return new PerAggregateOrder(messages);

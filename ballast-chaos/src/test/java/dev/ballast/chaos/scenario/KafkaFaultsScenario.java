@@ -60,6 +60,9 @@ class KafkaFaultsScenario {
                 BrokerageCluster cluster = BrokerageCluster.builder("kafka-kill")
                         .instances(2)
                         .env("SPRING_KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers())
+                        // two events per order (OrderPlaced, OrderAccepted): per-aggregate order has something to
+                        // check
+                        .env("BROKERAGE_ORDERS_ACCEPTED_EVENT", "true")
                         .start()) {
             History history = new History();
             BrokerageWorkload workload = new BrokerageWorkload(cluster::instances, Duration.ofSeconds(10));
@@ -98,11 +101,16 @@ class KafkaFaultsScenario {
                     Duration.ofSeconds(60),
                     () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
             long settled = cluster.count("SELECT COUNT(*) FROM settlement");
+            long withSecond = consumed.aggregatesWithSequence(2);
             scenario.verify(
                     history,
                     new NoAcknowledgedWriteLost("order", cluster.storedOrderKeys()),
                     consumed.noAcknowledgedEventLost(),
                     consumed.perAggregateOrder(),
+                    ignored -> Check.of(
+                            "every order's second event (OrderAccepted) at the consumer",
+                            withSecond == orders,
+                            orders + " orders, " + withSecond + " with their second event"),
                     new ServerErrorBudget(0), // the broker is not on the request path
                     ignored -> Check.of(
                             "every order settled exactly once by the example's Kafka consumer (inbox)",

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -26,7 +27,9 @@ import tools.jackson.databind.json.JsonMapper;
  * Places orders: the order row and its {@code OrderPlaced} event are written in one transaction, the event through the
  * outbox, and only for an Idempotency-Key not seen before (claimed first in the same transaction); the order id is
  * derived from the key, so a retried or racing request with the same key and body gets the first order and writes
- * nothing.
+ * nothing. With {@code brokerage.orders.accepted-event} the order's aggregate gets a second event in the same
+ * transaction, {@code OrderAccepted} (sequence 2, after {@code OrderPlaced}), for consumers that follow an order's
+ * life: they must see it after {@code OrderPlaced}, never before. The HTTP answer is the same either way.
  */
 @Service
 public class OrderService {
@@ -41,13 +44,20 @@ public class OrderService {
     private final TransactionalOutbox outbox;
     private final JdbcClient jdbc;
     private final InstrumentCatalog instruments;
+    private final boolean acceptedEvent;
     private final JsonMapper json = JsonMapper.builder().build();
 
-    OrderService(OrderRepository orders, TransactionalOutbox outbox, JdbcClient jdbc, InstrumentCatalog instruments) {
+    OrderService(
+            OrderRepository orders,
+            TransactionalOutbox outbox,
+            JdbcClient jdbc,
+            InstrumentCatalog instruments,
+            @Value("${brokerage.orders.accepted-event:false}") boolean acceptedEvent) {
         this.orders = orders;
         this.outbox = outbox;
         this.jdbc = jdbc;
         this.instruments = instruments;
+        this.acceptedEvent = acceptedEvent;
     }
 
     /** The result of placing: the order, and whether this call created it. */
@@ -76,12 +86,35 @@ public class OrderService {
             Appended appended = outbox.append(OutboxEvent.of(requestId, "Order", order.orderId(), "OrderPlaced", body)
                     .withHeader("accountId", order.accountId()));
             orders.insert(order, key, appended.eventId());
+            if (acceptedEvent) {
+                // a request id of its own: the outbox stores one event per request id
+                outbox.append(OutboxEvent.of(
+                                IdempotencyKeys.requestId("order-accepted", key),
+                                "Order",
+                                order.orderId(),
+                                "OrderAccepted",
+                                accepted(order))
+                        .withHeader("accountId", order.accountId()));
+            }
             return json.writeValueAsString(order);
         });
         if (outcome.repeated()) {
             return new Placed(json.readValue(outcome.outcome(), Order.class), false);
         }
         return new Placed(order, true);
+    }
+
+    /** {@code OrderAccepted}'s payload: the order and its notional (quantity times price). */
+    private byte[] accepted(Order order) {
+        Map<String, Object> payload = new LinkedHashMap<>();
+        payload.put("orderId", order.orderId());
+        payload.put("accountId", order.accountId());
+        payload.put(
+                "notional",
+                new BigDecimal(order.price())
+                        .multiply(BigDecimal.valueOf(order.quantity()))
+                        .toPlainString());
+        return json.writeValueAsString(payload).getBytes(StandardCharsets.UTF_8);
     }
 
     @Task(domain = "Order", task = "Read", id = "#orderId")

@@ -94,7 +94,10 @@ final class SettlementListeners {
             TopicExchange orders = new TopicExchange(ORDERS);
             Queue queue = QueueBuilder.durable(SETTLEMENT_QUEUE).build();
             Binding binding = BindingBuilder.bind(queue).to(orders).with("OrderPlaced");
-            return new Declarables(orders, queue, binding);
+            // brokerage.orders.accepted-event: the order's second event reaches the same inbox, in sequence (and is
+            // not unroutable); the settlement books only OrderPlaced
+            Binding accepted = BindingBuilder.bind(queue).to(orders).with("OrderAccepted");
+            return new Declarables(orders, queue, binding, accepted);
         }
 
         /**

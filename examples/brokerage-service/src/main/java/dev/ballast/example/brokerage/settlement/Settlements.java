@@ -2,6 +2,7 @@ package dev.ballast.example.brokerage.settlement;
 
 import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
+import dev.ballast.outbox.OutboxHeaders;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.inbox.Inbox;
 import io.micrometer.core.instrument.Counter;
@@ -44,7 +45,7 @@ public class Settlements {
     /** Handles one received message (headers looked up by name, body); returns what the inbox did with it. */
     public Inbox.Result receive(Function<String, @Nullable String> header, byte[] body) throws Exception {
         Inbox.Result result = inbox.receive(header, body, this::book);
-        count(result);
+        count(result, header.apply(OutboxHeaders.EVENT_TYPE));
         return result;
     }
 
@@ -70,8 +71,9 @@ public class Settlements {
         }
     }
 
-    void count(Inbox.Result result) {
-        if (result == Inbox.Result.PROCESSED) {
+    /** Counts a booked settlement (an {@code OrderPlaced} processed) or a repeat of any event absorbed. */
+    void count(Inbox.Result result, @Nullable String eventType) {
+        if (result == Inbox.Result.PROCESSED && "OrderPlaced".equals(eventType)) {
             booked.increment();
         } else if (result == Inbox.Result.DUPLICATE) {
             duplicates.increment();
