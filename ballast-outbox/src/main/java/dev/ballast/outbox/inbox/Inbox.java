@@ -173,7 +173,7 @@ public final class Inbox {
             return Result.DEAD_LETTERED;
         }
         Instant now = clock.instant();
-        boolean first = store.record(
+        long last = store.recordAndAdvance(
                 connection,
                 consumer,
                 message.eventId(),
@@ -182,11 +182,9 @@ public final class Inbox {
                 message.aggregateSequence(),
                 message.eventType(),
                 now);
-        if (!first) {
+        if (last < 0) {
             return Result.DUPLICATE;
         }
-        long last = store.advance(
-                connection, consumer, message.aggregateType(), message.aggregateId(), message.aggregateSequence());
         if (message.aggregateSequence() > last + 1) {
             gap(message, last + 1, now);
         }

@@ -25,6 +25,7 @@ public final class InboxStore {
     private final String updateAggregate;
     private final String advanceAggregate;
     private final String insertFirst;
+    private final String recordAndAdvance;
     private final String insertDead;
     private final String purge;
 
@@ -65,6 +66,14 @@ public final class InboxStore {
                 + " RETURNING before.last_seq";
         this.insertFirst = "INSERT INTO " + aggregate + " (" + aggregateColumns + ") VALUES (?, ?, ?, ?)"
                 + " ON CONFLICT DO NOTHING";
+        // PostgreSQL: the event's row and the aggregate's advance in one round trip; the advance runs only if the row
+        // was new (a duplicate changes nothing); (recorded, previous last_seq or null when the aggregate has no row)
+        this.recordAndAdvance = "WITH recorded AS (INSERT INTO " + inbox + " (" + columns + ") VALUES (?, ?, ?, ?, ?,"
+                + " ?, ?) ON CONFLICT DO NOTHING RETURNING 1), advanced AS (UPDATE " + aggregate + " AS a SET last_seq"
+                + " = GREATEST(a.last_seq, ?) FROM (SELECT last_seq FROM " + aggregate + " WHERE consumer = ? AND"
+                + " aggregate_type = ? AND aggregate_id = ? FOR UPDATE) AS before WHERE a.consumer = ? AND"
+                + " a.aggregate_type = ? AND a.aggregate_id = ? AND EXISTS (SELECT 1 FROM recorded) RETURNING"
+                + " before.last_seq) SELECT (SELECT COUNT(*) FROM recorded), (SELECT last_seq FROM advanced)";
         this.insertDead = "INSERT INTO " + prefix + "inbox_dlq (consumer, event_id, reason, detail, headers, payload,"
                 + " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
         this.purge = switch (dialect) {
@@ -129,6 +138,56 @@ public final class InboxStore {
             insert.setTimestamp(7, Timestamp.from(now));
             return insert.executeUpdate() == 1;
         }
+    }
+
+    /**
+     * Records the event (as {@link #record}) and, if it is new, raises its aggregate's highest seen sequence number (as
+     * {@link #advance}); returns -1 for an event recorded before, else the aggregate's previous highest sequence (0 if
+     * none). One round trip on PostgreSQL while the aggregate has its row.
+     */
+    public long recordAndAdvance(
+            Connection connection,
+            String consumer,
+            String eventId,
+            String aggregateType,
+            String aggregateId,
+            long sequence,
+            String eventType,
+            Instant now)
+            throws SQLException {
+        if (dialect != OutboxDialect.POSTGRESQL) {
+            if (!record(connection, consumer, eventId, aggregateType, aggregateId, sequence, eventType, now)) {
+                return -1;
+            }
+            return advance(connection, consumer, aggregateType, aggregateId, sequence);
+        }
+        try (PreparedStatement statement = connection.prepareStatement(recordAndAdvance)) {
+            statement.setString(1, consumer);
+            statement.setString(2, eventId);
+            statement.setString(3, aggregateType);
+            statement.setString(4, aggregateId);
+            statement.setLong(5, sequence);
+            statement.setString(6, eventType);
+            statement.setTimestamp(7, Timestamp.from(now));
+            statement.setLong(8, sequence);
+            statement.setString(9, consumer);
+            statement.setString(10, aggregateType);
+            statement.setString(11, aggregateId);
+            statement.setString(12, consumer);
+            statement.setString(13, aggregateType);
+            statement.setString(14, aggregateId);
+            try (ResultSet row = statement.executeQuery()) {
+                row.next();
+                if (row.getLong(1) == 0) {
+                    return -1;
+                }
+                long previous = row.getLong(2);
+                if (!row.wasNull()) {
+                    return previous;
+                }
+            }
+        }
+        return advance(connection, consumer, aggregateType, aggregateId, sequence); // the aggregate's first event
     }
 
     /**
