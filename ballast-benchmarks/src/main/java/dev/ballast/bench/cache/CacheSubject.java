@@ -5,6 +5,9 @@ import dev.ballast.cache.CacheSettings;
 import dev.ballast.cache.Codec;
 import dev.ballast.cache.TieredCache;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import org.springframework.cache.Cache;
@@ -43,6 +46,7 @@ interface CacheSubject extends AutoCloseable {
     static CacheSubject create(String name, String cacheName, int redisPort, Duration ttl) {
         return switch (name) {
             case "ballast" -> new Ballast(cacheName, redisPort, ttl);
+            case "ballast-cluster" -> new BallastOnCluster(cacheName, redisPort, ttl);
             case "spring-sync-false" -> new SpringRedis(cacheName, redisPort, ttl, false, false);
             case "spring-sync-true" -> new SpringRedis(cacheName, redisPort, ttl, true, false);
             case "spring-locking-sync-true" -> new SpringRedis(cacheName, redisPort, ttl, true, true);
@@ -58,6 +62,48 @@ interface CacheSubject extends AutoCloseable {
 
         Ballast(String cacheName, int redisPort, Duration ttl) {
             client = RedisClient.create("redis://127.0.0.1:" + redisPort);
+            CacheSettings settings = CacheSettings.builder(cacheName)
+                    .l1Ttl(ttl)
+                    .l2Ttl(ttl)
+                    .ttlJitter(0)
+                    .build();
+            cache = TieredCache.<String, String>builder(settings, Codec.json(String.class))
+                    .redis(client)
+                    .build();
+        }
+
+        @Override
+        public String get(String key, Callable<String> loader) {
+            return cache.get(key, k -> loader.call());
+        }
+
+        @Override
+        public void evict(String key) {
+            cache.evict(key);
+        }
+
+        @Override
+        public void close() {
+            cache.close();
+            client.shutdown();
+        }
+    }
+
+    /**
+     * Ballast on a Redis Cluster: {@code seedPort} is any node of the cluster (the client finds the others), with
+     * adaptive topology refresh as Ballast's starter sets it.
+     */
+    final class BallastOnCluster implements CacheSubject {
+        private final RedisClusterClient client;
+        private final TieredCache<String, String> cache;
+
+        BallastOnCluster(String cacheName, int seedPort, Duration ttl) {
+            client = RedisClusterClient.create("redis://127.0.0.1:" + seedPort);
+            client.setOptions(ClusterClientOptions.builder()
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers()
+                            .build())
+                    .build());
             CacheSettings settings = CacheSettings.builder(cacheName)
                     .l1Ttl(ttl)
                     .l2Ttl(ttl)

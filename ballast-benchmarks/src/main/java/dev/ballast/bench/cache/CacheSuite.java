@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * The fair cache suite (issue 18), run by {@code scripts/bench cache}: the L1 hit ({@link L1HitBenchmark}, one fresh
- * JMH fork per subject per trial, 2 threads) and the stampede across 4 child JVMs ({@link StampedeHarness}: per trial
+ * JMH fork per subject per trial, 2 threads), the cross-instance invalidation delay against Redisson's local cached map
+ * ({@link InvalidationDelayHarness}) and the stampede across 4 child JVMs ({@link StampedeHarness}: per trial
  * and subject, a fresh cluster, its warm-up trials, then {@code stampedeTrials} measured stampedes), subjects in
  * alternating order.
  *
@@ -21,6 +22,8 @@ import java.util.Map;
  * <chartPrefix> [trials=5] [stampedeTrials=20] [subjects=ballast,caffeine,spring-sync-false]}.
  */
 public final class CacheSuite {
+
+    private static final int INVALIDATION_ROUNDS = 2000;
 
     private CacheSuite() {}
 
@@ -46,6 +49,38 @@ public final class CacheSuite {
         report.chart("l1-hit", "L1 hit throughput (2 threads)", "ops/µs", l1, List.of("score"));
         report.claim(
                 l1.claim("goal 8: L1 hit ballast >= 0.95x caffeine", "ballast", "caffeine", "score", r -> r >= 0.95));
+
+        System.out.println();
+        System.out.printf(
+                "invalidation delay: instance A writes a key instance B holds in L1; from A's write returning until B"
+                        + " reads the new value (B polls every 20 µs); %d rounds after 200 warm-up rounds per subject per"
+                        + " trial, fresh clients and cache name each time, one unrecorded warm-up trial%n",
+                INVALIDATION_ROUNDS);
+        Results invalidation = PairedTrials.run(
+                "cache invalidation delay (2 instances, one Redis)",
+                List.of("ballast", "redisson-local-cached-map"),
+                trials,
+                1,
+                (subject, trial) -> {
+                    double[] sorted = InvalidationDelayHarness.delays(subject, INVALIDATION_ROUNDS, 6379);
+                    return Map.of(
+                            "p50",
+                            InvalidationDelayHarness.p(sorted, 0.50),
+                            "p99",
+                            InvalidationDelayHarness.p(sorted, 0.99),
+                            "max",
+                            sorted[sorted.length - 1]);
+                });
+        for (String metric : List.of("p50", "p99")) {
+            report.table(invalidation, metric, "µs", "redisson-local-cached-map");
+        }
+        report.chart("invalidation", "Cross-instance invalidation delay", "µs", invalidation, List.of("p50", "p99"));
+        report.claim(invalidation.claim(
+                "goal 8: invalidation p99 ballast <= redisson local cached map",
+                "ballast",
+                "redisson-local-cached-map",
+                "p99",
+                r -> r <= 1.0));
 
         System.out.println();
         System.out.printf(

@@ -52,6 +52,22 @@ public final class InvalidationDelayHarness {
         print("redisson-local-cached-map", redisson(rounds, port), ballast);
     }
 
+    /**
+     * The sorted delays (µs) of one subject: {@code ballast} or {@code redisson-local-cached-map}; each call uses a
+     * fresh cache name and fresh clients (for {@link CacheSuite}'s paired trials).
+     */
+    static double[] delays(String subject, int rounds, int port) throws Exception {
+        return switch (subject) {
+            case "ballast" -> ballast(rounds, port);
+            case "redisson-local-cached-map" -> redisson(rounds, port);
+            default -> throw new IllegalArgumentException("unknown invalidation subject " + subject);
+        };
+    }
+
+    static double p(double[] sorted, double q) {
+        return sorted[(int) Math.ceil(q * sorted.length) - 1];
+    }
+
     private static double[] ballast(int rounds, int port) throws Exception {
         String name = "inval-" + UUID.randomUUID().toString().substring(0, 8);
         RedisClient clientA = RedisClient.create("redis://127.0.0.1:" + port);
@@ -142,9 +158,5 @@ public final class InvalidationDelayHarness {
                 p(sorted, 0.99),
                 sorted[sorted.length - 1],
                 p(sorted, 0.99) / p(ballast, 0.99));
-    }
-
-    private static double p(double[] sorted, double q) {
-        return sorted[(int) Math.ceil(q * sorted.length) - 1];
     }
 }

@@ -68,7 +68,12 @@ public final class StampedeHarness {
         print(rows);
     }
 
-    static Row run(String subject, boolean jvms, int trials, int instances, int concurrency, int redisPort)
+    /**
+     * One subject's stampedes: {@code instances} instances (child JVMs when {@code jvms}), {@link #WARM_UP_TRIALS}
+     * warm-up stampedes, then {@code trials} measured ones. {@code redisPort}: the Redis, or any node of a cluster for
+     * {@code ballast-cluster}.
+     */
+    public static Row run(String subject, boolean jvms, int trials, int instances, int concurrency, int redisPort)
             throws Exception {
         String cacheName = "stampede-" + UUID.randomUUID().toString().substring(0, 8);
         List<Instance> cluster = new ArrayList<>();
@@ -301,13 +306,16 @@ public final class StampedeHarness {
         System.exit(0);
     }
 
-    record Row(String subject, int[] calls, long[] slowestMillisPerTrial, long[] sortedMicros) {
-        double p(double q) {
+    /** Loader calls and slowest latency per stampede, every caller's latency (µs, sorted). */
+    public record Row(String subject, int[] calls, long[] slowestMillisPerTrial, long[] sortedMicros) {
+        /** The {@code q} quantile of every caller's latency, in ms. */
+        public double p(double q) {
             return sortedMicros[(int) Math.min(sortedMicros.length - 1, Math.ceil(q * sortedMicros.length) - 1)]
                     / 1000.0;
         }
 
-        long exactlyOne() {
+        /** Stampedes with exactly one loader call across the instances. */
+        public long exactlyOne() {
             return Arrays.stream(calls).filter(c -> c == 1).count();
         }
     }

@@ -44,7 +44,16 @@ public class ExecutorBenchmark {
         }
     }
 
-    @Param({"baseline", "handwritten", "ballast", "ballast-mdc-only", "ballast-disabled", "resilience4j", "failsafe"})
+    @Param({
+        "baseline",
+        "handwritten",
+        "ballast",
+        "ballast-mdc-only",
+        "ballast-disabled",
+        "resilience4j",
+        "resilience4j-same-work",
+        "failsafe"
+    })
     public String subject;
 
     private Subject impl;

@@ -12,7 +12,9 @@ import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.Fallback;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.core.SupplierUtils;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -40,6 +42,7 @@ final class Subjects {
                         .build());
             case "ballast-disabled" -> ballast(ExecutionPipeline.builder().build());
             case "resilience4j" -> new Resilience4j();
+            case "resilience4j-same-work" -> new Resilience4jSameWork(registry);
             case "failsafe" -> new FailsafeSubject();
             default -> throw new IllegalArgumentException("unknown subject " + name);
         };
@@ -157,7 +160,7 @@ final class Subjects {
             }
         }
 
-        private static void restore(String key, String value) {
+        static void restore(String key, String value) {
             if (value == null) {
                 MDC.remove(key);
             } else {
@@ -185,6 +188,71 @@ final class Subjects {
         public Object orDefault(BenchTask task, Object defaultValue) {
             return SupplierUtils.recover(CircuitBreaker.decorateSupplier(breaker, task), e -> defaultValue)
                     .get();
+        }
+    }
+
+    /**
+     * Resilience4j doing the work of Ballast's default pipeline (issue 18, goal 7): the same never-opening breaker as
+     * {@link Resilience4j}, its Micrometer binding ({@code TaggedCircuitBreakerMetrics}: a timer per outcome, fed by the
+     * breaker's events, plus its state and rate gauges), MDC put/restore of the three task keys and a level-checked log
+     * line on failure, as {@link Handwritten} writes them.
+     */
+    static final class Resilience4jSameWork implements Subject {
+        private static final Logger log = LoggerFactory.getLogger("bench.resilience4j");
+        private final CircuitBreaker breaker;
+
+        Resilience4jSameWork(MeterRegistry registry) {
+            CircuitBreakerRegistry breakers = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
+                    .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
+                    .slidingWindowSize(10)
+                    .minimumNumberOfCalls(Integer.MAX_VALUE)
+                    .build());
+            breaker = breakers.circuitBreaker("Order.Place");
+            TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(breakers).bindTo(registry);
+        }
+
+        @Override
+        public Object execute(BenchTask task) {
+            String previousDomain = MDC.get("domain");
+            String previousTask = MDC.get("task");
+            String previousId = MDC.get("id");
+            MDC.put("domain", CONTEXT.domain());
+            MDC.put("task", CONTEXT.task());
+            MDC.put("id", CONTEXT.id());
+            try {
+                return breaker.executeSupplier(task);
+            } catch (RuntimeException e) {
+                if (log.isErrorEnabled()) {
+                    log.error("Order.Place failed", e);
+                }
+                throw e;
+            } finally {
+                Handwritten.restore("domain", previousDomain);
+                Handwritten.restore("task", previousTask);
+                Handwritten.restore("id", previousId);
+            }
+        }
+
+        @Override
+        public Object orDefault(BenchTask task, Object defaultValue) {
+            String previousDomain = MDC.get("domain");
+            String previousTask = MDC.get("task");
+            String previousId = MDC.get("id");
+            MDC.put("domain", CONTEXT.domain());
+            MDC.put("task", CONTEXT.task());
+            MDC.put("id", CONTEXT.id());
+            try {
+                return breaker.executeSupplier(task);
+            } catch (RuntimeException e) {
+                if (log.isWarnEnabled()) {
+                    log.warn("Order.Place failed, returned default: {}", e.toString());
+                }
+                return defaultValue;
+            } finally {
+                Handwritten.restore("domain", previousDomain);
+                Handwritten.restore("task", previousTask);
+                Handwritten.restore("id", previousId);
+            }
         }
     }
 

@@ -25,6 +25,13 @@ public final class Jmh {
 
     public static Map<String, Double> run(Class<?> benchmark, String method, String subject, Settings settings)
             throws Exception {
+        return run(benchmark, method, subject, settings, Map.of());
+    }
+
+    /** As {@link #run(Class, String, String, Settings)}, with further {@code @Param} values (name → value). */
+    public static Map<String, Double> run(
+            Class<?> benchmark, String method, String subject, Settings settings, Map<String, String> params)
+            throws Exception {
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include("^" + benchmark.getName().replace(".", "\\.") + "\\." + method + "$")
                 .param("subject", subject)
@@ -35,6 +42,7 @@ public final class Jmh {
                 .measurementTime(TimeValue.seconds(settings.measurementSeconds()))
                 .shouldFailOnError(true)
                 .verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT);
+        params.forEach((name, value) -> options.param(name, value));
         if (settings.gc()) {
             options.addProfiler(GCProfiler.class);
         }

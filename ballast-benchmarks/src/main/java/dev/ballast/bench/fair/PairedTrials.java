@@ -1,5 +1,8 @@
 package dev.ballast.bench.fair;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -63,8 +66,23 @@ public final class PairedTrials {
                 }
                 line.append(' ').append(subject).append(' ').append(metrics);
             }
+            line.append(" (load average after the trial: ")
+                    .append(loadAverage())
+                    .append(')');
             System.out.println("[" + name + "] " + line);
         }
         return results;
+    }
+
+    /**
+     * The 1-minute load average from {@code /proc/loadavg} ("?" elsewhere): on a machine of 2 vCPUs, a value well above
+     * the benchmark's own threads says that something else ran during the trial (a process outside the machine's lock).
+     */
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
     }
 }
