@@ -158,7 +158,10 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
         return List.copyOf(workers.keySet());
     }
 
-    /** Stops taking alerts, delivers what is queued for up to {@code 5 s}, writes the rest to the file. */
+    /**
+     * Stops taking alerts, sends what is queued or held for grouping, delivers for up to {@code 5 s}, writes the rest
+     * (but INFO) to the file.
+     */
     @Override
     public void close() {
         running = false;
@@ -172,6 +175,7 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
             }
         }
         dispatchPending(true);
+        deliver(pipeline.flushAll(clock.instant())); // messages still waiting out their group wait
         for (ChannelWorker worker : workers.values()) {
             worker.close(Duration.ofSeconds(5));
         }

@@ -138,6 +138,42 @@ class AlertRouterTest {
     }
 
     @Test
+    void alertsHeldForGroupingWhenTheRouterClosesAreStillSent() {
+        Recording chat = new Recording("chat");
+        AlertRouter router = AlertRouter.builder()
+                .clock(clock)
+                .meterRegistry(registry)
+                .channel(chat)
+                .route(new Route(
+                        "grouped",
+                        java.util.Set.of(),
+                        Map.of(),
+                        List.of("chat"),
+                        false,
+                        List.of("module"),
+                        Duration.ofMinutes(1)))
+                .manual()
+                .build();
+        router.send(Alert.builder(Severity.CRITICAL, "Dead letters")
+                .fingerprint("dlq")
+                .label("module", "outbox")
+                .build());
+        router.send(Alert.builder(Severity.WARNING, "Backlog")
+                .fingerprint("backlog")
+                .label("module", "outbox")
+                .build());
+        router.dispatchPending(false);
+        assertThat(chat.messages).isEmpty(); // waiting out the group wait
+
+        router.close(); // a shutdown within the group wait (the example's SIGTERM, a redeploy)
+
+        assertThat(chat.messages).singleElement().satisfies(message -> {
+            assertThat(message.severity()).isEqualTo(Severity.CRITICAL);
+            assertThat(message.alerts()).extracting(Alert::fingerprint).containsExactly("dlq", "backlog");
+        });
+    }
+
+    @Test
     void aRouteNamingAnUnknownChannelFailsTheBuildNamingBoth() {
         assertThatThrownBy(() -> AlertRouter.builder()
                         .route(Route.of("critical", Severity.CRITICAL, List.of("pager")))

@@ -216,6 +216,32 @@ class WebhookDeliveryIT {
     }
 
     @Test
+    void a429WithAnHttpDateRetryAfterWaitsUntilThatDate() {
+        // RFC 9110 allows Retry-After as an HTTP-date; 4 s ahead (whole seconds) is a wait of 3 to 4 s
+        String date = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(4));
+        stub.server.stubFor(post(urlPathEqualTo("/discord"))
+                .inScenario("rate")
+                .whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(429).withHeader("Retry-After", date))
+                .willSetStateTo("open"));
+        stub.server.stubFor(post(urlPathEqualTo("/discord"))
+                .inScenario("rate")
+                .whenScenarioStateIs("open")
+                .willReturn(aResponse().withStatus(204)));
+        router(List.of(discord("/discord")), FAST);
+
+        router.send(critical("rate-limited-until", ""));
+
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> stub.requests("/discord").size() == 2);
+        List<LoggedRequest> requests = stub.requests("/discord");
+        long gap = requests.get(1).getLoggedDate().getTime()
+                - requests.get(0).getLoggedDate().getTime();
+        assertThat(gap).isGreaterThanOrEqualTo(2_900);
+    }
+
+    @Test
     void discordsRateLimitHeadersPauseTheChannelBeforeItsNextRequest() {
         stub.answer(
                 "/discord",

@@ -10,6 +10,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -79,7 +83,7 @@ public final class HttpChannel implements Channel {
             return new DeliveryResult(DeliveryResult.Outcome.DELIVERED, pause, status, "HTTP " + status);
         }
         if (status == 429) {
-            Duration pause = seconds(response, "Retry-After")
+            Duration pause = retryAfter(response)
                     .or(() -> seconds(response, "X-RateLimit-Reset-After"))
                     .orElse(Duration.ofSeconds(1));
             return DeliveryResult.retry(status, pause, "HTTP 429, retry after " + pause);
@@ -98,6 +102,25 @@ public final class HttpChannel implements Channel {
                 return Optional.empty();
             }
         });
+    }
+
+    /** {@code Retry-After} as seconds or as an HTTP-date (RFC 9110), capped at 10 minutes. */
+    private static Optional<Duration> retryAfter(HttpResponse<String> response) {
+        return seconds(response, "Retry-After")
+                .or(() -> response.headers().firstValue("Retry-After").flatMap(value -> {
+                    try {
+                        Instant at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME)
+                                .toInstant();
+                        Duration wait = Duration.between(Instant.now(), at);
+                        return Optional.of(wait.isNegative() ? Duration.ZERO : min(wait, Duration.ofMinutes(10)));
+                    } catch (DateTimeParseException e) {
+                        return Optional.empty();
+                    }
+                }));
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     /** A header holding seconds, possibly fractional, capped at 10 minutes. */

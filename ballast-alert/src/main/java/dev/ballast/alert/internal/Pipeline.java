@@ -89,6 +89,16 @@ public final class Pipeline {
         return out;
     }
 
+    /** Flushes every group now, due or not: the router is closing, and a message held for grouping must not be lost. */
+    public List<Delivery> flushAll(Instant now) {
+        List<Delivery> out = new ArrayList<>();
+        for (Group group : groups.values()) {
+            emit(group.route, group.merged(now), out);
+        }
+        groups.clear();
+        return out;
+    }
+
     /** How many fingerprints are firing now. */
     public int firing() {
         int count = 0;

@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -52,6 +53,9 @@ class SampleMessagesTest {
                 AT);
     }
 
+    @TempDir
+    Path dir;
+
     @Test
     void theDocsShowExactlyWhatEachChannelSends() throws Exception {
         Message message = sample();
@@ -62,18 +66,28 @@ class SampleMessagesTest {
                 + "slack:\n" + pretty(new SlackFormat().body(message))
                 + "webhook:\n" + pretty(webhookBody)
                 + "webhook headers:\nX-Ballast-Timestamp: " + AT.getEpochSecond() + "\nX-Ballast-Signature: sha256="
-                + webhook.sign(Long.toString(AT.getEpochSecond()), webhookBody) + "\n";
+                + webhook.sign(Long.toString(AT.getEpochSecond()), webhookBody) + "\n"
+                + "file:\n" + fileLine(message) + "\n";
         Files.createDirectories(Path.of("target"));
         Files.writeString(Path.of("target/alert-samples.txt"), samples);
 
         String docs = Files.readString(docs());
-        for (String block : samples.split("(?m)^(discord|slack|webhook|webhook headers):\n")) {
+        for (String block : samples.split("(?m)^(discord|slack|webhook|webhook headers|file):\n")) {
             if (!block.isBlank()) {
                 assertThat(docs)
                         .as("docs/alerting.md holds target/alert-samples.txt")
                         .contains(block.strip());
             }
         }
+    }
+
+    /** The line the file channel writes for {@code message} standing in for a Discord channel that kept failing. */
+    private String fileLine(Message message) throws Exception {
+        Path path = dir.resolve("alerts.jsonl");
+        JsonLinesFile file = new JsonLinesFile("file", path, 1 << 20, 1);
+        file.write(message, "discord", "failed after retries: HTTP 503");
+        file.close();
+        return Files.readAllLines(path).getFirst();
     }
 
     private static String pretty(byte[] json) {

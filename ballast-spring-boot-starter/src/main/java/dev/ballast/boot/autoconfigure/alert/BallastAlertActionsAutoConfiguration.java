@@ -34,6 +34,7 @@ import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -47,7 +48,7 @@ import org.springframework.context.annotation.Configuration;
  * The parts of alerting that need the other modules: the built-in rules over the application's meters, and signed
  * actions with their built-in operations (replay dead letters, pause/resume the relay, open/close a cache's Redis
  * breaker, move the resilient lock mode, resize an executor pool) and
- * their pages. Actions are off unless {@code ballast.alert.actions.enabled} and a signing key are set.
+ * their pages; the {@code ballastsilences} actuator endpoint. Actions are off unless {@code ballast.alert.actions.enabled} and a signing key are set.
  */
 @AutoConfiguration(
         after = BallastAlertAutoConfiguration.class,
@@ -61,6 +62,22 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnClass(AlertRouter.class)
 @ConditionalOnBean(AlertRouter.class)
 public final class BallastAlertActionsAutoConfiguration {
+
+    /**
+     * {@code /actuator/ballastsilences}. Here, not in {@link BallastAlertAutoConfiguration}: a nested class there is
+     * read before that class's own router bean, so a condition on the router never matched and the endpoint was
+     * missing.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(Endpoint.class)
+    static class SilencesActuator {
+
+        @Bean
+        @ConditionalOnMissingBean
+        SilencesEndpoint ballastSilencesEndpoint(AlertRouter router) {
+            return new SilencesEndpoint(router);
+        }
+    }
 
     /** The built-in rules. */
     @Configuration(proxyBeanMethods = false)

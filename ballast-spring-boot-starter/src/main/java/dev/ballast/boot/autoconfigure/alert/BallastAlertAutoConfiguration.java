@@ -7,9 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
-import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -57,19 +55,6 @@ public final class BallastAlertAutoConfiguration {
         AlertmanagerReceiver ballastAlertmanagerReceiver(
                 AlertSink sink, BallastAlertProperties properties, ObjectProvider<MeterRegistry> registry) {
             return new AlertmanagerReceiver(sink, properties.alertmanager().token(), registry.getIfUnique());
-        }
-    }
-
-    /** {@code /actuator/ballastsilences}. */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(Endpoint.class)
-    static class SilencesActuator {
-
-        @Bean
-        @ConditionalOnMissingBean
-        @ConditionalOnBean(AlertRouter.class)
-        SilencesEndpoint ballastSilencesEndpoint(AlertRouter router) {
-            return new SilencesEndpoint(router);
         }
     }
 

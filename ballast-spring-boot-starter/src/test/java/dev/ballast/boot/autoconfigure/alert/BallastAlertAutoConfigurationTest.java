@@ -8,14 +8,21 @@ import dev.ballast.core.alert.AlertSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
+import org.springframework.boot.actuate.endpoint.Show;
+import org.springframework.boot.actuate.env.EnvironmentEndpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 
 class BallastAlertAutoConfigurationTest {
 
@@ -136,6 +143,53 @@ class BallastAlertAutoConfigurationTest {
                     .isEqualTo(SanitizableData.SANITIZED_VALUE);
             assertThat(sanitize(sanitizer, source, "ballast.alert.service", "brokerage"))
                     .isEqualTo("brokerage");
+        });
+    }
+
+    @Test
+    void secretsSetAsEnvironmentVariablesOrInBracketsAreMaskedInTheEnvEndpointShowingValues() {
+        runner().run(context -> {
+            SanitizingFunction sanitizer = context.getBean("ballastAlertSanitizer", SanitizingFunction.class);
+            StandardEnvironment environment = new StandardEnvironment();
+            environment.getPropertySources().stream()
+                    .map(source -> source.getName())
+                    .toList()
+                    .forEach(environment.getPropertySources()::remove);
+            environment
+                    .getPropertySources()
+                    .addFirst(new SystemEnvironmentPropertySource(
+                            "systemEnvironment",
+                            Map.of(
+                                    "BALLAST_ALERT_CHANNELS_PAGER_TYPE", "webhook",
+                                    "BALLAST_ALERT_CHANNELS_PAGER_URL", "https://pager.example/in/env-url-secret",
+                                    "BALLAST_ALERT_CHANNELS_PAGER_SECRET", "env-hmac-secret-0123456789",
+                                    "BALLAST_ALERT_ACTIONS_KEYS_K1", "env-action-key-secret",
+                                    "BALLAST_ALERT_ALERTMANAGER_TOKEN", "env-am-token-secret",
+                                    "BALLAST_ALERT_SERVICE", "brokerage")));
+            environment
+                    .getPropertySources()
+                    .addFirst(new MapPropertySource(
+                            "yaml",
+                            Map.of(
+                                    "ballast.alert.channels[ops_hook].url", "https://hooks.example/bracket-url-secret",
+                                    "ballast.alert.channels[ops_hook].secret", "bracket-hmac-secret-0123")));
+            EnvironmentEndpoint endpoint = new EnvironmentEndpoint(environment, List.of(sanitizer), Show.ALWAYS);
+
+            List<String> shown = new ArrayList<>();
+            endpoint.environment(null).getPropertySources().forEach(source -> source.getProperties()
+                    .forEach((name, value) -> shown.add(name + "=" + value.getValue())));
+            List<String> values = shown.stream()
+                    .map(line -> line.substring(line.indexOf('=') + 1))
+                    .toList();
+
+            assertThat(shown)
+                    .hasSize(8)
+                    .contains("BALLAST_ALERT_SERVICE=brokerage", "BALLAST_ALERT_CHANNELS_PAGER_TYPE=webhook");
+            assertThat(values).noneMatch(value -> value.contains("secret"));
+            assertThat(endpoint.environmentEntry("ballast.alert.channels.pager.url")
+                            .getProperty()
+                            .getValue())
+                    .isEqualTo(SanitizableData.SANITIZED_VALUE);
         });
     }
 
