@@ -117,6 +117,9 @@ final class HttpMarketData implements AutoCloseable {
             throw failed(symbol, started, "no market data for " + symbol + " within " + requestTimeout, e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof HttpTimeoutException) { // the request's own timeout, the same bound as the wait above
+                throw failed(symbol, started, "no market data for " + symbol + " within " + requestTimeout, cause);
+            }
             throw failed(symbol, started, "market data for " + symbol + " failed: " + cause.getMessage(), cause);
         } catch (InterruptedException e) {
             call.cancel(true);

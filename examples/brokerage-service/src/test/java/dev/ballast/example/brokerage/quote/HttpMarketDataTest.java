@@ -137,8 +137,8 @@ class HttpMarketDataTest {
             Thread queued = Thread.ofVirtual().start(() -> fetchQuietly(client, "MSFT"));
             Eventually.within(
                     Duration.ofSeconds(5),
-                    "one call running and one queued",
-                    () -> bulkhead.getActiveCount() == 1 && bulkhead.getQueue().size() == 1);
+                    "one call running (at the upstream) and one queued",
+                    () -> bulkhead.getActiveCount() == 1 && bulkhead.getQueue().size() == 1 && upstream.calls() == 1);
             long start = System.nanoTime();
 
             assertThatThrownBy(() -> client.fetch("000660"))
