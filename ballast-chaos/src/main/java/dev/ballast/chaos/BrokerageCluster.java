@@ -31,6 +31,7 @@ import org.jspecify.annotations.Nullable;
  * for (a 2 s pool connection timeout) and nothing else beyond the addresses. Everything is stopped and deleted on close. Started and changed from the test
  * thread; {@link #instances()} may be read from the clients' threads.
  */
+@SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
 public final class BrokerageCluster implements AutoCloseable {
 
     /** The database the instances use on the own PostgreSQL. */
@@ -201,8 +202,9 @@ public final class BrokerageCluster implements AutoCloseable {
     public ChildService startInstance(Map<String, String> overrides) throws IOException {
         Map<String, String> env = new LinkedHashMap<>(environment);
         env.putAll(overrides);
+        started++;
         ChildService instance =
-                ChildService.start(jar(), Path.of("target", "chaos", scenario, "instance-" + (++started)), env);
+                ChildService.start(jar(), Path.of("target", "chaos", scenario, "instance-" + started), env);
         instances.add(instance);
         return instance;
     }

@@ -101,6 +101,7 @@ public final class StampedeHarness {
         }
     }
 
+    @SuppressWarnings("ArrayRecordComponent") // results carried to the report, never compared
     private record Trial(int loads, long[] latenciesMicros) {}
 
     private static Trial trial(List<Instance> cluster) throws Exception {
@@ -125,6 +126,7 @@ public final class StampedeHarness {
     }
 
     /** An instance of the service: evict the hot key, arm its callers, release them, collect their results. */
+    @SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
     private interface Instance extends AutoCloseable {
         void evict() throws Exception;
 
@@ -196,6 +198,7 @@ public final class StampedeHarness {
     }
 
     /** An instance in a child JVM, driven by lines on its stdin and answering on its stdout. */
+    @SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
     private static final class ChildInstance implements Instance {
         private final Process process;
         private final PrintWriter commands;
@@ -301,6 +304,7 @@ public final class StampedeHarness {
         System.exit(0);
     }
 
+    @SuppressWarnings("ArrayRecordComponent") // results carried to the report, never compared
     record Row(String subject, int[] calls, long[] slowestMillisPerTrial, long[] sortedMicros) {
         double p(double q) {
             return sortedMicros[(int) Math.min(sortedMicros.length - 1, Math.ceil(q * sortedMicros.length) - 1)]

@@ -32,6 +32,8 @@ public final class MaskedFailure extends RuntimeException {
     }
 
     @Override
+    @SuppressWarnings(
+            "OverrideThrowableToString") // shows the original class name, as a printed stack trace of it would
     public String toString() {
         String message = getLocalizedMessage();
         return message == null ? type : type + ": " + message;

@@ -142,6 +142,9 @@ public final class BallastRedisAutoConfiguration {
         return seeds;
     }
 
+    // Lettuce 7 deprecates the adaptive refresh triggers and names no replacement; the property keeps them on until it
+    // does
+    @SuppressWarnings("deprecation")
     static ClusterClientOptions clusterOptions(Binder binder) {
         ClusterTopologyRefreshOptions.Builder refresh = ClusterTopologyRefreshOptions.builder()
                 .dynamicRefreshSources(
