@@ -4,6 +4,7 @@ import dev.ballast.core.alert.Alert;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Mutes alerts until {@code expiresAt}: an alert is silenced when every matcher holds. A matcher's key is a label name,
@@ -42,7 +43,7 @@ public record Silence(String id, Map<String, String> matchers, Instant expiresAt
         return true;
     }
 
-    private static String valueOf(Alert alert, String key) {
+    private static @Nullable String valueOf(Alert alert, String key) {
         return switch (key) {
             case "severity" -> alert.severity().name();
             case "fingerprint" -> alert.fingerprint();

@@ -1,5 +1,7 @@
 package dev.ballast.cache;
 
+import org.jspecify.annotations.Nullable;
+
 /** A cache operation failed for a reason the caller must hear about (never for an L2 outage, which degrades). */
 public class CacheException extends RuntimeException {
 
@@ -11,7 +13,7 @@ public class CacheException extends RuntimeException {
     }
 
     /** An exception with a message and a cause. */
-    public CacheException(String message, Throwable cause) {
+    public CacheException(String message, @Nullable Throwable cause) {
         super(message, cause);
     }
 }

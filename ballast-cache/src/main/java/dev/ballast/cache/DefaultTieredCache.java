@@ -76,12 +76,17 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
             this.l2 = RedisL2.connect(redis, settings, this.codec, alerts, meters, this, scheduler, this.clock);
             this.shared = new SharedLoad(settings, l1, l2, this.codec, meters, this.clock, scheduler);
         }
-        this.ownRefresher = refreshExecutor != null
-                ? null
-                : Executors.newThreadPerTaskExecutor(
-                        Thread.ofVirtual().name("ballast-cache-refresh-", 0).factory());
-        this.refresh = new EarlyRefresh(
-                settings, l1, l2, shared, flights, meters, refreshExecutor != null ? refreshExecutor : ownRefresher);
+        Executor refresher;
+        if (refreshExecutor != null) {
+            this.ownRefresher = null;
+            refresher = refreshExecutor;
+        } else {
+            ExecutorService own = Executors.newThreadPerTaskExecutor(
+                    Thread.ofVirtual().name("ballast-cache-refresh-", 0).factory());
+            this.ownRefresher = own;
+            refresher = own;
+        }
+        this.refresh = new EarlyRefresh(settings, l1, l2, shared, flights, meters, refresher);
     }
 
     // --- reads ----------------------------------------------------------------------------------------------

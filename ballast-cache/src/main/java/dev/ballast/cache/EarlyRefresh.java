@@ -89,7 +89,7 @@ final class EarlyRefresh {
     private void refresh(String k, Slot seen, KeyLoad load) {
         long stamp = l1.stamp(k);
         LeaseScripts.Lease lease = redis == null ? null : redis.leases().tryLease(k);
-        if (redis == null || shared == null || lease.status() == LeaseScripts.Status.UNAVAILABLE) {
+        if (redis == null || shared == null || lease == null || lease.status() == LeaseScripts.Status.UNAVAILABLE) {
             meters.earlyRefresh();
             Slot slot = load.run();
             l1.fillLoaded(k, slot, stamp);

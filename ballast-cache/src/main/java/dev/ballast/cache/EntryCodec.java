@@ -1,6 +1,7 @@
 package dev.ballast.cache;
 
 import java.util.Arrays;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,7 @@ final class EntryCodec {
         if (slot.absent()) {
             return settings.negativeTtl().isZero() ? null : Envelope.absent(slot.deltaMillis(), slot.expiresAtMillis());
         }
-        byte[] payload = codec.encode(slot.value());
+        byte[] payload = codec.encode(Objects.requireNonNull(slot.value(), "a present slot has a value"));
         if (payload.length > settings.maxValueBytes()) {
             log.warn(
                     "Cache '{}': loaded value for key '{}' is {} bytes, over the limit of {}; returned, not cached",

@@ -20,6 +20,7 @@ record LuaScript(String text, String sha1) {
         this(text, digest(text));
     }
 
+    @SuppressWarnings("TypeParameterUnusedInFormals") // as Lettuce's evalsha: the ScriptOutputType decides T
     <T> T eval(RedisClusterCommands<String, byte[]> redis, ScriptOutputType type, String[] keys, byte[]... args) {
         try {
             return redis.evalsha(sha1, type, keys, args);
@@ -33,6 +34,7 @@ record LuaScript(String text, String sha1) {
      * command whose reply was lost), which must not depend on the server's script cache (empty after a restart or
      * {@code SCRIPT FLUSH}, so {@code EVALSHA} would be refused with {@code NOSCRIPT} and nothing would run).
      */
+    @SuppressWarnings("TypeParameterUnusedInFormals") // as Lettuce's eval: the ScriptOutputType decides T
     <T> T evalText(RedisClusterCommands<String, byte[]> redis, ScriptOutputType type, String[] keys, byte[]... args) {
         return redis.eval(text, type, keys, args);
     }

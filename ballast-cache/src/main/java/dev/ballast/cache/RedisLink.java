@@ -86,14 +86,19 @@ final class RedisLink implements AutoCloseable {
     private final L2Breaker breaker = new L2Breaker(FAILURE_THRESHOLD);
     private final AtomicLong failures = new AtomicLong();
     private volatile Listener listener = new Listener() {
+        @Override
         public void message(byte[] raw) {}
 
+        @Override
         public void resubscribed() {}
 
+        @Override
         public void opened() {}
 
+        @Override
         public void recovered(long counter) {}
 
+        @Override
         public void check() {}
     };
     private volatile @Nullable Commands connection;
@@ -146,7 +151,7 @@ final class RedisLink implements AutoCloseable {
             subscribe(); // else the probe subscribes once Redis answers
         }
         long every = CHECK_INTERVAL.toMillis();
-        scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
+        var unused = scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
     }
 
     boolean available() {
@@ -198,6 +203,7 @@ final class RedisLink implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("ReferenceEquality") // which connection object: a reconnect makes a new one
     private void afterLostReply(Call<?> cleanUp) {
         Commands sentOn = connection;
         ScheduledExecutorService timer = scheduler;
@@ -324,7 +330,7 @@ final class RedisLink implements AutoCloseable {
             pubSub = subscription;
         } catch (RuntimeException e) {
             if (subscription != null) {
-                subscription.closeAsync();
+                var unused = subscription.closeAsync();
             }
             failed("SUBSCRIBE", e); // retried by the scheduler
         }
@@ -379,7 +385,7 @@ final class RedisLink implements AutoCloseable {
             Commands fresh = open();
             connection = fresh;
             if (current != null) {
-                current.connection().closeAsync();
+                var unused = current.connection().closeAsync();
             }
             current = fresh;
         }
@@ -395,7 +401,7 @@ final class RedisLink implements AutoCloseable {
         }
         pubSub = null;
         if (current != null) {
-            current.closeAsync();
+            var unused = current.closeAsync();
         }
         subscribe();
         if (pubSub == null) {

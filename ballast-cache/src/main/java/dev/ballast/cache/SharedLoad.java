@@ -136,7 +136,8 @@ final class SharedLoad {
                     signal,
                     Math.min(left, Math.min(recheck, settings.loadLease().toNanos())));
             recheck = Math.min(recheck * 2, RECHECK_MAX_NANOS);
-            if (delivered == Slot.LINK_LOST) { // no signal can come: the holder's value could not reach us either
+            // LINK_LOST: no signal can come, the holder's value could not reach us either
+            if (delivered != null && delivered.isLinkLost()) {
                 return loadLocal(k, load, stamp);
             }
             if (delivered != null && delivered.freshAt(clock.millis())) {

@@ -28,6 +28,12 @@ record Slot(
         return new Slot(value, absent, deltaMillis, expiresAtMillis, checkFrom, Long.MIN_VALUE);
     }
 
+    /** Whether this is the {@link #LINK_LOST} marker (by identity: a record's equals could match a real slot). */
+    @SuppressWarnings("ReferenceEquality")
+    boolean isLinkLost() {
+        return this == LINK_LOST;
+    }
+
     /** This slot as written by a put that set the key's stamp to {@code stamp}. */
     Slot putAt(long stamp) {
         return new Slot(value, absent, deltaMillis, expiresAtMillis, refreshCheckFromMillis, stamp);

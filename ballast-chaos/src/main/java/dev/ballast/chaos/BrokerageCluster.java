@@ -33,6 +33,7 @@ import org.jspecify.annotations.Nullable;
  * for (a 2 s pool connection timeout) and nothing else beyond the addresses. Everything is stopped and deleted on close. Started and changed from the test
  * thread; {@link #instances()} may be read from the clients' threads.
  */
+@SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
 public final class BrokerageCluster implements AutoCloseable {
 
     /** The database the instances use on the own PostgreSQL. */
@@ -231,7 +232,8 @@ public final class BrokerageCluster implements AutoCloseable {
     public ChildService startInstance(Map<String, String> overrides, List<String> jvmOptions) throws IOException {
         Map<String, String> env = new LinkedHashMap<>(environment);
         env.putAll(overrides);
-        Path directory = Path.of("target", "chaos", scenario, "instance-" + (++started));
+        started++;
+        Path directory = Path.of("target", "chaos", scenario, "instance-" + started);
         ChildService instance = namespace != null
                 ? ChildService.startIn(namespace, jar(), directory, env, jvmOptions)
                 : ChildService.start(jar(), directory, env, jvmOptions);

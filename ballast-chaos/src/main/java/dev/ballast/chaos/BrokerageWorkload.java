@@ -32,7 +32,7 @@ public record BrokerageWorkload(Supplier<List<ChildService>> instances, Duration
 
     /** A deposit of 1.00 to one of A-1..A-20 under a fresh Idempotency-Key. */
     public Load.Request deposit(int client, long n) {
-        String account = "A-" + (1 + (client * 7 + n) % ACCOUNTS);
+        String account = "A-" + (1 + (client * 7L + n) % ACCOUNTS);
         return new Load.Request(
                 BalancesMatchDeposits.DEPOSIT,
                 account,

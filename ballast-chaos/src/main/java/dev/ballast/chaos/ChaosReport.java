@@ -25,8 +25,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 public final class ChaosReport implements ParameterResolver, BeforeTestExecutionCallback, AfterTestExecutionCallback {
 
     private static final java.util.SortedMap<String, String> ROWS = new java.util.TreeMap<>(ChaosReport::byNumber);
+
+    @SuppressWarnings("TimeInStaticInitializer") // the run's start: the class loads when the suite starts
     private static final String STARTED =
             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+
     private static final long STARTED_NANOS = System.nanoTime();
     /** Read once, when the run starts: a commit made while the suite runs is not what it runs. */
     private static final String COMMIT = commit();

@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link Outcome#FAIL} with status {@link #REFUSED}. Started and stopped
  * from the test thread; the clients run on their own. Thread-safe.
  */
+@SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
 public final class Load implements AutoCloseable {
 
     /** What client {@code client} sends as its {@code n}-th request. */

@@ -84,7 +84,8 @@ final class DefaultLogicExecutor implements LogicExecutor {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    // NullAway: T is Void on the runnable path (null its only value) and the failure mode's result is the caller's T
+    @SuppressWarnings({"unchecked", "NullAway"})
     private <T extends @Nullable Object, A extends @Nullable Object> T runStarted(
             @Nullable Execution execution,
             @Nullable CheckedSupplier<T> supplier,

@@ -124,18 +124,18 @@ public final class Execution {
 
     /** State the current policy stored in {@link #state(Object)}, or null. */
     public @Nullable Object state() {
-        Object[] values = states;
+        @Nullable Object[] values = states;
         return values == null ? null : values[current];
     }
 
     /** Stores per-call state for the current policy, read back in its later hooks. */
     public void state(@Nullable Object value) {
-        Object[] values = states;
+        @Nullable Object[] values = states;
         if (values == null) {
             if (value == null) {
                 return;
             }
-            values = new Object[policyCount];
+            values = new @Nullable Object[policyCount];
             states = values;
         }
         values[current] = value;

@@ -8,9 +8,10 @@ import org.jspecify.annotations.Nullable;
  * An event in the dead-letter table, byte for byte as it was stored, with why it died and what was tried. Immutable
  * (the payload is copied out).
  *
- * @param attemptHistory JSON array of the failed attempts, newest last: {@code attempt}, {@code at}, {@code error}
+ * @param attemptHistory JSON array of the failed attempts, newest last: fields {@code "attempt"}, {@code "at"}, {@code "error"}
  * @param state {@code DEAD}, {@code REPLAYED} or {@code DISCARDED}
  */
+@SuppressWarnings("ArrayRecordComponent") // the payload bytes as stored: copying every event costs, equals is not used
 public record DeadLetter(
         String eventId,
         String requestId,

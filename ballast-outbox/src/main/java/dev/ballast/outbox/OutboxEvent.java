@@ -17,6 +17,7 @@ import java.util.TreeMap;
  * @param payload the bytes published, unchanged
  * @param headers at most 50 entries; names 1 to 100 characters, values up to 1,000
  */
+@SuppressWarnings("ArrayRecordComponent") // the payload bytes as given: copying every event costs, equals is not used
 public record OutboxEvent(
         String requestId,
         String aggregateType,

@@ -4,6 +4,7 @@ import dev.ballast.outbox.internal.MessageCodec;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -106,6 +107,12 @@ public final class OutboxHeaders {
 
         MalformedMessageException(String message) {
             super(message);
+        }
+
+        /** What is malformed; never null. */
+        @Override
+        public String getMessage() {
+            return Objects.requireNonNull(super.getMessage());
         }
     }
 

@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
  *     (see {@code dev.ballast.outbox.inbox.Inbox})
  * @param keyVersion the HMAC key version of {@code contentHash}, or null for plain SHA-256
  */
+@SuppressWarnings("ArrayRecordComponent") // the payload bytes as given: copying every event costs, equals is not used
 public record OutboxMessage(
         String eventId,
         String requestId,

@@ -158,7 +158,7 @@ public final class OutboxRelay implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        chores.scheduleWithFixedDelay(housekeeping::run, 0, every, TimeUnit.MILLISECONDS);
+        var unused = chores.scheduleWithFixedDelay(housekeeping::run, 0, every, TimeUnit.MILLISECONDS);
         return this;
     }
 

@@ -25,9 +25,10 @@ import org.jspecify.annotations.Nullable;
  * talk to it over HTTP, stop it with SIGTERM, and crash, freeze and thaw it with {@link UnixSignal}s. Not thread-safe
  * for starting and stopping; {@link #get}, {@link #post} and {@link #metric} may be called from any thread.
  */
+@SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
 public final class ChildService implements AutoCloseable {
 
-    private static final Duration HEALTHY_TIMEOUT = Duration.ofSeconds(120);
+    private static final Duration HEALTHY_TIMEOUT = Duration.ofMinutes(2);
 
     private final String name;
     private final String host;

@@ -181,6 +181,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     /** A chunk of bytes due for delivery at {@code dueNanos}; an empty chunk is the end of the stream. */
+    @SuppressWarnings("ArrayRecordComponent") // a queue element, never compared
     private record Chunk(byte[] bytes, long dueNanos) {}
 
     /** One proxied connection: a client socket, an upstream socket, and a pump per direction. */

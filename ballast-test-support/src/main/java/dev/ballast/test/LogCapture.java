@@ -9,6 +9,7 @@ import ch.qos.logback.core.read.ListAppender;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.logging.Handler;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -42,7 +43,7 @@ public final class LogCapture implements BeforeEachCallback, AfterEachCallback {
             super.append(event);
         }
     };
-    private Level previousLevel;
+    private @Nullable Level previousLevel;
     private boolean previousAdditive;
     private boolean bootLoggingSystemSet;
     private final Handler julBridge = new SLF4JBridgeHandler();
@@ -67,7 +68,7 @@ public final class LogCapture implements BeforeEachCallback, AfterEachCallback {
         Logger logger = logger();
         previousLevel = logger.getLevel();
         previousAdditive = logger.isAdditive();
-        logger.setLevel(Level.ALL);
+        logger.setLevel(Level.TRACE); // the lowest level: every event
         logger.setAdditive(false);
         appender.list.clear();
         appender.start();
@@ -120,7 +121,7 @@ public final class LogCapture implements BeforeEachCallback, AfterEachCallback {
 
     /** Events captured so far, oldest first. */
     public List<ILoggingEvent> events() {
-        synchronized (appender.list) {
+        synchronized (appender) { // the monitor AppenderBase.doAppend holds while it adds
             return List.copyOf(appender.list);
         }
     }
@@ -134,7 +135,7 @@ public final class LogCapture implements BeforeEachCallback, AfterEachCallback {
 
     /** Forgets the events captured so far. */
     public void clear() {
-        synchronized (appender.list) {
+        synchronized (appender) { // the monitor AppenderBase.doAppend holds while it adds
             appender.list.clear();
         }
     }

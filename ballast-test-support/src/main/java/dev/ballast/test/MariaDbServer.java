@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A MariaDB server of the test's own ({@code mariadb-install-db} + {@code mariadbd} from the installed MariaDB server
@@ -35,7 +36,7 @@ public final class MariaDbServer implements AutoCloseable {
     private final Path server;
     private final Path directory;
     private final int port;
-    private Process process;
+    private @Nullable Process process;
 
     private MariaDbServer(Path installDb, Path server) throws IOException {
         this.installDb = installDb;
@@ -184,6 +185,7 @@ public final class MariaDbServer implements AutoCloseable {
         }
     }
 
+    @SuppressWarnings("try") // the connection is opened only to see that the server accepts one
     private boolean accepting() {
         try (Connection ignored = DriverManager.getConnection(jdbcUrl(""), "root", "")) {
             return true;

@@ -17,7 +17,9 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -43,7 +45,7 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
 
     private final Map<Integer, Process> nodes = new LinkedHashMap<>();
     private final List<Integer> paused = new ArrayList<>();
-    private Path directory;
+    private @Nullable Path directory;
 
     private RedisCluster() {}
 
@@ -156,7 +158,7 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
             String[] f = line.trim().split(" ");
             if (f.length >= 8 && f[2].contains("slave") && f[3].equals(primaryId)) {
                 int replica = port(f[1]);
-                signal(nodes.get(replica), "STOP");
+                signal(Objects.requireNonNull(nodes.get(replica), "a node of this cluster"), "STOP");
                 paused.add(replica);
                 cli(primaryPort, "CLIENT", "KILL", "TYPE", "replica");
                 return replica;
@@ -233,7 +235,8 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
     }
 
     private Process launch(int port) throws IOException {
-        Path dir = Files.createDirectories(directory.resolve(Integer.toString(port)));
+        Path dir = Files.createDirectories(
+                Objects.requireNonNull(directory, "started").resolve(Integer.toString(port)));
         return new ProcessBuilder(
                         "redis-server",
                         "--port",
@@ -315,6 +318,7 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
         throw new IOException("no free port pair (port, port + 10000) on loopback");
     }
 
+    @SuppressWarnings("try") // the socket is bound only to see that the port is free
     private static boolean isFree(int port) {
         try (ServerSocket ignored = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             return true;

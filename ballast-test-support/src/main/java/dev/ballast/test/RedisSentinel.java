@@ -16,8 +16,10 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -48,7 +50,7 @@ public final class RedisSentinel implements AutoCloseable, BeforeAllCallback, Af
     private final Map<Integer, Process> servers = new LinkedHashMap<>();
     private final Map<Integer, Process> sentinels = new LinkedHashMap<>();
     private final List<Integer> paused = new ArrayList<>();
-    private Path directory;
+    private @Nullable Path directory;
     private int primary;
 
     private RedisSentinel() {}
@@ -141,7 +143,7 @@ public final class RedisSentinel implements AutoCloseable, BeforeAllCallback, Af
      */
     public void cutReplicaOff() throws IOException {
         int replica = replicaPort();
-        signal(servers.get(replica), "STOP");
+        signal(Objects.requireNonNull(servers.get(replica), "a server of this setup"), "STOP");
         paused.add(replica);
         cli(primary, "CLIENT", "KILL", "TYPE", "replica");
     }
@@ -154,7 +156,7 @@ public final class RedisSentinel implements AutoCloseable, BeforeAllCallback, Af
     public int killPrimaryAndAwaitPromotion() throws IOException {
         int old = primary;
         int replica = replicaPort();
-        kill(servers.get(old));
+        kill(Objects.requireNonNull(servers.get(old), "a server of this setup"));
         resumePaused();
         awaitCondition(FAILOVER_TIMEOUT_MILLIS, "the Sentinels promoted the replica on port " + replica, () -> {
             for (int sentinel : sentinels.keySet()) {
@@ -214,8 +216,9 @@ public final class RedisSentinel implements AutoCloseable, BeforeAllCallback, Af
                 .toList();
     }
 
-    private Process launchServer(int port, Integer primaryPort) throws IOException {
-        Path dir = Files.createDirectories(directory.resolve(Integer.toString(port)));
+    private Process launchServer(int port, @Nullable Integer primaryPort) throws IOException {
+        Path dir = Files.createDirectories(
+                Objects.requireNonNull(directory, "started").resolve(Integer.toString(port)));
         List<String> command = new ArrayList<>(List.of(
                 "redis-server",
                 "--port",
@@ -239,7 +242,8 @@ public final class RedisSentinel implements AutoCloseable, BeforeAllCallback, Af
     }
 
     private Process launchSentinel(int port) throws IOException {
-        Path dir = Files.createDirectories(directory.resolve("sentinel-" + port));
+        Path dir = Files.createDirectories(
+                Objects.requireNonNull(directory, "started").resolve("sentinel-" + port));
         Path config = dir.resolve("sentinel.conf");
         Files.writeString(
                 config,

@@ -10,7 +10,9 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@code redis-server} of the test's own, on a free loopback port, without persistence, that a test may kill, restart
@@ -23,7 +25,7 @@ public final class RedisServer implements AutoCloseable {
 
     private final int port;
     private final Path logFile;
-    private Process process;
+    private @Nullable Process process;
 
     private RedisServer(int port) throws IOException {
         this.port = port;
@@ -158,12 +160,12 @@ public final class RedisServer implements AutoCloseable {
     }
 
     private void signal(String name) throws IOException {
-        UnixSignal.valueOf(name).send(process.pid());
+        UnixSignal.valueOf(name).send(Objects.requireNonNull(process, "started").pid());
     }
 
     private void waitForExit() throws IOException {
         try {
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            if (!Objects.requireNonNull(process, "started").waitFor(10, TimeUnit.SECONDS)) {
                 throw new IOException("redis-server on port " + port + " did not exit after SIGKILL");
             }
         } catch (InterruptedException e) {

@@ -51,6 +51,12 @@ public final class ActionException extends RuntimeException {
         this.record = record;
     }
 
+    /** The message given to the constructor; never null. */
+    @Override
+    public String getMessage() {
+        return Objects.requireNonNull(super.getMessage());
+    }
+
     public Reason reason() {
         return reason;
     }

@@ -75,7 +75,7 @@ public final class ActionSigner implements ActionLinker {
                     "Action signing key id '" + currentKey + "' is not among the keys " + keys.keySet());
         }
         String scheme = baseUrl.getScheme();
-        if (!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme) || baseUrl.getHost() == null) {
+        if ((!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) || baseUrl.getHost() == null) {
             throw new IllegalArgumentException(
                     "Action base URL must be an absolute http(s) URL, was '" + baseUrl + "'");
         }

@@ -43,7 +43,7 @@ public final class AlertMeters {
     }
 
     void dropped(Severity severity, String channel, long count) {
-        dropped(severity, channel).increment(count);
+        dropped(severity, channel).increment((double) count);
     }
 
     private Counter dropped(Severity severity, String channel) {

@@ -32,7 +32,7 @@ final class ChannelQueue {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
 
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type can only be created raw
     private final ArrayDeque<Message>[] bySeverity = new ArrayDeque[Severity.values().length];
 
     private int size;

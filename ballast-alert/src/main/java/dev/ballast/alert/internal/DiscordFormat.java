@@ -104,7 +104,7 @@ public final class DiscordFormat implements WebhookFormat {
             if (url.length() > BUTTON_URL) {
                 continue; // stays in the markdown fallback
             }
-            if (index % BUTTONS_PER_ROW == 0) {
+            if (row == null || index % BUTTONS_PER_ROW == 0) {
                 if (rows.size() == ROWS) {
                     break;
                 }

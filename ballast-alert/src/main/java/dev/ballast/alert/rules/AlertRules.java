@@ -51,7 +51,7 @@ public final class AlertRules implements AutoCloseable {
     /** Starts evaluating every interval. */
     public AlertRules start() {
         long every = interval.toMillis();
-        schedule.scheduleWithFixedDelay(this::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
+        var unused = schedule.scheduleWithFixedDelay(this::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
         return this;
     }
 

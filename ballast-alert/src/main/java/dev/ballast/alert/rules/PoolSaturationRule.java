@@ -46,9 +46,10 @@ public final class PoolSaturationRule implements Rule {
         Set<String> seen = new HashSet<>();
         for (Gauge active : registry.find("executor.active").gauges()) {
             String pool = active.getId().getTag("name");
-            Gauge max = pool == null
-                    ? null
-                    : registry.find("executor.pool.max").tag("name", pool).gauge();
+            if (pool == null) {
+                continue;
+            }
+            Gauge max = registry.find("executor.pool.max").tag("name", pool).gauge();
             if (max == null || !(max.value() > 0)) {
                 continue;
             }

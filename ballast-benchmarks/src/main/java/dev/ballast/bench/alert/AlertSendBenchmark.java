@@ -67,7 +67,7 @@ public class AlertSendBenchmark {
         }
         sink = switch (subject) {
             case "baseline" -> alert -> {};
-            case "router-hung-webhook" ->
+            case "router-hung-webhook" -> {
                 router = AlertRouter.builder()
                         .channel(
                                 Channel.discord(
@@ -76,6 +76,8 @@ public class AlertSendBenchmark {
                         .channel(Channel.file(
                                 "file", Files.createTempFile("ballast-bench-alerts", ".jsonl"), 64 << 20, 1))
                         .build();
+                yield router;
+            }
             case "naive-sync-hung-webhook" -> naive(webhook);
             default -> throw new IllegalArgumentException(subject);
         };

@@ -106,6 +106,7 @@ public final class StampedeHarness {
         }
     }
 
+    @SuppressWarnings("ArrayRecordComponent") // results carried to the report, never compared
     private record Trial(int loads, long[] latenciesMicros) {}
 
     private static Trial trial(List<Instance> cluster) throws Exception {
@@ -130,6 +131,7 @@ public final class StampedeHarness {
     }
 
     /** An instance of the service: evict the hot key, arm its callers, release them, collect their results. */
+    @SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
     private interface Instance extends AutoCloseable {
         void evict() throws Exception;
 
@@ -201,6 +203,7 @@ public final class StampedeHarness {
     }
 
     /** An instance in a child JVM, driven by lines on its stdin and answering on its stdout. */
+    @SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
     private static final class ChildInstance implements Instance {
         private final Process process;
         private final PrintWriter commands;
@@ -307,6 +310,7 @@ public final class StampedeHarness {
     }
 
     /** Loader calls and slowest latency per stampede, every caller's latency (µs, sorted). */
+    @SuppressWarnings("ArrayRecordComponent") // results carried to the report, never compared
     public record Row(String subject, int[] calls, long[] slowestMillisPerTrial, long[] sortedMicros) {
         /** The {@code q} quantile of every caller's latency, in ms. */
         public double p(double q) {

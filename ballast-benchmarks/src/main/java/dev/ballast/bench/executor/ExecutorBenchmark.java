@@ -32,6 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ExecutorBenchmark {
 
     /** A failure without a stack trace, so the benchmark measures the framework, not fillInStackTrace. */
+    @SuppressWarnings("StaticAssignmentOfThrowable") // stackless and thrown as a value, never chained
     static final RuntimeException FAILURE = new StacklessFailure();
 
     private static final Object VALUE = "value";

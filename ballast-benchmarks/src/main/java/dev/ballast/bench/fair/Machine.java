@@ -97,6 +97,7 @@ public final class Machine {
         return String.join(", ", parts);
     }
 
+    @SuppressWarnings("AddressSelection") // a literal loopback IP: there is no name to resolve
     private static String redis() {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", 6379), 2000);

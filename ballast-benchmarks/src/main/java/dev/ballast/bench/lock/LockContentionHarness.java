@@ -158,7 +158,7 @@ public final class LockContentionHarness {
             for (int w = 0; w < waiters; w++) {
                 LockStrategy locks = instances.get(w % 2);
                 HikariDataSource pool = pools.get(w % 2);
-                threads.submit(() -> {
+                var unused = threads.submit(() -> {
                     while (!stop.get()) {
                         try (LockHandle handle = locks.tryAcquire(key, WAIT, LEASE)) {
                             entered.incrementAndGet();

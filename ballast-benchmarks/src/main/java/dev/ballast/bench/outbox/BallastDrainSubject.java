@@ -14,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Ballast's relay with {@code threads} workers, polling every 100 ms when idle (as the peers), no LISTEN. */
+@SuppressWarnings("try") // close() may be interrupted; resources only held open are unreferenced
 final class BallastDrainSubject implements DrainSubject {
 
     static final byte[] PAYLOAD = ("{\"orderId\":\"7f1c0e2a-0000-4000-8000-000000000000\",\"accountId\":\"A-1\","

@@ -10,6 +10,7 @@ import java.sql.Statement;
  * tables: the same table preparation for all. {@link #drain} returns the seconds from the start of the drain until the
  * consumer has seen the last event, on this JVM's clock: the same window for all.
  */
+@SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
 interface DrainSubject extends AutoCloseable {
 
     void prepare(int backlog, Durability durability) throws Exception;

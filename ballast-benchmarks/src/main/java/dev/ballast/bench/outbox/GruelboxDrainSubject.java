@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * row its own transaction that locks, invokes and deletes it). Window: from the first {@code flush()} to the last
  * invocation.
  */
+@SuppressWarnings("try") // close() may be interrupted; resources only held open are unreferenced
 final class GruelboxDrainSubject implements DrainSubject {
 
     private static final Clock AHEAD = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10));

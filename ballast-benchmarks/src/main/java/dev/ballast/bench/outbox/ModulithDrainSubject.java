@@ -26,6 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * here in the running context, so the window does not include a context start; no {@code COUNT(*)} between calls).
  * Window: from that call to the listener's last event.
  */
+@SuppressWarnings("try") // close() may be interrupted; resources only held open are unreferenced
 final class ModulithDrainSubject implements DrainSubject {
 
     /** Keeps Modulith out of the Namastack contexts (they share this jar). */

@@ -20,6 +20,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * and otherwise Namastack's defaults. Window: from the moment the second context starts its processing scheduler (a
  * lifecycle bean of the phase just before the scheduler's stamps it) to the last handled record.
  */
+@SuppressWarnings("try") // close() may be interrupted; resources only held open are unreferenced
 final class NamastackDrainSubject implements DrainSubject {
 
     /** Stamps the moment the lifecycle phase before Namastack's scheduler (phase 1) starts. */

@@ -167,6 +167,7 @@ public final class OutboxHarness {
 
     // ---- (c)
 
+    @SuppressWarnings("try") // the relay only has to run while the backlog drains
     private static void drain(HikariDataSource pool, int backlog) throws Exception {
         String prefix = "bench" + UUID.randomUUID().toString().substring(0, 6) + "_";
         Outbox outbox =
@@ -236,6 +237,7 @@ public final class OutboxHarness {
 
     // ---- (d)
 
+    @SuppressWarnings("try") // the relay only has to run while events are appended
     private static void latency(HikariDataSource pool, int seconds) throws Exception {
         String prefix = "bench" + UUID.randomUUID().toString().substring(0, 6) + "_";
         Outbox outbox =

@@ -9,6 +9,7 @@ import dev.ballast.outbox.Outbox;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -56,7 +57,7 @@ public final class OutboxSuite {
         }
         if (parts.contains("drain")) {
             for (String durability : durabilities) {
-                drain(report, trials, backlog, Durability.valueOf(durability.toUpperCase()));
+                drain(report, trials, backlog, Durability.valueOf(durability.toUpperCase(Locale.ROOT)));
             }
         }
         report.summary();
@@ -113,6 +114,7 @@ public final class OutboxSuite {
         }
     }
 
+    @SuppressWarnings("try") // a subject's close() waits for its workers; an interrupt there ends the run
     private static void drain(Report report, int trials, int backlog, Durability durability) throws Exception {
         System.out.println();
         System.out.println(
@@ -120,7 +122,7 @@ public final class OutboxSuite {
         List<String> subjects =
                 List.of("ballast-1-thread", "ballast-4-threads", "gruelbox-4-workers", "namastack", "modulith");
         Results results = PairedTrials.run(
-                "outbox drain, synchronous_commit " + durability.name().toLowerCase(),
+                "outbox drain, synchronous_commit " + durability.name().toLowerCase(Locale.ROOT),
                 subjects,
                 trials,
                 1,
@@ -132,7 +134,7 @@ public final class OutboxSuite {
                     }
                 }));
         report.table(results, "events/s", "events per second", "gruelbox-4-workers"); // the best peer
-        String tag = durability.name().toLowerCase();
+        String tag = durability.name().toLowerCase(Locale.ROOT);
         report.chart(
                 "drain-" + tag,
                 "Outbox drain of " + backlog + " events, synchronous_commit " + tag + " for all",

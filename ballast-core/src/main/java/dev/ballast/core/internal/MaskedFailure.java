@@ -32,6 +32,7 @@ public final class MaskedFailure extends RuntimeException {
     }
 
     @Override
+    @SuppressWarnings("OverrideThrowableToString") // the original's class name, as its stack trace shows
     public String toString() {
         String message = getLocalizedMessage();
         return message == null ? type : type + ": " + message;

@@ -56,6 +56,7 @@ public final class MetricsPolicy implements ExecutionPolicy {
                 .record(execution.elapsedNanos(), TimeUnit.NANOSECONDS);
     }
 
+    @SuppressWarnings("ReferenceEquality") // a one-entry cache by string identity: a miss only costs the map lookup
     private TaskTimers timers(TaskContext context) {
         TaskTimers last = this.last; // most services run one task far more than others: skip both map lookups
         if (last != null && last.domain == context.domain() && last.task == context.task()) {
@@ -80,7 +81,7 @@ public final class MetricsPolicy implements ExecutionPolicy {
         private final String task;
         private final Timer success;
         /** Per outcome, timers by exception class: looked up without building a key. */
-        @SuppressWarnings("unchecked")
+        @SuppressWarnings({"unchecked", "rawtypes"}) // an array of a generic type can only be created raw
         private final ConcurrentMap<Class<?>, Timer>[] failures = new ConcurrentMap[Outcome.values().length];
 
         TaskTimers(TaskContext context) {

@@ -210,6 +210,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
         return context.domain() + "." + context.task() + (id.isEmpty() ? "" : " [" + masker.maskId(id) + "]");
     }
 
+    @SuppressWarnings("ReferenceEquality") // a one-entry cache by string identity: a miss only costs the map lookup
     private Logger logger(TaskContext context) {
         DomainLogger last = this.last; // one-entry cache by string identity in front of the map
         if (last != null && last.domain == context.domain()) {

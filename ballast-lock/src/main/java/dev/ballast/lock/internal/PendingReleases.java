@@ -99,7 +99,7 @@ final class PendingReleases {
             retryNanos = Math.min(2 * retryNanos, maxRetryNanos);
         }
         try {
-            clock.schedule(
+            var unused = clock.schedule(
                     () -> {
                         try {
                             background.execute(this::drain);

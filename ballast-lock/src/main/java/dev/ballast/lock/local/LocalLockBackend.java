@@ -5,6 +5,7 @@ import dev.ballast.lock.internal.LockBackend;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Locks inside one JVM, with the same lease and fencing semantics as the distributed backends: for tests, single-node
@@ -68,6 +69,7 @@ final class LocalLockBackend implements LockBackend {
     }
 
     @Override
+    @SuppressWarnings("WaitNotInLoop") // may return early by contract: callers try the lock again, then wait again
     public void awaitRelease(String key, Duration maxWait) throws InterruptedException {
         synchronized (monitor) {
             Entry entry = entries.get(key);
@@ -90,7 +92,9 @@ final class LocalLockBackend implements LockBackend {
     }
 
     private static final class Entry {
+        @Nullable
         String owner;
+
         long expiresAtNanos;
         long fence;
     }

@@ -116,7 +116,7 @@ final class RedisLink implements AutoCloseable {
                 try {
                     subscribe.accept(fresh);
                 } catch (RuntimeException e) {
-                    fresh.closeAsync();
+                    var unused = fresh.closeAsync();
                     throw e;
                 }
                 notifications = fresh;
@@ -138,7 +138,7 @@ final class RedisLink implements AutoCloseable {
      */
     private void scheduleFirstConnect() {
         try {
-            clock.schedule(
+            var unused = clock.schedule(
                     () -> Thread.ofVirtual().name("ballast-lock-redis-connect").start(() -> {
                         if (!closed && !connectMissing() && !closed) {
                             scheduleFirstConnect();
@@ -186,14 +186,14 @@ final class RedisLink implements AutoCloseable {
             Commands old = commands;
             if (old != null && !old.connection().isOpen()) {
                 commands = connect();
-                old.connection().closeAsync();
+                var unused = old.connection().closeAsync();
             }
             StatefulRedisPubSubConnection<String, String> oldNotifications = notifications;
             if (oldNotifications != null && !oldNotifications.isOpen()) {
                 StatefulRedisPubSubConnection<String, String> fresh = connectPubSub();
                 subscribe.accept(fresh);
                 notifications = fresh;
-                oldNotifications.closeAsync();
+                var unused = oldNotifications.closeAsync();
             }
         } catch (RuntimeException stillDown) {
             // Redis is still unreachable: the next call after the delay tries again

@@ -8,6 +8,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The shared record of which backend grants locks: one row {@code (mode, epoch, effective_at)} in {@code
@@ -86,7 +87,7 @@ final class ModeAuthority {
         }
     }
 
-    private ModeView query(Connection connection, long sentNanos) throws SQLException {
+    private @Nullable ModeView query(Connection connection, long sentNanos) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(read)) {
             statement.setQueryTimeout(queryTimeoutSeconds);
             try (ResultSet row = statement.executeQuery()) {

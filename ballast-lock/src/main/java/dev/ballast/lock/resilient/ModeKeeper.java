@@ -211,7 +211,7 @@ final class ModeKeeper {
 
     /** Runs {@code task} every {@code periodNanos} on {@code timer} until closed. */
     private void repeat(LockClock timer, long periodNanos, Runnable task) {
-        timer.schedule(
+        var unused = timer.schedule(
                 () -> {
                     if (closed) {
                         return;
@@ -274,7 +274,7 @@ final class ModeKeeper {
             return;
         }
         try {
-            probeClock.schedule(
+            var unused = probeClock.schedule(
                     () -> {
                         if (!closed) {
                             probe();
@@ -295,6 +295,7 @@ final class ModeKeeper {
     }
 
     /** One probe acquisition on the primary: true if it answered (granted, or busy with an earlier probe's lease). */
+    @SuppressWarnings("try") // the handle is acquired only to be released
     private boolean primaryAnswers() {
         try (LockHandle ignored = primary instanceof LeaseLockStrategy inner
                 ? inner.tryAcquireUnobserved(probeKey, Duration.ZERO, PROBE_LEASE) // not a wait callers made
@@ -307,6 +308,7 @@ final class ModeKeeper {
         }
     }
 
+    @SuppressWarnings("try") // the handle is acquired only to be released
     private void probe() {
         ModeView current = view;
         if (current == null || (current.mode() == LockMode.PRIMARY && breaker.state() == BreakerState.CLOSED)) {

@@ -314,6 +314,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
         listener.leaseLost(BACKEND, handle);
     }
 
+    @SuppressWarnings("ModifyCollectionInEnhancedForLoop") // handles is a concurrent set: its iterator allows removal
     private void revoke(Predicate<ResilientHandle> which, String why) {
         List<ResilientHandle> revoked = new ArrayList<>();
         for (ResilientHandle handle : handles) {

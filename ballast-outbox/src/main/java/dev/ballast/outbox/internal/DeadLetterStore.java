@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -125,7 +126,7 @@ public final class DeadLetterStore {
     public int importFile(Path file) throws SQLException, IOException {
         int imported = 0;
         for (Map<String, Object> entry : DeadLetterFile.read(file)) {
-            String eventId = (String) entry.get("eventId");
+            String eventId = (String) Objects.requireNonNull(entry.get("eventId"), "eventId");
             boolean[] added = {false};
             inTransaction(connection -> {
                 if (find(connection, eventId, false).isPresent()) {
@@ -137,7 +138,10 @@ public final class DeadLetterStore {
                     statement.setString(1, eventId);
                     if (statement.executeUpdate() == 1) {
                         adjustPending(
-                                connection, (String) entry.get("aggregateType"), (String) entry.get("aggregateId"), -1);
+                                connection,
+                                (String) Objects.requireNonNull(entry.get("aggregateType"), "aggregateType"),
+                                (String) Objects.requireNonNull(entry.get("aggregateId"), "aggregateId"),
+                                -1);
                     }
                 }
                 added[0] = true;
@@ -248,7 +252,8 @@ public final class DeadLetterStore {
             statement.setString(2, (String) entry.get("requestId"));
             statement.setString(3, (String) entry.get("aggregateType"));
             statement.setString(4, (String) entry.get("aggregateId"));
-            statement.setLong(5, ((Number) entry.get("aggregateSeq")).longValue());
+            statement.setLong(
+                    5, ((Number) Objects.requireNonNull(entry.get("aggregateSeq"), "aggregateSeq")).longValue());
             statement.setString(6, (String) entry.get("eventType"));
             statement.setBytes(7, Base64.getDecoder().decode((String) entry.get("payload")));
             statement.setString(8, (String) entry.get("headers"));
@@ -263,7 +268,7 @@ public final class DeadLetterStore {
             statement.setString(12, (String) entry.get("reason"));
             statement.setString(13, (String) entry.get("errorClass"));
             statement.setString(14, (String) entry.get("errorMessage"));
-            statement.setInt(15, ((Number) entry.get("attempts")).intValue());
+            statement.setInt(15, ((Number) Objects.requireNonNull(entry.get("attempts"), "attempts")).intValue());
             statement.setString(16, (String) entry.get("attemptHistory"));
             statement.executeUpdate();
         }

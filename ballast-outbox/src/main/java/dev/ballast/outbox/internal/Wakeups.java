@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import javax.sql.DataSource;
@@ -61,6 +62,7 @@ public final class Wakeups {
     }
 
     private void notifyLoop() {
+        DataSource postgres = Objects.requireNonNull(this.postgres, "the notifier runs on PostgreSQL only");
         while (!Thread.currentThread().isInterrupted()) {
             try (Connection connection = postgres.getConnection();
                     PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, '')")) {

@@ -177,7 +177,7 @@ public final class BallastActuatorAutoConfiguration {
         }
 
         @Override
-        public HealthContributor getContributor(String name) {
+        public @Nullable HealthContributor getContributor(String name) {
             return children().get(name);
         }
 

@@ -63,7 +63,7 @@ final class AlertmanagerReceiver {
         return ResponseEntity.ok(Map.of("received", alerts.size()));
     }
 
-    static ResponseEntity<ProblemDetail> problem(HttpStatus status, String code, String detail) {
+    static ResponseEntity<ProblemDetail> problem(HttpStatus status, String code, @Nullable String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
         problem.setType(URI.create("https://ballast.dev/problems/" + code.toLowerCase(java.util.Locale.ROOT)));
         problem.setProperty("code", code);

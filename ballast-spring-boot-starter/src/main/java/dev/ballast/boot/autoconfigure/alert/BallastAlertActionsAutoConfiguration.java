@@ -32,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -110,7 +111,7 @@ public final class BallastAlertActionsAutoConfiguration {
         }
 
         /** The outbox's unresolved dead letters; 0 without reading the tables while the application does not use it. */
-        private static LongSupplier deadLetterCount(Outbox outbox, OutboxUsage usage) {
+        private static @Nullable LongSupplier deadLetterCount(@Nullable Outbox outbox, @Nullable OutboxUsage usage) {
             if (outbox == null) {
                 return null;
             }

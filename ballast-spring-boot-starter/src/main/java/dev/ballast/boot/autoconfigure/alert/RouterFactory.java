@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +60,9 @@ final class RouterFactory {
                         fatigue.flapWindow(),
                         Fatigue.DEFAULTS.maxFingerprints())));
         BallastAlertProperties.Heartbeat heartbeat = properties.heartbeat();
-        if (heartbeat.interval() != null) {
-            guard("heartbeat", () -> builder.heartbeat(heartbeat.interval(), heartbeat.channel()));
+        Duration heartbeatInterval = heartbeat.interval();
+        if (heartbeatInterval != null) {
+            guard("heartbeat", () -> builder.heartbeat(heartbeatInterval, heartbeat.channel()));
         }
         try {
             return builder.build();
@@ -110,7 +112,7 @@ final class RouterFactory {
             throw InvalidBallastPropertyException.secret(property, "not a valid URL (value not shown: it is a secret)");
         }
         String scheme = url.getScheme();
-        if (!"https".equalsIgnoreCase(scheme) && !"http".equalsIgnoreCase(scheme) || url.getHost() == null) {
+        if ((!"https".equalsIgnoreCase(scheme) && !"http".equalsIgnoreCase(scheme)) || url.getHost() == null) {
             throw InvalidBallastPropertyException.secret(
                     property, "not an absolute http(s) URL (value not shown: it is a secret)");
         }

@@ -13,8 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param enabled whether to configure the Ballast CacheManager at all
  * @param defaults settings shared by every cache; a cache's own setting wins
  * @param caches per-cache settings by cache name, with the same keys as ballast.cache.defaults (e.g.
- *     ballast.cache.caches.prices.l1-ttl); caches used by @Cacheable but not listed get the defaults; a listed name no
- *     @Cacheable, @CachePut or @CacheEvict method uses is reported at start-up with a WARN, naming the nearest used
+ *     ballast.cache.caches.prices.l1-ttl); caches used by @Cacheable but not listed get the defaults; a listed name that
+ *     no @Cacheable, @CachePut or @CacheEvict method uses is reported at start-up with a WARN, naming the nearest used
  *     name when it is close
  */
 @ConfigurationProperties("ballast.cache")

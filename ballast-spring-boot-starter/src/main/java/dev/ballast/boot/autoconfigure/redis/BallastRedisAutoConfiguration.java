@@ -142,6 +142,8 @@ public final class BallastRedisAutoConfiguration {
         return seeds;
     }
 
+    // Lettuce 7 deprecates the adaptive refresh triggers without naming a replacement; the property keeps them on
+    @SuppressWarnings("deprecation")
     static ClusterClientOptions clusterOptions(Binder binder) {
         ClusterTopologyRefreshOptions.Builder refresh = ClusterTopologyRefreshOptions.builder()
                 .dynamicRefreshSources(

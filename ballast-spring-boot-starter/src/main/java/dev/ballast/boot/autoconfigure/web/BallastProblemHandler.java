@@ -173,7 +173,7 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
         return handleExceptionInternal(exception, problem, headers, status, request);
     }
 
-    private static ProblemDetail problem(int status, String code, String detail) {
+    private static ProblemDetail problem(int status, String code, @Nullable String detail) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatusCode.valueOf(status), detail);
         problem.setTitle(Problems.title(status));
         problem.setProperty(CODE, code);

@@ -22,6 +22,7 @@ public class ProblemErrorReportValve extends ErrorReportValve {
     private static final Logger log = LoggerFactory.getLogger(ProblemErrorReportValve.class);
 
     /** A valve that never shows server details. */
+    @SuppressWarnings("this-escape") // Tomcat's own setters only store the flags; no subclass overrides them
     public ProblemErrorReportValve() {
         setShowReport(false);
         setShowServerInfo(false);

@@ -45,7 +45,15 @@ public final class MethodExpression {
      * @throws InvalidAnnotationExpressionException naming {@code where} for invalid SpEL or unresolvable parameters
      */
     public static MethodExpression parse(Method method, String source, String where, String attribute) {
-        String[] names = parameterNames.getParameterNames(method);
+        @Nullable String @Nullable [] names = parameterNames.getParameterNames(method);
+        List<String> known = new ArrayList<>();
+        if (names != null) {
+            for (@Nullable String name : names) {
+                if (name != null) {
+                    known.add(name);
+                }
+            }
+        }
         Matcher matcher = VARIABLE.matcher(source);
         List<InvalidAnnotationExpressionException> problems = new ArrayList<>();
         while (matcher.find()) {
@@ -63,9 +71,9 @@ public final class MethodExpression {
             }
             if (names == null && method.getParameterCount() > 0) {
                 problems.add(InvalidAnnotationExpressionException.noParameterNames(where, attribute, source, name));
-            } else if (names == null || !List.of(names).contains(name)) {
+            } else if (!known.contains(name)) {
                 problems.add(InvalidAnnotationExpressionException.unknownParameter(
-                        where, attribute, source, name, names == null ? List.of() : List.of(names)));
+                        where, attribute, source, name, List.copyOf(known)));
             }
         }
         try {

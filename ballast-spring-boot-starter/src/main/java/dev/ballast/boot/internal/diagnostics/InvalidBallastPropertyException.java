@@ -61,8 +61,9 @@ public final class InvalidBallastPropertyException extends IllegalArgumentExcept
 
     /** An invalid value that must not be shown (a secret, or a URL that may hold one): neither the message nor the
      * failure analysis shows it. */
-    public static InvalidBallastPropertyException secret(String property, String requirement) {
-        return new InvalidBallastPropertyException(property, null, requirement, null);
+    public static InvalidBallastPropertyException secret(String property, @Nullable String requirement) {
+        return new InvalidBallastPropertyException(
+                property, null, requirement == null ? "is invalid" : requirement, null);
     }
 
     /**
@@ -150,13 +151,13 @@ public final class InvalidBallastPropertyException extends IllegalArgumentExcept
         if (!(value instanceof Duration duration)) {
             return String.valueOf(value);
         }
-        if (Math.abs(duration.getSeconds()) > 1_000_000_000L) {
+        if (Math.abs(duration.toSeconds()) > 1_000_000_000L) {
             return duration.toString(); // beyond what nanoseconds hold; nobody writes such a value by hand
         }
         for (ChronoUnit unit : UNITS) {
             Duration one = unit.getDuration();
-            if (duration.isZero() && unit == ChronoUnit.SECONDS
-                    || !duration.isZero() && duration.toNanos() % one.toNanos() == 0) {
+            if ((duration.isZero() && unit == ChronoUnit.SECONDS)
+                    || (!duration.isZero() && duration.toNanos() % one.toNanos() == 0)) {
                 return duration.toNanos() / one.toNanos() + SUFFIXES.get(unit);
             }
         }

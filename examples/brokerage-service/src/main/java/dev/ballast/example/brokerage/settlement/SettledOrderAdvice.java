@@ -1,6 +1,7 @@
 package dev.ballast.example.brokerage.settlement;
 
 import dev.ballast.example.brokerage.order.Order;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
@@ -34,14 +35,14 @@ class SettledOrderAdvice implements ResponseBodyAdvice<Object> {
     }
 
     @Override
-    public Object beforeBodyWrite(
-            Object body,
+    public @Nullable Object beforeBodyWrite(
+            @Nullable Object body,
             MethodParameter returnType,
             MediaType selectedContentType,
             Class<? extends HttpMessageConverter<?>> selectedConverterType,
             ServerHttpRequest request,
             ServerHttpResponse response) {
-        if (!(body instanceof Order order) || request.getMethod() != HttpMethod.GET) {
+        if (!(body instanceof Order order) || !HttpMethod.GET.equals(request.getMethod())) {
             return body;
         }
         ObjectNode view = json.valueToTree(order);
