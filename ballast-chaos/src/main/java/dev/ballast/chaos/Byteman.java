@@ -21,6 +21,7 @@ import org.jboss.byteman.agent.submit.Submit;
  * InjectedFault#firings}) and fail when a rule fires never (a misspelt class or method is silently never injected).
  * Works with Byteman 4.0.27 on Java 25 without further options.
  */
+@SuppressWarnings("try") // InjectedFault.close() waits for the agent; an interrupt then is the caller's
 public final class Byteman {
 
     /** What a rule writes to the JVM's standard output each time it fires, followed by its name. */

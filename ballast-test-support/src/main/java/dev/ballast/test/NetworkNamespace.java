@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * namespace left behind by a test JVM that no longer runs (killed before {@link #close()}) is deleted by the next
  * {@link #create()}. Not thread-safe.
  */
+@SuppressWarnings("try") // close() waits for the ip commands; an interrupt then is the caller's
 public final class NetworkNamespace implements AutoCloseable {
 
     private static final String PREFIX = "bt";

@@ -97,6 +97,7 @@ interface CacheSubject extends AutoCloseable {
         private final RedisClusterClient client;
         private final TieredCache<String, String> cache;
 
+        @SuppressWarnings("deprecation") // Lettuce 7 deprecates it without a replacement (as the starter does)
         BallastOnCluster(String cacheName, int seedPort, Duration ttl) {
             client = RedisClusterClient.create("redis://127.0.0.1:" + seedPort);
             client.setOptions(ClusterClientOptions.builder()

@@ -29,6 +29,7 @@ final class ClusterClients {
     private ClusterClients() {}
 
     /** {@code seeds}: comma-separated {@code redis://host:port} of the nodes. */
+    @SuppressWarnings("deprecation") // Lettuce 7 deprecates it without a replacement (as the starter does)
     static RedisClusterClient lettuce(String seeds) {
         List<RedisURI> uris =
                 Arrays.stream(seeds.split(",")).map(RedisURI::create).toList();

@@ -93,10 +93,10 @@ public class ClusterL2HitBenchmark {
             keys.add("00" + (5930 + k));
         }
         int n = names.size() * keys.size();
-        cachePerRead = new TieredCache[n];
+        cachePerRead = newCaches(n);
         keyPerRead = new String[n];
         rawKeyPerRead = new String[n];
-        bucketPerRead = new RBucket[n];
+        bucketPerRead = newBuckets(n);
         if (subject.equals("redisson")) {
             redisson = ClusterClients.redisson(seeds);
         }
@@ -194,5 +194,15 @@ public class ClusterL2HitBenchmark {
             case "redisson" -> bucketPerRead[i].get();
             default -> commands.get(rawKeyPerRead[i]);
         };
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array: created raw, used typed
+    private static TieredCache<String, String>[] newCaches(int n) {
+        return new TieredCache[n];
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"}) // a generic array: created raw, used typed
+    private static RBucket<String>[] newBuckets(int n) {
+        return new RBucket[n];
     }
 }

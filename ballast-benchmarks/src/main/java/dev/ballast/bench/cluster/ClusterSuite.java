@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Run: {@code java -cp ballast-benchmarks/target/benchmarks.jar dev.ballast.bench.cluster.ClusterSuite <chartDir>
  * <chartPrefix> [trials=5] [parts=l2,lock,stampede]}.
  */
+@SuppressWarnings("try") // the cluster is closed by the shutdown hook as well as by the try
 public final class ClusterSuite {
 
     private ClusterSuite() {}

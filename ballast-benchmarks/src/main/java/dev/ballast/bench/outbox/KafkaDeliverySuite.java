@@ -91,6 +91,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>Run: {@code java -cp ballast-benchmarks/target/benchmarks.jar dev.ballast.bench.outbox.KafkaDeliverySuite
  * <chartDir> <chartPrefix> [trials=5] [backlog=20000] [rate=1000] [seconds=15] [parts=inbox,drain,latency]}.
  */
+@SuppressWarnings("try") // consumers and relays opened for their effect; their close() may wait (InterruptedException)
 public final class KafkaDeliverySuite {
 
     private static final Clock AHEAD = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10));
