@@ -30,18 +30,22 @@ class BytemanTest {
         Path out = temp.resolve("out.log");
         Process child = start(agent, out);
         try {
-            Eventually.within(BOUND, "the child running", () -> read(out).contains("ok "));
+            Eventually.within(
+                    BOUND, "the child running", () -> call(child) && read(out).contains("ok "));
             assertThat(agent.agentVersion()).contains("4.0.27");
 
             Byteman.InjectedFault fault = agent.inject(Byteman.Rule.throwAtEntry(
                     "target point fails", Target.class.getName(), "point", "new java.io.IOException(\"injected\")"));
             Eventually.within(
-                    BOUND, "the rule firing", () -> read(out).contains("thrown java.io.IOException: injected"));
+                    BOUND,
+                    "the rule firing",
+                    () -> call(child) && read(out).contains("thrown java.io.IOException: injected"));
             assertThat(fault.firings(read(out))).isPositive();
 
             fault.close();
             int linesAtRemoval = read(out).split("\n").length;
             Eventually.within(BOUND, "the method unchanged again", () -> {
+                call(child);
                 String[] lines = read(out).split("\n");
                 return lines.length > linesAtRemoval + 3
                         && lines[lines.length - 1].startsWith("ok ")
@@ -58,11 +62,15 @@ class BytemanTest {
         Path out = temp.resolve("out.log");
         Process child = start(agent, out);
         try {
-            Eventually.within(BOUND, "the child running", () -> read(out).contains("ok "));
+            Eventually.within(
+                    BOUND, "the child running", () -> call(child) && read(out).contains("ok "));
             Byteman.InjectedFault misspelt = agent.inject(Byteman.Rule.throwAtEntry(
                     "misspelt point", Target.class.getName(), "pointt", "new java.io.IOException(\"injected\")"));
             int linesAtInstall = read(out).split("\n").length;
-            Eventually.within(BOUND, "calls going on", () -> read(out).split("\n").length > linesAtInstall + 5);
+            for (int i = 0; i < 6; i++) {
+                call(child); // six calls of the method the misspelt rule meant, answered before the check below
+            }
+            Eventually.within(BOUND, "six calls answered", () -> read(out).split("\n").length >= linesAtInstall + 6);
 
             assertThat(misspelt.firings(read(out))).isZero();
             assertThat(read(out)).doesNotContain("thrown");
@@ -78,7 +86,8 @@ class BytemanTest {
         Path out = temp.resolve("out.log");
         Process child = start(agent, out);
         try {
-            Eventually.within(BOUND, "the child running", () -> read(out).contains("ok "));
+            Eventually.within(
+                    BOUND, "the child running", () -> call(child) && read(out).contains("ok "));
             Byteman.Rule broken =
                     new Byteman.Rule("broken", Target.class.getName(), "point", "$1 > ) (", "new RuntimeException()");
 
@@ -102,6 +111,17 @@ class BytemanTest {
                 .start();
     }
 
+    /** Asks the child for one call of {@link Target#point}; returns true so that it can drive a bounded wait. */
+    private static boolean call(Process child) {
+        try {
+            child.getOutputStream().write('\n');
+            child.getOutputStream().flush();
+            return true;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static String read(Path out) {
         try {
             return Files.exists(out) ? Files.readString(out, StandardCharsets.UTF_8) : "";
@@ -110,7 +130,7 @@ class BytemanTest {
         }
     }
 
-    /** The child JVM: calls {@link #point} every 20 ms (at most 60 s) and prints what happened. */
+    /** The child JVM: calls {@link #point} once per line on its standard input and prints what happened. */
     static final class Target {
 
         private Target() {}
@@ -120,13 +140,15 @@ class BytemanTest {
         }
 
         public static void main(String[] args) throws Exception {
-            for (int i = 0; i < 3000; i++) {
+            java.io.BufferedReader in =
+                    new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
+            int i = 0;
+            while (in.readLine() != null) { // ends when the test closes the pipe or dies
                 try {
-                    System.out.println("ok " + point(i));
+                    System.out.println("ok " + point(i++));
                 } catch (java.io.IOException e) {
                     System.out.println("thrown " + e);
                 }
-                Thread.sleep(20);
             }
         }
     }
