@@ -118,7 +118,7 @@ public final class InboxStore {
     }
 
     /** Records the event for {@code consumer}; false if it was recorded before (a repeat). */
-    public boolean record(
+    private boolean record(
             Connection connection,
             String consumer,
             String eventId,
@@ -129,13 +129,7 @@ public final class InboxStore {
             Instant now)
             throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement(insertInbox)) {
-            insert.setString(1, consumer);
-            insert.setString(2, eventId);
-            insert.setString(3, aggregateType);
-            insert.setString(4, aggregateId);
-            insert.setLong(5, sequence);
-            insert.setString(6, eventType);
-            insert.setTimestamp(7, Timestamp.from(now));
+            bindEvent(insert, consumer, eventId, aggregateType, aggregateId, sequence, eventType, now);
             return insert.executeUpdate() == 1;
         }
     }
@@ -162,20 +156,8 @@ public final class InboxStore {
             return advance(connection, consumer, aggregateType, aggregateId, sequence);
         }
         try (PreparedStatement statement = connection.prepareStatement(recordAndAdvance)) {
-            statement.setString(1, consumer);
-            statement.setString(2, eventId);
-            statement.setString(3, aggregateType);
-            statement.setString(4, aggregateId);
-            statement.setLong(5, sequence);
-            statement.setString(6, eventType);
-            statement.setTimestamp(7, Timestamp.from(now));
-            statement.setLong(8, sequence);
-            statement.setString(9, consumer);
-            statement.setString(10, aggregateType);
-            statement.setString(11, aggregateId);
-            statement.setString(12, consumer);
-            statement.setString(13, aggregateType);
-            statement.setString(14, aggregateId);
+            bindEvent(statement, consumer, eventId, aggregateType, aggregateId, sequence, eventType, now);
+            bindAdvance(statement, 8, consumer, aggregateType, aggregateId, sequence);
             try (ResultSet row = statement.executeQuery()) {
                 row.next();
                 if (row.getLong(1) == 0) {
@@ -194,18 +176,13 @@ public final class InboxStore {
      * Raises the aggregate's highest seen sequence number to {@code sequence} (row-locked until commit) and returns
      * the previous one (0 if none).
      */
-    public long advance(Connection connection, String consumer, String aggregateType, String aggregateId, long sequence)
+    private long advance(
+            Connection connection, String consumer, String aggregateType, String aggregateId, long sequence)
             throws SQLException {
         if (dialect == OutboxDialect.POSTGRESQL) {
             for (int attempt = 0; attempt < 2; attempt++) { // a second pass only if another transaction added the row
                 try (PreparedStatement advance = connection.prepareStatement(advanceAggregate)) {
-                    advance.setLong(1, sequence);
-                    advance.setString(2, consumer);
-                    advance.setString(3, aggregateType);
-                    advance.setString(4, aggregateId);
-                    advance.setString(5, consumer);
-                    advance.setString(6, aggregateType);
-                    advance.setString(7, aggregateId);
+                    bindAdvance(advance, 1, consumer, aggregateType, aggregateId, sequence);
                     try (ResultSet rows = advance.executeQuery()) {
                         if (rows.next()) {
                             return rows.getLong(1);
@@ -251,6 +228,43 @@ public final class InboxStore {
             }
         }
         return last;
+    }
+
+    /** The event's row: parameters 1-7 of {@code insertInbox} and of {@code recordAndAdvance}. */
+    private static void bindEvent(
+            PreparedStatement statement,
+            String consumer,
+            String eventId,
+            String aggregateType,
+            String aggregateId,
+            long sequence,
+            String eventType,
+            Instant now)
+            throws SQLException {
+        statement.setString(1, consumer);
+        statement.setString(2, eventId);
+        statement.setString(3, aggregateType);
+        statement.setString(4, aggregateId);
+        statement.setLong(5, sequence);
+        statement.setString(6, eventType);
+        statement.setTimestamp(7, Timestamp.from(now));
+    }
+
+    /** The aggregate's advance from parameter {@code from} on: the new sequence, then its key twice (lock, update). */
+    private static void bindAdvance(
+            PreparedStatement statement,
+            int from,
+            String consumer,
+            String aggregateType,
+            String aggregateId,
+            long sequence)
+            throws SQLException {
+        statement.setLong(from, sequence);
+        for (int key = from + 1; key <= from + 4; key += 3) {
+            statement.setString(key, consumer);
+            statement.setString(key + 1, aggregateType);
+            statement.setString(key + 2, aggregateId);
+        }
     }
 
     /** Writes a consumer-side dead letter. */
