@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -21,7 +22,12 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -101,6 +107,32 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
     /** Whether the child JVM is alive. */
     public boolean isRunning() {
         return process != null && process.isAlive();
+    }
+
+    /**
+     * Every committed record of {@code topic} from its beginning, read by a consumer group of its own: once at least
+     * {@code expected} were read and two polls in a row came back empty (so repeats past {@code expected} are in
+     * too), or when {@code bound} has passed. The caller checks the count.
+     */
+    public List<ConsumerRecord<String, byte[]>> readAll(String topic, int expected, Duration bound) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + Uuid.randomUuid());
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(Set.of(topic));
+            long deadline = System.nanoTime() + bound.toNanos();
+            int emptyPolls = 0;
+            while (System.nanoTime() < deadline && (records.size() < expected || emptyPolls < 2)) {
+                var polled = consumer.poll(Duration.ofMillis(500));
+                polled.forEach(records::add);
+                emptyPolls = records.size() >= expected && polled.isEmpty() ? emptyPolls + 1 : 0;
+            }
+        }
+        return records;
     }
 
     /** Creates a topic with {@code partitions} partitions (replication factor 1) and waits until it exists. */

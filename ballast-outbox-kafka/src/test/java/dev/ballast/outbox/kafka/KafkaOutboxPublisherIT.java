@@ -30,16 +30,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -377,23 +371,6 @@ class KafkaOutboxPublisherIT {
 
     /** Everything in {@code topic} from the beginning, once at least {@code expected} records were read. */
     private static List<ConsumerRecord<String, byte[]>> consumeAtLeast(String topic, int expected) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer =
-                new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(Set.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            int emptyPolls = 0;
-            while (System.nanoTime() < deadline && (records.size() < expected || emptyPolls < 2)) {
-                var polled = consumer.poll(Duration.ofMillis(500));
-                polled.forEach(records::add);
-                emptyPolls = records.size() >= expected && polled.isEmpty() ? emptyPolls + 1 : 0;
-            }
-        }
-        return records;
+        return kafka.readAll(topic, expected, Duration.ofSeconds(30));
     }
 }

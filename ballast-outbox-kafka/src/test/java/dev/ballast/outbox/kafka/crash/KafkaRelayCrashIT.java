@@ -25,18 +25,12 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -286,23 +280,7 @@ class KafkaRelayCrashIT {
 
     /** Everything in the topic from the beginning, once at least {@code expected} records were read (bounded). */
     private List<ConsumerRecord<String, byte[]>> consumeAtLeast(int expected) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + UUID.randomUUID());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer =
-                new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(Set.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            int emptyPolls = 0;
-            while (System.nanoTime() < deadline && (records.size() < expected || emptyPolls < 2)) {
-                var polled = consumer.poll(Duration.ofMillis(500));
-                polled.forEach(records::add);
-                emptyPolls = records.size() >= expected && polled.isEmpty() ? emptyPolls + 1 : 0;
-            }
-        }
+        List<ConsumerRecord<String, byte[]>> records = kafka.readAll(topic, expected, Duration.ofSeconds(60));
         assertThat(records.size()).as("records in " + topic).isGreaterThanOrEqualTo(expected);
         return records;
     }
