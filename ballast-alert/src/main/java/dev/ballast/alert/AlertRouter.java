@@ -6,12 +6,14 @@ import dev.ballast.alert.internal.Delivery;
 import dev.ballast.alert.internal.JsonLinesFile;
 import dev.ballast.alert.internal.LogChannel;
 import dev.ballast.alert.internal.Pipeline;
+import dev.ballast.alert.internal.RawAlertRecorder;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * retries and breaker ({@link ChannelSettings}), writing to the file channel whatever it could not deliver.
  *
  * <p>When the intake queue is full, INFO and WARNING alerts are dropped and counted ({@code ballast.alert.dropped});
- * CRITICAL ones go to an unbounded overflow queue, so none is lost. Thread-safe: {@link #send} is called from any
+ * CRITICAL ones go to an unbounded overflow queue, so none is lost. With {@link Builder#recordRawAlerts} every alert
+ * received is also written, before anything else happens to it, to a file for replaying. Thread-safe: {@link #send} is called from any
  * thread; the pipeline runs on the one dispatcher thread.
  */
 public final class AlertRouter implements AlertSink, AutoCloseable {
@@ -57,6 +60,7 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
     private final @Nullable String heartbeatChannel;
     private final String service;
     private final @Nullable Thread dispatcher;
+    private final @Nullable RawAlertRecorder recorder;
     private Instant nextTick;
     private Instant nextHeartbeat;
     private volatile boolean running = true;
@@ -76,6 +80,9 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
         }
         this.routes = builder.routes.isEmpty() ? defaultRoutes(channels) : List.copyOf(builder.routes);
         validate(channels);
+        Path rawFile = builder.rawAlertFile;
+        this.recorder =
+                rawFile == null ? null : new RawAlertRecorder(rawFile, builder.intakeCapacity, builder.registry);
         JsonLinesFile file = channels.values().stream()
                 .filter(JsonLinesFile.class::isInstance)
                 .map(JsonLinesFile.class::cast)
@@ -134,6 +141,10 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
         }
         Severity severity = alert.severity();
         meters.received(severity);
+        RawAlertRecorder raw = recorder;
+        if (raw != null) {
+            raw.record(alert, clock.instant());
+        }
         if (!intake.offer(alert)) {
             if (severity == Severity.CRITICAL) {
                 overflow.add(alert);
@@ -183,6 +194,10 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
                 .map(ChannelWorker::channel)
                 .filter(JsonLinesFile.class::isInstance)
                 .forEach(channel -> ((JsonLinesFile) channel).close());
+        RawAlertRecorder raw = recorder;
+        if (raw != null) {
+            raw.close();
+        }
     }
 
     /** Runs the pipeline on what is queued and on the clock's time now; the dispatcher thread's one step. */
@@ -338,6 +353,7 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
         private String service = "service";
         private ActionLinker linker = ActionLinker.none();
         private boolean manual;
+        private @Nullable Path rawAlertFile;
 
         private Builder() {}
 
@@ -424,6 +440,17 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
         /** Turns operation actions into links; without one they are left out of messages. */
         public Builder actionLinker(ActionLinker value) {
             this.linker = Objects.requireNonNull(value, "actionLinker");
+            return this;
+        }
+
+        /**
+         * Also writes every alert {@link AlertRouter#send} receives, before silences, deduplication, grouping and
+         * throttling, to {@code file} as a JSON line (time received, severity, fingerprint, title, labels; never the
+         * detail or actions), from a thread of its own behind a bounded queue, so a run's raw alerts can be replayed
+         * (docs/alerting.md). Off unless set; the file is appended to.
+         */
+        public Builder recordRawAlerts(Path file) {
+            this.rawAlertFile = Objects.requireNonNull(file, "file");
             return this;
         }
 

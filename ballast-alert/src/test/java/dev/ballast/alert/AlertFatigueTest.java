@@ -15,15 +15,19 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 12 point 11: how many messages a person gets for an incident storm and for the alerts of a chaos-like run,
- * replayed through the router with the default routes and fatigue settings on an injected clock. Deterministic (fixed
- * seed); prints a table (also written to target/alert-fatigue.md) that docs/alerting.md records.
+ * Issue 12 point 11: how many messages a person gets for an incident storm, for the alerts of a scripted chaos-like
+ * run and for the raw alerts a real chaos run recorded (src/test/resources/alert-replay), replayed through the router
+ * with the default routes and fatigue settings on an injected clock. Deterministic (fixed seed, a fixed recording);
+ * prints tables (also written to target/alert-fatigue*.md) that docs/alerting.md records.
  */
 class AlertFatigueTest {
 
@@ -53,6 +57,88 @@ class AlertFatigueTest {
             assertThat(result.criticalSeen()).as(result.name()).containsAll(result.criticalRaw());
         }
         assertThat(storm.raw()).isEqualTo(10_000);
+    }
+
+    /** The raw alerts of a real chaos run, recorded by the instances' routers; where they come from: the README beside. */
+    static final String RECORDED = "/alert-replay/chaos-run-raw-alerts.jsonl";
+
+    /**
+     * The recorded run does not meet the issue's goal of 90 % fewer messages than raw alerts, and this test does not
+     * pretend it does: the modules already raise on a change of state (a breaker opening, a rule firing once), so the
+     * raw stream holds little to deduplicate; what the router still saves is grouping (5 s, by module) and repeats. It
+     * asserts what holds: every CRITICAL fingerprint reaches chat on every instance, and no channel gets more than a
+     * third as many messages as raw alerts (measured: 23 of 72 on the busiest, 68.1 % fewer; docs/alerting.md).
+     */
+    @Test
+    void theRawAlertsOfARecordedChaosRunReachChatWithEveryCriticalInAThirdAsManyMessages() throws Exception {
+        List<RawAlerts.Raw> recorded = RawAlerts.read(
+                Path.of(Objects.requireNonNull(AlertFatigueTest.class.getResource(RECORDED))
+                        .toURI()),
+                "unknown");
+        List<Result> perInstance = replayBy(recorded, RawAlerts.Raw::source);
+        for (Result result : perInstance) {
+            assertThat(result.criticalSeen())
+                    .as("%s: every CRITICAL fingerprint reached chat", result.name())
+                    .containsAll(result.criticalRaw());
+        }
+        Result total = total("recorded chaos run (" + perInstance.size() + " instances, a router each)", perInstance);
+        // for comparison, not asserted: the instances of a scenario sharing one router (cluster-wide deduplication)
+        Result shared = total("the same, one router per scenario", replayBy(recorded, raw -> raw.source()
+                .substring(0, raw.source().indexOf('/'))));
+        List<Result> rows = new ArrayList<>(perInstance);
+        rows.add(total);
+        rows.add(shared);
+        String table = table(rows);
+        System.out.println(table);
+        Files.createDirectories(Path.of("target"));
+        Files.writeString(Path.of("target/alert-fatigue-recorded.md"), table);
+
+        assertThat(total.raw()).isEqualTo(recorded.size());
+        assertThat(total.criticalRaw())
+                .as("the recording holds CRITICAL alerts")
+                .isNotEmpty();
+        assertThat(total.criticalSeen()).containsAll(total.criticalRaw());
+        for (Map.Entry<String, Integer> channel : total.perChannel().entrySet()) {
+            assertThat(channel.getValue())
+                    .as("recorded chaos run: messages on %s", channel.getKey())
+                    .isLessThanOrEqualTo(total.raw() / 3);
+        }
+    }
+
+    /** Replays the alerts of each group ({@code key}) on a router and clock of its own, starting at its first alert. */
+    private static List<Result> replayBy(List<RawAlerts.Raw> recorded, Function<RawAlerts.Raw, String> key)
+            throws IOException {
+        Map<String, List<RawAlerts.Raw>> groups = new TreeMap<>();
+        recorded.forEach(raw ->
+                groups.computeIfAbsent(key.apply(raw), k -> new ArrayList<>()).add(raw));
+        List<Result> results = new ArrayList<>();
+        for (Map.Entry<String, List<RawAlerts.Raw>> group : groups.entrySet()) {
+            Instant first = group.getValue().stream()
+                    .map(RawAlerts.Raw::at)
+                    .min(Comparator.naturalOrder())
+                    .orElseThrow();
+            List<Raw> timed = group.getValue().stream()
+                    .map(raw -> new Raw(Duration.between(first, raw.at()), raw.alert()))
+                    .sorted(Comparator.comparing(Raw::at))
+                    .toList();
+            results.add(replay(group.getKey(), timed));
+        }
+        return results;
+    }
+
+    /** The sum of {@code results}: raw alerts and messages added up, CRITICAL fingerprints named by their source. */
+    private static Result total(String name, List<Result> results) {
+        int raw = 0;
+        Map<String, Integer> perChannel = new LinkedHashMap<>();
+        Set<String> criticalRaw = new TreeSet<>();
+        Set<String> criticalSeen = new TreeSet<>();
+        for (Result result : results) {
+            raw += result.raw();
+            result.perChannel().forEach((channel, count) -> perChannel.merge(channel, count, Integer::sum));
+            result.criticalRaw().forEach(fingerprint -> criticalRaw.add(result.name() + " " + fingerprint));
+            result.criticalSeen().forEach(fingerprint -> criticalSeen.add(result.name() + " " + fingerprint));
+        }
+        return new Result(name, raw, perChannel, criticalRaw, criticalSeen);
     }
 
     private static Result replay(String name, List<Raw> raws) throws IOException {
@@ -172,7 +258,8 @@ class AlertFatigueTest {
     /**
      * The alerts the modules raise, with their own titles and fingerprints, over a 30-minute scripted fault run (Redis
      * killed and restarted twice, the broker down for 3 minutes, a poisoned event, a paused lock holder); the rules
-     * re-evaluate every 5 s, so a lasting condition repeats. Not the output of the chaos suite (not built yet).
+     * re-evaluate every 5 s, so a lasting condition repeats. A script: the recorded run (below) shows the modules raise far
+     * less than this, once per change of state.
      */
     static List<Raw> chaosRun() {
         List<Raw> raws = new ArrayList<>();

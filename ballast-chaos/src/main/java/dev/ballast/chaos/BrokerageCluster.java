@@ -28,13 +28,16 @@ import org.jspecify.annotations.Nullable;
  * The system under test of one scenario: a PostgreSQL cluster of its own (or a MariaDB server, {@link
  * Builder#mariadb()}), optionally a redis-server of its own, either
  * reached directly or through a {@link FaultProxy}, and instances of the example ({@code brokerage-service.jar}, system
- * property {@code ballast.chaos.jar}) as child JVMs configured only through environment variables, their logs under
- * {@code target/chaos/<scenario>/}. The instances get what the production checklist of {@code docs/operations.md} asks
+ * property {@code ballast.chaos.jar}) as child JVMs configured only through environment variables, their logs and the
+ * raw alerts their routers received ({@value #RAW_ALERTS}) under {@code target/chaos/<scenario>/instance-<n>/}. The instances get what the production checklist of {@code docs/operations.md} asks
  * for (a 2 s pool connection timeout) and nothing else beyond the addresses. Everything is stopped and deleted on close. Started and changed from the test
  * thread; {@link #instances()} may be read from the clients' threads.
  */
 @SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
 public final class BrokerageCluster implements AutoCloseable {
+
+    /** File in each instance's directory with every raw alert its router received ({@code ballast.alert.record-raw}). */
+    public static final String RAW_ALERTS = "raw-alerts.jsonl";
 
     /** The database the instances use on the own PostgreSQL. */
     public static final String DATABASE = "brokerage";
@@ -230,10 +233,15 @@ public final class BrokerageCluster implements AutoCloseable {
      * As {@link #startInstance(Map)}, the JVM started with {@code jvmOptions} too (e.g. {@link Byteman#jvmOptions()}).
      */
     public ChildService startInstance(Map<String, String> overrides, List<String> jvmOptions) throws IOException {
-        Map<String, String> env = new LinkedHashMap<>(environment);
-        env.putAll(overrides);
         started++;
         Path directory = Path.of("target", "chaos", scenario, "instance-" + started);
+        Map<String, String> env = new LinkedHashMap<>();
+        // every raw alert the instance's router receives, for replaying the run (docs/alerting.md, docs/chaos.md)
+        env.put(
+                "BALLAST_ALERT_RECORD_RAW",
+                directory.resolve(RAW_ALERTS).toAbsolutePath().toString());
+        env.putAll(environment);
+        env.putAll(overrides);
         ChildService instance = namespace != null
                 ? ChildService.startIn(namespace, jar(), directory, env, jvmOptions)
                 : ChildService.start(jar(), directory, env, jvmOptions);

@@ -35,6 +35,7 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -136,7 +137,9 @@ public final class BallastAlertActionsAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         ActionSigner ballastActionSigner(
-                BallastAlertProperties properties, ObjectProvider<ActionOperation> operations) {
+                BallastAlertProperties properties,
+                ObjectProvider<ActionOperation> operations,
+                @Qualifier(BallastAlertAutoConfiguration.CLOCK_BEAN) ObjectProvider<Clock> clock) {
             BallastAlertProperties.Actions actions = properties.actions();
             String prefix = "ballast.alert.actions.";
             if (actions.keys() == null || actions.keys().isEmpty()) {
@@ -168,7 +171,7 @@ public final class BallastAlertActionsAutoConfiguration {
                         current,
                         URI.create(actions.baseUrl().trim()),
                         actions.ttl(),
-                        Clock.systemUTC(),
+                        clock.getIfAvailable(Clock::systemUTC),
                         name -> operations
                                 .orderedStream()
                                 .anyMatch(operation -> operation.name().equals(name)));
@@ -187,9 +190,14 @@ public final class BallastAlertActionsAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         ActionService ballastActionService(
-                ActionSigner signer, ObjectProvider<ActionOperation> operations, ActionLedger ledger, AlertSink sink) {
+                ActionSigner signer,
+                ObjectProvider<ActionOperation> operations,
+                ActionLedger ledger,
+                AlertSink sink,
+                @Qualifier(BallastAlertAutoConfiguration.CLOCK_BEAN) ObjectProvider<Clock> clock) {
             List<ActionOperation> all = operations.orderedStream().toList();
-            return new ActionService(signer, ActionService.byName(all), ledger, sink, Clock.systemUTC());
+            return new ActionService(
+                    signer, ActionService.byName(all), ledger, sink, clock.getIfAvailable(Clock::systemUTC));
         }
 
         @Bean

@@ -6,6 +6,7 @@ import dev.ballast.core.alert.AlertSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -20,7 +21,9 @@ import org.springframework.context.annotation.Configuration;
  * Auto-configures the {@link AlertRouter} as the application's {@link dev.ballast.core.alert.AlertSink}, so every
  * module's alerts are routed, deduplicated and delivered to the channels under {@code ballast.alert.channels}; and a
  * sanitizer that keeps webhook addresses and keys out of the actuator. Runs before the executor auto-configuration,
- * whose logging sink then backs off. Every bean backs off when the application defines its own.
+ * whose logging sink then backs off. Every bean backs off when the application defines its own. The router, the action
+ * signer and the action service read the time from a {@link Clock} bean named {@value #CLOCK_BEAN} when there is one
+ * (tests move it to reach windows and expiries), else from the system clock.
  */
 @AutoConfiguration(
         beforeName = "dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration",
@@ -33,14 +36,21 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(BallastAlertProperties.class)
 public final class BallastAlertAutoConfiguration {
 
+    /** Name of the optional {@link Clock} bean the alerting beans read the time from. */
+    public static final String CLOCK_BEAN = "ballastAlertClock";
+
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean(AlertSink.class)
     AlertRouter ballastAlertRouter(
             BallastAlertProperties properties,
             ObjectProvider<MeterRegistry> registry,
-            ObjectProvider<ActionLinker> linker) {
+            ObjectProvider<ActionLinker> linker,
+            @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock) {
         return RouterFactory.create(
-                properties, registry.getIfUnique(), linker.getIfUnique(ActionLinker::none), Clock.systemUTC());
+                properties,
+                registry.getIfUnique(),
+                linker.getIfUnique(ActionLinker::none),
+                clock.getIfAvailable(Clock::systemUTC));
     }
 
     /** {@code POST /ballast/alertmanager}. */

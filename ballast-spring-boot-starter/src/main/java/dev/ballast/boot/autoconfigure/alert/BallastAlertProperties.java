@@ -27,6 +27,8 @@ import org.springframework.util.unit.DataSize;
  * @param rules the built-in rules evaluated from the application's meters
  * @param actions signed actions (links to /ballast/actions/...)
  * @param alertmanager the Alertmanager webhook receiver (POST /ballast/alertmanager)
+ * @param recordRaw a file every alert the router receives is appended to as a JSON line, before deduplication,
+ *     grouping and throttling (for replaying a run's alerts; docs/alerting.md); none when unset
  */
 @ConfigurationProperties("ballast.alert")
 public record BallastAlertProperties(
@@ -40,7 +42,8 @@ public record BallastAlertProperties(
         @DefaultValue("10000") int intakeCapacity,
         @DefaultValue Rules rules,
         @DefaultValue Actions actions,
-        @DefaultValue Alertmanager alertmanager) {
+        @DefaultValue Alertmanager alertmanager,
+        @Nullable Path recordRaw) {
 
     /** Kinds of chat channel. */
     public enum Type {

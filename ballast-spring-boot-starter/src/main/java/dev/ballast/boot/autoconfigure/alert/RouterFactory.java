@@ -8,6 +8,7 @@ import dev.ballast.alert.Fatigue;
 import dev.ballast.alert.Route;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -64,8 +65,15 @@ final class RouterFactory {
         if (heartbeatInterval != null) {
             guard("heartbeat", () -> builder.heartbeat(heartbeatInterval, heartbeat.channel()));
         }
+        java.nio.file.Path recordRaw = properties.recordRaw();
+        if (recordRaw != null) {
+            builder.recordRawAlerts(recordRaw);
+        }
         try {
             return builder.build();
+        } catch (UncheckedIOException e) {
+            throw InvalidBallastPropertyException.invalid(
+                    PREFIX + "record-raw", recordRaw, "must be a file that can be written (" + e.getCause() + ")");
         } catch (IllegalArgumentException e) {
             throw InvalidBallastPropertyException.secret(PREFIX + "routes", e.getMessage());
         }

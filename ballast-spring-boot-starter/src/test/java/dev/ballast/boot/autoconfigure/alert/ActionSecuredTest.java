@@ -3,6 +3,7 @@ package dev.ballast.boot.autoconfigure.alert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.security.config.Customizer.withDefaults;
 
+import dev.ballast.alert.action.ActionLedger;
 import dev.ballast.alert.action.ActionOperation;
 import dev.ballast.alert.action.ActionSigner;
 import dev.ballast.core.alert.Alert;
@@ -15,6 +16,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -35,8 +41,10 @@ import org.springframework.security.web.SecurityFilterChain;
 
 /**
  * With Spring Security in the application, an action link is performed only by a signed-in user with the configured
- * role, through the confirmation page's form (CSRF token included), and the ledger records who did it. A real server
- * on a random port, Spring Security's own filter chain and HTTP Basic users.
+ * role, through the confirmation page's form (CSRF token included), and the ledger records who did it; an expired,
+ * changed or used link is refused with 410, 403 or 409 and a problem {@code code}. A real server on a random port,
+ * Spring Security's own filter chain and HTTP Basic users; the alerting beans read the time from a clock the test moves
+ * (the {@code ballastAlertClock} bean).
  */
 @SpringBootTest(
         classes = ActionSecuredTest.App.class,
@@ -63,9 +71,44 @@ class ActionSecuredTest {
     @Autowired
     AtomicInteger performed;
 
+    @Autowired
+    MovableClock clock;
+
+    @Autowired
+    ActionLedger ledger;
+
+    /** A clock the test moves forward. Thread-safe. */
+    static final class MovableClock extends Clock {
+        private volatile Instant now = Instant.parse("2026-12-01T03:00:00Z");
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
     @SpringBootConfiguration
     @EnableAutoConfiguration
     static class App {
+
+        @Bean(name = BallastAlertAutoConfiguration.CLOCK_BEAN)
+        MovableClock ballastAlertClock() {
+            return new MovableClock();
+        }
 
         @Bean
         AtomicInteger performed() {
@@ -133,6 +176,14 @@ class ActionSecuredTest {
             return send(request(path).GET());
         }
 
+        /** A POST as an API client: asks for JSON, sends the session's CSRF token as a header. */
+        HttpResponse<String> postForProblem(String path, String csrfToken) throws Exception {
+            return send(request(path)
+                    .setHeader("Accept", "application/json")
+                    .header("X-CSRF-TOKEN", csrfToken)
+                    .POST(HttpRequest.BodyPublishers.noBody()));
+        }
+
         HttpResponse<String> post(String path, String form) throws Exception {
             return send(request(path)
                     .header("Content-Type", "application/x-www-form-urlencoded")
@@ -161,6 +212,66 @@ class ActionSecuredTest {
         return url.substring("https://svc.example".length());
     }
 
+    private static String csrfToken(HttpResponse<String> page) {
+        Matcher token = CSRF.matcher(page.body());
+        assertThat(token.find())
+                .as("the confirmation page carries a CSRF token: %s", page.body())
+                .isTrue();
+        return token.group(2);
+    }
+
+    private static void assertProblem(HttpResponse<String> response, int status, String code) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(response.body()).contains("\"code\":\"" + code + "\"").contains("\"status\":" + status);
+    }
+
+    private static String nonce(String path) {
+        String payload = path.substring(path.lastIndexOf('/') + 1, path.indexOf('.'));
+        String json = new String(Base64.getUrlDecoder().decode(payload), StandardCharsets.UTF_8);
+        Matcher nonce = Pattern.compile("\"n\":\"([^\"]+)\"").matcher(json);
+        assertThat(nonce.find()).as(json).isTrue();
+        return nonce.group(1);
+    }
+
+    @Test
+    void anExpiredLinkIsGoneOverHttpItsPageSaysSoAndNothingRunsOrIsRecorded() throws Exception {
+        String expired = link();
+        int before = performed.get();
+        Browser operator = new Browser("olivia");
+        String csrf = csrfToken(operator.get(link()));
+        clock.advance(Duration.ofHours(24).plusMinutes(1)); // ballast.alert.actions.ttl defaults to 24 h
+
+        HttpResponse<String> page = operator.get(expired);
+        assertThat(page.statusCode()).isEqualTo(410);
+        assertThat(page.body()).contains("This action link expired at").doesNotContain("method=\"post\"");
+
+        assertProblem(operator.postForProblem(expired, csrf), 410, "ACTION_TOKEN_EXPIRED");
+        assertThat(performed).hasValue(before);
+        assertThat(ledger.find(nonce(expired)))
+                .as("nothing recorded for the expired link")
+                .isEmpty();
+    }
+
+    @Test
+    void aChangedLinkIsForbiddenAndASecondPostConflictsOverHttp() throws Exception {
+        Browser operator = new Browser("olivia");
+        String path = link();
+        String csrf = csrfToken(operator.get(path));
+        int before = performed.get();
+
+        String tampered = path.substring(0, path.length() - 3) + (path.endsWith("AAA") ? "BBB" : "AAA");
+        assertProblem(operator.postForProblem(tampered, csrf), 403, "ACTION_TOKEN_INVALID");
+        assertThat(performed).hasValue(before);
+
+        HttpResponse<String> done = operator.postForProblem(path, csrf);
+        assertThat(done.statusCode()).as(done.body()).isEqualTo(200);
+        assertThat(done.body()).contains("\"outcome\":\"DONE\"");
+        assertProblem(operator.postForProblem(path, csrf), 409, "ACTION_ALREADY_DONE");
+        assertThat(performed).hasValue(before + 1);
+    }
+
     private static String csrfForm(HttpResponse<String> page) {
         Matcher token = CSRF.matcher(page.body());
         assertThat(token.find())
@@ -172,6 +283,7 @@ class ActionSecuredTest {
     @Test
     void onlyASignedInUserWithTheRolePerformsTheActionThroughThePagesForm() throws Exception {
         String path = link();
+        int before = performed.get();
 
         Browser anonymous = new Browser(null);
         assertThat(anonymous.get(path).statusCode()).as("anonymous page").isEqualTo(401);
@@ -189,13 +301,13 @@ class ActionSecuredTest {
         assertThat(operator.post(path, "").statusCode())
                 .as("a POST without the page's CSRF token")
                 .isEqualTo(403);
-        assertThat(performed).hasValue(0);
+        assertThat(performed).hasValue(before);
 
         HttpResponse<String> done = operator.post(path, csrfForm(page));
         assertThat(done.statusCode()).isEqualTo(200);
         assertThat(done.body())
                 .as("the operation ran once, for the signed-in user")
-                .contains("Counted 1 for olivia");
-        assertThat(performed).hasValue(1);
+                .contains("Counted " + (before + 1) + " for olivia");
+        assertThat(performed).hasValue(before + 1);
     }
 }

@@ -1,13 +1,18 @@
 package dev.ballast.boot.autoconfigure.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.ballast.alert.AlertRouter;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
+import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.alert.Severity;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +78,29 @@ class BallastAlertAutoConfigurationTest {
                     assertThat(router.routes().get(0).continueMatching()).isTrue();
                     assertThat(router.routes().get(0).labels()).containsEntry("module", "outbox");
                 });
+    }
+
+    @Test
+    void recordRawWritesEveryReceivedAlertToItsFileAndAnUnwritableOneFailsStartUpNamingTheProperty() throws Exception {
+        Path raw = dir.resolve("raw/raw-alerts.jsonl");
+        Alert alert = Alert.builder(Severity.WARNING, "Cache 'quotes': Redis L2 unavailable")
+                .fingerprint("ballast-cache-l2|quotes")
+                .label("module", "cache")
+                .build();
+        runner().withPropertyValues("ballast.alert.record-raw=" + raw).run(context -> {
+            AlertSink sink = context.getBean(AlertSink.class);
+            sink.send(alert);
+            sink.send(alert);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> Files.exists(raw) && Files.readAllLines(raw).size() == 2);
+        });
+        assertThat(Files.readAllLines(raw))
+                .allSatisfy(line -> assertThat(line).contains("\"fingerprint\":\"ballast-cache-l2|quotes\""));
+
+        Path notADirectory = Files.writeString(dir.resolve("plain-file"), "x");
+        runner().withPropertyValues("ballast.alert.record-raw=" + notADirectory.resolve("raw.jsonl"))
+                .run(context ->
+                        assertThat(context).getFailure().rootCause().hasMessageContaining("ballast.alert.record-raw"));
     }
 
     @Test
