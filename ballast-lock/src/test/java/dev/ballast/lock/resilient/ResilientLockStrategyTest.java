@@ -369,6 +369,35 @@ class ResilientLockStrategyTest {
                 .isGreaterThan(after.primaryFailedAtMicros());
     }
 
+    @Test
+    void aModeTableWithoutTheFailureColumnIsRefusedNamingTheScriptUnlessBallastMayAddIt() throws SQLException {
+        try (Connection connection = h2.getConnection();
+                PreparedStatement create = connection.prepareStatement("CREATE TABLE ballast_lock_mode (id INT NOT NULL"
+                        + " PRIMARY KEY, mode VARCHAR(8) NOT NULL, epoch BIGINT NOT NULL, effective_at BIGINT NOT NULL,"
+                        + " changed_by VARCHAR(128))")) { // as V1__ballast_lock.sql made it
+            create.execute();
+        }
+        LockStrategy primary = LocalLockStrategies.builder().clock(clock).build();
+        LockStrategy fallback =
+                JdbcLockStrategies.builder(h2, "ballast_", true).clock(clock).build();
+
+        assertThatThrownBy(() -> ResilientLockStrategy.builder(primary, fallback, h2)
+                        .clock(clock)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("primary_failed_at is missing from ballast_lock_mode")
+                .hasMessageContaining("V2__ballast_lock_mode_failures.sql");
+
+        ResilientLockStrategy upgraded = ResilientLockStrategy.builder(primary, fallback, h2)
+                .createTable(true)
+                .clock(clock)
+                .build();
+        built.add(upgraded);
+        try (LockHandle handle = upgraded.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(handle.isValid()).isTrue();
+        }
+    }
+
     /** The mode's switch delay has passed by the database's clock, which a manual clock cannot move. */
     private void switchDelayPassed() throws SQLException {
         try (Connection connection = h2.getConnection();
