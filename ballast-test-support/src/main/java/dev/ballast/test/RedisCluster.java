@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -31,8 +32,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * RedisCluster.create();}): it starts before the class's tests and is torn down after them. A test may kill a primary
  * and wait until its replica has been promoted. Every wait is bounded. Never touches the machine's shared Redis.
  *
- * <p>The node timeout is {@value #NODE_TIMEOUT_MILLIS} ms, so a killed primary is replaced within a few seconds. Not
- * thread-safe: drive it from the test thread.
+ * <p>The node timeout is {@value #NODE_TIMEOUT_MILLIS} ms unless {@link #create(Duration)} sets another, so a killed
+ * primary is replaced within a few seconds. A longer one keeps a killed primary's slots unserved while the other
+ * primaries answer, as a production cluster (default 15 s) does before its failover; {@link #killPrimary}, {@link
+ * #awaitPromotion} and {@link #restart} drive that step by step. Not thread-safe: drive it from the test thread.
  */
 public final class RedisCluster implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
@@ -45,13 +48,28 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
 
     private final Map<Integer, Process> nodes = new LinkedHashMap<>();
     private final List<Integer> paused = new ArrayList<>();
+    private final Map<Integer, List<Integer>> primariesBeforeKill = new LinkedHashMap<>();
+    private final int nodeTimeoutMillis;
     private @Nullable Path directory;
 
-    private RedisCluster() {}
+    private RedisCluster(int nodeTimeoutMillis) {
+        this.nodeTimeoutMillis = nodeTimeoutMillis;
+    }
 
     /** A cluster that is started by {@link #beforeAll} or {@link #startNow()}. */
     public static RedisCluster create() {
-        return new RedisCluster();
+        return new RedisCluster(NODE_TIMEOUT_MILLIS);
+    }
+
+    /**
+     * A cluster with {@code cluster-node-timeout} {@code nodeTimeout} (at least 100 ms): a killed primary is declared
+     * failed, and its replica promoted, only after it.
+     */
+    public static RedisCluster create(Duration nodeTimeout) {
+        if (nodeTimeout.toMillis() < 100) {
+            throw new IllegalArgumentException("nodeTimeout must be at least 100 ms, was " + nodeTimeout);
+        }
+        return new RedisCluster(Math.toIntExact(nodeTimeout.toMillis()));
     }
 
     /** Starts six nodes, creates the cluster and waits until every node reports {@code cluster_state:ok}. */
@@ -173,6 +191,16 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
      * cluster_state:ok} with three primaries, none of them the killed one. Returns the port of the promoted replica.
      */
     public int killPrimaryAndAwaitPromotion(int port) throws IOException {
+        killPrimary(port);
+        return awaitPromotion(port);
+    }
+
+    /**
+     * Kills the primary on {@code port} with SIGKILL and resumes a replica paused by {@link #cutReplicaOff}, without
+     * waiting: its slots are unserved until the node timeout has passed and a replica has been promoted ({@link
+     * #awaitPromotion}).
+     */
+    public void killPrimary(int port) throws IOException {
         Process process = nodes.get(port);
         if (process == null || !process.isAlive()) {
             throw new IllegalArgumentException("no running node on port " + port);
@@ -183,18 +211,53 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
         }
         kill(process);
         resumePaused();
-        awaitCondition(FAILOVER_TIMEOUT_MILLIS, "a replica replaced the primary on port " + port, () -> {
+        primariesBeforeKill.put(port, before);
+    }
+
+    /**
+     * Waits until a replica replaced the primary killed on {@code port} by {@link #killPrimary}: the surviving nodes
+     * report {@code cluster_state:ok} with three primaries, none of them the killed one. Returns the promoted replica's
+     * port.
+     */
+    public int awaitPromotion(int port) throws IOException {
+        List<Integer> before = primariesBeforeKill.remove(port);
+        if (before == null) {
+            throw new IllegalArgumentException("no primary was killed on port " + port);
+        }
+        awaitCondition(
+                FAILOVER_TIMEOUT_MILLIS + nodeTimeoutMillis, "a replica replaced the primary on port " + port, () -> {
+                    for (int live : livePorts()) {
+                        Map<Integer, Boolean> primaries = primaries(live);
+                        if (!clusterOk(live) || primaries.size() != 3 || primaries.containsKey(port)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                });
+        List<Integer> after = new ArrayList<>(primaryPorts());
+        after.removeAll(before);
+        return after.getFirst();
+    }
+
+    /**
+     * Starts the node on {@code port} again, killed earlier, with its cluster configuration: it rejoins as a replica of
+     * the primary that replaced it. Waits until it answers and every node reports {@code cluster_state:ok}.
+     */
+    public void restart(int port) throws IOException {
+        Process process = nodes.get(port);
+        if (process == null || process.isAlive()) {
+            throw new IllegalArgumentException("no killed node on port " + port);
+        }
+        nodes.put(port, launch(port));
+        awaitCondition(START_TIMEOUT_MILLIS, "redis-server on port " + port + " answers", () -> answers(port));
+        awaitCondition(START_TIMEOUT_MILLIS, "every node reports cluster_state:ok after the restart", () -> {
             for (int live : livePorts()) {
-                Map<Integer, Boolean> primaries = primaries(live);
-                if (!clusterOk(live) || primaries.size() != 3 || primaries.containsKey(port)) {
+                if (!clusterOk(live) || primaries(live).size() != 3) {
                     return false;
                 }
             }
             return true;
         });
-        List<Integer> after = new ArrayList<>(primaryPorts());
-        after.removeAll(before);
-        return after.getFirst();
     }
 
     @Override
@@ -248,7 +311,7 @@ public final class RedisCluster implements AutoCloseable, BeforeAllCallback, Aft
                         "--cluster-config-file",
                         dir.resolve("nodes.conf").toString(),
                         "--cluster-node-timeout",
-                        Integer.toString(NODE_TIMEOUT_MILLIS),
+                        Integer.toString(nodeTimeoutMillis),
                         "--cluster-replica-validity-factor",
                         "0",
                         "--dir",

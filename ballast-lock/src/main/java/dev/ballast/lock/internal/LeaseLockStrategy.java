@@ -133,6 +133,11 @@ public final class LeaseLockStrategy extends GuardedLockStrategy {
         }
     }
 
+    /** Keys derived from {@code base} that reach every server of the backend now; see {@link LockBackend#probeKeys}. */
+    public List<String> probeKeys(String base) {
+        return backend.probeKeys(base);
+    }
+
     private LockHandle acquire(String key, long deadline, Duration waitTime, Duration leaseTime, boolean observed) {
         if (closed) {
             throw new LockBackendException(

@@ -1,6 +1,7 @@
 package dev.ballast.lock.internal;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What a lock backend must do; {@link LeaseLockStrategy} does the rest (waiting, renewal, validity, multi-key). Owners
@@ -59,6 +60,15 @@ public interface LockBackend {
      */
     default boolean raiseFence(String key, long floor) throws Exception {
         return false;
+    }
+
+    /**
+     * Keys derived from {@code base} whose locks together reach every server this backend spreads keys over, as it knows
+     * them now: one per primary of a Redis Cluster. A health probe that must see all of the backend tries each. The
+     * default: {@code base} alone (one server).
+     */
+    default List<String> probeKeys(String base) {
+        return List.of(base);
     }
 
     /** Releases the backend's own resources (connections it opened); called when the strategy closes. */

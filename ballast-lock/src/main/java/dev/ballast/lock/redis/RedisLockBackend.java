@@ -6,14 +6,23 @@ import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import io.lettuce.core.cluster.models.partitions.Partitions;
+import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Semaphore;
@@ -76,7 +85,11 @@ final class RedisLockBackend implements LockBackend {
             return 1
             """;
 
+    /** The most keys tried when looking for one per cluster primary (each primary owns about 1/N of the slots). */
+    static final int PROBE_KEY_TRIES = 100_000;
+
     private final RedisLink link;
+    private final @Nullable RedisClusterClient cluster;
     /** Per key, this instance's contender (one per key: the strategy queues the other waiters locally). */
     private final ConcurrentMap<String, Semaphore> waiters = new ConcurrentHashMap<>();
 
@@ -92,6 +105,38 @@ final class RedisLockBackend implements LockBackend {
     RedisLockBackend(
             AbstractRedisClient client, LockClock clock, @Nullable Duration reconnectDelay, Duration commandTimeout) {
         this.link = new RedisLink(client, clock, reconnectDelay, commandTimeout, this::subscribe);
+        this.cluster = client instanceof RedisClusterClient each ? each : null;
+    }
+
+    /**
+     * On a cluster, one key per primary that owns slots, in the client's current slot map (Lettuce refreshes it on
+     * topology changes; recomputed at each call, so a promoted replica is probed once the client knows it): {@code
+     * base:0}, {@code base:1}, … until every such primary has one. A primary that is down but still owns its slots in
+     * the map keeps its key, so the probe fails until a replica has taken them over. Standalone or Sentinel: {@code
+     * base}.
+     */
+    @Override
+    public List<String> probeKeys(String base) {
+        if (cluster == null) {
+            return List.of(base);
+        }
+        Partitions partitions = cluster.getPartitions();
+        Set<String> primaries = new HashSet<>();
+        for (int slot = 0; slot < SlotHash.SLOT_COUNT; slot++) {
+            RedisClusterNode owner = partitions.getPartitionBySlot(slot);
+            if (owner != null) {
+                primaries.add(owner.getNodeId());
+            }
+        }
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (int i = 0; i < PROBE_KEY_TRIES && keys.size() < primaries.size(); i++) {
+            String key = base + ":" + i;
+            RedisClusterNode owner = partitions.getPartitionBySlot(SlotHash.getSlot(lockKey(key)));
+            if (owner != null) {
+                keys.putIfAbsent(owner.getNodeId(), key);
+            }
+        }
+        return keys.isEmpty() ? List.of(base) : List.copyOf(keys.values());
     }
 
     private void subscribe(StatefulRedisPubSubConnection<String, String> notifications) {

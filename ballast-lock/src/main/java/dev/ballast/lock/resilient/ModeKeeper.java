@@ -10,8 +10,10 @@ import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.internal.LeaseLockStrategy;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
@@ -24,6 +26,13 @@ import org.slf4j.LoggerFactory;
  * This instance's knowledge of the lock mode: its latest reading of the authority, its breaker in front of the
  * primary, and the timers that keep them current (refresh every {@code R}, a watchdog every {@code R/4}, probes of the
  * primary); it proposes switches when its breaker says so and reports each change it follows.
+ *
+ * <p>A probe tries one key per server of the primary ({@link LeaseLockStrategy#probeKeys}: one per Redis Cluster
+ * primary, from the client's current slot map) and succeeds only if every one answers. Every failure of the primary this
+ * instance sees (a caller's or a probe's) is recorded in the authority's row; the return to the primary needs {@code
+ * probeSuccesses} all-server probes in a row <em>and</em> no failure recorded by any instance for {@code quietPeriod}
+ * (on this instance's clock, since it last saw the row's failure marker move), and the switch is a compare-and-set on
+ * that marker, so it fails if any instance recorded a failure since the proposer's reading.
  *
  * <p>Concurrency: the refresh and watchdog run on the strategy's clock, probes on the probe clock, and callers read
  * {@link #currentView} and move the breaker from any thread. The view is a volatile reference replaced under {@code
@@ -50,7 +59,9 @@ final class ModeKeeper {
     private final long switchDelayMicros;
     private final long probeNanos;
     private final String instance;
-    private final String probeKey;
+    private final String probeBase;
+    private final long quietNanos;
+    private final AtomicBoolean failureToRecord = new AtomicBoolean();
     private final Revocations revoke;
     private final ReentrantLock proposing = new ReentrantLock();
     private final Object viewUpdate = new Object();
@@ -58,6 +69,10 @@ final class ModeKeeper {
     private volatile @Nullable ModeView view;
     private volatile @Nullable Exception lastAuthorityError;
     private volatile boolean closed;
+    /** The row's failure marker as this instance last read it, and when (this clock) it last moved or we failed. */
+    private long seenFailureMicros = Long.MIN_VALUE;
+
+    private volatile long quietSinceNanos;
 
     ModeKeeper(
             ResilientLockStrategyBuilder settings,
@@ -78,7 +93,9 @@ final class ModeKeeper {
         this.switchDelayMicros = (settings.maxLease.toNanos() + 3 * refreshNanos) / 1000;
         this.probeNanos = settings.probeInterval.toNanos();
         this.instance = settings.instanceName;
-        this.probeKey = "ballast:probe:" + instance;
+        this.probeBase = "ballast:probe:" + instance;
+        this.quietNanos = settings.quietPeriod.toNanos();
+        this.quietSinceNanos = clock.nanoTime();
         this.revoke = revoke;
     }
 
@@ -158,6 +175,26 @@ final class ModeKeeper {
 
     void primaryFailed() {
         breakerMoved(breaker.failure());
+        failureSeen();
+    }
+
+    /** The primary failed here: the quiet period starts again, and the next refresh records it in the authority. */
+    private void failureSeen() {
+        quietSinceNanos = clock.nanoTime();
+        failureToRecord.set(true);
+    }
+
+    /** Writes a failure seen since the last recording into the authority's row; kept for the next try if it fails. */
+    private void recordFailures() {
+        if (failureToRecord.getAndSet(false)) {
+            try {
+                authority.recordFailure();
+            } catch (SQLException | RuntimeException e) {
+                failureToRecord.set(true);
+                lastAuthorityError = e;
+                log.debug("Could not record a failure of {}: {}", primary.backend(), e.toString());
+            }
+        }
     }
 
     /** One caller proposes the fail-over; the others wait a little for the new mode instead of all writing the row. */
@@ -230,6 +267,7 @@ final class ModeKeeper {
     }
 
     private void refresh() {
+        recordFailures();
         try {
             apply(authority.read(instance));
             lastAuthorityError = null;
@@ -247,6 +285,12 @@ final class ModeKeeper {
                 return; // an older reading finished late
             }
             view = fresh;
+            if (fresh.primaryFailedAtMicros() != seenFailureMicros) {
+                if (seenFailureMicros != Long.MIN_VALUE) {
+                    quietSinceNanos = clock.nanoTime(); // an instance recorded a failure: quiet from now on
+                }
+                seenFailureMicros = fresh.primaryFailedAtMicros();
+            }
         }
         if (previous != null && previous.epoch() != fresh.epoch()) {
             revoke.accept(handle -> handle.epoch != fresh.epoch(), "the lock mode changed to " + fresh.mode());
@@ -294,39 +338,49 @@ final class ModeKeeper {
         }
     }
 
-    /** One probe acquisition on the primary: true if it answered (granted, or busy with an earlier probe's lease). */
+    /**
+     * One probe acquisition per server of the primary (one key per Redis Cluster primary, from the slot map as the client
+     * knows it now): true if every one answered (granted, or busy with an earlier probe's lease). Stops at the first
+     * that does not answer.
+     */
     @SuppressWarnings("try") // the handle is acquired only to be released
     private boolean primaryAnswers() {
-        try (LockHandle ignored = primary instanceof LeaseLockStrategy inner
-                ? inner.tryAcquireUnobserved(probeKey, Duration.ZERO, PROBE_LEASE) // not a wait callers made
-                : primary.tryAcquire(probeKey, Duration.ZERO, PROBE_LEASE)) {
-            return true;
-        } catch (LockAcquisitionException busy) {
-            return true;
-        } catch (RuntimeException e) {
-            return false;
+        List<String> keys =
+                primary instanceof LeaseLockStrategy inner ? inner.probeKeys(probeBase) : List.of(probeBase);
+        for (String key : keys) {
+            try (LockHandle ignored = primary instanceof LeaseLockStrategy inner
+                    ? inner.tryAcquireUnobserved(key, Duration.ZERO, PROBE_LEASE) // not a wait callers made
+                    : primary.tryAcquire(key, Duration.ZERO, PROBE_LEASE)) {
+                // answered
+            } catch (LockAcquisitionException busy) {
+                // answered: an earlier probe's lease is still there
+            } catch (RuntimeException e) {
+                log.debug("Probe of {} on '{}' failed: {}", primary.backend(), key, e.toString());
+                return false;
+            }
         }
+        return true;
     }
 
-    @SuppressWarnings("try") // the handle is acquired only to be released
     private void probe() {
         ModeView current = view;
         if (current == null || (current.mode() == LockMode.PRIMARY && breaker.state() == BreakerState.CLOSED)) {
             return;
         }
-        try (LockHandle ignored = primary.tryAcquire(probeKey, Duration.ZERO, PROBE_LEASE)) {
+        if (primaryAnswers()) {
             breakerMoved(breaker.probeSucceeded());
-        } catch (LockAcquisitionException busy) {
-            breakerMoved(breaker.probeSucceeded()); // the primary answered; an earlier probe's lease is still there
-        } catch (RuntimeException e) {
+        } else {
             breakerMoved(breaker.failure());
+            failureSeen();
+            recordFailures(); // at once: the probe has its own thread, and other instances may be about to return
         }
         long now = clock.nanoTime();
         if (breaker.state() == BreakerState.CLOSED
                 && current.mode() == LockMode.FALLBACK
                 && !current.pinned()
                 && current.nanosUntilEffective(now) == 0
-                && current.ageNanos(now) <= staleNanos) {
+                && current.ageNanos(now) <= staleNanos
+                && now - quietSinceNanos >= quietNanos) {
             propose(LockMode.PRIMARY, current);
         } else if (breaker.state() == BreakerState.OPEN && current.mode() == LockMode.PRIMARY) {
             propose(LockMode.FALLBACK, current);
@@ -335,7 +389,10 @@ final class ModeKeeper {
 
     private void propose(LockMode to, ModeView from) {
         try {
-            if (authority.trySwitch(to, from.epoch(), switchDelayMicros, instance)) {
+            boolean switched = to == LockMode.FALLBACK
+                    ? authority.tryFailOver(from.epoch(), switchDelayMicros, instance)
+                    : authority.tryReturn(from.epoch(), from.primaryFailedAtMicros(), switchDelayMicros, instance);
+            if (switched) {
                 signals.switched(
                         name(from.mode()),
                         name(to),

@@ -3,7 +3,9 @@ package dev.ballast.lock.resilient;
 /**
  * One reading of the mode authority. {@code sentNanos} (before the query, on the strategy's clock) bounds the reading's
  * age from above; {@code receivedNanos} (after it) bounds the database's current time from below. {@code changedBy}
- * names the instance that made the last switch, or the operator ({@value #OPERATOR} prefix) who did.
+ * names the instance that made the last switch, or the operator ({@value #OPERATOR} prefix) who did. {@code
+ * primaryFailedAtMicros} is the latest failure of the primary any instance recorded (database clock, 0 if none): a
+ * marker that changes with every recording, which the automatic return to the primary compares and sets on.
  */
 record ModeView(
         LockMode mode,
@@ -11,6 +13,7 @@ record ModeView(
         long effectiveAtMicros,
         long dbNowMicros,
         String changedBy,
+        long primaryFailedAtMicros,
         long sentNanos,
         long receivedNanos) {
 

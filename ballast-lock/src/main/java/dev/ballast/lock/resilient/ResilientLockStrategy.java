@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>an instance whose breaker opens (consecutive infrastructure failures of the primary, as the {@link
  *       ExceptionClassifier} sees them) moves the row to the fallback with a compare-and-set on its epoch; an instance
- *       whose probes of the primary succeed moves it back;
+ *       moves it back after {@code probeSuccesses} probes in a row that reached every server of the primary (each
+ *       primary of a Redis Cluster) and a {@code quietPeriod} without a failure of the primary recorded in the row by
+ *       any instance (each records the failures it sees), with a compare-and-set on the epoch and that record;
  *   <li>a new mode takes effect only {@code maxLease + 3 * refreshInterval} after the switch (database clock): by then
  *       every holder under the old mode has seen the new epoch (or found its view stale) and stopped renewing, and its
  *       lease, capped at {@code maxLease}, has run out. Until then, on a switch to the fallback, no lock is granted; on

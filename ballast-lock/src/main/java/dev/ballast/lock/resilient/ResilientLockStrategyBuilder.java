@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Defaults: table prefix {@code ballast_} (table {@code ballast_lock_mode}), table not created, {@code maxLease} 2 s,
  * {@code refreshInterval} 500 ms, breaker opens after 3 consecutive infrastructure failures, probes every 1 s and closes
- * after 2 successful ones, {@link ExceptionClassifier#defaults()}, no listener, alerts to the log, the system clock.
+ * after 2 successful ones, locks return to the primary after a {@code quietPeriod} of 5 s without a failure recorded by
+ * any instance, {@link ExceptionClassifier#defaults()}, no listener, alerts to the log, the system clock.
  *
  * <p>Why short leases: a switch to the fallback grants nothing for {@code maxLease + 3 * refreshInterval} (3.5 s with these
  * defaults; the switch back grants on both backends meanwhile, and only a key whose holder it revoked waits, at most
@@ -46,6 +47,7 @@ public final class ResilientLockStrategyBuilder {
     int failureThreshold = 3;
     Duration probeInterval = Duration.ofSeconds(1);
     int probeSuccesses = 2;
+    Duration quietPeriod = Duration.ofSeconds(5);
     ExceptionClassifier classifier = ExceptionClassifier.defaults();
     LockListener listener = LockListener.none();
     AlertSink alerts = AlertSink.logging();
@@ -120,6 +122,22 @@ public final class ResilientLockStrategyBuilder {
         return this;
     }
 
+    /**
+     * How long no instance may have recorded a failure of the primary before locks return to it (besides {@code
+     * probeSuccesses} probes in a row that reached every server of the primary). Every instance records the failures it
+     * sees (its callers' and its probes') in the authority's row, so one instance whose probes succeed does not move
+     * locks back while another still fails. Must not be shorter than {@code probeInterval} (checked by {@link #build()}),
+     * so every instance on the fallback probes within it. An operator's {@link ResilientLockStrategy#switchMode} ignores
+     * it.
+     */
+    public ResilientLockStrategyBuilder quietPeriod(Duration period) {
+        if (period == null || period.isNegative()) {
+            throw new IllegalArgumentException("quietPeriod must be zero or positive, was " + period);
+        }
+        this.quietPeriod = period;
+        return this;
+    }
+
     /** Decides which backend failures are outages (INFRASTRUCTURE); others propagate without moving the breaker. */
     public ResilientLockStrategyBuilder classifier(ExceptionClassifier exceptionClassifier) {
         this.classifier = Objects.requireNonNull(exceptionClassifier, "classifier");
@@ -166,6 +184,11 @@ public final class ResilientLockStrategyBuilder {
             throw new IllegalArgumentException("probeInterval (" + probeInterval
                     + ") must not be shorter than refreshInterval (" + refreshInterval + ")");
         }
+        if (quietPeriod.compareTo(probeInterval) < 0) {
+            throw new IllegalArgumentException(
+                    "quietPeriod (" + quietPeriod + ") must not be shorter than probeInterval (" + probeInterval
+                            + "): every instance on the fallback must probe within it");
+        }
         String table = TablePrefix.table(tablePrefix, "lock_mode");
         List<SystemLockClock> owned = new ArrayList<>();
         LockClock time = clock != null ? clock : own(owned, new SystemLockClock("ballast-lock-mode", 2));
@@ -197,7 +220,9 @@ public final class ResilientLockStrategyBuilder {
                 dialect = JdbcDialect.of(connection);
             }
             int timeoutSeconds = (int) Math.max(1, refreshInterval.toSeconds());
-            return new ModeAuthority(authority, time, dialect, table, timeoutSeconds);
+            ModeAuthority modes = new ModeAuthority(authority, time, dialect, table, timeoutSeconds);
+            modes.requireFailureColumn(createTable);
+            return modes;
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot set up the lock mode table " + table + ": " + e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.internal.LeaseLockStrategy;
 import dev.ballast.test.RedisCluster;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -101,6 +102,20 @@ class RedisClusterLockStrategyIT extends RedisFailoverLockContract {
     @Override
     protected void killPrimaryAndAwaitPromotion(int primaryPort) throws Exception {
         cluster.killPrimaryAndAwaitPromotion(primaryPort);
+    }
+
+    @Test
+    void theHealthProbeHasOneKeyOnEachPrimary() throws Exception {
+        List<String> probeKeys = ((LeaseLockStrategy) locks).probeKeys("ballast:probe:instance-1");
+
+        List<Integer> primaries = new ArrayList<>();
+        for (String key : probeKeys) {
+            primaries.add(cluster.primaryPortOf(RedisLockBackend.lockKey(key)));
+        }
+        assertThat(primaries)
+                .as("the probe keys' primaries")
+                .containsExactlyInAnyOrderElementsOf(cluster.primaryPorts());
+        assertThat(probeKeys).allSatisfy(key -> assertThat(key).startsWith("ballast:probe:instance-1:"));
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.ballast.lock.LockListener.BreakerState;
 import dev.ballast.lock.LockLostException;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.ManualLockClock;
+import dev.ballast.lock.internal.JdbcDialect;
 import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.local.LocalLockStrategies;
 import dev.ballast.lock.micrometer.LockMetrics;
@@ -58,6 +59,8 @@ class ResilientLockStrategyTest {
     static final LogCapture logs = LogCapture.of("dev.ballast");
 
     private static final Duration MAX_LEASE = Duration.ofMillis(500);
+    private static final Duration PROBE = Duration.ofMillis(100);
+    private static final Duration QUIET = Duration.ofSeconds(1);
 
     private final JdbcDataSource h2 = new JdbcDataSource();
     private final FaultyDataSource authority;
@@ -93,7 +96,8 @@ class ResilientLockStrategyTest {
                 .maxLease(MAX_LEASE)
                 .refreshInterval(REFRESH)
                 .failureThreshold(failureThreshold)
-                .probeInterval(Duration.ofMillis(100))
+                .probeInterval(PROBE)
+                .quietPeriod(QUIET)
                 .listener(LockListener.all(List.of((backend, handle) -> lost.add(handle.key()), more)))
                 .alerts(alerts::add)
                 .instanceName(name)
@@ -304,6 +308,96 @@ class ResilientLockStrategyTest {
         assertThat(locks.mode()).isEqualTo(LockMode.PRIMARY);
     }
 
+    @Test
+    void locksStayOnTheFallbackWhileAnyInstanceStillSeesThePrimaryFailEvenIfAnotherProbesItHealthy()
+            throws SQLException {
+        List<String> switched = new CopyOnWriteArrayList<>();
+        List<String> followedB = new CopyOnWriteArrayList<>();
+        SwitchablePrimary primaryOfA = new SwitchablePrimary(clock);
+        ResilientLockStrategy a = build(primaryOfA, "A", 1, modes(switched, new CopyOnWriteArrayList<>()));
+        ResilientLockStrategy b =
+                build(LocalLockStrategies.builder().clock(clock).build(), "B", 3, modes(switched, followedB));
+
+        primaryOfA.down = true; // A reaches a primary that B does not (a shard B's probe key does not live on)
+        assertThatThrownBy(() -> a.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1)))
+                .isInstanceOf(LockBackendException.class);
+        clock.advance(PROBE); // A's breaker is open: its next probe fails too and moves everyone to the fallback
+        assertThat(switched).containsExactly("local->jdbc");
+        switchDelayPassed();
+        clock.advance(Duration.ofSeconds(5)); // 50 probe rounds: all of B's succeed, all of A's fail and are recorded
+
+        assertThat(b.breakerState()).as("B's own probes").isEqualTo(BreakerState.CLOSED);
+        assertThat(b.mode())
+                .as("B does not move locks back while A records failures")
+                .isEqualTo(LockMode.FALLBACK);
+        assertThat(switched).containsExactly("local->jdbc");
+
+        primaryOfA.down = false;
+        clock.advance(QUIET.minus(PROBE.multipliedBy(3))); // A's probes succeed now, but not for the quiet period yet
+        assertThat(a.mode()).isEqualTo(LockMode.FALLBACK);
+        assertThat(switched).containsExactly("local->jdbc");
+
+        clock.advance(PROBE.multipliedBy(5)); // the quiet period has passed since A's last recorded failure
+        assertThat(switched).as("one switch each way, no flapping").containsExactly("local->jdbc", "jdbc->local");
+        assertThat(followedB).containsExactly("local->jdbc", "jdbc->local");
+        switchDelayPassed();
+        assertThat(a.activeBackend()).isEqualTo("local");
+        assertThat(b.activeBackend()).isEqualTo("local");
+    }
+
+    @Test
+    void aFailureRecordedAfterTheProposerReadTheRowMakesItsReturnFailAndAFreshReadingSucceeds() throws Exception {
+        build(3);
+        assertThat(locks.switchMode(LockMode.FALLBACK, "test")).isTrue();
+        ModeAuthority authority = new ModeAuthority(h2, clock, JdbcDialect.H2, "ballast_lock_mode", 1);
+        ModeView before = authority.read("B");
+
+        authority.recordFailure(); // another instance saw the primary fail after B's reading
+        ModeView after = authority.read("B");
+
+        assertThat(after.primaryFailedAtMicros()).isGreaterThan(before.primaryFailedAtMicros());
+        assertThat(authority.tryReturn(before.epoch(), before.primaryFailedAtMicros(), 0, "B"))
+                .as("return on a stale reading of the failure marker")
+                .isFalse();
+        assertThat(authority.read("B").mode()).isEqualTo(LockMode.FALLBACK);
+        assertThat(authority.tryReturn(after.epoch(), after.primaryFailedAtMicros(), 0, "B"))
+                .isTrue();
+        assertThat(authority.read("B").mode()).isEqualTo(LockMode.PRIMARY);
+        assertThat(authority.tryFailOver(after.epoch() + 1, 0, "B")).isTrue();
+        assertThat(authority.read("B").primaryFailedAtMicros())
+                .as("a fail-over records a failure too")
+                .isGreaterThan(after.primaryFailedAtMicros());
+    }
+
+    @Test
+    void aModeTableWithoutTheFailureColumnIsRefusedNamingTheScriptUnlessBallastMayAddIt() throws SQLException {
+        try (Connection connection = h2.getConnection();
+                PreparedStatement create = connection.prepareStatement("CREATE TABLE ballast_lock_mode (id INT NOT NULL"
+                        + " PRIMARY KEY, mode VARCHAR(8) NOT NULL, epoch BIGINT NOT NULL, effective_at BIGINT NOT NULL,"
+                        + " changed_by VARCHAR(128))")) { // as V1__ballast_lock.sql made it
+            create.execute();
+        }
+        LockStrategy primary = LocalLockStrategies.builder().clock(clock).build();
+        LockStrategy fallback =
+                JdbcLockStrategies.builder(h2, "ballast_", true).clock(clock).build();
+
+        assertThatThrownBy(() -> ResilientLockStrategy.builder(primary, fallback, h2)
+                        .clock(clock)
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("primary_failed_at is missing from ballast_lock_mode")
+                .hasMessageContaining("V2__ballast_lock_mode_failures.sql");
+
+        ResilientLockStrategy upgraded = ResilientLockStrategy.builder(primary, fallback, h2)
+                .createTable(true)
+                .clock(clock)
+                .build();
+        built.add(upgraded);
+        try (LockHandle handle = upgraded.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(handle.isValid()).isTrue();
+        }
+    }
+
     /** The mode's switch delay has passed by the database's clock, which a manual clock cannot move. */
     private void switchDelayPassed() throws SQLException {
         try (Connection connection = h2.getConnection();
@@ -364,6 +458,41 @@ class ResilientLockStrategyTest {
         public void close() {}
     }
 
+    /** An in-JVM primary that fails every call, as an unreachable server does, while {@code down}. */
+    private static final class SwitchablePrimary implements LockStrategy {
+        private final LockStrategy up;
+        volatile boolean down;
+
+        SwitchablePrimary(ManualLockClock clock) {
+            this.up = LocalLockStrategies.builder().clock(clock).build();
+        }
+
+        @Override
+        public LockHandle tryAcquire(String key, Duration waitTime, Duration leaseTime) {
+            if (down) {
+                throw new LockBackendException(
+                        "local", "acquire", key, new SQLTransientConnectionException("shard unreachable (test fault)"));
+            }
+            return up.tryAcquire(key, waitTime, leaseTime);
+        }
+
+        @Override
+        public <T extends @Nullable Object> T executeWithLocks(
+                Collection<String> keys, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String backend() {
+            return "local";
+        }
+
+        @Override
+        public void close() {
+            up.close();
+        }
+    }
+
     @Test
     void leasesLongerThanTheMaximumAreShortenedNotRefused() {
         build(3);
@@ -389,6 +518,11 @@ class ResilientLockStrategyTest {
                 .hasMessageContaining("failureThreshold must be at least 1, was 0");
         assertThatThrownBy(() -> ResilientLockStrategy.builder(primary, primary, h2))
                 .hasMessageContaining("different");
+        assertThatThrownBy(() -> builder.quietPeriod(Duration.ofSeconds(-1)))
+                .hasMessageContaining("quietPeriod must be zero or positive, was PT-1S");
+        assertThatThrownBy(() -> builder.quietPeriod(Duration.ofMillis(10)).build())
+                .hasMessageContaining("quietPeriod (PT0.01S) must not be shorter than probeInterval");
+        builder.quietPeriod(Duration.ofSeconds(5));
         assertThatThrownBy(() -> builder.refreshInterval(Duration.ofSeconds(10)).build())
                 .hasMessageContaining("probeInterval");
     }

@@ -165,6 +165,7 @@ public final class BallastLockAutoConfiguration {
                 .failureThreshold(settings.failureThreshold())
                 .probeInterval(settings.probeInterval())
                 .probeSuccesses(settings.probeSuccesses())
+                .quietPeriod(settings.quietPeriod())
                 .listener(lockListener)
                 .alerts(alertSink)
                 .build();

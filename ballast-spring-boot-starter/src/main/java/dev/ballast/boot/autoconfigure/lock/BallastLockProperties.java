@@ -103,7 +103,10 @@ public record BallastLockProperties(
      *     revokes handles
      * @param failureThreshold consecutive Redis infrastructure failures that open this instance's breaker (at least 1)
      * @param probeInterval how often Redis is probed while locks are on the database (at least refresh-interval)
-     * @param probeSuccesses consecutive successful probes that move locks back to Redis (at least 1)
+     * @param probeSuccesses consecutive successful probes (each reaching every Redis Cluster primary) needed before
+     *     locks move back to Redis (at least 1)
+     * @param quietPeriod how long no instance may have recorded a Redis failure before locks move back to Redis (at
+     *     least probe-interval); every instance records the failures it sees in the shared mode row
      * @param reconnectDelay deprecated: use ballast.lock.redis.reconnect-delay, which applies to the REDIS backend too;
      *     when set, this still wins for RESILIENT (at least 10ms)
      */
@@ -113,12 +116,14 @@ public record BallastLockProperties(
             @DefaultValue("3") int failureThreshold,
             @DefaultValue("1s") Duration probeInterval,
             @DefaultValue("2") int probeSuccesses,
+            @DefaultValue("5s") Duration quietPeriod,
             @Nullable Duration reconnectDelay) {
 
         public Resilient {
             requireAtLeast("max-lease", maxLease, Duration.ofMillis(100));
             requireAtLeast("refresh-interval", refreshInterval, Duration.ofMillis(20));
             requireAtLeast("probe-interval", probeInterval, refreshInterval);
+            requireAtLeast("quiet-period", quietPeriod, probeInterval);
             if (reconnectDelay != null) {
                 requireAtLeast("reconnect-delay", reconnectDelay, Duration.ofMillis(10));
             }

@@ -86,7 +86,8 @@ public final class MissingBallastTablesException extends IllegalStateException {
         String action = "Create the lock tables, or use locks without them. One of:" + NL
                 + "  - let Ballast create them at start-up: ballast.lock.jdbc.schema.initialize=always" + NL
                 + "  - or create them with your migrations: the script is " + tables.flywayLocation("lock")
-                + "/V1__ballast_lock.sql" + prefixNote(tablePrefix) + "; copy it into your Flyway or Liquibase"
+                + "/V1__ballast_lock.sql (RESILIENT also needs V2__ballast_lock_mode_failures.sql there)"
+                + prefixNote(tablePrefix) + "; copy them into your Flyway or Liquibase"
                 + " migrations, or migrate that location with a Flyway history table of its own (added to"
                 + " spring.flyway.locations as is, its V1 collides with your V1); then set"
                 + " ballast.lock.jdbc.schema.initialize=never" + NL

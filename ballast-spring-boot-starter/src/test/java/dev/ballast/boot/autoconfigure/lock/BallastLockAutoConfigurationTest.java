@@ -89,6 +89,15 @@ class BallastLockAutoConfigurationTest {
     }
 
     @Test
+    void aQuietPeriodShorterThanTheProbeIntervalFailsStartUpNamingTheProperty() {
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.lock.backend=RESILIENT", "ballast.lock.resilient.quiet-period=500ms")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("ballast.lock.resilient.quiet-period must be at least 1s, was 500ms"));
+    }
+
+    @Test
     void aTooShortRedisCommandTimeoutFailsStartUpNamingTheProperty() {
         runner.withPropertyValues("ballast.lock.redis.command-timeout=5ms").run(context -> assertThat(context)
                 .getFailure()
