@@ -51,8 +51,23 @@ public final class PairedTrials {
      */
     public static Results run(String name, List<String> subjects, int trials, int warmUps, Measurement measurement)
             throws Exception {
+        return run(name, subjects, trials, warmUps, 0, trials, measurement);
+    }
+
+    /**
+     * Runs {@code warmUps} unrecorded trials, then the recorded trials {@code from} (inclusive) to {@code to}
+     * (exclusive) of {@code trials}, each in the order its index gives: a long comparison split over several runs
+     * (several holds of the machine's lock) keeps its alternation, and {@link Combine} joins the printed lines.
+     * Trials outside the range stay NaN in the returned results.
+     */
+    public static Results run(
+            String name, List<String> subjects, int trials, int warmUps, int from, int to, Measurement measurement)
+            throws Exception {
         Results results = new Results(name, subjects, trials);
-        for (int trial = -warmUps; trial < trials; trial++) {
+        for (int trial = -warmUps; trial < to; trial++) {
+            if (trial >= 0 && trial < from) {
+                continue;
+            }
             List<String> order = order(subjects, trial);
             StringBuilder line = new StringBuilder();
             line.append(trial < 0 ? "warm-up" : "trial " + (trial + 1))

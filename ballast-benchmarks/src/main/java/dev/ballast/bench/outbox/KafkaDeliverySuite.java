@@ -113,6 +113,9 @@ public final class KafkaDeliverySuite {
             if (parts.contains("inbox")) {
                 inbox(report, pool, trials);
             }
+            if (parts.contains("rabbit")) {
+                RabbitDrain.run(report, pool, trials, Integer.getInteger("delivery.rabbit.backlog", 20_000));
+            }
             if (parts.contains("drain") || parts.contains("latency")) {
                 try (KafkaBroker kafka = KafkaBroker.create().start()) {
                     System.out.println(
@@ -264,42 +267,81 @@ public final class KafkaDeliverySuite {
     private static void drain(Report report, HikariDataSource pool, KafkaBroker kafka, int trials, int backlog)
             throws Exception {
         System.out.println();
-        System.out.println("## drain of a " + backlog + "-event backlog to Kafka, synchronous_commit on for all");
-        List<String> subjects = List.of("ballast-1-thread", "gruelbox-4-workers");
+        List<String> subjects = List.of(System.getProperty("delivery.subjects", "ballast-1-thread,gruelbox-4-workers")
+                .split(","));
+        int perTransaction = Integer.getInteger("delivery.batch", 1);
+        int warmUp = Integer.getInteger("delivery.warmup", Math.max(1000, backlog / 10));
+        Chunk chunk = Chunk.of(trials);
+        System.out.println(
+                "## drain of a " + backlog + "-event backlog to Kafka, synchronous_commit on for all; backlog"
+                        + " written by 8 threads, " + perTransaction + " event(s) per transaction; warm-up " + warmUp
+                        + " events; " + chunk);
+        String reference = subjects.get(subjects.size() - 1);
         Results results = PairedTrials.run(
-                "drain to Kafka", subjects, trials, 1, PairedTrials.single("events/s", (subject, trial) -> {
-                    int events = trial < 0 ? Math.max(1000, backlog / 10) : backlog;
+                "drain to Kafka, " + backlog + " events",
+                subjects,
+                trials,
+                chunk.warmUps(),
+                chunk.from(),
+                chunk.to(),
+                PairedTrials.single("events/s", (subject, trial) -> {
+                    int events = trial < 0 ? warmUp : backlog;
                     String topic = "drain-" + UUID.randomUUID();
                     kafka.createTopic(topic, 6);
-                    return subject.equals("ballast-1-thread")
-                            ? ballastDrain(pool, kafka, topic, events)
-                            : gruelboxDrain(kafka, topic, events);
+                    return switch (subject) {
+                        case "ballast-1-thread" -> ballastDrain(pool, kafka, topic, events, perTransaction);
+                        case "gruelbox-4-workers" -> gruelboxDrain(kafka, topic, events, perTransaction);
+                        case "modulith-kafka" -> ModulithKafkaDrain.drain(kafka, topic, events, perTransaction);
+                        default -> throw new IllegalArgumentException("unknown drain subject " + subject);
+                    };
                 }));
-        report.table(results, "events/s", "events per second", "gruelbox-4-workers");
+        if (!chunk.complete(trials)) {
+            return; // a chunk of a longer comparison: Combine joins the trial lines
+        }
+        report.table(results, "events/s", "events per second", reference);
         report.chart(
                 "kafka-drain", "Drain of " + backlog + " events to Kafka", "events/s", results, List.of("events/s"));
-        report.claim(results.claim(
-                "point 8: Kafka drain, ballast-1-thread >= 2x gruelbox-4-workers",
-                "ballast-1-thread",
-                "gruelbox-4-workers",
-                "events/s",
-                r -> r >= 2));
+        for (String peer : subjects.subList(1, subjects.size())) {
+            report.claim(results.claim(
+                    "point 8: Kafka drain, ballast-1-thread >= 2x " + peer,
+                    "ballast-1-thread",
+                    peer,
+                    "events/s",
+                    r -> r >= 2));
+        }
     }
 
-    private static double ballastDrain(HikariDataSource pool, KafkaBroker kafka, String topic, int events)
-            throws Exception {
+    /**
+     * Which recorded trials this run measures ({@code -Ddelivery.from}, {@code -Ddelivery.to}, 0-based, end exclusive)
+     * and how many warm-ups it starts with ({@code -Ddelivery.warmups}, default 1): a long comparison runs as several
+     * short holds of the machine's lock, each trial keeping the order its index gives.
+     */
+    record Chunk(int from, int to, int warmUps) {
+        static Chunk of(int trials) {
+            return new Chunk(
+                    Integer.getInteger("delivery.from", 0),
+                    Integer.getInteger("delivery.to", trials),
+                    Integer.getInteger("delivery.warmups", 1));
+        }
+
+        boolean complete(int trials) {
+            return from == 0 && to >= trials;
+        }
+
+        @Override
+        public String toString() {
+            return "trials " + (from + 1) + "-" + to + " after " + warmUps + " warm-up(s)";
+        }
+    }
+
+    private static double ballastDrain(
+            HikariDataSource pool, KafkaBroker kafka, String topic, int events, int perTransaction) throws Exception {
         String p = "kd" + UUID.randomUUID().toString().substring(0, 6) + "_";
         Outbox outbox = Outbox.builder(pool).tablePrefix(p).createSchema(true).build();
         try (KafkaOutboxPublisher publisher = KafkaOutboxPublisher.builder(producerConfig(kafka))
                 .routes(Map.of("OrderPlaced", topic))
                 .build()) {
-            Backlog.fill(events, n -> {
-                try (Connection connection = pool.getConnection()) {
-                    connection.setAutoCommit(false);
-                    outbox.append(connection, event(n));
-                    connection.commit();
-                }
-            });
+            fillBallast(pool, outbox, events, perTransaction);
             DrainSubject.execute("VACUUM ANALYZE " + p + "outbox", "VACUUM ANALYZE " + p + "outbox_aggregate");
             try (Counter consumer = new Counter(kafka, topic, events)) {
                 long start = System.nanoTime();
@@ -320,23 +362,47 @@ public final class KafkaDeliverySuite {
         }
     }
 
-    private static double gruelboxDrain(KafkaBroker kafka, String topic, int events) throws Exception {
+    /** Ballast's backlog: 8 threads, {@code perTransaction} appends per transaction. */
+    static void fillBallast(HikariDataSource pool, Outbox outbox, int events, int perTransaction) throws Exception {
+        Backlog.fill(events, perTransaction, (first, last) -> {
+            try (Connection connection = pool.getConnection()) {
+                connection.setAutoCommit(false);
+                for (long n = first; n <= last; n++) {
+                    outbox.append(connection, event(n));
+                }
+                connection.commit();
+            }
+        });
+    }
+
+    /** gruelbox's backlog: calls scheduled through an outbox that never runs them, {@code perTransaction} each. */
+    static void fillGruelbox(ThreadLocalContextTransactionManager transactions, int events, int perTransaction)
+            throws Exception {
+        TransactionOutbox holding = TransactionOutbox.builder()
+                .transactionManager(transactions)
+                .persistor(Persistor.forDialect(Dialect.POSTGRESQL_9))
+                .instantiator(Instantiator.using(type -> {
+                    throw new IllegalStateException("the holding outbox never runs a call");
+                }))
+                .submitter((entry, work) -> {})
+                .build();
+        Backlog.fill(
+                events,
+                perTransaction,
+                (first, last) -> transactions.inTransaction(() -> {
+                    for (long n = first; n <= last; n++) {
+                        holding.schedule(GruelboxDrain.Publisher.class).publish("O-" + (n % 1000), json(n));
+                    }
+                }));
+    }
+
+    private static double gruelboxDrain(KafkaBroker kafka, String topic, int events, int perTransaction)
+            throws Exception {
         DrainSubject.execute("DROP TABLE IF EXISTS TXNO_OUTBOX, TXNO_VERSION");
         try (HikariDataSource gruelboxPool = gruelboxPool();
                 KafkaProducer<String, byte[]> producer = producer(kafka)) {
             ThreadLocalContextTransactionManager transactions = TransactionManager.fromDataSource(gruelboxPool);
-            TransactionOutbox holding = TransactionOutbox.builder()
-                    .transactionManager(transactions)
-                    .persistor(Persistor.forDialect(Dialect.POSTGRESQL_9))
-                    .instantiator(Instantiator.using(type -> {
-                        throw new IllegalStateException("the holding outbox never runs a call");
-                    }))
-                    .submitter((entry, work) -> {})
-                    .build();
-            Backlog.fill(
-                    events,
-                    n -> transactions.inTransaction(() ->
-                            holding.schedule(GruelboxDrain.Publisher.class).publish("O-" + (n % 1000), json(n))));
+            fillGruelbox(transactions, events, perTransaction);
             DrainSubject.execute("VACUUM ANALYZE TXNO_OUTBOX");
             ThreadPoolExecutor workers =
                     new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
@@ -538,7 +604,7 @@ public final class KafkaDeliverySuite {
     // ---- helpers
 
     /** Reads a topic from the beginning on a thread of its own; stamps the read of each event number, and the last. */
-    private static final class Counter implements AutoCloseable {
+    static final class Counter implements AutoCloseable {
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final AtomicLong last = new AtomicLong();
         private final Thread thread;
@@ -608,7 +674,7 @@ public final class KafkaDeliverySuite {
     }
 
     /** The event number {@code n} from a payload starting {@code {"n":<n>,}}. */
-    private static long number(byte[] payload) {
+    static long number(byte[] payload) {
         String text = new String(payload, StandardCharsets.UTF_8);
         int from = text.indexOf("\"n\":") + 4;
         int to = from;
@@ -646,7 +712,7 @@ public final class KafkaDeliverySuite {
         return new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
     }
 
-    private static HikariDataSource gruelboxPool() {
+    static HikariDataSource gruelboxPool() {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(Durability.ON.url());
         config.setUsername("postgres");

@@ -110,7 +110,7 @@ public final class ModulithDrain {
     }
 
     /** The Namastack peer shares this jar: keep its auto-configuration out of the Modulith run. */
-    private static java.util.Map<String, Object> withoutNamastack(java.util.Map<String, Object> properties) {
+    static java.util.Map<String, Object> withoutNamastack(java.util.Map<String, Object> properties) {
         java.util.Map<String, Object> all = new java.util.HashMap<>(properties);
         all.put(
                 "spring.autoconfigure.exclude",
