@@ -4,6 +4,7 @@ import dev.ballast.core.alert.AlertSink;
 import dev.ballast.outbox.internal.Appender;
 import dev.ballast.outbox.internal.DeadLetterStore;
 import dev.ballast.outbox.internal.OutboxMeters;
+import dev.ballast.outbox.internal.OutboxRuntime;
 import dev.ballast.outbox.internal.OutboxTables;
 import dev.ballast.outbox.internal.RequestLedger;
 import dev.ballast.outbox.internal.StatusQuery;
@@ -24,25 +25,24 @@ import javax.sql.DataSource;
  */
 public final class Outbox {
 
-    private final DataSource dataSource;
-    private final OutboxTables tables;
-    private final Integrity integrity;
+    /** What this outbox shares with the relays it builds. */
+    private final OutboxRuntime runtime;
+
     private final Appender appender;
-    private final OutboxMeters meters;
-    private final AlertSink alerts;
     private final DeadLetters deadLetters;
-    private final Wakeups wakeups;
     private final RequestLedger requests;
 
     private Outbox(Builder builder, OutboxTables tables) {
-        this.dataSource = builder.dataSource;
-        this.tables = tables;
-        this.integrity = builder.integrity;
+        DataSource dataSource = builder.dataSource;
+        this.runtime = new OutboxRuntime(
+                dataSource,
+                tables,
+                builder.integrity,
+                new OutboxMeters(builder.registry),
+                builder.alerts,
+                new Wakeups(dataSource, tables));
         this.appender = new Appender(tables, builder.integrity, builder.maxPayloadBytes);
-        this.meters = new OutboxMeters(builder.registry);
-        this.alerts = builder.alerts;
-        this.deadLetters = new DeadLetters(new DeadLetterStore(dataSource, tables, integrity));
-        this.wakeups = new Wakeups(dataSource, tables);
+        this.deadLetters = new DeadLetters(new DeadLetterStore(dataSource, tables, builder.integrity));
         this.requests = new RequestLedger(tables);
     }
 
@@ -65,7 +65,7 @@ public final class Outbox {
         Objects.requireNonNull(event, "event");
         Appended appended = appender.append(connection, event);
         if (!appended.duplicate()) {
-            meters.appended();
+            runtime.meters().appended();
         }
         return appended;
     }
@@ -100,16 +100,12 @@ public final class Outbox {
      * (merged, sent outside your transaction). Optional and cheap; the Spring starter calls it after every commit.
      */
     public void afterCommit() {
-        wakeups.committed();
-    }
-
-    Wakeups wakeups() {
-        return wakeups;
+        runtime.wakeups().committed();
     }
 
     /** A builder for a relay publishing this outbox's events through {@code publisher}. */
     public OutboxRelay.Builder relay(OutboxPublisher publisher) {
-        return new OutboxRelay.Builder(this, Objects.requireNonNull(publisher, "publisher"));
+        return new OutboxRelay.Builder(runtime, Objects.requireNonNull(publisher, "publisher"));
     }
 
     /** The dead-letter table. */
@@ -122,27 +118,7 @@ public final class Outbox {
      * aggregate queries, for health checks and operators.
      */
     public OutboxStatus status() throws SQLException {
-        return new StatusQuery(dataSource, tables, InstantSource.system()).read();
-    }
-
-    DataSource dataSource() {
-        return dataSource;
-    }
-
-    OutboxTables tables() {
-        return tables;
-    }
-
-    Integrity integrity() {
-        return integrity;
-    }
-
-    OutboxMeters meters() {
-        return meters;
-    }
-
-    AlertSink alerts() {
-        return alerts;
+        return new StatusQuery(runtime.dataSource(), runtime.tables(), InstantSource.system()).read();
     }
 
     /**

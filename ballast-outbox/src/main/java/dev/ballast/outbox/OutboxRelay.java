@@ -1,33 +1,18 @@
 package dev.ballast.outbox;
 
 import dev.ballast.core.ExceptionClassifier;
-import dev.ballast.core.alert.Alert;
-import dev.ballast.core.alert.Severity;
-import dev.ballast.outbox.internal.BatchFailures;
-import dev.ballast.outbox.internal.DeadLetterFile;
-import dev.ballast.outbox.internal.Housekeeping;
-import dev.ballast.outbox.internal.NotifyListener;
+import dev.ballast.outbox.internal.OutboxRuntime;
 import dev.ballast.outbox.internal.RelayConfig;
-import dev.ballast.outbox.internal.RelayEngine;
-import dev.ballast.outbox.internal.RelayLeases;
+import dev.ballast.outbox.internal.RelayRunner;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Publishes stored events: worker threads claim batches ({@code FOR UPDATE SKIP LOCKED} on per-aggregate rows, with a
@@ -41,66 +26,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class OutboxRelay implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
-    /** Longest wait between batches that fail before publishing (database down, tables missing). */
-    static final Duration FAILURE_BACKOFF_CAP = Duration.ofSeconds(30);
-    /** While batches keep failing the same way, how often the WARN is repeated (with the count). */
-    static final Duration FAILURE_REMINDER = Duration.ofMinutes(5);
+    private final RelayRunner runner;
+    private final String owner;
 
-    private final Outbox outbox;
-    private final RelayEngine engine;
-    private final Housekeeping housekeeping;
-    private final Builder settings;
-    private final Semaphore wakeups = new Semaphore(0);
-    private final BatchFailures failures;
-    private final List<Thread> threads = new ArrayList<>();
-    private @Nullable Thread listener;
-    private boolean started;
-    /** The housekeeping schedule of the current run: made by {@link #start()}, shut down by {@link #close()}. */
-    private @Nullable ScheduledExecutorService chores;
-
-    private final Object outageLock = new Object();
-    private long pausedUntilMillis;
-    private long outagePauseMillis;
-    private boolean inOutage;
-    private volatile boolean running;
-    private volatile boolean paused;
-    private volatile @Nullable Instant heartbeat;
-    private Runnable unregister = () -> {};
-
-    private OutboxRelay(Builder settings) {
-        this.outbox = settings.outbox;
-        this.settings = settings;
-        RelayConfig config = new RelayConfig(
-                settings.owner,
-                settings.batchAggregates,
-                settings.maxPerAggregate,
-                settings.maxAttempts,
-                settings.backoffBase,
-                settings.backoffCap,
-                settings.lease,
-                settings.headOfLine,
-                settings.asynchronousCommit,
-                settings.clock);
-        this.engine = new RelayEngine(
-                outbox.dataSource(),
-                outbox.tables(),
-                outbox.integrity(),
-                settings.publisher,
-                config,
-                settings.classifier,
-                outbox.alerts(),
-                outbox.meters(),
-                new DeadLetterFile(settings.deadLetterFile));
-        this.housekeeping = new Housekeeping(
-                outbox.dataSource(), outbox.tables(), settings.retention, outbox.meters(), settings.clock);
-        this.failures = new BatchFailures(
-                log,
-                "Outbox relay batch",
-                settings.clock,
-                settings.pollInterval,
-                FAILURE_BACKOFF_CAP,
-                FAILURE_REMINDER);
+    private OutboxRelay(RelayRunner runner, String owner) {
+        this.runner = runner;
+        this.owner = owner;
     }
 
     /**
@@ -108,57 +39,25 @@ public final class OutboxRelay implements AutoCloseable {
      * tools; a started relay does this in its own threads.
      */
     public int drainOnce() throws SQLException {
-        return engine.runOnce().changed();
+        return runner.drainOnce();
     }
 
     /** Runs batches on the calling thread until one claims nothing; returns the events published or dead-lettered. */
     public int drain() throws SQLException {
-        int total = 0;
-        while (true) {
-            RelayEngine.BatchResult result = engine.runOnce();
-            total += result.changed();
-            if (result.claimed() == 0 || result.outage()) {
-                return total;
-            }
-        }
+        return runner.drain();
     }
 
     /** Deletes published rows older than the retention period now, in small batches; returns how many. */
     public int deletePublished() throws SQLException {
-        return housekeeping.deletePublished();
+        return runner.deletePublished();
     }
 
     /**
      * Starts the worker threads, the housekeeping schedule and, on PostgreSQL, the LISTEN connection. A closed relay can
      * be started again, as a Spring context's stop and start (and the test framework's context pausing) do.
      */
-    public synchronized OutboxRelay start() {
-        if (running) {
-            return this;
-        }
-        running = true;
-        started = true;
-        for (int i = 0; i < settings.threads; i++) {
-            threads.add(Thread.ofPlatform()
-                    .daemon()
-                    .name("ballast-outbox-relay-" + i)
-                    .start(this::work));
-        }
-        if (settings.listen && NotifyListener.supported(outbox.tables())) {
-            int timeout = (int) Math.max(50, settings.pollInterval.toMillis());
-            listener = Thread.ofPlatform()
-                    .daemon()
-                    .name("ballast-outbox-listen")
-                    .start(new NotifyListener(outbox.dataSource(), outbox.tables(), this::wakeAll, timeout));
-        }
-        unregister = outbox.wakeups().register(this::wakeAll);
-        long every = settings.housekeepingInterval.toMillis();
-        chores = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "ballast-outbox-housekeeping");
-            thread.setDaemon(true);
-            return thread;
-        });
-        var unused = chores.scheduleWithFixedDelay(housekeeping::run, 0, every, TimeUnit.MILLISECONDS);
+    public OutboxRelay start() {
+        runner.start();
         return this;
     }
 
@@ -169,69 +68,8 @@ public final class OutboxRelay implements AutoCloseable {
      * the lease runs out (an event whose publish was cut short may then be published again: at-least-once).
      */
     @Override
-    public synchronized void close() {
-        running = false;
-        unregister.run();
-        if (chores != null) {
-            chores.shutdownNow();
-            chores = null;
-        }
-        if (listener != null) {
-            listener.interrupt();
-        }
-        wakeups.release(settings.threads); // idle workers wake, see running == false and return
-        long deadline = System.nanoTime() + settings.shutdownTimeout.toNanos();
-        boolean interrupted = false;
-        for (Thread thread : threads) {
-            try {
-                long left = deadline - System.nanoTime();
-                if (left > 0) {
-                    thread.join(Duration.ofNanos(left));
-                }
-                if (thread.isAlive()) {
-                    log.warn(
-                            "Outbox relay {}: a batch still running {} after close; interrupting it",
-                            settings.owner,
-                            settings.shutdownTimeout);
-                    thread.interrupt();
-                    thread.join(Duration.ofSeconds(1));
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
-                thread.interrupt();
-            }
-        }
-        threads.clear();
-        if (listener != null) {
-            try {
-                listener.join(Duration.ofSeconds(1));
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-            listener = null;
-        }
-        if (started) {
-            releaseLeases();
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void releaseLeases() {
-        try {
-            int released = RelayLeases.release(outbox.dataSource(), outbox.tables(), settings.owner);
-            if (released > 0) {
-                log.info("Outbox relay {} released {} aggregate lease(s) on close", settings.owner, released);
-            }
-        } catch (SQLException | RuntimeException e) {
-            log.warn(
-                    "Outbox relay {} could not release its leases on close; other relays take its aggregates when"
-                            + " the leases run out ({}): {}",
-                    settings.owner,
-                    settings.lease,
-                    e.toString());
-        }
+    public void close() {
+        runner.close();
     }
 
     /**
@@ -239,32 +77,27 @@ public final class OutboxRelay implements AutoCloseable {
      * operator (a bad consumer, a broker under maintenance); returns whether the relay was running unpaused.
      */
     public boolean pause() {
-        boolean was = !paused;
-        paused = true;
-        return was;
+        return runner.pause();
     }
 
     /** Claims batches again after {@link #pause()}; returns whether it was paused. */
     public boolean resume() {
-        boolean was = paused;
-        paused = false;
-        wakeAll();
-        return was;
+        return runner.resume();
     }
 
     /** Whether an operator paused the relay. */
     public boolean isPaused() {
-        return paused;
+        return runner.isPaused();
     }
 
     /** Whether {@link #start()} was called and {@link #close()} not yet: its threads are running. */
     public boolean isRunning() {
-        return running;
+        return runner.isRunning();
     }
 
     /** When a batch of this relay last completed (also an empty one), or empty before the first: its heartbeat. */
     public Optional<Instant> lastHeartbeat() {
-        return Optional.ofNullable(heartbeat);
+        return runner.lastHeartbeat();
     }
 
     /**
@@ -272,111 +105,12 @@ public final class OutboxRelay implements AutoCloseable {
      * relay's clock, its outage pause ends and it claims a batch again. Empty while publishing works.
      */
     public Optional<Instant> outagePauseEnd() {
-        synchronized (outageLock) {
-            return inOutage ? Optional.of(Instant.ofEpochMilli(pausedUntilMillis)) : Optional.empty();
-        }
+        return runner.outagePauseEnd();
     }
 
     /** The owner name this relay writes into the leases it takes (unique per relay unless set). */
     public String owner() {
-        return settings.owner;
-    }
-
-    private void wakeAll() {
-        if (wakeups.availablePermits() < settings.threads) {
-            wakeups.release(settings.threads);
-        }
-    }
-
-    private void work() {
-        while (running && !Thread.currentThread().isInterrupted()) {
-            try {
-                if (paused) {
-                    wakeups.tryAcquire(settings.pollInterval.toNanos(), TimeUnit.NANOSECONDS);
-                    continue;
-                }
-                long pause = remainingPauseMillis();
-                if (pause > 0) { // on the relay's clock; looked at again every poll interval
-                    TimeUnit.MILLISECONDS.sleep(Math.min(pause, settings.pollInterval.toMillis()));
-                    continue;
-                }
-                long retry = failures.millisUntilRetry();
-                if (retry > 0) { // backing off after failed batches, on the relay's clock; close() wakes it
-                    wakeups.tryAcquire(Math.min(retry, settings.pollInterval.toMillis()), TimeUnit.MILLISECONDS);
-                    continue;
-                }
-                RelayEngine.BatchResult result;
-                try {
-                    result = engine.runOnce();
-                    heartbeat = settings.clock.instant();
-                } catch (SQLException | RuntimeException e) {
-                    failures.failed(e);
-                    continue;
-                }
-                failures.succeeded();
-                if (result.outage()) {
-                    outage();
-                } else if (result.changed() > 0) {
-                    recovered();
-                }
-                if (result.claimed() == 0) {
-                    wakeups.tryAcquire(settings.pollInterval.toNanos(), TimeUnit.NANOSECONDS);
-                    wakeups.drainPermits();
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
-    }
-
-    private long remainingPauseMillis() {
-        synchronized (outageLock) {
-            return inOutage ? pausedUntilMillis - settings.clock.millis() : 0;
-        }
-    }
-
-    private void outage() {
-        boolean first;
-        long pause;
-        synchronized (outageLock) {
-            first = !inOutage;
-            inOutage = true;
-            outagePauseMillis = first
-                    ? settings.outagePauseBase.toMillis()
-                    : Math.min(settings.outagePauseCap.toMillis(), outagePauseMillis * 2);
-            pause = outagePauseMillis;
-            pausedUntilMillis = settings.clock.millis() + pause;
-        }
-        if (first) {
-            log.warn("Outbox relay paused: every publish failed with an infrastructure error (broker down?)");
-            outbox.alerts()
-                    .send(Alert.builder(Severity.WARNING, "Outbox relay paused: broker unreachable")
-                            .detail("Every publish of a batch failed with an infrastructure error. The relay pauses"
-                                    + " with backoff (first " + pause + " ms, at most "
-                                    + settings.outagePauseCap.toMillis() + " ms) and does not count these"
-                                    + " attempts; events wait in the outbox.")
-                            .label("module", "outbox")
-                            .fingerprint("outbox-outage|" + settings.owner)
-                            .build());
-        }
-    }
-
-    private void recovered() {
-        boolean was;
-        synchronized (outageLock) {
-            was = inOutage;
-            inOutage = false;
-            outagePauseMillis = 0;
-        }
-        if (was) {
-            log.info("Outbox relay resumed: publishing succeeds again");
-            outbox.alerts()
-                    .send(Alert.builder(Severity.INFO, "Outbox relay resumed")
-                            .detail("Publishing succeeds again; the relay is draining the events that waited.")
-                            .label("module", "outbox")
-                            .fingerprint("outbox-outage|" + settings.owner)
-                            .build());
-        }
+        return owner;
     }
 
     /**
@@ -387,7 +121,7 @@ public final class OutboxRelay implements AutoCloseable {
      * running batches to finish on close. Not thread-safe.
      */
     public static final class Builder {
-        private final Outbox outbox;
+        private final OutboxRuntime runtime;
         private final OutboxPublisher publisher;
         private int threads = 1;
         private int batchAggregates = 100;
@@ -411,8 +145,8 @@ public final class OutboxRelay implements AutoCloseable {
         private String owner = ManagementFactory.getRuntimeMXBean().getName() + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
 
-        Builder(Outbox outbox, OutboxPublisher publisher) {
-            this.outbox = outbox;
+        Builder(OutboxRuntime runtime, OutboxPublisher publisher) {
+            this.runtime = runtime;
             this.publisher = publisher;
         }
 
@@ -568,7 +302,28 @@ public final class OutboxRelay implements AutoCloseable {
 
         /** A relay that is not running yet: call {@link OutboxRelay#start()}, or drive it with {@code drain}. */
         public OutboxRelay build() {
-            return new OutboxRelay(this);
+            RelayConfig config = new RelayConfig(
+                    owner,
+                    threads,
+                    batchAggregates,
+                    maxPerAggregate,
+                    maxAttempts,
+                    backoffBase,
+                    backoffCap,
+                    lease,
+                    pollInterval,
+                    headOfLine,
+                    retention,
+                    housekeepingInterval,
+                    outagePauseBase,
+                    outagePauseCap,
+                    listen,
+                    asynchronousCommit,
+                    deadLetterFile,
+                    classifier,
+                    clock,
+                    shutdownTimeout);
+            return new OutboxRelay(new RelayRunner(runtime, publisher, config), owner);
         }
 
         private static int range(String name, int value, int min, int max) {

@@ -38,10 +38,10 @@ class InjectedFaultsScenario {
     private static final String PENDING = "SELECT COUNT(*) FROM ballast_outbox WHERE status = 'PENDING'";
     private static final Duration FAULT = Duration.ofSeconds(8);
 
-    /** The relay's store writes a batch's outcomes (published, retry, dead) in one transaction here. */
+    /** The relay's completion writes a batch's outcomes (published, retry, dead) in one transaction here. */
     static final Byteman.Rule LOST_COMPLETION = Byteman.Rule.throwAtEntry(
             "relay completion lost",
-            "dev.ballast.outbox.internal.RelayStore",
+            "dev.ballast.outbox.internal.RelayCompletion",
             "complete",
             "new java.sql.SQLException(\"injected: the relay's outcome write failed after publishing\", \"08006\")");
 
@@ -195,7 +195,7 @@ class InjectedFaultsScenario {
     @Test
     @DisplayName("(27) relay loses its outcome write after publishing (Byteman)")
     void everyOrderIsSettledOnceWhenTheRelayLosesItsOutcomeWritesAfterPublishing(Scenario scenario) throws Exception {
-        scenario.fault("Byteman rule in the instance: the relay's write of a batch's outcome (RelayStore.complete)"
+        scenario.fault("Byteman rule in the instance: the relay's write of a batch's outcome (RelayCompletion.complete)"
                 + " throws a connection-loss SQLException after every publish, for " + FAULT.toSeconds()
                 + " s under order load (relay lease 5 s), then removed");
         Byteman byteman = Byteman.onFreePort();

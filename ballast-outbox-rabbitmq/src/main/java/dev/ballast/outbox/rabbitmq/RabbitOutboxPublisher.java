@@ -1,27 +1,18 @@
 package dev.ballast.outbox.rabbitmq;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
-import com.rabbitmq.client.ShutdownSignalException;
 import dev.ballast.outbox.DeadLetterReason;
-import dev.ballast.outbox.OutboxHeaders;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.OutboxPublisher;
 import dev.ballast.outbox.PublishResult;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentNavigableMap;
-import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * broker confirmed (or refused) every message, so nothing is recorded published before RabbitMQ has it. Messages are
  * persistent ({@code delivery_mode 2}) and {@code mandatory}: a message no queue is bound for comes back and becomes a
  * dead letter {@code UNROUTABLE}. Exchange and routing key come from an {@link ExchangeRouter}; headers are
- * {@link OutboxHeaders}, the message id is the event id, the type the event type.
+ * {@link dev.ballast.outbox.OutboxHeaders}, the message id is the event id, the type the event type.
  *
  * <p>Results: confirmed → published; returned → dead letter {@code UNROUTABLE}; no route → {@code NO_ROUTE}; nacked →
  * retry with the relay's backoff; channel or connection closed, or no confirm within the timeout → failed (a retry, or
@@ -76,7 +67,7 @@ public final class RabbitOutboxPublisher implements OutboxPublisher, AutoCloseab
         boolean healthy = true;
         try {
             List<PublishResult> results = new ArrayList<>(batch.size());
-            List<@Nullable Pending> pending = new ArrayList<>(batch.size());
+            List<ConfirmChannel.@Nullable Pending> pending = new ArrayList<>(batch.size());
             for (OutboxMessage message : batch) {
                 results.add(null);
                 try {
@@ -93,7 +84,7 @@ public final class RabbitOutboxPublisher implements OutboxPublisher, AutoCloseab
             }
             long deadline = System.nanoTime() + confirmTimeout.toNanos();
             for (int i = 0; i < pending.size(); i++) {
-                Pending each = pending.get(i);
+                ConfirmChannel.Pending each = pending.get(i);
                 if (each != null) {
                     PublishResult result = await(each, deadline);
                     if (result instanceof PublishResult.Failed failed
@@ -137,7 +128,7 @@ public final class RabbitOutboxPublisher implements OutboxPublisher, AutoCloseab
         return new ConfirmChannel(connection.createChannel());
     }
 
-    private static PublishResult await(Pending pending, long deadline) {
+    private static PublishResult await(ConfirmChannel.Pending pending, long deadline) {
         try {
             return pending.result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -147,109 +138,6 @@ public final class RabbitOutboxPublisher implements OutboxPublisher, AutoCloseab
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return PublishResult.failed(e);
-        }
-    }
-
-    /** A message waiting for its confirm; {@code returned} is set by a basic.return, which precedes the ack. */
-    private static final class Pending {
-        final String eventId;
-        final CompletableFuture<PublishResult> result = new CompletableFuture<>();
-        volatile @Nullable String returned;
-
-        Pending(String eventId) {
-            this.eventId = eventId;
-        }
-    }
-
-    /** A channel in confirm mode with its outstanding messages by delivery tag. */
-    private static final class ConfirmChannel {
-        private final Channel channel;
-        private final ConcurrentNavigableMap<Long, Pending> outstanding = new ConcurrentSkipListMap<>();
-        private final Map<String, Pending> byEventId = new ConcurrentHashMap<>();
-
-        ConfirmChannel(Channel channel) throws IOException {
-            this.channel = channel;
-            channel.confirmSelect();
-            channel.addConfirmListener(
-                    (tag, multiple) -> settle(tag, multiple, true), (tag, multiple) -> settle(tag, multiple, false));
-            channel.addReturnListener(returned -> {
-                Object eventId = returned.getProperties().getMessageId();
-                Pending pending = eventId == null ? null : byEventId.get(eventId.toString());
-                if (pending != null) {
-                    pending.returned = returned.getReplyCode() + " " + returned.getReplyText() + " (exchange '"
-                            + returned.getExchange() + "', routing key '" + returned.getRoutingKey() + "')";
-                }
-            });
-            channel.addShutdownListener(this::failAll);
-        }
-
-        Pending publish(ExchangeRouter.Destination destination, OutboxMessage message) throws IOException {
-            Pending pending = new Pending(message.eventId());
-            long tag = channel.getNextPublishSeqNo();
-            outstanding.put(tag, pending);
-            byEventId.put(message.eventId(), pending);
-            Map<String, Object> headers = new HashMap<>(OutboxHeaders.of(message));
-            AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder()
-                    .deliveryMode(2)
-                    .messageId(message.eventId())
-                    .type(message.eventType())
-                    .timestamp(Date.from(message.createdAt()))
-                    .headers(headers)
-                    .build();
-            try {
-                channel.basicPublish(
-                        destination.exchange(), destination.routingKey(), true, properties, message.payload());
-            } catch (IOException | RuntimeException e) {
-                outstanding.remove(tag);
-                byEventId.remove(message.eventId());
-                throw e;
-            }
-            return pending;
-        }
-
-        private void settle(long tag, boolean multiple, boolean ack) {
-            Map<Long, Pending> settled = multiple ? outstanding.headMap(tag, true) : single(tag);
-            for (Pending pending : List.copyOf(settled.values())) {
-                byEventId.remove(pending.eventId);
-                String returned = pending.returned;
-                if (!ack) {
-                    pending.result.complete(PublishResult.retry(new NackException(pending.eventId)));
-                } else if (returned != null) {
-                    pending.result.complete(
-                            PublishResult.rejected(DeadLetterReason.UNROUTABLE, new UnroutableException(returned)));
-                } else {
-                    pending.result.complete(PublishResult.published());
-                }
-            }
-            settled.clear();
-        }
-
-        private Map<Long, Pending> single(long tag) {
-            Pending pending = outstanding.remove(tag);
-            return pending == null ? new HashMap<>() : new HashMap<>(Map.of(tag, pending));
-        }
-
-        private void failAll(ShutdownSignalException cause) {
-            for (Pending pending : List.copyOf(outstanding.values())) {
-                pending.result.complete(PublishResult.failed(cause));
-            }
-            outstanding.clear();
-            byEventId.clear();
-        }
-
-        boolean isOpen() {
-            return channel.isOpen();
-        }
-
-        void close() {
-            failAll(new ShutdownSignalException(false, true, null, channel));
-            try {
-                if (channel.isOpen()) {
-                    channel.close();
-                }
-            } catch (IOException | TimeoutException | RuntimeException ignored) {
-                // closing anyway
-            }
         }
     }
 

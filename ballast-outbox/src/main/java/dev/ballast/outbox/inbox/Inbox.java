@@ -1,14 +1,12 @@
 package dev.ballast.outbox.inbox;
 
-import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
-import dev.ballast.core.alert.Severity;
-import dev.ballast.outbox.DeadLetterReason;
 import dev.ballast.outbox.Integrity;
 import dev.ballast.outbox.OutboxHeaders;
 import dev.ballast.outbox.OutboxMessage;
+import dev.ballast.outbox.internal.InboxDeadLetters;
+import dev.ballast.outbox.internal.InboxReports;
 import dev.ballast.outbox.internal.InboxStore;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
@@ -16,15 +14,12 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Makes a consumer apply each outbox event once although the relay and the broker deliver at least once. For every
@@ -50,7 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Inbox {
 
-    private static final Logger log = LoggerFactory.getLogger(Inbox.class);
     private static final int PURGE_BATCH = 500;
 
     /** What became of a received message. */
@@ -70,15 +64,12 @@ public final class Inbox {
     private final InboxStore store;
     private final String consumer;
     private final Integrity integrity;
-    private final AlertSink alerts;
     private final Clock clock;
     private final SequenceGapPolicy gapPolicy;
     private final Duration holdFor;
     private final Duration retention;
-    private final Counter processed;
-    private final Counter duplicates;
-    private final Counter dead;
-    private final Counter gaps;
+    private final InboxReports reports;
+    private final InboxDeadLetters deadLetters;
     private final Map<String, Instant> held = new ConcurrentHashMap<>();
 
     private Inbox(Builder builder, InboxStore store) {
@@ -86,27 +77,12 @@ public final class Inbox {
         this.store = store;
         this.consumer = builder.consumer;
         this.integrity = builder.integrity;
-        this.alerts = builder.alerts;
         this.clock = builder.clock;
         this.gapPolicy = builder.gapPolicy;
         this.holdFor = builder.holdFor;
         this.retention = builder.retention;
-        MeterRegistry registry = builder.registry;
-        this.processed = counter(registry, "processed");
-        this.duplicates = counter(registry, "duplicate");
-        this.dead = counter(registry, "dead");
-        this.gaps = Counter.builder("ballast.inbox.gaps")
-                .description("Events that arrived before an earlier event of their aggregate")
-                .tag("consumer", consumer)
-                .register(registry);
-    }
-
-    private Counter counter(MeterRegistry registry, String result) {
-        return Counter.builder("ballast.inbox.received")
-                .description("Messages received by the inbox, by outcome")
-                .tag("consumer", consumer)
-                .tag("result", result)
-                .register(registry);
+        this.reports = new InboxReports(builder.registry, consumer, builder.alerts);
+        this.deadLetters = new InboxDeadLetters(store, consumer, builder.alerts, clock);
     }
 
     /** A builder; {@code consumer} names this consumer (several consumers may share one database). */
@@ -155,21 +131,11 @@ public final class Inbox {
         try {
             message = OutboxHeaders.read(header, payload);
         } catch (OutboxHeaders.MalformedMessageException e) {
-            deadLetter(
-                    connection,
-                    header.apply(OutboxHeaders.EVENT_ID),
-                    DeadLetterReason.MALFORMED,
-                    e.getMessage(),
-                    header,
-                    payload);
-            log.error(
-                    "Inbox {}: received a message without readable Ballast headers ({}); dead-lettered",
-                    consumer,
-                    e.getMessage());
+            deadLetters.malformed(connection, header, payload, e.getMessage());
             return Result.DEAD_LETTERED;
         }
         if (!integrity.verifies(message)) {
-            integrityViolation(connection, message, header, payload);
+            deadLetters.integrityViolation(connection, message, header, payload);
             return Result.DEAD_LETTERED;
         }
         Instant now = clock.instant();
@@ -205,15 +171,11 @@ public final class Inbox {
      */
     public Result giveUp(Function<String, @Nullable String> header, byte[] payload, Throwable failure)
             throws SQLException {
-        String eventId = header.apply(OutboxHeaders.EVENT_ID);
-        String what = header.apply(OutboxHeaders.EVENT_TYPE) + " of " + header.apply(OutboxHeaders.AGGREGATE_TYPE) + " "
-                + header.apply(OutboxHeaders.AGGREGATE_ID);
-        String cause = failure.getClass().getName() + (failure.getMessage() == null ? "" : ": " + failure.getMessage());
         try (Connection connection = dataSource.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             connection.setAutoCommit(false);
             try {
-                deadLetter(connection, eventId, DeadLetterReason.HANDLER_FAILED, cause, header, payload);
+                deadLetters.handlerFailed(connection, header, payload, failure);
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
@@ -223,28 +185,16 @@ public final class Inbox {
             }
         }
         count(Result.DEAD_LETTERED);
-        log.error(
-                "Inbox {}: gave up on event {} ({}) after its handler failed with {}; dead-lettered as HANDLER_FAILED",
-                consumer,
-                eventId,
-                what,
-                failure.getClass().getName());
-        alerts.send(Alert.builder(Severity.CRITICAL, "Consumed event dead-lettered: its handler failed")
-                .detail("Consumer " + consumer + " gave up on event " + eventId + " (" + what + ") after its handler"
-                        + " failed on every attempt with " + failure.getClass().getSimpleName() + ". Its effect is"
-                        + " not applied; it is in the inbox dead letters as HANDLER_FAILED with the failure.")
-                .label("module", "inbox")
-                .fingerprint("inbox-handler-failed|" + consumer + "|" + eventId)
-                .build());
+        deadLetters.reportHandlerFailed(header, failure);
         return Result.DEAD_LETTERED;
     }
 
     /** Counts a result of {@link #receive(Connection, Function, byte[], InboxHandler)} once the caller committed. */
     public void count(Result result) {
         switch (result) {
-            case PROCESSED -> processed.increment();
-            case DUPLICATE -> duplicates.increment();
-            case DEAD_LETTERED -> dead.increment();
+            case PROCESSED -> reports.processed();
+            case DUPLICATE -> reports.duplicate();
+            case DEAD_LETTERED -> reports.dead();
         }
     }
 
@@ -280,79 +230,7 @@ public final class Inbox {
                 throw new SequenceGapException(aggregate, expected, message.aggregateSequence());
             }
         }
-        gaps.increment();
-        log.warn(
-                "Inbox {}: event #{} of {} arrived before #{} (gap); handled",
-                consumer,
-                message.aggregateSequence(),
-                aggregate,
-                expected);
-        alerts.send(Alert.builder(Severity.WARNING, "Inbox sequence gap")
-                .detail("Consumer " + consumer + " received event #" + message.aggregateSequence() + " ("
-                        + message.eventType() + ") of " + aggregate + " before #" + expected
-                        + ". The earlier events may still arrive (they are handled then) or be lost upstream.")
-                .label("module", "inbox")
-                .fingerprint("inbox-gap|" + consumer + "|" + aggregate)
-                .build());
-    }
-
-    private void integrityViolation(
-            Connection connection, OutboxMessage message, Function<String, @Nullable String> header, byte[] payload)
-            throws SQLException {
-        deadLetter(
-                connection,
-                message.eventId(),
-                DeadLetterReason.INTEGRITY_VIOLATION,
-                "content hash mismatch (" + message.contentHashFormat() + ")",
-                header,
-                payload);
-        log.error(
-                "Inbox {}: event {} ({} of {} {}) failed its integrity check; dead-lettered, not handled",
-                consumer,
-                message.eventId(),
-                message.eventType(),
-                message.aggregateType(),
-                message.aggregateId());
-        alerts.send(Alert.builder(Severity.CRITICAL, "Consumed event failed its integrity check")
-                .detail("Consumer " + consumer + " received event " + message.eventId() + " (" + message.eventType()
-                        + " of " + message.aggregateType() + " " + message.aggregateId() + " #"
-                        + message.aggregateSequence() + ") whose content does not match its hash: it was altered"
-                        + " after it left the outbox. It was not handled; it is in the inbox dead letters as"
-                        + " INTEGRITY_VIOLATION.")
-                .label("module", "inbox")
-                .fingerprint("inbox-integrity|" + consumer + "|" + message.eventId())
-                .build());
-    }
-
-    private void deadLetter(
-            Connection connection,
-            @Nullable String eventId,
-            DeadLetterReason reason,
-            String detail,
-            Function<String, @Nullable String> header,
-            byte[] payload)
-            throws SQLException {
-        Map<String, String> headers = new LinkedHashMap<>();
-        for (String name : new String[] {
-            OutboxHeaders.EVENT_ID,
-            OutboxHeaders.EVENT_TYPE,
-            OutboxHeaders.AGGREGATE_TYPE,
-            OutboxHeaders.AGGREGATE_ID,
-            OutboxHeaders.SEQUENCE,
-            OutboxHeaders.REQUEST_ID,
-            OutboxHeaders.OCCURRED_AT,
-            OutboxHeaders.HEADERS,
-            OutboxHeaders.CONTENT_HASH,
-            OutboxHeaders.CONTENT_HASH_FORMAT,
-            OutboxHeaders.TRACEPARENT
-        }) {
-            String value = header.apply(name);
-            if (value != null) {
-                headers.put(name, value);
-            }
-        }
-        String id = eventId != null && eventId.length() <= 64 ? eventId : null;
-        store.deadLetter(connection, consumer, id, reason.name(), detail, headers, payload, clock.instant());
+        reports.gap(message, aggregate, expected);
     }
 
     /** Builds an {@link Inbox}. */

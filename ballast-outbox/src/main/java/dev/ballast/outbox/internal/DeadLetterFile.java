@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.core.type.TypeReference;
@@ -32,27 +30,8 @@ public final class DeadLetterFile {
         return path;
     }
 
-    synchronized void append(RelayStore.Dead dead) throws IOException {
-        ClaimedEvent event = dead.event();
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("eventId", event.eventId());
-        entry.put("requestId", event.requestId());
-        entry.put("aggregateType", event.aggregateType());
-        entry.put("aggregateId", event.aggregateId());
-        entry.put("aggregateSeq", event.aggregateSeq());
-        entry.put("eventType", event.eventType());
-        entry.put("payload", Base64.getEncoder().encodeToString(event.payload()));
-        entry.put("headers", event.headersJson());
-        entry.put("contentHash", event.contentHash());
-        entry.put("keyVersion", event.keyVersion());
-        entry.put("createdAt", event.createdAt().toString());
-        entry.put("reason", dead.reason().name());
-        entry.put(
-                "errorClass",
-                dead.error() == null ? null : dead.error().getClass().getName());
-        entry.put("errorMessage", dead.error() == null ? null : AttemptLog.describe(dead.error()));
-        entry.put("attempts", event.attempts());
-        entry.put("attemptHistory", dead.history());
+    synchronized void append(DeadLetterRow row) throws IOException {
+        Map<String, Object> entry = row.toFileEntry();
         byte[] line = (Json.MAPPER.writeValueAsString(entry) + "\n").getBytes(StandardCharsets.UTF_8);
         Path parent = path.getParent();
         if (parent != null) {

@@ -11,12 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -31,11 +28,13 @@ public final class DeadLetterStore {
     private final DataSource dataSource;
     private final OutboxTables tables;
     private final Integrity integrity;
+    private final DeadLetterRow.Writer rows;
 
     public DeadLetterStore(DataSource dataSource, OutboxTables tables, Integrity integrity) {
         this.dataSource = dataSource;
         this.tables = tables;
         this.integrity = integrity;
+        this.rows = new DeadLetterRow.Writer(tables);
     }
 
     public List<DeadLetter> list(int offset, int limit) throws SQLException {
@@ -126,22 +125,18 @@ public final class DeadLetterStore {
     public int importFile(Path file) throws SQLException, IOException {
         int imported = 0;
         for (Map<String, Object> entry : DeadLetterFile.read(file)) {
-            String eventId = (String) Objects.requireNonNull(entry.get("eventId"), "eventId");
+            DeadLetterRow row = DeadLetterRow.fromFileEntry(entry);
             boolean[] added = {false};
             inTransaction(connection -> {
-                if (find(connection, eventId, false).isPresent()) {
+                if (find(connection, row.eventId(), false).isPresent()) {
                     return;
                 }
-                insert(connection, entry);
+                rows.insert(connection, row);
                 try (PreparedStatement statement = connection.prepareStatement(
                         "UPDATE " + tables.outbox + " SET status = 'DEAD' WHERE event_id = ? AND status = 'PENDING'")) {
-                    statement.setString(1, eventId);
+                    statement.setString(1, row.eventId());
                     if (statement.executeUpdate() == 1) {
-                        adjustPending(
-                                connection,
-                                (String) Objects.requireNonNull(entry.get("aggregateType"), "aggregateType"),
-                                (String) Objects.requireNonNull(entry.get("aggregateId"), "aggregateId"),
-                                -1);
+                        adjustPending(connection, row.aggregateType(), row.aggregateId(), -1);
                     }
                 }
                 added[0] = true;
@@ -240,37 +235,6 @@ public final class DeadLetterStore {
             try (ResultSet row = statement.executeQuery()) {
                 return row.next() ? Optional.of(read(row)) : Optional.empty();
             }
-        }
-    }
-
-    private void insert(Connection connection, Map<String, Object> entry) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("INSERT INTO " + tables.dlq + " ("
-                + COLUMNS.replace(", dead_at, state, resolved_by, resolved_at, resolution_note", "")
-                + ", dead_at, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + tables.dialect.now
-                + ", 'DEAD')")) {
-            statement.setString(1, (String) entry.get("eventId"));
-            statement.setString(2, (String) entry.get("requestId"));
-            statement.setString(3, (String) entry.get("aggregateType"));
-            statement.setString(4, (String) entry.get("aggregateId"));
-            statement.setLong(
-                    5, ((Number) Objects.requireNonNull(entry.get("aggregateSeq"), "aggregateSeq")).longValue());
-            statement.setString(6, (String) entry.get("eventType"));
-            statement.setBytes(7, Base64.getDecoder().decode((String) entry.get("payload")));
-            statement.setString(8, (String) entry.get("headers"));
-            statement.setString(9, (String) entry.get("contentHash"));
-            Object keyVersion = entry.get("keyVersion");
-            if (keyVersion == null) {
-                statement.setNull(10, Types.INTEGER);
-            } else {
-                statement.setInt(10, ((Number) keyVersion).intValue());
-            }
-            statement.setTimestamp(11, Timestamp.from(Instant.parse((String) entry.get("createdAt"))));
-            statement.setString(12, (String) entry.get("reason"));
-            statement.setString(13, (String) entry.get("errorClass"));
-            statement.setString(14, (String) entry.get("errorMessage"));
-            statement.setInt(15, ((Number) Objects.requireNonNull(entry.get("attempts"), "attempts")).intValue());
-            statement.setString(16, (String) entry.get("attemptHistory"));
-            statement.executeUpdate();
         }
     }
 

@@ -1,24 +1,37 @@
 package dev.ballast.outbox.internal;
 
+import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.outbox.HeadOfLinePolicy;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 
 /**
- * Settings of one relay, validated by its builder. {@code asynchronousCommit}: the relay's own transactions commit with
- * {@code synchronous_commit = off} on PostgreSQL. {@code clock}: the relay's time (see {@link RelayTime}).
+ * Every setting of one relay, validated by {@code OutboxRelay.Builder} (which documents each) and fixed at build time.
+ * {@code asynchronousCommit}: the relay's own transactions commit with {@code synchronous_commit = off} on PostgreSQL.
+ * {@code clock}: the relay's time (see {@link RelayTime}). Immutable.
  */
 public record RelayConfig(
         String owner,
+        int threads,
         int batchAggregates,
         int maxPerAggregate,
         int maxAttempts,
         Duration backoffBase,
         Duration backoffCap,
         Duration lease,
+        Duration pollInterval,
         HeadOfLinePolicy headOfLine,
+        Duration retention,
+        Duration housekeepingInterval,
+        Duration outagePauseBase,
+        Duration outagePauseCap,
+        boolean listen,
         boolean asynchronousCommit,
-        InstantSource clock) {
+        Path deadLetterFile,
+        ExceptionClassifier classifier,
+        InstantSource clock,
+        Duration shutdownTimeout) {
 
     /** The relay's time on the database, from {@link #clock()}. */
     public RelayTime time() {

@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +31,8 @@ public final class RelayEngine {
 
     private static final Logger log = LoggerFactory.getLogger(RelayEngine.class);
 
-    private final RelayStore store;
+    private final RelayClaims claims;
+    private final RelayCompletion completion;
     private final Integrity integrity;
     private final OutboxPublisher publisher;
     private final RelayConfig config;
@@ -41,24 +41,18 @@ public final class RelayEngine {
     private final OutboxMeters meters;
     private final DeadLetterFile deadLetterFile;
 
-    public RelayEngine(
-            DataSource dataSource,
-            OutboxTables tables,
-            Integrity integrity,
-            OutboxPublisher publisher,
-            RelayConfig config,
-            ExceptionClassifier classifier,
-            AlertSink alerts,
-            OutboxMeters meters,
-            DeadLetterFile deadLetterFile) {
-        this.store = new RelayStore(dataSource, tables, config.asynchronousCommit(), config.time());
-        this.integrity = integrity;
+    public RelayEngine(OutboxRuntime runtime, OutboxPublisher publisher, RelayConfig config) {
+        RelayTransactions transactions =
+                new RelayTransactions(runtime.dataSource(), runtime.tables(), config.asynchronousCommit());
+        this.claims = new RelayClaims(transactions, runtime.tables(), config.time());
+        this.completion = new RelayCompletion(transactions, runtime.tables(), config.time());
+        this.integrity = runtime.integrity();
         this.publisher = publisher;
         this.config = config;
-        this.classifier = classifier;
-        this.alerts = alerts;
-        this.meters = meters;
-        this.deadLetterFile = deadLetterFile;
+        this.classifier = config.classifier();
+        this.alerts = runtime.alerts();
+        this.meters = runtime.meters();
+        this.deadLetterFile = new DeadLetterFile(config.deadLetterFile());
     }
 
     /**
@@ -73,7 +67,7 @@ public final class RelayEngine {
     /** Runs one batch. */
     public BatchResult runOnce() throws SQLException {
         long started = System.nanoTime();
-        List<RelayStore.ClaimedAggregate> claimed = store.claim(
+        List<RelayClaims.ClaimedAggregate> claimed = claims.claim(
                 config.owner(),
                 config.batchAggregates(),
                 config.maxPerAggregate(),
@@ -84,17 +78,16 @@ public final class RelayEngine {
         int events = claimed.stream().mapToInt(each -> each.events().size()).sum();
         List<Lane> lanes = claimed.stream().map(Lane::new).toList();
         boolean outage = publishInWaves(lanes);
-        List<RelayStore.Outcome> outcomes =
-                lanes.stream().map(lane -> lane.outcome).toList();
+        List<AggregateOutcome> outcomes = lanes.stream().map(Lane::outcome).toList();
         int changed;
         try {
-            changed = store.complete(config.owner(), outcomes);
+            changed = completion.complete(config.owner(), outcomes);
         } catch (SQLException | RuntimeException e) {
             rescueDeadLetters(outcomes, e);
             throw e;
         }
-        for (RelayStore.Outcome outcome : outcomes) {
-            outcome.dead.forEach(dead -> meters.dead(dead.reason().name()));
+        for (AggregateOutcome outcome : outcomes) {
+            outcome.dead().forEach(dead -> meters.dead(dead.reason().name()));
         }
         meters.batch.record(Duration.ofNanos(System.nanoTime() - started));
         return new BatchResult(events, changed, outage);
@@ -224,11 +217,11 @@ public final class RelayEngine {
         return ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
     }
 
-    private void rescueDeadLetters(List<RelayStore.Outcome> outcomes, Exception cause) {
-        for (RelayStore.Outcome outcome : outcomes) {
-            for (RelayStore.Dead dead : outcome.dead) {
+    private void rescueDeadLetters(List<AggregateOutcome> outcomes, Exception cause) {
+        for (AggregateOutcome outcome : outcomes) {
+            for (DeadEvent dead : outcome.dead()) {
                 try {
-                    deadLetterFile.append(dead);
+                    deadLetterFile.append(DeadLetterRow.of(dead));
                 } catch (IOException e) {
                     log.error(
                             "Outbox event {} could not be written to the dead-letter file either; it stays"
@@ -249,24 +242,39 @@ public final class RelayEngine {
         }
     }
 
-    /** One aggregate's claimed events and what became of them. */
+    /**
+     * One aggregate's claimed events and what became of them, written only by the batch's thread while it publishes;
+     * {@link #outcome()} hands the result over as an immutable record.
+     */
     private final class Lane {
+        private final String type;
+        private final String id;
         private final List<ClaimedEvent> events;
-        private final RelayStore.Outcome outcome;
         private final boolean suspect;
+        private final List<ClaimedEvent> published = new ArrayList<>();
+        private final List<DeadEvent> dead = new ArrayList<>();
+        private final List<ClaimedEvent> notAttempted = new ArrayList<>();
+        private AggregateOutcome.@Nullable Retry retry;
+        private @Nullable String blockedBy;
+        private long attemptedTo;
         private int position;
         private boolean stopped;
 
-        Lane(RelayStore.ClaimedAggregate claimed) {
+        Lane(RelayClaims.ClaimedAggregate claimed) {
+            this.type = claimed.type();
+            this.id = claimed.id();
             this.events = claimed.events();
-            this.outcome = new RelayStore.Outcome(claimed.type(), claimed.id());
             this.suspect = claimed.recovered();
-            this.outcome.attemptedTo = suspect ? -1 : events.getFirst().aggregateSeq() - 1;
+            this.attemptedTo = suspect ? -1 : events.getFirst().aggregateSeq() - 1;
+        }
+
+        AggregateOutcome outcome() {
+            return new AggregateOutcome(type, id, published, dead, notAttempted, retry, blockedBy, attemptedTo);
         }
 
         private void attempted(ClaimedEvent event) {
             if (!suspect) {
-                outcome.attemptedTo = Math.max(outcome.attemptedTo, event.aggregateSeq());
+                attemptedTo = Math.max(attemptedTo, event.aggregateSeq());
             }
         }
 
@@ -281,7 +289,7 @@ public final class RelayEngine {
 
         void published(ClaimedEvent event) {
             attempted(event);
-            outcome.published.add(event);
+            published.add(event);
         }
 
         void dead(ClaimedEvent event, DeadLetterReason reason, @Nullable Throwable error) {
@@ -290,23 +298,21 @@ public final class RelayEngine {
                     : AttemptLog.append(
                             event.attemptLog(), event.attempts(), config.clock().instant(), error);
             attempted(event);
-            outcome.dead.add(new RelayStore.Dead(event, reason, error, history));
+            dead.add(new DeadEvent(event, reason, error, history));
             if (config.headOfLine() == HeadOfLinePolicy.BLOCK) {
-                outcome.blockedBy = event.eventId();
+                blockedBy = event.eventId();
                 stop();
             }
         }
 
         void retry(ClaimedEvent event, Throwable error, long delayMillis) {
             attempted(event);
-            outcome.retry = event;
-            outcome.retryError = error;
-            outcome.delayMillis = delayMillis;
+            retry = new AggregateOutcome.Retry(event, error, delayMillis);
             stop();
         }
 
         void giveBack(ClaimedEvent event) {
-            outcome.notAttempted.add(event);
+            notAttempted.add(event);
         }
 
         /** Later events of this aggregate are not attempted in this batch; their claimed attempt is given back. */
@@ -314,7 +320,7 @@ public final class RelayEngine {
             if (!stopped) {
                 stopped = true;
                 for (int i = position; i < events.size(); i++) {
-                    outcome.notAttempted.add(events.get(i));
+                    notAttempted.add(events.get(i));
                 }
                 position = events.size();
             }
