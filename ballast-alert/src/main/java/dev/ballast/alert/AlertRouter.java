@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@link AlertSink} that gets alerts to people: {@link #send} only queues (a bounded intake queue; never blocks,
@@ -37,8 +35,6 @@ import org.slf4j.LoggerFactory;
  * thread; the pipeline runs on the one dispatcher thread (the internal {@code Dispatcher}, which owns the intake).
  */
 public final class AlertRouter implements AlertSink, AutoCloseable {
-
-    private static final Logger log = LoggerFactory.getLogger(AlertRouter.class);
 
     /** Name of the log channel added when none is configured. */
     public static final String LOG_CHANNEL = "log";
