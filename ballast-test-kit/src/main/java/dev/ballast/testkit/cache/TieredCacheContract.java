@@ -17,7 +17,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -68,7 +67,7 @@ public abstract class TieredCacheContract {
     protected abstract TieredCache.Builder<String, Quote> tier(TieredCache.Builder<String, Quote> builder);
 
     private final List<TieredCache<?, ?>> created = new ArrayList<>();
-    private final Map<TieredCache<?, ?>, SimpleMeterRegistry> registries = new IdentityHashMap<>();
+    private final IdentityHashMap<TieredCache<?, ?>, SimpleMeterRegistry> registries = new IdentityHashMap<>();
     private final AtomicLong now = new AtomicLong(System.currentTimeMillis());
 
     /**
