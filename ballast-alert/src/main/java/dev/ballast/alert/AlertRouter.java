@@ -1,14 +1,14 @@
 package dev.ballast.alert;
 
+import dev.ballast.alert.internal.ActionLinks;
 import dev.ballast.alert.internal.AlertMeters;
 import dev.ballast.alert.internal.ChannelWorker;
-import dev.ballast.alert.internal.Delivery;
+import dev.ballast.alert.internal.Dispatcher;
 import dev.ballast.alert.internal.JsonLinesFile;
 import dev.ballast.alert.internal.LogChannel;
 import dev.ballast.alert.internal.Pipeline;
 import dev.ballast.alert.internal.RawAlertRecorder;
 import dev.ballast.core.alert.Alert;
-import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,18 +16,12 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The {@link AlertSink} that gets alerts to people: {@link #send} only queues (a bounded intake queue; never blocks,
@@ -38,41 +32,26 @@ import org.slf4j.LoggerFactory;
  * <p>When the intake queue is full, INFO and WARNING alerts are dropped and counted ({@code ballast.alert.dropped});
  * CRITICAL ones go to an unbounded overflow queue, so none is lost. With {@link Builder#recordRawAlerts} every alert
  * received is also written, before anything else happens to it, to a file for replaying. Thread-safe: {@link #send} is called from any
- * thread; the pipeline runs on the one dispatcher thread.
+ * thread; the pipeline runs on the one dispatcher thread (the internal {@code Dispatcher}, which owns the intake).
  */
 public final class AlertRouter implements AlertSink, AutoCloseable {
-
-    private static final Logger log = LoggerFactory.getLogger(AlertRouter.class);
 
     /** Name of the log channel added when none is configured. */
     public static final String LOG_CHANNEL = "log";
 
     private final Clock clock;
     private final AlertMeters meters;
-    private final ArrayBlockingQueue<Alert> intake;
-    private final ConcurrentLinkedQueue<Alert> overflow = new ConcurrentLinkedQueue<>();
     private final Map<String, ChannelWorker> workers;
-    private final Pipeline pipeline;
+    private final Dispatcher dispatcher;
     private final Silences silences;
     private final List<Route> routes;
-    private final Duration tick;
-    private final @Nullable Duration heartbeatInterval;
     private final @Nullable String heartbeatChannel;
-    private final String service;
-    private final @Nullable Thread dispatcher;
     private final @Nullable RawAlertRecorder recorder;
-    private Instant nextTick;
-    private Instant nextHeartbeat;
-    private volatile boolean running = true;
 
     private AlertRouter(Builder builder) {
         this.clock = builder.clock;
         this.meters = new AlertMeters(builder.registry);
-        this.intake = new ArrayBlockingQueue<>(builder.intakeCapacity);
         this.silences = new Silences(clock);
-        this.tick = builder.tick;
-        this.service = builder.service;
-        this.heartbeatInterval = builder.heartbeatInterval;
         this.heartbeatChannel = builder.heartbeatChannel;
         Map<String, Channel> channels = new LinkedHashMap<>(builder.channels);
         if (channels.values().stream().noneMatch(channel -> channel.kind() == Channel.Kind.LOG)) {
@@ -98,16 +77,27 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
                         meters,
                         this::channelRejects)));
         ActionLinker linker = builder.linker;
-        this.pipeline = new Pipeline(
-                routes, builder.fatigue, silences, alert -> links(linker, alert), meters::suppressedFromPipeline);
+        Pipeline pipeline = new Pipeline(
+                routes,
+                builder.fatigue,
+                silences,
+                alert -> ActionLinks.of(linker, alert),
+                meters::suppressedFromPipeline);
         meters.firingGauge(pipeline::firing);
-        Instant now = clock.instant();
-        this.nextTick = now;
-        this.nextHeartbeat = now;
+        this.dispatcher = new Dispatcher(
+                clock,
+                meters,
+                pipeline,
+                workers,
+                builder.intakeCapacity,
+                builder.tick,
+                builder.heartbeatInterval,
+                heartbeatChannel,
+                builder.service);
         workers.values().forEach(ChannelWorker::start);
-        this.dispatcher = builder.manual
-                ? null
-                : Thread.ofPlatform().daemon().name("ballast-alert-dispatcher").start(this::dispatch);
+        if (!builder.manual) {
+            dispatcher.start();
+        }
     }
 
     /** A builder; add channels, optionally routes. */
@@ -139,19 +129,12 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
         if (alert == null) {
             return;
         }
-        Severity severity = alert.severity();
-        meters.received(severity);
+        meters.received(alert.severity());
         RawAlertRecorder raw = recorder;
         if (raw != null) {
             raw.record(alert, clock.instant());
         }
-        if (!intake.offer(alert)) {
-            if (severity == Severity.CRITICAL) {
-                overflow.add(alert);
-            } else {
-                meters.droppedAtIntake(severity);
-            }
-        }
+        dispatcher.enqueue(alert);
     }
 
     /** The silences; add and expire them from any thread. */
@@ -175,18 +158,7 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
      */
     @Override
     public void close() {
-        running = false;
-        Thread thread = dispatcher;
-        if (thread != null) {
-            thread.interrupt();
-            try {
-                thread.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        dispatchPending(true);
-        deliver(pipeline.flushAll(clock.instant())); // messages still waiting out their group wait
+        dispatcher.stop(); // then what is queued, and the messages still waiting out their group wait
         for (ChannelWorker worker : workers.values()) {
             worker.close(Duration.ofSeconds(5));
         }
@@ -202,80 +174,7 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
 
     /** Runs the pipeline on what is queued and on the clock's time now; the dispatcher thread's one step. */
     void dispatchPending(boolean forceTick) {
-        Alert alert;
-        while ((alert = overflow.poll()) != null) {
-            process(alert);
-        }
-        while ((alert = intake.poll()) != null) {
-            process(alert);
-        }
-        Instant now = clock.instant();
-        if (forceTick || !now.isBefore(nextTick)) {
-            nextTick = now.plus(tick);
-            deliver(pipeline.tick(now));
-            heartbeat(now);
-        }
-    }
-
-    private void dispatch() {
-        while (running) {
-            try {
-                Alert alert = intake.poll(tick.toMillis(), TimeUnit.MILLISECONDS);
-                if (alert != null) {
-                    process(alert);
-                }
-                dispatchPending(false);
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                log.error("Alert dispatcher error (alert skipped): {}", e.toString());
-            }
-        }
-    }
-
-    private void process(Alert alert) {
-        try {
-            deliver(pipeline.accept(alert, clock.instant()));
-        } catch (RuntimeException e) {
-            log.error("Alert '{}' could not be routed: {}", alert.fingerprint(), e.toString());
-        }
-    }
-
-    private void deliver(List<Delivery> deliveries) {
-        for (Delivery delivery : deliveries) {
-            ChannelWorker worker = workers.get(delivery.channel());
-            if (worker != null) {
-                worker.offer(delivery.message());
-            }
-        }
-    }
-
-    private void heartbeat(Instant now) {
-        Duration interval = heartbeatInterval;
-        String channel = heartbeatChannel;
-        if (interval == null || channel == null || now.isBefore(nextHeartbeat)) {
-            return;
-        }
-        nextHeartbeat = now.plus(interval);
-        Alert beat = Alert.builder(Severity.INFO, "Heartbeat: " + service + " alerting is alive")
-                .detail("Sent every " + interval + "; if these stop, the dead man's switch in Prometheus fires.")
-                .fingerprint("ballast-heartbeat|" + service)
-                .label("module", "alert")
-                .timestamp(now)
-                .build();
-        meters.heartbeat(now.getEpochSecond());
-        ChannelWorker worker = workers.get(channel);
-        if (worker != null) {
-            worker.offer(new Message(
-                    Message.Kind.HEARTBEAT,
-                    Severity.INFO,
-                    beat.title(),
-                    List.of(beat),
-                    0,
-                    Duration.ZERO,
-                    List.of(),
-                    now));
-        }
+        dispatcher.dispatchPending(forceTick);
     }
 
     private void channelRejects(String channel, int status, String detail) {
@@ -287,29 +186,6 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
                 .label("channel", channel)
                 .label(Pipeline.EXCLUDE_CHANNEL, channel)
                 .build());
-    }
-
-    private static List<AlertAction> links(ActionLinker linker, Alert alert) {
-        if (alert.actions().isEmpty()) {
-            return List.of();
-        }
-        List<AlertAction> links = new ArrayList<>(alert.actions().size());
-        for (AlertAction action : alert.actions()) {
-            if (!action.isOperation()) {
-                links.add(action);
-            } else {
-                try {
-                    linker.link(alert, action).ifPresent(links::add);
-                } catch (RuntimeException e) {
-                    log.warn(
-                            "Action '{}' of alert '{}' left out: {}",
-                            action.label(),
-                            alert.fingerprint(),
-                            e.toString());
-                }
-            }
-        }
-        return links;
     }
 
     private void validate(Map<String, Channel> channels) {

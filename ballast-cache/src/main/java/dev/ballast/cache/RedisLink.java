@@ -6,17 +6,8 @@ import dev.ballast.core.alert.Severity;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandExecutionException;
-import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.api.StatefulConnection;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
-import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.codec.RedisCodec;
-import io.lettuce.core.codec.StringCodec;
-import io.lettuce.core.pubsub.RedisPubSubAdapter;
-import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One cache's two connections to Redis (commands, and pub/sub on the cache's channel) and the breaker in front of them.
+ * The breaker in front of one cache's two connections to Redis (commands, and pub/sub on the cache's channel; opened
+ * and replaced by {@link RedisConnections}).
  * No call throws: a failed call is counted, logged (rate-limited) and answered with null; {@value #FAILURE_THRESHOLD}
  * failures in a row open the breaker (WARNING alert), after which Redis is not called until the probe closes it
  * again (INFO alert). The probe closes it only when both connections work, replacing either with a fresh one when
@@ -41,27 +33,27 @@ import org.slf4j.LoggerFactory;
  * on any node reaches every node's subscribers).
  *
  * <p>Concurrency: {@link #call} runs on callers' threads, refresh threads and the scheduler; the connections are
- * volatile fields replaced only on the scheduler thread (the probe), or before {@link #start} returns; the breaker
- * guards its own state. The {@link Listener} is called on Lettuce's threads (messages, re-subscription), the
+ * replaced only on the scheduler thread (the probe and the check), or before {@link #start} returns (see
+ * {@link RedisConnections}); the breaker guards its own state. The {@link Listener} is called on Lettuce's threads (messages, re-subscription), the
  * scheduler (probe, checks) and callers' threads (breaker opening).
  */
 final class RedisLink implements AutoCloseable {
 
-    /** What the link tells the invalidation channel; must not block. */
+    /** What the link tells the invalidation channel; must not block. Each event is ignored unless overridden. */
     interface Listener {
-        void message(byte[] raw);
+        default void message(byte[] raw) {}
 
         /** Lettuce re-subscribed after a reconnect: messages in between are lost. */
-        void resubscribed();
+        default void resubscribed() {}
 
         /** The breaker opened. */
-        void opened();
+        default void opened() {}
 
         /** The breaker closed; the invalidation counter reads {@code counter}. */
-        void recovered(long counter);
+        default void recovered(long counter) {}
 
         /** Periodic, while the breaker is closed: compare the invalidation counter with the messages that came. */
-        void check();
+        default void check() {}
     }
 
     /** A Redis call. */
@@ -73,37 +65,15 @@ final class RedisLink implements AutoCloseable {
     static final int FAILURE_THRESHOLD = 3;
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(RedisLink.class);
-    private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
-    /** A command connection and its synchronous API (standalone or cluster). */
-    private record Commands(StatefulConnection<String, byte[]> connection, RedisClusterCommands<String, byte[]> sync) {}
-
-    private final AbstractRedisClient client;
     private final CacheSettings settings;
     private final RedisKeys keys;
     private final AlertSink alerts;
     private final CacheMeters meters;
     private final L2Breaker breaker = new L2Breaker(FAILURE_THRESHOLD);
     private final AtomicLong failures = new AtomicLong();
-    private volatile Listener listener = new Listener() {
-        @Override
-        public void message(byte[] raw) {}
-
-        @Override
-        public void resubscribed() {}
-
-        @Override
-        public void opened() {}
-
-        @Override
-        public void recovered(long counter) {}
-
-        @Override
-        public void check() {}
-    };
-    private volatile @Nullable Commands connection;
-    private volatile @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
-    private volatile boolean subscribedOnce;
+    private volatile Listener listener = new Listener() {};
+    private final RedisConnections connections;
     private volatile boolean closed;
     private volatile boolean held;
     private @Nullable ScheduledExecutorService scheduler;
@@ -115,14 +85,30 @@ final class RedisLink implements AutoCloseable {
      */
     RedisLink(
             AbstractRedisClient client, CacheSettings settings, RedisKeys keys, AlertSink alerts, CacheMeters meters) {
-        this.client = client;
         this.settings = settings;
         this.keys = keys;
         this.alerts = alerts;
         this.meters = meters;
+        this.connections =
+                new RedisConnections(client, settings.l2Timeout(), keys.channel(), new RedisConnections.Events() {
+                    @Override
+                    public void message(byte[] raw) {
+                        listener.message(raw);
+                    }
+
+                    @Override
+                    public void resubscribed() {
+                        listener.resubscribed();
+                    }
+
+                    @Override
+                    public void subscribeFailed(RuntimeException e) {
+                        failed("SUBSCRIBE", e); // retried by the scheduler
+                    }
+                });
         meters.breakerGauge(breaker::state);
         try {
-            this.connection = open();
+            connections.connect();
         } catch (RuntimeException e) {
             meters.l2Error("CONNECT");
             failures.incrementAndGet();
@@ -148,7 +134,7 @@ final class RedisLink implements AutoCloseable {
         this.listener = listener;
         this.scheduler = scheduler;
         if (breaker.closed()) {
-            subscribe(); // else the probe subscribes once Redis answers
+            connections.subscribe(); // else the probe subscribes once Redis answers
         }
         long every = CHECK_INTERVAL.toMillis();
         var unused = scheduler.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
@@ -162,16 +148,12 @@ final class RedisLink implements AutoCloseable {
         if (!breaker.closed()) {
             return TieredCache.L2Status.BREAKER_OPEN;
         }
-        Commands current = connection;
-        return current != null && current.connection().isOpen()
-                ? TieredCache.L2Status.UP
-                : TieredCache.L2Status.DISCONNECTED;
+        return connections.commandsOpen() ? TieredCache.L2Status.UP : TieredCache.L2Status.DISCONNECTED;
     }
 
     /** Whether a message can reach this instance: the breaker is closed and the pub/sub connection is connected. */
     boolean signalsFlowing() {
-        StatefulRedisPubSubConnection<String, byte[]> subscription = pubSub;
-        return breaker.closed() && subscription != null && subscription.isOpen();
+        return breaker.closed() && connections.pubSubOpen();
     }
 
     /** Runs {@code body} on the command connection; null if the breaker is open or the call failed. */
@@ -190,7 +172,7 @@ final class RedisLink implements AutoCloseable {
             return null;
         }
         try {
-            T result = body.run(commands());
+            T result = body.run(connections.commands());
             breaker.success();
             return result;
         } catch (RuntimeException e) {
@@ -205,14 +187,14 @@ final class RedisLink implements AutoCloseable {
 
     @SuppressWarnings("ReferenceEquality") // which connection object: a reconnect makes a new one
     private void afterLostReply(Call<?> cleanUp) {
-        Commands sentOn = connection;
+        RedisConnections.Commands sentOn = connections.current();
         ScheduledExecutorService timer = scheduler;
         if (sentOn == null || timer == null) {
             return;
         }
         try {
             timer.execute(() -> {
-                if (closed || connection != sentOn) {
+                if (closed || connections.current() != sentOn) {
                     return; // a fresh connection: what was unanswered on the old one is lost or has run already
                 }
                 try {
@@ -271,69 +253,7 @@ final class RedisLink implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        StatefulRedisPubSubConnection<String, byte[]> subscription = pubSub;
-        if (subscription != null) {
-            subscription.close();
-        }
-        Commands open = connection;
-        if (open != null) {
-            open.connection().close();
-        }
-    }
-
-    /** Fails at once while the connection is not connected: no caller waits for a connection attempt. */
-    private RedisClusterCommands<String, byte[]> commands() {
-        Commands open = connection;
-        if (open == null || !open.connection().isOpen()) {
-            throw new RedisConnectionException("not connected to Redis");
-        }
-        return open.sync();
-    }
-
-    private Commands open() {
-        if (client instanceof RedisClusterClient cluster) {
-            StatefulRedisClusterConnection<String, byte[]> fresh = cluster.connect(CODEC);
-            fresh.setTimeout(settings.l2Timeout());
-            return new Commands(fresh, fresh.sync());
-        }
-        StatefulRedisConnection<String, byte[]> fresh = ((RedisClient) client).connect(CODEC);
-        fresh.setTimeout(settings.l2Timeout());
-        return new Commands(fresh, fresh.sync());
-    }
-
-    private StatefulRedisPubSubConnection<String, byte[]> openPubSub() {
-        return client instanceof RedisClusterClient cluster
-                ? cluster.connectPubSub(CODEC)
-                : ((RedisClient) client).connectPubSub(CODEC);
-    }
-
-    private void subscribe() {
-        StatefulRedisPubSubConnection<String, byte[]> subscription = null;
-        try {
-            subscription = openPubSub();
-            subscription.setTimeout(settings.l2Timeout());
-            subscription.addListener(new RedisPubSubAdapter<>() {
-                @Override
-                public void message(String from, byte[] message) {
-                    listener.message(message);
-                }
-
-                @Override
-                public void subscribed(String to, long count) {
-                    if (subscribedOnce) {
-                        listener.resubscribed();
-                    }
-                    subscribedOnce = true;
-                }
-            });
-            subscription.sync().subscribe(keys.channel());
-            pubSub = subscription;
-        } catch (RuntimeException e) {
-            if (subscription != null) {
-                var unused = subscription.closeAsync();
-            }
-            failed("SUBSCRIBE", e); // retried by the scheduler
-        }
+        connections.close();
     }
 
     /** Every {@link #CHECK_INTERVAL}: probe while open, else let the listener check the counter. */
@@ -348,8 +268,8 @@ final class RedisLink implements AutoCloseable {
                 }
                 return;
             }
-            if (pubSub == null) {
-                subscribe();
+            if (!connections.subscribed()) {
+                connections.subscribe();
             }
             listener.check();
         } catch (RuntimeException e) {
@@ -359,10 +279,10 @@ final class RedisLink implements AutoCloseable {
 
     private void probe() {
         try {
-            RedisClusterCommands<String, byte[]> redis = liveCommands();
+            RedisClusterCommands<String, byte[]> redis = connections.liveCommands();
             redis.ping();
             byte[] counter = redis.get(keys.seq());
-            livePubSub();
+            connections.livePubSub();
             if (breaker.probeSucceeded()) {
                 listener.recovered(
                         counter == null ? 0 : Long.parseLong(new String(counter, StandardCharsets.US_ASCII)));
@@ -375,37 +295,6 @@ final class RedisLink implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             meters.l2Error("PROBE");
-        }
-    }
-
-    /** The command connection, replaced by a fresh one if it is not connected. */
-    private RedisClusterCommands<String, byte[]> liveCommands() {
-        Commands current = connection;
-        if (current == null || !current.connection().isOpen()) {
-            Commands fresh = open();
-            connection = fresh;
-            if (current != null) {
-                var unused = current.connection().closeAsync();
-            }
-            current = fresh;
-        }
-        return current.sync();
-    }
-
-    /** Checks the pub/sub connection with a PING, or subscribes on a fresh one if it is not connected. */
-    private void livePubSub() {
-        StatefulRedisPubSubConnection<String, byte[]> current = pubSub;
-        if (current != null && current.isOpen()) {
-            current.sync().ping();
-            return;
-        }
-        pubSub = null;
-        if (current != null) {
-            var unused = current.closeAsync();
-        }
-        subscribe();
-        if (pubSub == null) {
-            throw new RedisConnectionException("pub/sub subscription failed");
         }
     }
 

@@ -183,8 +183,12 @@ public interface TieredCache<K, V> extends AutoCloseable {
             return this;
         }
 
-        /** Where early refreshes run; a virtual thread per refresh unless set. For tests that run them in step. */
-        Builder<K, V> refreshExecutor(Executor executor) {
+        /**
+         * Where early refreshes run; a virtual thread per refresh unless set. For tests that run them in step (the test
+         * kit's {@code TieredCacheContract} does); the executor must run every task it accepts, or the key it refreshes
+         * is refreshed again only by a caller's miss.
+         */
+        public Builder<K, V> refreshExecutor(Executor executor) {
             this.refreshExecutor = Objects.requireNonNull(executor, "executor");
             return this;
         }

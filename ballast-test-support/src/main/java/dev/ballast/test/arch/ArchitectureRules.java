@@ -34,7 +34,8 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  *   <li>{@link #LAYERING}: core &larr; cache, lock, outbox, alert &larr; outbox-kafka, outbox-rabbitmq (on outbox)
  *       &larr; starter &larr; examples. A library module uses no sibling beyond these; nothing uses the test support,
- *       the benchmarks or the examples.
+ *       the benchmarks or the examples. The test kit (the published contract suites) uses the libraries whose
+ *       contracts it holds.
  *   <li>{@link #INTERNAL_STAYS_INSIDE}: a package named {@code internal} is used only by its own module.
  *   <li>{@link #AUTO_CONFIGURATIONS_FINAL}: every {@code @AutoConfiguration} class is {@code final}.
  *   <li>{@link #REPLACEABLE_BEANS_BACK_OFF}: every {@code @Bean} method of an auto-configuration (or of a
@@ -73,6 +74,7 @@ public final class ArchitectureRules {
             Map.entry("dev.ballast.alert", "alert"),
             Map.entry("dev.ballast.boot", "spring-boot-starter"),
             Map.entry("dev.ballast.test", "test-support"),
+            Map.entry("dev.ballast.testkit", "test-kit"),
             Map.entry("dev.ballast.bench", "benchmarks"),
             Map.entry("dev.ballast.example", "examples"));
 
@@ -80,17 +82,18 @@ public final class ArchitectureRules {
             Set.of("core", "cache", "lock", "outbox", "outbox-kafka", "outbox-rabbitmq", "alert");
 
     /** Which other modules a module's main code may use (the documented dependencies). */
-    private static final Map<String, Set<String>> MAY_USE = Map.of(
-            "core", Set.of(),
-            "cache", Set.of("core"),
-            "lock", Set.of("core"),
-            "outbox", Set.of("core"),
-            "alert", Set.of("core"),
-            "outbox-kafka", Set.of("core", "outbox"),
-            "outbox-rabbitmq", Set.of("core", "outbox"),
-            "spring-boot-starter", LIBRARIES,
-            "examples", union(LIBRARIES, Set.of("spring-boot-starter")),
-            "test-support", Set.of());
+    private static final Map<String, Set<String>> MAY_USE = Map.ofEntries(
+            Map.entry("core", Set.of()),
+            Map.entry("cache", Set.of("core")),
+            Map.entry("lock", Set.of("core")),
+            Map.entry("outbox", Set.of("core")),
+            Map.entry("alert", Set.of("core")),
+            Map.entry("outbox-kafka", Set.of("core", "outbox")),
+            Map.entry("outbox-rabbitmq", Set.of("core", "outbox")),
+            Map.entry("spring-boot-starter", LIBRARIES),
+            Map.entry("examples", union(LIBRARIES, Set.of("spring-boot-starter"))),
+            Map.entry("test-support", Set.of()),
+            Map.entry("test-kit", Set.of("core", "lock", "cache", "outbox", "test-support")));
 
     public static final ArchRule LAYERING = classes()
             .should(new ArchCondition<JavaClass>("use only the Ballast modules their module depends on") {

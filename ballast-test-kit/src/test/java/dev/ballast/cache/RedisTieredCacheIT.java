@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ballast.test.Eventually;
 import dev.ballast.test.FaultProxy;
+import dev.ballast.testkit.cache.TieredCacheContract;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -3,10 +3,10 @@ package dev.ballast.lock.local;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.LockStrategyContract;
 import dev.ballast.lock.ManualLockClock;
-import dev.ballast.lock.TestTime;
 import dev.ballast.lock.internal.LeaseStrategyBuilder;
+import dev.ballast.testkit.lock.LockStrategyContract;
+import dev.ballast.testkit.lock.TestTime;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 
@@ -43,6 +43,6 @@ class LocalLockStrategyTest extends LockStrategyContract {
 
     @Override
     protected TestTime time() {
-        return TestTime.manual(clock);
+        return TestTime.manual(clock::nanoTime, clock::advance);
     }
 }

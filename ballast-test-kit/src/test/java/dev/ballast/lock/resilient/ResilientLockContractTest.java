@@ -2,8 +2,8 @@ package dev.ballast.lock.resilient;
 
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.LockStrategyContract;
 import dev.ballast.lock.jdbc.JdbcLockStrategies;
+import dev.ballast.testkit.lock.LockStrategyContract;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;

@@ -1,5 +1,7 @@
 package dev.ballast.cache;
 
+import dev.ballast.testkit.cache.TieredCacheContract;
+
 /** The contract with L1 only (the embedded default). */
 class LocalTieredCacheTest extends TieredCacheContract {
 

@@ -3,7 +3,7 @@ package dev.ballast.lock.jdbc;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.LockStrategyContract;
+import dev.ballast.testkit.lock.LockStrategyContract;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;

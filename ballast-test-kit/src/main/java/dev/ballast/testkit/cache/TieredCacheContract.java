@@ -1,15 +1,23 @@
-package dev.ballast.cache;
+package dev.ballast.testkit.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ballast.cache.CacheException;
+import dev.ballast.cache.CacheLoadTimeoutException;
+import dev.ballast.cache.CacheLoader;
+import dev.ballast.cache.CacheSettings;
+import dev.ballast.cache.Codec;
+import dev.ballast.cache.TieredCache;
 import dev.ballast.test.Eventually;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -17,26 +25,76 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * What every tier configuration of {@link TieredCache} must do. Time is the test's {@link ManualClock}, early
- * refreshes run when the test steps them ({@link StepExecutor}); only load waits and Redis are real time.
+ * What every tier configuration of {@link TieredCache} must do: one load per key however many callers miss it at once,
+ * a loader's failure delivered to every waiter and never cached, the load-wait policies, negative caching for its TTL
+ * only, oversized values refused, put/evict/clear, keys refused clearly, early refresh ahead of expiry on a hot key, and
+ * no stale value cached by a load that raced with an evict.
+ *
+ * <p>A backend author proves a tier configuration (an L2 store, a Redis topology) by extending this class in a JUnit 5
+ * test and supplying {@link #tier(TieredCache.Builder)}: the builder with the tier's parts added. A subclass may add
+ * its own tests, built with {@link #create(CacheSettings)} so they share the contract's clock and clean-up.
+ *
+ * <p>Time is the contract's manual {@link #clock}, early refreshes run when a test steps them ({@link #refreshes}); only
+ * load waits and the backend itself are real time. JUnit creates one instance per test method and runs its methods on
+ * one thread; loaders may run on the contract's worker threads.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-abstract class TieredCacheContract {
+public abstract class TieredCacheContract {
 
-    /** {@code builder} with this tier's parts added (Redis or nothing). */
+    /**
+     * The value the contract caches, stored with {@link Codec#json(Class)}.
+     *
+     * @param symbol the key it was loaded for
+     * @param price any text
+     */
+    public record Quote(String symbol, String price) {}
+
+    /** Creates the contract; JUnit calls it once per test. */
+    protected TieredCacheContract() {}
+
+    /**
+     * Adds the tier under test to a cache builder.
+     *
+     * @param builder a builder with the test's settings, codec, key mapping, clock, refresh executor and meter registry
+     * @return {@code builder} with this tier's parts added (an L2 store, or nothing for L1 only)
+     */
     protected abstract TieredCache.Builder<String, Quote> tier(TieredCache.Builder<String, Quote> builder);
 
     private final List<TieredCache<?, ?>> created = new ArrayList<>();
-    private final Map<TieredCache<?, ?>, SimpleMeterRegistry> registries = new IdentityHashMap<>();
-    protected final ManualClock clock = new ManualClock();
+    private final IdentityHashMap<TieredCache<?, ?>, SimpleMeterRegistry> registries = new IdentityHashMap<>();
+    private final AtomicLong now = new AtomicLong(System.currentTimeMillis());
+
+    /**
+     * The caches' clock, moved only by the test ({@link #advance(Duration)}); it starts at the real time, so entries
+     * written to a real server look current.
+     */
+    protected final InstantSource clock = () -> Instant.ofEpochMilli(now.get());
+
+    /** Runs the caches' early refreshes when a test steps them. */
     protected final StepExecutor refreshes = new StepExecutor();
 
-    /** A new instance of a cache with {@code settings}, on the test's clock, with its own meter registry. */
+    /**
+     * Moves {@link #clock} forward.
+     *
+     * @param by how far
+     */
+    protected final void advance(Duration by) {
+        now.addAndGet(by.toMillis());
+    }
+
+    /**
+     * A new instance of a cache on the test's clock and refresh executor, with its own meter registry, closed after the
+     * test.
+     *
+     * @param settings the cache's settings, usually from {@link #settings()}
+     * @return the cache, with this tier added by {@link #tier(TieredCache.Builder)}
+     */
     protected final TieredCache<String, Quote> create(CacheSettings settings) {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         TieredCache<String, Quote> cache = tier(TieredCache.<String, Quote>builder(settings, Codec.json(Quote.class))
@@ -50,21 +108,36 @@ abstract class TieredCacheContract {
         return cache;
     }
 
-    /** The meter registry of {@code cache}, an instance made by {@link #create}. */
+    /**
+     * The meter registry of a cache made by {@link #create}.
+     *
+     * @param cache the cache
+     * @return its registry
+     */
     protected final SimpleMeterRegistry registry(TieredCache<?, ?> cache) {
-        return registries.get(cache);
+        return Objects.requireNonNull(registries.get(cache), "not made by create()");
     }
 
-    /** How many callers of {@code cache} have waited for a load in this JVM so far. */
+    /**
+     * How many callers of a cache have waited for a load in this JVM so far.
+     *
+     * @param cache a cache made by {@link #create}
+     * @return the {@code ballast.cache.coalesced} count with scope {@code local}
+     */
     protected final double coalescedLocally(TieredCache<?, ?> cache) {
-        return registries
-                .get(cache)
+        return registry(cache)
                 .get("ballast.cache.coalesced")
                 .tag("scope", "local")
                 .counter()
                 .count();
     }
 
+    /**
+     * Waits (in real time, bounded) until {@code callers} callers of a cache wait for a load in this JVM.
+     *
+     * @param cache a cache made by {@link #create}
+     * @param callers how many
+     */
     protected final void awaitCoalescedLocally(TieredCache<?, ?> cache, int callers) {
         Eventually.within(
                 Duration.ofSeconds(10),
@@ -72,6 +145,11 @@ abstract class TieredCacheContract {
                 () -> coalescedLocally(cache) == callers);
     }
 
+    /**
+     * Closes a cache the subclass built itself after the test.
+     *
+     * @param cache the cache
+     */
     protected final void closeLater(TieredCache<?, ?> cache) {
         created.add(cache);
     }
@@ -81,13 +159,27 @@ abstract class TieredCacheContract {
         created.forEach(TieredCache::close);
     }
 
+    /** The cache name of this test, random so tests sharing a server do not meet. */
     protected final String name = "t-" + UUID.randomUUID().toString().substring(0, 8);
+
+    /** How many times {@link #load(String)} ran. */
     protected final AtomicInteger loads = new AtomicInteger();
 
+    /**
+     * The settings the contract's tests start from.
+     *
+     * @return a builder for a cache named {@link #name}
+     */
     protected CacheSettings.Builder settings() {
         return CacheSettings.builder(name);
     }
 
+    /**
+     * The contract's loader: counts in {@link #loads}.
+     *
+     * @param symbol the key
+     * @return a quote for it
+     */
     protected Quote load(String symbol) {
         loads.incrementAndGet();
         return new Quote(symbol, "71200.00");
@@ -146,8 +238,8 @@ abstract class TieredCacheContract {
             awaitCoalescedLocally(cache, 1);
             fail.countDown();
 
-            assertThatThrownBy(first::get).hasCauseReference(upstreamDown);
-            assertThatThrownBy(waiter::get).hasCauseReference(upstreamDown);
+            assertThatThrownBy(first::get).cause().isSameAs(upstreamDown);
+            assertThatThrownBy(waiter::get).cause().isSameAs(upstreamDown);
         }
         assertThat(cache.get("AAPL", this::load)).isEqualTo(new Quote("AAPL", "71200.00"));
     }
@@ -209,10 +301,10 @@ abstract class TieredCacheContract {
         assertThat(cache.get("DELISTED", nothing)).isNull();
         assertThat(cache.get("DELISTED", nothing)).isNull();
         assertThat(loads).hasValue(1);
-        clock.advance(Duration.ofMillis(299));
+        advance(Duration.ofMillis(299));
         assertThat(cache.get("DELISTED", nothing)).isNull();
         assertThat(loads).as("still remembered 299 ms later").hasValue(1);
-        clock.advance(Duration.ofMillis(301));
+        advance(Duration.ofMillis(301));
         assertThat(cache.get("DELISTED", nothing)).isNull();
         assertThat(loads).hasValue(2);
     }
@@ -259,13 +351,13 @@ abstract class TieredCacheContract {
         AtomicInteger backgroundLoads = new AtomicInteger();
         CacheLoader<String, Quote> slow = symbol -> {
             (refreshes.inBackground() ? backgroundLoads : callerLoads).incrementAndGet();
-            clock.advance(Duration.ofMillis(30)); // the upstream takes 30 ms
+            advance(Duration.ofMillis(30)); // the upstream takes 30 ms
             return new Quote(symbol, "71200.00");
         };
         cache.get("005930", slow);
         long end = clock.millis() + 3500;
         while (clock.millis() < end) { // a read every millisecond for 3.5 s
-            clock.advance(Duration.ofMillis(1));
+            advance(Duration.ofMillis(1));
             assertThat(cache.get("005930", slow)).isNotNull();
             refreshes.runPending(); // what that read started in the background, before the next read
         }

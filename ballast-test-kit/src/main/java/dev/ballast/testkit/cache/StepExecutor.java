@@ -1,4 +1,4 @@
-package dev.ballast.cache;
+package dev.ballast.testkit.cache;
 
 import java.util.ArrayDeque;
 import java.util.Queue;
@@ -7,8 +7,12 @@ import java.util.concurrent.Executor;
 /**
  * An executor for early refreshes that runs them only when the test says so, on the test's thread, so a test steps
  * through reads and background refreshes deterministically. {@link #inBackground()} tells a loader which it serves.
+ * Thread-safe: any thread may submit; {@link #runPending()} is meant for the test's thread.
  */
-final class StepExecutor implements Executor {
+public final class StepExecutor implements Executor {
+
+    /** An executor with nothing pending. */
+    public StepExecutor() {}
 
     private final Queue<Runnable> pending = new ArrayDeque<>();
     private boolean running;
@@ -18,8 +22,8 @@ final class StepExecutor implements Executor {
         pending.add(task);
     }
 
-    /** Runs every task submitted so far (and those they submit). */
-    void runPending() {
+    /** Runs every task submitted so far (and those they submit), on the calling thread. */
+    public void runPending() {
         while (true) {
             Runnable task;
             synchronized (this) {
@@ -39,7 +43,12 @@ final class StepExecutor implements Executor {
         }
     }
 
-    synchronized boolean inBackground() {
+    /**
+     * Whether the calling code runs inside {@link #runPending()}, i.e. as a background refresh.
+     *
+     * @return true while a submitted task runs
+     */
+    public synchronized boolean inBackground() {
         return running;
     }
 }

@@ -6,7 +6,7 @@ import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.LockStrategyContract;
+import dev.ballast.testkit.lock.LockStrategyContract;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;

@@ -9,7 +9,7 @@ import dev.ballast.lock.LockBackendException;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.LockStrategyContract;
+import dev.ballast.testkit.lock.LockStrategyContract;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;

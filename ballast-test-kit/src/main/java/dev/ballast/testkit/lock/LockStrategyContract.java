@@ -1,9 +1,15 @@
-package dev.ballast.lock;
+package dev.ballast.testkit.lock;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.ballast.lock.FencedWrite;
+import dev.ballast.lock.LockAcquisitionException;
+import dev.ballast.lock.LockHandle;
+import dev.ballast.lock.LockListener;
+import dev.ballast.lock.LockLostException;
+import dev.ballast.lock.LockStrategy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -29,9 +35,24 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * What every {@link LockStrategy} backend must do. A backend's test extends this and says how to build the strategy,
- * how to expire a lease behind the holder's back, which database holds the guarded resource rows, and how time passes
- * ({@link #time()}: a manual clock for in-JVM backends, real time with bounded waits where a server keeps the lease).
+ * What every {@link LockStrategy} backend must do: mutual exclusion, strictly increasing fencing tokens, waiting and
+ * release, renewal while the holder works, loss reported when a lease expires behind the holder's back, all-or-nothing
+ * multi-key acquisition without deadlock, and a stale holder refused at the resource by its token.
+ *
+ * <p>A backend author proves a backend by extending this class in a JUnit 5 test and supplying:
+ *
+ * <ul>
+ *   <li>{@link #create(LockListener)}: a fresh strategy that reports lost leases to the given listener;
+ *   <li>{@link #expireLease(String)}: a way to make the current lease on a key expire now, behind the holder's back
+ *       (delete or back-date the backend's lease record);
+ *   <li>{@link #resources()}: a JDBC database for the rows the locks guard (an in-memory H2 database will do);
+ *   <li>optionally {@link #time()}: how time passes, {@link TestTime#real()} (the default, bounded waits) where a server
+ *       keeps the lease, or {@link TestTime#manual} where the backend's leases run on a clock the test drives.
+ * </ul>
+ *
+ * Each test gets a fresh strategy (closed after it), a fresh random key and a fresh resource table, so the suite runs
+ * against a shared server. JUnit creates one instance per test method and runs its methods on one thread; the
+ * {@linkplain #lost lost-lease list} is written by the backend's threads.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class LockStrategyContract {
@@ -40,26 +61,61 @@ public abstract class LockStrategyContract {
     private static final Duration SHORT_LEASE =
             Duration.ofMillis(600); // renewal every 200 ms: slack for a loaded CI box
 
+    /** The handles whose loss the strategy under test reported, in order; written by the backend's threads. */
     protected final List<LockHandle> lost = new CopyOnWriteArrayList<>();
+
+    /** The strategy under test, built by {@link #create(LockListener)} before each test and closed after it. */
     protected LockStrategy locks;
+
     private String key;
     private String resourceTable;
 
-    /** A fresh strategy reporting losses to {@code listener}. */
+    /** Creates the contract; JUnit calls it once per test. */
+    protected LockStrategyContract() {}
+
+    /**
+     * Builds a fresh strategy for one test.
+     *
+     * @param listener receives every handle whose lease the strategy finds lost
+     * @return the strategy under test; the contract closes it after the test
+     */
     protected abstract LockStrategy create(LockListener listener);
 
-    /** Makes the current lease on {@code key} expire now, as if the holder had been paused past it. */
+    /**
+     * Makes the current lease on {@code key} expire now, as if the holder had been paused past it, without telling the
+     * holder's handle.
+     *
+     * @param key the key whose lease ends
+     * @throws Exception if the backend's lease record cannot be changed
+     */
     protected abstract void expireLease(String key) throws Exception;
 
-    /** The database holding the rows the locks guard. */
+    /**
+     * The database holding the rows the locks guard; the contract creates and drops one table per test in it.
+     *
+     * @return a data source for any SQL database with {@code VARCHAR} and {@code BIGINT}
+     */
     protected abstract DataSource resources();
 
-    /** How time passes for this backend: real time unless the subclass drives a manual clock. */
+    /**
+     * How time passes for this backend.
+     *
+     * @return {@link TestTime#real()} unless overridden: a subclass whose leases run on a clock it drives returns
+     *     {@link TestTime#manual}
+     */
     protected TestTime time() {
         return TestTime.real();
     }
 
-    /** Runs {@code action} on another thread while time passes until it is done (at most {@code bound}). */
+    /**
+     * Runs {@code action} on another thread while time passes until it is done.
+     *
+     * @param action what to run, e.g. an acquisition that waits
+     * @param bound how much (real or manual) time may pass at most
+     * @param <T> what the action returns
+     * @return the action's result
+     * @throws Exception what the action threw, or an assertion error if it is not done within {@code bound}
+     */
     protected final <T> T whileTimePasses(Callable<T> action, Duration bound) throws Exception {
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<T> result = pool.submit(action);
@@ -246,6 +302,7 @@ public abstract class LockStrategyContract {
                     .isInstanceOf(LockAcquisitionException.class)
                     .satisfies(e ->
                             assertThat(((LockAcquisitionException) e).key()).isEqualTo(b));
+            assertThat(heldB.isValid()).as("B's holder keeps it").isTrue();
         }
         try (LockHandle freeA = locks.tryAcquire(a, Duration.ZERO, LEASE)) {
             assertThat(freeA.isValid()).as("A was released when B was busy").isTrue();

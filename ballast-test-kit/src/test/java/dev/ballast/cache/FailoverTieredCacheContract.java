@@ -3,6 +3,7 @@ package dev.ballast.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ballast.test.Eventually;
+import dev.ballast.testkit.cache.TieredCacheContract;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
