@@ -114,6 +114,10 @@ final class RedisLockBackend implements LockBackend {
      * base:0}, {@code base:1}, … until every such primary has one. A primary that is down but still owns its slots in
      * the map keeps its key, so the probe fails until a replica has taken them over. Standalone or Sentinel: {@code
      * base}.
+     *
+     * <p>Each call on a cluster also starts a refresh of the slot map (unless one is under way), so the next probe sees
+     * a promotion even when nothing else refreshes it: Lettuce's adaptive refresh is rate-limited (30 s by default), and
+     * while locks are on the fallback only the probes reach Redis. Probes run only during an outage and at start-up.
      */
     @Override
     public List<String> probeKeys(String base) {
@@ -121,6 +125,13 @@ final class RedisLockBackend implements LockBackend {
             return List.of(base);
         }
         Partitions partitions = cluster.getPartitions();
+        try {
+            if (!cluster.isTopologyRefreshInProgress()) {
+                var unused = cluster.refreshPartitionsAsync().exceptionally(failed -> null); // seen by the next probe
+            }
+        } catch (RuntimeException closing) {
+            // the client is shutting down: probe with the map it has
+        }
         Set<String> primaries = new HashSet<>();
         for (int slot = 0; slot < SlotHash.SLOT_COUNT; slot++) {
             RedisClusterNode owner = partitions.getPartitionBySlot(slot);

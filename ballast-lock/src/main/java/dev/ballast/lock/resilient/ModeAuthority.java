@@ -7,6 +7,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -82,8 +83,8 @@ final class ModeAuthority {
                 if (!create) {
                     throw new SQLException(
                             "column primary_failed_at is missing from " + table + "; run the script"
-                                    + " V2__ballast_lock_mode_failures.sql from db/ballast/lock/<database> (or let"
-                                    + " Ballast create its tables)",
+                                    + " V2__ballast_lock_mode_failures.sql from db/ballast/lock/"
+                                    + scriptFolder(connection) + " (or let Ballast create its tables)",
                             missing);
                 }
             }
@@ -95,6 +96,20 @@ final class ModeAuthority {
             } catch (SQLException raced) {
                 statement.executeQuery(hasFailureColumn).close(); // another instance added it: fine; else fails
             }
+        }
+    }
+
+    /** The folder of {@code db/ballast/lock} that holds this database's scripts. */
+    private static String scriptFolder(Connection connection) {
+        try {
+            String product = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
+            return product.contains("postgres")
+                    ? "postgresql"
+                    : product.contains("mariadb") || product.contains("mysql")
+                            ? "mariadb"
+                            : product.contains("h2") ? "h2" : "<database>";
+        } catch (SQLException | RuntimeException unknown) {
+            return "<database>";
         }
     }
 

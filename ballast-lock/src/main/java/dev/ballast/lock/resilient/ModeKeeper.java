@@ -1,20 +1,12 @@
 package dev.ballast.lock.resilient;
 
-import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockBackendException;
 import dev.ballast.lock.LockClock;
-import dev.ballast.lock.LockHandle;
-import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockListener.BreakerState;
 import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.internal.LeaseLockStrategy;
 import java.sql.SQLException;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
@@ -27,12 +19,9 @@ import org.slf4j.LoggerFactory;
  * primary, and the timers that keep them current (refresh every {@code R}, a watchdog every {@code R/4}, probes of the
  * primary); it proposes switches when its breaker says so and reports each change it follows.
  *
- * <p>A probe tries one key per server of the primary ({@link LeaseLockStrategy#probeKeys}: one per Redis Cluster
- * primary, from the client's current slot map) and succeeds only if every one answers. Every failure of the primary this
- * instance sees (a caller's or a probe's) is recorded in the authority's row; the return to the primary needs {@code
- * probeSuccesses} all-server probes in a row <em>and</em> no failure recorded by any instance for {@code quietPeriod}
- * (on this instance's clock, since it last saw the row's failure marker move), and the switch is a compare-and-set on
- * that marker, so it fails if any instance recorded a failure since the proposer's reading.
+ * <p>The return to the primary needs {@code probeSuccesses} probes in a row in which every server answered ({@link
+ * PrimaryProbe}) <em>and</em> a {@link QuietPeriod} with no failure recorded by any instance; the switch is a
+ * compare-and-set on the row's failure marker, so it fails if any instance recorded a failure since the proposer read it.
  *
  * <p>Concurrency: the refresh and watchdog run on the strategy's clock, probes on the probe clock, and callers read
  * {@link #currentView} and move the breaker from any thread. The view is a volatile reference replaced under {@code
@@ -41,7 +30,6 @@ import org.slf4j.LoggerFactory;
 final class ModeKeeper {
 
     private static final Logger log = LoggerFactory.getLogger(ResilientLockStrategy.class);
-    private static final Duration PROBE_LEASE = Duration.ofMillis(100);
 
     /** What the strategy does when handles must go: those of other epochs, or all of them (a stale view). */
     interface Revocations extends BiConsumer<Predicate<ResilientHandle>, String> {}
@@ -50,7 +38,6 @@ final class ModeKeeper {
     private final LockStrategy fallback;
     private final ModeAuthority authority;
     private final Breaker breaker;
-    private final LockListener listener;
     private final ModeSignals signals;
     private final LockClock clock;
     private final LockClock probeClock;
@@ -59,20 +46,14 @@ final class ModeKeeper {
     private final long switchDelayMicros;
     private final long probeNanos;
     private final String instance;
-    private final String probeBase;
-    private final long quietNanos;
-    private final AtomicBoolean failureToRecord = new AtomicBoolean();
+    private final PrimaryProbe primaryProbe;
+    private final QuietPeriod quiet;
     private final Revocations revoke;
     private final ReentrantLock proposing = new ReentrantLock();
     private final Object viewUpdate = new Object();
-    private final AtomicReference<BreakerState> lastReported = new AtomicReference<>(BreakerState.CLOSED);
     private volatile @Nullable ModeView view;
     private volatile @Nullable Exception lastAuthorityError;
     private volatile boolean closed;
-    /** The row's failure marker as this instance last read it, and when (this clock) it last moved or we failed. */
-    private long seenFailureMicros = Long.MIN_VALUE;
-
-    private volatile long quietSinceNanos;
 
     ModeKeeper(
             ResilientLockStrategyBuilder settings,
@@ -84,7 +65,6 @@ final class ModeKeeper {
         this.fallback = settings.fallback;
         this.authority = authority;
         this.breaker = new Breaker(settings.failureThreshold, settings.probeSuccesses);
-        this.listener = settings.listener;
         this.signals = new ModeSignals(settings.instanceName, settings.listener, settings.alerts);
         this.clock = clock;
         this.probeClock = probeClock;
@@ -93,9 +73,8 @@ final class ModeKeeper {
         this.switchDelayMicros = (settings.maxLease.toNanos() + 3 * refreshNanos) / 1000;
         this.probeNanos = settings.probeInterval.toNanos();
         this.instance = settings.instanceName;
-        this.probeBase = "ballast:probe:" + instance;
-        this.quietNanos = settings.quietPeriod.toNanos();
-        this.quietSinceNanos = clock.nanoTime();
+        this.primaryProbe = new PrimaryProbe(primary, instance);
+        this.quiet = new QuietPeriod(authority, primary.backend(), clock, settings.quietPeriod.toNanos());
         this.revoke = revoke;
     }
 
@@ -112,7 +91,7 @@ final class ModeKeeper {
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot read the lock mode authority: " + e.getMessage(), e);
         }
-        if (initial.mode() == LockMode.PRIMARY && !primaryAnswers()) {
+        if (initial.mode() == LockMode.PRIMARY && !primaryProbe.allAnswer()) {
             log.warn(
                     "Lock backend {} does not answer at start-up; proposing the fallback {} (probed every {} ms)",
                     primary.backend(),
@@ -154,19 +133,18 @@ final class ModeKeeper {
     /** The view to act on; fails (as an infrastructure error) if it is older than {@code 2R}. */
     ModeView currentView(String key, long now) {
         ModeView current = view;
-        if (current == null || current.ageNanos(now) > staleNanos) {
-            Exception cause = lastAuthorityError;
-            throw new LockBackendException(
-                    "resilient",
-                    "read the lock mode authority for",
-                    key,
-                    cause != null
-                            ? cause
-                            : new TimeoutException("no answer from the lock mode authority for "
-                                    + TimeUnit.NANOSECONDS.toMillis(current == null ? 0 : current.ageNanos(now))
-                                    + " ms"));
+        if (current != null && current.ageNanos(now) <= staleNanos) {
+            return current;
         }
-        return current;
+        Exception cause = lastAuthorityError;
+        long ageMillis = current == null ? 0 : TimeUnit.NANOSECONDS.toMillis(current.ageNanos(now));
+        throw new LockBackendException(
+                "resilient",
+                "read the lock mode authority for",
+                key,
+                cause != null
+                        ? cause
+                        : new TimeoutException("no answer from the lock mode authority for " + ageMillis + " ms"));
     }
 
     void primarySucceeded() {
@@ -175,25 +153,14 @@ final class ModeKeeper {
 
     void primaryFailed() {
         breakerMoved(breaker.failure());
-        failureSeen();
+        quiet.failureSeen(); // the next refresh records it in the authority
     }
 
-    /** The primary failed here: the quiet period starts again, and the next refresh records it in the authority. */
-    private void failureSeen() {
-        quietSinceNanos = clock.nanoTime();
-        failureToRecord.set(true);
-    }
-
-    /** Writes a failure seen since the last recording into the authority's row; kept for the next try if it fails. */
+    /** Writes a failure seen since the last recording into the authority's row. */
     private void recordFailures() {
-        if (failureToRecord.getAndSet(false)) {
-            try {
-                authority.recordFailure();
-            } catch (SQLException | RuntimeException e) {
-                failureToRecord.set(true);
-                lastAuthorityError = e;
-                log.debug("Could not record a failure of {}: {}", primary.backend(), e.toString());
-            }
+        Exception failed = quiet.record();
+        if (failed != null) {
+            lastAuthorityError = failed;
         }
     }
 
@@ -225,17 +192,10 @@ final class ModeKeeper {
                 return false;
             }
             String by = ModeView.OPERATOR + actor + "@" + instance;
-            if (by.length() > 128) {
-                by = by.substring(0, 128);
-            }
+            by = by.substring(0, Math.min(by.length(), 128)); // the column's width
             boolean switched = authority.trySwitch(to, current.epoch(), switchDelayMicros, by);
             if (switched) {
-                signals.switched(
-                        name(current.mode()),
-                        name(to),
-                        to == LockMode.FALLBACK,
-                        current.epoch() + 1,
-                        switchDelayMicros / 1000);
+                announceSwitch(current, to);
             }
             apply(authority.read(instance));
             return switched;
@@ -285,12 +245,7 @@ final class ModeKeeper {
                 return; // an older reading finished late
             }
             view = fresh;
-            if (fresh.primaryFailedAtMicros() != seenFailureMicros) {
-                if (seenFailureMicros != Long.MIN_VALUE) {
-                    quietSinceNanos = clock.nanoTime(); // an instance recorded a failure: quiet from now on
-                }
-                seenFailureMicros = fresh.primaryFailedAtMicros();
-            }
+            quiet.markerRead(fresh.primaryFailedAtMicros());
         }
         if (previous != null && previous.epoch() != fresh.epoch()) {
             revoke.accept(handle -> handle.epoch != fresh.epoch(), "the lock mode changed to " + fresh.mode());
@@ -338,40 +293,16 @@ final class ModeKeeper {
         }
     }
 
-    /**
-     * One probe acquisition per server of the primary (one key per Redis Cluster primary, from the slot map as the client
-     * knows it now): true if every one answered (granted, or busy with an earlier probe's lease). Stops at the first
-     * that does not answer.
-     */
-    @SuppressWarnings("try") // the handle is acquired only to be released
-    private boolean primaryAnswers() {
-        List<String> keys =
-                primary instanceof LeaseLockStrategy inner ? inner.probeKeys(probeBase) : List.of(probeBase);
-        for (String key : keys) {
-            try (LockHandle ignored = primary instanceof LeaseLockStrategy inner
-                    ? inner.tryAcquireUnobserved(key, Duration.ZERO, PROBE_LEASE) // not a wait callers made
-                    : primary.tryAcquire(key, Duration.ZERO, PROBE_LEASE)) {
-                // answered
-            } catch (LockAcquisitionException busy) {
-                // answered: an earlier probe's lease is still there
-            } catch (RuntimeException e) {
-                log.debug("Probe of {} on '{}' failed: {}", primary.backend(), key, e.toString());
-                return false;
-            }
-        }
-        return true;
-    }
-
     private void probe() {
         ModeView current = view;
         if (current == null || (current.mode() == LockMode.PRIMARY && breaker.state() == BreakerState.CLOSED)) {
             return;
         }
-        if (primaryAnswers()) {
+        if (primaryProbe.allAnswer()) {
             breakerMoved(breaker.probeSucceeded());
         } else {
             breakerMoved(breaker.failure());
-            failureSeen();
+            quiet.failureSeen();
             recordFailures(); // at once: the probe has its own thread, and other instances may be about to return
         }
         long now = clock.nanoTime();
@@ -380,7 +311,7 @@ final class ModeKeeper {
                 && !current.pinned()
                 && current.nanosUntilEffective(now) == 0
                 && current.ageNanos(now) <= staleNanos
-                && now - quietSinceNanos >= quietNanos) {
+                && quiet.over(now)) {
             propose(LockMode.PRIMARY, current);
         } else if (breaker.state() == BreakerState.OPEN && current.mode() == LockMode.PRIMARY) {
             propose(LockMode.FALLBACK, current);
@@ -393,12 +324,7 @@ final class ModeKeeper {
                     ? authority.tryFailOver(from.epoch(), switchDelayMicros, instance)
                     : authority.tryReturn(from.epoch(), from.primaryFailedAtMicros(), switchDelayMicros, instance);
             if (switched) {
-                signals.switched(
-                        name(from.mode()),
-                        name(to),
-                        to == LockMode.FALLBACK,
-                        from.epoch() + 1,
-                        switchDelayMicros / 1000);
+                announceSwitch(from, to);
             }
             apply(authority.read(instance));
         } catch (SQLException | RuntimeException e) {
@@ -407,10 +333,12 @@ final class ModeKeeper {
         }
     }
 
+    private void announceSwitch(ModeView from, LockMode to) {
+        signals.switched(
+                name(from.mode()), name(to), to == LockMode.FALLBACK, from.epoch() + 1, switchDelayMicros / 1000);
+    }
+
     private void breakerMoved(BreakerState state) {
-        BreakerState previous = lastReported.getAndSet(state);
-        if (previous != state) {
-            listener.breakerChanged(primary.backend(), state);
-        }
+        signals.breakerMoved(primary.backend(), state);
     }
 }

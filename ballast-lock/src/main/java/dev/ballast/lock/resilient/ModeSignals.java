@@ -4,6 +4,8 @@ import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import dev.ballast.lock.LockListener;
+import dev.ballast.lock.LockListener.BreakerState;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -19,6 +21,7 @@ final class ModeSignals {
 
     private final String instance;
     private final LockListener listener;
+    private final AtomicReference<BreakerState> lastReported = new AtomicReference<>(BreakerState.CLOSED);
     private final AlertSink alerts;
 
     ModeSignals(String instance, LockListener listener, AlertSink alerts) {
@@ -80,5 +83,13 @@ final class ModeSignals {
                 .label("backend", "resilient")
                 .fingerprint("lock-revoked|" + instance)
                 .build());
+    }
+
+    /** Tells the listener that the breaker in front of {@code backend} moved, once per change. */
+    void breakerMoved(String backend, BreakerState state) {
+        BreakerState previous = lastReported.getAndSet(state);
+        if (previous != state) {
+            listener.breakerChanged(backend, state);
+        }
     }
 }

@@ -386,7 +386,7 @@ class ResilientLockStrategyTest {
                         .build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("primary_failed_at is missing from ballast_lock_mode")
-                .hasMessageContaining("V2__ballast_lock_mode_failures.sql");
+                .hasMessageContaining("V2__ballast_lock_mode_failures.sql from db/ballast/lock/h2 ");
 
         ResilientLockStrategy upgraded = ResilientLockStrategy.builder(primary, fallback, h2)
                 .createTable(true)
