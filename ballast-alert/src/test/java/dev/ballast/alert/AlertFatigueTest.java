@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ballast.alert.AlertRouterTest.Recording;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.test.MutableClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.test.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.time.Duration;

@@ -7,6 +7,7 @@ import dev.ballast.alert.internal.RawAlertRecorder;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.test.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
 import java.nio.file.Files;

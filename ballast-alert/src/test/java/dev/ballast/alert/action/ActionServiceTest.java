@@ -3,10 +3,10 @@ package dev.ballast.alert.action;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.ballast.alert.MutableClock;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.test.MutableClock;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

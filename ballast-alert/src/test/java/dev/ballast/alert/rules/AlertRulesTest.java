@@ -3,9 +3,9 @@ package dev.ballast.alert.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ballast.alert.AlertStatus;
-import dev.ballast.alert.MutableClock;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.test.MutableClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;

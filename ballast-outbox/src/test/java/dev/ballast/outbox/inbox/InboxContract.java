@@ -11,6 +11,7 @@ import dev.ballast.outbox.OutboxEvent;
 import dev.ballast.outbox.OutboxHeaders;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.OutboxPublisher;
+import dev.ballast.test.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,10 +20,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -368,34 +367,6 @@ public abstract class InboxContract {
             row.put("payload", new String(rows.getBytes(4), StandardCharsets.UTF_8));
             assertThat(rows.next()).as("only one dead letter").isFalse();
             return row;
-        }
-    }
-
-    /** A clock the test moves. */
-    static final class MutableClock extends Clock {
-        private volatile Instant now;
-
-        MutableClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
         }
     }
 }

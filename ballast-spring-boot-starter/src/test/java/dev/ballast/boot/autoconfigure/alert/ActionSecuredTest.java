@@ -9,6 +9,7 @@ import dev.ballast.alert.action.ActionSigner;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.test.MutableClock;
 import java.net.CookieManager;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -16,11 +17,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -72,42 +70,18 @@ class ActionSecuredTest {
     AtomicInteger performed;
 
     @Autowired
-    MovableClock clock;
+    MutableClock clock;
 
     @Autowired
     ActionLedger ledger;
-
-    /** A clock the test moves forward. Thread-safe. */
-    static final class MovableClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-12-01T03:00:00Z");
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     @SpringBootConfiguration
     @EnableAutoConfiguration
     static class App {
 
         @Bean(name = BallastAlertAutoConfiguration.CLOCK_BEAN)
-        MovableClock ballastAlertClock() {
-            return new MovableClock();
+        MutableClock ballastAlertClock() {
+            return new MutableClock(Instant.parse("2026-12-01T03:00:00Z"));
         }
 
         @Bean

@@ -1,4 +1,4 @@
-package dev.ballast.alert;
+package dev.ballast.test;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,15 +6,21 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand. Thread-safe. */
+/**
+ * A {@link Clock} a test moves by hand, for code that takes a {@code Clock} (alert windows, action link expiry, inbox
+ * retention): time passes only when the test says so, so windows are tested without sleeping. UTC; thread-safe (the
+ * instant is volatile, and one thread advances it).
+ */
 public final class MutableClock extends Clock {
 
     private volatile Instant now;
 
+    /** A clock standing at {@code start}. */
     public MutableClock(Instant start) {
         this.now = start;
     }
 
+    /** Moves the clock forward (or back, with a negative duration). */
     public void advance(Duration duration) {
         now = now.plus(duration);
     }
