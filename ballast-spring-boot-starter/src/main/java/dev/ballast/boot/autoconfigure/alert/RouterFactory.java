@@ -45,7 +45,8 @@ final class RouterFactory {
             try {
                 builder.sharedDedup(new JdbcDedupLedger(database, "ballast_"));
             } catch (IllegalStateException e) {
-                throw InvalidBallastPropertyException.invalid(PREFIX + "fatigue.shared-dedup", true, e.getMessage());
+                throw InvalidBallastPropertyException.invalid(
+                        PREFIX + "fatigue.shared-dedup", true, String.valueOf(e.getMessage()));
             }
         }
         if (registry != null) {
