@@ -82,7 +82,8 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
                 builder.fatigue,
                 silences,
                 alert -> ActionLinks.of(linker, alert),
-                meters::suppressedFromPipeline);
+                meters::suppressedFromPipeline,
+                builder.shared);
         meters.firingGauge(pipeline::firing);
         this.dispatcher = new Dispatcher(
                 clock,
@@ -230,6 +231,7 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
         private ActionLinker linker = ActionLinker.none();
         private boolean manual;
         private @Nullable Path rawAlertFile;
+        private DedupLedger shared = DedupLedger.NONE;
 
         private Builder() {}
 
@@ -327,6 +329,17 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
          */
         public Builder recordRawAlerts(Path file) {
             this.rawAlertFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Deduplicates across the instances of a service through {@code ledger} (shared by them, such as a
+         * {@link JdbcDedupLedger} on the service's database): of the instances that raise the same fingerprint at the
+         * same severity within the dedup window, one sends and the others count repeats on its claim. Default
+         * {@link DedupLedger#NONE}: each instance deduplicates only its own alerts.
+         */
+        public Builder sharedDedup(DedupLedger ledger) {
+            this.shared = Objects.requireNonNull(ledger, "ledger");
             return this;
         }
 

@@ -15,11 +15,18 @@ import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.Severity;
 import dev.ballast.test.LogCapture;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -326,6 +333,56 @@ class WebhookDeliveryIT {
         assertThat(fileLines().stream().map(line -> line.path("reason").asString()))
                 .contains("breaker open")
                 .anyMatch(reason -> reason.contains("timed out"));
+    }
+
+    /**
+     * The connect timeout on its own: a listening socket whose accept queue is full (it never accepts) drops further
+     * connection attempts, so a connect hangs until the client gives up. With a 300 ms connect timeout and a 30 s read
+     * timeout the delivery fails within seconds as a connect timeout (the kernel alone would wait minutes).
+     */
+    @Test
+    void aWebhookThatNeverAcceptsTheConnectionFailsAfterTheConnectTimeoutNotTheReadTimeout() throws Exception {
+        try (ServerSocket full = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            List<Socket> filling = new ArrayList<>();
+            try {
+                boolean queueFull = false;
+                for (int i = 0; i < 16 && !queueFull; i++) {
+                    Socket socket = new Socket();
+                    filling.add(socket);
+                    try {
+                        socket.connect(new InetSocketAddress(full.getInetAddress(), full.getLocalPort()), 300);
+                    } catch (SocketTimeoutException e) {
+                        queueFull = true;
+                    }
+                }
+                assertThat(queueFull).as("the accept queue filled up").isTrue();
+                Channel channel = Channel.discord(
+                        "discord",
+                        URI.create("http://127.0.0.1:" + full.getLocalPort() + "/hook"),
+                        Duration.ofMillis(300),
+                        Duration.ofSeconds(30));
+
+                long started = System.nanoTime();
+                DeliveryResult result = channel.deliver(new Message(
+                        Message.Kind.FIRING,
+                        Severity.CRITICAL,
+                        "t",
+                        List.of(critical("connect", "")),
+                        0,
+                        Duration.ZERO,
+                        List.of(),
+                        Instant.now()));
+                Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+                assertThat(result.outcome()).isEqualTo(DeliveryResult.Outcome.RETRY);
+                assertThat(result.detail()).isEqualTo("connect timed out after PT0.3S");
+                assertThat(took).isLessThan(Duration.ofSeconds(10));
+            } finally {
+                for (Socket socket : filling) {
+                    socket.close();
+                }
+            }
+        }
     }
 
     @Test

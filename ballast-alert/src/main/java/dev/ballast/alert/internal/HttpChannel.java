@@ -6,6 +6,7 @@ import dev.ballast.alert.Message;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
@@ -25,6 +26,7 @@ public final class HttpChannel implements Channel {
 
     private final String name;
     private final URI url;
+    private final Duration connectTimeout;
     private final Duration readTimeout;
     private final WebhookFormat format;
     private final HttpClient client;
@@ -32,10 +34,11 @@ public final class HttpChannel implements Channel {
     public HttpChannel(String name, URI url, Duration connectTimeout, Duration readTimeout, WebhookFormat format) {
         this.name = Objects.requireNonNull(name, "name");
         this.url = Objects.requireNonNull(url, "url");
+        this.connectTimeout = positive("connectTimeout", connectTimeout);
         this.readTimeout = positive("readTimeout", readTimeout);
         this.format = format;
         this.client = HttpClient.newBuilder()
-                .connectTimeout(positive("connectTimeout", connectTimeout))
+                .connectTimeout(this.connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
     }
@@ -62,6 +65,8 @@ public final class HttpChannel implements Channel {
         try {
             HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return classify(response);
+        } catch (HttpConnectTimeoutException e) {
+            return DeliveryResult.retry(0, Duration.ZERO, "connect timed out after " + connectTimeout);
         } catch (HttpTimeoutException e) {
             return DeliveryResult.retry(0, Duration.ZERO, "timed out after " + readTimeout);
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.ballast.alert.internal;
 
 import dev.ballast.alert.AlertStatus;
+import dev.ballast.alert.DedupLedger;
 import dev.ballast.alert.Fatigue;
 import dev.ballast.alert.Message;
 import dev.ballast.alert.Route;
@@ -16,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decides which alerts become messages and where they go: silences, deduplication, throttling, flap detection,
@@ -24,12 +27,14 @@ import java.util.function.Function;
  */
 public final class Pipeline {
 
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
     /** Label an alert carries to keep its messages off one channel (the channel that rejects us). */
     public static final String EXCLUDE_CHANNEL = "ballast_exclude_channel";
 
     /** What the pipeline held back, for metrics. */
     public interface Events {
-        /** {@code reason}: dedup, throttle, flapping, silenced, unmatched. */
+        /** {@code reason}: dedup, dedup-shared (another instance sent it), throttle, flapping, silenced, unmatched. */
         void suppressed(Severity severity, String reason);
     }
 
@@ -38,6 +43,7 @@ public final class Pipeline {
     private final Silences silences;
     private final Function<Alert, List<AlertAction>> links;
     private final Events events;
+    private final DedupLedger shared;
     private final Map<String, FingerprintState> states = new LinkedHashMap<>(256, 0.75f, true);
     private final Map<List<Object>, Group> groups = new LinkedHashMap<>();
 
@@ -47,6 +53,18 @@ public final class Pipeline {
             Silences silences,
             Function<Alert, List<AlertAction>> links,
             Events events) {
+        this(routes, fatigue, silences, links, events, DedupLedger.NONE);
+    }
+
+    /** With deduplication across instances through {@code shared}. */
+    public Pipeline(
+            List<Route> routes,
+            Fatigue fatigue,
+            Silences silences,
+            Function<Alert, List<AlertAction>> links,
+            Events events,
+            DedupLedger shared) {
+        this.shared = shared;
         this.routes = List.copyOf(routes);
         this.fatigue = fatigue;
         this.silences = silences;
@@ -127,8 +145,41 @@ public final class Pipeline {
         } else if (!state.exceedsLastSent(alert.severity())
                 && state.sentWithin(now, fatigue.throttleWindow()) >= fatigue.throttleMax()) {
             suppress(state, alert, "throttle");
-        } else {
+        } else if (!heldElsewhere(alert, state, now)) {
             send(alert, state, Message.Kind.FIRING, now, out);
+        }
+    }
+
+    /**
+     * Whether another instance sent this fingerprint at this severity within the dedup window (then it counts the
+     * repeat, not this one); a ledger that fails lets the message through.
+     */
+    private boolean heldElsewhere(Alert alert, FingerprintState state, Instant now) {
+        DedupLedger.Claim claim;
+        try {
+            claim = shared.claim(alert.severity() + "|" + alert.fingerprint(), now, fatigue.dedupWindow());
+        } catch (RuntimeException e) {
+            LOG.warn("Alert dedup ledger failed, sending without it: {}", e.toString());
+            return false;
+        }
+        if (!claim.won()) {
+            events.suppressed(alert.severity(), "dedup-shared");
+            return true;
+        }
+        if (claim.othersRepeats() > 0) {
+            if (state.repeats == 0) {
+                state.windowStart = now.minus(fatigue.dedupWindow());
+            }
+            state.repeats += claim.othersRepeats();
+        }
+        return false;
+    }
+
+    private void releaseShared(String fingerprint) {
+        try {
+            shared.release(fingerprint);
+        } catch (RuntimeException e) {
+            LOG.warn("Alert dedup ledger failed to release a resolved alert: {}", e.toString());
         }
     }
 
@@ -149,6 +200,7 @@ public final class Pipeline {
             return;
         }
         if (state.announced) {
+            releaseShared(fired.fingerprint());
             flushGroupsHolding(fired.fingerprint(), now, out);
             Message message = message(Message.Kind.RESOLVED, fired, state, now, List.of());
             state.repeats = 0;

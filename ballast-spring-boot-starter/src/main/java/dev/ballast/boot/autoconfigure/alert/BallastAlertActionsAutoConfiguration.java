@@ -94,10 +94,12 @@ public final class BallastAlertActionsAutoConfiguration {
                 AlertSink sink,
                 BallastAlertProperties properties,
                 ObjectProvider<Outbox> outbox,
-                ObjectProvider<OutboxUsage> usage) {
+                ObjectProvider<OutboxUsage> usage,
+                @Qualifier(BallastAlertAutoConfiguration.CLOCK_BEAN) ObjectProvider<Clock> clock) {
             BallastAlertProperties.Rules rules = properties.rules();
             try {
                 return AlertRules.builder(registry, sink)
+                        .clock(clock.getIfAvailable(Clock::systemUTC))
                         .interval(rules.interval())
                         .rule(new PoolSaturationRule(rules.poolSaturation(), rules.poolSaturationFor()))
                         .rule(new OutboxBacklogRule(rules.outboxPendingAgeWarning(), rules.outboxPendingAgeCritical()))

@@ -5,6 +5,7 @@ import dev.ballast.alert.AlertRouter;
 import dev.ballast.core.alert.AlertSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
+import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
@@ -45,12 +46,14 @@ public final class BallastAlertAutoConfiguration {
             BallastAlertProperties properties,
             ObjectProvider<MeterRegistry> registry,
             ObjectProvider<ActionLinker> linker,
-            @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock) {
+            @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock,
+            ObjectProvider<DataSource> database) {
         return RouterFactory.create(
                 properties,
                 registry.getIfUnique(),
                 linker.getIfUnique(ActionLinker::none),
-                clock.getIfAvailable(Clock::systemUTC));
+                clock.getIfAvailable(Clock::systemUTC),
+                properties.fatigue().sharedDedup() ? database.getIfUnique() : null);
     }
 
     /** {@code POST /ballast/alertmanager}. */

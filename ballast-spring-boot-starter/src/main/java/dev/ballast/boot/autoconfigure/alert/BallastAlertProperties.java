@@ -127,13 +127,17 @@ public record BallastAlertProperties(
      * @param flapThreshold firing/resolved changes of one fingerprint within the flap window that make it flapping (at
      *     least 2)
      * @param flapWindow the window of flap-threshold (positive)
+     * @param sharedDedup deduplicate across the service's instances through the table ballast_alert_dedup in the
+     *     application's DataSource (created if missing): of the instances raising the same alert within the dedup
+     *     window one sends, the others count repeats; needs a single DataSource bean
      */
     public record Fatigue(
             @DefaultValue("5m") Duration dedupWindow,
             @DefaultValue("6") int throttleMax,
             @DefaultValue("1h") Duration throttleWindow,
             @DefaultValue("4") int flapThreshold,
-            @DefaultValue("10m") Duration flapWindow) {}
+            @DefaultValue("10m") Duration flapWindow,
+            @DefaultValue("false") boolean sharedDedup) {}
 
     /**
      * The heartbeat.

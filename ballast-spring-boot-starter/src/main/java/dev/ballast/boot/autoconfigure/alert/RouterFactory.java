@@ -5,6 +5,7 @@ import dev.ballast.alert.AlertRouter;
 import dev.ballast.alert.Channel;
 import dev.ballast.alert.ChannelSettings;
 import dev.ballast.alert.Fatigue;
+import dev.ballast.alert.JdbcDedupLedger;
 import dev.ballast.alert.Route;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,6 +18,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /** Builds the router from {@link BallastAlertProperties}, naming the property of any bad value. Stateless. */
@@ -27,8 +29,26 @@ final class RouterFactory {
     private RouterFactory() {}
 
     static AlertRouter create(
-            BallastAlertProperties properties, @Nullable MeterRegistry registry, ActionLinker linker, Clock clock) {
+            BallastAlertProperties properties,
+            @Nullable MeterRegistry registry,
+            ActionLinker linker,
+            Clock clock,
+            @Nullable DataSource database) {
         AlertRouter.Builder builder = AlertRouter.builder().clock(clock).actionLinker(linker);
+        if (properties.fatigue().sharedDedup()) {
+            if (database == null) {
+                throw InvalidBallastPropertyException.invalid(
+                        PREFIX + "fatigue.shared-dedup",
+                        true,
+                        "needs a single DataSource bean (none or several found)");
+            }
+            try {
+                builder.sharedDedup(new JdbcDedupLedger(database, "ballast_"));
+            } catch (IllegalStateException e) {
+                throw InvalidBallastPropertyException.invalid(
+                        PREFIX + "fatigue.shared-dedup", true, String.valueOf(e.getMessage()));
+            }
+        }
         if (registry != null) {
             builder.meterRegistry(registry);
         }

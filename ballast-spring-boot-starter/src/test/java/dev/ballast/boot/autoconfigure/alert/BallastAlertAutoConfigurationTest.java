@@ -155,6 +155,44 @@ class BallastAlertAutoConfigurationTest {
     }
 
     @Test
+    void withSharedDedupTwoInstancesOnOneDatabaseSendAnAlertOnceAndWithoutADataSourceStartUpFails() {
+        String fingerprint = "shared-" + java.util.UUID.randomUUID();
+        Alert alert = Alert.builder(Severity.CRITICAL, "Dead letters")
+                .fingerprint(fingerprint)
+                .build();
+        ApplicationContextRunner instance = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(BallastAlertAutoConfiguration.class))
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .withBean(javax.sql.DataSource.class, dev.ballast.test.LocalDatabases::postgres)
+                .withPropertyValues("ballast.alert.fatigue.shared-dedup=true");
+        Path fileA = dir.resolve("a.jsonl");
+        Path fileB = dir.resolve("b.jsonl");
+        instance.withPropertyValues("ballast.alert.file.path=" + fileA).run(a -> instance.withPropertyValues(
+                        "ballast.alert.file.path=" + fileB)
+                .run(b -> {
+                    a.getBean(AlertSink.class).send(alert);
+                    await().atMost(Duration.ofSeconds(10))
+                            .until(() -> Files.exists(fileA)
+                                    && Files.readAllLines(fileA).size() == 1);
+                    b.getBean(AlertSink.class).send(alert);
+                    await().atMost(Duration.ofSeconds(10))
+                            .until(() -> b.getBean(MeterRegistry.class)
+                                            .find("ballast.alert.suppressed")
+                                            .tag("reason", "dedup-shared")
+                                            .counter()
+                                    != null);
+                    assertThat(fileB).satisfiesAnyOf(file -> assertThat(file).doesNotExist(), file -> assertThat(file)
+                            .isEmptyFile());
+                }));
+
+        runner().withPropertyValues("ballast.alert.fatigue.shared-dedup=true").run(context -> assertThat(context)
+                .getFailure()
+                .rootCause()
+                .hasMessageContaining("ballast.alert.fatigue.shared-dedup")
+                .hasMessageContaining("DataSource"));
+    }
+
+    @Test
     void webhookAddressesAndKeysAreMaskedInTheActuator() {
         runner().run(context -> {
             SanitizingFunction sanitizer = context.getBean("ballastAlertSanitizer", SanitizingFunction.class);
