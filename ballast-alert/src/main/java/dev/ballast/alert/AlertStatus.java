@@ -5,15 +5,16 @@ import dev.ballast.core.alert.Alert;
 /**
  * How a module says a condition has cleared: it sends an alert with the same fingerprint carrying the label {@value
  * #LABEL}{@code =}{@value #RESOLVED}. The router then sends a {@link Message.Kind#RESOLVED} message, if it sent one
- * about the condition firing. Stateless.
+ * about the condition firing. The same convention as {@link Alert#STATUS_LABEL}, for code that depends on this module.
+ * Stateless.
  */
 public final class AlertStatus {
 
     /** The label that carries the status. */
-    public static final String LABEL = "status";
+    public static final String LABEL = Alert.STATUS_LABEL;
 
     /** Its value for a cleared condition. */
-    public static final String RESOLVED = "resolved";
+    public static final String RESOLVED = Alert.RESOLVED;
 
     private AlertStatus() {}
 
@@ -28,6 +29,6 @@ public final class AlertStatus {
 
     /** Whether {@code alert} reports a cleared condition. */
     public static boolean isResolved(Alert alert) {
-        return RESOLVED.equals(alert.labels().get(LABEL));
+        return alert.isResolved();
     }
 }

@@ -7,6 +7,7 @@ import dev.ballast.alert.AlertRouterTest.Recording;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
 import dev.ballast.test.LocalDatabases;
+import dev.ballast.test.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;

@@ -119,13 +119,12 @@ final class RedisLink implements AutoCloseable {
                     settings.name(),
                     e.toString(),
                     CHECK_INTERVAL.toSeconds());
-            alert(
-                    Severity.WARNING,
+            alerts.send(breakerOpen(
                     "Redis L2 unavailable",
                     "Redis did not answer when the cache started ("
                             + e.getClass().getSimpleName() + "). Callers are"
                             + " served from L1 and the loader; Redis is probed every " + CHECK_INTERVAL.toSeconds()
-                            + " s and used again once it answers.");
+                            + " s and used again once it answers."));
         }
     }
 
@@ -219,11 +218,10 @@ final class RedisLink implements AutoCloseable {
                     "Cache '{}': Redis L2 breaker opened by {}; serving from L1 and the loader",
                     settings.name(),
                     actor);
-            alert(
-                    Severity.WARNING,
+            alerts.send(breakerOpen(
                     "Redis L2 held open by an operator",
                     actor + " opened the breaker: Redis is not called for this cache on this instance until the"
-                            + " breaker is closed again; callers are served from L1 and the loader.");
+                            + " breaker is closed again; callers are served from L1 and the loader."));
             listener.opened();
         }
     }
@@ -286,11 +284,9 @@ final class RedisLink implements AutoCloseable {
             if (breaker.probeSucceeded()) {
                 listener.recovered(
                         counter == null ? 0 : Long.parseLong(new String(counter, StandardCharsets.US_ASCII)));
-                alert(
-                        Severity.INFO,
-                        "Redis L2 is back",
-                        "The breaker closed after a successful probe; L1 was cleared"
-                                + " because invalidations may have been missed during the outage.");
+                alerts.send(breakerOpen("Redis L2 unavailable", "")
+                        .resolved("Redis L2 is back: the breaker closed after a successful probe; L1 was cleared"
+                                + " because invalidations may have been missed during the outage."));
                 log.info("Cache '{}': Redis L2 is back; breaker closed", settings.name());
             }
         } catch (RuntimeException e) {
@@ -307,12 +303,13 @@ final class RedisLink implements AutoCloseable {
                     settings.name(),
                     operation,
                     e.toString());
-            alert(
-                    Severity.WARNING,
+            alerts.send(breakerOpen(
                     "Redis L2 unavailable",
-                    "Breaker open after " + FAILURE_THRESHOLD + " failed Redis calls (last: " + operation + ", "
-                            + e.getClass().getSimpleName() + "). Callers are served from L1 and the loader; Redis"
-                            + " is probed every " + CHECK_INTERVAL.toSeconds() + " s.");
+                    "Breaker open after " + FAILURE_THRESHOLD + " failed Redis calls (last: "
+                            + operation
+                            + ", " + e.getClass().getSimpleName()
+                            + "). Callers are served from L1 and the loader; Redis is"
+                            + " probed every " + CHECK_INTERVAL.toSeconds() + " s."));
             listener.opened();
         } else if (count == 1 || count % 1000 == 0) {
             log.warn(
@@ -324,12 +321,16 @@ final class RedisLink implements AutoCloseable {
         }
     }
 
-    private void alert(Severity severity, String title, String detail) {
-        alerts.send(Alert.builder(severity, "Cache '" + settings.name() + "': " + title)
+    /**
+     * An alert that this cache's breaker is open (one fingerprint per cache, whatever opened it); its {@link
+     * Alert#resolved resolved} form says Redis is back.
+     */
+    private Alert breakerOpen(String title, String detail) {
+        return Alert.builder(Severity.WARNING, "Cache '" + settings.name() + "': " + title)
                 .detail(detail)
                 .fingerprint("ballast-cache-l2|" + settings.name())
                 .label("module", "cache")
                 .label("cache", settings.name())
-                .build());
+                .build();
     }
 }

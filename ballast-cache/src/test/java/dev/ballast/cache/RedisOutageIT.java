@@ -59,10 +59,10 @@ class RedisOutageIT {
         try (Traffic traffic = new Traffic()) {
             traffic.awaitMore(200); // under traffic before the fault
             redis.kill();
-            awaitAlerts(Severity.WARNING, 2);
+            awaitAlerts(false, 2); // each instance opens its breaker
             traffic.awaitMore(200); // served from L1 and the loader while Redis is gone
             redis.restart();
-            awaitAlerts(Severity.INFO, 2);
+            awaitAlerts(true, 2); // and says its breaker closed again
             traffic.awaitMore(200); // and after it is back
             assertThat(traffic.stop()).as("exceptions seen by callers").isZero();
         }
@@ -77,10 +77,10 @@ class RedisOutageIT {
         try (Traffic traffic = new Traffic()) {
             traffic.awaitMore(200); // under traffic before the fault
             redis.pause();
-            awaitAlerts(Severity.WARNING, 2);
+            awaitAlerts(false, 2); // each instance opens its breaker
             traffic.awaitMore(200); // served from L1 and the loader while Redis is gone
             redis.resume();
-            awaitAlerts(Severity.INFO, 2);
+            awaitAlerts(true, 2); // and says its breaker closed again
             traffic.awaitMore(200); // and after it is back
             assertThat(traffic.stop()).as("exceptions seen by callers").isZero();
         }
@@ -95,8 +95,10 @@ class RedisOutageIT {
                     .isZero();
             assertThat(registry.get("ballast.cache.l2.errors").counters()).isNotEmpty();
         }
-        assertThat(alerts).extracting(Alert::severity).containsOnly(Severity.WARNING, Severity.INFO);
-        assertThat(alerts.getFirst().title()).contains("Redis L2 unavailable");
+        // one condition per instance: the breaker-open alert and, once Redis is back, its resolved form
+        assertThat(alerts).extracting(Alert::severity).containsOnly(Severity.WARNING);
+        assertThat(alerts).extracting(Alert::title).allMatch(title -> title.contains("Redis L2 unavailable"));
+        assertThat(alerts.getLast().isResolved()).isTrue();
     }
 
     private void assertCoherentAgain() {
@@ -120,11 +122,11 @@ class RedisOutageIT {
         return new Quote(symbol, "1.00");
     }
 
-    private void awaitAlerts(Severity severity, int count) {
+    private void awaitAlerts(boolean resolved, int count) {
         Eventually.within(
                 Duration.ofSeconds(30),
-                count + " " + severity + " alerts",
-                () -> alerts.stream().filter(a -> a.severity() == severity).count() >= count);
+                count + (resolved ? " resolved" : " firing") + " alerts",
+                () -> alerts.stream().filter(a -> a.isResolved() == resolved).count() >= count);
     }
 
     /** Four callers reading 50 keys through both instances until stopped; counts exceptions. */

@@ -719,8 +719,9 @@ public abstract class OutboxContract {
         clock.advance(Duration.ofMinutes(2));
         awaitTrue(() -> recorder.published.size() == 5);
         awaitTrue(() -> alerts.stream()
-                .anyMatch(alert ->
-                        alert.severity() == Severity.INFO && alert.title().equals("Outbox relay resumed")));
+                .anyMatch(alert -> alert.isResolved()
+                        && alert.title().equals("Outbox relay paused: broker unreachable")
+                        && alert.detail().startsWith("Outbox relay resumed")));
     }
 
     @Test

@@ -34,6 +34,17 @@ public record Alert(
     /** Longest title accepted. */
     public static final int MAX_TITLE_LENGTH = 200;
 
+    /**
+     * The label by which a raiser says a condition has cleared: it sends the firing alert again (same severity,
+     * fingerprint and title) with {@value #STATUS_LABEL}{@code =}{@value #RESOLVED}, for example through {@link
+     * #resolved(String)}. A router then tells the people it told about the condition that it is over, instead of
+     * counting the alert as one more repeat.
+     */
+    public static final String STATUS_LABEL = "status";
+
+    /** The {@link #STATUS_LABEL} value of an alert that reports its condition cleared. */
+    public static final String RESOLVED = "resolved";
+
     /** Validates and copies. */
     public Alert {
         Objects.requireNonNull(severity, "severity");
@@ -50,6 +61,21 @@ public record Alert(
         }
         labels = Map.copyOf(labels);
         actions = List.copyOf(actions);
+    }
+
+    /**
+     * This alert's resolved form: the same severity, title, fingerprint, labels and task, with {@code detail} (what
+     * is true now), no actions, the current time and {@value #STATUS_LABEL}{@code =}{@value #RESOLVED}.
+     */
+    public Alert resolved(String detail) {
+        Map<String, String> cleared = new LinkedHashMap<>(labels);
+        cleared.put(STATUS_LABEL, RESOLVED);
+        return new Alert(severity, title, detail, context, fingerprint, cleared, List.of(), Instant.now());
+    }
+
+    /** Whether this alert reports its condition cleared ({@value #STATUS_LABEL}{@code =}{@value #RESOLVED}). */
+    public boolean isResolved() {
+        return RESOLVED.equals(labels.get(STATUS_LABEL));
     }
 
     /** A builder for an alert with the given severity and title. */

@@ -15,8 +15,10 @@ final class LoggingAlertSink implements AlertSink {
 
     @Override
     public void send(Alert alert) {
-        Level level =
-                switch (alert.severity()) {
+        boolean resolved = alert.isResolved();
+        Level level = resolved
+                ? Level.INFO
+                : switch (alert.severity()) {
                     case CRITICAL -> Level.ERROR;
                     case WARNING -> Level.WARN;
                     case INFO -> Level.INFO;
@@ -26,7 +28,7 @@ final class LoggingAlertSink implements AlertSink {
                 .addKeyValue("fingerprint", alert.fingerprint())
                 .log(
                         "[{}] {}{}",
-                        alert.severity(),
+                        resolved ? "RESOLVED " + alert.severity() : alert.severity(),
                         alert.title(),
                         alert.detail().isEmpty() ? "" : ": " + alert.detail());
     }

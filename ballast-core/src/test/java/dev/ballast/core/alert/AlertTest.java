@@ -66,4 +66,34 @@ class AlertTest {
             assertThat(e.getFormattedMessage()).isEqualTo("[CRITICAL] Outbox integrity violation: event 7");
         });
     }
+
+    @Test
+    void aResolvedFormKeepsTheConditionsIdentityDropsItsActionsAndIsLoggedAtInfo() {
+        Alert firing = Alert.builder(Severity.WARNING, "Cache 'quotes': Redis L2 unavailable")
+                .detail("Breaker open")
+                .fingerprint("ballast-cache-l2|quotes")
+                .label("module", "cache")
+                .action(new AlertAction("Runbook", URI.create("https://runbooks.example/redis")))
+                .build();
+
+        Alert resolved = firing.resolved("Redis L2 is back");
+
+        assertThat(firing.isResolved()).isFalse();
+        assertThat(resolved.isResolved()).isTrue();
+        assertThat(resolved.severity()).isEqualTo(Severity.WARNING);
+        assertThat(resolved.title()).isEqualTo(firing.title());
+        assertThat(resolved.fingerprint()).isEqualTo("ballast-cache-l2|quotes");
+        assertThat(resolved.labels())
+                .containsEntry("module", "cache")
+                .containsEntry(Alert.STATUS_LABEL, Alert.RESOLVED);
+        assertThat(resolved.actions()).isEmpty();
+        assertThat(resolved.detail()).isEqualTo("Redis L2 is back");
+
+        AlertSink.logging().send(resolved);
+        assertThat(logs.events()).singleElement().satisfies(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.INFO);
+            assertThat(e.getFormattedMessage())
+                    .isEqualTo("[RESOLVED WARNING] Cache 'quotes': Redis L2 unavailable: Redis L2 is back");
+        });
+    }
 }

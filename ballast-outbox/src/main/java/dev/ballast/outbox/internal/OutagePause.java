@@ -59,13 +59,9 @@ final class OutagePause {
         }
         if (first) {
             log.warn("Outbox relay paused: every publish failed with an infrastructure error (broker down?)");
-            alerts.send(Alert.builder(Severity.WARNING, "Outbox relay paused: broker unreachable")
-                    .detail("Every publish of a batch failed with an infrastructure error. The relay pauses"
-                            + " with backoff (first " + pause + " ms, at most " + cap.toMillis() + " ms) and does not"
-                            + " count these attempts; events wait in the outbox.")
-                    .label("module", "outbox")
-                    .fingerprint(fingerprint)
-                    .build());
+            alerts.send(paused("Every publish of a batch failed with an infrastructure error. The relay pauses"
+                    + " with backoff (first " + pause + " ms, at most " + cap.toMillis() + " ms) and does not"
+                    + " count these attempts; events wait in the outbox."));
         }
     }
 
@@ -79,11 +75,18 @@ final class OutagePause {
         }
         if (was) {
             log.info("Outbox relay resumed: publishing succeeds again");
-            alerts.send(Alert.builder(Severity.INFO, "Outbox relay resumed")
-                    .detail("Publishing succeeds again; the relay is draining the events that waited.")
-                    .label("module", "outbox")
-                    .fingerprint(fingerprint)
-                    .build());
+            alerts.send(paused("")
+                    .resolved("Outbox relay resumed: publishing succeeds again; the relay is draining the events"
+                            + " that waited."));
         }
+    }
+
+    /** The pause alert; its {@link Alert#resolved resolved} form says the relay resumed. */
+    private Alert paused(String detail) {
+        return Alert.builder(Severity.WARNING, "Outbox relay paused: broker unreachable")
+                .detail(detail)
+                .label("module", "outbox")
+                .fingerprint(fingerprint)
+                .build();
     }
 }
