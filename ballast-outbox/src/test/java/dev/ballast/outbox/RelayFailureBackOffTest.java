@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.outbox.internal.Housekeeping;
+import dev.ballast.test.AdvancingClock;
 import dev.ballast.test.Eventually;
 import dev.ballast.test.LogCapture;
 import java.time.Duration;
