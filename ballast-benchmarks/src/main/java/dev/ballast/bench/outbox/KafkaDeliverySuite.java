@@ -22,7 +22,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  *
  * <ol>
  *   <li><b>inbox</b> ({@link InboxCost}): what the inbox costs per consumed event, 8 threads (each owns its aggregates and takes them in
- *       order, as a consumer owns partitions), one event per transaction: {@link Inbox#receive} with a handler that
+ *       order, as a consumer owns partitions), one event per transaction: {@link dev.ballast.outbox.inbox.Inbox#receive} with a handler that
  *       does nothing (headers read, content hash verified, the event's row recorded, the aggregate's sequence
  *       advanced) against a plain insert of the same row into a table of the inbox table's shape. Goal: ≤ 1.3× the
  *       insert.
@@ -36,7 +36,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
  *       not in the run. Goal: ≥ 2× the best peer.
  *   <li><b>latency</b> ({@link KafkaLatency}): 4 appenders commit one event per transaction at {@code rate}/s in total for {@code seconds};
  *       commit-to-consume latency (from the commit's return to the consumer's read, one JVM clock). Ballast's relay
- *       with its production defaults (1 thread, woken by {@link Outbox#afterCommit()} after each commit, as the Spring
+ *       with its production defaults (1 thread, woken by {@link dev.ballast.outbox.Outbox#afterCommit()} after each commit, as the Spring
  *       starter does, LISTEN/NOTIFY across JVMs) against gruelbox submitting each call right
  *       after the commit (its normal path) to 4 workers. Goal: Ballast p99 &lt; 25 ms.
  * </ol>
