@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.outbox.internal.Housekeeping;
+import dev.ballast.test.AdvancingClock;
 import dev.ballast.test.Eventually;
 import dev.ballast.test.LogCapture;
 import java.time.Duration;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * Issue 16 (F6): while every batch fails before publishing (here: the outbox tables do not exist), the relay backs off
  * exponentially on its clock from the poll interval up to 30 s instead of retrying every poll interval, warns once,
  * reminds with the count at most every 5 minutes, and logs when batches work again. Time moves by the relay's
- * {@link TestClock}; every attempt is visible in the captured log (DEBUG between the warnings).
+ * {@link AdvancingClock}; every attempt is visible in the captured log (DEBUG between the warnings).
  */
 class RelayFailureBackOffTest {
 
@@ -32,7 +33,7 @@ class RelayFailureBackOffTest {
     final LogCapture housekeepingLog = LogCapture.of(Housekeeping.class);
 
     private final HikariDataSource database = h2();
-    private final TestClock clock = new TestClock();
+    private final AdvancingClock clock = new AdvancingClock();
     private OutboxRelay relay;
 
     @AfterEach

@@ -109,14 +109,7 @@ public final class GruelboxDrain {
 
     /** Schedules {@code backlog} calls that stay in the table, due two minutes later. */
     private static void schedule(ThreadLocalContextTransactionManager transactions, int backlog) throws Exception {
-        TransactionOutbox holding = TransactionOutbox.builder()
-                .transactionManager(transactions)
-                .persistor(Persistor.forDialect(Dialect.POSTGRESQL_9))
-                .instantiator(Instantiator.using(type -> {
-                    throw new IllegalStateException("the holding outbox never runs a call");
-                }))
-                .submitter((entry, work) -> {})
-                .build();
+        TransactionOutbox holding = BacklogDrains.holding(transactions);
         Backlog.fill(
                 backlog,
                 id -> transactions.inTransaction(() -> holding.schedule(Publisher.class)

@@ -47,14 +47,7 @@ final class GruelboxDrainSubject implements DrainSubject {
         config.setAutoCommit(false);
         pool = new HikariDataSource(config);
         transactions = TransactionManager.fromDataSource(pool);
-        TransactionOutbox holding = TransactionOutbox.builder()
-                .transactionManager(transactions)
-                .persistor(Persistor.forDialect(Dialect.POSTGRESQL_9))
-                .instantiator(Instantiator.using(type -> {
-                    throw new IllegalStateException("the holding outbox never runs a call");
-                }))
-                .submitter((entry, work) -> {})
-                .build();
+        TransactionOutbox holding = BacklogDrains.holding(transactions);
         Backlog.fill(
                 backlog,
                 id -> transactions.inTransaction(() -> holding.schedule(GruelboxDrain.Publisher.class)

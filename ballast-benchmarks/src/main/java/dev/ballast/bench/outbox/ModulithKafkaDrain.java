@@ -114,7 +114,7 @@ public final class ModulithKafkaDrain {
         }
         DrainSubject.execute("VACUUM ANALYZE event_publication");
         try (ConfigurableApplicationContext context = start(App.class, kafka);
-                KafkaDeliverySuite.Counter consumer = new KafkaDeliverySuite.Counter(kafka, trialTopic, events)) {
+                KafkaReader consumer = new KafkaReader(kafka, trialTopic, events)) {
             DataSource dataSource = context.getBean(DataSource.class);
             FailedEventPublications failed = context.getBean(FailedEventPublications.class);
             long start = System.nanoTime();

@@ -1,12 +1,5 @@
 package dev.ballast.bench.outbox;
 
-import com.gruelbox.transactionoutbox.Dialect;
-import com.gruelbox.transactionoutbox.Instantiator;
-import com.gruelbox.transactionoutbox.Persistor;
-import com.gruelbox.transactionoutbox.Submitter;
-import com.gruelbox.transactionoutbox.ThreadLocalContextTransactionManager;
-import com.gruelbox.transactionoutbox.TransactionManager;
-import com.gruelbox.transactionoutbox.TransactionOutbox;
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
@@ -19,22 +12,16 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.bench.fair.PairedTrials;
 import dev.ballast.bench.fair.Report;
 import dev.ballast.bench.fair.Results;
-import dev.ballast.outbox.Outbox;
-import dev.ballast.outbox.OutboxRelay;
 import dev.ballast.outbox.rabbitmq.RabbitOutboxPublisher;
 import dev.ballast.test.RabbitVirtualHost;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,15 +39,13 @@ import java.util.concurrent.atomic.AtomicLong;
 @SuppressWarnings("try") // relays and consumers opened for their effect; their close() may wait
 final class RabbitDrain {
 
-    private static final Clock AHEAD = Clock.offset(Clock.systemUTC(), Duration.ofMinutes(10));
-
     private RabbitDrain() {}
 
     static void run(Report report, HikariDataSource pool, int trials, int backlog) throws Exception {
         List<String> subjects = List.of("ballast-1-thread", "gruelbox-4-workers");
         int perTransaction = Integer.getInteger("delivery.batch", 1);
         int warmUp = Integer.getInteger("delivery.warmup", Math.max(1000, backlog / 10));
-        KafkaDeliverySuite.Chunk chunk = KafkaDeliverySuite.Chunk.of(trials);
+        TrialChunk chunk = TrialChunk.of(trials);
         System.out.println();
         System.out.println("## drain of a " + backlog + "-event backlog to RabbitMQ with publisher confirms,"
                 + " synchronous_commit on for all; backlog written by 8 threads, " + perTransaction
@@ -74,13 +59,10 @@ final class RabbitDrain {
             factory.setPassword("guest");
             System.out.println("rabbitmq: the machine's server, virtual host " + vhost.name()
                     + ", a durable direct exchange and a durable classic queue per trial, persistent messages");
-            Results results = PairedTrials.run(
+            Results results = chunk.run(
                     "drain to RabbitMQ, " + backlog + " events",
                     subjects,
                     trials,
-                    chunk.warmUps(),
-                    chunk.from(),
-                    chunk.to(),
                     PairedTrials.single("events/s", (subject, trial) -> {
                         int events = trial < 0 ? warmUp : backlog;
                         String exchange = "orders-" + UUID.randomUUID();
@@ -128,41 +110,17 @@ final class RabbitDrain {
             int perTransaction)
             throws Exception {
         String p = "rd" + UUID.randomUUID().toString().substring(0, 6) + "_";
-        Outbox outbox = Outbox.builder(pool).tablePrefix(p).createSchema(true).build();
         try (RabbitOutboxPublisher publisher = RabbitOutboxPublisher.builder(factory)
                 .exchanges(Map.of("Order", exchange))
                 .build()) {
-            KafkaDeliverySuite.fillBallast(pool, outbox, events, perTransaction);
-            DrainSubject.execute("VACUUM ANALYZE " + p + "outbox", "VACUUM ANALYZE " + p + "outbox_aggregate");
-            try (Receiver consumer = new Receiver(factory, queue, events)) {
-                long start = System.nanoTime();
-                try (OutboxRelay relay = outbox.relay(publisher)
-                        .threads(1)
-                        .batchAggregates(100)
-                        .maxPerAggregate(50)
-                        .pollInterval(Duration.ofMillis(100))
-                        .listen(false)
-                        .asynchronousCommit(false)
-                        .build()
-                        .start()) {
-                    return events / ((consumer.awaitLast() - start) / 1e9);
-                }
-            }
-        } finally {
-            OutboxHarness.dropAll(pool, p);
+            return BacklogDrains.ballast(
+                    pool, p, publisher, events, perTransaction, () -> new Receiver(factory, queue, events));
         }
     }
 
     private static double gruelbox(
             ConnectionFactory factory, String exchange, String queue, int events, int perTransaction) throws Exception {
-        DrainSubject.execute("DROP TABLE IF EXISTS TXNO_OUTBOX, TXNO_VERSION");
-        try (HikariDataSource gruelboxPool = KafkaDeliverySuite.gruelboxPool();
-                Connection connection = factory.newConnection("bench-gruelbox")) {
-            ThreadLocalContextTransactionManager transactions = TransactionManager.fromDataSource(gruelboxPool);
-            KafkaDeliverySuite.fillGruelbox(transactions, events, perTransaction);
-            DrainSubject.execute("VACUUM ANALYZE TXNO_OUTBOX");
-            ThreadPoolExecutor workers =
-                    new ThreadPoolExecutor(4, 4, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>());
+        try (Connection connection = factory.newConnection("bench-gruelbox")) {
             ThreadLocal<Channel> channels = ThreadLocal.withInitial(() -> {
                 try {
                     Channel channel = connection.createChannel();
@@ -172,24 +130,11 @@ final class RabbitDrain {
                     throw new IllegalStateException(e);
                 }
             });
-            try (Receiver consumer = new Receiver(factory, queue, events)) {
-                TransactionOutbox draining = TransactionOutbox.builder()
-                        .transactionManager(transactions)
-                        .persistor(Persistor.forDialect(Dialect.POSTGRESQL_9))
-                        .instantiator(Instantiator.using(type -> new RabbitSending(channels, exchange)))
-                        .submitter(Submitter.withExecutor(workers))
-                        .clockProvider(() -> AHEAD)
-                        .build();
-                long start = System.nanoTime();
-                while (draining.flush()) {
-                    // a scheduler with no pause: flush until nothing is due
-                }
-                return events / ((consumer.awaitLast() - start) / 1e9);
-            } finally {
-                workers.shutdown();
-                workers.awaitTermination(1, TimeUnit.MINUTES);
-                DrainSubject.execute("DROP TABLE IF EXISTS TXNO_OUTBOX, TXNO_VERSION");
-            }
+            return BacklogDrains.gruelbox(
+                    events,
+                    perTransaction,
+                    () -> new RabbitSending(channels, exchange),
+                    () -> new Receiver(factory, queue, events));
         }
     }
 
@@ -224,7 +169,7 @@ final class RabbitDrain {
     }
 
     /** Consumes the trial's queue on a connection of its own; the nanoTime at which every event had arrived. */
-    private static final class Receiver implements AutoCloseable {
+    private static final class Receiver implements LastRead {
         private final Connection connection;
         private final CountDownLatch done = new CountDownLatch(1);
         private final AtomicLong last = new AtomicLong();
@@ -240,7 +185,7 @@ final class RabbitDrain {
                 @Override
                 public void handleDelivery(
                         String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
-                    seen.add(KafkaDeliverySuite.number(body));
+                    seen.add(DeliveryEvents.number(body));
                     if (seen.size() >= expected && last.get() == 0) {
                         last.set(System.nanoTime());
                         done.countDown();
@@ -249,7 +194,8 @@ final class RabbitDrain {
             });
         }
 
-        long awaitLast() throws InterruptedException {
+        @Override
+        public long awaitLast() throws InterruptedException {
             if (!done.await(30, TimeUnit.MINUTES)) {
                 throw new IllegalStateException("the consumer did not receive " + expected + " events");
             }

@@ -1,45 +1,41 @@
 package dev.ballast.outbox.internal;
 
 import dev.ballast.outbox.OutboxMessage;
-import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
-/** A row claimed by a relay; {@code attempts} already counts this attempt (it is incremented at claim). */
-@SuppressWarnings("ArrayRecordComponent") // the payload bytes as given: copying every event costs, equals is not used
+/**
+ * A row claimed by a relay: the event as stored, its row id, and its attempts; {@code attempts} already counts this
+ * attempt (it is incremented at claim). Immutable. The three names every log line and alert of the relay carries are
+ * at hand; the rest is in {@link #stored()}.
+ */
 record ClaimedEvent(
-        long id,
-        String eventId,
-        String requestId,
-        String aggregateType,
-        String aggregateId,
-        long aggregateSeq,
-        String eventType,
-        byte[] payload,
-        String headersJson,
-        String contentHash,
-        @Nullable Integer keyVersion,
-        Instant createdAt,
-        int attempts,
-        @Nullable String attemptLog) {
+        long id, StoredEvent stored, int attempts, @Nullable String attemptLog) {
 
-    byte[] hashedContent() {
-        return ContentHash.content(
-                eventId, requestId, aggregateType, aggregateId, aggregateSeq, eventType, headersJson, payload);
+    String eventId() {
+        return stored.eventId();
+    }
+
+    String aggregateType() {
+        return stored.aggregateType();
+    }
+
+    String aggregateId() {
+        return stored.aggregateId();
     }
 
     OutboxMessage message() {
         return new OutboxMessage(
-                eventId,
-                requestId,
-                aggregateType,
-                aggregateId,
-                aggregateSeq,
-                eventType,
-                payload,
-                Json.headers(headersJson),
-                createdAt,
+                stored.eventId(),
+                stored.requestId(),
+                stored.aggregateType(),
+                stored.aggregateId(),
+                stored.aggregateSeq(),
+                stored.eventType(),
+                stored.payload(),
+                Json.headers(stored.headersJson()),
+                stored.createdAt(),
                 attempts,
-                contentHash,
-                keyVersion);
+                stored.contentHash(),
+                stored.keyVersion());
     }
 }

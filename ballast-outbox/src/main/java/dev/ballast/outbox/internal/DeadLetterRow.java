@@ -17,19 +17,8 @@ import org.jspecify.annotations.Nullable;
  * dead letter is written go through it: the relay's completion ({@link #of(DeadEvent)}) and the import of the fallback
  * file ({@link #fromFileEntry(Map)}, the other side of {@link #toFileEntry()}); {@link Writer} inserts it. Immutable.
  */
-@SuppressWarnings("ArrayRecordComponent") // the payload bytes as claimed: copying every event costs, equals is not used
 record DeadLetterRow(
-        String eventId,
-        String requestId,
-        String aggregateType,
-        String aggregateId,
-        long aggregateSeq,
-        String eventType,
-        byte[] payload,
-        String headersJson,
-        String contentHash,
-        @Nullable Integer keyVersion,
-        Instant createdAt,
+        StoredEvent event,
         String reason,
         @Nullable String errorClass,
         @Nullable String errorMessage,
@@ -44,17 +33,7 @@ record DeadLetterRow(
         Throwable error = dead.error();
         String message = error == null ? null : AttemptLog.describe(error);
         return new DeadLetterRow(
-                event.eventId(),
-                event.requestId(),
-                event.aggregateType(),
-                event.aggregateId(),
-                event.aggregateSeq(),
-                event.eventType(),
-                event.payload(),
-                event.headersJson(),
-                event.contentHash(),
-                event.keyVersion(),
-                event.createdAt(),
+                event.stored(),
                 dead.reason().name(),
                 error == null ? null : error.getClass().getName(),
                 message == null ? null : message.substring(0, Math.min(MAX_ERROR_MESSAGE, message.length())),
@@ -66,17 +45,18 @@ record DeadLetterRow(
     static DeadLetterRow fromFileEntry(Map<String, Object> entry) {
         Object keyVersion = entry.get("keyVersion");
         return new DeadLetterRow(
-                text(entry, "eventId"),
-                text(entry, "requestId"),
-                text(entry, "aggregateType"),
-                text(entry, "aggregateId"),
-                number(entry, "aggregateSeq").longValue(),
-                text(entry, "eventType"),
-                Base64.getDecoder().decode(text(entry, "payload")),
-                text(entry, "headers"),
-                text(entry, "contentHash"),
-                keyVersion == null ? null : ((Number) keyVersion).intValue(),
-                Instant.parse(text(entry, "createdAt")),
+                new StoredEvent(
+                        text(entry, "eventId"),
+                        text(entry, "requestId"),
+                        text(entry, "aggregateType"),
+                        text(entry, "aggregateId"),
+                        number(entry, "aggregateSeq").longValue(),
+                        text(entry, "eventType"),
+                        Base64.getDecoder().decode(text(entry, "payload")),
+                        text(entry, "headers"),
+                        text(entry, "contentHash"),
+                        keyVersion == null ? null : ((Number) keyVersion).intValue(),
+                        Instant.parse(text(entry, "createdAt"))),
                 text(entry, "reason"),
                 (String) entry.get("errorClass"),
                 (String) entry.get("errorMessage"),
@@ -87,17 +67,17 @@ record DeadLetterRow(
     /** The fallback file's form: one JSON object per row, the payload in Base64. */
     Map<String, Object> toFileEntry() {
         Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("eventId", eventId);
-        entry.put("requestId", requestId);
-        entry.put("aggregateType", aggregateType);
-        entry.put("aggregateId", aggregateId);
-        entry.put("aggregateSeq", aggregateSeq);
-        entry.put("eventType", eventType);
-        entry.put("payload", Base64.getEncoder().encodeToString(payload));
-        entry.put("headers", headersJson);
-        entry.put("contentHash", contentHash);
-        entry.put("keyVersion", keyVersion);
-        entry.put("createdAt", createdAt.toString());
+        entry.put("eventId", event.eventId());
+        entry.put("requestId", event.requestId());
+        entry.put("aggregateType", event.aggregateType());
+        entry.put("aggregateId", event.aggregateId());
+        entry.put("aggregateSeq", event.aggregateSeq());
+        entry.put("eventType", event.eventType());
+        entry.put("payload", Base64.getEncoder().encodeToString(event.payload()));
+        entry.put("headers", event.headersJson());
+        entry.put("contentHash", event.contentHash());
+        entry.put("keyVersion", event.keyVersion());
+        entry.put("createdAt", event.createdAt().toString());
         entry.put("reason", reason);
         entry.put("errorClass", errorClass);
         entry.put("errorMessage", errorMessage);
@@ -128,22 +108,23 @@ record DeadLetterRow(
 
         void insert(Connection connection, DeadLetterRow row) throws SQLException {
             try (PreparedStatement statement = connection.prepareStatement(insert)) {
-                statement.setString(1, row.eventId());
-                statement.setString(2, row.requestId());
-                statement.setString(3, row.aggregateType());
-                statement.setString(4, row.aggregateId());
-                statement.setLong(5, row.aggregateSeq());
-                statement.setString(6, row.eventType());
-                statement.setBytes(7, row.payload());
-                statement.setString(8, row.headersJson());
-                statement.setString(9, row.contentHash());
-                Integer keyVersion = row.keyVersion();
+                StoredEvent event = row.event();
+                statement.setString(1, event.eventId());
+                statement.setString(2, event.requestId());
+                statement.setString(3, event.aggregateType());
+                statement.setString(4, event.aggregateId());
+                statement.setLong(5, event.aggregateSeq());
+                statement.setString(6, event.eventType());
+                statement.setBytes(7, event.payload());
+                statement.setString(8, event.headersJson());
+                statement.setString(9, event.contentHash());
+                Integer keyVersion = event.keyVersion();
                 if (keyVersion == null) {
                     statement.setNull(10, Types.INTEGER);
                 } else {
                     statement.setInt(10, keyVersion);
                 }
-                statement.setTimestamp(11, Timestamp.from(row.createdAt()));
+                statement.setTimestamp(11, Timestamp.from(event.createdAt()));
                 statement.setString(12, row.reason());
                 statement.setString(13, row.errorClass());
                 statement.setString(14, row.errorMessage());

@@ -126,17 +126,18 @@ public final class DeadLetterStore {
         int imported = 0;
         for (Map<String, Object> entry : DeadLetterFile.read(file)) {
             DeadLetterRow row = DeadLetterRow.fromFileEntry(entry);
+            StoredEvent event = row.event();
             boolean[] added = {false};
             inTransaction(connection -> {
-                if (find(connection, row.eventId(), false).isPresent()) {
+                if (find(connection, event.eventId(), false).isPresent()) {
                     return;
                 }
                 rows.insert(connection, row);
                 try (PreparedStatement statement = connection.prepareStatement(
                         "UPDATE " + tables.outbox + " SET status = 'DEAD' WHERE event_id = ? AND status = 'PENDING'")) {
-                    statement.setString(1, row.eventId());
+                    statement.setString(1, event.eventId());
                     if (statement.executeUpdate() == 1) {
-                        adjustPending(connection, row.aggregateType(), row.aggregateId(), -1);
+                        adjustPending(connection, event.aggregateType(), event.aggregateId(), -1);
                     }
                 }
                 added[0] = true;

@@ -76,7 +76,7 @@ final class RelayClaims {
             if (events.isEmpty()) {
                 continue;
             }
-            if (events.getFirst().aggregateSeq() <= candidate.claimedToSeq) {
+            if (events.getFirst().stored().aggregateSeq() <= candidate.claimedToSeq) {
                 // a claim reached this event and never wrote an outcome: the relay died or hung with it. Suspects go
                 // alone, one event per batch, so a poison event that kills the relay again costs no other event an
                 // attempt; the aggregate leaves this mode once its head is past the crashed claim.
@@ -87,7 +87,8 @@ final class RelayClaims {
                 break;
             }
             chosen.add(new ClaimedAggregate(candidate.type, candidate.id, false, events));
-            claimedTo.add(Math.max(candidate.claimedToSeq, events.getLast().aggregateSeq()));
+            claimedTo.add(
+                    Math.max(candidate.claimedToSeq, events.getLast().stored().aggregateSeq()));
         }
         List<Long> ids = new ArrayList<>();
         try (PreparedStatement lease = connection.prepareStatement(leaseAggregate)) {
@@ -146,7 +147,9 @@ final class RelayClaims {
                 }
             }
         }
-        events.values().forEach(list -> list.sort(Comparator.comparingLong(ClaimedEvent::aggregateSeq)));
+        events.values()
+                .forEach(list -> list.sort(Comparator.comparingLong(
+                        (ClaimedEvent event) -> event.stored().aggregateSeq())));
         return events;
     }
 
@@ -155,17 +158,18 @@ final class RelayClaims {
         Integer version = row.wasNull() ? null : keyVersion; // before any other column is read
         return new ClaimedEvent(
                 row.getLong(1),
-                row.getString(2),
-                row.getString(3),
-                row.getString(4),
-                row.getString(5),
-                row.getLong(6),
-                row.getString(7),
-                row.getBytes(8),
-                row.getString(9),
-                row.getString(10),
-                version,
-                row.getTimestamp(12).toInstant(),
+                new StoredEvent(
+                        row.getString(2),
+                        row.getString(3),
+                        row.getString(4),
+                        row.getString(5),
+                        row.getLong(6),
+                        row.getString(7),
+                        row.getBytes(8),
+                        row.getString(9),
+                        row.getString(10),
+                        version,
+                        row.getTimestamp(12).toInstant()),
                 row.getInt(13) + 1,
                 row.getString(14));
     }

@@ -106,7 +106,10 @@ public final class RelayEngine {
                 }
                 if (next.attempts() > config.maxAttempts()) {
                     lane.dead(next, DeadLetterReason.MAX_ATTEMPTS, null); // claimed that often without an outcome
-                } else if (!integrity.matches(next.hashedContent(), next.keyVersion(), next.contentHash())) {
+                } else if (!integrity.matches(
+                        next.stored().hashedContent(),
+                        next.stored().keyVersion(),
+                        next.stored().contentHash())) {
                     integrityViolation(lane, next);
                 } else {
                     wave.add(next);
@@ -170,7 +173,7 @@ public final class RelayEngine {
             log.warn(
                     "Outbox event {} ({} of {} {}) was refused by the broker ({}): dead-lettered",
                     event.eventId(),
-                    event.eventType(),
+                    event.stored().eventType(),
                     event.aggregateType(),
                     event.aggregateId(),
                     rejected.reason());
@@ -188,7 +191,8 @@ public final class RelayEngine {
         }
         lane.published(event);
         meters.published.increment();
-        meters.latency.record(Duration.between(event.createdAt(), Instant.now()).abs());
+        meters.latency.record(
+                Duration.between(event.stored().createdAt(), Instant.now()).abs());
     }
 
     private void integrityViolation(Lane lane, ClaimedEvent event) {
@@ -196,12 +200,14 @@ public final class RelayEngine {
         log.error(
                 "Outbox event {} ({} of {} {}) failed its integrity check and was not published",
                 event.eventId(),
-                event.eventType(),
+                event.stored().eventType(),
                 event.aggregateType(),
                 event.aggregateId());
         alerts.send(Alert.builder(Severity.CRITICAL, "Outbox event failed its integrity check")
-                .detail("Event " + event.eventId() + " (" + event.eventType() + " of " + event.aggregateType() + " "
-                        + event.aggregateId() + " #" + event.aggregateSeq() + ") no longer matches the hash taken at"
+                .detail("Event " + event.eventId() + " (" + event.stored().eventType() + " of " + event.aggregateType()
+                        + " "
+                        + event.aggregateId() + " #" + event.stored().aggregateSeq()
+                        + ") no longer matches the hash taken at"
                         + " append: its stored bytes were corrupted or tampered with. It was not published; it is in"
                         + " the dead-letter table as INTEGRITY_VIOLATION.")
                 .label("module", "outbox")
@@ -265,7 +271,7 @@ public final class RelayEngine {
             this.id = claimed.id();
             this.events = claimed.events();
             this.suspect = claimed.recovered();
-            this.attemptedTo = suspect ? -1 : events.getFirst().aggregateSeq() - 1;
+            this.attemptedTo = suspect ? -1 : events.getFirst().stored().aggregateSeq() - 1;
         }
 
         AggregateOutcome outcome() {
@@ -274,7 +280,7 @@ public final class RelayEngine {
 
         private void attempted(ClaimedEvent event) {
             if (!suspect) {
-                attemptedTo = Math.max(attemptedTo, event.aggregateSeq());
+                attemptedTo = Math.max(attemptedTo, event.stored().aggregateSeq());
             }
         }
 

@@ -43,6 +43,9 @@ import org.junit.jupiter.api.Timeout;
  * <p>Time is the contract's manual {@link #clock}, early refreshes run when a test steps them ({@link #refreshes}); only
  * load waits and the backend itself are real time. JUnit creates one instance per test method and runs its methods on
  * one thread; loaders may run on the contract's worker threads.
+ *
+ * <p>Its size (over the 350-line guide for main classes) is earned: it is the contract, a list of independent test
+ * methods, one clause apiece, kept in one class so that a backend author reads all of it in one place.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class TieredCacheContract {

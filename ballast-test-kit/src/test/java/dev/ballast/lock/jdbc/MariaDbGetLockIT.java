@@ -2,9 +2,8 @@ package dev.ballast.lock.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.lock.LockHandle;
-import dev.ballast.test.LocalDatabases;
+import dev.ballast.test.LocalDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,17 +11,13 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class MariaDbGetLockIT extends SessionLockContract {
 
-    private static final HikariDataSource mariadb = LocalDatabases.mariadb();
-
-    @AfterAll
-    static void closePool() {
-        mariadb.close();
-    }
+    @RegisterExtension
+    static final LocalDatabase mariadb = LocalDatabase.mariadb();
 
     @Override
     protected DataSource dataSource() {

@@ -1,21 +1,16 @@
 package dev.ballast.lock.jdbc;
 
-import com.zaxxer.hikari.HikariDataSource;
-import dev.ballast.test.LocalDatabases;
+import dev.ballast.test.LocalDatabase;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class PostgresAdvisoryLockIT extends SessionLockContract {
 
-    private static final HikariDataSource postgres = LocalDatabases.postgres();
-
-    @AfterAll
-    static void closePool() {
-        postgres.close();
-    }
+    @RegisterExtension
+    static final LocalDatabase postgres = LocalDatabase.postgres();
 
     @Override
     protected DataSource dataSource() {

@@ -2,6 +2,7 @@ package dev.ballast.outbox;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.ballast.testkit.outbox.OutboxContract;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 

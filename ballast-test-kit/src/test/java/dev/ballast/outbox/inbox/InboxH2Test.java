@@ -2,6 +2,7 @@ package dev.ballast.outbox.inbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ballast.testkit.outbox.InboxContract;
 import java.sql.SQLException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;

@@ -2,9 +2,10 @@ package dev.ballast.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.test.Eventually;
+import dev.ballast.test.LocalDatabase;
 import dev.ballast.test.LocalDatabases;
+import dev.ballast.testkit.outbox.OutboxContract;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -14,29 +15,26 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The outbox contract on the machine's PostgreSQL, plus the LISTEN/NOTIFY wake-up. */
 class OutboxPostgresIT extends OutboxContract {
 
-    private static final HikariDataSource postgres = LocalDatabases.postgres();
-    private static final HikariDataSource secondInstance = LocalDatabases.postgres();
+    private static final DataSource postgres = LocalDatabases.sharedPostgres();
 
-    @AfterAll
-    static void closePool() {
-        postgres.close();
-        secondInstance.close();
+    /** Another instance of the service: a pool with connections of its own. */
+    @RegisterExtension
+    static final LocalDatabase secondInstance = LocalDatabase.postgres();
+
+    @Override
+    protected DataSource dataSource() {
+        return postgres;
     }
 
     @Override
     protected DataSource secondInstance() {
         return secondInstance;
-    }
-
-    @Override
-    protected DataSource dataSource() {
-        return postgres;
     }
 
     @Test
@@ -55,7 +53,10 @@ class OutboxPostgresIT extends OutboxContract {
             connection.commit();
         }
         otherInstance.afterCommit();
-        Eventually.within(Duration.ofSeconds(10), "the notified relay publishes", () -> recorder.published.size() == 1);
+        Eventually.within(
+                Duration.ofSeconds(10),
+                "the notified relay publishes",
+                () -> recorder.published().size() == 1);
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
     }

@@ -1,4 +1,4 @@
-package dev.ballast.outbox;
+package dev.ballast.testkit.outbox;
 
 import static org.awaitility.Awaitility.await;
 
@@ -7,18 +7,19 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Locale;
 import javax.sql.DataSource;
 
 /**
  * Race tests wait until a second transaction really is blocked on the first one's row lock, as the database itself
  * reports it, instead of sleeping and hoping it got there.
  */
-public final class LockWaits {
+final class LockWaits {
 
     private LockWaits() {}
 
     /** Waits (at most 10 s) until some session of {@code dataSource}'s database waits for a lock another one holds. */
-    public static void awaitASessionBlockedOnALock(DataSource dataSource) {
+    static void awaitASessionBlockedOnALock(DataSource dataSource) {
         await("a transaction blocked on another's row lock")
                 .atMost(Duration.ofSeconds(10))
                 .pollInterval(Duration.ofMillis(20))
@@ -28,7 +29,7 @@ public final class LockWaits {
     private static int blockedSessions(DataSource dataSource) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {
-            String product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+            String product = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
             String query;
             if (product.contains("postgres")) {
                 query = "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"

@@ -1,16 +1,18 @@
-package dev.ballast.outbox.inbox;
+package dev.ballast.testkit.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
-import dev.ballast.outbox.LockWaits;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxEvent;
 import dev.ballast.outbox.OutboxHeaders;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.OutboxPublisher;
+import dev.ballast.outbox.inbox.Inbox;
+import dev.ballast.outbox.inbox.SequenceGapException;
+import dev.ballast.outbox.inbox.SequenceGapPolicy;
 import dev.ballast.test.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -34,19 +36,37 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What the inbox must do on every supported database. Messages come from a real outbox on the same database. */
+/**
+ * What a database must do to run Ballast's inbox: a repeated message is skipped and counted and its handler writes
+ * once (also when two deliveries race), a handler's failure records nothing so that the redelivery is handled, a
+ * tampered, forged or malformed message is a dead letter with a critical alert and never reaches the handler, a
+ * sequence gap is reported or held back by policy, and purging keeps what is within the retention. The messages come
+ * from a real outbox and relay on the same database.
+ *
+ * <p>A test proves a database by extending this class and supplying {@link #dataSource()}. Each test runs on its own
+ * random table prefix, creates the outbox's and inbox's tables with it and drops them afterwards, so the suite runs
+ * against a shared server; the inbox runs on a clock the tests move. A database whose losing concurrent delivery fails
+ * with a key violation instead of waiting for the winner overrides {@link #assertSecondDeliveryWasNotHandled}.
+ *
+ * <p>Its size (over the 350-line guide for main classes) is earned: it is the contract, a list of independent test
+ * methods, one clause apiece, kept in one class so that a reader finds all of it in one place.
+ */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 public abstract class InboxContract {
 
+    /** This test's table prefix. */
     protected final String prefix =
             "ib" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
+
     private final List<Alert> alerts = new CopyOnWriteArrayList<>();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-30T08:00:00Z"));
@@ -54,13 +74,21 @@ public abstract class InboxContract {
     private Outbox outbox;
     private Inbox inbox;
 
-    @TempDir
-    Path temp;
+    private Path temp;
 
+    /** Creates the contract; JUnit calls it once per test. */
+    protected InboxContract() {}
+
+    /**
+     * The database under test.
+     *
+     * @return a pool (or data source) on it; the same on every call
+     */
     protected abstract DataSource dataSource();
 
     @BeforeEach
-    void createTables() throws SQLException {
+    void createTables(@TempDir Path temp) throws SQLException {
+        this.temp = temp;
         outbox = Outbox.builder(dataSource())
                 .tablePrefix(prefix)
                 .createSchema(true)
@@ -279,7 +307,13 @@ public abstract class InboxContract {
         }
     }
 
-    /** PostgreSQL and MariaDB answer DUPLICATE; H2 may fail the loser with a key violation (then redelivered). */
+    /**
+     * Asserts that the losing one of two concurrent deliveries was not handled. PostgreSQL and MariaDB answer
+     * {@code DUPLICATE}; H2 may fail the loser with a key violation (then redelivered), and its run overrides this.
+     *
+     * @param second the losing delivery's outcome
+     * @throws Exception if the delivery failed otherwise or did not finish within 10 s
+     */
     protected void assertSecondDeliveryWasNotHandled(Future<Inbox.Result> second) throws Exception {
         assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(Inbox.Result.DUPLICATE);
     }
@@ -324,7 +358,7 @@ public abstract class InboxContract {
         return new ArrayList<>(published);
     }
 
-    private static java.util.function.Function<String, String> headers(OutboxMessage message) {
+    private static Function<String, @Nullable String> headers(OutboxMessage message) {
         return OutboxHeaders.of(message)::get;
     }
 

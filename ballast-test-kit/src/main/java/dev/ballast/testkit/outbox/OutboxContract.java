@@ -1,0 +1,328 @@
+package dev.ballast.testkit.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ballast.outbox.DeadLetter;
+import dev.ballast.outbox.DeadLetterReason;
+import dev.ballast.outbox.HeadOfLinePolicy;
+import dev.ballast.outbox.OutboxMessage;
+import dev.ballast.outbox.OutboxRelay;
+import dev.ballast.outbox.PublishResult;
+import dev.ballast.test.Eventually;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a database must do to run Ballast's outbox: appends commit and roll back with the caller's transaction and are
+ * idempotent by request id (also when two transactions race), idempotent commands apply their business write once,
+ * the relay publishes each aggregate's events in order and never two at once, retries after a backoff, dead-letters
+ * after the last attempt, catches tampered rows, recovers from a relay that died mid-batch, pauses through a broker
+ * outage without spending attempts, shuts down giving back its leases, and keeps its metrics.
+ *
+ * <p>A test proves a database (a dialect Ballast supports, or one being added) by extending this class and supplying
+ * {@link #dataSource()}: a pool on that database with room for 16 connections; optionally {@link #secondInstance()},
+ * a second pool standing for another instance of the service. Each test runs on its own random table prefix, creates
+ * the outbox's tables with it, and drops them afterwards, so the suite runs against a shared server. The relays the
+ * tests start run on {@link #clock}, which the tests advance to let leases run out and backoffs and pauses pass; they
+ * publish to {@link #recorder}. A few clauses read the outbox's own tables (a parked aggregate, a lease owner, a
+ * payload a test tampers with), as the outbox documents them in docs/outbox.md.
+ *
+ * <p>The clauses come in three parts, each a class this one extends: appending ({@link OutboxAppendContract}), relaying
+ * ({@link OutboxRelayContract}), and here recovery from a crashed relay, a broker outage, shutdown, the after-commit
+ * wake-up and the metrics; what they share is {@link OutboxFixture}. Extending this class runs all of them.
+ */
+public abstract class OutboxContract extends OutboxRelayContract {
+
+    /** Creates the contract; JUnit calls it once per test. */
+    protected OutboxContract() {}
+
+    // ---- stalled recovery, outage, dead-letter file, retention
+
+    @Test
+    void aPoisonEventThatKillsTheRelayReachesTheDeadLettersInsteadOfLooping() throws Exception {
+        append(event("r-poison", "O-1", "poison"));
+        append(event("r-innocent", "O-1", "innocent"));
+        recorder.behaviour(message -> {
+            if (message.requestId().equals("r-poison")) {
+                throw new RelayCrash(); // as if the relay process died mid-batch: nothing is written back
+            }
+            return PublishResult.published();
+        });
+        OutboxRelay relay = relay().maxAttempts(2)
+                .lease(Duration.ofMinutes(1))
+                .headOfLine(HeadOfLinePolicy.SKIP)
+                .build();
+        for (int crash = 0; crash < 2; crash++) {
+            assertThatThrownBy(relay::drainOnce).isInstanceOf(RelayCrash.class);
+            assertThat(relay.drainOnce())
+                    .as("the crashed claim's lease still holds")
+                    .isZero();
+            clock.advance(Duration.ofSeconds(61)); // the lease runs out
+        }
+        drainUntilQuiet(relay);
+
+        assertThat(recorder.bodies()).containsExactly("innocent");
+        DeadLetter letter = outbox.deadLetters().list(10).getFirst();
+        assertThat(letter.requestId()).isEqualTo("r-poison");
+        assertThat(letter.reason()).isEqualTo(DeadLetterReason.MAX_ATTEMPTS);
+        assertThat(recorder.published().getFirst().attempt())
+                .as("the innocent event lost at most the one attempt of the first crash")
+                .isLessThanOrEqualTo(2);
+    }
+
+    @Test
+    void eventsClaimedAlongsideAPoisonEventAreNotDeadLetteredWithIt() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            for (String aggregate : List.of("O-1", "O-2", "O-3")) {
+                String request = aggregate.equals("O-2") && i == 1 ? "r-poison" : "r-" + aggregate + "-" + i;
+                append(event(request, aggregate, request));
+            }
+        }
+        recorder.behaviour(message -> {
+            if (message.requestId().equals("r-poison")) {
+                throw new RelayCrash();
+            }
+            return PublishResult.published();
+        });
+        OutboxRelay relay = relay().maxAttempts(2)
+                .lease(Duration.ofMinutes(1))
+                .headOfLine(HeadOfLinePolicy.SKIP)
+                .build();
+        int crashes = 0;
+        for (int round = 0; round < 20 && outbox.deadLetters().count() == 0; round++) {
+            try {
+                relay.drain();
+            } catch (RelayCrash crash) {
+                crashes++;
+                clock.advance(Duration.ofSeconds(61)); // the lease runs out
+            }
+        }
+        drainUntilQuiet(relay);
+
+        assertThat(crashes).isEqualTo(2);
+        assertThat(outbox.deadLetters().list(10))
+                .extracting(DeadLetter::requestId)
+                .containsExactly("r-poison");
+        assertThat(recorder.published().stream()
+                        .map(OutboxMessage::requestId)
+                        .distinct()
+                        .count())
+                .isEqualTo(11);
+    }
+
+    @Test
+    void aBrokerOutagePausesTheRelayWithoutSpendingAttempts() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            append(event("r-" + i, "O-" + i, "body-" + i));
+        }
+        AtomicBoolean brokerDown = new AtomicBoolean(true);
+        recorder.behaviour(message -> brokerDown.get()
+                ? PublishResult.failed(new UncheckedIOException(new ConnectException("Connection refused")))
+                : PublishResult.published());
+        OutboxRelay relay = started(relay().maxAttempts(2).outagePause(Duration.ofMinutes(1), Duration.ofMinutes(2)));
+        awaitTrue(() ->
+                alerts.stream().anyMatch(alert -> alert.title().equals("Outbox relay paused: broker unreachable")));
+        awaitTrue(() -> pausedByItsClock(relay));
+        for (int round = 2; round <= 4; round++) { // more rounds than maxAttempts
+            clock.advance(Duration.ofMinutes(2)); // the pause (1 min, then 2) is over
+            int publishes = 5 * round;
+            awaitTrue(() -> recorder.calls() >= publishes && pausedByItsClock(relay));
+            assertThat(recorder.calls())
+                    .as("one batch per pause: nothing was claimed while paused")
+                    .isEqualTo(publishes);
+        }
+
+        // every claimed attempt has been given back
+        awaitTrue(() -> sumQuietly("attempts") == 0);
+        assertThat(outbox.deadLetters().count()).isZero();
+        brokerDown.set(false);
+        clock.advance(Duration.ofMinutes(2));
+        awaitTrue(() -> recorder.published().size() == 5);
+        awaitTrue(() -> alerts.stream()
+                .anyMatch(alert -> alert.isResolved()
+                        && alert.title().equals("Outbox relay paused: broker unreachable")
+                        && alert.detail().startsWith("Outbox relay resumed")));
+    }
+
+    @Test
+    void closeLetsTheRunningBatchFinishItsWavesAndGivesBackItsLeases() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            append(event("r-" + i, "O-1", "body-" + i)); // one aggregate: three waves in one batch
+        }
+        CountDownLatch publishing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        recorder.behaviour(message -> {
+            if (message.requestId().equals("r-0")) {
+                publishing.countDown();
+                await(release);
+            }
+            return PublishResult.published();
+        });
+        OutboxRelay relay =
+                relay().owner("relay-a").lease(Duration.ofMinutes(5)).build().start();
+        assertThat(publishing.await(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(leasesHeldBy("relay-a")).isEqualTo(1);
+
+        Thread closer = Thread.ofPlatform().start(relay::close);
+        awaitTrue(() -> closer.getState() == Thread.State.TIMED_WAITING); // close() waits for the batch
+        release.countDown();
+        closer.join(Duration.ofSeconds(30));
+        assertThat(closer.isAlive()).isFalse();
+
+        assertThat(recorder.bodies()).containsExactly("body-0", "body-1", "body-2");
+        assertThat(leasesHeldBy("relay-a")).isZero();
+        assertThat(count("outbox WHERE status = 'PENDING'")).isZero();
+    }
+
+    @Test
+    void aBatchStuckPastTheShutdownTimeoutHasItsLeasesReleasedAndAnotherRelayTakesOverAtOnce() throws Exception {
+        append(event("r-1", "O-1", "stuck"));
+        CountDownLatch publishing = new CountDownLatch(1);
+        CountDownLatch unstick = new CountDownLatch(1);
+        AtomicBoolean stuck = new AtomicBoolean(true);
+        recorder.behaviour(message -> {
+            if (stuck.get()) {
+                publishing.countDown();
+                awaitIgnoringInterrupts(unstick); // a publish blocked in I/O that an interrupt does not end
+            }
+            return PublishResult.published();
+        });
+        OutboxRelay relay = relay().owner("relay-a")
+                .lease(Duration.ofMinutes(5))
+                .shutdownTimeout(Duration.ofMillis(200))
+                .build()
+                .start();
+        try {
+            assertThat(publishing.await(30, TimeUnit.SECONDS)).isTrue();
+
+            relay.close();
+
+            assertThat(leasesHeldBy("relay-a"))
+                    .as("leases left by the closed relay")
+                    .isZero();
+            stuck.set(false);
+            OutboxRelay other =
+                    relay().owner("relay-b").lease(Duration.ofMinutes(5)).build();
+            assertThat(other.drainOnce())
+                    .as("relay-b claims the aggregate at once")
+                    .isEqualTo(1);
+            assertThat(recorder.bodies()).contains("stuck");
+        } finally {
+            unstick.countDown();
+        }
+    }
+
+    @Test
+    void afterCommitWakesAnIdleRelayAtOnce() throws Exception {
+        OutboxRelay relay = started(relay().pollInterval(Duration.ofMinutes(1)).listen(false));
+        // the worker's first batch found nothing: its next poll is a minute away, well past the wait below
+        Eventually.within(Duration.ofSeconds(30), "the first, empty batch", () -> relay.lastHeartbeat()
+                .isPresent());
+        append(event("r-1", "O-1", "now"));
+        outbox.afterCommit();
+
+        Eventually.within(
+                Duration.ofSeconds(20),
+                "the woken relay publishes",
+                () -> recorder.published().size() == 1);
+    }
+
+    @Test
+    void metricsCountWhatHappenedAndGaugeTheBacklog() throws Exception {
+        append(event("r-1", "O-1", "one"));
+        append(event("r-2", "O-2", "two"));
+        append(event("r-3", "O-3", "rejected"));
+        recorder.behaviour(message -> message.requestId().equals("r-3")
+                ? PublishResult.failed(new IllegalStateException("rejected"))
+                : PublishResult.published());
+        started(relay().maxAttempts(1).housekeepingInterval(Duration.ofMillis(50)));
+        // the dead counter is incremented after the outcome commits, so housekeeping may gauge the row first
+        awaitTrue(() -> registry.find("ballast.outbox.dlq.size").gauge() != null
+                && registry.get("ballast.outbox.dlq.size").gauge().value() == 1
+                && registry.get("ballast.outbox.pending").gauge().value() == 0
+                && deadLetteredForMaxAttempts() == 1);
+
+        assertThat(registry.get("ballast.outbox.appended").counter().count()).isEqualTo(3);
+        assertThat(registry.get("ballast.outbox.published").counter().count()).isEqualTo(2);
+        assertThat(registry.get("ballast.outbox.dead")
+                        .tag("reason", "MAX_ATTEMPTS")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+        assertThat(registry.get("ballast.outbox.publish.latency").timer().count())
+                .isEqualTo(2);
+        assertThat(registry.get("ballast.outbox.relay.batch").timer().count()).isPositive();
+        assertThat(registry.get("ballast.outbox.oldest.pending.age").gauge().value())
+                .isZero();
+    }
+
+    // ---- helpers
+
+    private boolean pausedByItsClock(OutboxRelay relay) {
+        return relay.outagePauseEnd()
+                .filter(end -> end.isAfter(clock.instant()))
+                .isPresent();
+    }
+
+    private double deadLetteredForMaxAttempts() {
+        return registry.get("ballast.outbox.dead")
+                .tag("reason", "MAX_ATTEMPTS")
+                .counter()
+                .count();
+    }
+
+    private long leasesHeldBy(String owner) throws SQLException {
+        return queryLong("SELECT COUNT(*) FROM " + prefix + "outbox_aggregate WHERE lease_owner = '" + owner + "'");
+    }
+
+    private static void awaitIgnoringInterrupts(CountDownLatch latch) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (latch.getCount() > 0 && System.nanoTime() < deadline) {
+            try {
+                latch.await(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("latch not released within 60 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while publishing", e);
+        }
+    }
+
+    private long sum(String column) throws SQLException {
+        return queryLong("SELECT COALESCE(SUM(" + column + "), 0) FROM " + prefix + "outbox");
+    }
+
+    private long sumQuietly(String column) {
+        try {
+            return sum(column);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Stands for the relay process dying: not an exception the relay may catch. */
+    private static final class RelayCrash extends Error {
+        private static final long serialVersionUID = 1L;
+    }
+}
