@@ -15,6 +15,7 @@ final class Breaker {
     private BreakerState state = BreakerState.CLOSED;
     private int failures;
     private int successes;
+    private long failuresSeen;
 
     Breaker(int failureThreshold, int probeSuccesses) {
         this.failureThreshold = failureThreshold;
@@ -32,7 +33,13 @@ final class Breaker {
     }
 
     /** An infrastructure failure; returns the state after it. */
+    /** Every failure this breaker was told of, ever: a caller compares two readings to learn whether one came between. */
+    synchronized long failuresSeen() {
+        return failuresSeen;
+    }
+
     synchronized BreakerState failure() {
+        failuresSeen++;
         successes = 0;
         failures++;
         if (state == BreakerState.HALF_OPEN || failures >= failureThreshold) {

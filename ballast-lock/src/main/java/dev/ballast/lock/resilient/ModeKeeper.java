@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -31,8 +30,13 @@ final class ModeKeeper {
 
     private static final Logger log = LoggerFactory.getLogger(ResilientLockStrategy.class);
 
-    /** What the strategy does when handles must go: those of other epochs, or all of them (a stale view). */
-    interface Revocations extends BiConsumer<Predicate<ResilientHandle>, String> {}
+    /**
+     * What the strategy does when handles must go: those of other epochs, or all of them (a stale view); {@code planned}
+     * for a return to the primary, whose old backend keeps answering.
+     */
+    interface Revocations {
+        void revoke(Predicate<ResilientHandle> which, String why, boolean planned);
+    }
 
     private final LockStrategy primary;
     private final LockStrategy fallback;
@@ -151,6 +155,11 @@ final class ModeKeeper {
         breaker.success();
     }
 
+    /** How many failures of the primary this instance has seen (callers' and probes'): a caller compares two readings. */
+    long primaryFailures() {
+        return breaker.failuresSeen();
+    }
+
     void primaryFailed() {
         breakerMoved(breaker.failure());
         quiet.failureSeen(); // the next refresh records it in the authority
@@ -248,7 +257,10 @@ final class ModeKeeper {
             quiet.markerRead(fresh.primaryFailedAtMicros());
         }
         if (previous != null && previous.epoch() != fresh.epoch()) {
-            revoke.accept(handle -> handle.epoch != fresh.epoch(), "the lock mode changed to " + fresh.mode());
+            revoke.revoke(
+                    handle -> handle.epoch != fresh.epoch(),
+                    "the lock mode changed to " + fresh.mode(),
+                    fresh.mode() == LockMode.PRIMARY);
             if (fresh.mode() == LockMode.FALLBACK) {
                 breakerMoved(breaker.open());
             } else if (breaker.state() == BreakerState.OPEN && fresh.nanosUntilEffective(clock.nanoTime()) > 0) {
@@ -288,8 +300,10 @@ final class ModeKeeper {
     private void watchdog() {
         ModeView current = view;
         if (current == null || current.ageNanos(clock.nanoTime()) > staleNanos) {
-            revoke.accept(
-                    handle -> true, "the lock mode authority has not answered for " + (staleNanos / 1_000_000) + " ms");
+            revoke.revoke(
+                    handle -> true,
+                    "the lock mode authority has not answered for " + (staleNanos / 1_000_000) + " ms",
+                    false);
         }
     }
 

@@ -62,6 +62,11 @@ final class ResilientHandle implements LockHandle, Exclusivity {
         }
     }
 
+    /** Not closed by its holder, though its lease has run out (or it was revoked). */
+    boolean heldPastItsLease() {
+        return !closed.get() && !isValid();
+    }
+
     /** Marks the handle invalid; true the first time, when the caller must report the loss and release. */
     boolean revoke() {
         return !closed.get() && revoked.compareAndSet(false, true);
