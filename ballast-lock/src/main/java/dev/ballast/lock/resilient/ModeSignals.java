@@ -82,6 +82,15 @@ final class ModeSignals {
                         effectiveInMillis);
     }
 
+    /** The primary did not answer when the strategy started: this instance proposes the fallback at once. */
+    void downAtStart(String primary, String fallback, long probeMillis) {
+        log.warn(
+                "Lock backend {} does not answer at start-up; proposing the fallback {} (probed every {} ms)",
+                primary,
+                fallback,
+                probeMillis);
+    }
+
     /** {@code count} handles of this instance were revoked because {@code why}. */
     void revoked(int count, String why) {
         alerts.send(Alert.builder(Severity.WARNING, "Locks revoked")

@@ -84,7 +84,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
         this.ownedClocks = List.copyOf(ownedClocks);
         ModeSignals signals = new ModeSignals(settings.instanceName, settings.listener, settings.alerts);
         this.handles = new HeldHandles(settings.listener, signals, clock, maxLease);
-        this.modes = new ModeKeeper(settings, authority, clock, probeClock, handles::revoke);
+        this.modes = new ModeKeeper(settings, authority, clock, probeClock, handles);
         this.handover = new Handover(primary, fallback, modes, classifier, clock);
     }
 
