@@ -32,12 +32,12 @@ final class Breaker {
         return state;
     }
 
-    /** An infrastructure failure; returns the state after it. */
     /** Every failure this breaker was told of, ever: a caller compares two readings to learn whether one came between. */
     synchronized long failuresSeen() {
         return failuresSeen;
     }
 
+    /** An infrastructure failure; returns the state after it. */
     synchronized BreakerState failure() {
         failuresSeen++;
         successes = 0;
