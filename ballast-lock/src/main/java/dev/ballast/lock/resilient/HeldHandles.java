@@ -67,6 +67,7 @@ final class HeldHandles {
                 continue;
             }
             if (planned && handle.delegate instanceof Abandonable lease && handles.remove(handle)) {
+                handle.retire();
                 lease.abandon(); // stop renewing; the lease runs out within maxLease
                 var unused = clock.schedule(() -> lostIfStillHeld(handle, why), maxLease.toNanos());
                 retired++;

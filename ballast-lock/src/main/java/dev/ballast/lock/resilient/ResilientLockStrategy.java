@@ -281,6 +281,10 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                         + TimeUnit.NANOSECONDS.toMillis(untilEffectiveNanos) + " ms), after the caller's wait ends"));
     }
 
+    long now() {
+        return clock.nanoTime();
+    }
+
     void forget(ResilientHandle handle, long acquiredAt) {
         handles.forget(handle);
         listener.released(BACKEND, handle, clock.nanoTime() - acquiredAt);
