@@ -356,6 +356,20 @@ class ResilientLockStrategyTest {
     }
 
     @Test
+    void aCallerWhoseWaitEndsBeforeTheSwitchToTheFallbackTakesEffectFailsAsAnOutageNotAsLockBusy() {
+        // issue 19's black-box 409s: the switch takes effect maxLease + 3R (650 ms here) after it was made; a caller
+        // with less wait left than that was refused with LockAcquisitionException although nobody held the key
+        ResilientLockStrategy a = build(new DownPrimary(), "A", 1, LockListener.none());
+        assertThat(a.mode()).isEqualTo(LockMode.FALLBACK);
+
+        assertThatThrownBy(() -> a.tryAcquire("account:A-1", Duration.ofMillis(100), Duration.ofSeconds(1)))
+                .isInstanceOf(LockBackendException.class)
+                .hasMessageContaining("locks are moving to jdbc")
+                .satisfies(e ->
+                        assertThat(ExceptionClassifier.defaults().classify(e)).isEqualTo(ErrorCategory.INFRASTRUCTURE));
+    }
+
+    @Test
     void locksStayOnTheFallbackWhileAnyInstanceStillSeesThePrimaryFailEvenIfAnotherProbesItHealthy()
             throws SQLException {
         List<String> switched = new CopyOnWriteArrayList<>();
