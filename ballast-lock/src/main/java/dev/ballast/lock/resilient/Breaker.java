@@ -15,6 +15,7 @@ final class Breaker {
     private BreakerState state = BreakerState.CLOSED;
     private int failures;
     private int successes;
+    private long failuresSeen;
 
     Breaker(int failureThreshold, int probeSuccesses) {
         this.failureThreshold = failureThreshold;
@@ -31,8 +32,14 @@ final class Breaker {
         return state;
     }
 
+    /** Every failure this breaker was told of, ever: a caller compares two readings to learn whether one came between. */
+    synchronized long failuresSeen() {
+        return failuresSeen;
+    }
+
     /** An infrastructure failure; returns the state after it. */
     synchronized BreakerState failure() {
+        failuresSeen++;
         successes = 0;
         failures++;
         if (state == BreakerState.HALF_OPEN || failures >= failureThreshold) {

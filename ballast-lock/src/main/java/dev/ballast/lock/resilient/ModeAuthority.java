@@ -71,7 +71,8 @@ final class ModeAuthority {
      * Makes sure the table has {@code primary_failed_at} (added by the V2 script): adds it if {@code create}, else fails
      * naming the script.
      *
-     * @throws SQLException if the column is missing and may not be added, or the database fails
+     * @throws MissingModeColumnException if the column is missing and may not be added
+     * @throws SQLException if the database fails
      */
     void requireFailureColumn(boolean create) throws SQLException {
         try (Connection connection = dataSource.getConnection();
@@ -81,10 +82,11 @@ final class ModeAuthority {
                 return;
             } catch (SQLException missing) {
                 if (!create) {
-                    throw new SQLException(
-                            "column primary_failed_at is missing from " + table + "; run the script"
-                                    + " V2__ballast_lock_mode_failures.sql from db/ballast/lock/"
-                                    + scriptFolder(connection) + " (or let Ballast create its tables)",
+                    throw new MissingModeColumnException(
+                            table,
+                            "primary_failed_at",
+                            "db/ballast/lock/" + scriptFolder(connection),
+                            "V2__ballast_lock_mode_failures.sql",
                             missing);
                 }
             }

@@ -8,8 +8,6 @@ import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BiConsumer;
-import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +29,6 @@ final class ModeKeeper {
 
     private static final Logger log = LoggerFactory.getLogger(ResilientLockStrategy.class);
 
-    /** What the strategy does when handles must go: those of other epochs, or all of them (a stale view). */
-    interface Revocations extends BiConsumer<Predicate<ResilientHandle>, String> {}
-
     private final LockStrategy primary;
     private final LockStrategy fallback;
     private final ModeAuthority authority;
@@ -48,7 +43,7 @@ final class ModeKeeper {
     private final String instance;
     private final PrimaryProbe primaryProbe;
     private final QuietPeriod quiet;
-    private final Revocations revoke;
+    private final HeldHandles handles;
     private final ReentrantLock proposing = new ReentrantLock();
     private final Object viewUpdate = new Object();
     private volatile @Nullable ModeView view;
@@ -60,7 +55,7 @@ final class ModeKeeper {
             ModeAuthority authority,
             LockClock clock,
             LockClock probeClock,
-            Revocations revoke) {
+            HeldHandles handles) {
         this.primary = settings.primary;
         this.fallback = settings.fallback;
         this.authority = authority;
@@ -75,7 +70,7 @@ final class ModeKeeper {
         this.instance = settings.instanceName;
         this.primaryProbe = new PrimaryProbe(primary, instance);
         this.quiet = new QuietPeriod(authority, primary.backend(), clock, settings.quietPeriod.toNanos());
-        this.revoke = revoke;
+        this.handles = handles;
     }
 
     /**
@@ -92,11 +87,7 @@ final class ModeKeeper {
             throw new IllegalStateException("Cannot read the lock mode authority: " + e.getMessage(), e);
         }
         if (initial.mode() == LockMode.PRIMARY && !primaryProbe.allAnswer()) {
-            log.warn(
-                    "Lock backend {} does not answer at start-up; proposing the fallback {} (probed every {} ms)",
-                    primary.backend(),
-                    fallback.backend(),
-                    TimeUnit.NANOSECONDS.toMillis(probeNanos));
+            signals.downAtStart(primary.backend(), fallback.backend(), TimeUnit.NANOSECONDS.toMillis(probeNanos));
             breakerMoved(breaker.open());
             propose(LockMode.FALLBACK, initial);
         }
@@ -149,6 +140,11 @@ final class ModeKeeper {
 
     void primarySucceeded() {
         breaker.success();
+    }
+
+    /** How many failures of the primary this instance has seen (callers' and probes'): a caller compares two readings. */
+    long primaryFailures() {
+        return breaker.failuresSeen();
     }
 
     void primaryFailed() {
@@ -248,7 +244,10 @@ final class ModeKeeper {
             quiet.markerRead(fresh.primaryFailedAtMicros());
         }
         if (previous != null && previous.epoch() != fresh.epoch()) {
-            revoke.accept(handle -> handle.epoch != fresh.epoch(), "the lock mode changed to " + fresh.mode());
+            handles.revoke(
+                    handle -> handle.epoch != fresh.epoch(),
+                    "the lock mode changed to " + fresh.mode(),
+                    fresh.mode() == LockMode.PRIMARY);
             if (fresh.mode() == LockMode.FALLBACK) {
                 breakerMoved(breaker.open());
             } else if (breaker.state() == BreakerState.OPEN && fresh.nanosUntilEffective(clock.nanoTime()) > 0) {
@@ -288,8 +287,10 @@ final class ModeKeeper {
     private void watchdog() {
         ModeView current = view;
         if (current == null || current.ageNanos(clock.nanoTime()) > staleNanos) {
-            revoke.accept(
-                    handle -> true, "the lock mode authority has not answered for " + (staleNanos / 1_000_000) + " ms");
+            handles.revoke(
+                    handle -> true,
+                    "the lock mode authority has not answered for " + (staleNanos / 1_000_000) + " ms",
+                    false);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockListener.BreakerState;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,8 @@ final class ModeSignals {
     private final LockListener listener;
     private final AtomicReference<BreakerState> lastReported = new AtomicReference<>(BreakerState.CLOSED);
     private final AlertSink alerts;
+    /** The epoch of this instance's latest switch: following it needs no second log line. */
+    private final AtomicLong switchedEpoch = new AtomicLong(-1);
 
     ModeSignals(String instance, LockListener listener, AlertSink alerts) {
         this.instance = instance;
@@ -48,7 +51,9 @@ final class ModeSignals {
                 .label("backend", to)
                 .fingerprint("lock-mode|" + to)
                 .build());
-        log.warn("Lock mode switched from {} to {} (epoch {}), effective in {} ms", from, to, epoch, delayMillis);
+        switchedEpoch.set(epoch);
+        log.atLevel(toFallback ? Level.WARN : Level.INFO)
+                .log("Lock mode switched from {} to {} (epoch {}), effective in {} ms", from, to, epoch, delayMillis);
     }
 
     /** This instance saw the mode change to {@code to} (epoch {@code epoch}, switched by {@code changedBy}). */
@@ -64,6 +69,9 @@ final class ModeSignals {
                 .label("instance", instance)
                 .fingerprint("lock-mode-followed|" + instance + "|" + to)
                 .build());
+        if (switchedEpoch.get() == epoch) {
+            return; // this instance made the switch and logged it: one line per switch
+        }
         log.atLevel(toFallback ? Level.WARN : Level.INFO)
                 .log(
                         "Following the lock mode change from {} to {} (epoch {}, switched by {}), effective in {} ms",
@@ -72,6 +80,15 @@ final class ModeSignals {
                         epoch,
                         changedBy,
                         effectiveInMillis);
+    }
+
+    /** The primary did not answer when the strategy started: this instance proposes the fallback at once. */
+    void downAtStart(String primary, String fallback, long probeMillis) {
+        log.warn(
+                "Lock backend {} does not answer at start-up; proposing the fallback {} (probed every {} ms)",
+                primary,
+                fallback,
+                probeMillis);
     }
 
     /** {@code count} handles of this instance were revoked because {@code why}. */

@@ -16,6 +16,9 @@ final class ResilientHandle implements LockHandle, Exclusivity {
     final long epoch;
     final LockMode mode;
     private final AtomicBoolean revoked = new AtomicBoolean();
+    /** Renewal stopped by a planned switch: valid while the unrenewed lease still runs. */
+    private volatile boolean retired;
+
     private final AtomicBoolean closed = new AtomicBoolean();
     private final long acquiredAtNanos;
 
@@ -46,7 +49,10 @@ final class ResilientHandle implements LockHandle, Exclusivity {
 
     @Override
     public boolean isValid() {
-        return !revoked.get() && delegate.isValid();
+        if (revoked.get()) {
+            return false;
+        }
+        return retired ? !closed.get() && exclusiveAt(strategy.now()) : delegate.isValid();
     }
 
     @Override
@@ -60,6 +66,16 @@ final class ResilientHandle implements LockHandle, Exclusivity {
             strategy.forget(this, acquiredAtNanos);
             delegate.close();
         }
+    }
+
+    /** Marks the handle retired by a planned switch (its renewal stops): valid until its lease runs out. */
+    void retire() {
+        retired = true;
+    }
+
+    /** Not closed by its holder, though its lease has run out (or it was revoked). */
+    boolean heldPastItsLease() {
+        return !closed.get() && !isValid();
     }
 
     /** Marks the handle invalid; true the first time, when the caller must report the loss and release. */

@@ -9,23 +9,15 @@ import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockListener.BreakerState;
 import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.internal.Abandonable;
 import dev.ballast.lock.internal.GuardedLockStrategy;
 import dev.ballast.lock.internal.LeaseLockStrategy;
 import dev.ballast.lock.internal.SystemLockClock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A primary lock backend (Redis) with a database fallback, behind a circuit breaker, that keeps mutual exclusion across
@@ -66,19 +58,16 @@ import org.slf4j.LoggerFactory;
 public final class ResilientLockStrategy extends GuardedLockStrategy {
 
     private static final String BACKEND = "resilient";
-    private static final Logger log = LoggerFactory.getLogger(ResilientLockStrategy.class);
 
     private final LockStrategy primary;
     private final LockStrategy fallback;
     private final ModeKeeper modes;
     private final ExceptionClassifier classifier;
     private final LockListener listener;
-    private final ModeSignals signals;
     private final Duration maxLease;
-    private final Set<ResilientHandle> handles = ConcurrentHashMap.newKeySet();
-    private final ExecutorService releases = Executors.newVirtualThreadPerTaskExecutor();
+    private final HeldHandles handles;
     private final List<SystemLockClock> ownedClocks;
-    private volatile boolean primaryRaisesFences = true;
+    private final Handover handover;
 
     ResilientLockStrategy(
             ResilientLockStrategyBuilder settings,
@@ -91,10 +80,12 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
         this.fallback = settings.fallback;
         this.classifier = settings.classifier;
         this.listener = settings.listener;
-        this.signals = new ModeSignals(settings.instanceName, settings.listener, settings.alerts);
         this.maxLease = settings.maxLease;
         this.ownedClocks = List.copyOf(ownedClocks);
-        this.modes = new ModeKeeper(settings, authority, clock, probeClock, this::revoke);
+        ModeSignals signals = new ModeSignals(settings.instanceName, settings.listener, settings.alerts);
+        this.handles = new HeldHandles(settings.listener, signals, clock, maxLease);
+        this.modes = new ModeKeeper(settings, authority, clock, probeClock, handles);
+        this.handover = new Handover(primary, fallback, modes, classifier, clock);
     }
 
     /** A builder over a primary (normally Redis) and a fallback (a database backend) sharing the authority's database. */
@@ -148,8 +139,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
     public void close() {
         modes.close();
         ownedClocks.forEach(SystemLockClock::close);
-        revoke(handle -> true, "the strategy was closed");
-        releases.close();
+        handles.close();
         primary.close();
         fallback.close();
     }
@@ -172,6 +162,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
     }
 
     private LockHandle acquireInMode(String key, long deadline, Duration waitTime, Duration lease) {
+        long failuresBefore = modes.primaryFailures();
         while (true) {
             long now = clock.nanoTime();
             ModeView current = modes.currentView(key, now);
@@ -179,15 +170,19 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             long untilEffective = current.nanosUntilEffective(now);
             LockHandle granted;
             if (untilEffective > 0) {
-                granted = handingOver(current) ? tryHandover(key, remaining, lease, deadline, waitTime) : null;
+                granted = handover.possible(current) ? handover.tryLockBoth(key, deadline, waitTime, lease) : null;
                 if (granted == null) {
                     // a switch back may become possible to hand over (a probe closes the breaker, Redis reconnects)
                     // before it takes effect: keep trying until the deadline instead of refusing at once
-                    boolean retry = current.mode() == LockMode.PRIMARY && primaryRaisesFences;
+                    boolean retry = handover.worthRetrying(current);
                     long pause = Math.min(untilEffective, modes.refreshNanos());
-                    if ((untilEffective > remaining && !retry)
-                            || remaining <= 0
-                            || !sleep(Math.min(pause, remaining))) {
+                    if ((untilEffective > remaining && !retry) || remaining <= 0) {
+                        throw switching(
+                                key,
+                                modes.name(current.mode()),
+                                untilEffective); // not contention: nobody holds the key
+                    }
+                    if (!sleep(Math.min(pause, remaining))) {
                         throw new LockAcquisitionException(key, waitTime);
                     }
                     continue;
@@ -195,11 +190,11 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             } else if (current.mode() == LockMode.PRIMARY && modes.breakerState() == BreakerState.OPEN) {
                 modes.proposeFallback(current, remaining);
                 if (clock.nanoTime() - deadline >= 0) {
-                    throw new LockAcquisitionException(key, waitTime);
+                    throw switching(key, fallback.backend(), 0);
                 }
                 continue;
             } else {
-                granted = tryBackend(current, key, Math.max(0, remaining), lease, deadline, waitTime);
+                granted = tryBackend(current, key, Math.max(0, remaining), lease, deadline, waitTime, failuresBefore);
                 if (granted == null) {
                     continue; // the primary failed and the breaker moved: look at the mode again
                 }
@@ -212,7 +207,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                     || after.ageNanos(clock.nanoTime()) > modes.staleNanos()) {
                 handle.close(); // the epoch ended while we acquired: this grant must not be used
                 if (clock.nanoTime() - deadline >= 0) {
-                    throw new LockAcquisitionException(key, waitTime);
+                    throw switching(key, modes.name((after == null ? current : after).mode()), 0);
                 }
                 continue;
             }
@@ -220,67 +215,14 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
         }
     }
 
-    /**
-     * Whether a caller may lock on both backends instead of waiting for a pending switch: only on the way back to the
-     * primary (the fallback, the old mode, still answers), with a primary that can raise its fencing counter, and while
-     * this instance's breaker does not hold the primary for down.
-     */
-    private boolean handingOver(ModeView current) {
-        return current.mode() == LockMode.PRIMARY
-                && primaryRaisesFences
-                && primary instanceof LeaseLockStrategy
-                && modes.breakerState() != BreakerState.OPEN;
-    }
-
-    /**
-     * Locks {@code key} on the fallback, then on the primary (always in this order, so two hand-overs never deadlock),
-     * having first raised the primary's fencing counter above the fallback's token. The fallback lock excludes the
-     * holders of instances that still lock there (they have not seen the switch yet, or hold a revoked lease until it
-     * runs out); the primary lock excludes everyone who locks on the primary once the switch takes effect. Null if the
-     * primary could not be used (an outage, counted by the breaker, or no fence support): the caller then waits for
-     * the switch as before.
-     */
-    private @Nullable LockHandle tryHandover(
-            String key, long remainingNanos, Duration lease, long deadline, Duration waitTime) {
-        LeaseLockStrategy next = (LeaseLockStrategy) primary;
-        LockHandle old;
-        try {
-            Duration wait = Duration.ofNanos(Math.max(0, remainingNanos));
-            old = fallback instanceof LeaseLockStrategy inner
-                    ? inner.tryAcquireUnobserved(key, wait, lease)
-                    : fallback.tryAcquire(key, wait, lease);
-        } catch (LockAcquisitionException busy) {
-            throw new LockAcquisitionException(key, waitTime);
-        }
-        try {
-            if (!next.raiseFence(key, old.fencingToken())) {
-                primaryRaisesFences = false; // a backend without fence support: wait for switches, as before
-                old.close();
-                return null;
-            }
-            Duration left = Duration.ofNanos(Math.max(0, deadline - clock.nanoTime()));
-            LockHandle granted = next.tryAcquireUnobserved(key, left, lease);
-            modes.primarySucceeded();
-            return new HandoverHandle(old, granted);
-        } catch (LockAcquisitionException busy) {
-            old.close();
-            throw new LockAcquisitionException(key, waitTime);
-        } catch (LockBackendException e) {
-            old.close();
-            if (classifier.classify(e) == ErrorCategory.INFRASTRUCTURE) {
-                modes.primaryFailed();
-            }
-            // the fallback still answers: the caller waits for the switch (or a later hand-over) rather than failing
-            log.debug("Hand-over to {} failed for '{}': {}", primary.backend(), key, e.toString());
-            return null;
-        } catch (RuntimeException | Error e) {
-            old.close();
-            throw e;
-        }
-    }
-
     private @Nullable LockHandle tryBackend(
-            ModeView current, String key, long remainingNanos, Duration lease, long deadline, Duration waitTime) {
+            ModeView current,
+            String key,
+            long remainingNanos,
+            Duration lease,
+            long deadline,
+            Duration waitTime,
+            long failuresBefore) {
         LockStrategy target = current.mode() == LockMode.PRIMARY ? primary : fallback;
         Duration wait = Duration.ofNanos(remainingNanos);
         try {
@@ -292,6 +234,20 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             }
             return granted;
         } catch (LockAcquisitionException busy) {
+            if (current.mode() == LockMode.PRIMARY && primaryFailedSince(current, failuresBefore)) {
+                // the wait on the primary ended while it failed (a command timing out ahead of us in the key's queue,
+                // the mode moving): an outage, not someone else holding the key
+                throw new LockBackendException(
+                        BACKEND,
+                        "acquire",
+                        key,
+                        new TimeoutException("the wait ended while " + primary.backend()
+                                + " was failing (locks "
+                                + (modes.breakerState() == BreakerState.OPEN
+                                        ? "moving to " + fallback.backend()
+                                        : "on " + primary.backend())
+                                + ")"));
+            }
             throw new LockAcquisitionException(key, waitTime); // the caller's whole wait, not the backend's remainder
         } catch (LockBackendException e) {
             boolean primaryOutage =
@@ -306,38 +262,37 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
         }
     }
 
+    /** Whether this instance saw the primary fail, or the mode change, since the caller began to wait. */
+    private boolean primaryFailedSince(ModeView waitedUnder, long failuresBefore) {
+        ModeView now = modes.view();
+        return modes.primaryFailures() != failuresBefore
+                || modes.breakerState() != BreakerState.CLOSED
+                || now == null
+                || now.epoch() != waitedUnder.epoch();
+    }
+
+    /** The caller's wait ends inside a switch of the mode: an infrastructure failure (503 at the HTTP edge). */
+    private static LockBackendException switching(String key, String to, long untilEffectiveNanos) {
+        return new LockBackendException(
+                BACKEND,
+                "acquire",
+                key,
+                new TimeoutException("locks are moving to " + to + " (effective in "
+                        + TimeUnit.NANOSECONDS.toMillis(untilEffectiveNanos) + " ms), after the caller's wait ends"));
+    }
+
+    long now() {
+        return clock.nanoTime();
+    }
+
     void forget(ResilientHandle handle, long acquiredAt) {
-        handles.remove(handle);
+        handles.forget(handle);
         listener.released(BACKEND, handle, clock.nanoTime() - acquiredAt);
     }
 
     /** The backend itself lost the lease of {@code handle} (renewal refused, or it ran out): tell the listener. */
     void innerLeaseLost(ResilientHandle handle) {
         listener.leaseLost(BACKEND, handle);
-    }
-
-    @SuppressWarnings("ModifyCollectionInEnhancedForLoop") // handles is a concurrent set: its iterator allows removal
-    private void revoke(Predicate<ResilientHandle> which, String why) {
-        List<ResilientHandle> revoked = new ArrayList<>();
-        for (ResilientHandle handle : handles) {
-            if (which.test(handle) && handle.revoke()) {
-                handles.remove(handle);
-                revoked.add(handle);
-            }
-        }
-        if (revoked.isEmpty()) {
-            return;
-        }
-        for (ResilientHandle handle : revoked) {
-            listener.leaseLost(BACKEND, handle);
-            if (handle.delegate instanceof Abandonable abandonable) {
-                abandonable
-                        .abandon(); // stop renewing but do not release: the lease runs out while the holder winds down
-            } else {
-                releases.execute(handle.delegate::close);
-            }
-        }
-        signals.revoked(revoked.size(), why);
     }
 
     /** Sleeps (real time, bounded by the caller); false if interrupted (the interrupt flag is kept). */

@@ -1,30 +1,17 @@
 package dev.ballast.lock.resilient;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockBackendException;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
-import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.jdbc.JdbcLockStrategies;
-import dev.ballast.lock.redis.RedisLockStrategies;
 import dev.ballast.test.RedisCluster;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
-import io.lettuce.core.cluster.RedisClusterClient;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,7 +21,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,17 +46,16 @@ class ResilientLockClusterFailoverIT {
     @RegisterExtension
     static final RedisCluster cluster = RedisCluster.create(NODE_TIMEOUT);
 
-    private static final String JDBC = "jdbc:postgresql://127.0.0.1:5432/test";
     private static final int KEYS = 48;
     private static final int WORKERS_PER_INSTANCE = 3;
     private static final Duration WAIT = Duration.ofSeconds(5);
     /** A call waits at most WAIT, plus one Redis command timeout (1 s) in flight at its deadline, plus scheduling. */
     private static final long CALL_BOUND_MILLIS = WAIT.toMillis() + 2_000;
 
-    private final String prefix =
-            "rc" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
+    private final String prefix = ResilientInstance.prefix("rc");
     private final List<String> keys = new ArrayList<>();
-    private final List<Instance> instances = new ArrayList<>();
+    private ResilientPair pair;
+    private List<ResilientInstance> instances;
     private final ConcurrentMap<String, AtomicInteger> holders = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, AtomicLong> lastTokens = new ConcurrentHashMap<>();
     private final AtomicInteger overlaps = new AtomicInteger();
@@ -85,11 +70,9 @@ class ResilientLockClusterFailoverIT {
     private final List<String> switches = new CopyOnWriteArrayList<>();
 
     private final long startedAt = System.nanoTime();
-    private HikariDataSource admin;
 
     @BeforeEach
     void start() throws Exception {
-        admin = pool(2);
         Set<Integer> primariesCovered = new HashSet<>();
         for (int i = 0; i < KEYS; i++) {
             String key = "account:" + i;
@@ -97,37 +80,32 @@ class ResilientLockClusterFailoverIT {
             primariesCovered.add(cluster.primaryPortOf(key));
         }
         assertThat(primariesCovered).as("the keys reach every primary").hasSize(3);
-        instances.add(new Instance("A"));
-        instances.add(new Instance("B"));
+        pair = new ResilientPair(
+                prefix,
+                name -> ResilientInstance.onCluster(name, prefix, 10, cluster.uris(), new LockListener() {
+                    @Override
+                    public void leaseLost(String backend, LockHandle handle) {}
+
+                    @Override
+                    public void modeSwitched(String from, String to, long epoch) {
+                        switches.add(from + "->" + to + " @" + elapsedMillis() + "ms by " + name);
+                    }
+                }));
+        instances = pair.instances;
     }
 
     @AfterEach
     void stopAll() throws Exception {
         stop.set(true);
-        for (Instance instance : instances) {
-            instance.close();
-        }
-        try (Connection connection = admin.getConnection();
-                Statement statement = connection.createStatement()) {
-            for (String table : List.of("lock", "lock_mode")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
-            }
-        }
-        admin.close();
+        pair.close();
     }
 
     @Test
     void onePrimaryDeadForTheNodeTimeoutMovesLocksToTheDatabaseOnceAndBackOnce() throws Exception {
-        List<Thread> workers = new ArrayList<>();
-        for (Instance instance : instances) {
-            for (int i = 0; i < WORKERS_PER_INSTANCE; i++) {
-                workers.add(
-                        Thread.ofPlatform().name("worker-" + instance.name + i).start(() -> work(instance)));
-            }
-        }
-        Instance a = instances.get(0);
-        Instance b = instances.get(1);
-        awaitTrue("grants on redis", () -> grants("redis") >= 100, 30);
+        List<Thread> workers = pair.workers(WORKERS_PER_INSTANCE, this::work);
+        ResilientInstance a = pair.a;
+        ResilientInstance b = pair.b;
+        ResilientInstance.awaitTrue("grants on redis", () -> grants("redis") >= 100, 30);
 
         // the primary that serves neither instance's former single probe key: a probe of one key stays healthy
         List<Integer> primaries = new ArrayList<>(cluster.primaryPorts());
@@ -136,19 +114,19 @@ class ResilientLockClusterFailoverIT {
         int victim = primaries.getFirst();
         long killedAt = elapsedMillis();
         cluster.killPrimary(victim);
-        awaitTrue(
+        ResilientInstance.awaitTrue(
                 "both instances on the database",
                 () -> a.locks.activeBackend().equals("jdbc")
                         && b.locks.activeBackend().equals("jdbc"),
                 30);
         long onDatabaseAt = elapsedMillis();
         long jdbcBefore = grants("jdbc");
-        awaitTrue("grants on the database", () -> grants("jdbc") >= jdbcBefore + 100, 30);
+        ResilientInstance.awaitTrue("grants on the database", () -> grants("jdbc") >= jdbcBefore + 100, 30);
 
         cluster.awaitPromotion(victim);
         long promotedAt = elapsedMillis();
         long redisBefore = grants("redis");
-        awaitTrue(
+        ResilientInstance.awaitTrue(
                 "both instances back on redis and granting there",
                 () -> a.locks.activeBackend().equals("redis")
                         && b.locks.activeBackend().equals("redis")
@@ -161,7 +139,8 @@ class ResilientLockClusterFailoverIT {
 
         cluster.restart(victim); // rejoins as a replica of the promoted node
         long afterRestart = grants("redis");
-        awaitTrue("grants on redis after the restart", () -> grants("redis") >= afterRestart + 300, 60);
+        ResilientInstance.awaitTrue(
+                "grants on redis after the restart", () -> grants("redis") >= afterRestart + 300, 60);
 
         stop.set(true);
         for (Thread worker : workers) {
@@ -190,7 +169,7 @@ class ResilientLockClusterFailoverIT {
         assertThat(switches.stream().map(each -> each.split(" ")[0]).toList())
                 .as("mode switches in all (no flapping)")
                 .containsExactly("redis->jdbc", "jdbc->redis");
-        for (Instance instance : instances) {
+        for (ResilientInstance instance : instances) {
             assertThat(instance.followed)
                     .as(instance.name + " follows each change once")
                     .containsExactly("redis->jdbc", "jdbc->redis");
@@ -204,7 +183,7 @@ class ResilientLockClusterFailoverIT {
                 .isLessThan(CALL_BOUND_MILLIS);
     }
 
-    private void work(Instance instance) {
+    private void work(ResilientInstance instance) {
         while (!stop.get()) {
             String key = keys.get(ThreadLocalRandom.current().nextInt(keys.size()));
             long began = System.nanoTime();
@@ -218,9 +197,7 @@ class ResilientLockClusterFailoverIT {
                 if (handle.fencingToken() <= previous) {
                     tokenRegressions.incrementAndGet();
                 }
-                instance.grants
-                        .computeIfAbsent(instance.locks.activeBackend(), k -> new AtomicInteger())
-                        .incrementAndGet();
+                instance.granted();
                 inside.decrementAndGet();
             } catch (LockAcquisitionException e) {
                 refused.incrementAndGet();
@@ -243,84 +220,6 @@ class ResilientLockClusterFailoverIT {
     }
 
     private long grants(String backend) {
-        return instances.stream()
-                .mapToLong(each ->
-                        each.grants.getOrDefault(backend, new AtomicInteger()).get())
-                .sum();
-    }
-
-    /** Waits for the real servers and timers, bounded. */
-    private static void awaitTrue(String what, BooleanSupplier condition, int seconds) {
-        await(what)
-                .atMost(Duration.ofSeconds(seconds))
-                .pollInterval(Duration.ofMillis(50))
-                .until(condition::getAsBoolean);
-    }
-
-    private static HikariDataSource pool(int size) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(JDBC);
-        config.setUsername("postgres");
-        config.setPassword("");
-        config.setMaximumPoolSize(size);
-        config.setConnectionTimeout(5_000);
-        return new HikariDataSource(config);
-    }
-
-    /** One application instance: its own cluster client (and topology view), pool, backends and breaker. */
-    private final class Instance implements AutoCloseable {
-        final String name;
-        final RedisClusterClient client;
-        final HikariDataSource pool = pool(10);
-        final ConcurrentMap<String, AtomicInteger> grants = new ConcurrentHashMap<>();
-        final List<String> followed = new CopyOnWriteArrayList<>();
-        final ResilientLockStrategy locks;
-
-        Instance(String name) {
-            this.name = name;
-            client = RedisClusterClient.create(cluster.uris().stream()
-                    .map(uri -> RedisURI.builder(RedisURI.create(uri))
-                            .withTimeout(Duration.ofSeconds(2))
-                            .build())
-                    .toList());
-            // as the starter configures it by default: adaptive refresh triggers, no periodic refresh
-            client.setOptions(ClusterClientOptions.builder()
-                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                            .enableAllAdaptiveRefreshTriggers()
-                            .build())
-                    .build());
-            LockStrategy primary = RedisLockStrategies.builder(client)
-                    .reconnectDelay(Duration.ofSeconds(1))
-                    .build();
-            LockStrategy fallback =
-                    JdbcLockStrategies.builder(pool, prefix, true).build();
-            LockListener observe = new LockListener() {
-                @Override
-                public void leaseLost(String backend, LockHandle handle) {}
-
-                @Override
-                public void modeSwitched(String from, String to, long epoch) {
-                    switches.add(from + "->" + to + " @" + elapsedMillis() + "ms by " + name);
-                }
-
-                @Override
-                public void modeFollowed(String from, String to, long epoch) {
-                    followed.add(from + "->" + to);
-                }
-            };
-            locks = ResilientLockStrategy.builder(primary, fallback, pool) // default timing settings
-                    .tablePrefix(prefix)
-                    .createTable(true)
-                    .listener(observe)
-                    .instanceName(name)
-                    .build();
-        }
-
-        @Override
-        public void close() {
-            locks.close();
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-            pool.close();
-        }
+        return pair.grants(backend);
     }
 }

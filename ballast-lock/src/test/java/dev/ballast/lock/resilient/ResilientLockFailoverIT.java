@@ -1,9 +1,7 @@
 package dev.ballast.lock.resilient;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
@@ -11,14 +9,7 @@ import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockBackendException;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
-import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.jdbc.JdbcLockStrategies;
-import dev.ballast.lock.micrometer.LockMetrics;
-import dev.ballast.lock.redis.RedisLockStrategies;
 import dev.ballast.test.RedisServer;
-import io.lettuce.core.RedisClient;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,15 +17,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,15 +38,14 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ResilientLockFailoverIT {
 
-    private static final String JDBC = "jdbc:postgresql://127.0.0.1:5432/test";
     private static final String KEY = "account:A-1";
     private static final int WORKERS_PER_INSTANCE = 4;
     private static final Duration WAIT = Duration.ofSeconds(5);
     private static final Duration RECONNECT_DELAY = Duration.ofSeconds(1);
 
-    private final String prefix =
-            "rl" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
-    private final List<Instance> instances = new ArrayList<>();
+    private final String prefix = ResilientInstance.prefix("rl");
+    private ResilientPair pair;
+    private List<ResilientInstance> instances;
     private final AtomicInteger holders = new AtomicInteger();
     private final AtomicInteger maxHolders = new AtomicInteger();
     private final AtomicLong entered = new AtomicLong();
@@ -78,51 +64,39 @@ class ResilientLockFailoverIT {
     @BeforeEach
     void start() throws Exception {
         redis = RedisServer.start();
-        admin = pool(2);
+        pair = new ResilientPair(
+                prefix,
+                name -> ResilientInstance.onServer(name, prefix, 12, redis.uri(), RECONNECT_DELAY, LockListener.none()),
+                "account");
+        instances = pair.instances;
+        admin = pair.admin;
         try (Connection connection = admin.getConnection();
                 Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE " + prefix + "account (id VARCHAR(16) PRIMARY KEY, n BIGINT NOT NULL)");
             statement.execute("INSERT INTO " + prefix + "account VALUES ('A-1', 0)");
         }
-        instances.add(new Instance("A"));
-        instances.add(new Instance("B"));
     }
 
     @AfterEach
     void stopAll() throws Exception {
         stop.set(true);
-        for (Instance instance : instances) {
-            instance.close();
-        }
+        pair.close();
         redis.close();
-        try (Connection connection = admin.getConnection();
-                Statement statement = connection.createStatement()) {
-            for (String table : List.of("account", "lock", "lock_mode")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
-            }
-        }
-        admin.close();
     }
 
     @Test
     void mutualExclusionHoldsWhileRedisDiesAndReturns() throws Exception {
-        List<Thread> workers = new ArrayList<>();
-        for (Instance instance : instances) {
-            for (int i = 0; i < WORKERS_PER_INSTANCE; i++) {
-                workers.add(
-                        Thread.ofPlatform().name("worker-" + instance.name + i).start(() -> work(instance)));
-            }
-        }
-        Instance a = instances.get(0);
-        Instance b = instances.get(1);
-        awaitTrue("grants on redis", () -> grants("redis") >= 30, 20);
+        List<Thread> workers = pair.workers(WORKERS_PER_INSTANCE, this::work);
+        ResilientInstance a = pair.a;
+        ResilientInstance b = pair.b;
+        ResilientInstance.awaitTrue("grants on redis", () -> grants("redis") >= 30, 20);
         LockHandle heldAcrossTheSwitch =
                 a.locks.tryAcquire("held-across-switch", Duration.ofSeconds(2), Duration.ofSeconds(1));
 
         long killedAt = elapsedMillis();
         redis.kill();
         long jdbcBefore = grants("jdbc");
-        awaitTrue(
+        ResilientInstance.awaitTrue(
                 "both instances on the database and granting there",
                 () -> a.locks.activeBackend().equals("jdbc")
                         && b.locks.activeBackend().equals("jdbc")
@@ -137,7 +111,7 @@ class ResilientLockFailoverIT {
         long restartedAt = elapsedMillis();
         long redisBefore = grants("redis");
         redis.restart(); // empty: the lock keys and fence counters are gone
-        awaitTrue(
+        ResilientInstance.awaitTrue(
                 "both instances back on redis and granting there",
                 () -> a.locks.activeBackend().equals("redis")
                         && b.locks.activeBackend().equals("redis")
@@ -179,7 +153,7 @@ class ResilientLockFailoverIT {
                         .tag("backend", "redis")
                         .gauge())
                 .isNotNull();
-        for (Instance instance : instances) {
+        for (ResilientInstance instance : instances) {
             assertThat(instance.followed)
                     .as(instance.name + " follows both changes")
                     .contains("redis->jdbc", "jdbc->redis");
@@ -248,7 +222,7 @@ class ResilientLockFailoverIT {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedAt);
     }
 
-    private void work(Instance instance) {
+    private void work(ResilientInstance instance) {
         while (!stop.get()) {
             try (LockHandle handle = instance.locks.tryAcquire(KEY, WAIT, Duration.ofSeconds(30))) {
                 int now = holders.incrementAndGet();
@@ -258,9 +232,7 @@ class ResilientLockFailoverIT {
                     tokenRegressions.incrementAndGet();
                 }
                 entered.incrementAndGet();
-                instance.grants
-                        .computeIfAbsent(instance.locks.activeBackend(), b -> new AtomicInteger())
-                        .incrementAndGet();
+                instance.granted();
                 increment(instance.pool);
                 holders.decrementAndGet();
                 outcomes.add(new long[] {elapsedMillis(), 0});
@@ -302,18 +274,7 @@ class ResilientLockFailoverIT {
     }
 
     private long grants(String backend) {
-        return instances.stream()
-                .mapToLong(each ->
-                        each.grants.getOrDefault(backend, new AtomicInteger()).get())
-                .sum();
-    }
-
-    /** Waits for the real servers and timers, bounded: the switches' timing is what this test measures. */
-    private static void awaitTrue(String what, BooleanSupplier condition, int seconds) {
-        await(what)
-                .atMost(Duration.ofSeconds(seconds))
-                .pollInterval(Duration.ofMillis(50))
-                .until(condition::getAsBoolean);
+        return pair.grants(backend);
     }
 
     private static void pause(long millis) {
@@ -321,74 +282,6 @@ class ResilientLockFailoverIT {
             Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static HikariDataSource pool(int size) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(JDBC);
-        config.setUsername("postgres");
-        config.setPassword("");
-        config.setMaximumPoolSize(size);
-        config.setConnectionTimeout(5_000);
-        return new HikariDataSource(config);
-    }
-
-    /** One application instance: its own Redis client, pool, backends, breaker and metrics. */
-    private final class Instance implements AutoCloseable {
-        final String name;
-        final RedisClient client;
-        final HikariDataSource pool = pool(12);
-        final MeterRegistry registry = new SimpleMeterRegistry();
-        final ConcurrentMap<String, AtomicInteger> grants = new ConcurrentHashMap<>();
-        final List<String> switches = new CopyOnWriteArrayList<>();
-        final List<String> followed = new CopyOnWriteArrayList<>();
-        final List<String> lost = new CopyOnWriteArrayList<>();
-        final List<Alert> alerts = new CopyOnWriteArrayList<>();
-        final ResilientLockStrategy locks;
-
-        Instance(String name) {
-            this.name = name;
-            // Lettuce's defaults (reconnect back-off growing to 30 s): only the lock's
-            // own reconnect delay bounds how soon it uses Redis again
-            client = RedisClient.create(redis.uri());
-            LockStrategy primary = RedisLockStrategies.builder(client)
-                    .reconnectDelay(RECONNECT_DELAY)
-                    .alerts(alerts::add)
-                    .build();
-            LockStrategy fallback = JdbcLockStrategies.builder(pool, prefix, true)
-                    .alerts(alerts::add)
-                    .build();
-            LockListener observe = new LockListener() {
-                @Override
-                public void leaseLost(String backend, LockHandle handle) {
-                    lost.add(handle.key());
-                }
-
-                @Override
-                public void modeSwitched(String from, String to, long epoch) {
-                    switches.add(from + "->" + to);
-                }
-
-                @Override
-                public void modeFollowed(String from, String to, long epoch) {
-                    followed.add(from + "->" + to);
-                }
-            };
-            locks = ResilientLockStrategy.builder(primary, fallback, pool) // default timing settings
-                    .tablePrefix(prefix)
-                    .createTable(true)
-                    .listener(LockListener.all(List.of(LockMetrics.create(registry), observe)))
-                    .alerts(alerts::add)
-                    .instanceName(name)
-                    .build();
-        }
-
-        @Override
-        public void close() {
-            locks.close();
-            client.shutdown();
-            pool.close();
         }
     }
 }

@@ -4,21 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockBackendException;
 import dev.ballast.lock.LockHandle;
-import dev.ballast.lock.LockStrategy;
-import dev.ballast.lock.jdbc.JdbcLockStrategies;
-import dev.ballast.lock.redis.RedisLockStrategies;
+import dev.ballast.lock.LockListener;
 import dev.ballast.test.RedisServer;
-import io.lettuce.core.RedisClient;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -44,14 +39,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ResilientLockRecoveryIT {
 
-    private static final String JDBC = "jdbc:postgresql://127.0.0.1:5432/test";
     private static final String KEY = "account:A-1";
     private static final Duration WAIT = Duration.ofSeconds(5);
     private static final int AFTER_FIRST = 10;
 
-    private final String prefix =
-            "rr" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
-    private final List<Instance> instances = new ArrayList<>();
+    private final String prefix = ResilientInstance.prefix("rr");
+    private ResilientPair pair;
+    private List<ResilientInstance> instances;
     private final AtomicInteger holders = new AtomicInteger();
     private final AtomicInteger maxHolders = new AtomicInteger();
     private final AtomicLong lastToken = new AtomicLong();
@@ -70,38 +64,26 @@ class ResilientLockRecoveryIT {
     @BeforeEach
     void start() throws Exception {
         redis = RedisServer.start();
-        admin = pool(2);
-        instances.add(new Instance("A"));
-        instances.add(new Instance("B"));
+        pair = new ResilientPair(
+                prefix,
+                name -> ResilientInstance.onServer(
+                        name, prefix, 8, redis.uri(), Duration.ofSeconds(1), LockListener.none()));
+        instances = pair.instances;
+        admin = pair.admin;
     }
 
     @AfterEach
     void stopAll() throws Exception {
         stop.countDown();
-        for (Instance instance : instances) {
-            instance.close();
-        }
+        pair.close();
         redis.close();
-        try (Connection connection = admin.getConnection();
-                Statement statement = connection.createStatement()) {
-            for (String table : List.of("lock", "lock_mode")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
-            }
-        }
-        admin.close();
     }
 
     @Test
     void callersDoNotWaitForTheSwitchBackToRedisAndNeverShareALock() throws Exception {
-        List<Thread> workers = new ArrayList<>();
-        for (Instance instance : instances) {
-            for (int i = 0; i < 2; i++) {
-                workers.add(
-                        Thread.ofPlatform().name("worker-" + instance.name + i).start(() -> contend(instance)));
-            }
-        }
-        Instance a = instances.get(0);
-        Instance b = instances.get(1);
+        List<Thread> workers = pair.workers(2, this::contend);
+        ResilientInstance a = pair.a;
+        ResilientInstance b = pair.b;
         await("grants on redis").atMost(Duration.ofSeconds(20)).until(() -> grants.get() >= 20);
 
         redis.kill();
@@ -139,7 +121,7 @@ class ResilientLockRecoveryIT {
             assertThat(first.isValid()).isTrue();
         }
         for (int i = 1; i <= AFTER_FIRST; i++) {
-            Instance instance = instances.get(i % 2);
+            ResilientInstance instance = instances.get(i % 2);
             long at = System.nanoTime();
             try (LockHandle next = instance.locks.tryAcquire("recovery:" + i, WAIT, Duration.ofSeconds(2))) {
                 nanos[i] = System.nanoTime() - at;
@@ -186,7 +168,7 @@ class ResilientLockRecoveryIT {
     }
 
     /** One call that finds Redis down (or, once the switch is made, waits no time for it to take effect). */
-    private static void failOnce(Instance instance) {
+    private static void failOnce(ResilientInstance instance) {
         try (LockHandle ignored = instance.locks.tryAcquire("outage:" + UUID.randomUUID(), Duration.ZERO, WAIT)) {
             // granted: Redis still answered
         } catch (LockAcquisitionException | LockBackendException expected) {
@@ -204,7 +186,7 @@ class ResilientLockRecoveryIT {
         }
     }
 
-    private void contend(Instance instance) {
+    private void contend(ResilientInstance instance) {
         while (stop.getCount() > 0) {
             try (LockHandle handle = instance.locks.tryAcquire(KEY, WAIT, Duration.ofSeconds(30))) {
                 int now = holders.incrementAndGet();
@@ -242,46 +224,6 @@ class ResilientLockRecoveryIT {
             stop.await(millis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-    }
-
-    private static HikariDataSource pool(int size) {
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(JDBC);
-        config.setUsername("postgres");
-        config.setPassword("");
-        config.setMaximumPoolSize(size);
-        config.setConnectionTimeout(5_000);
-        return new HikariDataSource(config);
-    }
-
-    /** One application instance: its own Redis client, pool, backends and breaker; default resilient settings. */
-    private final class Instance implements AutoCloseable {
-        final String name;
-        final RedisClient client;
-        final HikariDataSource pool = pool(8);
-        final ResilientLockStrategy locks;
-
-        Instance(String name) {
-            this.name = name;
-            client = RedisClient.create(redis.uri());
-            LockStrategy primary = RedisLockStrategies.builder(client)
-                    .reconnectDelay(Duration.ofSeconds(1))
-                    .build();
-            LockStrategy fallback =
-                    JdbcLockStrategies.builder(pool, prefix, true).build();
-            locks = ResilientLockStrategy.builder(primary, fallback, pool)
-                    .tablePrefix(prefix)
-                    .createTable(true)
-                    .instanceName(name)
-                    .build();
-        }
-
-        @Override
-        public void close() {
-            locks.close();
-            client.shutdown();
-            pool.close();
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.ballast.lock.resilient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import dev.ballast.core.CheckedSupplier;
 import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
@@ -180,6 +181,52 @@ class ResilientLockStrategyTest {
     }
 
     @Test
+    void aRoutineReturnToThePrimaryWhoseHoldersLetGoInTimeLogsOneInfoLineAndNoWarningOrLostLease() throws SQLException {
+        build(3);
+        switchedByAnotherInstance(LockMode.FALLBACK);
+        switchDelayPassed();
+        LockHandle held = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(30)); // on the database
+        logs.clear();
+        alerts.clear();
+        lost.clear();
+
+        switchedByAnotherInstance(LockMode.PRIMARY);
+        clock.advance(REFRESH); // this instance follows the return while the holder still works
+        assertThat(held.isValid()).as("exclusive until its lease runs out").isTrue();
+        held.close();
+        clock.advance(MAX_LEASE.plus(REFRESH));
+
+        assertThat(lost).isEmpty();
+        assertThat(alerts).noneSatisfy(alert -> assertThat(alert.severity()).isEqualTo(Severity.WARNING));
+        assertThat(logs.eventsAtLeast(Level.WARN)).isEmpty();
+        assertThat(logs.eventsAtLeast(Level.INFO)).singleElement().satisfies(event -> assertThat(
+                        event.getFormattedMessage())
+                .startsWith("Following the lock mode change from jdbc"));
+    }
+
+    @Test
+    void aHolderThatKeepsItsLockPastItsLeaseAfterAReturnToThePrimaryIsReportedAsALostLease() throws SQLException {
+        build(3);
+        switchedByAnotherInstance(LockMode.FALLBACK);
+        switchDelayPassed();
+        LockHandle held = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(30));
+        alerts.clear();
+        lost.clear();
+
+        switchedByAnotherInstance(LockMode.PRIMARY);
+        clock.advance(REFRESH);
+        clock.advance(MAX_LEASE.plus(REFRESH)); // the holder is still working: its unrenewed lease ran out
+
+        assertThat(held.isValid()).isFalse();
+        assertThat(lost).containsExactly("account:A-1");
+        assertThat(alerts).anySatisfy(alert -> {
+            assertThat(alert.severity()).isEqualTo(Severity.WARNING);
+            assertThat(alert.title()).isEqualTo("Locks revoked");
+        });
+        held.close();
+    }
+
+    @Test
     void workStillRunningWhenItsRevokedLeaseRanOutFailsWithLockLost() {
         build(3);
 
@@ -309,6 +356,20 @@ class ResilientLockStrategyTest {
     }
 
     @Test
+    void aCallerWhoseWaitEndsBeforeTheSwitchToTheFallbackTakesEffectFailsAsAnOutageNotAsLockBusy() {
+        // issue 19's black-box 409s: the switch takes effect maxLease + 3R (650 ms here) after it was made; a caller
+        // with less wait left than that was refused with LockAcquisitionException although nobody held the key
+        ResilientLockStrategy a = build(new DownPrimary(), "A", 1, LockListener.none());
+        assertThat(a.mode()).isEqualTo(LockMode.FALLBACK);
+
+        assertThatThrownBy(() -> a.tryAcquire("account:A-1", Duration.ofMillis(100), Duration.ofSeconds(1)))
+                .isInstanceOf(LockBackendException.class)
+                .hasMessageContaining("locks are moving to jdbc")
+                .satisfies(e ->
+                        assertThat(ExceptionClassifier.defaults().classify(e)).isEqualTo(ErrorCategory.INFRASTRUCTURE));
+    }
+
+    @Test
     void locksStayOnTheFallbackWhileAnyInstanceStillSeesThePrimaryFailEvenIfAnotherProbesItHealthy()
             throws SQLException {
         List<String> switched = new CopyOnWriteArrayList<>();
@@ -384,7 +445,7 @@ class ResilientLockStrategyTest {
         assertThatThrownBy(() -> ResilientLockStrategy.builder(primary, fallback, h2)
                         .clock(clock)
                         .build())
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOf(MissingModeColumnException.class)
                 .hasMessageContaining("primary_failed_at is missing from ballast_lock_mode")
                 .hasMessageContaining("V2__ballast_lock_mode_failures.sql from db/ballast/lock/h2 ");
 
