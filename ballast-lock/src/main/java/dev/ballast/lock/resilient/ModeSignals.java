@@ -36,21 +36,16 @@ final class ModeSignals {
     /** This instance moved every instance's locks from {@code from} to {@code to}. */
     void switched(String from, String to, boolean toFallback, long epoch, long delayMillis) {
         listener.modeSwitched(from, to, epoch);
-        alerts.send(Alert.builder(
-                        toFallback ? Severity.WARNING : Severity.INFO,
-                        toFallback
-                                ? "Locks failed over from " + from + " to " + to
-                                : "Locks returned from " + from + " to " + to)
-                .detail("Instance " + instance + " switched the lock mode to " + to + " (epoch " + epoch + ")"
+        alerts.send(modeAlert(
+                from,
+                to,
+                toFallback,
+                "Instance " + instance + " switched the lock mode to " + to + " (epoch " + epoch + ")"
                         + (toFallback
                                 ? "; no lock is granted until " + delayMillis + " ms have passed, so every holder"
                                         + " under " + from + " has let go"
                                 : "; for the next " + delayMillis + " ms locks are taken on both " + from + " and " + to
-                                        + ", so they exclude the holders under either"))
-                .label("module", "lock")
-                .label("backend", to)
-                .fingerprint("lock-mode|" + to)
-                .build());
+                                        + ", so they exclude the holders under either")));
         switchedEpoch.set(epoch);
         log.atLevel(toFallback ? Level.WARN : Level.INFO)
                 .log("Lock mode switched from {} to {} (epoch {}), effective in {} ms", from, to, epoch, delayMillis);
@@ -59,19 +54,15 @@ final class ModeSignals {
     /** This instance saw the mode change to {@code to} (epoch {@code epoch}, switched by {@code changedBy}). */
     void followed(String from, String to, boolean toFallback, long epoch, String changedBy, long effectiveInMillis) {
         listener.modeFollowed(from, to, epoch);
-        alerts.send(Alert.builder(
-                        toFallback ? Severity.WARNING : Severity.INFO,
-                        "Instance " + instance + " follows locks on " + to)
-                .detail("Instance " + instance + " now takes locks on " + to + " instead of " + from + " (epoch "
-                        + epoch + ", switched by " + changedBy + "), effective in " + effectiveInMillis + " ms")
-                .label("module", "lock")
-                .label("backend", to)
-                .label("instance", instance)
-                .fingerprint("lock-mode-followed|" + instance + "|" + to)
-                .build());
         if (switchedEpoch.get() == epoch) {
-            return; // this instance made the switch and logged it: one line per switch
+            return; // this instance made the switch and said so: one alert and one log line per switch
         }
+        alerts.send(modeAlert(
+                from,
+                to,
+                toFallback,
+                "Instance " + instance + " now takes locks on " + to + " instead of " + from + " (epoch " + epoch
+                        + ", switched by " + changedBy + "), effective in " + effectiveInMillis + " ms"));
         log.atLevel(toFallback ? Level.WARN : Level.INFO)
                 .log(
                         "Following the lock mode change from {} to {} (epoch {}, switched by {}), effective in {} ms",
@@ -80,6 +71,26 @@ final class ModeSignals {
                         epoch,
                         changedBy,
                         effectiveInMillis);
+    }
+
+    /**
+     * "Locks are on the fallback" is one condition for the whole service, so the instance that switches and every
+     * instance that follows raise the same alert (one fingerprint per fallback backend, no instance in it: a router
+     * or a shared dedup ledger makes it one message); the return to the primary is its {@link Alert#resolved resolved}
+     * form, so whoever was told of the failover is told it is over.
+     */
+    private static Alert modeAlert(String from, String to, boolean toFallback, String detail) {
+        String primary = toFallback ? from : to;
+        String fallback = toFallback ? to : from;
+        Alert failedOver = Alert.builder(Severity.WARNING, "Locks failed over from " + primary + " to " + fallback)
+                .detail(detail)
+                .label("module", "lock")
+                .label("backend", fallback)
+                .fingerprint("lock-mode|" + fallback)
+                .build();
+        return toFallback
+                ? failedOver
+                : failedOver.resolved("Locks returned from " + fallback + " to " + primary + ". " + detail);
     }
 
     /** The primary did not answer when the strategy started: this instance proposes the fallback at once. */

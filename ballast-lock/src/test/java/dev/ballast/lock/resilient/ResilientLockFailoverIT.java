@@ -139,8 +139,10 @@ class ResilientLockFailoverIT {
                     assertThat(alert.title()).isEqualTo("Locks failed over from redis to jdbc");
                 })
                 .anySatisfy(alert -> {
-                    assertThat(alert.severity()).isEqualTo(Severity.INFO);
-                    assertThat(alert.title()).isEqualTo("Locks returned from jdbc to redis");
+                    // the return is the failover's resolved form: whoever was told of the failover hears it is over
+                    assertThat(alert.isResolved()).isTrue();
+                    assertThat(alert.fingerprint()).isEqualTo("lock-mode|jdbc");
+                    assertThat(alert.detail()).startsWith("Locks returned from jdbc to redis");
                 });
         double switchCount = instances.stream()
                 .mapToDouble(each -> each.registry.find("ballast.lock.fallback.switches").counters().stream()
@@ -158,11 +160,16 @@ class ResilientLockFailoverIT {
                     .as(instance.name + " follows both changes")
                     .contains("redis->jdbc", "jdbc->redis");
             assertThat(instance.alerts)
-                    .as(instance.name + " alerts that it follows")
-                    .anySatisfy(alert ->
-                            assertThat(alert.title()).isEqualTo("Instance " + instance.name + " follows locks on jdbc"))
-                    .anySatisfy(alert -> assertThat(alert.title())
-                            .isEqualTo("Instance " + instance.name + " follows locks on redis"));
+                    .as(instance.name + " raises the one failover condition (same fingerprint on every instance), then"
+                            + " resolves it")
+                    .anySatisfy(alert -> {
+                        assertThat(alert.fingerprint()).isEqualTo("lock-mode|jdbc");
+                        assertThat(alert.isResolved()).isFalse();
+                    })
+                    .anySatisfy(alert -> {
+                        assertThat(alert.fingerprint()).isEqualTo("lock-mode|jdbc");
+                        assertThat(alert.isResolved()).isTrue();
+                    });
             assertThat(instance.registry
                             .find("ballast.lock.mode.changes")
                             .tags("from", "redis", "to", "jdbc")
