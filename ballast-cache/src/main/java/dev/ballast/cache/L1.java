@@ -38,9 +38,9 @@ final class L1 {
         Caffeine<Object, Object> builder = Caffeine.newBuilder()
                 .maximumSize(settings.l1MaximumSize())
                 .expireAfterWrite(settings.l1Ttl())
-                // maintenance on the calling thread: handing it to the common pool after every L2 fill slowed L2
-                // hits on 2 cores (L2HitBenchmark; figures in docs/benchmarks.md)
-                .executor(Runnable::run);
+                // maintenance on the coarse clock's thread after its next tick: on the calling thread it slowed L1
+                // hits, on the common pool L2 hits (L1HitBenchmark, L2HitBenchmark; figures in docs/benchmarks.md)
+                .executor(CoarseClock.MAINTENANCE);
         if (clock != null) {
             builder.ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()));
         }
