@@ -83,11 +83,10 @@ class ExecutionReuseTest {
         LogicExecutor executor =
                 LogicExecutor.create(ExecutionPipeline.builder().add(observing).build());
         IllegalStateException innerFailure = new IllegalStateException("inner task fails on the worker");
-        Runnable handedOver = executor.execute(
-                ORDER,
-                () -> ContextPropagation.wrap(() -> executor.executeVoid(new TaskContext("Stock", "Reserve"), () -> {
-                    throw innerFailure;
-                })));
+        Runnable nested = () -> executor.executeVoid(TaskContext.of("Stock", "Reserve"), () -> {
+            throw innerFailure;
+        });
+        Runnable handedOver = executor.execute(ORDER, () -> ContextPropagation.wrap(nested));
         Execution submitter = observing.seen.get(0).execution();
 
         executor.execute(new TaskContext("Invoice", "Send", "I-7"), () -> "a later call on the same thread");
