@@ -72,7 +72,9 @@ public final class Execution {
         this.context = context;
         this.classifier = classifier;
         this.parent = parent;
-        this.reportedInside = null;
+        if (reportedInside != null) { // a volatile write is a fence: pay it only after a nested task reported
+            reportedInside = null;
+        }
         @Nullable Object[] values = states;
         if (values != null) {
             if (policyCount == this.policyCount) {
