@@ -16,13 +16,13 @@ import org.slf4j.LoggerFactory;
  * millisecond or two (more only if that thread is starved), which delays a logical expiry or an early refresh by as
  * much.
  *
- * <p>The same thread runs the L1 tiers' Caffeine maintenance ({@link #MAINTENANCE}) after each tick: draining the
- * read and write buffers, evicting past the size bound. Run on the reading thread, that work was a large share of an
- * L1 hit's cost (every full read buffer drained at once by the hit that found it full); handed to the common pool, it
- * woke a pool thread after every L1 fill, which slowed L2 hits on 2 cores (figures in docs/benchmarks.md). Here it
- * costs a reader nothing but a queue offer and wakes no thread; it runs up to a millisecond later (eviction lags by
- * as much, as it does with Caffeine's default executor), and a writer that finds Caffeine's write buffer full still
- * does the work itself. Expiry is unaffected: Caffeine and the cache check it on every read. Thread-safe.
+ * <p>The same thread runs the Caffeine maintenance of the L1 tiers that use this clock ({@link #MAINTENANCE}) after
+ * each tick: draining the read and write buffers, evicting past the size bound. On the reading thread, that work fell
+ * on the hit that found a read buffer full; on the common pool, it woke a pool thread after every L1 fill, which slowed
+ * L2 hits on 2 cores (figures in docs/benchmarks.md). Here it costs a reader a queue offer and wakes no thread; it
+ * runs up to a millisecond later (eviction lags by as much, as it does with Caffeine's default executor), and a writer
+ * that finds Caffeine's write buffer full still does the work itself. Expiry is unaffected: Caffeine and the cache
+ * check it on every read. Thread-safe.
  */
 final class CoarseClock implements InstantSource {
 
