@@ -29,10 +29,7 @@ final class L1 {
     private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
     private final AtomicLong clears = new AtomicLong();
 
-    /**
-     * With {@code clock} null (the cache's default coarse clock), Caffeine keeps its own system ticker for the L1 TTL
-     * and its maintenance runs on the coarse clock's thread; with a clock, both follow the caller.
-     */
+    /** With {@code clock} null, Caffeine keeps its own system ticker for the L1 TTL. */
     L1(CacheSettings settings, @Nullable InstantSource clock, CacheMeters meters) {
         this.meters = meters;
         this.negativeCached = !settings.negativeTtl().isZero();
@@ -41,11 +38,9 @@ final class L1 {
         Caffeine<Object, Object> builder = Caffeine.newBuilder()
                 .maximumSize(settings.l1MaximumSize())
                 .expireAfterWrite(settings.l1Ttl())
-                // with the default clock, maintenance on the coarse clock's thread after its next tick: on the
-                // calling thread it slowed L1 hits, on the common pool L2 hits (L1HitBenchmark, L2HitBenchmark;
-                // figures in docs/benchmarks.md). With an injected clock (tests, simulations) there is no clock
-                // thread to lean on and maintenance stays on the calling thread, deterministic.
-                .executor(clock == null ? CoarseClock.MAINTENANCE : Runnable::run);
+                // maintenance on the calling thread: handing it to the common pool after every L2 fill slowed L2
+                // hits on 2 cores (L2HitBenchmark; figures in docs/benchmarks.md)
+                .executor(Runnable::run);
         if (clock != null) {
             builder.ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()));
         }
