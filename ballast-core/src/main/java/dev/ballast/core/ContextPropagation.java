@@ -1,6 +1,5 @@
 package dev.ballast.core;
 
-import dev.ballast.core.internal.CurrentTask;
 import dev.ballast.core.internal.PropagatingExecutorService;
 import java.util.Map;
 import java.util.Objects;
@@ -69,21 +68,23 @@ public final class ContextPropagation {
             @Nullable Map<String, String> mdc) {
 
         static Snapshot capture() {
-            return new Snapshot(CurrentTask.get(), Execution.current(), MDC.getCopyOfContextMap());
+            return new Snapshot(TaskFrame.get().task, Execution.share(), MDC.getCopyOfContextMap());
         }
 
         /** Installs this snapshot on the current thread and returns what it replaced. */
         Snapshot apply() {
-            Snapshot previous = capture();
-            CurrentTask.enter(context);
-            Execution.install(execution);
+            TaskFrame here = TaskFrame.get(); // what this thread had: put back by restore, never handed on, not shared
+            Snapshot previous = new Snapshot(here.task, here.execution, MDC.getCopyOfContextMap());
+            here.task = context;
+            here.execution = execution;
             setMdc(mdc);
             return previous;
         }
 
         void restore() {
-            CurrentTask.restore(context);
-            Execution.install(execution);
+            TaskFrame here = TaskFrame.get();
+            here.task = context;
+            here.execution = execution;
             setMdc(mdc);
         }
 

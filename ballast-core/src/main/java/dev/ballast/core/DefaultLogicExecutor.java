@@ -1,6 +1,5 @@
 package dev.ballast.core;
 
-import dev.ballast.core.internal.CurrentTask;
 import dev.ballast.core.internal.Throwables;
 import java.util.Objects;
 import java.util.function.Function;
@@ -75,12 +74,14 @@ final class DefaultLogicExecutor implements LogicExecutor {
             FailureMode<A> onFailure,
             A argument) {
         Objects.requireNonNull(context, "context");
-        TaskContext previous = CurrentTask.enter(context);
+        TaskFrame frame = TaskFrame.get(); // the thread's one look-up: current task and execution are its fields
+        TaskContext previous = frame.task;
+        frame.task = context;
         try {
-            Execution execution = pipeline.start(context); // an Error from a before hook closes what it started
+            Execution execution = pipeline.start(context, frame); // an Error from a before hook closes what it started
             return runStarted(execution, supplier, runnable, onFailure, argument);
         } finally {
-            CurrentTask.restore(previous);
+            frame.task = previous;
         }
     }
 

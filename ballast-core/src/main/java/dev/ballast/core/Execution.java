@@ -3,6 +3,7 @@ package dev.ballast.core;
 import dev.ballast.core.internal.ReportedErrors;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Arrays;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,11 +11,12 @@ import org.jspecify.annotations.Nullable;
  * failure, the unwrapped error and its category. Created by the executor for each call when the pipeline has policies;
  * confined to the thread running the task, except that executions nested inside it (on this thread, or on another one
  * the work was handed to with {@link ContextPropagation}) record the failures they reported in it.
+ *
+ * <p>An execution is valid during the hooks of its call. The executor reuses the object for a later call on the same
+ * thread (so a call allocates none), unless it was handed to another thread: a policy must not keep it beyond {@link
+ * ExecutionPolicy#after}, and keeps what it needs later (the context, the outcome) instead.
  */
 public final class Execution {
-
-    /** The execution running on this thread, or the one work was handed over from; the parent of the next one. */
-    private static final ThreadLocal<@Nullable Execution> CURRENT = new ThreadLocal<>();
 
     private static final VarHandle REPORTED_INSIDE;
 
@@ -27,55 +29,95 @@ public final class Execution {
         }
     }
 
-    private final @Nullable Execution parent;
+    /** The frame of the thread that runs this execution; an execution is only ever reused by that thread. */
+    private final TaskFrame frame;
+
+    private @Nullable Execution parent;
     /** Failures reported by executions nested inside this one; created by the first such report. */
     private volatile @Nullable ReportedErrors reportedInside;
+    /** Handed to another thread by {@link ContextPropagation}: never reused. */
+    private boolean shared;
 
-    private final TaskContext context;
-    private final ExceptionClassifier classifier;
+    private TaskContext context;
+    private ExceptionClassifier classifier;
     private @Nullable Object @Nullable [] states; // allocated on the first state(value), most calls never need it
-    private final int policyCount;
-    private final long startNanos;
+    private int policyCount;
+    private long startNanos;
     private int current;
     private long started;
-    private long elapsedNanos = -1;
-    private Outcome outcome = Outcome.SUCCESS;
+    private long elapsedNanos;
+    private Outcome outcome;
     private @Nullable Throwable error;
     private @Nullable Throwable replacement;
     private @Nullable ErrorCategory category;
 
-    Execution(TaskContext context, ExceptionClassifier classifier, int policyCount) {
+    Execution(
+            TaskFrame frame,
+            TaskContext context,
+            ExceptionClassifier classifier,
+            int policyCount,
+            @Nullable Execution parent) {
+        this.frame = frame;
         this.context = context;
         this.classifier = classifier;
         this.policyCount = policyCount;
+        this.parent = parent;
+        this.elapsedNanos = -1;
+        this.outcome = Outcome.SUCCESS;
         this.startNanos = System.nanoTime();
-        this.parent = CURRENT.get();
     }
 
-    /** The execution whose task is running on this thread (or was handed over to it), or null. */
-    static @Nullable Execution current() {
-        return CURRENT.get();
+    /** Makes this finished execution a new one, as the constructor leaves it. */
+    void reset(TaskContext context, ExceptionClassifier classifier, int policyCount, @Nullable Execution parent) {
+        this.context = context;
+        this.classifier = classifier;
+        this.parent = parent;
+        if (reportedInside != null) { // a volatile write is a fence: pay it only after a nested task reported
+            reportedInside = null;
+        }
+        @Nullable Object[] values = states;
+        if (values != null) {
+            if (policyCount == this.policyCount) {
+                Arrays.fill(values, null);
+            } else {
+                states = null;
+            }
+        }
+        this.policyCount = policyCount;
+        this.current = 0;
+        this.started = 0;
+        this.elapsedNanos = -1;
+        this.outcome = Outcome.SUCCESS;
+        this.error = null;
+        this.replacement = null;
+        this.category = null;
+        this.startNanos = System.nanoTime();
     }
 
     /**
-     * Makes {@code execution} the parent of executions started on this thread from now on, returning the one it
-     * replaces; {@link ContextPropagation} uses it so work handed to another thread nests in the submitter's execution.
-     * Sets rather than removes, so the executor's own enter/exit never re-allocates the thread-local entry.
+     * The execution running on this thread (or the one work was handed over from), marked shared: {@link
+     * ContextPropagation} hands it to another thread, where executions nest in it, so it must never be reused.
      */
-    static @Nullable Execution install(@Nullable Execution execution) {
-        Execution previous = CURRENT.get();
-        CURRENT.set(execution);
-        return previous;
+    static @Nullable Execution share() {
+        Execution running = TaskFrame.get().execution;
+        if (running != null) {
+            running.shared = true;
+        }
+        return running;
     }
 
-    /** Makes this the current execution of this thread. */
-    void enter() {
-        CURRENT.set(this);
+    boolean shared() {
+        return shared;
     }
 
     /** Hands the thread back to the execution this one was nested in. */
     void exit() {
-        CURRENT.set(parent);
+        frame.execution = parent;
+    }
+
+    /** Offers this finished execution to its thread for reuse; nothing may use it afterwards. */
+    void release() {
+        frame.release(this);
     }
 
     /** The task being run. */
@@ -147,6 +189,16 @@ public final class Execution {
 
     void started(int policyIndex) {
         started |= 1L << policyIndex;
+    }
+
+    /** Marks every policy in {@code mask} started at once: those whose {@code before} does nothing. */
+    void startedAll(long mask) {
+        started |= mask;
+    }
+
+    /** Forgets the policies from {@code policyIndex} on: a {@code before} there ended the execution. */
+    void startedOnlyBelow(int policyIndex) {
+        started &= (1L << policyIndex) - 1;
     }
 
     boolean wasStarted(int policyIndex) {

@@ -21,12 +21,46 @@ public final class ExecutionPipeline {
 
     private final ExecutionPolicy[] policies;
     private final ExceptionClassifier classifier;
+    // Which policies implement each hook, one bit per policy: a hook left to the interface's empty default is not
+    // called, so every call skips those interface calls, and a hook's call site sees only the few policy classes that
+    // implement it (the MDC policy alone for before and after in the default pipeline), which the JIT inlines.
+    private final long beforeHooks;
+    private final long successHooks;
+    private final long failureHooks;
+    private final long afterHooks;
 
     private ExecutionPipeline(List<Entry> entries, ExceptionClassifier classifier) {
         List<Entry> sorted = new ArrayList<>(entries);
         sorted.sort(Comparator.comparingInt(Entry::order)); // stable: equal orders keep registration order
         this.policies = sorted.stream().map(Entry::policy).toArray(ExecutionPolicy[]::new);
         this.classifier = classifier;
+        this.beforeHooks = implementing("before");
+        this.successHooks = implementing("onSuccess");
+        this.failureHooks = implementing("onFailure");
+        this.afterHooks = implementing("after");
+    }
+
+    /** One bit per policy whose class implements {@code hook} itself rather than inheriting the empty default. */
+    private long implementing(String hook) {
+        long mask = 0;
+        for (int i = 0; i < policies.length; i++) {
+            if (implementsHook(policies[i], hook)) {
+                mask |= 1L << i;
+            }
+        }
+        return mask;
+    }
+
+    private static boolean implementsHook(ExecutionPolicy policy, String hook) {
+        try {
+            return policy.getClass().getMethod(hook, Execution.class).getDeclaringClass() != ExecutionPolicy.class;
+        } catch (NoSuchMethodException | RuntimeException e) {
+            return true; // cannot tell: call it
+        }
+    }
+
+    private static boolean has(long hooks, int policyIndex) {
+        return (hooks & (1L << policyIndex)) != 0;
     }
 
     /** A new builder. */
@@ -45,18 +79,22 @@ public final class ExecutionPipeline {
      * onFailure} (with that error) and {@code after}, exactly as if the task had failed, then the error propagates.
      */
     @Nullable
-    Execution start(TaskContext context) {
+    Execution start(TaskContext context, TaskFrame frame) {
         if (policies.length == 0) {
             return null;
         }
-        Execution execution = new Execution(context, classifier, policies.length);
-        execution.enter();
+        Execution execution = frame.enter(context, classifier, policies.length);
+        execution.startedAll(~beforeHooks & (-1L >>> (64 - policies.length))); // an empty before cannot fail
         for (int i = 0; i < policies.length; i++) {
+            if (!has(beforeHooks, i)) {
+                continue;
+            }
             execution.select(i);
             try {
                 policies[i].before(execution);
                 execution.started(i);
             } catch (Error error) {
+                execution.startedOnlyBelow(i);
                 execution.failed(Outcome.FAILURE, error);
                 finishAfter(execution, error);
                 throw error;
@@ -75,11 +113,17 @@ public final class ExecutionPipeline {
      * one propagates (the executor is throwing it) and the policy's is suppressed on it.
      */
     void finish(Execution execution) {
-        Error policyError = closeAll(execution);
+        Error policyError;
+        Throwable taskFailure;
+        try {
+            policyError = closeAll(execution);
+            taskFailure = execution.error();
+        } finally {
+            execution.release();
+        }
         if (policyError == null) {
             return;
         }
-        Throwable taskFailure = execution.error();
         if (taskFailure instanceof Error taskError) {
             suppress(taskError, policyError);
             return;
@@ -90,7 +134,12 @@ public final class ExecutionPipeline {
 
     /** {@link #finish} after {@code before} threw {@code error}; an error from another hook is suppressed on it. */
     private void finishAfter(Execution execution, Error error) {
-        Error later = closeAll(execution);
+        Error later;
+        try {
+            later = closeAll(execution);
+        } finally {
+            execution.release();
+        }
         if (later != null) {
             suppress(error, later);
         }
@@ -119,17 +168,21 @@ public final class ExecutionPipeline {
         Error error = firstError;
         try {
             if (failed) {
-                policy.onFailure(execution);
-            } else {
+                if (has(failureHooks, index)) {
+                    policy.onFailure(execution);
+                }
+            } else if (has(successHooks, index)) {
                 policy.onSuccess(execution);
             }
         } catch (Throwable e) {
             error = handle(e, error, policy, failed ? "onFailure" : "onSuccess", execution.context());
         }
-        try {
-            policy.after(execution);
-        } catch (Throwable e) {
-            error = handle(e, error, policy, "after", execution.context());
+        if (has(afterHooks, index)) {
+            try {
+                policy.after(execution);
+            } catch (Throwable e) {
+                error = handle(e, error, policy, "after", execution.context());
+            }
         }
         return error;
     }

@@ -1,6 +1,5 @@
 package dev.ballast.core;
 
-import dev.ballast.core.internal.CurrentTask;
 import java.util.Optional;
 
 /**
@@ -49,7 +48,7 @@ public record TaskContext(String domain, String task, String id) {
      * {@link ContextPropagation}.
      */
     public static Optional<TaskContext> current() {
-        return Optional.ofNullable(CurrentTask.get());
+        return Optional.ofNullable(TaskFrame.get().task);
     }
 
     @Override

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ballast.core.Fixtures.Recording;
-import dev.ballast.core.internal.CurrentTask;
 import dev.ballast.core.policy.MdcPolicy;
 import dev.ballast.test.LogCapture;
 import java.util.List;
@@ -26,7 +25,7 @@ class ExecutionPipelineTest {
     @AfterEach
     void cleanThread() {
         MDC.clear();
-        CurrentTask.restore(null); // a failing test must not leak its context into the next one
+        TaskFrame.get().task = null; // a failing test must not leak its context into the next one
     }
 
     @Test

@@ -19,7 +19,8 @@ import java.util.Map;
  * alternating order.
  *
  * <p>Run: {@code java -cp ballast-benchmarks/target/benchmarks.jar dev.ballast.bench.cache.CacheSuite <chartDir>
- * <chartPrefix> [trials=5] [stampedeTrials=20] [subjects=ballast,caffeine,spring-sync-false]}.
+ * <chartPrefix> [trials=5] [stampedeTrials=20] [subjects=ballast,caffeine,spring-sync-false]}; {@code
+ * -Dcache.parts=l1,invalidation,stampede} (the default: all three) runs only the parts named.
  */
 public final class CacheSuite {
 
@@ -34,8 +35,23 @@ public final class CacheSuite {
         int stampedeTrials = args.length > 3 ? Integer.parseInt(args[3]) : 20;
         List<String> stampedeSubjects =
                 Arrays.asList((args.length > 4 ? args[4] : "ballast,caffeine,spring-sync-false").split(","));
+        List<String> parts = Arrays.asList(
+                System.getProperty("cache.parts", "l1,invalidation,stampede").split(","));
         Machine.describe(false, true);
         Report report = new Report(charts, prefix);
+        if (parts.contains("l1")) {
+            l1(report, trials);
+        }
+        if (parts.contains("invalidation")) {
+            invalidation(report, trials);
+        }
+        if (parts.contains("stampede")) {
+            stampede(report, trials, stampedeTrials, stampedeSubjects);
+        }
+        report.summary();
+    }
+
+    private static void l1(Report report, int trials) throws Exception {
 
         System.out.println("L1 hit: JMH throughput, 2 threads, 1 fork, 2 x 1 s warm-up, 3 x 1 s measurement");
         Jmh.Settings settings = new Jmh.Settings(2, 1, 3, 1, false);
@@ -49,6 +65,9 @@ public final class CacheSuite {
         report.chart("l1-hit", "L1 hit throughput (2 threads)", "ops/µs", l1, List.of("score"));
         report.claim(
                 l1.claim("goal 8: L1 hit ballast >= 0.95x caffeine", "ballast", "caffeine", "score", r -> r >= 0.95));
+    }
+
+    private static void invalidation(Report report, int trials) throws Exception {
 
         System.out.println();
         System.out.printf(
@@ -81,7 +100,10 @@ public final class CacheSuite {
                 "redisson-local-cached-map",
                 "p99",
                 r -> r <= 1.0));
+    }
 
+    private static void stampede(Report report, int trials, int stampedeTrials, List<String> stampedeSubjects)
+            throws Exception {
         System.out.println();
         System.out.printf(
                 "stampede: 4 instances in 4 child JVMs (-Xms256m -Xmx256m) x 250 concurrent requests, loader 50 ms,"
@@ -121,6 +143,5 @@ public final class CacheSuite {
         long full = Arrays.stream(exactlyOne).filter(v -> v == 100.0).count();
         System.out.printf(
                 "CLAIM goal 6: exactly 1 load in every stampede: in %d of %d trials%n", full, exactlyOne.length);
-        report.summary();
     }
 }
