@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.ballast.alert.AlertStatus;
 import dev.ballast.alert.rules.AlertRules;
 import dev.ballast.core.alert.Alert;
+import dev.ballast.test.MutableClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,13 +50,13 @@ class AlertRuleThresholdsTest {
                 .withBean(
                         BallastAlertAutoConfiguration.CLOCK_BEAN,
                         java.time.Clock.class,
-                        ActionSecuredTest.MovableClock::new)
+                        () -> new MutableClock(java.time.Instant.parse("2026-12-01T03:00:00Z")))
                 .withPropertyValues(
                         "ballast.alert.file.path=" + dir.resolve("alerts.jsonl"), "ballast.alert.rules.interval=10m")
                 .withPropertyValues(properties)
                 .run(context -> {
                     AlertRules rules = context.getBean(AlertRules.class);
-                    ActionSecuredTest.MovableClock clock = (ActionSecuredTest.MovableClock)
+                    MutableClock clock = (MutableClock)
                             context.getBean(BallastAlertAutoConfiguration.CLOCK_BEAN, java.time.Clock.class);
                     Duration[] elapsed = {Duration.ZERO};
                     script.accept(context.getBean(MeterRegistry.class), advance -> {
