@@ -141,11 +141,26 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
                     .all()
                     .get(30, TimeUnit.SECONDS);
+            // the controller has created it; the broker's metadata may lag by a moment, and a client that lists topics
+            // right away (a publisher verifying its routes) must see it
+            Eventually.within(
+                    Duration.ofSeconds(30), "topic " + name + " listed by the broker", () -> listed(admin, name));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topic " + name, e);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("could not create topic " + name, e);
+        }
+    }
+
+    private static boolean listed(Admin admin, String name) {
+        try {
+            return admin.listTopics().names().get(5, TimeUnit.SECONDS).contains(name);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while listing topics", e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            return false;
         }
     }
 
