@@ -15,6 +15,7 @@ import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.test.MutableClock;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.URI;
@@ -24,8 +25,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -60,34 +59,6 @@ class AlertChannelsFromPropertiesIT {
     private final WireMockServer stub =
             new WireMockServer(WireMockConfiguration.options().dynamicPort().bindAddress("127.0.0.1"));
 
-    /** A clock the test moves. Thread-safe. */
-    static final class SteppedClock extends Clock {
-        private volatile Instant now;
-
-        SteppedClock(Instant start) {
-            this.now = start;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @AfterEach
     void stop() {
         stub.stop();
@@ -101,7 +72,7 @@ class AlertChannelsFromPropertiesIT {
         stub.stubFor(post(urlPathEqualTo("/pager")).willReturn(aResponse().withStatus(204)));
         String base = "http://127.0.0.1:" + stub.port();
         Path file = dir.resolve("ballast-alerts.jsonl");
-        SteppedClock clock = new SteppedClock(AT.minus(Duration.ofMinutes(5)));
+        MutableClock clock = new MutableClock(AT.minus(Duration.ofMinutes(5)));
 
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(BallastAlertAutoConfiguration.class))
