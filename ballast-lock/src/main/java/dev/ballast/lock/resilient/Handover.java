@@ -62,8 +62,8 @@ final class Handover {
     /**
      * Locks {@code key} on the fallback, then on the primary (always in this order, so two hand-overs never deadlock),
      * having first raised the primary's fencing counter above the fallback's token. The fallback lock excludes the
-     * holders of instances that still lock there (they have not seen the switch yet, or hold a revoked lease until it
-     * runs out); the primary lock excludes everyone who locks on the primary once the switch takes effect. Null if the
+     * holders of instances that still lock there (they have not seen the switch yet, or hold a retired or revoked lease
+     * until it runs out); the primary lock excludes everyone who locks on the primary once the switch takes effect. Null if the
      * primary could not be used (an outage, counted by the breaker, or no fence support): the caller then waits for
      * the switch as before.
      *

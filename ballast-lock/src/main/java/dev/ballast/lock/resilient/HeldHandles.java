@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The handles a resilient strategy granted that are still open, and their end when their mode epoch ends. Thread-safe:
- * callers add and forget handles while the mode keeper's timer revokes them; the set is concurrent and each handle's
- * revocation is a compare-and-set on the handle.
+ * callers add and forget handles while the mode keeper's timer retires or revokes them; the set is concurrent, each
+ * handle's revocation is a compare-and-set on the handle, and so is the report of its loss (at most one per handle).
  */
 final class HeldHandles {
 
@@ -47,29 +47,38 @@ final class HeldHandles {
 
     /** Revokes every open handle (the strategy closes) and stops the release threads. */
     void close() {
-        revoke(handle -> true, "the strategy was closed", false);
+        revoke(handle -> true, "the strategy was closed");
         releases.close();
     }
 
     /**
-     * Takes the handles {@code which} selects away from their epoch. On a {@code planned} return to the primary a lease
-     * handle is only retired: its renewal stops and it stays valid until its lease runs out, which no new holder can
-     * overlap (until the switch takes effect they lock on the fallback too), so a holder that lets go in time sees
-     * nothing and no WARNING is raised; one still holding when the lease runs out is reported then. Otherwise (a switch
-     * to the fallback, a stale view, closing) the handles turn invalid at once and the loss is reported.
+     * Takes the handles {@code which} selects away from their epoch because the mode switched, in either direction. A
+     * lease handle is only retired: its renewal stops and it stays valid until its last granted lease runs out, and
+     * never at or after {@code validBefore} (the earliest moment the new mode can take effect, so no holder under the
+     * new mode can overlap it; until then no holder under the old mode can either, as the backend still holds the
+     * unrenewed lease). A holder that lets go in time loses nothing and nothing is reported: no {@code leaseLost}, no
+     * alert. One still holding when the validity ends is reported then (or when it lets go, whichever comes first), once.
+     * A handle that cannot stop renewing without releasing (a session lock) is revoked as before.
      */
     @SuppressWarnings("ModifyCollectionInEnhancedForLoop") // handles is a concurrent set: its iterator allows removal
-    void revoke(Predicate<ResilientHandle> which, String why, boolean planned) {
+    void retire(Predicate<ResilientHandle> which, String why, long validBefore) {
         List<ResilientHandle> revoked = new ArrayList<>();
         int retired = 0;
+        String overran = why + " and its holder kept it past its lease";
         for (ResilientHandle handle : handles) {
             if (!which.test(handle)) {
                 continue;
             }
-            if (planned && handle.delegate instanceof Abandonable lease && handles.remove(handle)) {
-                handle.retire();
+            if (handle.delegate instanceof Abandonable lease && handles.remove(handle)) {
+                handle.retire(validBefore, () -> reportLost(handle, overran));
                 lease.abandon(); // stop renewing; the lease runs out within maxLease
-                var unused = clock.schedule(() -> lostIfStillHeld(handle, why), maxLease.toNanos());
+                // the validity ends at the lease's end (within maxLease) or at validBefore, whichever comes first
+                long now = clock.nanoTime();
+                var unused = clock.schedule(() -> lostIfStillHeld(handle, overran), maxLease.toNanos());
+                if (validBefore - now < maxLease.toNanos()) {
+                    var unusedEarly =
+                            clock.schedule(() -> lostIfStillHeld(handle, overran), Math.max(0, validBefore - now));
+                }
                 retired++;
             } else if (handle.revoke()) {
                 handles.remove(handle);
@@ -82,11 +91,35 @@ final class HeldHandles {
                     retired,
                     why);
         }
+        lost(revoked, why);
+    }
+
+    /**
+     * Revokes the handles {@code which} selects: they turn invalid at once and the loss is reported. For a view of the
+     * mode this instance can no longer trust (its holders cannot know whether a switch is under way) and for closing.
+     */
+    @SuppressWarnings("ModifyCollectionInEnhancedForLoop") // handles is a concurrent set: its iterator allows removal
+    void revoke(Predicate<ResilientHandle> which, String why) {
+        List<ResilientHandle> revoked = new ArrayList<>();
+        for (ResilientHandle handle : handles) {
+            if (which.test(handle) && handle.revoke()) {
+                handles.remove(handle);
+                revoked.add(handle);
+            }
+        }
+        lost(revoked, why);
+    }
+
+    private void lost(List<ResilientHandle> revoked, String why) {
         if (revoked.isEmpty()) {
             return;
         }
+        int reported = 0;
         for (ResilientHandle handle : revoked) {
-            listener.leaseLost("resilient", handle);
+            if (handle.claimLoss()) {
+                listener.leaseLost("resilient", handle);
+                reported++;
+            }
             if (handle.delegate instanceof Abandonable abandonable) {
                 abandonable
                         .abandon(); // stop renewing but do not release: the lease runs out while the holder winds down
@@ -94,14 +127,20 @@ final class HeldHandles {
                 releases.execute(handle.delegate::close);
             }
         }
-        signals.revoked(revoked.size(), why);
+        if (reported > 0) {
+            signals.revoked(reported, why);
+        }
     }
 
-    /** A handle retired by a planned switch whose holder kept it past its lease: now it is a lost lease. */
+    /** A handle retired by a switch whose holder kept it past its validity: now it is a lost lease. */
     private void lostIfStillHeld(ResilientHandle handle, String why) {
-        if (handle.heldPastItsLease()) {
-            listener.leaseLost("resilient", handle);
-            signals.revoked(1, why + " and its holder kept it past its lease");
+        if (handle.heldPastItsLease() && handle.claimLoss()) {
+            reportLost(handle, why);
         }
+    }
+
+    private void reportLost(ResilientHandle handle, String why) {
+        listener.leaseLost("resilient", handle);
+        signals.revoked(1, why);
     }
 }

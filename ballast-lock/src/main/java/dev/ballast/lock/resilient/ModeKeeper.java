@@ -244,10 +244,12 @@ final class ModeKeeper {
             quiet.markerRead(fresh.primaryFailedAtMicros());
         }
         if (previous != null && previous.epoch() != fresh.epoch()) {
-            handles.revoke(
+            // a routine switch: the old mode's holders keep their locks until their leases run out (never past the
+            // moment the new mode can take effect), so a holder that finishes in time has lost nothing
+            handles.retire(
                     handle -> handle.epoch != fresh.epoch(),
                     "the lock mode changed to " + fresh.mode(),
-                    fresh.mode() == LockMode.PRIMARY);
+                    fresh.earliestEffectiveNanos());
             if (fresh.mode() == LockMode.FALLBACK) {
                 breakerMoved(breaker.open());
             } else if (breaker.state() == BreakerState.OPEN && fresh.nanosUntilEffective(clock.nanoTime()) > 0) {
@@ -288,9 +290,7 @@ final class ModeKeeper {
         ModeView current = view;
         if (current == null || current.ageNanos(clock.nanoTime()) > staleNanos) {
             handles.revoke(
-                    handle -> true,
-                    "the lock mode authority has not answered for " + (staleNanos / 1_000_000) + " ms",
-                    false);
+                    handle -> true, "the lock mode authority has not answered for " + (staleNanos / 1_000_000) + " ms");
         }
     }
 

@@ -35,4 +35,15 @@ record ModeView(
         long dbNowMicros = this.dbNowMicros + (nowNanos - receivedNanos) / 1000;
         return Math.max(0, (effectiveAtMicros - dbNowMicros) * 1000);
     }
+
+    /**
+     * The earliest moment, on the strategy's clock, at which the mode can have taken effect by the database's clock
+     * (estimated early, so never late): the database read its clock after {@code sentNanos}, so at a later moment {@code
+     * t} its clock shows at most {@code dbNowMicros + (t - sentNanos)}. The opposite estimate to {@link
+     * #nanosUntilEffective}, which callers use so that they never grant early: a holder of the old mode that trusts its
+     * handle only before this moment never overlaps a holder of the new mode.
+     */
+    long earliestEffectiveNanos() {
+        return sentNanos + (effectiveAtMicros - dbNowMicros) * 1000;
+    }
 }

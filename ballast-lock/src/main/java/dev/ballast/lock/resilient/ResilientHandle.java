@@ -6,8 +6,12 @@ import dev.ballast.lock.internal.Exclusivity;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A handle granted under one mode epoch; revoked when that epoch ends. A revoked handle keeps its backend lease until it
- * runs out (its renewal stops), and the next mode waits for that, so it stays exclusive until then. Thread-safe.
+ * A handle granted under one mode epoch. When the epoch ends with a mode switch, the handle is <em>retired</em>: its
+ * renewal stops and it stays valid until its last granted lease runs out, but never past the moment the new mode can
+ * take effect; a holder that closes it by then has lost nothing. When this instance can no longer trust its view of the
+ * mode (or the strategy closes), it is <em>revoked</em>: invalid at once. Either way its backend lease is kept until
+ * it runs out, and the next mode waits for that, so it stays exclusive until then. Each handle's loss is reported at
+ * most once. Thread-safe.
  */
 final class ResilientHandle implements LockHandle, Exclusivity {
 
@@ -16,8 +20,14 @@ final class ResilientHandle implements LockHandle, Exclusivity {
     final long epoch;
     final LockMode mode;
     private final AtomicBoolean revoked = new AtomicBoolean();
-    /** Renewal stopped by a planned switch: valid while the unrenewed lease still runs. */
+    /** Renewal stopped by a mode switch: valid while the unrenewed lease still runs, and before {@link #retiredUntil}. */
     private volatile boolean retired;
+    /** When retired: the earliest moment the new mode can take effect (strategy clock); never valid from then on. */
+    private volatile long retiredUntil;
+    /** When retired: reports the loss if the holder keeps the handle past its validity. */
+    private volatile Runnable overrun = () -> {};
+
+    private final AtomicBoolean lossReported = new AtomicBoolean();
 
     private final AtomicBoolean closed = new AtomicBoolean();
     private final long acquiredAtNanos;
@@ -30,7 +40,7 @@ final class ResilientHandle implements LockHandle, Exclusivity {
         this.acquiredAtNanos = acquiredAt;
         if (delegate instanceof Abandonable inner) {
             inner.onLoss(() -> {
-                if (!revoked.get() && !closed.get()) {
+                if (!revoked.get() && !closed.get() && claimLoss()) {
                     strategy.innerLeaseLost(this);
                 }
             });
@@ -57,23 +67,39 @@ final class ResilientHandle implements LockHandle, Exclusivity {
 
     @Override
     public boolean exclusiveAt(long clockNanos) {
-        return delegate instanceof Exclusivity lease && lease.exclusiveAt(clockNanos);
+        return delegate instanceof Exclusivity lease
+                && lease.exclusiveAt(clockNanos)
+                && (!retired || clockNanos - retiredUntil < 0);
     }
 
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            boolean overran = retired && !exclusiveAt(strategy.now());
             strategy.forget(this, acquiredAtNanos);
             delegate.close();
+            if (overran && claimLoss()) {
+                overrun.run(); // let go only after its lease (or the new mode's start): a lost lease
+            }
         }
     }
 
-    /** Marks the handle retired by a planned switch (its renewal stops): valid until its lease runs out. */
-    void retire() {
+    /**
+     * Marks the handle retired by a mode switch (the caller stops its renewal): valid until its lease runs out, and
+     * never at or after {@code validBefore}. {@code reportOverrun} reports the loss if the holder closes it later.
+     */
+    void retire(long validBefore, Runnable reportOverrun) {
+        retiredUntil = validBefore;
+        overrun = reportOverrun;
         retired = true;
     }
 
-    /** Not closed by its holder, though its lease has run out (or it was revoked). */
+    /** True the first time only: the caller reports this handle's loss. */
+    boolean claimLoss() {
+        return lossReported.compareAndSet(false, true);
+    }
+
+    /** Not closed by its holder, though its validity has ended (or it was revoked). */
     boolean heldPastItsLease() {
         return !closed.get() && !isValid();
     }

@@ -38,9 +38,12 @@ import org.jspecify.annotations.Nullable;
  *       lease, capped at {@code maxLease}, has run out. Until then, on a switch to the fallback, no lock is granted; on
  *       the switch back, whose old mode (the fallback) still answers, a caller locks on both backends, the fallback
  *       first and then the primary, so it does not wait for the switch;
- *   <li>handles are bound to their epoch: a new epoch, or a view older than {@code 2 * refreshInterval}, revokes them:
- *       they turn invalid, the listener and a WARNING alert are told, and their renewal stops, so their leases run out
- *       (they are not released early: the revoked holder may still be finishing);
+ *   <li>handles are bound to their epoch. A new epoch (a switch, in either direction) retires them: their renewal
+ *       stops and they stay valid until their last granted lease runs out, never past the earliest moment the new mode
+ *       can take effect (estimated early by the database's clock); a holder that lets go by then has lost nothing and
+ *       nothing is reported, one that holds on longer is reported as a lost lease (listener {@code leaseLost}, a
+ *       WARNING alert) once. A view older than {@code 2 * refreshInterval} revokes them: they turn invalid at once and
+ *       the loss is reported. Either way their leases are not released early, so they run out;
  *   <li>strict: while the authority cannot be read, no lock is granted in either mode;
  *   <li>fencing tokens of the Redis and JDBC backends are floored at their server's clock in microseconds, so a token
  *       issued after a switch exceeds every token issued before it, as long as the two servers' clocks differ by less

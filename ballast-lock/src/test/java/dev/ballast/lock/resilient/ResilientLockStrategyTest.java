@@ -10,6 +10,7 @@ import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.lock.FencedWrite;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockBackendException;
 import dev.ballast.lock.LockHandle;
@@ -31,6 +32,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -38,6 +40,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -156,14 +161,43 @@ class ResilientLockStrategyTest {
     }
 
     @Test
+    void workThatCompletesWithinItsLeaseAfterARoutineFailoverKeepsItsResultAndCountsNoLoss() {
+        // issue 12: the failover revoked the handle at once and counted it in ballast.lock.lease.lost, so the alert
+        // rule
+        // "Lock leases lost ... may have overlapped" fired on every routine failover although nothing could overlap
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        LockStrategy primary = LocalLockStrategies.builder().clock(clock).build();
+        locks = build(primary, "A", 3, LockMetrics.create(registry));
+        alerts.clear();
+
+        String result = locks.executeWithLock("account:A-1", Duration.ZERO, Duration.ofSeconds(30), () -> {
+            switchedByAnotherInstance(LockMode.FALLBACK);
+            clock.advance(REFRESH); // this instance follows the failover while the holder still works
+            clock.advance(MAX_LEASE.minus(REFRESH.multipliedBy(2))); // near the end of its unrenewed lease
+            return "deposit committed";
+        });
+        clock.advance(MAX_LEASE.plus(REFRESH)); // past the lease and every timer the switch set
+
+        assertThat(result).isEqualTo("deposit committed");
+        assertThat(lost).isEmpty();
+        assertThat(count(registry, "ballast.lock.lease.lost")).isZero();
+        assertThat(count(registry, "ballast.lock.lease.lost.after.work")).isZero();
+        assertThat(alerts)
+                .as("only the failover itself is announced")
+                .singleElement()
+                .satisfies(alert -> assertThat(alert.title()).isEqualTo("Locks failed over from local to jdbc"));
+    }
+
+    @Test
     void workThatCompletedWhileItsRevokedLeaseStillRanKeepsItsResultAndTheLossIsReported() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         LockStrategy primary = LocalLockStrategies.builder().clock(clock).build();
         locks = build(primary, "A", 3, LockMetrics.create(registry));
 
         String result = locks.executeWithLock("account:A-1", Duration.ZERO, Duration.ofSeconds(30), () -> {
-            switchedByAnotherInstance(LockMode.FALLBACK);
-            clock.advance(REFRESH); // this instance sees the new epoch and revokes its handle; its lease still runs
+            authority.down = true;
+            clock.advance(REFRESH.multipliedBy(3)); // the view went stale: the handle is revoked; its lease still runs
+            authority.down = false;
             return "deposit committed";
         });
 
@@ -178,6 +212,139 @@ class ResilientLockStrategyTest {
                         .counter()
                         .count())
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aHolderThatOverrunsItsLeaseAfterAFailoverIsReportedOnceAndItsFencedWriteIsRejected() throws SQLException {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        locks = build(LocalLockStrategies.builder().clock(clock).build(), "A", 3, LockMetrics.create(registry));
+        ResilientLockStrategy b =
+                build(LocalLockStrategies.builder().clock(clock).build(), "B", 3, LockListener.none());
+        FencedWrite deposit = accountTable();
+        LockHandle held = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(30));
+        alerts.clear();
+
+        switchedByAnotherInstance(LockMode.FALLBACK);
+        clock.advance(REFRESH); // A follows the failover: the handle is retired, not revoked
+        assertThat(held.isValid()).as("valid while its lease runs").isTrue();
+        assertThat(lost).isEmpty();
+        assertThat(fencedWrite(deposit, held.fencingToken(), 10)).isTrue();
+
+        clock.advance(MAX_LEASE); // the holder still works: its unrenewed lease ran out
+        assertThat(held.isValid()).isFalse();
+        assertThat(lost).containsExactly("account:A-1");
+        assertThat(alerts).anySatisfy(alert -> {
+            assertThat(alert.severity()).isEqualTo(Severity.WARNING);
+            assertThat(alert.title()).isEqualTo("Locks revoked");
+            assertThat(alert.detail()).contains("kept it past its lease");
+        });
+
+        databaseClockReachedTheSwitch(); // the failover took effect: the next holder is on the database
+        clock.advance(REFRESH);
+        try (LockHandle next = b.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(next.fencingToken()).isGreaterThan(held.fencingToken());
+            assertThat(fencedWrite(deposit, next.fencingToken(), 20)).isTrue();
+        }
+        assertThat(fencedWrite(deposit, held.fencingToken(), 30))
+                .as("the overrunning holder's write")
+                .isFalse();
+        held.close();
+
+        assertThat(lost).as("reported once, not again when it lets go").containsExactly("account:A-1");
+        assertThat(count(registry, "ballast.lock.lease.lost")).isEqualTo(1);
+    }
+
+    @Test
+    void noCallerOfEitherInstanceIsGrantedTheKeyOnTheDatabaseWhileARetiredHandleIsValid() throws Exception {
+        // A and B share the primary, as two instances share Redis; the database's clock is real time, so the steps are
+        // few enough that real time stays well inside the switch delay's margin over the lease (3R = 150 ms here)
+        LockStrategy sharedPrimary = LocalLockStrategies.builder().clock(clock).build();
+        List<String> followedA = new CopyOnWriteArrayList<>();
+        locks = build(sharedPrimary, "A", 3, modes(new CopyOnWriteArrayList<>(), followedA));
+        ResilientLockStrategy b = build(sharedPrimary, "B", 3, LockListener.none());
+        long realStart = System.nanoTime();
+        LockHandle held = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(30));
+        switchedByAnotherInstance(LockMode.FALLBACK);
+
+        int stepsValid = 0;
+        int stepsGranted = 0;
+        boolean effective = false;
+        try (ExecutorService callers = Executors.newFixedThreadPool(8)) {
+            for (int step = 0; step < 40; step++) { // 1 s in 25 ms steps: through the switch delay (650 ms)
+                clock.advance(Duration.ofMillis(25));
+                if (!effective && step >= 26) { // 650 ms: the switch delay has passed by the database's clock too
+                    databaseClockReachedTheSwitch();
+                    effective = true;
+                }
+                boolean validBefore = held.isValid();
+                List<Future<@Nullable LockHandle>> attempts = new ArrayList<>();
+                for (int caller = 0; caller < 8; caller++) {
+                    ResilientLockStrategy instance = caller % 2 == 0 ? locks : b;
+                    attempts.add(callers.submit(() -> {
+                        try {
+                            return instance.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1));
+                        } catch (LockAcquisitionException | LockBackendException refused) {
+                            return null;
+                        }
+                    }));
+                }
+                List<LockHandle> granted = new ArrayList<>();
+                for (Future<@Nullable LockHandle> attempt : attempts) {
+                    LockHandle handle = attempt.get();
+                    if (handle != null) {
+                        granted.add(handle);
+                    }
+                }
+                boolean validAfter = held.isValid();
+                assertThat(granted.size()).as("holders at once, step " + step).isLessThanOrEqualTo(1);
+                if (!granted.isEmpty()) {
+                    assertThat(validBefore || validAfter)
+                            .as("the retired handle is valid while the database grants the key (step " + step + ")")
+                            .isFalse();
+                    assertThat(granted.getFirst().fencingToken()).isGreaterThan(held.fencingToken());
+                    stepsGranted++;
+                }
+                if (validAfter && !followedA.isEmpty()) {
+                    stepsValid++; // A has read the failover and the handle is still valid: retired, not revoked
+                }
+                granted.forEach(LockHandle::close);
+            }
+        }
+        held.close();
+
+        assertThat(Duration.ofNanos(System.nanoTime() - realStart)).isLessThan(Duration.ofSeconds(5));
+        assertThat(stepsValid)
+                .as("steps in which the retired handle was still valid")
+                .isPositive();
+        assertThat(stepsGranted)
+                .as("steps granted on the database once the switch took effect")
+                .isPositive();
+    }
+
+    @Test
+    void aRetiredHandleIsNeverValidOnceTheNewModeCanHaveTakenEffectEvenBeforeItsLeaseRunsOut() throws SQLException {
+        locks = build(LocalLockStrategies.builder().clock(clock).build(), "A", 3, LockListener.none());
+        ResilientLockStrategy b =
+                build(LocalLockStrategies.builder().clock(clock).build(), "B", 3, LockListener.none());
+        LockHandle held = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(30));
+
+        // a switch delay shorter than the lease (not what the strategy writes, maxLease + 3R, but what a row changed by
+        // hand, or a database clock that jumped, could say): the new mode's start bounds the old holder, not its lease
+        switchedByAnotherInstance(LockMode.FALLBACK, Duration.ofMillis(100));
+        clock.advance(REFRESH);
+        assertThat(held.isValid()).isTrue();
+        clock.advance(Duration.ofMillis(150)); // the retired lease would run for 300 ms more
+        databaseClockReachedTheSwitch();
+        assertThat(held.isValid()).isFalse();
+        clock.advance(REFRESH); // B reads that the new mode took effect
+
+        try (LockHandle next = b.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(next.isValid()).isTrue();
+            assertThat(held.isValid()).isFalse();
+        }
+        assertThat(lost).as("its holder kept it past the new mode's start").containsExactly("account:A-1");
+        held.close();
+        assertThat(lost).hasSize(1);
     }
 
     @Test
@@ -231,15 +398,20 @@ class ResilientLockStrategyTest {
     }
 
     @Test
-    void workStillRunningWhenItsRevokedLeaseRanOutFailsWithLockLost() {
+    void workStillRunningWhenItsRetiredLeaseRanOutAfterAFailoverFailsWithLockLostAndOneLossIsReported() {
         build(3);
+        List<Integer> lostWhileLeaseRan = new ArrayList<>();
 
         assertThatThrownBy(() -> locks.executeWithLock("account:A-1", Duration.ZERO, Duration.ofSeconds(30), () -> {
                     switchedByAnotherInstance(LockMode.FALLBACK);
-                    clock.advance(MAX_LEASE.plus(REFRESH)); // revoked, then the unrenewed lease ran out
+                    clock.advance(REFRESH); // retired: valid while its lease runs
+                    lostWhileLeaseRan.add(lost.size());
+                    clock.advance(MAX_LEASE); // the unrenewed lease ran out
                     return "too late";
                 }))
                 .isInstanceOf(LockLostException.class);
+        assertThat(lostWhileLeaseRan).containsExactly(0);
+        assertThat(lost).containsExactly("account:A-1");
     }
 
     @Test
@@ -356,7 +528,7 @@ class ResilientLockStrategyTest {
         build(3);
 
         switchedByAnotherInstance(LockMode.FALLBACK);
-        clock.advance(REFRESH);
+        switchDelayPassed();
         assertThat(locks.mode()).isEqualTo(LockMode.FALLBACK);
         clock.advance(Duration.ofSeconds(2)); // the same twenty probes as above
         switchDelayPassed();
@@ -471,12 +643,27 @@ class ResilientLockStrategyTest {
 
     /** The mode's switch delay has passed by the database's clock, which a manual clock cannot move. */
     private void switchDelayPassed() throws SQLException {
+        databaseClockReachedTheSwitch();
+        clock.advance(REFRESH); // read it
+    }
+
+    /**
+     * The database's clock (real time, which a manual clock cannot move) reached the switch's {@code effective_at}: the
+     * instances see it with their next refresh. A test calls it once the manual clock has passed the switch delay.
+     */
+    private void databaseClockReachedTheSwitch() throws SQLException {
         try (Connection connection = h2.getConnection();
                 PreparedStatement update =
                         connection.prepareStatement("UPDATE ballast_lock_mode SET effective_at = 0 WHERE id = 1")) {
             update.executeUpdate();
         }
-        clock.advance(REFRESH); // read it
+    }
+
+    /** The count of a lock counter under backend {@code resilient}; 0 if it was never incremented. */
+    private static double count(SimpleMeterRegistry registry, String name) {
+        return registry.find(name).tag("backend", "resilient").counters().stream()
+                .mapToDouble(counter -> counter.count())
+                .sum();
     }
 
     private static LockListener modes(List<String> switched, List<String> followed) {
@@ -496,13 +683,33 @@ class ResilientLockStrategyTest {
         };
     }
 
-    /** Another instance moved the mode: the row changes under this one, as ModeAuthority's switch would change it. */
+    /** Another instance moved the mode, as its strategy would: effective {@code maxLease + 3R} later (database clock). */
     private void switchedByAnotherInstance(LockMode to) throws SQLException {
+        switchedByAnotherInstance(to, MAX_LEASE.plus(REFRESH.multipliedBy(3)));
+    }
+
+    /** Another instance moved the mode, effective {@code delay} later by the database's clock. */
+    private void switchedByAnotherInstance(LockMode to, Duration delay) throws SQLException {
+        ModeAuthority row = new ModeAuthority(h2, clock, JdbcDialect.H2, "ballast_lock_mode", 1);
+        ModeView now = row.read("other");
+        assertThat(row.trySwitch(to, now.epoch(), delay.toNanos() / 1000, "other"))
+                .isTrue();
+    }
+
+    /** An account row whose writes are fenced by the writer's token. */
+    private FencedWrite accountTable() throws SQLException {
         try (Connection connection = h2.getConnection();
-                PreparedStatement update = connection.prepareStatement("UPDATE ballast_lock_mode SET mode = ?,"
-                        + " epoch = epoch + 1, effective_at = effective_at, changed_by = 'other' WHERE id = 1")) {
-            update.setString(1, to.name());
-            update.executeUpdate();
+                Statement statement = connection.createStatement()) {
+            statement.execute(
+                    "CREATE TABLE account (id VARCHAR(16) PRIMARY KEY, n BIGINT NOT NULL, fence BIGINT NOT NULL)");
+            statement.executeUpdate("INSERT INTO account VALUES ('A-1', 0, 0)");
+        }
+        return FencedWrite.of("account", "id", "fence", "n");
+    }
+
+    private boolean fencedWrite(FencedWrite write, long token, long n) throws SQLException {
+        try (Connection connection = h2.getConnection()) {
+            return write.apply(connection, "A-1", token, n);
         }
     }
 

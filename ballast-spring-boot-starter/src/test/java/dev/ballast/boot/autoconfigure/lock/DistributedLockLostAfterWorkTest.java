@@ -13,8 +13,9 @@ import dev.ballast.lock.local.LocalLockStrategies;
 import dev.ballast.lock.micrometer.LockMetrics;
 import dev.ballast.lock.resilient.ResilientLockStrategy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.sql.Connection;
-import java.sql.Statement;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -30,9 +31,11 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * Issue 15 item 13: a {@code @DistributedLock} method whose work completed must return its result even if the lock's
- * lease is revoked afterwards (here a mode switch by another instance, seen while the method finishes): the loss is a
- * WARNING alert and a metric, never a failure of a completed, committed call. Before, the advisor's caller got
- * {@code LockLostException} (an HTTP 500 for a committed deposit).
+ * lease is revoked afterwards (here the instance loses its mode authority while the method finishes, so its handles are
+ * revoked while their leases still run): the loss is a WARNING alert and a metric, never a failure of a completed,
+ * committed call. Before, the advisor's caller got {@code LockLostException} (an HTTP 500 for a committed deposit). A
+ * routine mode switch no longer revokes anything (issue 12: the old mode's handles stay valid until their leases end),
+ * so the authority going silent is how a lease is lost here.
  */
 class DistributedLockLostAfterWorkTest {
 
@@ -67,6 +70,19 @@ class DistributedLockLostAfterWorkTest {
         final SimpleMeterRegistry registry = new SimpleMeterRegistry();
         final List<Alert> alerts = new CopyOnWriteArrayList<>();
         final AtomicBoolean revoked = new AtomicBoolean();
+        final AtomicBoolean authorityDown = new AtomicBoolean();
+        /** The mode authority's database as this instance reaches it: refused connections while authorityDown. */
+        final DataSource authority = (DataSource) Proxy.newProxyInstance(
+                DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                    if (authorityDown.get() && method.getName().equals("getConnection")) {
+                        throw new SQLTransientConnectionException("mode authority unreachable (test fault)");
+                    }
+                    try {
+                        return method.invoke(h2, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
 
         Chain() {
             h2.setURL("jdbc:h2:mem:lost-after-work-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
@@ -83,7 +99,7 @@ class DistributedLockLostAfterWorkTest {
             return ResilientLockStrategy.builder(
                             LocalLockStrategies.builder().build(),
                             JdbcLockStrategies.builder(h2, "ballast_", true).build(),
-                            h2)
+                            authority)
                     .createTable(true)
                     .refreshInterval(Duration.ofMillis(50))
                     .probeInterval(Duration.ofMillis(50))
@@ -94,29 +110,30 @@ class DistributedLockLostAfterWorkTest {
 
         @Bean
         Deposits deposits() {
-            return new Deposits(h2, revoked);
+            return new Deposits(revoked, authorityDown);
         }
     }
 
     static class Deposits {
-        private final DataSource database;
         private final AtomicBoolean revoked;
+        private final AtomicBoolean authorityDown;
 
-        Deposits(DataSource database, AtomicBoolean revoked) {
-            this.database = database;
+        Deposits(AtomicBoolean revoked, AtomicBoolean authorityDown) {
             this.revoked = revoked;
+            this.authorityDown = authorityDown;
         }
 
-        /** The deposit's work is done (committed); then another instance switches the lock mode before it returns. */
+        /** The deposit's work is done (committed); then this instance loses its mode authority before it returns. */
         @DistributedLock(key = "'account:' + #accountId", waitTime = "2s", leaseTime = "30s")
-        public String deposit(String accountId) throws Exception {
-            try (Connection connection = database.getConnection();
-                    Statement statement = connection.createStatement()) {
-                statement.executeUpdate("UPDATE ballast_lock_mode SET mode = 'FALLBACK', epoch = epoch + 1,"
-                        + " changed_by = 'another-instance' WHERE id = 1");
+        public String deposit(String accountId) {
+            authorityDown.set(true);
+            try {
+                // the view goes stale after 2 refresh intervals (100 ms): the handle is revoked; its 2 s lease still
+                // runs
+                await().atMost(Duration.ofSeconds(5)).untilTrue(revoked);
+            } finally {
+                authorityDown.set(false);
             }
-            // this instance's refresh sees the new epoch and revokes the handle; its 2 s lease still runs
-            await().atMost(Duration.ofSeconds(5)).untilTrue(revoked);
             return "deposit " + accountId + " committed";
         }
     }
