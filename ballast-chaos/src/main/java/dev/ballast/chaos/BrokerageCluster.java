@@ -8,21 +8,16 @@ import dev.ballast.test.PostgresServer;
 import dev.ballast.test.RedisServer;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.jspecify.annotations.Nullable;
 
 /**
  * The system under test of one scenario: a PostgreSQL cluster of its own (or a MariaDB server, {@link
@@ -32,6 +27,9 @@ import org.jspecify.annotations.Nullable;
  * raw alerts their routers received ({@value #RAW_ALERTS}) under {@code target/chaos/<scenario>/instance-<n>/}. The instances get what the production checklist of {@code docs/operations.md} asks
  * for (a 2 s pool connection timeout) and nothing else beyond the addresses. Everything is stopped and deleted on close. Started and changed from the test
  * thread; {@link #instances()} may be read from the clients' threads.
+ *
+ * <p>Used by every chaos scenario. This type holds the instances' lifecycle and the scenario's configuration; the
+ * servers and proxies are {@link ClusterBackends}', the queries the invariants read {@link BrokerageQueries}'.
  */
 @SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
 public final class BrokerageCluster implements AutoCloseable {
@@ -43,33 +41,15 @@ public final class BrokerageCluster implements AutoCloseable {
     public static final String DATABASE = "brokerage";
 
     private final String scenario;
-    private final @Nullable PostgresServer postgres;
-    private final @Nullable MariaDbServer mariadb;
-    private final @Nullable FaultProxy databaseProxy;
-    private final @Nullable RedisServer redis;
-    private final @Nullable FaultProxy redisProxy;
-    private final @Nullable NetworkNamespace namespace;
+    private final ClusterBackends backends;
     private final Map<String, String> environment;
     private final List<ChildService> instances = new CopyOnWriteArrayList<>();
     private final List<ChildService> stopped = new ArrayList<>();
     private int started;
 
-    private BrokerageCluster(
-            String scenario,
-            @Nullable PostgresServer postgres,
-            @Nullable MariaDbServer mariadb,
-            @Nullable FaultProxy databaseProxy,
-            @Nullable RedisServer redis,
-            @Nullable FaultProxy redisProxy,
-            @Nullable NetworkNamespace namespace,
-            Map<String, String> environment) {
+    private BrokerageCluster(String scenario, ClusterBackends backends, Map<String, String> environment) {
         this.scenario = scenario;
-        this.postgres = postgres;
-        this.mariadb = mariadb;
-        this.databaseProxy = databaseProxy;
-        this.redis = redis;
-        this.redisProxy = redisProxy;
-        this.namespace = namespace;
+        this.backends = backends;
         this.environment = environment;
     }
 
@@ -156,64 +136,21 @@ public final class BrokerageCluster implements AutoCloseable {
         /** Starts the servers, the proxies and the instances, and waits until every instance is healthy. */
         public BrokerageCluster start() throws Exception {
             jar();
-            PostgresServer postgres = mariadb ? null : PostgresServer.start();
-            MariaDbServer maria = null;
-            FaultProxy dbProxy = null;
-            RedisServer redisServer = null;
-            FaultProxy redisFaults = null;
-            NetworkNamespace ns = null;
+            ClusterBackends backends = ClusterBackends.start(
+                    new ClusterBackends.Choices(mariadb, databaseProxy, redis, redisProxy, networkNamespace));
+            Map<String, String> env = new LinkedHashMap<>(backends.environment());
+            env.putAll(environment);
+            BrokerageCluster cluster = new BrokerageCluster(scenario, backends, env);
             try {
-                ns = networkNamespace ? NetworkNamespace.create() : null;
-                InetAddress listen = ns != null ? ns.hostAddress() : InetAddress.getLoopbackAddress();
-                String host = listen.getHostAddress();
-                maria = mariadb ? MariaDbServer.start() : null;
-                int databasePort;
-                if (maria != null) {
-                    maria.createDatabase(DATABASE);
-                    databasePort = maria.port();
-                } else {
-                    PostgresServer pg = java.util.Objects.requireNonNull(postgres);
-                    pg.createDatabase(DATABASE);
-                    databasePort = pg.port();
+                for (int i = 0; i < instances; i++) {
+                    cluster.startInstance();
                 }
-                dbProxy = databaseProxy || ns != null ? FaultProxy.start(listen, databasePort) : null;
-                redisServer = redis ? RedisServer.start() : null;
-                redisFaults = redisServer != null && (redisProxy || ns != null)
-                        ? FaultProxy.start(listen, redisServer.port())
-                        : null;
-                Map<String, String> env = new LinkedHashMap<>();
-                int dbPort = dbProxy != null ? dbProxy.port() : databasePort;
-                env.put(
-                        "SPRING_DATASOURCE_URL",
-                        (maria != null ? "jdbc:mariadb" : "jdbc:postgresql") + "://" + host + ":" + dbPort + "/"
-                                + DATABASE);
-                env.put("SPRING_DATASOURCE_USERNAME", maria != null ? "root" : "postgres");
-                env.put("SPRING_DATASOURCE_PASSWORD", "");
-                // docs/operations.md, production checklist: fail fast instead of queueing 30 s for a connection
-                env.put("SPRING_DATASOURCE_HIKARI_CONNECTION_TIMEOUT", "2000");
-                if (redisServer != null) {
-                    env.put("SPRING_DATA_REDIS_HOST", host);
-                    env.put(
-                            "SPRING_DATA_REDIS_PORT",
-                            Integer.toString(redisFaults != null ? redisFaults.port() : redisServer.port()));
+                for (ChildService instance : cluster.instances) {
+                    instance.awaitHealthy();
                 }
-                env.putAll(environment);
-                BrokerageCluster cluster =
-                        new BrokerageCluster(scenario, postgres, maria, dbProxy, redisServer, redisFaults, ns, env);
-                try {
-                    for (int i = 0; i < instances; i++) {
-                        cluster.startInstance();
-                    }
-                    for (ChildService instance : cluster.instances) {
-                        instance.awaitHealthy();
-                    }
-                    return cluster;
-                } catch (Exception | AssertionError e) {
-                    cluster.close();
-                    throw e;
-                }
+                return cluster;
             } catch (Exception | AssertionError e) {
-                closeAll(redisFaults, redisServer, dbProxy, maria, postgres, ns);
+                cluster.close();
                 throw e;
             }
         }
@@ -242,6 +179,7 @@ public final class BrokerageCluster implements AutoCloseable {
                 directory.resolve(RAW_ALERTS).toAbsolutePath().toString());
         env.putAll(environment);
         env.putAll(overrides);
+        NetworkNamespace namespace = backends.namespaceOrNull();
         ChildService instance = namespace != null
                 ? ChildService.startIn(namespace, jar(), directory, env, jvmOptions)
                 : ChildService.start(jar(), directory, env, jvmOptions);
@@ -267,124 +205,59 @@ public final class BrokerageCluster implements AutoCloseable {
 
     /** The own PostgreSQL; fails if the cluster was built with {@link Builder#mariadb()}. */
     public PostgresServer postgres() {
-        if (postgres == null) {
-            throw new IllegalStateException("built with mariadb()");
-        }
-        return postgres;
+        return backends.postgres();
     }
 
     /** The own MariaDB server; fails if the cluster was built without {@link Builder#mariadb()}. */
     public MariaDbServer mariadb() {
-        if (mariadb == null) {
-            throw new IllegalStateException("built without mariadb()");
-        }
-        return mariadb;
+        return backends.mariadb();
     }
 
     /** A new connection to the instances' database, PostgreSQL or MariaDB. */
     public Connection connect() throws SQLException {
-        return mariadb != null ? mariadb.connect(DATABASE) : postgres().connect(DATABASE);
+        return backends.connect();
     }
 
     /** The instances' network namespace; fails if the cluster was built without {@link Builder#inNetworkNamespace()}. */
     public NetworkNamespace networkNamespace() {
-        if (namespace == null) {
-            throw new IllegalStateException("built without inNetworkNamespace()");
-        }
-        return namespace;
+        return backends.networkNamespace();
     }
 
     /** The proxy in front of PostgreSQL; fails if the cluster was built without it. */
     public FaultProxy databaseProxy() {
-        if (databaseProxy == null) {
-            throw new IllegalStateException("built without databaseThroughProxy()");
-        }
-        return databaseProxy;
+        return backends.databaseProxy();
     }
 
     /** The own redis-server; fails if the cluster was built without it. */
     public RedisServer redis() {
-        if (redis == null) {
-            throw new IllegalStateException("built without redis()");
-        }
-        return redis;
+        return backends.redis();
     }
 
     /** The proxy in front of Redis; fails if the cluster was built without it. */
     public FaultProxy redisProxy() {
-        if (redisProxy == null) {
-            throw new IllegalStateException("built without redisThroughProxy()");
-        }
-        return redisProxy;
+        return backends.redisProxy();
     }
 
     /** The idempotency keys of the orders the database holds. */
     public Set<String> storedOrderKeys() throws SQLException {
-        Set<String> keys = new HashSet<>();
-        try (Connection connection = connect();
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SELECT idempotency_key FROM orders")) {
-            while (rows.next()) {
-                keys.add(rows.getString(1));
-            }
-        }
-        return keys;
+        return BrokerageQueries.storedOrderKeys(backends::connect);
     }
 
     /** Every account's balance. */
     public Map<String, BigDecimal> balances() throws SQLException {
-        Map<String, BigDecimal> balances = new LinkedHashMap<>();
-        try (Connection connection = connect();
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SELECT account_id, balance FROM account")) {
-            while (rows.next()) {
-                balances.put(rows.getString(1), rows.getBigDecimal(2));
-            }
-        }
-        return balances;
+        return BrokerageQueries.balances(backends::connect);
     }
 
     /** The single number {@code sql} selects. */
     public long count(String sql) throws SQLException {
-        try (Connection connection = connect();
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(sql)) {
-            rows.next();
-            return rows.getLong(1);
-        }
+        return BrokerageQueries.count(backends::connect, sql);
     }
 
     @Override
     public void close() throws Exception {
         List<AutoCloseable> all = new ArrayList<>(instances);
         all.addAll(stopped);
-        all.add(redisProxy);
-        all.add(redis);
-        all.add(databaseProxy);
-        all.add(mariadb);
-        all.add(postgres);
-        all.add(namespace); // after the instances inside have exited
-        closeAll(all.toArray(AutoCloseable[]::new));
-    }
-
-    private static void closeAll(@Nullable AutoCloseable... resources) throws Exception {
-        Exception first = null;
-        for (AutoCloseable resource : resources) {
-            if (resource == null) {
-                continue;
-            }
-            try {
-                resource.close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        all.add(backends); // after the instances: the namespace goes once they have exited
+        ClusterBackends.closeAll(all.toArray(AutoCloseable[]::new));
     }
 }
