@@ -18,18 +18,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The system under test of one scenario: a PostgreSQL cluster of its own (or a MariaDB server, {@link
- * Builder#mariadb()}), optionally a redis-server of its own, either
+ * BrokerageClusterBuilder#mariadb()}), optionally a redis-server of its own, either
  * reached directly or through a {@link FaultProxy}, and instances of the example ({@code brokerage-service.jar}, system
  * property {@code ballast.chaos.jar}) as child JVMs configured only through environment variables, their logs and the
  * raw alerts their routers received ({@value #RAW_ALERTS}) under {@code target/chaos/<scenario>/instance-<n>/}. The instances get what the production checklist of {@code docs/operations.md} asks
  * for (a 2 s pool connection timeout) and nothing else beyond the addresses. Everything is stopped and deleted on close. Started and changed from the test
  * thread; {@link #instances()} may be read from the clients' threads.
  *
- * <p>Used by every chaos scenario. This type holds the instances' lifecycle and the scenario's configuration; the
- * servers and proxies are {@link ClusterBackends}', the queries the invariants read {@link BrokerageQueries}'.
+ * <p>Used by every chaos scenario. This type holds the instances' lifecycle and their environment; the choices before
+ * start are {@link BrokerageClusterBuilder}'s, the servers and proxies {@link ClusterBackends}', the queries the
+ * invariants read {@link BrokerageQueries}'.
  */
 @SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
 public final class BrokerageCluster implements AutoCloseable {
@@ -47,15 +49,15 @@ public final class BrokerageCluster implements AutoCloseable {
     private final List<ChildService> stopped = new ArrayList<>();
     private int started;
 
-    private BrokerageCluster(String scenario, ClusterBackends backends, Map<String, String> environment) {
+    BrokerageCluster(String scenario, ClusterBackends backends, Map<String, String> environment) {
         this.scenario = scenario;
         this.backends = backends;
         this.environment = environment;
     }
 
     /** A cluster for the scenario named {@code scenario} (a directory name). */
-    public static Builder builder(String scenario) {
-        return new Builder(scenario);
+    public static BrokerageClusterBuilder builder(String scenario) {
+        return new BrokerageClusterBuilder(scenario);
     }
 
     /** The example's jar, from system property {@code ballast.chaos.jar}; fails saying how to build it. */
@@ -68,92 +70,6 @@ public final class BrokerageCluster implements AutoCloseable {
                     + " `./mvnw -pl ballast-chaos -am verify -Pchaos`, which packages the example first");
         }
         return jar;
-    }
-
-    /** Choices made before anything starts. */
-    public static final class Builder {
-        private final String scenario;
-        private int instances = 1;
-        private boolean redis;
-        private boolean redisProxy;
-        private boolean databaseProxy;
-        private boolean mariadb;
-        private boolean networkNamespace;
-        private final Map<String, String> environment = new LinkedHashMap<>();
-
-        private Builder(String scenario) {
-            this.scenario = scenario;
-        }
-
-        /** How many instances start (and are awaited healthy) with the cluster; default 1. */
-        public Builder instances(int count) {
-            this.instances = count;
-            return this;
-        }
-
-        /** An own redis-server: the quotes cache gets its L2 and locks go to Redis with the database behind. */
-        public Builder redis() {
-            this.redis = true;
-            return this;
-        }
-
-        /** An own redis-server, reached by the instances through a {@link FaultProxy}. */
-        public Builder redisThroughProxy() {
-            this.redis = true;
-            this.redisProxy = true;
-            return this;
-        }
-
-        /** The instances reach PostgreSQL through a {@link FaultProxy}. */
-        public Builder databaseThroughProxy() {
-            this.databaseProxy = true;
-            return this;
-        }
-
-        /** An own MariaDB server instead of PostgreSQL (see {@link #mariadb()}). */
-        public Builder mariadb() {
-            this.mariadb = true;
-            return this;
-        }
-
-        /**
-         * The instances run in a {@link NetworkNamespace} of the cluster's own and reach the database (and Redis)
-         * through {@link FaultProxy}s listening on the namespace's host address (plain forwarders unless told
-         * otherwise; {@link BrokerageCluster#databaseProxy()}, {@link BrokerageCluster#redisProxy()}), so that {@link NetworkNamespace#drop} can cut
-         * the instances' traffic to either in the kernel. Needs root.
-         */
-        public Builder inNetworkNamespace() {
-            this.networkNamespace = true;
-            return this;
-        }
-
-        /** An environment variable for every instance (operator configuration). */
-        public Builder env(String name, String value) {
-            environment.put(name, value);
-            return this;
-        }
-
-        /** Starts the servers, the proxies and the instances, and waits until every instance is healthy. */
-        public BrokerageCluster start() throws Exception {
-            jar();
-            ClusterBackends backends = ClusterBackends.start(
-                    new ClusterBackends.Choices(mariadb, databaseProxy, redis, redisProxy, networkNamespace));
-            Map<String, String> env = new LinkedHashMap<>(backends.environment());
-            env.putAll(environment);
-            BrokerageCluster cluster = new BrokerageCluster(scenario, backends, env);
-            try {
-                for (int i = 0; i < instances; i++) {
-                    cluster.startInstance();
-                }
-                for (ChildService instance : cluster.instances) {
-                    instance.awaitHealthy();
-                }
-                return cluster;
-            } catch (Exception | AssertionError e) {
-                cluster.close();
-                throw e;
-            }
-        }
     }
 
     /** Starts one more instance with the cluster's environment (not waiting for it) and adds it to the live ones. */
@@ -179,7 +95,7 @@ public final class BrokerageCluster implements AutoCloseable {
                 directory.resolve(RAW_ALERTS).toAbsolutePath().toString());
         env.putAll(environment);
         env.putAll(overrides);
-        NetworkNamespace namespace = backends.namespaceOrNull();
+        NetworkNamespace namespace = backends.namespace();
         ChildService instance = namespace != null
                 ? ChildService.startIn(namespace, jar(), directory, env, jvmOptions)
                 : ChildService.start(jar(), directory, env, jvmOptions);
@@ -203,14 +119,14 @@ public final class BrokerageCluster implements AutoCloseable {
         return Map.copyOf(environment);
     }
 
-    /** The own PostgreSQL; fails if the cluster was built with {@link Builder#mariadb()}. */
+    /** The own PostgreSQL; fails if the cluster was built with {@link BrokerageClusterBuilder#mariadb()}. */
     public PostgresServer postgres() {
-        return backends.postgres();
+        return built(backends.postgres(), "built with mariadb()");
     }
 
-    /** The own MariaDB server; fails if the cluster was built without {@link Builder#mariadb()}. */
+    /** The own MariaDB server; fails if the cluster was built without {@link BrokerageClusterBuilder#mariadb()}. */
     public MariaDbServer mariadb() {
-        return backends.mariadb();
+        return built(backends.mariadb(), "built without mariadb()");
     }
 
     /** A new connection to the instances' database, PostgreSQL or MariaDB. */
@@ -218,24 +134,24 @@ public final class BrokerageCluster implements AutoCloseable {
         return backends.connect();
     }
 
-    /** The instances' network namespace; fails if the cluster was built without {@link Builder#inNetworkNamespace()}. */
+    /** The instances' network namespace; fails if built without {@link BrokerageClusterBuilder#inNetworkNamespace()}. */
     public NetworkNamespace networkNamespace() {
-        return backends.networkNamespace();
+        return built(backends.namespace(), "built without inNetworkNamespace()");
     }
 
     /** The proxy in front of PostgreSQL; fails if the cluster was built without it. */
     public FaultProxy databaseProxy() {
-        return backends.databaseProxy();
+        return built(backends.databaseProxy(), "built without databaseThroughProxy()");
     }
 
     /** The own redis-server; fails if the cluster was built without it. */
     public RedisServer redis() {
-        return backends.redis();
+        return built(backends.redis(), "built without redis()");
     }
 
     /** The proxy in front of Redis; fails if the cluster was built without it. */
     public FaultProxy redisProxy() {
-        return backends.redisProxy();
+        return built(backends.redisProxy(), "built without redisThroughProxy()");
     }
 
     /** The idempotency keys of the orders the database holds. */
@@ -258,6 +174,35 @@ public final class BrokerageCluster implements AutoCloseable {
         List<AutoCloseable> all = new ArrayList<>(instances);
         all.addAll(stopped);
         all.add(backends); // after the instances: the namespace goes once they have exited
-        ClusterBackends.closeAll(all.toArray(AutoCloseable[]::new));
+        closeAll(all.toArray(AutoCloseable[]::new));
+    }
+
+    private static <T> T built(@Nullable T resource, String otherwise) {
+        if (resource == null) {
+            throw new IllegalStateException(otherwise);
+        }
+        return resource;
+    }
+
+    /** Closes every non-null resource in order; throws the first failure with the later ones suppressed. */
+    static void closeAll(@Nullable AutoCloseable... resources) throws Exception {
+        Exception first = null;
+        for (AutoCloseable resource : resources) {
+            if (resource == null) {
+                continue;
+            }
+            try {
+                resource.close();
+            } catch (Exception e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 }

@@ -18,12 +18,12 @@ import org.jspecify.annotations.Nullable;
  * redis-server, the {@link FaultProxy}s in front of them and the {@link NetworkNamespace} the instances run in, and the
  * environment variables that point an instance at them. Used only by {@link BrokerageCluster}; started and closed
  * from the test thread, read from any. Guards that what it started is closed again, the namespace last, also when a
- * later start fails, and that an accessor of something the cluster was built without fails saying so.
+ * later start fails.
  */
 @SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
 final class ClusterBackends implements AutoCloseable {
 
-    /** What {@link BrokerageCluster.Builder} chose. */
+    /** What {@link BrokerageClusterBuilder} chose. */
     record Choices(
             boolean mariadb, boolean databaseProxy, boolean redis, boolean redisProxy, boolean networkNamespace) {}
 
@@ -97,7 +97,7 @@ final class ClusterBackends implements AutoCloseable {
             }
             return new ClusterBackends(postgres, maria, dbProxy, redisServer, redisFaults, ns, env);
         } catch (Exception | AssertionError e) {
-            closeAll(redisFaults, redisServer, dbProxy, maria, postgres, ns);
+            BrokerageCluster.closeAll(redisFaults, redisServer, dbProxy, maria, postgres, ns);
             throw e;
         }
     }
@@ -111,70 +111,42 @@ final class ClusterBackends implements AutoCloseable {
     Connection connect() throws SQLException {
         return mariadb != null
                 ? mariadb.connect(BrokerageCluster.DATABASE)
-                : postgres().connect(BrokerageCluster.DATABASE);
+                : Objects.requireNonNull(postgres).connect(BrokerageCluster.DATABASE);
     }
 
     @Nullable
-    NetworkNamespace namespaceOrNull() {
-        return namespace;
-    }
-
     PostgresServer postgres() {
-        return present(postgres, "built with mariadb()");
+        return postgres;
     }
 
+    @Nullable
     MariaDbServer mariadb() {
-        return present(mariadb, "built without mariadb()");
+        return mariadb;
     }
 
-    NetworkNamespace networkNamespace() {
-        return present(namespace, "built without inNetworkNamespace()");
-    }
-
+    @Nullable
     FaultProxy databaseProxy() {
-        return present(databaseProxy, "built without databaseThroughProxy()");
+        return databaseProxy;
     }
 
+    @Nullable
     RedisServer redis() {
-        return present(redis, "built without redis()");
+        return redis;
     }
 
+    @Nullable
     FaultProxy redisProxy() {
-        return present(redisProxy, "built without redisThroughProxy()");
+        return redisProxy;
+    }
+
+    @Nullable
+    NetworkNamespace namespace() {
+        return namespace;
     }
 
     /** Closes the proxies and servers, the namespace last (call it after the instances inside have exited). */
     @Override
     public void close() throws Exception {
-        closeAll(redisProxy, redis, databaseProxy, mariadb, postgres, namespace);
-    }
-
-    /** Closes every non-null resource in order; throws the first failure with the later ones suppressed. */
-    static void closeAll(@Nullable AutoCloseable... resources) throws Exception {
-        Exception first = null;
-        for (AutoCloseable resource : resources) {
-            if (resource == null) {
-                continue;
-            }
-            try {
-                resource.close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
-    }
-
-    private static <T> T present(@Nullable T resource, String otherwise) {
-        if (resource == null) {
-            throw new IllegalStateException(otherwise);
-        }
-        return resource;
+        BrokerageCluster.closeAll(redisProxy, redis, databaseProxy, mariadb, postgres, namespace);
     }
 }

@@ -125,33 +125,17 @@ final class RedisClusterNodes implements AutoCloseable {
     private Process launch(int port) throws IOException {
         Path dir = Files.createDirectories(
                 Objects.requireNonNull(directory, "started").resolve(Integer.toString(port)));
-        return new ProcessBuilder(
-                        "redis-server",
-                        "--port",
-                        Integer.toString(port),
-                        "--bind",
-                        "127.0.0.1",
-                        "--cluster-enabled",
-                        "yes",
-                        "--cluster-config-file",
-                        dir.resolve("nodes.conf").toString(),
-                        "--cluster-node-timeout",
-                        Integer.toString(nodeTimeoutMillis),
-                        "--cluster-replica-validity-factor",
-                        "0",
-                        "--dir",
-                        dir.toString(),
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--daemonize",
-                        "no",
-                        "--logfile",
-                        dir.resolve("redis.log").toString())
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        return RedisProcesses.startServer(
+                port,
+                dir,
+                "--cluster-enabled",
+                "yes",
+                "--cluster-config-file",
+                dir.resolve("nodes.conf").toString(),
+                "--cluster-node-timeout",
+                Integer.toString(nodeTimeoutMillis),
+                "--cluster-replica-validity-factor",
+                "0");
     }
 
     private static boolean answers(int port) {
