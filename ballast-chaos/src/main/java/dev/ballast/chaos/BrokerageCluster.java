@@ -8,15 +8,11 @@ import dev.ballast.test.PostgresServer;
 import dev.ballast.test.RedisServer;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,12 +22,16 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The system under test of one scenario: a PostgreSQL cluster of its own (or a MariaDB server, {@link
- * Builder#mariadb()}), optionally a redis-server of its own, either
+ * BrokerageClusterBuilder#mariadb()}), optionally a redis-server of its own, either
  * reached directly or through a {@link FaultProxy}, and instances of the example ({@code brokerage-service.jar}, system
  * property {@code ballast.chaos.jar}) as child JVMs configured only through environment variables, their logs and the
  * raw alerts their routers received ({@value #RAW_ALERTS}) under {@code target/chaos/<scenario>/instance-<n>/}. The instances get what the production checklist of {@code docs/operations.md} asks
  * for (a 2 s pool connection timeout) and nothing else beyond the addresses. Everything is stopped and deleted on close. Started and changed from the test
  * thread; {@link #instances()} may be read from the clients' threads.
+ *
+ * <p>Used by every chaos scenario. This type holds the instances' lifecycle and their environment; the choices before
+ * start are {@link BrokerageClusterBuilder}'s, the servers and proxies {@link ClusterBackends}', the queries the
+ * invariants read {@link BrokerageQueries}'.
  */
 @SuppressWarnings("try") // close() waits for what it stopped; an interrupt then is the caller's to handle
 public final class BrokerageCluster implements AutoCloseable {
@@ -43,39 +43,21 @@ public final class BrokerageCluster implements AutoCloseable {
     public static final String DATABASE = "brokerage";
 
     private final String scenario;
-    private final @Nullable PostgresServer postgres;
-    private final @Nullable MariaDbServer mariadb;
-    private final @Nullable FaultProxy databaseProxy;
-    private final @Nullable RedisServer redis;
-    private final @Nullable FaultProxy redisProxy;
-    private final @Nullable NetworkNamespace namespace;
+    private final ClusterBackends backends;
     private final Map<String, String> environment;
     private final List<ChildService> instances = new CopyOnWriteArrayList<>();
     private final List<ChildService> stopped = new ArrayList<>();
     private int started;
 
-    private BrokerageCluster(
-            String scenario,
-            @Nullable PostgresServer postgres,
-            @Nullable MariaDbServer mariadb,
-            @Nullable FaultProxy databaseProxy,
-            @Nullable RedisServer redis,
-            @Nullable FaultProxy redisProxy,
-            @Nullable NetworkNamespace namespace,
-            Map<String, String> environment) {
+    BrokerageCluster(String scenario, ClusterBackends backends, Map<String, String> environment) {
         this.scenario = scenario;
-        this.postgres = postgres;
-        this.mariadb = mariadb;
-        this.databaseProxy = databaseProxy;
-        this.redis = redis;
-        this.redisProxy = redisProxy;
-        this.namespace = namespace;
+        this.backends = backends;
         this.environment = environment;
     }
 
     /** A cluster for the scenario named {@code scenario} (a directory name). */
-    public static Builder builder(String scenario) {
-        return new Builder(scenario);
+    public static BrokerageClusterBuilder builder(String scenario) {
+        return new BrokerageClusterBuilder(scenario);
     }
 
     /** The example's jar, from system property {@code ballast.chaos.jar}; fails saying how to build it. */
@@ -88,135 +70,6 @@ public final class BrokerageCluster implements AutoCloseable {
                     + " `./mvnw -pl ballast-chaos -am verify -Pchaos`, which packages the example first");
         }
         return jar;
-    }
-
-    /** Choices made before anything starts. */
-    public static final class Builder {
-        private final String scenario;
-        private int instances = 1;
-        private boolean redis;
-        private boolean redisProxy;
-        private boolean databaseProxy;
-        private boolean mariadb;
-        private boolean networkNamespace;
-        private final Map<String, String> environment = new LinkedHashMap<>();
-
-        private Builder(String scenario) {
-            this.scenario = scenario;
-        }
-
-        /** How many instances start (and are awaited healthy) with the cluster; default 1. */
-        public Builder instances(int count) {
-            this.instances = count;
-            return this;
-        }
-
-        /** An own redis-server: the quotes cache gets its L2 and locks go to Redis with the database behind. */
-        public Builder redis() {
-            this.redis = true;
-            return this;
-        }
-
-        /** An own redis-server, reached by the instances through a {@link FaultProxy}. */
-        public Builder redisThroughProxy() {
-            this.redis = true;
-            this.redisProxy = true;
-            return this;
-        }
-
-        /** The instances reach PostgreSQL through a {@link FaultProxy}. */
-        public Builder databaseThroughProxy() {
-            this.databaseProxy = true;
-            return this;
-        }
-
-        /** An own MariaDB server instead of PostgreSQL (see {@link #mariadb()}). */
-        public Builder mariadb() {
-            this.mariadb = true;
-            return this;
-        }
-
-        /**
-         * The instances run in a {@link NetworkNamespace} of the cluster's own and reach the database (and Redis)
-         * through {@link FaultProxy}s listening on the namespace's host address (plain forwarders unless told
-         * otherwise; {@link BrokerageCluster#databaseProxy()}, {@link BrokerageCluster#redisProxy()}), so that {@link NetworkNamespace#drop} can cut
-         * the instances' traffic to either in the kernel. Needs root.
-         */
-        public Builder inNetworkNamespace() {
-            this.networkNamespace = true;
-            return this;
-        }
-
-        /** An environment variable for every instance (operator configuration). */
-        public Builder env(String name, String value) {
-            environment.put(name, value);
-            return this;
-        }
-
-        /** Starts the servers, the proxies and the instances, and waits until every instance is healthy. */
-        public BrokerageCluster start() throws Exception {
-            jar();
-            PostgresServer postgres = mariadb ? null : PostgresServer.start();
-            MariaDbServer maria = null;
-            FaultProxy dbProxy = null;
-            RedisServer redisServer = null;
-            FaultProxy redisFaults = null;
-            NetworkNamespace ns = null;
-            try {
-                ns = networkNamespace ? NetworkNamespace.create() : null;
-                InetAddress listen = ns != null ? ns.hostAddress() : InetAddress.getLoopbackAddress();
-                String host = listen.getHostAddress();
-                maria = mariadb ? MariaDbServer.start() : null;
-                int databasePort;
-                if (maria != null) {
-                    maria.createDatabase(DATABASE);
-                    databasePort = maria.port();
-                } else {
-                    PostgresServer pg = java.util.Objects.requireNonNull(postgres);
-                    pg.createDatabase(DATABASE);
-                    databasePort = pg.port();
-                }
-                dbProxy = databaseProxy || ns != null ? FaultProxy.start(listen, databasePort) : null;
-                redisServer = redis ? RedisServer.start() : null;
-                redisFaults = redisServer != null && (redisProxy || ns != null)
-                        ? FaultProxy.start(listen, redisServer.port())
-                        : null;
-                Map<String, String> env = new LinkedHashMap<>();
-                int dbPort = dbProxy != null ? dbProxy.port() : databasePort;
-                env.put(
-                        "SPRING_DATASOURCE_URL",
-                        (maria != null ? "jdbc:mariadb" : "jdbc:postgresql") + "://" + host + ":" + dbPort + "/"
-                                + DATABASE);
-                env.put("SPRING_DATASOURCE_USERNAME", maria != null ? "root" : "postgres");
-                env.put("SPRING_DATASOURCE_PASSWORD", "");
-                // docs/operations.md, production checklist: fail fast instead of queueing 30 s for a connection
-                env.put("SPRING_DATASOURCE_HIKARI_CONNECTION_TIMEOUT", "2000");
-                if (redisServer != null) {
-                    env.put("SPRING_DATA_REDIS_HOST", host);
-                    env.put(
-                            "SPRING_DATA_REDIS_PORT",
-                            Integer.toString(redisFaults != null ? redisFaults.port() : redisServer.port()));
-                }
-                env.putAll(environment);
-                BrokerageCluster cluster =
-                        new BrokerageCluster(scenario, postgres, maria, dbProxy, redisServer, redisFaults, ns, env);
-                try {
-                    for (int i = 0; i < instances; i++) {
-                        cluster.startInstance();
-                    }
-                    for (ChildService instance : cluster.instances) {
-                        instance.awaitHealthy();
-                    }
-                    return cluster;
-                } catch (Exception | AssertionError e) {
-                    cluster.close();
-                    throw e;
-                }
-            } catch (Exception | AssertionError e) {
-                closeAll(redisFaults, redisServer, dbProxy, maria, postgres, ns);
-                throw e;
-            }
-        }
     }
 
     /** Starts one more instance with the cluster's environment (not waiting for it) and adds it to the live ones. */
@@ -242,6 +95,7 @@ public final class BrokerageCluster implements AutoCloseable {
                 directory.resolve(RAW_ALERTS).toAbsolutePath().toString());
         env.putAll(environment);
         env.putAll(overrides);
+        NetworkNamespace namespace = backends.namespace();
         ChildService instance = namespace != null
                 ? ChildService.startIn(namespace, jar(), directory, env, jvmOptions)
                 : ChildService.start(jar(), directory, env, jvmOptions);
@@ -265,109 +119,73 @@ public final class BrokerageCluster implements AutoCloseable {
         return Map.copyOf(environment);
     }
 
-    /** The own PostgreSQL; fails if the cluster was built with {@link Builder#mariadb()}. */
+    /** The own PostgreSQL; fails if the cluster was built with {@link BrokerageClusterBuilder#mariadb()}. */
     public PostgresServer postgres() {
-        if (postgres == null) {
-            throw new IllegalStateException("built with mariadb()");
-        }
-        return postgres;
+        return built(backends.postgres(), "built with mariadb()");
     }
 
-    /** The own MariaDB server; fails if the cluster was built without {@link Builder#mariadb()}. */
+    /** The own MariaDB server; fails if the cluster was built without {@link BrokerageClusterBuilder#mariadb()}. */
     public MariaDbServer mariadb() {
-        if (mariadb == null) {
-            throw new IllegalStateException("built without mariadb()");
-        }
-        return mariadb;
+        return built(backends.mariadb(), "built without mariadb()");
     }
 
     /** A new connection to the instances' database, PostgreSQL or MariaDB. */
     public Connection connect() throws SQLException {
-        return mariadb != null ? mariadb.connect(DATABASE) : postgres().connect(DATABASE);
+        return backends.connect();
     }
 
-    /** The instances' network namespace; fails if the cluster was built without {@link Builder#inNetworkNamespace()}. */
+    /** The instances' network namespace; fails if built without {@link BrokerageClusterBuilder#inNetworkNamespace()}. */
     public NetworkNamespace networkNamespace() {
-        if (namespace == null) {
-            throw new IllegalStateException("built without inNetworkNamespace()");
-        }
-        return namespace;
+        return built(backends.namespace(), "built without inNetworkNamespace()");
     }
 
     /** The proxy in front of PostgreSQL; fails if the cluster was built without it. */
     public FaultProxy databaseProxy() {
-        if (databaseProxy == null) {
-            throw new IllegalStateException("built without databaseThroughProxy()");
-        }
-        return databaseProxy;
+        return built(backends.databaseProxy(), "built without databaseThroughProxy()");
     }
 
     /** The own redis-server; fails if the cluster was built without it. */
     public RedisServer redis() {
-        if (redis == null) {
-            throw new IllegalStateException("built without redis()");
-        }
-        return redis;
+        return built(backends.redis(), "built without redis()");
     }
 
     /** The proxy in front of Redis; fails if the cluster was built without it. */
     public FaultProxy redisProxy() {
-        if (redisProxy == null) {
-            throw new IllegalStateException("built without redisThroughProxy()");
-        }
-        return redisProxy;
+        return built(backends.redisProxy(), "built without redisThroughProxy()");
     }
 
     /** The idempotency keys of the orders the database holds. */
     public Set<String> storedOrderKeys() throws SQLException {
-        Set<String> keys = new HashSet<>();
-        try (Connection connection = connect();
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SELECT idempotency_key FROM orders")) {
-            while (rows.next()) {
-                keys.add(rows.getString(1));
-            }
-        }
-        return keys;
+        return BrokerageQueries.storedOrderKeys(backends::connect);
     }
 
     /** Every account's balance. */
     public Map<String, BigDecimal> balances() throws SQLException {
-        Map<String, BigDecimal> balances = new LinkedHashMap<>();
-        try (Connection connection = connect();
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SELECT account_id, balance FROM account")) {
-            while (rows.next()) {
-                balances.put(rows.getString(1), rows.getBigDecimal(2));
-            }
-        }
-        return balances;
+        return BrokerageQueries.balances(backends::connect);
     }
 
     /** The single number {@code sql} selects. */
     public long count(String sql) throws SQLException {
-        try (Connection connection = connect();
-                Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery(sql)) {
-            rows.next();
-            return rows.getLong(1);
-        }
+        return BrokerageQueries.count(backends::connect, sql);
     }
 
     @Override
     public void close() throws Exception {
         List<AutoCloseable> all = new ArrayList<>(instances);
         all.addAll(stopped);
-        all.add(redisProxy);
-        all.add(redis);
-        all.add(databaseProxy);
-        all.add(mariadb);
-        all.add(postgres);
-        all.add(namespace); // after the instances inside have exited
+        all.add(backends); // after the instances: the namespace goes once they have exited
         closeAll(all.toArray(AutoCloseable[]::new));
     }
 
-    private static void closeAll(@Nullable AutoCloseable... resources) throws Exception {
+    private static <T> T built(@Nullable T resource, String otherwise) {
+        if (resource == null) {
+            throw new IllegalStateException(otherwise);
+        }
+        return resource;
+    }
+
+    /** Closes every non-null resource in order; throws the first failure with the later ones suppressed. */
+    static void closeAll(@Nullable AutoCloseable... resources) throws Exception {
         Exception first = null;
         for (AutoCloseable resource : resources) {
             if (resource == null) {

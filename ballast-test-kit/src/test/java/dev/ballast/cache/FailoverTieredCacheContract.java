@@ -7,6 +7,7 @@ import dev.ballast.testkit.cache.TieredCacheContract;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -30,6 +31,21 @@ abstract class FailoverTieredCacheContract extends TieredCacheContract {
 
     /** SIGKILLs the primary that holds this test's cache ({@link #name}) and waits until a replica replaced it. */
     protected abstract void killTheCachesPrimaryAndAwaitPromotion() throws Exception;
+
+    /** The invalidation channel reaches another instance through the replicated topology (the primary of its keys). */
+    @Test
+    void aPutOnOneInstanceReachesAnotherInstancesL1ThroughTheReplicatedRedis() {
+        TieredCache<String, Quote> first = create(settings().build());
+        TieredCache<String, Quote> second = create(settings().build());
+        second.get("005930", this::load);
+
+        first.put("005930", new Quote("005930", "72000.00"));
+
+        Eventually.within(
+                Duration.ofSeconds(5),
+                "the invalidation reached the second instance",
+                () -> second.getIfPresent("005930").equals(Optional.of(new Quote("005930", "72000.00"))));
+    }
 
     /**
      * Four instances read under load while the primary of the cache's keys is killed: no caller sees an error (the

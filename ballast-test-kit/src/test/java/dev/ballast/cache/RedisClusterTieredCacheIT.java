@@ -2,17 +2,14 @@ package dev.ballast.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ballast.test.Eventually;
 import dev.ballast.test.RedisCluster;
+import dev.ballast.testkit.ClusterClients;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,14 +30,7 @@ class RedisClusterTieredCacheIT extends FailoverTieredCacheContract {
 
     @BeforeAll
     static void connect() {
-        client = RedisClusterClient.create(
-                cluster.uris().stream().map(RedisURI::create).toList());
-        client.setOptions(ClusterClientOptions.builder()
-                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                        .enableAllAdaptiveRefreshTriggers()
-                        .enablePeriodicRefresh(Duration.ofSeconds(1))
-                        .build())
-                .build());
+        client = ClusterClients.refreshingEverySecond(cluster.uris(), RedisURI.DEFAULT_TIMEOUT_DURATION);
         raw = client.connect();
     }
 
@@ -76,20 +66,6 @@ class RedisClusterTieredCacheIT extends FailoverTieredCacheContract {
                 .allSatisfy(key -> assertThat(SlotHash.getSlot(key)).isEqualTo(slot));
         assertThat(SlotHash.getSlot("ballast:cache:{" + name + "}:v1#lease:005930"))
                 .isEqualTo(slot);
-    }
-
-    @Test
-    void aPutOnOneInstanceReachesAnotherInstancesL1AcrossTheCluster() {
-        TieredCache<String, Quote> first = create(settings().build());
-        TieredCache<String, Quote> second = create(settings().build());
-        second.get("005930", this::load);
-
-        first.put("005930", new Quote("005930", "72000.00"));
-
-        Eventually.within(
-                Duration.ofSeconds(5),
-                "the invalidation reached the second instance",
-                () -> second.getIfPresent("005930").equals(Optional.of(new Quote("005930", "72000.00"))));
     }
 
     @Test

@@ -2,17 +2,14 @@ package dev.ballast.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ballast.test.Eventually;
 import dev.ballast.test.RedisSentinel;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -50,19 +47,5 @@ class RedisSentinelTieredCacheIT extends FailoverTieredCacheContract {
     protected void killTheCachesPrimaryAndAwaitPromotion() throws Exception {
         int old = sentinel.primaryPort();
         assertThat(sentinel.killPrimaryAndAwaitPromotion()).isNotEqualTo(old);
-    }
-
-    @Test
-    void aPutOnOneInstanceReachesAnotherInstancesL1ThroughThePrimaryTheSentinelsName() {
-        TieredCache<String, Quote> first = create(settings().build());
-        TieredCache<String, Quote> second = create(settings().build());
-        second.get("005930", this::load);
-
-        first.put("005930", new Quote("005930", "72000.00"));
-
-        Eventually.within(
-                Duration.ofSeconds(5),
-                "the invalidation reached the second instance",
-                () -> second.getIfPresent("005930").equals(Optional.of(new Quote("005930", "72000.00"))));
     }
 }

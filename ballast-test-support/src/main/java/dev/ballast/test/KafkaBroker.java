@@ -5,30 +5,15 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -40,18 +25,18 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * to start it before the class's tests and remove it after; or use {@link #start()} and {@link #close()} directly. The
  * test module must have {@code org.apache.kafka:kafka_2.13} on its test classpath. The child halts if the test JVM dies.
  * Not thread-safe: drive it from the test thread.
+ *
+ * <p>Used by the Kafka outbox ITs, the chaos scenarios with Kafka, the brokerage example's settlement IT and the Kafka
+ * benchmarks. This type holds the broker's ports and server configuration; the child JVM is {@link
+ * KafkaBrokerProcess}'s, the topic operations and the reading of records {@link KafkaTopics}'.
  */
 public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
-    private static final long START_TIMEOUT_MILLIS = 60_000;
-
     private final Map<String, String> overrides = new TreeMap<>();
-    private @Nullable Path dir;
     private final int port = freePort();
     private final int controllerPort = freePort();
     private int advertisedPort;
-    private String clusterId = "";
-    private @Nullable Process process;
+    private final KafkaBrokerProcess process = new KafkaBrokerProcess(port, this::admin);
 
     private KafkaBroker() {
         advertisedPort = port;
@@ -80,12 +65,10 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
 
     /** Starts the broker on its free ports (chosen when it was created) and waits until it answers an admin request. */
     public KafkaBroker start() throws IOException {
-        if (dir == null) {
-            dir = Files.createTempDirectory("ballast-kafka-");
-            clusterId = Uuid.randomUuid().toString();
-            writeConfig();
+        if (!process.prepared()) {
+            process.prepare(serverProperties());
         }
-        launch();
+        process.launch();
         return this;
     }
 
@@ -101,12 +84,12 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
 
     /** The child JVM's process id; fails if it is not running. */
     public long pid() {
-        return running().pid();
+        return process.running().pid();
     }
 
     /** Whether the child JVM is alive. */
     public boolean isRunning() {
-        return process != null && process.isAlive();
+        return process.isRunning();
     }
 
     /**
@@ -115,103 +98,37 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
      * too), or when {@code bound} has passed. The caller checks the count.
      */
     public List<ConsumerRecord<String, byte[]>> readAll(String topic, int expected, Duration bound) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        properties.put(ConsumerConfig.GROUP_ID_CONFIG, "check-" + Uuid.randomUuid());
-        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer =
-                new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(Set.of(topic));
-            long deadline = System.nanoTime() + bound.toNanos();
-            int emptyPolls = 0;
-            while (System.nanoTime() < deadline && (records.size() < expected || emptyPolls < 2)) {
-                var polled = consumer.poll(Duration.ofMillis(500));
-                polled.forEach(records::add);
-                emptyPolls = records.size() >= expected && polled.isEmpty() ? emptyPolls + 1 : 0;
-            }
-        }
-        return records;
+        return KafkaTopics.readAll(bootstrapServers(), topic, expected, bound);
     }
 
     /** Creates a topic with {@code partitions} partitions (replication factor 1) and waits until it exists. */
     public void createTopic(String name, int partitions) {
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1)))
-                    .all()
-                    .get(30, TimeUnit.SECONDS);
-            // the controller has created it; the broker's metadata may lag by a moment, and a client that lists topics
-            // right away (a publisher verifying its routes) must see it
-            Eventually.within(
-                    Duration.ofSeconds(30), "topic " + name + " listed by the broker", () -> listed(admin, name));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while creating topic " + name, e);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("could not create topic " + name, e);
-        }
-    }
-
-    private static boolean listed(Admin admin, String name) {
-        try {
-            return admin.listTopics().names().get(5, TimeUnit.SECONDS).contains(name);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while listing topics", e);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            return false;
+            KafkaTopics.create(admin, name, partitions);
         }
     }
 
     /** The topic names on the broker. */
     public Set<String> topics() {
         try (Admin admin = admin()) {
-            return admin.listTopics().names().get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while listing topics", e);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("could not list topics", e);
+            return KafkaTopics.names(admin);
         }
     }
 
     /** Kills the broker with SIGKILL, as a crash would, and waits until the process is gone. Data stays on disk. */
     public void kill() throws IOException {
-        Process current = process;
-        if (current != null && current.isAlive()) {
-            Process kill = new ProcessBuilder("kill", "-KILL", Long.toString(current.pid()))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            try {
-                kill.waitFor(5, TimeUnit.SECONDS);
-                if (!current.waitFor(15, TimeUnit.SECONDS)) {
-                    throw new IOException("Kafka broker " + current.pid() + " did not exit after SIGKILL");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while killing the Kafka broker", e);
-            }
-        }
+        process.kill();
     }
 
     /** Starts the broker again on the same ports with the same data (after {@link #kill()}) and waits until ready. */
     public void restart() throws IOException {
-        kill();
-        launch();
+        process.kill();
+        process.launch();
     }
 
     @Override
     public void close() throws IOException {
-        kill();
-        if (dir != null) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                paths.sorted(Comparator.reverseOrder())
-                        .forEach(path -> path.toFile().delete());
-            }
-            dir = null;
-        }
+        process.close();
     }
 
     @Override
@@ -233,21 +150,8 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
         return Admin.create(properties);
     }
 
-    private Path dir() {
-        if (dir == null) {
-            throw new IllegalStateException("the Kafka broker was not started");
-        }
-        return dir;
-    }
-
-    private Process running() {
-        if (process == null || !process.isAlive()) {
-            throw new IllegalStateException("the Kafka broker is not running");
-        }
-        return process;
-    }
-
-    private void writeConfig() throws IOException {
+    /** A single node that is broker and controller, on this broker's ports, with the test's overrides on top. */
+    private Map<String, String> serverProperties() {
         Map<String, String> config = new TreeMap<>();
         config.put("process.roles", "broker,controller");
         config.put("node.id", "1");
@@ -257,7 +161,6 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
         config.put("controller.listener.names", "CONTROLLER");
         config.put("inter.broker.listener.name", "PLAINTEXT");
         config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        config.put("log.dirs", dir().resolve("data").toString());
         config.put("num.partitions", "1");
         config.put("offsets.topic.replication.factor", "1");
         config.put("offsets.topic.num.partitions", "3");
@@ -269,87 +172,7 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
         config.put("auto.create.topics.enable", "false");
         config.put("log.flush.interval.messages", "9223372036854775807");
         config.putAll(overrides);
-        StringBuilder text = new StringBuilder();
-        config.forEach(
-                (key, value) -> text.append(key).append('=').append(value).append('\n'));
-        Files.writeString(dir().resolve("server.properties"), text.toString(), StandardCharsets.UTF_8);
-        Files.writeString(
-                dir().resolve("logback.xml"), """
-                <configuration>
-                  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
-                    <file>%s</file>
-                    <encoder><pattern>%%d{HH:mm:ss.SSS} %%-5level %%logger{30} %%msg%%n</pattern></encoder>
-                  </appender>
-                  <logger name="kafka.server.KafkaRaftServer" level="INFO"/>
-                  <root level="WARN"><appender-ref ref="FILE"/></root>
-                </configuration>
-                """.formatted(dir().resolve("broker.log")), StandardCharsets.UTF_8);
-    }
-
-    private void launch() throws IOException {
-        Path home = dir();
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx512m");
-        command.add("-XX:+UseSerialGC");
-        command.add("-XX:TieredStopAtLevel=1");
-        command.add("-Dlogback.configurationFile=" + home.resolve("logback.xml"));
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(KafkaBrokerMain.class.getName());
-        command.add(home.resolve("server.properties").toString());
-        command.add(home.resolve("data").toString());
-        command.add(clusterId);
-        process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(
-                        home.resolve("stdout.log").toFile()))
-                .start();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
-        try (Admin admin = admin()) {
-            while (true) {
-                Process current = running0(home);
-                try {
-                    if (!admin.describeCluster()
-                            .nodes()
-                            .get(2, TimeUnit.SECONDS)
-                            .isEmpty()) {
-                        return;
-                    }
-                } catch (ExecutionException | java.util.concurrent.TimeoutException notYet) {
-                    // not up yet
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while waiting for the Kafka broker", e);
-                }
-                if (System.nanoTime() - deadline > 0) {
-                    current.destroyForcibly();
-                    throw new IOException("the Kafka broker on port " + port + " was not ready within "
-                            + START_TIMEOUT_MILLIS + " ms; see " + home.resolve("stdout.log") + " and "
-                            + home.resolve("broker.log"));
-                }
-                sleep(100);
-            }
-        }
-    }
-
-    private Process running0(Path home) throws IOException {
-        Process current = process;
-        if (current == null || !current.isAlive()) {
-            throw new IOException("the Kafka broker exited at start"
-                    + (current == null ? "" : " with " + current.exitValue()) + "; see " + home.resolve("stdout.log")
-                    + ": " + tail(home.resolve("stdout.log")));
-        }
-        return current;
-    }
-
-    private static String tail(Path file) {
-        try {
-            String text = Files.readString(file, StandardCharsets.UTF_8);
-            return text.length() > 2000 ? text.substring(text.length() - 2000) : text;
-        } catch (IOException e) {
-            return "(unreadable: " + e.getMessage() + ")";
-        }
+        return config;
     }
 
     private static int freePort() {
@@ -359,15 +182,6 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void sleep(long millis) throws IOException {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
         }
     }
 }

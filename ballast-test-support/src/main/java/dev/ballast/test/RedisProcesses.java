@@ -13,6 +13,23 @@ final class RedisProcesses {
 
     private RedisProcesses() {}
 
+    /**
+     * Starts {@code redis-server} on {@code port} (loopback only) in the foreground with {@code options}, in {@code dir}
+     * with its log there and no persistence; its output is discarded.
+     */
+    static Process startServer(int port, Path dir, String... options) throws IOException {
+        List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port)));
+        command.addAll(List.of("--bind", "127.0.0.1", "--daemonize", "no"));
+        command.addAll(List.of(
+                "--dir", dir.toString(), "--logfile", dir.resolve("redis.log").toString()));
+        command.addAll(List.of("--save", "", "--appendonly", "no"));
+        command.addAll(List.of(options));
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
     static String cli(int port, String... command) throws IOException {
         List<String> line = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
         line.addAll(List.of(command));

@@ -219,26 +219,9 @@ public final class RedisSentinel implements AutoCloseable, BeforeAllCallback, Af
     private Process launchServer(int port, @Nullable Integer primaryPort) throws IOException {
         Path dir = Files.createDirectories(
                 Objects.requireNonNull(directory, "started").resolve(Integer.toString(port)));
-        List<String> command = new ArrayList<>(List.of(
-                "redis-server",
-                "--port",
-                Integer.toString(port),
-                "--bind",
-                "127.0.0.1",
-                "--dir",
-                dir.toString(),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--logfile",
-                dir.resolve("redis.log").toString()));
-        if (primaryPort != null) {
-            command.addAll(List.of("--replicaof", "127.0.0.1", Integer.toString(primaryPort)));
-        }
-        return start(command);
+        return primaryPort == null
+                ? RedisProcesses.startServer(port, dir)
+                : RedisProcesses.startServer(port, dir, "--replicaof", "127.0.0.1", Integer.toString(primaryPort));
     }
 
     private Process launchSentinel(int port) throws IOException {

@@ -1,6 +1,7 @@
 package dev.ballast.chaos.scenario;
 
 import dev.ballast.chaos.BrokerageCluster;
+import dev.ballast.chaos.BrokerageClusterBuilder;
 import dev.ballast.chaos.BrokerageWorkload;
 import dev.ballast.chaos.ChaosReport;
 import dev.ballast.chaos.Check;
@@ -83,7 +84,7 @@ class OutboxFaultsScenario {
     @DisplayName("(18) tampered outbox row")
     void aTamperedEventIsDeadLetteredAsAnIntegrityViolationAndTheRestFlows(Scenario scenario) throws Exception {
         // no relay at first, so that the events stay pending until one of them has been tampered with
-        BrokerageCluster.Builder withoutRelay =
+        BrokerageClusterBuilder withoutRelay =
                 BrokerageCluster.builder("tampered-row").env("BALLAST_OUTBOX_RELAY_ENABLED", "false");
         scenario.fault("the payload of one pending OrderPlaced event rewritten in the database before any relay ran");
         try (BrokerageCluster cluster = withoutRelay.start()) {

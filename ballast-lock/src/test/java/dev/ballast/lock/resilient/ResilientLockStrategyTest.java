@@ -426,7 +426,7 @@ class ResilientLockStrategyTest {
                 3,
                 LockListener.all(
                         List.of(modes(new CopyOnWriteArrayList<>(), followedB), LockMetrics.create(registryB))));
-        ResilientLockStrategy a = build(new DownPrimary(), "A", 1, modes(switchedA, followedA));
+        ResilientLockStrategy a = build(SwitchablePrimary.down(clock), "A", 1, modes(switchedA, followedA));
 
         // A's primary does not answer at start-up: A opens its breaker and switches at once, before any caller fails
         assertThat(switchedA).containsExactly("local->jdbc");
@@ -541,7 +541,7 @@ class ResilientLockStrategyTest {
     void aCallerWhoseWaitEndsBeforeTheSwitchToTheFallbackTakesEffectFailsAsAnOutageNotAsLockBusy() {
         // issue 19's black-box 409s: the switch takes effect maxLease + 3R (650 ms here) after it was made; a caller
         // with less wait left than that was refused with LockAcquisitionException although nobody held the key
-        ResilientLockStrategy a = build(new DownPrimary(), "A", 1, LockListener.none());
+        ResilientLockStrategy a = build(SwitchablePrimary.down(clock), "A", 1, LockListener.none());
         assertThat(a.mode()).isEqualTo(LockMode.FALLBACK);
 
         assertThatThrownBy(() -> a.tryAcquire("account:A-1", Duration.ofMillis(100), Duration.ofSeconds(1)))
@@ -713,29 +713,6 @@ class ResilientLockStrategyTest {
         }
     }
 
-    /** A primary whose every call fails as an unreachable server does. */
-    private static final class DownPrimary implements LockStrategy {
-        @Override
-        public LockHandle tryAcquire(String key, Duration waitTime, Duration leaseTime) {
-            throw new LockBackendException(
-                    "local", "acquire", key, new SQLTransientConnectionException("primary unreachable (test fault)"));
-        }
-
-        @Override
-        public <T extends @Nullable Object> T executeWithLocks(
-                Collection<String> keys, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public String backend() {
-            return "local";
-        }
-
-        @Override
-        public void close() {}
-    }
-
     /** An in-JVM primary that fails every call, as an unreachable server does, while {@code down}. */
     private static final class SwitchablePrimary implements LockStrategy {
         private final LockStrategy up;
@@ -745,11 +722,21 @@ class ResilientLockStrategyTest {
             this.up = LocalLockStrategies.builder().clock(clock).build();
         }
 
+        /** One that is down from the start, as a primary unreachable at start-up. */
+        static SwitchablePrimary down(ManualLockClock clock) {
+            SwitchablePrimary primary = new SwitchablePrimary(clock);
+            primary.down = true;
+            return primary;
+        }
+
         @Override
         public LockHandle tryAcquire(String key, Duration waitTime, Duration leaseTime) {
             if (down) {
                 throw new LockBackendException(
-                        "local", "acquire", key, new SQLTransientConnectionException("shard unreachable (test fault)"));
+                        "local",
+                        "acquire",
+                        key,
+                        new SQLTransientConnectionException("primary unreachable (test fault)"));
             }
             return up.tryAcquire(key, waitTime, leaseTime);
         }

@@ -10,9 +10,7 @@ import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.internal.LeaseLockStrategy;
 import dev.ballast.test.RedisCluster;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.cluster.ClusterClientOptions;
-import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import dev.ballast.testkit.ClusterClients;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
@@ -49,17 +47,7 @@ class RedisClusterLockStrategyIT extends RedisFailoverLockContract {
 
     @BeforeAll
     static void connect() {
-        client = RedisClusterClient.create(cluster.uris().stream()
-                .map(uri -> RedisURI.builder(RedisURI.create(uri))
-                        .withTimeout(Duration.ofSeconds(2))
-                        .build())
-                .toList());
-        client.setOptions(ClusterClientOptions.builder()
-                .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                        .enableAllAdaptiveRefreshTriggers()
-                        .enablePeriodicRefresh(Duration.ofSeconds(1))
-                        .build())
-                .build());
+        client = ClusterClients.refreshingEverySecond(cluster.uris(), Duration.ofSeconds(2));
         admin = client.connect();
     }
 
