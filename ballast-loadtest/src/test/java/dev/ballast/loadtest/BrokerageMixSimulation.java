@@ -120,12 +120,22 @@ public class BrokerageMixSimulation extends Simulation {
     public void after() {
         try {
             double upstream = targets.upstreamCallsSinceStart();
-            System.out.println("load: upstream calls during the run: " + upstream + "; orders " + mix.summary());
+            double cpuNanos = targets.cpuNanosSinceStart();
+            long[] statements = targets.statementsSinceStart();
+            System.out.println("load: upstream calls during the run: " + upstream + "; process CPU of the targets: "
+                    + Math.round(cpuNanos / 1e6) + " ms; database statements (all, without transaction control): "
+                    + (statements == null ? "not read" : statements[0] + ", " + statements[1]) + "; orders "
+                    + mix.summary());
             String summary = System.getProperty("load.summary", "").trim();
             if (!summary.isEmpty()) { // read by scripts/load-test next to Gatling's own stats.json
+                String cpu = Double.isNaN(cpuNanos) ? "null" : String.valueOf(cpuNanos);
+                String db = statements == null
+                        ? "null"
+                        : "{\"all\":" + statements[0] + ",\"withoutTransactionControl\":" + statements[1] + "}";
                 Files.writeString(
                         Path.of(summary),
-                        "{\"upstreamCalls\":" + upstream + "," + mix.summaryJson() + "," + stats.json() + "}\n");
+                        "{\"upstreamCalls\":" + upstream + ",\"cpuNanos\":" + cpu + ",\"dbStatements\":" + db + ","
+                                + mix.summaryJson() + "," + stats.json() + "}\n");
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -10,6 +10,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,13 +27,22 @@ import org.awaitility.Awaitility;
 /**
  * The instances under load: the URLs in {@code -Dload.baseUrls}, or one embedded instance of {@code -Dload.jar} that is
  * started here on a free loopback port (embedded defaults, {@code -Dload.quotesCache} passed as
- * {@code brokerage.quotes.cache}) and stopped by {@link #close()}. Also reads the upstream-call counter the example
- * publishes, summed over every target.
+ * {@code brokerage.quotes.cache}) and stopped by {@link #close()}. Also reads, summed over every target, the
+ * upstream-call counter the example publishes and the process CPU time Micrometer publishes
+ * ({@code process_cpu_time_ns_total}); and, with {@code -Dload.pgStatements} (a JDBC URL of the PostgreSQL the targets
+ * use, which must have {@code pg_stat_statements} loaded) and {@code -Dload.pgDatabase} (their database), the statements
+ * PostgreSQL executed in that database.
  */
 final class Targets implements AutoCloseable {
 
     private static final Pattern UPSTREAM_CALLS =
             Pattern.compile("(?m)^brokerage_marketdata_calls_total(?:\\{[^}]*})? ([0-9.eE+]+)$");
+    private static final Pattern CPU_NANOS =
+            Pattern.compile("(?m)^process_cpu_time_ns_total(?:\\{[^}]*})? ([0-9.eE+]+)$");
+    /** All statements, and those that are not transaction control or session settings. */
+    private static final String STATEMENTS = "SELECT coalesce(sum(calls), 0),"
+            + " coalesce(sum(calls) FILTER (WHERE query !~* '^\\s*(begin|commit|rollback|set|show|savepoint|release)\\M'), 0)"
+            + " FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = ?)";
 
     private final List<String> baseUrls;
     private final Path jar;
@@ -36,6 +50,8 @@ final class Targets implements AutoCloseable {
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process process;
     private double upstreamAtStart;
+    private double cpuNanosAtStart;
+    private long[] statementsAtStart;
 
     private Targets(List<String> baseUrls, Path jar) {
         this.baseUrls = baseUrls;
@@ -92,6 +108,8 @@ final class Targets implements AutoCloseable {
                         });
             }
             upstreamAtStart = upstreamCalls();
+            cpuNanosAtStart = cpuNanos();
+            statementsAtStart = statements();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -112,6 +130,49 @@ final class Targets implements AutoCloseable {
 
     double upstreamCallsSinceStart() {
         return upstreamCalls() - upstreamAtStart;
+    }
+
+    /** The sum of {@code process_cpu_time_ns_total} over every target; NaN if a target does not publish it. */
+    double cpuNanos() {
+        double sum = 0;
+        for (String url : baseUrls) {
+            Matcher matcher = CPU_NANOS.matcher(get(url + "/actuator/prometheus"));
+            sum += matcher.find() ? Double.parseDouble(matcher.group(1)) : Double.NaN;
+        }
+        return sum;
+    }
+
+    double cpuNanosSinceStart() {
+        return cpuNanos() - cpuNanosAtStart;
+    }
+
+    /**
+     * Statements executed in {@code -Dload.pgDatabase} since {@link #start()}, per {@code pg_stat_statements}: all, and
+     * all but transaction control and session settings; null without {@code -Dload.pgStatements}.
+     */
+    long[] statementsSinceStart() {
+        long[] now = statements();
+        return now == null || statementsAtStart == null
+                ? null
+                : new long[] {now[0] - statementsAtStart[0], now[1] - statementsAtStart[1]};
+    }
+
+    private long[] statements() {
+        String url = System.getProperty("load.pgStatements", "").trim();
+        if (url.isEmpty()) {
+            return null;
+        }
+        try (Connection connection =
+                        DriverManager.getConnection(url, System.getProperty("load.pgUser", "postgres"), "");
+                PreparedStatement query = connection.prepareStatement(STATEMENTS)) {
+            query.setString(1, System.getProperty("load.pgDatabase", ""));
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return new long[] {row.getLong(1), row.getLong(2)};
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read pg_stat_statements at " + url + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

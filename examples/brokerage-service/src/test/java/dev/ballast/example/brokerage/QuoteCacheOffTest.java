@@ -54,7 +54,8 @@ class QuoteCacheOffTest {
                         "--server.port=0",
                         "--spring.datasource.url=jdbc:h2:mem:quotes-bad;DB_CLOSE_DELAY=-1",
                         "--brokerage.quotes.cache=redis-only"))
-                .hasRootCauseMessage("brokerage.quotes.cache must be 'tiered' or 'off', was 'redis-only'");
+                .hasRootCauseMessage(
+                        "brokerage.quotes.cache must be 'tiered', 'off' or 'spring-redis', was 'redis-only'");
     }
 
     private HttpResponse<String> get(String path) throws Exception {

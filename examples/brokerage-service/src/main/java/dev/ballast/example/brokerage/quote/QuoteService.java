@@ -4,36 +4,45 @@ import dev.ballast.boot.Task;
 import dev.ballast.cache.TieredCache;
 import dev.ballast.example.brokerage.instrument.InstrumentCatalog;
 import java.util.Locale;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 
 /**
  * Quotes of listed instruments through the quotes TieredCache; unknown symbols are 404 (no upstream call).
  * {@code brokerage.quotes.cache=off} sends every quote to the upstream instead: the baseline the load test compares the
- * cache against (docs/load-test.md). Any other value than {@code tiered} (the default) or {@code off} fails start-up.
+ * cache against (docs/load-test.md). {@code brokerage.quotes.cache=spring-redis} reads them through Spring's
+ * {@code @Cacheable} on Spring Data Redis's {@code RedisCacheManager} instead ({@link SpringRedisQuoteConfiguration}), the
+ * peer the load test compares with. Any other value than {@code tiered} (the default), {@code off} or
+ * {@code spring-redis} fails start-up.
  */
 @Service
 public class QuoteService {
 
-    private final TieredCache<String, Quote> quotes;
-    private final MarketDataUpstream upstream;
     private final InstrumentCatalog instruments;
-    private final boolean cached;
+    private final Source source;
+
+    /** Where {@link #quote} reads a listed symbol's quote, per {@code brokerage.quotes.cache}. */
+    @FunctionalInterface
+    private interface Source {
+        Quote quote(String symbol) throws InterruptedException;
+    }
 
     QuoteService(
             TieredCache<String, Quote> quotes,
             MarketDataUpstream upstream,
             InstrumentCatalog instruments,
+            ObjectProvider<SpringCachedQuotes> spring,
             @Value("${brokerage.quotes.cache:tiered}") String mode) {
-        this.quotes = quotes;
-        this.upstream = upstream;
         this.instruments = instruments;
-        this.cached = switch (mode.trim().toLowerCase(Locale.ROOT)) {
-            case "tiered" -> true;
-            case "off" -> false;
+        this.source = switch (mode.trim().toLowerCase(Locale.ROOT)) {
+            case "tiered" -> symbol -> quotes.get(symbol, upstream::fetch);
+            case "off" -> upstream::fetch;
+            // SpringCachedQuotes exists only when the property is exactly spring-redis (its configuration's condition)
+            case "spring-redis" -> spring.getObject()::quote;
             default ->
                 throw new IllegalArgumentException(
-                        "brokerage.quotes.cache must be 'tiered' or 'off', was '" + mode + "'");
+                        "brokerage.quotes.cache must be 'tiered', 'off' or 'spring-redis', was '" + mode + "'");
         };
     }
 
@@ -41,6 +50,6 @@ public class QuoteService {
     @Task(domain = "Quote", task = "Get", id = "#symbol")
     public Quote quote(String symbol) throws InterruptedException {
         String known = instruments.find(symbol).symbol();
-        return cached ? quotes.get(known, upstream::fetch) : upstream.fetch(known);
+        return source.quote(known);
     }
 }
