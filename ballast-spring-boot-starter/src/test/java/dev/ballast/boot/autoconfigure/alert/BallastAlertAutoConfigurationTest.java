@@ -214,15 +214,16 @@ class BallastAlertAutoConfigurationTest {
                     .contains("classpath:db/ballast/alert/h2/V1__ballast_alert_dedup.sql")
                     .contains("ballast.alert.schema.initialize=always");
         });
-        shared.run(context -> { // the default, embedded: the shipped script creates it on the in-memory database
-            assertThat(context).hasNotFailed();
-            try (java.sql.Connection connection = h2.getConnection();
-                    java.sql.ResultSet rows = connection
-                            .createStatement()
-                            .executeQuery("SELECT COUNT(*) FROM ballast_alert_dedup")) {
-                assertThat(rows.next()).isTrue();
-            }
-        });
+        shared.run(
+                context -> { // the default, embedded: the shipped script creates it on the in-memory database
+                    assertThat(context).hasNotFailed();
+                    try (java.sql.Connection connection = h2.getConnection();
+                            java.sql.ResultSet rows = connection
+                                    .createStatement()
+                                    .executeQuery("SELECT COUNT(*) FROM ballast_alert_dedup")) {
+                        assertThat(rows.next()).isTrue();
+                    }
+                });
     }
 
     @Test
