@@ -6,11 +6,13 @@ import java.time.Instant;
 /**
  * Deduplication across the instances of a service: before a router sends a firing message it claims the alert's
  * fingerprint and severity for the dedup window; the first instance to claim sends, the others count a repeat on its
- * claim instead of sending. A resolved message releases the claim, so an instance on which the condition still holds
- * announces it afresh. Off unless {@link AlertRouter.Builder#sharedDedup} is given one ({@link #NONE}: every claim
- * wins). Implementations are shared by every instance (a table in the service's database: {@link JdbcDedupLedger}),
- * must be thread-safe and should answer within a second: the router's dispatcher thread waits for them, never a
- * business call.
+ * claim instead of sending. Repeats an instance holds back on its own (inside its local dedup window, or throttled)
+ * are reported with {@link #repeated}, so the next message, from whichever instance wins the next claim, shows the
+ * service-wide count. A resolved message releases the claim, so an instance on which the condition still holds
+ * announces it afresh. Off unless {@link AlertRouter.Builder#sharedDedup} is given one ({@link #NONE}: every claim is
+ * {@link Claim#LOCAL}). Implementations are shared by every instance (a table in the service's database:
+ * {@link JdbcDedupLedger}), must be thread-safe and must answer within a short bound: the router's dispatcher thread
+ * waits for {@link #claim}, never a business call.
  */
 public interface DedupLedger {
 
@@ -18,25 +20,30 @@ public interface DedupLedger {
      * The outcome of a claim.
      *
      * @param won this instance sends the message
-     * @param othersRepeats when won: the repeats other instances counted on the previous claim of the key, shown in the
-     *     message with this instance's own
+     * @param repeats when won and {@code serviceWide}: the raises of the key every instance counted since its previous
+     *     message (those this instance reported through {@link #repeated} included), shown in the message as "×N"
+     * @param serviceWide whether {@code repeats} is the service's count; false when the ledger was not consulted (the
+     *     router then shows its own count, as without a ledger)
      */
-    record Claim(boolean won, long othersRepeats) {
+    record Claim(boolean won, long repeats, boolean serviceWide) {
 
         /** Another instance sent the message within the window. */
-        public static final Claim HELD = new Claim(false, 0);
+        public static final Claim HELD = new Claim(false, 0, true);
 
-        /** This instance sends; {@code othersRepeats} were counted by other instances. */
-        public static Claim won(long othersRepeats) {
-            return new Claim(true, othersRepeats);
+        /** The ledger was not consulted (off, or unavailable): send, counting as a router alone does. */
+        public static final Claim LOCAL = new Claim(true, 0, false);
+
+        /** This instance sends; {@code repeats} raises were counted service-wide since the previous message. */
+        public static Claim won(long repeats) {
+            return new Claim(true, repeats, true);
         }
     }
 
-    /** Every claim wins: each instance deduplicates only its own alerts. */
+    /** Never consulted: each instance deduplicates only its own alerts. */
     DedupLedger NONE = new DedupLedger() {
         @Override
         public Claim claim(String key, Instant now, Duration window) {
-            return Claim.won(0);
+            return Claim.LOCAL;
         }
 
         @Override
@@ -44,11 +51,21 @@ public interface DedupLedger {
     };
 
     /**
-     * Claims {@code key} (fingerprint and severity) at {@code now}: won if no instance claimed it within {@code window}
-     * before {@code now} (or this instance did); else counts a repeat on the holder's claim. A ledger that cannot
-     * answer must throw: the router then sends (a duplicate message is better than a lost one).
+     * Claims {@code key} ({@code <severity>|<fingerprint>}) at {@code now}: won if no instance claimed it within
+     * {@code window} before {@code now} (or this instance did); else counts a repeat on the holder's claim. A ledger
+     * that cannot answer returns {@link Claim#LOCAL} or throws: the router then sends (a duplicate message is better
+     * than a lost one).
      */
     Claim claim(String key, Instant now, Duration window);
+
+    /**
+     * A raise of {@code key} this instance held back without a claim (inside its own dedup window, or throttled): to be
+     * added to the key's service-wide count. Must not block; implementations accumulate and write in {@link #flush}.
+     */
+    default void repeated(String key) {}
+
+    /** Called on every dispatcher tick: writes what {@link #repeated} accumulated, when due. Bounded in time. */
+    default void flush(Instant now) {}
 
     /** Ends every claim on {@code fingerprint} (whatever the severity): its condition was resolved. */
     void release(String fingerprint);

@@ -1,11 +1,14 @@
 package dev.ballast.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.alert.AlertRouterTest.Recording;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.test.FaultProxy;
 import dev.ballast.test.LocalDatabases;
 import dev.ballast.test.MutableClock;
 import java.nio.file.Files;
@@ -25,9 +28,11 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -79,8 +84,8 @@ class SharedDedupIT {
     void ofTwoInstancesRaisingTheSameAlertOneSendsAndTheOtherCountsOnItsClaim(String database) {
         String prefix = prefix();
         MutableClock clock = new MutableClock(START);
-        Instance a = instance(clock, new JdbcDedupLedger(db(database), prefix));
-        Instance b = instance(clock, new JdbcDedupLedger(db(database), prefix));
+        Instance a = instance(clock, ledger(db(database), prefix));
+        Instance b = instance(clock, ledger(db(database), prefix));
 
         send(a, Severity.WARNING, "redis-down");
         send(b, Severity.WARNING, "redis-down");
@@ -95,6 +100,124 @@ class SharedDedupIT {
         assertThat(severities(a, b)).containsExactly("a: WARNING", "b: CRITICAL");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"postgresql", "mariadb"})
+    void theNextMessageCountsTheRepeatsOfEveryInstanceWhicheverSendsIt(String database) {
+        String prefix = prefix();
+        MutableClock clock = new MutableClock(START);
+        Instance a = instance(clock, ledger(db(database), prefix));
+        Instance b = instance(clock, ledger(db(database), prefix));
+
+        send(a, Severity.WARNING, "redis-down"); // the message; then 10 raises within its window, 5 on each instance
+        for (int i = 0; i < 5; i++) {
+            clock.advance(Duration.ofSeconds(20));
+            send(a, Severity.WARNING, "redis-down");
+            send(b, Severity.WARNING, "redis-down");
+        }
+        clock.advance(Duration.ofMinutes(4)); // a's claim is over: b sees it next and sends
+        tick(a, b);
+        send(b, Severity.WARNING, "redis-down");
+        clock.advance(Duration.ofMinutes(6)); // and after b's claim, a sends: the count started afresh
+        send(a, Severity.WARNING, "redis-down");
+        tick(a, b);
+        send(a, Severity.WARNING, "redis-down");
+
+        // b: the 10 repeats of both instances; a's second message: none since b's, its own 5 went into b's count
+        assertThat(delivered(a, b)).containsExactly("a: Redis down ×0", "a: Redis down ×0", "b: Redis down ×10");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"postgresql", "mariadb"})
+    void aStormOfAThousandRaisesOnTwoInstancesCostsAFewStatementsAndIsCountedInFull(String database) {
+        String prefix = prefix();
+        MutableClock clock = new MutableClock(START);
+        JdbcDedupLedger ledgerA = ledger(db(database), prefix);
+        JdbcDedupLedger ledgerB = ledger(db(database), prefix);
+        Instance a = instance(clock, ledgerA);
+        Instance b = instance(clock, ledgerB);
+
+        for (int i = 0; i < 1_000; i++) { // 100 ms apart, alternating instances: 100 s
+            send(i % 2 == 0 ? a : b, Severity.CRITICAL, "dead-letters");
+            clock.advance(Duration.ofMillis(100));
+        }
+        long storm = ledgerA.statements() + ledgerB.statements();
+        System.out.println("1,000 raises on two instances (" + database + "): " + storm + " statements");
+        clock.advance(Duration.ofMinutes(5));
+        tick(a, b);
+        send(b, Severity.CRITICAL, "dead-letters");
+
+        // per instance and 5 s at most one claim (<= 3 statements) and one write of its local count, one per key
+        assertThat(storm).isLessThanOrEqualTo(2 * (100 / 5 + 1) * 4);
+        assertThat(delivered(a, b)).containsExactly("a: Dead letters ×0", "b: Dead letters ×999");
+    }
+
+    @Test
+    void theTableFromTheShippedScriptWorksOnH2() {
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:dedup-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        MutableClock clock = new MutableClock(START);
+        Instance a = instance(clock, ledger(h2, "ballast_"));
+        Instance b = instance(clock, ledger(h2, "ballast_"));
+
+        send(a, Severity.WARNING, "redis-down");
+        send(b, Severity.WARNING, "redis-down");
+        clock.advance(Duration.ofMinutes(6));
+        send(b, Severity.WARNING, "redis-down");
+
+        assertThat(delivered(a, b)).containsExactly("a: Redis down ×0", "b: Redis down ×1");
+    }
+
+    /**
+     * The database goes away behind a fault proxy (every packet dropped, as in a network partition): the first alert
+     * waits for the ledger at most its bound (2 s) instead of the pool's 30 s connection timeout, the breaker then skips
+     * the ledger, so ten alerts reach the channel within one bound in all; after the cool-down (on the router's clock)
+     * and the network's return, one probe finds the ledger again.
+     */
+    @Test
+    void whileTheDatabaseIsUnreachableAlertsWaitForTheLedgerAtMostOneBoundInAll() throws Exception {
+        String prefix = prefix();
+        ledger(postgres, prefix); // the table
+        MutableClock clock = new MutableClock(START);
+        HikariConfig config = new HikariConfig();
+        try (FaultProxy proxy = FaultProxy.start(5432)) {
+            config.setJdbcUrl("jdbc:postgresql://127.0.0.1:" + proxy.port() + "/test");
+            config.setUsername("postgres");
+            config.setMaximumPoolSize(2); // Hikari's default connection timeout: 30 s
+            try (HikariDataSource throughProxy = new HikariDataSource(config)) {
+                JdbcDedupLedger ledger = new JdbcDedupLedger(throughProxy, prefix);
+                Instance a = instance(clock, ledger, UNGROUPED);
+                Instance b = instance(clock, ledger(postgres, prefix), UNGROUPED);
+                send(a, Severity.WARNING, "before");
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> a.chat().messages.size() == 1);
+
+                proxy.blackhole();
+                long start = System.nanoTime();
+                for (int i = 0; i < 10; i++) {
+                    a.router().send(alert(Severity.CRITICAL, "outage-" + i));
+                }
+                a.router().dispatchPending(false);
+                await().atMost(Duration.ofSeconds(3))
+                        .until(() -> a.chat().messages.size() == 11);
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                assertThat(took).isLessThan(Duration.ofSeconds(3));
+
+                clock.advance(Duration.ofSeconds(10)); // within the cool-down: skipped at once
+                start = System.nanoTime();
+                send(a, Severity.CRITICAL, "outage-late");
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
+
+                proxy.heal();
+                await().atMost(Duration.ofSeconds(40)).until(ledger::idle);
+                clock.advance(Duration.ofSeconds(30)); // the cool-down is over: the next claim probes
+                send(a, Severity.CRITICAL, "after");
+                send(b, Severity.CRITICAL, "after");
+                // the probe claimed "after" in the ledger: b held it back
+                assertThat(delivered(a, b)).hasSize(13).allMatch(line -> line.startsWith("a: "));
+            }
+        }
+    }
+
     private static List<String> severities(Instance a, Instance b) {
         List<String> out = new ArrayList<>();
         a.chat().messages.forEach(message -> out.add("a: " + message.severity()));
@@ -107,8 +230,8 @@ class SharedDedupIT {
     void afterTheWindowTheNextInstanceToSeeItSendsWithTheRepeatsTheOthersCounted(String database) {
         String prefix = prefix();
         MutableClock clock = new MutableClock(START);
-        Instance a = instance(clock, new JdbcDedupLedger(db(database), prefix));
-        Instance b = instance(clock, new JdbcDedupLedger(db(database), prefix));
+        Instance a = instance(clock, ledger(db(database), prefix));
+        Instance b = instance(clock, ledger(db(database), prefix));
 
         send(a, Severity.WARNING, "redis-down");
         for (int i = 0; i < 3; i++) {
@@ -126,8 +249,8 @@ class SharedDedupIT {
     void aResolutionEndsTheClaimSoAnInstanceWhereItStillFiresAnnouncesIt(String database) {
         String prefix = prefix();
         MutableClock clock = new MutableClock(START);
-        Instance a = instance(clock, new JdbcDedupLedger(db(database), prefix));
-        Instance b = instance(clock, new JdbcDedupLedger(db(database), prefix));
+        Instance a = instance(clock, ledger(db(database), prefix));
+        Instance b = instance(clock, ledger(db(database), prefix));
 
         send(a, Severity.WARNING, "redis-down");
         send(b, Severity.WARNING, "redis-down");
@@ -146,7 +269,7 @@ class SharedDedupIT {
     void aLedgerThatCannotAnswerLetsTheMessageThrough(String database) throws Exception {
         String prefix = prefix();
         MutableClock clock = new MutableClock(START);
-        JdbcDedupLedger ledger = new JdbcDedupLedger(db(database), prefix);
+        JdbcDedupLedger ledger = ledger(db(database), prefix);
         Instance a = instance(clock, ledger);
         try (Connection connection = db(database).getConnection();
                 Statement statement = connection.createStatement()) {
@@ -231,6 +354,16 @@ class SharedDedupIT {
         assertThat(together).isLessThan(alone);
     }
 
+    /** Every CRITICAL and WARNING alert to chat at once (no grouping wait). */
+    private static final List<Route> UNGROUPED = List.of(new Route(
+            "chat",
+            Set.of(Severity.CRITICAL, Severity.WARNING),
+            Map.of(),
+            List.of("chat"),
+            false,
+            List.of(),
+            Duration.ZERO));
+
     record Replay(int chat, Set<String> criticalRaw, Set<String> criticalSeen) {}
 
     /**
@@ -269,8 +402,7 @@ class SharedDedupIT {
         for (RawAlerts.Raw raw : timed) {
             Instance instance = instances.computeIfAbsent(
                     raw.source(),
-                    source -> instance(
-                            clock, database == null ? DedupLedger.NONE : new JdbcDedupLedger(database, prefix)));
+                    source -> instance(clock, database == null ? DedupLedger.NONE : ledger(database, prefix)));
             Duration at = Duration.between(first, raw.at());
             clock.advance(at.minus(now));
             now = at;
@@ -303,13 +435,22 @@ class SharedDedupIT {
         Recording chat = new Recording("chat");
         AlertRouter.Builder builder = AlertRouter.builder()
                 .clock(clock)
-                .channel(chat)
+                .channel(
+                        chat,
+                        routes == UNGROUPED ? ChannelSettings.DEFAULTS.withRate(1_000, 100) : ChannelSettings.DEFAULTS)
                 .sharedDedup(ledger)
                 .manual();
         routes.forEach(builder::route);
         AlertRouter router = builder.build();
         routers.add(router);
         return new Instance(router, chat);
+    }
+
+    /** A ledger (an instance) on the table the shipped script creates. */
+    private static JdbcDedupLedger ledger(DataSource database, String prefix) {
+        JdbcDedupLedger ledger = new JdbcDedupLedger(database, prefix);
+        ledger.createTable();
+        return ledger;
     }
 
     private String prefix() {
@@ -330,6 +471,13 @@ class SharedDedupIT {
     private static void send(Instance instance, Severity severity, String fingerprint) {
         instance.router().send(alert(severity, fingerprint));
         instance.router().dispatchPending(false);
+    }
+
+    /** A dispatcher tick on each instance (due or not), as the router's own thread runs one every 250 ms. */
+    private static void tick(Instance... instances) {
+        for (Instance instance : instances) {
+            instance.router().dispatchPending(true);
+        }
     }
 
     private static void dispatch(Instance... instances) {

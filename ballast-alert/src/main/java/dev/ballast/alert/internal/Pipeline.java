@@ -92,6 +92,7 @@ public final class Pipeline {
     /** Flushes groups whose wait is over and ends flapping that has settled; returns the deliveries due. */
     public List<Delivery> tick(Instant now) {
         List<Delivery> out = new ArrayList<>();
+        flushShared(now);
         for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
             Group group = it.next();
             if (!now.isBefore(group.due)) {
@@ -152,9 +153,13 @@ public final class Pipeline {
 
     /**
      * Whether another instance sent this fingerprint at this severity within the dedup window (then it counts the
-     * repeat, not this one); a ledger that fails lets the message through.
+     * repeat, not this one); a ledger that fails lets the message through. When this instance sends and the ledger
+     * answered, the message shows the service-wide count of repeats (every instance's, this one's included).
      */
     private boolean heldElsewhere(Alert alert, FingerprintState state, Instant now) {
+        if (shared == DedupLedger.NONE) {
+            return false;
+        }
         DedupLedger.Claim claim;
         try {
             claim = shared.claim(alert.severity() + "|" + alert.fingerprint(), now, fatigue.dedupWindow());
@@ -166,13 +171,21 @@ public final class Pipeline {
             events.suppressed(alert.severity(), "dedup-shared");
             return true;
         }
-        if (claim.othersRepeats() > 0) {
-            if (state.repeats == 0) {
+        if (claim.serviceWide()) {
+            if (claim.repeats() > 0 && state.repeats == 0) {
                 state.windowStart = now.minus(fatigue.dedupWindow());
             }
-            state.repeats += claim.othersRepeats();
+            state.repeats = claim.repeats();
         }
         return false;
+    }
+
+    private void flushShared(Instant now) {
+        try {
+            shared.flush(now);
+        } catch (RuntimeException e) {
+            LOG.warn("Alert dedup ledger failed to write repeats: {}", e.toString());
+        }
     }
 
     private void releaseShared(String fingerprint) {
@@ -252,6 +265,12 @@ public final class Pipeline {
     private void suppress(FingerprintState state, Alert alert, String reason) {
         state.repeats++;
         events.suppressed(alert.severity(), reason);
+        if (shared != DedupLedger.NONE && (reason.equals("dedup") || reason.equals("throttle"))) {
+            Severity counted = reason.equals("dedup") && state.announcedSeverity != null
+                    ? state.announcedSeverity
+                    : alert.severity();
+            shared.repeated(counted + "|" + alert.fingerprint());
+        }
     }
 
     private void route(Alert alert, Message message, boolean mayGroup, List<Delivery> out, Instant now) {

@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.alert;
 
+import dev.ballast.boot.autoconfigure.SchemaInitialization;
 import dev.ballast.core.alert.Severity;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +30,7 @@ import org.springframework.util.unit.DataSize;
  * @param alertmanager the Alertmanager webhook receiver (POST /ballast/alertmanager)
  * @param recordRaw a file every alert the router receives is appended to as a JSON line, before deduplication,
  *     grouping and throttling (for replaying a run's alerts; docs/alerting.md); none when unset
+ * @param schema when the table of the shared dedup ledger (ballast_alert_dedup) is created at start-up
  */
 @ConfigurationProperties("ballast.alert")
 public record BallastAlertProperties(
@@ -43,7 +45,17 @@ public record BallastAlertProperties(
         @DefaultValue Rules rules,
         @DefaultValue Actions actions,
         @DefaultValue Alertmanager alertmanager,
-        @Nullable Path recordRaw) {
+        @Nullable Path recordRaw,
+        @DefaultValue Schema schema) {
+
+    /**
+     * Schema settings of the shared dedup ledger's table.
+     *
+     * @param initialize when the table ballast_alert_dedup is created at start-up (only with fatigue.shared-dedup):
+     *     EMBEDDED (default) on an in-memory database only, ALWAYS, or NEVER (the application's migrations create it,
+     *     e.g. Flyway with classpath:db/ballast/alert/{vendor})
+     */
+    public record Schema(@DefaultValue("EMBEDDED") SchemaInitialization initialize) {}
 
     /** Kinds of chat channel. */
     public enum Type {
@@ -128,8 +140,13 @@ public record BallastAlertProperties(
      *     least 2)
      * @param flapWindow the window of flap-threshold (positive)
      * @param sharedDedup deduplicate across the service's instances through the table ballast_alert_dedup in the
-     *     application's DataSource (created if missing): of the instances raising the same alert within the dedup
-     *     window one sends, the others count repeats; needs a single DataSource bean
+     *     application's DataSource (see schema.initialize): of the instances raising the same alert within the dedup
+     *     window one sends, the others count repeats, and the next message shows every instance's; needs a single
+     *     DataSource bean
+     * @param sharedDedupTimeout the longest the ledger may hold an alert (taking a connection included; 10ms to 60s);
+     *     slower or failing, the alert is sent with local dedup only
+     * @param sharedDedupCoolDown after a ledger failure, how long it is skipped (local dedup only) before one alert
+     *     probes it again
      */
     public record Fatigue(
             @DefaultValue("5m") Duration dedupWindow,
@@ -137,7 +154,9 @@ public record BallastAlertProperties(
             @DefaultValue("1h") Duration throttleWindow,
             @DefaultValue("4") int flapThreshold,
             @DefaultValue("10m") Duration flapWindow,
-            @DefaultValue("false") boolean sharedDedup) {}
+            @DefaultValue("false") boolean sharedDedup,
+            @DefaultValue("2s") Duration sharedDedupTimeout,
+            @DefaultValue("30s") Duration sharedDedupCoolDown) {}
 
     /**
      * The heartbeat.

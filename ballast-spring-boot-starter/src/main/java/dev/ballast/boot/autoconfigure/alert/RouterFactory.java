@@ -7,7 +7,9 @@ import dev.ballast.alert.ChannelSettings;
 import dev.ballast.alert.Fatigue;
 import dev.ballast.alert.JdbcDedupLedger;
 import dev.ballast.alert.Route;
+import dev.ballast.boot.internal.diagnostics.BallastTables;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -42,12 +44,7 @@ final class RouterFactory {
                         true,
                         "needs a single DataSource bean (none or several found)");
             }
-            try {
-                builder.sharedDedup(new JdbcDedupLedger(database, "ballast_"));
-            } catch (IllegalStateException e) {
-                throw InvalidBallastPropertyException.invalid(
-                        PREFIX + "fatigue.shared-dedup", true, String.valueOf(e.getMessage()));
-            }
+            builder.sharedDedup(ledger(properties, database));
         }
         if (registry != null) {
             builder.meterRegistry(registry);
@@ -97,6 +94,38 @@ final class RouterFactory {
         } catch (IllegalArgumentException e) {
             throw InvalidBallastPropertyException.secret(PREFIX + "routes", e.getMessage());
         }
+    }
+
+    /**
+     * The shared dedup ledger on {@code database}, its table created as {@code schema.initialize} says; when it is not
+     * created and missing, start-up fails naming the script that creates it.
+     */
+    private static JdbcDedupLedger ledger(BallastAlertProperties properties, DataSource database) {
+        BallastAlertProperties.Fatigue fatigue = properties.fatigue();
+        JdbcDedupLedger ledger;
+        try {
+            ledger = new JdbcDedupLedger(
+                    database, "ballast_", fatigue.sharedDedupTimeout(), fatigue.sharedDedupCoolDown());
+        } catch (IllegalArgumentException e) {
+            throw InvalidBallastPropertyException.invalid(
+                    PREFIX + "fatigue.shared-dedup-timeout",
+                    fatigue.sharedDedupTimeout() + ", cool-down " + fatigue.sharedDedupCoolDown(),
+                    String.valueOf(e.getMessage()));
+        }
+        if (properties.schema().initialize().createsTablesOn(database)) {
+            try {
+                ledger.createTable();
+            } catch (IllegalStateException e) {
+                throw InvalidBallastPropertyException.invalid(
+                        PREFIX + "schema.initialize", properties.schema().initialize(), String.valueOf(e.getMessage()));
+            }
+            return ledger;
+        }
+        BallastTables tables = BallastTables.check(database, List.of(ledger.table()));
+        if (!tables.complete()) {
+            throw MissingBallastTablesException.alert(tables);
+        }
+        return ledger;
     }
 
     private static void addChannel(AlertRouter.Builder builder, String name, BallastAlertProperties.Channel channel) {

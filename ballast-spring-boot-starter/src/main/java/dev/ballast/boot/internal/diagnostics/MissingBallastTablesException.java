@@ -129,6 +129,27 @@ public final class MissingBallastTablesException extends IllegalStateException {
                 + "See docs/outbox.md, \"Tables on PostgreSQL or MariaDB\".";
     }
 
+    /**
+     * The table of the shared alert dedup ledger ({@code ballast.alert.fatigue.shared-dedup=true}).
+     *
+     * @param tables the check that found it missing
+     */
+    public static MissingBallastTablesException alert(BallastTables tables) {
+        String description = "Ballast's alert table(s) " + String.join(", ", tables.missing()) + " do not exist in the "
+                + tables.database() + ". ballast.alert.fatigue.shared-dedup=true, which needs it (the instances"
+                + " deduplicate alerts through it). It was not created because ballast.alert.schema.initialize is not"
+                + " 'always' (the default 'embedded' creates it only on an in-memory database).";
+        String action = "Create the alert dedup table, or deduplicate per instance. One of:" + NL
+                + "  - let Ballast create it at start-up: ballast.alert.schema.initialize=always" + NL
+                + "  - or create it with your migrations: the script is " + tables.flywayLocation("alert")
+                + "/V1__ballast_alert_dedup.sql; copy it into your Flyway or Liquibase migrations, or migrate that"
+                + " location with a Flyway history table of its own (added to spring.flyway.locations as is, its V1"
+                + " collides with your V1); then set ballast.alert.schema.initialize=never" + NL
+                + "  - or let each instance deduplicate only its own alerts: ballast.alert.fatigue.shared-dedup=false"
+                + NL + "See docs/alerting.md, \"Against alert fatigue\" (Across instances).";
+        return new MissingBallastTablesException(description, action);
+    }
+
     private static final String NL = System.lineSeparator();
 
     private static String prefixNote(String tablePrefix) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ballast.alert.AlertRouter;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
+import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
@@ -164,7 +165,8 @@ class BallastAlertAutoConfigurationTest {
                 .withConfiguration(AutoConfigurations.of(BallastAlertAutoConfiguration.class))
                 .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
                 .withBean(javax.sql.DataSource.class, dev.ballast.test.LocalDatabases::postgres)
-                .withPropertyValues("ballast.alert.fatigue.shared-dedup=true");
+                .withPropertyValues(
+                        "ballast.alert.fatigue.shared-dedup=true", "ballast.alert.schema.initialize=always");
         Path fileA = dir.resolve("a.jsonl");
         Path fileB = dir.resolve("b.jsonl");
         instance.withPropertyValues("ballast.alert.file.path=" + fileA).run(a -> instance.withPropertyValues(
@@ -190,6 +192,38 @@ class BallastAlertAutoConfigurationTest {
                 .rootCause()
                 .hasMessageContaining("ballast.alert.fatigue.shared-dedup")
                 .hasMessageContaining("DataSource"));
+    }
+
+    @Test
+    void withSharedDedupAMissingTableFailsStartUpNamingTheScriptAndAnInMemoryDatabaseGetsItFromTheScript() {
+        org.h2.jdbcx.JdbcDataSource h2 = new org.h2.jdbcx.JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:alert-dedup-" + java.util.UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        ApplicationContextRunner shared = runner().withBean(javax.sql.DataSource.class, () -> h2)
+                .withPropertyValues("ballast.alert.fatigue.shared-dedup=true");
+
+        shared.withPropertyValues("ballast.alert.schema.initialize=never").run(context -> {
+            assertThat(context).hasFailed();
+            Throwable cause = context.getStartupFailure();
+            while (cause != null && !(cause instanceof MissingBallastTablesException)) {
+                cause = cause.getCause();
+            }
+            assertThat(cause).isInstanceOf(MissingBallastTablesException.class);
+            MissingBallastTablesException missing = (MissingBallastTablesException) cause;
+            assertThat(missing.description()).contains("ballast_alert_dedup", "ballast.alert.fatigue.shared-dedup");
+            assertThat(missing.action())
+                    .contains("classpath:db/ballast/alert/h2/V1__ballast_alert_dedup.sql")
+                    .contains("ballast.alert.schema.initialize=always");
+        });
+        shared.run(
+                context -> { // the default, embedded: the shipped script creates it on the in-memory database
+                    assertThat(context).hasNotFailed();
+                    try (java.sql.Connection connection = h2.getConnection();
+                            java.sql.ResultSet rows = connection
+                                    .createStatement()
+                                    .executeQuery("SELECT COUNT(*) FROM ballast_alert_dedup")) {
+                        assertThat(rows.next()).isTrue();
+                    }
+                });
     }
 
     @Test

@@ -19,7 +19,8 @@ import org.springframework.context.annotation.Bean;
  * The schema, from Flyway migrations per database ({@code h2}, {@code postgresql}, {@code mariadb}):
  *
  * <ol>
- *   <li>Ballast's tables from the scripts its jars ship ({@code db/ballast/outbox/<db>}, {@code db/ballast/inbox/<db>}, {@code db/ballast/lock/<db>}),
+ *   <li>Ballast's tables from the scripts its jars ship ({@code db/ballast/outbox/<db>}, {@code db/ballast/inbox/<db>}, {@code db/ballast/lock/<db>},
+ *       {@code db/ballast/alert/<db>}),
  *       each module with its own history table ({@code ballast_outbox_schema_history}, ...), so Ballast's versions and
  *       the application's never collide;
  *   <li>then the application's own tables from {@code db/migration/<db>} ({@code spring.flyway.*}, history in {@code
@@ -34,7 +35,7 @@ import org.springframework.context.annotation.Bean;
 class DatabaseMigrations {
 
     /** Ballast modules whose shipped scripts are migrated, in this order. */
-    static final List<String> BALLAST_MODULES = List.of("outbox", "inbox", "lock");
+    static final List<String> BALLAST_MODULES = List.of("outbox", "inbox", "lock", "alert");
 
     private static final String LOCK_NAME = "brokerage-schema-migration";
     private static final Duration LOCK_WAIT = Duration.ofMinutes(2);

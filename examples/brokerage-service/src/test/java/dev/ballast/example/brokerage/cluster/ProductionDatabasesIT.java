@@ -87,8 +87,11 @@ class ProductionDatabasesIT {
 
     private static void assertSharedWork(FreshDatabase database, ChildService a, ChildService b) throws Exception {
         // migrated once, although both instances started together
-        for (String history :
-                List.of("ballast_outbox_schema_history", "ballast_lock_schema_history", "flyway_schema_history")) {
+        for (String history : List.of(
+                "ballast_outbox_schema_history",
+                "ballast_lock_schema_history",
+                "ballast_alert_schema_history",
+                "flyway_schema_history")) {
             assertThat(count(
                             database,
                             "SELECT COUNT(*) FROM " + history + " WHERE version = '1' AND success = "
