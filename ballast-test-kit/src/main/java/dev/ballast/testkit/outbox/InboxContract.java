@@ -50,8 +50,8 @@ import org.junit.jupiter.api.io.TempDir;
  * once (also when two deliveries race), a handler's failure records nothing so that the redelivery is handled, a
  * tampered, forged or malformed message is a dead letter with a critical alert and never reaches the handler, a
  * sequence gap is reported or held back by policy, purging keeps what is within the retention and each aggregate's
- * newest row (so that no false gap follows a purge), and a version-1 schema upgrades keeping what it recorded. The messages come
- * from a real outbox and relay on the same database.
+ * newest row (so that no false gap follows a purge), and a version-1 schema upgrades keeping what it recorded. The
+ * messages come from a real outbox and relay on the same database.
  *
  * <p>A test proves a database by extending this class and supplying {@link #dataSource()}. Each test runs on its own
  * random table prefix, creates the outbox's and inbox's tables with it and drops them afterwards, so the suite runs
