@@ -30,10 +30,14 @@ import org.jspecify.annotations.Nullable;
  *       the consumer-side dead letters ({@code <prefix>inbox_dlq}) as {@code MALFORMED};
  *   <li>the content hash is verified; a mismatch goes to the dead letters as {@code INTEGRITY_VIOLATION} with a
  *       CRITICAL alert, and the handler never sees it;
- *   <li>the event id is recorded for this consumer ({@code <prefix>inbox}); if it was recorded before, the message is
- *       a repeat: skipped and counted;
- *   <li>the aggregate's highest sequence number is advanced; a gap (an event arriving before an earlier one) is
- *       reported or held, per {@link SequenceGapPolicy};
+ *   <li>the event is recorded for this consumer (one row in {@code <prefix>inbox}: its id, aggregate and sequence
+ *       number); if it was recorded before, the message is a repeat: skipped and counted;
+ *   <li>the highest sequence number among the aggregate's events recorded before is read (an index read, no second
+ *       row written); a gap (an event arriving before an earlier one) is reported or held, per {@link
+ *       SequenceGapPolicy}. The earlier events are those committed when this one is recorded: with two consumers
+ *       taking one aggregate's events at once (competing consumers on one queue), an event whose predecessor is being
+ *       handled at that moment counts as a gap (a warning, or under HOLD a refusal that its redelivery gets past);
+ *       with Kafka one aggregate stays in one partition and one consumer;
  *   <li>the handler runs on the same connection; then the transaction commits.
  * </ol>
  *
@@ -139,7 +143,7 @@ public final class Inbox {
             return Result.DEAD_LETTERED;
         }
         Instant now = clock.instant();
-        long last = store.recordAndAdvance(
+        long last = store.recordAndReadPrevious(
                 connection,
                 consumer,
                 message.eventId(),
@@ -199,7 +203,9 @@ public final class Inbox {
     }
 
     /**
-     * Deletes inbox rows older than the retention, in batches of 500 (each its own statement); returns how many.
+     * Deletes inbox rows older than the retention, in batches of 500 (each its own statement); returns how many. Each
+     * aggregate's newest row is kept whatever its age: its sequence number is what the aggregate's next event is
+     * checked against (one row per aggregate, as long as the aggregate has no newer event).
      * Keep the retention longer than any redelivery can take (broker retention, consumer lag), or a very late repeat
      * is handled again.
      */

@@ -11,21 +11,21 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /** The inbox's SQL for one dialect and table prefix. Immutable; every method runs on the caller's connection. */
 public final class InboxStore {
 
+    /** The shipped scripts, in the order they run (version 2 upgrades a version-1 schema). */
+    static final List<String> SCRIPTS = List.of("V1__ballast_inbox.sql", "V2__ballast_inbox_one_row.sql");
+
     private final OutboxDialect dialect;
     private final String prefix;
     private final String insertInbox;
-    private final String insertAggregate;
-    private final String selectAggregate;
-    private final String updateAggregate;
-    private final String advanceAggregate;
-    private final String insertFirst;
-    private final String recordAndAdvance;
+    private final String recordAndReadPrevious;
+    private final String previousSequence;
     private final String insertDead;
     private final String purge;
 
@@ -33,7 +33,6 @@ public final class InboxStore {
         this.dialect = dialect;
         this.prefix = prefix;
         String inbox = prefix + "inbox";
-        String aggregate = prefix + "inbox_aggregate";
         String columns = "consumer, event_id, aggregate_type, aggregate_id, aggregate_seq, event_type, received_at";
         this.insertInbox = switch (dialect) {
             case POSTGRESQL ->
@@ -43,45 +42,29 @@ public final class InboxStore {
                 "INSERT INTO " + inbox + " (" + columns + ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 FROM DUAL WHERE NOT"
                         + " EXISTS (SELECT 1 FROM " + inbox + " WHERE consumer = ?1 AND event_id = ?2)";
         };
-        String aggregateColumns = "consumer, aggregate_type, aggregate_id, last_seq";
-        this.insertAggregate = switch (dialect) {
-            case POSTGRESQL ->
-                "INSERT INTO " + aggregate + " (" + aggregateColumns + ") VALUES (?, ?, ?, 0)"
-                        + " ON CONFLICT DO NOTHING";
-            case MARIADB -> "INSERT IGNORE INTO " + aggregate + " (" + aggregateColumns + ") VALUES (?, ?, ?, 0)";
-            case H2 ->
-                "INSERT INTO " + aggregate + " (" + aggregateColumns + ") SELECT ?1, ?2, ?3, 0 FROM DUAL WHERE"
-                        + " NOT EXISTS (SELECT 1 FROM " + aggregate
-                        + " WHERE consumer = ?1 AND aggregate_type = ?2 AND aggregate_id = ?3)";
-        };
-        this.selectAggregate = "SELECT last_seq FROM " + aggregate
-                + " WHERE consumer = ? AND aggregate_type = ? AND aggregate_id = ? FOR UPDATE";
-        this.updateAggregate = "UPDATE " + aggregate
-                + " SET last_seq = ? WHERE consumer = ? AND aggregate_type = ? AND aggregate_id = ?";
-        // PostgreSQL: one statement locks the row, raises last_seq and returns the value it had (the sub-select's row,
-        // read under its lock, is the row before this update); no row yet → 0 rows, and insertFirst adds it
-        this.advanceAggregate = "UPDATE " + aggregate + " AS a SET last_seq = GREATEST(a.last_seq, ?) FROM (SELECT"
-                + " last_seq FROM " + aggregate + " WHERE consumer = ? AND aggregate_type = ? AND aggregate_id = ?"
-                + " FOR UPDATE) AS before WHERE a.consumer = ? AND a.aggregate_type = ? AND a.aggregate_id = ?"
-                + " RETURNING before.last_seq";
-        this.insertFirst = "INSERT INTO " + aggregate + " (" + aggregateColumns + ") VALUES (?, ?, ?, ?)"
-                + " ON CONFLICT DO NOTHING";
-        // PostgreSQL: the event's row and the aggregate's advance in one round trip; the advance runs only if the row
-        // was new (a duplicate changes nothing); (recorded, previous last_seq or null when the aggregate has no row)
-        this.recordAndAdvance = "WITH recorded AS (INSERT INTO " + inbox + " (" + columns + ") VALUES (?, ?, ?, ?, ?,"
-                + " ?, ?) ON CONFLICT DO NOTHING RETURNING 1), advanced AS (UPDATE " + aggregate + " AS a SET last_seq"
-                + " = GREATEST(a.last_seq, ?) FROM (SELECT last_seq FROM " + aggregate + " WHERE consumer = ? AND"
-                + " aggregate_type = ? AND aggregate_id = ? FOR UPDATE) AS before WHERE a.consumer = ? AND"
-                + " a.aggregate_type = ? AND a.aggregate_id = ? AND EXISTS (SELECT 1 FROM recorded) RETURNING"
-                + " before.last_seq) SELECT (SELECT COUNT(*) FROM recorded), (SELECT last_seq FROM advanced)";
+        // PostgreSQL: the event's row and the read of its aggregate's highest earlier sequence number in one round
+        // trip; the read runs on the statement's snapshot, which does not hold the row being inserted
+        this.recordAndReadPrevious = "WITH recorded AS (INSERT INTO " + inbox + " (" + columns + ") VALUES (?, ?, ?,"
+                + " ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1) SELECT (SELECT COUNT(*) FROM recorded), (SELECT"
+                + " MAX(aggregate_seq) FROM " + inbox + " WHERE consumer = ? AND aggregate_type = ? AND aggregate_id"
+                + " = ?)";
+        // MariaDB and H2, after the insert: the highest sequence number of the aggregate's other events
+        this.previousSequence = "SELECT MAX(aggregate_seq) FROM " + inbox + " WHERE consumer = ? AND aggregate_type = ?"
+                + " AND aggregate_id = ? AND event_id <> ?";
         this.insertDead = "INSERT INTO " + prefix + "inbox_dlq (consumer, event_id, reason, detail, headers, payload,"
                 + " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+        // each aggregate's newest row is kept whatever its age: the next event's gap check reads its sequence number
+        // (MariaDB's single-table DELETE, the only one with LIMIT, takes no alias: the outer row is named by its table)
+        String outer = dialect == OutboxDialect.MARIADB ? inbox : "i";
+        String superseded = " AND EXISTS (SELECT 1 FROM " + inbox + " n WHERE n.consumer = " + outer + ".consumer AND"
+                + " n.aggregate_type = " + outer + ".aggregate_type AND n.aggregate_id = " + outer + ".aggregate_id AND"
+                + " n.aggregate_seq > " + outer + ".aggregate_seq)";
         this.purge = switch (dialect) {
-            case MARIADB -> "DELETE FROM " + inbox + " WHERE received_at < ? LIMIT ?";
+            case MARIADB -> "DELETE FROM " + inbox + " WHERE received_at < ?" + superseded + " LIMIT ?";
             case POSTGRESQL ->
-                "DELETE FROM " + inbox + " WHERE ctid IN (SELECT ctid FROM " + inbox
-                        + " WHERE received_at < ? LIMIT ?)";
-            case H2 -> "DELETE FROM " + inbox + " WHERE received_at < ? FETCH FIRST ? ROWS ONLY";
+                "DELETE FROM " + inbox + " WHERE ctid IN (SELECT ctid FROM " + inbox + " i WHERE i.received_at < ?"
+                        + superseded + " LIMIT ?)";
+            case H2 -> "DELETE FROM " + inbox + " i WHERE i.received_at < ?" + superseded + " FETCH FIRST ? ROWS ONLY";
         };
     }
 
@@ -92,7 +75,12 @@ public final class InboxStore {
 
     /** Runs the shipped inbox script for this dialect with this prefix; idempotent. */
     public void createSchema(Connection connection) throws SQLException {
-        String path = "/db/ballast/inbox/" + dialect.folder + "/V1__ballast_inbox.sql";
+        for (String name : SCRIPTS) {
+            runScript(connection, "/db/ballast/inbox/" + dialect.folder + "/" + name);
+        }
+    }
+
+    private void runScript(Connection connection, String path) throws SQLException {
         String script;
         try (InputStream in = InboxStore.class.getResourceAsStream(path)) {
             if (in == null) {
@@ -117,29 +105,14 @@ public final class InboxStore {
         }
     }
 
-    /** Records the event for {@code consumer}; false if it was recorded before (a repeat). */
-    private boolean record(
-            Connection connection,
-            String consumer,
-            String eventId,
-            String aggregateType,
-            String aggregateId,
-            long sequence,
-            String eventType,
-            Instant now)
-            throws SQLException {
-        try (PreparedStatement insert = connection.prepareStatement(insertInbox)) {
-            bindEvent(insert, consumer, eventId, aggregateType, aggregateId, sequence, eventType, now);
-            return insert.executeUpdate() == 1;
-        }
-    }
-
     /**
-     * Records the event (as {@link #record}) and, if it is new, raises its aggregate's highest seen sequence number (as
-     * {@link #advance}); returns -1 for an event recorded before, else the aggregate's previous highest sequence (0 if
-     * none). One round trip on PostgreSQL while the aggregate has its row.
+     * Records the event for {@code consumer} and reads the highest sequence number among its aggregate's events
+     * recorded before; returns -1 if the event was recorded before (a repeat), else that number (0 if none). One row
+     * written per event (a concurrent delivery of the same event waits on its key and then reads as a repeat); one
+     * round trip on PostgreSQL, two on MariaDB and H2. The earlier events read are those committed when the event is
+     * recorded: one of the aggregate's events being handled by another consumer at that moment is not among them.
      */
-    public long recordAndAdvance(
+    public long recordAndReadPrevious(
             Connection connection,
             String consumer,
             String eventId,
@@ -150,87 +123,39 @@ public final class InboxStore {
             Instant now)
             throws SQLException {
         if (dialect != OutboxDialect.POSTGRESQL) {
-            if (!record(connection, consumer, eventId, aggregateType, aggregateId, sequence, eventType, now)) {
-                return -1;
+            try (PreparedStatement insert = connection.prepareStatement(insertInbox)) {
+                bindEvent(insert, consumer, eventId, aggregateType, aggregateId, sequence, eventType, now);
+                if (insert.executeUpdate() != 1) {
+                    return -1;
+                }
             }
-            return advance(connection, consumer, aggregateType, aggregateId, sequence);
+            try (PreparedStatement select = connection.prepareStatement(previousSequence)) {
+                select.setString(1, consumer);
+                select.setString(2, aggregateType);
+                select.setString(3, aggregateId);
+                select.setString(4, eventId);
+                try (ResultSet row = select.executeQuery()) {
+                    row.next();
+                    return row.getLong(1); // NULL (no earlier event) reads as 0
+                }
+            }
         }
-        try (PreparedStatement statement = connection.prepareStatement(recordAndAdvance)) {
+        try (PreparedStatement statement = connection.prepareStatement(recordAndReadPrevious)) {
             bindEvent(statement, consumer, eventId, aggregateType, aggregateId, sequence, eventType, now);
-            bindAdvance(statement, 8, consumer, aggregateType, aggregateId, sequence);
+            statement.setString(8, consumer);
+            statement.setString(9, aggregateType);
+            statement.setString(10, aggregateId);
             try (ResultSet row = statement.executeQuery()) {
                 row.next();
                 if (row.getLong(1) == 0) {
                     return -1;
                 }
-                long previous = row.getLong(2);
-                if (!row.wasNull()) {
-                    return previous;
-                }
+                return row.getLong(2); // NULL (no earlier event) reads as 0
             }
         }
-        return advance(connection, consumer, aggregateType, aggregateId, sequence); // the aggregate's first event
     }
 
-    /**
-     * Raises the aggregate's highest seen sequence number to {@code sequence} (row-locked until commit) and returns
-     * the previous one (0 if none).
-     */
-    private long advance(
-            Connection connection, String consumer, String aggregateType, String aggregateId, long sequence)
-            throws SQLException {
-        if (dialect == OutboxDialect.POSTGRESQL) {
-            for (int attempt = 0; attempt < 2; attempt++) { // a second pass only if another transaction added the row
-                try (PreparedStatement advance = connection.prepareStatement(advanceAggregate)) {
-                    bindAdvance(advance, 1, consumer, aggregateType, aggregateId, sequence);
-                    try (ResultSet rows = advance.executeQuery()) {
-                        if (rows.next()) {
-                            return rows.getLong(1);
-                        }
-                    }
-                }
-                try (PreparedStatement insert = connection.prepareStatement(insertFirst)) {
-                    insert.setString(1, consumer);
-                    insert.setString(2, aggregateType);
-                    insert.setString(3, aggregateId);
-                    insert.setLong(4, sequence);
-                    if (insert.executeUpdate() == 1) {
-                        return 0;
-                    }
-                }
-            }
-            throw new SQLException(
-                    "inbox aggregate row of " + aggregateType + " " + aggregateId + " neither found nor" + " inserted");
-        }
-        try (PreparedStatement insert = connection.prepareStatement(insertAggregate)) {
-            insert.setString(1, consumer);
-            insert.setString(2, aggregateType);
-            insert.setString(3, aggregateId);
-            insert.executeUpdate();
-        }
-        long last;
-        try (PreparedStatement select = connection.prepareStatement(selectAggregate)) {
-            select.setString(1, consumer);
-            select.setString(2, aggregateType);
-            select.setString(3, aggregateId);
-            try (ResultSet rows = select.executeQuery()) {
-                rows.next();
-                last = rows.getLong(1);
-            }
-        }
-        if (sequence > last) {
-            try (PreparedStatement update = connection.prepareStatement(updateAggregate)) {
-                update.setLong(1, sequence);
-                update.setString(2, consumer);
-                update.setString(3, aggregateType);
-                update.setString(4, aggregateId);
-                update.executeUpdate();
-            }
-        }
-        return last;
-    }
-
-    /** The event's row: parameters 1-7 of {@code insertInbox} and of {@code recordAndAdvance}. */
+    /** The event's row: parameters 1-7 of {@code insertInbox} and of {@code recordAndReadPrevious}. */
     private static void bindEvent(
             PreparedStatement statement,
             String consumer,
@@ -248,23 +173,6 @@ public final class InboxStore {
         statement.setLong(5, sequence);
         statement.setString(6, eventType);
         statement.setTimestamp(7, Timestamp.from(now));
-    }
-
-    /** The aggregate's advance from parameter {@code from} on: the new sequence, then its key twice (lock, update). */
-    private static void bindAdvance(
-            PreparedStatement statement,
-            int from,
-            String consumer,
-            String aggregateType,
-            String aggregateId,
-            long sequence)
-            throws SQLException {
-        statement.setLong(from, sequence);
-        for (int key = from + 1; key <= from + 4; key += 3) {
-            statement.setString(key, consumer);
-            statement.setString(key + 1, aggregateType);
-            statement.setString(key + 2, aggregateId);
-        }
     }
 
     /** Writes a consumer-side dead letter. */

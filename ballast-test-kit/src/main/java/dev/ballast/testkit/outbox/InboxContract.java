@@ -49,8 +49,9 @@ import org.junit.jupiter.api.io.TempDir;
  * What a database must do to run Ballast's inbox: a repeated message is skipped and counted and its handler writes
  * once (also when two deliveries race), a handler's failure records nothing so that the redelivery is handled, a
  * tampered, forged or malformed message is a dead letter with a critical alert and never reaches the handler, a
- * sequence gap is reported or held back by policy, and purging keeps what is within the retention. The messages come
- * from a real outbox and relay on the same database.
+ * sequence gap is reported or held back by policy, purging keeps what is within the retention and each aggregate's
+ * newest row (so that no false gap follows a purge), and a version-1 schema upgrades keeping what it recorded. The
+ * messages come from a real outbox and relay on the same database.
  *
  * <p>A test proves a database by extending this class and supplying {@link #dataSource()}. Each test runs on its own
  * random table prefix, creates the outbox's and inbox's tables with it and drops them afterwards, so the suite runs
@@ -280,6 +281,60 @@ public abstract class InboxContract {
     }
 
     @Test
+    void purgeKeepsEachAggregatesNewestRowSoItsNextEventIsNotAFalseGap() throws Exception {
+        List<OutboxMessage> messages = produce("A-1", 3);
+        inbox.receive(headers(messages.get(0)), messages.get(0).payload(), this::book);
+        inbox.receive(headers(messages.get(1)), messages.get(1).payload(), this::book);
+        clock.advance(Duration.ofDays(15));
+
+        assertThat(inbox.purgeExpired()).as("both expired; the newest is kept").isEqualTo(1);
+        assertThat(inbox.receive(headers(messages.get(2)), messages.get(2).payload(), this::book))
+                .isEqualTo(Inbox.Result.PROCESSED);
+        assertThat(registry.get("ballast.inbox.gaps").counter().count()).isZero();
+        assertThat(alerts).isEmpty();
+        assertThat(inbox.receive(headers(messages.get(1)), messages.get(1).payload(), this::book))
+                .as("the kept row still absorbs a repeat")
+                .isEqualTo(Inbox.Result.DUPLICATE);
+    }
+
+    @Test
+    void anInboxOfVersionOneUpgradesKeepingWhatItRecordedAndEachAggregatesSequence() throws Exception {
+        List<OutboxMessage> purged = produce("A-1", 3);
+        List<OutboxMessage> kept = produce("A-2", 3);
+        try (Connection connection = dataSource().getConnection();
+                Statement statement = connection.createStatement()) {
+            for (String table : List.of("inbox", "inbox_aggregate", "inbox_dlq")) {
+                statement.execute("DROP TABLE " + prefix + table);
+            }
+            runVersionOneScript(connection);
+            // as version 1 left them: A-1's two events recorded and purged since, A-2's two events still recorded
+            statement.execute("INSERT INTO " + prefix + "inbox_aggregate (consumer, aggregate_type, aggregate_id,"
+                    + " last_seq) VALUES ('settlement', 'Order', 'A-1', 2), ('settlement', 'Order', 'A-2', 2)");
+            for (OutboxMessage message : kept.subList(0, 2)) {
+                statement.execute("INSERT INTO " + prefix + "inbox (consumer, event_id, aggregate_type, aggregate_id,"
+                        + " aggregate_seq, event_type, received_at) VALUES ('settlement', '" + message.eventId()
+                        + "', 'Order', 'A-2', " + message.aggregateSequence() + ", 'OrderPlaced', TIMESTAMP"
+                        + " '2026-11-30 07:00:00')");
+            }
+        }
+
+        Inbox upgraded = inbox(SequenceGapPolicy.PROCESS_AND_WARN, Duration.ZERO);
+        inbox(SequenceGapPolicy.PROCESS_AND_WARN, Duration.ZERO); // the scripts run again: nothing more is added
+
+        assertThat(upgraded.receive(headers(kept.get(1)), kept.get(1).payload(), this::book))
+                .as("an event recorded by version 1 is a repeat")
+                .isEqualTo(Inbox.Result.DUPLICATE);
+        assertThat(upgraded.receive(headers(purged.get(2)), purged.get(2).payload(), this::book))
+                .isEqualTo(Inbox.Result.PROCESSED);
+        assertThat(upgraded.receive(headers(kept.get(2)), kept.get(2).payload(), this::book))
+                .isEqualTo(Inbox.Result.PROCESSED);
+        assertThat(alerts).as("no gap: each aggregate's sequence carried over").isEmpty();
+        assertThat(count("inbox"))
+                .as("A-2's two rows, one marker row for A-1, the two new events")
+                .isEqualTo(5);
+    }
+
+    @Test
     void twoConcurrentDeliveriesOfOneEventAreHandledOnce() throws Exception {
         OutboxMessage message = produce("A-1", 1).getFirst();
         CountDownLatch firstInHandler = new CountDownLatch(1);
@@ -330,6 +385,29 @@ public abstract class InboxContract {
                 .sequenceGaps(policy, hold)
                 .retention(Duration.ofDays(14))
                 .build();
+    }
+
+    /** Creates the inbox's tables as the version-1 script alone made them (the upgrade's starting point). */
+    private void runVersionOneScript(Connection connection) throws SQLException {
+        String product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
+        String folder = product.contains("postgres") ? "postgresql" : product.contains("h2") ? "h2" : "mariadb";
+        String script;
+        try (java.io.InputStream in =
+                InboxContract.class.getResourceAsStream("/db/ballast/inbox/" + folder + "/V1__ballast_inbox.sql")) {
+            script = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("ballast_", prefix);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        try (Statement statement = connection.createStatement()) {
+            for (String sql : script.split(";\\s*\\n")) {
+                String kept = sql.lines()
+                        .filter(line -> !line.trim().startsWith("--"))
+                        .collect(java.util.stream.Collectors.joining("\n"));
+                if (!kept.isBlank()) {
+                    statement.execute(kept.trim());
+                }
+            }
+        }
     }
 
     /** Appends {@code count} events of {@code account} and returns them as the relay published them. */
