@@ -2,14 +2,17 @@ package dev.ballast.alert;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Deduplication across the instances of a service: before a router sends a firing message it claims the alert's
  * fingerprint and severity for the dedup window; the first instance to claim sends, the others count a repeat on its
  * claim instead of sending. Repeats an instance holds back on its own (inside its local dedup window, or throttled)
  * are reported with {@link #repeated}, so the next message, from whichever instance wins the next claim, shows the
- * service-wide count. A resolved message releases the claim, so an instance on which the condition still holds
- * announces it afresh. Off unless {@link AlertRouter.Builder#sharedDedup} is given one ({@link #NONE}: every claim is
+ * service-wide count. A resolution, on whichever instance it arrives, ends the claim: the instance that ends it sends
+ * the one resolved message, with the service-wide count; an instance on which the condition still holds announces it
+ * afresh. Off unless {@link AlertRouter.Builder#sharedDedup} is given one ({@link #NONE}: every claim is
  * {@link Claim#LOCAL}). Implementations are shared by every instance (a table in the service's database:
  * {@link JdbcDedupLedger}), must be thread-safe and must answer within a short bound: the router's dispatcher thread
  * waits for {@link #claim}, never a business call.
@@ -39,6 +42,31 @@ public interface DedupLedger {
         }
     }
 
+    /**
+     * The outcome of a release.
+     *
+     * @param ended this instance ended a claim on the fingerprint, so it sends the resolved message (another instance
+     *     may have sent the firing one)
+     * @param repeats when ended: the raises every instance counted on the claim since its message, this instance's
+     *     included
+     * @param since when ended: when the claim's message was sent
+     * @param serviceWide whether the ledger answered; false when it was not consulted (off, or unavailable): the router
+     *     then resolves as it does alone
+     */
+    record Release(boolean ended, long repeats, @Nullable Instant since, boolean serviceWide) {
+
+        /** The ledger was not consulted: resolve as a router alone does. */
+        public static final Release LOCAL = new Release(false, 0, null, false);
+
+        /** No instance holds a claim on the fingerprint (another instance already resolved it, or none announced it). */
+        public static final Release NOT_HELD = new Release(false, 0, null, true);
+
+        /** This instance ended the claim of the message sent at {@code since}, with {@code repeats} counted on it. */
+        public static Release ended(long repeats, Instant since) {
+            return new Release(true, repeats, since, true);
+        }
+    }
+
     /** Never consulted: each instance deduplicates only its own alerts. */
     DedupLedger NONE = new DedupLedger() {
         @Override
@@ -47,7 +75,9 @@ public interface DedupLedger {
         }
 
         @Override
-        public void release(String fingerprint) {}
+        public Release release(String fingerprint) {
+            return Release.LOCAL;
+        }
     };
 
     /**
@@ -64,9 +94,19 @@ public interface DedupLedger {
      */
     default void repeated(String key) {}
 
-    /** Called on every dispatcher tick: writes what {@link #repeated} accumulated, when due. Bounded in time. */
-    default void flush(Instant now) {}
+    /**
+     * Called on every dispatcher tick: writes what {@link #repeated} accumulated, when due. Bounded in time.
+     *
+     * @return the keys whose claim no longer exists (another instance resolved the alert): this instance's repeats of
+     *     them had no claim to count on, and the router forgets that it announced them
+     */
+    default Set<String> flush(Instant now) {
+        return Set.of();
+    }
 
-    /** Ends every claim on {@code fingerprint} (whatever the severity): its condition was resolved. */
-    void release(String fingerprint);
+    /**
+     * Ends every claim on {@code fingerprint} (whatever the severity): its condition was resolved. Of instances that
+     * release the same claim concurrently, exactly one sees it {@linkplain Release#ended() ended}.
+     */
+    Release release(String fingerprint);
 }

@@ -12,9 +12,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,7 +45,10 @@ import org.slf4j.LoggerFactory;
  * it. After a held claim the ledger answers "held" for that key without a statement until the claim's window ends or
  * {@value #RECHECK_SECONDS} s (of the router's clock) pass, counting those raises locally; local counts are written at
  * most once per {@value #RECHECK_SECONDS} s, one statement per key, on {@link #flush}. So a storm costs a few
- * statements per key and interval, not one per alert.
+ * statements per key and interval, not one per alert. A release locks the fingerprint's rows, then deletes them, in
+ * one transaction: of instances releasing at once, the first ends the claim (and sends the resolved message with its
+ * count), the others find nothing; a flush that finds a claim gone reports its key, so the router forgets it
+ * announced the alert.
  *
  * <p>Bounded: every database call (taking a connection from the pool included) runs on a worker thread of the ledger
  * and the caller waits at most {@code timeout} (default 2 s). A call that fails or takes longer opens a breaker: for
@@ -213,15 +218,15 @@ public final class JdbcDedupLedger implements DedupLedger {
     }
 
     @Override
-    public void flush(Instant now) {
+    public Set<String> flush(Instant now) {
         lastSeen = now;
         heldUntil.values().removeIf(until -> !now.isBefore(until));
         if (nextFlush != null && now.isBefore(nextFlush)) {
-            return;
+            return Set.of();
         }
         nextFlush = now.plus(RECHECK);
         if (pending.isEmpty() || !available(now)) {
-            return;
+            return Set.of();
         }
         Map<String, Long> batch = new HashMap<>();
         for (String key : List.copyOf(pending.keySet())) {
@@ -231,34 +236,80 @@ public final class JdbcDedupLedger implements DedupLedger {
             }
         }
         if (batch.isEmpty()) {
-            return;
+            return Set.of();
         }
-        if (bounded(now, () -> addRepeats(batch)) == null) {
+        Set<String> gone = bounded(now, () -> addRepeats(batch));
+        if (gone == null) {
             batch.forEach(this::count); // kept for when the database is back
+            return Set.of();
         }
+        return gone;
     }
 
     @Override
-    public void release(String fingerprint) {
+    public Release release(String fingerprint) {
         String cut = cut(fingerprint);
-        pending.keySet().removeIf(key -> fingerprintOf(key).equals(cut));
+        long own = 0;
+        for (String key : List.copyOf(pending.keySet())) {
+            if (fingerprintOf(key).equals(cut)) {
+                Long n = pending.remove(key);
+                own += n == null ? 0 : n;
+            }
+        }
         heldUntil.keySet().removeIf(key -> fingerprintOf(key).equals(cut));
         Instant seen = lastSeen;
         Instant now = seen != null ? seen : Instant.now();
         if (!available(now)) {
-            return; // the claim ends with its window
+            return Release.LOCAL; // the claim ends with its window
         }
-        bounded(now, () -> {
-            String sql = "DELETE FROM " + table + " WHERE fingerprint = ?";
-            try (Connection connection = dataSource.getConnection();
-                    PreparedStatement delete = connection.prepareStatement(sql)) {
+        long counted = own;
+        Release release = bounded(now, () -> releaseInDatabase(cut, counted));
+        return release == null ? Release.LOCAL : release;
+    }
+
+    /**
+     * Deletes the fingerprint's claims in one transaction that first locks them: of instances releasing concurrently,
+     * the first deletes them (and sends the resolved message), the others find nothing left.
+     */
+    private Release releaseInDatabase(String fingerprint, long own) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                long repeats = 0;
+                long since = Long.MAX_VALUE;
+                boolean found = false;
+                String select = "SELECT claimed_at, repeats FROM " + table + " WHERE fingerprint = ? FOR UPDATE";
+                try (PreparedStatement query = connection.prepareStatement(select)) {
+                    query.setQueryTimeout(queryTimeout());
+                    query.setString(1, fingerprint);
+                    statements.incrementAndGet();
+                    try (ResultSet row = query.executeQuery()) {
+                        while (row.next()) {
+                            found = true;
+                            since = Math.min(since, row.getLong(1));
+                            repeats += row.getLong(2);
+                        }
+                    }
+                }
+                int deleted = 0;
+                if (found) {
+                    String sql = "DELETE FROM " + table + " WHERE fingerprint = ?";
+                    try (PreparedStatement delete = connection.prepareStatement(sql)) {
+                        delete.setQueryTimeout(queryTimeout());
+                        delete.setString(1, fingerprint);
+                        statements.incrementAndGet();
+                        deleted = delete.executeUpdate();
+                    }
+                }
+                connection.commit();
+                return deleted > 0 ? Release.ended(repeats + own, Instant.ofEpochMilli(since)) : Release.NOT_HELD;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
                 connection.setAutoCommit(true);
-                delete.setQueryTimeout(queryTimeout());
-                delete.setString(1, cut);
-                statements.incrementAndGet();
-                return delete.executeUpdate();
             }
-        });
+        }
     }
 
     /** Whether no database call of this ledger is running, an abandoned one included (for tests). */
@@ -427,24 +478,28 @@ public final class JdbcDedupLedger implements DedupLedger {
         return new Outcome(false, 0, claimedAt);
     }
 
-    private int addRepeats(Map<String, Long> batch) throws SQLException {
+    /** Adds each key's repeats to its claim; returns the keys that have no claim any more (resolved elsewhere). */
+    private Set<String> addRepeats(Map<String, Long> batch) throws SQLException {
+        Set<String> gone = new HashSet<>();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(true);
             for (Map.Entry<String, Long> entry : batch.entrySet()) {
-                addRepeats(connection, entry.getKey(), entry.getValue());
+                if (addRepeats(connection, entry.getKey(), entry.getValue()) == 0) {
+                    gone.add(entry.getKey());
+                }
             }
         }
-        return batch.size();
+        return gone;
     }
 
-    private void addRepeats(Connection connection, String key, long n) throws SQLException {
+    private int addRepeats(Connection connection, String key, long n) throws SQLException {
         String sql = "UPDATE " + table + " SET repeats = repeats + ? WHERE dedup_key = ?";
         try (PreparedStatement update = connection.prepareStatement(sql)) {
             update.setQueryTimeout(queryTimeout());
             update.setLong(1, n);
             update.setString(2, key);
             statements.incrementAndGet();
-            update.executeUpdate();
+            return update.executeUpdate();
         }
     }
 

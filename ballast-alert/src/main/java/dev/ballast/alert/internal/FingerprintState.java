@@ -19,6 +19,9 @@ final class FingerprintState {
     boolean firing;
     boolean announced;
 
+    /** The last firing message was sent on a claim the shared ledger granted (not without the ledger). */
+    boolean announcedShared;
+
     @Nullable
     Severity announcedSeverity;
 

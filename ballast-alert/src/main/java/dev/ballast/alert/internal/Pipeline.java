@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -171,6 +172,7 @@ public final class Pipeline {
             events.suppressed(alert.severity(), "dedup-shared");
             return true;
         }
+        state.announcedShared = claim.serviceWide();
         if (claim.serviceWide()) {
             if (claim.repeats() > 0 && state.repeats == 0) {
                 state.windowStart = now.minus(fatigue.dedupWindow());
@@ -180,19 +182,40 @@ public final class Pipeline {
         return false;
     }
 
+    /**
+     * Writes the repeats held back locally; a claim found gone was ended by another instance's resolution (which sent
+     * the resolved message): this instance forgets that the alert was announced and firing, so its next raise claims
+     * afresh instead of being counted as a repeat of a message the service has resolved.
+     */
     private void flushShared(Instant now) {
+        Set<String> gone;
         try {
-            shared.flush(now);
+            gone = shared.flush(now);
         } catch (RuntimeException e) {
             LOG.warn("Alert dedup ledger failed to write repeats: {}", e.toString());
+            return;
+        }
+        for (String key : gone) {
+            int bar = key.indexOf('|');
+            FingerprintState state = states.get(bar < 0 ? key : key.substring(bar + 1));
+            if (state != null
+                    && state.announced
+                    && state.announcedShared
+                    && key.startsWith(state.announcedSeverity + "|")) {
+                state.firing = false;
+                state.announced = false;
+                state.announcedSeverity = null;
+                state.repeats = 0;
+            }
         }
     }
 
-    private void releaseShared(String fingerprint) {
+    private DedupLedger.Release releaseShared(String fingerprint) {
         try {
-            shared.release(fingerprint);
+            return shared.release(fingerprint);
         } catch (RuntimeException e) {
             LOG.warn("Alert dedup ledger failed to release a resolved alert: {}", e.toString());
+            return DedupLedger.Release.LOCAL;
         }
     }
 
@@ -212,14 +235,32 @@ public final class Pipeline {
             send(fired, state, Message.Kind.FLAPPING, now, out);
             return;
         }
-        if (state.announced) {
-            releaseShared(fired.fingerprint());
+        boolean announce = state.announced;
+        if (shared != DedupLedger.NONE) {
+            // whichever instance the resolution reaches: the one that ends the claim sends the resolved message, with
+            // the service-wide count; if no claim is left, another instance resolved it (or none announced it), unless
+            // this instance announced it without the ledger
+            DedupLedger.Release release = releaseShared(fired.fingerprint());
+            if (release.serviceWide()) {
+                announce = release.ended() || (state.announced && !state.announcedShared);
+                Instant since = release.since();
+                if (release.ended() && since != null) {
+                    state.repeats = release.repeats();
+                    state.windowStart = since;
+                }
+            }
+        }
+        if (announce) {
             flushGroupsHolding(fired.fingerprint(), now, out);
             Message message = message(Message.Kind.RESOLVED, fired, state, now, List.of());
             state.repeats = 0;
             state.announced = false;
             state.announcedSeverity = null;
             route(fired, message, false, out, now);
+        } else {
+            state.repeats = 0;
+            state.announced = false;
+            state.announcedSeverity = null;
         }
     }
 
