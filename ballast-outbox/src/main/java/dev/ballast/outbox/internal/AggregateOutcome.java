@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * @param retry the event that failed and is retried later, if any (later events were not attempted)
  * @param blockedBy the event id that blocks the aggregate ({@code BLOCK} policy), if any
  * @param attemptedTo the last sequence number whose outcome this batch writes (nothing after it was in flight), or -1
- *     to keep the aggregate's crash mark (a suspect batch: later events of the crashed claim are still suspects)
+ *     to keep the aggregate's crash mark (an event claimed alone after crashes: later events of the crashed claims
+ *     have not been tried since)
  */
 record AggregateOutcome(
         String type,

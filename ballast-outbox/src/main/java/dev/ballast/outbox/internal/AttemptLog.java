@@ -31,6 +31,17 @@ final class AttemptLog {
         return Json.MAPPER.writeValueAsString(entries);
     }
 
+    /** The attempt number of the newest entry, or 0 for an empty log. */
+    static int lastAttempt(@Nullable String log) {
+        if (log == null || log.isBlank()) {
+            return 0;
+        }
+        List<Map<String, Object>> entries = Json.MAPPER.readValue(log, ENTRIES);
+        return entries.isEmpty() || !(entries.getLast().get("attempt") instanceof Number attempt)
+                ? 0
+                : attempt.intValue();
+    }
+
     static String describe(Throwable error) {
         String message = error.getMessage() == null ? "" : error.getMessage();
         if (message.length() > MAX_MESSAGE) {

@@ -11,6 +11,17 @@ import org.jspecify.annotations.Nullable;
 record ClaimedEvent(
         long id, StoredEvent stored, int attempts, @Nullable String attemptLog) {
 
+    /**
+     * Earlier claims of this event that wrote no outcome (the relay died or hung with it, or its completion was lost)
+     * since its last recorded failure: its attempts before this claim minus the attempt number of the newest entry of
+     * its attempt log. A failed publish logs its attempt, a publish or dead letter ends the event, and an attempt not
+     * made is given back, so only a claim without an outcome leaves one counted.
+     */
+    int unrecordedClaims() {
+        int earlier = attempts - 1;
+        return earlier <= 0 ? 0 : Math.max(0, earlier - AttemptLog.lastAttempt(attemptLog));
+    }
+
     String eventId() {
         return stored.eventId();
     }

@@ -41,10 +41,18 @@ final class RelayClaims {
     }
 
     /**
-     * An aggregate leased by one claim with its pending events in sequence order; {@code recovered}: a claim reached
-     * its first event before and never wrote an outcome (a suspect, claimed alone).
+     * Claims of an event without an outcome (the relay died or hung with it) after which it is claimed alone, one event
+     * per batch. A first crash's events go out in normal batches: a routine SIGKILL (a deploy, an OOM kill) costs no
+     * stall. Only an event claimed twice without an outcome may be a poison event that kills the relay; alone, it costs
+     * no other event an attempt.
      */
-    record ClaimedAggregate(String type, String id, boolean recovered, List<ClaimedEvent> events) {}
+    static final int ALONE_AFTER = 2;
+
+    /**
+     * An aggregate leased by one claim with its pending events in sequence order; {@code alone}: its head was claimed
+     * {@link #ALONE_AFTER} times or more without an outcome, and it is the batch's only event.
+     */
+    record ClaimedAggregate(String type, String id, boolean alone, List<ClaimedEvent> events) {}
 
     List<ClaimedAggregate> claim(String owner, int aggregates, int perAggregate, long leaseMillis) throws SQLException {
         return transactions.run(connection -> claim(connection, owner, aggregates, perAggregate, leaseMillis));
@@ -76,19 +84,25 @@ final class RelayClaims {
             if (events.isEmpty()) {
                 continue;
             }
-            if (events.getFirst().stored().aggregateSeq() <= candidate.claimedToSeq) {
-                // a claim reached this event and never wrote an outcome: the relay died or hung with it. Suspects go
-                // alone, one event per batch, so a poison event that kills the relay again costs no other event an
-                // attempt; the aggregate leaves this mode once its head is past the crashed claim.
+            int clear = 0;
+            while (clear < events.size() && events.get(clear).unrecordedClaims() < ALONE_AFTER) {
+                clear++;
+            }
+            if (clear == 0) {
+                // claimed twice or more and never an outcome: it may kill the relay again, so it goes alone and a
+                // poison event costs no other event an attempt (the first crash's events went in normal batches)
                 chosen.clear();
                 claimedTo.clear();
-                chosen.add(new ClaimedAggregate(candidate.type, candidate.id, true, List.of(events.getFirst())));
-                claimedTo.add(candidate.claimedToSeq);
+                ClaimedEvent head = events.getFirst();
+                chosen.add(new ClaimedAggregate(candidate.type, candidate.id, true, List.of(head)));
+                claimedTo.add(Math.max(candidate.claimedToSeq, head.stored().aggregateSeq()));
                 break;
             }
-            chosen.add(new ClaimedAggregate(candidate.type, candidate.id, false, events));
+            // up to the aggregate's first event claimed twice without an outcome: it goes alone in a later batch
+            List<ClaimedEvent> claimed = List.copyOf(events.subList(0, clear));
+            chosen.add(new ClaimedAggregate(candidate.type, candidate.id, false, claimed));
             claimedTo.add(
-                    Math.max(candidate.claimedToSeq, events.getLast().stored().aggregateSeq()));
+                    Math.max(candidate.claimedToSeq, claimed.getLast().stored().aggregateSeq()));
         }
         List<Long> ids = new ArrayList<>();
         try (PreparedStatement lease = connection.prepareStatement(leaseAggregate)) {

@@ -104,7 +104,7 @@ public final class RelayEngine {
                 if (next == null) {
                     continue;
                 }
-                if (next.attempts() > config.maxAttempts()) {
+                if (next.attempts() > config.maxAttempts() && !lane.firstAlone) {
                     lane.dead(next, DeadLetterReason.MAX_ATTEMPTS, null); // claimed that often without an outcome
                 } else if (!integrity.matches(
                         next.stored().hashedContent(),
@@ -256,7 +256,13 @@ public final class RelayEngine {
         private final String type;
         private final String id;
         private final List<ClaimedEvent> events;
-        private final boolean suspect;
+        private final boolean alone;
+        /**
+         * Claimed alone for the first time: its earlier crashes were all in batches with other events, so nothing yet
+         * says it is the one that kills the relay; it is tried once even if those crashes spent its attempts.
+         */
+        private final boolean firstAlone;
+
         private final List<ClaimedEvent> published = new ArrayList<>();
         private final List<DeadEvent> dead = new ArrayList<>();
         private final List<ClaimedEvent> notAttempted = new ArrayList<>();
@@ -270,8 +276,9 @@ public final class RelayEngine {
             this.type = claimed.type();
             this.id = claimed.id();
             this.events = claimed.events();
-            this.suspect = claimed.recovered();
-            this.attemptedTo = suspect ? -1 : events.getFirst().stored().aggregateSeq() - 1;
+            this.alone = claimed.alone();
+            this.firstAlone = alone && events.getFirst().unrecordedClaims() == RelayClaims.ALONE_AFTER;
+            this.attemptedTo = alone ? -1 : events.getFirst().stored().aggregateSeq() - 1;
         }
 
         AggregateOutcome outcome() {
@@ -279,7 +286,7 @@ public final class RelayEngine {
         }
 
         private void attempted(ClaimedEvent event) {
-            if (!suspect) {
+            if (!alone) {
                 attemptedTo = Math.max(attemptedTo, event.stored().aggregateSeq());
             }
         }

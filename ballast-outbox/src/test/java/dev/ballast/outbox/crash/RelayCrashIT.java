@@ -115,6 +115,7 @@ class RelayCrashIT {
         }
         appenders.shutdown();
 
+        long resumedAt = System.nanoTime();
         List<Process> current = new ArrayList<>(List.of(startRelay(poisonRequest)));
         try {
             awaitTrue(
@@ -137,7 +138,11 @@ class RelayCrashIT {
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("not all published: " + progress() + ", relays killed " + killed.size(), e);
         }
+        long drainMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumedAt);
         signal(current.getLast(), "KILL");
+        System.out.printf(
+                "RelayCrashIT: the relays after the SIGKILL finished in %d ms (%d relays halted by the poison)%n",
+                drainMillis, current.size() - 1);
 
         Map<String, DeadLetter> dead = new HashMap<>();
         outbox.deadLetters().list(10).forEach(letter -> dead.put(letter.requestId(), letter));
