@@ -8,6 +8,8 @@ import dev.ballast.cache.CacheFailures;
 import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
 import dev.ballast.lock.LockAcquisitionException;
+import dev.ballast.lock.LockBackendException;
+import dev.ballast.lock.LockLostException;
 import dev.ballast.outbox.IdempotencyConflictException;
 import dev.ballast.test.LogCapture;
 import java.io.ByteArrayOutputStream;
@@ -112,6 +114,24 @@ class ProblemDetailsWebTest {
         assertThat(response.body())
                 .doesNotContain("terminating connection")
                 .containsPattern("\"incident\":\"[0-9a-f]{16}\"");
+    }
+
+    /**
+     * What the example's deposits got when the instance was saturated (docs/load-test.md): the resilient lock refuses
+     * while its view of the lock mode is older than twice the refresh interval, and a holder whose lease ran out under
+     * the guarded code loses it. Both are retryable 503s with a code and Retry-After, never a 500 or a 409, and the
+     * lock key stays out of the answer.
+     */
+    @Test
+    void aLockRefusedOnAStaleModeViewOrLostUnderTheWorkIsARetryable503() throws Exception {
+        int port = start(App.class, "ballast.web.problem-details.retry-after=2s");
+
+        for (String path : new String[] {"/lock-mode-unknown", "/lock-lost"}) {
+            HttpResponse<String> response = get(port, path);
+            assertProblem(response, 503, "UNAVAILABLE");
+            assertThat(response.headers().firstValue("Retry-After")).hasValue("2");
+            assertThat(response.body()).doesNotContain("account:A-7").containsPattern("\"incident\":\"[0-9a-f]{16}\"");
+        }
     }
 
     @Test
@@ -292,6 +312,20 @@ class ProblemDetailsWebTest {
         @GetMapping("/lock")
         String lock() {
             throw new LockAcquisitionException("account:secret-key", Duration.ofSeconds(5));
+        }
+
+        @GetMapping("/lock-mode-unknown")
+        String lockModeUnknown() {
+            throw new LockBackendException(
+                    "resilient",
+                    "read the lock mode authority for",
+                    "account:A-7",
+                    new java.util.concurrent.TimeoutException("no answer from the lock mode authority for 1164 ms"));
+        }
+
+        @GetMapping("/lock-lost")
+        String lockLost() {
+            throw new LockLostException("account:A-7", 42L);
         }
 
         @GetMapping("/cache")
