@@ -282,7 +282,7 @@ public final class SqlScript {
                     out.append(statement, i, close + 1);
                     i = close + 1;
                 } else if (statement.startsWith(DEFAULT_PREFIX, i)
-                        && (i == 0 || !isIdentifierPart(statement.charAt(i - 1)))) {
+                        && (i == 0 || !isWordPart(statement.charAt(i - 1)))) {
                     out.append(prefix);
                     i += DEFAULT_PREFIX.length();
                 } else {
@@ -291,6 +291,11 @@ public final class SqlScript {
                 }
             }
             return out.toString();
+        }
+
+        /** A letter, digit or {@code _}: before {@code ballast_}, it makes it part of a longer name. */
+        private static boolean isWordPart(char c) {
+            return Character.isLetterOrDigit(c) || c == '_';
         }
 
         private static boolean isIdentifierPart(char c) {
