@@ -4,37 +4,37 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Locale;
 
-/** The SQL that differs between databases: the database clock and its arithmetic, and the DDL. Internal. */
+/** The SQL that differs between databases: the database clock and its arithmetic, and the scripts' folder. Internal. */
 public enum JdbcDialect {
     POSTGRESQL(
             "clock_timestamp()",
             "clock_timestamp() + (? * interval '1 millisecond')",
-            "TIMESTAMP(3)",
+            "postgresql",
             "(extract(epoch from clock_timestamp()) * 1000000)::bigint"),
     MARIADB(
             "CURRENT_TIMESTAMP(3)",
             "TIMESTAMPADD(MICROSECOND, ? * 1000, CURRENT_TIMESTAMP(3))",
-            "DATETIME(3)",
+            "mariadb",
             "CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(6)) * 1000000 AS SIGNED)"),
     H2(
             "CURRENT_TIMESTAMP",
             "DATEADD(MILLISECOND, ?, CURRENT_TIMESTAMP)",
-            "TIMESTAMP(3)",
+            "h2",
             "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) * 1000000 AS BIGINT)");
 
     /** The database's current time. */
     private final String now;
     /** The database's current time plus a bound number of milliseconds. */
     private final String nowPlusMillis;
-    /** Column type of a millisecond timestamp. */
-    private final String timestampType;
+    /** The folder of this database's scripts under {@code db/ballast/lock}. */
+    private final String folder;
     /** The database's current time in microseconds since the epoch, the floor of every fencing token. */
     private final String nowMicros;
 
-    JdbcDialect(String now, String nowPlusMillis, String timestampType, String nowMicros) {
+    JdbcDialect(String now, String nowPlusMillis, String folder, String nowMicros) {
         this.now = now;
         this.nowPlusMillis = nowPlusMillis;
-        this.timestampType = timestampType;
+        this.folder = folder;
         this.nowMicros = nowMicros;
     }
 
@@ -64,9 +64,9 @@ public enum JdbcDialect {
         return nowPlusMillis;
     }
 
-    /** Column type of a millisecond timestamp. */
-    public String timestampType() {
-        return timestampType;
+    /** The folder of this database's scripts under {@code db/ballast/lock}, e.g. {@code postgresql}. */
+    public String folder() {
+        return folder;
     }
 
     /** The database's current time in microseconds since the epoch, as a BIGINT. */

@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import javax.sql.DataSource;
 
@@ -38,16 +37,6 @@ final class JdbcLockBackend implements LockBackend {
                 + " WHERE lock_key = ? AND owner = ? AND expires_at >= " + dialect.now();
         this.release = "UPDATE " + table + " SET owner = NULL, expires_at = " + dialect.now()
                 + " WHERE lock_key = ? AND owner = ?";
-    }
-
-    static void createTable(DataSource dataSource, String table) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                Statement statement = connection.createStatement()) {
-            JdbcDialect dialect = JdbcDialect.of(connection);
-            statement.execute("CREATE TABLE IF NOT EXISTS " + table + " (lock_key VARCHAR(255) NOT NULL PRIMARY KEY,"
-                    + " owner VARCHAR(64), expires_at " + dialect.timestampType() + " NOT NULL,"
-                    + " fence BIGINT NOT NULL)");
-        }
     }
 
     @Override

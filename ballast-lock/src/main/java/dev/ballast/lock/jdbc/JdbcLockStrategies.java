@@ -6,6 +6,7 @@ import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.LockStrategyBuilder;
 import dev.ballast.lock.internal.JdbcDialect;
 import dev.ballast.lock.internal.LeaseStrategyBuilder;
+import dev.ballast.lock.internal.LockTables;
 import dev.ballast.lock.internal.TablePrefix;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -47,7 +48,7 @@ public final class JdbcLockStrategies {
         return new LeaseStrategyBuilder(clock -> {
             try {
                 if (createTable) {
-                    JdbcLockBackend.createTable(dataSource, table);
+                    LockTables.create(dataSource, tablePrefix);
                 }
                 JdbcDialect dialect;
                 try (Connection connection = dataSource.getConnection()) {

@@ -72,13 +72,11 @@ final class HeldHandles {
             if (handle.delegate instanceof Abandonable lease && handles.remove(handle)) {
                 handle.retire(validBefore, () -> reportLost(handle, overran));
                 lease.abandon(); // stop renewing; the lease runs out within maxLease
-                // the validity ends at the lease's end (within maxLease) or at validBefore, whichever comes first
-                long now = clock.nanoTime();
-                var unused = clock.schedule(() -> lostIfStillHeld(handle, overran), maxLease.toNanos());
-                if (validBefore - now < maxLease.toNanos()) {
-                    var unusedEarly =
-                            clock.schedule(() -> lostIfStillHeld(handle, overran), Math.max(0, validBefore - now));
-                }
+                // the validity ends at the lease's end (within maxLease) or at validBefore, whichever comes first:
+                // one check at the earlier of the two finds it over either way
+                long untilValidBefore = Math.max(0, validBefore - clock.nanoTime());
+                var unused = clock.schedule(
+                        () -> lostIfStillHeld(handle, overran), Math.min(maxLease.toNanos(), untilValidBefore));
                 retired++;
             } else if (handle.revoke()) {
                 handles.remove(handle);

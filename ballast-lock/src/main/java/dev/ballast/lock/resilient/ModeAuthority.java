@@ -7,7 +7,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Locale;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -58,15 +57,6 @@ final class ModeAuthority {
         this.addFailureColumn = "ALTER TABLE " + table + " ADD COLUMN primary_failed_at BIGINT DEFAULT 0 NOT NULL";
     }
 
-    static void createTable(DataSource dataSource, String table) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                Statement statement = connection.createStatement()) {
-            statement.execute("CREATE TABLE IF NOT EXISTS " + table + " (id INT NOT NULL PRIMARY KEY,"
-                    + " mode VARCHAR(8) NOT NULL, epoch BIGINT NOT NULL, effective_at BIGINT NOT NULL,"
-                    + " changed_by VARCHAR(128), primary_failed_at BIGINT DEFAULT 0 NOT NULL)");
-        }
-    }
-
     /**
      * Makes sure the table has {@code primary_failed_at} (added by the V2 script): adds it if {@code create}, else fails
      * naming the script.
@@ -104,12 +94,7 @@ final class ModeAuthority {
     /** The folder of {@code db/ballast/lock} that holds this database's scripts. */
     private static String scriptFolder(Connection connection) {
         try {
-            String product = connection.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
-            return product.contains("postgres")
-                    ? "postgresql"
-                    : product.contains("mariadb") || product.contains("mysql")
-                            ? "mariadb"
-                            : product.contains("h2") ? "h2" : "<database>";
+            return JdbcDialect.of(connection).folder();
         } catch (SQLException | RuntimeException unknown) {
             return "<database>";
         }

@@ -6,6 +6,7 @@ import dev.ballast.lock.LockClock;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.internal.JdbcDialect;
+import dev.ballast.lock.internal.LockTables;
 import dev.ballast.lock.internal.SystemLockClock;
 import dev.ballast.lock.internal.TablePrefix;
 import java.lang.management.ManagementFactory;
@@ -213,7 +214,7 @@ public final class ResilientLockStrategyBuilder {
     private ModeAuthority authority(String table, LockClock time) {
         try {
             if (createTable) {
-                ModeAuthority.createTable(authority, table);
+                LockTables.create(authority, tablePrefix); // the V2 column: requireFailureColumn below
             }
             JdbcDialect dialect;
             try (Connection connection = authority.getConnection()) {

@@ -1,14 +1,10 @@
 package dev.ballast.outbox.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.ballast.core.sql.SqlScript;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
@@ -76,32 +72,9 @@ public final class InboxStore {
     /** Runs the shipped inbox script for this dialect with this prefix; idempotent. */
     public void createSchema(Connection connection) throws SQLException {
         for (String name : SCRIPTS) {
-            runScript(connection, "/db/ballast/inbox/" + dialect.folder + "/" + name);
-        }
-    }
-
-    private void runScript(Connection connection, String path) throws SQLException {
-        String script;
-        try (InputStream in = InboxStore.class.getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalStateException("Inbox schema script missing from the jar: " + path);
-            }
-            script = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("ballast_", prefix);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        try (Statement statement = connection.createStatement()) {
-            for (String sql : script.split(";\\s*\\n")) {
-                StringBuilder kept = new StringBuilder();
-                for (String line : sql.split("\n")) {
-                    if (!line.trim().startsWith("--")) {
-                        kept.append(line).append('\n');
-                    }
-                }
-                if (!kept.toString().isBlank()) {
-                    statement.execute(kept.toString().trim());
-                }
-            }
+            SqlScript.load(InboxStore.class.getClassLoader(), "db/ballast/inbox/" + dialect.folder + "/" + name)
+                    .withTablePrefix(prefix)
+                    .run(connection);
         }
     }
 

@@ -1,19 +1,15 @@
 package dev.ballast.outbox.internal;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import dev.ballast.core.sql.SqlScript;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /** Table names for one prefix and the SQL of one dialect. Immutable. */
 public final class OutboxTables {
 
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,30}");
-    static final String DEFAULT_PREFIX = "ballast_";
     static final String EVENT_COLUMNS = "id, event_id, request_id, aggregate_type, aggregate_id, aggregate_seq,"
             + " event_type, payload, headers, content_hash, key_version, created_at, attempts, attempt_log";
 
@@ -51,16 +47,15 @@ public final class OutboxTables {
         return prefix;
     }
 
-    /** Runs the shipped schema script for this dialect with this prefix; idempotent (IF NOT EXISTS throughout). */
+    /**
+     * Runs the shipped schema scripts for this dialect with this prefix, in version order (V1 the outbox, V2 the requests
+     * of idempotent commands); idempotent (IF NOT EXISTS throughout).
+     */
     public void createSchema(Connection connection) throws SQLException {
-        String script = script(dialect).replace(DEFAULT_PREFIX, prefix);
-        try (Statement statement = connection.createStatement()) {
-            for (String sql : script.split(";\\s*\\n")) {
-                String trimmed = stripComments(sql).trim();
-                if (!trimmed.isEmpty()) {
-                    statement.execute(trimmed);
-                }
-            }
+        for (String file : List.of("V1__ballast_outbox.sql", "V2__ballast_outbox_request.sql")) {
+            SqlScript.load(OutboxTables.class.getClassLoader(), "db/ballast/outbox/" + dialect.folder + "/" + file)
+                    .withTablePrefix(prefix)
+                    .run(connection);
         }
     }
 
@@ -71,32 +66,5 @@ public final class OutboxTables {
 
     boolean isPostgres() {
         return dialect == OutboxDialect.POSTGRESQL;
-    }
-
-    /** The shipped scripts of this dialect, in version order (V1 the outbox, V2 the requests of idempotent commands). */
-    static String script(OutboxDialect dialect) {
-        return script(dialect, "V1__ballast_outbox.sql") + ";\n" + script(dialect, "V2__ballast_outbox_request.sql");
-    }
-
-    private static String script(OutboxDialect dialect, String file) {
-        String path = "/db/ballast/outbox/" + dialect.folder + "/" + file;
-        try (InputStream in = OutboxTables.class.getResourceAsStream(path)) {
-            if (in == null) {
-                throw new IllegalStateException("Outbox schema script missing from the jar: " + path);
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String stripComments(String sql) {
-        StringBuilder kept = new StringBuilder();
-        for (String line : sql.split("\n")) {
-            if (!line.trim().startsWith("--")) {
-                kept.append(line).append('\n');
-            }
-        }
-        return kept.toString();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.core.sql.SqlScript;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxEvent;
 import dev.ballast.outbox.OutboxHeaders;
@@ -391,23 +392,9 @@ public abstract class InboxContract {
     private void runVersionOneScript(Connection connection) throws SQLException {
         String product = connection.getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT);
         String folder = product.contains("postgres") ? "postgresql" : product.contains("h2") ? "h2" : "mariadb";
-        String script;
-        try (java.io.InputStream in =
-                InboxContract.class.getResourceAsStream("/db/ballast/inbox/" + folder + "/V1__ballast_inbox.sql")) {
-            script = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("ballast_", prefix);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        try (Statement statement = connection.createStatement()) {
-            for (String sql : script.split(";\\s*\\n")) {
-                String kept = sql.lines()
-                        .filter(line -> !line.trim().startsWith("--"))
-                        .collect(java.util.stream.Collectors.joining("\n"));
-                if (!kept.isBlank()) {
-                    statement.execute(kept.trim());
-                }
-            }
-        }
+        SqlScript.load(InboxContract.class.getClassLoader(), "db/ballast/inbox/" + folder + "/V1__ballast_inbox.sql")
+                .withTablePrefix(prefix)
+                .run(connection);
     }
 
     /** Appends {@code count} events of {@code account} and returns them as the relay published them. */

@@ -3,7 +3,6 @@ package dev.ballast.example.brokerage.quote;
 import dev.ballast.boot.Task;
 import dev.ballast.cache.TieredCache;
 import dev.ballast.example.brokerage.instrument.InstrumentCatalog;
-import java.util.Locale;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
@@ -13,8 +12,8 @@ import org.springframework.stereotype.Service;
  * {@code brokerage.quotes.cache=off} sends every quote to the upstream instead: the baseline the load test compares the
  * cache against (docs/load-test.md). {@code brokerage.quotes.cache=spring-redis} reads them through Spring's
  * {@code @Cacheable} on Spring Data Redis's {@code RedisCacheManager} instead ({@link SpringRedisQuoteConfiguration}), the
- * peer the load test compares with. Any other value than {@code tiered} (the default), {@code off} or
- * {@code spring-redis} fails start-up.
+ * peer the load test compares with. The value is trimmed and compared ignoring case ({@link QuoteCacheMode}); any
+ * other value than {@code tiered} (the default), {@code off} or {@code spring-redis} fails start-up naming the property.
  */
 @Service
 public class QuoteService {
@@ -35,14 +34,11 @@ public class QuoteService {
             ObjectProvider<SpringCachedQuotes> spring,
             @Value("${brokerage.quotes.cache:tiered}") String mode) {
         this.instruments = instruments;
-        this.source = switch (mode.trim().toLowerCase(Locale.ROOT)) {
-            case "tiered" -> symbol -> quotes.get(symbol, upstream::fetch);
-            case "off" -> upstream::fetch;
-            // SpringCachedQuotes exists only when the property is exactly spring-redis (its configuration's condition)
-            case "spring-redis" -> spring.getObject()::quote;
-            default ->
-                throw new IllegalArgumentException(
-                        "brokerage.quotes.cache must be 'tiered', 'off' or 'spring-redis', was '" + mode + "'");
+        this.source = switch (QuoteCacheMode.of(mode)) {
+            case TIERED -> symbol -> quotes.get(symbol, upstream::fetch);
+            case OFF -> upstream::fetch;
+            // SpringCachedQuotes exists exactly when QuoteCacheMode reads the property as spring-redis
+            case SPRING_REDIS -> spring.getObject()::quote;
         };
     }
 

@@ -2,9 +2,9 @@ package dev.ballast.example.brokerage.quote;
 
 import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.cache.annotation.EnableCaching;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.cache.RedisCacheConfiguration;
 import org.springframework.data.redis.cache.RedisCacheManager;
@@ -23,7 +23,7 @@ import org.springframework.data.redis.serializer.RedisSerializationContext.Seria
  * would give.
  */
 @Configuration(proxyBeanMethods = false)
-@ConditionalOnProperty(name = "brokerage.quotes.cache", havingValue = "spring-redis")
+@Conditional(QuoteCacheMode.SpringRedisSelected.class) // the value as QuoteService reads it: trimmed, any case
 @EnableCaching
 class SpringRedisQuoteConfiguration {
 

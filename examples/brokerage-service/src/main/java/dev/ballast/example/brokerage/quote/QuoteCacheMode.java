@@ -1,0 +1,63 @@
+package dev.ballast.example.brokerage.quote;
+
+import java.util.Locale;
+import org.jspecify.annotations.Nullable;
+import org.springframework.context.annotation.Condition;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+
+/**
+ * Where quotes come from, per {@code brokerage.quotes.cache}: read once, in one way, by both {@link QuoteService} and
+ * the condition of {@link SpringRedisQuoteConfiguration}, so a value either selects the same mode in both or fails
+ * start-up naming the property. The value is trimmed and compared ignoring case ({@code " Spring-Redis "} is
+ * {@code spring-redis}); unset is {@code tiered}, blank is invalid.
+ */
+enum QuoteCacheMode {
+    /** Ballast's {@code TieredCache} (the default). */
+    TIERED("tiered"),
+    /** Every quote from the upstream: the load test's baseline. */
+    OFF("off"),
+    /** Spring's {@code @Cacheable} on Spring Data Redis: the load test's peer. */
+    SPRING_REDIS("spring-redis");
+
+    static final String PROPERTY = "brokerage.quotes.cache";
+
+    private final String value;
+
+    QuoteCacheMode(String value) {
+        this.value = value;
+    }
+
+    /**
+     * The mode {@code raw} names (null, the property unset: {@link #TIERED}).
+     *
+     * @throws IllegalArgumentException naming the property, the allowed values and {@code raw} otherwise
+     */
+    static QuoteCacheMode of(@Nullable String raw) {
+        if (raw == null) {
+            return TIERED;
+        }
+        String normal = raw.trim().toLowerCase(Locale.ROOT);
+        for (QuoteCacheMode mode : values()) {
+            if (mode.value.equals(normal)) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException(PROPERTY + " must be 'tiered', 'off' or 'spring-redis', was '" + raw + "'");
+    }
+
+    /**
+     * Matches when the property selects {@link #SPRING_REDIS}; an invalid value does not match (then {@link
+     * QuoteService} fails start-up naming it).
+     */
+    static final class SpringRedisSelected implements Condition {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            try {
+                return of(context.getEnvironment().getProperty(PROPERTY)) == SPRING_REDIS;
+            } catch (IllegalArgumentException invalid) {
+                return false;
+            }
+        }
+    }
+}
