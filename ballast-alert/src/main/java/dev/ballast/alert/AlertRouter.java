@@ -33,6 +33,12 @@ import org.jspecify.annotations.Nullable;
  * CRITICAL ones go to an unbounded overflow queue, so none is lost. With {@link Builder#recordRawAlerts} every alert
  * received is also written, before anything else happens to it, to a file for replaying. Thread-safe: {@link #send} is called from any
  * thread; the pipeline runs on the one dispatcher thread (the internal {@code Dispatcher}, which owns the intake).
+ *
+ * <p>One router serves the application (the Spring starter builds it from {@code ballast.alert.*}):
+ *
+ * {@snippet class="dev.ballast.alert.AlertRouterSnippets" region="create"}
+ *
+ * {@snippet class="dev.ballast.alert.AlertRouterSnippets" region="send"}
  */
 public final class AlertRouter implements AlertSink, AutoCloseable {
 

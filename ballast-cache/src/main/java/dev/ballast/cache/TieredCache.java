@@ -15,6 +15,15 @@ import org.jspecify.annotations.Nullable;
 /**
  * A two-tier cache: L1 in this JVM (Caffeine), L2 shared in Redis, then the loader. Thread-safe.
  *
+ * <p>Build one per cached type and keep it for the application's life (the Spring starter builds them from
+ * {@code ballast.cache.*}):
+ *
+ * {@snippet class="dev.ballast.cache.snippets.TieredCacheSnippets" region="build"}
+ *
+ * <p>Read through it; the loader runs only on a miss in both tiers, once per key however many callers miss at once:
+ *
+ * {@snippet class="dev.ballast.cache.snippets.TieredCacheSnippets" region="get"}
+ *
  * <ul>
  *   <li>Reads go L1 → L2 → loader; an L2 hit fills L1; a load writes L2, then L1.
  *   <li>Single-flight: concurrent misses of one key in this JVM run the loader once and share its result or exception;

@@ -9,6 +9,20 @@ import org.jspecify.annotations.Nullable;
  * ExecutionPipeline} turns that into MDC, a log line on failure, a {@code ballast.task} timer and a trace span. Pick the
  * pattern by what should happen on failure (see {@code docs/executor.md} for the decision table).
  *
+ * <p>One executor serves the whole application (the Spring starter builds it from the same policies):
+ *
+ * {@snippet class="dev.ballast.core.snippets.LogicExecutorSnippets" region="create"}
+ *
+ * <p>The default choice, {@link #execute}: the result comes back, a failure reaches the caller once logged and timed:
+ *
+ * {@snippet class="dev.ballast.core.snippets.LogicExecutorSnippets" region="execute"}
+ *
+ * <p>A best-effort read takes a fixed value instead of failing; a boundary turns a technical failure into a domain one:
+ *
+ * {@snippet class="dev.ballast.core.snippets.LogicExecutorSnippets" region="default"}
+ *
+ * {@snippet class="dev.ballast.core.snippets.LogicExecutorSnippets" region="translate"}
+ *
  * <p>Rules common to every pattern:
  *
  * <ul>

@@ -15,6 +15,18 @@ import org.jspecify.annotations.Nullable;
  * positive {@link Duration}s (wait may be zero: try once). The lease is renewed while the holder works; if renewal fails
  * the handle becomes invalid and the {@link LockListener} is told. Waiters of one key in one strategy are served in
  * arrival order, and only one of them at a time asks the backend.
+ *
+ * <p>One strategy per backend serves the application (the Spring starter builds it from {@code ballast.lock.*}):
+ *
+ * {@snippet class="dev.ballast.lock.snippets.LockStrategySnippets" region="create"}
+ *
+ * <p>Most code runs its work under the lock and lets the strategy release it:
+ *
+ * {@snippet class="dev.ballast.lock.snippets.LockStrategySnippets" region="run"}
+ *
+ * <p>Where the protected store can check it, pass the handle's fencing token with each write:
+ *
+ * {@snippet class="dev.ballast.lock.snippets.LockStrategySnippets" region="handle"}
  */
 public interface LockStrategy extends AutoCloseable {
 

@@ -22,6 +22,17 @@ import javax.sql.DataSource;
  * if the business change commits; a {@link OutboxRelay} publishes stored events afterwards; {@link #afterCommit} after
  * the commit makes that immediate. Build with {@link
  * #builder}. Thread-safe.
+ *
+ * <p>One outbox per database serves the application (the Spring starter builds it from {@code ballast.outbox.*}),
+ * and a relay publishes what it stores:
+ *
+ * {@snippet class="dev.ballast.outbox.snippets.OutboxSnippets" region="create"}
+ *
+ * {@snippet class="dev.ballast.outbox.snippets.OutboxSnippets" region="relay"}
+ *
+ * <p>The event is written in the business transaction, so it exists if and only if the business change commits:
+ *
+ * {@snippet class="dev.ballast.outbox.snippets.OutboxSnippets" region="append"}
  */
 public final class Outbox {
 

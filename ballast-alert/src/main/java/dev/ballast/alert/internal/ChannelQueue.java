@@ -36,6 +36,7 @@ final class ChannelQueue {
     private final ArrayDeque<Message>[] bySeverity = new ArrayDeque[Severity.values().length];
 
     private int size;
+    private boolean taken; // a message polled and not yet reported done: the worker is delivering it
 
     ChannelQueue(int capacity) {
         this.capacity = capacity;
@@ -84,6 +85,7 @@ final class ChannelQueue {
                 Message message = queue.pollFirst();
                 if (message != null) {
                     size--;
+                    taken = true;
                     return message;
                 }
             }
@@ -104,6 +106,26 @@ final class ChannelQueue {
             }
             size = 0;
             return all;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The worker is done with the message it polled last (delivered, or written elsewhere). */
+    void done() {
+        lock.lock();
+        try {
+            taken = false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Nothing waits and nothing polled is still being delivered. */
+    boolean idle() {
+        lock.lock();
+        try {
+            return size == 0 && !taken;
         } finally {
             lock.unlock();
         }

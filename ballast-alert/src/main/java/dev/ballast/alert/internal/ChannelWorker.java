@@ -87,12 +87,13 @@ public final class ChannelWorker {
     }
 
     /**
-     * Stops the worker, waiting up to {@code grace} for the queue to empty; CRITICAL and WARNING messages still queued
-     * then go to the file, INFO ones are counted as dropped.
+     * Stops the worker, waiting up to {@code grace} for the queue to empty and the message in hand to be delivered;
+     * the message in hand after that, and CRITICAL and WARNING messages still queued, go to the file, INFO ones are
+     * counted as dropped.
      */
     public void close(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
-        while (queue.size() > 0 && System.nanoTime() - deadline < 0) {
+        while (!queue.idle() && System.nanoTime() - deadline < 0) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -121,7 +122,11 @@ public final class ChannelWorker {
             try {
                 Message message = queue.poll(200, TimeUnit.MILLISECONDS);
                 if (message != null) {
-                    deliverOrKeep(message);
+                    try {
+                        deliverOrKeep(message);
+                    } finally {
+                        queue.done();
+                    }
                 }
             } catch (InterruptedException e) {
                 return;

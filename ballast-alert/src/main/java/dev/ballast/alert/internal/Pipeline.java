@@ -39,14 +39,13 @@ public final class Pipeline {
         void suppressed(Severity severity, String reason);
     }
 
-    private final List<Route> routes;
+    private final Routing routing;
     private final Fatigue fatigue;
     private final Silences silences;
     private final Function<Alert, List<AlertAction>> links;
     private final Events events;
     private final DedupLedger shared;
     private final Map<String, FingerprintState> states = new LinkedHashMap<>(256, 0.75f, true);
-    private final Map<List<Object>, Group> groups = new LinkedHashMap<>();
 
     public Pipeline(
             List<Route> routes,
@@ -66,7 +65,7 @@ public final class Pipeline {
             Events events,
             DedupLedger shared) {
         this.shared = shared;
-        this.routes = List.copyOf(routes);
+        this.routing = new Routing(routes, events);
         this.fatigue = fatigue;
         this.silences = silences;
         this.links = links;
@@ -94,13 +93,7 @@ public final class Pipeline {
     public List<Delivery> tick(Instant now) {
         List<Delivery> out = new ArrayList<>();
         flushShared(now);
-        for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
-            Group group = it.next();
-            if (!now.isBefore(group.due)) {
-                it.remove();
-                emit(group.route, group.merged(now), out);
-            }
-        }
+        routing.flushDue(now, out);
         for (FingerprintState state : states.values()) {
             if (state.flapping && !now.isBefore(state.lastTransition.plus(fatigue.flapWindow()))) {
                 settle(state, now, out);
@@ -112,10 +105,7 @@ public final class Pipeline {
     /** Flushes every group now, due or not: the router is closing, and a message held for grouping must not be lost. */
     public List<Delivery> flushAll(Instant now) {
         List<Delivery> out = new ArrayList<>();
-        for (Group group : groups.values()) {
-            emit(group.route, group.merged(now), out);
-        }
-        groups.clear();
+        routing.flushAll(now, out);
         return out;
     }
 
@@ -251,12 +241,12 @@ public final class Pipeline {
             }
         }
         if (announce) {
-            flushGroupsHolding(fired.fingerprint(), now, out);
+            routing.flushHolding(fired.fingerprint(), now, out);
             Message message = message(Message.Kind.RESOLVED, fired, state, now, List.of());
             state.repeats = 0;
             state.announced = false;
             state.announcedSeverity = null;
-            route(fired, message, false, out, now);
+            routing.route(fired, message, false, out, now);
         } else {
             state.repeats = 0;
             state.announced = false;
@@ -276,7 +266,7 @@ public final class Pipeline {
         state.announced = state.firing;
         state.announcedSeverity = state.firing ? last.severity() : null;
         state.windowStart = now;
-        route(last, message, false, out, now);
+        routing.route(last, message, false, out, now);
     }
 
     private void send(Alert alert, FingerprintState state, Message.Kind kind, Instant now, List<Delivery> out) {
@@ -287,7 +277,7 @@ public final class Pipeline {
         state.lastSentSeverity = alert.severity();
         state.windowStart = now;
         state.sent.addLast(now);
-        route(alert, message, kind == Message.Kind.FIRING, out, now);
+        routing.route(alert, message, kind == Message.Kind.FIRING, out, now);
     }
 
     private Message message(
@@ -311,57 +301,6 @@ public final class Pipeline {
                     ? state.announcedSeverity
                     : alert.severity();
             shared.repeated(counted + "|" + alert.fingerprint());
-        }
-    }
-
-    private void route(Alert alert, Message message, boolean mayGroup, List<Delivery> out, Instant now) {
-        boolean matched = false;
-        for (Route route : routes) {
-            if (!route.matches(alert)) {
-                continue;
-            }
-            matched = true;
-            if (mayGroup && !route.groupBy().isEmpty() && !route.groupWait().isZero()) {
-                group(route, alert, message, now);
-            } else {
-                emit(route, message, out);
-            }
-            if (!route.continueMatching()) {
-                break;
-            }
-        }
-        if (!matched) {
-            events.suppressed(alert.severity(), "unmatched");
-        }
-    }
-
-    private void group(Route route, Alert alert, Message message, Instant now) {
-        List<String> values = new ArrayList<>(route.groupBy().size());
-        for (String label : route.groupBy()) {
-            values.add(label + "=" + alert.labels().getOrDefault(label, ""));
-        }
-        List<Object> key = List.of(route.name(), values);
-        groups.computeIfAbsent(key, k -> new Group(route, values, now.plus(route.groupWait())))
-                .messages
-                .add(message);
-    }
-
-    private void flushGroupsHolding(String fingerprint, Instant now, List<Delivery> out) {
-        for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
-            Group group = it.next();
-            if (group.holds(fingerprint)) {
-                it.remove();
-                emit(group.route, group.merged(now), out);
-            }
-        }
-    }
-
-    private static void emit(Route route, Message message, List<Delivery> out) {
-        String excluded = message.first().labels().get(EXCLUDE_CHANNEL);
-        for (String channel : route.channels()) {
-            if (!channel.equals(excluded)) {
-                out.add(new Delivery(channel, message));
-            }
         }
     }
 

@@ -1,0 +1,103 @@
+package dev.ballast.alert.internal;
+
+import dev.ballast.alert.Message;
+import dev.ballast.alert.Route;
+import dev.ballast.core.alert.Alert;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where a message goes once the pipeline has decided to send it: the routes it matches, in order, and the groups
+ * that hold firing messages for a route's group wait. Not thread-safe: owned by one {@link Pipeline}, used only on the
+ * router's dispatcher thread.
+ */
+final class Routing {
+
+    private final List<Route> routes;
+    private final Pipeline.Events events;
+    private final Map<List<Object>, Group> groups = new LinkedHashMap<>();
+
+    Routing(List<Route> routes, Pipeline.Events events) {
+        this.routes = List.copyOf(routes);
+        this.events = events;
+    }
+
+    /**
+     * Sends {@code message} to the channels of every route {@code alert} matches; a firing message ({@code mayGroup})
+     * waits in its route's group when the route groups.
+     */
+    void route(Alert alert, Message message, boolean mayGroup, List<Delivery> out, Instant now) {
+        boolean matched = false;
+        for (Route route : routes) {
+            if (!route.matches(alert)) {
+                continue;
+            }
+            matched = true;
+            if (mayGroup && !route.groupBy().isEmpty() && !route.groupWait().isZero()) {
+                group(route, alert, message, now);
+            } else {
+                emit(route, message, out);
+            }
+            if (!route.continueMatching()) {
+                break;
+            }
+        }
+        if (!matched) {
+            events.suppressed(alert.severity(), "unmatched");
+        }
+    }
+
+    /** Emits the groups whose wait is over at {@code now}. */
+    void flushDue(Instant now, List<Delivery> out) {
+        for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
+            Group group = it.next();
+            if (!now.isBefore(group.due)) {
+                it.remove();
+                emit(group.route, group.merged(now), out);
+            }
+        }
+    }
+
+    /** Emits every group, due or not. */
+    void flushAll(Instant now, List<Delivery> out) {
+        for (Group group : groups.values()) {
+            emit(group.route, group.merged(now), out);
+        }
+        groups.clear();
+    }
+
+    /** Emits the groups holding a message of {@code fingerprint}, so that its resolution never overtakes its firing. */
+    void flushHolding(String fingerprint, Instant now, List<Delivery> out) {
+        for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
+            Group group = it.next();
+            if (group.holds(fingerprint)) {
+                it.remove();
+                emit(group.route, group.merged(now), out);
+            }
+        }
+    }
+
+    private void group(Route route, Alert alert, Message message, Instant now) {
+        List<String> values = new ArrayList<>(route.groupBy().size());
+        for (String label : route.groupBy()) {
+            values.add(label + "=" + alert.labels().getOrDefault(label, ""));
+        }
+        List<Object> key = List.of(route.name(), values);
+        groups.computeIfAbsent(key, k -> new Group(route, values, now.plus(route.groupWait())))
+                .messages
+                .add(message);
+    }
+
+    private static void emit(Route route, Message message, List<Delivery> out) {
+        String excluded = message.first().labels().get(Pipeline.EXCLUDE_CHANNEL);
+        for (String channel : route.channels()) {
+            if (!channel.equals(excluded)) {
+                out.add(new Delivery(channel, message));
+            }
+        }
+    }
+}
