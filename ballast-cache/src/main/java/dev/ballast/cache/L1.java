@@ -2,6 +2,7 @@ package dev.ballast.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -23,13 +24,22 @@ final class L1 {
 
     private static final int STRIPES = 4096;
 
+    /**
+     * The shortest L1 TTL measured with the coarse clock's ticker: it lags by a millisecond or two, a rounding of at
+     * most 0.2 % from this TTL on; shorter TTLs (tests, benchmarks forcing L2 reads) keep Caffeine's nanosecond one.
+     */
+    static final Duration COARSE_TICKER_FROM = Duration.ofSeconds(1);
+
     private final Cache<String, Slot> entries;
     private final CacheMeters meters;
     private final boolean negativeCached;
     private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
     private final AtomicLong clears = new AtomicLong();
 
-    /** With {@code clock} null, Caffeine keeps its own system ticker for the L1 TTL. */
+    /**
+     * With {@code clock} null (the default clock), Caffeine measures the L1 TTL with {@link CoarseClock#nanos()} when
+     * it is at least {@link #COARSE_TICKER_FROM}, else with its own system ticker; with a clock, with that clock.
+     */
     L1(CacheSettings settings, @Nullable InstantSource clock, CacheMeters meters) {
         this.meters = meters;
         this.negativeCached = !settings.negativeTtl().isZero();
@@ -43,6 +53,10 @@ final class L1 {
                 .executor(Runnable::run);
         if (clock != null) {
             builder.ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()));
+        } else if (settings.l1Ttl().compareTo(COARSE_TICKER_FROM) >= 0) {
+            // Caffeine reads its ticker on every hit: System.nanoTime() there was most of a hit's time on a virtual
+            // machine (L1HitBenchmark, docs/benchmarks.md); the coarse clock's copy is a field read
+            builder.ticker(CoarseClock::nanos);
         }
         this.entries = builder.build();
     }

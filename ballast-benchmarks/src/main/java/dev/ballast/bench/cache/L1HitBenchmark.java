@@ -9,6 +9,7 @@ import dev.ballast.cache.TieredCache;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,6 +31,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * (L1 hit: key check skipped, XFetch far from due), raw Caffeine's {@code get(key, mappingFunction)} with the same size
  * bound and a write expiry, and a {@code ConcurrentHashMap.get} as the floor. 2 threads (the machine's cores).
  *
+ * <p>Two subjects take Ballast's hit apart (issue 18, goal 8): {@code caffeine-coarse-ticker} is raw Caffeine whose
+ * ticker is a field a daemon thread refreshes every millisecond, as Ballast's L1 reads the cache's coarse clock, instead
+ * of {@code System.nanoTime()}; {@code caffeine-wrapped} is raw Caffeine holding a per-key wrapper with an expiry and a
+ * refresh-from time that each hit compares with a clock field, as Ballast's {@code Slot}.
+ *
  * <p>Run: {@code java -jar ballast-benchmarks/target/benchmarks.jar L1HitBenchmark -rf json -rff l1.json}
  */
 @State(Scope.Benchmark)
@@ -43,7 +49,7 @@ public class L1HitBenchmark {
 
     private static final int KEYS = 1024;
 
-    @Param({"map", "caffeine", "ballast"})
+    @Param({"map", "caffeine", "ballast", "caffeine-wrapped", "caffeine-coarse-ticker"})
     public String subject;
 
     private final String[] keys = new String[KEYS];
@@ -79,12 +85,48 @@ public class L1HitBenchmark {
                 CacheLoader<String, String> load = k -> "71200.00";
                 read = key -> ballast.get(key, load);
             }
+            case "caffeine-wrapped" -> {
+                Cache<String, Holder> cache = Caffeine.newBuilder()
+                        .maximumSize(10_000)
+                        .expireAfterWrite(Duration.ofMinutes(10))
+                        .build();
+                Function<String, Holder> load = k -> new Holder("71200.00", Long.MAX_VALUE - 1, Long.MAX_VALUE);
+                read = key -> {
+                    Holder h = cache.get(key, load);
+                    long now = millis;
+                    if (h.expiresAt <= now || now >= h.checkFrom) {
+                        throw new IllegalStateException();
+                    }
+                    return h.value;
+                };
+            }
+            case "caffeine-coarse-ticker" -> {
+                // the same kind of ticker as Ballast's L1: a field a daemon thread refreshes every millisecond
+                Thread.ofPlatform().daemon().start(() -> {
+                    while (true) {
+                        LockSupport.parkNanos(1_000_000);
+                        nanos = System.nanoTime();
+                    }
+                });
+                Cache<String, String> cache = Caffeine.newBuilder()
+                        .maximumSize(10_000)
+                        .expireAfterWrite(Duration.ofMinutes(10))
+                        .ticker(() -> nanos)
+                        .build();
+                Function<String, String> load = k -> "71200.00";
+                read = key -> cache.get(key, load);
+            }
             default -> throw new IllegalArgumentException(subject);
         }
         for (String key : keys) {
             var unused = read.apply(key); // warms L1
         }
     }
+
+    private static volatile long millis = System.currentTimeMillis();
+    private static volatile long nanos = System.nanoTime();
+
+    record Holder(String value, long expiresAt, long checkFrom) {}
 
     @TearDown(Level.Trial)
     public void tearDown() {
