@@ -6,14 +6,11 @@ import dev.ballast.alert.Channel;
 import dev.ballast.alert.ChannelSettings;
 import dev.ballast.alert.DeliveryResult;
 import dev.ballast.alert.Message;
-import dev.ballast.core.alert.Alert;
-import dev.ballast.core.alert.Severity;
 import dev.ballast.test.Eventually;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,7 +35,7 @@ class ChannelWorkerCloseTest {
                         new AlertMeters(new SimpleMeterRegistry()),
                         (c, s, d) -> {})
                 .start();
-        worker.offer(message());
+        worker.offer(JsonLinesFileTest.message(1));
         assertThat(chat.entered.await(10, java.util.concurrent.TimeUnit.SECONDS))
                 .isTrue();
 
@@ -55,19 +52,6 @@ class ChannelWorkerCloseTest {
         assertThat(Files.exists(file) ? Files.readAllLines(file) : List.of())
                 .as("a delivered message is not also written to the file as undelivered")
                 .isEmpty();
-    }
-
-    private static Message message() {
-        Alert alert = Alert.builder(Severity.CRITICAL, "Settlement backlog").build();
-        return new Message(
-                Message.Kind.FIRING,
-                Severity.CRITICAL,
-                alert.title(),
-                List.of(alert),
-                0,
-                Duration.ZERO,
-                List.of(),
-                Instant.parse("2026-12-01T12:00:00Z"));
     }
 
     /** A chat receiver that holds each request until the test releases it. */

@@ -23,7 +23,8 @@ class JsonLinesFileTest {
     @TempDir
     Path dir;
 
-    private static Message message(int i) {
+    /** A CRITICAL firing message numbered {@code i}; other tests of this package use it too. */
+    static Message message(int i) {
         Alert alert = Alert.builder(Severity.CRITICAL, "Alert " + i)
                 .detail("d".repeat(200))
                 .fingerprint("f-" + i)
