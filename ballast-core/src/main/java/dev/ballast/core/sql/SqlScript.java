@@ -26,6 +26,17 @@ import org.jspecify.annotations.Nullable;
  * statement needs no {@code ;}. Not understood: backslash escapes in string literals (MySQL/MariaDB's {@code \'}:
  * write {@code ''}) and client directives such as {@code DELIMITER}.
  *
+ * <p>The shipped scripts: a module ships several per database, {@code V1__…}, {@code V2__…}, which must run in that
+ * order, each once before the next (a later one builds on the tables of an earlier one: the inbox's V2 indexes and
+ * fills the V1 table, the lock's V2 adds a column to the V1 mode table); Flyway with the folder as a location does
+ * that, and so does each module's own {@code createSchema}/{@code createTable}. Every shipped script except the lock
+ * module's V2 may safely run again: they create tables and indexes with {@code IF NOT EXISTS}, and the inbox's V2
+ * inserts only rows that are missing ({@code INSERT … WHERE NOT EXISTS}), so a second run changes nothing. The lock's
+ * V2 ({@code V2__ballast_lock_mode_failures.sql}, an {@code ALTER TABLE … ADD COLUMN} without {@code IF NOT EXISTS})
+ * fails when run again, with the database's "duplicate column" error (the resilient lock strategy, built with {@code
+ * createTable(true)}, adds that column itself when it is missing, and only then). A prefix is checked against the script's own names by {@link #withTablePrefix}: give
+ * every script of a module the same prefix.
+ *
  * {@snippet :
  * SqlScript.load(MyStore.class.getClassLoader(), "db/my/postgresql/V1__my_tables.sql")
  *         .withTablePrefix("billing_") // ballast_x becomes billing_x

@@ -71,10 +71,13 @@ public final class InboxStore {
 
     /** Runs the shipped inbox script for this dialect with this prefix; idempotent. */
     public void createSchema(Connection connection) throws SQLException {
-        for (String name : SCRIPTS) {
-            SqlScript.load(InboxStore.class.getClassLoader(), "db/ballast/inbox/" + dialect.folder + "/" + name)
-                    .withTablePrefix(prefix)
-                    .run(connection);
+        List<SqlScript> scripts = SCRIPTS.stream()
+                .map(name -> SqlScript.load(
+                                InboxStore.class.getClassLoader(), "db/ballast/inbox/" + dialect.folder + "/" + name)
+                        .withTablePrefix(prefix))
+                .toList(); // every script's names checked against the prefix before any runs
+        for (SqlScript script : scripts) {
+            script.run(connection);
         }
     }
 

@@ -52,10 +52,13 @@ public final class OutboxTables {
      * of idempotent commands); idempotent (IF NOT EXISTS throughout).
      */
     public void createSchema(Connection connection) throws SQLException {
-        for (String file : List.of("V1__ballast_outbox.sql", "V2__ballast_outbox_request.sql")) {
-            SqlScript.load(OutboxTables.class.getClassLoader(), "db/ballast/outbox/" + dialect.folder + "/" + file)
-                    .withTablePrefix(prefix)
-                    .run(connection);
+        List<SqlScript> scripts = List.of("V1__ballast_outbox.sql", "V2__ballast_outbox_request.sql").stream()
+                .map(file -> SqlScript.load(
+                                OutboxTables.class.getClassLoader(), "db/ballast/outbox/" + dialect.folder + "/" + file)
+                        .withTablePrefix(prefix))
+                .toList(); // every script's names checked against the prefix before any runs
+        for (SqlScript script : scripts) {
+            script.run(connection);
         }
     }
 
