@@ -1,6 +1,5 @@
 package dev.ballast.outbox.internal;
 
-import dev.ballast.core.sql.SqlScript;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -71,14 +70,7 @@ public final class InboxStore {
 
     /** Runs the shipped inbox script for this dialect with this prefix; idempotent. */
     public void createSchema(Connection connection) throws SQLException {
-        List<SqlScript> scripts = SCRIPTS.stream()
-                .map(name -> SqlScript.load(
-                                InboxStore.class.getClassLoader(), "db/ballast/inbox/" + dialect.folder + "/" + name)
-                        .withTablePrefix(prefix))
-                .toList(); // every script's names checked against the prefix before any runs
-        for (SqlScript script : scripts) {
-            script.run(connection);
-        }
+        OutboxTables.runInOrder(connection, "db/ballast/inbox/" + dialect.folder, SCRIPTS, prefix);
     }
 
     /**

@@ -52,11 +52,23 @@ public final class OutboxTables {
      * of idempotent commands); idempotent (IF NOT EXISTS throughout).
      */
     public void createSchema(Connection connection) throws SQLException {
-        List<SqlScript> scripts = List.of("V1__ballast_outbox.sql", "V2__ballast_outbox_request.sql").stream()
-                .map(file -> SqlScript.load(
-                                OutboxTables.class.getClassLoader(), "db/ballast/outbox/" + dialect.folder + "/" + file)
+        runInOrder(
+                connection,
+                "db/ballast/outbox/" + dialect.folder,
+                List.of("V1__ballast_outbox.sql", "V2__ballast_outbox_request.sql"),
+                prefix);
+    }
+
+    /**
+     * Runs the scripts {@code files} of the class-path {@code folder} in order with {@code prefix}, after checking the
+     * prefix against every one of them (so a prefix too long for a later script leaves no earlier one run).
+     */
+    static void runInOrder(Connection connection, String folder, List<String> files, String prefix)
+            throws SQLException {
+        List<SqlScript> scripts = files.stream()
+                .map(file -> SqlScript.load(OutboxTables.class.getClassLoader(), folder + "/" + file)
                         .withTablePrefix(prefix))
-                .toList(); // every script's names checked against the prefix before any runs
+                .toList();
         for (SqlScript script : scripts) {
             script.run(connection);
         }
