@@ -131,9 +131,9 @@ public final class SqlScript {
         String longest = "";
         for (String statement : statements) {
             renamed.add(Splitter.renameIdentifiers(statement, prefix));
-            String name = Splitter.longestPrefixedName(statement);
-            if (name.length() > longest.length()) {
-                longest = name;
+            String candidate = Splitter.longestPrefixedName(statement);
+            if (candidate.length() > longest.length()) {
+                longest = candidate;
             }
         }
         int suffix = longest.length() - DEFAULT_PREFIX.length();
