@@ -66,15 +66,16 @@ public final class JdbcDedupLedger implements DedupLedger {
     }
 
     /**
-     * A ledger in {@code <prefix>alert_dedup}; {@code prefix} is letters, digits and underscores.
+     * A ledger in {@code <prefix>alert_dedup}; {@code prefix} is up to 40 letters, digits and underscores, not starting
+     * with a digit.
      *
      * @param timeout the longest a claim holds the router's dispatcher (10 ms to 60 s)
      * @param coolDown how long the ledger is skipped after a failure, on the router's clock (positive)
      */
     public JdbcDedupLedger(DataSource dataSource, String prefix, Duration timeout, Duration coolDown) {
-        if (!prefix.matches("[A-Za-z0-9_]{0,40}")) {
-            throw new IllegalArgumentException(
-                    "Dedup table prefix must be up to 40 letters, digits or '_', was '" + prefix + "'");
+        if (!prefix.matches("([A-Za-z_][A-Za-z0-9_]{0,39})?")) {
+            throw new IllegalArgumentException("Dedup table prefix must be up to 40 letters, digits or '_', not"
+                    + " starting with a digit, was '" + prefix + "'");
         }
         if (timeout.compareTo(Duration.ofMillis(10)) < 0 || timeout.compareTo(Duration.ofSeconds(60)) > 0) {
             throw new IllegalArgumentException("Dedup ledger timeout must be 10ms to 60s, was " + timeout);

@@ -32,6 +32,14 @@ public final class ManualLockClock implements LockClock {
         return tasks.size();
     }
 
+    /**
+     * Moves time forward by {@code step} without running the tasks that come due, as when the threads that run them get
+     * no CPU; the next {@link #advance} runs them.
+     */
+    public synchronized void stall(Duration step) {
+        now += step.toNanos();
+    }
+
     /** Moves time forward by {@code step}, running every task that comes due on the way. */
     public void advance(Duration step) {
         long target;

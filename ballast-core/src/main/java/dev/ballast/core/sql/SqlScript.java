@@ -26,6 +26,17 @@ import org.jspecify.annotations.Nullable;
  * statement needs no {@code ;}. Not understood: backslash escapes in string literals (MySQL/MariaDB's {@code \'}:
  * write {@code ''}) and client directives such as {@code DELIMITER}.
  *
+ * <p>The shipped scripts: a module ships several per database, {@code V1__…}, {@code V2__…}, which must run in that
+ * order, each once before the next (a later one builds on the tables of an earlier one: the inbox's V2 indexes and
+ * fills the V1 table, the lock's V2 adds a column to the V1 mode table); Flyway with the folder as a location does
+ * that, and so does each module's own {@code createSchema}/{@code createTable}. Every shipped script except the lock
+ * module's V2 may safely run again: they create tables and indexes with {@code IF NOT EXISTS}, and the inbox's V2
+ * inserts only rows that are missing ({@code INSERT … WHERE NOT EXISTS}), so a second run changes nothing. The lock's
+ * V2 ({@code V2__ballast_lock_mode_failures.sql}, an {@code ALTER TABLE … ADD COLUMN} without {@code IF NOT EXISTS})
+ * fails when run again, with the database's "duplicate column" error (the resilient lock strategy, built with {@code
+ * createTable(true)}, adds that column itself when it is missing, and only then). A prefix is checked against the script's own names by {@link #withTablePrefix}: give
+ * every script of a module the same prefix.
+ *
  * {@snippet :
  * SqlScript.load(MyStore.class.getClassLoader(), "db/my/postgresql/V1__my_tables.sql")
  *         .withTablePrefix("billing_") // ballast_x becomes billing_x
@@ -37,7 +48,13 @@ public final class SqlScript {
     /** The table prefix the shipped scripts are written with. */
     public static final String DEFAULT_PREFIX = "ballast_";
 
-    private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_]{0,64}");
+    /**
+     * The longest name a renamed table, index or constraint may have: PostgreSQL's limit (it cuts longer identifiers to
+     * 63 characters, so two names can become one); MariaDB's and MySQL's is 64, H2's longer.
+     */
+    public static final int MAX_NAME_LENGTH = 63;
+
+    private static final Pattern PREFIX = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)?");
 
     private final String name;
     private final List<String> statements;
@@ -92,21 +109,40 @@ public final class SqlScript {
      * This script with each identifier that starts with {@value #DEFAULT_PREFIX} (the prefix the shipped scripts use)
      * starting with {@code prefix} instead, e.g. {@code ballast_outbox} becoming {@code billing_outbox}, in quoted
      * identifiers and dollar-quoted bodies too (a function body names tables); string literals ({@code '...'}) are left
-     * alone.
+     * alone. Checked before anything runs, so that a bad prefix never leaves half a schema behind: the prefix must be
+     * empty or a plain identifier (a letter or {@code _}, then letters, digits and {@code _}), and every renamed name
+     * must stay within {@value #MAX_NAME_LENGTH} characters, so the longest prefix allowed is {@value #MAX_NAME_LENGTH}
+     * minus the length of the script's longest name after {@value #DEFAULT_PREFIX} (41 for the outbox scripts, whose
+     * longest name is {@code ballast_outbox_aggregate_ready}). Names the database makes up itself (PostgreSQL's
+     * {@code <table>_pkey}) are not checked: the database shortens those.
      *
-     * @throws IllegalArgumentException if {@code prefix} is not up to 64 letters, digits and {@code _}
+     * @throws IllegalArgumentException naming the prefix and the rule it breaks, and for a too-long prefix the name that
+     *     would be too long and the longest prefix this script allows
      */
     public SqlScript withTablePrefix(String prefix) {
         if (prefix == null || !PREFIX.matcher(prefix).matches()) {
-            throw new IllegalArgumentException(
-                    "Table prefix must be up to 64 letters, digits and '_', was '" + prefix + "'");
+            throw new IllegalArgumentException("Table prefix must be empty or a letter or '_' followed by letters,"
+                    + " digits and '_' (not starting with a digit), was '" + prefix + "'");
         }
         if (prefix.equals(DEFAULT_PREFIX)) {
             return this;
         }
         List<String> renamed = new ArrayList<>(statements.size());
+        String longest = "";
         for (String statement : statements) {
             renamed.add(Splitter.renameIdentifiers(statement, prefix));
+            String candidate = Splitter.longestPrefixedName(statement);
+            if (candidate.length() > longest.length()) {
+                longest = candidate;
+            }
+        }
+        int suffix = longest.length() - DEFAULT_PREFIX.length();
+        if (!longest.isEmpty() && prefix.length() + suffix > MAX_NAME_LENGTH) {
+            String renamedName = prefix + longest.substring(DEFAULT_PREFIX.length());
+            throw new IllegalArgumentException("Table prefix must be at most " + (MAX_NAME_LENGTH - suffix)
+                    + " characters for " + name + ", was '" + prefix + "' (" + prefix.length() + "): " + longest
+                    + " would be named " + renamedName + ", " + renamedName.length() + " characters, more than the "
+                    + MAX_NAME_LENGTH + " PostgreSQL keeps");
         }
         return new SqlScript(name, renamed);
     }
@@ -266,21 +302,9 @@ public final class SqlScript {
             while (i < statement.length()) {
                 char c = statement.charAt(i);
                 if (c == '\'') {
-                    int close = i + 1;
-                    while (true) {
-                        close = statement.indexOf('\'', close);
-                        if (close < 0) {
-                            close = statement.length() - 1; // unbalanced inside a dollar-quoted body: copy the rest
-                            break;
-                        }
-                        if (close + 1 < statement.length() && statement.charAt(close + 1) == '\'') {
-                            close += 2;
-                        } else {
-                            break;
-                        }
-                    }
-                    out.append(statement, i, close + 1);
-                    i = close + 1;
+                    int end = literalEnd(statement, i);
+                    out.append(statement, i, end);
+                    i = end;
                 } else if (statement.startsWith(DEFAULT_PREFIX, i)
                         && (i == 0 || !isWordPart(statement.charAt(i - 1)))) {
                     out.append(prefix);
@@ -291,6 +315,53 @@ public final class SqlScript {
                 }
             }
             return out.toString();
+        }
+
+        /**
+         * The longest identifier in {@code statement} (comment-free, as split) that {@link #renameIdentifiers} renames,
+         * as written; empty if none. String literals are skipped as there.
+         */
+        static String longestPrefixedName(String statement) {
+            String longest = "";
+            int i = 0;
+            while (i < statement.length()) {
+                char c = statement.charAt(i);
+                if (c == '\'') {
+                    i = literalEnd(statement, i);
+                } else if (statement.startsWith(DEFAULT_PREFIX, i)
+                        && (i == 0 || !isWordPart(statement.charAt(i - 1)))) {
+                    int end = i + DEFAULT_PREFIX.length();
+                    while (end < statement.length() && isWordPart(statement.charAt(end))) {
+                        end++;
+                    }
+                    if (end - i > longest.length()) {
+                        longest = statement.substring(i, end);
+                    }
+                    i = end;
+                } else {
+                    i++;
+                }
+            }
+            return longest;
+        }
+
+        /**
+         * Where the string literal opening at {@code open} ends (after its closing quote, a doubled quote inside it); the
+         * statement's end if it is not closed (an unbalanced quote inside a dollar-quoted body: the rest is taken as it).
+         */
+        private static int literalEnd(String statement, int open) {
+            int close = open + 1;
+            while (true) {
+                close = statement.indexOf('\'', close);
+                if (close < 0) {
+                    return statement.length();
+                }
+                if (close + 1 < statement.length() && statement.charAt(close + 1) == '\'') {
+                    close += 2;
+                } else {
+                    return close + 1;
+                }
+            }
         }
 
         /** A letter, digit or {@code _}: before {@code ballast_}, it makes it part of a longer name. */

@@ -89,6 +89,40 @@ class SqlScriptTest {
     }
 
     @Test
+    void aPrefixStartingWithADigitIsRejectedNamingTheRule() {
+        SqlScript script = SqlScript.parse("t", "CREATE TABLE ballast_x (id INT)");
+
+        assertThatThrownBy(() -> script.withTablePrefix("1x_"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Table prefix must be empty or a letter or '_' followed by letters, digits and '_' (not"
+                        + " starting with a digit), was '1x_'");
+        assertThat(script.withTablePrefix("_1x_").statements()).containsExactly("CREATE TABLE _1x_x (id INT)");
+        assertThat(script.withTablePrefix("").statements()).containsExactly("CREATE TABLE x (id INT)");
+    }
+
+    @Test
+    void aPrefixThatWouldMakeANameLongerThanPostgresKeepsIsRejectedNamingThatName() {
+        // the outbox script's longest name; PostgreSQL cut it to 63 characters mid-script, leaving half a schema
+        SqlScript script = SqlScript.parse(
+                "db/ballast/outbox/postgresql/V1__ballast_outbox.sql",
+                "CREATE TABLE ballast_outbox_aggregate (next_attempt_at TIMESTAMP);\n"
+                        + "CREATE INDEX ballast_outbox_aggregate_ready ON ballast_outbox_aggregate (next_attempt_at);\n"
+                        + "INSERT INTO ballast_outbox_aggregate VALUES ('ballast_a_string_literal_is_no_name_at_all')");
+        String longest = "p".repeat(40) + "_"; // 41 + "outbox_aggregate_ready" (22) = 63
+
+        assertThat(script.withTablePrefix(longest).statements().get(1))
+                .startsWith("CREATE INDEX " + longest + "outbox_aggregate_ready ON");
+        String tooLong = "p".repeat(47) + "_";
+        assertThatThrownBy(() -> script.withTablePrefix(tooLong))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Table prefix must be at most 41 characters for"
+                        + " db/ballast/outbox/postgresql/V1__ballast_outbox.sql, was '" + tooLong + "' (48):"
+                        + " ballast_outbox_aggregate_ready would be named " + tooLong + "outbox_aggregate_ready, 70"
+                        + " characters, more than the 63 PostgreSQL keeps");
+        assertThatThrownBy(() -> script.withTablePrefix("q".repeat(42))).hasMessageContaining("at most 41 characters");
+    }
+
+    @Test
     void aMissingScriptFailsNamingItsPath() {
         assertThatThrownBy(() -> SqlScript.load(LOADER, "db/nowhere/V1__missing.sql"))
                 .isInstanceOf(IllegalStateException.class)

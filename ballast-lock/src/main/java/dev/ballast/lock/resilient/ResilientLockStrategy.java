@@ -205,12 +205,14 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             ResilientHandle handle = new ResilientHandle(this, granted, current.epoch(), current.mode(), now);
             handles.add(handle);
             ModeView after = modes.view();
-            if (after == null
-                    || after.epoch() != current.epoch()
-                    || after.ageNanos(clock.nanoTime()) > modes.staleNanos()) {
-                handle.close(); // the epoch ended while we acquired: this grant must not be used
-                if (clock.nanoTime() - deadline >= 0) {
-                    throw switching(key, modes.name((after == null ? current : after).mode()), 0);
+            long checkedAt = clock.nanoTime();
+            if (after == null || after.epoch() != current.epoch() || after.ageNanos(checkedAt) > modes.staleNanos()) {
+                // the epoch ended while we acquired, or nothing confirms it still runs: this grant must not be used
+                handle.close();
+                if (checkedAt - deadline >= 0) {
+                    throw after != null && after.epoch() != current.epoch()
+                            ? switching(key, modes.name(after.mode()), 0)
+                            : unconfirmed(key, after == null ? current : after, checkedAt);
                 }
                 continue;
             }
@@ -282,6 +284,23 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                 key,
                 new TimeoutException("locks are moving to " + to + " (effective in "
                         + TimeUnit.NANOSECONDS.toMillis(untilEffectiveNanos) + " ms), after the caller's wait ends"));
+    }
+
+    /**
+     * The grant came while the mode view went unconfirmed for longer than {@code 2R} (the refresh thread starved of CPU,
+     * the authority slow): the mode may have changed unseen, so the grant is dropped rather than risk two holders. An
+     * infrastructure failure (503 at the HTTP edge), like a switch.
+     */
+    private LockBackendException unconfirmed(String key, ModeView view, long nowNanos) {
+        return new LockBackendException(
+                BACKEND,
+                "acquire",
+                key,
+                new TimeoutException("the lock mode view is stale: the mode (" + modes.name(view.mode())
+                        + ") has not been confirmed by the lock mode authority for "
+                        + TimeUnit.NANOSECONDS.toMillis(view.ageNanos(nowNanos)) + " ms (at most "
+                        + TimeUnit.NANOSECONDS.toMillis(modes.staleNanos())
+                        + " ms allowed), so the lock is refused rather than risk a double hold"));
     }
 
     long now() {

@@ -552,6 +552,31 @@ class ResilientLockStrategyTest {
     }
 
     @Test
+    void aGrantWhileTheModeViewWentUnconfirmedIsRefusedSayingTheViewIsStaleNotThatLocksAreMoving() {
+        // h31: a CPU-starved instance (the refresh thread not run for 150 ms, more than 2R) refused with "locks are
+        // moving to redis" although nobody switched; the mode is fine, only this instance cannot vouch for it
+        SwitchablePrimary starved = new SwitchablePrimary(clock);
+        locks = build(starved, "A", 3, LockListener.none());
+        clock.advance(REFRESH); // a fresh reading of the mode
+        assertThat(locks.mode()).isEqualTo(LockMode.PRIMARY);
+        starved.stallOnAcquire = Duration.ofMillis(150); // granted, but only after the starvation
+
+        assertThatThrownBy(() -> locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1)))
+                .isInstanceOf(LockBackendException.class)
+                .hasMessageContaining("the lock mode view is stale: the mode (local) has not been confirmed by the lock"
+                        + " mode authority for 150 ms (at most 100 ms allowed), so the lock is refused rather than risk"
+                        + " a double hold")
+                .hasMessageNotContaining("moving")
+                .satisfies(e ->
+                        assertThat(ExceptionClassifier.defaults().classify(e)).isEqualTo(ErrorCategory.INFRASTRUCTURE));
+        clock.advance(REFRESH); // the refresh runs again: the mode is confirmed
+        starved.stallOnAcquire = Duration.ZERO;
+        try (LockHandle handle = starved.up.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(handle.isValid()).as("the dropped grant was released").isTrue();
+        }
+    }
+
+    @Test
     void locksStayOnTheFallbackWhileAnyInstanceStillSeesThePrimaryFailEvenIfAnotherProbesItHealthy()
             throws SQLException {
         List<String> switched = new CopyOnWriteArrayList<>();
@@ -713,12 +738,19 @@ class ResilientLockStrategyTest {
         }
     }
 
-    /** An in-JVM primary that fails every call, as an unreachable server does, while {@code down}. */
+    /**
+     * An in-JVM primary that fails every call, as an unreachable server does, while {@code down}, and grants each lock
+     * {@code stallOnAcquire} late.
+     */
     private static final class SwitchablePrimary implements LockStrategy {
-        private final LockStrategy up;
+        private final ManualLockClock clock;
+        final LockStrategy up;
         volatile boolean down;
+        /** How long each acquire stalls the clock before it is granted (its thread starved of CPU). */
+        volatile Duration stallOnAcquire = Duration.ZERO;
 
         SwitchablePrimary(ManualLockClock clock) {
+            this.clock = clock;
             this.up = LocalLockStrategies.builder().clock(clock).build();
         }
 
@@ -738,6 +770,7 @@ class ResilientLockStrategyTest {
                         key,
                         new SQLTransientConnectionException("primary unreachable (test fault)"));
             }
+            clock.stall(stallOnAcquire);
             return up.tryAcquire(key, waitTime, leaseTime);
         }
 

@@ -1,6 +1,5 @@
 package dev.ballast.outbox.internal;
 
-import dev.ballast.core.sql.SqlScript;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -71,11 +70,7 @@ public final class InboxStore {
 
     /** Runs the shipped inbox script for this dialect with this prefix; idempotent. */
     public void createSchema(Connection connection) throws SQLException {
-        for (String name : SCRIPTS) {
-            SqlScript.load(InboxStore.class.getClassLoader(), "db/ballast/inbox/" + dialect.folder + "/" + name)
-                    .withTablePrefix(prefix)
-                    .run(connection);
-        }
+        OutboxTables.runInOrder(connection, "db/ballast/inbox/" + dialect.folder, SCRIPTS, prefix);
     }
 
     /**

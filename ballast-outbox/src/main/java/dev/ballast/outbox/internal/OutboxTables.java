@@ -52,10 +52,25 @@ public final class OutboxTables {
      * of idempotent commands); idempotent (IF NOT EXISTS throughout).
      */
     public void createSchema(Connection connection) throws SQLException {
-        for (String file : List.of("V1__ballast_outbox.sql", "V2__ballast_outbox_request.sql")) {
-            SqlScript.load(OutboxTables.class.getClassLoader(), "db/ballast/outbox/" + dialect.folder + "/" + file)
-                    .withTablePrefix(prefix)
-                    .run(connection);
+        runInOrder(
+                connection,
+                "db/ballast/outbox/" + dialect.folder,
+                List.of("V1__ballast_outbox.sql", "V2__ballast_outbox_request.sql"),
+                prefix);
+    }
+
+    /**
+     * Runs the scripts {@code files} of the class-path {@code folder} in order with {@code prefix}, after checking the
+     * prefix against every one of them (so a prefix too long for a later script leaves no earlier one run).
+     */
+    static void runInOrder(Connection connection, String folder, List<String> files, String prefix)
+            throws SQLException {
+        List<SqlScript> scripts = files.stream()
+                .map(file -> SqlScript.load(OutboxTables.class.getClassLoader(), folder + "/" + file)
+                        .withTablePrefix(prefix))
+                .toList();
+        for (SqlScript script : scripts) {
+            script.run(connection);
         }
     }
 

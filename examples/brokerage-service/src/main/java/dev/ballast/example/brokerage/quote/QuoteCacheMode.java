@@ -31,7 +31,8 @@ enum QuoteCacheMode {
     /**
      * The mode {@code raw} names (null, the property unset: {@link #TIERED}).
      *
-     * @throws IllegalArgumentException naming the property, the allowed values and {@code raw} otherwise
+     * @throws IllegalArgumentException ({@link InvalidQuoteCacheModeException}) naming the property, the allowed values
+     *     and {@code raw} otherwise
      */
     static QuoteCacheMode of(@Nullable String raw) {
         if (raw == null) {
@@ -43,7 +44,20 @@ enum QuoteCacheMode {
                 return mode;
             }
         }
-        throw new IllegalArgumentException(PROPERTY + " must be 'tiered', 'off' or 'spring-redis', was '" + raw + "'");
+        throw new InvalidQuoteCacheModeException(raw, allowed());
+    }
+
+    /** The values the property takes, as a sentence: {@code 'tiered', 'off' or 'spring-redis'}. */
+    static String allowed() {
+        StringBuilder allowed = new StringBuilder();
+        QuoteCacheMode[] modes = values();
+        for (int i = 0; i < modes.length; i++) {
+            allowed.append(i == 0 ? "" : i == modes.length - 1 ? " or " : ", ")
+                    .append('\'')
+                    .append(modes[i].value)
+                    .append('\'');
+        }
+        return allowed.toString();
     }
 
     /**

@@ -7,15 +7,20 @@ import dev.ballast.example.brokerage.BrokerageApplication;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * {@code brokerage.quotes.cache} is read one way by the service and by the Spring-cache configuration's condition: an
- * accepted spelling selects the same mode in both, anything else fails start-up naming the property.
+ * accepted spelling selects the same mode in both, anything else fails start-up naming the property, in Boot's failure
+ * report.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class QuoteCacheModeTest {
 
     @Test
@@ -55,11 +60,19 @@ class QuoteCacheModeTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"spring_redis", " "})
-    void aBadValueFailsStartUpNamingThePropertyAndTheAllowedValues(String value) {
+    void aBadValueFailsStartUpWithAFailureReportNamingThePropertyTheValueAndTheAllowedValues(
+            String value, CapturedOutput output) {
         assertThatThrownBy(() -> start(value, "quotes-mode-bad").close())
                 .hasRootCauseInstanceOf(IllegalArgumentException.class)
                 .hasRootCauseMessage(
                         "brokerage.quotes.cache must be 'tiered', 'off' or 'spring-redis', was '" + value + "'");
+
+        // Boot's report, not only the third "Caused by" of an UnsatisfiedDependencyException
+        assertThat(output.getOut())
+                .contains("APPLICATION FAILED TO START")
+                .contains("Invalid value '" + value + "' for brokerage.quotes.cache: it names no quotes cache mode.")
+                .contains("Set brokerage.quotes.cache to 'tiered', 'off' or 'spring-redis' (trimmed, any case), or"
+                        + " leave it unset for tiered.");
     }
 
     private static ConfigurableApplicationContext start(String mode, String database) {
