@@ -13,6 +13,7 @@ import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Publishes stored events: worker threads claim batches ({@code FOR UPDATE SKIP LOCKED} on per-aggregate rows, with a
@@ -50,6 +51,14 @@ public final class OutboxRelay implements AutoCloseable {
     /** Deletes published rows older than the retention period now, in small batches; returns how many. */
     public int deletePublished() throws SQLException {
         return runner.deletePublished();
+    }
+
+    /**
+     * Deletes the request rows of idempotent commands ({@link Outbox#executeOnce}) older than the request retention
+     * now, in small batches; returns how many. Housekeeping does this on its schedule.
+     */
+    public int deleteExpiredRequests() throws SQLException {
+        return runner.deleteExpiredRequests();
     }
 
     /**
@@ -116,7 +125,7 @@ public final class OutboxRelay implements AutoCloseable {
     /**
      * Relay settings; setters check their value at once. Defaults: 1 thread, 100 aggregates per batch, 20 events per
      * aggregate, 10 attempts, backoff 1 s doubling up to 5 min with jitter, lease 30 s, poll every 500 ms, BLOCK on a
-     * dead head-of-line event, retention 7 days, housekeeping every 10 s, outage pause 1 s doubling up to 60 s,
+     * dead head-of-line event, retention 7 days (also of request ids), housekeeping every 10 s, outage pause 1 s doubling up to 60 s,
      * LISTEN/NOTIFY on PostgreSQL, dead-letter file {@code ballast-outbox-dlq.jsonl} in the working directory, 10 s for
      * running batches to finish on close. Not thread-safe.
      */
@@ -134,6 +143,7 @@ public final class OutboxRelay implements AutoCloseable {
         private Duration pollInterval = Duration.ofMillis(500);
         private HeadOfLinePolicy headOfLine = HeadOfLinePolicy.BLOCK;
         private Duration retention = Duration.ofDays(7);
+        private @Nullable Duration requestRetention;
         private Duration housekeepingInterval = Duration.ofSeconds(10);
         private Duration outagePauseBase = Duration.ofSeconds(1);
         private Duration outagePauseCap = Duration.ofSeconds(60);
@@ -232,6 +242,18 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long the request ids of idempotent commands ({@link Outbox#executeOnce}, table {@code
+         * <prefix>outbox_request}) are kept before housekeeping deletes them (default: the {@linkplain #retention
+         * retention} of published rows). A request id repeated after that runs as a new command: keep it longer than
+         * any client retries a request.
+         */
+        public Builder requestRetention(Duration duration) {
+            positive("requestRetention", duration);
+            this.requestRetention = duration;
+            return this;
+        }
+
         /** How often retention and gauges run. */
         public Builder housekeepingInterval(Duration interval) {
             positive("housekeepingInterval", interval);
@@ -314,6 +336,7 @@ public final class OutboxRelay implements AutoCloseable {
                     pollInterval,
                     headOfLine,
                     retention,
+                    requestRetention == null ? retention : requestRetention,
                     housekeepingInterval,
                     outagePauseBase,
                     outagePauseCap,

@@ -44,8 +44,9 @@ import org.jspecify.annotations.Nullable;
  * If the handler throws, nothing is recorded and the exception propagates, so the broker's redelivery is handled
  * again. A message its handler keeps failing on (a poison message: the failure is not an outage) is handed to {@link
  * #giveUp} by the consumer's retry policy once it has tried enough, so it neither blocks the messages behind it nor
- * disappears. Metrics: {@code ballast.inbox.received{consumer,result=processed|duplicate|dead}},
- * {@code ballast.inbox.gaps{consumer}}. Thread-safe.
+ * disappears. Rows older than the {@linkplain Builder#retention retention} are deleted by {@link #purgeExpired()}.
+ * Metrics: {@code ballast.inbox.received{consumer,result=processed|duplicate|dead}}, {@code
+ * ballast.inbox.gaps{consumer}}, {@code ballast.inbox.purged{consumer}}. Thread-safe.
  */
 public final class Inbox {
 
@@ -203,22 +204,34 @@ public final class Inbox {
     }
 
     /**
-     * Deletes inbox rows older than the retention, in batches of 500 (each its own statement); returns how many. Each
-     * aggregate's newest row is kept whatever its age: its sequence number is what the aggregate's next event is
-     * checked against (one row per aggregate, as long as the aggregate has no newer event).
-     * Keep the retention longer than any redelivery can take (broker retention, consumer lag), or a very late repeat
-     * is handled again.
+     * Deletes this consumer's inbox rows received before the retention, in batches of 500 (each its own statement, in
+     * auto-commit), and returns how many; counted in {@code ballast.inbox.purged{consumer}}. Every row past the
+     * retention goes, each aggregate's newest too: so an aggregate with a single event (one per order, say) leaves no
+     * row behind, and the table holds about one retention's worth of events. Within the retention nothing changes: a
+     * repeat is a duplicate, and an event is checked against the highest sequence number its aggregate's recorded
+     * events carry. An aggregate idle for longer than the retention has no row left, so its next event is checked as
+     * the first this consumer sees of it: with a sequence number above 1 it is reported as a gap (under {@link
+     * SequenceGapPolicy#HOLD} held for the hold time first), never taken for a repeat. Keep the retention longer than
+     * any redelivery can take (broker retention, consumer lag), or a very late repeat is handled again, and longer
+     * than aggregates usually stay idle if such a gap report is unwelcome. With Spring Boot the starter runs this
+     * every {@code ballast.outbox.inbox.purge-interval}; else see {@link InboxPurgeSchedule}.
      */
     public int purgeExpired() throws SQLException {
         Instant cutoff = clock.instant().minus(retention);
         int total = 0;
         try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
             connection.setAutoCommit(true);
-            int deleted;
-            do {
-                deleted = store.purge(connection, cutoff, PURGE_BATCH);
-                total += deleted;
-            } while (deleted == PURGE_BATCH);
+            try {
+                int deleted;
+                do {
+                    deleted = store.purge(connection, consumer, cutoff, PURGE_BATCH);
+                    total += deleted;
+                    reports.purged(deleted);
+                } while (deleted == PURGE_BATCH);
+            } finally {
+                connection.setAutoCommit(autoCommit);
+            }
         }
         return total;
     }

@@ -1,5 +1,6 @@
 package dev.ballast.outbox.internal;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The relay's periodic chores: delete published rows past retention in small batches (short transactions, no long
- * locks), and refresh the pending, oldest-pending-age and dead-letter gauges. Retention and ages are judged by the
- * relay's clock. Thread-safe.
+ * The relay's periodic chores: delete published rows past their retention and the request rows of idempotent commands
+ * past theirs, in small batches (short transactions, no long locks), counted in {@code
+ * ballast.outbox.purged{table=outbox|request}}; and refresh the pending, oldest-pending-age and dead-letter gauges.
+ * Retention and ages are judged by the relay's clock. Thread-safe.
  */
 public final class Housekeeping {
 
@@ -27,18 +29,29 @@ public final class Housekeeping {
     private final DataSource dataSource;
     private final OutboxTables tables;
     private final Duration retention;
+    private final Duration requestRetention;
     private final InstantSource clock;
+    private final Counter purgedEvents;
+    private final Counter purgedRequests;
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong oldestPendingSeconds = new AtomicLong();
     private final AtomicLong deadLetters = new AtomicLong();
     private final BatchFailures failures;
 
     public Housekeeping(
-            DataSource dataSource, OutboxTables tables, Duration retention, OutboxMeters meters, InstantSource clock) {
+            DataSource dataSource,
+            OutboxTables tables,
+            Duration retention,
+            Duration requestRetention,
+            OutboxMeters meters,
+            InstantSource clock) {
         this.dataSource = dataSource;
         this.tables = tables;
         this.retention = retention;
+        this.requestRetention = requestRetention;
         this.clock = clock;
+        this.purgedEvents = meters.purged("outbox");
+        this.purgedRequests = meters.purged("request");
         this.failures = new BatchFailures(
                 log, "Outbox housekeeping", clock, Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMinutes(5));
         Gauge.builder("ballast.outbox.pending", pending, AtomicLong::get)
@@ -60,6 +73,7 @@ public final class Housekeeping {
     public void run() {
         try {
             deletePublished();
+            deleteExpiredRequests();
             refreshGauges();
             failures.succeeded();
         } catch (SQLException | RuntimeException e) {
@@ -69,17 +83,33 @@ public final class Housekeeping {
 
     /** Deletes published rows older than the retention period; returns how many. */
     public int deletePublished() throws SQLException {
-        String sql = tables.dialect.deleteLimited(tables.outbox, "status = 'PUBLISHED' AND published_at < ?");
+        String sql =
+                tables.dialect.deleteLimited(tables.outbox, "id", "status = 'PUBLISHED' AND published_at < ?", "id");
+        return deleteInBatches(sql, retention, purgedEvents);
+    }
+
+    /**
+     * Deletes the request rows of idempotent commands ({@code <prefix>outbox_request}) created before the request
+     * retention; returns how many. A repeat of such a request id is then run as a new command.
+     */
+    public int deleteExpiredRequests() throws SQLException {
+        String sql = tables.dialect.deleteLimited(tables.request, "request_id", "created_at < ?", "created_at");
+        return deleteInBatches(sql, requestRetention, purgedRequests);
+    }
+
+    /** Runs {@code sql} (cutoff, limit) in auto-commit batches until one deletes less than a batch, at most 40. */
+    private int deleteInBatches(String sql, Duration keep, Counter purged) throws SQLException {
         int deleted = 0;
         try (Connection connection = dataSource.getConnection()) {
             for (int batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
                 int count;
                 try (PreparedStatement statement = connection.prepareStatement(sql)) {
-                    statement.setTimestamp(1, Timestamp.from(clock.instant().minus(retention)));
+                    statement.setTimestamp(1, Timestamp.from(clock.instant().minus(keep)));
                     statement.setInt(2, DELETE_BATCH);
                     count = statement.executeUpdate(); // auto-commit: each batch is its own short transaction
                 }
                 deleted += count;
+                purged.increment(count);
                 if (count < DELETE_BATCH) {
                     break;
                 }

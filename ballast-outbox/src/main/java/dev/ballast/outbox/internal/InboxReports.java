@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What one consumer's inbox reports besides its dead letters: the counters {@code
- * ballast.inbox.received{consumer,result=processed|duplicate|dead}} and {@code ballast.inbox.gaps{consumer}}, and each
+ * ballast.inbox.received{consumer,result=processed|duplicate|dead}}, {@code ballast.inbox.gaps{consumer}} and {@code
+ * ballast.inbox.purged{consumer}}, and each
  * sequence gap it handles (WARN log under {@code Inbox}'s name, a WARNING alert). Thread-safe.
  */
 public final class InboxReports {
@@ -26,6 +27,7 @@ public final class InboxReports {
     private final Counter duplicates;
     private final Counter dead;
     private final Counter gaps;
+    private final Counter purged;
 
     public InboxReports(MeterRegistry registry, String consumer, AlertSink alerts) {
         this.consumer = consumer;
@@ -35,6 +37,10 @@ public final class InboxReports {
         this.dead = received(registry, consumer, "dead");
         this.gaps = Counter.builder("ballast.inbox.gaps")
                 .description("Events that arrived before an earlier event of their aggregate")
+                .tag("consumer", consumer)
+                .register(registry);
+        this.purged = Counter.builder("ballast.inbox.purged")
+                .description("Inbox rows deleted past the retention")
                 .tag("consumer", consumer)
                 .register(registry);
     }
@@ -59,6 +65,11 @@ public final class InboxReports {
         dead.increment();
     }
 
+    /** Rows deleted by a purge. */
+    public void purged(int rows) {
+        purged.increment(rows);
+    }
+
     /** An event handled although it arrived before {@code expected}, the next of its {@code aggregate}. */
     public void gap(OutboxMessage message, String aggregate, long expected) {
         gaps.increment();
@@ -71,7 +82,12 @@ public final class InboxReports {
         alerts.send(Alert.builder(Severity.WARNING, "Inbox sequence gap")
                 .detail("Consumer " + consumer + " received event #" + message.aggregateSequence() + " ("
                         + message.eventType() + ") of " + aggregate + " before #" + expected
-                        + ". The earlier events may still arrive (they are handled then) or be lost upstream.")
+                        + ". The earlier events may still arrive (they are handled then) or be lost upstream."
+                        + (expected == 1
+                                ? " No earlier event of it is recorded: if the aggregate had events before, idle for"
+                                        + " longer than the inbox retention, their rows were purged and this is no"
+                                        + " gap."
+                                : ""))
                 .label("module", "inbox")
                 .fingerprint("inbox-gap|" + consumer + "|" + aggregate)
                 .build());

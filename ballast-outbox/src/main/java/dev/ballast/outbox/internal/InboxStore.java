@@ -48,18 +48,15 @@ public final class InboxStore {
                 + " AND aggregate_id = ? AND event_id <> ?";
         this.insertDead = "INSERT INTO " + prefix + "inbox_dlq (consumer, event_id, reason, detail, headers, payload,"
                 + " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
-        // each aggregate's newest row is kept whatever its age: the next event's gap check reads its sequence number
-        // (MariaDB's single-table DELETE, the only one with LIMIT, takes no alias: the outer row is named by its table)
-        String outer = dialect == OutboxDialect.MARIADB ? inbox : "i";
-        String superseded = " AND EXISTS (SELECT 1 FROM " + inbox + " n WHERE n.consumer = " + outer + ".consumer AND"
-                + " n.aggregate_type = " + outer + ".aggregate_type AND n.aggregate_id = " + outer + ".aggregate_id AND"
-                + " n.aggregate_seq > " + outer + ".aggregate_seq)";
+        // every row of this consumer received before the cutoff, each aggregate's newest too (see Inbox.purgeExpired),
+        // the oldest first along the received_at index
+        String expired = " WHERE consumer = ? AND received_at < ?";
         this.purge = switch (dialect) {
-            case MARIADB -> "DELETE FROM " + inbox + " WHERE received_at < ?" + superseded + " LIMIT ?";
+            case MARIADB -> "DELETE FROM " + inbox + expired + " ORDER BY received_at LIMIT ?";
             case POSTGRESQL ->
-                "DELETE FROM " + inbox + " WHERE ctid IN (SELECT ctid FROM " + inbox + " i WHERE i.received_at < ?"
-                        + superseded + " LIMIT ?)";
-            case H2 -> "DELETE FROM " + inbox + " i WHERE i.received_at < ?" + superseded + " FETCH FIRST ? ROWS ONLY";
+                "DELETE FROM " + inbox + " WHERE ctid IN (SELECT ctid FROM " + inbox + expired
+                        + " ORDER BY received_at LIMIT ?)";
+            case H2 -> "DELETE FROM " + inbox + expired + " FETCH FIRST ? ROWS ONLY";
         };
     }
 
@@ -166,11 +163,12 @@ public final class InboxStore {
         }
     }
 
-    /** Deletes at most {@code limit} inbox rows received before {@code cutoff}; returns how many. */
-    public int purge(Connection connection, Instant cutoff, int limit) throws SQLException {
+    /** Deletes at most {@code limit} of {@code consumer}'s inbox rows received before {@code cutoff}; returns how many. */
+    public int purge(Connection connection, String consumer, Instant cutoff, int limit) throws SQLException {
         try (PreparedStatement delete = connection.prepareStatement(purge)) {
-            delete.setTimestamp(1, Timestamp.from(cutoff));
-            delete.setInt(2, limit);
+            delete.setString(1, consumer);
+            delete.setTimestamp(2, Timestamp.from(cutoff));
+            delete.setInt(3, limit);
             return delete.executeUpdate();
         }
     }

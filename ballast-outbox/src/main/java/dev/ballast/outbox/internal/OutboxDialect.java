@@ -57,13 +57,17 @@ enum OutboxDialect {
                 + "'; supported are PostgreSQL, MySQL 8/MariaDB 10.6+ and H2");
     }
 
-    /** Deletes at most {@code ?} (last parameter) rows of {@code table} matching {@code where}. */
-    String deleteLimited(String table, String where) {
+    /**
+     * Deletes at most {@code ?} (last parameter) rows of {@code table} matching {@code where}, the first ones in the
+     * order of {@code order} (an indexed column, so that a batch reads no more rows than it deletes); {@code key} is
+     * the table's primary key.
+     */
+    String deleteLimited(String table, String key, String where, String order) {
         return switch (this) {
-            case MARIADB -> "DELETE FROM " + table + " WHERE " + where + " ORDER BY id LIMIT ?";
+            case MARIADB -> "DELETE FROM " + table + " WHERE " + where + " ORDER BY " + order + " LIMIT ?";
             case POSTGRESQL, H2 ->
-                "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + " WHERE " + where
-                        + " ORDER BY id LIMIT ?)";
+                "DELETE FROM " + table + " WHERE " + key + " IN (SELECT " + key + " FROM " + table + " WHERE " + where
+                        + " ORDER BY " + order + " LIMIT ?)";
         };
     }
 }

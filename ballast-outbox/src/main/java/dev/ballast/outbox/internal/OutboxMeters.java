@@ -44,6 +44,15 @@ public final class OutboxMeters {
         return registry;
     }
 
+    /** Rows deleted past their retention from the outbox table named by {@code table} (outbox, request). */
+    Counter purged(String table) {
+        return Counter.builder("ballast.outbox.purged")
+                .description("Rows deleted past their retention, by table: outbox (published events), request"
+                        + " (request ids of idempotent commands)")
+                .tag("table", table)
+                .register(registry);
+    }
+
     public void appended() {
         appended.increment();
     }

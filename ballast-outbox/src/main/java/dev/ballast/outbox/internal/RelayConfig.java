@@ -23,6 +23,7 @@ public record RelayConfig(
         Duration pollInterval,
         HeadOfLinePolicy headOfLine,
         Duration retention,
+        Duration requestRetention,
         Duration housekeepingInterval,
         Duration outagePauseBase,
         Duration outagePauseCap,

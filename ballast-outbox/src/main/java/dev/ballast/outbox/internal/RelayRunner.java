@@ -56,7 +56,12 @@ public final class RelayRunner {
         this.config = config;
         this.engine = new RelayEngine(runtime, publisher, config);
         this.housekeeping = new Housekeeping(
-                runtime.dataSource(), runtime.tables(), config.retention(), runtime.meters(), config.clock());
+                runtime.dataSource(),
+                runtime.tables(),
+                config.retention(),
+                config.requestRetention(),
+                runtime.meters(),
+                config.clock());
         this.failures = new BatchFailures(
                 log,
                 "Outbox relay batch",
@@ -92,6 +97,10 @@ public final class RelayRunner {
 
     public int deletePublished() throws SQLException {
         return housekeeping.deletePublished();
+    }
+
+    public int deleteExpiredRequests() throws SQLException {
+        return housekeeping.deleteExpiredRequests();
     }
 
     /** Starts the workers, the LISTEN thread on PostgreSQL and the housekeeping schedule; again after a close. */

@@ -50,8 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
  * What a database must do to run Ballast's inbox: a repeated message is skipped and counted and its handler writes
  * once (also when two deliveries race), a handler's failure records nothing so that the redelivery is handled, a
  * tampered, forged or malformed message is a dead letter with a critical alert and never reaches the handler, a
- * sequence gap is reported or held back by policy, purging keeps what is within the retention and each aggregate's
- * newest row (so that no false gap follows a purge), and a version-1 schema upgrades keeping what it recorded. The
+ * sequence gap is reported or held back by policy, purging deletes this consumer's rows past the retention (an
+ * aggregate's newest and only row too) and keeps what is within it (repeats stay duplicates, order stays checked), and
+ * a version-1 schema upgrades keeping what it recorded. The
  * messages come from a real outbox and relay on the same database.
  *
  * <p>A test proves a database by extending this class and supplying {@link #dataSource()}. Each test runs on its own
@@ -282,20 +283,70 @@ public abstract class InboxContract {
     }
 
     @Test
-    void purgeKeepsEachAggregatesNewestRowSoItsNextEventIsNotAFalseGap() throws Exception {
+    void aOneEventAggregatesRowIsPurgedPastTheRetentionAndOnlyThisConsumersRows() throws Exception {
+        OutboxMessage message = produce("A-1", 1).getFirst();
+        Inbox audit = Inbox.builder(dataSource(), "audit")
+                .tablePrefix(prefix)
+                .clock(clock)
+                .retention(Duration.ofDays(30))
+                .build();
+        inbox.receive(headers(message), message.payload(), this::book);
+        audit.receive(headers(message), message.payload(), (connection, m) -> {});
+        clock.advance(Duration.ofDays(14).minusSeconds(1));
+        assertThat(inbox.purgeExpired()).as("within the retention").isZero();
+        clock.advance(Duration.ofSeconds(2));
+
+        assertThat(inbox.purgeExpired())
+                .as("the aggregate's only, so newest, row")
+                .isEqualTo(1);
+        assertThat(count("inbox"))
+                .as("the other consumer's row, within its 30 days")
+                .isEqualTo(1);
+        assertThat(registry.get("ballast.inbox.purged")
+                        .tag("consumer", "settlement")
+                        .counter()
+                        .count())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void aRedeliveryWithinTheRetentionIsStillADuplicateAndOrderStillCheckedAfterAPurge() throws Exception {
+        List<OutboxMessage> messages = produce("A-1", 3);
+        inbox.receive(headers(messages.get(0)), messages.get(0).payload(), this::book);
+        clock.advance(Duration.ofDays(10));
+        inbox.receive(headers(messages.get(1)), messages.get(1).payload(), this::book);
+        clock.advance(Duration.ofDays(5));
+
+        assertThat(inbox.purgeExpired())
+                .as("#1 is past the 14 days, #2 within them")
+                .isEqualTo(1);
+        assertThat(inbox.receive(headers(messages.get(1)), messages.get(1).payload(), this::book))
+                .as("a redelivery within the retention")
+                .isEqualTo(Inbox.Result.DUPLICATE);
+        assertThat(inbox.receive(headers(messages.get(2)), messages.get(2).payload(), this::book))
+                .isEqualTo(Inbox.Result.PROCESSED);
+        assertThat(alerts)
+                .as("#3 checked against #2, the newest row within the retention")
+                .isEmpty();
+        assertThat(count("booking")).isEqualTo(3);
+    }
+
+    @Test
+    void theNextEventOfAnAggregateIdleLongerThanTheRetentionIsCheckedAsTheFirstSeenOfIt() throws Exception {
         List<OutboxMessage> messages = produce("A-1", 3);
         inbox.receive(headers(messages.get(0)), messages.get(0).payload(), this::book);
         inbox.receive(headers(messages.get(1)), messages.get(1).payload(), this::book);
         clock.advance(Duration.ofDays(15));
 
-        assertThat(inbox.purgeExpired()).as("both expired; the newest is kept").isEqualTo(1);
+        assertThat(inbox.purgeExpired())
+                .as("both past the retention, the newest too")
+                .isEqualTo(2);
+        assertThat(count("inbox")).isZero();
         assertThat(inbox.receive(headers(messages.get(2)), messages.get(2).payload(), this::book))
+                .as("handled, never taken for a repeat")
                 .isEqualTo(Inbox.Result.PROCESSED);
-        assertThat(registry.get("ballast.inbox.gaps").counter().count()).isZero();
-        assertThat(alerts).isEmpty();
-        assertThat(inbox.receive(headers(messages.get(1)), messages.get(1).payload(), this::book))
-                .as("the kept row still absorbs a repeat")
-                .isEqualTo(Inbox.Result.DUPLICATE);
+        assertThat(alerts).singleElement().satisfies(alert -> assertThat(alert.detail())
+                .contains("#3", "before #1", "idle for longer than the inbox retention"));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ballast.core.alert.Severity;
 import dev.ballast.outbox.Appended;
+import dev.ballast.outbox.CommandOutcome;
 import dev.ballast.outbox.DeadLetter;
 import dev.ballast.outbox.DeadLetterReason;
 import dev.ballast.outbox.HeadOfLinePolicy;
@@ -20,6 +21,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +30,7 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * order and never two at once, an idle aggregate is parked and made due by its next append, a failed publish is
  * retried after its backoff, the last failed attempt makes a dead letter (blocking its aggregate or skipped, replayed or
  * discarded; in a file when its table cannot be written), a tampered payload, sequence number or HMAC is never
- * published, and published rows are deleted after their retention. Part of {@link OutboxContract},
+ * published, and published rows and the request ids of idempotent commands are deleted after their retention. Part of {@link OutboxContract},
  * which a test extends.
  */
 public abstract class OutboxRelayContract extends OutboxAppendContract {
@@ -324,5 +327,50 @@ public abstract class OutboxRelayContract extends OutboxAppendContract {
 
         assertThat(relay.deletePublished()).isEqualTo(1);
         assertThat(count("outbox")).isEqualTo(1);
+        assertThat(purged("outbox")).isEqualTo(1);
+    }
+
+    @Test
+    void requestRetentionDeletesOnlyRequestIdsPastTheirTimeAndARepeatAfterThatRunsAsNew() throws Exception {
+        AtomicInteger runs = new AtomicInteger();
+        runOnce("pay:1", runs);
+        runOnce("pay:2", runs);
+        OutboxRelay relay = relay().retention(Duration.ofDays(7))
+                .requestRetention(Duration.ofHours(1))
+                .build();
+        assertThat(relay.deleteExpiredRequests()).as("both within the hour").isZero();
+        try (Connection connection = dataSource().getConnection();
+                PreparedStatement age = connection.prepareStatement(
+                        "UPDATE " + prefix + "outbox_request SET created_at = ? WHERE request_id = 'pay:1'")) {
+            age.setTimestamp(1, Timestamp.from(clock.instant().minus(Duration.ofMinutes(61)))); // the rows are
+            age.executeUpdate(); // stamped by the database's clock, which the test cannot move: pay:1 ages instead
+        }
+
+        assertThat(relay.deleteExpiredRequests()).isEqualTo(1);
+        assertThat(count("outbox_request")).isEqualTo(1);
+        assertThat(purged("request")).isEqualTo(1);
+        assertThat(runOnce("pay:2", runs).repeated()).as("kept: a repeat").isTrue();
+        assertThat(runOnce("pay:1", runs).repeated()).as("deleted: runs as new").isFalse();
+        assertThat(runs).hasValue(3);
+    }
+
+    private CommandOutcome runOnce(String requestId, AtomicInteger runs) throws SQLException {
+        try (Connection connection = dataSource().getConnection()) {
+            connection.setAutoCommit(false);
+            CommandOutcome outcome = outbox.executeOnce(
+                    connection,
+                    requestId,
+                    requestId.getBytes(StandardCharsets.UTF_8),
+                    c -> "run " + runs.incrementAndGet());
+            connection.commit();
+            return outcome;
+        }
+    }
+
+    private double purged(String table) {
+        return registry.get("ballast.outbox.purged")
+                .tag("table", table)
+                .counter()
+                .count();
     }
 }

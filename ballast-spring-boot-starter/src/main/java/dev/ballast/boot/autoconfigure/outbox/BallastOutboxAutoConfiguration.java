@@ -122,6 +122,10 @@ public final class BallastOutboxAutoConfiguration {
         InvalidBallastPropertyException.apply(prefix + "poll-interval", relay.pollInterval(), builder::pollInterval);
         builder.headOfLine(relay.headOfLine());
         InvalidBallastPropertyException.apply(prefix + "retention", relay.retention(), builder::retention);
+        if (relay.requestRetention() != null) {
+            InvalidBallastPropertyException.apply(
+                    prefix + "request-retention", relay.requestRetention(), builder::requestRetention);
+        }
         InvalidBallastPropertyException.apply(
                 prefix + "housekeeping-interval", relay.housekeepingInterval(), builder::housekeepingInterval);
         InvalidBallastPropertyException.apply(

@@ -5,9 +5,11 @@ import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.outbox.OutboxPublisher;
 import dev.ballast.outbox.inbox.Inbox;
+import dev.ballast.outbox.inbox.InboxPurgeSchedule;
 import dev.ballast.outbox.kafka.KafkaOutboxPublisher;
 import dev.ballast.outbox.rabbitmq.RabbitOutboxPublisher;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.Map;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
@@ -31,7 +33,8 @@ import org.springframework.core.env.Environment;
  * configured only through Spring Boot's {@code spring.kafka.*} / {@code spring.rabbitmq.*}; routes under
  * {@code ballast.outbox.kafka.routes} / {@code ballast.outbox.rabbitmq.exchanges}. Runs before
  * {@link BallastOutboxAutoConfiguration}, whose in-process publisher backs off when one of these is defined. Also
- * the consumer-side {@link Inbox} when {@code ballast.outbox.inbox.consumer} is set.
+ * the consumer-side {@link Inbox} when {@code ballast.outbox.inbox.consumer} is set, and the schedule that purges its
+ * rows past the retention.
  */
 @AutoConfiguration(
         before = BallastOutboxAutoConfiguration.class,
@@ -60,10 +63,25 @@ public final class BallastOutboxDeliveryAutoConfiguration {
                     .tablePrefix(properties.tablePrefix())
                     .createSchema(properties.schema().initialize().createsTablesOn(dataSource))
                     .integrity(BallastOutboxAutoConfiguration.integrity(properties.integrity()))
-                    .retention(properties.inbox().retention())
                     .alerts(alerts.getIfUnique(AlertSink::logging));
+            InvalidBallastPropertyException.apply(
+                    "ballast.outbox.inbox.retention", properties.inbox().retention(), builder::retention);
             registry.ifUnique(builder::meterRegistry);
             return builder.build();
+        }
+
+        /** Purges every Inbox bean (this one, or the application's own) every purge-interval. */
+        @Bean
+        @ConditionalOnMissingBean
+        InboxPurgeLifecycle ballastInboxPurgeLifecycle(
+                BallastOutboxProperties properties, ObjectProvider<Inbox> inboxes) {
+            Duration interval = properties.inbox().purgeInterval();
+            if (interval.compareTo(InboxPurgeSchedule.MIN_INTERVAL) < 0
+                    || interval.compareTo(InboxPurgeSchedule.MAX_INTERVAL) > 0) {
+                throw InvalidBallastPropertyException.invalid(
+                        "ballast.outbox.inbox.purge-interval", interval, "must be 1s to 1d");
+            }
+            return new InboxPurgeLifecycle(inboxes, interval);
         }
     }
 

@@ -77,10 +77,15 @@ public record BallastOutboxProperties(
      * Inbox settings.
      *
      * @param consumer this consumer's name in the inbox tables; the Inbox bean exists only when it is set
-     * @param retention how long consumed event ids are kept
+     * @param retention how long consumed event ids are kept (positive): a redelivery within it is skipped as a
+     *     duplicate; rows past it are deleted, each aggregate's newest too, so the next event of an aggregate idle for
+     *     longer is checked as the first one seen of it
+     * @param purgeInterval how often rows past the retention are deleted, on a thread of the starter's own (1s to 1d)
      */
     public record Inbox(
-            @Nullable String consumer, @DefaultValue("14d") Duration retention) {}
+            @Nullable String consumer,
+            @DefaultValue("14d") Duration retention,
+            @DefaultValue("10m") Duration purgeInterval) {}
 
     /**
      * Thresholds of the outbox health indicator (component ballast.outbox): beyond either it reports DEGRADED.
@@ -135,6 +140,9 @@ public record BallastOutboxProperties(
      * @param headOfLine what happens to the rest of an aggregate when one of its events is dead-lettered: BLOCK (the
      *     rest waits until the dead letter is resolved) or SKIP (the rest goes on)
      * @param retention how long published rows are kept before housekeeping deletes them (positive)
+     * @param requestRetention how long the request ids of idempotent commands (executeOnce) are kept before
+     *     housekeeping deletes them (positive; unset: the same as retention); a request id repeated after that runs
+     *     as a new command
      * @param housekeepingInterval how often retention and the outbox gauges run (positive)
      * @param listen whether the relay LISTENs for commit notifications on PostgreSQL (polling continues either way;
      *     ignored on other databases)
@@ -154,6 +162,7 @@ public record BallastOutboxProperties(
             @DefaultValue("500ms") Duration pollInterval,
             @DefaultValue("BLOCK") HeadOfLinePolicy headOfLine,
             @DefaultValue("7d") Duration retention,
+            @Nullable Duration requestRetention,
             @DefaultValue("10s") Duration housekeepingInterval,
             @DefaultValue("true") boolean listen,
             @DefaultValue("ballast-outbox-dlq.jsonl") Path deadLetterFile,

@@ -89,6 +89,7 @@ class BallastOutboxDeliveryAutoConfigurationTest {
         runner.withPropertyValues("ballast.outbox.inbox.consumer=settlement").run(context -> {
             assertThat(context).hasSingleBean(Inbox.class);
             assertThat(context.getBean(Inbox.class).consumer()).isEqualTo("settlement");
+            assertThat(context).as("and its purge schedule").hasSingleBean(InboxPurgeLifecycle.class);
         });
     }
 
