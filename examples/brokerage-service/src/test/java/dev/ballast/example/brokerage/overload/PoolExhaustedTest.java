@@ -8,6 +8,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -16,17 +18,19 @@ import org.springframework.core.env.Environment;
 
 /**
  * A request that cannot get a database connection within {@code connection-timeout} is a 503 {@code UNAVAILABLE}
- * problem with {@code Retry-After}, never a 500; the application's pool (2 connections here) is held by the test.
+ * problem with {@code Retry-After}, never a 500; the application's pool (start-up needs a few at once) is held by the test.
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
             "spring.datasource.url=jdbc:h2:mem:pool-exhausted;DB_CLOSE_DELAY=-1",
-            "spring.datasource.hikari.maximum-pool-size=2",
+            "spring.datasource.hikari.maximum-pool-size=" + PoolExhaustedTest.POOL,
             "spring.datasource.hikari.connection-timeout=500",
             "brokerage.overload.max-in-progress=4"
         })
 class PoolExhaustedTest {
+
+    static final int POOL = 5;
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -41,8 +45,11 @@ class PoolExhaustedTest {
     void aRequestThatGetsNoConnectionIsA503ProblemWithRetryAfter() throws Exception {
         HttpResponse<String> read;
         HttpResponse<String> order;
-        try (Connection first = dataSource.getConnection();
-                Connection second = dataSource.getConnection()) {
+        List<Connection> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < POOL; i++) {
+                held.add(dataSource.getConnection());
+            }
             read = http.send(request("/api/accounts/A-1").GET().build(), HttpResponse.BodyHandlers.ofString());
             order = http.send(
                     request("/api/orders")
@@ -52,9 +59,13 @@ class PoolExhaustedTest {
                                     + " \"side\": \"BUY\", \"quantity\": 1, \"price\": \"71200.00\"}"))
                             .build(),
                     HttpResponse.BodyHandlers.ofString());
+        } finally {
+            for (Connection connection : held) {
+                connection.close();
+            }
         }
 
-        for (HttpResponse<String> answer : java.util.List.of(read, order)) {
+        for (HttpResponse<String> answer : List.of(read, order)) {
             assertThat(answer.statusCode()).as(answer.body()).isEqualTo(503);
             assertThat(answer.headers().firstValue("Content-Type"))
                     .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
