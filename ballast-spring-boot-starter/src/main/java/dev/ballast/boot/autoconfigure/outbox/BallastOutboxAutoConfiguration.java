@@ -4,6 +4,7 @@ import dev.ballast.boot.internal.diagnostics.BallastTables;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
 import dev.ballast.boot.internal.diagnostics.StartupProblems;
+import dev.ballast.boot.outbox.OutboxDataSource;
 import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.AlertSink;
@@ -35,7 +36,8 @@ import org.springframework.jdbc.datasource.DataSourceUtils;
 
 /**
  * Auto-configures the outbox on the application's DataSource: {@link Outbox}, {@link TransactionalOutbox} for appends
- * in Spring transactions, an in-process {@link OutboxPublisher} (each message becomes a Spring application event of
+ * in Spring transactions (the relay, housekeeping, dead letters and status on an {@link OutboxDataSource} when the
+ * application declares one), an in-process {@link OutboxPublisher} (each message becomes a Spring application event of
  * type {@link dev.ballast.outbox.OutboxMessage}) unless the application defines one, and a relay started with the
  * context when the application uses the outbox (see {@link OutboxRelayLifecycle}). The tables are created at start-up
  * as {@code ballast.outbox.schema.initialize} says (default: on an in-memory database only). Off with {@code
@@ -58,12 +60,14 @@ public final class BallastOutboxAutoConfiguration {
     Outbox ballastOutbox(
             BallastOutboxProperties properties,
             DataSource dataSource,
+            @OutboxDataSource ObjectProvider<DataSource> outboxDataSource,
             ObjectProvider<MeterRegistry> registry,
             ObjectProvider<AlertSink> alerts) {
-        Outbox.Builder builder = Outbox.builder(dataSource);
+        DataSource own = outboxDataSource.getIfAvailable(() -> dataSource);
+        Outbox.Builder builder = Outbox.builder(own);
         InvalidBallastPropertyException.apply(
                 "ballast.outbox.table-prefix", properties.tablePrefix(), builder::tablePrefix);
-        builder.createSchema(properties.schema().initialize().createsTablesOn(dataSource))
+        builder.createSchema(properties.schema().initialize().createsTablesOn(own))
                 .maxPayloadBytes(payloadBytes(properties))
                 .integrity(integrity(properties.integrity()))
                 .alerts(alerts.getIfUnique(AlertSink::logging));

@@ -3,6 +3,7 @@ package dev.ballast.boot.autoconfigure.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ballast.boot.outbox.OutboxDataSource;
 import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxEvent;
@@ -10,10 +11,13 @@ import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.OutboxRelay;
 import dev.ballast.test.Eventually;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
@@ -23,6 +27,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 import org.springframework.transaction.annotation.Transactional;
@@ -49,6 +54,26 @@ class BallastOutboxAutoConfigurationTest {
             assertThat(new String(received.messages.getFirst().payload(), StandardCharsets.UTF_8))
                     .isEqualTo("{\"qty\":1}");
         });
+    }
+
+    @Test
+    void anOutboxDataSourceCarriesTheRelaysWorkWhileAppendsStayOnTheApplicationsDataSource() {
+        runner.withUserConfiguration(Database.class, Orders.Config.class, OwnPool.class)
+                .run(context -> {
+                    context.getBean(Orders.class).place("r-1", false);
+                    Received received = context.getBean(Received.class);
+                    Eventually.within(Duration.ofSeconds(10), "r-1 published", () -> !received.messages.isEmpty());
+
+                    assertThat(received.messages)
+                            .extracting(OutboxMessage::requestId)
+                            .containsExactly("r-1");
+                    assertThat(context.getBean(OwnPool.Counting.class)
+                                    .connections
+                                    .get())
+                            .isPositive();
+                    // declared as a non-default candidate, it leaves the application's DataSource the only one
+                    assertThat(context.getBean(DataSource.class)).isInstanceOf(JdbcDataSource.class);
+                });
     }
 
     @Test
@@ -137,6 +162,30 @@ class BallastOutboxAutoConfigurationTest {
         @Bean
         PlatformTransactionManager transactionManager(DataSource dataSource) {
             return new DataSourceTransactionManager(dataSource);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnPool {
+        @Bean(defaultCandidate = false)
+        @OutboxDataSource
+        Counting outboxDataSource(DataSource application) {
+            return new Counting(application);
+        }
+
+        /** The application's database, counting the connections the outbox takes through it. */
+        static final class Counting extends DelegatingDataSource {
+            final AtomicInteger connections = new AtomicInteger();
+
+            Counting(DataSource target) {
+                super(target);
+            }
+
+            @Override
+            public Connection getConnection() throws SQLException {
+                connections.incrementAndGet();
+                return super.getConnection();
+            }
         }
     }
 

@@ -16,8 +16,14 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
 
-/** The accounts contract of issue 4: seeded accounts, lock-guarded deposits, 404/400 as problem details. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+/**
+ * The accounts contract of issue 4: seeded accounts, lock-guarded deposits, 404/400 as problem details. Load shedding
+ * is raised above the 40 concurrent deposits one test sends at once (at the default, most of them would be 503
+ * OVERLOADED: {@code LoadSheddingTest}).
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = "brokerage.overload.max-in-progress=64")
 class AccountApiTest {
 
     private final HttpClient http =

@@ -1,0 +1,74 @@
+package dev.ballast.example.brokerage.overload;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.ballast.boot.outbox.OutboxDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+
+/**
+ * What keeps an overloaded instance answering and working (docs/operations.md, "Overload"):
+ *
+ * <ul>
+ *   <li>{@link LoadShedding} in front of every request but the actuator's: {@code brokerage.overload.max-in-progress}
+ *       (default: the database pool, {@code spring.datasource.hikari.maximum-pool-size}, minus 2, so the settlement
+ *       consumer and the lock's mode row always find a connection), {@code max-queued} (default: max-in-progress),
+ *       {@code queue-wait} (200 ms) and {@code retry-after} (1 s);
+ *   <li>the outbox relay on a pool of its own ({@link OutboxDataSource}, {@code brokerage.outbox.pool-size}, default
+ *       relay threads + 3: LISTEN, housekeeping, status), same database and credentials as {@code spring.datasource},
+ *       so requests waiting for the application's pool cannot starve it.
+ * </ul>
+ */
+@Configuration(proxyBeanMethods = false)
+class OverloadConfiguration {
+
+    @Bean
+    LoadShedding loadShedding(
+            @Value("${brokerage.overload.max-in-progress:#{null}}") @Nullable Integer maxInProgress,
+            @Value("${brokerage.overload.max-queued:#{null}}") @Nullable Integer maxQueued,
+            @Value("${brokerage.overload.queue-wait:200ms}") Duration queueWait,
+            @Value("${brokerage.overload.retry-after:1s}") Duration retryAfter,
+            @Value("${spring.datasource.hikari.maximum-pool-size:10}") int poolSize,
+            @Value("${management.endpoints.web.base-path:/actuator}") String actuator,
+            MeterRegistry registry) {
+        int inProgress = maxInProgress != null ? maxInProgress : Math.max(1, poolSize - 2);
+        return new LoadShedding(
+                inProgress, maxQueued != null ? maxQueued : inProgress, queueWait, retryAfter, actuator, registry);
+    }
+
+    @Bean
+    FilterRegistrationBean<LoadShedding> loadSheddingFilter(LoadShedding shedding) {
+        FilterRegistrationBean<LoadShedding> registration = new FilterRegistrationBean<>(shedding);
+        // right after the graceful drain (HIGHEST_PRECEDENCE) and Spring's observation filter, before anything else
+        registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 2);
+        return registration;
+    }
+
+    /**
+     * The outbox's own pool; a non-default candidate, so the application's DataSource stays the one everything else
+     * (transactions, Flyway, JdbcTemplate, health) uses.
+     */
+    @Bean(defaultCandidate = false)
+    @OutboxDataSource
+    HikariDataSource outboxDataSource(
+            DataSourceProperties properties,
+            @Value("${brokerage.outbox.pool-size:#{null}}") @Nullable Integer poolSize,
+            @Value("${ballast.outbox.relay.threads:1}") int relayThreads,
+            @Value("${spring.datasource.hikari.connection-timeout:2000}") long connectionTimeoutMillis) {
+        HikariDataSource pool = properties
+                .initializeDataSourceBuilder()
+                .type(HikariDataSource.class)
+                .build();
+        pool.setPoolName("outbox");
+        pool.setMaximumPoolSize(poolSize != null ? poolSize : relayThreads + 3);
+        pool.setMinimumIdle(1);
+        pool.setConnectionTimeout(connectionTimeoutMillis);
+        return pool;
+    }
+}
