@@ -16,13 +16,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
 
-/**
- * The quotes contract of issue 3 on embedded defaults (L1 only). Load shedding is raised above the 20 concurrent
- * misses one test sends at once (at the default, 8 in progress + 8 queued, the rest would be 503 OVERLOADED).
- */
-@SpringBootTest(
-        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = "brokerage.overload.max-in-progress=64")
+/** The quotes contract of issue 3 on embedded defaults (L1 only). */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class QuoteApiTest {
 
     private final HttpClient http =

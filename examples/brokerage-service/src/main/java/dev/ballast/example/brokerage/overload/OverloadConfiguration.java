@@ -18,8 +18,9 @@ import org.springframework.core.Ordered;
  * <ul>
  *   <li>{@link LoadShedding} in front of every request but the actuator's: {@code brokerage.overload.max-in-progress}
  *       (default: the database pool, {@code spring.datasource.hikari.maximum-pool-size}, minus 2, so the settlement
- *       consumer and the lock's mode row always find a connection), {@code max-queued} (default: max-in-progress),
- *       {@code queue-wait} (200 ms) and {@code retry-after} (1 s);
+ *       consumer and the lock's mode row always find a connection), {@code max-queued} (default 500: a burst of
+ *       hundreds of callers waits its turn instead of being turned away), {@code queue-wait} (5 s, the account lock's
+ *       wait) and {@code retry-after} (1 s);
  *   <li>the outbox relay on a pool of its own ({@link OutboxDataSource}, {@code brokerage.outbox.pool-size}, default
  *       relay threads + 3: LISTEN, housekeeping, status), same database and credentials as {@code spring.datasource},
  *       so requests waiting for the application's pool cannot starve it.
@@ -28,18 +29,26 @@ import org.springframework.core.Ordered;
 @Configuration(proxyBeanMethods = false)
 class OverloadConfiguration {
 
+    /** Waiting requests cost a virtual thread and their request each: 500 are a few MB, not the heap. */
+    static final int DEFAULT_MAX_QUEUED = 500;
+
     @Bean
     LoadShedding loadShedding(
             @Value("${brokerage.overload.max-in-progress:#{null}}") @Nullable Integer maxInProgress,
             @Value("${brokerage.overload.max-queued:#{null}}") @Nullable Integer maxQueued,
-            @Value("${brokerage.overload.queue-wait:200ms}") Duration queueWait,
+            @Value("${brokerage.overload.queue-wait:5s}") Duration queueWait,
             @Value("${brokerage.overload.retry-after:1s}") Duration retryAfter,
             @Value("${spring.datasource.hikari.maximum-pool-size:10}") int poolSize,
             @Value("${management.endpoints.web.base-path:/actuator}") String actuator,
             MeterRegistry registry) {
         int inProgress = maxInProgress != null ? maxInProgress : Math.max(1, poolSize - 2);
         return new LoadShedding(
-                inProgress, maxQueued != null ? maxQueued : inProgress, queueWait, retryAfter, actuator, registry);
+                inProgress,
+                maxQueued != null ? maxQueued : DEFAULT_MAX_QUEUED,
+                queueWait,
+                retryAfter,
+                actuator,
+                registry);
     }
 
     @Bean
