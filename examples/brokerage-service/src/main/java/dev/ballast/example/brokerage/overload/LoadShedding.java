@@ -10,6 +10,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -23,7 +24,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * of at most {@code maxQueued} for at most {@code queueWait}, else it is answered at once with 503 {@code OVERLOADED}
  * problem details and {@code Retry-After}, before any application code runs. Without it, requests on virtual threads
  * pile up waiting for database connections until the heap runs out (docs/load-test.md). Requests under {@code
- * exemptPrefix} (the actuator: health, metrics) are never shed. Sheds are counted in {@code
+ * exemptPrefixes} (the actuator: health, metrics; and the quotes, which use no database connection and whose upstream
+ * calls have a bulkhead of their own, so that a cached quote never waits behind slow database work) are never shed. Sheds are counted in {@code
  * brokerage.requests.shed{reason=queue-full|queue-timeout}}; {@code brokerage.requests.in-progress} and {@code
  * brokerage.requests.queued} are gauges.
  */
@@ -36,7 +38,7 @@ final class LoadShedding extends OncePerRequestFilter {
     private final int maxQueued;
     private final long queueWaitNanos;
     private final String retryAfterSeconds;
-    private final String exemptPrefix;
+    private final List<String> exemptPrefixes;
     private final AtomicInteger queued = new AtomicInteger();
     private final Counter shedQueueFull;
     private final Counter shedQueueTimeout;
@@ -46,7 +48,7 @@ final class LoadShedding extends OncePerRequestFilter {
             int maxQueued,
             Duration queueWait,
             Duration retryAfter,
-            String exemptPrefix,
+            List<String> exemptPrefixes,
             MeterRegistry registry) {
         if (maxInProgress < 1 || maxQueued < 0 || queueWait.isNegative()) {
             throw new IllegalArgumentException("brokerage.overload: max-in-progress must be at least 1, max-queued "
@@ -57,8 +59,11 @@ final class LoadShedding extends OncePerRequestFilter {
         this.maxQueued = maxQueued;
         this.queueWaitNanos = queueWait.toNanos();
         this.retryAfterSeconds = Long.toString(Math.max(1, (retryAfter.toMillis() + 999) / 1000));
-        this.exemptPrefix =
-                exemptPrefix.endsWith("/") ? exemptPrefix.substring(0, exemptPrefix.length() - 1) : exemptPrefix;
+        this.exemptPrefixes = exemptPrefixes.stream()
+                .map(String::trim)
+                .filter(prefix -> !prefix.isEmpty())
+                .map(prefix -> prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix)
+                .toList();
         this.shedQueueFull = shedCounter(registry, "queue-full");
         this.shedQueueTimeout = shedCounter(registry, "queue-timeout");
         Gauge.builder("brokerage.requests.in-progress", permits, p -> maxInProgress - p.availablePermits())
@@ -124,7 +129,12 @@ final class LoadShedding extends OncePerRequestFilter {
     /** The decoded, normalised path (servlet path + path info), so an encoded or dotted path cannot pose as exempt. */
     private boolean exempt(HttpServletRequest request) {
         String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
-        return path.equals(exemptPrefix) || path.startsWith(exemptPrefix + "/");
+        for (String prefix : exemptPrefixes) {
+            if (path.equals(prefix) || path.startsWith(prefix + "/")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void reject(HttpServletRequest request, HttpServletResponse response) throws IOException {

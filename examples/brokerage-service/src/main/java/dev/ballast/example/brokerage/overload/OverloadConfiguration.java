@@ -4,6 +4,8 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.ballast.boot.outbox.OutboxDataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
@@ -16,7 +18,8 @@ import org.springframework.core.Ordered;
  * What keeps an overloaded instance answering and working (docs/operations.md, "Overload"):
  *
  * <ul>
- *   <li>{@link LoadShedding} in front of every request but the actuator's: {@code brokerage.overload.max-in-progress}
+ *   <li>{@link LoadShedding} in front of every request but the actuator's and those under {@code
+ *       brokerage.overload.exempt-paths} (default {@code /api/quotes}: no database work, a bulkhead of their own): {@code brokerage.overload.max-in-progress}
  *       (default: the database pool, {@code spring.datasource.hikari.maximum-pool-size}, minus 2, so the settlement
  *       consumer and the lock's mode row always find a connection), {@code max-queued} (default 500: a burst of
  *       hundreds of callers waits its turn instead of being turned away), {@code queue-wait} (5 s, the account lock's
@@ -40,6 +43,7 @@ class OverloadConfiguration {
             @Value("${brokerage.overload.retry-after:1s}") Duration retryAfter,
             @Value("${spring.datasource.hikari.maximum-pool-size:10}") int poolSize,
             @Value("${management.endpoints.web.base-path:/actuator}") String actuator,
+            @Value("${brokerage.overload.exempt-paths:/api/quotes}") List<String> exemptPaths,
             MeterRegistry registry) {
         int inProgress = maxInProgress != null ? maxInProgress : Math.max(1, poolSize - 2);
         return new LoadShedding(
@@ -47,7 +51,7 @@ class OverloadConfiguration {
                 maxQueued != null ? maxQueued : DEFAULT_MAX_QUEUED,
                 queueWait,
                 retryAfter,
-                actuator,
+                Stream.concat(Stream.of(actuator), exemptPaths.stream()).toList(),
                 registry);
     }
 

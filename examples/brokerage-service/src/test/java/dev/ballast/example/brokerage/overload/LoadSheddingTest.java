@@ -27,7 +27,7 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * Requests beyond the bound are answered at once 503 {@code OVERLOADED} problem details with {@code Retry-After},
  * while the bounded ones (held inside the handler on a latch) and a queued one that gets a place succeed; the
- * actuator is never shed.
+ * actuator and the quotes are never shed.
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -80,6 +80,10 @@ class LoadSheddingTest {
 
         HttpResponse<String> health = http.send(get("/actuator/health"), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).as("the actuator is never shed").isEqualTo(200);
+        HttpResponse<String> quote = http.send(get("/api/quotes/005930"), HttpResponse.BodyHandlers.ofString());
+        assertThat(quote.statusCode())
+                .as("quotes (no database work) are never shed nor queued behind it")
+                .isEqualTo(200);
 
         held.release.countDown();
         for (CompletableFuture<HttpResponse<String>> response : bounded) {
