@@ -10,7 +10,9 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,6 +20,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Bounds the requests in progress: at most {@code maxInProgress} run at once; a request beyond that waits in a queue
@@ -32,6 +35,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 final class LoadShedding extends OncePerRequestFilter {
 
     static final String CODE = "OVERLOADED";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Semaphore permits;
     private final int maxInProgress;
@@ -142,24 +146,13 @@ final class LoadShedding extends OncePerRequestFilter {
         response.setHeader(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        String body = "{\"type\":\"about:blank\",\"title\":\"Service Unavailable\",\"status\":503,"
-                + "\"detail\":\"The service is at capacity; retry after " + retryAfterSeconds + " s\","
-                + "\"instance\":" + jsonString(request.getRequestURI()) + ",\"code\":\"" + CODE + "\"}";
-        response.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static String jsonString(String text) {
-        StringBuilder json = new StringBuilder(text.length() + 2).append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '"' || c == '\\') {
-                json.append('\\').append(c);
-            } else if (c < 0x20) {
-                json.append(String.format("\\u%04x", (int) c));
-            } else {
-                json.append(c);
-            }
-        }
-        return json.append('"').toString();
+        Map<String, Object> problem = new LinkedHashMap<>();
+        problem.put("type", "about:blank");
+        problem.put("title", "Service Unavailable");
+        problem.put("status", 503);
+        problem.put("detail", "The service is at capacity; retry after " + retryAfterSeconds + " s");
+        problem.put("instance", request.getRequestURI());
+        problem.put("code", CODE);
+        response.getOutputStream().write(JSON.writeValueAsBytes(problem));
     }
 }
