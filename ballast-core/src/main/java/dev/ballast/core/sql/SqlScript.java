@@ -34,8 +34,8 @@ import org.jspecify.annotations.Nullable;
  * inserts only rows that are missing ({@code INSERT … WHERE NOT EXISTS}), so a second run changes nothing. The lock's
  * V2 ({@code V2__ballast_lock_mode_failures.sql}, an {@code ALTER TABLE … ADD COLUMN} without {@code IF NOT EXISTS})
  * fails when run again, with the database's "duplicate column" error (the resilient lock strategy, built with {@code
- * createTable(true)}, adds that column itself when it is missing, and only then). A prefix is checked against the script's own names by {@link #withTablePrefix}: give
- * every script of a module the same prefix.
+ * createTable(true)}, adds that column itself when it is missing, and only then). A prefix is checked against the
+ * script's own names by {@link #withTablePrefix}: give every script of a module the same prefix.
  *
  * {@snippet :
  * SqlScript.load(MyStore.class.getClassLoader(), "db/my/postgresql/V1__my_tables.sql")
