@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -35,12 +36,19 @@ import java.util.regex.Pattern;
  * ms, answer time epoch ms), {@code unacknowledged.csv} (orders given up on), {@code errors.csv} (every failed attempt:
  * epoch ms, instance, index, what failed) and {@code driver.json} (the totals). Only the JDK: run it as a source file
  * ({@code java SoakDriver.java BASE_URLS ORDERS RATE OUT_DIR RUN_ID [GIVE_UP_SECONDS]}).
+ *
+ * <p>At most {@code SOAK_CONNECTIONS} (environment, default 1,024) attempts are on the wire at once, as behind a load
+ * balancer or a client's connection pool; an order due while all are busy waits for one (fairly, in order), and that
+ * wait counts in its response time. Without the bound an overloaded or cold start made the driver open tens of
+ * thousands of connections, more than the instances' Tomcat accepts, so attempts failed in the kernel's accept queue
+ * and their retries opened more: the driver, not the service, was then what failed.
  */
 public final class SoakDriver {
 
     private static final String[] SYMBOLS = {"005930", "000660", "035420", "AAPL", "MSFT"};
     private static final Pattern ORDER_ID = Pattern.compile("\"orderId\"\\s*:\\s*\"([0-9a-f-]{36})\"");
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    private static final int CONNECTIONS = Integer.parseInt(System.getenv().getOrDefault("SOAK_CONNECTIONS", "1024"));
 
     private final List<URI> instances;
     private final long orders;
@@ -57,6 +65,8 @@ public final class SoakDriver {
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong maxInFlight = new AtomicLong();
     private final AtomicLong failedAttempts = new AtomicLong();
+    private final Semaphore connections = new Semaphore(CONNECTIONS, true);
+    private final AtomicLong maxWaitingForConnection = new AtomicLong();
     private final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
     /** Response times of acknowledged orders (first attempt to answer), in ms, by bucket of 1 ms up to 60 s. */
     private final AtomicLongArray latency = new AtomicLongArray(60_001);
@@ -121,7 +131,7 @@ public final class SoakDriver {
         String summary = String.format(
                 "{\"orders\": %d, \"rate\": %.1f, \"seconds\": %.1f, \"acknowledged\": %d, \"created\": %d,"
                         + " \"repeated\": %d, \"unacknowledged\": %d, \"failedAttempts\": %d, \"failures\": %s,"
-                        + " \"maxInFlight\": %d, \"lateSends\": %d, \"responseMs\": {\"p50\": %d, \"p99\": %d,"
+                        + " \"maxInFlight\": %d, \"connections\": %d, \"maxWaitingForConnection\": %d, \"lateSends\": %d, \"responseMs\": {\"p50\": %d, \"p99\": %d,"
                         + " \"p999\": %d, \"max\": %d}, \"acceptedAttemptMs\": {\"p50\": %d, \"p99\": %d,"
                         + " \"p999\": %d, \"max\": %d}, \"runId\": \"%s\"}%n",
                 orders,
@@ -134,6 +144,8 @@ public final class SoakDriver {
                 failedAttempts.get(),
                 failuresJson(),
                 maxInFlight.get(),
+                CONNECTIONS,
+                maxWaitingForConnection.get(),
                 late,
                 percentile(latency, 0.50),
                 percentile(latency, 0.99),
@@ -162,16 +174,23 @@ public final class SoakDriver {
             for (int attempt = 1; ; attempt++) {
                 URI base = instances.get((int) ((index + attempt - 1) % instances.size()));
                 String failure;
+                maxWaitingForConnection.accumulateAndGet(connections.getQueueLength() + 1L, Math::max);
+                connections.acquire();
                 long sent = System.nanoTime();
                 try {
-                    HttpResponse<String> response = http.send(
-                            HttpRequest.newBuilder(base.resolve("/api/orders"))
-                                    .timeout(REQUEST_TIMEOUT)
-                                    .header("Content-Type", "application/json")
-                                    .header("Idempotency-Key", key)
-                                    .POST(HttpRequest.BodyPublishers.ofString(body))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    HttpResponse<String> response;
+                    try {
+                        response = http.send(
+                                HttpRequest.newBuilder(base.resolve("/api/orders"))
+                                        .timeout(REQUEST_TIMEOUT)
+                                        .header("Content-Type", "application/json")
+                                        .header("Idempotency-Key", key)
+                                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                    } finally {
+                        connections.release();
+                    }
                     int status = response.statusCode();
                     if (status == 201 || status == 200) {
                         Matcher id = ORDER_ID.matcher(response.body());
@@ -235,12 +254,14 @@ public final class SoakDriver {
                 return;
             }
             System.out.printf(
-                    "soak-driver: %s %.0f s acknowledged %d (repeats %d) in flight %d failed attempts %d given up %d%n",
+                    "soak-driver: %s %.0f s acknowledged %d (repeats %d) in flight %d (waiting for a connection %d)"
+                            + " failed attempts %d given up %d%n",
                     Instant.now(),
                     (System.nanoTime() - start) / 1e9,
                     created.get() + repeated.get(),
                     repeated.get(),
                     inFlight.get(),
+                    connections.getQueueLength(),
                     failedAttempts.get(),
                     gaveUp.get());
         }
