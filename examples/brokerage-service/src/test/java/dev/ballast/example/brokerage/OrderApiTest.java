@@ -76,6 +76,27 @@ class OrderApiTest {
     }
 
     @Test
+    void aRepeatAfterTheRequestIdWasPurgedIsStillAnsweredFromTheOrder() throws Exception {
+        String key = UUID.randomUUID().toString();
+        HttpResponse<String> first = send(post(key, BODY));
+        // what housekeeping does once ballast.outbox.relay.request-retention has passed
+        jdbc.sql("DELETE FROM ballast_outbox_request WHERE request_id = ?")
+                .param(IdempotencyKeys.requestId("order", key))
+                .update();
+
+        HttpResponse<String> again = send(post(key, BODY));
+        HttpResponse<String> other = send(post(key, BODY.replace("\"quantity\": 10", "\"quantity\": 11")));
+
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(again.statusCode()).isEqualTo(200);
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(other.statusCode()).isEqualTo(409);
+        assertThat(other.body()).contains("\"code\":\"IDEMPOTENCY_CONFLICT\"");
+        assertThat(rows("orders", key)).isEqualTo(1);
+        assertThat(outboxRows(key)).isEqualTo(1);
+    }
+
+    @Test
     void racingRequestsWithOneKeyCreateOneOrder() throws Exception {
         String key = UUID.randomUUID().toString();
         List<CompletableFuture<HttpResponse<String>>> inFlight = new ArrayList<>();

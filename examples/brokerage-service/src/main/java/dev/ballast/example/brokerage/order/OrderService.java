@@ -8,11 +8,13 @@ import dev.ballast.example.brokerage.idempotency.IdempotencyKeys;
 import dev.ballast.example.brokerage.instrument.InstrumentCatalog;
 import dev.ballast.outbox.Appended;
 import dev.ballast.outbox.CommandOutcome;
+import dev.ballast.outbox.IdempotencyConflictException;
 import dev.ballast.outbox.OutboxEvent;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -66,7 +68,10 @@ public class OrderService {
     /**
      * Places the order once per Idempotency-Key: the key is claimed first ({@link TransactionalOutbox#executeOnce}),
      * and only a new key writes the order and appends its event; a repeat gets the first order back and writes nothing,
-     * also when it races the first on another instance; the key with another order is 409.
+     * also when it races the first on another instance; the key with another order is 409. A repeat that comes after
+     * the key's request id was deleted ({@code ballast.outbox.relay.request-retention}) is recognised by the order
+     * itself, whose id is derived from the key: the same order is answered as a repeat, another one is 409, and
+     * nothing is written either way (before, it ran as a new command and its insert failed on the order's key: 500).
      */
     @Task(domain = "Order", task = "Place")
     @Transactional
@@ -74,6 +79,13 @@ public class OrderService {
         String key = IdempotencyKeys.require(idempotencyKey);
         Order order = validate(key, request);
         String requestId = IdempotencyKeys.requestId("order", key);
+        Optional<Order> placedBefore = orders.find(order.orderId());
+        if (placedBefore.isPresent()) {
+            if (!samePlacement(placedBefore.get(), order)) {
+                throw new IdempotencyConflictException(requestId);
+            }
+            return new Placed(placedBefore.get(), false);
+        }
         Map<String, Object> payload = new LinkedHashMap<>();
         payload.put("orderId", order.orderId());
         payload.put("accountId", order.accountId());
@@ -102,6 +114,15 @@ public class OrderService {
             return new Placed(json.readValue(outcome.outcome(), Order.class), false);
         }
         return new Placed(order, true);
+    }
+
+    /** Whether two orders of one key are the same request: account, symbol, side, quantity and price. */
+    private static boolean samePlacement(Order stored, Order requested) {
+        return stored.accountId().equals(requested.accountId())
+                && stored.symbol().equals(requested.symbol())
+                && stored.side().equals(requested.side())
+                && stored.quantity() == requested.quantity()
+                && stored.price().equals(requested.price());
     }
 
     /** {@code OrderAccepted}'s payload: the order and its notional (quantity times price). */
