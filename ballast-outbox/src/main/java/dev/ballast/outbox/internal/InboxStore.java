@@ -38,11 +38,13 @@ public final class InboxStore {
                         + " EXISTS (SELECT 1 FROM " + inbox + " WHERE consumer = ?1 AND event_id = ?2)";
         };
         // PostgreSQL: the event's row and the read of its aggregate's highest earlier sequence number in one round
-        // trip; the read runs on the statement's snapshot, which does not hold the row being inserted
+        // trip; the read runs on the statement's snapshot, which does not hold the row being inserted. The read comes
+        // first in the select list, so it runs before the insert: the backward index scan then starts at the
+        // aggregate's newest committed row, instead of stepping over the new row's index entry (one heap fetch fewer
+        // per event; same snapshot, so the same answer)
         this.recordAndReadPrevious = "WITH recorded AS (INSERT INTO " + inbox + " (" + columns + ") VALUES (?, ?, ?,"
-                + " ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1) SELECT (SELECT COUNT(*) FROM recorded), (SELECT"
-                + " MAX(aggregate_seq) FROM " + inbox + " WHERE consumer = ? AND aggregate_type = ? AND aggregate_id"
-                + " = ?)";
+                + " ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1) SELECT (SELECT MAX(aggregate_seq) FROM " + inbox
+                + " WHERE consumer = ? AND aggregate_type = ? AND aggregate_id = ?), (SELECT COUNT(*) FROM recorded)";
         // MariaDB and H2, after the insert: the highest sequence number of the aggregate's other events
         this.previousSequence = "SELECT MAX(aggregate_seq) FROM " + inbox + " WHERE consumer = ? AND aggregate_type = ?"
                 + " AND aggregate_id = ? AND event_id <> ?";
@@ -112,10 +114,10 @@ public final class InboxStore {
             statement.setString(10, aggregateId);
             try (ResultSet row = statement.executeQuery()) {
                 row.next();
-                if (row.getLong(1) == 0) {
+                if (row.getLong(2) == 0) {
                     return -1;
                 }
-                return row.getLong(2); // NULL (no earlier event) reads as 0
+                return row.getLong(1); // NULL (no earlier event) reads as 0
             }
         }
     }
