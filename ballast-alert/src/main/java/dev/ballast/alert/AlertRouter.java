@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link AlertSink} that gets alerts to people: {@link #send} only queues (a bounded intake queue; never blocks,
@@ -44,6 +46,8 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
 
     /** Name of the log channel added when none is configured. */
     public static final String LOG_CHANNEL = "log";
+
+    private static final Logger log = LoggerFactory.getLogger(AlertRouter.class);
 
     private final Clock clock;
     private final AlertMeters meters;
@@ -161,7 +165,8 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
 
     /**
      * Stops taking alerts, sends what is queued or held for grouping, delivers for up to {@code 5 s}, writes the rest
-     * (but INFO) to the file.
+     * (but INFO) to the file, then closes every channel ({@link Channel#close()}: the HTTP channels' clients, the
+     * file); a channel whose close fails is logged at WARN and the others are still closed.
      */
     @Override
     public void close() {
@@ -169,10 +174,17 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
         for (ChannelWorker worker : workers.values()) {
             worker.close(Duration.ofSeconds(5));
         }
-        workers.values().stream()
-                .map(ChannelWorker::channel)
-                .filter(JsonLinesFile.class::isInstance)
-                .forEach(channel -> ((JsonLinesFile) channel).close());
+        for (ChannelWorker worker : workers.values()) {
+            Channel channel = worker.channel();
+            try {
+                channel.close();
+            } catch (RuntimeException e) {
+                log.warn(
+                        "Alert channel '{}' failed to close: {}",
+                        channel.name(),
+                        e.getClass().getName());
+            }
+        }
         RawAlertRecorder raw = recorder;
         if (raw != null) {
             raw.close();

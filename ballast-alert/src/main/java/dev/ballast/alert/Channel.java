@@ -14,8 +14,10 @@ import java.time.Duration;
  * Somewhere messages go. The router calls {@link #deliver} from the channel's own worker thread, one message at a
  * time, and handles queueing, rate limits, retries and the breaker; an implementation only makes one attempt.
  * Implementations must be safe to call from that one thread; the built-in ones are thread-safe.
+ *
+ * <p>A channel given to the router is the router's: {@link AlertRouter#close()} closes it once its worker has stopped.
  */
-public interface Channel {
+public interface Channel extends AutoCloseable {
 
     /** The channel's name in routes, logs and metrics. */
     String name();
@@ -25,6 +27,14 @@ public interface Channel {
 
     /** Makes one attempt to deliver {@code message}; never throws for a failed delivery. */
     DeliveryResult deliver(Message message);
+
+    /**
+     * Releases what the channel holds (the HTTP channels' client); by default nothing. Called by the router's close
+     * after the channel's worker stopped; delivering after it is refused or reopens what it needs, as the channel says.
+     * Never throws a checked exception; may be called more than once.
+     */
+    @Override
+    default void close() {}
 
     /** Kinds of channel; the default routes send CRITICAL to every {@link #CHAT} channel. */
     enum Kind {

@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import dev.ballast.core.policy.LoggingPolicy;
 import dev.ballast.test.LogCapture;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.List;
@@ -28,10 +26,7 @@ class BusinessFailureLogLimitTest {
     private final AtomicLong millis = new AtomicLong(1_000_000);
     private final InstantSource clock = () -> Instant.ofEpochMilli(millis.get());
 
-    private final LogicExecutor executor = LogicExecutor.create(ExecutionPipeline.builder()
-            .add(LoggingPolicy.create(SensitiveDataMasker.defaults(), org.slf4j.event.Level.INFO, Duration.ofSeconds(5))
-                    .withBusinessLogLimit(3, Duration.ofSeconds(10), clock))
-            .build());
+    private final LogicExecutor executor = Fixtures.loggingExecutor(3, clock);
 
     @Test
     void aFloodOfBusinessFailuresWritesTheLimitPerWindowAndTheNextWindowReportsWhatWasSuppressed() {

@@ -1,5 +1,8 @@
 package dev.ballast.core;
 
+import dev.ballast.core.policy.LoggingPolicy;
+import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -10,6 +13,15 @@ final class Fixtures {
     static final TaskContext ORDER = new TaskContext("Order", "Place", "O-1");
 
     private Fixtures() {}
+
+    /** An executor with only the logging policy: business failures at INFO, {@code lines} per 10 s on {@code clock}. */
+    static LogicExecutor loggingExecutor(int lines, InstantSource clock) {
+        return LogicExecutor.create(ExecutionPipeline.builder()
+                .add(LoggingPolicy.create(
+                                SensitiveDataMasker.defaults(), org.slf4j.event.Level.INFO, Duration.ofSeconds(5))
+                        .withBusinessLogLimit(lines, Duration.ofSeconds(10), clock))
+                .build());
+    }
 
     /** A business failure. */
     static ClientException rejected() {

@@ -20,7 +20,9 @@ import java.util.Optional;
 
 /**
  * A channel that POSTs one JSON body per message over the JDK {@link HttpClient}, with a connect and a read timeout.
- * The address is a secret: no result detail, log line or exception of this class contains it. Thread-safe.
+ * The address is a secret: no result detail, log line or exception of this class contains it. {@link #close()} shuts
+ * the client down (its selector thread and connections); a delivery after that is {@code REJECTED} as {@code channel
+ * closed} without a request. Thread-safe.
  */
 public final class HttpChannel implements Channel {
 
@@ -30,6 +32,7 @@ public final class HttpChannel implements Channel {
     private final Duration readTimeout;
     private final WebhookFormat format;
     private final HttpClient client;
+    private volatile boolean closed;
 
     public HttpChannel(String name, URI url, Duration connectTimeout, Duration readTimeout, WebhookFormat format) {
         this.name = Objects.requireNonNull(name, "name");
@@ -55,6 +58,9 @@ public final class HttpChannel implements Channel {
 
     @Override
     public DeliveryResult deliver(Message message) {
+        if (closed) {
+            return new DeliveryResult(DeliveryResult.Outcome.REJECTED, Duration.ZERO, 0, "channel closed");
+        }
         byte[] body = format.body(message);
         HttpRequest.Builder request = HttpRequest.newBuilder(url)
                 .timeout(readTimeout)
@@ -76,6 +82,16 @@ public final class HttpChannel implements Channel {
             Thread.currentThread().interrupt();
             return DeliveryResult.retry(0, Duration.ZERO, "interrupted");
         }
+    }
+
+    /**
+     * Shuts the client down, waiting for a request still in flight (bounded by the read timeout); the router calls
+     * this after the channel's worker stopped, so normally none is.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        client.close();
     }
 
     static DeliveryResult classify(HttpResponse<String> response) {

@@ -139,6 +139,7 @@ public final class JsonLinesFile implements Channel {
     }
 
     /** Closes the file; a later write reopens it. */
+    @Override
     public synchronized void close() {
         closeQuietly();
     }

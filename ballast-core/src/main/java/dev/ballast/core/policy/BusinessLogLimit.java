@@ -29,6 +29,11 @@ final class BusinessLogLimit {
         return new BusinessLogLimit(lines, Duration.ofMillis(windowMillis), clock);
     }
 
+    /** A limit of one line per window, on the same window and clock, and no windows yet. */
+    BusinessLogLimit oneLine() {
+        return new BusinessLogLimit(1, Duration.ofMillis(windowMillis), clock);
+    }
+
     BusinessLogLimit(int lines, Duration window, InstantSource clock) {
         if (lines < 1) {
             throw new IllegalArgumentException("lines must be at least 1, was " + lines);
@@ -49,7 +54,15 @@ final class BusinessLogLimit {
     long admit(TaskContext context, Throwable error) {
         String code =
                 error instanceof BallastException known ? known.errorCode().code() : "";
-        Key key = new Key(context.domain(), context.task(), error.getClass(), code);
+        return admit(new Key(context.domain(), context.task(), error.getClass(), code));
+    }
+
+    /** As {@link #admit(TaskContext, Throwable)}, with one window for every failure this limit is asked about. */
+    long admitAny() {
+        return admit(ANY);
+    }
+
+    private long admit(Key key) {
         Window window = windows.get(key);
         if (window == null) {
             if (windows.size() >= MAX_KEYS) {
@@ -73,6 +86,8 @@ final class BusinessLogLimit {
             return suppressed;
         }
     }
+
+    private static final Key ANY = new Key("", "", Throwable.class, "");
 
     private record Key(String domain, String task, Class<?> type, String code) {}
 

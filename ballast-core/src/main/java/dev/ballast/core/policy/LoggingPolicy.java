@@ -6,6 +6,8 @@ import dev.ballast.core.ExecutionPolicy;
 import dev.ballast.core.Outcome;
 import dev.ballast.core.SensitiveDataMasker;
 import dev.ballast.core.TaskContext;
+import dev.ballast.core.internal.PoolTimeouts;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -32,6 +34,12 @@ import org.slf4j.spi.LoggingEventBuilder;
  *       error code: at most {@code lines} per {@code window} (5 per 10 s by default, see {@link
  *       #withBusinessLogLimit}); the next line written after a suppression carries {@code suppressed=N}. Failures of
  *       an unknown category (bugs) are never suppressed;
+ *   <li>a failure caused by a connection pool that gave no connection within its timeout while the database was
+ *       reachable (HikariCP's {@code SQLTransientConnectionException} without a cause): an overloaded instance's
+ *       back-pressure, answered 503 with {@code Retry-After}, not a fault. WARN without a stack trace, naming the
+ *       pool's exception and message, at most one line per {@code window} for all tasks together, carrying {@code
+ *       suppressed=N}; the pool's own {@code hikaricp.connections.timeout} counts every one. A pool that cannot reach
+ *       the database is an outage and is logged as above;
  *   <li>a default or a recovery: WARN, with the stack trace only when the failure's category is unknown and no
  *       executor nested inside already logged it (one stack trace per failure);
  *   <li>a success: DEBUG, or WARN when slower than the slow threshold.
@@ -50,6 +58,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
     private final ConcurrentMap<String, Logger> loggers = new ConcurrentHashMap<>();
     private final BusinessLogLimit businessLimit;
     private final BusinessLogLimit infrastructureLimit;
+    private final BusinessLogLimit poolTimeoutLimit;
     private volatile @Nullable DomainLogger last;
 
     private LoggingPolicy(
@@ -59,6 +68,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
         this.slowNanos = slowThreshold.toNanos();
         this.businessLimit = businessLimit;
         this.infrastructureLimit = businessLimit.fresh();
+        this.poolTimeoutLimit = businessLimit.oneLine();
     }
 
     /**
@@ -95,7 +105,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
     /**
      * This policy with another limit on business failure lines, and on infrastructure failure lines (counted apart):
      * at most {@code lines} per {@code window} for each domain, task and exception type; the rest are counted and the
-     * count is reported on the next line written.
+     * count is reported on the next line written. Pool timeouts get one line per {@code window} for all tasks.
      *
      * @param lines lines per window, at least 1
      * @param window the window, positive
@@ -145,6 +155,12 @@ public final class LoggingPolicy implements ExecutionPolicy {
             return;
         }
         ErrorCategory category = execution.category();
+        SQLTransientConnectionException poolTimeout =
+                propagating && category == ErrorCategory.INFRASTRUCTURE ? PoolTimeouts.find(error) : null;
+        if (poolTimeout != null) {
+            logPoolTimeout(logger, execution, error, poolTimeout);
+            return;
+        }
         Level level = propagating ? (category == ErrorCategory.BUSINESS ? businessLevel : Level.ERROR) : Level.WARN;
         boolean withStack = propagating
                 ? category != ErrorCategory.BUSINESS
@@ -169,6 +185,27 @@ public final class LoggingPolicy implements ExecutionPolicy {
         }
         event.log(name(execution) + message(outcome) + ": " + error.getClass().getSimpleName() + ": "
                 + masked(error.getMessage()) + (suppressed > 0 ? " (" + suppressed + " similar suppressed)" : ""));
+    }
+
+    /** One WARN line per window for all pool timeouts, without the stack trace: an overload, not a fault. */
+    private void logPoolTimeout(
+            Logger logger, Execution execution, Throwable error, SQLTransientConnectionException poolTimeout) {
+        if (!logger.isWarnEnabled()) {
+            return;
+        }
+        long suppressed = poolTimeoutLimit.admitAny();
+        if (suppressed < 0) {
+            return;
+        }
+        LoggingEventBuilder event = event(logger.atWarn(), execution, error);
+        if (suppressed > 0) {
+            event = event.addKeyValue("suppressed", suppressed);
+        }
+        event.log(name(execution) + " failed, the connection pool gave no connection in time (overload): "
+                + error.getClass().getSimpleName() + ": "
+                + poolTimeout.getClass().getSimpleName() + ": "
+                + masked(poolTimeout.getMessage())
+                + (suppressed > 0 ? " (" + suppressed + " pool timeouts suppressed since the last line)" : ""));
     }
 
     private LoggingEventBuilder event(LoggingEventBuilder builder, Execution execution, @Nullable Throwable error) {

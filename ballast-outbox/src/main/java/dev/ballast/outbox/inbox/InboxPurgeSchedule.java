@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * Runs {@link Inbox#purgeExpired()} of some inboxes every {@code interval} on a daemon thread of its own ({@code
  * ballast-inbox-purge}), the first run at once, until {@link #close()}. A purge that fails (the database unreachable,
  * the table missing) is tried again at the next run: logged at WARN once, then every 5 minutes with the count while it
- * keeps failing, and at INFO when it works again; it never stops the schedule. The Spring Boot starter starts one for
+ * keeps failing, and at INFO when it works again (that pacing on the clock given to {@link #start(List, Duration,
+ * InstantSource)}, the system clock by default); it never stops the schedule. The Spring Boot starter starts one for
  * its inbox beans ({@code ballast.outbox.inbox.purge-interval}). Thread-safe.
  */
 public final class InboxPurgeSchedule implements AutoCloseable {
@@ -30,13 +32,13 @@ public final class InboxPurgeSchedule implements AutoCloseable {
     private final List<BatchFailures> failures;
     private final ScheduledExecutorService executor;
 
-    private InboxPurgeSchedule(List<Inbox> inboxes, Duration interval) {
+    private InboxPurgeSchedule(List<Inbox> inboxes, Duration interval, InstantSource clock) {
         this.inboxes = List.copyOf(inboxes);
         this.failures = this.inboxes.stream()
                 .map(inbox -> new BatchFailures(
                         log,
                         "Inbox purge of consumer " + inbox.consumer(),
-                        InstantSource.system(),
+                        clock,
                         interval,
                         interval,
                         Duration.ofMinutes(5)))
@@ -55,10 +57,22 @@ public final class InboxPurgeSchedule implements AutoCloseable {
      * @throws IllegalArgumentException if the interval is out of range
      */
     public static InboxPurgeSchedule start(List<Inbox> inboxes, Duration interval) {
+        return start(inboxes, interval, InstantSource.system());
+    }
+
+    /**
+     * As {@link #start(List, Duration)}, with the time that paces the failure log lines (the reminder every 5 minutes,
+     * the duration in the recovery line) read from {@code clock}: the system clock in production, a controllable one in
+     * tests. The runs themselves are spaced by the scheduler's own timer.
+     *
+     * @throws IllegalArgumentException if the interval is out of range
+     */
+    public static InboxPurgeSchedule start(List<Inbox> inboxes, Duration interval, InstantSource clock) {
+        Objects.requireNonNull(clock, "clock");
         if (interval == null || interval.compareTo(MIN_INTERVAL) < 0 || interval.compareTo(MAX_INTERVAL) > 0) {
             throw new IllegalArgumentException("Inbox purge interval must be 1s to 1d, was " + interval);
         }
-        return new InboxPurgeSchedule(inboxes, interval);
+        return new InboxPurgeSchedule(inboxes, interval, clock);
     }
 
     /** One purge of every inbox; what fails is logged and tried again next time. */

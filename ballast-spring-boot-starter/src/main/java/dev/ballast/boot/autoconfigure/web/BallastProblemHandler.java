@@ -193,7 +193,8 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
         RequestAttributes request = RequestContextHolder.getRequestAttributes();
         FailedTaskRecorder.FailedTask task = request == null ? null : FailedTaskRecorder.of(request, failure);
         if (task != null) {
-            // a 503 answers an outage the task logged (rate-limited, with its stack trace): one line per request at
+            // a 503 answers an outage the task logged (rate-limited, with its stack trace; a pool timeout at WARN
+            // without it, once per window): one line per request at
             // INFO keeps each incident findable without a second ERROR per request; anything else stays ERROR
             (status == 503 ? log.atInfo() : log.atError())
                     .addKeyValue(Problems.INCIDENT, incident)

@@ -2,6 +2,10 @@ package dev.ballast.example.brokerage.overload;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import dev.ballast.test.LogCapture;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
@@ -19,6 +24,8 @@ import org.springframework.core.env.Environment;
 /**
  * A request that cannot get a database connection within {@code connection-timeout} is a 503 {@code UNAVAILABLE}
  * problem with {@code Retry-After}, never a 500; the application's pool (start-up needs a few at once) is held by the test.
+ * It is overload, not a fault: no ERROR line and no stack trace, one WARN line from the tasks (one per 10 s for all of
+ * them, see {@code PoolTimeoutLogTest} in ballast-core for the window), and each counted by Hikari.
  */
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -32,6 +39,12 @@ class PoolExhaustedTest {
 
     static final int POOL = 5;
 
+    @RegisterExtension
+    final LogCapture taskLogs = LogCapture.of("ballast.task");
+
+    @RegisterExtension
+    final LogCapture ballastLogs = LogCapture.of("dev.ballast");
+
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -41,8 +54,12 @@ class PoolExhaustedTest {
     @Autowired
     private DataSource dataSource;
 
+    @Autowired
+    private MeterRegistry registry;
+
     @Test
     void aRequestThatGetsNoConnectionIsA503ProblemWithRetryAfter() throws Exception {
+        double timeoutsBefore = poolTimeouts();
         HttpResponse<String> read;
         HttpResponse<String> order;
         List<Connection> held = new ArrayList<>();
@@ -72,10 +89,32 @@ class PoolExhaustedTest {
             assertThat(answer.headers().firstValue("Retry-After")).isPresent();
             assertThat(answer.body()).contains("\"code\":\"UNAVAILABLE\"");
         }
+        assertThat(poolTimeouts() - timeoutsBefore)
+                .as("each request's pool timeout counted in hikaricp.connections.timeout")
+                .isGreaterThanOrEqualTo(2);
+        assertThat(taskLogs.eventsAtLeast(Level.WARN).stream()
+                        .filter(event -> event.getFormattedMessage().contains("connection pool")))
+                .as("one WARN line without a stack trace for both pool timeouts")
+                .singleElement()
+                .satisfies(event -> {
+                    assertThat(event.getLevel()).isEqualTo(Level.WARN);
+                    assertThat(event.getThrowableProxy()).isNull();
+                    assertThat(event.getFormattedMessage())
+                            .contains("the connection pool gave no connection in time (overload)")
+                            .contains("SQLTransientConnectionException");
+                });
+        assertThat(taskLogs.eventsAtLeast(Level.ERROR)).isEmpty();
+        assertThat(ballastLogs.eventsAtLeast(Level.ERROR)).isEmpty();
         assertThat(http.send(request("/api/accounts/A-1").GET().build(), HttpResponse.BodyHandlers.ofString())
                         .statusCode())
                 .as("served again once a connection is free")
                 .isEqualTo(200);
+    }
+
+    private double poolTimeouts() {
+        return registry.find("hikaricp.connections.timeout").counters().stream()
+                .mapToDouble(Counter::count)
+                .sum();
     }
 
     private HttpRequest.Builder request(String path) {
