@@ -40,12 +40,18 @@ class AccountRepository {
     /**
      * Creates the account with balance 0 unless it exists, also when another instance creates it at the same moment
      * (its insert wins, this one's duplicate key is ignored).
+     *
+     * <p>A read, then a plain single-row insert. Not {@code INSERT ... SELECT ... WHERE NOT EXISTS}: on MariaDB (InnoDB)
+     * that statement share-locks the gap where the row would go, so two instances seeding at the same moment each wait
+     * for the other's gap lock and one of them dies of a deadlock at start-up. A plain insert only waits for the other
+     * insert of the same key and then fails as a duplicate.
      */
     void createIfMissing(String accountId) {
+        if (balance(accountId).isPresent()) {
+            return;
+        }
         try {
-            jdbc.sql("INSERT INTO account (account_id, balance) SELECT ?, 0 WHERE NOT EXISTS"
-                            + " (SELECT 1 FROM account WHERE account_id = ?)")
-                    .param(accountId)
+            jdbc.sql("INSERT INTO account (account_id, balance) VALUES (?, 0)")
                     .param(accountId)
                     .update();
         } catch (DuplicateKeyException raced) {
