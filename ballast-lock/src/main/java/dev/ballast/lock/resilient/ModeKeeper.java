@@ -7,6 +7,7 @@ import dev.ballast.lock.LockStrategy;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -46,6 +47,8 @@ final class ModeKeeper {
     private final HeldHandles handles;
     private final ReentrantLock proposing = new ReentrantLock();
     private final Object viewUpdate = new Object();
+    private final ReentrantLock viewWait = new ReentrantLock(true);
+    private final Condition viewReplaced = viewWait.newCondition();
     private volatile @Nullable ModeView view;
     private volatile @Nullable Exception lastAuthorityError;
     private volatile boolean closed;
@@ -98,6 +101,7 @@ final class ModeKeeper {
 
     void close() {
         closed = true;
+        viewReadOrFailed();
     }
 
     long refreshNanos() {
@@ -121,11 +125,24 @@ final class ModeKeeper {
         return mode == LockMode.PRIMARY ? primary.backend() : fallback.backend();
     }
 
-    /** The view to act on; fails (as an infrastructure error) if it is older than {@code 2R}. */
-    ModeView currentView(String key, long now) {
+    /**
+     * The view to act on. A view older than {@code 2R} while the authority has reported no error means the refresh is
+     * late (its thread starved of CPU, a slow read): the caller waits for the next reading, at most another {@code 2R}
+     * and never past its {@code deadline}, instead of being refused at once. Fails (as an infrastructure error) if no
+     * fresh reading comes by then, or at once if the authority's last reading failed.
+     */
+    ModeView currentView(String key, long now, long deadline) {
         ModeView current = view;
         if (current != null && current.ageNanos(now) <= staleNanos) {
             return current;
+        }
+        if (lastAuthorityError == null && deadline - now > 0) {
+            ModeView late = awaitFreshView(deadline - now < staleNanos ? deadline : now + staleNanos);
+            if (late != null) {
+                return late;
+            }
+            current = view;
+            now = clock.nanoTime();
         }
         Exception cause = lastAuthorityError;
         long ageMillis = current == null ? 0 : TimeUnit.NANOSECONDS.toMillis(current.ageNanos(now));
@@ -136,6 +153,45 @@ final class ModeKeeper {
                 cause != null
                         ? cause
                         : new TimeoutException("no answer from the lock mode authority for " + ageMillis + " ms"));
+    }
+
+    /**
+     * Waits until {@code until} (this keeper's clock) for a reading that is not stale; null if none came, the authority
+     * failed meanwhile, or the keeper closed. Woken by every reading and every failed one; waiters queue fairly on one
+     * lock. The time left is read from the clock after each wake-up (at least every {@code R/4}), so a clock a test
+     * moves by hand ends the wait as the system clock does.
+     */
+    private @Nullable ModeView awaitFreshView(long until) {
+        viewWait.lock();
+        try {
+            while (true) {
+                ModeView current = view;
+                long now = clock.nanoTime();
+                if (current != null && current.ageNanos(now) <= staleNanos) {
+                    return current;
+                }
+                long left = until - now;
+                if (left <= 0 || lastAuthorityError != null || closed) {
+                    return null;
+                }
+                viewReplaced.awaitNanos(Math.min(left, refreshNanos / 4 + 1));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } finally {
+            viewWait.unlock();
+        }
+    }
+
+    /** Wakes the callers waiting in {@link #awaitFreshView} to look again. */
+    private void viewReadOrFailed() {
+        viewWait.lock();
+        try {
+            viewReplaced.signalAll();
+        } finally {
+            viewWait.unlock();
+        }
     }
 
     void primarySucceeded() {
@@ -230,6 +286,7 @@ final class ModeKeeper {
         } catch (SQLException | RuntimeException e) {
             lastAuthorityError = e;
             log.debug("Lock mode authority unreadable: {}", e.toString());
+            viewReadOrFailed();
         }
     }
 
@@ -243,6 +300,7 @@ final class ModeKeeper {
             view = fresh;
             quiet.markerRead(fresh.primaryFailedAtMicros());
         }
+        viewReadOrFailed();
         if (previous != null && previous.epoch() != fresh.epoch()) {
             // a routine switch: the old mode's holders keep their locks until their leases run out (never past the
             // moment the new mode can take effect), so a holder that finishes in time has lost nothing

@@ -167,8 +167,8 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
     private LockHandle acquireInMode(String key, long deadline, Duration waitTime, Duration lease) {
         long failuresBefore = modes.primaryFailures();
         while (true) {
-            long now = clock.nanoTime();
-            ModeView current = modes.currentView(key, now);
+            ModeView current = modes.currentView(key, clock.nanoTime(), deadline);
+            long now = clock.nanoTime(); // after a wait for a late reading of the mode, if there was one
             long remaining = deadline - now;
             long untilEffective = current.nanosUntilEffective(now);
             LockHandle granted;

@@ -43,6 +43,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -573,6 +575,66 @@ class ResilientLockStrategyTest {
         starved.stallOnAcquire = Duration.ZERO;
         try (LockHandle handle = starved.up.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
             assertThat(handle.isValid()).as("the dropped grant was released").isTrue();
+        }
+    }
+
+    @Test
+    void aCallerThatFindsTheModeViewLateWaitsForTheNextReadingInsteadOfBeingRefused() throws Exception {
+        // a CI run (ab17fcd, chaos scenario 7): the refresh ran about 0.56 s late on a busy instance, the view was
+        // 1,057 ms old (2R = 1 s), the authority had failed nothing, and a deposit was refused at once with a 503
+        build(3);
+        clock.advance(REFRESH); // a fresh reading of the mode
+        clock.stall(REFRESH.multipliedBy(3)); // the mode timer gets no CPU: the view is 150 ms old, past 2R
+
+        try (ExecutorService callers = Executors.newSingleThreadExecutor()) {
+            AtomicReference<Thread> caller = new AtomicReference<>();
+            Future<LockHandle> waiting = callers.submit(() -> {
+                caller.set(Thread.currentThread());
+                return locks.tryAcquire("account:A-1", Duration.ofSeconds(5), Duration.ofSeconds(1));
+            });
+            awaitWaiting(caller);
+            assertThat(waiting).as("nothing granted on a stale view").isNotDone();
+
+            clock.advance(Duration.ZERO); // the late refresh runs
+            try (LockHandle handle = waiting.get(10, TimeUnit.SECONDS)) {
+                assertThat(handle.isValid()).isTrue();
+                assertThat(locks.activeBackend()).isEqualTo("local");
+            }
+        }
+    }
+
+    @Test
+    void aCallerWaitingForALateReadingIsRefusedOnceTheViewIsAFurther2ROldWithoutOne() throws Exception {
+        build(3);
+        clock.advance(REFRESH);
+        clock.stall(REFRESH.multipliedBy(3));
+
+        try (ExecutorService callers = Executors.newSingleThreadExecutor()) {
+            AtomicReference<Thread> caller = new AtomicReference<>();
+            Future<LockHandle> waiting = callers.submit(() -> {
+                caller.set(Thread.currentThread());
+                return locks.tryAcquire("account:A-1", Duration.ofSeconds(5), Duration.ofSeconds(1));
+            });
+            awaitWaiting(caller);
+
+            clock.stall(REFRESH.multipliedBy(2)); // still no reading, 2R later: the caller gives up, well before 5 s
+            assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
+                    .cause()
+                    .isInstanceOf(LockBackendException.class)
+                    .hasMessageContaining("no answer from the lock mode authority for 250 ms")
+                    .satisfies(e -> assertThat(ExceptionClassifier.defaults().classify(e))
+                            .isEqualTo(ErrorCategory.INFRASTRUCTURE));
+        }
+    }
+
+    /** Until the caller waits (parked with a timeout) for a reading of the mode. */
+    private static void awaitWaiting(AtomicReference<Thread> caller) throws InterruptedException {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (caller.get() == null || caller.get().getState() != Thread.State.TIMED_WAITING) {
+            if (System.nanoTime() - giveUp > 0) {
+                throw new AssertionError("the caller never waited for the mode view");
+            }
+            Thread.sleep(1);
         }
     }
 
