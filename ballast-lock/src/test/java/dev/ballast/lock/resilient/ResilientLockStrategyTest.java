@@ -587,12 +587,7 @@ class ResilientLockStrategyTest {
         clock.stall(REFRESH.multipliedBy(3)); // the mode timer gets no CPU: the view is 150 ms old, past 2R
 
         try (ExecutorService callers = Executors.newSingleThreadExecutor()) {
-            AtomicReference<Thread> caller = new AtomicReference<>();
-            Future<LockHandle> waiting = callers.submit(() -> {
-                caller.set(Thread.currentThread());
-                return locks.tryAcquire("account:A-1", Duration.ofSeconds(5), Duration.ofSeconds(1));
-            });
-            awaitWaiting(caller);
+            Future<LockHandle> waiting = acquireWaitingForTheView(callers);
             assertThat(waiting).as("nothing granted on a stale view").isNotDone();
 
             clock.advance(Duration.ZERO); // the late refresh runs
@@ -610,12 +605,7 @@ class ResilientLockStrategyTest {
         clock.stall(REFRESH.multipliedBy(3));
 
         try (ExecutorService callers = Executors.newSingleThreadExecutor()) {
-            AtomicReference<Thread> caller = new AtomicReference<>();
-            Future<LockHandle> waiting = callers.submit(() -> {
-                caller.set(Thread.currentThread());
-                return locks.tryAcquire("account:A-1", Duration.ofSeconds(5), Duration.ofSeconds(1));
-            });
-            awaitWaiting(caller);
+            Future<LockHandle> waiting = acquireWaitingForTheView(callers);
 
             clock.stall(REFRESH.multipliedBy(2)); // still no reading, 2R later: the caller gives up, well before 5 s
             assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
@@ -627,8 +617,16 @@ class ResilientLockStrategyTest {
         }
     }
 
-    /** Until the caller waits (parked with a timeout) for a reading of the mode. */
-    private static void awaitWaiting(AtomicReference<Thread> caller) throws InterruptedException {
+    /**
+     * Starts {@code tryAcquire("account:A-1")} with a 5 s wait on {@code callers} and returns once it waits (parked with
+     * a timeout) for a reading of the mode.
+     */
+    private Future<LockHandle> acquireWaitingForTheView(ExecutorService callers) throws InterruptedException {
+        AtomicReference<Thread> caller = new AtomicReference<>();
+        Future<LockHandle> waiting = callers.submit(() -> {
+            caller.set(Thread.currentThread());
+            return locks.tryAcquire("account:A-1", Duration.ofSeconds(5), Duration.ofSeconds(1));
+        });
         long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (caller.get() == null || caller.get().getState() != Thread.State.TIMED_WAITING) {
             if (System.nanoTime() - giveUp > 0) {
@@ -636,6 +634,7 @@ class ResilientLockStrategyTest {
             }
             Thread.sleep(1);
         }
+        return waiting;
     }
 
     @Test
