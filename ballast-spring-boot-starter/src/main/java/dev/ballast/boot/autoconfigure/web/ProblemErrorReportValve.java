@@ -40,7 +40,8 @@ public class ProblemErrorReportValve extends ErrorReportValve {
             return;
         }
         String incident = null;
-        if (status >= 500) {
+        // 505: the client asked for an HTTP version the server does not speak; its own fault, so no incident, no ERROR
+        if (status >= 500 && status != 505) {
             incident = Problems.newIncident();
             log.atError()
                     .addKeyValue(Problems.INCIDENT, incident)

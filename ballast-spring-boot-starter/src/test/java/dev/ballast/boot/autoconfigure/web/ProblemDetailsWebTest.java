@@ -2,6 +2,7 @@ package dev.ballast.boot.autoconfigure.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import dev.ballast.boot.Task;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.cache.CacheFailures;
@@ -61,6 +62,10 @@ class ProblemDetailsWebTest {
     /** Tomcat's own error line for the exception that reaches it when the mapping is off. */
     @RegisterExtension
     final LogCapture container = LogCapture.of("org.apache.catalina.core");
+
+    /** The valve's incident lines for answers Tomcat gives before the application. */
+    @RegisterExtension
+    final LogCapture valve = LogCapture.of(ProblemErrorReportValve.class);
 
     private final HttpClient http =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -202,6 +207,18 @@ class ProblemDetailsWebTest {
                 "GET /client HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(20_000) + "\r\nConnection: close\r\n\r\n");
         assertThat(longHeader).matches("(?s)HTTP/1.1 (400|431).*").contains("application/problem+json");
         assertThat(longHeader).containsPattern("\"code\":\"(MALFORMED_REQUEST|HEADERS_TOO_LARGE)\"");
+    }
+
+    @Test
+    void anHttpVersionTheServerDoesNotSpeakIsTheClientsErrorWithoutAnIncidentOrAnErrorLine() throws Exception {
+        // a black-box run: "GET ... HTTP/9.9" wrote an ERROR incident line, so any client could fill the error log
+        int port = start(App.class);
+
+        String response = raw(port, "GET /client HTTP/9.9\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+        assertThat(response).startsWith("HTTP/1.1 505").contains("application/problem+json");
+        assertThat(response).contains("\"code\":\"HTTP_VERSION_NOT_SUPPORTED\"").doesNotContain("incident");
+        assertThat(valve.eventsAtLeast(Level.WARN)).isEmpty();
     }
 
     @Test
