@@ -47,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
+import org.awaitility.Awaitility;
 import org.h2.jdbcx.JdbcDataSource;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
@@ -621,19 +622,15 @@ class ResilientLockStrategyTest {
      * Starts {@code tryAcquire("account:A-1")} with a 5 s wait on {@code callers} and returns once it waits (parked with
      * a timeout) for a reading of the mode.
      */
-    private Future<LockHandle> acquireWaitingForTheView(ExecutorService callers) throws InterruptedException {
+    private Future<LockHandle> acquireWaitingForTheView(ExecutorService callers) {
         AtomicReference<Thread> caller = new AtomicReference<>();
         Future<LockHandle> waiting = callers.submit(() -> {
             caller.set(Thread.currentThread());
             return locks.tryAcquire("account:A-1", Duration.ofSeconds(5), Duration.ofSeconds(1));
         });
-        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (caller.get() == null || caller.get().getState() != Thread.State.TIMED_WAITING) {
-            if (System.nanoTime() - giveUp > 0) {
-                throw new AssertionError("the caller never waited for the mode view");
-            }
-            Thread.sleep(1);
-        }
+        Awaitility.await("the caller waiting for the mode view")
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> caller.get() != null && caller.get().getState() == Thread.State.TIMED_WAITING);
         return waiting;
     }
 
