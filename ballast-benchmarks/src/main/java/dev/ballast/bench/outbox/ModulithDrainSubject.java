@@ -29,6 +29,16 @@ import org.springframework.transaction.support.TransactionTemplate;
 @SuppressWarnings("try") // close() may be interrupted; resources only held open are unreferenced
 final class ModulithDrainSubject implements DrainSubject {
 
+    /**
+     * Modulith's Kafka externalization shares this jar (the Kafka drain's peer, {@link ModulithKafkaDrain}): kept out of
+     * this JDBC-only run, which declares no externalization (its auto-configuration would fail the context for want of
+     * an {@code EventExternalizationConfiguration}), and out of the Namastack run.
+     */
+    static final String MODULITH_KAFKA_AUTO_CONFIGURATIONS =
+            "org.springframework.modulith.events.kafka.KafkaEventExternalizerConfiguration,"
+                    + "org.springframework.modulith.events.kafka.KafkaJackson2Configuration,"
+                    + "org.springframework.modulith.events.kafka.KafkaJacksonConfiguration";
+
     /** Keeps Modulith out of the Namastack contexts (they share this jar). */
     static final String MODULITH_AUTO_CONFIGURATIONS =
             "org.springframework.modulith.events.config.EventExternalizationAutoConfiguration,"
@@ -38,7 +48,8 @@ final class ModulithDrainSubject implements DrainSubject {
                     + "org.springframework.modulith.events.jackson2.Jackson2EventSerializationConfiguration,"
                     + "org.springframework.modulith.moments.autoconfigure.MomentsAutoConfiguration,"
                     + "org.springframework.modulith.moments.autoconfigure.MomentsJacksonAutoConfiguration,"
-                    + "org.springframework.modulith.core.config.ApplicationModuleInitializerRuntimeVerification";
+                    + "org.springframework.modulith.core.config.ApplicationModuleInitializerRuntimeVerification,"
+                    + MODULITH_KAFKA_AUTO_CONFIGURATIONS;
 
     /** Fails while {@code failing}; then acks at once. Static: Modulith proxies the bean. */
     public static class Listener {
@@ -83,7 +94,9 @@ final class ModulithDrainSubject implements DrainSubject {
                 "spring.modulith.events.jdbc.schema-initialization.enabled", "true",
                 "spring.modulith.events.republish-outstanding-events-on-restart", "false",
                 "logging.level.root", "OFF"));
-        properties.put("spring.autoconfigure.exclude", NAMASTACK_AUTO_CONFIGURATIONS);
+        properties.put(
+                "spring.autoconfigure.exclude",
+                NAMASTACK_AUTO_CONFIGURATIONS + "," + MODULITH_KAFKA_AUTO_CONFIGURATIONS);
         SpringApplication application = new SpringApplication(App.class);
         application.setDefaultProperties(properties);
         context = application.run();

@@ -3,6 +3,8 @@ package dev.ballast.example.brokerage.settlement;
 import dev.ballast.outbox.OutboxHeaders;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.kafka.KafkaInbox;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,6 +25,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.stereotype.Component;
 import org.springframework.util.backoff.FixedBackOff;
@@ -58,9 +61,10 @@ final class SettlementListeners {
         }
 
         /**
-         * Boot puts it on the listener containers: a record whose handling fails is tried 3 times (200 ms apart), then
-         * dead-lettered by the inbox as HANDLER_FAILED (Spring Kafka's default would log and skip it after 10 tries);
-         * an outage's failure makes the recoverer throw, and the record is tried again later instead.
+         * Boot puts it on the listener containers: a record whose handling fails (reported by its index in the batch,
+         * the records before it committed) is delivered 3 times (200 ms apart), then dead-lettered by the inbox as
+         * HANDLER_FAILED (Spring Kafka's default would log and skip it after 10 tries); an outage's failure makes the
+         * recoverer throw, and the record is tried again later instead.
          */
         @Bean
         DefaultErrorHandler settlementErrorHandler() {
@@ -72,9 +76,24 @@ final class SettlementListeners {
                     new FixedBackOff(200, 2));
         }
 
-        @KafkaListener(topics = ORDERS, groupId = "brokerage-settlement")
-        void on(ConsumerRecord<String, byte[]> record) throws Exception {
-            settlements.receive(name -> KafkaInbox.header(record, name), record.value());
+        /**
+         * A batch listener: a poll's records are settled in one transaction ({@link Settlements#receiveAll}); a record
+         * that fails on its own is reported by index, so the error handler commits the records before it, retries it
+         * and then dead-letters it, and the rest are delivered again.
+         */
+        @KafkaListener(topics = ORDERS, groupId = "brokerage-settlement", batch = "true")
+        void on(List<ConsumerRecord<String, byte[]>> records) {
+            List<Settlements.Received> batch = new ArrayList<>(records.size());
+            for (ConsumerRecord<String, byte[]> record : records) {
+                batch.add(new Settlements.Received(name -> KafkaInbox.header(record, name), record.value()));
+            }
+            try {
+                settlements.receiveAll(batch);
+            } catch (Settlements.BatchFailure failure) {
+                Throwable cause = failure.getCause() == null ? failure : failure.getCause();
+                throw new BatchListenerFailedException(
+                        "settlement of record " + failure.index() + " of the batch failed", cause, failure.index());
+            }
         }
     }
 

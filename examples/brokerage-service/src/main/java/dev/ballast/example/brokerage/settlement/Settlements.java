@@ -12,7 +12,10 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -27,12 +30,14 @@ import tools.jackson.databind.json.JsonMapper;
 public class Settlements {
 
     private final Inbox inbox;
+    private final DataSource dataSource;
     private final JsonMapper json = JsonMapper.builder().build();
     private final Counter booked;
     private final Counter duplicates;
 
-    Settlements(Inbox inbox, MeterRegistry registry) {
+    Settlements(Inbox inbox, DataSource dataSource, MeterRegistry registry) {
         this.inbox = inbox;
+        this.dataSource = dataSource;
         this.booked = Counter.builder("brokerage.settlements")
                 .description("Settlements booked from OrderPlaced events, and repeats absorbed by the inbox")
                 .tag("result", "booked")
@@ -47,6 +52,80 @@ public class Settlements {
         Inbox.Result result = inbox.receive(header, body, this::book);
         count(result, header.apply(OutboxHeaders.EVENT_TYPE));
         return result;
+    }
+
+    /** One received message: its headers, looked up by name, and its body (passed on as received, never compared). */
+    @SuppressWarnings("ArrayRecordComponent")
+    public record Received(Function<String, @Nullable String> header, byte[] body) {}
+
+    /**
+     * Handles a batch of received messages (a Kafka poll) in one transaction: one commit for the batch instead of one
+     * per message is what lets a consumer that fell behind (after an instance was killed) catch up. If any message
+     * fails, the batch is rolled back and handled again one message per transaction, in order; a message that fails
+     * again ends it with a {@link BatchFailure} naming its index: the messages before it are committed, it and the
+     * rest are not (the listener's error handler retries from it). Results are counted once committed.
+     */
+    public List<Inbox.Result> receiveAll(List<Received> batch) throws BatchFailure {
+        if (batch.size() > 1) {
+            try {
+                List<Inbox.Result> results = inOneTransaction(batch);
+                for (int i = 0; i < batch.size(); i++) {
+                    inbox.count(results.get(i));
+                    count(results.get(i), batch.get(i).header().apply(OutboxHeaders.EVENT_TYPE));
+                }
+                return results;
+            } catch (Exception e) {
+                // rolled back: every message is handled again below, each on its own, so one bad message holds up
+                // only itself (and an outage shows on the first)
+            }
+        }
+        List<Inbox.Result> results = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            try {
+                results.add(receive(batch.get(i).header(), batch.get(i).body()));
+            } catch (Exception e) {
+                throw new BatchFailure(i, e);
+            }
+        }
+        return results;
+    }
+
+    private List<Inbox.Result> inOneTransaction(List<Received> batch) throws Exception {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+            try {
+                List<Inbox.Result> results = new ArrayList<>(batch.size());
+                for (Received message : batch) {
+                    results.add(inbox.receive(connection, message.header(), message.body(), this::book));
+                }
+                connection.commit();
+                return results;
+            } catch (Exception | Error e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(autoCommit);
+            }
+        }
+    }
+
+    /** The message at {@link #index()} of a batch failed on its own; the messages before it are committed. */
+    public static final class BatchFailure extends Exception {
+
+        private static final long serialVersionUID = 1L;
+
+        private final int index;
+
+        BatchFailure(int index, Exception cause) {
+            super("settlement of message " + index + " of the batch failed: " + cause, cause);
+            this.index = index;
+        }
+
+        /** The position of the failed message in the batch. */
+        public int index() {
+            return index;
+        }
     }
 
     /**

@@ -32,6 +32,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -43,6 +44,8 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
@@ -83,8 +86,52 @@ class SettlementThroughBrokersIT {
 
                 awaitDuplicateAndDeadLetter(app, orders, duplicatesBefore);
                 aPoisonEventIsDeadLetteredAndTheRestFlows(app);
+                aPoisonInsideOneBatchHoldsUpOnlyItself(app, kafka);
             }
         }
+    }
+
+    /**
+     * The Kafka listener settles a poll's records in one transaction. With the listener stopped, three orders are
+     * placed around a poison event (it cannot be booked) and all reach the topic; started again, the listener gets them
+     * in one poll: the batch's transaction fails and is rolled back, the records are settled again one by one, the
+     * poison is dead-lettered after its tries, and each of the three orders is booked exactly once.
+     */
+    private void aPoisonInsideOneBatchHoldsUpOnlyItself(ConfigurableApplicationContext app, KafkaBroker kafka)
+            throws Exception {
+        KafkaListenerEndpointRegistry listeners = app.getBean(KafkaListenerEndpointRegistry.class);
+        listeners.getListenerContainers().forEach(MessageListenerContainer::stop);
+        long onTopic = recordsOnTopic(kafka);
+        long rows = settlementRows(app);
+        double booked = settlements(app, "booked");
+        JdbcClient jdbc = app.getBean(JdbcClient.class);
+        long handlerFailed = jdbc.sql("SELECT COUNT(*) FROM ballast_inbox_dlq WHERE reason = 'HANDLER_FAILED'")
+                .query(Long.class)
+                .single();
+        List<String> orders = new ArrayList<>();
+        orders.add(placeOrder(app));
+        appendPoison(app);
+        orders.add(placeOrder(app));
+        orders.add(placeOrder(app));
+        await().atMost(Duration.ofSeconds(30)).until(() -> recordsOnTopic(kafka) >= onTopic + 4);
+
+        listeners.getListenerContainers().forEach(MessageListenerContainer::start);
+
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> jdbc.sql("SELECT COUNT(*) FROM ballast_inbox_dlq WHERE reason = 'HANDLER_FAILED'")
+                                .query(Long.class)
+                                .single()
+                        == handlerFailed + 1);
+        await().atMost(Duration.ofSeconds(60)).until(() -> settlementRows(app) == rows + 3);
+        for (String order : orders) {
+            assertThat(jdbc.sql("SELECT COUNT(*) FROM settlement WHERE order_id = ?")
+                            .param(order)
+                            .query(Long.class)
+                            .single())
+                    .as("settlements of " + order)
+                    .isEqualTo(1);
+        }
+        assertThat(settlements(app, "booked")).isEqualTo(booked + 3);
     }
 
     @Test
@@ -192,15 +239,7 @@ class SettlementThroughBrokersIT {
      * Kafka's default would log and skip it after 10 tries; Spring AMQP's would requeue it forever).
      */
     private void aPoisonEventIsDeadLetteredAndTheRestFlows(ConfigurableApplicationContext app) throws Exception {
-        String poison = "poison-" + UUID.randomUUID();
-        TransactionalOutbox outbox = app.getBean(TransactionalOutbox.class);
-        new TransactionTemplate(app.getBean(PlatformTransactionManager.class))
-                .executeWithoutResult(status -> outbox.append(OutboxEvent.of(
-                        poison,
-                        "Order",
-                        poison,
-                        "OrderPlaced",
-                        ("{\"orderId\":\"" + poison + "\"}").getBytes(StandardCharsets.UTF_8))));
+        appendPoison(app);
         long before = settlementRows(app);
         placeOrder(app);
         JdbcClient jdbc = app.getBean(JdbcClient.class);
@@ -217,6 +256,34 @@ class SettlementThroughBrokersIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.readAllLines(temp.resolve("alerts.jsonl")).stream()
                 .anyMatch(line -> line.contains("CRITICAL")
                         && line.contains("Consumed event dead-lettered: its handler failed")));
+    }
+
+    /** Appends a genuine, correctly hashed OrderPlaced event without an accountId: the settlement cannot book it. */
+    private static void appendPoison(ConfigurableApplicationContext app) {
+        String poison = "poison-" + UUID.randomUUID();
+        TransactionalOutbox outbox = app.getBean(TransactionalOutbox.class);
+        new TransactionTemplate(app.getBean(PlatformTransactionManager.class))
+                .executeWithoutResult(status -> outbox.append(OutboxEvent.of(
+                        poison,
+                        "Order",
+                        poison,
+                        "OrderPlaced",
+                        ("{\"orderId\":\"" + poison + "\"}").getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** How many records brokerage.orders holds (the sum of its partitions' end offsets). */
+    private static long recordsOnTopic(KafkaBroker kafka) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(properties, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor("brokerage.orders").stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition()))
+                    .toList();
+            return consumer.endOffsets(partitions).values().stream()
+                    .mapToLong(Long::longValue)
+                    .sum();
+        }
     }
 
     /** Places one order over HTTP; returns its id. */
