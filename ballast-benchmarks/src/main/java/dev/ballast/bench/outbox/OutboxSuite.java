@@ -119,9 +119,8 @@ public final class OutboxSuite {
         System.out.println();
         System.out.println(
                 "## drain of a " + backlog + "-event backlog, synchronous_commit " + durability + " for every subject");
-        // -Doutbox.drainSubjects=a,b,...: a subset (the 200,000-event drain runs Ballast against the best peer only:
-        // the
-        // two slowest peers would take over 3 minutes each per trial)
+        // -Doutbox.drainSubjects=a,b,...: a subset (the 200,000-event drain runs Ballast against the best peer only,
+        // the two slowest peers would take over 3 minutes each per trial)
         List<String> subjects = Arrays.asList(System.getProperty(
                         "outbox.drainSubjects",
                         "ballast-1-thread,ballast-4-threads,gruelbox-4-workers,namastack,modulith")

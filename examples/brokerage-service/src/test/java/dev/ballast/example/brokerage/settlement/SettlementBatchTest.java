@@ -106,22 +106,16 @@ class SettlementBatchTest {
     }
 
     private static OutboxEvent order(String orderId) {
-        return OutboxEvent.of(
-                "r-" + orderId,
-                "Order",
-                orderId,
-                "OrderPlaced",
-                ("{\"orderId\":\"" + orderId + "\",\"accountId\":\"A-1\"}").getBytes(StandardCharsets.UTF_8));
+        return orderPlaced(orderId, "{\"orderId\":\"" + orderId + "\",\"accountId\":\"A-1\"}");
     }
 
     /** A genuine OrderPlaced event without an accountId: the settlement cannot book it. */
     private static OutboxEvent poison(String orderId) {
-        return OutboxEvent.of(
-                "r-" + orderId,
-                "Order",
-                orderId,
-                "OrderPlaced",
-                ("{\"orderId\":\"" + orderId + "\"}").getBytes(StandardCharsets.UTF_8));
+        return orderPlaced(orderId, "{\"orderId\":\"" + orderId + "\"}");
+    }
+
+    private static OutboxEvent orderPlaced(String orderId, String json) {
+        return OutboxEvent.of("r-" + orderId, "Order", orderId, "OrderPlaced", json.getBytes(StandardCharsets.UTF_8));
     }
 
     private long settlementsOf(String orderId) throws SQLException {
