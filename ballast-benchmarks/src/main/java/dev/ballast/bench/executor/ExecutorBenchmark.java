@@ -48,8 +48,11 @@ public class ExecutorBenchmark {
     @Param({
         "baseline",
         "handwritten",
+        "handwritten-debug-check",
+        "handwritten-mdc-only",
         "ballast",
         "ballast-mdc-only",
+        "ballast-mdc-metrics",
         "ballast-disabled",
         "resilience4j",
         "resilience4j-same-work",

@@ -15,7 +15,9 @@ import java.util.List;
  *
  * <p>Run: {@code java -cp ballast-benchmarks/target/benchmarks.jar dev.ballast.bench.executor.ExecutorSuite <chartDir>
  * <chartPrefix> [trials=5] [warmUpSeconds=2] [measureSeconds=3]}; {@code -Dexecutor.subjects=handwritten,ballast,...}
- * runs only the subjects named (the default: all six).
+ * runs only the subjects named (the default: all six). The ablation twins ({@code handwritten-mdc-only} with {@code
+ * ballast-mdc-only}, {@code handwritten} with {@code ballast-mdc-metrics}, {@code handwritten-debug-check} with {@code
+ * ballast}) add a claim each when both are named: the pipeline against the same work written by hand, policy by policy.
  */
 public final class ExecutorSuite {
 
@@ -73,6 +75,11 @@ public final class ExecutorSuite {
                         "score",
                         r -> r <= 1.0));
             }
+            // the ablation (EXECUTOR_SUBJECTS with the twins): the same work by hand and through the pipeline, step by
+            // step
+            ablation(report, results, subjects, method, "ballast-mdc-only", "handwritten-mdc-only");
+            ablation(report, results, subjects, method, "ballast-mdc-metrics", "handwritten");
+            ablation(report, results, subjects, method, "ballast", "handwritten-debug-check");
             if (subjects.contains("resilience4j")) {
                 report.claim(results.claim(
                         "(" + method + ") ballast <= 1.0x resilience4j (a bare breaker: not the same work)",
@@ -83,5 +90,17 @@ public final class ExecutorSuite {
             }
         }
         report.summary();
+    }
+
+    private static void ablation(
+            Report report, Results results, List<String> subjects, String method, String ballast, String byHand) {
+        if (subjects.contains(ballast) && subjects.contains(byHand)) {
+            report.claim(results.claim(
+                    "ablation (" + method + "): " + ballast + " <= 1.1x " + byHand + " (the same work by hand)",
+                    ballast,
+                    byHand,
+                    "score",
+                    r -> r <= 1.1));
+        }
     }
 }

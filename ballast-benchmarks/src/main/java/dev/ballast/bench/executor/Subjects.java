@@ -34,11 +34,18 @@ final class Subjects {
     static Subject create(String name, MeterRegistry registry) {
         return switch (name) {
             case "baseline" -> new Baseline();
-            case "handwritten" -> new Handwritten(registry);
+            case "handwritten" -> new Handwritten(registry, false);
+            case "handwritten-debug-check" -> new Handwritten(registry, true);
+            case "handwritten-mdc-only" -> new HandwrittenMdcOnly();
             case "ballast" -> ballast(full(registry));
             case "ballast-mdc-only" ->
                 ballast(ExecutionPipeline.builder()
                         .add(MdcPolicy.create(SensitiveDataMasker.defaults()))
+                        .build());
+            case "ballast-mdc-metrics" ->
+                ballast(ExecutionPipeline.builder()
+                        .add(MdcPolicy.create(SensitiveDataMasker.defaults()))
+                        .add(MetricsPolicy.create(registry))
                         .build());
             case "ballast-disabled" -> ballast(ExecutionPipeline.builder().build());
             case "resilience4j" -> new Resilience4j();
@@ -89,17 +96,23 @@ final class Subjects {
         }
     }
 
-    /** What a careful engineer writes by hand: MDC, a cached timer per outcome, a level-checked log line. */
+    /**
+     * What a careful engineer writes by hand: MDC, a cached timer per outcome, a level-checked log line on failure.
+     * With {@code debugCheck}, also the level check of a DEBUG line on success, which Ballast's logging policy makes
+     * (it writes one when DEBUG is on): the ablation subject {@code handwritten-debug-check}.
+     */
     static final class Handwritten implements Subject {
         private static final Logger log = LoggerFactory.getLogger("bench.handwritten");
         private final Timer success;
         private final Timer failure;
         private final Timer defaulted;
+        private final boolean debugCheck;
 
-        Handwritten(MeterRegistry registry) {
+        Handwritten(MeterRegistry registry, boolean debugCheck) {
             success = timer(registry, "success");
             failure = timer(registry, "failure");
             defaulted = timer(registry, "default");
+            this.debugCheck = debugCheck;
         }
 
         private static Timer timer(MeterRegistry registry, String outcome) {
@@ -119,7 +132,11 @@ final class Subjects {
             long start = System.nanoTime();
             try {
                 Object result = task.get();
-                success.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                long elapsed = System.nanoTime() - start;
+                success.record(elapsed, TimeUnit.NANOSECONDS);
+                if (debugCheck && log.isDebugEnabled()) {
+                    log.debug("Order.Place completed in {} ms", elapsed / 1_000_000);
+                }
                 return result;
             } catch (RuntimeException e) {
                 failure.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
@@ -165,6 +182,35 @@ final class Subjects {
                 MDC.remove(key);
             } else {
                 MDC.put(key, value);
+            }
+        }
+    }
+
+    /** The MDC put/restore of {@link Handwritten} alone: the hand-written twin of {@code ballast-mdc-only}. */
+    static final class HandwrittenMdcOnly implements Subject {
+        @Override
+        public Object execute(BenchTask task) {
+            String previousDomain = MDC.get("domain");
+            String previousTask = MDC.get("task");
+            String previousId = MDC.get("id");
+            MDC.put("domain", CONTEXT.domain());
+            MDC.put("task", CONTEXT.task());
+            MDC.put("id", CONTEXT.id());
+            try {
+                return task.get();
+            } finally {
+                Handwritten.restore("domain", previousDomain);
+                Handwritten.restore("task", previousTask);
+                Handwritten.restore("id", previousId);
+            }
+        }
+
+        @Override
+        public Object orDefault(BenchTask task, Object defaultValue) {
+            try {
+                return execute(task);
+            } catch (RuntimeException e) {
+                return defaultValue;
             }
         }
     }
