@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -39,7 +40,8 @@ public class Settlements {
         this.inbox = inbox;
         this.dataSource = dataSource;
         this.booked = Counter.builder("brokerage.settlements")
-                .description("Settlements booked from OrderPlaced events, and repeats absorbed by the inbox")
+                .description("Settlements booked from OrderPlaced events, and repeats absorbed (by the inbox, or by"
+                        + " the order's settlement row once the inbox's retention has forgotten the event)")
                 .tag("result", "booked")
                 .register(registry);
         this.duplicates = Counter.builder("brokerage.settlements")
@@ -49,8 +51,9 @@ public class Settlements {
 
     /** Handles one received message (headers looked up by name, body); returns what the inbox did with it. */
     public Inbox.Result receive(Function<String, @Nullable String> header, byte[] body) throws Exception {
-        Inbox.Result result = inbox.receive(header, body, this::book);
-        count(result, header.apply(OutboxHeaders.EVENT_TYPE));
+        Repeat repeat = new Repeat();
+        Inbox.Result result = inbox.receive(header, body, (connection, event) -> book(connection, event, repeat));
+        count(result, header.apply(OutboxHeaders.EVENT_TYPE), repeat.seen);
         return result;
     }
 
@@ -68,10 +71,11 @@ public class Settlements {
     public List<Inbox.Result> receiveAll(List<Received> batch) throws BatchFailure {
         if (batch.size() > 1) {
             try {
-                List<Inbox.Result> results = inOneTransaction(batch);
+                List<Repeat> repeats = new ArrayList<>(batch.size());
+                List<Inbox.Result> results = inOneTransaction(batch, repeats);
                 for (int i = 0; i < batch.size(); i++) {
                     inbox.count(results.get(i));
-                    count(results.get(i), batch.get(i).header().apply(OutboxHeaders.EVENT_TYPE));
+                    count(results.get(i), batch.get(i).header().apply(OutboxHeaders.EVENT_TYPE), repeats.get(i).seen);
                 }
                 return results;
             } catch (Exception e) {
@@ -90,14 +94,17 @@ public class Settlements {
         return results;
     }
 
-    private List<Inbox.Result> inOneTransaction(List<Received> batch) throws Exception {
+    private List<Inbox.Result> inOneTransaction(List<Received> batch, List<Repeat> repeats) throws Exception {
         try (Connection connection = dataSource.getConnection()) {
             boolean autoCommit = connection.getAutoCommit();
             connection.setAutoCommit(false);
             try {
                 List<Inbox.Result> results = new ArrayList<>(batch.size());
                 for (Received message : batch) {
-                    results.add(inbox.receive(connection, message.header(), message.body(), this::book));
+                    Repeat repeat = new Repeat();
+                    repeats.add(repeat);
+                    results.add(inbox.receive(
+                            connection, message.header(), message.body(), (c, event) -> book(c, event, repeat)));
                 }
                 connection.commit();
                 return results;
@@ -150,24 +157,51 @@ public class Settlements {
         }
     }
 
-    /** Counts a booked settlement (an {@code OrderPlaced} processed) or a repeat of any event absorbed. */
-    void count(Inbox.Result result, @Nullable String eventType) {
-        if (result == Inbox.Result.PROCESSED && "OrderPlaced".equals(eventType)) {
-            booked.increment();
-        } else if (result == Inbox.Result.DUPLICATE) {
+    /**
+     * Counts a booked settlement (an {@code OrderPlaced} processed) or a repeat of any event absorbed: by the inbox, or
+     * ({@code repeat}) by the order's settlement row after the inbox had forgotten the event.
+     */
+    void count(Inbox.Result result, @Nullable String eventType, boolean repeat) {
+        if (result == Inbox.Result.DUPLICATE || (result == Inbox.Result.PROCESSED && repeat)) {
             duplicates.increment();
+        } else if (result == Inbox.Result.PROCESSED && "OrderPlaced".equals(eventType)) {
+            booked.increment();
         }
     }
 
+    /** Set by {@link #book} when the order was already settled by this very event. */
+    static final class Repeat {
+        boolean seen;
+    }
+
     /** Books the settlement of an {@code OrderPlaced} event on the inbox's transaction; other events are ignored. */
-    void book(Connection connection, OutboxMessage event) throws SQLException {
+    void book(Connection connection, OutboxMessage event, Repeat repeat) throws SQLException {
         if (!event.eventType().equals("OrderPlaced")) {
             return;
         }
         JsonNode order = json.readTree(event.payload());
+        String orderId = order.get("orderId").asString();
+        // The inbox forgets an event after its retention; a delivery later than that (a consumer far behind, a replay)
+        // reaches this handler again. The order's own row is the safety net behind the inbox: booked by this very event
+        // means done; booked by another event is an anomaly, and fails (the listener dead-letters it).
+        try (PreparedStatement existing =
+                connection.prepareStatement("SELECT event_id FROM settlement WHERE order_id = ?")) {
+            existing.setString(1, orderId);
+            try (ResultSet found = existing.executeQuery()) {
+                if (found.next()) {
+                    String bookedBy = found.getString(1);
+                    if (event.eventId().equals(bookedBy)) {
+                        repeat.seen = true;
+                        return;
+                    }
+                    throw new IllegalStateException("order " + orderId + " is already settled by event " + bookedBy
+                            + ", not by event " + event.eventId());
+                }
+            }
+        }
         try (PreparedStatement insert = connection.prepareStatement(
                 "INSERT INTO settlement (order_id, account_id, event_id, settled_at) VALUES (?, ?, ?, ?)")) {
-            insert.setString(1, order.get("orderId").asString());
+            insert.setString(1, orderId);
             insert.setString(2, order.get("accountId").asString());
             insert.setString(3, event.eventId());
             insert.setTimestamp(4, Timestamp.from(Instant.now()));

@@ -16,6 +16,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -82,6 +84,52 @@ class SettlementBatchTest {
         assertThat(counted("booked")).isEqualTo(2);
     }
 
+    @Test
+    void anEventDeliveredAgainAfterTheInboxRetentionForgotItIsAbsorbedByTheOrdersSettlementRow() throws Exception {
+        List<OutboxMessage> orders = deliver(order("O-1"), order("O-2"), order("O-3"));
+        settlements.receiveAll(received(orders.get(0), orders.get(1)));
+        settlements.receiveAll(received(orders.get(2)));
+        forgetEverythingTheInboxKnows();
+
+        // delivered again later than the retention: a consumer far behind after a kill, or a replay
+        assertThat(settlements.receiveAll(received(orders.get(0), orders.get(1))))
+                .containsExactly(Inbox.Result.PROCESSED, Inbox.Result.PROCESSED);
+        assertThat(settlements.receive(
+                        OutboxHeaders.of(orders.get(2))::get, orders.get(2).payload()))
+                .isEqualTo(Inbox.Result.PROCESSED);
+
+        assertThat(settlementsOf("O-1")).isEqualTo(1);
+        assertThat(settlementsOf("O-2")).isEqualTo(1);
+        assertThat(settlementsOf("O-3")).isEqualTo(1);
+        assertThat(counted("booked")).isEqualTo(3);
+        assertThat(counted("duplicate")).as("absorbed by the settlement rows").isEqualTo(3);
+    }
+
+    @Test
+    void aSecondEventForAnOrderThatAnotherEventSettledFailsNamingBoth() throws Exception {
+        List<OutboxMessage> first = deliver(order("O-1"));
+        settlements.receiveAll(received(first.get(0)));
+        published.clear();
+        OutboxMessage second = deliver(orderPlaced("O-1", "{\"orderId\":\"O-1\",\"accountId\":\"A-2\"}", "r-again"))
+                .get(0);
+
+        assertThatThrownBy(() -> settlements.receiveAll(received(second)))
+                .isInstanceOfSatisfying(Settlements.BatchFailure.class, failure -> assertThat(failure.index())
+                        .isZero())
+                .hasMessageContaining(
+                        "order O-1 is already settled by event " + first.get(0).eventId())
+                .hasMessageContaining("not by event " + second.eventId());
+        assertThat(settlementsOf("O-1")).isEqualTo(1);
+    }
+
+    /** The inbox's own purge, run as if its 14-day retention had passed. */
+    private void forgetEverythingTheInboxKnows() throws SQLException {
+        Inbox later = Inbox.builder(database, "settlement")
+                .clock(Clock.offset(Clock.systemUTC(), Duration.ofDays(15)))
+                .build();
+        assertThat(later.purgeExpired()).isPositive();
+    }
+
     private List<OutboxMessage> deliver(OutboxEvent... events) throws Exception {
         Outbox outbox = Outbox.builder(database).createSchema(true).build();
         try (Connection connection = database.getConnection()) {
@@ -115,7 +163,11 @@ class SettlementBatchTest {
     }
 
     private static OutboxEvent orderPlaced(String orderId, String json) {
-        return OutboxEvent.of("r-" + orderId, "Order", orderId, "OrderPlaced", json.getBytes(StandardCharsets.UTF_8));
+        return orderPlaced(orderId, json, "r-" + orderId);
+    }
+
+    private static OutboxEvent orderPlaced(String orderId, String json, String requestId) {
+        return OutboxEvent.of(requestId, "Order", orderId, "OrderPlaced", json.getBytes(StandardCharsets.UTF_8));
     }
 
     private long settlementsOf(String orderId) throws SQLException {
