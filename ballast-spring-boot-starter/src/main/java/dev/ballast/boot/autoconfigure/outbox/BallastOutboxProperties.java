@@ -79,7 +79,9 @@ public record BallastOutboxProperties(
      * @param consumer this consumer's name in the inbox tables; the Inbox bean exists only when it is set
      * @param retention how long consumed event ids are kept (positive): a redelivery within it is skipped as a
      *     duplicate; rows past it are deleted, each aggregate's newest too, so the next event of an aggregate idle for
-     *     longer is checked as the first one seen of it
+     *     longer is checked as the first one seen of it. Keep it longer than the longest time a message can come back
+     *     (consumer lag plus a rebalance, a replay): an event delivered again after its id was deleted runs the handler
+     *     again, and only the handler's own unique key stops a second effect
      * @param purgeInterval how often rows past the retention are deleted, on a thread of the starter's own (1s to 1d)
      */
     public record Inbox(
