@@ -14,7 +14,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs one JMH benchmark method for one subject (its {@code subject} parameter) in one fresh fork, so that a paired
  * trial can run the subjects in the order {@link PairedTrials} chooses. Returns the score, and for sample-time
- * benchmarks p50/p99, and with {@code gc} the bytes allocated per operation.
+ * benchmarks p50/p99, with {@code gc} the bytes allocated per operation, and {@code settle}: the first measured
+ * iteration's score over the last one's (near 1 when the warm-up reached the steady state).
  */
 public final class Jmh {
 
@@ -58,6 +59,16 @@ public final class Jmh {
         if (statistics.getN() > 1000) { // sample time: raw samples, percentiles are meaningful
             metrics.put("p50", statistics.getPercentile(50));
             metrics.put("p99", statistics.getPercentile(99));
+        }
+        // the first measured iteration over the last: well above 1 when the subject was still warming up as measured
+        var iterations = run.getBenchmarkResults().stream()
+                .flatMap(b -> b.getIterationResults().stream())
+                .toList();
+        if (iterations.size() > 1) {
+            metrics.put(
+                    "settle",
+                    iterations.getFirst().getPrimaryResult().getScore()
+                            / iterations.getLast().getPrimaryResult().getScore());
         }
         Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
         if (alloc != null) {
