@@ -70,8 +70,15 @@ public final class Execution {
     /** Makes this finished execution a new one, as the constructor leaves it. */
     void reset(TaskContext context, ExceptionClassifier classifier, int policyCount, @Nullable Execution parent) {
         this.context = context;
-        this.classifier = classifier;
-        this.parent = parent;
+        // The reference fields below are written only when they change: this object is long-lived, so under G1 each
+        // reference store into it runs the collector's post-write barrier (a memory fence on a cross-region store),
+        // and most calls leave these as the last call left them.
+        if (this.classifier != classifier) {
+            this.classifier = classifier;
+        }
+        if (this.parent != parent) {
+            this.parent = parent;
+        }
         if (reportedInside != null) { // a volatile write is a fence: pay it only after a nested task reported
             reportedInside = null;
         }
@@ -87,10 +94,18 @@ public final class Execution {
         this.current = 0;
         this.started = 0;
         this.elapsedNanos = -1;
-        this.outcome = Outcome.SUCCESS;
-        this.error = null;
-        this.replacement = null;
-        this.category = null;
+        if (outcome != Outcome.SUCCESS) {
+            outcome = Outcome.SUCCESS;
+        }
+        if (error != null) {
+            error = null;
+        }
+        if (replacement != null) {
+            replacement = null;
+        }
+        if (category != null) {
+            category = null;
+        }
         this.startNanos = System.nanoTime();
     }
 

@@ -20,10 +20,24 @@ final class TaskFrame {
     @Nullable
     Execution execution;
 
-    /** A finished, unshared execution of this thread, ready to be reused; null while one is in use. */
+    /**
+     * The execution this thread reuses, once it has one; null after it was handed to another thread. Kept while in use
+     * ({@link #spareInUse}) rather than cleared and set again: a reference store into this long-lived object costs a
+     * G1 write barrier, a flag does not.
+     */
     private @Nullable Execution spare;
 
-    private TaskFrame() {}
+    private boolean spareInUse;
+
+    /** What the spare holds before its first use; never seen by a policy. */
+    private static final TaskContext IDLE = new TaskContext("Ballast", "Idle", "-");
+
+    private TaskFrame() {
+        // created with the frame, so that both are allocated, and later copied by the collector, side by side: storing
+        // the spare into this frame's current execution then stays within one heap region, where G1's write barrier
+        // stops at its first check
+        spare = new Execution(this, IDLE, ExceptionClassifier.defaults(), 0, null);
+    }
 
     /** This thread's frame. */
     static TaskFrame get() {
@@ -35,8 +49,8 @@ final class TaskFrame {
         Execution parent = execution;
         Execution reused = spare;
         Execution started;
-        if (reused != null) {
-            spare = null;
+        if (reused != null && !spareInUse) {
+            spareInUse = true;
             reused.reset(context, classifier, policyCount, parent);
             started = reused;
         } else {
@@ -48,7 +62,12 @@ final class TaskFrame {
 
     /** Keeps {@code finished} for reuse unless it was handed to another thread or a spare is already kept. */
     void release(Execution finished) {
-        if (spare == null && !finished.shared()) {
+        if (finished == spare) {
+            spareInUse = false;
+            if (finished.shared()) {
+                spare = null; // handed to another thread: never reused
+            }
+        } else if (spare == null && !finished.shared()) {
             spare = finished;
         }
     }
