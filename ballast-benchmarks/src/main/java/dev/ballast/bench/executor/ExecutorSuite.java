@@ -35,7 +35,8 @@ public final class ExecutorSuite {
         int measure = args.length > 4 ? Integer.parseInt(args[4]) : 3;
         Machine.describe(false, false);
         System.out.printf(
-                "JMH per subject per trial: 1 fork, %d x 1 s warm-up, %d x 1 s measurement, average time, -prof gc%n",
+                "JMH per subject per trial: 1 fork, %d x 1 s warm-up, %d x 1 s measurement, average time, -prof gc; one"
+                        + " unrecorded warm-up trial%n",
                 warmUp, measure);
         Jmh.Settings settings = new Jmh.Settings(warmUp, 1, measure, 1, true);
         List<String> subjects = List.of(System.getProperty(
@@ -48,7 +49,7 @@ public final class ExecutorSuite {
                     "executor " + method,
                     subjects,
                     trials,
-                    0,
+                    1, // one unrecorded trial first, as in the other suites: the machine settles after the build
                     (subject, trial) -> Jmh.run(ExecutorBenchmark.class, method, subject, settings));
             report.table(results, "score", "ns/op", "handwritten");
             report.table(results, "B/op", "bytes allocated per call", "handwritten");
