@@ -68,7 +68,7 @@ public final class ContextPropagation {
             @Nullable Map<String, String> mdc) {
 
         static Snapshot capture() {
-            return new Snapshot(TaskFrame.get().task, Execution.share(), MDC.getCopyOfContextMap());
+            return new Snapshot(TaskFrame.get().currentTask(), Execution.share(), MDC.getCopyOfContextMap());
         }
 
         /** Installs this snapshot on the current thread and returns what it replaced. */

@@ -67,6 +67,7 @@ final class DefaultLogicExecutor implements LogicExecutor {
      * the pattern's failure mode and its argument are passed in rather than captured, so no call allocates a lambda.
      * The current task is restored on every path, including an {@link Error} from a policy.
      */
+    @SuppressWarnings("ReferenceEquality") // whether the frame's field changes: identity is the question, not equality
     private <T extends @Nullable Object, A extends @Nullable Object> T run(
             TaskContext context,
             @Nullable CheckedSupplier<T> supplier,
@@ -76,12 +77,19 @@ final class DefaultLogicExecutor implements LogicExecutor {
         Objects.requireNonNull(context, "context");
         TaskFrame frame = TaskFrame.get(); // the thread's one look-up: current task and execution are its fields
         TaskContext previous = frame.task;
-        frame.task = context;
+        // with policies the execution holds the task (TaskFrame.currentTask): the frame's own field is cleared, which
+        // at the top level, where it is already null, writes nothing
+        TaskContext own = pipeline.isEmpty() ? context : null;
+        if (own != previous) {
+            frame.task = own;
+        }
         try {
             Execution execution = pipeline.start(context, frame); // an Error from a before hook closes what it started
             return runStarted(execution, supplier, runnable, onFailure, argument);
         } finally {
-            frame.task = previous;
+            if (own != previous) {
+                frame.task = previous;
+            }
         }
     }
 

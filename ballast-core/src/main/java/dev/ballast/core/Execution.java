@@ -46,10 +46,15 @@ public final class Execution {
     private int current;
     private long started;
     private long elapsedNanos;
-    private Outcome outcome;
+    // Outcome and category as ordinals: a primitive store needs no GC write barrier, an enum reference into this
+    // long-lived object does (see reset)
+    private static final Outcome[] OUTCOMES = Outcome.values();
+    private static final ErrorCategory[] CATEGORIES = ErrorCategory.values();
+    private static final byte UNCLASSIFIED = -1;
+    private byte outcome;
     private @Nullable Throwable error;
     private @Nullable Throwable replacement;
-    private @Nullable ErrorCategory category;
+    private byte category = UNCLASSIFIED;
 
     Execution(
             TaskFrame frame,
@@ -63,7 +68,7 @@ public final class Execution {
         this.policyCount = policyCount;
         this.parent = parent;
         this.elapsedNanos = -1;
-        this.outcome = Outcome.SUCCESS;
+        this.outcome = (byte) Outcome.SUCCESS.ordinal();
         this.startNanos = System.nanoTime();
     }
 
@@ -94,18 +99,14 @@ public final class Execution {
         this.current = 0;
         this.started = 0;
         this.elapsedNanos = -1;
-        if (outcome != Outcome.SUCCESS) {
-            outcome = Outcome.SUCCESS;
-        }
+        this.outcome = (byte) Outcome.SUCCESS.ordinal();
         if (error != null) {
             error = null;
         }
         if (replacement != null) {
             replacement = null;
         }
-        if (category != null) {
-            category = null;
-        }
+        this.category = UNCLASSIFIED;
         this.startNanos = System.nanoTime();
     }
 
@@ -142,7 +143,7 @@ public final class Execution {
 
     /** How the task ended; {@link Outcome#SUCCESS} until it ends. */
     public Outcome outcome() {
-        return outcome;
+        return OUTCOMES[outcome];
     }
 
     /** The failure, unwrapped, or null on success. */
@@ -156,10 +157,12 @@ public final class Execution {
         if (failure == null) {
             return null;
         }
-        if (category == null) {
-            category = classifier.classify(failure);
+        if (category == UNCLASSIFIED) {
+            ErrorCategory classified = classifier.classify(failure);
+            category = (byte) classified.ordinal();
+            return classified;
         }
-        return category;
+        return CATEGORIES[category];
     }
 
     /** Nanoseconds the task took; measured when it ended, -1 before. */
@@ -231,7 +234,7 @@ public final class Execution {
             return;
         }
         Throwable failure = error;
-        if (failure != null && (outcome == Outcome.FAILURE || outcome == Outcome.TRANSLATED)) {
+        if (failure != null && (outcome() == Outcome.FAILURE || outcome() == Outcome.TRANSLATED)) {
             enclosing.reportedInside().add(failure);
         }
         Throwable thrownInstead = replacement;
@@ -262,7 +265,7 @@ public final class Execution {
 
     void failed(Outcome failureOutcome, Throwable failure) {
         elapsedNanos = System.nanoTime() - startNanos;
-        outcome = failureOutcome;
+        outcome = (byte) failureOutcome.ordinal();
         error = failure;
     }
 }

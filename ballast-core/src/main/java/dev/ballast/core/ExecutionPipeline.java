@@ -68,6 +68,11 @@ public final class ExecutionPipeline {
         return new Builder();
     }
 
+    /** True when there are no policies: a call then creates no {@link Execution}. */
+    boolean isEmpty() {
+        return policies.length == 0;
+    }
+
     /** The policies in the order their {@code before} hooks run. */
     public List<ExecutionPolicy> policies() {
         return List.of(policies);

@@ -48,7 +48,7 @@ public record TaskContext(String domain, String task, String id) {
      * {@link ContextPropagation}.
      */
     public static Optional<TaskContext> current() {
-        return Optional.ofNullable(TaskFrame.get().task);
+        return Optional.ofNullable(TaskFrame.get().currentTask());
     }
 
     @Override

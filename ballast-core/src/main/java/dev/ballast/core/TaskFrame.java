@@ -12,7 +12,12 @@ final class TaskFrame {
 
     private static final ThreadLocal<TaskFrame> FRAME = ThreadLocal.withInitial(TaskFrame::new);
 
-    /** The task running on this thread (or handed over to it), or null. */
+    /**
+     * The task running on this thread (or handed over to it) when no execution holds it: set by a run without policies
+     * and by {@link ContextPropagation}; a run with policies sets it to null instead, its execution holds the task (one
+     * reference store per call fewer into this long-lived object, each of which costs a G1 write barrier). Read through
+     * {@link #currentTask()}.
+     */
     @Nullable
     TaskContext task;
 
@@ -37,6 +42,17 @@ final class TaskFrame {
         // the spare into this frame's current execution then stays within one heap region, where G1's write barrier
         // stops at its first check
         spare = new Execution(this, IDLE, ExceptionClassifier.defaults(), 0, null);
+    }
+
+    /** The task this thread runs: the innermost of {@link #task} and the current execution's. */
+    @Nullable
+    TaskContext currentTask() {
+        TaskContext own = task;
+        if (own != null) {
+            return own;
+        }
+        Execution running = execution;
+        return running == null ? null : running.context();
     }
 
     /** This thread's frame. */

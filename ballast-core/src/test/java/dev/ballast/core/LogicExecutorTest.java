@@ -9,6 +9,7 @@ import dev.ballast.core.Fixtures.Recording;
 import java.io.IOException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.sql.SQLTransientConnectionException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -316,6 +317,42 @@ class LogicExecutorTest {
 
         assertThat(seen).isEqualTo(ORDER);
         assertThat(TaskContext.current()).isEmpty();
+    }
+
+    @Test
+    void theInnermostTaskIsCurrentWhenExecutorsWithAndWithoutPoliciesNestInEitherOrder() {
+        LogicExecutor bare = LogicExecutor.create(ExecutionPipeline.builder().build());
+        TaskContext stock = new TaskContext("Stock", "Reserve", "S-9");
+        TaskContext invoice = new TaskContext("Invoice", "Send", "I-7");
+        List<String> seen = new ArrayList<>();
+        Runnable record =
+                () -> seen.add(TaskContext.current().map(TaskContext::toString).orElse("none"));
+
+        executor.executeVoid(ORDER, () -> {
+            record.run();
+            bare.executeVoid(stock, () -> {
+                record.run();
+                executor.executeVoid(invoice, record::run);
+                record.run();
+            });
+            record.run();
+        });
+        bare.executeVoid(stock, () -> {
+            executor.executeVoid(invoice, record::run);
+            record.run();
+        });
+        record.run();
+
+        assertThat(seen)
+                .containsExactly(
+                        ORDER.toString(),
+                        stock.toString(),
+                        invoice.toString(),
+                        stock.toString(),
+                        ORDER.toString(),
+                        invoice.toString(),
+                        stock.toString(),
+                        "none");
     }
 
     @Test
