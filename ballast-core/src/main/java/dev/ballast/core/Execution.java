@@ -19,6 +19,9 @@ import org.jspecify.annotations.Nullable;
 public final class Execution {
 
     private static final VarHandle REPORTED_INSIDE;
+    private static final Outcome[] OUTCOMES = Outcome.values();
+    private static final ErrorCategory[] CATEGORIES = ErrorCategory.values();
+    private static final byte UNCLASSIFIED = -1;
 
     static {
         try {
@@ -46,11 +49,8 @@ public final class Execution {
     private int current;
     private long started;
     private long elapsedNanos;
-    // Outcome and category as ordinals: a primitive store needs no GC write barrier, an enum reference into this
+    // outcome and category as ordinals: a primitive store needs no GC write barrier, an enum reference into this
     // long-lived object does (see reset)
-    private static final Outcome[] OUTCOMES = Outcome.values();
-    private static final ErrorCategory[] CATEGORIES = ErrorCategory.values();
-    private static final byte UNCLASSIFIED = -1;
     private byte outcome;
     private @Nullable Throwable error;
     private @Nullable Throwable replacement;

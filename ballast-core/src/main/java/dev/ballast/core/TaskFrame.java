@@ -12,6 +12,9 @@ final class TaskFrame {
 
     private static final ThreadLocal<TaskFrame> FRAME = ThreadLocal.withInitial(TaskFrame::new);
 
+    /** What the spare holds before its first use; never seen by a policy. */
+    private static final TaskContext IDLE = new TaskContext("Ballast", "Idle", "-");
+
     /**
      * The task running on this thread (or handed over to it) when no execution holds it: set by a run without policies
      * and by {@link ContextPropagation}; a run with policies sets it to null instead, its execution holds the task (one
@@ -34,13 +37,10 @@ final class TaskFrame {
 
     private boolean spareInUse;
 
-    /** What the spare holds before its first use; never seen by a policy. */
-    private static final TaskContext IDLE = new TaskContext("Ballast", "Idle", "-");
-
     private TaskFrame() {
-        // created with the frame, so that both are allocated, and later copied by the collector, side by side: storing
-        // the spare into this frame's current execution then stays within one heap region, where G1's write barrier
-        // stops at its first check
+        // created with the frame, so that both are allocated side by side and likely stay in one heap region when the
+        // collector copies them: storing the spare into this frame's current execution then ends at G1's write
+        // barrier's first check (the region test); a spare created later would often live in another region
         spare = new Execution(this, IDLE, ExceptionClassifier.defaults(), 0, null);
     }
 

@@ -27,10 +27,8 @@ public final class ExecutorSuite {
         Path charts = Path.of(args[0]);
         String prefix = args[1];
         int trials = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        // 10 s of warm-up: the pipeline's deeper call tree reaches its steady state after 4 to 7 one-second iterations
-        // on a
-        // 2-core VM (the hand-written subject after 3), so the 2 s of earlier runs measured it while C2 was still
-        // compiling
+        // 10 s of warm-up: on a 2-core VM the pipeline's deeper call tree reaches its steady state after 4 to 7
+        // one-second iterations (the hand-written subject after 3); 2 s measured it while C2 was still compiling
         int warmUp = args.length > 3 ? Integer.parseInt(args[3]) : 10;
         int measure = args.length > 4 ? Integer.parseInt(args[4]) : 3;
         Machine.describe(false, false);
