@@ -74,9 +74,9 @@ public final class ContextPropagation {
         /** Installs this snapshot on the current thread and returns what it replaced. */
         Snapshot apply() {
             TaskFrame here = TaskFrame.get(); // what this thread had: put back by restore, never handed on, not shared
-            Snapshot previous = new Snapshot(here.task, here.execution, MDC.getCopyOfContextMap());
+            Snapshot previous = new Snapshot(here.task, here.current(), MDC.getCopyOfContextMap());
             here.task = context;
-            here.execution = execution;
+            here.makeCurrent(execution);
             setMdc(mdc);
             return previous;
         }
@@ -84,7 +84,7 @@ public final class ContextPropagation {
         void restore() {
             TaskFrame here = TaskFrame.get();
             here.task = context;
-            here.execution = execution;
+            here.makeCurrent(execution);
             setMdc(mdc);
         }
 

@@ -73,11 +73,15 @@ public final class Execution {
     }
 
     /** Makes this finished execution a new one, as the constructor leaves it. */
+    @SuppressWarnings("ReferenceEquality") // whether a field changes: identity is the question, not equality
     void reset(TaskContext context, ExceptionClassifier classifier, int policyCount, @Nullable Execution parent) {
-        this.context = context;
-        // The reference fields below are written only when they change: this object is long-lived, so under G1 each
+        // The reference fields are written only when they change: this object is long-lived, so under G1 each
         // reference store into it runs the collector's post-write barrier (a memory fence on a cross-region store),
-        // and most calls leave these as the last call left them.
+        // and most calls leave these as the last call left them (a task run again with the same context, the same
+        // classifier, at the same nesting level).
+        if (this.context != context) {
+            this.context = context;
+        }
         if (this.classifier != classifier) {
             this.classifier = classifier;
         }
@@ -115,7 +119,7 @@ public final class Execution {
      * ContextPropagation} hands it to another thread, where executions nest in it, so it must never be reused.
      */
     static @Nullable Execution share() {
-        Execution running = TaskFrame.get().execution;
+        Execution running = TaskFrame.get().current();
         if (running != null) {
             running.shared = true;
         }
@@ -128,7 +132,7 @@ public final class Execution {
 
     /** Hands the thread back to the execution this one was nested in. */
     void exit() {
-        frame.execution = parent;
+        frame.makeCurrent(parent);
     }
 
     /** Offers this finished execution to its thread for reuse; nothing may use it afterwards. */

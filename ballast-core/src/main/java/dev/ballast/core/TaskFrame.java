@@ -24,9 +24,17 @@ final class TaskFrame {
     @Nullable
     TaskContext task;
 
-    /** The execution running on this thread (or the one work was handed over from); the parent of the next one. */
-    @Nullable
-    Execution execution;
+    /**
+     * The execution running on this thread (or the one work was handed over from) when it is not the spare; read and
+     * written through {@link #current()} and {@link #makeCurrent}. Stale while {@link #spareCurrent}.
+     */
+    private @Nullable Execution execution;
+
+    /**
+     * The spare is the current execution. A flag rather than a store of the spare into {@link #execution}: a
+     * reference store into this long-lived object costs a G1 write barrier, a flag does not.
+     */
+    private boolean spareCurrent;
 
     /**
      * The execution this thread reuses, once it has one; null after it was handed to another thread. Kept while in use
@@ -38,9 +46,7 @@ final class TaskFrame {
     private boolean spareInUse;
 
     private TaskFrame() {
-        // created with the frame, so that both are allocated side by side and likely stay in one heap region when the
-        // collector copies them: storing the spare into this frame's current execution then ends at G1's write
-        // barrier's first check (the region test); a spare created later would often live in another region
+        // created with the frame: no call stores a reference to it afterwards (see spareCurrent and spareInUse)
         spare = new Execution(this, IDLE, ExceptionClassifier.defaults(), 0, null);
     }
 
@@ -51,8 +57,27 @@ final class TaskFrame {
         if (own != null) {
             return own;
         }
-        Execution running = execution;
+        Execution running = current();
         return running == null ? null : running.context();
+    }
+
+    /** The execution running on this thread (or the one work was handed over from); the parent of the next one. */
+    @Nullable
+    Execution current() {
+        return spareCurrent ? spare : execution;
+    }
+
+    /** Makes {@code running} the current execution (null: none). */
+    @SuppressWarnings("ReferenceEquality") // which object is current: identity is the question
+    void makeCurrent(@Nullable Execution running) {
+        if (running != null && running == spare) {
+            spareCurrent = true;
+        } else {
+            spareCurrent = false;
+            if (execution != running) { // most calls end at the top level, where this stays null
+                execution = running;
+            }
+        }
     }
 
     /** This thread's frame. */
@@ -62,16 +87,16 @@ final class TaskFrame {
 
     /** Starts an execution of {@code context} nested in the current one and makes it current. */
     Execution enter(TaskContext context, ExceptionClassifier classifier, int policyCount) {
-        Execution parent = execution;
+        Execution parent = current();
         Execution reused = spare;
-        Execution started;
         if (reused != null && !spareInUse) {
             spareInUse = true;
             reused.reset(context, classifier, policyCount, parent);
-            started = reused;
-        } else {
-            started = new Execution(this, context, classifier, policyCount, parent);
+            spareCurrent = true;
+            return reused;
         }
+        Execution started = new Execution(this, context, classifier, policyCount, parent);
+        spareCurrent = false;
         execution = started;
         return started;
     }

@@ -109,6 +109,34 @@ class ExecutionReuseTest {
     }
 
     @Test
+    void aTaskHandedOverAndRunOnTheSameThreadLeavesEachCallersTaskCurrentAfterItAndNoneAtTheEnd() {
+        LogicExecutor executor = LogicExecutor.create(
+                ExecutionPipeline.builder().add(new Observing()).build());
+        TaskContext stock = new TaskContext("Stock", "Reserve", "S-9");
+        TaskContext invoice = new TaskContext("Invoice", "Send", "I-7");
+        List<String> seen = new ArrayList<>();
+        Runnable record =
+                () -> seen.add(TaskContext.current().map(TaskContext::toString).orElse("none"));
+
+        executor.executeVoid(ORDER, () -> {
+            // captures the thread's reused execution (ORDER's): it is shared from now on, never reused again
+            Runnable handedOver = ContextPropagation.wrap(() -> executor.executeVoid(stock, record::run));
+            executor.executeVoid(invoice, () -> {
+                handedOver.run(); // run here, as a caller-runs pool would
+                record.run();
+            });
+            record.run();
+        });
+        record.run();
+        executor.executeVoid(invoice, record::run); // the thread no longer has its first spare
+        record.run();
+
+        assertThat(seen)
+                .containsExactly(
+                        stock.toString(), invoice.toString(), ORDER.toString(), "none", invoice.toString(), "none");
+    }
+
+    @Test
     void aBeforeHookThatThrowsAnErrorClosesOnlyThePoliciesBeforeItEvenThoseWithoutABeforeHook() {
         List<String> journal = new ArrayList<>();
         ExecutionPolicy outerWithoutBefore = new ExecutionPolicy() {
