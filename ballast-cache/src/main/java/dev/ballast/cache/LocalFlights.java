@@ -1,12 +1,15 @@
 package dev.ballast.cache;
 
 import java.time.InstantSource;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Single-flight in this JVM: per key, one caller (the flight) goes on to L2 and the loader; the others wait for it,
@@ -27,7 +30,41 @@ final class LocalFlights {
     }
 
     /** A load in flight and the invalidation stamp of its key when it began. */
-    private record Flight(CompletableFuture<Slot> result, long stamp) {}
+    private static final class Flight {
+        private final CompletableFuture<Slot> result = new CompletableFuture<>();
+        private final long stamp;
+        /**
+         * The result, or a timeout one {@code loadWait} after the first caller joined: the one timer every joiner
+         * parks on. A park with a timeout costs each waiting thread a timer of its own (registered, then cancelled
+         * when it wakes, under one lock for all of them); hundreds of callers joining one load would queue on it
+         * twice, the second time while they all wake with the value.
+         */
+        private final AtomicReference<@Nullable CompletableFuture<Slot>> watched = new AtomicReference<>();
+
+        Flight(long stamp) {
+            this.stamp = stamp;
+        }
+
+        CompletableFuture<Slot> result() {
+            return result;
+        }
+
+        long stamp() {
+            return stamp;
+        }
+
+        CompletableFuture<Slot> watched(long waitNanos) {
+            CompletableFuture<Slot> existing = watched.get();
+            if (existing != null) {
+                return existing;
+            }
+            CompletableFuture<Slot> created = result.copy();
+            if (!watched.compareAndSet(null, created)) {
+                return Objects.requireNonNull(watched.get());
+            }
+            return created.orTimeout(waitNanos, TimeUnit.NANOSECONDS); // the timer is set only by the one that won
+        }
+    }
 
     private final CacheSettings settings;
     private final L1 l1;
@@ -50,14 +87,14 @@ final class LocalFlights {
     Slot loadOrJoin(String k, KeyLoad load, Work work) {
         while (true) {
             long stamp = l1.stamp(k);
-            Flight mine = new Flight(new CompletableFuture<>(), stamp);
+            Flight mine = new Flight(stamp);
             Flight running = flights.putIfAbsent(k, mine);
             if (running == null) {
                 return fly(k, load, work, mine);
             }
             meters.coalesced(false);
             if (running.stamp() == stamp) {
-                return join(running.result(), k, load, stamp);
+                return join(running, k, load, stamp);
             }
             if (!awaitEnd(running.result())) {
                 return afterWaitTimeout(k, load, stamp);
@@ -83,9 +120,21 @@ final class LocalFlights {
         }
     }
 
-    private Slot join(CompletableFuture<Slot> running, String k, KeyLoad load, long stamp) {
+    /**
+     * Waits for {@code running}'s result, at most {@code loadWait} from now. Parks without a timer of its own on the
+     * flight's shared one; when that fires (set by an earlier joiner, so before this caller's time is up), waits out
+     * the rest of its own time.
+     */
+    private Slot join(Flight running, String k, KeyLoad load, long stamp) {
+        long waitNanos = settings.loadWait().toNanos();
+        long deadline = System.nanoTime() + waitNanos;
         try {
-            return running.get(settings.loadWait().toNanos(), TimeUnit.NANOSECONDS);
+            try {
+                return running.watched(waitNanos).get();
+            } catch (ExecutionException sharedTimerOrFailure) {
+                // the load failed (the line below reports it as it is) or the shared timer fired
+                return running.result().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
         } catch (TimeoutException e) {
             return afterWaitTimeout(k, load, stamp);
         } catch (ExecutionException e) {
