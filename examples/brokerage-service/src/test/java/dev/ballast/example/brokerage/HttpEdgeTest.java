@@ -98,6 +98,30 @@ class HttpEdgeTest {
     }
 
     @Test
+    void aDepositToAnAccountThatDoesNotExistIs404AndLeavesNoLockKeyBehind() throws Exception {
+        HttpResponse<String> response = send(post("/api/accounts/A-777777/deposits", "{\"amount\": \"5.00\"}", null));
+
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.body()).contains("\"code\":\"NOT_FOUND\"").contains("A-777777");
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM ballast_lock WHERE lock_key LIKE ?")
+                        .param("%A-777777%")
+                        .query(Long.class)
+                        .single())
+                .as("lock rows for the made-up account")
+                .isZero();
+        assertThat(send(post("/api/accounts/A-26/deposits", "{\"amount\": \"5.00\"}", null))
+                        .statusCode())
+                .as("a deposit to an existing account")
+                .isEqualTo(200);
+        assertThat(jdbc.sql("SELECT COUNT(*) FROM ballast_lock WHERE lock_key LIKE ?")
+                        .param("%A-26")
+                        .query(Long.class)
+                        .single())
+                .as("the existing account's lock row: the query above can find one")
+                .isOne();
+    }
+
+    @Test
     void aBodyOver64KiBIs413AndWritesNothing() throws Exception {
         String padded = "{\"amount\": \"5.00\"" + " ".repeat(64 * 1024) + "}";
         HttpResponse<String> response = send(post("/api/accounts/A-24/deposits", padded, null));

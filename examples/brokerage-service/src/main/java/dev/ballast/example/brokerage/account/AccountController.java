@@ -35,7 +35,11 @@ class AccountController {
         if (request.amount() == null) {
             throw new ClientException(CommonErrorCode.INVALID_INPUT, "amount is required");
         }
-        return service.deposit(known(accountId), request.amount(), idempotencyKey);
+        String id = known(accountId);
+        if (!service.exists(id)) { // before the lock: a lock key (and its fencing counter) only for real accounts
+            throw new ClientException(CommonErrorCode.NOT_FOUND, "no account " + id);
+        }
+        return service.deposit(id, request.amount(), idempotencyKey);
     }
 
     /** Ids that cannot be accounts are unknown (404) before any lock is taken for them. */

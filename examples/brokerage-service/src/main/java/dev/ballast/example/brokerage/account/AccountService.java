@@ -82,6 +82,14 @@ public class AccountService {
         return AccountView.of(accountId, balance);
     }
 
+    /**
+     * Whether the account exists; read before {@link #deposit} takes the account's lock, so that ids a client makes up
+     * never become lock keys (a lock backend keeps each key's fencing counter for good).
+     */
+    boolean exists(String accountId) {
+        return accounts.balance(accountId).isPresent();
+    }
+
     /** The account's lock key, as {@code @DistributedLock} on {@link #deposit} builds it. */
     static String lockKey(String accountId) {
         return "account:" + accountId;

@@ -73,7 +73,7 @@ public class OrderService {
      * itself, whose id is derived from the key: the same order is answered as a repeat, another one is 409, and
      * nothing is written either way (before, it ran as a new command and its insert failed on the order's key: 500).
      */
-    @Task(domain = "Order", task = "Place")
+    @Task(domain = "Order", task = "Place", id = "#idempotencyKey") // the order id is derived from it; logs name it
     @Transactional
     public Placed place(@Nullable String idempotencyKey, @Nullable OrderRequest request) {
         String key = IdempotencyKeys.require(idempotencyKey);
