@@ -35,9 +35,8 @@ final class LocalFlights {
         private final long stamp;
         /**
          * The result, or a timeout one {@code loadWait} after the first caller joined: the one timer every joiner
-         * parks on. A park with a timeout costs each waiting thread a timer of its own (registered, then cancelled
-         * when it wakes, under one lock for all of them); hundreds of callers joining one load would queue on it
-         * twice, the second time while they all wake with the value.
+         * parks on. A park with a timeout gives each waiting thread a timer of its own, registered in the JDK's timer
+         * queue and cancelled when it wakes; hundreds of callers joining one load would add and remove hundreds.
          */
         private final AtomicReference<@Nullable CompletableFuture<Slot>> watched = new AtomicReference<>();
 

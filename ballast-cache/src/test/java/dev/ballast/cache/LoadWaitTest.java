@@ -48,11 +48,11 @@ class LoadWaitTest {
         CountDownLatch loaderMayEnd = new CountDownLatch(1);
         Future<Quote> flying = pool.submit(() -> cache.get("005930", symbol -> {
             loaderStarted.countDown();
-            await(loaderMayEnd);
+            SingleFlightRegressionTest.await(loaderMayEnd);
             loads.incrementAndGet();
             return new Quote(symbol, "loaded");
         }));
-        await(loaderStarted);
+        SingleFlightRegressionTest.await(loaderStarted);
         Future<Quote> early = pool.submit(() -> cache.get("005930", this::loadedByAWaiter));
         assertThatThrownBy(() -> early.get(10, TimeUnit.SECONDS))
                 .as("the first joiner, after its loadWait")
@@ -62,7 +62,7 @@ class LoadWaitTest {
         CountDownLatch lateJoined = new CountDownLatch(1);
         registry.onLocalJoin = lateJoined::countDown; // the shared timer has fired: this caller's wait begins now
         Future<Quote> late = pool.submit(() -> cache.get("005930", this::loadedByAWaiter));
-        await(lateJoined);
+        SingleFlightRegressionTest.await(lateJoined);
         loaderMayEnd.countDown();
 
         assertThat(late.get(10, TimeUnit.SECONDS)).isEqualTo(new Quote("005930", "loaded"));
@@ -73,16 +73,5 @@ class LoadWaitTest {
     private Quote loadedByAWaiter(String symbol) {
         loads.incrementAndGet();
         return new Quote(symbol, "loaded by a waiter");
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(10, TimeUnit.SECONDS)) {
-                throw new AssertionError("latch not released within 10 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

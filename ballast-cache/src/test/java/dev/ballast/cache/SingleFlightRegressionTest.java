@@ -201,7 +201,8 @@ class SingleFlightRegressionTest {
         }
     }
 
-    private static void await(CountDownLatch latch) {
+    /** Awaits {@code latch}, failing the test after 10 s; shared with the other single-flight tests. */
+    static void await(CountDownLatch latch) {
         try {
             if (!latch.await(10, TimeUnit.SECONDS)) {
                 throw new AssertionError("latch not released within 10 s");

@@ -112,11 +112,10 @@ class ExecutionReuseTest {
     void aTaskHandedOverAndRunOnTheSameThreadLeavesEachCallersTaskCurrentAfterItAndNoneAtTheEnd() {
         LogicExecutor executor = LogicExecutor.create(
                 ExecutionPipeline.builder().add(new Observing()).build());
-        TaskContext stock = new TaskContext("Stock", "Reserve", "S-9");
-        TaskContext invoice = new TaskContext("Invoice", "Send", "I-7");
+        TaskContext stock = Fixtures.STOCK;
+        TaskContext invoice = Fixtures.INVOICE;
         List<String> seen = new ArrayList<>();
-        Runnable record =
-                () -> seen.add(TaskContext.current().map(TaskContext::toString).orElse("none"));
+        Runnable record = Fixtures.recordingCurrentTask(seen);
 
         executor.executeVoid(ORDER, () -> {
             // captures the thread's reused execution (ORDER's): it is shared from now on, never reused again

@@ -12,6 +12,10 @@ final class Fixtures {
 
     static final TaskContext ORDER = new TaskContext("Order", "Place", "O-1");
 
+    static final TaskContext STOCK = new TaskContext("Stock", "Reserve", "S-9");
+
+    static final TaskContext INVOICE = new TaskContext("Invoice", "Send", "I-7");
+
     private Fixtures() {}
 
     /** An executor with only the logging policy: business failures at INFO, {@code lines} per 10 s on {@code clock}. */
@@ -21,6 +25,11 @@ final class Fixtures {
                                 SensitiveDataMasker.defaults(), org.slf4j.event.Level.INFO, Duration.ofSeconds(5))
                         .withBusinessLogLimit(lines, Duration.ofSeconds(10), clock))
                 .build());
+    }
+
+    /** Adds the current task ({@link TaskContext#toString()}, or "none") to {@code seen} each time it runs. */
+    static Runnable recordingCurrentTask(List<String> seen) {
+        return () -> seen.add(TaskContext.current().map(TaskContext::toString).orElse("none"));
     }
 
     /** A business failure. */

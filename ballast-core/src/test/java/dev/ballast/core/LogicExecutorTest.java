@@ -322,11 +322,10 @@ class LogicExecutorTest {
     @Test
     void theInnermostTaskIsCurrentWhenExecutorsWithAndWithoutPoliciesNestInEitherOrder() {
         LogicExecutor bare = LogicExecutor.create(ExecutionPipeline.builder().build());
-        TaskContext stock = new TaskContext("Stock", "Reserve", "S-9");
-        TaskContext invoice = new TaskContext("Invoice", "Send", "I-7");
+        TaskContext stock = Fixtures.STOCK;
+        TaskContext invoice = Fixtures.INVOICE;
         List<String> seen = new ArrayList<>();
-        Runnable record =
-                () -> seen.add(TaskContext.current().map(TaskContext::toString).orElse("none"));
+        Runnable record = Fixtures.recordingCurrentTask(seen);
 
         executor.executeVoid(ORDER, () -> {
             record.run();
