@@ -35,12 +35,18 @@ import org.jspecify.annotations.Nullable;
  * the key (the strategy queues the other waiters in the instance; the contender also polls, so a missed message costs
  * one polling interval, never a hang).
  *
- * <p>The fencing counter has no expiry, and a token is never below Redis's clock in microseconds: {@code max(last + 1,
- * now)}. So tokens issued after a data loss (a restart without persistence) still exceed earlier ones, and tokens issued
+ * <p>A token is never below Redis's clock in microseconds: {@code max(last + 1, now)}. So tokens issued after a data loss
+ * (a restart without persistence) still exceed earlier ones, and tokens issued
  * after a fail-over from a database backend whose tokens have the same clock floor exceed that backend's. The same floor
  * covers a Sentinel or Cluster failover in which asynchronous replication lost the last counter updates: the promoted
  * replica's clock has moved on since the lost acquisitions (a failover takes at least the failure-detection timeout), so
  * its tokens exceed theirs as long as the nodes' clocks agree to within that time.
+ *
+ * <p>The same floor lets the counter expire: each acquisition (and each raise) sets it to live for the fence retention
+ * (a day by default), so a key that is no longer locked, such as a made-up id or an instance's start-up probe, leaves
+ * nothing behind for good. A counter that expired, like one lost, restarts at Redis's clock, which by then has passed
+ * every token it handed out by the retention, unless a token ran ahead of that clock by more (a floor raised from a
+ * database whose clock is ahead of Redis's, or Redis's clock set back) — hence a retention of hours, never seconds.
  *
  * <p>On a Redis Cluster, a key's lock and fence counter share a hash tag, so each script touches one slot; a call goes
  * to the primary of that slot. Scripts are sent by their SHA-1 digest and the full text only when a node answers {@code
@@ -57,7 +63,7 @@ final class RedisLockBackend implements LockBackend {
               local now = redis.call('TIME')
               local floor = now[1] * 1000000 + now[2]
               local token = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, floor)
-              redis.call('SET', KEYS[2], string.format('%.0f', token))
+              redis.call('SET', KEYS[2], string.format('%.0f', token), 'PX', ARGV[3])
               return token
             end
             return 0
@@ -79,9 +85,8 @@ final class RedisLockBackend implements LockBackend {
 
     private static final String RAISE_FENCE = """
             local floor = tonumber(ARGV[1])
-            if tonumber(redis.call('GET', KEYS[1]) or '0') < floor then
-              redis.call('SET', KEYS[1], string.format('%.0f', floor))
-            end
+            local last = tonumber(redis.call('GET', KEYS[1]) or '0')
+            redis.call('SET', KEYS[1], string.format('%.0f', math.max(last, floor)), 'PX', ARGV[2])
             return 1
             """;
 
@@ -90,6 +95,8 @@ final class RedisLockBackend implements LockBackend {
 
     private final RedisLink link;
     private final @Nullable RedisClusterClient cluster;
+    /** How long a fence counter lives after its last acquisition or raise, in milliseconds. */
+    private final String fenceRetention;
     /** Per key, this instance's contender (one per key: the strategy queues the other waiters locally). */
     private final ConcurrentMap<String, Semaphore> waiters = new ConcurrentHashMap<>();
 
@@ -100,12 +107,18 @@ final class RedisLockBackend implements LockBackend {
 
     /**
      * Connects on {@code client} (a standalone, Sentinel or Cluster client); see {@link RedisLink} for what {@code
-     * reconnectDelay} (may be null) and {@code commandTimeout} change.
+     * reconnectDelay} (may be null) and {@code commandTimeout} change; fence counters expire {@code fenceRetention}
+     * after their last use.
      */
     RedisLockBackend(
-            AbstractRedisClient client, LockClock clock, @Nullable Duration reconnectDelay, Duration commandTimeout) {
+            AbstractRedisClient client,
+            LockClock clock,
+            @Nullable Duration reconnectDelay,
+            Duration commandTimeout,
+            Duration fenceRetention) {
         this.link = new RedisLink(client, clock, reconnectDelay, commandTimeout, this::subscribe);
         this.cluster = client instanceof RedisClusterClient each ? each : null;
+        this.fenceRetention = millis(fenceRetention);
     }
 
     /**
@@ -170,7 +183,8 @@ final class RedisLockBackend implements LockBackend {
 
     @Override
     public long tryLock(String key, String owner, Duration lease) {
-        Long token = eval(ACQUIRE_SHA, ACQUIRE, new String[] {lockKey(key), fenceKey(key)}, owner, millis(lease));
+        Long token = eval(
+                ACQUIRE_SHA, ACQUIRE, new String[] {lockKey(key), fenceKey(key)}, owner, millis(lease), fenceRetention);
         return token == null ? 0 : token;
     }
 
@@ -187,7 +201,7 @@ final class RedisLockBackend implements LockBackend {
 
     @Override
     public boolean raiseFence(String key, long floor) {
-        eval(RAISE_FENCE_SHA, RAISE_FENCE, new String[] {fenceKey(key)}, Long.toString(floor));
+        eval(RAISE_FENCE_SHA, RAISE_FENCE, new String[] {fenceKey(key)}, Long.toString(floor), fenceRetention);
         return true;
     }
 

@@ -17,22 +17,30 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Defaults: each lock command waits at most {@link #DEFAULT_COMMAND_TIMEOUT} for its reply, whatever the client's own
  * timeout (Spring Boot's default is 60 s); reconnecting after an outage is left to Lettuce; no listener; alerts to the
- * log; the system clock with one timer thread per strategy.
+ * log; the system clock with one timer thread per strategy; each key's fencing counter expires {@link
+ * #DEFAULT_FENCE_RETENTION} after its last acquisition.
  */
 public final class RedisLockStrategyBuilder implements LockStrategyBuilder {
 
     /** How long a lock command waits for Redis's reply unless {@link #commandTimeout} says otherwise. */
     public static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(1);
 
+    /** How long a key's fencing counter outlives its last acquisition unless {@link #fenceRetention} says otherwise. */
+    public static final Duration DEFAULT_FENCE_RETENTION = Duration.ofDays(1);
+
+    /** The shortest fence retention accepted: far above any clock disagreement between Redis and a database. */
+    static final Duration MIN_FENCE_RETENTION = Duration.ofHours(1);
+
     private final LeaseStrategyBuilder lease;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
+    private Duration fenceRetention = DEFAULT_FENCE_RETENTION;
     private @Nullable Duration reconnectDelay;
 
     RedisLockStrategyBuilder(AbstractRedisClient client) {
         Objects.requireNonNull(client, "client");
         // the backend is made at build time, with the settings as they are then
-        this.lease =
-                new LeaseStrategyBuilder(time -> new RedisLockBackend(client, time, reconnectDelay, commandTimeout));
+        this.lease = new LeaseStrategyBuilder(
+                time -> new RedisLockBackend(client, time, reconnectDelay, commandTimeout, fenceRetention));
     }
 
     /**
@@ -65,6 +73,24 @@ public final class RedisLockStrategyBuilder implements LockStrategyBuilder {
             throw new IllegalArgumentException("reconnectDelay must be at least 10 ms, was " + delay);
         }
         this.reconnectDelay = delay;
+        return this;
+    }
+
+    /**
+     * How long each key's fencing counter ({@code ballast:lock:fence:{key}}) lives after the key's last acquisition, so
+     * keys that are never locked again (one-off ids, each instance's start-up probe) do not stay in Redis for good.
+     * Tokens keep rising across an expiry: a new counter starts at Redis's clock in microseconds, which has passed every
+     * earlier token by then, as long as no token ran ahead of Redis's clock by more than the retention (a floor raised
+     * from a database whose clock is ahead, Redis's clock set back). A key held longer than the retention is safe too:
+     * nobody else gets a token while it is held.
+     *
+     * @throws IllegalArgumentException if under one hour
+     */
+    public RedisLockStrategyBuilder fenceRetention(Duration retention) {
+        if (retention == null || retention.compareTo(MIN_FENCE_RETENTION) < 0) {
+            throw new IllegalArgumentException("fenceRetention must be at least 1 hour, was " + retention);
+        }
+        this.fenceRetention = retention;
         return this;
     }
 

@@ -1,11 +1,13 @@
 package dev.ballast.lock.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.ManualLockClock;
 import dev.ballast.testkit.lock.LockStrategyContract;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -60,5 +62,68 @@ class RedisLockStrategyIT extends LockStrategyContract {
         try (LockHandle after = locks.tryAcquire(key, Duration.ZERO, Duration.ofSeconds(5))) {
             assertThat(after.fencingToken()).isGreaterThan(before);
         }
+    }
+
+    @Test
+    void eachAcquisitionLetsTheKeysFenceCounterLiveForTheRetentionAndNoLonger() {
+        String key = "fence-retention:" + UUID.randomUUID();
+        try (LockHandle held = locks.tryAcquire(key, Duration.ZERO, Duration.ofSeconds(5))) {
+            assertThat(held.fencingToken()).isPositive();
+        }
+        assertThat(fenceTtl(key))
+                .isBetween(
+                        RedisLockStrategyBuilder.DEFAULT_FENCE_RETENTION.minusMinutes(1),
+                        RedisLockStrategyBuilder.DEFAULT_FENCE_RETENTION);
+
+        try (LockStrategy shortLived = RedisLockStrategies.builder(client)
+                        .fenceRetention(Duration.ofHours(2))
+                        .build();
+                LockHandle again = shortLived.tryAcquire(key, Duration.ZERO, Duration.ofSeconds(5))) {
+            assertThat(again.fencingToken()).isPositive();
+            assertThat(fenceTtl(key)).isBetween(Duration.ofHours(2).minusMinutes(1), Duration.ofHours(2));
+        }
+    }
+
+    @Test
+    void raisingTheFenceKeepsTheHigherValueAndStillLetsTheCounterExpire() {
+        String key = "fence-raise:" + UUID.randomUUID();
+        long issued;
+        try (LockHandle held = locks.tryAcquire(key, Duration.ZERO, Duration.ofSeconds(5))) {
+            issued = held.fencingToken();
+        }
+        long counter = Long.parseLong(admin.sync().get(RedisLockBackend.fenceKey(key)));
+        RedisLockBackend backend =
+                new RedisLockBackend(client, new ManualLockClock(), null, Duration.ofSeconds(1), Duration.ofHours(3));
+        long ahead = counter + 60_000_000L; // a database's token a minute ahead of Redis's clock
+        try {
+            backend.raiseFence(key, counter - 1_000); // a lower floor leaves the counter's value alone
+            assertThat(admin.sync().get(RedisLockBackend.fenceKey(key))).isEqualTo(Long.toString(counter));
+            assertThat(fenceTtl(key)).isBetween(Duration.ofHours(3).minusMinutes(1), Duration.ofHours(3));
+
+            backend.raiseFence(key, ahead);
+            assertThat(admin.sync().get(RedisLockBackend.fenceKey(key))).isEqualTo(Long.toString(ahead));
+        } finally {
+            backend.close();
+        }
+        try (LockHandle next = locks.tryAcquire(key, Duration.ZERO, Duration.ofSeconds(5))) {
+            assertThat(next.fencingToken()).isGreaterThan(issued);
+        }
+        assertThat(Long.parseLong(admin.sync().get(RedisLockBackend.fenceKey(key))))
+                .isEqualTo(ahead + 1);
+        assertThat(fenceTtl(key))
+                .isBetween(
+                        RedisLockStrategyBuilder.DEFAULT_FENCE_RETENTION.minusMinutes(1),
+                        RedisLockStrategyBuilder.DEFAULT_FENCE_RETENTION);
+    }
+
+    @Test
+    void aFenceRetentionShorterThanAnHourIsRefusedAtConfiguration() {
+        assertThatThrownBy(() -> RedisLockStrategies.builder(client).fenceRetention(Duration.ofMinutes(59)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("fenceRetention must be at least 1 hour, was PT59M");
+    }
+
+    private static Duration fenceTtl(String key) {
+        return Duration.ofMillis(admin.sync().pttl(RedisLockBackend.fenceKey(key)));
     }
 }

@@ -177,7 +177,8 @@ public final class BallastLockAutoConfiguration {
                         ? RedisLockStrategies.builder(cluster)
                         : RedisLockStrategies.builder((RedisClient) client))
                 .commandTimeout(settings.commandTimeout())
-                .reconnectDelay(settings.reconnectDelay());
+                .reconnectDelay(settings.reconnectDelay())
+                .fenceRetention(settings.fenceRetention());
     }
 
     /** The table prefix, checked by the JDBC backend's own rule and reported under its property when invalid. */

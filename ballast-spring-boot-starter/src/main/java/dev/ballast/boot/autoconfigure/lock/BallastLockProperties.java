@@ -52,22 +52,25 @@ public record BallastLockProperties(
      * @param reconnectDelay how often the lock's own Redis connections are re-opened while Redis is down (at least
      *     10ms); meanwhile lock calls fail at once. Bounds how long locks stay away from Redis after it is back, whatever
      *     Lettuce's own reconnect back-off (growing to 30 s) does
+     * @param fenceRetention how long a key's fencing counter stays in Redis after the key's last acquisition (at least
+     *     1h), so keys never locked again (one-off ids, each instance's start-up probe) do not stay for good; tokens
+     *     keep rising across an expiry (a new counter starts at Redis's clock in microseconds)
      */
     public record Redis(
             @DefaultValue("1s") Duration commandTimeout,
-            @DefaultValue("1s") Duration reconnectDelay) {
+            @DefaultValue("1s") Duration reconnectDelay,
+            @DefaultValue("24h") Duration fenceRetention) {
 
         public Redis {
-            requireAtLeast("ballast.lock.redis.command-timeout", commandTimeout);
-            requireAtLeast("ballast.lock.redis.reconnect-delay", reconnectDelay);
+            requireAtLeast("ballast.lock.redis.command-timeout", commandTimeout, Duration.ofMillis(10));
+            requireAtLeast("ballast.lock.redis.reconnect-delay", reconnectDelay, Duration.ofMillis(10));
+            requireAtLeast("ballast.lock.redis.fence-retention", fenceRetention, Duration.ofHours(1));
         }
 
-        private static void requireAtLeast(String property, Duration value) {
-            if (value.compareTo(Duration.ofMillis(10)) < 0) {
+        private static void requireAtLeast(String property, Duration value, Duration minimum) {
+            if (value.compareTo(minimum) < 0) {
                 throw InvalidBallastPropertyException.invalid(
-                        property,
-                        value,
-                        "must be at least " + InvalidBallastPropertyException.display(Duration.ofMillis(10)));
+                        property, value, "must be at least " + InvalidBallastPropertyException.display(minimum));
             }
         }
     }

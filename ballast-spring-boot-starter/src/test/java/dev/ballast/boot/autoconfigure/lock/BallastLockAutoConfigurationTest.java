@@ -112,6 +112,13 @@ class BallastLockAutoConfigurationTest {
     }
 
     @Test
+    void aFenceRetentionUnderAnHourFailsStartUpNamingTheProperty() {
+        runner.withPropertyValues("ballast.lock.redis.fence-retention=30m").run(context -> assertThat(context)
+                .getFailure()
+                .hasStackTraceContaining("ballast.lock.redis.fence-retention must be at least 1h, was 30m"));
+    }
+
+    @Test
     void aTooShortReconnectDelayFailsStartUpNamingTheProperty() {
         runner.withUserConfiguration(Database.class)
                 .withPropertyValues("ballast.lock.backend=RESILIENT", "ballast.lock.resilient.reconnect-delay=1ms")
@@ -133,6 +140,7 @@ class BallastLockAutoConfigurationTest {
         assertThat(defaults.reconnectDelay()).as("the deprecated name, unset").isNull();
         assertThat(properties.redis().reconnectDelay()).isEqualTo(Duration.ofSeconds(1));
         assertThat(properties.redis().commandTimeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(properties.redis().fenceRetention()).isEqualTo(Duration.ofDays(1));
     }
 
     @Test

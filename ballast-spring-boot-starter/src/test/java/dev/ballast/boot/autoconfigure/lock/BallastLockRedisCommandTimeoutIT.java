@@ -25,7 +25,8 @@ import reactor.core.Disposable;
 /**
  * {@code ballast.lock.redis.command-timeout} bounds the auto-configured Redis lock's calls, whatever the client's own
  * timeout (left at Lettuce's 60 s here, as Spring Boot's default), and {@code ballast.lock.redis.reconnect-delay} brings
- * the REDIS backend back after an outage, whatever Lettuce's own back-off: on a redis-server of the test's own.
+ * the REDIS backend back after an outage, whatever Lettuce's own back-off, and {@code ballast.lock.redis.fence-retention}
+ * is how long a fence counter stays: on a redis-server of the test's own.
  */
 class BallastLockRedisCommandTimeoutIT {
 
@@ -81,6 +82,25 @@ class BallastLockRedisCommandTimeoutIT {
                         redis.resume();
                     }
                     assertThat(locks.backend()).isEqualTo("redis");
+                });
+    }
+
+    @Test
+    void theConfiguredFenceRetentionIsHowLongALockedKeysFenceCounterStaysInRedis() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        BallastExecutorAutoConfiguration.class, BallastLockAutoConfiguration.class))
+                .withBean(RedisClient.class, () -> client)
+                .withPropertyValues("ballast.lock.backend=REDIS", "ballast.lock.redis.fence-retention=3h")
+                .run(context -> {
+                    context.getBean(LockStrategy.class)
+                            .tryAcquire("account:7", Duration.ZERO, Duration.ofSeconds(30))
+                            .close();
+                    try (var admin = client.connect()) {
+                        long ttl = admin.sync().pttl("ballast:lock:fence:{account:7}");
+                        assertThat(Duration.ofMillis(ttl))
+                                .isBetween(Duration.ofHours(3).minusMinutes(1), Duration.ofHours(3));
+                    }
                 });
     }
 
