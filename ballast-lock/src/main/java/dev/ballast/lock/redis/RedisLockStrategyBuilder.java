@@ -77,8 +77,10 @@ public final class RedisLockStrategyBuilder implements LockStrategyBuilder {
     }
 
     /**
-     * How long each key's fencing counter ({@code ballast:lock:fence:{key}}) lives after the key's last acquisition, so
-     * keys that are never locked again (one-off ids, each instance's start-up probe) do not stay in Redis for good.
+     * How long each key's fencing counter ({@code ballast:lock:fence:{key}}) lives after the key's last acquisition (or
+     * the resilient chain's raise of it), so keys that are never locked again (one-off ids, each instance's start-up
+     * probe) do not stay in Redis for good. Each acquisition sets its own strategy's retention: use one value for all
+     * instances.
      * Tokens keep rising across an expiry: a new counter starts at Redis's clock in microseconds, which has passed every
      * earlier token by then, as long as no token ran ahead of Redis's clock by more than the retention (a floor raised
      * from a database whose clock is ahead, Redis's clock set back). A key held longer than the retention is safe too:

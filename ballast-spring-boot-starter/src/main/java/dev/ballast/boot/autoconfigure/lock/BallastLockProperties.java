@@ -52,9 +52,10 @@ public record BallastLockProperties(
      * @param reconnectDelay how often the lock's own Redis connections are re-opened while Redis is down (at least
      *     10ms); meanwhile lock calls fail at once. Bounds how long locks stay away from Redis after it is back, whatever
      *     Lettuce's own reconnect back-off (growing to 30 s) does
-     * @param fenceRetention how long a key's fencing counter stays in Redis after the key's last acquisition (at least
-     *     1h), so keys never locked again (one-off ids, each instance's start-up probe) do not stay for good; tokens
-     *     keep rising across an expiry (a new counter starts at Redis's clock in microseconds)
+     * @param fenceRetention how long a key's fencing counter stays in Redis after the key's last acquisition or raise
+     *     (at least 1h; set the same value on every instance, as each acquisition sets its own instance's), so keys
+     *     never locked again (one-off ids, each instance's start-up probe) do not stay for good; tokens keep rising
+     *     across an expiry (a new counter starts at Redis's clock in microseconds)
      */
     public record Redis(
             @DefaultValue("1s") Duration commandTimeout,

@@ -84,7 +84,7 @@ public class AccountService {
 
     /**
      * Whether the account exists; read before {@link #deposit} takes the account's lock, so that ids a client makes up
-     * never become lock keys (a lock backend keeps each key's fencing counter for good).
+     * never become lock keys (a lock backend keeps each key's fencing counter: a day on Redis, for good in a database).
      */
     boolean exists(String accountId) {
         return accounts.balance(accountId).isPresent();
