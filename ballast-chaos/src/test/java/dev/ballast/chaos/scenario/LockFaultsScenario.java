@@ -23,7 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * A lock holder frozen past its lease: deposits (a read-modify-write of the balance under the account's lock, lease
- * 30 s) on two instances; one instance is frozen with SIGSTOP for 40 s while it is in the middle of deposits, the other
+ * 10 s) on two instances; one instance is frozen with SIGSTOP for 40 s while it is in the middle of deposits, the other
  * takes the expired locks and deposits on, then the frozen one thaws and finishes what it had started. Hypothesis: the
  * thawed holder's stale write is refused (fenced), so every acknowledged deposit is in the balance.
  */
@@ -33,7 +33,7 @@ class LockFaultsScenario {
     @Test
     @DisplayName("(5) lock holder SIGSTOPped past its lease")
     void aHolderThawedAfterItsLeaseCannotOverwriteNewerDeposits(Scenario scenario) throws Exception {
-        scenario.fault("SIGSTOP for 40 s (lease 30 s) of one of two instances under deposit load (8 clients on the"
+        scenario.fault("SIGSTOP for 40 s (lease 10 s) of one of two instances under deposit load (8 clients on the"
                 + " frozen instance, 2 on the other), then SIGCONT");
         try (BrokerageCluster cluster =
                 BrokerageCluster.builder("lock-holder-stop").instances(2).start()) {

@@ -122,6 +122,32 @@ class HttpEdgeTest {
     }
 
     @Test
+    void anInvalidAmountIs400BeforeTheAccountsLockIsTaken() throws Exception {
+        for (String amount : new String[] {"\"-1\"", "\"0\"", "\"1.001\""}) {
+            HttpResponse<String> response =
+                    send(post("/api/accounts/A-27/deposits", "{\"amount\": " + amount + "}", null));
+            assertThat(response.statusCode()).as(amount).isEqualTo(400);
+            assertThat(response.body()).as(amount).contains("\"code\":\"INVALID_INPUT\"");
+        }
+        assertThat(lockRows("A-27")).as("lock rows after invalid deposits only").isZero();
+
+        assertThat(send(post("/api/accounts/A-27/deposits", "{\"amount\": \"1.00\"}", null))
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(lockRows("A-27"))
+                .as("the query above can find the account's lock row")
+                .isOne();
+        assertThat(balance("A-27")).isEqualTo("1.00");
+    }
+
+    private long lockRows(String account) {
+        return jdbc.sql("SELECT COUNT(*) FROM ballast_lock WHERE lock_key = ?")
+                .param("account:" + account)
+                .query(Long.class)
+                .single();
+    }
+
+    @Test
     void aBodyOver64KiBIs413AndWritesNothing() throws Exception {
         String padded = "{\"amount\": \"5.00\"" + " ".repeat(64 * 1024) + "}";
         HttpResponse<String> response = send(post("/api/accounts/A-24/deposits", padded, null));

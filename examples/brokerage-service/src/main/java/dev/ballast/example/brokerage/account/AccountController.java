@@ -36,6 +36,7 @@ class AccountController {
             throw new ClientException(CommonErrorCode.INVALID_INPUT, "amount is required");
         }
         String id = known(accountId);
+        AccountService.requireValidAmount(request.amount()); // before the lock too: a 400 waits for no holder
         if (!service.exists(id)) { // before the lock: a lock key (and its fencing counter) only for real accounts
             throw new ClientException(CommonErrorCode.NOT_FOUND, "no account " + id);
         }

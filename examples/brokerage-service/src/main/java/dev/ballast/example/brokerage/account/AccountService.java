@@ -49,7 +49,10 @@ public class AccountService {
      * instance), and the key with another account or amount is 409 {@code IDEMPOTENCY_CONFLICT}.
      */
     @Task(domain = "Account", task = "Deposit", id = "#accountId")
-    @DistributedLock(key = "'account:' + #accountId", waitTime = "5s", leaseTime = "30s")
+    // a short lease, renewed every third of it while the deposit runs: if this instance dies holding it (SIGKILL, OOM),
+    // the account's deposits on the other instances wait at most 10 s for it, not 30; the fenced write below keeps a
+    // holder that outlived its lease (a long pause) from overwriting a newer balance
+    @DistributedLock(key = "'account:' + #accountId", waitTime = "5s", leaseTime = "10s")
     @Transactional
     public AccountView deposit(String accountId, BigDecimal amount, @Nullable String idempotencyKey) {
         requireValidAmount(amount);
@@ -105,7 +108,7 @@ public class AccountService {
                 .orElseThrow(() -> new ClientException(CommonErrorCode.NOT_FOUND, "no account " + accountId));
     }
 
-    private static void requireValidAmount(BigDecimal amount) {
+    static void requireValidAmount(BigDecimal amount) {
         if (amount.signum() <= 0) {
             throw new ClientException(CommonErrorCode.INVALID_INPUT, "amount must be positive");
         }
