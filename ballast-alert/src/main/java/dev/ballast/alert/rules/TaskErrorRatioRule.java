@@ -12,8 +12,10 @@ import java.util.Map;
 
 /**
  * WARNING when more than {@code ratio} of a task's calls since the previous evaluation failed (the {@code ballast.task}
- * timer: every {@code outcome} but {@code success}), over at least {@code minCalls} calls; resolved when an interval
- * with enough calls is under the ratio again. Fingerprint {@code task-error-ratio|<domain>|<task>}.
+ * timer: every {@code outcome} but {@code success}, except failures of {@code category} {@code business}: validation,
+ * not found, a busy lock are answers a client can cause at will, not incidents), over at least {@code minCalls} calls;
+ * resolved when an interval with enough calls is under the ratio again. Fingerprint {@code
+ * task-error-ratio|<domain>|<task>}.
  */
 public final class TaskErrorRatioRule implements Rule {
 
@@ -45,7 +47,8 @@ public final class TaskErrorRatioRule implements Rule {
             String key = timer.getId().getTag("domain") + "|" + timer.getId().getTag("task");
             long[] counts = totals.computeIfAbsent(key, k -> new long[2]);
             counts[0] += timer.count();
-            if (!"success".equals(timer.getId().getTag("outcome"))) {
+            if (!"success".equals(timer.getId().getTag("outcome"))
+                    && !"business".equals(timer.getId().getTag("category"))) {
                 counts[1] += timer.count();
             }
         }

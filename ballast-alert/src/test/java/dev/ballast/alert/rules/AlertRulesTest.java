@@ -3,8 +3,14 @@ package dev.ballast.alert.rules;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ballast.alert.AlertStatus;
+import dev.ballast.core.ClientException;
+import dev.ballast.core.CommonErrorCode;
+import dev.ballast.core.ExecutionPipeline;
+import dev.ballast.core.LogicExecutor;
+import dev.ballast.core.TaskContext;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.core.micrometer.MetricsPolicy;
 import dev.ballast.test.MutableClock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -234,6 +240,41 @@ class AlertRulesTest {
         assertThat(step(rules, Duration.ofSeconds(5)))
                 .extracting(AlertRulesTest::state)
                 .containsExactly("resolved WARNING");
+    }
+
+    @Test
+    void businessAnswersAClientCausesAtWillDoNotCountAsTaskFailures() {
+        LogicExecutor executor = LogicExecutor.create(
+                ExecutionPipeline.builder().add(MetricsPolicy.create(registry)).build());
+        TaskContext read = new TaskContext("Order", "Read", "O-404");
+        AlertRules rules = rules(new TaskErrorRatioRule(0.05, 20));
+        step(rules, Duration.ZERO);
+
+        for (int i = 0; i < 40; i++) { // a client asking for orders that do not exist: 100 % 404s
+            executor.executeOrDefault(
+                    read,
+                    () -> {
+                        throw new ClientException(CommonErrorCode.NOT_FOUND, "no order");
+                    },
+                    null);
+        }
+        assertThat(step(rules, Duration.ofSeconds(5)))
+                .as("40 business failures of 40 calls")
+                .isEmpty();
+
+        for (int i = 0; i < 30; i++) {
+            executor.execute(read, () -> "found");
+        }
+        for (int i = 0; i < 10; i++) { // a bug: counted
+            executor.executeOrDefault(
+                    read,
+                    () -> {
+                        throw new IllegalStateException("a bug");
+                    },
+                    null);
+        }
+        assertThat(step(rules, Duration.ofSeconds(5))).singleElement().satisfies(alert -> assertThat(alert.title())
+                .isEqualTo("Task Order.Read fails 25 % of calls"));
     }
 
     private Timer timer(String outcome) {

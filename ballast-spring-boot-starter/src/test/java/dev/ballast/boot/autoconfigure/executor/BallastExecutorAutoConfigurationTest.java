@@ -201,7 +201,7 @@ class BallastExecutorAutoConfigurationTest {
                         assertThat(timer.count()).isEqualTo(1);
                         assertThat(timer.getId().getTags())
                                 .extracting(Tag::getKey)
-                                .containsExactlyInAnyOrder("domain", "task", "outcome", "exception");
+                                .containsExactlyInAnyOrder("domain", "task", "outcome", "exception", "category");
                     });
                     List<SimpleSpan> spans =
                             List.copyOf(context.getBean(SimpleTracer.class).getSpans());
