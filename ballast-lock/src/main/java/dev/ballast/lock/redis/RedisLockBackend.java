@@ -36,8 +36,8 @@ import org.jspecify.annotations.Nullable;
  * one polling interval, never a hang).
  *
  * <p>A token is never below Redis's clock in microseconds: {@code max(last + 1, now)}. So tokens issued after a data loss
- * (a restart without persistence) still exceed earlier ones, and tokens issued
- * after a fail-over from a database backend whose tokens have the same clock floor exceed that backend's. The same floor
+ * (a restart without persistence) still exceed earlier ones, and tokens issued after a fail-over from a database backend
+ * whose tokens have the same clock floor exceed that backend's. The same floor
  * covers a Sentinel or Cluster failover in which asynchronous replication lost the last counter updates: the promoted
  * replica's clock has moved on since the lost acquisitions (a failover takes at least the failure-detection timeout), so
  * its tokens exceed theirs as long as the nodes' clocks agree to within that time.

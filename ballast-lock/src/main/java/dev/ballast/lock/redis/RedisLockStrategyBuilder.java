@@ -29,7 +29,7 @@ public final class RedisLockStrategyBuilder implements LockStrategyBuilder {
     public static final Duration DEFAULT_FENCE_RETENTION = Duration.ofDays(1);
 
     /** The shortest fence retention accepted: far above any clock disagreement between Redis and a database. */
-    static final Duration MIN_FENCE_RETENTION = Duration.ofHours(1);
+    public static final Duration MIN_FENCE_RETENTION = Duration.ofHours(1);
 
     private final LeaseStrategyBuilder lease;
     private Duration commandTimeout = DEFAULT_COMMAND_TIMEOUT;
@@ -81,7 +81,8 @@ public final class RedisLockStrategyBuilder implements LockStrategyBuilder {
      * the resilient chain's raise of it), so keys that are never locked again (one-off ids, each instance's start-up
      * probe) do not stay in Redis for good. Each acquisition sets its own strategy's retention: use one value for all
      * instances.
-     * Tokens keep rising across an expiry: a new counter starts at Redis's clock in microseconds, which has passed every
+     *
+     * <p>Tokens keep rising across an expiry: a new counter starts at Redis's clock in microseconds, which has passed every
      * earlier token by then, as long as no token ran ahead of Redis's clock by more than the retention (a floor raised
      * from a database whose clock is ahead, Redis's clock set back). A key held longer than the retention is safe too:
      * nobody else gets a token while it is held.

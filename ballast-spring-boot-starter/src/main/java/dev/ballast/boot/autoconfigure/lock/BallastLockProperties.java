@@ -2,6 +2,7 @@ package dev.ballast.boot.autoconfigure.lock;
 
 import dev.ballast.boot.autoconfigure.SchemaInitialization;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
+import dev.ballast.lock.redis.RedisLockStrategyBuilder;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -65,7 +66,10 @@ public record BallastLockProperties(
         public Redis {
             requireAtLeast("ballast.lock.redis.command-timeout", commandTimeout, Duration.ofMillis(10));
             requireAtLeast("ballast.lock.redis.reconnect-delay", reconnectDelay, Duration.ofMillis(10));
-            requireAtLeast("ballast.lock.redis.fence-retention", fenceRetention, Duration.ofHours(1));
+            requireAtLeast(
+                    "ballast.lock.redis.fence-retention",
+                    fenceRetention,
+                    RedisLockStrategyBuilder.MIN_FENCE_RETENTION); // the builder's own floor
         }
 
         private static void requireAtLeast(String property, Duration value, Duration minimum) {
