@@ -43,6 +43,27 @@ class ExceptionClassifierTest {
     }
 
     @Test
+    void eachInstanceIsClassifiedByItsOwnStateAndCausesWhateverItsClassAnsweredBefore() {
+        // the class-level answer is cached; an SQLSTATE and a cause belong to the instance and must still count
+        assertThat(classifier.classify(new SQLException("gone", "08006"))).isEqualTo(ErrorCategory.INFRASTRUCTURE);
+        assertThat(classifier.classify(new SQLException("duplicate key", "23505")))
+                .isEqualTo(ErrorCategory.UNKNOWN);
+        assertThat(classifier.classify(new SQLException("gone", "08006"))).isEqualTo(ErrorCategory.INFRASTRUCTURE);
+
+        assertThat(classifier.classify(new IllegalArgumentException("bug"))).isEqualTo(ErrorCategory.UNKNOWN);
+        assertThat(classifier.classify(new IllegalArgumentException(new ConnectException())))
+                .isEqualTo(ErrorCategory.INFRASTRUCTURE);
+        assertThat(classifier.classify(new IllegalArgumentException("bug"))).isEqualTo(ErrorCategory.UNKNOWN);
+    }
+
+    @Test
+    void aBusinessClassWinsOverAnInfrastructureCause() {
+        assertThat(classifier.classify(
+                        new ClientException(CommonErrorCode.NOT_FOUND, "no such account", new ConnectException())))
+                .isEqualTo(ErrorCategory.BUSINESS);
+    }
+
+    @Test
     void constraintViolationsAndBugsAreUnknown() {
         assertThat(classifier.classify(new SQLIntegrityConstraintViolationException()))
                 .isEqualTo(ErrorCategory.UNKNOWN);

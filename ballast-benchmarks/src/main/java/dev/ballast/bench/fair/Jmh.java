@@ -44,6 +44,11 @@ public final class Jmh {
                 .shouldFailOnError(true)
                 .verbosity(org.openjdk.jmh.runner.options.VerboseMode.SILENT);
         params.forEach((name, value) -> options.param(name, value));
+        if (Runtime.version().feature() >= 23) {
+            // JMH reads field offsets through sun.misc.Unsafe: allowed, so the fork prints no deprecation warning into
+            // the result file (the option exists from JDK 23 on; it changes no measured code path)
+            options.jvmArgsAppend("--sun-misc-unsafe-memory-access=allow");
+        }
         if (settings.gc()) {
             options.addProfiler(GCProfiler.class);
         }

@@ -49,14 +49,42 @@ public final class DefaultExceptionClassifier implements ExceptionClassifier {
 
     private DefaultExceptionClassifier() {}
 
+    /** Bits of {@link #TRAITS}: what a class says about its instances whatever their state. */
+    private static final int BUSINESS = 1;
+
+    private static final int INFRASTRUCTURE = 2;
+
+    /**
+     * What each exception class is, worked out once per class: the type checks below walk the superclasses and look
+     * names up in sets, which cost more than the rest of a failing call's bookkeeping (found by the executor suite). The
+     * values are the cached small {@code Integer}s, so a lookup allocates nothing; only an SQLSTATE and the cause chain,
+     * which belong to the instance, are looked at per call.
+     */
+    private static final ClassValue<Integer> TRAITS = new ClassValue<>() {
+        @Override
+        protected Integer computeValue(Class<?> type) {
+            int traits = 0;
+            if (ClientException.class.isAssignableFrom(type) || BUSINESS_TYPES.contains(type.getName())) {
+                traits |= BUSINESS;
+            }
+            if (infrastructureType(type)) {
+                traits |= INFRASTRUCTURE;
+            }
+            return traits;
+        }
+    };
+
     @Override
     public ErrorCategory classify(Throwable error) {
-        if (error instanceof ClientException
-                || BUSINESS_TYPES.contains(error.getClass().getName())) {
+        int traits = TRAITS.get(error.getClass());
+        if ((traits & BUSINESS) != 0) {
             return ErrorCategory.BUSINESS;
         }
-        Throwable current = error;
-        for (int depth = 0; current != null && depth < MAX_CAUSE_DEPTH; depth++) {
+        if ((traits & INFRASTRUCTURE) != 0 || unavailableDatabase(error)) {
+            return ErrorCategory.INFRASTRUCTURE;
+        }
+        Throwable current = error.getCause();
+        for (int depth = 1; current != null && depth < MAX_CAUSE_DEPTH; depth++) {
             if (isInfrastructure(current)) {
                 return ErrorCategory.INFRASTRUCTURE;
             }
@@ -75,19 +103,29 @@ public final class DefaultExceptionClassifier implements ExceptionClassifier {
     }
 
     private static boolean isInfrastructure(Throwable error) {
-        if (error instanceof IOException
-                || error instanceof UncheckedIOException
-                || error instanceof TimeoutException
-                || error instanceof SQLTransientException
-                || error instanceof SQLRecoverableException
-                || error instanceof SQLNonTransientConnectionException) {
+        if ((TRAITS.get(error.getClass()) & INFRASTRUCTURE) != 0) {
             return true;
         }
-        if (error instanceof SQLException sql && unavailableState(sql.getSQLState())) {
+        return unavailableDatabase(error);
+    }
+
+    private static boolean unavailableDatabase(Throwable error) {
+        return error instanceof SQLException sql && unavailableState(sql.getSQLState());
+    }
+
+    private static boolean infrastructureType(Class<?> type) {
+        if (IOException.class.isAssignableFrom(type)
+                || UncheckedIOException.class.isAssignableFrom(type)
+                || TimeoutException.class.isAssignableFrom(type)
+                || SQLTransientException.class.isAssignableFrom(type)
+                || SQLRecoverableException.class.isAssignableFrom(type)
+                || SQLNonTransientConnectionException.class.isAssignableFrom(type)) {
             return true;
         }
-        for (Class<?> type = error.getClass(); type != null && type != Throwable.class; type = type.getSuperclass()) {
-            if (INFRASTRUCTURE_TYPES.contains(type.getName())) {
+        for (Class<?> current = type;
+                current != null && current != Throwable.class;
+                current = current.getSuperclass()) {
+            if (INFRASTRUCTURE_TYPES.contains(current.getName())) {
                 return true;
             }
         }
