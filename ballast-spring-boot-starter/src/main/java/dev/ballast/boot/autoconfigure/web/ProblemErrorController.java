@@ -2,6 +2,8 @@ package dev.ballast.boot.autoconfigure.web;
 
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.net.URISyntaxException;
 import org.springframework.boot.webmvc.error.ErrorAttributes;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpHeaders;
@@ -16,11 +18,14 @@ import org.springframework.web.context.request.ServletWebRequest;
 /**
  * The container's error page ({@code server.error.path}, {@code /error}) as problem details: errors the container
  * raises inside the application context (a {@code sendError}, an exception from a filter) get the same answer as those
- * controllers raise, never Spring Boot's JSON error map or its whitelabel HTML page.
+ * controllers raise, never Spring Boot's JSON error map or its whitelabel HTML page. The problem's {@code instance} is
+ * the path of the request that failed, not the error page's.
  */
 @Controller
 @RequestMapping("${server.error.path:${error.path:/error}}")
 final class ProblemErrorController implements ErrorController {
+
+    private static final URI ABOUT_BLANK = URI.create("about:blank");
 
     private final BallastProblemHandler handler;
     private final ErrorAttributes errors;
@@ -34,7 +39,12 @@ final class ProblemErrorController implements ErrorController {
     ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
         Throwable failure = errors.getError(new ServletWebRequest(request));
         if (failure != null) {
-            return handler.problem(failure);
+            ResponseEntity<ProblemDetail> answer = handler.problem(failure);
+            ProblemDetail body = answer.getBody();
+            if (body != null && body.getInstance() == null) {
+                body.setInstance(failedPath(request));
+            }
+            return answer;
         }
         int status = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE) instanceof Integer code ? code : 500;
         if (status < 400) {
@@ -48,8 +58,24 @@ final class ProblemErrorController implements ErrorController {
         if (incident != null) {
             problem.setProperty(Problems.INCIDENT, incident);
         }
+        problem.setInstance(failedPath(request));
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         return new ResponseEntity<>(problem, headers, HttpStatusCode.valueOf(status));
+    }
+
+    /**
+     * The path of the request that failed, as it was sent; {@code about:blank} when the container did not record one
+     * or it is not a valid URI reference, so that the answer never names the error page instead.
+     */
+    private static URI failedPath(HttpServletRequest request) {
+        if (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String path && !path.isEmpty()) {
+            try {
+                return new URI(path);
+            } catch (URISyntaxException invalid) {
+                // fall through: a path Tomcat let through but java.net.URI rejects is not shown
+            }
+        }
+        return ABOUT_BLANK;
     }
 }

@@ -37,6 +37,7 @@ final class RequestEdgeFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         if (rejectPathParameters && request.getRequestURI().indexOf(';') >= 0) {
             reject(
+                    request,
                     response,
                     400,
                     WebErrorCode.MALFORMED_REQUEST.code(),
@@ -47,6 +48,7 @@ final class RequestEdgeFilter extends OncePerRequestFilter {
             long declared = request.getContentLengthLong();
             if (declared > maxBody) {
                 reject(
+                        request,
                         response,
                         413,
                         WebErrorCode.PAYLOAD_TOO_LARGE.code(),
@@ -61,10 +63,13 @@ final class RequestEdgeFilter extends OncePerRequestFilter {
         chain.doFilter(request, response);
     }
 
-    private static void reject(HttpServletResponse response, int status, String code, String detail)
+    private static void reject(
+            HttpServletRequest request, HttpServletResponse response, int status, String code, String detail)
             throws IOException {
         response.setStatus(status);
-        byte[] body = Problems.json(status, code, detail, null, null).getBytes(StandardCharsets.UTF_8);
+        // the instance is the request's path as sent (Tomcat has already refused one that is not a valid URI path)
+        byte[] body = Problems.json(status, code, detail, request.getRequestURI(), null)
+                .getBytes(StandardCharsets.UTF_8);
         response.setContentType("application/problem+json");
         response.setContentLength(body.length);
         response.getOutputStream().write(body);

@@ -209,6 +209,34 @@ class ProblemDetailsWebTest {
         assertThat(longHeader).containsPattern("\"code\":\"(MALFORMED_REQUEST|HEADERS_TOO_LARGE)\"");
     }
 
+    /**
+     * {@code instance} names the request the problem answers, also when the container raised it and the answer came
+     * from the error page: before, those answers named the error page ({@code /error}) instead.
+     */
+    @Test
+    void everyProblemNamesTheRequestItAnswersAsItsInstance() throws Exception {
+        int port = start(App.class, "ballast.web.max-request-body=1KB");
+
+        assertThat(get(port, "/client").body()).contains("\"instance\":\"/client\"");
+        assertThat(get(port, "/nothing-here").body()).contains("\"instance\":\"/nothing-here\"");
+        String big = "{\"amount\": 1, \"pad\": \"" + "x".repeat(2000) + "\"}";
+        HttpResponse<String> tooLarge = post(port, "/command", big);
+        assertProblem(tooLarge, 413, "PAYLOAD_TOO_LARGE");
+        assertThat(tooLarge.body()).contains("\"instance\":\"/command\"");
+        HttpResponse<String> pathParameter = get(port, "/client;x=1");
+        assertProblem(pathParameter, 400, "MALFORMED_REQUEST");
+        assertThat(pathParameter.body()).contains("\"instance\":\"/client;x=1\"");
+        HttpResponse<String> taskBug = get(port, "/task-bug");
+        assertThat(taskBug.body()).contains("\"instance\":\"/task-bug\"");
+        // raised outside a controller: answered by the error page, which must name the request, not itself
+        HttpResponse<String> sendError = get(port, "/send-error?x=1");
+        assertProblem(sendError, 403, "FORBIDDEN");
+        assertThat(sendError.body()).contains("\"instance\":\"/send-error\"");
+        HttpResponse<String> filterBug = get(port, "/filter-bug");
+        assertProblem(filterBug, 500, "INTERNAL_ERROR");
+        assertThat(filterBug.body()).contains("\"instance\":\"/filter-bug\"").doesNotContain("filter bug");
+    }
+
     @Test
     void anHttpVersionTheServerDoesNotSpeakIsTheClientsErrorWithoutAnIncidentOrAnErrorLine() throws Exception {
         // a black-box run: "GET ... HTTP/9.9" wrote an ERROR incident line, so any client could fill the error log
@@ -292,6 +320,19 @@ class ProblemDetailsWebTest {
         Failing failing() {
             return new Failing();
         }
+
+        /** A filter that fails on one path: the container hands its exception to the error page. */
+        @Bean
+        jakarta.servlet.Filter failingFilter() {
+            return (request, response, chain) -> {
+                if (((jakarta.servlet.http.HttpServletRequest) request)
+                        .getRequestURI()
+                        .equals("/filter-bug")) {
+                    throw new IllegalStateException("filter bug");
+                }
+                chain.doFilter(request, response);
+            };
+        }
     }
 
     @SpringBootConfiguration
@@ -314,6 +355,11 @@ class ProblemDetailsWebTest {
 
         Endpoints(Failing failing) {
             this.failing = failing;
+        }
+
+        @GetMapping("/send-error")
+        void sendError(jakarta.servlet.http.HttpServletResponse response) throws java.io.IOException {
+            response.sendError(403);
         }
 
         @GetMapping("/client")
