@@ -10,6 +10,7 @@ import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.outbox.IdempotencyConflictException;
 import java.time.Duration;
+import java.time.InstantSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +63,7 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
 
     private final String retryAfterSeconds;
     private final ExceptionClassifier classifier;
+    private final StackTraceLimit stackTraces;
 
     /** A handler that sends {@code retryAfter} (rounded up to whole seconds, at least 1) with retryable answers. */
     public BallastProblemHandler(Duration retryAfter) {
@@ -70,9 +72,15 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
 
     /** As {@link #BallastProblemHandler(Duration)}, telling unavailable dependencies by {@code classifier}. */
     public BallastProblemHandler(Duration retryAfter, ExceptionClassifier classifier) {
+        this(retryAfter, classifier, InstantSource.system());
+    }
+
+    /** As above, with the clock of the stack trace limit (tests move it). */
+    BallastProblemHandler(Duration retryAfter, ExceptionClassifier classifier, InstantSource clock) {
         long seconds = Math.max(1, (retryAfter.toMillis() + 999) / 1000);
         this.retryAfterSeconds = Long.toString(seconds);
         this.classifier = classifier;
+        this.stackTraces = new StackTraceLimit(clock);
     }
 
     /** Ballast's error model and the exceptions of its modules, also when wrapped in something else. */
@@ -183,9 +191,12 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
     /**
      * A 5xx: the code's generic message and an incident reference, logged once. A failure a Ballast task let through
      * was logged with its stack trace by the executor, so this logs one line naming that task (at INFO for a 503, an
-     * outage's retryable answer; at ERROR otherwise); anything else is logged here at ERROR with its stack trace.
+     * outage's retryable answer; at ERROR otherwise). Anything else is logged here at ERROR with its stack trace, for
+     * at most {@link StackTraceLimit#LINES} failures of one exception class in each 10 s; beyond that each one still
+     * gets its incident line, without the stack trace, at INFO for a 503 and at ERROR otherwise, and the next line
+     * with a stack trace says how many went without.
      */
-    private static ProblemDetail serverProblem(Throwable failure, int status, String code, String message) {
+    private ProblemDetail serverProblem(Throwable failure, int status, String code, String message) {
         String incident = Problems.newIncident();
         ProblemDetail problem =
                 problem(status, code, message + "; quote incident " + incident + " when reporting this");
@@ -207,15 +218,32 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
                             task.context().task(),
                             failure.getClass().getName());
         } else {
-            log.atError()
-                    .addKeyValue(Problems.INCIDENT, incident)
-                    .setCause(failure)
-                    .log(
-                            "Incident {}: answered {} {} for an unhandled {}",
-                            incident,
-                            status,
-                            code,
-                            failure.getClass().getName());
+            long withoutTrace = stackTraces.admit(failure.getClass());
+            if (withoutTrace >= 0) {
+                log.atError()
+                        .addKeyValue(Problems.INCIDENT, incident)
+                        .setCause(failure)
+                        .log(
+                                "Incident {}: answered {} {} for an unhandled {}{}",
+                                incident,
+                                status,
+                                code,
+                                failure.getClass().getName(),
+                                withoutTrace == 0
+                                        ? ""
+                                        : " (" + withoutTrace + " more logged without a stack trace since the last)");
+            } else {
+                (status == 503 ? log.atInfo() : log.atError())
+                        .addKeyValue(Problems.INCIDENT, incident)
+                        .log(
+                                "Incident {}: answered {} {} for an unhandled {} (stack trace left out: more than {}"
+                                        + " of this class in 10 s)",
+                                incident,
+                                status,
+                                code,
+                                failure.getClass().getName(),
+                                StackTraceLimit.LINES);
+            }
         }
         return problem;
     }
