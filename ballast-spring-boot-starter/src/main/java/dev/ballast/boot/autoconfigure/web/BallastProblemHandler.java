@@ -29,6 +29,7 @@ import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.RequestContextHolder;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
 
 /**
  * Turns every exception a controller lets through into RFC 9457 problem details ({@code application/problem+json})
@@ -156,6 +157,14 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
             problem.setProperty(CODE, Problems.codeFor(problem.getStatus()));
         }
         return response;
+    }
+
+    /** No handler and no resource at the path: 404 with the container's generic text, not Spring's internals. */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleNoResourceFoundException(
+            NoResourceFoundException exception, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        ProblemDetail problem = problem(404, CommonErrorCode.NOT_FOUND.code(), Problems.containerDetail(404, null));
+        return handleExceptionInternal(exception, problem, headers, status, request);
     }
 
     /** An unreadable body: too large (413), unknown field, malformed JSON, or missing, each with its own code. */

@@ -1,12 +1,17 @@
 package dev.ballast.boot.autoconfigure.web;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.net.URISyntaxException;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.webmvc.error.ErrorAttributes;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -19,13 +24,14 @@ import org.springframework.web.context.request.ServletWebRequest;
  * The container's error page ({@code server.error.path}, {@code /error}) as problem details: errors the container
  * raises inside the application context (a {@code sendError}, an exception from a filter) get the same answer as those
  * controllers raise, never Spring Boot's JSON error map or its whitelabel HTML page. The problem's {@code instance} is
- * the path of the request that failed, not the error page's.
+ * the path of the request that failed, not the error page's. A client that asks for the error page itself gets 404:
+ * only the container's error dispatch reaches the error handling, so no request can make a 500 at will.
  */
 @Controller
 @RequestMapping("${server.error.path:${error.path:/error}}")
 final class ProblemErrorController implements ErrorController {
 
-    private static final URI ABOUT_BLANK = URI.create("about:blank");
+    private static final Logger log = LoggerFactory.getLogger(ProblemErrorController.class);
 
     private final BallastProblemHandler handler;
     private final ErrorAttributes errors;
@@ -37,12 +43,17 @@ final class ProblemErrorController implements ErrorController {
 
     @RequestMapping
     ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+        if (request.getDispatcherType() != DispatcherType.ERROR) {
+            // a client asked for the error page itself: nothing is there for it (it must not be a 500 at will)
+            return answer(HttpStatus.NOT_FOUND.value(), null, URI.create(request.getRequestURI()));
+        }
         Throwable failure = errors.getError(new ServletWebRequest(request));
         if (failure != null) {
             ResponseEntity<ProblemDetail> answer = handler.problem(failure);
             ProblemDetail body = answer.getBody();
-            if (body != null && body.getInstance() == null) {
-                body.setInstance(failedPath(request));
+            URI instance = failedPath(request);
+            if (body != null && body.getInstance() == null && instance != null) {
+                body.setInstance(instance);
             }
             return answer;
         }
@@ -50,7 +61,19 @@ final class ProblemErrorController implements ErrorController {
         if (status < 400) {
             status = 500;
         }
-        String incident = status >= 500 ? Problems.newIncident() : null;
+        String incident = null;
+        URI instance = failedPath(request);
+        if (status >= 500) {
+            incident = Problems.newIncident();
+            // the application answered a 5xx with sendError: one line, so that the incident can be found
+            (status == 503 ? log.atInfo() : log.atError())
+                    .addKeyValue(Problems.INCIDENT, incident)
+                    .log("Incident {}: answered {} for {} (sendError, no exception)", incident, status, instance);
+        }
+        return answer(status, incident, instance);
+    }
+
+    private static ResponseEntity<ProblemDetail> answer(int status, @Nullable String incident, @Nullable URI instance) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(
                 HttpStatusCode.valueOf(status), Problems.containerDetail(status, incident));
         problem.setTitle(Problems.title(status));
@@ -58,24 +81,24 @@ final class ProblemErrorController implements ErrorController {
         if (incident != null) {
             problem.setProperty(Problems.INCIDENT, incident);
         }
-        problem.setInstance(failedPath(request));
+        problem.setInstance(instance);
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
         return new ResponseEntity<>(problem, headers, HttpStatusCode.valueOf(status));
     }
 
     /**
-     * The path of the request that failed, as it was sent; {@code about:blank} when the container did not record one
-     * or it is not a valid URI reference, so that the answer never names the error page instead.
+     * The path of the request that failed, as it was sent; null (Spring then names the error page) in the unlikely
+     * case that the container recorded none or one that is not a valid URI reference.
      */
-    private static URI failedPath(HttpServletRequest request) {
+    private static @Nullable URI failedPath(HttpServletRequest request) {
         if (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String path && !path.isEmpty()) {
             try {
                 return new URI(path);
             } catch (URISyntaxException invalid) {
-                // fall through: a path Tomcat let through but java.net.URI rejects is not shown
+                return null; // a path Tomcat let through but java.net.URI rejects is not shown
             }
         }
-        return ABOUT_BLANK;
+        return null;
     }
 }

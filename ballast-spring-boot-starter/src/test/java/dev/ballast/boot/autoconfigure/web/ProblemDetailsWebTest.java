@@ -170,7 +170,9 @@ class ProblemDetailsWebTest {
         assertThat(unknown.body()).contains("unknown field 'amuont'");
         assertProblem(post(port, "/command", "{\"amount\": \"ten\"}"), 400, "MALFORMED_JSON");
         assertProblem(post(port, "/client", "{}"), 405, "METHOD_NOT_ALLOWED");
-        assertProblem(get(port, "/nothing-here"), 404, "NOT_FOUND");
+        HttpResponse<String> nothing = get(port, "/nothing-here");
+        assertProblem(nothing, 404, "NOT_FOUND");
+        assertThat(nothing.body()).contains("There is nothing at this path").doesNotContain("static resource");
         assertThat(post(port, "/command", "{\"amount\": 1}").statusCode()).isEqualTo(200);
     }
 
@@ -235,6 +237,20 @@ class ProblemDetailsWebTest {
         HttpResponse<String> filterBug = get(port, "/filter-bug");
         assertProblem(filterBug, 500, "INTERNAL_ERROR");
         assertThat(filterBug.body()).contains("\"instance\":\"/filter-bug\"").doesNotContain("filter bug");
+    }
+
+    /** The error page asked for by a client: nothing is there for it, and no client can make a 500 or an incident. */
+    @Test
+    void theErrorPageRequestedDirectlyIsA404NotA500() throws Exception {
+        int port = start(App.class);
+
+        for (String path : new String[] {"/error", "/error?status=500"}) {
+            HttpResponse<String> response = get(port, path);
+            assertProblem(response, 404, "NOT_FOUND");
+            assertThat(response.body()).contains("\"instance\":\"/error\"").doesNotContain("incident");
+        }
+        assertThat(post(port, "/error", "{}").statusCode()).isEqualTo(404);
+        assertThat(incidents.eventsAtLeast(Level.WARN)).isEmpty();
     }
 
     @Test
