@@ -22,10 +22,10 @@ public final class IdempotencyKeys {
 
     /** {@code key} if it is valid; 400 otherwise. */
     public static String require(@Nullable String key) {
-        if (key == null || key.isEmpty()) {
+        if (key == null) {
             throw new ClientException(CommonErrorCode.INVALID_INPUT, "the Idempotency-Key header is required");
         }
-        if (key.length() > MAX_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+        if (key.isEmpty() || key.length() > MAX_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
             throw new ClientException(
                     CommonErrorCode.INVALID_INPUT,
                     "the Idempotency-Key header must be 1 to " + MAX_LENGTH + " visible ASCII characters");
