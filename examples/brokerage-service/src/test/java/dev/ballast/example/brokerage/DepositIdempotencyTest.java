@@ -78,7 +78,9 @@ class DepositIdempotencyTest {
         // the header is optional here: an empty one is malformed, not missing (a black-box run read "is required")
         HttpResponse<String> emptyKey = send(deposit(port(), "A-34", "{\"amount\": \"1.00\"}", ""));
         assertThat(emptyKey.statusCode()).isEqualTo(400);
-        assertThat(emptyKey.body()).contains("1 to 200 visible ASCII characters").doesNotContain("required");
+        assertThat(emptyKey.body())
+                .contains("1 to 200 visible ASCII characters")
+                .doesNotContain("required");
         assertThat(balance("A-34")).isEqualTo("2.00");
     }
 
