@@ -9,6 +9,10 @@ import java.util.concurrent.ConcurrentMap;
  * per exception class in each {@link #WINDOW_MILLIS} window. During an outage every request that reaches the database
  * outside a task fails the same way; without a limit each one wrote an ERROR line with its whole stack trace.
  *
+ * <p>The same fixed-window count as the executor's failure-line limit ({@code dev.ballast.core.policy.BusinessLogLimit},
+ * keyed by task there): that one is package-private in the core module and other modules may not use its internals,
+ * so sharing it would mean a new public type in the core's API for a dozen lines.
+ *
  * <p>Concurrency: any thread. Each class's window is guarded by its own monitor; the map is bounded (emptied when it
  * holds {@link #MAX_KEYS} classes, which at worst lets a few extra stack traces through).
  */
