@@ -5,7 +5,6 @@ import dev.ballast.lock.LockBackendException;
 import dev.ballast.lock.internal.Waiter.State;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
@@ -109,7 +108,7 @@ final class KeyQueue {
                     Math.min(waiter.yieldNanos, Math.max(0, waiter.deadline - strategy.clock.nanoTime())));
         }
         LockBackend backend = strategy.backend;
-        String owner = UUID.randomUUID().toString();
+        String owner = OwnerTokens.next();
         long pollNanos = strategy.minPollNanos;
         while (true) {
             long requestedAt = strategy.clock.nanoTime();

@@ -11,6 +11,7 @@ import dev.ballast.lock.ManualLockClock;
 import dev.ballast.testkit.lock.LockStrategyContract;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -48,6 +49,29 @@ class RedisLockStrategyIT extends LockStrategyContract {
     @Override
     protected DataSource resources() {
         return resources;
+    }
+
+    @Test
+    void theLockValueNamesTheProcessThatHoldsItAndIsNewForEachAcquisition() {
+        String key = "owner:" + UUID.randomUUID();
+        String process = ManagementFactory.getRuntimeMXBean().getName();
+        String first;
+        try (LockHandle held = locks.tryAcquire(key, Duration.ZERO, Duration.ofSeconds(5))) {
+            first = admin.sync().get(RedisLockBackend.lockKey(key));
+        }
+        String second;
+        try (LockHandle held = locks.tryAcquire(key, Duration.ZERO, Duration.ofSeconds(5))) {
+            second = admin.sync().get(RedisLockBackend.lockKey(key));
+        }
+        assertThat(first)
+                .startsWith(process.substring(0, Math.min(27, process.length())))
+                .hasSizeLessThanOrEqualTo(64);
+        assertThat(second)
+                .startsWith(process.substring(0, Math.min(27, process.length())))
+                .isNotEqualTo(first);
+        assertThat(admin.sync().get(RedisLockBackend.lockKey(key)))
+                .as("released")
+                .isNull();
     }
 
     @Test
