@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -81,6 +83,41 @@ class AccountApiTest {
             assertThat(response.headers().firstValue("Content-Type")).as(body).hasValue("application/problem+json");
         }
         assertThat(send(get("/api/accounts/A-9")).body()).contains("\"balance\":\"0.00\"");
+    }
+
+    @Test
+    void aRefusedDepositIsCountedByTheDepositTaskAsABusinessFailure() throws Exception {
+        // the checks that run before the account's lock (id shape, amount, existence) are inside the task, so the
+        // task's metrics see every refused deposit, as they see every refused order
+        double before = depositFailures("ClientException");
+
+        assertThat(send(deposit("B-1", "{\"amount\": \"1.00\"}")).statusCode()).isEqualTo(404);
+        assertThat(send(deposit("A-101", "{\"amount\": \"1.00\"}")).statusCode())
+                .isEqualTo(404);
+        assertThat(send(deposit("A-12", "{\"amount\": \"-1.00\"}")).statusCode())
+                .isEqualTo(400);
+        assertThat(send(deposit("A-12", "{}")).statusCode()).isEqualTo(400);
+
+        assertThat(depositFailures("ClientException") - before).isEqualTo(4.0);
+        assertThat(send(get("/api/accounts/A-12")).body()).contains("\"balance\":\"0.00\"");
+    }
+
+    /** The count of {@code Account.Deposit} failures with this exception, as Prometheus scrapes it. */
+    private double depositFailures(String exception) throws Exception {
+        Matcher series = Pattern.compile("ballast_task_seconds_count\\{([^}]*)} ([0-9.E+]+)")
+                .matcher(send(get("/actuator/prometheus")).body());
+        double count = 0;
+        while (series.find()) {
+            String tags = series.group(1);
+            if (tags.contains("domain=\"Account\"")
+                    && tags.contains("task=\"Deposit\"")
+                    && tags.contains("outcome=\"failure\"")
+                    && tags.contains("category=\"business\"")
+                    && tags.contains("exception=\"" + exception + "\"")) {
+                count += Double.parseDouble(series.group(2));
+            }
+        }
+        return count;
     }
 
     private HttpRequest get(String path) {
