@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.web;
 
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -21,6 +22,16 @@ public record BallastWebProperties(
         @DefaultValue("true") boolean rejectPathParameters,
         @Nullable DataSize maxRequestBody) {
 
+    /** Refuses a body limit that is not positive: a negative one used to switch the limit off without a word. */
+    public BallastWebProperties {
+        if (maxRequestBody != null && maxRequestBody.toBytes() <= 0) {
+            throw InvalidBallastPropertyException.invalid(
+                    "ballast.web.max-request-body",
+                    maxRequestBody,
+                    "must be at least 1B (leave it unset for no limit)");
+        }
+    }
+
     /**
      * Problem-details settings.
      *
@@ -29,5 +40,13 @@ public record BallastWebProperties(
      */
     public record ProblemDetails(
             @DefaultValue("true") boolean enabled,
-            @DefaultValue("1s") Duration retryAfter) {}
+            @DefaultValue("1s") Duration retryAfter) {
+
+        public ProblemDetails {
+            if (retryAfter.isNegative()) {
+                throw InvalidBallastPropertyException.invalid(
+                        "ballast.web.problem-details.retry-after", retryAfter, "must not be negative");
+            }
+        }
+    }
 }
