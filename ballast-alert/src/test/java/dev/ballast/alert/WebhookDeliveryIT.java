@@ -289,6 +289,32 @@ class WebhookDeliveryIT {
     }
 
     @Test
+    void aChannelFailingWithServerErrorsIsWarnedOnceAndItsRecoveryLogged() throws Exception {
+        stub.answer("/discord", 500);
+        ChannelSettings breakerStaysClosed = new ChannelSettings(
+                100, 50, 50, 3, Duration.ofMillis(20), Duration.ofMillis(100), 10, Duration.ofMinutes(5));
+        router(List.of(discord("/discord")), breakerStaysClosed);
+
+        router.send(critical("down-1", "detail"));
+        router.send(critical("down-2", "detail"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> fileLines().stream()
+                                .filter(line -> line.has("fallbackFor"))
+                                .count()
+                        == 2);
+        stub.answer("/discord", 204);
+        router.send(critical("up", "detail"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> ballastLogs.events().stream()
+                .anyMatch(e -> e.getFormattedMessage().equals("Alert channel 'discord' delivers again")));
+
+        assertThat(ballastLogs.events().stream()
+                        .map(e -> e.getFormattedMessage())
+                        .filter(line -> line.startsWith("Alert channel 'discord' is failing")))
+                .containsExactly("Alert channel 'discord' is failing: a message was not delivered after its retries"
+                        + " (last: HTTP 500); it went to the fallback");
+    }
+
+    @Test
     void aChannelThatRejectsUsIsNotRetriedAndTheOtherChannelsAreWarnedOnce() throws Exception {
         stub.answer("/discord", 401);
         stub.answer("/slack", 200);

@@ -37,6 +37,9 @@ public final class ChannelWorker {
     private final RateGate gate;
     private final Breaker breaker;
     private final Set<Integer> reportedStatuses = ConcurrentHashMap.newKeySet();
+    /** A message failed after its retries and none was delivered since; written and read by the worker thread. */
+    private volatile boolean failing;
+
     private final Thread thread;
     private volatile boolean running = true;
 
@@ -170,6 +173,10 @@ public final class ChannelWorker {
                 case DELIVERED -> {
                     gate.pause(System.nanoTime(), result.pause().toNanos());
                     breaker.success();
+                    if (failing) {
+                        failing = false;
+                        log.info("Alert channel '{}' delivers again", channel.name());
+                    }
                     meters.message(channel.name(), "delivered");
                     return;
                 }
@@ -210,6 +217,14 @@ public final class ChannelWorker {
 
     private void failed(Message message, DeliveryResult result) {
         meters.message(channel.name(), "failed");
+        if (!failing) { // once per failing streak: the breaker's line follows if it goes on, "delivers again" ends it
+            failing = true;
+            log.warn(
+                    "Alert channel '{}' is failing: a message was not delivered after its retries (last: {}); it"
+                            + " went to the fallback",
+                    channel.name(),
+                    result.detail());
+        }
         if (breaker.failure(System.nanoTime())) {
             log.warn(
                     "Alert channel '{}' breaker open for {} after {} undeliverable messages (last: {})",
