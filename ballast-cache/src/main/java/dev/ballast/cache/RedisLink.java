@@ -113,11 +113,13 @@ final class RedisLink implements AutoCloseable {
             meters.l2Error("CONNECT");
             failures.incrementAndGet();
             breaker.forceOpen();
+            String refusal = credentialsRefusal(e);
             log.warn(
-                    "Cache '{}': Redis L2 unreachable at start-up ({}); breaker open, serving from L1 and the loader;"
+                    "Cache '{}': Redis L2 unreachable at start-up ({}{}); breaker open, serving from L1 and the loader;"
                             + " Redis is probed every {} s",
                     settings.name(),
                     e.toString(),
+                    refusal == null ? "" : "; Redis refused the credentials: " + refusal,
                     CHECK_INTERVAL.toSeconds());
             alerts.send(breakerOpen(
                     "Redis L2 unavailable",
@@ -332,5 +334,27 @@ final class RedisLink implements AutoCloseable {
                 .label("module", "cache")
                 .label("cache", settings.name())
                 .build();
+    }
+
+    /**
+     * Redis's own answer when it refused the connection's credentials ({@code WRONGPASS ...}, {@code NOAUTH ...}, an
+     * {@code AUTH} without a configured password), found in the cause chain; null for any other failure. Lettuce
+     * reports such a refusal as "Unable to connect", which sends an operator looking for a network fault. The server's
+     * answer never contains the password.
+     */
+    static @Nullable String credentialsRefusal(Throwable failure) {
+        Throwable current = failure;
+        for (int depth = 0; current != null && depth < 10; depth++) {
+            String message = current.getMessage();
+            if (message != null
+                    && (message.startsWith("WRONGPASS")
+                            || message.startsWith("NOAUTH")
+                            || message.startsWith("ERR AUTH")
+                            || message.contains("invalid username-password pair"))) {
+                return message.length() > 200 ? message.substring(0, 200) : message;
+            }
+            current = current.getCause() == current ? null : current.getCause();
+        }
+        return null;
     }
 }
