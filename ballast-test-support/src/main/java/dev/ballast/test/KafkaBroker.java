@@ -147,6 +147,8 @@ public final class KafkaBroker implements AutoCloseable, BeforeAllCallback, Afte
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+        // while the broker is still starting, Kafka's default (rebootstrap) logs a line per turn of the client's loop
+        properties.put(AdminClientConfig.METADATA_RECOVERY_STRATEGY_CONFIG, "none");
         return Admin.create(properties);
     }
 

@@ -207,6 +207,85 @@ public final class KafkaOutboxPublisher implements OutboxPublisher, AutoCloseabl
         }
     }
 
+    /**
+     * A producer setting {@link Builder#build()} refuses: one that would let the producer reorder or lose an
+     * aggregate's events ({@code acks}, {@code enable.idempotence}, {@code max.in.flight.requests.per.connection}), or
+     * a missing {@code bootstrap.servers}.
+     */
+    public static final class InvalidSettingException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+
+        private final String setting;
+        private final @Nullable String value;
+        private final String requirement;
+
+        InvalidSettingException(String setting, @Nullable Object value, String requirement) {
+            super(setting + " " + requirement + (value == null ? "" : ", was " + value));
+            this.setting = setting;
+            this.value = value == null ? null : value.toString();
+            this.requirement = requirement;
+        }
+
+        /** The Kafka producer setting, e.g. {@code acks}. */
+        public String setting() {
+            return setting;
+        }
+
+        /** Its value as given, or null when it is missing. */
+        public @Nullable String value() {
+            return value;
+        }
+
+        /** What a valid value is, e.g. {@code must be all for the outbox's idempotent producer}. */
+        public String requirement() {
+            return requirement;
+        }
+    }
+
+    /**
+     * {@link Builder#build()}'s check of the routed topics failed: some do not exist ({@link #missingTopics()}), or no
+     * broker answered in time ({@link #missingTopics()} empty, the cause says why).
+     */
+    public static final class TopicCheckException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        private final Set<String> topics;
+        private final Set<String> missingTopics;
+        private final String bootstrapServers;
+
+        TopicCheckException(
+                String message,
+                Set<String> topics,
+                Set<String> missingTopics,
+                String bootstrapServers,
+                @Nullable Throwable cause) {
+            super(message, cause);
+            this.topics = Set.copyOf(topics);
+            this.missingTopics = Set.copyOf(missingTopics);
+            this.bootstrapServers = bootstrapServers;
+        }
+
+        /** Every topic the router knows, the ones checked. */
+        public Set<String> topics() {
+            return new TreeSet<>(topics);
+        }
+
+        /** The routed topics the broker does not have; empty when no broker answered. */
+        public Set<String> missingTopics() {
+            return new TreeSet<>(missingTopics);
+        }
+
+        /** True when no broker answered the check (nothing is known about the topics). */
+        public boolean brokerUnreachable() {
+            return missingTopics.isEmpty();
+        }
+
+        /** The {@code bootstrap.servers} that were asked. */
+        public String bootstrapServers() {
+            return bootstrapServers;
+        }
+    }
+
     /** Builds a {@link KafkaOutboxPublisher}. */
     public static final class Builder {
         private final Map<String, Object> config = new HashMap<>();
@@ -249,16 +328,17 @@ public final class KafkaOutboxPublisher implements OutboxPublisher, AutoCloseabl
         /**
          * Creates the producer and checks the topics.
          *
-         * @throws IllegalArgumentException if there is no router, no {@code bootstrap.servers}, or a setting
-         *     contradicts idempotence ({@code acks} other than all, more than 5 requests in flight, idempotence off)
-         * @throws IllegalStateException if a routed topic does not exist or the broker cannot be asked
+         * @throws IllegalArgumentException if there is no router
+         * @throws InvalidSettingException if there is no {@code bootstrap.servers}, or a setting contradicts idempotence
+         *     ({@code acks} other than all, more than 5 requests in flight, idempotence off)
+         * @throws TopicCheckException if a routed topic does not exist or no broker answered the check
          */
         public KafkaOutboxPublisher build() {
             if (router == null) {
                 throw new IllegalArgumentException("A topic router is required (router(...) or routes(...))");
             }
             if (config.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) == null) {
-                throw new IllegalArgumentException(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG + " is required");
+                throw new InvalidSettingException(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, null, "is required");
             }
             Map<String, Object> settings = new HashMap<>(config);
             settings.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
@@ -267,8 +347,10 @@ public final class KafkaOutboxPublisher implements OutboxPublisher, AutoCloseabl
             require(settings, ProducerConfig.ACKS_CONFIG, "all", "-1");
             Object inFlight = settings.get(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
             if (inFlight != null && Integer.parseInt(inFlight.toString()) > 5) {
-                throw new IllegalArgumentException(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION
-                        + " must be at most 5 for an idempotent producer to keep the order, was " + inFlight);
+                throw new InvalidSettingException(
+                        ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+                        inFlight,
+                        "must be at most 5 for an idempotent producer to keep the order");
             }
             settings.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
             settings.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0); // a wave is flushed at once anyway
@@ -291,8 +373,8 @@ public final class KafkaOutboxPublisher implements OutboxPublisher, AutoCloseabl
             }
             String text = current.toString();
             if (!text.equalsIgnoreCase(value) && !List.of(alsoAccepted).contains(text)) {
-                throw new IllegalArgumentException(
-                        key + " must be " + value + " for the outbox's idempotent producer, was " + text);
+                throw new InvalidSettingException(
+                        key, text, "must be " + value + " for the outbox's idempotent producer");
             }
         }
 
@@ -318,22 +400,34 @@ public final class KafkaOutboxPublisher implements OutboxPublisher, AutoCloseabl
             }
             adminSettings.put("request.timeout.ms", 5_000);
             adminSettings.put("default.api.timeout.ms", 10_000);
+            // A one-off client: with Kafka's default (rebootstrap) an admin client whose brokers are all down goes back
+            // to its bootstrap list on every turn of its loop, logging an INFO line each time (thousands a second)
+            adminSettings.put("metadata.recovery.strategy", "none");
+            String servers = String.valueOf(settings.get("bootstrap.servers"));
+            Set<String> missing = new TreeSet<>(topics);
             try (Admin admin = Admin.create(adminSettings)) {
                 Set<String> existing = admin.listTopics().names().get(15, TimeUnit.SECONDS);
-                Set<String> missing = new TreeSet<>(topics);
                 missing.removeAll(existing);
-                if (!missing.isEmpty()) {
-                    throw new IllegalStateException("Kafka topics routed to by the outbox do not exist: " + missing
-                            + " (create them, or verifyTopics(false) if they are created later)");
-                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while checking the outbox's Kafka topics", e);
+                throw new TopicCheckException(
+                        "Interrupted while checking the outbox's Kafka topics", topics, Set.of(), servers, e);
             } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-                throw new IllegalStateException(
-                        "Could not check the outbox's Kafka topics " + topics + " at "
-                                + settings.get("bootstrap.servers"),
+                throw new TopicCheckException(
+                        "Could not check the outbox's Kafka topics " + topics + ": no broker answered at " + servers,
+                        topics,
+                        Set.of(),
+                        servers,
                         e);
+            }
+            if (!missing.isEmpty()) {
+                throw new TopicCheckException(
+                        "Kafka topics routed to by the outbox do not exist: " + missing
+                                + " (create them, or verifyTopics(false) if they are created later)",
+                        topics,
+                        missing,
+                        servers,
+                        null);
             }
         }
     }

@@ -200,9 +200,15 @@ class KafkaOutboxPublisherIT {
         assertThatThrownBy(() -> KafkaOutboxPublisher.builder(producerConfig(Map.of()))
                         .routes(Map.of("OrderPlaced", "no-such-topic"))
                         .build())
-                .isInstanceOf(IllegalStateException.class)
+                .isInstanceOfSatisfying(
+                        KafkaOutboxPublisher.TopicCheckException.class,
+                        e -> assertThat(e.missingTopics()).containsExactly("no-such-topic"))
                 .hasMessageContaining("[no-such-topic]");
-        assertThatThrownBy(() -> publisher(Map.of("acks", "1"))).hasMessageContaining("acks must be all");
+        assertThatThrownBy(() -> publisher(Map.of("acks", "1")))
+                .isInstanceOfSatisfying(
+                        KafkaOutboxPublisher.InvalidSettingException.class,
+                        e -> assertThat(e.setting() + "=" + e.value()).isEqualTo("acks=1"))
+                .hasMessageContaining("acks must be all");
         assertThatThrownBy(() -> publisher(Map.of("max.in.flight.requests.per.connection", 6)))
                 .hasMessageContaining("at most 5");
         assertThatThrownBy(() -> publisher(Map.of("enable.idempotence", "false")))

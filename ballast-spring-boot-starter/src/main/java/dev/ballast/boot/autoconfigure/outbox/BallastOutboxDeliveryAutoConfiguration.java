@@ -12,6 +12,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.amqp.autoconfigure.RabbitConnectionDetails;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -44,6 +46,8 @@ import org.springframework.core.env.Environment;
         })
 @EnableConfigurationProperties(BallastOutboxProperties.class)
 public final class BallastOutboxDeliveryAutoConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(BallastOutboxDeliveryAutoConfiguration.class);
 
     /** The inbox on the application's DataSource, with the outbox's table prefix, schema and integrity settings. */
     @Configuration(proxyBeanMethods = false)
@@ -94,7 +98,8 @@ public final class BallastOutboxDeliveryAutoConfiguration {
 
         @Bean(destroyMethod = "close")
         @ConditionalOnMissingBean(OutboxPublisher.class)
-        KafkaOutboxPublisher ballastKafkaOutboxPublisher(KafkaProperties kafka, BallastOutboxProperties properties) {
+        KafkaOutboxPublisher ballastKafkaOutboxPublisher(
+                KafkaProperties kafka, BallastOutboxProperties properties, Environment environment) {
             Map<String, String> routes = properties.kafka().routes();
             if (routes == null || routes.isEmpty()) {
                 throw InvalidBallastPropertyException.missing(
@@ -104,22 +109,55 @@ public final class BallastOutboxDeliveryAutoConfiguration {
                         "Set ballast.outbox.kafka.routes (event type: topic), e.g. ballast.outbox.kafka.routes.OrderPlaced:"
                                 + " brokerage.orders, or set ballast.outbox.publisher=in-process.");
             }
+            Map<String, Object> producer = kafka.buildProducerProperties();
+            if (!environment.containsProperty("spring.kafka.bootstrap-servers")
+                    && !environment.containsProperty("spring.kafka.producer.bootstrap-servers")) {
+                log.warn(
+                        "The outbox publishes to Kafka at {}: Spring Boot's default, as spring.kafka.bootstrap-servers"
+                                + " is not set (set it to your brokers)",
+                        producer.get("bootstrap.servers"));
+            }
             try {
-                return KafkaOutboxPublisher.builder(kafka.buildProducerProperties())
+                return KafkaOutboxPublisher.builder(producer)
                         .routes(routes)
                         .verifyTopics(properties.kafka().verifyTopics())
                         .build();
-            } catch (IllegalArgumentException e) {
-                throw new IllegalStateException(
-                        "Outbox Kafka publisher: " + e.getMessage() + " (spring.kafka.producer.* /"
-                                + " ballast.outbox.kafka.routes)",
-                        e);
-            } catch (IllegalStateException e) {
+            } catch (KafkaOutboxPublisher.InvalidSettingException e) {
+                throw InvalidBallastPropertyException.invalid(springProperty(e.setting()), e.value(), e.requirement());
+            } catch (KafkaOutboxPublisher.TopicCheckException e) {
+                if (e.brokerUnreachable()) {
+                    throw InvalidBallastPropertyException.missing(
+                            "ballast.outbox.kafka.verify-topics",
+                            true,
+                            "needs a Kafka broker to answer at spring.kafka.bootstrap-servers=" + e.bootstrapServers()
+                                    + " to check the routed topics " + e.topics() + " at start-up; none did",
+                            "Start the broker or correct spring.kafka.bootstrap-servers; or set"
+                                    + " ballast.outbox.kafka.verify-topics=false to start without the check (events"
+                                    + " then wait in the outbox until the broker answers).");
+                }
+                throw InvalidBallastPropertyException.missing(
+                        "ballast.outbox.kafka.routes",
+                        routes,
+                        "routes to Kafka topics that do not exist at " + e.bootstrapServers() + ": "
+                                + e.missingTopics(),
+                        "Create the topics " + e.missingTopics() + ", correct ballast.outbox.kafka.routes, or set"
+                                + " ballast.outbox.kafka.verify-topics=false if the application creates them at"
+                                + " start-up (a NewTopic bean).");
+            } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new IllegalStateException(
                         "Outbox Kafka publisher (spring.kafka.bootstrap-servers=" + kafka.getBootstrapServers()
                                 + ", ballast.outbox.kafka.routes): " + e.getMessage(),
                         e);
             }
+        }
+
+        /** The Spring Boot property a producer setting comes from. */
+        static String springProperty(String setting) {
+            return switch (setting) {
+                case "bootstrap.servers" -> "spring.kafka.bootstrap-servers";
+                case "acks" -> "spring.kafka.producer.acks";
+                default -> "spring.kafka.producer.properties." + setting;
+            };
         }
     }
 

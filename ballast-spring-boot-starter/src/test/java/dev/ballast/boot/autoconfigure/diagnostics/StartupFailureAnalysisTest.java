@@ -8,6 +8,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.ballast.boot.autoconfigure.cache.BallastCacheAutoConfiguration;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration;
+import dev.ballast.boot.autoconfigure.outbox.BallastOutboxDeliveryAutoConfiguration;
 import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.test.LogCapture;
@@ -31,6 +32,10 @@ class StartupFailureAnalysisTest {
     /** Boot's failure report (and the context's one-line warning), kept off the console and read here. */
     @RegisterExtension
     final LogCapture boot = LogCapture.of("org.springframework");
+
+    /** Kafka's client log, for the topic check against a broker that does not answer. */
+    @RegisterExtension
+    final LogCapture kafka = LogCapture.of("org.apache.kafka");
 
     @Test
     void aNegativeCacheTtlNamesTheCachesPropertyTheValueAsWrittenAndTheFile() {
@@ -80,6 +85,32 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void aKafkaBrokerThatDoesNotAnswerTheTopicCheckIsNamedWithTheWayOutInAFewLogLines() {
+        String report = failureReport("kafka-unreachable.yml");
+
+        assertThat(report)
+                .contains("Invalid Ballast setting ballast.outbox.kafka.verify-topics = 'true'")
+                .contains("needs a Kafka broker to answer at spring.kafka.bootstrap-servers=[127.0.0.1:1]")
+                .contains("[brokerage.orders]")
+                .contains("ballast.outbox.kafka.verify-topics=false");
+        // with Kafka's default re-bootstrap loop the check's admin client logged 6,625 of these in its 15 s
+        assertThat(kafka.eventsAtLeast(Level.INFO).stream()
+                        .filter(event -> event.getFormattedMessage().contains("Rebootstrapping")))
+                .hasSizeLessThan(20);
+        assertThat(kafka.eventsAtLeast(Level.INFO)).hasSizeLessThan(200);
+    }
+
+    @Test
+    void aKafkaProducerSettingThatWouldReorderEventsIsNamedAsItsSpringProperty() {
+        String report = failureReport("kafka-acks-one.yml");
+
+        assertThat(report)
+                .contains("Invalid Ballast setting spring.kafka.producer.acks = '1'")
+                .contains("diagnostics/kafka-acks-one.yml")
+                .contains("Reason: spring.kafka.producer.acks must be all for the outbox's idempotent producer");
+    }
+
+    @Test
     void durationsInMessagesReadAsTheyAreWrittenInYaml() {
         assertThat(InvalidBallastPropertyException.display(Duration.ofMillis(500)))
                 .isEqualTo("500ms");
@@ -114,7 +145,8 @@ class StartupFailureAnalysisTest {
         BallastExecutorAutoConfiguration.class,
         BallastRedisAutoConfiguration.class,
         BallastLockAutoConfiguration.class,
-        BallastCacheAutoConfiguration.class
+        BallastCacheAutoConfiguration.class,
+        BallastOutboxDeliveryAutoConfiguration.class
     })
     static class App {}
 }

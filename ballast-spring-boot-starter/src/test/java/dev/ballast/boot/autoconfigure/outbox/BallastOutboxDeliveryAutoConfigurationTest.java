@@ -2,13 +2,17 @@ package dev.ballast.boot.autoconfigure.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.ballast.outbox.OutboxPublisher;
 import dev.ballast.outbox.inbox.Inbox;
 import dev.ballast.outbox.kafka.KafkaOutboxPublisher;
+import dev.ballast.test.LogCapture;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -16,6 +20,9 @@ import org.springframework.context.annotation.Configuration;
 
 /** Publisher selection and broker settings; no broker is contacted (Kafka producers connect lazily). */
 class BallastOutboxDeliveryAutoConfigurationTest {
+
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(BallastOutboxDeliveryAutoConfiguration.class);
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(
@@ -42,6 +49,25 @@ class BallastOutboxDeliveryAutoConfigurationTest {
                     assertThat(context).hasNotFailed();
                     assertThat(context.getBean(OutboxPublisher.class)).isInstanceOf(KafkaOutboxPublisher.class);
                 });
+    }
+
+    @Test
+    void kafkaChosenWithoutBootstrapServersSaysOnceThatItUsesSpringBootsDefault() {
+        runner.withPropertyValues(
+                        "ballast.outbox.publisher=kafka",
+                        "ballast.outbox.kafka.routes.OrderPlaced=brokerage.orders",
+                        "ballast.outbox.kafka.verify-topics=false")
+                .run(context -> assertThat(context).hasNotFailed());
+        runner.withPropertyValues(
+                        "spring.kafka.bootstrap-servers=127.0.0.1:1",
+                        "ballast.outbox.kafka.routes.OrderPlaced=brokerage.orders",
+                        "ballast.outbox.kafka.verify-topics=false")
+                .run(context -> assertThat(context).hasNotFailed());
+
+        assertThat(log.eventsAtLeast(Level.WARN))
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .containsExactly("The outbox publishes to Kafka at [localhost:9092]: Spring Boot's default, as"
+                        + " spring.kafka.bootstrap-servers is not set (set it to your brokers)");
     }
 
     @Test

@@ -3,10 +3,10 @@ package dev.ballast.example.brokerage.settlement;
 import dev.ballast.outbox.OutboxHeaders;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.kafka.KafkaInbox;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jspecify.annotations.Nullable;
 import org.springframework.amqp.core.Binding;
@@ -25,6 +25,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.kafka.config.TopicBuilder;
+import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.stereotype.Component;
@@ -44,7 +45,10 @@ final class SettlementListeners {
 
     private SettlementListeners() {}
 
-    /** Kafka: a {@code @KafkaListener} method and the topic (created at start-up by Spring's KafkaAdmin). */
+    /**
+     * Kafka: a {@code @KafkaListener} method and the topic (created by {@link OrdersTopic}, also when Kafka answers only
+     * after start-up).
+     */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnProperty("spring.kafka.bootstrap-servers")
     static class KafkaSettlement {
@@ -56,8 +60,12 @@ final class SettlementListeners {
         }
 
         @Bean
-        NewTopic brokerageOrdersTopic() {
-            return TopicBuilder.name(ORDERS).partitions(3).replicas(1).build();
+        OrdersTopic brokerageOrdersTopic(KafkaAdmin admin) {
+            return new OrdersTopic(
+                    TopicBuilder.name(ORDERS).partitions(3).replicas(1).build(),
+                    admin,
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(5));
         }
 
         /**
