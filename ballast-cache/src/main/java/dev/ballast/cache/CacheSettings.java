@@ -64,13 +64,8 @@ public record CacheSettings(
         requireAtLeast("l1MaximumSize", l1MaximumSize, 1);
         requirePositive("l1Ttl", l1Ttl);
         requirePositive("l2Ttl", l2Ttl);
-        if (!(ttlJitter >= 0 && ttlJitter <= 0.5)) {
-            throw new IllegalArgumentException("ttlJitter must be between 0 and 0.5, was " + ttlJitter);
-        }
-        Objects.requireNonNull(negativeTtl, "negativeTtl");
-        if (negativeTtl.isNegative()) {
-            throw new IllegalArgumentException("negativeTtl must be zero or positive, was " + negativeTtl);
-        }
+        requireJitter(ttlJitter);
+        requireZeroOrPositive("negativeTtl", negativeTtl);
         requireAtLeast("maxValueBytes", maxValueBytes, 16);
         requirePositive("loadWait", loadWait);
         Objects.requireNonNull(onLoadWaitTimeout, "onLoadWaitTimeout");
@@ -104,6 +99,12 @@ public record CacheSettings(
     private static void requireZeroOrPositive(String what, Duration value) {
         if (value == null || value.isNegative()) {
             throw new IllegalArgumentException(what + " must be zero or positive, was " + value);
+        }
+    }
+
+    private static void requireJitter(double jitter) {
+        if (!(jitter >= 0 && jitter <= 0.5)) {
+            throw new IllegalArgumentException("ttlJitter must be between 0 and 0.5, was " + jitter);
         }
     }
 
@@ -165,11 +166,13 @@ public record CacheSettings(
         }
 
         public Builder ttlJitter(double jitter) {
+            requireJitter(jitter);
             this.ttlJitter = jitter;
             return this;
         }
 
         public Builder negativeTtl(Duration ttl) {
+            requireZeroOrPositive("negativeTtl", ttl);
             this.negativeTtl = ttl;
             return this;
         }

@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class Integrity {
 
-    private static final int MIN_KEY_BYTES = 32;
+    /** The shortest HMAC key {@link #hmacSha256} accepts, in bytes. */
+    public static final int MIN_KEY_BYTES = 32;
 
     private final @Nullable Integer currentVersion;
     private final Map<Integer, byte[]> keys;

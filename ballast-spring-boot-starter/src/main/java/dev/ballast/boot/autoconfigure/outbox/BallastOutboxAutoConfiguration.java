@@ -17,6 +17,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -204,22 +205,36 @@ public final class BallastOutboxAutoConfiguration {
         if (settings.currentKeyVersion() == null
                 || settings.keys() == null
                 || settings.keys().isEmpty()) {
-            throw new IllegalArgumentException("ballast.outbox.integrity.mode=HMAC needs"
-                    + " ballast.outbox.integrity.current-key-version and ballast.outbox.integrity.keys.<version>");
+            throw InvalidBallastPropertyException.missing(
+                    "ballast.outbox.integrity.mode",
+                    "HMAC",
+                    "needs ballast.outbox.integrity.current-key-version and ballast.outbox.integrity.keys.<version>",
+                    "Set ballast.outbox.integrity.keys.<version> (Base64 of at least 32 random bytes, e.g. `openssl"
+                            + " rand -base64 32`, from your secret store) and ballast.outbox.integrity.current-key-version"
+                            + " to that version; or set ballast.outbox.integrity.mode=SHA256.");
         }
         Map<Integer, byte[]> keys = new HashMap<>();
         settings.keys().forEach((version, base64) -> {
+            String property = "ballast.outbox.integrity.keys." + version;
+            byte[] key;
             try {
-                keys.put(version, Base64.getDecoder().decode(base64.trim()));
+                key = Base64.getDecoder().decode(base64.trim());
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(
-                        "ballast.outbox.integrity.keys." + version + " is not valid Base64 (value not shown)");
+                throw InvalidBallastPropertyException.secret(property, "is not valid Base64");
             }
+            if (key.length < Integrity.MIN_KEY_BYTES) {
+                throw InvalidBallastPropertyException.secret(
+                        property, "must be at least " + Integrity.MIN_KEY_BYTES + " bytes once Base64-decoded");
+            }
+            keys.put(version, key);
         });
-        try {
-            return Integrity.hmacSha256(settings.currentKeyVersion(), keys);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("ballast.outbox.integrity: " + e.getMessage());
+        if (!keys.containsKey(settings.currentKeyVersion())) {
+            throw InvalidBallastPropertyException.invalid(
+                    "ballast.outbox.integrity.current-key-version",
+                    settings.currentKeyVersion(),
+                    "must be the version of one of ballast.outbox.integrity.keys.<version>: "
+                            + new TreeSet<>(keys.keySet()));
         }
+        return Integrity.hmacSha256(settings.currentKeyVersion(), keys);
     }
 }

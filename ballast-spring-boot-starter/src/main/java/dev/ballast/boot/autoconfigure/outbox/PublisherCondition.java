@@ -41,8 +41,12 @@ abstract class PublisherCondition extends SpringBootCondition {
                         || environment.containsProperty("spring.rabbitmq.addresses"))
                 && ClassUtils.isPresent("dev.ballast.outbox.rabbitmq.RabbitOutboxPublisher", loader);
         if (kafka && rabbit) {
-            throw new IllegalStateException("Both spring.kafka.bootstrap-servers and spring.rabbitmq.host are set: set "
-                    + PROPERTY + " to kafka or rabbitmq to choose where the outbox publishes");
+            throw InvalidBallastPropertyException.missing(
+                    PROPERTY,
+                    "unset",
+                    "must be set to kafka or rabbitmq when both spring.kafka.bootstrap-servers and spring.rabbitmq.host"
+                            + " (or spring.rabbitmq.addresses) are set",
+                    "Set " + PROPERTY + "=kafka or " + PROPERTY + "=rabbitmq to choose where the outbox publishes.");
         }
         return kafka ? "kafka" : rabbit ? "rabbitmq" : "in-process";
     }

@@ -52,6 +52,16 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void aTtlJitterOutOfRangeIsNamedAsTheDefaultsPropertyNotAsTheBuildersField() {
+        String report = failureReport("bad-cache-jitter.yml");
+
+        assertThat(report)
+                .contains("Invalid Ballast setting ballast.cache.defaults.ttl-jitter = '0.9'")
+                .contains("diagnostics/bad-cache-jitter.yml")
+                .contains("Reason: ballast.cache.defaults.ttl-jitter must be between 0 and 0.5");
+    }
+
+    @Test
     void aLeaseBelowTheMinimumNamesTheNestedPropertyNotJustItsObject() {
         String report = failureReport("short-lease.yml");
 

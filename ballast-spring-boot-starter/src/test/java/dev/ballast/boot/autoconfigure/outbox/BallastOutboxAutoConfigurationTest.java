@@ -3,6 +3,7 @@ package dev.ballast.boot.autoconfigure.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.outbox.OutboxDataSource;
 import dev.ballast.boot.outbox.TransactionalOutbox;
 import dev.ballast.outbox.Outbox;
@@ -143,6 +144,29 @@ class BallastOutboxAutoConfigurationTest {
                         "ballast.outbox.integrity.current-key-version=3",
                         "ballast.outbox.integrity.keys.3=" + key)
                 .run(context -> assertThat(context).hasSingleBean(Outbox.class));
+        String shortKey = java.util.Base64.getEncoder().encodeToString("short".getBytes(StandardCharsets.UTF_8));
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues(
+                        "ballast.outbox.integrity.mode=HMAC",
+                        "ballast.outbox.integrity.current-key-version=3",
+                        "ballast.outbox.integrity.keys.3=" + shortKey)
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .isInstanceOf(InvalidBallastPropertyException.class)
+                        .hasMessage("ballast.outbox.integrity.keys.3 must be at least 32 bytes once Base64-decoded")
+                        .satisfies(failure -> assertThat(failure.toString()).doesNotContain(shortKey)));
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues(
+                        "ballast.outbox.integrity.mode=HMAC",
+                        "ballast.outbox.integrity.current-key-version=4",
+                        "ballast.outbox.integrity.keys.3=" + key)
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .isInstanceOf(InvalidBallastPropertyException.class)
+                        .hasMessage("ballast.outbox.integrity.current-key-version must be the version of one of"
+                                + " ballast.outbox.integrity.keys.<version>: [3], was 4"));
     }
 
     private static OutboxEvent event(String requestId) {

@@ -100,7 +100,8 @@ class BallastOutboxDeliveryAutoConfigurationTest {
         runner.withPropertyValues("spring.kafka.bootstrap-servers=127.0.0.1:1", "spring.rabbitmq.host=127.0.0.1")
                 .run(context -> assertThat(context)
                         .getFailure()
-                        .hasStackTraceContaining("set ballast.outbox.publisher to kafka or rabbitmq"));
+                        .hasStackTraceContaining(
+                                "ballast.outbox.publisher must be set to kafka or rabbitmq when both"));
     }
 
     @Test
