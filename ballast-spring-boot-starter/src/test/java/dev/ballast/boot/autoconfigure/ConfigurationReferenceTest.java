@@ -133,7 +133,9 @@ class ConfigurationReferenceTest {
                         + " edit `application.yml`\n(the Javadoc of the starter's properties records), and a test of the"
                         + " starter fails when the two differ.\n");
         page.append("Durations are written `500ms`, `30s`, `5m`, `1h`, `7d`; sizes `512KB`, `1MB`. Invalid values fail"
-                + " start-up with a\nmessage naming the property and the value as written.\n\n");
+                + " start-up with a\nmessage naming the property and the value as written. A `ballast.*` setting"
+                + " that is none of these\n(a typo) is ignored and named in a WARN line at start-up, with the nearest"
+                + " property.\n\n");
         page.append(byModule.keySet().stream()
                         .map(m -> "[ballast." + m + "](#ballast" + m + ")")
                         .collect(Collectors.joining(" · ")))
