@@ -58,6 +58,8 @@ final class RedisLink implements AutoCloseable {
     private volatile @Nullable StatefulRedisPubSubConnection<String, String> notifications;
     private volatile long lastAttemptNanos;
     private volatile boolean closed;
+    /** Why the last attempt to connect failed; null until one has. */
+    private volatile @Nullable RuntimeException lastConnectFailure;
 
     RedisLink(
             AbstractRedisClient client,
@@ -84,8 +86,10 @@ final class RedisLink implements AutoCloseable {
         Commands current = commands;
         StatefulRedisPubSubConnection<String, String> subscription = notifications;
         if (current == null || subscription == null) {
-            throw new NotConnected("The lock is not connected to Redis yet; a connection is tried every "
-                    + retryDelay().toMillis() + " ms");
+            throw new NotConnected(
+                    "The lock is not connected to Redis yet; a connection is tried every "
+                            + retryDelay().toMillis() + " ms",
+                    lastConnectFailure);
         }
         if (reconnectDelay == null || current.connection().isOpen()) {
             if (reconnectDelay != null && !subscription.isOpen()) {
@@ -126,6 +130,7 @@ final class RedisLink implements AutoCloseable {
             }
             return true;
         } catch (RuntimeException unreachable) {
+            lastConnectFailure = unreachable; // the cause of the "not connected yet" failures callers see
             return false; // Redis is not reachable yet: tried again after the delay
         } finally {
             reconnecting.set(false);
@@ -209,6 +214,11 @@ final class RedisLink implements AutoCloseable {
 
         NotConnected(String message) {
             super(message);
+        }
+
+        /** {@code cause}: why the last connection attempt failed (e.g. Redis refused the password), or null. */
+        NotConnected(String message, @Nullable Throwable cause) {
+            super(message, cause);
         }
     }
 

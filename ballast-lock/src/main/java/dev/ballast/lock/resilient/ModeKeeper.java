@@ -90,7 +90,11 @@ final class ModeKeeper {
             throw new IllegalStateException("Cannot read the lock mode authority: " + e.getMessage(), e);
         }
         if (initial.mode() == LockMode.PRIMARY && !primaryProbe.allAnswer()) {
-            signals.downAtStart(primary.backend(), fallback.backend(), TimeUnit.NANOSECONDS.toMillis(probeNanos));
+            signals.downAtStart(
+                    primary.backend(),
+                    fallback.backend(),
+                    TimeUnit.NANOSECONDS.toMillis(probeNanos),
+                    primaryProbe.credentialsRefusal());
             breakerMoved(breaker.open());
             propose(LockMode.FALLBACK, initial);
         }

@@ -7,6 +7,7 @@ import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockListener.BreakerState;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -93,11 +94,15 @@ final class ModeSignals {
                 : failedOver.resolved("Locks returned from " + fallback + " to " + primary + ". " + detail);
     }
 
-    /** The primary did not answer when the strategy started: this instance proposes the fallback at once. */
-    void downAtStart(String primary, String fallback, long probeMillis) {
+    /**
+     * The primary did not answer when the strategy started: this instance proposes the fallback at once. {@code
+     * refusal}: the server's answer when it refused the credentials, else null.
+     */
+    void downAtStart(String primary, String fallback, long probeMillis, @Nullable String refusal) {
         log.warn(
-                "Lock backend {} does not answer at start-up; proposing the fallback {} (probed every {} ms)",
+                "Lock backend {} does not answer at start-up{}; proposing the fallback {} (probed every {} ms)",
                 primary,
+                refusal == null ? "" : ": it refused the credentials (" + refusal + ")",
                 fallback,
                 probeMillis);
     }

@@ -6,6 +6,7 @@ import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.internal.LeaseLockStrategy;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +15,8 @@ import org.slf4j.LoggerFactory;
  * primary, from the client's slot map as it is now: {@link LeaseLockStrategy#probeKeys}), so a shard that is down
  * cannot hide behind one that is up.
  *
- * <p>Concurrency: stateless apart from its final fields; called from the probe clock's thread and, once, from the
- * thread that starts the strategy.
+ * <p>Concurrency: stateless apart from its final fields and the last failure (volatile); called from the probe clock's
+ * thread and, once, from the thread that starts the strategy.
  */
 final class PrimaryProbe {
 
@@ -24,6 +25,7 @@ final class PrimaryProbe {
 
     private final LockStrategy primary;
     private final String probeBase;
+    private volatile @Nullable Throwable lastFailure;
 
     PrimaryProbe(LockStrategy primary, String instance) {
         this.primary = primary;
@@ -46,9 +48,32 @@ final class PrimaryProbe {
                 // answered: an earlier probe's lease is still there
             } catch (RuntimeException e) {
                 log.debug("Probe of {} on '{}' failed: {}", primary.backend(), key, e.toString());
+                lastFailure = e;
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * The server's own words when the last failed probe was a refusal of the client's credentials ({@code WRONGPASS
+     * ...}, {@code NOAUTH ...}), found in the failure's cause chain; null otherwise. A driver reports such a refusal as
+     * "unable to connect", which sends an operator looking for a network fault. The answer never holds the password.
+     */
+    @Nullable
+    String credentialsRefusal() {
+        Throwable current = lastFailure;
+        for (int depth = 0; current != null && depth < 10; depth++) {
+            String message = current.getMessage();
+            if (message != null
+                    && (message.startsWith("WRONGPASS")
+                            || message.startsWith("NOAUTH")
+                            || message.startsWith("ERR AUTH")
+                            || message.contains("invalid username-password pair"))) {
+                return message.length() > 200 ? message.substring(0, 200) : message;
+            }
+            current = current.getCause() == current ? null : current.getCause();
+        }
+        return null;
     }
 }
