@@ -90,16 +90,20 @@ public final class RedisSentinel implements AutoCloseable, BeforeAllCallback, Af
         awaitCondition(START_TIMEOUT_MILLIS, "the replica on port " + replica + " is in sync", () -> cli(
                         replica, "INFO", "replication")
                 .contains("master_link_status:up"));
-        awaitCondition(START_TIMEOUT_MILLIS, "every Sentinel knows the replica and two other Sentinels", () -> {
-            for (int sentinel : sentinels.keySet()) {
-                String replicas = cli(sentinel, "SENTINEL", "REPLICAS", MASTER_NAME);
-                String others = cli(sentinel, "SENTINEL", "SENTINELS", MASTER_NAME);
-                if (!replicas.contains(Integer.toString(replica)) || count(others, "runid") < 2) {
-                    return false;
+        try {
+            awaitCondition(START_TIMEOUT_MILLIS, "every Sentinel knows the replica and two other Sentinels", () -> {
+                for (int sentinel : sentinels.keySet()) {
+                    String replicas = cli(sentinel, "SENTINEL", "REPLICAS", MASTER_NAME);
+                    String others = cli(sentinel, "SENTINEL", "SENTINELS", MASTER_NAME);
+                    if (!replicas.contains(Integer.toString(replica)) || count(others, "runid") < 2) {
+                        return false;
+                    }
                 }
-            }
-            return true;
-        });
+                return true;
+            });
+        } catch (IOException e) {
+            throw new IOException(e.getMessage() + sentinelDiagnostics(), e);
+        }
     }
 
     /**
@@ -278,9 +282,44 @@ public final class RedisSentinel implements AutoCloseable, BeforeAllCallback, Af
         return count;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+    /**
+     * A port free now and not handed to another process of this setup: the kernel may hand a just-closed ephemeral port
+     * out again before the process it was picked for has bound it, and two of the five would then collide.
+     */
+    private int freePort() throws IOException {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int port;
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = socket.getLocalPort();
+            }
+            if (!servers.containsKey(port) && !sentinels.containsKey(port)) {
+                return port;
+            }
         }
+        throw new IOException("no free port distinct from this setup's after 20 attempts");
+    }
+
+    /** Each Sentinel's state and the last lines of its log, for a start-up that did not converge. */
+    private String sentinelDiagnostics() {
+        StringBuilder report = new StringBuilder();
+        for (Map.Entry<Integer, Process> sentinel : sentinels.entrySet()) {
+            report.append(System.lineSeparator())
+                    .append("Sentinel ")
+                    .append(sentinel.getKey())
+                    .append(sentinel.getValue().isAlive() ? " (running)" : " (exited)")
+                    .append(", last log lines:");
+            Path log = Objects.requireNonNull(directory, "started")
+                    .resolve("sentinel-" + sentinel.getKey())
+                    .resolve("sentinel.log");
+            try {
+                List<String> lines = Files.exists(log) ? Files.readAllLines(log) : List.of("(no log)");
+                for (String line : lines.subList(Math.max(0, lines.size() - 8), lines.size())) {
+                    report.append(System.lineSeparator()).append("  ").append(line);
+                }
+            } catch (IOException e) {
+                report.append(" (unreadable: ").append(e.getMessage()).append(')');
+            }
+        }
+        return report.toString();
     }
 }

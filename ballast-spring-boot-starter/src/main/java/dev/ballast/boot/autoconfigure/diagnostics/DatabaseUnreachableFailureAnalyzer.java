@@ -1,0 +1,177 @@
+package dev.ballast.boot.autoconfigure.diagnostics;
+
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.sql.SQLException;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+
+/**
+ * Reports a start-up that failed because the application's database did not let it in, in Spring Boot's "Description /
+ * Action" form instead of a stack trace through Flyway or a Ballast table check: the database does not answer
+ * (SQLSTATE class {@code 08}, or a refused or unknown host under a JDBC error), it refused the credentials (class
+ * {@code 28}), or the database named in the URL does not exist (PostgreSQL {@code 3D000}, MariaDB/MySQL error 1049).
+ * The description names the driver's own words and {@code spring.datasource.url} with where it was set; a password in
+ * the URL (user info or a {@code password=} parameter) is masked, and the password property is never read. Registered in
+ * {@code META-INF/spring.factories}.
+ */
+final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Ordered {
+
+    /** {@code //user:secret@host}: the secret; {@code password=secret} in a query string or property list. */
+    private static final Pattern USER_INFO_SECRET = Pattern.compile("(//[^/:@]*:)[^/@]*@");
+
+    private static final Pattern PASSWORD_PARAMETER =
+            Pattern.compile("((?:password|pwd|passwd)=)[^&;,]*", Pattern.CASE_INSENSITIVE);
+
+    /** MariaDB and MySQL: unknown database, SQLSTATE 42000 (too broad to match on its own). */
+    private static final int MYSQL_UNKNOWN_DATABASE = 1049;
+
+    private static final int MAX_MESSAGE = 300;
+
+    private final Environment environment;
+
+    DatabaseUnreachableFailureAnalyzer(Environment environment) {
+        this.environment = environment;
+    }
+
+    @Override
+    public int getOrder() {
+        return Ordered.HIGHEST_PRECEDENCE + 10;
+    }
+
+    @Override
+    public @Nullable FailureAnalysis analyze(Throwable failure) {
+        Finding finding = find(failure);
+        if (finding == null) {
+            return null;
+        }
+        String nl = System.lineSeparator();
+        StringBuilder description = new StringBuilder()
+                .append(finding.kind.headline)
+                .append(": ")
+                .append(firstLine(finding.error.getMessage()));
+        String state = finding.error.getSQLState();
+        if (state != null) {
+            description.append(" (SQLSTATE ").append(state).append(')');
+        }
+        ConfigurationProperty url = written("spring.datasource.url");
+        if (url != null && url.getValue() != null) {
+            description
+                    .append(nl)
+                    .append(nl)
+                    .append("spring.datasource.url = ")
+                    .append(masked(url.getValue().toString()));
+            if (url.getOrigin() != null) {
+                description.append(" (from ").append(url.getOrigin()).append(')');
+            }
+        }
+        description
+                .append(nl)
+                .append(nl)
+                .append("The schema migrations and Ballast's database-backed parts (outbox, JDBC locks, their table"
+                        + " checks) run at start-up, so the service does not start without its database.");
+        return new FailureAnalysis(description.toString(), finding.kind.action, failure);
+    }
+
+    /** The JDBC error that says why, or null when the failure is not about reaching the database. */
+    static @Nullable Finding find(Throwable failure) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        SQLException sql = null;
+        for (Throwable t = failure; t != null && seen.add(t) && seen.size() < 64; t = t.getCause()) {
+            if (t instanceof SQLException e) {
+                Kind kind = kind(e);
+                if (kind != null) {
+                    return new Finding(kind, e);
+                }
+                sql = sql == null ? e : sql;
+            } else if (sql != null
+                    && (t instanceof ConnectException
+                            || t instanceof UnknownHostException
+                            || t instanceof NoRouteToHostException)) {
+                return new Finding(Kind.NO_ANSWER, sql);
+            }
+        }
+        return null;
+    }
+
+    private static @Nullable Kind kind(SQLException e) {
+        String state = e.getSQLState();
+        if (state == null) {
+            return null;
+        }
+        if (state.startsWith("08")) {
+            return Kind.NO_ANSWER;
+        }
+        if (state.startsWith("28")) {
+            return Kind.CREDENTIALS;
+        }
+        if (state.equals("3D000") || (state.equals("42000") && e.getErrorCode() == MYSQL_UNKNOWN_DATABASE)) {
+            return Kind.NO_DATABASE;
+        }
+        return null;
+    }
+
+    /** A JDBC URL with any password in it replaced by {@code ******}. */
+    static String masked(String url) {
+        String withoutUserInfo = USER_INFO_SECRET.matcher(url).replaceAll("$1******@");
+        return PASSWORD_PARAMETER.matcher(withoutUserInfo).replaceAll("$1******");
+    }
+
+    private static String firstLine(@Nullable String message) {
+        if (message == null || message.isBlank()) {
+            return "(the driver gave no message)";
+        }
+        String line = message.strip().lines().findFirst().orElse("");
+        return line.length() > MAX_MESSAGE ? line.substring(0, MAX_MESSAGE) + "…" : line;
+    }
+
+    private @Nullable ConfigurationProperty written(String property) {
+        ConfigurationPropertyName name = ConfigurationPropertyName.of(property);
+        for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
+            ConfigurationProperty found = source.getConfigurationProperty(name);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    record Finding(Kind kind, SQLException error) {}
+
+    enum Kind {
+        NO_ANSWER(
+                "The database did not answer at start-up",
+                "Start the database, or set spring.datasource.url (SPRING_DATASOURCE_URL) to one that answers. The"
+                        + " service exits rather than run without it; start it again (or let its supervisor, e.g."
+                        + " systemd Restart=on-failure or a Kubernetes Deployment, do so) once the database answers."),
+        CREDENTIALS(
+                "The database refused the credentials at start-up",
+                "Check spring.datasource.username and spring.datasource.password (SPRING_DATASOURCE_USERNAME,"
+                        + " SPRING_DATASOURCE_PASSWORD) against the database's users and their grants; the password is"
+                        + " not shown here."),
+        NO_DATABASE(
+                "The database named in spring.datasource.url does not exist",
+                "Create it (CREATE DATABASE <name>), or correct the database name in spring.datasource.url"
+                        + " (SPRING_DATASOURCE_URL).");
+
+        final String headline;
+        final String action;
+
+        Kind(String headline, String action) {
+            this.headline = headline;
+            this.action = action;
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.ballast.boot.autoconfigure.diagnostics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
+import dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration;
+import dev.ballast.test.LogCapture;
+import java.net.ServerSocket;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+
+/**
+ * A service whose database does not let it in at start-up gets Boot's "Description / Action" report saying which of
+ * the three it is (no answer, credentials refused, no such database) in the driver's words, with {@code
+ * spring.datasource.url} as set (a password in it masked), instead of a stack trace through a table check or Flyway.
+ * Against the machine's PostgreSQL (trust auth: an unknown role is the credentials case) and a closed port.
+ */
+class DatabaseUnreachableFailureAnalysisIT {
+
+    /** Boot's failure report, kept off the console and read here. */
+    @RegisterExtension
+    final LogCapture boot = LogCapture.of("org.springframework");
+
+    @Test
+    void aDatabaseThatDoesNotAnswerIsReportedWithItsUrlAndNoPassword() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+
+        String report = failureReport("jdbc:postgresql://127.0.0.1:" + closed + "/test?password=hunter2", "postgres");
+
+        assertThat(report)
+                .contains("The database did not answer at start-up: Connection to 127.0.0.1:" + closed + " refused")
+                .contains("(SQLSTATE 08001)")
+                .contains("spring.datasource.url = jdbc:postgresql://127.0.0.1:" + closed + "/test?password=******")
+                .contains("Start the database, or set spring.datasource.url")
+                .doesNotContain("hunter2")
+                .doesNotContain("\tat "); // the report, not a stack trace
+    }
+
+    @Test
+    void credentialsTheDatabaseRefusesAreReportedAsSuchWithTheSettingsToCheck() {
+        String report = failureReport("jdbc:postgresql://127.0.0.1:5432/test", "ballast_no_such_role");
+
+        assertThat(report)
+                .contains("The database refused the credentials at start-up:")
+                .contains("ballast_no_such_role")
+                .contains("(SQLSTATE 28000)")
+                .contains("Check spring.datasource.username and spring.datasource.password");
+    }
+
+    @Test
+    void aDatabaseNameThatDoesNotExistIsReportedWithHowToCreateIt() {
+        String report = failureReport("jdbc:postgresql://127.0.0.1:5432/ballast_no_such_db", "postgres");
+
+        assertThat(report)
+                .contains("The database named in spring.datasource.url does not exist:")
+                .contains("ballast_no_such_db")
+                .contains("(SQLSTATE 3D000)")
+                .contains("CREATE DATABASE");
+    }
+
+    @Test
+    void passwordsInAJdbcUrlAreMaskedWhereverTheyAre() {
+        assertThat(DatabaseUnreachableFailureAnalyzer.masked("jdbc:postgresql://app:s3cret@db:5432/orders"))
+                .isEqualTo("jdbc:postgresql://app:******@db:5432/orders");
+        assertThat(DatabaseUnreachableFailureAnalyzer.masked(
+                        "jdbc:mariadb://db:3306/orders?user=app&password=s3cret&useSsl=true"))
+                .isEqualTo("jdbc:mariadb://db:3306/orders?user=app&password=******&useSsl=true");
+        assertThat(DatabaseUnreachableFailureAnalyzer.masked("jdbc:sqlserver://db;user=app;Password=s3cret;x=1"))
+                .isEqualTo("jdbc:sqlserver://db;user=app;Password=******;x=1");
+        assertThat(DatabaseUnreachableFailureAnalyzer.masked("jdbc:postgresql://db:5432/orders"))
+                .isEqualTo("jdbc:postgresql://db:5432/orders");
+    }
+
+    @Test
+    void aFailureThatIsNotAboutReachingTheDatabaseIsLeftToOtherAnalyzers() {
+        assertThat(DatabaseUnreachableFailureAnalyzer.find(
+                        new IllegalStateException("x", new java.sql.SQLException("syntax error", "42601"))))
+                .isNull();
+    }
+
+    /** Starts the JDBC lock backend (its table check connects at start-up) on {@code url} and returns Boot's report. */
+    private String failureReport(String url, String user) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(App.class)
+                        .web(WebApplicationType.NONE)
+                        .properties(
+                                "spring.main.banner-mode=off",
+                                "spring.datasource.url=" + url,
+                                "spring.datasource.username=" + user,
+                                "ballast.lock.backend=JDBC",
+                                "ballast.lock.jdbc.schema.initialize=never")
+                        .run())
+                .isNotNull();
+        return boot.eventsAtLeast(Level.ERROR).stream()
+                .map(ILoggingEvent::getFormattedMessage)
+                .filter(message -> message.contains("APPLICATION FAILED TO START"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no failure analysis was reported; captured: " + boot.events()));
+    }
+
+    @SpringBootConfiguration
+    @ImportAutoConfiguration({BallastExecutorAutoConfiguration.class, BallastLockAutoConfiguration.class})
+    static class App {
+        @Bean
+        DataSource dataSource(Environment environment) {
+            PGSimpleDataSource postgres = new PGSimpleDataSource();
+            postgres.setURL(environment.getRequiredProperty("spring.datasource.url"));
+            postgres.setUser(environment.getRequiredProperty("spring.datasource.username"));
+            postgres.setConnectTimeout(2);
+            return postgres;
+        }
+    }
+}
