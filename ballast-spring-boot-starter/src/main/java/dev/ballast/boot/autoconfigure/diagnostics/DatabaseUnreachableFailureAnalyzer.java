@@ -10,9 +10,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
-import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.core.Ordered;
@@ -66,7 +63,7 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
         if (state != null) {
             description.append(" (SQLSTATE ").append(state).append(')');
         }
-        ConfigurationProperty url = written("spring.datasource.url");
+        ConfigurationProperty url = InvalidBallastPropertyFailureAnalyzer.written(environment, "spring.datasource.url");
         if (url != null && url.getValue() != null) {
             description
                     .append(nl)
@@ -135,17 +132,6 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
         }
         String line = message.strip().lines().findFirst().orElse("");
         return line.length() > MAX_MESSAGE ? line.substring(0, MAX_MESSAGE) + "…" : line;
-    }
-
-    private @Nullable ConfigurationProperty written(String property) {
-        ConfigurationPropertyName name = ConfigurationPropertyName.of(property);
-        for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
-            ConfigurationProperty found = source.getConfigurationProperty(name);
-            if (found != null) {
-                return found;
-            }
-        }
-        return null;
     }
 
     record Finding(Kind kind, SQLException error) {}

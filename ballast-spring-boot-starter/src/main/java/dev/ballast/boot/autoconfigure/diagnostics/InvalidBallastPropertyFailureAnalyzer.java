@@ -38,7 +38,7 @@ final class InvalidBallastPropertyFailureAnalyzer extends AbstractFailureAnalyze
         if (cause.isSecret()) {
             description.append(" (value not shown: it may hold a secret)");
         } else {
-            ConfigurationProperty written = written(property);
+            ConfigurationProperty written = written(environment, property);
             Object value = written != null ? written.getValue() : cause.value();
             description.append(" = '").append(value).append('\'');
             if (written != null && written.getOrigin() != null) {
@@ -54,8 +54,11 @@ final class InvalidBallastPropertyFailureAnalyzer extends AbstractFailureAnalyze
         return new FailureAnalysis(description.toString(), action, cause);
     }
 
-    /** The property as the user wrote it, in any relaxed form (YAML, properties, environment variable). */
-    private @Nullable ConfigurationProperty written(String property) {
+    /**
+     * The property as the user wrote it, in any relaxed form (YAML, properties, environment variable), with its origin;
+     * also read by the database analyzer for {@code spring.datasource.url}.
+     */
+    static @Nullable ConfigurationProperty written(Environment environment, String property) {
         ConfigurationPropertyName name = ConfigurationPropertyName.adapt(property, '.');
         for (ConfigurationPropertySource source : ConfigurationPropertySources.get(environment)) {
             ConfigurationProperty found = source.getConfigurationProperty(name);

@@ -3,8 +3,6 @@ package dev.ballast.boot.autoconfigure.diagnostics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.boot.autoconfigure.lock.BallastLockAutoConfiguration;
 import dev.ballast.test.LogCapture;
@@ -104,11 +102,7 @@ class DatabaseUnreachableFailureAnalysisIT {
                                 "ballast.lock.jdbc.schema.initialize=never")
                         .run())
                 .isNotNull();
-        return boot.eventsAtLeast(Level.ERROR).stream()
-                .map(ILoggingEvent::getFormattedMessage)
-                .filter(message -> message.contains("APPLICATION FAILED TO START"))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("no failure analysis was reported; captured: " + boot.events()));
+        return StartupFailureAnalysisTest.bootReport(boot);
     }
 
     @SpringBootConfiguration

@@ -143,6 +143,11 @@ class StartupFailureAnalysisTest {
                                 "spring.main.banner-mode=off", "spring.config.location=classpath:diagnostics/" + yaml)
                         .run())
                 .hasRootCauseInstanceOf(IllegalArgumentException.class);
+        return bootReport(boot);
+    }
+
+    /** Boot's "APPLICATION FAILED TO START" report among the captured events; fails when there is none. */
+    static String bootReport(LogCapture boot) {
         return boot.eventsAtLeast(Level.ERROR).stream()
                 .map(ILoggingEvent::getFormattedMessage)
                 .filter(message -> message.contains("APPLICATION FAILED TO START"))
