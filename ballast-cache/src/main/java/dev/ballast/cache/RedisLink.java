@@ -14,6 +14,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,9 +108,8 @@ final class RedisLink implements AutoCloseable {
                     }
                 });
         meters.breakerGauge(breaker::state);
-        try {
-            connections.connect();
-        } catch (RuntimeException e) {
+        RuntimeException e = connectAtStart();
+        if (e != null) {
             meters.l2Error("CONNECT");
             failures.incrementAndGet();
             breaker.forceOpen();
@@ -128,6 +128,33 @@ final class RedisLink implements AutoCloseable {
                             + " served from L1 and the loader; Redis is probed every " + CHECK_INTERVAL.toSeconds()
                             + " s and used again once it answers."));
         }
+    }
+
+    /**
+     * Connects; null when connected, else why not. A connection closed during the handshake is tried once more: Lettuce
+     * closes the channel itself when the server refuses the handshake (WRONGPASS, NOAUTH) and, when its close wins the
+     * race with the refusal, reports only "Connection closed prematurely", losing the server's words; and a server
+     * that hung up once (a restart, a proxy) is usually there the second time.
+     */
+    private @Nullable RuntimeException connectAtStart() {
+        try {
+            connections.connect();
+            return null;
+        } catch (RuntimeException first) {
+            if (!closedDuringHandshake(first)) {
+                return first;
+            }
+        }
+        try {
+            connections.connect();
+            return null;
+        } catch (RuntimeException second) {
+            return second;
+        }
+    }
+
+    private static boolean closedDuringHandshake(Throwable failure) {
+        return causeMessage(failure, message -> message.contains("closed prematurely")) != null;
     }
 
     /** Subscribes for {@code listener} and starts the periodic probe/check on {@code scheduler}. */
@@ -343,15 +370,22 @@ final class RedisLink implements AutoCloseable {
      * answer never contains the password.
      */
     static @Nullable String credentialsRefusal(Throwable failure) {
+        String message = causeMessage(
+                failure,
+                m -> m.startsWith("WRONGPASS")
+                        || m.startsWith("NOAUTH")
+                        || m.startsWith("ERR AUTH")
+                        || m.contains("invalid username-password pair"));
+        return message == null || message.length() <= 200 ? message : message.substring(0, 200);
+    }
+
+    /** The message of the first of {@code failure} and its causes (ten deep) whose message {@code matches}; or null. */
+    private static @Nullable String causeMessage(Throwable failure, Predicate<String> matches) {
         Throwable current = failure;
         for (int depth = 0; current != null && depth < 10; depth++) {
             String message = current.getMessage();
-            if (message != null
-                    && (message.startsWith("WRONGPASS")
-                            || message.startsWith("NOAUTH")
-                            || message.startsWith("ERR AUTH")
-                            || message.contains("invalid username-password pair"))) {
-                return message.length() > 200 ? message.substring(0, 200) : message;
+            if (message != null && matches.test(message)) {
+                return message;
             }
             current = current.getCause() == current ? null : current.getCause();
         }

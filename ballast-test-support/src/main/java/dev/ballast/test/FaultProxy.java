@@ -15,12 +15,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A TCP proxy on a free loopback port in front of one server, whose network faults a test switches at run time: latency
  * with jitter, a bandwidth cap, a blackhole (nothing moves until healed, as when packets are dropped and TCP keeps
- * retransmitting), resets (RST) of open and new connections, and half-open connections (the server side vanishes
- * without a FIN; the client is never told). This kernel has no {@code netem}, so the faults come from here.
+ * retransmitting), resets (RST) of open and new connections, hang-ups of new connections (closed before any byte), and
+ * half-open connections (the server side vanishes without a FIN; the client is never told). This kernel has no {@code netem}, so the faults come from here.
  *
  * <p>Threads: one virtual thread accepts; each connection has a reader and a writer per direction. The fault state is
  * one immutable {@link Faults} value in a volatile field, read by the pumps at every chunk. Thread-safe.
@@ -33,6 +34,7 @@ public final class FaultProxy implements AutoCloseable {
     private final InetSocketAddress target;
     private final ServerSocket server;
     private final Set<Link> links = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger hangUps = new AtomicInteger();
     private volatile Faults faults = Faults.NONE;
     private volatile boolean closed;
 
@@ -104,6 +106,17 @@ public final class FaultProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * The next {@code count} new connections are accepted and closed at once (a FIN before any byte), as a server that
+     * hangs up during a client's handshake; the ones after pass through. Adds to any count not yet used up.
+     */
+    public void hangUpOnNext(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count must not be negative, was " + count);
+        }
+        hangUps.addAndGet(count);
+    }
+
     /** Back to passing everything through at once; held data moves on. */
     public void heal() {
         faults = Faults.NONE;
@@ -133,6 +146,10 @@ public final class FaultProxy implements AutoCloseable {
             }
             if (faults.refuse()) {
                 resetQuietly(client);
+                continue;
+            }
+            if (hangUps.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+                closeQuietly(client);
                 continue;
             }
             Thread.ofVirtual().name("fault-proxy-connect").start(() -> connect(client));
