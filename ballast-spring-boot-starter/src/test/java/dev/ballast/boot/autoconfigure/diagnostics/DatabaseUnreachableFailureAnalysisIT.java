@@ -10,19 +10,20 @@ import java.net.ServerSocket;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.postgresql.ds.PGSimpleDataSource;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * A service whose database does not let it in at start-up gets Boot's "Description / Action" report saying which of
  * the three it is (no answer, credentials refused, no such database) in the driver's words, with {@code
  * spring.datasource.url} as set (a password in it masked), instead of a stack trace through a table check or Flyway.
- * Against the machine's PostgreSQL (trust auth: an unknown role is the credentials case) and a closed port.
+ * Against the machine's PostgreSQL (trust auth: an unknown role is the credentials case), its MariaDB (root with an
+ * empty password; an unknown user is the credentials case) and a closed port.
  */
 class DatabaseUnreachableFailureAnalysisIT {
 
@@ -71,6 +72,48 @@ class DatabaseUnreachableFailureAnalysisIT {
     }
 
     @Test
+    void aMariaDbThatDoesNotAnswerIsReportedWithItsUrlAndNoPassword() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+
+        String report = failureReport(
+                "jdbc:mariadb://127.0.0.1:" + closed + "/test?connectTimeout=2000&password=hunter2", "root");
+
+        assertThat(report)
+                .contains("The database did not answer at start-up:")
+                .contains("127.0.0.1:" + closed)
+                .contains("(SQLSTATE 08")
+                .contains("spring.datasource.url = jdbc:mariadb://127.0.0.1:" + closed
+                        + "/test?connectTimeout=2000&password=******")
+                .doesNotContain("hunter2")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void credentialsMariaDbRefusesAreReportedAsSuchWithTheSettingsToCheck() {
+        String report = failureReport("jdbc:mariadb://127.0.0.1:3306/test", "ballast_no_such_user");
+
+        assertThat(report)
+                .contains("The database refused the credentials at start-up:")
+                .contains("ballast_no_such_user")
+                .contains("(SQLSTATE 28000)")
+                .contains("Check spring.datasource.username and spring.datasource.password");
+    }
+
+    @Test
+    void aMariaDbDatabaseNameThatDoesNotExistIsReportedWithHowToCreateIt() {
+        String report = failureReport("jdbc:mariadb://127.0.0.1:3306/ballast_no_such_db", "root");
+
+        assertThat(report)
+                .contains("The database named in spring.datasource.url does not exist:")
+                .contains("ballast_no_such_db")
+                .contains("(SQLSTATE 42000)")
+                .contains("CREATE DATABASE");
+    }
+
+    @Test
     void passwordsInAJdbcUrlAreMaskedWhereverTheyAre() {
         assertThat(DatabaseUnreachableFailureAnalyzer.masked("jdbc:postgresql://app:s3cret@db:5432/orders"))
                 .isEqualTo("jdbc:postgresql://app:******@db:5432/orders");
@@ -110,11 +153,11 @@ class DatabaseUnreachableFailureAnalysisIT {
     static class App {
         @Bean
         DataSource dataSource(Environment environment) {
-            PGSimpleDataSource postgres = new PGSimpleDataSource();
-            postgres.setURL(environment.getRequiredProperty("spring.datasource.url"));
-            postgres.setUser(environment.getRequiredProperty("spring.datasource.username"));
-            postgres.setConnectTimeout(2);
-            return postgres;
+            // the driver is picked by the URL; no password: both servers let their known users in without one
+            return new DriverManagerDataSource(
+                    environment.getRequiredProperty("spring.datasource.url"),
+                    environment.getRequiredProperty("spring.datasource.username"),
+                    "");
         }
     }
 }
