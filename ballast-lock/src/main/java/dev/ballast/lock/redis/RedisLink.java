@@ -73,9 +73,27 @@ final class RedisLink implements AutoCloseable {
         this.commandTimeout = commandTimeout;
         this.subscribe = subscribe;
         this.lastAttemptNanos = clock.nanoTime();
-        if (!connectMissing()) {
+        if (!connectMissing() && !(closedDuringHandshake(lastConnectFailure) && connectMissing())) {
             scheduleFirstConnect();
         }
+    }
+
+    /**
+     * Whether the connect failure says the connection was closed during the handshake: tried once more at once. Lettuce
+     * closes the channel itself when the server refuses the handshake (WRONGPASS, NOAUTH) and, when its close wins the
+     * race with the refusal, reports only "Connection closed prematurely", losing the server's words that the start-up
+     * line names; and a server that hung up once (a restart, a proxy) is usually there the second time.
+     */
+    private static boolean closedDuringHandshake(@Nullable Throwable failure) {
+        Throwable current = failure;
+        for (int depth = 0; current != null && depth < 10; depth++) {
+            String message = current.getMessage();
+            if (message != null && message.contains("closed prematurely")) {
+                return true;
+            }
+            current = current.getCause() == current ? null : current.getCause();
+        }
+        return false;
     }
 
     /**

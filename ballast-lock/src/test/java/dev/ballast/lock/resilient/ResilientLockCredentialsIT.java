@@ -6,6 +6,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockListener;
+import dev.ballast.test.FaultProxy;
 import dev.ballast.test.LogCapture;
 import dev.ballast.test.RedisServer;
 import io.lettuce.core.RedisClient;
@@ -17,7 +18,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * A Redis that refuses the lock's password at start-up: the resilient strategy's start-up line says so in Redis's own
  * words (never the password) instead of only "does not answer", and locks are taken on the database meanwhile. The test
- * runs its own redis-server, with a password set, and the shared PostgreSQL for the fallback.
+ * runs its own redis-server, with a password set, and the shared PostgreSQL for the fallback; once directly, once
+ * through a proxy that closes the first connection during the handshake (where Lettuce may report only "Connection
+ * closed prematurely", its own close of the channel racing the server's refusal).
  */
 class ResilientLockCredentialsIT {
 
@@ -26,19 +29,30 @@ class ResilientLockCredentialsIT {
 
     @Test
     void aPasswordRedisRefusesIsNamedInTheStartUpLineAndLocksGoToTheDatabase() throws Exception {
+        startWithWrongPassword(0);
+    }
+
+    @Test
+    void aRefusalAfterAConnectionClosedDuringTheHandshakeIsStillNamed() throws Exception {
+        startWithWrongPassword(1);
+    }
+
+    private void startWithWrongPassword(int hangUps) throws Exception {
         String prefix = ResilientInstance.prefix("cr");
-        try (RedisServer server = RedisServer.start()) {
+        try (RedisServer server = RedisServer.start();
+                FaultProxy proxy = FaultProxy.start(server.port())) {
             RedisClient admin = RedisClient.create(server.uri());
             try (StatefulRedisConnection<String, String> connection = admin.connect()) {
                 connection.sync().configSet("requirepass", "the-right-one");
             } finally {
                 admin.shutdown();
             }
+            proxy.hangUpOnNext(hangUps);
             try (ResilientInstance instance = ResilientInstance.onServer(
                     "A",
                     prefix,
                     2,
-                    "redis://:wrong-secret-xyz@127.0.0.1:" + server.port(),
+                    "redis://:wrong-secret-xyz@127.0.0.1:" + proxy.port(),
                     Duration.ofSeconds(1),
                     LockListener.none())) {
                 ResilientInstance.awaitTrue(
