@@ -6,7 +6,9 @@ import java.net.UnknownHostException;
 import java.sql.SQLException;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
@@ -19,8 +21,10 @@ import org.springframework.core.env.Environment;
  * Reports a start-up that failed because the application's database did not let it in, in Spring Boot's "Description /
  * Action" form instead of a stack trace through Flyway or a Ballast table check: the database does not answer
  * (SQLSTATE class {@code 08}, or a refused or unknown host under a JDBC error), it refused the credentials (class
- * {@code 28}), or the database named in the URL does not exist (PostgreSQL {@code 3D000}, MariaDB/MySQL error 1049).
- * The description names the driver's own words and {@code spring.datasource.url} with where it was set; a password in
+ * {@code 28}), the database named in the URL does not exist (PostgreSQL {@code 3D000}, MariaDB/MySQL error 1049), or
+ * the driver could not use the URL at all (no driver accepts it, a port that is not a number, a password in user info
+ * that MariaDB reads as the port). The description names the driver's own words, with any password of the URL that
+ * they quote masked, and {@code spring.datasource.url} with where it was set; a password in
  * the URL (user info or a {@code password=} parameter) is masked, and the password property is never read. Registered in
  * {@code META-INF/spring.factories}.
  */
@@ -31,6 +35,14 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
 
     private static final Pattern PASSWORD_PARAMETER =
             Pattern.compile("((?:password|pwd|passwd)=)[^&;,]*", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * A driver that could not use the URL at all (PostgreSQL "Unable to parse URL", SQLSTATE 99999; MariaDB "Incorrect
+     * port value", no SQLSTATE): its message may quote the URL or a part of it, password included.
+     */
+    private static final Pattern UNUSABLE_URL = Pattern.compile(
+            "parse (the )?url|invalid (connection )?url|incorrect port|invalid port|port number|url format",
+            Pattern.CASE_INSENSITIVE);
 
     /** MariaDB and MySQL: unknown database, SQLSTATE 42000 (too broad to match on its own). */
     private static final int MYSQL_UNKNOWN_DATABASE = 1049;
@@ -55,21 +67,19 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
             return null;
         }
         String nl = System.lineSeparator();
+        ConfigurationProperty url = InvalidBallastPropertyFailureAnalyzer.written(environment, "spring.datasource.url");
+        String written =
+                url == null || url.getValue() == null ? null : url.getValue().toString();
         StringBuilder description = new StringBuilder()
                 .append(finding.kind.headline)
                 .append(": ")
-                .append(firstLine(finding.error.getMessage()));
+                .append(withoutSecrets(firstLine(finding.error.getMessage()), written));
         String state = finding.error.getSQLState();
         if (state != null) {
             description.append(" (SQLSTATE ").append(state).append(')');
         }
-        ConfigurationProperty url = InvalidBallastPropertyFailureAnalyzer.written(environment, "spring.datasource.url");
-        if (url != null && url.getValue() != null) {
-            description
-                    .append(nl)
-                    .append(nl)
-                    .append("spring.datasource.url = ")
-                    .append(masked(url.getValue().toString()));
+        if (url != null && written != null) {
+            description.append(nl).append(nl).append("spring.datasource.url = ").append(masked(written));
             if (url.getOrigin() != null) {
                 description.append(" (from ").append(url.getOrigin()).append(')');
             }
@@ -88,7 +98,7 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
         SQLException sql = null;
         for (Throwable t = failure; t != null && seen.add(t) && seen.size() < 64; t = t.getCause()) {
             if (t instanceof SQLException e) {
-                Kind kind = kind(e);
+                Kind kind = unusableUrl(e) ? Kind.UNUSABLE_URL : kind(e);
                 if (kind != null) {
                     return new Finding(kind, e);
                 }
@@ -120,6 +130,39 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
         return null;
     }
 
+    private static boolean unusableUrl(SQLException e) {
+        String state = e.getSQLState();
+        String message = e.getMessage();
+        if (message == null) {
+            return false;
+        }
+        return message.startsWith("No suitable driver") // DriverManager: no driver accepts the URL (SQLSTATE 08001)
+                || ((state == null || state.equals("99999"))
+                        && UNUSABLE_URL.matcher(message).find());
+    }
+
+    /**
+     * {@code message} with every password the written URL holds (user info, {@code password=}) replaced, wherever the
+     * driver quoted it, and any URL in it masked.
+     */
+    static String withoutSecrets(String message, @Nullable String url) {
+        String cleaned = message;
+        if (url != null) {
+            for (Pattern secret : List.of(USER_INFO_SECRET, PASSWORD_PARAMETER)) {
+                Matcher matcher = secret.matcher(url);
+                while (matcher.find()) {
+                    String value = secret == USER_INFO_SECRET
+                            ? url.substring(matcher.end(1), matcher.end() - 1)
+                            : url.substring(matcher.end(1), matcher.end());
+                    if (!value.isEmpty()) {
+                        cleaned = cleaned.replace(value, "******");
+                    }
+                }
+            }
+        }
+        return masked(cleaned);
+    }
+
     /** A JDBC URL with any password in it replaced by {@code ******}. */
     static String masked(String url) {
         String withoutUserInfo = USER_INFO_SECRET.matcher(url).replaceAll("$1******@");
@@ -147,6 +190,11 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
                 "Check spring.datasource.username and spring.datasource.password (SPRING_DATASOURCE_USERNAME,"
                         + " SPRING_DATASOURCE_PASSWORD) against the database's users and their grants; the password is"
                         + " not shown here."),
+        UNUSABLE_URL(
+                "The database driver could not use spring.datasource.url",
+                "Correct spring.datasource.url (SPRING_DATASOURCE_URL): jdbc:<driver>://<host>:<port>/<database>, with"
+                        + " the user and password in spring.datasource.username and spring.datasource.password"
+                        + " rather than in the URL (not every driver reads them from it)."),
         NO_DATABASE(
                 "The database named in spring.datasource.url does not exist",
                 "Create it (CREATE DATABASE <name>), or correct the database name in spring.datasource.url"

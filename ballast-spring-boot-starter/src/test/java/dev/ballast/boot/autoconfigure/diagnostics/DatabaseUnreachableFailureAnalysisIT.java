@@ -114,6 +114,40 @@ class DatabaseUnreachableFailureAnalysisIT {
     }
 
     @Test
+    void aUrlTheDriverCannotUseIsReportedWithoutThePasswordItQuotes() {
+        // MariaDB reads user info as host:port and quotes "hunter2@127.0.0.1" as the port it could not parse
+        String report = failureReport("jdbc:mariadb://root:hunter2@127.0.0.1:3399/test", "root");
+
+        assertThat(report)
+                .contains("The database driver could not use spring.datasource.url: Incorrect port value : ******@")
+                .contains("spring.datasource.url = jdbc:mariadb://root:******@127.0.0.1:3399/test")
+                .contains("rather than in the URL")
+                .doesNotContain("hunter2")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void aUrlNoDriverAcceptsIsReportedAsSuchWithoutItsPassword() {
+        String report = failureReport("jdbc:postgresql://127.0.0.1:notaport/test?password=hunter2", "postgres");
+
+        assertThat(report)
+                .contains("The database driver could not use spring.datasource.url")
+                .doesNotContain("hunter2")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void aDriverMessageQuotingTheUrlsPasswordsIsCleaned() {
+        assertThat(DatabaseUnreachableFailureAnalyzer.withoutSecrets(
+                        "Unable to parse URL jdbc:postgresql://h:x/db?password=s3cret",
+                        "jdbc:postgresql://h:x/db?password=s3cret"))
+                .isEqualTo("Unable to parse URL jdbc:postgresql://h:x/db?password=******");
+        assertThat(DatabaseUnreachableFailureAnalyzer.withoutSecrets(
+                        "Incorrect port value : s3cret@db", "jdbc:mariadb://app:s3cret@db:3306/orders"))
+                .isEqualTo("Incorrect port value : ******@db");
+    }
+
+    @Test
     void passwordsInAJdbcUrlAreMaskedWhereverTheyAre() {
         assertThat(DatabaseUnreachableFailureAnalyzer.masked("jdbc:postgresql://app:s3cret@db:5432/orders"))
                 .isEqualTo("jdbc:postgresql://app:******@db:5432/orders");
