@@ -139,6 +139,10 @@ final class OutboxEndpoint {
         described.put("owner", relay.owner());
         described.put("running", relay.isRunning());
         described.put("paused", relay.isPaused());
+        // the relay's own pause while every publish fails with an infrastructure error (broker down): not an operator's
+        described.put(
+                "outagePausedUntil",
+                relay.outagePauseEnd().map(Object::toString).orElse(null));
         described.put(
                 "lastHeartbeat", relay.lastHeartbeat().map(Object::toString).orElse(null));
         return described;

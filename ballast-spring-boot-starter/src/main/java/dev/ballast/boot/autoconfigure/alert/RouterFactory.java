@@ -37,6 +37,7 @@ final class RouterFactory {
             Clock clock,
             @Nullable DataSource database) {
         AlertRouter.Builder builder = AlertRouter.builder().clock(clock).actionLinker(linker);
+        checkSharedDedupSettings(properties.fatigue());
         if (properties.fatigue().sharedDedup()) {
             if (database == null) {
                 throw InvalidBallastPropertyException.invalid(
@@ -50,7 +51,9 @@ final class RouterFactory {
             builder.meterRegistry(registry);
         }
         guard("service", () -> builder.service(properties.service()));
-        guard("intake-capacity", () -> builder.intakeCapacity(properties.intakeCapacity()));
+        // a number, not a secret: shown in the report, unlike the values guard() hides
+        InvalidBallastPropertyException.apply(
+                PREFIX + "intake-capacity", properties.intakeCapacity(), builder::intakeCapacity);
         Map<String, BallastAlertProperties.Channel> channels =
                 properties.channels() == null ? Map.of() : properties.channels();
         channels.forEach((name, channel) -> addChannel(builder, name, channel));
@@ -93,6 +96,23 @@ final class RouterFactory {
                     PREFIX + "record-raw", recordRaw, "must be a file that can be written (" + e.getCause() + ")");
         } catch (IllegalArgumentException e) {
             throw InvalidBallastPropertyException.secret(PREFIX + "routes", e.getMessage());
+        }
+    }
+
+    /**
+     * The shared dedup ledger's timeout and cool-down, checked also while shared dedup is off: a value out of range is a
+     * mistake either way, and would otherwise stop the service only on the day someone turns shared dedup on.
+     */
+    private static void checkSharedDedupSettings(BallastAlertProperties.Fatigue fatigue) {
+        Duration timeout = fatigue.sharedDedupTimeout();
+        if (timeout.compareTo(Duration.ofMillis(10)) < 0 || timeout.compareTo(Duration.ofSeconds(60)) > 0) {
+            throw InvalidBallastPropertyException.invalid(
+                    PREFIX + "fatigue.shared-dedup-timeout", timeout, "must be 10ms to 60s");
+        }
+        Duration coolDown = fatigue.sharedDedupCoolDown();
+        if (coolDown.isNegative() || coolDown.isZero()) {
+            throw InvalidBallastPropertyException.invalid(
+                    PREFIX + "fatigue.shared-dedup-cool-down", coolDown, "must be positive");
         }
     }
 

@@ -15,7 +15,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param caches per-cache settings by cache name, with the same keys as ballast.cache.defaults (e.g.
  *     ballast.cache.caches.prices.l1-ttl); caches used by @Cacheable but not listed get the defaults; a listed name that
  *     no @Cacheable, @CachePut or @CacheEvict method uses is reported at start-up with a WARN, naming the nearest used
- *     name when it is close
+ *     name when it is close (only when some method uses a cache through these annotations: an application that gets
+ *     its caches by name has nothing to compare with); a key that ballast.cache.defaults does not have is named in
+ *     the unknown-setting WARN
  */
 @ConfigurationProperties("ballast.cache")
 public record BallastCacheProperties(

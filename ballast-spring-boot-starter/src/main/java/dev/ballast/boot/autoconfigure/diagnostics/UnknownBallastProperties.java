@@ -31,7 +31,8 @@ import org.springframework.core.env.ConfigurableEnvironment;
  * ballast.outbox.relay.max-attemps} would otherwise be ignored without a word and the default used. The known properties
  * come from the configuration metadata of the Ballast jars on the class path ({@code
  * META-INF/spring-configuration-metadata.json}, the file IDEs complete from); under a map- or list-valued property
- * (cache names, routes, channels, keys) every name is accepted. Names are compared without dots, dashes and case, so
+ * (cache names, routes, channels, keys) every name is accepted, except that a cache's keys ({@code
+ * ballast.cache.caches.<name>.<key>}) are those of {@code ballast.cache.defaults}. Names are compared without dots, dashes and case, so
  * environment variables ({@code BALLAST_OUTBOX_RELAY_POLL_INTERVAL}) match. The line names the setting, where it came
  * from, the nearest known property and says it is ignored. Runs when the environment is ready, before any bean, so it is
  * logged also when start-up fails later. Registered in {@code META-INF/spring.factories}.
@@ -52,7 +53,7 @@ final class UnknownBallastProperties implements ApplicationListener<ApplicationE
             return; // no metadata on the class path (a shaded or trimmed jar): nothing to compare with
         }
         for (Map.Entry<String, String> unknown : unknown(environment, known).entrySet()) {
-            String nearest = known.nearest(unknown.getKey());
+            String nearest = known.suggestion(unknown.getKey());
             log.warn(
                     "Unknown Ballast setting {}{}: no Ballast property has this name, so it is ignored.{}"
                             + " docs/configuration.md lists every ballast.* property",
@@ -86,6 +87,9 @@ final class UnknownBallastProperties implements ApplicationListener<ApplicationE
 
     /** The Ballast properties of the configuration metadata on the class path. */
     static final class Known {
+        private static final String CACHES = "ballast.cache.caches";
+        private static final String CACHE_DEFAULTS = "ballast.cache.defaults.";
+
         final Set<String> properties = new TreeSet<>();
         private final Set<String> exact = new TreeSet<>();
         private final List<String> open = new ArrayList<>();
@@ -135,7 +139,57 @@ final class UnknownBallastProperties implements ApplicationListener<ApplicationE
 
         boolean accepts(String name) {
             String normalized = normalize(name);
-            return exact.contains(normalized) || open.stream().anyMatch(normalized::startsWith);
+            if (exact.contains(normalized)) {
+                return true;
+            }
+            String perCache = perCacheKey(name);
+            if (perCache != null) { // a cache's settings have the keys of ballast.cache.defaults
+                return perCache.isEmpty() || exact.contains(normalize(CACHE_DEFAULTS + perCache));
+            }
+            return open.stream().anyMatch(normalized::startsWith);
+        }
+
+        /**
+         * For {@code ballast.cache.caches.<name>.<key>} (or {@code [<name>]}), the key: empty for the name alone; null
+         * for any other property.
+         */
+        static @Nullable String perCacheKey(String name) {
+            if (!name.startsWith(CACHES)) {
+                return null;
+            }
+            String rest = name.substring(CACHES.length());
+            int keyStart;
+            if (rest.isEmpty()) {
+                return "";
+            } else if (rest.startsWith("[")) {
+                int close = rest.indexOf(']');
+                if (close < 0) {
+                    return null;
+                }
+                keyStart = close + 1;
+            } else if (rest.startsWith(".")) {
+                int dot = rest.indexOf('.', 1);
+                keyStart = dot < 0 ? rest.length() : dot;
+            } else {
+                return null; // another property that starts with the same letters
+            }
+            String key = rest.substring(keyStart);
+            return key.startsWith(".") ? key.substring(1) : key;
+        }
+
+        /** What to suggest for an unknown {@code name}: for a cache's key, the nearest key of that cache. */
+        @Nullable
+        String suggestion(String name) {
+            String perCache = perCacheKey(name);
+            if (perCache == null || perCache.isEmpty()) {
+                return nearest(name);
+            }
+            String nearestDefault = nearest(CACHE_DEFAULTS + perCache);
+            if (nearestDefault == null || !nearestDefault.startsWith(CACHE_DEFAULTS)) {
+                return null;
+            }
+            return name.substring(0, name.length() - perCache.length())
+                    + nearestDefault.substring(CACHE_DEFAULTS.length());
         }
 
         /** The known property closest to {@code name} by edit distance, if it is close enough to be a typo. */

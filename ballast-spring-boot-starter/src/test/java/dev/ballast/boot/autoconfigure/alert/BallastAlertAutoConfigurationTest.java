@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.ballast.alert.AlertRouter;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
+import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
@@ -109,6 +110,39 @@ class BallastAlertAutoConfigurationTest {
         runner().withBean("mySink", AlertSink.class, () -> alert -> {}).run(context -> {
             assertThat(context).doesNotHaveBean(AlertRouter.class);
             assertThat(context).hasSingleBean(AlertSink.class);
+        });
+    }
+
+    @Test
+    void aSharedDedupTimeoutOutOfRangeFailsStartUpAlsoWhileSharedDedupIsOff() {
+        runner().withPropertyValues("ballast.alert.fatigue.shared-dedup-timeout=5m")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("ballast.alert.fatigue.shared-dedup-timeout")
+                        .hasMessageContaining("10ms to 60s"));
+        runner().withPropertyValues("ballast.alert.fatigue.shared-dedup-cool-down=0s")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("ballast.alert.fatigue.shared-dedup-cool-down"));
+        runner().withPropertyValues("ballast.alert.fatigue.shared-dedup-timeout=60s")
+                .run(context -> assertThat(context).hasNotFailed());
+    }
+
+    @Test
+    void anIntakeCapacityTooSmallFailsStartUpShowingTheValueItIsNotASecret() {
+        runner().withPropertyValues("ballast.alert.intake-capacity=0").run(context -> {
+            assertThat(context).hasFailed();
+            Throwable failure = context.getStartupFailure();
+            while (failure != null && !(failure instanceof InvalidBallastPropertyException)) {
+                failure = failure.getCause();
+            }
+            assertThat(failure)
+                    .isInstanceOf(InvalidBallastPropertyException.class)
+                    .hasMessageContaining("ballast.alert.intake-capacity")
+                    .hasMessageContaining("was 0");
+            assertThat(((InvalidBallastPropertyException) failure).value()).isEqualTo("0");
         });
     }
 

@@ -47,6 +47,7 @@ class UnknownBallastPropertiesTest {
                         "--ballast.outbox.relay.max-attemps=3",
                         "--ballast.outbox.relay.max-attempts=3",
                         "--ballast.cache.caches.prices.l1-ttl=5s",
+                        "--ballast.cache.caches.quotes.l1-tll=5s",
                         "--ballast.executor.masking.account-fields[0]=iban",
                         "--ballast.outbox.kafka.routes.OrderPlaced=brokerage.orders")) {
             assertThat(context.isActive()).isTrue();
@@ -54,7 +55,10 @@ class UnknownBallastPropertiesTest {
 
         assertThat(log.eventsAtLeast(Level.WARN))
                 .extracting(ILoggingEvent::getFormattedMessage)
-                .hasSize(2)
+                .hasSize(3)
+                .anySatisfy(line -> assertThat(line)
+                        .startsWith("Unknown Ballast setting ballast.cache.caches.quotes.l1-tll")
+                        .contains("Did you mean ballast.cache.caches.quotes.l1-ttl?"))
                 .anySatisfy(line -> assertThat(line)
                         .startsWith("Unknown Ballast setting ballast.outbox.relay.max-attemps")
                         .contains("so it is ignored. Did you mean ballast.outbox.relay.max-attempts?"))
@@ -73,6 +77,10 @@ class UnknownBallastPropertiesTest {
                 .allSatisfy(name -> assertThat(known.accepts(name)).isTrue());
         assertThat(known.accepts("ballast.alert.channels.pager.url")).isTrue();
         assertThat(known.accepts("ballast.alert.chanels.pager.url")).isFalse();
+        assertThat(known.accepts("ballast.cache.caches.prices.l2-ttl")).isTrue();
+        assertThat(known.accepts("ballast.cache.caches[my.prices].l2-ttl")).isTrue();
+        assertThat(known.accepts("ballast.cache.caches.prices.tll")).isFalse();
+        assertThat(known.accepts("ballast.cache.caches[my.prices].tll")).isFalse();
     }
 
     @SpringBootConfiguration

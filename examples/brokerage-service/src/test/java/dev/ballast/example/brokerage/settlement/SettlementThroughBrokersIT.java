@@ -114,11 +114,15 @@ class SettlementThroughBrokersIT {
                 Duration startUp = Duration.ofNanos(System.nanoTime() - before);
                 String order = placeOrder(app);
                 assertThat(app.getBean(OrdersTopic.class).created()).isFalse();
+                String base = "http://127.0.0.1:"
+                        + ((WebServerApplicationContext) app).getWebServer().getPort();
+                // an operator sees the relay's own pause on /actuator/outbox while the broker is down
+                await().atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(200))
+                        .until(() -> outagePausedUntil(base).isTextual());
 
                 kafka.start();
 
-                String base = "http://127.0.0.1:"
-                        + ((WebServerApplicationContext) app).getWebServer().getPort();
                 await().atMost(Duration.ofSeconds(90))
                         .pollInterval(Duration.ofMillis(200))
                         .until(() -> {
@@ -130,6 +134,9 @@ class SettlementThroughBrokersIT {
                             return settled != null && settled.asBoolean();
                         });
                 assertThat(settlementRows(app)).isEqualTo(1);
+                assertThat(outagePausedUntil(base).isNull())
+                        .as("outage pause over")
+                        .isTrue();
                 assertThat(app.getBean(JdbcClient.class)
                                 .sql("SELECT COUNT(*) FROM ballast_outbox_dlq")
                                 .query(Long.class)
@@ -225,6 +232,15 @@ class SettlementThroughBrokersIT {
     }
 
     // ---- helpers
+
+    /** {@code relays.thisInstance.outagePausedUntil} of {@code GET /actuator/outbox}. */
+    private JsonNode outagePausedUntil(String base) throws Exception {
+        HttpResponse<String> status = http.send(
+                HttpRequest.newBuilder(URI.create(base + "/actuator/outbox")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(status.statusCode()).isEqualTo(200);
+        return JSON.readTree(status.body()).path("relays").path("thisInstance").path("outagePausedUntil");
+    }
 
     private ConfigurableApplicationContext start(String... brokerArgs) {
         List<String> args = new ArrayList<>(List.of(
