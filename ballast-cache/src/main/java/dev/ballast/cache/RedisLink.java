@@ -67,6 +67,9 @@ final class RedisLink implements AutoCloseable {
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
     private static final Logger log = LoggerFactory.getLogger(RedisLink.class);
 
+    /** Start-up connection attempts while the connection is closed during the handshake (see connectAtStart). */
+    private static final int HANDSHAKE_ATTEMPTS = 3;
+
     private final CacheSettings settings;
     private final RedisKeys keys;
     private final AlertSink alerts;
@@ -131,30 +134,48 @@ final class RedisLink implements AutoCloseable {
     }
 
     /**
-     * Connects; null when connected, else why not. A connection closed during the handshake is tried once more: Lettuce
+     * Connects; null when connected, else why not. A connection closed (or reset) during the handshake is tried again,
+     * {@value #HANDSHAKE_ATTEMPTS} attempts in all; a refused or timed-out one is not. Lettuce
      * closes the channel itself when the server refuses the handshake (WRONGPASS, NOAUTH) and, when its close wins the
      * race with the refusal, reports only "Connection closed prematurely", losing the server's words; and a server
      * that hung up once (a restart, a proxy) is usually there the second time.
      */
     private @Nullable RuntimeException connectAtStart() {
-        try {
-            connections.connect();
-            return null;
-        } catch (RuntimeException first) {
-            if (!closedDuringHandshake(first)) {
-                return first;
+        RuntimeException failure = null;
+        for (int attempt = 0; attempt < HANDSHAKE_ATTEMPTS; attempt++) {
+            try {
+                connections.connect();
+                return null;
+            } catch (RuntimeException e) {
+                failure = e;
+                if (!closedDuringHandshake(e)) {
+                    break;
+                }
             }
         }
-        try {
-            connections.connect();
-            return null;
-        } catch (RuntimeException second) {
-            return second;
-        }
+        return failure;
     }
 
+    /**
+     * Whether the server hung up after the connection was made (closed, reset, a broken pipe, or Lettuce's "Connection
+     * closed prematurely"), without Redis's words: not refused, not an unknown host, not a timeout, not a credentials
+     * refusal already named.
+     */
     private static boolean closedDuringHandshake(Throwable failure) {
-        return causeMessage(failure, message -> message.contains("closed prematurely")) != null;
+        if (credentialsRefusal(failure) != null) {
+            return false;
+        }
+        Throwable current = failure;
+        for (int depth = 0; current != null && depth < 10; depth++) {
+            if (current instanceof java.net.ConnectException
+                    || current instanceof java.net.UnknownHostException
+                    || current instanceof java.util.concurrent.TimeoutException
+                    || current instanceof io.lettuce.core.RedisCommandTimeoutException) {
+                return false;
+            }
+            current = current.getCause() == current ? null : current.getCause();
+        }
+        return true;
     }
 
     /** Subscribes for {@code listener} and starts the periodic probe/check on {@code scheduler}. */

@@ -1,6 +1,7 @@
 package dev.ballast.lock.redis;
 
 import dev.ballast.lock.LockClock;
+import dev.ballast.lock.internal.RedisFailures;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
@@ -53,6 +54,8 @@ final class RedisLink implements AutoCloseable {
     private final AtomicBoolean reconnecting = new AtomicBoolean();
     /** How often a link that never connected tries again when no reconnect delay is set. */
     static final Duration FIRST_CONNECT_RETRY = Duration.ofSeconds(1);
+    /** Start-up connection attempts while the connection is closed during the handshake. */
+    private static final int HANDSHAKE_ATTEMPTS = 3;
 
     private volatile @Nullable Commands commands;
     private volatile @Nullable StatefulRedisPubSubConnection<String, String> notifications;
@@ -73,25 +76,23 @@ final class RedisLink implements AutoCloseable {
         this.commandTimeout = commandTimeout;
         this.subscribe = subscribe;
         this.lastAttemptNanos = clock.nanoTime();
-        if (!connectMissing() && !(closedDuringHandshake(lastConnectFailure) && connectMissing())) {
+        if (!connectAtStart()) {
             scheduleFirstConnect();
         }
     }
 
     /**
-     * Whether the connect failure says the connection was closed during the handshake: tried once more at once. Lettuce
-     * closes the channel itself when the server refuses the handshake (WRONGPASS, NOAUTH) and, when its close wins the
-     * race with the refusal, reports only "Connection closed prematurely", losing the server's words that the start-up
-     * line names; and a server that hung up once (a restart, a proxy) is usually there the second time.
+     * Connects; a connection closed during the handshake is tried again at once, {@value #HANDSHAKE_ATTEMPTS} attempts
+     * in all ({@link RedisFailures#closedDuringHandshake}); true when connected.
      */
-    private static boolean closedDuringHandshake(@Nullable Throwable failure) {
-        Throwable current = failure;
-        for (int depth = 0; current != null && depth < 10; depth++) {
-            String message = current.getMessage();
-            if (message != null && message.contains("closed prematurely")) {
+    private boolean connectAtStart() {
+        for (int attempt = 0; attempt < HANDSHAKE_ATTEMPTS; attempt++) {
+            if (connectMissing()) {
                 return true;
             }
-            current = current.getCause() == current ? null : current.getCause();
+            if (!RedisFailures.closedDuringHandshake(lastConnectFailure)) {
+                return false;
+            }
         }
         return false;
     }

@@ -4,6 +4,7 @@ import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.internal.LeaseLockStrategy;
+import dev.ballast.lock.internal.RedisFailures;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -62,18 +63,6 @@ final class PrimaryProbe {
      */
     @Nullable
     String credentialsRefusal() {
-        Throwable current = lastFailure;
-        for (int depth = 0; current != null && depth < 10; depth++) {
-            String message = current.getMessage();
-            if (message != null
-                    && (message.startsWith("WRONGPASS")
-                            || message.startsWith("NOAUTH")
-                            || message.startsWith("ERR AUTH")
-                            || message.contains("invalid username-password pair"))) {
-                return message.length() > 200 ? message.substring(0, 200) : message;
-            }
-            current = current.getCause() == current ? null : current.getCause();
-        }
-        return null;
+        return RedisFailures.credentialsRefusal(lastFailure);
     }
 }

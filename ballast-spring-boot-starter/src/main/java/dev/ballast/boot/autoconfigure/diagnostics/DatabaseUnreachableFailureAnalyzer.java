@@ -23,18 +23,18 @@ import org.springframework.core.env.Environment;
  * (SQLSTATE class {@code 08}, or a refused or unknown host under a JDBC error), it refused the credentials (class
  * {@code 28}), the database named in the URL does not exist (PostgreSQL {@code 3D000}, MariaDB/MySQL error 1049), or
  * the driver could not use the URL at all (no driver accepts it, a port that is not a number, a password in user info
- * that MariaDB reads as the port). The description names the driver's own words, with any password of the URL that
- * they quote masked, and {@code spring.datasource.url} with where it was set; a password in
- * the URL (user info or a {@code password=} parameter) is masked, and the password property is never read. Registered in
+ * that MariaDB reads as the port). The description names the driver's own words and {@code spring.datasource.url}
+ * with where it was set; a password of the URL (user info or a {@code password=} parameter) is masked in both, and the
+ * password property is never read. Registered in
  * {@code META-INF/spring.factories}.
  */
 final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Ordered {
 
     /** {@code //user:secret@host}: the secret; {@code password=secret} in a query string or property list. */
-    private static final Pattern USER_INFO_SECRET = Pattern.compile("(//[^/:@]*:)[^/@]*@");
+    private static final Pattern USER_INFO_SECRET = Pattern.compile("(//[^/:@]*:)([^/@]*)@");
 
     private static final Pattern PASSWORD_PARAMETER =
-            Pattern.compile("((?:password|pwd|passwd)=)[^&;,]*", Pattern.CASE_INSENSITIVE);
+            Pattern.compile("((?:password|pwd|passwd)=)([^&;,]*)", Pattern.CASE_INSENSITIVE);
 
     /**
      * A driver that could not use the URL at all (PostgreSQL "Unable to parse URL", SQLSTATE 99999; MariaDB "Incorrect
@@ -151,11 +151,8 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
             for (Pattern secret : List.of(USER_INFO_SECRET, PASSWORD_PARAMETER)) {
                 Matcher matcher = secret.matcher(url);
                 while (matcher.find()) {
-                    String value = secret == USER_INFO_SECRET
-                            ? url.substring(matcher.end(1), matcher.end() - 1)
-                            : url.substring(matcher.end(1), matcher.end());
-                    if (!value.isEmpty()) {
-                        cleaned = cleaned.replace(value, "******");
+                    if (!matcher.group(2).isEmpty()) {
+                        cleaned = cleaned.replace(matcher.group(2), "******");
                     }
                 }
             }
