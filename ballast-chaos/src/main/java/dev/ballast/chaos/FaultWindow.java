@@ -6,7 +6,7 @@ import java.util.OptionalLong;
 
 /**
  * The shape of most scenarios: under load, warm up, apply the fault (marking {@link #START}), keep it for {@code
- * duration}, lift it (marking {@link #END}), let the load run on until {@code after} more operations completed and then
+ * duration}, lift it (marking {@link #LIFT} before and {@link #END} after), let the load run on until {@code after} more operations completed and then
  * until it is quiet (nothing failed for {@link #QUIET} and no request has been waiting longer, at most {@link
  * #QUIET_LIMIT} longer, so that a slow recovery is measured rather than cut off), stop the load, each client at its
  * next success ({@link Load#stopAfterSuccess}). Immutable.
@@ -19,6 +19,12 @@ public record FaultWindow(long warmUp, Duration duration, long after) {
 
     /** The history's mark when the fault was applied. */
     public static final String START = "fault-start";
+
+    /**
+     * The history's mark when lifting the fault began: what was held up by the fault may complete while the lift step
+     * itself still runs (a thawed process answers before the signal command returns), so before {@link #END}.
+     */
+    public static final String LIFT = "fault-lift";
 
     /** The history's mark when the fault was lifted. */
     public static final String END = "fault-end";
@@ -50,6 +56,7 @@ public record FaultWindow(long warmUp, Duration duration, long after) {
             history.mark(START);
             apply.run();
             Thread.sleep(duration); // the fault's duration, not a wait for something to happen
+            history.mark(LIFT);
             lift.run();
             history.mark(END);
             afterLift.run();

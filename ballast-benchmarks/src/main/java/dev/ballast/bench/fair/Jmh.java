@@ -2,6 +2,7 @@ package dev.ballast.bench.fair;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
@@ -12,7 +13,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * Runs one JMH benchmark method for one subject (its {@code subject} parameter) in one fresh fork, so that a paired
+ * Runs one JMH benchmark method for one subject (its {@code subject} parameter) in fresh forks of its own, so that a paired
  * trial can run the subjects in the order {@link PairedTrials} chooses. Returns the score, and for sample-time
  * benchmarks p50/p99, with {@code gc} the bytes allocated per operation, and {@code settle}: the first measured
  * iteration's score over the last one's (near 1 when the warm-up reached the steady state).
@@ -21,8 +22,24 @@ public final class Jmh {
 
     private Jmh() {}
 
-    /** Fork, warm-up and measurement settings of one run. */
-    public record Settings(int warmUps, int warmUpSeconds, int measurements, int measurementSeconds, boolean gc) {}
+    /**
+     * Warm-up and measurement settings of one run, and how many fresh forks it averages (the score is the mean over
+     * every fork's measured iterations, as JMH reports it).
+     */
+    public record Settings(
+            int warmUps, int warmUpSeconds, int measurements, int measurementSeconds, boolean gc, int forks) {
+
+        public Settings {
+            if (forks < 1) {
+                throw new IllegalArgumentException("forks must be at least 1, was " + forks);
+            }
+        }
+
+        /** One fork. */
+        public Settings(int warmUps, int warmUpSeconds, int measurements, int measurementSeconds, boolean gc) {
+            this(warmUps, warmUpSeconds, measurements, measurementSeconds, gc, 1);
+        }
+    }
 
     public static Map<String, Double> run(Class<?> benchmark, String method, String subject, Settings settings)
             throws Exception {
@@ -36,7 +53,7 @@ public final class Jmh {
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include("^" + benchmark.getName().replace(".", "\\.") + "\\." + method + "$")
                 .param("subject", subject)
-                .forks(1)
+                .forks(settings.forks())
                 .warmupIterations(settings.warmUps())
                 .warmupTime(TimeValue.seconds(settings.warmUpSeconds()))
                 .measurementIterations(settings.measurements())
@@ -65,10 +82,9 @@ public final class Jmh {
             metrics.put("p50", statistics.getPercentile(50));
             metrics.put("p99", statistics.getPercentile(99));
         }
-        // the first measured iteration over the last: well above 1 when the subject was still warming up as measured
-        var iterations = run.getBenchmarkResults().stream()
-                .flatMap(b -> b.getIterationResults().stream())
-                .toList();
+        // the first measured iteration over the last (of the first fork): well above 1 when the subject was still
+        // warming up as measured
+        var iterations = List.copyOf(run.getBenchmarkResults().iterator().next().getIterationResults());
         if (iterations.size() > 1) {
             metrics.put(
                     "settle",

@@ -8,6 +8,7 @@ import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.util.List;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.beans.factory.config.BeanDefinition;
@@ -88,19 +89,36 @@ public final class BallastCacheAutoConfiguration {
 
         /**
          * Binds Boot's cache meters to the Ballast caches made after Boot's registrar bound the manager's caches at
-         * start-up (caches are made on first use), tagged {@code cache.manager} as Boot tags them.
+         * start-up (caches are made on first use), tagged {@code cache.manager} as Boot tags them. A cache Boot already
+         * bound (one listed in {@code ballast.cache.caches}, made with the manager) is left as it is: binding it again
+         * would register its meters twice, which Micrometer refuses with a warning.
          */
         @Bean
         @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
         static SmartInitializingSingleton ballastCacheMetersForLaterCaches(
-                ObjectProvider<CacheMetricsRegistrar> registrar, ConfigurableListableBeanFactory beans) {
+                ObjectProvider<CacheMetricsRegistrar> registrar,
+                ObjectProvider<MeterRegistry> registries,
+                ConfigurableListableBeanFactory beans) {
             return () -> registrar.ifAvailable(metrics -> {
+                MeterRegistry registry = registries.getIfUnique();
                 for (String name : beans.getBeanNamesForType(BallastCacheManager.class, false, false)) {
                     Tag manager = Tag.of("cache.manager", managerTag(name));
-                    beans.getBean(name, BallastCacheManager.class)
-                            .onCacheCreated(cache -> metrics.bindCacheToRegistry(cache, manager));
+                    beans.getBean(name, BallastCacheManager.class).onCacheCreated(cache -> {
+                        if (registry == null || !hasMeters(registry, cache.getName(), manager)) {
+                            metrics.bindCacheToRegistry(cache, manager);
+                        }
+                    });
                 }
             });
+        }
+
+        /** Whether Boot's standard meters of cache {@code name} of the manager tagged {@code manager} exist. */
+        private static boolean hasMeters(MeterRegistry registry, String name, Tag manager) {
+            return !registry.find("cache.gets")
+                    .tag("cache", name)
+                    .tags(List.of(manager))
+                    .meters()
+                    .isEmpty();
         }
 
         /** The bean name without a "CacheManager" suffix, as Boot's registrar names it. */

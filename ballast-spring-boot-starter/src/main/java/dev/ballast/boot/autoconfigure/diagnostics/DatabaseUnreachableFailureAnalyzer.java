@@ -23,7 +23,7 @@ import org.springframework.core.env.Environment;
  * (SQLSTATE class {@code 08}, or a refused or unknown host under a JDBC error), it refused the credentials (class
  * {@code 28}), the database named in the URL does not exist (PostgreSQL {@code 3D000}, MariaDB/MySQL error 1049), or
  * the driver could not use the URL at all (no driver accepts it, a port that is not a number, a password in user info
- * that MariaDB reads as the port). The description names the driver's own words and {@code spring.datasource.url}
+ * that MariaDB reads as the port; from DriverManager, the driver, or HikariCP's "claims to not accept jdbcUrl"). The description names the driver's own words and {@code spring.datasource.url}
  * with where it was set; a password of the URL (user info or a {@code password=} parameter) is masked in both, and the
  * password property is never read. Registered in
  * {@code META-INF/spring.factories}.
@@ -74,7 +74,7 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
                 .append(finding.kind.headline)
                 .append(": ")
                 .append(withoutSecrets(firstLine(finding.error.getMessage()), written));
-        String state = finding.error.getSQLState();
+        String state = finding.sqlState();
         if (state != null) {
             description.append(" (SQLSTATE ").append(state).append(')');
         }
@@ -97,6 +97,9 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         SQLException sql = null;
         for (Throwable t = failure; t != null && seen.add(t) && seen.size() < 64; t = t.getCause()) {
+            if (poolRefusedUrl(t)) {
+                return new Finding(Kind.UNUSABLE_URL, t);
+            }
             if (t instanceof SQLException e) {
                 Kind kind = unusableUrl(e) ? Kind.UNUSABLE_URL : kind(e);
                 if (kind != null) {
@@ -128,6 +131,18 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
             return Kind.NO_DATABASE;
         }
         return null;
+    }
+
+    /**
+     * HikariCP, before any connection: the driver named by {@code spring.datasource.driver-class-name} (Boot derives
+     * it from the URL's prefix) says it does not accept the URL, e.g. a port that is not a number. A plain
+     * RuntimeException with no SQLException under it; Hikari masks {@code password=} in it but not user info.
+     */
+    private static boolean poolRefusedUrl(Throwable t) {
+        String message = t.getMessage();
+        return t.getClass() == RuntimeException.class
+                && message != null
+                && message.contains("claims to not accept jdbcUrl");
     }
 
     private static boolean unusableUrl(SQLException e) {
@@ -174,7 +189,14 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
         return line.length() > MAX_MESSAGE ? line.substring(0, MAX_MESSAGE) + "…" : line;
     }
 
-    record Finding(Kind kind, SQLException error) {}
+    /** What went wrong, and the error whose message says it (a JDBC error, or the pool's when it had none). */
+    record Finding(Kind kind, Throwable error) {
+
+        @Nullable
+        String sqlState() {
+            return error instanceof SQLException e ? e.getSQLState() : null;
+        }
+    }
 
     enum Kind {
         NO_ANSWER(

@@ -2,8 +2,10 @@ package dev.ballast.boot.autoconfigure.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
 import dev.ballast.cache.TieredCache;
+import dev.ballast.test.LogCapture;
 import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.cache.Cache;
@@ -29,6 +32,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 class BallastCacheAutoConfigurationTest {
+
+    /** Micrometer's log (a meter registered twice). */
+    @RegisterExtension
+    final LogCapture micrometer = LogCapture.of("io.micrometer");
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(BallastCacheAutoConfiguration.class));
@@ -326,6 +333,43 @@ class BallastCacheAutoConfigurationTest {
                                     .count())
                             .isEqualTo(1);
                 });
+    }
+
+    /**
+     * Found by a black-box try: a cache listed in {@code ballast.cache.caches} exists when Boot's registrar binds the
+     * manager's caches, and binding it again for "later" caches made Micrometer warn that its meters were already
+     * registered.
+     */
+    @Test
+    void aConfiguredCacheGetsBootsCacheMetersOnceWithoutAWarning() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        BallastCacheAutoConfiguration.class,
+                        org.springframework.boot.cache.autoconfigure.metrics.CacheMetricsAutoConfiguration.class))
+                .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .withUserConfiguration(Lazy.Config.class)
+                .withPropertyValues("ballast.cache.caches.prices.l1-ttl=5s")
+                .run(context -> {
+                    MeterRegistry registry = context.getBean(MeterRegistry.class);
+                    context.getBean(CacheManager.class).getCache("prices").get("005930");
+
+                    assertThat(registry.get("cache.gets")
+                                    .tags("cache", "prices", "result", "miss", "cache.manager", "cacheManager")
+                                    .functionCounter()
+                                    .count())
+                            .isEqualTo(1);
+                    context.getBean(Lazy.class).price("005930");
+                    assertThat(registry.get("cache.gets")
+                                    .tags("cache", "made-later", "result", "miss")
+                                    .functionCounter()
+                                    .count())
+                            .isEqualTo(1);
+                });
+
+        // every level: Micrometer warns once per JVM, then logs the same at DEBUG
+        assertThat(micrometer.events())
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .noneMatch(message -> message.contains("already registered"));
     }
 
     static class Lazy {

@@ -14,6 +14,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
@@ -136,6 +137,38 @@ class DatabaseUnreachableFailureAnalysisIT {
                 .doesNotContain("\tat ");
     }
 
+    /**
+     * Found by a black-box try of the example: through Boot's HikariCP pool a URL its driver refuses is a plain
+     * RuntimeException ("claims to not accept jdbcUrl") with no SQLException, and Hikari masks {@code password=} in it
+     * but not a password in user info.
+     */
+    @Test
+    void aUrlThePoolsDriverRefusesIsReportedWithoutThePasswordItQuotes() {
+        String report = pooledFailureReport("jdbc:postgresql://app:hunter2@127.0.0.1:notaport/test", "postgres");
+
+        assertThat(report)
+                .contains("The database driver could not use spring.datasource.url: Driver org.postgresql.Driver"
+                        + " claims to not accept jdbcUrl, jdbc:postgresql://app:******@127.0.0.1:notaport/test")
+                .contains("spring.datasource.url = jdbc:postgresql://app:******@127.0.0.1:notaport/test")
+                .contains("rather than in the URL")
+                .doesNotContain("hunter2")
+                .doesNotContain("\tat ");
+    }
+
+    @Test
+    void aDatabaseThatDoesNotAnswerThroughThePoolIsReportedAsSuch() throws Exception {
+        int closed;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+
+        String report = pooledFailureReport("jdbc:postgresql://127.0.0.1:" + closed + "/test", "postgres");
+
+        assertThat(report)
+                .contains("The database did not answer at start-up: Connection to 127.0.0.1:" + closed + " refused")
+                .doesNotContain("\tat ");
+    }
+
     @Test
     void aDriverMessageQuotingTheUrlsPasswordsIsCleaned() {
         assertThat(DatabaseUnreachableFailureAnalyzer.withoutSecrets(
@@ -181,6 +214,30 @@ class DatabaseUnreachableFailureAnalysisIT {
                 .isNotNull();
         return StartupFailureAnalysisTest.bootReport(boot);
     }
+
+    /** As {@link #failureReport}, through Boot's DataSource auto-configuration (a HikariCP pool), as a service runs. */
+    private String pooledFailureReport(String url, String user) {
+        assertThatThrownBy(() -> new SpringApplicationBuilder(PooledApp.class)
+                        .web(WebApplicationType.NONE)
+                        .properties(
+                                "spring.main.banner-mode=off",
+                                "spring.datasource.url=" + url,
+                                "spring.datasource.username=" + user,
+                                "spring.datasource.hikari.connection-timeout=2000",
+                                "ballast.lock.backend=JDBC",
+                                "ballast.lock.jdbc.schema.initialize=never")
+                        .run())
+                .isNotNull();
+        return StartupFailureAnalysisTest.bootReport(boot);
+    }
+
+    @SpringBootConfiguration
+    @ImportAutoConfiguration({
+        DataSourceAutoConfiguration.class,
+        BallastExecutorAutoConfiguration.class,
+        BallastLockAutoConfiguration.class
+    })
+    static class PooledApp {}
 
     @SpringBootConfiguration
     @ImportAutoConfiguration({BallastExecutorAutoConfiguration.class, BallastLockAutoConfiguration.class})
