@@ -23,7 +23,8 @@ import org.springframework.core.env.Environment;
  * (SQLSTATE class {@code 08}, or a refused or unknown host under a JDBC error), it refused the credentials (class
  * {@code 28}), the database named in the URL does not exist (PostgreSQL {@code 3D000}, MariaDB/MySQL error 1049), or
  * the driver could not use the URL at all (no driver accepts it, a port that is not a number, a password in user info
- * that MariaDB reads as the port; from DriverManager, the driver, or HikariCP's "claims to not accept jdbcUrl"). The description names the driver's own words and {@code spring.datasource.url}
+ * that MariaDB reads as the port; from DriverManager, the driver, HikariCP's "claims to not accept jdbcUrl", or {@link
+ * DatasourceUrlCheck} before any of them). The description names the driver's own words and {@code spring.datasource.url}
  * with where it was set; a password of the URL (user info or a {@code password=} parameter) is masked in both, and the
  * password property is never read. Registered in
  * {@code META-INF/spring.factories}.
@@ -97,7 +98,7 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         SQLException sql = null;
         for (Throwable t = failure; t != null && seen.add(t) && seen.size() < 64; t = t.getCause()) {
-            if (poolRefusedUrl(t)) {
+            if (t instanceof UnusableDatasourceUrlException || poolRefusedUrl(t)) {
                 return new Finding(Kind.UNUSABLE_URL, t);
             }
             if (t instanceof SQLException e) {

@@ -115,16 +115,17 @@ class DatabaseUnreachableFailureAnalysisIT {
     }
 
     @Test
-    void aUrlTheDriverCannotUseIsReportedWithoutThePasswordItQuotes() {
-        // MariaDB reads user info as host:port and quotes "hunter2@127.0.0.1" as the port it could not parse
+    void aPasswordInFrontOfTheHostForMariaDbIsReportedBeforeTheDriverQuotesIt() {
+        // MariaDB reads user info as host:port and would quote "hunter2@127.0.0.1" as the port it could not parse
         String report = failureReport("jdbc:mariadb://root:hunter2@127.0.0.1:3399/test", "root");
 
         assertThat(report)
-                .contains("The database driver could not use spring.datasource.url: Incorrect port value : ******@")
+                .contains("The database driver could not use spring.datasource.url: the MariaDB driver does not read a"
+                        + " user or password in front of the host")
                 .contains("spring.datasource.url = jdbc:mariadb://root:******@127.0.0.1:3399/test")
                 .contains("rather than in the URL")
-                .doesNotContain("hunter2")
                 .doesNotContain("\tat ");
+        assertNothingLoggedQuotes("hunter2");
     }
 
     @Test
@@ -132,27 +133,62 @@ class DatabaseUnreachableFailureAnalysisIT {
         String report = failureReport("jdbc:postgresql://127.0.0.1:notaport/test?password=hunter2", "postgres");
 
         assertThat(report)
-                .contains("The database driver could not use spring.datasource.url")
-                .doesNotContain("hunter2")
+                .contains("The database driver could not use spring.datasource.url: no JDBC driver on the class path"
+                        + " accepts the URL: jdbc:postgresql://127.0.0.1:notaport/test?password=******")
                 .doesNotContain("\tat ");
+        assertNothingLoggedQuotes("hunter2");
     }
 
     /**
-     * Found by a black-box try of the example: through Boot's HikariCP pool a URL its driver refuses is a plain
-     * RuntimeException ("claims to not accept jdbcUrl") with no SQLException, and Hikari masks {@code password=} in it
-     * but not a password in user info.
+     * Found by black-box tries of the example: through Boot's HikariCP pool a URL its driver refuses was a plain
+     * RuntimeException quoting the URL, which Spring logs (WARN "cancelling refresh attempt") before Boot's report;
+     * Hikari masks a lower-case {@code password=} in it, but not {@code PASSWORD=} or a password in user info. The URL
+     * is now checked before the pool sees it.
      */
     @Test
-    void aUrlThePoolsDriverRefusesIsReportedWithoutThePasswordItQuotes() {
-        String report = pooledFailureReport("jdbc:postgresql://app:hunter2@127.0.0.1:notaport/test", "postgres");
+    void aUrlThePoolsDriverRefusesIsReportedAndLoggedWithoutItsPassword() {
+        String report = pooledFailureReport("jdbc:postgresql://127.0.0.1:notaport/test?PASSWORD=hunter2", "postgres");
 
         assertThat(report)
-                .contains("The database driver could not use spring.datasource.url: Driver org.postgresql.Driver"
-                        + " claims to not accept jdbcUrl, jdbc:postgresql://app:******@127.0.0.1:notaport/test")
-                .contains("spring.datasource.url = jdbc:postgresql://app:******@127.0.0.1:notaport/test")
+                .contains("The database driver could not use spring.datasource.url: no JDBC driver on the class path"
+                        + " accepts the URL: jdbc:postgresql://127.0.0.1:notaport/test?PASSWORD=******")
                 .contains("rather than in the URL")
-                .doesNotContain("hunter2")
                 .doesNotContain("\tat ");
+        assertNothingLoggedQuotes("hunter2");
+    }
+
+    @Test
+    void aPasswordInFrontOfThePostgreSqlHostIsReportedAsTheUrlNotAsADatabaseThatDoesNotAnswer() {
+        // the driver would take "app:hunter2@127.0.0.1" for the host name and report a connection that failed
+        String report = pooledFailureReport("jdbc:postgresql://app:hunter2@127.0.0.1:5432/test", "postgres");
+
+        assertThat(report)
+                .contains("The database driver could not use spring.datasource.url: the PostgreSQL driver does not"
+                        + " read a user or password in front of the host (user:password@host)")
+                .contains("jdbc:postgresql://app:******@127.0.0.1:5432/test")
+                .doesNotContain("did not answer")
+                .doesNotContain("\tat ");
+        assertNothingLoggedQuotes("hunter2");
+    }
+
+    @Test
+    void aUrlTheNamedDriverRefusesIsReportedNamingTheDriver() {
+        assertThat(DatasourceUrlCheck.problem(
+                        "jdbc:mysql://127.0.0.1:3306/test",
+                        "org.postgresql.Driver",
+                        getClass().getClassLoader()))
+                .isEqualTo("org.postgresql.Driver does not accept the URL");
+        assertThat(DatasourceUrlCheck.problem(
+                        "jdbc:postgresql://127.0.0.1:5432/test",
+                        "org.postgresql.Driver",
+                        getClass().getClassLoader()))
+                .isNull();
+        assertThat(DatasourceUrlCheck.problem("jdbc:h2:mem:x", null, getClass().getClassLoader()))
+                .isNull();
+        // a driver class that cannot be loaded is left to the pool, which names it
+        assertThat(DatasourceUrlCheck.problem(
+                        "jdbc:x://h/db", "com.example.NoSuchDriver", getClass().getClassLoader()))
+                .isNull();
     }
 
     @Test
@@ -198,6 +234,15 @@ class DatabaseUnreachableFailureAnalysisIT {
         assertThat(DatabaseUnreachableFailureAnalyzer.find(
                         new IllegalStateException("x", new java.sql.SQLException("syntax error", "42601"))))
                 .isNull();
+    }
+
+    /** No captured log event, message or stack trace, at any level, holds {@code secret}. */
+    private void assertNothingLoggedQuotes(String secret) {
+        assertThat(boot.events()).allSatisfy(event -> assertThat(event.getFormattedMessage()
+                        + (event.getThrowableProxy() == null
+                                ? ""
+                                : ch.qos.logback.classic.spi.ThrowableProxyUtil.asString(event.getThrowableProxy())))
+                .doesNotContain(secret));
     }
 
     /** Starts the JDBC lock backend (its table check connects at start-up) on {@code url} and returns Boot's report. */
