@@ -34,10 +34,7 @@ class DatabaseUnreachableFailureAnalysisIT {
 
     @Test
     void aDatabaseThatDoesNotAnswerIsReportedWithItsUrlAndNoPassword() throws Exception {
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closed = socket.getLocalPort();
-        }
+        int closed = closedPort();
 
         String report = failureReport("jdbc:postgresql://127.0.0.1:" + closed + "/test?password=hunter2", "postgres");
 
@@ -74,10 +71,7 @@ class DatabaseUnreachableFailureAnalysisIT {
 
     @Test
     void aMariaDbThatDoesNotAnswerIsReportedWithItsUrlAndNoPassword() throws Exception {
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closed = socket.getLocalPort();
-        }
+        int closed = closedPort();
 
         String report = failureReport(
                 "jdbc:mariadb://127.0.0.1:" + closed + "/test?connectTimeout=2000&password=hunter2", "root");
@@ -193,10 +187,7 @@ class DatabaseUnreachableFailureAnalysisIT {
 
     @Test
     void aDatabaseThatDoesNotAnswerThroughThePoolIsReportedAsSuch() throws Exception {
-        int closed;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            closed = socket.getLocalPort();
-        }
+        int closed = closedPort();
 
         String report = pooledFailureReport("jdbc:postgresql://127.0.0.1:" + closed + "/test", "postgres");
 
@@ -234,6 +225,13 @@ class DatabaseUnreachableFailureAnalysisIT {
         assertThat(DatabaseUnreachableFailureAnalyzer.find(
                         new IllegalStateException("x", new java.sql.SQLException("syntax error", "42601"))))
                 .isNull();
+    }
+
+    /** A loopback port nothing listens on (it was free a moment ago). */
+    private static int closedPort() throws java.io.IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     /** No captured log event, message or stack trace, at any level, holds {@code secret}. */
