@@ -1,6 +1,7 @@
 package dev.ballast.cache;
 
 import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import io.lettuce.core.AbstractRedisClient;
@@ -10,6 +11,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -381,6 +383,10 @@ final class RedisLink implements AutoCloseable {
                 .fingerprint("ballast-cache-l2|" + settings.name())
                 .label("module", "cache")
                 .label("cache", settings.name())
+                // the button the alert module's rule carries too: whichever of the two alerts a router sees first is
+                // the one the person gets (one fingerprint), so both must offer it
+                .action(AlertAction.operation(
+                        "Close the breaker", "cache.breaker", Map.of("cache", settings.name(), "state", "closed")))
                 .build();
     }
 

@@ -52,6 +52,11 @@ public final class FencedWrite {
      * Applies the update on {@code connection} (in the caller's transaction).
      *
      * @param values one value per column, in the order the columns were given
+     * <p>An accepted write inside {@code executeWithLock}, {@code executeWithLocks} or a {@code @DistributedLock}
+     * method whose lock holds {@code token} keeps the guarded work's result if the lease runs out before the work
+     * returns: the database, not the lease, decided that no newer holder had written (see {@link
+     * dev.ballast.lock.LockStrategy#executeWithLock}).
+     *
      * @return true if the row was updated; false if the stored token is not older than {@code token} (a newer holder
      *     wrote) or the row does not exist
      */
@@ -69,7 +74,11 @@ public final class FencedWrite {
             statement.setLong(index++, token);
             statement.setObject(index++, id);
             statement.setLong(index, token);
-            return statement.executeUpdate() == 1;
+            boolean accepted = statement.executeUpdate() == 1;
+            if (accepted) {
+                CurrentHolds.fencedWriteAccepted(token);
+            }
+            return accepted;
         }
     }
 

@@ -43,7 +43,10 @@ public interface LockStrategy extends AutoCloseable {
      * (checked ones wrapped in {@link dev.ballast.core.ServerException}); if the lease was no longer exclusive when the
      * task returned, {@link LockLostException} is thrown after it instead of its result. A lease that turned invalid
      * but was still exclusive when the task returned (revoked, or no longer renewed, but not run out) keeps the result:
-     * the work completed holding the lock, and the Ballast strategies report the loss to their listener and alerts.
+     * the work completed holding the lock, and the Ballast strategies report the loss to their listener and alerts. A
+     * lease that ran out while the task ran also keeps the result, reported the same way, if the task wrote through
+     * {@link FencedWrite#apply} with this lock's token and the database accepted the write: the write was checked
+     * against newer holders' by the database, and a transaction inside the lock has usually committed it already.
      */
     default <T extends @Nullable Object> T executeWithLock(
             String key, Duration waitTime, Duration leaseTime, CheckedSupplier<T> task) {

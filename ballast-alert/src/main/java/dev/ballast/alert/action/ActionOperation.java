@@ -1,5 +1,7 @@
 package dev.ballast.alert.action;
 
+import dev.ballast.core.alert.AlertAction;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,4 +25,13 @@ public interface ActionOperation {
      * @throws Exception if the operation failed (the page shows its class and message)
      */
     String perform(Map<String, String> arguments, String actor) throws Exception;
+
+    /**
+     * Buttons for the INFO alert that reports this operation done with {@code arguments}: the way back, for an
+     * operation that holds something in a state until someone undoes it (locks held on the database, a breaker held
+     * open, a paused relay). None by default.
+     */
+    default List<AlertAction> followUps(Map<String, String> arguments) {
+        return List.of();
+    }
 }

@@ -1,11 +1,13 @@
 package dev.ballast.alert.action;
 
 import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -105,7 +107,7 @@ public final class ActionService {
         Instant finished = clock.instant();
         ledger.finish(parsed.nonce(), finished, outcome, result);
         ActionRecord done = running.finished(finished, outcome, result);
-        audit(done);
+        audit(done, outcome == ActionRecord.Outcome.DONE ? followUps(operation, parsed) : List.of());
         return done;
     }
 
@@ -119,7 +121,16 @@ public final class ActionService {
         return operation;
     }
 
-    private void audit(ActionRecord record) {
+    private static List<AlertAction> followUps(ActionOperation operation, ActionToken token) {
+        try {
+            return List.copyOf(operation.followUps(token.arguments()));
+        } catch (RuntimeException e) {
+            log.warn("Action '{}': its follow-up buttons failed: {}", token.operation(), e.toString());
+            return List.of();
+        }
+    }
+
+    private void audit(ActionRecord record, List<AlertAction> followUps) {
         log.info(
                 "Action '{}' {} by {} for alert {}: {}",
                 record.operation(),
@@ -127,7 +138,7 @@ public final class ActionService {
                 record.actor(),
                 record.fingerprint(),
                 record.result());
-        alerts.send(Alert.builder(
+        Alert.Builder audit = Alert.builder(
                         Severity.INFO,
                         "Action '" + record.operation() + "' "
                                 + record.outcome().name().toLowerCase(java.util.Locale.ROOT) + " by "
@@ -135,8 +146,9 @@ public final class ActionService {
                 .detail(record.result() + " (arguments " + record.arguments() + ", alert " + record.fingerprint() + ")")
                 .fingerprint("ballast-action|" + record.nonce())
                 .label("module", "alert")
-                .label("action", record.operation())
-                .build());
+                .label("action", record.operation());
+        followUps.forEach(audit::action);
+        alerts.send(audit.build());
     }
 
     private static String cut(String text) {

@@ -102,6 +102,52 @@ class ActionServiceTest {
     }
 
     @Test
+    void anOperationThatHoldsAStateReportsItsWayBackAsAButtonOnTheAuditAlert() {
+        // found by a black-box check: after "Switch locks to the database" nothing offered the way back
+        ActionOperation pause = new ActionOperation() {
+            @Override
+            public String name() {
+                return "outbox.relay.pause";
+            }
+
+            @Override
+            public String describe(Map<String, String> arguments) {
+                return "Pause the relay";
+            }
+
+            @Override
+            public String perform(Map<String, String> arguments, String actor) {
+                return "Relay paused";
+            }
+
+            @Override
+            public List<AlertAction> followUps(Map<String, String> arguments) {
+                return List.of(AlertAction.operation("Resume the relay", "outbox.relay.resume", Map.of()));
+            }
+        };
+        ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
+        ActionService service = new ActionService(
+                signer, ActionService.byName(List.of(pause)), new InMemoryActionLedger(), audit::add, clock);
+        Alert alert = Alert.builder(Severity.CRITICAL, "Backlog")
+                .fingerprint("outbox-pending-age")
+                .build();
+        String url = signer.link(alert, AlertAction.operation("Pause", "outbox.relay.pause", Map.of()))
+                .orElseThrow()
+                .url()
+                .toString();
+
+        service.perform(url.substring(url.lastIndexOf('/') + 1), "alice");
+
+        assertThat(audit).singleElement().satisfies(done -> {
+            assertThat(done.title()).isEqualTo("Action 'outbox.relay.pause' done by alice");
+            assertThat(done.actions())
+                    .extracting(AlertAction::label, action -> action.url().toString())
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                            "Resume the relay", "ballast-action:outbox.relay.resume"));
+        });
+    }
+
+    @Test
     void anExpiredLinkIsGoneAndChangesNothing() {
         ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
         ActionService service = service(signer, new InMemoryActionLedger());

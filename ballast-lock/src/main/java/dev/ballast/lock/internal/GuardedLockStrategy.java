@@ -26,7 +26,11 @@ import org.jspecify.annotations.Nullable;
  * whose lease was still exclusive at the moment the code completed (it was revoked, or stopped renewing, but had not run
  * out yet) also returns the result: the work finished holding the lock, so the loss is reported (listener {@link
  * LockListener#leaseLostAfterWork} and a WARNING alert) and never turns a completed, committed result into a failure.
- * Only a lease that was no longer exclusive when the code completed turns the result into {@link LockLostException}.
+ * The same holds for a lease that ran out while the code ran if the code wrote through {@link
+ * dev.ballast.lock.FencedWrite#apply} with the lease's token and the database accepted the write: the database refuses a
+ * write older than a newer holder's, so the accepted write is safe, and a transaction inside the lock has usually
+ * committed it by the time the lock sees the loss. Only a lease that was no longer exclusive when the code completed,
+ * without such a write, turns the result into {@link LockLostException}.
  */
 public abstract class GuardedLockStrategy implements LockStrategy {
 
@@ -60,13 +64,13 @@ public abstract class GuardedLockStrategy implements LockStrategy {
         LockHandle handle = tryAcquire(key, waitTime, leaseTime);
         try (handle) {
             T result;
-            CurrentHolds.push(List.of(handle));
+            CurrentHolds.Frame frame = CurrentHolds.push(List.of(handle));
             try {
                 result = Guarded.call(task);
             } finally {
                 CurrentHolds.pop();
             }
-            checkAfterWork(List.of(handle), clock.nanoTime());
+            checkAfterWork(List.of(handle), frame, clock.nanoTime());
             return result;
         }
     }
@@ -91,13 +95,13 @@ public abstract class GuardedLockStrategy implements LockStrategy {
                 held.add(acquire(key, deadline, waitTime, leaseTime));
             }
             T result;
-            CurrentHolds.push(held);
+            CurrentHolds.Frame frame = CurrentHolds.push(held);
             try {
                 result = Guarded.call(task);
             } finally {
                 CurrentHolds.pop();
             }
-            checkAfterWork(held, clock.nanoTime());
+            checkAfterWork(held, frame, clock.nanoTime());
             return result;
         } finally {
             for (int i = held.size() - 1; i >= 0; i--) {
@@ -110,27 +114,36 @@ public abstract class GuardedLockStrategy implements LockStrategy {
         return clock.nanoTime() + waitTime.toNanos();
     }
 
-    private void checkAfterWork(List<LockHandle> held, long completedAt) {
+    private void checkAfterWork(List<LockHandle> held, CurrentHolds.Frame frame, long completedAt) {
         List<LockHandle> lostAfter = new ArrayList<>(0);
+        List<LockHandle> fencedOnly = new ArrayList<>(0);
         for (LockHandle handle : held) {
             if (handle.isValid()) {
                 continue;
             }
             if (handle instanceof Exclusivity lease && lease.exclusiveAt(completedAt)) {
                 lostAfter.add(handle);
+            } else if (frame.fenced(handle)) {
+                // the database checked the work's writes against newer holders' and accepted them: the work stands,
+                // and it is usually committed by now (a transaction inside the lock), so a failure would be a lie
+                fencedOnly.add(handle);
             } else {
                 throw new LockLostException(handle.key(), handle.fencingToken());
             }
         }
-        lostAfter.forEach(this::reportLostAfterWork);
+        lostAfter.forEach(handle -> reportLostAfterWork(handle, false));
+        fencedOnly.forEach(handle -> reportLostAfterWork(handle, true));
     }
 
-    private void reportLostAfterWork(LockHandle handle) {
+    private void reportLostAfterWork(LockHandle handle, boolean fenced) {
         listener.leaseLostAfterWork(backend(), handle);
+        String what = fenced
+                ? ") ran out while the work guarded by it ran; the work's fenced write with that token was accepted by"
+                        + " the database, so no newer holder had written, and the result was kept and returned"
+                : ") was lost after the work guarded by it had completed while still holding it; the result was kept"
+                        + " and returned";
         alerts.send(Alert.builder(Severity.WARNING, "Lock lease lost after the guarded work completed")
-                .detail("Lease on '" + handle.key() + "' (fencing token " + handle.fencingToken()
-                        + ") was lost after the work guarded by it had completed while still holding it; the result was"
-                        + " kept and returned")
+                .detail("Lease on '" + handle.key() + "' (fencing token " + handle.fencingToken() + what)
                 .label("module", "lock")
                 .label("backend", backend())
                 .fingerprint("lock-lost-after-work|" + backend() + "|" + handle.key())

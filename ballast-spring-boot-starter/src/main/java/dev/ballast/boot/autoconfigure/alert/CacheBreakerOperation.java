@@ -2,7 +2,9 @@ package dev.ballast.boot.autoconfigure.alert;
 
 import dev.ballast.alert.action.ActionOperation;
 import dev.ballast.cache.TieredCache;
+import dev.ballast.core.alert.AlertAction;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.springframework.beans.factory.ListableBeanFactory;
@@ -52,6 +54,15 @@ final class CacheBreakerOperation implements ActionOperation {
             case NONE -> "Cache '" + name + "' has no Redis L2; nothing to close";
             default -> "Cache '" + name + "': Redis did not answer; the breaker stays open and is probed every second";
         };
+    }
+
+    /** After the breaker was held open, which lasts until someone closes it: the button that does. */
+    @Override
+    public List<AlertAction> followUps(Map<String, String> arguments) {
+        return open(arguments)
+                ? List.of(AlertAction.operation(
+                        "Close the breaker", name(), Map.of("cache", arguments.get("cache"), "state", "closed")))
+                : List.of();
     }
 
     private static boolean open(Map<String, String> arguments) {

@@ -1,9 +1,11 @@
 package dev.ballast.boot.autoconfigure.alert;
 
 import dev.ballast.alert.action.ActionOperation;
+import dev.ballast.core.alert.AlertAction;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.resilient.LockMode;
 import dev.ballast.lock.resilient.ResilientLockStrategy;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
@@ -56,6 +58,14 @@ final class LockModeOperation implements ActionOperation {
             return "Locks are moving to " + to + " on every instance (after the switch delay)";
         }
         return "Locks were already on " + locks.mode() + "; nothing changed";
+    }
+
+    /** After a move to the fallback, which stays until someone moves locks back: the button that does. */
+    @Override
+    public List<AlertAction> followUps(Map<String, String> arguments) {
+        return mode(arguments) == LockMode.FALLBACK
+                ? List.of(AlertAction.operation("Move locks back to Redis", name(), Map.of("mode", "PRIMARY")))
+                : List.of();
     }
 
     private static LockMode mode(Map<String, String> arguments) {

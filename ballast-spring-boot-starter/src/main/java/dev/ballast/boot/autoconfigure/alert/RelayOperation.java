@@ -1,7 +1,9 @@
 package dev.ballast.boot.autoconfigure.alert;
 
 import dev.ballast.alert.action.ActionOperation;
+import dev.ballast.core.alert.AlertAction;
 import dev.ballast.outbox.OutboxRelay;
+import java.util.List;
 import java.util.Map;
 
 /** {@code outbox.relay.pause} and {@code outbox.relay.resume}: this instance's outbox relay. */
@@ -33,5 +35,11 @@ final class RelayOperation implements ActionOperation {
             return relay.pause() ? "Relay paused" : "Relay was paused already";
         }
         return relay.resume() ? "Relay resumed" : "Relay was running already";
+    }
+
+    /** After a pause, which lasts until someone resumes the relay: the button that does. */
+    @Override
+    public List<AlertAction> followUps(Map<String, String> arguments) {
+        return pause ? List.of(AlertAction.operation("Resume the relay", "outbox.relay.resume", Map.of())) : List.of();
     }
 }

@@ -2,12 +2,18 @@ package dev.ballast.boot.autoconfigure.alert;
 
 import dev.ballast.alert.action.ActionOperation;
 import dev.ballast.outbox.DeadLetter;
+import dev.ballast.outbox.DeadLetterReason;
 import dev.ballast.outbox.Outbox;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 
-/** {@code outbox.replay-dead-letters}: puts every unresolved dead letter (up to 100) back in the outbox. */
+/**
+ * {@code outbox.replay-dead-letters}: puts the unresolved dead letters (up to 100) back in the outbox, except integrity
+ * violations: their stored bytes changed after the append (a manual {@code UPDATE}, corruption, an attack), and a
+ * replay would publish the changed bytes under a fresh hash, so a person replays or discards them one by one once they
+ * know why (the runbook). A button pressed for another letter must not publish a tampered event along with it.
+ */
 final class ReplayDeadLettersOperation implements ActionOperation {
 
     static final int LIMIT = 100;
@@ -26,7 +32,8 @@ final class ReplayDeadLettersOperation implements ActionOperation {
     @Override
     public String describe(Map<String, String> arguments) {
         return "Replay the unresolved dead letters of the outbox (up to " + LIMIT + "): each goes back to the outbox"
-                + " with fresh attempts and its aggregate is unblocked.";
+                + " with fresh attempts and its aggregate is unblocked. Integrity violations (bytes changed after the"
+                + " append) are left for a person: replay or discard them one by one once you know why.";
     }
 
     @Override
@@ -34,7 +41,12 @@ final class ReplayDeadLettersOperation implements ActionOperation {
         List<DeadLetter> letters = outbox.deadLetters().list(LIMIT);
         int replayed = 0;
         int refused = 0;
+        int tampered = 0;
         for (DeadLetter letter : letters) {
+            if (letter.reason() == DeadLetterReason.INTEGRITY_VIOLATION) {
+                tampered++;
+                continue;
+            }
             try {
                 outbox.deadLetters().replay(letter.eventId(), actor, "replayed from an alert action");
                 replayed++;
@@ -43,6 +55,10 @@ final class ReplayDeadLettersOperation implements ActionOperation {
             }
         }
         return "Replayed " + replayed + " dead letter(s)"
-                + (refused > 0 ? "; " + refused + " were resolved already" : "");
+                + (refused > 0 ? "; " + refused + " were resolved already" : "")
+                + (tampered > 0
+                        ? "; " + tampered + " integrity violation(s) left for a person to replay or discard one by one"
+                                + " (see the runbook)"
+                        : "");
     }
 }

@@ -14,11 +14,14 @@ import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import dev.ballast.lock.local.LocalLockStrategies;
 import dev.ballast.lock.resilient.LockMode;
 import dev.ballast.lock.resilient.ResilientLockStrategy;
+import dev.ballast.outbox.DeadLetter;
+import dev.ballast.outbox.DeadLetterReason;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxEvent;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.OutboxPublisher;
 import dev.ballast.outbox.OutboxRelay;
+import dev.ballast.outbox.PublishResult;
 import dev.ballast.test.Eventually;
 import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -26,6 +29,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -95,6 +99,10 @@ class BuiltInOperationsTest {
                     .contains("keep it open");
             assertThat(breaker.perform(Map.of("cache", name, "state", "open"), "alice"))
                     .contains("held open");
+            assertThat(breaker.followUps(Map.of("cache", name, "state", "open")))
+                    .extracting(action -> action.label(), action -> action.url().toString())
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                            "Close the breaker", "ballast-action:cache.breaker?cache=" + name + "&state=closed"));
             assertThat(cache.l2Status()).isEqualTo(TieredCache.L2Status.BREAKER_OPEN);
             assertThat(breaker.perform(Map.of("cache", name, "state", "closed"), "alice"))
                     .isEqualTo("Cache '" + name + "': Redis answered; breaker closed");
@@ -129,6 +137,10 @@ class BuiltInOperationsTest {
 
                         assertThat(pause.describe(Map.of())).contains("stops publishing");
                         assertThat(pause.perform(Map.of(), "alice")).isEqualTo("Relay paused");
+                        assertThat(pause.followUps(Map.of()))
+                                .extracting(action -> action.label())
+                                .containsExactly("Resume the relay");
+                        assertThat(resume.followUps(Map.of())).isEmpty();
                         assertThat(relay.isPaused()).isTrue();
                         assertThat(pause.perform(Map.of(), "bob")).isEqualTo("Relay was paused already");
                         try (Connection connection = h2.getConnection()) {
@@ -158,6 +170,80 @@ class BuiltInOperationsTest {
     }
 
     @Test
+    void theReplayButtonReplaysRefusedEventsButLeavesATamperedOneForAPerson() throws Exception {
+        // found by a black-box check: the button replayed an event whose payload had been changed in the table (a
+        // quantity of 2 became 200), which was then published and settled
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:replay-ops-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
+        Outbox outbox = Outbox.builder(h2).createSchema(true).build();
+        List<OutboxMessage> published = new CopyOnWriteArrayList<>();
+        List<String> refusedOnce = new CopyOnWriteArrayList<>();
+        OutboxPublisher publisher = batch -> batch.stream()
+                .map(message -> {
+                    if (message.aggregateId().equals("o-refused") && refusedOnce.isEmpty()) {
+                        refusedOnce.add(message.eventId());
+                        return PublishResult.rejected(
+                                DeadLetterReason.UNROUTABLE, new IllegalStateException("no queue bound"));
+                    }
+                    published.add(message);
+                    return PublishResult.published();
+                })
+                .toList();
+        try (Connection connection = h2.getConnection()) {
+            connection.setAutoCommit(false);
+            outbox.append(connection, OutboxEvent.of("r-1", "Order", "o-refused", "OrderPlaced", bytes("{\"q\":1}")));
+            outbox.append(connection, OutboxEvent.of("r-2", "Order", "o-tampered", "OrderPlaced", bytes("{\"q\":2}")));
+            connection.commit();
+            try (Statement tamper = connection.createStatement()) {
+                tamper.executeUpdate("UPDATE ballast_outbox SET payload = X'7b2271223a3230307d'"
+                        + " WHERE aggregate_id = 'o-tampered'"); // {"q":200}
+            }
+            connection.commit();
+        }
+        OutboxRelay relay = outbox.relay(publisher)
+                .pollInterval(Duration.ofMillis(20))
+                .build()
+                .start();
+        try {
+            Eventually.within(Duration.ofSeconds(10), "both events are dead letters", () -> deadLetters(outbox) == 2);
+            runner().withBean(Outbox.class, () -> outbox).run(context -> {
+                ActionOperation replay = context.getBean("ballastReplayDeadLettersOperation", ActionOperation.class);
+
+                assertThat(replay.describe(Map.of()))
+                        .contains("Integrity violations")
+                        .contains("left for a person");
+                assertThat(replay.perform(Map.of(), "alice"))
+                        .isEqualTo("Replayed 1 dead letter(s); 1 integrity violation(s) left for a person to replay"
+                                + " or discard one by one (see the runbook)");
+                Eventually.within(
+                        Duration.ofSeconds(10),
+                        "the refused event is published after the replay",
+                        () -> published.stream()
+                                .anyMatch(message -> message.aggregateId().equals("o-refused")));
+                assertThat(outbox.deadLetters().list(10))
+                        .extracting(DeadLetter::aggregateId, DeadLetter::reason)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                                "o-tampered", DeadLetterReason.INTEGRITY_VIOLATION));
+                assertThat(published).noneMatch(message -> message.aggregateId().equals("o-tampered"));
+            });
+        } finally {
+            relay.close();
+        }
+    }
+
+    private static long deadLetters(Outbox outbox) {
+        try {
+            return outbox.deadLetters().count();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
     void theLockModeButtonMovesTheResilientChainToItsFallbackAndBack() {
         runner().withBean(LockStrategy.class, BuiltInOperationsTest::resilientOnH2)
                 .run(context -> {
@@ -167,6 +253,12 @@ class BuiltInOperationsTest {
                     assertThat(mode.describe(Map.of("mode", "FALLBACK"))).contains("database fallback");
                     assertThat(mode.perform(Map.of("mode", "fallback"), "alice"))
                             .startsWith("Locks are moving to FALLBACK");
+                    assertThat(mode.followUps(Map.of("mode", "fallback")))
+                            .extracting(action -> action.label(), action -> action.url()
+                                    .toString())
+                            .containsExactly(org.assertj.core.groups.Tuple.tuple(
+                                    "Move locks back to Redis", "ballast-action:lock.mode?mode=PRIMARY"));
+                    assertThat(mode.followUps(Map.of("mode", "PRIMARY"))).isEmpty();
                     assertThat(locks.mode()).isEqualTo(LockMode.FALLBACK);
                     assertThat(mode.perform(Map.of("mode", "FALLBACK"), "bob"))
                             .startsWith("Locks were already on FALLBACK");

@@ -56,12 +56,15 @@ class AccountLedger {
      * lease (GC, SIGSTOP) that wakes after another instance deposited is refused by the database instead of overwriting
      * that deposit with a balance computed from a stale read (chaos scenario (5) lost an acknowledged deposit that way
      * before). The refusal is {@link LockLostException}: the transaction rolls back and the client gets a retryable
-     * 503.
+     * 503. The read locks the row, so a newer holder cannot read the balance before this deposit commits and write over
+     * it; a write the database accepted therefore stands, and the deposit answers with its result even if the lease ran
+     * out meanwhile (a Redis that stalled while the row was busy): the lock reports the loss instead of failing a
+     * committed deposit, which a client would retry into a second credit.
      */
     private AccountView credit(String accountId, BigDecimal amount) {
         String key = AccountService.lockKey(accountId);
         long token = FencedWrite.currentToken(key);
-        BigDecimal balance = accounts.balance(accountId)
+        BigDecimal balance = accounts.balanceForUpdate(accountId)
                 .orElseThrow(() -> new ClientException(CommonErrorCode.NOT_FOUND, "no account " + accountId))
                 .add(amount);
         if (!accounts.updateBalance(accountId, balance, token)) {

@@ -1,19 +1,37 @@
 package dev.ballast.example.brokerage.account;
 
+import dev.ballast.lock.FencedWrite;
 import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Optional;
+import javax.sql.DataSource;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.UncategorizedSQLException;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceUtils;
+import org.springframework.jdbc.support.SQLErrorCodeSQLExceptionTranslator;
+import org.springframework.jdbc.support.SQLExceptionTranslator;
 import org.springframework.stereotype.Repository;
 
-/** Balances in table {@code account}. Plain reads and writes: no {@code FOR UPDATE}, the account lock guards them. */
+/**
+ * Balances in table {@code account}. The deposit's read-modify-write runs under the account lock and, in the database,
+ * under the row's lock ({@link #balanceForUpdate}) with a fenced write ({@link #updateBalance}).
+ */
 @Repository
 class AccountRepository {
 
-    private final JdbcClient jdbc;
+    private static final FencedWrite BALANCE = FencedWrite.of("account", "account_id", "fence", "balance");
 
-    AccountRepository(JdbcClient jdbc) {
+    private final JdbcClient jdbc;
+    private final DataSource dataSource;
+    private final SQLExceptionTranslator errors;
+
+    AccountRepository(JdbcClient jdbc, DataSource dataSource) {
         this.jdbc = jdbc;
+        this.dataSource = dataSource;
+        this.errors = new SQLErrorCodeSQLExceptionTranslator(dataSource);
     }
 
     Optional<BigDecimal> balance(String accountId) {
@@ -24,17 +42,34 @@ class AccountRepository {
     }
 
     /**
-     * Writes the balance if {@code fencingToken} is newer than the token of the last write (a fenced write, as {@link
-     * dev.ballast.lock.FencedWrite}); false if a newer holder of the account's lock wrote since.
+     * The balance, the row locked until the transaction ends: a holder of the account lock whose lease ran out while it
+     * worked cannot have its deposit overwritten by a newer holder that read the balance before this one committed (the
+     * newer one's read waits for the commit), so a fenced write the database accepted stands.
+     */
+    Optional<BigDecimal> balanceForUpdate(String accountId) {
+        return jdbc.sql("SELECT balance FROM account WHERE account_id = ? FOR UPDATE")
+                .param(accountId)
+                .query(BigDecimal.class)
+                .optional();
+    }
+
+    /**
+     * Writes the balance if {@code fencingToken} is newer than the token of the last write ({@link FencedWrite}, in the
+     * caller's transaction); false if a newer holder of the account's lock wrote since.
      */
     boolean updateBalance(String accountId, BigDecimal balance, long fencingToken) {
-        return jdbc.sql("UPDATE account SET balance = ?, fence = ? WHERE account_id = ? AND fence < ?")
-                        .param(balance)
-                        .param(fencingToken)
-                        .param(accountId)
-                        .param(fencingToken)
-                        .update()
-                == 1;
+        Connection connection = DataSourceUtils.getConnection(dataSource);
+        try {
+            return BALANCE.apply(connection, accountId, fencingToken, balance);
+        } catch (SQLException e) {
+            // translated as JdbcClient translates its own failures (a deadlock, a lost connection), for the classifier
+            DataAccessException translated = errors.translate("fenced balance update", BALANCE.sql(), e);
+            throw translated != null
+                    ? translated
+                    : new UncategorizedSQLException("fenced balance update", BALANCE.sql(), e);
+        } finally {
+            DataSourceUtils.releaseConnection(connection, dataSource);
+        }
     }
 
     /**

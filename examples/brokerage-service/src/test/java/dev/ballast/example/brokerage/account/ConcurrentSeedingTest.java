@@ -57,7 +57,7 @@ class ConcurrentSeedingTest {
                     for (int s = 0; s < SEEDERS; s++) {
                         seeders.add(instances.submit(() -> {
                             together.await(10, TimeUnit.SECONDS);
-                            new AccountSeeder(new AccountRepository(jdbc)).run(null);
+                            new AccountSeeder(new AccountRepository(jdbc, pool)).run(null);
                             return null;
                         }));
                     }
