@@ -29,6 +29,11 @@ import org.springframework.boot.actuate.endpoint.web.annotation.WebEndpoint;
 @WebEndpoint(id = "outbox")
 final class OutboxEndpoint {
 
+    /** What the dead-letter table's audit columns hold. */
+    private static final int MAX_ACTOR = 100;
+
+    private static final int MAX_REASON = 1000;
+
     static final String DEAD_LETTERS = "dead-letters";
     private static final Logger audit = LoggerFactory.getLogger("ballast.outbox.audit");
     private static final int DEFAULT_LIMIT = 50;
@@ -106,6 +111,14 @@ final class OutboxEndpoint {
         }
         if (actor.isBlank() || reason.isBlank()) {
             return Problems.of(400, "actor-and-reason-required", "Both actor and reason must be given (not blank)");
+        }
+        if (actor.length() > MAX_ACTOR || reason.length() > MAX_REASON) {
+            // checked here, not left to the store, whose refusal would read as an unknown event (404)
+            return Problems.of(
+                    400,
+                    "actor-or-reason-too-long",
+                    "actor may have at most " + MAX_ACTOR + " characters (had " + actor.length() + "), reason at most "
+                            + MAX_REASON + " (had " + reason.length() + ")");
         }
         try {
             if (action.equals("replay")) {

@@ -3,6 +3,7 @@ package dev.ballast.boot.autoconfigure.alert;
 import dev.ballast.alert.AlertStatus;
 import dev.ballast.alert.alertmanager.AlertmanagerWebhook;
 import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.AlertSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
@@ -22,8 +23,9 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * {@code POST /ballast/alertmanager}: Alertmanager's webhook (JSON version 4) into the application's alert sink, so
  * Prometheus alerts take the same routes, deduplication, silences and buttons as alerts raised in the JVM. With {@code
- * ballast.alert.alertmanager.token} set, the request must carry {@code Authorization: Bearer <token>}. Errors are RFC
- * 9457 problems with a {@code code}. Thread-safe.
+ * ballast.alert.alertmanager.token} set, the request must carry {@code Authorization: Bearer <token>}; without it, the
+ * alerts are taken but lose their operation buttons ({@code annotations.action}), which only an authenticated sender may
+ * ask for. Errors are RFC 9457 problems with a {@code code}. Thread-safe.
  */
 @RestController
 final class AlertmanagerReceiver {
@@ -50,7 +52,8 @@ final class AlertmanagerReceiver {
         } catch (IllegalArgumentException e) {
             return problem(HttpStatus.BAD_REQUEST, "ALERTMANAGER_PAYLOAD_INVALID", e.getMessage());
         }
-        for (Alert alert : alerts) {
+        for (Alert received : alerts) {
+            Alert alert = token == null ? withoutOperations(received) : received;
             sink.send(alert);
             if (registry != null) {
                 registry.counter(
@@ -61,6 +64,28 @@ final class AlertmanagerReceiver {
             }
         }
         return ResponseEntity.ok(Map.of("received", alerts.size()));
+    }
+
+    /**
+     * {@code received} without its operation buttons: with no token, anyone who can reach the endpoint could have sent
+     * it, and the router would sign its buttons (a black-box check posted an alert that came out with a valid signed
+     * "pause the relay" link). Plain links stay.
+     */
+    private static Alert withoutOperations(Alert received) {
+        if (received.actions().stream().noneMatch(AlertAction::isOperation)) {
+            return received;
+        }
+        return new Alert(
+                received.severity(),
+                received.title(),
+                received.detail(),
+                received.context(),
+                received.fingerprint(),
+                received.labels(),
+                received.actions().stream()
+                        .filter(action -> !action.isOperation())
+                        .toList(),
+                received.timestamp());
     }
 
     static ResponseEntity<ProblemDetail> problem(HttpStatus status, String code, @Nullable String detail) {

@@ -160,6 +160,38 @@ class BallastAlertWebTest {
                 });
     }
 
+    @Test
+    void withoutATokenAnAlertmanagerPostKeepsItsLinksButLosesItsOperationButtons() {
+        // found by a black-box check: an unauthenticated POST came out in chat with a signed "pause the relay" link
+        String body = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
+                + "\"labels\":{\"alertname\":\"X\",\"severity\":\"critical\"},\"annotations\":{\"summary\":"
+                + "\"Please click\",\"action\":\"outbox.relay.pause\"},\"generatorURL\":\"https://prom.example/g\"}]}";
+        for (String token : new String[] {null, "t0ken"}) {
+            List<Alert> received = new CopyOnWriteArrayList<>();
+            WebApplicationContextRunner runner = runner().withBean("recording", AlertSink.class, () -> received::add);
+            if (token != null) {
+                runner = runner.withPropertyValues("ballast.alert.alertmanager.token=" + token);
+            }
+            runner.run(context -> {
+                MockMvc mvc = MockMvcBuilders.standaloneSetup(context.getBean(AlertmanagerReceiver.class))
+                        .build();
+                var request = post("/ballast/alertmanager")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .content(body);
+                if (token != null) {
+                    request = request.header("Authorization", "Bearer " + token);
+                }
+                call(mvc, request, 200);
+            });
+            assertThat(received).singleElement().satisfies(alert -> {
+                assertThat(alert.actions()).anyMatch(action -> !action.isOperation());
+                assertThat(alert.actions().stream().anyMatch(AlertAction::isOperation))
+                        .as("operation button with token " + token)
+                        .isEqualTo(token != null);
+            });
+        }
+    }
+
     private static String call(
             MockMvc mvc, org.springframework.test.web.servlet.RequestBuilder request, int expectedStatus)
             throws Exception {

@@ -127,6 +127,12 @@ class ActuatorHttpTest {
                 post("/actuator/outbox/dead-letters/" + eventId + "/replay", "{\"actor\":\" \",\"reason\":\"x\"}");
         assertThat(blank.statusCode()).isEqualTo(400);
         assertThat(read(blank.body(), "$.code")).isEqualTo("actor-and-reason-required");
+        // found by a black-box check: a 300-character actor was answered 404 dead-letter-not-found
+        HttpResponse<String> longActor = post(
+                "/actuator/outbox/dead-letters/" + eventId + "/replay",
+                "{\"actor\":\"" + "a".repeat(300) + "\",\"reason\":\"x\"}");
+        assertThat(longActor.statusCode()).isEqualTo(400);
+        assertThat(read(longActor.body(), "$.code")).isEqualTo("actor-or-reason-too-long");
 
         HttpResponse<String> discarded = post(
                 "/actuator/outbox/dead-letters/" + eventId + "/discard",
