@@ -2,17 +2,11 @@ package dev.ballast.example.brokerage.account;
 
 import dev.ballast.lock.FencedWrite;
 import java.math.BigDecimal;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.Optional;
-import javax.sql.DataSource;
-import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.UncategorizedSQLException;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DataSourceUtils;
-import org.springframework.jdbc.support.SQLErrorCodeSQLExceptionTranslator;
-import org.springframework.jdbc.support.SQLExceptionTranslator;
 import org.springframework.stereotype.Repository;
 
 /**
@@ -25,13 +19,11 @@ class AccountRepository {
     private static final FencedWrite BALANCE = FencedWrite.of("account", "account_id", "fence", "balance");
 
     private final JdbcClient jdbc;
-    private final DataSource dataSource;
-    private final SQLExceptionTranslator errors;
+    private final JdbcTemplate jdbcTemplate;
 
-    AccountRepository(JdbcClient jdbc, DataSource dataSource) {
+    AccountRepository(JdbcClient jdbc, JdbcTemplate jdbcTemplate) {
         this.jdbc = jdbc;
-        this.dataSource = dataSource;
-        this.errors = new SQLErrorCodeSQLExceptionTranslator(dataSource);
+        this.jdbcTemplate = jdbcTemplate;
     }
 
     Optional<BigDecimal> balance(String accountId) {
@@ -58,18 +50,9 @@ class AccountRepository {
      * caller's transaction); false if a newer holder of the account's lock wrote since.
      */
     boolean updateBalance(String accountId, BigDecimal balance, long fencingToken) {
-        Connection connection = DataSourceUtils.getConnection(dataSource);
-        try {
-            return BALANCE.apply(connection, accountId, fencingToken, balance);
-        } catch (SQLException e) {
-            // translated as JdbcClient translates its own failures (a deadlock, a lost connection), for the classifier
-            DataAccessException translated = errors.translate("fenced balance update", BALANCE.sql(), e);
-            throw translated != null
-                    ? translated
-                    : new UncategorizedSQLException("fenced balance update", BALANCE.sql(), e);
-        } finally {
-            DataSourceUtils.releaseConnection(connection, dataSource);
-        }
+        // JdbcTemplate hands the transaction's connection over and translates a failure as JdbcClient does
+        return Boolean.TRUE.equals(jdbcTemplate.execute((ConnectionCallback<Boolean>)
+                connection -> BALANCE.apply(connection, accountId, fencingToken, balance)));
     }
 
     /**

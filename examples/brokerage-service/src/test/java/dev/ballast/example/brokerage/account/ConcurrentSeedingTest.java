@@ -57,7 +57,9 @@ class ConcurrentSeedingTest {
                     for (int s = 0; s < SEEDERS; s++) {
                         seeders.add(instances.submit(() -> {
                             together.await(10, TimeUnit.SECONDS);
-                            new AccountSeeder(new AccountRepository(jdbc, pool)).run(null);
+                            new AccountSeeder(new AccountRepository(
+                                            jdbc, new org.springframework.jdbc.core.JdbcTemplate(pool)))
+                                    .run(null);
                             return null;
                         }));
                     }
