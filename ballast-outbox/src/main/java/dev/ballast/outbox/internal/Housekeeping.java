@@ -122,8 +122,7 @@ public final class Housekeeping {
         try (Connection connection = dataSource.getConnection()) {
             pending.set(queryLong(connection, "SELECT COALESCE(SUM(pending), 0) FROM " + tables.aggregate));
             deadLetters.set(queryLong(connection, "SELECT COUNT(*) FROM " + tables.dlq + " WHERE state = 'DEAD'"));
-            try (PreparedStatement statement = connection.prepareStatement(
-                            "SELECT MIN(created_at) FROM " + tables.outbox + " WHERE status = 'PENDING'");
+            try (PreparedStatement statement = connection.prepareStatement(tables.oldestPendingSince());
                     ResultSet row = statement.executeQuery()) {
                 row.next();
                 Timestamp oldest = row.getTimestamp(1);

@@ -74,6 +74,17 @@ public final class OutboxTables {
         }
     }
 
+    /**
+     * The moment the oldest pending event started to wait for a relay: its append, or for an event a person replayed
+     * from the dead letters, the replay (a letter replayed after two days is not two days late for the relay, and must
+     * not page anyone as a stuck backlog). One row, one column, NULL when nothing is pending.
+     */
+    String oldestPendingSince() {
+        return "SELECT MIN(CASE WHEN d.resolved_at > o.created_at THEN d.resolved_at ELSE o.created_at END) FROM "
+                + outbox + " o LEFT JOIN " + dlq + " d ON d.event_id = o.event_id AND d.state = 'REPLAYED'"
+                + " WHERE o.status = 'PENDING'";
+    }
+
     /** The channel PostgreSQL NOTIFY uses to wake relays. */
     String channel() {
         return prefix + "outbox";

@@ -42,8 +42,7 @@ public final class StatusQuery {
                 }
             }
             Duration oldest = null;
-            try (PreparedStatement statement = connection.prepareStatement(
-                            "SELECT MIN(created_at) FROM " + tables.outbox + " WHERE status = 'PENDING'");
+            try (PreparedStatement statement = connection.prepareStatement(tables.oldestPendingSince());
                     ResultSet row = statement.executeQuery()) {
                 row.next();
                 oldest = age(row.getTimestamp(1));

@@ -3,6 +3,7 @@ package dev.ballast.testkit.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ballast.outbox.Appended;
 import dev.ballast.outbox.DeadLetter;
 import dev.ballast.outbox.DeadLetterReason;
 import dev.ballast.outbox.HeadOfLinePolicy;
@@ -12,8 +13,12 @@ import dev.ballast.outbox.PublishResult;
 import dev.ballast.test.Eventually;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -339,6 +344,37 @@ public abstract class OutboxContract extends OutboxRelayContract {
         assertThat(registry.get("ballast.outbox.relay.batch").timer().count()).isPositive();
         assertThat(registry.get("ballast.outbox.oldest.pending.age").gauge().value())
                 .isZero();
+    }
+
+    @Test
+    void aDeadLetterReplayedDaysLaterIsAsOldAsItsReplayNotItsAppend() throws Exception {
+        Appended appended = append(event("r-old", "O-1", "old"));
+        recorder.behaviour(message -> PublishResult.failed(new IllegalStateException("rejected")));
+        OutboxRelay relay = relay().maxAttempts(1).build();
+        drainUntilQuiet(relay);
+        assertThat(outbox.deadLetters().count()).isOne();
+        // the letter waited two days for a person: its event was appended two days before the replay
+        backdate("outbox SET created_at = ?", Duration.ofDays(2), appended.eventId());
+
+        outbox.deadLetters().replay(appended.eventId(), "ops@desk", "consumer fixed");
+
+        assertThat(outbox.status().oldestPendingAge())
+                .as("pending since the replay, not since the append two days ago: no stuck-backlog alert for it")
+                .isLessThan(Duration.ofMinutes(1));
+        // nobody publishes it after the replay: it ages from the replay on, and a stuck relay still shows
+        backdate("outbox_dlq SET resolved_at = ?", Duration.ofSeconds(90), appended.eventId());
+        assertThat(outbox.status().oldestPendingAge()).isBetween(Duration.ofSeconds(89), Duration.ofMinutes(3));
+    }
+
+    /** Sets the timestamp of {@code assignment} ({@code <table> SET <column> = ?}) to {@code ago} before now. */
+    private void backdate(String assignment, Duration ago, String eventId) throws SQLException {
+        try (Connection connection = dataSource().getConnection();
+                PreparedStatement statement =
+                        connection.prepareStatement("UPDATE " + prefix + assignment + " WHERE event_id = ?")) {
+            statement.setTimestamp(1, Timestamp.from(Instant.now().minus(ago)));
+            statement.setString(2, eventId);
+            assertThat(statement.executeUpdate()).isOne();
+        }
     }
 
     // ---- helpers
