@@ -52,7 +52,28 @@ public final class DeadLetters {
      * @throws IllegalStateException if the letter is not {@code DEAD} or its event was published meanwhile
      */
     public void replay(String eventId, String actor, String reason) throws SQLException {
-        store.replay(eventId, actor, reason);
+        store.replay(eventId, actor, reason, false);
+    }
+
+    /**
+     * Replays the letter as {@link #replay} does, but only if it is not an integrity violation and its bytes still
+     * match the hash recorded with them when it died; otherwise changes nothing and returns false. What a replay of
+     * many letters at once uses, so that a letter whose bytes were changed (before it died, or in the dead-letter table
+     * since) is published only after a person looked at it.
+     *
+     * @return true if replayed, false if left because its bytes changed
+     * @throws IllegalStateException if the letter is not {@code DEAD} or its event was published meanwhile
+     */
+    public boolean replayIfUnchanged(String eventId, String actor, String reason) throws SQLException {
+        return store.replay(eventId, actor, reason, true);
+    }
+
+    /**
+     * True if {@code letter}'s bytes still match the hash recorded with them: false for an integrity violation, and for
+     * a letter changed in the dead-letter table after it died. Needs the key of the letter's key version in HMAC mode.
+     */
+    public boolean unchanged(DeadLetter letter) {
+        return store.unchanged(letter);
     }
 
     /** Gives the event up for good; a blocked aggregate continues with its next event. */

@@ -17,8 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Looks at and performs action links. {@link #preview} changes nothing (chat unfurlers and prefetchers follow links);
  * {@link #perform} claims the link's nonce in the ledger first, so a link does its work once, however often and from
- * however many instances it is posted; then it runs the operation, records the result and sends an INFO alert saying
- * who did what. Thread-safe.
+ * however many instances it is posted; then it runs the operation, records the result and sends an alert saying who
+ * did what: INFO, or WARNING when the operation left a hold someone must end (it carries the way back as a button).
+ * Thread-safe.
  */
 public final class ActionService {
 
@@ -138,8 +139,10 @@ public final class ActionService {
                 record.actor(),
                 record.fingerprint(),
                 record.result());
+        // an operation that left a hold someone must end (locks on the database, a breaker held open, a paused relay)
+        // is reported as a WARNING, which the default routes send to chat with its way back; the rest as INFO
         Alert.Builder audit = Alert.builder(
-                        Severity.INFO,
+                        followUps.isEmpty() ? Severity.INFO : Severity.WARNING,
                         "Action '" + record.operation() + "' "
                                 + record.outcome().name().toLowerCase(java.util.Locale.ROOT) + " by "
                                 + cut(record.actor()))

@@ -8,9 +8,13 @@ import java.net.URI;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -21,7 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
  * detail from {@code description}, fingerprint from a {@code fingerprint} label when the rule sets one (so it matches
  * the in-JVM alert of the same condition) else {@code alertmanager|<Alertmanager's fingerprint>}; resolved alerts
  * carry the resolved status; an absolute {@code runbook_url} and the generator URL become links, an {@code action}
- * annotation becomes an operation. Stateless and thread-safe.
+ * annotation becomes an operation, with the arguments of an {@code action_arguments} annotation ({@code name=value}
+ * pairs separated by commas; none when absent, no button when malformed). Stateless and thread-safe.
  */
 public final class AlertmanagerWebhook {
 
@@ -29,6 +34,8 @@ public final class AlertmanagerWebhook {
     public static final int MAX_BYTES = 1 << 20;
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private static final Pattern ARGUMENT = Pattern.compile("([a-zA-Z][a-zA-Z0-9_-]{0,30})=([A-Za-z0-9._:-]{1,100})");
 
     private AlertmanagerWebhook() {}
 
@@ -83,8 +90,10 @@ public final class AlertmanagerWebhook {
         link("Runbook", annotations.path("runbook_url").asString("")).ifPresent(alert::action);
         link("Prometheus", node.path("generatorURL").asString("")).ifPresent(alert::action);
         String action = annotations.path("action").asString("");
-        if (action.matches("[A-Za-z0-9._-]{1,64}")) {
-            alert.action(AlertAction.operation(label(action), action, Map.of()));
+        Map<String, String> arguments =
+                arguments(annotations.path("action_arguments").asString(""));
+        if (action.matches("[A-Za-z0-9._-]{1,64}") && arguments != null) {
+            alert.action(AlertAction.operation(label(action, arguments), action, arguments));
         }
         String runbook = annotations.path("runbook_url").asString("");
         if (!runbook.isEmpty() && !runbook.startsWith("http")) {
@@ -129,11 +138,36 @@ public final class AlertmanagerWebhook {
         }
     }
 
-    private static String label(String operation) {
+    /**
+     * The {@code action_arguments} annotation, {@code name=value} pairs separated by commas (templated by the rule, e.g.
+     * {@code cache={{ $labels.cache }},state=closed}); empty for none, null (no button) when it is not of that form.
+     */
+    private static @Nullable Map<String, String> arguments(String annotation) {
+        if (annotation.isBlank()) {
+            return Map.of();
+        }
+        Map<String, String> arguments = new LinkedHashMap<>();
+        for (String pair : annotation.split(",", -1)) {
+            Matcher matcher = ARGUMENT.matcher(pair.strip());
+            if (!matcher.matches() || arguments.size() >= 8) {
+                return null;
+            }
+            arguments.put(matcher.group(1), matcher.group(2));
+        }
+        return arguments;
+    }
+
+    private static String label(String operation, Map<String, String> arguments) {
         return switch (operation) {
             case "outbox.replay-dead-letters" -> "Replay dead letters";
             case "outbox.relay.resume" -> "Resume the relay";
             case "executor.resize" -> "Raise the pool";
+            case "cache.breaker" ->
+                "closed".equalsIgnoreCase(arguments.get("state")) ? "Close the breaker" : "Hold the breaker open";
+            case "lock.mode" ->
+                "FALLBACK".equalsIgnoreCase(arguments.get("mode"))
+                        ? "Switch locks to the database"
+                        : "Move locks back to Redis";
             default -> cut(operation, 80);
         };
     }

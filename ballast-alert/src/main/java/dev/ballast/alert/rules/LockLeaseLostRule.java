@@ -55,8 +55,9 @@ public final class LockLeaseLostRule implements Rule {
 
     private static Alert alert(String backend, long lost) {
         return Alert.builder(Severity.WARNING, "Lock leases lost on " + backend)
-                .detail(lost + " lease(s) lost while held: a holder paused or lost " + backend
-                        + " longer than its lease; writes not fenced by the token may have overlapped.")
+                .detail(lost + " lease(s) lost while held: a holder paused, or could not reach the " + backend
+                        + " lock backend, for longer than its lease; writes not fenced by the token may have"
+                        + " overlapped.")
                 .fingerprint("lock-lease-lost|" + backend)
                 .label("module", "lock")
                 .label("backend", backend)

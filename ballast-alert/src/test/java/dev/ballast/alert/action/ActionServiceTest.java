@@ -102,7 +102,7 @@ class ActionServiceTest {
     }
 
     @Test
-    void anOperationThatHoldsAStateReportsItsWayBackAsAButtonOnTheAuditAlert() {
+    void anOperationThatHoldsAStateReportsItsWayBackAsAButtonOnAWarningThatReachesChat() {
         // found by a black-box check: after "Switch locks to the database" nothing offered the way back
         ActionOperation pause = new ActionOperation() {
             @Override
@@ -140,6 +140,11 @@ class ActionServiceTest {
 
         assertThat(audit).singleElement().satisfies(done -> {
             assertThat(done.title()).isEqualTo("Action 'outbox.relay.pause' done by alice");
+            // found by a second black-box check: as INFO it went to the log and the file only (the default routes),
+            // so the way back never reached the chat the button was pressed in
+            assertThat(done.severity())
+                    .as("a state someone must end is a WARNING, which the default routes send to chat")
+                    .isEqualTo(Severity.WARNING);
             assertThat(done.actions())
                     .extracting(AlertAction::label, action -> action.url().toString())
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(

@@ -8,6 +8,7 @@ import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.Severity;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AlertmanagerWebhookTest {
@@ -50,6 +51,38 @@ class AlertmanagerWebhookTest {
         assertThat(other.severity()).isEqualTo(Severity.INFO);
         assertThat(other.fingerprint()).isEqualTo("alertmanager|ffff");
         assertThat(AlertStatus.isResolved(other)).isTrue();
+    }
+
+    @Test
+    void aRulesActionArgumentsBecomeTheButtonsArgumentsAndMalformedOnesNoButton() {
+        // found by a black-box check: the cache breaker rule's alert arrived as its own message with no button, though
+        // the runbook promised one message with "Close the breaker"
+        String payload = """
+                {"version":"4","alerts":[
+                  {"status":"firing","labels":{"alertname":"BallastCacheRedisBreakerOpen","severity":"warning",
+                    "fingerprint":"ballast-cache-l2|quotes","cache":"quotes"},
+                   "annotations":{"summary":"Cache quotes: Redis L2 breaker open","action":"cache.breaker",
+                    "action_arguments":"cache=quotes, state=closed"}},
+                  {"status":"firing","labels":{"alertname":"BallastLockLeaseLost","severity":"warning"},
+                   "annotations":{"summary":"Lock leases lost","action":"lock.mode","action_arguments":"mode=FALLBACK"}},
+                  {"status":"firing","labels":{"alertname":"Odd","severity":"warning"},
+                   "annotations":{"summary":"odd","action":"cache.breaker","action_arguments":"cache=a b;state=closed"}}
+                ]}
+                """;
+        List<Alert> alerts = AlertmanagerWebhook.parse(payload.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(alerts.get(0).fingerprint()).isEqualTo("ballast-cache-l2|quotes");
+        assertThat(alerts.get(0).actions()).singleElement().satisfies(button -> {
+            assertThat(button.label()).isEqualTo("Close the breaker");
+            assertThat(button.operationName()).isEqualTo("cache.breaker");
+            assertThat(button.arguments())
+                    .containsExactlyInAnyOrderEntriesOf(Map.of("cache", "quotes", "state", "closed"));
+        });
+        assertThat(alerts.get(1).actions()).singleElement().satisfies(button -> {
+            assertThat(button.label()).isEqualTo("Switch locks to the database");
+            assertThat(button.arguments()).containsExactlyEntriesOf(Map.of("mode", "FALLBACK"));
+        });
+        assertThat(alerts.get(2).actions()).as("malformed arguments: no button").isEmpty();
     }
 
     @Test

@@ -69,11 +69,19 @@ public final class DeadLetterStore {
         }
     }
 
-    /** Puts the event back in the outbox with fresh attempts, re-hashing its stored bytes as accepted by {@code actor}. */
-    public void replay(String eventId, String actor, String note) throws SQLException {
+    /**
+     * Puts the event back in the outbox with fresh attempts, re-hashing its stored bytes as accepted by {@code actor}.
+     * With {@code onlyUnchanged}, a letter that is an integrity violation or whose bytes no longer match the hash
+     * recorded with them is left as it is and false returned (checked under the letter's row lock).
+     */
+    public boolean replay(String eventId, String actor, String note, boolean onlyUnchanged) throws SQLException {
         requireAudit(actor, note);
+        boolean[] replayed = {false};
         inTransaction(connection -> {
             DeadLetter letter = lockDead(connection, eventId);
+            if (onlyUnchanged && (letter.reason() == DeadLetterReason.INTEGRITY_VIOLATION || !unchanged(letter))) {
+                return;
+            }
             String status = outboxStatus(connection, eventId);
             if (status == null || status.equals("PUBLISHED")) {
                 throw new IllegalStateException("Dead letter " + eventId + " cannot be replayed: its outbox row is "
@@ -81,17 +89,7 @@ public final class DeadLetterStore {
             }
             String headers = Json.headers(letter.headers());
             Integer keyVersion = integrity.currentKeyVersion();
-            String hash = integrity.digest(
-                    ContentHash.content(
-                            letter.eventId(),
-                            letter.requestId(),
-                            letter.aggregateType(),
-                            letter.aggregateId(),
-                            letter.aggregateSequence(),
-                            letter.eventType(),
-                            headers,
-                            letter.payload()),
-                    keyVersion);
+            String hash = integrity.digest(content(letter), keyVersion);
             try (PreparedStatement statement = connection.prepareStatement("UPDATE " + tables.outbox
                     + " SET status = 'PENDING', attempts = 0, last_error = NULL, attempt_log = NULL, payload = ?,"
                     + " headers = ?, content_hash = ?, key_version = ? WHERE event_id = ?")) {
@@ -108,7 +106,29 @@ public final class DeadLetterStore {
             }
             unblock(connection, letter, status.equals("DEAD") ? 1 : 0);
             resolve(connection, eventId, "REPLAYED", actor, note);
+            replayed[0] = true;
         });
+        return replayed[0];
+    }
+
+    /**
+     * True if the letter's bytes still match the hash recorded with them: false for an integrity violation (changed
+     * before it died) and for a letter changed in the dead-letter table since.
+     */
+    public boolean unchanged(DeadLetter letter) {
+        return integrity.matches(content(letter), letter.keyVersion(), letter.contentHash());
+    }
+
+    private static byte[] content(DeadLetter letter) {
+        return ContentHash.content(
+                letter.eventId(),
+                letter.requestId(),
+                letter.aggregateType(),
+                letter.aggregateId(),
+                letter.aggregateSequence(),
+                letter.eventType(),
+                Json.headers(letter.headers()),
+                letter.payload());
     }
 
     /** Marks the dead letter discarded; a blocked aggregate continues with its next event. */

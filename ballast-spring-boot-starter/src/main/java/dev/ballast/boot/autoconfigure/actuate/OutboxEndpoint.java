@@ -87,7 +87,7 @@ final class OutboxEndpoint {
         }
         try {
             List<Map<String, Object>> items = outbox.deadLetters().list(from, size).stream()
-                    .map(OutboxEndpoint::describe)
+                    .map(this::describe)
                     .toList();
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("offset", from);
@@ -162,7 +162,7 @@ final class OutboxEndpoint {
     }
 
     /** A dead letter without its payload or headers (they may hold personal data). */
-    private static Map<String, Object> describe(DeadLetter letter) {
+    private Map<String, Object> describe(DeadLetter letter) {
         Map<String, Object> described = new LinkedHashMap<>();
         described.put("eventId", letter.eventId());
         described.put("requestId", letter.requestId());
@@ -171,6 +171,8 @@ final class OutboxEndpoint {
         described.put("eventType", letter.eventType());
         described.put("reason", letter.reason().name());
         described.put("attempts", letter.attempts());
+        // false: the bytes no longer match the hash they died with (an integrity violation, or changed in the table)
+        described.put("unchanged", outbox.deadLetters().unchanged(letter));
         described.put("errorClass", letter.errorClass());
         described.put("errorMessage", letter.errorMessage());
         described.put("createdAt", letter.createdAt().toString());

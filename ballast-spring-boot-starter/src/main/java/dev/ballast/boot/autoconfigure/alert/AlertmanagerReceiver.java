@@ -3,7 +3,6 @@ package dev.ballast.boot.autoconfigure.alert;
 import dev.ballast.alert.AlertStatus;
 import dev.ballast.alert.alertmanager.AlertmanagerWebhook;
 import dev.ballast.core.alert.Alert;
-import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.AlertSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
@@ -24,8 +23,8 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code POST /ballast/alertmanager}: Alertmanager's webhook (JSON version 4) into the application's alert sink, so
  * Prometheus alerts take the same routes, deduplication, silences and buttons as alerts raised in the JVM. With {@code
  * ballast.alert.alertmanager.token} set, the request must carry {@code Authorization: Bearer <token>}; without it, the
- * alerts are taken but lose their operation buttons ({@code annotations.action}), which only an authenticated sender may
- * ask for. Errors are RFC 9457 problems with a {@code code}. Thread-safe.
+ * alerts are taken but lose their buttons and links (operations, runbook and generator URLs), which only an
+ * authenticated sender may ask for. Errors are RFC 9457 problems with a {@code code}. Thread-safe.
  */
 @RestController
 final class AlertmanagerReceiver {
@@ -53,7 +52,7 @@ final class AlertmanagerReceiver {
             return problem(HttpStatus.BAD_REQUEST, "ALERTMANAGER_PAYLOAD_INVALID", e.getMessage());
         }
         for (Alert received : alerts) {
-            Alert alert = token == null ? withoutOperations(received) : received;
+            Alert alert = token == null ? withoutActions(received) : received;
             sink.send(alert);
             if (registry != null) {
                 registry.counter(
@@ -67,12 +66,13 @@ final class AlertmanagerReceiver {
     }
 
     /**
-     * {@code received} without its operation buttons: with no token, anyone who can reach the endpoint could have sent
-     * it, and the router would sign its buttons (a black-box check posted an alert that came out with a valid signed
-     * "pause the relay" link). Plain links stay.
+     * {@code received} without its buttons and links: with no token, anyone who can reach the endpoint could have sent
+     * it, and the router would sign its operation buttons (a black-box check posted an alert that came out with a valid
+     * signed "pause the relay" link) and pass on whatever link it carried (a second one made the "Prometheus" button of
+     * a chat message point where it liked). The text stays, so a real alert is still seen.
      */
-    private static Alert withoutOperations(Alert received) {
-        if (received.actions().stream().noneMatch(AlertAction::isOperation)) {
+    private static Alert withoutActions(Alert received) {
+        if (received.actions().isEmpty()) {
             return received;
         }
         return new Alert(
@@ -82,9 +82,7 @@ final class AlertmanagerReceiver {
                 received.context(),
                 received.fingerprint(),
                 received.labels(),
-                received.actions().stream()
-                        .filter(action -> !action.isOperation())
-                        .toList(),
+                List.of(),
                 received.timestamp());
     }
 

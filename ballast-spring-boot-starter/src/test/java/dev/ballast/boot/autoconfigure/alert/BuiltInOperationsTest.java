@@ -170,9 +170,10 @@ class BuiltInOperationsTest {
     }
 
     @Test
-    void theReplayButtonReplaysRefusedEventsButLeavesATamperedOneForAPerson() throws Exception {
-        // found by a black-box check: the button replayed an event whose payload had been changed in the table (a
-        // quantity of 2 became 200), which was then published and settled
+    void theReplayButtonReplaysRefusedEventsButLeavesTamperedOnesForAPerson() throws Exception {
+        // found by black-box checks: the button replayed an event whose payload had been changed in the table (a
+        // quantity of 2 became 200), which was then published and settled; and, after that was fixed, a refused
+        // event whose payload was changed in the dead-letter table (a price of 71200.00 became 3.00)
         JdbcDataSource h2 = new JdbcDataSource();
         h2.setURL("jdbc:h2:mem:replay-ops-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
         Outbox outbox = Outbox.builder(h2).createSchema(true).build();
@@ -180,7 +181,9 @@ class BuiltInOperationsTest {
         List<String> refusedOnce = new CopyOnWriteArrayList<>();
         OutboxPublisher publisher = batch -> batch.stream()
                 .map(message -> {
-                    if (message.aggregateId().equals("o-refused") && refusedOnce.isEmpty()) {
+                    if ((message.aggregateId().equals("o-refused")
+                                    || message.aggregateId().equals("o-changed"))
+                            && !refusedOnce.contains(message.eventId())) {
                         refusedOnce.add(message.eventId());
                         return PublishResult.rejected(
                                 DeadLetterReason.UNROUTABLE, new IllegalStateException("no queue bound"));
@@ -193,6 +196,7 @@ class BuiltInOperationsTest {
             connection.setAutoCommit(false);
             outbox.append(connection, OutboxEvent.of("r-1", "Order", "o-refused", "OrderPlaced", bytes("{\"q\":1}")));
             outbox.append(connection, OutboxEvent.of("r-2", "Order", "o-tampered", "OrderPlaced", bytes("{\"q\":2}")));
+            outbox.append(connection, OutboxEvent.of("r-3", "Order", "o-changed", "OrderPlaced", bytes("{\"q\":3}")));
             connection.commit();
             try (Statement tamper = connection.createStatement()) {
                 tamper.executeUpdate("UPDATE ballast_outbox SET payload = X'7b2271223a3230307d'"
@@ -205,7 +209,18 @@ class BuiltInOperationsTest {
                 .build()
                 .start();
         try {
-            Eventually.within(Duration.ofSeconds(10), "both events are dead letters", () -> deadLetters(outbox) == 2);
+            Eventually.within(
+                    Duration.ofSeconds(10), "the three events are dead letters", () -> deadLetters(outbox) == 3);
+            try (Connection connection = h2.getConnection();
+                    Statement tamper = connection.createStatement()) {
+                tamper.executeUpdate("UPDATE ballast_outbox_dlq SET payload = X'7b2271223a3330307d'"
+                        + " WHERE aggregate_id = 'o-changed'"); // {"q":300}, in the dead-letter table this time
+            }
+            assertThat(outbox.deadLetters().list(10))
+                    .as("only the refused event's letter still matches its hash")
+                    .filteredOn(letter -> outbox.deadLetters().unchanged(letter))
+                    .extracting(DeadLetter::aggregateId)
+                    .containsExactly("o-refused");
             runner().withBean(Outbox.class, () -> outbox).run(context -> {
                 ActionOperation replay = context.getBean("ballastReplayDeadLettersOperation", ActionOperation.class);
 
@@ -213,8 +228,9 @@ class BuiltInOperationsTest {
                         .contains("Integrity violations")
                         .contains("left for a person");
                 assertThat(replay.perform(Map.of(), "alice"))
-                        .isEqualTo("Replayed 1 dead letter(s); 1 integrity violation(s) left for a person to replay"
-                                + " or discard one by one (see the runbook)");
+                        .isEqualTo("Replayed 1 dead letter(s); 2 letter(s) whose bytes changed (integrity violations,"
+                                + " or changed in the dead-letter table) left for a person to replay or discard one by"
+                                + " one (see the runbook)");
                 Eventually.within(
                         Duration.ofSeconds(10),
                         "the refused event is published after the replay",
@@ -222,9 +238,12 @@ class BuiltInOperationsTest {
                                 .anyMatch(message -> message.aggregateId().equals("o-refused")));
                 assertThat(outbox.deadLetters().list(10))
                         .extracting(DeadLetter::aggregateId, DeadLetter::reason)
-                        .containsExactly(org.assertj.core.groups.Tuple.tuple(
-                                "o-tampered", DeadLetterReason.INTEGRITY_VIOLATION));
-                assertThat(published).noneMatch(message -> message.aggregateId().equals("o-tampered"));
+                        .containsExactlyInAnyOrder(
+                                org.assertj.core.groups.Tuple.tuple("o-tampered", DeadLetterReason.INTEGRITY_VIOLATION),
+                                org.assertj.core.groups.Tuple.tuple("o-changed", DeadLetterReason.UNROUTABLE));
+                assertThat(published)
+                        .noneMatch(message -> message.aggregateId().equals("o-tampered")
+                                || message.aggregateId().equals("o-changed"));
             });
         } finally {
             relay.close();

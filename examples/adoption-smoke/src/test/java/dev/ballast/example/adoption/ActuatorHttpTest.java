@@ -118,6 +118,7 @@ class ActuatorHttpTest {
         assertThat(read(page, "$.items[0].eventType")).isEqualTo("Poison");
         assertThat(read(page, "$.items[0].reason")).isEqualTo("MAX_ATTEMPTS");
         assertThat(number(page, "$.items[0].attempts")).isEqualTo(1);
+        assertThat(read(page, "$.items[0].unchanged")).isEqualTo(true);
         String eventId = (String) read(page, "$.items[0].eventId");
 
         HttpResponse<String> noActor =
