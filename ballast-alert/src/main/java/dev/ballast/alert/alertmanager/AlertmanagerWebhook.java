@@ -161,6 +161,7 @@ public final class AlertmanagerWebhook {
         return switch (operation) {
             case "outbox.replay-dead-letters" -> "Replay dead letters";
             case "outbox.relay.resume" -> "Resume the relay";
+            case "outbox.relay.pause" -> "Pause the relay";
             case "executor.resize" -> "Raise the pool";
             case "cache.breaker" ->
                 "closed".equalsIgnoreCase(arguments.get("state")) ? "Close the breaker" : "Hold the breaker open";

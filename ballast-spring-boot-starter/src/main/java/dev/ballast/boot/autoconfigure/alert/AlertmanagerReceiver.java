@@ -8,8 +8,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -23,11 +25,13 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code POST /ballast/alertmanager}: Alertmanager's webhook (JSON version 4) into the application's alert sink, so
  * Prometheus alerts take the same routes, deduplication, silences and buttons as alerts raised in the JVM. With {@code
  * ballast.alert.alertmanager.token} set, the request must carry {@code Authorization: Bearer <token>}; without it, the
- * alerts are taken but lose their buttons and links (operations, runbook and generator URLs), which only an
- * authenticated sender may ask for. Errors are RFC 9457 problems with a {@code code}. Thread-safe.
+ * alerts are taken as unverified: no buttons or links (operations, runbook and generator URLs), which only an
+ * authenticated sender may ask for, URLs in their text defanged and the title marked {@code Unverified:}. Errors are RFC 9457 problems with a {@code code}. Thread-safe.
  */
 @RestController
 final class AlertmanagerReceiver {
+
+    private static final Pattern URL_SCHEME = Pattern.compile("(?i)http(s?)://");
 
     private final AlertSink sink;
     private final byte @Nullable [] token;
@@ -52,7 +56,7 @@ final class AlertmanagerReceiver {
             return problem(HttpStatus.BAD_REQUEST, "ALERTMANAGER_PAYLOAD_INVALID", e.getMessage());
         }
         for (Alert received : alerts) {
-            Alert alert = token == null ? withoutActions(received) : received;
+            Alert alert = token == null ? unverified(received) : received;
             sink.send(alert);
             if (registry != null) {
                 registry.counter(
@@ -66,24 +70,32 @@ final class AlertmanagerReceiver {
     }
 
     /**
-     * {@code received} without its buttons and links: with no token, anyone who can reach the endpoint could have sent
-     * it, and the router would sign its operation buttons (a black-box check posted an alert that came out with a valid
-     * signed "pause the relay" link) and pass on whatever link it carried (a second one made the "Prometheus" button of
-     * a chat message point where it liked). The text stays, so a real alert is still seen.
+     * {@code received} as a sender nobody authenticated may have written it: no buttons or links (the router would sign
+     * an operation button, and a link could point anywhere: black-box checks posted an alert that came out with a valid
+     * signed "pause the relay" link, and one whose "Prometheus" button pointed where the sender liked), URLs in its text
+     * defanged ({@code hxxps://}, so no chat renders them as links), and its title marked {@code Unverified:}. The text
+     * stays readable, so a real alert is still seen.
      */
-    private static Alert withoutActions(Alert received) {
-        if (received.actions().isEmpty()) {
-            return received;
+    static Alert unverified(Alert received) {
+        String title = "Unverified: " + defang(received.title());
+        if (title.length() > Alert.MAX_TITLE_LENGTH) {
+            title = title.substring(0, Alert.MAX_TITLE_LENGTH - 1) + "\u2026";
         }
+        Map<String, String> labels = new LinkedHashMap<>();
+        received.labels().forEach((key, value) -> labels.put(key, defang(value)));
         return new Alert(
                 received.severity(),
-                received.title(),
-                received.detail(),
+                title,
+                defang(received.detail()),
                 received.context(),
                 received.fingerprint(),
-                received.labels(),
+                labels,
                 List.of(),
                 received.timestamp());
+    }
+
+    private static String defang(String text) {
+        return URL_SCHEME.matcher(text).replaceAll(url -> url.group(1).isEmpty() ? "hxxp://" : "hxxps://");
     }
 
     static ResponseEntity<ProblemDetail> problem(HttpStatus status, String code, @Nullable String detail) {

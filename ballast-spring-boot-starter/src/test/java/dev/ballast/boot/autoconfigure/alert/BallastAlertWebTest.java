@@ -161,12 +161,13 @@ class BallastAlertWebTest {
     }
 
     @Test
-    void withoutATokenAnAlertmanagerPostKeepsItsTextButLosesItsButtonsAndLinks() {
+    void withoutATokenAnAlertmanagerPostArrivesMarkedUnverifiedWithoutButtonsOrLinks() {
         // found by black-box checks: an unauthenticated POST came out in chat with a signed "pause the relay" link, and
         // with a "Prometheus" button pointing wherever the sender liked
         String body = "{\"version\":\"4\",\"status\":\"firing\",\"alerts\":[{\"status\":\"firing\","
                 + "\"labels\":{\"alertname\":\"X\",\"severity\":\"critical\"},\"annotations\":{\"summary\":"
-                + "\"Please click\",\"action\":\"outbox.relay.pause\"},\"generatorURL\":\"https://prom.example/g\"}]}";
+                + "\"Please click\",\"description\":\"see [here](HTTPS://evil.example/d) or http://evil.example/e\","
+                + "\"action\":\"outbox.relay.pause\"},\"generatorURL\":\"https://prom.example/g\"}]}";
         for (String token : new String[] {null, "t0ken"}) {
             List<Alert> received = new CopyOnWriteArrayList<>();
             WebApplicationContextRunner runner = runner().withBean("recording", AlertSink.class, () -> received::add);
@@ -185,15 +186,20 @@ class BallastAlertWebTest {
                 call(mvc, request, 200);
             });
             assertThat(received).singleElement().satisfies(alert -> {
-                assertThat(alert.title()).isEqualTo("Please click");
                 if (token == null) {
+                    assertThat(alert.title()).isEqualTo("Unverified: Please click");
+                    assertThat(alert.detail())
+                            .as("URLs in the text defanged: no chat renders them as links")
+                            .isEqualTo("see [here](hxxps://evil.example/d) or hxxp://evil.example/e");
                     assertThat(alert.actions())
                             .as("no button, no link without a token")
                             .isEmpty();
                 } else {
+                    assertThat(alert.title()).isEqualTo("Please click");
+                    assertThat(alert.detail()).contains("HTTPS://evil.example/d");
                     assertThat(alert.actions())
                             .extracting(AlertAction::label)
-                            .containsExactly("Prometheus", "outbox.relay.pause");
+                            .containsExactly("Prometheus", "Pause the relay");
                 }
             });
         }
