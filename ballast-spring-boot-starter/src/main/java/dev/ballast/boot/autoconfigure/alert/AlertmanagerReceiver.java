@@ -26,7 +26,8 @@ import org.springframework.web.bind.annotation.RestController;
  * Prometheus alerts take the same routes, deduplication, silences and buttons as alerts raised in the JVM. With {@code
  * ballast.alert.alertmanager.token} set, the request must carry {@code Authorization: Bearer <token>}; without it, the
  * alerts are taken as unverified: no buttons or links (operations, runbook and generator URLs), which only an
- * authenticated sender may ask for, URLs in their text defanged and the title marked {@code Unverified:}. Errors are RFC 9457 problems with a {@code code}. Thread-safe.
+ * authenticated sender may ask for, URLs in their text defanged and the title marked {@code Unverified:}. Errors are
+ * RFC 9457 problems with a {@code code}. Thread-safe.
  */
 @RestController
 final class AlertmanagerReceiver {
