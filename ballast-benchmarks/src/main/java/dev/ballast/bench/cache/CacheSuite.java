@@ -111,7 +111,7 @@ public final class CacheSuite {
             throws Exception {
         System.out.println();
         System.out.printf(
-                "stampede: 4 instances in 4 child JVMs (-Xms256m -Xmx256m) x 250 concurrent requests, loader 50 ms,"
+                "stampede: 4 instances in 4 child JVMs (-Xms256m -Xmx256m -Xmn128m) x 250 concurrent requests, loader 50 ms,"
                         + " 10 warm-up + %d measured stampedes per subject per trial%n",
                 stampedeTrials);
         Results stampede =

@@ -111,9 +111,14 @@ interface StampedeInstance extends AutoCloseable {
             process = new ProcessBuilder(
                             java,
                             // a fixed heap, as a service runs with: left to size itself, G1 kept these JVMs at about
-                            // 50 MB and collected every few seconds, so pauses of 10-35 ms fell into trials at random
+                            // 50 MB and collected every few seconds, so pauses of 10-35 ms fell into trials at random;
+                            // and a fixed young generation: with G1's small initial one, the first young pause (3-13
+                            // ms) came about 4 s after start, inside the measured stampedes of the subjects whose
+                            // start-up had not collected already (GC logs of 2026-12-04: Caffeine alone's children
+                            // paused there, Ballast's only during start-up), which tilted the p99 by GC timing
                             "-Xms256m",
                             "-Xmx256m",
+                            "-Xmn128m",
                             "-cp",
                             System.getProperty("java.class.path"),
                             StampedeHarness.class.getName(),

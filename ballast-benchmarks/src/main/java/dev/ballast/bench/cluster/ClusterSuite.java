@@ -128,7 +128,7 @@ public final class ClusterSuite {
         int stampedes = 20;
         System.out.println();
         System.out.printf(
-                "stampede on the cluster: 4 instances in 4 child JVMs (-Xms256m -Xmx256m) x 250 concurrent requests,"
+                "stampede on the cluster: 4 instances in 4 child JVMs (-Xms256m -Xmx256m -Xmn128m) x 250 concurrent requests,"
                         + " loader 50 ms, 10 warm-up + %d measured stampedes per subject per trial; Ballast's client"
                         + " seeded with the node on port %d%n",
                 stampedes, seedPort);
