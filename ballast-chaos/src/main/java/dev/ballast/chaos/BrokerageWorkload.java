@@ -32,7 +32,14 @@ public record BrokerageWorkload(Supplier<List<ChildService>> instances, Duration
 
     /** A deposit of 1.00 to one of A-1..A-20 under a fresh Idempotency-Key. */
     public Load.Request deposit(int client, long n) {
-        String account = "A-" + (1 + (client * 7L + n) % ACCOUNTS);
+        return deposit("A-" + (1 + (client * 7L + n) % ACCOUNTS), client, n);
+    }
+
+    /**
+     * A deposit of 1.00 to {@code account} (the example seeds A-1 to A-100) under a fresh Idempotency-Key, sent to the
+     * instance {@code client} and {@code n} pick.
+     */
+    public Load.Request deposit(String account, int client, long n) {
         return new Load.Request(
                 BalancesMatchDeposits.DEPOSIT,
                 account,

@@ -34,7 +34,8 @@ class LockFaultsScenario {
     @DisplayName("(5) lock holder SIGSTOPped past its lease")
     void aHolderThawedAfterItsLeaseCannotOverwriteNewerDeposits(Scenario scenario) throws Exception {
         scenario.fault("SIGSTOP for 40 s (lease 10 s) of one of two instances under deposit load (8 clients on the"
-                + " frozen instance, 2 on the other), then SIGCONT");
+                + " frozen instance, 2 on the other), then SIGCONT; of the other instance's 2 clients, one deposits to the same"
+                + " accounts A-1..A-20, one to A-21..A-30");
         try (BrokerageCluster cluster =
                 BrokerageCluster.builder("lock-holder-stop").instances(2).start()) {
             ChildService frozen = cluster.instances().getFirst();
@@ -46,13 +47,21 @@ class LockFaultsScenario {
             // for the fencing to refuse), and 2 use the other instance, which deposits on and takes the locks whose
             // holder is frozen once their lease runs out (its deposit to such an account can still wait on the frozen
             // holder's open database transaction, so that is reported, not required: 1 in the clean-clone run of
-            // 9aa4d98, 5,426 in a local one)
+            // 9aa4d98, 5,426 in a local one). Of those 2, one walks A-1..A-20 like the frozen clients and one
+            // A-21..A-30,
+            // which the frozen instance never touches: in the clean-clone CI run of a55681e both walked A-1..A-20, each
+            // soon reached an account whose holder was frozen and waited there until the thaw, so the other instance
+            // acknowledged nothing during the freeze and the scenario proved nothing about going on
             BrokerageWorkload onFrozen = new BrokerageWorkload(() -> List.of(frozen), Duration.ofSeconds(90));
             BrokerageWorkload onOther = new BrokerageWorkload(() -> List.of(other), Duration.ofSeconds(90));
             try (Load load = Load.start(
                     history,
                     10,
-                    (client, n) -> client < 8 ? onFrozen.deposit(client, n) : onOther.deposit(client, n))) {
+                    (client, n) -> client < 8
+                            ? onFrozen.deposit(client, n)
+                            : client == 8
+                                    ? onOther.deposit(client, n)
+                                    : onOther.deposit("A-" + (21 + n % 10), client, n))) {
                 new FaultWindow(300, Duration.ofSeconds(40), 300)
                         .run(history, load, () -> frozen.signal(UnixSignal.STOP), () -> frozen.signal(UnixSignal.CONT));
             }
