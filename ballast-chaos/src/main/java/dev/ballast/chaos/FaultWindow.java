@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * The shape of most scenarios: under load, warm up, apply the fault (marking {@link #START}), keep it for {@code
- * duration}, lift it (marking {@link #LIFT} before and {@link #END} after), let the load run on until {@code after} more operations completed and then
+ * The shape of most scenarios: under load, warm up, apply the fault (marking {@link #START} before and {@link
+ * #APPLIED} after), keep it for {@code duration}, lift it (marking {@link #LIFT} before and {@link #END} after), let the load run on until {@code after} more operations completed and then
  * until it is quiet (nothing failed for {@link #QUIET} and no request has been waiting longer, at most {@link
  * #QUIET_LIMIT} longer, so that a slow recovery is measured rather than cut off), stop the load, each client at its
  * next success ({@link Load#stopAfterSuccess}). Immutable.
@@ -19,6 +19,12 @@ public record FaultWindow(long warmUp, Duration duration, long after) {
 
     /** The history's mark when the fault was applied. */
     public static final String START = "fault-start";
+
+    /**
+     * The history's mark when the apply step returned: a request sent between {@link #START} and this may still have
+     * been caught by the fault (a signal lands while the command that sends it is still running).
+     */
+    public static final String APPLIED = "fault-applied";
 
     /**
      * The history's mark when lifting the fault began: what was held up by the fault may complete while the lift step
@@ -55,6 +61,7 @@ public record FaultWindow(long warmUp, Duration duration, long after) {
             load.awaitMore(warmUp, PHASE_LIMIT);
             history.mark(START);
             apply.run();
+            history.mark(APPLIED);
             Thread.sleep(duration); // the fault's duration, not a wait for something to happen
             history.mark(LIFT);
             lift.run();

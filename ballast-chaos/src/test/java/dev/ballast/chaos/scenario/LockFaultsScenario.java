@@ -66,12 +66,17 @@ class LockFaultsScenario {
                         .run(history, load, () -> frozen.signal(UnixSignal.STOP), () -> frozen.signal(UnixSignal.CONT));
             }
             long start = history.markOf(FaultWindow.START).orElseThrow();
+            // a deposit sent while the SIGSTOP command still ran may be the one the freeze caught inside its lock (the
+            // local run of b4aaef8: the frozen instance logged two deposits completed after 40 s and one refused by the
+            // fencing, but only one of them was sent before START), so a spanning deposit is one sent before the
+            // command returned
+            long applied = history.markOf(FaultWindow.APPLIED).orElseThrow();
             // the thaw: a deposit the freeze held up completes as soon as SIGCONT lands, often before the signal
             // command has returned and END is marked (the clean-clone run of bcda6c4 counted 0 spanning deposits
             // while the frozen instance logged one completed after 40 s and two refused by the fencing)
             long thaw = history.markOf(FaultWindow.LIFT).orElseThrow();
             Set<String> frozenAccounts = history.operations(BalancesMatchDeposits.DEPOSIT).stream()
-                    .filter(op -> op.invokedNanos() < start && op.completedNanos() > thaw)
+                    .filter(op -> op.invokedNanos() < applied && op.completedNanos() > thaw)
                     .map(Operation::key)
                     .collect(Collectors.toSet());
             long spanning = frozenAccounts.size();
