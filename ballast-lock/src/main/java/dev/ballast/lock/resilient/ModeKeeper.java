@@ -251,7 +251,7 @@ final class ModeKeeper {
             by = by.substring(0, Math.min(by.length(), 128)); // the column's width
             boolean switched = authority.trySwitch(to, current.epoch(), switchDelayMicros, by);
             if (switched) {
-                announceSwitch(current, to);
+                announceSwitch(current, to, by);
             }
             apply(authority.read(instance));
             return switched;
@@ -387,7 +387,7 @@ final class ModeKeeper {
                     ? authority.tryFailOver(from.epoch(), switchDelayMicros, instance)
                     : authority.tryReturn(from.epoch(), from.primaryFailedAtMicros(), switchDelayMicros, instance);
             if (switched) {
-                announceSwitch(from, to);
+                announceSwitch(from, to, instance);
             }
             apply(authority.read(instance));
         } catch (SQLException | RuntimeException e) {
@@ -396,9 +396,14 @@ final class ModeKeeper {
         }
     }
 
-    private void announceSwitch(ModeView from, LockMode to) {
+    private void announceSwitch(ModeView from, LockMode to, String changedBy) {
         signals.switched(
-                name(from.mode()), name(to), to == LockMode.FALLBACK, from.epoch() + 1, switchDelayMicros / 1000);
+                name(from.mode()),
+                name(to),
+                to == LockMode.FALLBACK,
+                from.epoch() + 1,
+                switchDelayMicros / 1000,
+                changedBy);
     }
 
     private void breakerMoved(BreakerState state) {

@@ -34,14 +34,21 @@ final class ModeSignals {
         this.alerts = alerts;
     }
 
-    /** This instance moved every instance's locks from {@code from} to {@code to}. */
-    void switched(String from, String to, boolean toFallback, long epoch, long delayMillis) {
+    /**
+     * This instance moved every instance's locks from {@code from} to {@code to}; {@code changedBy} as recorded with
+     * the switch (this instance, or {@link ModeView#OPERATOR} and the operator's name).
+     */
+    void switched(String from, String to, boolean toFallback, long epoch, long delayMillis, String changedBy) {
         listener.modeSwitched(from, to, epoch);
+        String who = operator(changedBy) == null
+                ? "Instance " + instance
+                : "Operator " + operator(changedBy) + ", on instance " + instance + ",";
         alerts.send(modeAlert(
                 from,
                 to,
                 toFallback,
-                "Instance " + instance + " switched the lock mode to " + to + " (epoch " + epoch + ")"
+                changedBy,
+                who + " switched the lock mode to " + to + " (epoch " + epoch + ")"
                         + (toFallback
                                 ? "; no lock is granted until " + delayMillis + " ms have passed, so every holder"
                                         + " under " + from + " has let go"
@@ -62,6 +69,7 @@ final class ModeSignals {
                 from,
                 to,
                 toFallback,
+                changedBy,
                 "Instance " + instance + " now takes locks on " + to + " instead of " + from + " (epoch " + epoch
                         + ", switched by " + changedBy + "), effective in " + effectiveInMillis + " ms"));
         log.atLevel(toFallback ? Level.WARN : Level.INFO)
@@ -80,10 +88,14 @@ final class ModeSignals {
      * or a shared dedup ledger makes it one message); the return to the primary is its {@link Alert#resolved resolved}
      * form, so whoever was told of the failover is told it is over.
      */
-    private static Alert modeAlert(String from, String to, boolean toFallback, String detail) {
+    private static Alert modeAlert(String from, String to, boolean toFallback, String changedBy, String detail) {
         String primary = toFallback ? from : to;
         String fallback = toFallback ? to : from;
-        Alert failedOver = Alert.builder(Severity.WARNING, "Locks failed over from " + primary + " to " + fallback)
+        // an operator's move is not a failure of the primary: the title says who, the fingerprint stays the same
+        String title = operator(changedBy) == null
+                ? "Locks failed over from " + primary + " to " + fallback
+                : "Locks moved from " + primary + " to " + fallback + " by an operator";
+        Alert failedOver = Alert.builder(Severity.WARNING, title)
                 .detail(detail)
                 .label("module", "lock")
                 .label("backend", fallback)
@@ -92,6 +104,19 @@ final class ModeSignals {
         return toFallback
                 ? failedOver
                 : failedOver.resolved("Locks returned from " + fallback + " to " + primary + ". " + detail);
+    }
+
+    /**
+     * The operator's name if an operator switched, else null: {@code changedBy} is then {@link ModeView#OPERATOR}, the
+     * name, {@code @} and the instance that carried the switch out.
+     */
+    private static @Nullable String operator(@Nullable String changedBy) {
+        if (changedBy == null || !changedBy.startsWith(ModeView.OPERATOR)) {
+            return null;
+        }
+        String actor = changedBy.substring(ModeView.OPERATOR.length());
+        int at = actor.lastIndexOf('@');
+        return at > 0 ? actor.substring(0, at) : actor;
     }
 
     /**

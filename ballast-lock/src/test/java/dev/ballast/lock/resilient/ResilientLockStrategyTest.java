@@ -507,7 +507,13 @@ class ResilientLockStrategyTest {
                 .as("already there")
                 .isFalse();
         assertThat(alerts)
-                .anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Locks failed over from local to jdbc"));
+                .as("an operator's move is announced as theirs, not as a failure of the primary")
+                .anySatisfy(alert -> {
+                    assertThat(alert.title()).isEqualTo("Locks moved from local to jdbc by an operator");
+                    assertThat(alert.detail()).startsWith("Operator alice, on instance ");
+                    assertThat(alert.fingerprint()).isEqualTo("lock-mode|jdbc");
+                })
+                .noneSatisfy(alert -> assertThat(alert.title()).contains("failed over"));
         switchDelayPassed();
         clock.advance(Duration.ofSeconds(2)); // twenty probes of a healthy primary
 

@@ -105,7 +105,8 @@ final class BallastHealth {
      * UP with {@code inUse: false}, without reading its tables, which such an application need not have. In use:
      * DEGRADED when the oldest pending event is older than {@code ballast.outbox.health.max-pending-age} or there are
      * more unresolved dead letters than {@code ballast.outbox.health.max-dead-letters}; DOWN when its tables cannot be
-     * read, naming the missing tables and the fix when that is why.
+     * read, naming the missing tables and the fix when that is why. {@code relayRunning}: the relay's threads run;
+     * {@code relayPaused}: an operator paused it (it runs, claiming nothing, until resumed).
      */
     static HealthIndicator outbox(
             Outbox outbox,
@@ -142,7 +143,8 @@ final class BallastHealth {
                     .withDetail("maxPendingAge", thresholds.maxPendingAge().toString())
                     .withDetail("deadLetters", status.deadLetters())
                     .withDetail("maxDeadLetters", thresholds.maxDeadLetters())
-                    .withDetail("relayRunning", relayRunning);
+                    .withDetail("relayRunning", relayRunning)
+                    .withDetail("relayPaused", relay != null && relay.isPaused());
             return health.build();
         };
     }
