@@ -242,7 +242,20 @@ public final class Pipeline {
         }
         if (announce) {
             routing.flushHolding(fired.fingerprint(), now, out);
-            Message message = message(Message.Kind.RESOLVED, fired, state, now, List.of());
+            // the firing alert's title, severity and labels (so it goes where the firing went), with what the raiser
+            // says is true now: "Locks returned from jdbc to redis", not the firing's "no lock is granted until ..."
+            Alert shown = alert.detail().isBlank()
+                    ? fired
+                    : new Alert(
+                            fired.severity(),
+                            fired.title(),
+                            alert.detail(),
+                            fired.context(),
+                            fired.fingerprint(),
+                            fired.labels(),
+                            List.of(),
+                            fired.timestamp());
+            Message message = message(Message.Kind.RESOLVED, shown, state, now, List.of());
             state.repeats = 0;
             state.announced = false;
             state.announcedSeverity = null;

@@ -167,6 +167,28 @@ class PipelineTest {
     }
 
     @Test
+    void aResolvedMessageCarriesTheResolutionsDetailUnderTheFiringTitle() {
+        // found by a black-box check: "Resolved: Locks failed over from redis to jdbc" showed the firing detail ("no
+        // lock is granted until 3500 ms have passed") instead of the raiser's "Locks returned from jdbc to redis"
+        Alert lockMode = Alert.builder(Severity.WARNING, "Locks failed over from redis to jdbc")
+                .detail("no lock is granted until 3500 ms have passed")
+                .fingerprint("lock-mode|jdbc")
+                .label("module", "lock")
+                .build();
+        send(lockMode);
+        clock.advance(Duration.ofMinutes(1));
+
+        assertThat(send(lockMode.resolved("Locks returned from jdbc to redis.")))
+                .singleElement()
+                .satisfies(d -> {
+                    assertThat(d.message().kind()).isEqualTo(Message.Kind.RESOLVED);
+                    assertThat(d.message().title()).isEqualTo("Resolved: Locks failed over from redis to jdbc");
+                    assertThat(d.message().alerts()).singleElement().satisfies(shown -> assertThat(shown.detail())
+                            .isEqualTo("Locks returned from jdbc to redis."));
+                });
+    }
+
+    @Test
     void aResolutionFlushesTheGroupHoldingItsFiringMessageFirst() {
         pipeline = pipeline(List.of(new Route(
                 "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));

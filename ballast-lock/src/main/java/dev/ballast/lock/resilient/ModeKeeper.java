@@ -247,7 +247,7 @@ final class ModeKeeper {
             if (current.mode() == to) {
                 return false;
             }
-            String by = ModeView.OPERATOR + actor + "@" + instance;
+            String by = ModeView.OPERATOR + actor + ModeView.VIA + instance;
             by = by.substring(0, Math.min(by.length(), 128)); // the column's width
             boolean switched = authority.trySwitch(to, current.epoch(), switchDelayMicros, by);
             if (switched) {

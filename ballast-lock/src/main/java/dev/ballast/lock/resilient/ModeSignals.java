@@ -56,7 +56,13 @@ final class ModeSignals {
                                         + ", so they exclude the holders under either")));
         switchedEpoch.set(epoch);
         log.atLevel(toFallback ? Level.WARN : Level.INFO)
-                .log("Lock mode switched from {} to {} (epoch {}), effective in {} ms", from, to, epoch, delayMillis);
+                .log(
+                        "Lock mode switched from {} to {} (epoch {}, by {}), effective in {} ms",
+                        from,
+                        to,
+                        epoch,
+                        changedBy,
+                        delayMillis);
     }
 
     /** This instance saw the mode change to {@code to} (epoch {@code epoch}, switched by {@code changedBy}). */
@@ -108,15 +114,15 @@ final class ModeSignals {
 
     /**
      * The operator's name if an operator switched, else null: {@code changedBy} is then {@link ModeView#OPERATOR}, the
-     * name, {@code @} and the instance that carried the switch out.
+     * name, {@link ModeView#VIA} and the instance that carried the switch out.
      */
     private static @Nullable String operator(@Nullable String changedBy) {
         if (changedBy == null || !changedBy.startsWith(ModeView.OPERATOR)) {
             return null;
         }
         String actor = changedBy.substring(ModeView.OPERATOR.length());
-        int at = actor.lastIndexOf('@');
-        return at > 0 ? actor.substring(0, at) : actor;
+        int via = actor.lastIndexOf(ModeView.VIA);
+        return via > 0 ? actor.substring(0, via) : actor;
     }
 
     /**

@@ -20,6 +20,12 @@ record ModeView(
     /** The prefix of {@code changedBy} for a switch an operator asked for. */
     static final String OPERATOR = "operator:";
 
+    /**
+     * Between the operator's name and the instance that carried the switch out in {@code changedBy} (both may hold
+     * {@code @}: an actor such as {@code anonymous@127.0.0.1}, an instance such as {@code 4242@host}).
+     */
+    static final String VIA = " via ";
+
     /** An operator moved locks to the fallback: probes must not move them back; only an operator does. */
     boolean pinned() {
         return mode == LockMode.FALLBACK && changedBy != null && changedBy.startsWith(OPERATOR);

@@ -501,7 +501,7 @@ class ResilientLockStrategyTest {
     void anOperatorsMoveToTheFallbackHoldsWhileThePrimaryIsHealthyUntilTheOperatorMovesBack() throws SQLException {
         build(3);
 
-        assertThat(locks.switchMode(LockMode.FALLBACK, "alice")).isTrue();
+        assertThat(locks.switchMode(LockMode.FALLBACK, "alice@10.0.0.7")).isTrue();
         assertThat(locks.mode()).isEqualTo(LockMode.FALLBACK);
         assertThat(locks.switchMode(LockMode.FALLBACK, "bob"))
                 .as("already there")
@@ -510,7 +510,8 @@ class ResilientLockStrategyTest {
                 .as("an operator's move is announced as theirs, not as a failure of the primary")
                 .anySatisfy(alert -> {
                     assertThat(alert.title()).isEqualTo("Locks moved from local to jdbc by an operator");
-                    assertThat(alert.detail()).startsWith("Operator alice, on instance ");
+                    // the name as given, though it and the instance's name both hold an '@'
+                    assertThat(alert.detail()).startsWith("Operator alice@10.0.0.7, on instance ");
                     assertThat(alert.fingerprint()).isEqualTo("lock-mode|jdbc");
                 })
                 .noneSatisfy(alert -> assertThat(alert.title()).contains("failed over"));
