@@ -48,10 +48,9 @@ class LockFaultsScenario {
             // holder is frozen once their lease runs out (its deposit to such an account can still wait on the frozen
             // holder's open database transaction, so that is reported, not required: 1 in the clean-clone run of
             // 9aa4d98, 5,426 in a local one). Of those 2, one walks A-1..A-20 like the frozen clients and one
-            // A-21..A-30,
-            // which the frozen instance never touches: in the clean-clone CI run of a55681e both walked A-1..A-20, each
-            // soon reached an account whose holder was frozen and waited there until the thaw, so the other instance
-            // acknowledged nothing during the freeze and the scenario proved nothing about going on
+            // A-21..A-30, which the frozen instance never touches: in the clean-clone CI run of a55681e both walked
+            // A-1..A-20, each soon reached an account whose holder was frozen and waited there until the thaw, so the
+            // other instance acknowledged nothing during the freeze and the scenario proved nothing about going on
             BrokerageWorkload onFrozen = new BrokerageWorkload(() -> List.of(frozen), Duration.ofSeconds(90));
             BrokerageWorkload onOther = new BrokerageWorkload(() -> List.of(other), Duration.ofSeconds(90));
             try (Load load = Load.start(

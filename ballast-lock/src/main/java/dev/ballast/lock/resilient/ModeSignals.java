@@ -40,9 +40,9 @@ final class ModeSignals {
      */
     void switched(String from, String to, boolean toFallback, long epoch, long delayMillis, String changedBy) {
         listener.modeSwitched(from, to, epoch);
-        String who = operator(changedBy) == null
-                ? "Instance " + instance
-                : "Operator " + operator(changedBy) + ", on instance " + instance + ",";
+        String operator = operator(changedBy);
+        String who =
+                operator == null ? "Instance " + instance : "Operator " + operator + ", on instance " + instance + ",";
         alerts.send(modeAlert(
                 from,
                 to,
