@@ -35,8 +35,7 @@ class QuoteConfiguration {
                 .maxValueBytes(4096)
                 // XFetch: a quote is reloaded in the background about beta x its load time (50 ms) before it expires.
                 // Beta 10 cut the load test's quote p99 from ~57 ms to ~8 ms (docs/load-test.md); the library default
-                // is 1
-                // (docs/cache.md explains how to choose it).
+                // is 1 (docs/cache.md explains how to choose it).
                 .earlyRefreshBeta(earlyRefreshBeta)
                 .build();
         TieredCache.Builder<String, Quote> cache = TieredCache.<String, Quote>builder(settings, Codec.json(Quote.class))
