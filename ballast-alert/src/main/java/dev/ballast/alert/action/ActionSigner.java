@@ -92,20 +92,26 @@ public final class ActionSigner implements ActionLinker {
 
     @Override
     public Optional<AlertAction> link(Alert alert, AlertAction operation) {
-        if (!known.test(operation.operationName())) {
+        return link(operation.operationName(), operation.arguments(), alert.fingerprint())
+                .map(url -> new AlertAction(operation.label(), url));
+    }
+
+    /**
+     * A link to {@code operation} that no alert carries, such as an operator asks for
+     * ({@code /actuator/ballastactions}); empty if the operation is not registered.
+     *
+     * @param origin stands where an alert's fingerprint would in the audit trail, e.g. {@code "actuator|alice"}
+     */
+    public Optional<URI> link(String operation, Map<String, String> arguments, String origin) {
+        if (!known.test(operation)) {
             return Optional.empty();
         }
         byte[] nonce = new byte[16];
         random.nextBytes(nonce);
         ActionToken token = new ActionToken(
-                currentKey,
-                operation.operationName(),
-                operation.arguments(),
-                alert.fingerprint(),
-                clock.instant().plus(ttl),
-                ENCODER.encodeToString(nonce));
+                currentKey, operation, arguments, origin, clock.instant().plus(ttl), ENCODER.encodeToString(nonce));
         String base = baseUrl.toString().replaceAll("/+$", "");
-        return Optional.of(new AlertAction(operation.label(), URI.create(base + PATH + sign(token))));
+        return Optional.of(URI.create(base + PATH + sign(token)));
     }
 
     /** The signed token of {@code token}. */

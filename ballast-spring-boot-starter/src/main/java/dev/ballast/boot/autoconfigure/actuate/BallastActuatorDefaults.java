@@ -12,7 +12,8 @@ import org.springframework.core.env.MapPropertySource;
  * 503 for {@code DOWN} and {@code OUT_OF_SERVICE} restated: a configured mapping replaces Boot's defaults, so without
  * them a DOWN instance would answer 200), and the
  * {@code outbox} endpoint read-only (its replay and discard operations need {@code
- * management.endpoint.outbox.access=unrestricted}). An application that sets its own {@code
+ * management.endpoint.outbox.access=unrestricted}), and so the {@code ballastactions} endpoint (signing a link needs
+ * {@code management.endpoint.ballastactions.access=unrestricted}). An application that sets its own {@code
  * management.endpoint.health.status.order} must list {@code DEGRADED} in it, or Boot ignores that status.
  */
 final class BallastActuatorDefaults implements EnvironmentPostProcessor {
@@ -24,7 +25,8 @@ final class BallastActuatorDefaults implements EnvironmentPostProcessor {
             "management.endpoint.health.status.http-mapping.degraded", "200",
             "management.endpoint.health.status.http-mapping.down", "503",
             "management.endpoint.health.status.http-mapping.out-of-service", "503",
-            "management.endpoint.outbox.access", "read-only");
+            "management.endpoint.outbox.access", "read-only",
+            "management.endpoint.ballastactions.access", "read-only");
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {

@@ -257,6 +257,19 @@ public final class BallastAlertActionsAutoConfiguration {
             }
         }
 
+        /** {@code /actuator/ballastactions}: signed links to operations no alert offers. */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(Endpoint.class)
+        static class ActionsActuator {
+
+            @Bean
+            @ConditionalOnMissingBean
+            ActionsEndpoint ballastActionsEndpoint(ActionSigner signer, ObjectProvider<ActionOperation> operations) {
+                return new ActionsEndpoint(
+                        signer, ActionService.byName(operations.orderedStream().toList()));
+            }
+        }
+
         @Configuration(proxyBeanMethods = false)
         @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
         @ConditionalOnClass(name = "org.springframework.web.servlet.DispatcherServlet")

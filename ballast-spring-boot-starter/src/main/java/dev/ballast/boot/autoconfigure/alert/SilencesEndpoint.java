@@ -2,6 +2,8 @@ package dev.ballast.boot.autoconfigure.alert;
 
 import dev.ballast.alert.AlertRouter;
 import dev.ballast.alert.Silence;
+import dev.ballast.core.ClientException;
+import dev.ballast.core.CommonErrorCode;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,18 +34,24 @@ final class SilencesEndpoint {
         return router.silences().active();
     }
 
+    /** Adds a silence; input it cannot take is a 400 problem ({@code INVALID_INPUT}) naming why, not a 500. */
     @WriteOperation
     Silence add(String matchers, String duration, String createdBy, @Nullable String comment) {
-        Map<String, String> parsed = new LinkedHashMap<>();
-        for (String pair : matchers.split(",")) {
-            int equals = pair.indexOf('=');
-            if (equals <= 0) {
-                throw new IllegalArgumentException("Matcher '" + pair + "' is not key=value");
+        try {
+            Map<String, String> parsed = new LinkedHashMap<>();
+            for (String pair : matchers.split(",")) {
+                int equals = pair.indexOf('=');
+                if (equals <= 0) {
+                    throw new IllegalArgumentException("Matcher '" + pair + "' is not key=value");
+                }
+                parsed.put(
+                        pair.substring(0, equals).trim(),
+                        pair.substring(equals + 1).trim());
             }
-            parsed.put(
-                    pair.substring(0, equals).trim(), pair.substring(equals + 1).trim());
+            return router.silences().add(parsed, parse(duration), createdBy, comment == null ? "" : comment);
+        } catch (IllegalArgumentException e) {
+            throw new ClientException(CommonErrorCode.INVALID_INPUT, e.getMessage());
         }
-        return router.silences().add(parsed, parse(duration), createdBy, comment == null ? "" : comment);
     }
 
     @DeleteOperation

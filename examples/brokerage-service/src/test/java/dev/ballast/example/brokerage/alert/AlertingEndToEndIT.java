@@ -62,7 +62,7 @@ import tools.jackson.databind.json.JsonMapper;
             "spring.datasource.url=jdbc:h2:mem:alert-e2e;DB_CLOSE_DELAY=-1",
             "spring.data.redis.host=127.0.0.1",
             "spring.data.redis.port=6379",
-            "management.endpoints.web.exposure.include=health,prometheus",
+            "management.endpoints.web.exposure.include=health,prometheus,ballastactions",
             "ballast.alert.service=brokerage",
             "ballast.alert.channels.discord.type=discord",
             "ballast.alert.channels.discord.rate-per-second=20",
@@ -213,6 +213,23 @@ class AlertingEndToEndIT {
                                 .build())
                         .statusCode())
                 .isEqualTo(409);
+    }
+
+    @Test
+    @Order(3)
+    void exposedWithoutAnAccessSettingTheActionsEndpointListsOperationsButSignsNoLink() throws Exception {
+        HttpResponse<String> listed =
+                send(HttpRequest.newBuilder(uri("/actuator/ballastactions")).build());
+        assertThat(listed.statusCode()).isEqualTo(200);
+        assertThat(listed.body()).contains("outbox.replay-dead-letters");
+
+        HttpResponse<String> refused = send(HttpRequest.newBuilder(uri("/actuator/ballastactions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"operation\": \"outbox.relay.pause\", \"requestedBy\": \"ops-kim\"}"))
+                .build());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(405);
+        assertThat(refused.body()).contains("\"code\":\"METHOD_NOT_ALLOWED\"").doesNotContain("/ballast/actions/");
     }
 
     @Test

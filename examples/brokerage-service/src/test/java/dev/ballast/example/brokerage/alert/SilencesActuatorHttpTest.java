@@ -90,6 +90,33 @@ class SilencesActuatorHttpTest {
         assertThat(count("ballast.alert.suppressed", "reason", "silenced")).isEqualTo(1);
     }
 
+    @Test
+    void aSilenceThatCannotBeTakenIsAProblemNamingWhyNotA500() throws Exception {
+        assertInvalid("{\"matchers\": \"module\", \"duration\": \"2h\", \"createdBy\": \"alice\"}", "is not key=value");
+        assertInvalid(
+                "{\"matchers\": \"module=cache\", \"duration\": \"soon\", \"createdBy\": \"alice\"}",
+                "Duration 'soon' is not like 30m, 2h or PT2H");
+        assertInvalid(
+                "{\"matchers\": \"module=cache\", \"duration\": \"30d\", \"createdBy\": \"alice\"}",
+                "Silence duration must be 1s to 7 days");
+        assertThat(JSON.readTree(send(HttpRequest.newBuilder(uri("/actuator/ballastsilences"))
+                                .build())
+                        .body()))
+                .as("nothing was added")
+                .isEmpty();
+    }
+
+    private void assertInvalid(String body, String detail) throws Exception {
+        HttpResponse<String> refused = send(HttpRequest.newBuilder(uri("/actuator/ballastsilences"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build());
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(400);
+        JsonNode problem = JSON.readTree(refused.body());
+        assertThat(problem.get("code").asString()).isEqualTo("INVALID_INPUT");
+        assertThat(problem.get("detail").asString()).contains(detail);
+    }
+
     /** Whether the log channel (no chat channel is configured: WARNING goes to the log) wrote that alert. */
     private boolean logged(String fingerprint) {
         return alertLog.events().stream()

@@ -1,0 +1,152 @@
+package dev.ballast.example.brokerage.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.core.env.Environment;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * An operator runs an action no alert offers: {@code POST /actuator/ballastactions} signs a link to it, and the link is
+ * performed like an alert's button (its page, a POST, once, audited with the requester). Over HTTP against the
+ * running example, with the outbox relay's pause and resume; requests that cannot give a working link are 400
+ * problems with a {@code code}, and nothing is signed.
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "ballast.alert.file.path=target/actions-actuator-http/alerts.jsonl",
+            "ballast.alert.actions.enabled=true",
+            "ballast.alert.actions.base-url=https://brokerage.example",
+            "ballast.alert.actions.keys.k1=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+            "management.endpoints.web.exposure.include=health,outbox,ballastactions",
+            "management.endpoint.ballastactions.access=unrestricted"
+        })
+class ActionsActuatorHttpTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Autowired
+    private Environment environment;
+
+    @Test
+    void anOperatorSignsALinkToPauseTheRelayPerformsItOnceAndResumesItTheSameWay() throws Exception {
+        JsonNode listed = JSON.readTree(
+                get("/actuator/ballastactions", "application/json").body());
+        assertThat(listed.get("operations").valueStream().map(JsonNode::asString))
+                .contains("outbox.relay.pause", "outbox.relay.resume", "executor.resize");
+
+        HttpResponse<String> signed = signLink("{\"operation\": \"outbox.relay.pause\", \"requestedBy\": \"ops-kim\"}");
+        assertThat(signed.statusCode()).isEqualTo(200);
+        JsonNode link = JSON.readTree(signed.body());
+        assertThat(link.get("operation").asString()).isEqualTo("outbox.relay.pause");
+        assertThat(link.get("requestedBy").asString()).isEqualTo("ops-kim");
+        assertThat(link.get("description").asString()).isNotBlank();
+        assertThat(link.get("url").asString()).startsWith("https://brokerage.example/ballast/actions/");
+        assertThat(Instant.parse(link.get("expiresAt").asString()))
+                .isBetween(
+                        Instant.now().plus(Duration.ofHours(23)), Instant.now().plus(Duration.ofHours(25)));
+        assertThat(relayPaused()).isFalse();
+
+        String path = URI.create(link.get("url").asString()).getPath();
+        HttpResponse<String> page = get(path, "text/html");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<form");
+        assertThat(relayPaused()).as("the page changes nothing").isFalse();
+
+        HttpResponse<String> performed = post(path, "");
+        assertThat(performed.statusCode()).isEqualTo(200);
+        JsonNode record = JSON.readTree(performed.body());
+        assertThat(record.get("outcome").asString()).isEqualTo("DONE");
+        assertThat(record.get("fingerprint").asString()).isEqualTo("actuator|ops-kim");
+        assertThat(relayPaused()).isTrue();
+
+        HttpResponse<String> again = post(path, "");
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(again.body()).get("code").asString()).isEqualTo("ACTION_ALREADY_DONE");
+
+        String resume = URI.create(
+                        JSON.readTree(signLink("{\"operation\": \"outbox.relay.resume\", \"requestedBy\": \"ops-kim\"}")
+                                        .body())
+                                .get("url")
+                                .asString())
+                .getPath();
+        assertThat(post(resume, "").statusCode()).isEqualTo(200);
+        assertThat(relayPaused()).isFalse();
+    }
+
+    @Test
+    void aRequestThatCannotGiveAWorkingLinkIsAProblemNamingWhy() throws Exception {
+        assertInvalid(
+                "{\"operation\": \"outbox.relay.explode\", \"requestedBy\": \"ops-kim\"}",
+                "No operation 'outbox.relay.explode' here; this service has [");
+        assertInvalid("{\"operation\": \"outbox.relay.pause\"}", "requestedBy is required");
+        assertInvalid(
+                "{\"operation\": \"executor.resize\", \"arguments\": \"pool\", \"requestedBy\": \"ops-kim\"}",
+                "Argument 'pool' is not name=value");
+        assertInvalid(
+                "{\"operation\": \"executor.resize\", \"arguments\": \"pool=a,pool=b\", \"requestedBy\": \"ops-kim\"}",
+                "Argument 'pool' is given twice");
+        // the embedded example runs its locks on one backend: there is no mode to move, and the link would not work
+        assertInvalid(
+                "{\"operation\": \"lock.mode\", \"arguments\": \"mode=FALLBACK\", \"requestedBy\": \"ops-kim\"}",
+                "Operation 'lock.mode' does not take {mode=FALLBACK}: Locks here run on");
+    }
+
+    private void assertInvalid(String body, String detail) throws Exception {
+        HttpResponse<String> refused = signLink(body);
+        assertThat(refused.statusCode()).as(body).isEqualTo(400);
+        assertThat(refused.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        JsonNode problem = JSON.readTree(refused.body());
+        assertThat(problem.get("code").asString()).isEqualTo("INVALID_INPUT");
+        assertThat(problem.get("detail").asString()).contains(detail);
+        assertThat(refused.body()).doesNotContain("/ballast/actions/");
+    }
+
+    private boolean relayPaused() throws Exception {
+        return JSON.readTree(get("/actuator/outbox", "application/json").body())
+                .at("/relays/thisInstance/paused")
+                .asBoolean();
+    }
+
+    private HttpResponse<String> signLink(String body) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(uri("/actuator/ballastactions"))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> get(String path, String accept) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(uri(path)).header("Accept", accept).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(uri(path))
+                        .header("Accept", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + environment.getProperty("local.server.port") + path);
+    }
+}
