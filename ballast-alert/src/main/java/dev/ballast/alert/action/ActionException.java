@@ -19,7 +19,12 @@ public final class ActionException extends RuntimeException {
         /** No operation of that name is registered. */
         UNKNOWN_OPERATION(404, "ACTION_UNKNOWN"),
         /** The user may not perform actions. */
-        FORBIDDEN(403, "ACTION_FORBIDDEN");
+        FORBIDDEN(403, "ACTION_FORBIDDEN"),
+        /**
+         * The operation refuses the link's arguments on this service (no such cache or pool, one lock backend): a rule's
+         * annotation named something this service does not have, or the service changed since the link was signed.
+         */
+        NOT_APPLICABLE(422, "ACTION_NOT_APPLICABLE");
 
         private final int status;
         private final String code;

@@ -58,11 +58,27 @@ public final class ActionService {
         return byName;
     }
 
-    /** What {@code token} would do and whether it was used already; changes nothing. */
+    /**
+     * What {@code token} would do and whether it was used already; changes nothing.
+     *
+     * @throws ActionException TAMPERED, EXPIRED, MALFORMED, UNKNOWN_OPERATION, or NOT_APPLICABLE when the operation
+     *     refuses the link's arguments here and the link was not used
+     */
     public Preview preview(String token) {
         ActionToken parsed = signer.verify(token);
         ActionOperation operation = operation(parsed);
-        return new Preview(parsed, operation.describe(parsed.arguments()), ledger.find(parsed.nonce()));
+        Optional<ActionRecord> earlier = ledger.find(parsed.nonce());
+        String description;
+        try {
+            description = operation.describe(parsed.arguments());
+        } catch (IllegalArgumentException e) {
+            if (earlier.isEmpty()) {
+                throw new ActionException(
+                        ActionException.Reason.NOT_APPLICABLE, "This link cannot be performed here: " + e.getMessage());
+            }
+            description = String.valueOf(e.getMessage()); // a used link shows what was done, not what it would do now
+        }
+        return new Preview(parsed, description, earlier);
     }
 
     /**

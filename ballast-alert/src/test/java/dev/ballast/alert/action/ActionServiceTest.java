@@ -266,4 +266,47 @@ class ActionServiceTest {
                         n -> true))
                 .hasMessageContaining("at least 32 bytes, was 8");
     }
+
+    @Test
+    void aLinkWhoseArgumentsTheOperationRefusesHereIsNotApplicableAndItsPageOffersNothing() {
+        ActionOperation breaker = new ActionOperation() {
+            @Override
+            public String name() {
+                return "cache.breaker";
+            }
+
+            @Override
+            public String describe(Map<String, String> arguments) {
+                if (!"quotes".equals(arguments.get("cache"))) {
+                    throw new IllegalArgumentException("No cache '" + arguments.get("cache") + "' here");
+                }
+                return "Open the breaker of quotes";
+            }
+
+            @Override
+            public String perform(Map<String, String> arguments, String actor) {
+                describe(arguments);
+                return "Opened";
+            }
+        };
+        ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
+        ActionService service = new ActionService(
+                signer, ActionService.byName(List.of(breaker)), new InMemoryActionLedger(), audit::add, clock);
+        String url = signer.link("cache.breaker", Map.of("cache", "orders"), "rule|x")
+                .orElseThrow()
+                .toString();
+        String token = url.substring(url.lastIndexOf('/') + 1);
+
+        assertThatThrownBy(() -> service.preview(token)).isInstanceOfSatisfying(ActionException.class, e -> {
+            assertThat(e.reason()).isEqualTo(ActionException.Reason.NOT_APPLICABLE);
+            assertThat(e.reason().status()).isEqualTo(422);
+            assertThat(e.getMessage()).isEqualTo("This link cannot be performed here: No cache 'orders' here");
+        });
+
+        ActionRecord failed = service.perform(token, "alice");
+        assertThat(failed.outcome()).isEqualTo(ActionRecord.Outcome.FAILED);
+        assertThat(service.preview(token).earlier())
+                .as("a used link still shows what happened")
+                .hasValueSatisfying(record -> assertThat(record.result()).contains("No cache 'orders' here"));
+    }
 }

@@ -2,12 +2,14 @@ package dev.ballast.example.brokerage.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ballast.alert.action.ActionSigner;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -40,6 +42,9 @@ class ActionsActuatorHttpTest {
 
     @Autowired
     private Environment environment;
+
+    @Autowired
+    private ActionSigner signer;
 
     @Test
     void anOperatorSignsALinkToPauseTheRelayPerformsItOnceAndResumesItTheSameWay() throws Exception {
@@ -103,6 +108,25 @@ class ActionsActuatorHttpTest {
         assertInvalid(
                 "{\"operation\": \"lock.mode\", \"arguments\": \"mode=FALLBACK\", \"requestedBy\": \"ops-kim\"}",
                 "Operation 'lock.mode' does not take {mode=FALLBACK}: Locks here run on");
+    }
+
+    @Test
+    void aSignedLinkThisServiceCannotPerformIsRefusedOnItsPageNotA500() throws Exception {
+        // as a Prometheus rule's action_arguments can name a pool this service does not have
+        String url = signer.link("executor.resize", Map.of("pool", "noSuchPool"), "alertmanager|x")
+                .orElseThrow()
+                .toString();
+        String path = URI.create(url).getPath();
+
+        HttpResponse<String> problem = get(path, "application/json");
+        assertThat(problem.statusCode()).as(problem.body()).isEqualTo(422);
+        assertThat(JSON.readTree(problem.body()).get("code").asString()).isEqualTo("ACTION_NOT_APPLICABLE");
+        assertThat(JSON.readTree(problem.body()).get("detail").asString())
+                .isEqualTo("This link cannot be performed here: No executor bean named 'noSuchPool'");
+
+        HttpResponse<String> page = get(path, "text/html");
+        assertThat(page.statusCode()).isEqualTo(422);
+        assertThat(page.body()).contains("No executor bean named").doesNotContain("<form");
     }
 
     private void assertInvalid(String body, String detail) throws Exception {
