@@ -2,6 +2,7 @@ package dev.ballast.boot.autoconfigure.lock;
 
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.boot.autoconfigure.redis.BallastRedisAutoConfiguration;
+import dev.ballast.boot.internal.InstanceName;
 import dev.ballast.boot.internal.diagnostics.BallastTables;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
@@ -36,6 +37,7 @@ import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitializat
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
 
 /**
  * Auto-configures a {@link LockStrategy} (JDBC table on the application's DataSource, in-JVM, Redis on the
@@ -63,7 +65,9 @@ public final class BallastLockAutoConfiguration {
             ObjectProvider<AbstractRedisClient> redisClient,
             ObjectProvider<LockListener> listener, // user listeners and the metrics listener
             ObjectProvider<AlertSink> alerts,
-            ObjectProvider<StartupProblems> problems) {
+            ObjectProvider<StartupProblems> problems,
+            Environment environment) {
+        String instanceName = InstanceName.of(environment);
         LockListener lockListener = LockListener.all(listener.orderedStream().toList());
         AlertSink alertSink = alerts.getIfUnique(AlertSink::logging);
         DataSource database = dataSource.getIfUnique();
@@ -85,7 +89,7 @@ public final class BallastLockAutoConfiguration {
                     if (missing != null) {
                         return withoutTables("resilient", missing, problems);
                     }
-                    return resilient(properties, client, database, lockListener, alertSink);
+                    return resilient(properties, client, database, lockListener, alertSink, instanceName);
                 }
                 if (client != null) {
                     return redis(client, properties.redis())
@@ -127,7 +131,7 @@ public final class BallastLockAutoConfiguration {
                 if (missing != null) {
                     return withoutTables("resilient", missing, problems);
                 }
-                return resilient(properties, client, fallbackDatabase, lockListener, alertSink);
+                return resilient(properties, client, fallbackDatabase, lockListener, alertSink, instanceName);
             }
             default -> throw new IllegalStateException("Unknown ballast.lock.backend " + backend);
         }
@@ -142,7 +146,8 @@ public final class BallastLockAutoConfiguration {
             AbstractRedisClient client,
             DataSource database,
             LockListener lockListener,
-            AlertSink alertSink) {
+            AlertSink alertSink,
+            String instanceName) {
         BallastLockProperties.Jdbc jdbc = properties.jdbc();
         BallastLockProperties.Resilient settings = properties.resilient();
         boolean createTables = createTables(jdbc, database);
@@ -166,6 +171,7 @@ public final class BallastLockAutoConfiguration {
                 .probeInterval(settings.probeInterval())
                 .probeSuccesses(settings.probeSuccesses())
                 .quietPeriod(settings.quietPeriod())
+                .instanceName(instanceName)
                 .listener(lockListener)
                 .alerts(alertSink)
                 .build();

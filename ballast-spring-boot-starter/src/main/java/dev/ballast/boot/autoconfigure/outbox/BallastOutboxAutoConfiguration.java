@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.outbox;
 
+import dev.ballast.boot.internal.InstanceName;
 import dev.ballast.boot.internal.diagnostics.BallastTables;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.internal.diagnostics.MissingBallastTablesException;
@@ -103,9 +104,10 @@ public final class BallastOutboxAutoConfiguration {
             Outbox outbox,
             OutboxPublisher publisher,
             BallastOutboxProperties properties,
-            ObjectProvider<ExceptionClassifier> classifier) {
+            ObjectProvider<ExceptionClassifier> classifier,
+            Environment environment) {
         BallastOutboxProperties.Relay relay = properties.relay();
-        OutboxRelay.Builder builder = outbox.relay(publisher);
+        OutboxRelay.Builder builder = outbox.relay(publisher).owner(InstanceName.of(environment));
         String prefix = "ballast.outbox.relay.";
         InvalidBallastPropertyException.apply(prefix + "threads", relay.threads(), builder::threads);
         InvalidBallastPropertyException.apply(
