@@ -3,6 +3,8 @@ package dev.ballast.alert.action;
 import dev.ballast.core.alert.AlertAction;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Something a person can do from an alert message. Register implementations with {@link ActionService}; the built-in
@@ -14,6 +16,15 @@ public interface ActionOperation {
 
     /** The name used in {@link dev.ballast.core.alert.AlertAction#operation}. */
     String name();
+
+    /**
+     * The names of the arguments it takes; a link with any other name is refused before it is signed or shown
+     * (a typo such as {@code maxx} would otherwise be ignored in silence). Null, the default, when it does not say: any
+     * names are then passed on.
+     */
+    default @Nullable Set<String> argumentNames() {
+        return null;
+    }
 
     /** One sentence for the confirmation page: what performing it with {@code arguments} will do. */
     String describe(Map<String, String> arguments);

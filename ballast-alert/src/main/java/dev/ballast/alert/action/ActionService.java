@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +72,7 @@ public final class ActionService {
         Optional<ActionRecord> earlier = ledger.find(parsed.nonce());
         String description;
         try {
+            checkNames(operation, parsed.arguments());
             description = operation.describe(parsed.arguments());
         } catch (IllegalArgumentException e) {
             if (earlier.isEmpty()) {
@@ -90,6 +93,12 @@ public final class ActionService {
     public ActionRecord perform(String token, String actor) {
         ActionToken parsed = signer.verify(token);
         ActionOperation operation = operation(parsed);
+        try {
+            checkNames(operation, parsed.arguments());
+        } catch (IllegalArgumentException e) {
+            throw new ActionException(
+                    ActionException.Reason.NOT_APPLICABLE, "This link cannot be performed here: " + e.getMessage());
+        }
         Instant now = clock.instant();
         ActionRecord running = new ActionRecord(
                 parsed.nonce(),
@@ -105,7 +114,11 @@ public final class ActionService {
             ActionRecord earlier = ledger.find(parsed.nonce()).orElse(running);
             throw new ActionException(
                     ActionException.Reason.ALREADY_DONE,
-                    "This action was already performed by " + earlier.actor() + " at " + earlier.requestedAt(),
+                    earlier.outcome() == ActionRecord.Outcome.FAILED
+                            ? "This action was already tried by " + earlier.actor() + " at " + earlier.requestedAt()
+                                    + " and failed (" + earlier.result() + "); a link works once: use a new one"
+                            : "This action was already performed by " + earlier.actor() + " at "
+                                    + earlier.requestedAt(),
                     earlier);
         }
         ActionRecord.Outcome outcome;
@@ -126,6 +139,25 @@ public final class ActionService {
         ActionRecord done = running.finished(finished, outcome, result);
         audit(done, outcome == ActionRecord.Outcome.DONE ? followUps(operation, parsed) : List.of());
         return done;
+    }
+
+    /**
+     * Refuses argument names {@code operation} does not take, when it says which it takes.
+     *
+     * @throws IllegalArgumentException naming the first unknown name and the ones it takes
+     */
+    public static void checkNames(ActionOperation operation, Map<String, String> arguments) {
+        Set<String> names = operation.argumentNames();
+        if (names == null) {
+            return;
+        }
+        for (String name : new TreeSet<>(arguments.keySet())) {
+            if (!names.contains(name)) {
+                throw new IllegalArgumentException("Operation '" + operation.name() + "' takes "
+                        + (names.isEmpty() ? "no arguments" : "only " + new TreeSet<>(names)) + ", not '" + name
+                        + "'");
+            }
+        }
     }
 
     private ActionOperation operation(ActionToken token) {

@@ -34,6 +34,9 @@ public final class ActionSigner implements ActionLinker {
     /** Path of action links below the service's base URL; the token follows. */
     public static final String PATH = "/ballast/actions/";
 
+    /** Longest token {@link #verify} reads, and so the longest {@link #link} makes. */
+    private static final int MAX_TOKEN = 4096;
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
@@ -101,6 +104,7 @@ public final class ActionSigner implements ActionLinker {
      * ({@code /actuator/ballastactions}); empty if the operation is not registered.
      *
      * @param origin stands where an alert's fingerprint would in the audit trail, e.g. {@code "actuator|alice"}
+     * @throws IllegalArgumentException if the link would be longer than links may be
      */
     public Optional<URI> link(String operation, Map<String, String> arguments, String origin) {
         if (!known.test(operation)) {
@@ -110,8 +114,13 @@ public final class ActionSigner implements ActionLinker {
         random.nextBytes(nonce);
         ActionToken token = new ActionToken(
                 currentKey, operation, arguments, origin, clock.instant().plus(ttl), ENCODER.encodeToString(nonce));
+        String signed = sign(token);
+        if (signed.length() > MAX_TOKEN) {
+            throw new IllegalArgumentException("The arguments of '" + operation + "' are too long for a link ("
+                    + signed.length() + " characters signed, at most " + MAX_TOKEN + ")");
+        }
         String base = baseUrl.toString().replaceAll("/+$", "");
-        return Optional.of(URI.create(base + PATH + sign(token)));
+        return Optional.of(URI.create(base + PATH + signed));
     }
 
     /** The signed token of {@code token}. */
@@ -140,7 +149,7 @@ public final class ActionSigner implements ActionLinker {
      */
     public ActionToken verify(String token) {
         int dot = token.indexOf('.');
-        if (token.length() > 4096 || dot <= 0 || dot != token.lastIndexOf('.')) {
+        if (token.length() > MAX_TOKEN || dot <= 0 || dot != token.lastIndexOf('.')) {
             throw new ActionException(ActionException.Reason.MALFORMED, "This is not an action link");
         }
         byte[] payload;
@@ -154,7 +163,12 @@ public final class ActionSigner implements ActionLinker {
             throw new ActionException(ActionException.Reason.MALFORMED, "This is not an action link");
         }
         SecretKeySpec key = keys.get(json.path("k").asString(""));
-        if (key == null || !MessageDigest.isEqual(mac(key, payload), signature)) {
+        // the signature as this signer writes it, character for character: Base64 leaves the last character's low
+        // bits unused, so a changed character could otherwise decode to the same bytes
+        if (key == null
+                || !MessageDigest.isEqual(mac(key, payload), signature)
+                || !ENCODER.encodeToString(signature).equals(token.substring(dot + 1))
+                || !ENCODER.encodeToString(payload).equals(token.substring(0, dot))) {
             throw new ActionException(
                     ActionException.Reason.TAMPERED, "This action link was changed or was not signed by this service");
         }

@@ -305,8 +305,81 @@ class ActionServiceTest {
 
         ActionRecord failed = service.perform(token, "alice");
         assertThat(failed.outcome()).isEqualTo(ActionRecord.Outcome.FAILED);
+        assertThatThrownBy(() -> service.perform(token, "bob"))
+                .isInstanceOf(ActionException.class)
+                .hasMessageStartingWith("This action was already tried by alice at ")
+                .hasMessageEndingWith(" and failed (Failed: IllegalArgumentException: No cache 'orders' here); a link"
+                        + " works once: use a new one");
         assertThat(service.preview(token).earlier())
                 .as("a used link still shows what happened")
                 .hasValueSatisfying(record -> assertThat(record.result()).contains("No cache 'orders' here"));
+    }
+
+    @Test
+    void aSignatureCharacterChangedInItsUnusedBitsIsStillAChangedLink() {
+        ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
+        ActionService service = service(signer, new InMemoryActionLedger());
+        String token = token(signer);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        char last = token.charAt(token.length() - 1);
+        // 32 signature bytes are 43 characters; the last one's two low bits carry nothing, so this decodes the same
+        String changed = token.substring(0, token.length() - 1) + alphabet.charAt(alphabet.indexOf(last) ^ 1);
+
+        assertThat(Base64.getUrlDecoder().decode(changed.substring(changed.indexOf('.') + 1)))
+                .isEqualTo(Base64.getUrlDecoder().decode(token.substring(token.indexOf('.') + 1)));
+        assertThatThrownBy(() -> service.perform(changed, "mallory"))
+                .isInstanceOfSatisfying(
+                        ActionException.class, e -> assertThat(e.reason()).isEqualTo(ActionException.Reason.TAMPERED));
+        assertThat(replays).hasValue(0);
+    }
+
+    @Test
+    void aLinkWithAnArgumentTheOperationDoesNotTakeIsNotApplicableAndNothingRuns() {
+        ActionOperation resize = new ActionOperation() {
+            @Override
+            public String name() {
+                return "executor.resize";
+            }
+
+            @Override
+            public java.util.Set<String> argumentNames() {
+                return java.util.Set.of("pool", "max");
+            }
+
+            @Override
+            public String describe(Map<String, String> arguments) {
+                return "Raise " + arguments.get("pool");
+            }
+
+            @Override
+            public String perform(Map<String, String> arguments, String actor) {
+                replays.incrementAndGet();
+                return "Raised";
+            }
+        };
+        ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
+        InMemoryActionLedger ledger = new InMemoryActionLedger();
+        ActionService service =
+                new ActionService(signer, ActionService.byName(List.of(resize)), ledger, audit::add, clock);
+        String url = signer.link("executor.resize", Map.of("pool", "web", "maxx", "3"), "rule|x")
+                .orElseThrow()
+                .toString();
+        String token = url.substring(url.lastIndexOf('/') + 1);
+
+        for (Runnable call : List.<Runnable>of(() -> service.preview(token), () -> service.perform(token, "alice"))) {
+            assertThatThrownBy(call::run).isInstanceOfSatisfying(ActionException.class, e -> {
+                assertThat(e.reason()).isEqualTo(ActionException.Reason.NOT_APPLICABLE);
+                assertThat(e.getMessage())
+                        .isEqualTo("This link cannot be performed here: Operation 'executor.resize' takes only [max,"
+                                + " pool], not 'maxx'");
+            });
+        }
+        assertThat(replays).hasValue(0);
+        assertThat(service.preview(signer.link("executor.resize", Map.of("pool", "web"), "rule|x")
+                                .orElseThrow()
+                                .toString()
+                                .replaceAll(".*/", ""))
+                        .description())
+                .isEqualTo("Raise web");
     }
 }

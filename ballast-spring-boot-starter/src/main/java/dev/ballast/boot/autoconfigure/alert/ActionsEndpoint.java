@@ -1,6 +1,7 @@
 package dev.ballast.boot.autoconfigure.alert;
 
 import dev.ballast.alert.action.ActionOperation;
+import dev.ballast.alert.action.ActionService;
 import dev.ballast.alert.action.ActionSigner;
 import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
@@ -54,13 +55,16 @@ final class ActionsEndpoint {
         String requester = requester(security.getPrincipal(), requestedBy);
         Map<String, String> parsed = arguments(arguments);
         String description;
+        URI url;
         try {
+            ActionService.checkNames(known, parsed);
             description = known.describe(parsed); // checks the arguments: a link that cannot work is not signed
+            url = signer.link(known.name(), parsed, "actuator|" + requester)
+                    .orElseThrow(() -> new IllegalArgumentException("it cannot be linked"));
         } catch (IllegalArgumentException e) {
-            throw invalid("Operation '" + known.name() + "' does not take " + parsed + ": " + e.getMessage());
+            throw invalid(
+                    "Operation '" + known.name() + "' does not take " + cut(parsed.toString()) + ": " + e.getMessage());
         }
-        URI url = signer.link(known.name(), parsed, "actuator|" + requester)
-                .orElseThrow(() -> invalid("Operation '" + known.name() + "' cannot be linked"));
         String token = url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
         log.info("Action link signed for {}: '{}' {}", requester, known.name(), parsed);
         Map<String, Object> body = new LinkedHashMap<>();

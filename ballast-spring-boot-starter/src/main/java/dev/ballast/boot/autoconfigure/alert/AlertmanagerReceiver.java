@@ -41,13 +41,13 @@ final class AlertmanagerReceiver {
     AlertmanagerReceiver(AlertSink sink, @Nullable String token, @Nullable MeterRegistry registry) {
         this.sink = sink;
         this.registry = registry;
-        this.token = token == null || token.isBlank() ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+        this.token = token == null || token.isBlank() ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
     @PostMapping(path = "/ballast/alertmanager", consumes = "application/json")
     ResponseEntity<?> receive(
             @RequestBody byte[] body, @RequestHeader(name = "Authorization", required = false) @Nullable String auth) {
-        if (token != null && (auth == null || !MessageDigest.isEqual(token, auth.getBytes(StandardCharsets.UTF_8)))) {
+        if (token != null && !MessageDigest.isEqual(token, bearer(auth))) {
             return problem(HttpStatus.UNAUTHORIZED, "ALERTMANAGER_UNAUTHORIZED", "A valid bearer token is required");
         }
         List<Alert> alerts;
@@ -106,5 +106,15 @@ final class AlertmanagerReceiver {
         return ResponseEntity.status(status)
                 .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON)
                 .body(problem);
+    }
+
+    /** The credentials of an {@code Authorization: Bearer} header; the scheme's case does not matter (RFC 9110). */
+    private static byte[] bearer(@Nullable String authorization) {
+        if (authorization == null
+                || authorization.length() < 7
+                || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return new byte[0];
+        }
+        return authorization.substring(7).strip().getBytes(StandardCharsets.UTF_8);
     }
 }

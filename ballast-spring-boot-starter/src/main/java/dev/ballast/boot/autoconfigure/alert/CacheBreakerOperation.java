@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
@@ -31,8 +32,17 @@ final class CacheBreakerOperation implements ActionOperation {
     }
 
     @Override
+    public Set<String> argumentNames() {
+        return Set.of("cache", "state");
+    }
+
+    @Override
     public String describe(Map<String, String> arguments) {
-        String cache = cache(arguments).settings().name();
+        TieredCache<?, ?> found = cache(arguments);
+        String cache = found.settings().name();
+        if (open(arguments)) {
+            requireL2(found);
+        }
         return open(arguments)
                 ? "Open the Redis breaker of cache '" + cache + "' on this instance and keep it open: the cache serves"
                         + " from memory and its loader, and does not call Redis until the breaker is closed."
@@ -45,6 +55,7 @@ final class CacheBreakerOperation implements ActionOperation {
         TieredCache<?, ?> cache = cache(arguments);
         String name = cache.settings().name();
         if (open(arguments)) {
+            requireL2(cache);
             cache.openL2Breaker(actor);
             return "Cache '" + name + "': Redis breaker open and held open";
         }
@@ -54,6 +65,14 @@ final class CacheBreakerOperation implements ActionOperation {
             case NONE -> "Cache '" + name + "' has no Redis L2; nothing to close";
             default -> "Cache '" + name + "': Redis did not answer; the breaker stays open and is probed every second";
         };
+    }
+
+    /** A cache without Redis has no breaker to hold open: saying it was would report a hold that does not exist. */
+    private static void requireL2(TieredCache<?, ?> cache) {
+        if (cache.l2Status() == TieredCache.L2Status.NONE) {
+            throw new IllegalArgumentException("Cache '" + cache.settings().name()
+                    + "' has no Redis L2 on this instance: there is no breaker to hold open");
+        }
     }
 
     /** After the breaker was held open, which lasts until someone closes it: the button that does. */

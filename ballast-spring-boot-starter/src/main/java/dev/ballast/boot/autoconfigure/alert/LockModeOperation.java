@@ -8,6 +8,7 @@ import dev.ballast.lock.resilient.ResilientLockStrategy;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
 
 /**
@@ -37,6 +38,11 @@ final class LockModeOperation implements ActionOperation {
     @Override
     public String name() {
         return "lock.mode";
+    }
+
+    @Override
+    public Set<String> argumentNames() {
+        return Set.of("mode");
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.ballast.core.alert.AlertAction;
 import dev.ballast.outbox.OutboxRelay;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** {@code outbox.relay.pause} and {@code outbox.relay.resume}: this instance's outbox relay. */
 final class RelayOperation implements ActionOperation {
@@ -20,6 +21,11 @@ final class RelayOperation implements ActionOperation {
     @Override
     public String name() {
         return pause ? "outbox.relay.pause" : "outbox.relay.resume";
+    }
+
+    @Override
+    public Set<String> argumentNames() {
+        return Set.of();
     }
 
     @Override

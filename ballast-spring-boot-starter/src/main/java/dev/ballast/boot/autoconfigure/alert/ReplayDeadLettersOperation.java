@@ -6,6 +6,7 @@ import dev.ballast.outbox.Outbox;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code outbox.replay-dead-letters}: puts the unresolved dead letters (up to 100) back in the outbox, except those
@@ -27,6 +28,11 @@ final class ReplayDeadLettersOperation implements ActionOperation {
     @Override
     public String name() {
         return "outbox.replay-dead-letters";
+    }
+
+    @Override
+    public Set<String> argumentNames() {
+        return Set.of();
     }
 
     @Override

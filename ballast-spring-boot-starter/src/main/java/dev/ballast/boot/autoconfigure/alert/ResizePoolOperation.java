@@ -2,6 +2,7 @@ package dev.ballast.boot.autoconfigure.alert;
 
 import dev.ballast.alert.action.ActionOperation;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadPoolExecutor;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.NoSuchBeanDefinitionException;
@@ -27,6 +28,11 @@ final class ResizePoolOperation implements ActionOperation {
     @Override
     public String name() {
         return "executor.resize";
+    }
+
+    @Override
+    public Set<String> argumentNames() {
+        return Set.of("pool", "max");
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
@@ -43,6 +44,11 @@ class ActionsEndpointTest {
         @Override
         public String name() {
             return "test.mode";
+        }
+
+        @Override
+        public Set<String> argumentNames() {
+            return Set.of("mode");
         }
 
         @Override
@@ -96,6 +102,36 @@ class ActionsEndpointTest {
         assertInvalid(
                 () -> endpoint.link(signedIn("olivia"), "test.other", "", null),
                 "No operation 'test.other' here; this service has [test.mode]");
+        assertInvalid(
+                () -> endpoint.link(signedIn("olivia"), "test.mode", "mode=A,modee=B", null),
+                "Operation 'test.mode' takes only [mode], not 'modee'");
+    }
+
+    @Test
+    void argumentsTooLongForALinkAreRefusedNotSignedIntoALinkThatCannotBeRead() {
+        ActionOperation free = new ActionOperation() { // takes any arguments
+                    @Override
+                    public String name() {
+                        return "test.mode";
+                    }
+
+                    @Override
+                    public String describe(Map<String, String> arguments) {
+                        return "Anything";
+                    }
+
+                    @Override
+                    public String perform(Map<String, String> arguments, String actor) {
+                        return "Done";
+                    }
+                };
+        ActionsEndpoint anything = new ActionsEndpoint(signer, ActionService.byName(List.of(free)));
+
+        assertThat(anything.link(signedIn("olivia"), "test.mode", "k=" + "x".repeat(2000), null))
+                .containsKey("url");
+        assertInvalid(
+                () -> anything.link(signedIn("olivia"), "test.mode", "k=" + "x".repeat(3000), null),
+                "are too long for a link");
     }
 
     private void assertInvalid(Runnable call, String detail) {

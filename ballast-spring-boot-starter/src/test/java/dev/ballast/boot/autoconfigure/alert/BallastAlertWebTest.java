@@ -147,6 +147,17 @@ class BallastAlertWebTest {
                                             .content("{\"version\":\"2\"}"),
                                     400))
                             .contains("\"code\":\"ALERTMANAGER_PAYLOAD_INVALID\"");
+                    for (String wrong : List.of("Bearer t0ke", "Bearer t0kenn", "Basic t0ken", "t0ken", "Bearer ")) {
+                        assertThat(call(
+                                        mvc,
+                                        post("/ballast/alertmanager")
+                                                .header("Authorization", wrong)
+                                                .contentType(MediaType.APPLICATION_JSON)
+                                                .content(body),
+                                        401))
+                                .as(wrong)
+                                .contains("\"code\":\"ALERTMANAGER_UNAUTHORIZED\"");
+                    }
                     assertThat(call(
                                     mvc,
                                     post("/ballast/alertmanager")
@@ -155,7 +166,16 @@ class BallastAlertWebTest {
                                             .content(body),
                                     200))
                             .contains("\"received\":1");
-                    assertThat(received).singleElement().satisfies(a -> assertThat(a.severity())
+                    // the scheme's case does not matter (found by a black-box check: "bearer" was refused)
+                    assertThat(call(
+                                    mvc,
+                                    post("/ballast/alertmanager")
+                                            .header("Authorization", "bearer t0ken")
+                                            .contentType(MediaType.APPLICATION_JSON)
+                                            .content(body),
+                                    200))
+                            .contains("\"received\":1");
+                    assertThat(received).hasSize(2).allSatisfy(a -> assertThat(a.severity())
                             .isEqualTo(Severity.CRITICAL));
                 });
     }

@@ -114,7 +114,26 @@ class BuiltInOperationsTest {
             assertThatThrownBy(() -> breaker.perform(Map.of("cache", name, "state", "half"), "alice"))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("state must be open or closed, was 'half'");
+            assertThat(breaker.argumentNames()).containsExactlyInAnyOrder("cache", "state");
             cache.close();
+        });
+    }
+
+    @Test
+    void aCacheWithoutRedisHasNoBreakerToHoldOpenAndNoHoldIsReported() {
+        TieredCache<String, String> memory =
+                TieredCache.local(CacheSettings.builder("memory").build(), Codec.json(String.class), key -> key);
+        runner().withBean("memoryOnly", TieredCache.class, () -> memory).run(context -> {
+            ActionOperation breaker = context.getBean("ballastCacheBreakerOperation", ActionOperation.class);
+            for (var call : List.<org.assertj.core.api.ThrowableAssert.ThrowingCallable>of(
+                    () -> breaker.describe(Map.of("cache", "memory", "state", "open")),
+                    () -> breaker.perform(Map.of("cache", "memory", "state", "open"), "alice"))) {
+                assertThatThrownBy(call)
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessage("Cache 'memory' has no Redis L2 on this instance: there is no breaker to"
+                                + " hold open");
+            }
+            assertThat(context.getBean(TieredCache.class).l2Status()).isEqualTo(TieredCache.L2Status.NONE);
         });
     }
 
