@@ -247,6 +247,13 @@ final class ModeKeeper {
             if (current.mode() == to) {
                 return false;
             }
+            if (to == LockMode.PRIMARY && !primaryProbe.allAnswer()) {
+                // moving back to a primary this instance cannot reach would fail over again at its first caller, and
+                // hold every lock for a second switch delay
+                throw new IllegalStateException("The primary (" + primary.backend()
+                        + ") does not answer from this instance; locks stay on the fallback. Move them back once it"
+                        + " answers");
+            }
             String by = ModeView.OPERATOR + actor + ModeView.VIA + instance;
             by = by.substring(0, Math.min(by.length(), 128)); // the column's width
             boolean switched = authority.trySwitch(to, current.epoch(), switchDelayMicros, by);

@@ -125,7 +125,9 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
      * (after which a failing primary still fails over on its own).
      *
      * @return true if this call switched the mode; false if it already was {@code to} or another switch came first
-     * @throws IllegalStateException if the mode authority (the database) cannot be read or written
+     * @throws IllegalStateException if the mode authority (the database) cannot be read or written, or, moving to
+     *     {@link LockMode#PRIMARY}, if the primary does not answer this instance's probe (the move would fail over
+     *     again at the first caller and hold every lock for a second switch delay)
      */
     public boolean switchMode(LockMode to, String actor) {
         return modes.switchTo(

@@ -534,6 +534,33 @@ class ResilientLockStrategyTest {
     }
 
     @Test
+    void anOperatorCannotMoveLocksBackToAPrimaryThatDoesNotAnswerAndTheyStayOnTheFallback() throws SQLException {
+        // found by a black-box check: "Move locks back to Redis" with Redis down reported success, the first caller
+        // failed over again 12 ms later, and every lock waited out a second switch delay
+        SwitchablePrimary primary = new SwitchablePrimary(clock);
+        locks = build(primary, "A", 3, LockListener.none());
+        assertThat(locks.switchMode(LockMode.FALLBACK, "alice")).isTrue();
+        switchDelayPassed();
+        primary.down = true;
+        alerts.clear();
+
+        assertThatThrownBy(() -> locks.switchMode(LockMode.PRIMARY, "alice"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("The primary (local) does not answer from this instance; locks stay on the fallback. Move"
+                        + " them back once it answers");
+        clock.advance(REFRESH);
+        assertThat(locks.mode()).isEqualTo(LockMode.FALLBACK);
+        assertThat(alerts).as("no switch announced").noneSatisfy(alert -> assertThat(alert.title())
+                .contains("Locks"));
+        try (LockHandle handle = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(handle.isValid()).as("granted on the fallback at once").isTrue();
+        }
+
+        primary.down = false;
+        assertThat(locks.switchMode(LockMode.PRIMARY, "alice")).isTrue();
+    }
+
+    @Test
     void aFallbackNobodyPinnedReturnsToAHealthyPrimaryOnItsOwn() throws SQLException {
         build(3);
 
