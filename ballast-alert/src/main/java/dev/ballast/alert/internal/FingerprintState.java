@@ -16,6 +16,10 @@ final class FingerprintState {
     @Nullable
     Alert last;
 
+    /** The last resolution of this fingerprint: its detail is what a "Settled, resolved" message says. */
+    @Nullable
+    Alert resolution;
+
     boolean firing;
     boolean announced;
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -215,6 +216,7 @@ public final class Pipeline {
         }
         state.firing = false;
         state.transition(now, fatigue.flapWindow());
+        state.resolution = alert;
         Alert fired = state.last != null ? state.last : alert;
         if (state.flapping) {
             suppress(state, fired, "flapping");
@@ -242,19 +244,7 @@ public final class Pipeline {
         }
         if (announce) {
             routing.flushHolding(fired.fingerprint(), now, out);
-            // the firing alert's title, severity and labels (so it goes where the firing went), with what the raiser
-            // says is true now: "Locks returned from jdbc to redis", not the firing's "no lock is granted until ..."
-            Alert shown = alert.detail().isBlank()
-                    ? fired
-                    : new Alert(
-                            fired.severity(),
-                            fired.title(),
-                            alert.detail(),
-                            fired.context(),
-                            fired.fingerprint(),
-                            fired.labels(),
-                            List.of(),
-                            fired.timestamp());
+            Alert shown = resolvedView(fired, alert);
             Message message = message(Message.Kind.RESOLVED, shown, state, now, List.of());
             state.repeats = 0;
             state.announced = false;
@@ -267,12 +257,34 @@ public final class Pipeline {
         }
     }
 
+    /**
+     * The firing alert's title, severity and labels (so it goes where the firing went), with what the raiser says is
+     * true now: "Locks returned from jdbc to redis", not the firing's "no lock is granted until ...".
+     */
+    private static Alert resolvedView(Alert fired, @Nullable Alert resolution) {
+        if (resolution == null || resolution.detail().isBlank()) {
+            return fired;
+        }
+        return new Alert(
+                fired.severity(),
+                fired.title(),
+                resolution.detail(),
+                fired.context(),
+                fired.fingerprint(),
+                fired.labels(),
+                List.of(),
+                fired.timestamp());
+    }
+
     private void settle(FingerprintState state, Instant now, List<Delivery> out) {
         state.flapping = false;
         state.transitions.clear();
         Alert last = state.last;
         if (last == null) {
             return;
+        }
+        if (!state.firing) {
+            last = resolvedView(last, state.resolution); // settled resolved: the last resolution's detail
         }
         Message message = message(Message.Kind.STABLE, last, state, now, state.firing ? links.apply(last) : List.of());
         state.repeats = 0;

@@ -152,6 +152,31 @@ class PipelineTest {
     }
 
     @Test
+    void aFlappingAlertThatSettlesResolvedSaysWhatItsLastResolutionSaid() {
+        // found by a black-box check: "Settled, resolved: Locks failed over from redis to jdbc" carried the firing's
+        // "no lock is granted until 3500 ms have passed"
+        Alert failedOver = Alert.builder(Severity.WARNING, "Locks failed over from redis to jdbc")
+                .detail("no lock is granted until 3500 ms have passed")
+                .fingerprint("lock-mode|jdbc")
+                .label("module", "lock")
+                .build();
+        for (int i = 0; i < 5; i++) {
+            send(failedOver);
+            clock.advance(Duration.ofSeconds(20));
+            send(failedOver.resolved("Locks returned from jdbc to redis, round " + i + "."));
+            clock.advance(Duration.ofSeconds(20));
+        }
+        clock.advance(Duration.ofMinutes(10));
+
+        assertThat(pipeline.tick(clock.instant())).singleElement().satisfies(d -> {
+            assertThat(d.message().kind()).isEqualTo(Message.Kind.STABLE);
+            assertThat(d.message().title()).isEqualTo("Settled, resolved: Locks failed over from redis to jdbc");
+            assertThat(d.message().alerts()).singleElement().satisfies(alert -> assertThat(alert.detail())
+                    .isEqualTo("Locks returned from jdbc to redis, round 4."));
+        });
+    }
+
+    @Test
     void aResolvedMessageFollowsOnlyAnAnnouncedFiring() {
         Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
         assertThat(send(AlertStatus.resolved(dlq))).isEmpty();

@@ -71,6 +71,16 @@ final class ModeSignals {
         if (switchedEpoch.get() == epoch) {
             return; // this instance made the switch and said so: one alert and one log line per switch
         }
+        if (from.equals(to)) {
+            // switched away and back between two readings of this instance: its locks stay where they were (on a new
+            // epoch); "failed over from jdbc to jdbc" would tell nobody anything, the switching instances said it all
+            log.info(
+                    "The lock mode is {} again (epoch {}, switched by {}): this instance missed the switches in between",
+                    to,
+                    epoch,
+                    changedBy);
+            return;
+        }
         alerts.send(modeAlert(
                 from,
                 to,

@@ -561,6 +561,24 @@ class ResilientLockStrategyTest {
     }
 
     @Test
+    void anInstanceThatMissedASwitchAwayAndBackRaisesNoFailoverFromTheFallbackToItself() throws SQLException {
+        // found by a black-box check: "Locks failed over from jdbc to jdbc", from an instance that read the mode
+        // before a switch to redis and after the switch back
+        build(3);
+        switchedByAnotherInstance(LockMode.FALLBACK);
+        clock.advance(REFRESH);
+        assertThat(locks.mode()).isEqualTo(LockMode.FALLBACK);
+        alerts.clear();
+
+        switchedByAnotherInstance(LockMode.PRIMARY);
+        switchedByAnotherInstance(LockMode.FALLBACK);
+        clock.advance(REFRESH);
+
+        assertThat(locks.mode()).isEqualTo(LockMode.FALLBACK);
+        assertThat(alerts).noneSatisfy(alert -> assertThat(alert.title()).contains("Locks"));
+    }
+
+    @Test
     void aFallbackNobodyPinnedReturnsToAHealthyPrimaryOnItsOwn() throws SQLException {
         build(3);
 
