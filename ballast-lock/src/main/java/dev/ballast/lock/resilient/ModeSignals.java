@@ -1,10 +1,12 @@
 package dev.ballast.lock.resilient;
 
 import dev.ballast.core.alert.Alert;
+import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockListener.BreakerState;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
@@ -111,12 +113,19 @@ final class ModeSignals {
         String title = operator(changedBy) == null
                 ? "Locks failed over from " + primary + " to " + fallback
                 : "Locks moved from " + primary + " to " + fallback + " by an operator";
-        Alert failedOver = Alert.builder(Severity.WARNING, title)
+        Alert.Builder builder = Alert.builder(Severity.WARNING, title)
                 .detail(detail)
                 .label("module", "lock")
                 .label("backend", fallback)
-                .fingerprint("lock-mode|" + fallback)
-                .build();
+                .fingerprint("lock-mode|" + fallback);
+        if (toFallback && operator(changedBy) != null) {
+            // an operator's move stays until someone moves locks back: every instance's message carries the way back
+            builder.action(AlertAction.operation(
+                    "Move locks back to " + ("redis".equals(primary) ? "Redis" : primary),
+                    "lock.mode",
+                    Map.of("mode", "PRIMARY")));
+        }
+        Alert failedOver = builder.build();
         return toFallback
                 ? failedOver
                 : failedOver.resolved("Locks returned from " + fallback + " to " + primary + ". " + detail);

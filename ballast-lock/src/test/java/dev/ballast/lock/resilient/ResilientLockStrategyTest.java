@@ -513,6 +513,12 @@ class ResilientLockStrategyTest {
                     // the name as given, though it and the instance's name both hold an '@'
                     assertThat(alert.detail()).startsWith("Operator alice@10.0.0.7, on instance ");
                     assertThat(alert.fingerprint()).isEqualTo("lock-mode|jdbc");
+                    // pinned until someone moves locks back: the way back is on the message itself
+                    assertThat(alert.actions()).singleElement().satisfies(action -> {
+                        assertThat(action.label()).isEqualTo("Move locks back to local");
+                        assertThat(action.operationName()).isEqualTo("lock.mode");
+                        assertThat(action.arguments()).containsExactly(java.util.Map.entry("mode", "PRIMARY"));
+                    });
                 })
                 .noneSatisfy(alert -> assertThat(alert.title()).contains("failed over"));
         switchDelayPassed();

@@ -13,7 +13,9 @@ import org.springframework.core.env.MapPropertySource;
  * them a DOWN instance would answer 200), and the
  * {@code outbox} endpoint read-only (its replay and discard operations need {@code
  * management.endpoint.outbox.access=unrestricted}), and so the {@code ballastactions} endpoint (signing a link needs
- * {@code management.endpoint.ballastactions.access=unrestricted}). An application that sets its own {@code
+ * {@code management.endpoint.ballastactions.access=unrestricted}) and the {@code ballastsilences} endpoint (adding or
+ * ending a silence needs {@code management.endpoint.ballastsilences.access=unrestricted}: a silence can mute every
+ * alert). An application that sets its own {@code
  * management.endpoint.health.status.order} must list {@code DEGRADED} in it, or Boot ignores that status.
  */
 final class BallastActuatorDefaults implements EnvironmentPostProcessor {
@@ -26,7 +28,8 @@ final class BallastActuatorDefaults implements EnvironmentPostProcessor {
             "management.endpoint.health.status.http-mapping.down", "503",
             "management.endpoint.health.status.http-mapping.out-of-service", "503",
             "management.endpoint.outbox.access", "read-only",
-            "management.endpoint.ballastactions.access", "read-only");
+            "management.endpoint.ballastactions.access", "read-only",
+            "management.endpoint.ballastsilences.access", "read-only");
 
     @Override
     public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {

@@ -51,6 +51,7 @@ class SilencesActuatorHttpTest {
 
     @Test
     void aSilenceAddedThroughTheActuatorMutesMatchingAlertsUntilItIsDeleted() throws Exception {
+        double silencedBefore = count("ballast.alert.suppressed", "reason", "silenced");
         HttpResponse<String> added = send(HttpRequest.newBuilder(uri("/actuator/ballastsilences"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"matchers\": \"module=cache,severity=WARNING\","
@@ -71,7 +72,7 @@ class SilencesActuatorHttpTest {
         sink.send(warning("cache-breaker|quotes", "cache"));
         sink.send(warning("lock-lease-lost|redis", "lock"));
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> count("ballast.alert.suppressed", "reason", "silenced") == 1);
+                .until(() -> count("ballast.alert.suppressed", "reason", "silenced") == silencedBefore + 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> logged("lock-lease-lost|redis"));
         assertThat(logged("cache-breaker|quotes")).isFalse();
 
@@ -87,7 +88,7 @@ class SilencesActuatorHttpTest {
 
         sink.send(warning("cache-breaker|orders", "cache"));
         await().atMost(Duration.ofSeconds(10)).until(() -> logged("cache-breaker|orders"));
-        assertThat(count("ballast.alert.suppressed", "reason", "silenced")).isEqualTo(1);
+        assertThat(count("ballast.alert.suppressed", "reason", "silenced")).isEqualTo(silencedBefore + 1);
     }
 
     @Test
@@ -99,11 +100,53 @@ class SilencesActuatorHttpTest {
         assertInvalid(
                 "{\"matchers\": \"module=cache\", \"duration\": \"30d\", \"createdBy\": \"alice\"}",
                 "Silence duration must be 1s to 7 days");
+        assertInvalid(
+                "{\"matchers\": \"module=a,module=b\", \"duration\": \"2h\", \"createdBy\": \"alice\"}",
+                "Matcher key 'module' is given twice");
+        assertInvalid(
+                "{\"matchers\": \"severity=LOUD\", \"duration\": \"2h\", \"createdBy\": \"alice\"}",
+                "Severity 'LOUD' is none of [CRITICAL, WARNING, INFO]");
+        assertInvalid(
+                "{\"matchers\": \"module=cache\", \"duration\": \"2h\", \"createdBy\": \"ali\\nce\"}",
+                "createdBy must be 1 to 80 printable characters");
+        assertInvalid(
+                "{\"matchers\": \"module=cache\", \"duration\": \"2h\", \"createdBy\": \"alice\", \"comment\": \""
+                        + "x".repeat(1001) + "\"}",
+                "comment must be at most 1000 characters");
         assertThat(JSON.readTree(send(HttpRequest.newBuilder(uri("/actuator/ballastsilences"))
                                 .build())
                         .body()))
                 .as("nothing was added")
                 .isEmpty();
+
+        HttpResponse<String> unknown = send(HttpRequest.newBuilder(uri("/actuator/ballastsilences/no-such-silence"))
+                .DELETE()
+                .build());
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(404);
+        assertThat(JSON.readTree(unknown.body()).get("code").asString()).isEqualTo("NOT_FOUND");
+    }
+
+    @Test
+    void aSeverityMatcherIsReadInAnyCaseAndMatchesAlertsOfThatSeverity() throws Exception {
+        HttpResponse<String> added = send(HttpRequest.newBuilder(uri("/actuator/ballastsilences"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"matchers\": \"module=payments,severity=warning\","
+                        + " \"duration\": \"1h\", \"createdBy\": \"alice\"}"))
+                .build());
+        assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+        JsonNode silence = JSON.readTree(added.body());
+        assertThat(silence.get("matchers").get("severity").asString()).isEqualTo("WARNING");
+
+        double before = count("ballast.alert.suppressed", "reason", "silenced");
+        sink.send(warning("payments-lag|x", "payments"));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> count("ballast.alert.suppressed", "reason", "silenced") == before + 1);
+        assertThat(send(HttpRequest.newBuilder(uri("/actuator/ballastsilences/"
+                                        + silence.get("id").asString()))
+                                .DELETE()
+                                .build())
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     private void assertInvalid(String body, String detail) throws Exception {
