@@ -95,9 +95,13 @@ public final class ActionService {
         ActionOperation operation = operation(parsed);
         try {
             checkNames(operation, parsed.arguments());
+            operation.describe(parsed.arguments()); // refuses arguments it cannot take, as the page did
         } catch (IllegalArgumentException e) {
-            throw new ActionException(
-                    ActionException.Reason.NOT_APPLICABLE, "This link cannot be performed here: " + e.getMessage());
+            if (ledger.find(parsed.nonce()).isEmpty()) {
+                throw new ActionException(
+                        ActionException.Reason.NOT_APPLICABLE, "This link cannot be performed here: " + e.getMessage());
+            }
+            // a used link: the ledger's claim below answers ALREADY_DONE with what happened then
         }
         Instant now = clock.instant();
         ActionRecord running = new ActionRecord(

@@ -285,8 +285,7 @@ class ActionServiceTest {
 
             @Override
             public String perform(Map<String, String> arguments, String actor) {
-                describe(arguments);
-                return "Opened";
+                throw new IllegalStateException("Redis does not answer");
             }
         };
         ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
@@ -303,16 +302,26 @@ class ActionServiceTest {
             assertThat(e.getMessage()).isEqualTo("This link cannot be performed here: No cache 'orders' here");
         });
 
-        ActionRecord failed = service.perform(token, "alice");
+        // found by a black-box check: the POST ran the operation, used the link up and answered 409 ACTION_FAILED
+        assertThatThrownBy(() -> service.perform(token, "alice"))
+                .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.reason())
+                        .isEqualTo(ActionException.Reason.NOT_APPLICABLE));
+        assertThat(audit).as("nothing performed, nothing reported").isEmpty();
+
+        String quotes = signer.link("cache.breaker", Map.of("cache", "quotes"), "rule|x")
+                .orElseThrow()
+                .toString()
+                .replaceAll(".*/", "");
+        ActionRecord failed = service.perform(quotes, "alice");
         assertThat(failed.outcome()).isEqualTo(ActionRecord.Outcome.FAILED);
-        assertThatThrownBy(() -> service.perform(token, "bob"))
+        assertThatThrownBy(() -> service.perform(quotes, "bob"))
                 .isInstanceOf(ActionException.class)
                 .hasMessageStartingWith("This action was already tried by alice at ")
-                .hasMessageEndingWith(" and failed (Failed: IllegalArgumentException: No cache 'orders' here); a link"
-                        + " works once: use a new one");
-        assertThat(service.preview(token).earlier())
+                .hasMessageEndingWith(" and failed (Failed: IllegalStateException: Redis does not answer); a link works"
+                        + " once: use a new one");
+        assertThat(service.preview(quotes).earlier())
                 .as("a used link still shows what happened")
-                .hasValueSatisfying(record -> assertThat(record.result()).contains("No cache 'orders' here"));
+                .hasValueSatisfying(record -> assertThat(record.result()).contains("Redis does not answer"));
     }
 
     @Test

@@ -54,16 +54,24 @@ final class ActionsEndpoint {
         }
         String requester = requester(security.getPrincipal(), requestedBy);
         Map<String, String> parsed = arguments(arguments);
-        String description;
-        URI url;
         try {
             ActionService.checkNames(known, parsed);
+        } catch (IllegalArgumentException e) {
+            throw invalid(String.valueOf(e.getMessage()));
+        }
+        String description;
+        try {
             description = known.describe(parsed); // checks the arguments: a link that cannot work is not signed
-            url = signer.link(known.name(), parsed, "actuator|" + requester)
-                    .orElseThrow(() -> new IllegalArgumentException("it cannot be linked"));
         } catch (IllegalArgumentException e) {
             throw invalid(
                     "Operation '" + known.name() + "' does not take " + cut(parsed.toString()) + ": " + e.getMessage());
+        }
+        URI url;
+        try {
+            url = signer.link(known.name(), parsed, "actuator|" + requester)
+                    .orElseThrow(() -> invalid("Operation '" + known.name() + "' cannot be linked"));
+        } catch (IllegalArgumentException e) { // too long for a link
+            throw invalid(String.valueOf(e.getMessage()));
         }
         String token = url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
         log.info("Action link signed for {}: '{}' {}", requester, known.name(), parsed);
@@ -88,7 +96,7 @@ final class ActionsEndpoint {
             throw invalid("requestedBy is required: who asks for the link (it is kept in the audit trail)");
         }
         String name = requestedBy.strip();
-        if (name.length() > MAX_NAME || name.chars().anyMatch(Character::isISOControl)) {
+        if (name.length() > MAX_NAME || !printable(name)) {
             throw invalid("requestedBy must be at most " + MAX_NAME + " printable characters");
         }
         return name;
@@ -111,6 +119,14 @@ final class ActionsEndpoint {
             }
         }
         return parsed;
+    }
+
+    /**
+     * No control characters and no invisible formatting ones (a right-to-left override would make the name read
+     * differently in the audit trail than it was given).
+     */
+    static boolean printable(String text) {
+        return text.codePoints().noneMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT);
     }
 
     private static ClientException invalid(String detail) {

@@ -77,13 +77,14 @@ final class ResizePoolOperation implements ActionOperation {
     private Pool pool(Map<String, String> arguments) {
         String name = arguments.get("pool");
         if (name == null) {
-            throw new IllegalArgumentException("No pool named");
+            throw new IllegalArgumentException(
+                    "No pool given: use pool=<an executor bean's name>; resizable here: " + resizable());
         }
         Object bean;
         try {
             bean = beans.getBean(name);
         } catch (NoSuchBeanDefinitionException e) {
-            throw new IllegalArgumentException("No executor bean named '" + name + "'");
+            throw new IllegalArgumentException("No executor bean named '" + name + "'; resizable here: " + resizable());
         }
         if (bean instanceof ThreadPoolTaskExecutor spring) {
             return new Pool(
@@ -94,6 +95,14 @@ final class ResizePoolOperation implements ActionOperation {
                     jdk.getCorePoolSize(), jdk.getMaximumPoolSize(), jdk::setMaximumPoolSize, jdk::setCorePoolSize);
         }
         throw new IllegalArgumentException("Bean '" + name + "' is not a thread pool executor");
+    }
+
+    /** The names of the pools this operation can resize, sorted. */
+    private java.util.List<String> resizable() {
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        names.addAll(java.util.Arrays.asList(beans.getBeanNamesForType(ThreadPoolTaskExecutor.class, false, false)));
+        names.addAll(java.util.Arrays.asList(beans.getBeanNamesForType(ThreadPoolExecutor.class, false, false)));
+        return java.util.List.copyOf(names);
     }
 
     private record Pool(

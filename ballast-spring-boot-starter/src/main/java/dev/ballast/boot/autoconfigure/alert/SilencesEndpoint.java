@@ -77,7 +77,7 @@ final class SilencesEndpoint {
                 }
             }
             String by = createdBy.strip();
-            if (by.isEmpty() || by.length() > MAX_NAME || by.chars().anyMatch(Character::isISOControl)) {
+            if (by.isEmpty() || by.length() > MAX_NAME || !ActionsEndpoint.printable(by)) {
                 throw new IllegalArgumentException("createdBy must be 1 to " + MAX_NAME + " printable characters");
             }
             String why = comment == null ? "" : comment.strip();
@@ -96,10 +96,19 @@ final class SilencesEndpoint {
     /** Ends a silence; an id no silence in force has is a 404 problem ({@code NOT_FOUND}). */
     @DeleteOperation
     Map<String, Object> expire(@Selector String id) {
-        if (!router.silences().expire(id)) {
+        Silence ended = router.silences().active().stream()
+                .filter(silence -> silence.id().equals(id))
+                .findFirst()
+                .orElse(null);
+        if (ended == null || !router.silences().expire(id)) {
             throw new ClientException(CommonErrorCode.NOT_FOUND, "No silence '" + cut(id) + "' is in force");
         }
-        audit.info("Silence {} ended through the actuator", id);
+        audit.info(
+                "Silence {} for {} (added by {}, until {}) ended through the actuator",
+                id,
+                ended.matchers(),
+                ended.createdBy(),
+                ended.expiresAt());
         return Map.of("id", id, "expired", true);
     }
 

@@ -92,6 +92,10 @@ class ActionsEndpointTest {
         assertInvalid(
                 () -> endpoint.link(SecurityContext.NONE, "test.mode", "mode=A", "ops\nkim"),
                 "requestedBy must be at most 80 printable characters");
+        // found by a black-box check: a right-to-left override makes the name read otherwise in the audit
+        assertInvalid(
+                () -> endpoint.link(SecurityContext.NONE, "test.mode", "mode=A", "ops\u202Emik"),
+                "requestedBy must be at most 80 printable characters");
     }
 
     @Test

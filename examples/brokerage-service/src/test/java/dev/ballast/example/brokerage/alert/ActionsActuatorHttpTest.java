@@ -122,11 +122,18 @@ class ActionsActuatorHttpTest {
         assertThat(problem.statusCode()).as(problem.body()).isEqualTo(422);
         assertThat(JSON.readTree(problem.body()).get("code").asString()).isEqualTo("ACTION_NOT_APPLICABLE");
         assertThat(JSON.readTree(problem.body()).get("detail").asString())
-                .isEqualTo("This link cannot be performed here: No executor bean named 'noSuchPool'");
+                .startsWith(
+                        "This link cannot be performed here: No executor bean named 'noSuchPool'; resizable here: [");
 
         HttpResponse<String> page = get(path, "text/html");
         assertThat(page.statusCode()).isEqualTo(422);
         assertThat(page.body()).contains("No executor bean named").doesNotContain("<form");
+
+        // and its POST does not run it (found by a black-box check: it ran, used the link up and answered 409)
+        HttpResponse<String> posted = post(path, "");
+        assertThat(posted.statusCode()).as(posted.body()).isEqualTo(422);
+        assertThat(JSON.readTree(posted.body()).get("code").asString()).isEqualTo("ACTION_NOT_APPLICABLE");
+        assertThat(post(path, "").statusCode()).as("not used up").isEqualTo(422);
     }
 
     private void assertInvalid(String body, String detail) throws Exception {
