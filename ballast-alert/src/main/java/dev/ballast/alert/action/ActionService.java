@@ -70,39 +70,22 @@ public final class ActionService {
         ActionToken parsed = signer.verify(token);
         ActionOperation operation = operation(parsed);
         Optional<ActionRecord> earlier = ledger.find(parsed.nonce());
-        String description;
-        try {
-            checkNames(operation, parsed.arguments());
-            description = operation.describe(parsed.arguments());
-        } catch (IllegalArgumentException e) {
-            if (earlier.isEmpty()) {
-                throw new ActionException(
-                        ActionException.Reason.NOT_APPLICABLE, "This link cannot be performed here: " + e.getMessage());
-            }
-            description = String.valueOf(e.getMessage()); // a used link shows what was done, not what it would do now
-        }
-        return new Preview(parsed, description, earlier);
+        return new Preview(parsed, describe(operation, parsed, earlier), earlier);
     }
 
     /**
      * Performs {@code token} as {@code actor}, once.
      *
      * @return the audit record, outcome DONE or FAILED
-     * @throws ActionException TAMPERED, EXPIRED, MALFORMED, UNKNOWN_OPERATION, or ALREADY_DONE (with the earlier record)
+     * @throws ActionException TAMPERED, EXPIRED, MALFORMED, UNKNOWN_OPERATION, NOT_APPLICABLE (nothing runs or is
+     *     recorded), or ALREADY_DONE (with the earlier record)
      */
     public ActionRecord perform(String token, String actor) {
         ActionToken parsed = signer.verify(token);
         ActionOperation operation = operation(parsed);
-        try {
-            checkNames(operation, parsed.arguments());
-            operation.describe(parsed.arguments()); // refuses arguments it cannot take, as the page did
-        } catch (IllegalArgumentException e) {
-            if (ledger.find(parsed.nonce()).isEmpty()) {
-                throw new ActionException(
-                        ActionException.Reason.NOT_APPLICABLE, "This link cannot be performed here: " + e.getMessage());
-            }
-            // a used link: the ledger's claim below answers ALREADY_DONE with what happened then
-        }
+        // refuses arguments it cannot take, as the page did; a used link goes on to the claim, which answers
+        // ALREADY_DONE
+        var unused = describe(operation, parsed, ledger.find(parsed.nonce()));
         Instant now = clock.instant();
         ActionRecord running = new ActionRecord(
                 parsed.nonce(),
@@ -143,6 +126,23 @@ public final class ActionService {
         ActionRecord done = running.finished(finished, outcome, result);
         audit(done, outcome == ActionRecord.Outcome.DONE ? followUps(operation, parsed) : List.of());
         return done;
+    }
+
+    /**
+     * What {@code token} would do, checked by the operation: NOT_APPLICABLE when it refuses the arguments here, unless the
+     * link was used ({@code earlier}), whose page shows what was done, not what it would do now.
+     */
+    private static String describe(ActionOperation operation, ActionToken token, Optional<ActionRecord> earlier) {
+        try {
+            checkNames(operation, token.arguments());
+            return operation.describe(token.arguments());
+        } catch (IllegalArgumentException e) {
+            if (earlier.isEmpty()) {
+                throw new ActionException(
+                        ActionException.Reason.NOT_APPLICABLE, "This link cannot be performed here: " + e.getMessage());
+            }
+            return String.valueOf(e.getMessage());
+        }
     }
 
     /**
