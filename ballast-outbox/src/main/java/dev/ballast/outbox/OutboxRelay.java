@@ -82,21 +82,55 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     /**
-     * Stops claiming batches until {@link #resume()}: batches already running finish; events wait in the outbox. For an
-     * operator (a bad consumer, a broker under maintenance); returns whether the relay was running unpaused.
+     * Pauses <b>every</b> relay on this outbox's tables, on every instance, until {@link #resume}: this relay at once,
+     * the others within their poll interval (the state is a row of {@code <prefix>outbox_control} each relay reads). Batches
+     * already running finish; events wait in the outbox. The pause outlives restarts. For an operator (a bad consumer,
+     * a broker under maintenance); returns whether the relays were running unpaused.
+     *
+     * @param by who paused them (kept in the row and logged)
+     * @throws SQLException if the pause could not be written (nothing changed then)
      */
-    public boolean pause() {
-        return runner.pause();
+    public boolean pause(String by) throws SQLException {
+        return runner.pause(requireBy(by));
     }
 
-    /** Claims batches again after {@link #pause()}; returns whether it was paused. */
-    public boolean resume() {
-        return runner.resume();
+    /**
+     * Resumes every relay on this outbox's tables after {@link #pause}; returns whether they were paused.
+     *
+     * @param by who resumed them (kept in the row and logged)
+     * @throws SQLException if the resume could not be written (nothing changed then)
+     */
+    public boolean resume(String by) throws SQLException {
+        return runner.resume(requireBy(by));
     }
 
-    /** Whether an operator paused the relay. */
+    /** Whether an operator paused the relays on this outbox's tables (as this relay last read it). */
     public boolean isPaused() {
         return runner.isPaused();
+    }
+
+    /** Who paused or resumed the relays last and when, as this relay last read it; empty if nobody ever did. */
+    public Optional<PauseChange> lastPauseChange() {
+        var state = runner.pauseState();
+        return state.changedBy() == null || state.changedAt() == null
+                ? Optional.empty()
+                : Optional.of(new PauseChange(state.paused(), state.changedBy(), state.changedAt()));
+    }
+
+    /**
+     * The last pause or resume of the relays on an outbox's tables.
+     *
+     * @param paused whether it was a pause
+     * @param by who did it
+     * @param at when, on the clock of the relay that did it
+     */
+    public record PauseChange(boolean paused, String by, Instant at) {}
+
+    private static String requireBy(String by) {
+        if (by == null || by.isBlank() || by.length() > 200) {
+            throw new IllegalArgumentException("Who pauses or resumes the relays must be named (1 to 200 characters)");
+        }
+        return by;
     }
 
     /** Whether {@link #start()} was called and {@link #close()} not yet: its threads are running. */

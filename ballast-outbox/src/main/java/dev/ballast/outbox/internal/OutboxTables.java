@@ -19,6 +19,7 @@ public final class OutboxTables {
     final String aggregate;
     final String dlq;
     final String request;
+    final String control;
 
     private OutboxTables(OutboxDialect dialect, String prefix) {
         this.dialect = dialect;
@@ -27,6 +28,7 @@ public final class OutboxTables {
         this.aggregate = prefix + "outbox_aggregate";
         this.dlq = prefix + "outbox_dlq";
         this.request = prefix + "outbox_request";
+        this.control = prefix + "outbox_control";
     }
 
     /**
@@ -49,13 +51,13 @@ public final class OutboxTables {
 
     /**
      * Runs the shipped schema scripts for this dialect with this prefix, in version order (V1 the outbox, V2 the requests
-     * of idempotent commands); idempotent (IF NOT EXISTS throughout).
+     * of idempotent commands, V3 the relays' shared pause); idempotent (IF NOT EXISTS throughout).
      */
     public void createSchema(Connection connection) throws SQLException {
         runInOrder(
                 connection,
                 "db/ballast/outbox/" + dialect.folder,
-                List.of("V1__ballast_outbox.sql", "V2__ballast_outbox_request.sql"),
+                List.of("V1__ballast_outbox.sql", "V2__ballast_outbox_request.sql", "V3__ballast_outbox_control.sql"),
                 prefix);
     }
 

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * after failed batches. Logs under {@code OutboxRelay}'s name.
  *
  * <p>Concurrency: {@link #start()} and {@link #close()} are called by the application (synchronized on this object);
- * the workers read {@code running}/{@code paused} (volatile), wait on one semaphore that wake-ups (commits, LISTEN,
+ * the workers read {@code running} (volatile) and the shared pause ({@link SharedPause}), wait on one semaphore that wake-ups (commits, LISTEN,
  * resume, close) release, and share the engine, the outage pause and the failure back-off, each thread-safe on its own.
  */
 public final class RelayRunner {
@@ -39,6 +39,7 @@ public final class RelayRunner {
     private final Housekeeping housekeeping;
     private final BatchFailures failures;
     private final OutagePause outage;
+    private final SharedPause pause;
     private final Semaphore wakeups = new Semaphore(0);
     private final List<Thread> threads = new ArrayList<>();
     private @Nullable Thread listener;
@@ -47,7 +48,6 @@ public final class RelayRunner {
     private @Nullable ScheduledExecutorService chores;
 
     private volatile boolean running;
-    private volatile boolean paused;
     private volatile @Nullable Instant heartbeat;
     private Runnable unregister = () -> {};
 
@@ -76,6 +76,8 @@ public final class RelayRunner {
                 config.outagePauseBase(),
                 config.outagePauseCap(),
                 config.owner());
+        this.pause = new SharedPause(
+                runtime.dataSource(), runtime.tables(), config.clock(), config.pollInterval(), log, config.owner());
     }
 
     /** One batch on the calling thread; returns the events published or dead-lettered. */
@@ -202,23 +204,27 @@ public final class RelayRunner {
         }
     }
 
-    /** Stops claiming batches; returns whether the relay was running unpaused. */
-    public boolean pause() {
-        boolean was = !paused;
-        paused = true;
-        return was;
+    /**
+     * Pauses every relay on these tables (this instance's at once, the others within their poll interval); returns
+     * whether they were running unpaused.
+     */
+    public boolean pause(String by) throws SQLException {
+        return pause.set(true, by);
     }
 
-    /** Claims batches again; returns whether it was paused. */
-    public boolean resume() {
-        boolean was = paused;
-        paused = false;
+    /** Resumes every relay on these tables; returns whether they were paused. */
+    public boolean resume(String by) throws SQLException {
+        boolean was = pause.set(false, by);
         wakeAll();
         return was;
     }
 
     public boolean isPaused() {
-        return paused;
+        return pause.paused();
+    }
+
+    public SharedPause.State pauseState() {
+        return pause.current();
     }
 
     public boolean isRunning() {
@@ -243,7 +249,7 @@ public final class RelayRunner {
         long poll = config.pollInterval().toMillis();
         while (running && !Thread.currentThread().isInterrupted()) {
             try {
-                if (paused) {
+                if (pause.paused()) {
                     wakeups.tryAcquire(config.pollInterval().toNanos(), TimeUnit.NANOSECONDS);
                     continue;
                 }

@@ -67,7 +67,8 @@ class RelayCrashIT {
         }
         try (Connection connection = DriverManager.getConnection(URL, USER, "");
                 Statement statement = connection.createStatement()) {
-            for (String table : List.of("outbox", "outbox_aggregate", "outbox_dlq", "outbox_request", "published")) {
+            for (String table : List.of(
+                    "outbox", "outbox_aggregate", "outbox_dlq", "outbox_request", "outbox_control", "published")) {
                 statement.execute("DROP TABLE IF EXISTS " + prefix + table);
             }
         }

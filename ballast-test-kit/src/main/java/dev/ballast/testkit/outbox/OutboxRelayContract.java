@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
- * The outbox contract's clauses on relaying: a stopped relay starts again, each aggregate's events are published in
+ * The outbox contract's clauses on relaying: a stopped relay starts again, an operator's pause holds every relay on
+ * the tables (also after a restart) until resumed, each aggregate's events are published in
  * order and never two at once, an idle aggregate is parked and made due by its next append, a failed publish is
  * retried after its backoff, the last failed attempt makes a dead letter (blocking its aggregate or skipped, replayed or
  * discarded; in a file when its table cannot be written), a tampered payload, sequence number or HMAC is never
@@ -61,6 +62,58 @@ public abstract class OutboxRelayContract extends OutboxAppendContract {
                 .extracting(OutboxMessage::requestId)
                 .containsExactly("r-before", "r-while-stopped");
         assertThat(relay.isRunning()).isTrue();
+    }
+
+    @Test
+    void anOperatorsPauseOnOneInstanceStopsEveryRelayOnTheTablesAndOutlivesARestartUntilResumed() throws Exception {
+        // the instance that gets the operator's request need not be the one relaying: its relay is not even started
+        OutboxRelay here = relay().owner("instance-a").build();
+        OutboxRelay there = started(relay().owner("instance-b"));
+        long unpausedStart = System.nanoTime();
+        append(event("r-unpaused", "O-1", "{\"n\":1}"));
+        awaitTrue(() -> recorder.published().size() == 1);
+        long unpausedMillis =
+                Duration.ofNanos(System.nanoTime() - unpausedStart).toMillis();
+        assertThat(here.isPaused()).isFalse();
+        assertThat(here.lastPauseChange()).isEmpty();
+
+        assertThat(here.pause("ops-kim")).isTrue();
+        assertThat(here.pause("ops-lee")).as("paused already").isFalse();
+        awaitTrue(there::isPaused); // the other instance reads the shared row within its poll interval
+        append(event("r-paused", "O-2", "{\"n\":2}"));
+        // the other relay published the first event in unpausedMillis; give it twenty times that (and 20 polls)
+        Thread.sleep(Math.max(400, 20 * unpausedMillis));
+        assertThat(recorder.published())
+                .extracting(OutboxMessage::requestId)
+                .as("published while every relay was paused")
+                .containsExactly("r-unpaused");
+
+        there.close(); // the relaying instance restarts: the pause is in the database, not in the JVM
+        OutboxRelay restarted = started(relay().owner("instance-b"));
+        assertThat(restarted.isPaused()).isTrue();
+        assertThat(restarted.lastPauseChange().orElseThrow().by()).isEqualTo("ops-kim");
+
+        assertThat(restarted.resume("ops-lee")).isTrue();
+        assertThat(restarted.resume("ops-lee")).as("running already").isFalse();
+        awaitTrue(() -> recorder.published().size() == 2);
+        assertThat(recorder.published()).extracting(OutboxMessage::requestId).containsExactly("r-unpaused", "r-paused");
+        awaitTrue(() -> !here.isPaused());
+        assertThat(here.lastPauseChange().orElseThrow().by()).isEqualTo("ops-lee");
+        here.close();
+    }
+
+    @Test
+    void withoutTheControlTableTheRelayStillPublishesAndAPauseFailsWithTheDatabasesError() throws Exception {
+        try (Connection connection = dataSource().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("DROP TABLE " + prefix + "outbox_control"); // an upgrade that did not run the V3 script
+        }
+        OutboxRelay relay = started(relay().owner("no-control-table"));
+        append(event("r-1", "O-1", "{\"n\":1}"));
+        awaitTrue(() -> recorder.published().size() == 1);
+        assertThat(relay.isPaused()).isFalse();
+        assertThatThrownBy(() -> relay.pause("ops-kim")).isInstanceOf(SQLException.class);
+        assertThat(relay.isPaused()).isFalse();
     }
 
     // ---- relay: order, retries, dead letters

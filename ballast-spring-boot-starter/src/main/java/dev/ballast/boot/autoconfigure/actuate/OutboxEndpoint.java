@@ -151,7 +151,11 @@ final class OutboxEndpoint {
         Map<String, Object> described = new LinkedHashMap<>();
         described.put("owner", relay.owner());
         described.put("running", relay.isRunning());
-        described.put("paused", relay.isPaused());
+        described.put("paused", relay.isPaused()); // every relay on these tables: an operator's pause is shared
+        relay.lastPauseChange().ifPresent(change -> {
+            described.put("pauseChangedBy", change.by());
+            described.put("pauseChangedAt", change.at().toString());
+        });
         // the relay's own pause while every publish fails with an infrastructure error (broker down): not an operator's
         described.put(
                 "outagePausedUntil",

@@ -3,11 +3,15 @@ package dev.ballast.boot.autoconfigure.alert;
 import dev.ballast.alert.action.ActionOperation;
 import dev.ballast.core.alert.AlertAction;
 import dev.ballast.outbox.OutboxRelay;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** {@code outbox.relay.pause} and {@code outbox.relay.resume}: this instance's outbox relay. */
+/**
+ * {@code outbox.relay.pause} and {@code outbox.relay.resume}: every relay on this service's outbox tables (the pause is a
+ * row they all read, so it holds on every instance and across restarts).
+ */
 final class RelayOperation implements ActionOperation {
 
     private final OutboxRelay relay;
@@ -31,16 +35,24 @@ final class RelayOperation implements ActionOperation {
     @Override
     public String describe(Map<String, String> arguments) {
         return pause
-                ? "Pause the outbox relay of this instance: it stops publishing; events wait in the outbox."
-                : "Resume the outbox relay of this instance: it publishes the events that waited.";
+                ? "Pause the outbox relays of every instance of this service: they stop publishing within a poll interval"
+                        + " and stay paused, also across restarts, until resumed; events wait in the outbox."
+                : "Resume the outbox relays of every instance of this service: they publish the events that waited.";
     }
 
     @Override
     public String perform(Map<String, String> arguments, String actor) {
-        if (pause) {
-            return relay.pause() ? "Relay paused" : "Relay was paused already";
+        try {
+            if (pause) {
+                return relay.pause(actor) ? "Relays paused on every instance" : "Relays were paused already";
+            }
+            return relay.resume(actor) ? "Relays resumed on every instance" : "Relays were running already";
+        } catch (SQLException e) {
+            throw new IllegalStateException(
+                    "The database did not take the " + (pause ? "pause" : "resume") + " (" + e.getMessage()
+                            + "); the relays are as they were",
+                    e);
         }
-        return relay.resume() ? "Relay resumed" : "Relay was running already";
     }
 
     /** After a pause, which lasts until someone resumes the relay: the button that does. */

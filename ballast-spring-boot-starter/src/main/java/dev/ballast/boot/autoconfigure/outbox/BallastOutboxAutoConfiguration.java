@@ -188,7 +188,11 @@ public final class BallastOutboxAutoConfiguration {
     /** The outbox's tables (as the shipped scripts name them, with the prefix). */
     public static List<String> tableNames(String prefix) {
         return List.of(
-                prefix + "outbox", prefix + "outbox_aggregate", prefix + "outbox_dlq", prefix + "outbox_request");
+                prefix + "outbox",
+                prefix + "outbox_aggregate",
+                prefix + "outbox_dlq",
+                prefix + "outbox_request",
+                prefix + "outbox_control");
     }
 
     private static int payloadBytes(BallastOutboxProperties properties) {

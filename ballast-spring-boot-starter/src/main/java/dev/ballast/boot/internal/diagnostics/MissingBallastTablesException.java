@@ -121,7 +121,8 @@ public final class MissingBallastTablesException extends IllegalStateException {
         return "Create the outbox tables. One of:" + NL
                 + "  - let Ballast create them at start-up: ballast.outbox.schema.initialize=always" + NL
                 + "  - or create them with your migrations: the scripts are " + tables.flywayLocation("outbox")
-                + "/V1__ballast_outbox.sql and V2__ballast_outbox_request.sql" + prefixNote(tablePrefix)
+                + "/V1__ballast_outbox.sql, V2__ballast_outbox_request.sql and V3__ballast_outbox_control.sql"
+                + prefixNote(tablePrefix)
                 + "; copy them into your Flyway or Liquibase migrations, or migrate that location with a Flyway"
                 + " history table of its own (added to spring.flyway.locations as is, its V1 collides with your V1);"
                 + " then set ballast.outbox.schema.initialize=never" + NL

@@ -43,14 +43,14 @@ class OutboxRelayHealthTest {
                     .containsEntry("relayRunning", true)
                     .containsEntry("relayPaused", false);
 
-            assertThat(relay.pause()).isTrue();
+            assertThat(relay.pause("ops-kim")).isTrue();
             Health paused = outboxHealth(context);
             assertThat(paused.getDetails()).containsEntry("relayRunning", true).containsEntry("relayPaused", true);
             assertThat(paused.getStatus())
                     .as("nothing waits yet: a pause alone is not degraded")
                     .isEqualTo(Status.UP);
 
-            assertThat(relay.resume()).isTrue();
+            assertThat(relay.resume("ops-kim")).isTrue();
             assertThat(outboxHealth(context).getDetails()).containsEntry("relayPaused", false);
         });
     }

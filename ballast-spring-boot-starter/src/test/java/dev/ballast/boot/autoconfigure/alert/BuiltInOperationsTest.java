@@ -154,14 +154,14 @@ class BuiltInOperationsTest {
                         ActionOperation pause = context.getBean("ballastPauseRelayOperation", ActionOperation.class);
                         ActionOperation resume = context.getBean("ballastResumeRelayOperation", ActionOperation.class);
 
-                        assertThat(pause.describe(Map.of())).contains("stops publishing");
-                        assertThat(pause.perform(Map.of(), "alice")).isEqualTo("Relay paused");
+                        assertThat(pause.describe(Map.of())).contains("every instance", "stop publishing");
+                        assertThat(pause.perform(Map.of(), "alice")).isEqualTo("Relays paused on every instance");
                         assertThat(pause.followUps(Map.of()))
                                 .extracting(action -> action.label())
                                 .containsExactly("Resume the relay");
                         assertThat(resume.followUps(Map.of())).isEmpty();
                         assertThat(relay.isPaused()).isTrue();
-                        assertThat(pause.perform(Map.of(), "bob")).isEqualTo("Relay was paused already");
+                        assertThat(pause.perform(Map.of(), "bob")).isEqualTo("Relays were paused already");
                         try (Connection connection = h2.getConnection()) {
                             connection.setAutoCommit(false);
                             outbox.append(
@@ -175,13 +175,13 @@ class BuiltInOperationsTest {
                             connection.commit();
                         }
 
-                        assertThat(resume.perform(Map.of(), "alice")).isEqualTo("Relay resumed");
+                        assertThat(resume.perform(Map.of(), "alice")).isEqualTo("Relays resumed on every instance");
                         assertThat(relay.isPaused()).isFalse();
                         Eventually.within(
                                 Duration.ofSeconds(10), "the event that waited is published", () -> published.stream()
                                         .anyMatch(
                                                 message -> message.aggregateId().equals("o-1")));
-                        assertThat(resume.perform(Map.of(), "bob")).isEqualTo("Relay was running already");
+                        assertThat(resume.perform(Map.of(), "bob")).isEqualTo("Relays were running already");
                     });
         } finally {
             relay.close();

@@ -90,7 +90,7 @@ class PostgresMissingTablesIT {
                 .contains("Ballast's tables are missing for 2 features:")
                 .contains("Ballast's lock table(s) ballast_lock, ballast_lock_mode do not exist")
                 .contains("Ballast's outbox table(s) ballast_outbox, ballast_outbox_aggregate, ballast_outbox_dlq,"
-                        + " ballast_outbox_request do not exist")
+                        + " ballast_outbox_request, ballast_outbox_control do not exist")
                 .contains("The application uses the outbox (bean tradeService)")
                 .contains("ballast.lock.jdbc.schema.initialize=always")
                 .contains("ballast.outbox.schema.initialize=always");
@@ -106,7 +106,8 @@ class PostgresMissingTablesIT {
 
         assertThat(report)
                 .contains("Ballast's outbox table(s) ballast_outbox, ballast_outbox_aggregate, ballast_outbox_dlq,"
-                        + " ballast_outbox_request do not exist in the PostgreSQL database '" + database + "'")
+                        + " ballast_outbox_request, ballast_outbox_control do not exist in the PostgreSQL database '"
+                        + database + "'")
                 .contains("The application uses the outbox (bean tradeService)")
                 .contains("ballast.outbox.schema.initialize=always")
                 .contains("classpath:db/ballast/outbox/postgresql/V1__ballast_outbox.sql")

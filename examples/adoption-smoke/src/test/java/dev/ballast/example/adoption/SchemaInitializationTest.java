@@ -16,7 +16,8 @@ class SchemaInitializationTest {
         "ballast_outbox",
         "ballast_outbox_aggregate",
         "ballast_outbox_dlq",
-        "ballast_outbox_request"
+        "ballast_outbox_request",
+        "ballast_outbox_control"
     };
 
     @TempDir
