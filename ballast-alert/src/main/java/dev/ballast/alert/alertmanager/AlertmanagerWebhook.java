@@ -163,14 +163,28 @@ public final class AlertmanagerWebhook {
             case "outbox.relay.resume" -> "Resume the relay";
             case "outbox.relay.pause" -> "Pause the relay";
             case "executor.resize" -> "Raise the pool";
-            case "cache.breaker" ->
-                "closed".equalsIgnoreCase(arguments.get("state")) ? "Close the breaker" : "Hold the breaker open";
-            case "lock.mode" ->
-                "FALLBACK".equalsIgnoreCase(arguments.get("mode"))
+            case "cache.breaker" -> {
+                String state = arguments.getOrDefault("state", "");
+                yield "closed".equalsIgnoreCase(state)
+                        ? "Close the breaker"
+                        : "open".equalsIgnoreCase(state) ? "Hold the breaker open" : generic(operation, arguments);
+            }
+            case "lock.mode" -> {
+                String mode = arguments.getOrDefault("mode", "");
+                yield "FALLBACK".equalsIgnoreCase(mode)
                         ? "Switch locks to the database"
-                        : "Move locks back to Redis";
-            default -> cut(operation, 80);
+                        : "PRIMARY".equalsIgnoreCase(mode) ? "Move locks back to Redis" : generic(operation, arguments);
+            }
+            default -> generic(operation, arguments);
         };
+    }
+
+    /** An operation the labels above do not know, or arguments they do not: named as the rule wrote it. */
+    private static String generic(String operation, Map<String, String> arguments) {
+        StringBuilder label = new StringBuilder(operation);
+        arguments.forEach(
+                (name, value) -> label.append(' ').append(name).append('=').append(value));
+        return cut(label.toString(), 80);
     }
 
     private static String cut(String text, int max) {

@@ -86,6 +86,29 @@ class AlertmanagerWebhookTest {
     }
 
     @Test
+    void aButtonWhoseArgumentsNoLabelKnowsIsNamedAsTheRuleWroteItNotAsAMoveBackToRedis() {
+        // found by a black-box check: action_arguments mode=BOGUS made a button labelled "Move locks back to Redis"
+        String payload = """
+                {"version":"4","alerts":[
+                  {"status":"firing","labels":{"alertname":"A","severity":"warning"},
+                   "annotations":{"summary":"a","action":"lock.mode","action_arguments":"mode=BOGUS"}},
+                  {"status":"firing","labels":{"alertname":"B","severity":"warning"},
+                   "annotations":{"summary":"b","action":"lock.mode","action_arguments":"mode=primary"}},
+                  {"status":"firing","labels":{"alertname":"C","severity":"warning"},
+                   "annotations":{"summary":"c","action":"cache.breaker","action_arguments":"cache=q"}}
+                ]}
+                """;
+        List<Alert> alerts = AlertmanagerWebhook.parse(payload.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(alerts.get(0).actions()).singleElement().satisfies(button -> assertThat(button.label())
+                .isEqualTo("lock.mode mode=BOGUS"));
+        assertThat(alerts.get(1).actions()).singleElement().satisfies(button -> assertThat(button.label())
+                .isEqualTo("Move locks back to Redis"));
+        assertThat(alerts.get(2).actions()).singleElement().satisfies(button -> assertThat(button.label())
+                .isEqualTo("cache.breaker cache=q"));
+    }
+
+    @Test
     void anythingElseIsRefusedSayingWhy() {
         assertThatThrownBy(() -> AlertmanagerWebhook.parse("nope".getBytes(StandardCharsets.UTF_8)))
                 .hasMessage("Alertmanager payload is not JSON");

@@ -5,6 +5,8 @@ import dev.ballast.alert.action.ActionRecord;
 import dev.ballast.alert.action.ActionService;
 import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeanWrapperImpl;
 import org.springframework.http.CacheControl;
@@ -21,7 +23,8 @@ import org.springframework.web.bind.annotation.PostMapping;
  * {@code /ballast/actions/{token}}: GET shows what the link would do and changes nothing; POST performs it once (409
  * when used already, 410 when expired, 403 when changed or forged). With Spring Security on the classpath the POST
  * needs an authenticated user with {@code ballast.alert.actions.role}. Browsers (Accept: text/html) get HTML pages,
- * other clients RFC 9457 problems with a {@code code}. Thread-safe.
+ * other clients JSON: a GET what the link does and whether it was used, refusals RFC 9457 problems with a {@code code}.
+ * Thread-safe.
  */
 @Controller
 final class ActionController {
@@ -43,6 +46,9 @@ final class ActionController {
     ResponseEntity<?> show(@PathVariable String token, HttpServletRequest request) {
         try {
             ActionService.Preview preview = actions.preview(token);
+            if (!wantsHtml(request)) {
+                return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(describe(preview));
+            }
             if (preview.earlier().isPresent()) {
                 return html(
                         HttpStatus.OK,
@@ -77,6 +83,23 @@ final class ActionController {
             }
             return refuse(e, request);
         }
+    }
+
+    /** What a client that does not want HTML gets from a link's GET: what it does, and whether it was used. */
+    private static Map<String, Object> describe(ActionService.Preview preview) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("operation", preview.token().operation());
+        body.put("arguments", preview.token().arguments());
+        body.put("description", preview.description());
+        body.put("expiresAt", preview.token().expiresAt().toString());
+        body.put("used", preview.earlier().isPresent());
+        preview.earlier().ifPresent(earlier -> {
+            body.put("outcome", earlier.outcome().name());
+            body.put("actor", earlier.actor());
+            body.put("requestedAt", earlier.requestedAt().toString());
+            body.put("result", earlier.result());
+        });
+        return body;
     }
 
     private String actor(HttpServletRequest request) {

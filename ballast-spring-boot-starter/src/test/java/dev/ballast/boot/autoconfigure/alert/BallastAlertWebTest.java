@@ -104,6 +104,11 @@ class BallastAlertWebTest {
                             .contains("Count &lt;once&gt; for &lt;b&gt;me&lt;/b&gt;")
                             .contains("method=\"post\"");
                     call(mvc, get(path).accept(MediaType.TEXT_HTML), 200);
+                    assertThat(call(mvc, get(path).accept(MediaType.APPLICATION_JSON), 200))
+                            .contains("\"operation\":\"test.count\"")
+                            .contains("\"arguments\":{\"who\":\"<b>me</b>\"}")
+                            .contains("\"used\":false")
+                            .doesNotContain("<html");
                     assertThat(performed).hasValue(0);
 
                     assertThat(call(mvc, post(path).accept(MediaType.APPLICATION_JSON), 200))
@@ -113,6 +118,10 @@ class BallastAlertWebTest {
                             .contains("\"code\":\"ACTION_ALREADY_DONE\"");
                     assertThat(call(mvc, get(path).accept(MediaType.TEXT_HTML), 200))
                             .contains("Already done");
+                    assertThat(call(mvc, get(path).accept(MediaType.APPLICATION_JSON), 200))
+                            .contains("\"used\":true")
+                            .contains("\"outcome\":\"DONE\"")
+                            .contains("\"result\":\"Counted 1\"");
                     String tampered = path.substring(0, path.length() - 3) + (path.endsWith("AAA") ? "BBB" : "AAA");
                     assertThat(call(mvc, post(tampered).accept(MediaType.APPLICATION_JSON), 403))
                             .contains("\"code\":\"ACTION_TOKEN_INVALID\"");
