@@ -2,6 +2,7 @@ package dev.ballast.outbox.internal;
 
 import dev.ballast.outbox.OutboxPublisher;
 import dev.ballast.outbox.OutboxRelay;
+import io.micrometer.core.instrument.Gauge;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -78,6 +79,9 @@ public final class RelayRunner {
                 config.owner());
         this.pause = new SharedPause(
                 runtime.dataSource(), runtime.tables(), config.clock(), config.pollInterval(), log, config.owner());
+        Gauge.builder("ballast.outbox.relay.paused", pause, shared -> shared.lastRead() ? 1 : 0)
+                .description("1 while an operator's pause holds the outbox relays (as this relay last read it)")
+                .register(runtime.meters().registry());
     }
 
     /** One batch on the calling thread; returns the events published or dead-lettered. */

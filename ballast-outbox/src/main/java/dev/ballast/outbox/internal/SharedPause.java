@@ -76,6 +76,11 @@ public final class SharedPause {
         return current().paused();
     }
 
+    /** Whether the relays were paused when this relay last read or wrote the row; never reads it (for a gauge). */
+    public boolean lastRead() {
+        return state.paused();
+    }
+
     /** The state as last read (read again when due). */
     public State current() {
         long now = clock.millis();

@@ -80,6 +80,7 @@ public abstract class OutboxRelayContract extends OutboxAppendContract {
         assertThat(here.pause("ops-kim")).isTrue();
         assertThat(here.pause("ops-lee")).as("paused already").isFalse();
         awaitTrue(there::isPaused); // the other instance reads the shared row within its poll interval
+        assertThat(registry.get("ballast.outbox.relay.paused").gauge().value()).isEqualTo(1.0);
         append(event("r-paused", "O-2", "{\"n\":2}"));
         // the other relay published the first event in unpausedMillis; give it twenty times that (and 20 polls)
         Thread.sleep(Math.max(400, 20 * unpausedMillis));
@@ -99,6 +100,7 @@ public abstract class OutboxRelayContract extends OutboxAppendContract {
         assertThat(recorder.published()).extracting(OutboxMessage::requestId).containsExactly("r-unpaused", "r-paused");
         awaitTrue(() -> !here.isPaused());
         assertThat(here.lastPauseChange().orElseThrow().by()).isEqualTo("ops-lee");
+        assertThat(registry.get("ballast.outbox.relay.paused").gauge().value()).isZero();
         here.close();
     }
 
