@@ -72,6 +72,9 @@ final class RedisLink implements AutoCloseable {
     /** Start-up connection attempts while the connection is closed during the handshake (see connectAtStart). */
     private static final int HANDSHAKE_ATTEMPTS = 3;
 
+    private static final String UNAVAILABLE = "Redis L2 unavailable";
+    private static final String HELD = "Redis L2 held open by an operator";
+
     private final CacheSettings settings;
     private final RedisKeys keys;
     private final AlertSink alerts;
@@ -82,6 +85,9 @@ final class RedisLink implements AutoCloseable {
     private final RedisConnections connections;
     private volatile boolean closed;
     private volatile boolean held;
+    /** The title the open breaker's alert was sent with, so that its resolution carries the same one. */
+    private volatile String openedAs = UNAVAILABLE;
+
     private @Nullable ScheduledExecutorService scheduler;
 
     /**
@@ -126,8 +132,9 @@ final class RedisLink implements AutoCloseable {
                     e.toString(),
                     refusal == null ? "" : "; Redis refused the credentials: " + refusal,
                     CHECK_INTERVAL.toSeconds());
+            openedAs = UNAVAILABLE;
             alerts.send(breakerOpen(
-                    "Redis L2 unavailable",
+                    UNAVAILABLE,
                     "Redis did not answer when the cache started ("
                             + e.getClass().getSimpleName() + "). Callers are"
                             + " served from L1 and the loader; Redis is probed every " + CHECK_INTERVAL.toSeconds()
@@ -266,12 +273,13 @@ final class RedisLink implements AutoCloseable {
     void hold(String actor) {
         held = true;
         if (breaker.forceOpen()) {
+            openedAs = HELD;
             log.warn(
                     "Cache '{}': Redis L2 breaker opened by {}; serving from L1 and the loader",
                     settings.name(),
                     actor);
             alerts.send(breakerOpen(
-                    "Redis L2 held open by an operator",
+                    HELD,
                     actor + " opened the breaker: Redis is not called for this cache on this instance until the"
                             + " breaker is closed again; callers are served from L1 and the loader."));
             listener.opened();
@@ -336,9 +344,16 @@ final class RedisLink implements AutoCloseable {
             if (breaker.probeSucceeded()) {
                 listener.recovered(
                         counter == null ? 0 : Long.parseLong(new String(counter, StandardCharsets.US_ASCII)));
-                alerts.send(breakerOpen("Redis L2 unavailable", "")
-                        .resolved("Redis L2 is back: the breaker closed after a successful probe; L1 was cleared"
-                                + " because invalidations may have been missed during the outage."));
+                String title = openedAs;
+                openedAs = UNAVAILABLE;
+                alerts.send(breakerOpen(title, "")
+                        .resolved(
+                                title.equals(HELD)
+                                        ? "The breaker was closed again and Redis answered the probe: the cache uses Redis"
+                                                + " again; L1 was cleared because invalidations may have been missed while"
+                                                + " Redis was not read."
+                                        : "Redis L2 is back: the breaker closed after a successful probe; L1 was cleared"
+                                                + " because invalidations may have been missed during the outage."));
                 log.info("Cache '{}': Redis L2 is back; breaker closed", settings.name());
             }
         } catch (RuntimeException e) {
@@ -355,8 +370,9 @@ final class RedisLink implements AutoCloseable {
                     settings.name(),
                     operation,
                     e.toString());
+            openedAs = UNAVAILABLE;
             alerts.send(breakerOpen(
-                    "Redis L2 unavailable",
+                    UNAVAILABLE,
                     "Breaker open after " + FAILURE_THRESHOLD + " failed Redis calls (last: "
                             + operation
                             + ", " + e.getClass().getSimpleName()
