@@ -30,6 +30,9 @@ public final class ActionService {
     /** What a link would do. */
     public record Preview(ActionToken token, String description, Optional<ActionRecord> earlier) {}
 
+    /** The origin of a link signed on request ({@code /actuator/ballastactions}), followed by the requester. */
+    public static final String ACTUATOR_ORIGIN = "actuator|";
+
     private final ActionSigner signer;
     private final Map<String, ActionOperation> operations;
     private final ActionLedger ledger;
@@ -111,7 +114,7 @@ public final class ActionService {
         ActionRecord.Outcome outcome;
         String result;
         try {
-            result = operation.perform(parsed.arguments(), actor);
+            result = operation.perform(parsed.arguments(), onBehalfOf(actor, parsed.fingerprint()));
             outcome = ActionRecord.Outcome.DONE;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -126,6 +129,22 @@ public final class ActionService {
         ActionRecord done = running.finished(finished, outcome, result);
         audit(done, outcome == ActionRecord.Outcome.DONE ? followUps(operation, parsed) : List.of());
         return done;
+    }
+
+    /**
+     * Who the operation is told performs it: the performer, or for a link an operator signed for themselves ({@code
+     * actuator|<requester>} as its origin) and someone else performed (without Spring Security, {@code
+     * anonymous@<address>}), both: {@code "<requester> (link performed by <performer>)"}, so that what the operation
+     * records (who paused the relays, who moved the locks) names the person who asked, not only an address.
+     */
+    static String onBehalfOf(String actor, String origin) {
+        if (!origin.startsWith(ACTUATOR_ORIGIN)) {
+            return actor;
+        }
+        String requester = origin.substring(ACTUATOR_ORIGIN.length());
+        return requester.isEmpty() || requester.equals(actor)
+                ? actor
+                : requester + " (link performed by " + actor + ")";
     }
 
     /**

@@ -153,6 +153,48 @@ class ActionServiceTest {
     }
 
     @Test
+    void aLinkAnOperatorSignedForThemselvesTellsTheOperationWhoAskedAsWellAsWhoPerformedIt() {
+        // found by a black-box check: without Spring Security the relays' pause recorded only anonymous@127.0.0.1
+        List<String> actors = new CopyOnWriteArrayList<>();
+        ActionOperation recording = new ActionOperation() {
+            @Override
+            public String name() {
+                return "outbox.relay.pause";
+            }
+
+            @Override
+            public String describe(Map<String, String> arguments) {
+                return "Pause";
+            }
+
+            @Override
+            public String perform(Map<String, String> arguments, String actor) {
+                actors.add(actor);
+                return "Paused";
+            }
+        };
+        ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
+        ActionService service = new ActionService(
+                signer, ActionService.byName(List.of(recording)), new InMemoryActionLedger(), audit::add, clock);
+        String forKim = tokenOf(signer.link("outbox.relay.pause", Map.of(), "actuator|ops-kim"));
+        String forLee = tokenOf(signer.link("outbox.relay.pause", Map.of(), "actuator|ops-lee"));
+        String fromAnAlert = tokenOf(signer.link("outbox.relay.pause", Map.of(), "outbox-pending-age"));
+
+        ActionRecord done = service.perform(forKim, "anonymous@127.0.0.1");
+        service.perform(forLee, "ops-lee");
+        service.perform(fromAnAlert, "anonymous@10.0.0.7");
+
+        assertThat(actors)
+                .containsExactly("ops-kim (link performed by anonymous@127.0.0.1)", "ops-lee", "anonymous@10.0.0.7");
+        assertThat(done.actor()).as("the audit keeps the performer").isEqualTo("anonymous@127.0.0.1");
+    }
+
+    private static String tokenOf(java.util.Optional<URI> url) {
+        String text = url.orElseThrow().toString();
+        return text.substring(text.lastIndexOf('/') + 1);
+    }
+
+    @Test
     void anExpiredLinkIsGoneAndChangesNothing() {
         ActionSigner signer = signer(Map.of("k1", KEY_1), "k1");
         ActionService service = service(signer, new InMemoryActionLedger());

@@ -254,8 +254,11 @@ final class ModeKeeper {
                         + ") does not answer from this instance; locks stay on the fallback. Move them back once it"
                         + " answers");
             }
-            String by = ModeView.OPERATOR + actor + ModeView.VIA + instance;
-            by = by.substring(0, Math.min(by.length(), 128)); // the column's width
+            // the column's width is 128: a long actor is cut, never the instance, which ModeSignals reads after VIA
+            String tail = ModeView.VIA + instance;
+            String head = ModeView.OPERATOR + actor;
+            String by = head.substring(0, Math.max(0, Math.min(head.length(), 128 - tail.length()))) + tail;
+            by = by.substring(0, Math.min(by.length(), 128));
             boolean switched = authority.trySwitch(to, current.epoch(), switchDelayMicros, by);
             if (switched) {
                 announceSwitch(current, to, by);

@@ -498,6 +498,29 @@ class ResilientLockStrategyTest {
     }
 
     @Test
+    void anOperatorsLongNameIsCutToTheColumnButTheInstanceThatMovedTheLocksIsKept() throws SQLException {
+        build(3);
+        // a link an operator signed for themselves and someone else performed names both: it can be long
+        String actor = "k".repeat(80) + " (link performed by anonymous@[2001:db8:0:0:0:0:0:7])";
+
+        assertThat(locks.switchMode(LockMode.FALLBACK, actor)).isTrue();
+
+        assertThat(alerts).anySatisfy(alert -> {
+            assertThat(alert.title()).isEqualTo("Locks moved from local to jdbc by an operator");
+            assertThat(alert.detail()).startsWith("Operator " + "k".repeat(80));
+        });
+        // what the other instances read: the name cut to the column, the instance that moved the locks whole
+        try (Connection connection = h2.getConnection();
+                PreparedStatement select = connection.prepareStatement("SELECT changed_by FROM ballast_lock_mode");
+                java.sql.ResultSet row = select.executeQuery()) {
+            assertThat(row.next()).isTrue();
+            String changedBy = row.getString(1);
+            assertThat(changedBy).hasSizeLessThanOrEqualTo(128).startsWith("operator:" + "k".repeat(80));
+            assertThat(changedBy).matches("operator:k+ \\(link performed by anon[^ ]* via A");
+        }
+    }
+
+    @Test
     void anOperatorsMoveToTheFallbackHoldsWhileThePrimaryIsHealthyUntilTheOperatorMovesBack() throws SQLException {
         build(3);
 

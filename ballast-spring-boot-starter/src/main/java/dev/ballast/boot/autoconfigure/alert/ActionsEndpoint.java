@@ -68,7 +68,7 @@ final class ActionsEndpoint {
         }
         URI url;
         try {
-            url = signer.link(known.name(), parsed, "actuator|" + requester)
+            url = signer.link(known.name(), parsed, ActionService.ACTUATOR_ORIGIN + requester)
                     .orElseThrow(() -> invalid("Operation '" + known.name() + "' cannot be linked"));
         } catch (IllegalArgumentException e) { // too long for a link
             throw invalid(String.valueOf(e.getMessage()));

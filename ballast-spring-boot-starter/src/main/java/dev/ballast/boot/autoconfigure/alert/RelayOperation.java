@@ -42,11 +42,12 @@ final class RelayOperation implements ActionOperation {
 
     @Override
     public String perform(Map<String, String> arguments, String actor) {
+        String by = actor.length() > 200 ? actor.substring(0, 200) : actor; // the control row's width
         try {
             if (pause) {
-                return relay.pause(actor) ? "Relays paused on every instance" : "Relays were paused already";
+                return relay.pause(by) ? "Relays paused on every instance" : "Relays were paused already";
             }
-            return relay.resume(actor) ? "Relays resumed on every instance" : "Relays were running already";
+            return relay.resume(by) ? "Relays resumed on every instance" : "Relays were running already";
         } catch (SQLException e) {
             throw new IllegalStateException(
                     "The database did not take the " + (pause ? "pause" : "resume") + " (" + e.getMessage()
