@@ -83,9 +83,9 @@ public final class OutboxRelay implements AutoCloseable {
 
     /**
      * Pauses <b>every</b> relay on this outbox's tables, on every instance, until {@link #resume}: this relay at once,
-     * the others within their poll interval (the state is a row of {@code <prefix>outbox_control} each relay reads). Batches
-     * already running finish; events wait in the outbox. The pause outlives restarts. For an operator (a bad consumer,
-     * a broker under maintenance); returns whether the relays were running unpaused.
+     * the others within their poll interval (the state is a row of {@code <prefix>outbox_control} each relay reads).
+     * Batches already running finish; events wait in the outbox. The pause outlives restarts. For an operator (a bad
+     * consumer, a broker under maintenance); returns whether the relays were running unpaused.
      *
      * @param by who paused them (kept in the row and logged)
      * @throws SQLException if the pause could not be written (nothing changed then)

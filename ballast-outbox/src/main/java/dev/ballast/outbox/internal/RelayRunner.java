@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * after failed batches. Logs under {@code OutboxRelay}'s name.
  *
  * <p>Concurrency: {@link #start()} and {@link #close()} are called by the application (synchronized on this object);
- * the workers read {@code running} (volatile) and the shared pause ({@link SharedPause}), wait on one semaphore that wake-ups (commits, LISTEN,
- * resume, close) release, and share the engine, the outage pause and the failure back-off, each thread-safe on its own.
+ * the workers read {@code running} (volatile) and the shared pause ({@link SharedPause}), wait on one semaphore that
+ * wake-ups (commits, LISTEN, resume, close) release, and share the engine, the outage pause and the failure back-off,
+ * each thread-safe on its own.
  */
 public final class RelayRunner {
 

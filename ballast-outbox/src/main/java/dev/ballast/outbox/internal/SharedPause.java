@@ -12,6 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An operator's pause of every relay on one set of outbox tables: the row {@code name = 'relay'} of {@code
@@ -46,7 +47,7 @@ public final class SharedPause {
     private final BatchFailures failures;
     private final ReentrantLock reading = new ReentrantLock();
     private volatile State state = State.RUNNING;
-    private volatile long readAtMillis;
+    private volatile long nextReadAtMillis;
     private volatile boolean read;
 
     public SharedPause(
@@ -62,13 +63,15 @@ public final class SharedPause {
         this.refreshMillis = Math.max(1, refresh.toMillis());
         this.log = log;
         this.owner = owner;
+        // a failing read backs off as failing batches do (a database that is down is not asked every poll), and is
+        // logged under this class: with every table missing, the relay's own batch warning says so already
         this.failures = new BatchFailures(
-                log,
+                LoggerFactory.getLogger(SharedPause.class),
                 "Outbox relay pause check (" + tables.control + ")",
                 clock,
                 refresh,
-                refresh,
-                Duration.ofMinutes(5));
+                RelayRunner.FAILURE_BACKOFF_CAP,
+                RelayRunner.FAILURE_REMINDER);
     }
 
     /** Whether the relays on these tables are paused, as last read (read again when due). */
@@ -104,7 +107,7 @@ public final class SharedPause {
     }
 
     private boolean due(long now) {
-        return !read || now - readAtMillis >= refreshMillis;
+        return !read || now >= nextReadAtMillis;
     }
 
     private void refresh(long now, boolean announce) {
@@ -123,15 +126,15 @@ public final class SharedPause {
             }
             failures.succeeded();
         } catch (SQLException | RuntimeException e) {
-            failures.failed(e);
-            read = true; // tried: the next read is due after the refresh interval, not at once
-            readAtMillis = now;
+            Duration backOff = failures.failed(e);
+            read = true; // tried: the next read is due after the back-off, not at once
+            nextReadAtMillis = now + backOff.toMillis();
             return;
         }
         State before = state;
         boolean first = !read;
         read = true;
-        readAtMillis = now;
+        nextReadAtMillis = now + refreshMillis;
         state = found;
         if (!announce) {
             return;
