@@ -1,6 +1,7 @@
 package dev.ballast.alert;
 
 import dev.ballast.alert.DedupLedger.Release;
+import dev.ballast.core.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -104,7 +105,7 @@ final class DedupTable {
             insert.executeUpdate();
             return true;
         } catch (SQLException e) {
-            if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
+            if (SqlStates.isIntegrityViolation(e)) {
                 return false; // claimed before, by this instance or another
             }
             throw e;

@@ -1,5 +1,6 @@
 package dev.ballast.alert.action;
 
+import dev.ballast.core.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -73,7 +74,7 @@ public final class JdbcActionLedger implements ActionLedger {
             insert.executeUpdate();
             return true;
         } catch (SQLException e) {
-            if (e.getSQLState() != null && e.getSQLState().startsWith("23")) {
+            if (SqlStates.isIntegrityViolation(e)) {
                 return false; // the nonce is there: used before
             }
             throw new IllegalStateException("Cannot record the action in " + table + ": " + e.getMessage(), e);

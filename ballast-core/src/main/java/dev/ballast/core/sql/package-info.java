@@ -1,4 +1,7 @@
-/** Running SQL scripts shipped on the class path: {@link dev.ballast.core.sql.SqlScript}. Needs only JDBC. */
+/**
+ * Running SQL scripts shipped on the class path ({@link dev.ballast.core.sql.SqlScript}) and reading a SQL error's
+ * state ({@link dev.ballast.core.sql.SqlStates}). Needs only JDBC.
+ */
 @NullMarked
 package dev.ballast.core.sql;
 

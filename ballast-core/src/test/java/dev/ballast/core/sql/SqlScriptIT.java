@@ -11,7 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
-/** The runner on the shared PostgreSQL and MariaDB: what each database's scripts may hold reaches it intact. */
+/**
+ * The runner on the shared PostgreSQL and MariaDB: what each database's scripts may hold reaches it intact; and how
+ * their duplicate keys read.
+ */
 class SqlScriptIT {
 
     @Test
@@ -35,6 +38,19 @@ class SqlScriptIT {
                 runAndRead(LocalDatabases.sharedMariadb(), "db/sqlscript/mariadb.sql", "DROP TABLE IF EXISTS %snote");
 
         assertThat(bodies).containsExactly("one; with 'quotes'", "two -- and /* not comments */");
+    }
+
+    @Test
+    void aDuplicateKeyIsAnIntegrityViolationOnPostgresAndMariadb() throws SQLException {
+        SQLException postgres =
+                SqlStatesTest.duplicateKey(LocalDatabases.sharedPostgres().getConnection());
+        SQLException mariadb =
+                SqlStatesTest.duplicateKey(LocalDatabases.sharedMariadb().getConnection());
+
+        assertThat(SqlStates.isIntegrityViolation(postgres)).isTrue();
+        assertThat(SqlStates.isIntegrityViolation(mariadb)).isTrue();
+        assertThat(SqlStates.isTransactionRollback(postgres)).isFalse();
+        assertThat(SqlStates.isTransactionRollback(mariadb)).isFalse();
     }
 
     /** Runs the script with a fresh prefix, reads {@code <prefix>note}, then runs the clean-ups (%s: the prefix). */

@@ -1,5 +1,6 @@
 package dev.ballast.lock.jdbc;
 
+import dev.ballast.core.sql.SqlStates;
 import dev.ballast.lock.internal.JdbcDialect;
 import dev.ballast.lock.internal.LockBackend;
 import java.sql.Connection;
@@ -133,9 +134,8 @@ final class JdbcLockBackend implements LockBackend {
      */
     private static boolean isContention(Exception e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SQLException sql && sql.getSQLState() != null) {
-                String state = sql.getSQLState();
-                if (state.startsWith("23") || state.startsWith("40")) {
+            if (t instanceof SQLException sql) {
+                if (SqlStates.isIntegrityViolation(sql) || SqlStates.isTransactionRollback(sql)) {
                     return true;
                 }
             }

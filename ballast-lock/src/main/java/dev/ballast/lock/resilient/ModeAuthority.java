@@ -1,5 +1,6 @@
 package dev.ballast.lock.resilient;
 
+import dev.ballast.core.sql.SqlStates;
 import dev.ballast.lock.LockClock;
 import dev.ballast.lock.internal.JdbcDialect;
 import java.sql.Connection;
@@ -112,7 +113,7 @@ final class ModeAuthority {
                 statement.setString(1, instance);
                 statement.executeUpdate();
             } catch (SQLException e) {
-                if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) {
+                if (!SqlStates.isIntegrityViolation(e)) {
                     throw e; // 23xxx: another instance inserted it first, which is as good
                 }
             }

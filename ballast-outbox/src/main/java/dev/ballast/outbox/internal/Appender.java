@@ -1,5 +1,6 @@
 package dev.ballast.outbox.internal;
 
+import dev.ballast.core.sql.SqlStates;
 import dev.ballast.outbox.Appended;
 import dev.ballast.outbox.IdempotencyConflictException;
 import dev.ballast.outbox.Integrity;
@@ -203,7 +204,7 @@ public final class Appender {
                     try {
                         update(connection, insertAggregate, type, id);
                     } catch (SQLException e) {
-                        if (e.getSQLState() == null || !e.getSQLState().startsWith("23")) {
+                        if (!SqlStates.isIntegrityViolation(e)) {
                             throw e;
                         }
                         update(connection, bumpSequence, type, id); // inserted concurrently: take the next number
@@ -250,9 +251,7 @@ public final class Appender {
             }
             return statement.executeUpdate() == 1;
         } catch (SQLException e) {
-            if (!tables.isPostgres()
-                    && e.getSQLState() != null
-                    && e.getSQLState().startsWith("23")) {
+            if (!tables.isPostgres() && SqlStates.isIntegrityViolation(e)) {
                 return false; // duplicate request id; the failed statement alone was rolled back
             }
             throw e;

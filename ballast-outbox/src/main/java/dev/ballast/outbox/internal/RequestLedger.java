@@ -1,5 +1,6 @@
 package dev.ballast.outbox.internal;
 
+import dev.ballast.core.sql.SqlStates;
 import dev.ballast.outbox.CommandOutcome;
 import dev.ballast.outbox.IdempotencyConflictException;
 import dev.ballast.outbox.IdempotentCommand;
@@ -78,9 +79,7 @@ public final class RequestLedger {
             statement.setString(2, hash);
             return statement.executeUpdate() == 1; // 0 on PostgreSQL: claimed before (maybe just committed)
         } catch (SQLException e) {
-            if (!tables.isPostgres()
-                    && e.getSQLState() != null
-                    && e.getSQLState().startsWith("23")) {
+            if (!tables.isPostgres() && SqlStates.isIntegrityViolation(e)) {
                 return false; // duplicate request id; the failed statement alone was rolled back
             }
             throw e;

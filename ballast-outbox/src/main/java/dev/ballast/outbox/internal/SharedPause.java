@@ -1,5 +1,6 @@
 package dev.ballast.outbox.internal;
 
+import dev.ballast.core.sql.SqlStates;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -87,23 +88,22 @@ public final class SharedPause {
     /** The state as last read (read again when due). */
     public State current() {
         long now = clock.millis();
-        // before the first read nobody knows: wait for it (a relay must not claim a batch while paused at start-up);
-        // after it, one thread reads when due and the others go on with what was read last
-        if (due(now) && (read ? reading.tryLock() : lockForFirstRead())) {
-            try {
-                if (due(now)) {
-                    refresh(now, true);
-                }
-            } finally {
-                reading.unlock();
+        if (!due(now)) {
+            return state;
+        }
+        if (!read) {
+            reading.lock(); // before the first read nobody knows: wait for it (no claim while paused at start-up)
+        } else if (!reading.tryLock()) {
+            return state; // after it, one thread reads when due and the others go on with what was read last
+        }
+        try {
+            if (due(now)) {
+                refresh(now, true);
             }
+        } finally {
+            reading.unlock();
         }
         return state;
-    }
-
-    private boolean lockForFirstRead() {
-        reading.lock();
-        return true;
     }
 
     private boolean due(long now) {
@@ -230,17 +230,12 @@ public final class SharedPause {
                 insert.executeUpdate();
                 return true;
             } catch (SQLException duplicate) {
-                if (attempt == 1 || !isDuplicateKey(duplicate)) {
+                if (attempt == 1 || !SqlStates.isIntegrityViolation(duplicate)) {
                     throw duplicate;
                 }
                 // another instance inserted the row between our look and our insert: update it instead
             }
         }
         return false;
-    }
-
-    private static boolean isDuplicateKey(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && state.startsWith("23");
     }
 }
