@@ -52,7 +52,7 @@ final class OutboxEndpoint {
         try {
             status = outbox.status();
         } catch (SQLException e) {
-            return Problems.of(503, "outbox-unavailable", "The outbox tables cannot be read: " + e.getMessage());
+            return Problems.of(503, "OUTBOX_UNAVAILABLE", "The outbox tables cannot be read: " + e.getMessage());
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("eventsByStatus", status.eventsByStatus());
@@ -77,13 +77,13 @@ final class OutboxEndpoint {
     WebEndpointResponse<Map<String, Object>> deadLetters(
             @Selector String part, @Nullable Integer offset, @Nullable Integer limit) {
         if (!DEAD_LETTERS.equals(part)) {
-            return Problems.of(404, "unknown-part", "Unknown part '" + part + "'; try /actuator/outbox/dead-letters");
+            return Problems.of(404, "UNKNOWN_PART", "Unknown part '" + part + "'; try /actuator/outbox/dead-letters");
         }
         int from = offset == null ? 0 : offset;
         int size = limit == null ? DEFAULT_LIMIT : limit;
         if (from < 0 || size < 1 || size > 1000) {
             return Problems.of(
-                    400, "invalid-page", "offset must be 0 or more and limit 1 to 1000, were " + from + " and " + size);
+                    400, "INVALID_PAGE", "offset must be 0 or more and limit 1 to 1000, were " + from + " and " + size);
         }
         try {
             List<Map<String, Object>> items = outbox.deadLetters().list(from, size).stream()
@@ -96,7 +96,7 @@ final class OutboxEndpoint {
             body.put("items", items);
             return new WebEndpointResponse<>(body, 200);
         } catch (SQLException e) {
-            return Problems.of(503, "outbox-unavailable", "The dead-letter table cannot be read: " + e.getMessage());
+            return Problems.of(503, "OUTBOX_UNAVAILABLE", "The dead-letter table cannot be read: " + e.getMessage());
         }
     }
 
@@ -104,19 +104,19 @@ final class OutboxEndpoint {
     WebEndpointResponse<Map<String, Object>> resolve(
             @Selector String part, @Selector String eventId, @Selector String action, String actor, String reason) {
         if (!DEAD_LETTERS.equals(part)) {
-            return Problems.of(404, "unknown-part", "Unknown part '" + part + "'; try /actuator/outbox/dead-letters");
+            return Problems.of(404, "UNKNOWN_PART", "Unknown part '" + part + "'; try /actuator/outbox/dead-letters");
         }
         if (!action.equals("replay") && !action.equals("discard")) {
-            return Problems.of(404, "unknown-action", "Unknown action '" + action + "'; use replay or discard");
+            return Problems.of(404, "UNKNOWN_ACTION", "Unknown action '" + action + "'; use replay or discard");
         }
         if (actor.isBlank() || reason.isBlank()) {
-            return Problems.of(400, "actor-and-reason-required", "Both actor and reason must be given (not blank)");
+            return Problems.of(400, "ACTOR_AND_REASON_REQUIRED", "Both actor and reason must be given (not blank)");
         }
         if (actor.length() > MAX_ACTOR || reason.length() > MAX_REASON) {
             // checked here, not left to the store, whose refusal would read as an unknown event (404)
             return Problems.of(
                     400,
-                    "actor-or-reason-too-long",
+                    "ACTOR_OR_REASON_TOO_LONG",
                     "actor may have at most " + MAX_ACTOR + " characters (had " + actor.length() + "), reason at most "
                             + MAX_REASON + " (had " + reason.length() + ")");
         }
@@ -127,11 +127,11 @@ final class OutboxEndpoint {
                 outbox.deadLetters().discard(eventId, actor, reason);
             }
         } catch (IllegalArgumentException e) {
-            return Problems.of(404, "dead-letter-not-found", e.getMessage());
+            return Problems.of(404, "DEAD_LETTER_NOT_FOUND", e.getMessage());
         } catch (IllegalStateException e) {
-            return Problems.of(409, "dead-letter-not-dead", e.getMessage());
+            return Problems.of(409, "DEAD_LETTER_NOT_DEAD", e.getMessage());
         } catch (SQLException e) {
-            return Problems.of(503, "outbox-unavailable", "The dead letter could not be changed: " + e.getMessage());
+            return Problems.of(503, "OUTBOX_UNAVAILABLE", "The dead letter could not be changed: " + e.getMessage());
         }
         audit.info(
                 "Dead letter {} {}ed by {}: {}",

@@ -5,8 +5,13 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 
-/** RFC 9457 problem details with a {@code code}, as Ballast's endpoints answer a request they refuse. */
+/**
+ * RFC 9457 problem details with a {@code code}, as Ballast's actuator endpoints answer a request they refuse: with the
+ * media type {@code application/problem+json} (not the actuator's own) and an upper-case code, as every other failed
+ * request of the service is answered.
+ */
 final class Problems {
 
     private Problems() {}
@@ -18,6 +23,6 @@ final class Problems {
         body.put("status", status);
         body.put("detail", detail == null ? "" : detail);
         body.put("code", code);
-        return new WebEndpointResponse<>(body, status);
+        return new WebEndpointResponse<>(body, status, MediaType.APPLICATION_PROBLEM_JSON);
     }
 }

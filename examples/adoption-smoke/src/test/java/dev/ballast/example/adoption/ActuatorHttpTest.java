@@ -127,13 +127,20 @@ class ActuatorHttpTest {
         HttpResponse<String> blank =
                 post("/actuator/outbox/dead-letters/" + eventId + "/replay", "{\"actor\":\" \",\"reason\":\"x\"}");
         assertThat(blank.statusCode()).isEqualTo(400);
-        assertThat(read(blank.body(), "$.code")).isEqualTo("actor-and-reason-required");
-        // found by a black-box check: a 300-character actor was answered 404 dead-letter-not-found
+        assertThat(read(blank.body(), "$.code")).isEqualTo("ACTOR_AND_REASON_REQUIRED");
+        assertThat(blank.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        // found by a black-box check: the endpoint's own refusals came as the actuator's media type, lower-case codes
+        HttpResponse<String> badPage = get("/actuator/outbox/dead-letters?limit=0");
+        assertThat(badPage.statusCode()).isEqualTo(400);
+        assertThat(badPage.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(read(badPage.body(), "$.code")).isEqualTo("INVALID_PAGE");
+        assertThat(read(badPage.body(), "$.status")).isEqualTo(400);
+        // found by a black-box check: a 300-character actor was answered 404 DEAD_LETTER_NOT_FOUND
         HttpResponse<String> longActor = post(
                 "/actuator/outbox/dead-letters/" + eventId + "/replay",
                 "{\"actor\":\"" + "a".repeat(300) + "\",\"reason\":\"x\"}");
         assertThat(longActor.statusCode()).isEqualTo(400);
-        assertThat(read(longActor.body(), "$.code")).isEqualTo("actor-or-reason-too-long");
+        assertThat(read(longActor.body(), "$.code")).isEqualTo("ACTOR_OR_REASON_TOO_LONG");
 
         HttpResponse<String> discarded = post(
                 "/actuator/outbox/dead-letters/" + eventId + "/discard",
@@ -146,7 +153,12 @@ class ActuatorHttpTest {
                 "/actuator/outbox/dead-letters/" + eventId + "/replay",
                 "{\"actor\":\"ops-kim\",\"reason\":\"changed my mind\"}");
         assertThat(again.statusCode()).isEqualTo(409);
-        assertThat(read(again.body(), "$.code")).isEqualTo("dead-letter-not-dead");
+        assertThat(read(again.body(), "$.code")).isEqualTo("DEAD_LETTER_NOT_DEAD");
+        HttpResponse<String> unknown =
+                post("/actuator/outbox/dead-letters/no-such-event/replay", "{\"actor\":\"ops-kim\",\"reason\":\"x\"}");
+        assertThat(unknown.statusCode()).isEqualTo(404);
+        assertThat(unknown.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(read(unknown.body(), "$.code")).isEqualTo("DEAD_LETTER_NOT_FOUND");
     }
 
     @Test
