@@ -69,6 +69,13 @@ public final class BallastActuatorAutoConfiguration {
         return new OutboxEndpoint(outbox, relay.getIfUnique());
     }
 
+    /** Ballast's actuator writes refuse fields they do not take (400 {@code UNKNOWN_FIELD}). */
+    @Bean
+    @ConditionalOnMissingBean
+    UnknownFieldsRefused ballastUnknownFieldsRefused() {
+        return new UnknownFieldsRefused();
+    }
+
     /** The health component; this class is only loaded with Spring Boot's health module. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthContributor")

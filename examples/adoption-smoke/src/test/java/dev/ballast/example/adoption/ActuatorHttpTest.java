@@ -142,6 +142,16 @@ class ActuatorHttpTest {
         assertThat(longActor.statusCode()).isEqualTo(400);
         assertThat(read(longActor.body(), "$.code")).isEqualTo("ACTOR_OR_REASON_TOO_LONG");
 
+        HttpResponse<String> typo = post(
+                "/actuator/outbox/dead-letters/" + eventId + "/discard",
+                "{\"actor\":\"ops-kim\",\"reson\":\"typo\",\"reason\":\"x\"}");
+        assertThat(typo.statusCode()).isEqualTo(400);
+        assertThat(read(typo.body(), "$.code")).isEqualTo("UNKNOWN_FIELD");
+        assertThat(read(typo.body(), "$.detail"))
+                .isEqualTo("Unknown field 'reson'; this operation takes actor, reason");
+        assertThat(outbox.outbox().deadLetters().find(eventId))
+                .hasValueSatisfying(letter -> assertThat(letter.resolvedBy()).isNull());
+
         HttpResponse<String> discarded = post(
                 "/actuator/outbox/dead-letters/" + eventId + "/discard",
                 "{\"actor\":\"ops-kim\",\"reason\":\"poison test event\"}");

@@ -30,8 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
             "ballast.alert.actions.enabled=true",
             "ballast.alert.actions.base-url=https://brokerage.example",
             "ballast.alert.actions.keys.k1=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-            "management.endpoints.web.exposure.include=health,outbox,ballastactions",
-            "management.endpoint.ballastactions.access=unrestricted"
+            "management.endpoints.web.exposure.include=health,outbox,ballastactions,ballastsilences",
+            "management.endpoint.ballastactions.access=unrestricted",
+            "management.endpoint.ballastsilences.access=unrestricted"
         })
 class ActionsActuatorHttpTest {
 
@@ -111,6 +112,42 @@ class ActionsActuatorHttpTest {
     }
 
     @Test
+    void aFieldTheWriteDoesNotTakeIsRefusedByNameNotDroppedAndNothingIsSignedOrSilenced() throws Exception {
+        // found by a black-box check: Spring's actuator dropped unknown fields, so a typo was lost without a word
+        HttpResponse<String> typo = signLink(
+                "{\"operation\": \"outbox.relay.pause\", \"requestedBy\": \"ops-kim\", \"argumnets\": \"x=1\"}");
+        assertThat(typo.statusCode()).as(typo.body()).isEqualTo(400);
+        assertThat(typo.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        JsonNode problem = JSON.readTree(typo.body());
+        assertThat(problem.get("code").asString()).isEqualTo("UNKNOWN_FIELD");
+        assertThat(problem.get("detail").asString())
+                .isEqualTo("Unknown field 'argumnets'; this operation takes operation, arguments, requestedBy");
+        assertThat(typo.body()).doesNotContain("/ballast/actions/");
+
+        HttpResponse<String> silence = send("POST", "/actuator/ballastsilences", """
+                {"matchers": "fingerprint=outbox-relay-paused", "duration": "PT1H", "createdBy": "ops-kim",
+                 "coment": "maintenance", "durration": "PT5M"}""");
+        assertThat(silence.statusCode()).as(silence.body()).isEqualTo(400);
+        assertThat(JSON.readTree(silence.body()).get("code").asString()).isEqualTo("UNKNOWN_FIELD");
+        assertThat(JSON.readTree(silence.body()).get("detail").asString())
+                .startsWith("Unknown fields 'coment', 'durration'; this operation takes matchers, duration, createdBy");
+        assertThat(JSON.readTree(get("/actuator/ballastsilences", "application/json")
+                                .body())
+                        .size())
+                .as("nothing silenced")
+                .isZero();
+
+        HttpResponse<String> valid = send("POST", "/actuator/ballastsilences", """
+                {"matchers": "fingerprint=outbox-relay-paused", "duration": "PT1H", "createdBy": "ops-kim",
+                 "comment": "maintenance"}""");
+        assertThat(valid.statusCode()).as(valid.body()).isEqualTo(200);
+        String id = JSON.readTree(valid.body()).get("id").asString();
+        assertThat(send("DELETE", "/actuator/ballastsilences/" + id, null).statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
     void aSignedLinkThisServiceCannotPerformIsRefusedOnItsPageNotA500() throws Exception {
         // as a Prometheus rule's action_arguments can name a pool this service does not have
         String url = signer.link("executor.resize", Map.of("pool", "noSuchPool"), "alertmanager|x")
@@ -173,6 +210,20 @@ class ActionsActuatorHttpTest {
                 HttpRequest.newBuilder(uri(path))
                         .header("Accept", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> send(String method, String path, String body) throws Exception {
+        return http.send(
+                HttpRequest.newBuilder(uri(path))
+                        .header("Content-Type", "application/json")
+                        .header("Accept", "application/json")
+                        .method(
+                                method,
+                                body == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(body))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
