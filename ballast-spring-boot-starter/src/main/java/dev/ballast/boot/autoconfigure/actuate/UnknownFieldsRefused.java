@@ -24,6 +24,9 @@ final class UnknownFieldsRefused implements OperationInvokerAdvisor {
 
     static final Set<String> ENDPOINTS = Set.of("ballastactions", "ballastsilences", "outbox");
 
+    /** How many unknown names a refusal shows (a body with thousands of fields gets a short answer). */
+    private static final int SHOWN = 5;
+
     @Override
     public OperationInvoker apply(
             EndpointId endpointId, OperationType type, OperationParameters parameters, OperationInvoker invoker) {
@@ -44,8 +47,10 @@ final class UnknownFieldsRefused implements OperationInvokerAdvisor {
                                 + String.join(
                                         ", ",
                                         unknown.stream()
+                                                .limit(SHOWN)
                                                 .map(UnknownFieldsRefused::quoted)
                                                 .toList())
+                                + (unknown.size() > SHOWN ? " and " + (unknown.size() - SHOWN) + " more" : "")
                                 + "; this operation takes " + String.join(", ", takenNames(parameters)));
             }
             return invoker.invoke(context);

@@ -10,6 +10,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -124,6 +126,11 @@ class ActionsActuatorHttpTest {
         assertThat(problem.get("detail").asString())
                 .isEqualTo("Unknown field 'argumnets'; this operation takes operation, arguments, requestedBy");
         assertThat(typo.body()).doesNotContain("/ballast/actions/");
+        HttpResponse<String> many = signLink("{\"operation\": \"outbox.relay.pause\", \"requestedBy\": \"ops-kim\", "
+                + IntStream.range(0, 8).mapToObj(i -> "\"f" + i + "\": 1").collect(Collectors.joining(", "))
+                + "}");
+        assertThat(JSON.readTree(many.body()).get("detail").asString())
+                .startsWith("Unknown fields 'f0', 'f1', 'f2', 'f3', 'f4' and 3 more; this operation takes");
 
         HttpResponse<String> silence = send("POST", "/actuator/ballastsilences", """
                 {"matchers": "fingerprint=outbox-relay-paused", "duration": "PT1H", "createdBy": "ops-kim",
