@@ -399,7 +399,7 @@ class SharedDedupIT {
         assertThat(grouped).isLessThanOrEqualTo(together);
         assertThat(alone)
                 .as("a router per instance, as AlertFatigueTest measures it")
-                .isEqualTo(23);
+                .isEqualTo(28);
         assertThat(together).isLessThan(alone);
     }
 

@@ -16,6 +16,15 @@ final class FingerprintState {
     @Nullable
     Alert last;
 
+    /**
+     * The alert of this firing episode whose title people read: the last one this instance sent as a firing message,
+     * or, while it sent none, the one that began the episode. Its resolution goes out under this title, not under a
+     * later repeat's (two raisers of one fingerprint may word it differently: the cache's "held open by an operator"
+     * and the breaker rule's "unavailable").
+     */
+    @Nullable
+    Alert shown;
+
     /** The last resolution of this fingerprint: its detail is what a "Settled, resolved" message says. */
     @Nullable
     Alert resolution;

@@ -126,6 +126,7 @@ public final class Pipeline {
                 state.transition(now, fatigue.flapWindow());
             }
             state.firing = true;
+            state.shown = alert;
         }
         state.last = alert;
         if (state.flapping) {
@@ -217,7 +218,7 @@ public final class Pipeline {
         state.firing = false;
         state.transition(now, fatigue.flapWindow());
         state.resolution = alert;
-        Alert fired = state.last != null ? state.last : alert;
+        Alert fired = state.shown != null ? state.shown : state.last != null ? state.last : alert;
         if (state.flapping) {
             suppress(state, fired, "flapping");
             return;
@@ -279,7 +280,7 @@ public final class Pipeline {
     private void settle(FingerprintState state, Instant now, List<Delivery> out) {
         state.flapping = false;
         state.transitions.clear();
-        Alert last = state.last;
+        Alert last = state.firing || state.shown == null ? state.last : state.shown;
         if (last == null) {
             return;
         }
@@ -298,6 +299,9 @@ public final class Pipeline {
         Message message = message(kind, alert, state, now, links.apply(alert));
         state.repeats = 0;
         state.announced = true;
+        if (kind == Message.Kind.FIRING) {
+            state.shown = alert;
+        }
         state.announcedSeverity = alert.severity();
         state.lastSentSeverity = alert.severity();
         state.windowStart = now;

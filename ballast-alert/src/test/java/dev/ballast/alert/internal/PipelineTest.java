@@ -214,6 +214,52 @@ class PipelineTest {
     }
 
     @Test
+    void aResolutionGoesOutUnderTheTitleOfTheFiringMessageSentNotOfALaterRepeat() {
+        // found by a black-box check: an operator's cache hold ("held open by an operator") was repeated by the breaker
+        // rule under the same fingerprint ("unavailable") and resolved as "Resolved: ... unavailable", a title no one
+        // had been sent
+        Alert held = Alert.builder(Severity.WARNING, "Cache 'quotes': Redis L2 held open by an operator")
+                .fingerprint("ballast-cache-l2|quotes")
+                .label("module", "cache")
+                .build();
+        Alert rule = Alert.builder(Severity.WARNING, "Cache 'quotes': Redis L2 unavailable")
+                .fingerprint("ballast-cache-l2|quotes")
+                .label("module", "cache")
+                .build();
+        assertThat(send(held)).singleElement().satisfies(d -> assertThat(
+                        d.message().title())
+                .isEqualTo("Cache 'quotes': Redis L2 held open by an operator"));
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(send(rule)).isEmpty();
+        clock.advance(Duration.ofMinutes(1));
+
+        assertThat(send(held.resolved("The breaker was closed again.")))
+                .singleElement()
+                .satisfies(d -> {
+                    assertThat(d.message().title())
+                            .isEqualTo("Resolved: Cache 'quotes': Redis L2 held open by an operator");
+                    assertThat(d.message().repeats()).isEqualTo(1);
+                });
+        assertThat(send(rule.resolved(""))).isEmpty();
+    }
+
+    @Test
+    void anEscalationSentDuringAFiringIsWhatItsResolutionNames() {
+        Alert warning = alert(Severity.WARNING, "lag", "outbox");
+        Alert critical = Alert.builder(Severity.CRITICAL, "Problem lag, now critical")
+                .fingerprint("lag")
+                .label("module", "outbox")
+                .build();
+        send(warning);
+        assertThat(send(critical)).singleElement();
+
+        assertThat(send(AlertStatus.resolved(warning))).singleElement().satisfies(d -> {
+            assertThat(d.message().title()).isEqualTo("Resolved: Problem lag, now critical");
+            assertThat(d.message().severity()).isEqualTo(Severity.CRITICAL);
+        });
+    }
+
+    @Test
     void aResolutionFlushesTheGroupHoldingItsFiringMessageFirst() {
         pipeline = pipeline(List.of(new Route(
                 "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));

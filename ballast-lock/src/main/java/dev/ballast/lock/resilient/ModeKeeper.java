@@ -28,6 +28,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ModeKeeper {
 
+    /** The width of the mode table's {@code changed_by} column. */
+    static final int CHANGED_BY_WIDTH = 128;
+
+    /** Where a long actor lost its middle (ASCII: a MariaDB table may not be in a Unicode character set). */
+    private static final String CUT = "...";
+
     private static final Logger log = LoggerFactory.getLogger(ResilientLockStrategy.class);
 
     private final LockStrategy primary;
@@ -234,6 +240,26 @@ final class ModeKeeper {
     }
 
     /**
+     * What an operator's switch records as {@code changed_by}, at most {@value #CHANGED_BY_WIDTH} characters (the
+     * column's width): {@link ModeView#OPERATOR}, the actor, {@link ModeView#VIA} and the instance. The prefix (a pinned
+     * fallback is read from it) and the instance (ModeSignals reads it after VIA) are kept whole; a long actor loses its middle, not its ends: the start names who
+     * asked, the end who carried it out for them ({@code "<requester> (link performed by <performer>)"}).
+     */
+    static String changedBy(String actor, String instance) {
+        String tail = ModeView.VIA + instance; // at most 105: the builder takes names of 1 to 100 characters
+        int keep = ModeView.OPERATOR.length() + 4; // the prefix and the start of the name, however long the tail
+        tail = tail.substring(0, Math.min(tail.length(), CHANGED_BY_WIDTH - keep - CUT.length()));
+        String head = ModeView.OPERATOR + actor;
+        int room = CHANGED_BY_WIDTH - tail.length();
+        if (head.length() > room) {
+            int start = Math.max(keep, room - CUT.length() - room / 2);
+            int end = room - CUT.length() - start;
+            head = head.substring(0, start) + CUT + head.substring(head.length() - end);
+        }
+        return head + tail;
+    }
+
+    /**
      * An operator's switch to {@code to}, recorded as theirs (a fallback chosen this way is pinned); false if the mode
      * already was {@code to} or another switch won the race.
      *
@@ -254,11 +280,7 @@ final class ModeKeeper {
                         + ") does not answer from this instance; locks stay on the fallback. Move them back once it"
                         + " answers");
             }
-            // the column's width is 128: a long actor is cut, never the instance, which ModeSignals reads after VIA
-            String tail = ModeView.VIA + instance;
-            String head = ModeView.OPERATOR + actor;
-            String by = head.substring(0, Math.max(0, Math.min(head.length(), 128 - tail.length()))) + tail;
-            by = by.substring(0, Math.min(by.length(), 128));
+            String by = changedBy(actor, instance);
             boolean switched = authority.trySwitch(to, current.epoch(), switchDelayMicros, by);
             if (switched) {
                 announceSwitch(current, to, by);

@@ -119,6 +119,16 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
     }
 
     /**
+     * Who made the mode in force what it is, as the authority records it by this instance's last reading: for an
+     * operator's switch {@code "operator:<name> via <instance>"} (a long name loses its middle to the column's 128
+     * characters), for an automatic fail-over or return the instance that proposed it; empty before the first reading.
+     */
+    public java.util.Optional<String> modeChangedBy() {
+        ModeView current = modes.view();
+        return java.util.Optional.ofNullable(current == null ? null : current.changedBy());
+    }
+
+    /**
      * Operator control: moves every instance's locks to {@code to}, as the automatic fail-over would (same switch delay,
      * the same WARNING/INFO alert), recording {@code actor} as who asked. A move to {@link LockMode#FALLBACK} made this
      * way is pinned: probes of a healthy primary do not move locks back; only a move to {@link LockMode#PRIMARY} does

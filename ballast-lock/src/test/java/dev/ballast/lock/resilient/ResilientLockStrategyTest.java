@@ -498,26 +498,47 @@ class ResilientLockStrategyTest {
     }
 
     @Test
-    void anOperatorsLongNameIsCutToTheColumnButTheInstanceThatMovedTheLocksIsKept() throws SQLException {
+    void anOperatorsLongNameLosesItsMiddleToTheColumnKeepingWhoAskedWhoPerformedItAndTheInstance() throws SQLException {
         build(3);
-        // a link an operator signed for themselves and someone else performed names both: it can be long
-        String actor = "k".repeat(80) + " (link performed by anonymous@[2001:db8:0:0:0:0:0:7])";
+        // a link an operator signed for themselves and someone else performed names both: it can be long (a black-box
+        // check found the performer cut off: "... (link performed by anonymou via inst-A")
+        String performer = " (link performed by anonymous@[2001:db8:0:0:0:0:0:7])";
+        String actor = "k".repeat(80) + performer;
 
         assertThat(locks.switchMode(LockMode.FALLBACK, actor)).isTrue();
 
         assertThat(alerts).anySatisfy(alert -> {
             assertThat(alert.title()).isEqualTo("Locks moved from local to jdbc by an operator");
-            assertThat(alert.detail()).startsWith("Operator " + "k".repeat(80));
+            assertThat(alert.detail())
+                    .startsWith("Operator kkkk")
+                    .contains("k..." + "k")
+                    .contains(performer + ",");
         });
-        // what the other instances read: the name cut to the column, the instance that moved the locks whole
+        // what the other instances read: the name cut in its middle to the column, the instance that moved the locks
         try (Connection connection = h2.getConnection();
                 PreparedStatement select = connection.prepareStatement("SELECT changed_by FROM ballast_lock_mode");
                 java.sql.ResultSet row = select.executeQuery()) {
             assertThat(row.next()).isTrue();
             String changedBy = row.getString(1);
-            assertThat(changedBy).hasSizeLessThanOrEqualTo(128).startsWith("operator:" + "k".repeat(80));
-            assertThat(changedBy).matches("operator:k+ \\(link performed by anon[^ ]* via A");
+            assertThat(locks.modeChangedBy()).as("what /actuator/locks shows").hasValue(changedBy);
+            assertThat(changedBy)
+                    .hasSize(128)
+                    .matches("operator:k{20,}\\.\\.\\.k+ \\(link performed by anonymous@"
+                            + "\\[2001:db8:0:0:0:0:0:7]\\) via A");
         }
+    }
+
+    @Test
+    void anOperatorsSwitchRecordedByTheLongestInstanceNameStillReadsAsAnOperatorsAndNamesTheInstance() {
+        String instance = "i".repeat(100); // the longest name the builder takes
+
+        String by = ModeKeeper.changedBy("m".repeat(80) + " (link performed by anonymous@10.0.0.7)", instance);
+
+        assertThat(by)
+                .hasSize(ModeKeeper.CHANGED_BY_WIDTH)
+                .startsWith("operator:")
+                .endsWith(" via " + instance);
+        assertThat(ModeKeeper.changedBy("alice", "4242@host")).isEqualTo("operator:alice via 4242@host");
     }
 
     @Test

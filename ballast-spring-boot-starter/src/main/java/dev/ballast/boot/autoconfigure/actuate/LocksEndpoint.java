@@ -32,6 +32,7 @@ final class LocksEndpoint {
             body.put("mode", active.equals("jdbc") ? "fallback" : "primary");
             body.put("activeBackend", active);
             body.put("breaker", resilient.breakerState().name().toLowerCase(Locale.ROOT));
+            resilient.modeChangedBy().ifPresent(by -> body.put("modeChangedBy", by));
         }
         body.put(
                 "held",

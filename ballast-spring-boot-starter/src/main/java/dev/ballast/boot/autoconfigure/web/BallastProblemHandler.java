@@ -11,6 +11,7 @@ import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.outbox.IdempotencyConflictException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,7 @@ import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.util.ClassUtils;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.context.request.RequestAttributes;
@@ -164,6 +166,34 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
     protected @Nullable ResponseEntity<Object> handleNoResourceFoundException(
             NoResourceFoundException exception, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         ProblemDetail problem = problem(404, CommonErrorCode.NOT_FOUND.code(), Problems.containerDetail(404, null));
+        return handleExceptionInternal(exception, problem, headers, status, request);
+    }
+
+    /**
+     * A body in a media type the endpoint does not read (415). When the request named none, Spring's own detail reads
+     * "Content-Type 'null'" (an endpoint that {@code consumes} a type) or "'application/octet-stream'" (a body read
+     * by the message converters); this one says the header is missing and what the endpoint takes.
+     */
+    @Override
+    protected @Nullable ResponseEntity<Object> handleHttpMediaTypeNotSupported(
+            HttpMediaTypeNotSupportedException exception,
+            HttpHeaders headers,
+            HttpStatusCode status,
+            WebRequest request) {
+        if (request.getHeader(HttpHeaders.CONTENT_TYPE) != null) {
+            return super.handleHttpMediaTypeNotSupported(exception, headers, status, request);
+        }
+        List<MediaType> supported = exception.getSupportedMediaTypes();
+        String takes = supported.isEmpty()
+                ? ""
+                : supported.size() <= 3
+                        ? "; this endpoint takes " + MediaType.toString(supported)
+                        : supported.contains(MediaType.APPLICATION_JSON) ? "; send Content-Type: application/json" : "";
+        ProblemDetail problem =
+                problem(415, Problems.codeFor(415), "the request has a body but no Content-Type header" + takes);
+        if (!supported.isEmpty()) {
+            headers.setAccept(supported);
+        }
         return handleExceptionInternal(exception, problem, headers, status, request);
     }
 

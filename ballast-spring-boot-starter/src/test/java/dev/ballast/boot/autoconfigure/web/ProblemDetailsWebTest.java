@@ -177,6 +177,40 @@ class ProblemDetailsWebTest {
     }
 
     @Test
+    void aBodyWithoutAContentTypeIs415SayingTheHeaderIsMissingAndWhatTheEndpointTakes() throws Exception {
+        int port = start(App.class);
+
+        HttpResponse<String> none = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/typed"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": 1}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> noneRead = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/command"))
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": 1}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> text = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/command"))
+                        .header("Content-Type", "text/plain")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": 1}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertProblem(none, 415, "UNSUPPORTED_MEDIA_TYPE");
+        // found by a black-box check: Spring's own detail read "Content-Type 'null' is not supported"
+        assertThat(none.body())
+                .contains("the request has a body but no Content-Type header; this endpoint takes application/json")
+                .doesNotContain("null");
+        assertProblem(noneRead, 415, "UNSUPPORTED_MEDIA_TYPE");
+        assertThat(noneRead.body())
+                .contains("the request has a body but no Content-Type header; this endpoint takes application/json")
+                .doesNotContain("octet-stream");
+        assertProblem(text, 415, "UNSUPPORTED_MEDIA_TYPE");
+        assertThat(text.body()).contains("text/plain");
+    }
+
+    @Test
     void bodiesOverTheLimitAre413AndPathParametersAre400() throws Exception {
         int port = start(App.class, "ballast.web.max-request-body=1KB");
 
@@ -435,6 +469,11 @@ class ProblemDetailsWebTest {
         @GetMapping("/task-bug")
         String taskBug() {
             return failing.fail();
+        }
+
+        @PostMapping(path = "/typed", consumes = "application/json")
+        String typed(@RequestBody Command command) {
+            return command.amount().toPlainString();
         }
 
         @PostMapping("/command")
