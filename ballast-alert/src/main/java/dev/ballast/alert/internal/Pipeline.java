@@ -218,7 +218,7 @@ public final class Pipeline {
         state.firing = false;
         state.transition(now, fatigue.flapWindow());
         state.resolution = alert;
-        Alert fired = state.shown != null ? state.shown : state.last != null ? state.last : alert;
+        Alert fired = state.shown != null ? state.shown : alert; // set when the episode began firing
         if (state.flapping) {
             suppress(state, fired, "flapping");
             return;

@@ -241,12 +241,14 @@ final class ModeKeeper {
 
     /**
      * What an operator's switch records as {@code changed_by}, at most {@value #CHANGED_BY_WIDTH} characters (the
-     * column's width): {@link ModeView#OPERATOR}, the actor, {@link ModeView#VIA} and the instance. The prefix (a pinned
-     * fallback is read from it) and the instance (ModeSignals reads it after VIA) are kept whole; a long actor loses its middle, not its ends: the start names who
-     * asked, the end who carried it out for them ({@code "<requester> (link performed by <performer>)"}).
+     * column's width): {@link ModeView#OPERATOR}, the actor, {@link ModeView#VIA} and the instance. The prefix (a
+     * pinned fallback is read from it) and the instance (ModeSignals reads it after VIA) are kept whole; a long actor
+     * loses its middle, not its ends: the start names who asked, the end who carried it out for them ({@code
+     * "<requester> (link performed by <performer>)"}).
      */
     static String changedBy(String actor, String instance) {
-        String tail = ModeView.VIA + instance; // at most 105: the builder takes names of 1 to 100 characters
+        String tail = ModeView.VIA + instance; // a name set on the builder is 1 to 100 characters; the default is
+        // the JVM name (pid@host) and a suffix, which a long host name can make longer: capped here
         int keep = ModeView.OPERATOR.length() + 4; // the prefix and the start of the name, however long the tail
         tail = tail.substring(0, Math.min(tail.length(), CHANGED_BY_WIDTH - keep - CUT.length()));
         String head = ModeView.OPERATOR + actor;

@@ -184,11 +184,7 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
             return super.handleHttpMediaTypeNotSupported(exception, headers, status, request);
         }
         List<MediaType> supported = exception.getSupportedMediaTypes();
-        String takes = supported.isEmpty()
-                ? ""
-                : supported.size() <= 3
-                        ? "; this endpoint takes " + MediaType.toString(supported)
-                        : supported.contains(MediaType.APPLICATION_JSON) ? "; send Content-Type: application/json" : "";
+        String takes = supported.isEmpty() ? "" : "; this endpoint takes " + MediaType.toString(supported);
         ProblemDetail problem =
                 problem(415, Problems.codeFor(415), "the request has a body but no Content-Type header" + takes);
         if (!supported.isEmpty()) {
