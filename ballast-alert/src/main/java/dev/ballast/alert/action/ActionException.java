@@ -24,7 +24,12 @@ public final class ActionException extends RuntimeException {
          * The operation refuses the link's arguments on this service (no such cache or pool, one lock backend): a rule's
          * annotation named something this service does not have, or the service changed since the link was signed.
          */
-        NOT_APPLICABLE(422, "ACTION_NOT_APPLICABLE");
+        NOT_APPLICABLE(422, "ACTION_NOT_APPLICABLE"),
+        /**
+         * The link acts on one instance (a cache's breaker, an executor pool) and reached another, typically through a
+         * load balancer: nothing was done and the link still works on the instance it names.
+         */
+        WRONG_INSTANCE(422, "ACTION_WRONG_INSTANCE");
 
         private final int status;
         private final String code;

@@ -26,6 +26,17 @@ public interface ActionOperation {
         return null;
     }
 
+    /**
+     * True when it changes only the instance that performs it (a cache's breaker, an executor pool), not state the
+     * instances share (the relay's pause row, the lock mode). Its links then carry the argument {@value
+     * ActionService#INSTANCE_ARGUMENT}: the instance whose alert offered it (or whose actuator signed it), set by the
+     * signer unless given; another instance refuses such a link ({@link ActionException.Reason#WRONG_INSTANCE}) without
+     * using it up. The operation itself never sees that argument. False by default.
+     */
+    default boolean perInstance() {
+        return false;
+    }
+
     /** One sentence for the confirmation page: what performing it with {@code arguments} will do. */
     String describe(Map<String, String> arguments);
 

@@ -33,6 +33,12 @@ public final class ActionService {
     /** The origin of a link signed on request ({@code /actuator/ballastactions}), followed by the requester. */
     public static final String ACTUATOR_ORIGIN = "actuator|";
 
+    /**
+     * The argument that binds a link to a {@linkplain ActionOperation#perInstance() per-instance} operation to one
+     * instance; checked and removed here, never passed to the operation.
+     */
+    public static final String INSTANCE_ARGUMENT = "instance";
+
     private final ActionSigner signer;
     private final Map<String, ActionOperation> operations;
     private final ActionLedger ledger;
@@ -114,7 +120,7 @@ public final class ActionService {
         ActionRecord.Outcome outcome;
         String result;
         try {
-            result = operation.perform(parsed.arguments(), onBehalfOf(actor, parsed.fingerprint()));
+            result = operation.perform(ownArguments(parsed), onBehalfOf(actor, parsed.fingerprint()));
             outcome = ActionRecord.Outcome.DONE;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -123,6 +129,9 @@ public final class ActionService {
             result = "Failed: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
             outcome = ActionRecord.Outcome.FAILED;
             log.warn("Action '{}' by {} failed: {}", parsed.operation(), actor, e.toString());
+        }
+        if (operation.perInstance() && signer.instance().isPresent()) {
+            result = result + " (instance " + signer.instance().get() + ")";
         }
         Instant finished = clock.instant();
         ledger.finish(parsed.nonce(), finished, outcome, result);
@@ -151,10 +160,16 @@ public final class ActionService {
      * What {@code token} would do, checked by the operation: NOT_APPLICABLE when it refuses the arguments here, unless the
      * link was used ({@code earlier}), whose page shows what was done, not what it would do now.
      */
-    private static String describe(ActionOperation operation, ActionToken token, Optional<ActionRecord> earlier) {
+    private String describe(ActionOperation operation, ActionToken token, Optional<ActionRecord> earlier) {
+        if (earlier.isEmpty()) {
+            checkInstance(operation, token);
+        }
         try {
             checkNames(operation, token.arguments());
-            return operation.describe(token.arguments());
+            String description = operation.describe(ownArguments(token));
+            return operation.perInstance() && signer.instance().isPresent()
+                    ? description + " Instance: " + signer.instance().get() + "."
+                    : description;
         } catch (IllegalArgumentException e) {
             if (earlier.isEmpty()) {
                 throw new ActionException(
@@ -162,6 +177,33 @@ public final class ActionService {
             }
             return String.valueOf(e.getMessage());
         }
+    }
+
+    /**
+     * Refuses a link bound to another instance (behind a load balancer, a click meant for one instance can reach
+     * another): before the nonce is claimed, so the link still works where it belongs.
+     */
+    private void checkInstance(ActionOperation operation, ActionToken token) {
+        String bound = token.arguments().get(INSTANCE_ARGUMENT);
+        String here = signer.instance().orElse(null);
+        if (!operation.perInstance() || bound == null || here == null || bound.equals(here)) {
+            return;
+        }
+        throw new ActionException(
+                ActionException.Reason.WRONG_INSTANCE,
+                "This link acts on instance '" + cut(bound) + "' and reached instance '" + here + "': nothing was done"
+                        + " and the link still works. Open it on '" + cut(bound) + "' (each instance needs its own"
+                        + " action base URL for links that act on one instance).");
+    }
+
+    /** The link's arguments as the operation takes them: without the instance binding, which is checked here. */
+    private static Map<String, String> ownArguments(ActionToken token) {
+        if (!token.arguments().containsKey(INSTANCE_ARGUMENT)) {
+            return token.arguments();
+        }
+        Map<String, String> own = new LinkedHashMap<>(token.arguments());
+        own.remove(INSTANCE_ARGUMENT);
+        return java.util.Collections.unmodifiableMap(own);
     }
 
     /**
@@ -175,7 +217,7 @@ public final class ActionService {
             return;
         }
         for (String name : new TreeSet<>(arguments.keySet())) {
-            if (!names.contains(name)) {
+            if (!names.contains(name) && !(operation.perInstance() && name.equals(INSTANCE_ARGUMENT))) {
                 throw new IllegalArgumentException("Operation '" + operation.name() + "' takes "
                         + (names.isEmpty() ? "no arguments" : "only " + new TreeSet<>(names)) + ", not '" + name
                         + "'");
@@ -195,7 +237,7 @@ public final class ActionService {
 
     private static List<AlertAction> followUps(ActionOperation operation, ActionToken token) {
         try {
-            return List.copyOf(operation.followUps(token.arguments()));
+            return List.copyOf(operation.followUps(ownArguments(token)));
         } catch (RuntimeException e) {
             log.warn("Action '{}': its follow-up buttons failed: {}", token.operation(), e.toString());
             return List.of();

@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.function.Predicate;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -37,6 +38,9 @@ public final class ActionSigner implements ActionLinker {
     /** Longest token {@link #verify} reads, and so the longest {@link #link} makes. */
     private static final int MAX_TOKEN = 4096;
 
+    /** The {@code source} label of alerts that came through Alertmanager. */
+    private static final String PROMETHEUS = "prometheus";
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
     private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
@@ -47,6 +51,8 @@ public final class ActionSigner implements ActionLinker {
     private final Duration ttl;
     private final Clock clock;
     private final Predicate<String> known;
+    private final @Nullable String instance;
+    private final Predicate<String> perInstance;
     private final SecureRandom random = new SecureRandom();
 
     /**
@@ -65,6 +71,26 @@ public final class ActionSigner implements ActionLinker {
             Duration ttl,
             Clock clock,
             Predicate<String> known) {
+        this(keys, currentKey, baseUrl, ttl, clock, known, null, name -> false);
+    }
+
+    /**
+     * A signer for one instance of a service whose instances share the keys: links to an operation that {@code
+     * perInstance} names (see {@link ActionOperation#perInstance()}) are bound to {@code instance}, and {@link
+     * ActionService} refuses them on another instance.
+     *
+     * @param instance this instance's name ({@code ballast.instance-name}); null to bind nothing
+     * @param perInstance which operation names act only on the instance that performs them
+     */
+    public ActionSigner(
+            Map<String, byte[]> keys,
+            String currentKey,
+            URI baseUrl,
+            Duration ttl,
+            Clock clock,
+            Predicate<String> known,
+            @Nullable String instance,
+            Predicate<String> perInstance) {
         Map<String, SecretKeySpec> specs = new HashMap<>();
         keys.forEach((id, key) -> {
             if (key.length < 32) {
@@ -91,11 +117,26 @@ public final class ActionSigner implements ActionLinker {
         this.ttl = ttl;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.known = Objects.requireNonNull(known, "known");
+        if (instance != null && instance.isBlank()) {
+            throw new IllegalArgumentException("Instance name must not be blank");
+        }
+        this.instance = instance;
+        this.perInstance = Objects.requireNonNull(perInstance, "perInstance");
+    }
+
+    /** This instance's name, which links to per-instance operations are bound to; empty when none is bound. */
+    public Optional<String> instance() {
+        return Optional.ofNullable(instance);
     }
 
     @Override
     public Optional<AlertAction> link(Alert alert, AlertAction operation) {
-        return link(operation.operationName(), operation.arguments(), alert.fingerprint())
+        // an alert Alertmanager relayed is about whichever instance Prometheus saw, not the one that received it: its
+        // per-instance operations are bound only where the rule's action_arguments name the instance
+        Map<String, String> arguments = PROMETHEUS.equals(alert.labels().get("source"))
+                ? operation.arguments()
+                : bound(operation.operationName(), operation.arguments());
+        return sign(operation.operationName(), arguments, alert.fingerprint())
                 .map(url -> new AlertAction(operation.label(), url));
     }
 
@@ -107,6 +148,22 @@ public final class ActionSigner implements ActionLinker {
      * @throws IllegalArgumentException if the link would be longer than links may be
      */
     public Optional<URI> link(String operation, Map<String, String> arguments, String origin) {
+        return sign(operation, bound(operation, arguments), origin);
+    }
+
+    /** {@code arguments}, with this instance's name added for a per-instance operation whose arguments name none. */
+    private Map<String, String> bound(String operation, Map<String, String> arguments) {
+        if (instance == null
+                || !perInstance.test(operation)
+                || arguments.containsKey(ActionService.INSTANCE_ARGUMENT)) {
+            return arguments;
+        }
+        Map<String, String> bound = new HashMap<>(arguments);
+        bound.put(ActionService.INSTANCE_ARGUMENT, instance);
+        return bound;
+    }
+
+    private Optional<URI> sign(String operation, Map<String, String> arguments, String origin) {
         if (!known.test(operation)) {
             return Optional.empty();
         }

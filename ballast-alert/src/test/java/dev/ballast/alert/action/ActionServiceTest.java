@@ -290,6 +290,140 @@ class ActionServiceTest {
     }
 
     @Test
+    void aLinkThatActsOnOneInstanceIsRefusedOnAnotherWithoutBeingUsedUpAndWorksWhereItBelongs() {
+        // found by a black-box check: behind a load balancer, "Close the breaker" from instance A's alert landed on B,
+        // answered DONE, used the link up and left A's breaker held open
+        Map<String, List<String>> performedOn = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.function.Function<String, ActionOperation> breakerOn = instance -> new ActionOperation() {
+            @Override
+            public String name() {
+                return "cache.breaker";
+            }
+
+            @Override
+            public java.util.Set<String> argumentNames() {
+                return java.util.Set.of("cache", "state");
+            }
+
+            @Override
+            public boolean perInstance() {
+                return true;
+            }
+
+            @Override
+            public String describe(Map<String, String> arguments) {
+                return "Close the breaker of " + arguments.get("cache") + " on this instance.";
+            }
+
+            @Override
+            public String perform(Map<String, String> arguments, String actor) {
+                performedOn
+                        .computeIfAbsent(instance, any -> new CopyOnWriteArrayList<>())
+                        .add(arguments.toString());
+                return "Breaker of " + arguments.get("cache") + " closed";
+            }
+        };
+        JdbcDataSource h2 = new JdbcDataSource();
+        h2.setURL("jdbc:h2:mem:actions-instances;DB_CLOSE_DELAY=-1");
+        ActionSigner signerA = instanceSigner("inst-A");
+        ActionSigner signerB = instanceSigner("inst-B");
+        ActionService a = new ActionService(
+                signerA,
+                ActionService.byName(List.of(breakerOn.apply("inst-A"))),
+                new JdbcActionLedger(h2, "i_"),
+                audit::add,
+                clock);
+        ActionService b = new ActionService(
+                signerB,
+                ActionService.byName(List.of(breakerOn.apply("inst-B"))),
+                new JdbcActionLedger(h2, "i_"),
+                audit::add,
+                clock);
+        Alert alertOnA = Alert.builder(Severity.WARNING, "Cache 'quotes': Redis L2 unavailable")
+                .fingerprint("ballast-cache-l2|quotes")
+                .build();
+        String token = tokenOf(java.util.Optional.of(signerA.link(
+                        alertOnA,
+                        AlertAction.operation(
+                                "Close the breaker", "cache.breaker", Map.of("cache", "quotes", "state", "closed")))
+                .orElseThrow()
+                .url()));
+        assertThat(signerA.verify(token).arguments()).containsEntry("instance", "inst-A");
+
+        for (Runnable onB : List.<Runnable>of(() -> b.preview(token), () -> b.perform(token, "anonymous@10.0.0.2"))) {
+            assertThatThrownBy(onB::run)
+                    .isInstanceOfSatisfying(ActionException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(ActionException.Reason.WRONG_INSTANCE);
+                        assertThat(e.reason().code()).isEqualTo("ACTION_WRONG_INSTANCE");
+                    })
+                    .hasMessage("This link acts on instance 'inst-A' and reached instance 'inst-B': nothing was done"
+                            + " and the link still works. Open it on 'inst-A' (each instance needs its own action"
+                            + " base URL for links that act on one instance).");
+        }
+        assertThat(performedOn).as("B changed nothing").isEmpty();
+        assertThat(audit).as("nothing to report").isEmpty();
+
+        assertThat(a.preview(token).description())
+                .isEqualTo("Close the breaker of quotes on this instance. Instance: inst-A.");
+        ActionRecord done = a.perform(token, "anonymous@10.0.0.1");
+        assertThat(done.outcome()).isEqualTo(ActionRecord.Outcome.DONE);
+        assertThat(done.result()).isEqualTo("Breaker of quotes closed (instance inst-A)");
+        assertThat(performedOn)
+                .as("the operation never sees the binding")
+                .containsExactly(Map.entry("inst-A", List.of("{cache=quotes, state=closed}")));
+        assertThat(done.arguments()).as("the audit keeps it").containsEntry("instance", "inst-A");
+        assertThatThrownBy(() -> b.perform(token, "anonymous@10.0.0.2"))
+                .as("once used, any instance answers that it was")
+                .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.reason())
+                        .isEqualTo(ActionException.Reason.ALREADY_DONE));
+
+        // an operator may sign a link for another instance by naming it; operations shared by every instance are not
+        // bound (they act the same wherever the click lands)
+        String forB = tokenOf(signerA.link(
+                "cache.breaker", Map.of("cache", "quotes", "state", "closed", "instance", "inst-B"), "actuator|ops"));
+        assertThat(b.perform(forB, "ops").result()).isEqualTo("Breaker of quotes closed (instance inst-B)");
+        ActionSigner both = instanceSigner("inst-A");
+        assertThat(both.verify(tokenOf(both.link("outbox.replay-dead-letters", Map.of(), "actuator|ops")))
+                        .arguments())
+                .doesNotContainKey("instance");
+    }
+
+    @Test
+    void anAlertRelayedByAlertmanagerIsNotBoundToTheInstanceThatReceivedIt() {
+        ActionSigner signer = instanceSigner("inst-A");
+        Alert relayed = Alert.builder(Severity.WARNING, "Cache quotes: Redis L2 breaker open")
+                .label("source", "prometheus")
+                .build();
+        AlertAction close = AlertAction.operation(
+                "Close the breaker", "cache.breaker", Map.of("cache", "quotes", "state", "closed"));
+        AlertAction closeOnB = AlertAction.operation(
+                "Close the breaker",
+                "cache.breaker",
+                Map.of("cache", "quotes", "state", "closed", "instance", "inst-B"));
+
+        assertThat(signer.verify(tokenOf(java.util.Optional.of(
+                                signer.link(relayed, close).orElseThrow().url())))
+                        .arguments())
+                .doesNotContainKey("instance");
+        assertThat(signer.verify(tokenOf(java.util.Optional.of(
+                                signer.link(relayed, closeOnB).orElseThrow().url())))
+                        .arguments())
+                .containsEntry("instance", "inst-B");
+    }
+
+    private ActionSigner instanceSigner(String instance) {
+        return new ActionSigner(
+                Map.of("k1", KEY_1),
+                "k1",
+                URI.create("https://svc.example/"),
+                Duration.ofHours(1),
+                clock,
+                name -> true,
+                instance,
+                "cache.breaker"::equals);
+    }
+
+    @Test
     void operationsThatAreNotRegisteredGetNoLink() {
         ActionSigner signer = new ActionSigner(
                 Map.of("k1", KEY_1), "k1", URI.create("https://svc.example"), Duration.ofHours(1), clock, "a"::equals);

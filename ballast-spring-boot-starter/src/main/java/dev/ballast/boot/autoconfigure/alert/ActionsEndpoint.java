@@ -61,7 +61,15 @@ final class ActionsEndpoint {
         }
         String description;
         try {
-            description = known.describe(parsed); // checks the arguments: a link that cannot work is not signed
+            // checks the arguments: a link that cannot work is not signed
+            Map<String, String> own = new LinkedHashMap<>(parsed);
+            own.remove(ActionService.INSTANCE_ARGUMENT);
+            description = known.describe(own);
+            String instance = parsed.getOrDefault(
+                    ActionService.INSTANCE_ARGUMENT, signer.instance().orElse(null));
+            if (known.perInstance() && instance != null) {
+                description = description + " Instance: " + instance + ".";
+            }
         } catch (IllegalArgumentException e) {
             throw invalid(
                     "Operation '" + known.name() + "' does not take " + cut(parsed.toString()) + ": " + e.getMessage());

@@ -15,6 +15,7 @@ import dev.ballast.alert.rules.OutboxBacklogRule;
 import dev.ballast.alert.rules.PoolSaturationRule;
 import dev.ballast.alert.rules.TaskErrorRatioRule;
 import dev.ballast.boot.autoconfigure.outbox.OutboxUsage;
+import dev.ballast.boot.internal.InstanceName;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.cache.TieredCache;
 import dev.ballast.core.alert.AlertSink;
@@ -45,6 +46,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * The parts of alerting that need the other modules: the built-in rules over the application's meters, and signed
@@ -141,7 +143,8 @@ public final class BallastAlertActionsAutoConfiguration {
         ActionSigner ballastActionSigner(
                 BallastAlertProperties properties,
                 ObjectProvider<ActionOperation> operations,
-                @Qualifier(BallastAlertAutoConfiguration.CLOCK_BEAN) ObjectProvider<Clock> clock) {
+                @Qualifier(BallastAlertAutoConfiguration.CLOCK_BEAN) ObjectProvider<Clock> clock,
+                Environment environment) {
             BallastAlertProperties.Actions actions = properties.actions();
             String prefix = "ballast.alert.actions.";
             if (actions.keys() == null || actions.keys().isEmpty()) {
@@ -176,7 +179,11 @@ public final class BallastAlertActionsAutoConfiguration {
                         clock.getIfAvailable(Clock::systemUTC),
                         name -> operations
                                 .orderedStream()
-                                .anyMatch(operation -> operation.name().equals(name)));
+                                .anyMatch(operation -> operation.name().equals(name)),
+                        InstanceName.of(environment),
+                        name -> operations
+                                .orderedStream()
+                                .anyMatch(operation -> operation.name().equals(name) && operation.perInstance()));
             } catch (IllegalArgumentException e) {
                 throw InvalidBallastPropertyException.secret(prefix.substring(0, prefix.length() - 1), e.getMessage());
             }

@@ -36,6 +36,12 @@ final class CacheBreakerOperation implements ActionOperation {
         return Set.of("cache", "state");
     }
 
+    /** Acts on the instance that performs it: its links are bound to one instance. */
+    @Override
+    public boolean perInstance() {
+        return true;
+    }
+
     @Override
     public String describe(Map<String, String> arguments) {
         TieredCache<?, ?> found = cache(arguments);

@@ -35,6 +35,12 @@ final class ResizePoolOperation implements ActionOperation {
         return Set.of("pool", "max");
     }
 
+    /** Acts on the instance that performs it: its links are bound to one instance. */
+    @Override
+    public boolean perInstance() {
+        return true;
+    }
+
     @Override
     public String describe(Map<String, String> arguments) {
         Pool pool = pool(arguments);

@@ -1,0 +1,130 @@
+package dev.ballast.example.brokerage.alert;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ballast.example.brokerage.BrokerageApplication;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Two instances of the example behind one public address (the same {@code base-url}, as behind a load balancer), one
+ * database and the same signing key: a link to an operation that changes only the instance performing it
+ * ({@code executor.resize}, {@code cache.breaker}) is bound to the instance that signed it. Found by a black-box
+ * check: "Close the breaker" from instance A's alert, clicked through to B, answered DONE, used the link up and left
+ * A's breaker held. Now B refuses it (422 {@code ACTION_WRONG_INSTANCE}, on its page and its POST) without using it
+ * up, and A performs it and says so. Over HTTP only; the pool's size is read from each instance's
+ * {@code /actuator/metrics}.
+ */
+class PerInstanceActionHttpTest {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String POOL = "marketDataBulkhead";
+
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    @Test
+    void aResizeLinkSignedOnOneInstanceIsRefusedOnTheOtherWithoutBeingUsedUpAndResizesOnlyItsOwnPool()
+            throws Exception {
+        try (ConfigurableApplicationContext a = start("inst-a");
+                ConfigurableApplicationContext b = start("inst-b")) {
+            int portA = port(a);
+            int portB = port(b);
+            assertThat(poolMax(portA)).isEqualTo(4);
+            assertThat(poolMax(portB)).isEqualTo(4);
+
+            HttpResponse<String> signed = send(portA, "POST", "/actuator/ballastactions", """
+                    {"operation": "executor.resize", "arguments": "pool=marketDataBulkhead,max=6",
+                     "requestedBy": "ops-kim"}""", "application/json");
+            assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
+            JsonNode link = JSON.readTree(signed.body());
+            assertThat(link.get("description").asString()).endsWith(" Instance: inst-a.");
+            String path = URI.create(link.get("url").asString()).getPath();
+
+            HttpResponse<String> pageOnB = send(portB, "GET", path, null, "text/html");
+            assertThat(pageOnB.statusCode()).isEqualTo(422);
+            assertThat(pageOnB.body()).contains("acts on instance").doesNotContain("<form");
+            for (int attempt = 0; attempt < 2; attempt++) {
+                HttpResponse<String> postOnB = send(portB, "POST", path, "", "application/json");
+                assertThat(postOnB.statusCode()).as(postOnB.body()).isEqualTo(422);
+                assertThat(postOnB.headers().firstValue("Content-Type"))
+                        .hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+                JsonNode problem = JSON.readTree(postOnB.body());
+                assertThat(problem.get("code").asString()).isEqualTo("ACTION_WRONG_INSTANCE");
+                assertThat(problem.get("detail").asString())
+                        .startsWith("This link acts on instance 'inst-a' and reached instance 'inst-b': nothing was"
+                                + " done and the link still works.");
+            }
+            assertThat(poolMax(portB)).as("B's pool untouched").isEqualTo(4);
+            assertThat(poolMax(portA)).as("A's pool not yet resized").isEqualTo(4);
+
+            HttpResponse<String> postOnA = send(portA, "POST", path, "", "application/json");
+            assertThat(postOnA.statusCode()).as(postOnA.body()).isEqualTo(200);
+            JsonNode record = JSON.readTree(postOnA.body());
+            assertThat(record.get("outcome").asString()).isEqualTo("DONE");
+            assertThat(record.get("result").asString())
+                    .isEqualTo("Executor 'marketDataBulkhead' pool size (core and maximum) 4 \u2192 6 (instance"
+                            + " inst-a)");
+            assertThat(poolMax(portA)).isEqualTo(6);
+            assertThat(poolMax(portB)).isEqualTo(4);
+
+            HttpResponse<String> againOnB = send(portB, "POST", path, "", "application/json");
+            assertThat(againOnB.statusCode()).as("used up, wherever it lands").isEqualTo(409);
+            assertThat(JSON.readTree(againOnB.body()).get("code").asString()).isEqualTo("ACTION_ALREADY_DONE");
+        }
+    }
+
+    private static ConfigurableApplicationContext start(String instance) {
+        List<String> args = new ArrayList<>(List.of(
+                "--server.port=0",
+                "--spring.main.banner-mode=off",
+                "--ballast.instance-name=" + instance,
+                "--brokerage.marketdata.url=http://127.0.0.1:9/unused",
+                "--ballast.alert.file.path=target/per-instance-action-http/" + instance + "-alerts.jsonl",
+                "--ballast.alert.actions.enabled=true",
+                "--ballast.alert.actions.base-url=https://brokerage.example",
+                "--ballast.alert.actions.keys.k1=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+                "--management.endpoints.web.exposure.include=health,metrics,ballastactions",
+                "--management.endpoint.ballastactions.access=unrestricted"));
+        return new SpringApplicationBuilder(BrokerageApplication.class).run(args.toArray(String[]::new));
+    }
+
+    private static int port(ConfigurableApplicationContext context) {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+    }
+
+    private int poolMax(int port) throws Exception {
+        HttpResponse<String> metric =
+                send(port, "GET", "/actuator/metrics/executor.pool.max?tag=name:" + POOL, null, "application/json");
+        assertThat(metric.statusCode()).as(metric.body()).isEqualTo(200);
+        return (int) JSON.readTree(metric.body()).at("/measurements/0/value").asDouble();
+    }
+
+    private HttpResponse<String> send(int port, String method, String path, String body, String accept)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Accept", accept)
+                .timeout(Duration.ofSeconds(10));
+        if (body != null && !body.isEmpty()) {
+            request.header("Content-Type", "application/json");
+        }
+        return http.send(
+                request.method(
+                                method,
+                                body == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
