@@ -46,9 +46,16 @@ final class AlertmanagerReceiver {
 
     @PostMapping(path = "/ballast/alertmanager", consumes = "application/json")
     ResponseEntity<?> receive(
-            @RequestBody byte[] body, @RequestHeader(name = "Authorization", required = false) @Nullable String auth) {
+            @RequestBody(required = false) byte @Nullable [] body,
+            @RequestHeader(name = "Authorization", required = false) @Nullable String auth) {
         if (token != null && !MessageDigest.isEqual(token, bearer(auth))) {
             return problem(HttpStatus.UNAUTHORIZED, "ALERTMANAGER_UNAUTHORIZED", "A valid bearer token is required");
+        }
+        if (body == null || body.length == 0) {
+            return problem(
+                    HttpStatus.BAD_REQUEST,
+                    "ALERTMANAGER_PAYLOAD_INVALID",
+                    "The body is empty; Alertmanager's webhook JSON (with an \"alerts\" array) is expected");
         }
         List<Alert> alerts;
         try {

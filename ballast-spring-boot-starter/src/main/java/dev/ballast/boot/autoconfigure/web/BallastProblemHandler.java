@@ -185,12 +185,28 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
         }
         List<MediaType> supported = exception.getSupportedMediaTypes();
         String takes = supported.isEmpty() ? "" : "; this endpoint takes " + MediaType.toString(supported);
-        ProblemDetail problem =
-                problem(415, Problems.codeFor(415), "the request has a body but no Content-Type header" + takes);
+        ProblemDetail problem = problem(
+                415,
+                Problems.codeFor(415),
+                (hasBody(request) ? "the request has a body but no Content-Type header" : "the request has no body")
+                        + takes);
         if (!supported.isEmpty()) {
             headers.setAccept(supported);
         }
         return handleExceptionInternal(exception, problem, headers, status, request);
+    }
+
+    /** Whether the request says it carries a body: a positive Content-Length, or a Transfer-Encoding (chunked). */
+    private static boolean hasBody(WebRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+            return true;
+        }
+        try {
+            return length != null && Long.parseLong(length.trim()) > 0;
+        } catch (NumberFormatException e) {
+            return true; // a length that is not a number: there is something, and it is not described
+        }
     }
 
     /** An unreadable body: too large (413), unknown field, malformed JSON, or missing, each with its own code. */

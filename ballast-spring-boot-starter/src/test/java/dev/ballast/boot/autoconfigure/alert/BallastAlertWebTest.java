@@ -156,6 +156,15 @@ class BallastAlertWebTest {
                                             .content("{\"version\":\"2\"}"),
                                     400))
                             .contains("\"code\":\"ALERTMANAGER_PAYLOAD_INVALID\"");
+                    // found by a black-box check: an empty body was the web layer's MALFORMED_JSON
+                    assertThat(call(
+                                    mvc,
+                                    post("/ballast/alertmanager")
+                                            .header("Authorization", "Bearer t0ken")
+                                            .contentType(MediaType.APPLICATION_JSON),
+                                    400))
+                            .contains("\"code\":\"ALERTMANAGER_PAYLOAD_INVALID\"")
+                            .contains("The body is empty");
                     for (String wrong : List.of("Bearer t0ke", "Bearer t0kenn", "Basic t0ken", "t0ken", "Bearer ")) {
                         assertThat(call(
                                         mvc,

@@ -208,6 +208,22 @@ class ProblemDetailsWebTest {
                 .doesNotContain("octet-stream");
         assertProblem(text, 415, "UNSUPPORTED_MEDIA_TYPE");
         assertThat(text.body()).contains("text/plain");
+        // found by a black-box check: a POST with nothing at all was told it had a body
+        HttpResponse<String> nothing = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/typed"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertProblem(nothing, 415, "UNSUPPORTED_MEDIA_TYPE");
+        assertThat(nothing.body()).contains("the request has no body; this endpoint takes application/json");
+        // one that reads a body without naming a type says the body is required
+        HttpResponse<String> nothingRead = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/command"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertProblem(nothingRead, 400, "MALFORMED_JSON");
+        assertThat(nothingRead.body()).contains("a request body is required");
     }
 
     @Test
