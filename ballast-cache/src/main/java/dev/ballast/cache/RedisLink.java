@@ -394,11 +394,15 @@ final class RedisLink implements AutoCloseable {
      * Alert#resolved resolved} form says Redis is back.
      */
     private Alert breakerOpen(String title, String detail) {
-        return Alert.builder(Severity.WARNING, "Cache '" + settings.name() + "': " + title)
+        Alert.Builder alert = Alert.builder(Severity.WARNING, "Cache '" + settings.name() + "': " + title)
                 .detail(detail)
                 .fingerprint("ballast-cache-l2|" + settings.name())
                 .label("module", "cache")
-                .label("cache", settings.name())
+                .label("cache", settings.name());
+        if (title.equals(HELD)) {
+            alert.label(Alert.CAUSE_LABEL, Alert.BY_OPERATOR);
+        }
+        return alert
                 // the button the alert module's rule carries too: whichever of the two alerts a router sees first is
                 // the one the person gets (one fingerprint), so both must offer it
                 .action(AlertAction.operation(

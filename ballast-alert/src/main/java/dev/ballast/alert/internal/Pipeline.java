@@ -122,7 +122,7 @@ public final class Pipeline {
     private void fire(Alert alert, FingerprintState state, Instant now, List<Delivery> out) {
         boolean escalation = state.escalates(alert.severity());
         if (!state.firing) {
-            if (state.last != null) {
+            if (state.last != null && !alert.isByOperator()) { // an operator's hold is not the condition flapping
                 state.transition(now, fatigue.flapWindow());
             }
             state.firing = true;
@@ -216,9 +216,11 @@ public final class Pipeline {
             return;
         }
         state.firing = false;
-        state.transition(now, fatigue.flapWindow());
         state.resolution = alert;
         Alert fired = state.shown != null ? state.shown : alert; // set when the episode began firing
+        if (!fired.isByOperator()) { // the end of an operator's hold is not the condition flapping either
+            state.transition(now, fatigue.flapWindow());
+        }
         if (state.flapping) {
             suppress(state, fired, "flapping");
             return;

@@ -45,6 +45,17 @@ public record Alert(
     /** The {@link #STATUS_LABEL} value of an alert that reports its condition cleared. */
     public static final String RESOLVED = "resolved";
 
+    /**
+     * The label by which a raiser says a person made the condition on purpose ({@value #CAUSE_LABEL}{@code =}{@value
+     * #BY_OPERATOR}: an operator held a cache's breaker open, moved locks to the database). A router does not count
+     * such a condition's start and end as flapping: an operator's hold and release soon after an outage of the same
+     * fingerprint would otherwise suppress the release's message.
+     */
+    public static final String CAUSE_LABEL = "cause";
+
+    /** The {@link #CAUSE_LABEL} value of a condition an operator made. */
+    public static final String BY_OPERATOR = "operator";
+
     /** Validates and copies. */
     public Alert {
         Objects.requireNonNull(severity, "severity");
@@ -76,6 +87,11 @@ public record Alert(
     /** Whether this alert reports its condition cleared ({@value #STATUS_LABEL}{@code =}{@value #RESOLVED}). */
     public boolean isResolved() {
         return RESOLVED.equals(labels.get(STATUS_LABEL));
+    }
+
+    /** Whether a person made this condition on purpose ({@value #CAUSE_LABEL}{@code =}{@value #BY_OPERATOR}). */
+    public boolean isByOperator() {
+        return BY_OPERATOR.equals(labels.get(CAUSE_LABEL));
     }
 
     /** A builder for an alert with the given severity and title. */

@@ -119,7 +119,9 @@ final class ModeSignals {
                 .label("backend", fallback)
                 .fingerprint("lock-mode|" + fallback);
         if (toFallback && operator(changedBy) != null) {
-            // an operator's move stays until someone moves locks back: every instance's message carries the way back
+            // an operator's move stays until someone moves locks back: every instance's message carries the way back;
+            // a router does not count it, or its end, as the fail-over flapping
+            builder.label(Alert.CAUSE_LABEL, Alert.BY_OPERATOR);
             builder.action(AlertAction.operation(
                     "Move locks back to " + ("redis".equals(primary) ? "Redis" : primary),
                     "lock.mode",
