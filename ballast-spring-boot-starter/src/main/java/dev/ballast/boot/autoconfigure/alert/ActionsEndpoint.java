@@ -3,6 +3,7 @@ package dev.ballast.boot.autoconfigure.alert;
 import dev.ballast.alert.action.ActionOperation;
 import dev.ballast.alert.action.ActionService;
 import dev.ballast.alert.action.ActionSigner;
+import dev.ballast.alert.action.ActionToken;
 import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
 import java.net.URI;
@@ -85,11 +86,12 @@ final class ActionsEndpoint {
         log.info("Action link signed for {}: '{}' {}", requester, known.name(), parsed);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("operation", known.name());
-        body.put("arguments", parsed);
+        ActionToken signed = signer.verify(token);
+        body.put("arguments", signed.arguments()); // as signed: with the instance a per-instance link is bound to
         body.put("description", description);
         body.put("requestedBy", requester);
         body.put("url", url.toString());
-        body.put("expiresAt", signer.verify(token).expiresAt().toString());
+        body.put("expiresAt", signed.expiresAt().toString());
         return body;
     }
 

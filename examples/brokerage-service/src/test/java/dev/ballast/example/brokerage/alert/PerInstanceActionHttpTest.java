@@ -49,6 +49,8 @@ class PerInstanceActionHttpTest {
             assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
             JsonNode link = JSON.readTree(signed.body());
             assertThat(link.get("description").asString()).endsWith(" Instance: inst-a.");
+            // found by a black-box check: the answer's arguments left out the instance the signer had added
+            assertThat(link.get("arguments").get("instance").asString()).isEqualTo("inst-a");
             String path = URI.create(link.get("url").asString()).getPath();
 
             HttpResponse<String> pageOnB = send(portB, "GET", path, null, "text/html");
