@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -120,7 +121,7 @@ public final class ActionService {
         ActionRecord.Outcome outcome;
         String result;
         try {
-            result = operation.perform(ownArguments(parsed), onBehalfOf(actor, parsed.fingerprint()));
+            result = operation.perform(ownArguments(parsed.arguments()), onBehalfOf(actor, parsed.fingerprint()));
             outcome = ActionRecord.Outcome.DONE;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -166,10 +167,7 @@ public final class ActionService {
         }
         try {
             checkNames(operation, token.arguments());
-            String description = operation.describe(ownArguments(token));
-            return operation.perInstance() && signer.instance().isPresent()
-                    ? description + " Instance: " + signer.instance().get() + "."
-                    : description;
+            return describe(operation, token.arguments(), signer.instance().orElse(null));
         } catch (IllegalArgumentException e) {
             if (earlier.isEmpty()) {
                 throw new ActionException(
@@ -196,12 +194,25 @@ public final class ActionService {
                         + " action base URL for links that act on one instance).");
     }
 
-    /** The link's arguments as the operation takes them: without the instance binding, which is checked here. */
-    private static Map<String, String> ownArguments(ActionToken token) {
-        if (!token.arguments().containsKey(INSTANCE_ARGUMENT)) {
-            return token.arguments();
+    /**
+     * What a link to {@code operation} with {@code arguments} does, as its page and {@code /actuator/ballastactions}
+     * say it: the operation's sentence (it never sees the instance binding), and for a per-instance operation the
+     * instance it acts on (the one the arguments name, else {@code instance}).
+     *
+     * @throws IllegalArgumentException if the operation refuses the arguments
+     */
+    public static String describe(ActionOperation operation, Map<String, String> arguments, @Nullable String instance) {
+        String description = operation.describe(ownArguments(arguments));
+        String on = arguments.getOrDefault(INSTANCE_ARGUMENT, instance);
+        return operation.perInstance() && on != null ? description + " Instance: " + on + "." : description;
+    }
+
+    /** A link's arguments as the operation takes them: without the instance binding, which is checked here. */
+    private static Map<String, String> ownArguments(Map<String, String> arguments) {
+        if (!arguments.containsKey(INSTANCE_ARGUMENT)) {
+            return arguments;
         }
-        Map<String, String> own = new LinkedHashMap<>(token.arguments());
+        Map<String, String> own = new LinkedHashMap<>(arguments);
         own.remove(INSTANCE_ARGUMENT);
         return java.util.Collections.unmodifiableMap(own);
     }
@@ -237,7 +248,7 @@ public final class ActionService {
 
     private static List<AlertAction> followUps(ActionOperation operation, ActionToken token) {
         try {
-            return List.copyOf(operation.followUps(ownArguments(token)));
+            return List.copyOf(operation.followUps(ownArguments(token.arguments())));
         } catch (RuntimeException e) {
             log.warn("Action '{}': its follow-up buttons failed: {}", token.operation(), e.toString());
             return List.of();

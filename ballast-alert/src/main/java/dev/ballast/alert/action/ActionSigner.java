@@ -1,6 +1,7 @@
 package dev.ballast.alert.action;
 
 import dev.ballast.alert.ActionLinker;
+import dev.ballast.alert.alertmanager.AlertmanagerWebhook;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertAction;
 import java.net.URI;
@@ -37,9 +38,6 @@ public final class ActionSigner implements ActionLinker {
 
     /** Longest token {@link #verify} reads, and so the longest {@link #link} makes. */
     private static final int MAX_TOKEN = 4096;
-
-    /** The {@code source} label of alerts that came through Alertmanager. */
-    private static final String PROMETHEUS = "prometheus";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
@@ -133,9 +131,10 @@ public final class ActionSigner implements ActionLinker {
     public Optional<AlertAction> link(Alert alert, AlertAction operation) {
         // an alert Alertmanager relayed is about whichever instance Prometheus saw, not the one that received it: its
         // per-instance operations are bound only where the rule's action_arguments name the instance
-        Map<String, String> arguments = PROMETHEUS.equals(alert.labels().get("source"))
-                ? operation.arguments()
-                : bound(operation.operationName(), operation.arguments());
+        Map<String, String> arguments =
+                AlertmanagerWebhook.SOURCE.equals(alert.labels().get("source"))
+                        ? operation.arguments()
+                        : bound(operation.operationName(), operation.arguments());
         return sign(operation.operationName(), arguments, alert.fingerprint())
                 .map(url -> new AlertAction(operation.label(), url));
     }

@@ -33,6 +33,9 @@ public final class AlertmanagerWebhook {
     /** Largest body accepted. */
     public static final int MAX_BYTES = 1 << 20;
 
+    /** The {@code source} label of every alert this webhook makes. */
+    public static final String SOURCE = "prometheus";
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private static final Pattern ARGUMENT = Pattern.compile("([a-zA-Z][a-zA-Z0-9_-]{0,30})=([A-Za-z0-9._:-]{1,100})");
@@ -77,7 +80,7 @@ public final class AlertmanagerWebhook {
                         severity(labels.path("severity").asString("")), cut(title, Alert.MAX_TITLE_LENGTH))
                 .detail(annotations.path("description").asString(""))
                 .fingerprint(fingerprint(labels, node))
-                .label("source", "prometheus");
+                .label("source", SOURCE);
         for (Map.Entry<String, JsonNode> label : labels.properties()) {
             if (!label.getKey().equals("fingerprint") && !label.getKey().equals(AlertStatus.LABEL)) {
                 alert.label(label.getKey(), label.getValue().asString(""));

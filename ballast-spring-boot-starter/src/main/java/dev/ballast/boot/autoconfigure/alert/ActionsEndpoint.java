@@ -63,14 +63,8 @@ final class ActionsEndpoint {
         String description;
         try {
             // checks the arguments: a link that cannot work is not signed
-            Map<String, String> own = new LinkedHashMap<>(parsed);
-            own.remove(ActionService.INSTANCE_ARGUMENT);
-            description = known.describe(own);
-            String instance = parsed.getOrDefault(
-                    ActionService.INSTANCE_ARGUMENT, signer.instance().orElse(null));
-            if (known.perInstance() && instance != null) {
-                description = description + " Instance: " + instance + ".";
-            }
+            description =
+                    ActionService.describe(known, parsed, signer.instance().orElse(null));
         } catch (IllegalArgumentException e) {
             throw invalid(
                     "Operation '" + known.name() + "' does not take " + cut(parsed.toString()) + ": " + e.getMessage());
