@@ -36,6 +36,9 @@ public final class ActionSigner implements ActionLinker {
     /** Path of action links below the service's base URL; the token follows. */
     public static final String PATH = "/ballast/actions/";
 
+    /** The longest label {@link AlertAction} takes. */
+    private static final int MAX_LABEL = 80;
+
     /** Longest token {@link #verify} reads, and so the longest {@link #link} makes. */
     private static final int MAX_TOKEN = 4096;
 
@@ -135,8 +138,25 @@ public final class ActionSigner implements ActionLinker {
                 AlertmanagerWebhook.SOURCE.equals(alert.labels().get("source"))
                         ? operation.arguments()
                         : bound(operation.operationName(), operation.arguments());
-        return sign(operation.operationName(), arguments, alert.fingerprint())
-                .map(url -> new AlertAction(operation.label(), url));
+        String label = labelled(operation.label(), arguments.get(ActionService.INSTANCE_ARGUMENT));
+        return sign(operation.operationName(), arguments, alert.fingerprint()).map(url -> new AlertAction(label, url));
+    }
+
+    /**
+     * A button bound to an instance names it ("Close the breaker (inst-a)"): two instances' messages about one outage
+     * read alike, and only the button of the instance that is asked works. The name is shortened to keep a label's 80
+     * characters.
+     */
+    static String labelled(String label, @Nullable String boundTo) {
+        if (boundTo == null) {
+            return label;
+        }
+        int room = MAX_LABEL - label.length() - 3;
+        if (room < 2) {
+            return label;
+        }
+        String name = boundTo.length() <= room ? boundTo : boundTo.substring(0, room - 1) + "…";
+        return label + " (" + name + ")";
     }
 
     /**

@@ -389,6 +389,38 @@ class ActionServiceTest {
     }
 
     @Test
+    void aButtonBoundToAnInstanceNamesItSoTwoInstancesMessagesCanBeToldApart() {
+        // found by a black-box check: both instances' "Redis L2 unavailable" messages read alike while their buttons
+        // were bound to different instances, so half the clicks reached the wrong one
+        Alert outage = Alert.builder(Severity.WARNING, "Cache 'quotes': Redis L2 unavailable")
+                .fingerprint("ballast-cache-l2|quotes")
+                .build();
+        AlertAction close = AlertAction.operation(
+                "Close the breaker", "cache.breaker", Map.of("cache", "quotes", "state", "closed"));
+
+        assertThat(instanceSigner("inst-A").link(outage, close).orElseThrow().label())
+                .isEqualTo("Close the breaker (inst-A)");
+        assertThat(instanceSigner("inst-B").link(outage, close).orElseThrow().label())
+                .isEqualTo("Close the breaker (inst-B)");
+        assertThat(instanceSigner("inst-A")
+                        .link(
+                                outage,
+                                AlertAction.operation("Replay dead letters", "outbox.replay-dead-letters", Map.of()))
+                        .orElseThrow()
+                        .label())
+                .as("an operation every instance shares names none")
+                .isEqualTo("Replay dead letters");
+
+        String longName = "brokerage-service-7f9c6d5b8-x2k4q.prod-eu-west-1.internal.example";
+        String label =
+                instanceSigner(longName).link(outage, close).orElseThrow().label();
+        assertThat(label)
+                .hasSize(80)
+                .startsWith("Close the breaker (brokerage-service-")
+                .endsWith("…)");
+    }
+
+    @Test
     void anAlertRelayedByAlertmanagerIsNotBoundToTheInstanceThatReceivedIt() {
         ActionSigner signer = instanceSigner("inst-A");
         Alert relayed = Alert.builder(Severity.WARNING, "Cache quotes: Redis L2 breaker open")
@@ -409,6 +441,10 @@ class ActionServiceTest {
                                 signer.link(relayed, closeOnB).orElseThrow().url())))
                         .arguments())
                 .containsEntry("instance", "inst-B");
+        assertThat(signer.link(relayed, close).orElseThrow().label()).isEqualTo("Close the breaker");
+        assertThat(signer.link(relayed, closeOnB).orElseThrow().label())
+                .as("bound by the rule's arguments")
+                .isEqualTo("Close the breaker (inst-B)");
     }
 
     private ActionSigner instanceSigner(String instance) {
