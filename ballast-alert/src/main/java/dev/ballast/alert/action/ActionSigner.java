@@ -144,18 +144,22 @@ public final class ActionSigner implements ActionLinker {
 
     /**
      * A button bound to an instance names it ("Close the breaker (inst-a)"): two instances' messages about one outage
-     * read alike, and only the button of the instance that is asked works. The name is shortened to keep a label's 80
-     * characters.
+     * read alike, and only the button of the instance that is asked works. A name too long for a label's 80 characters
+     * keeps its start and its end, where generated names (a pod's or a host's suffix, a node number) differ.
      */
     static String labelled(String label, @Nullable String boundTo) {
         if (boundTo == null) {
             return label;
         }
         int room = MAX_LABEL - label.length() - 3;
-        if (room < 2) {
+        if (room < 5) {
             return label;
         }
-        String name = boundTo.length() <= room ? boundTo : boundTo.substring(0, room - 1) + "…";
+        String name = boundTo;
+        if (name.length() > room) {
+            int head = (room - 1) / 3;
+            name = name.substring(0, head) + "…" + name.substring(name.length() - (room - 1 - head));
+        }
         return label + " (" + name + ")";
     }
 
@@ -170,8 +174,22 @@ public final class ActionSigner implements ActionLinker {
         return sign(operation, bound(operation, arguments), origin);
     }
 
-    /** {@code arguments}, with this instance's name added for a per-instance operation whose arguments name none. */
+    /**
+     * {@code arguments}, with this instance's name added for a per-instance operation whose arguments name none.
+     *
+     * @throws IllegalArgumentException if they name an instance no instance can be called (blank, over 100 characters
+     *     or with control characters, as {@code ballast.instance-name} may not be): such a link works nowhere
+     */
     private Map<String, String> bound(String operation, Map<String, String> arguments) {
+        String named = arguments.get(ActionService.INSTANCE_ARGUMENT);
+        if (named != null
+                && (named.isBlank()
+                        || named.length() > 100
+                        || !named.equals(named.strip())
+                        || named.chars().anyMatch(Character::isISOControl))) {
+            throw new IllegalArgumentException("instance must name the instance the link acts on, its"
+                    + " ballast.instance-name: 1 to 100 printable characters without surrounding spaces");
+        }
         if (instance == null
                 || !perInstance.test(operation)
                 || arguments.containsKey(ActionService.INSTANCE_ARGUMENT)) {

@@ -411,13 +411,35 @@ class ActionServiceTest {
                 .as("an operation every instance shares names none")
                 .isEqualTo("Replay dead letters");
 
-        String longName = "brokerage-service-7f9c6d5b8-x2k4q.prod-eu-west-1.internal.example";
-        String label =
-                instanceSigner(longName).link(outage, close).orElseThrow().label();
-        assertThat(label)
+        // found by the next black-box check: names cut at their end came out alike for two instances whose generated
+        // names differ only in their last characters
+        String node42 =
+                "brokerage-service-7d9f8b6c4-xk2pq.eu-west-1.compute.internal.prod-cluster-node-0042-abcdefghijklm";
+        String node43 = node42.replace("0042", "0043");
+        String label42 =
+                instanceSigner(node42).link(outage, close).orElseThrow().label();
+        String label43 =
+                instanceSigner(node43).link(outage, close).orElseThrow().label();
+        assertThat(label42)
                 .hasSize(80)
-                .startsWith("Close the breaker (brokerage-service-")
-                .endsWith("…)");
+                .isEqualTo("Close the breaker (brokerage-service-7…nal.prod-cluster-node-0042-abcdefghijklm)");
+        assertThat(label43).hasSize(80).isNotEqualTo(label42).contains("node-0043-");
+    }
+
+    @Test
+    void aLinkNamingAnInstanceNoInstanceCanBeCalledIsNotSigned() {
+        // found by a black-box check: "instance=" was signed into a link that every instance refused
+        ActionSigner signer = instanceSigner("inst-A");
+        for (String name : List.of("", " ", " inst-B", "x".repeat(101), "inst\u0007B")) {
+            assertThatThrownBy(() -> signer.link(
+                            "cache.breaker", Map.of("cache", "quotes", "state", "closed", "instance", name), "ops"))
+                    .as("'%s'", name)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("instance must name the instance the link acts on");
+        }
+        assertThat(signer.link(
+                        "cache.breaker", Map.of("cache", "quotes", "state", "closed", "instance", "inst-B"), "ops"))
+                .isPresent();
     }
 
     @Test

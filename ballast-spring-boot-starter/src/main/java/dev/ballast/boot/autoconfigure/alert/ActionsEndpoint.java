@@ -11,6 +11,7 @@ import java.security.Principal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,10 +78,11 @@ final class ActionsEndpoint {
             throw invalid(String.valueOf(e.getMessage()));
         }
         String token = url.getPath().substring(url.getPath().lastIndexOf('/') + 1);
-        log.info("Action link signed for {}: '{}' {}", requester, known.name(), parsed);
+        ActionToken signed = signer.verify(token);
+        // as signed: with the instance a per-instance link is bound to
+        log.info("Action link signed for {}: '{}' {}", requester, known.name(), new TreeMap<>(signed.arguments()));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("operation", known.name());
-        ActionToken signed = signer.verify(token);
         body.put("arguments", signed.arguments()); // as signed: with the instance a per-instance link is bound to
         body.put("description", description);
         body.put("requestedBy", requester);

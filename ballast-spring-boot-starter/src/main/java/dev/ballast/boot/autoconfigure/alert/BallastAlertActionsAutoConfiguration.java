@@ -23,7 +23,9 @@ import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.resilient.ResilientLockStrategy;
 import dev.ballast.outbox.Outbox;
 import dev.ballast.outbox.OutboxRelay;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.URI;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -187,6 +189,21 @@ public final class BallastAlertActionsAutoConfiguration {
             } catch (IllegalArgumentException e) {
                 throw InvalidBallastPropertyException.secret(prefix.substring(0, prefix.length() - 1), e.getMessage());
             }
+        }
+
+        /**
+         * {@code ballast.instance} ({@code ballast_instance} in Prometheus): 1, tagged {@code instance_name} with the
+         * name links to per-instance operations are bound to. The shipped rule for a saturated pool joins it on {@code
+         * (job, instance)} so that its "Raise the pool" button acts on the instance the alert is about.
+         */
+        @Bean
+        @ConditionalOnMissingBean(name = "ballastInstanceMeter")
+        MeterBinder ballastInstanceMeter(ActionSigner signer) {
+            return registry -> signer.instance().ifPresent(name -> Gauge.builder("ballast.instance", () -> 1)
+                    .description("1; instance_name is the ballast.instance-name that action links to"
+                            + " per-instance operations are bound to")
+                    .tag("instance_name", name)
+                    .register(registry));
         }
 
         @Bean

@@ -50,9 +50,9 @@ final class CacheBreakerOperation implements ActionOperation {
             requireL2(found);
         }
         return open(arguments)
-                ? "Open the Redis breaker of cache '" + cache + "' on this instance and keep it open: the cache serves"
+                ? "Open the Redis breaker of cache '" + cache + "' and keep it open: the cache serves"
                         + " from memory and its loader, and does not call Redis until the breaker is closed."
-                : "Close the Redis breaker of cache '" + cache + "' on this instance: Redis is probed now and used"
+                : "Close the Redis breaker of cache '" + cache + "': Redis is probed now and used"
                         + " again if it answers.";
     }
 

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -42,6 +43,13 @@ class PerInstanceActionHttpTest {
             int portB = port(b);
             assertThat(poolMax(portA)).isEqualTo(4);
             assertThat(poolMax(portB)).isEqualTo(4);
+            // what the shipped pool saturation rule joins on (job, instance) to bind its button to the instance
+            for (var instance : List.of(Map.entry(portA, "inst-a"), Map.entry(portB, "inst-b"))) {
+                assertThat(send(instance.getKey(), "GET", "/actuator/prometheus", null, "text/plain")
+                                .body())
+                        .containsPattern(
+                                "(?m)^ballast_instance\\{instance_name=\"" + instance.getValue() + "\"\\} 1(\\.0)?$");
+            }
 
             HttpResponse<String> signed = send(portA, "POST", "/actuator/ballastactions", """
                     {"operation": "executor.resize", "arguments": "pool=marketDataBulkhead,max=6",
@@ -96,7 +104,7 @@ class PerInstanceActionHttpTest {
                 "--ballast.alert.actions.enabled=true",
                 "--ballast.alert.actions.base-url=https://brokerage.example",
                 "--ballast.alert.actions.keys.k1=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
-                "--management.endpoints.web.exposure.include=health,metrics,ballastactions",
+                "--management.endpoints.web.exposure.include=health,metrics,prometheus,ballastactions",
                 "--management.endpoint.ballastactions.access=unrestricted"));
         return new SpringApplicationBuilder(BrokerageApplication.class).run(args.toArray(String[]::new));
     }
