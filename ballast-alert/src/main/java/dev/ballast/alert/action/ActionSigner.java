@@ -39,6 +39,9 @@ public final class ActionSigner implements ActionLinker {
     /** The longest label {@link AlertAction} takes. */
     private static final int MAX_LABEL = 80;
 
+    /** The longest instance name a link may be bound to, as {@code ballast.instance-name} allows. */
+    private static final int MAX_INSTANCE_NAME = 100;
+
     /** Longest token {@link #verify} reads, and so the longest {@link #link} makes. */
     private static final int MAX_TOKEN = 4096;
 
@@ -184,7 +187,7 @@ public final class ActionSigner implements ActionLinker {
         String named = arguments.get(ActionService.INSTANCE_ARGUMENT);
         if (named != null
                 && (named.isBlank()
-                        || named.length() > 100
+                        || named.length() > MAX_INSTANCE_NAME
                         || !named.equals(named.strip())
                         || named.chars().anyMatch(Character::isISOControl))) {
             throw new IllegalArgumentException("instance must name the instance the link acts on, its"

@@ -38,7 +38,9 @@ public final class AlertmanagerWebhook {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    private static final Pattern ARGUMENT = Pattern.compile("([a-zA-Z][a-zA-Z0-9_-]{0,30})=([A-Za-z0-9._:-]{1,100})");
+    // values may hold '@': an instance's generated ballast.instance-name is <pid>@<host>-<hex>, and the shipped pool
+    // saturation rule passes it as instance=
+    private static final Pattern ARGUMENT = Pattern.compile("([a-zA-Z][a-zA-Z0-9_-]{0,30})=([A-Za-z0-9._:@-]{1,100})");
 
     private AlertmanagerWebhook() {}
 

@@ -86,6 +86,30 @@ class AlertmanagerWebhookTest {
     }
 
     @Test
+    void aPoolButtonBoundByTheRuleToAGeneratedInstanceNameKeepsItsButton() {
+        // found reviewing the change that binds the pool saturation rule's button: a generated ballast.instance-name
+        // (<pid>@<host>-<hex>) has an '@', which the argument pattern refused, so the default setup lost the button
+        String payload = """
+                {"version":"4","alerts":[
+                  {"status":"firing","labels":{"alertname":"BallastExecutorPoolSaturated","severity":"warning",
+                    "instance":"10.0.0.7:8080","instance_name":"4711@brokerage-7d9f-xk2pq-1a2b3c4d",
+                    "name":"marketDataBulkhead"},
+                   "annotations":{"summary":"Executor pool marketDataBulkhead at 100% of its maximum",
+                    "action":"executor.resize",
+                    "action_arguments":"pool=marketDataBulkhead,instance=4711@brokerage-7d9f-xk2pq-1a2b3c4d"}}
+                ]}
+                """;
+        List<Alert> alerts = AlertmanagerWebhook.parse(payload.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(alerts.get(0).actions()).singleElement().satisfies(button -> {
+            assertThat(button.label()).isEqualTo("Raise the pool");
+            assertThat(button.arguments())
+                    .containsExactlyInAnyOrderEntriesOf(
+                            Map.of("pool", "marketDataBulkhead", "instance", "4711@brokerage-7d9f-xk2pq-1a2b3c4d"));
+        });
+    }
+
+    @Test
     void aButtonWhoseArgumentsNoLabelKnowsIsNamedAsTheRuleWroteItNotAsAMoveBackToRedis() {
         // found by a black-box check: action_arguments mode=BOGUS made a button labelled "Move locks back to Redis"
         String payload = """

@@ -39,8 +39,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * its JVM: {@code FAKETIME_TIMESTAMP_FILE} names a file the test rewrites ({@code +0}, then {@code +5s}, then {@code
  * +0}), re-read every second; {@code FAKETIME_DONT_FAKE_MONOTONIC=1} leaves {@code System.nanoTime()} alone (leases and
  * waits run on it), so only the wall clock jumps, forward and then back; {@code FAKETIME_FORCE_MONOTONIC_FIX=0} keeps
- * the JVM's timed waits waiting (with it on, the instance spun on both cores and starved the other one). Locks on the resilient chain (Redis + the
- * database), deposits contending for 3 accounts and orders on both instances. Hypothesis: leases and fencing tokens come
+ * the JVM's timed waits waiting (with it on, the instance spun on both cores and starved the other one). Locks on the
+ * resilient chain (Redis + the database), deposits contending for 3 accounts and orders on both instances. Hypothesis: leases and fencing tokens come
  * from monotonic time and the servers' clocks, so a skewed instance never holds a lock at the same time as another, and
  * the outbox still delivers every order once, in order per aggregate.
  */
