@@ -104,7 +104,8 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
                 builder.tick,
                 builder.heartbeatInterval,
                 heartbeatChannel,
-                builder.service);
+                builder.service,
+                builder.instance);
         workers.values().forEach(ChannelWorker::start);
         if (!builder.manual) {
             dispatcher.start();
@@ -246,6 +247,7 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
         private @Nullable Duration heartbeatInterval;
         private @Nullable String heartbeatChannel;
         private String service = "service";
+        private @Nullable String instance;
         private ActionLinker linker = ActionLinker.none();
         private boolean manual;
         private @Nullable Path rawAlertFile;
@@ -330,6 +332,26 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
                 throw new IllegalArgumentException("Alert service name must be 1 to 64 characters, was '" + name + "'");
             }
             this.service = name;
+            return this;
+        }
+
+        /**
+         * The name of this instance (1 to 100 printable characters without surrounding spaces; the starter passes
+         * {@code ballast.instance-name}): every message this router sends names it (Discord's footer, Slack's context
+         * line, the webhook's and the file's {@code instance}, the log line), so that two instances' messages about
+         * one condition, their resolved messages included, can be told apart. Without one, messages name no
+         * instance.
+         */
+        public Builder instance(String name) {
+            if (name == null
+                    || name.isBlank()
+                    || name.length() > 100
+                    || !name.equals(name.strip())
+                    || name.chars().anyMatch(Character::isISOControl)) {
+                throw new IllegalArgumentException("Alert instance name must be 1 to 100 printable characters without"
+                        + " surrounding spaces, was '" + name + "'");
+            }
+            this.instance = name;
             return this;
         }
 

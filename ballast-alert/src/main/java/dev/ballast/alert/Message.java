@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One message a channel delivers: one alert, or a group of alerts that share their route's group-by labels, with what
@@ -21,6 +22,10 @@ import java.util.Objects;
  * @param repeatWindow over how long those repeats came ({@link Duration#ZERO} when {@code repeats} is 0)
  * @param actions links a person can follow; operations already signed into links
  * @param timestamp when the router produced the message
+ * @param instance the name of the instance whose router sent the message ({@link AlertRouter.Builder#instance}), so
+ *     that two instances' messages about one condition can be told apart; with deduplication across instances, the
+ *     one whose claim won (its repeat count covers every instance's repeats); {@code null} when the router was given
+ *     no name
  */
 public record Message(
         Kind kind,
@@ -30,7 +35,8 @@ public record Message(
         long repeats,
         Duration repeatWindow,
         List<AlertAction> actions,
-        Instant timestamp) {
+        Instant timestamp,
+        @Nullable String instance) {
 
     /** Why a message is sent. */
     public enum Kind {
@@ -46,6 +52,19 @@ public record Message(
         HEARTBEAT
     }
 
+    /** A message that names no instance. */
+    public Message(
+            Kind kind,
+            Severity severity,
+            String title,
+            List<Alert> alerts,
+            long repeats,
+            Duration repeatWindow,
+            List<AlertAction> actions,
+            Instant timestamp) {
+        this(kind, severity, title, alerts, repeats, repeatWindow, actions, timestamp, null);
+    }
+
     /** Validates and copies. */
     public Message {
         Objects.requireNonNull(kind, "kind");
@@ -58,6 +77,11 @@ public record Message(
         if (alerts.isEmpty()) {
             throw new IllegalArgumentException("A message is about at least one alert");
         }
+    }
+
+    /** This message as sent by the instance named {@code name}. */
+    public Message from(String name) {
+        return new Message(kind, severity, title, alerts, repeats, repeatWindow, actions, timestamp, name);
     }
 
     /** The first (for a single alert, the only) alert. */

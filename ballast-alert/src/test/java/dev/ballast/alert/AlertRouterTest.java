@@ -104,6 +104,78 @@ class AlertRouterTest {
         }
     }
 
+    /** Every alert to {@code channel} at once (no group wait). */
+    private static Route now(Channel channel) {
+        return new Route("all", java.util.Set.of(), Map.of(), List.of(channel.name()), false, List.of(), Duration.ZERO);
+    }
+
+    @Test
+    void twoInstancesMessagesAboutOneConditionNameTheInstanceThatSentThemResolvedOnesToo() {
+        Recording chat = new Recording("chat");
+        Alert redisDown = Alert.builder(Severity.WARNING, "Redis L2 unavailable")
+                .fingerprint("cache-breaker|quotes")
+                .build();
+        for (String instance : List.of("inst-a", "inst-b")) {
+            try (AlertRouter router = AlertRouter.builder()
+                    .clock(clock)
+                    .channel(chat)
+                    .route(now(chat))
+                    .heartbeat(Duration.ofMinutes(1), "chat")
+                    .instance(instance)
+                    .manual()
+                    .build()) {
+                router.dispatchPending(true);
+                router.send(redisDown);
+                router.dispatchPending(false);
+                router.send(AlertStatus.resolved(redisDown));
+                router.dispatchPending(false);
+                await().atMost(Duration.ofSeconds(5))
+                        .until(() -> chat.messages.stream()
+                                        .filter(m -> instance.equals(m.instance()))
+                                        .count()
+                                == 3);
+            }
+        }
+
+        assertThat(chat.messages)
+                .extracting(m -> m.kind() + " " + m.instance())
+                .containsExactlyInAnyOrder(
+                        "HEARTBEAT inst-a",
+                        "FIRING inst-a",
+                        "RESOLVED inst-a",
+                        "HEARTBEAT inst-b",
+                        "FIRING inst-b",
+                        "RESOLVED inst-b");
+    }
+
+    @Test
+    void aRouterGivenNoInstanceNameSendsMessagesNamingNone() {
+        Recording chat = new Recording("chat");
+        try (AlertRouter router = AlertRouter.builder()
+                .clock(clock)
+                .channel(chat)
+                .route(now(chat))
+                .manual()
+                .build()) {
+            router.send(Alert.builder(Severity.WARNING, "Redis L2 unavailable")
+                    .fingerprint("cache-breaker|quotes")
+                    .build());
+            router.dispatchPending(true);
+            await().atMost(Duration.ofSeconds(5)).until(() -> chat.messages.size() == 1);
+            assertThat(chat.messages.get(0).instance()).isNull();
+        }
+    }
+
+    @Test
+    void anInstanceNameNoInstanceCanHaveIsRefusedWhenTheRouterIsBuilt() {
+        for (String bad : new String[] {"", " ", " inst-a", "inst-a ", "inst\na", "x".repeat(101)}) {
+            assertThatThrownBy(() -> AlertRouter.builder().instance(bad))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("1 to 100 printable characters");
+        }
+        assertThat(AlertRouter.builder().instance("x".repeat(100))).isNotNull();
+    }
+
     @Test
     void aFullIntakeDropsAndCountsInfoButKeepsEveryCritical() {
         Recording chat = new Recording("chat");

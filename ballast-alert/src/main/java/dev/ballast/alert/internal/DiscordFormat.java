@@ -48,7 +48,8 @@ public final class DiscordFormat implements WebhookFormat {
         embed.put("timestamp", message.timestamp().toString());
         int used = title.length();
         used += fields(embed.putArray("fields"), MessageText.fields(message));
-        String footer = "ballast \u00b7 " + message.kind().name().toLowerCase(java.util.Locale.ROOT);
+        String footer = "ballast \u00b7 " + message.kind().name().toLowerCase(java.util.Locale.ROOT)
+                + (message.instance() == null ? "" : " \u00b7 " + message.instance());
         embed.putObject("footer").put("text", footer);
         used += footer.length();
         String links = markdownLinks(message.actions());

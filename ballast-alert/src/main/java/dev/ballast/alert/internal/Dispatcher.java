@@ -40,6 +40,7 @@ public final class Dispatcher {
     private final @Nullable Duration heartbeatInterval;
     private final @Nullable String heartbeatChannel;
     private final String service;
+    private final @Nullable String instance;
     private volatile @Nullable Thread thread;
     private Instant nextTick;
     private Instant nextHeartbeat;
@@ -47,7 +48,8 @@ public final class Dispatcher {
 
     /**
      * A dispatcher for {@code workers}; {@link #start} starts its thread. {@code heartbeatInterval} and {@code
-     * heartbeatChannel} are both null for no heartbeat.
+     * heartbeatChannel} are both null for no heartbeat. Every message is marked as sent by {@code instance}, unless
+     * null.
      */
     public Dispatcher(
             Clock clock,
@@ -58,7 +60,8 @@ public final class Dispatcher {
             Duration tick,
             @Nullable Duration heartbeatInterval,
             @Nullable String heartbeatChannel,
-            String service) {
+            String service,
+            @Nullable String instance) {
         this.clock = clock;
         this.meters = meters;
         this.pipeline = pipeline;
@@ -68,6 +71,7 @@ public final class Dispatcher {
         this.heartbeatInterval = heartbeatInterval;
         this.heartbeatChannel = heartbeatChannel;
         this.service = service;
+        this.instance = instance;
         Instant now = clock.instant();
         this.nextTick = now;
         this.nextHeartbeat = now;
@@ -156,7 +160,7 @@ public final class Dispatcher {
         for (Delivery delivery : deliveries) {
             ChannelWorker worker = workers.get(delivery.channel());
             if (worker != null) {
-                worker.offer(delivery.message());
+                worker.offer(sent(delivery.message()));
             }
         }
     }
@@ -177,7 +181,7 @@ public final class Dispatcher {
         meters.heartbeat(now.getEpochSecond());
         ChannelWorker worker = workers.get(channel);
         if (worker != null) {
-            worker.offer(new Message(
+            worker.offer(sent(new Message(
                     Message.Kind.HEARTBEAT,
                     Severity.INFO,
                     beat.title(),
@@ -185,7 +189,12 @@ public final class Dispatcher {
                     0,
                     Duration.ZERO,
                     List.of(),
-                    now));
+                    now)));
         }
+    }
+
+    private Message sent(Message message) {
+        String name = instance;
+        return name == null ? message : message.from(name);
     }
 }

@@ -44,6 +44,7 @@ public final class LogChannel implements Channel {
                 .addKeyValue("severity", message.severity().name())
                 .addKeyValue("fingerprint", message.fingerprint())
                 .addKeyValue("kind", message.kind().name())
+                .addKeyValue("instance", message.instance() == null ? "" : message.instance())
                 .log("{}{}", MessageText.headline(message), detail.isEmpty() ? "" : ": " + detail);
         return DeliveryResult.delivered();
     }

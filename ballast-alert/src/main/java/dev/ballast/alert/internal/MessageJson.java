@@ -22,6 +22,9 @@ final class MessageJson {
         root.put("repeats", message.repeats());
         root.put("repeatWindowSeconds", message.repeatWindow().toSeconds());
         root.put("timestamp", message.timestamp().toString());
+        if (message.instance() != null) {
+            root.put("instance", message.instance());
+        }
         ArrayNode alerts = root.putArray("alerts");
         for (Alert alert : message.alerts()) {
             alerts.add(alert(alert));

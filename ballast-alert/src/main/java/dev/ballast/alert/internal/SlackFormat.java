@@ -49,7 +49,10 @@ public final class SlackFormat implements WebhookFormat {
                 .putArray("elements")
                 .addObject()
                 .put("type", "mrkdwn")
-                .put("text", message.severity() + " \u00b7 " + message.kind() + " \u00b7 " + message.timestamp());
+                .put(
+                        "text",
+                        message.severity() + " \u00b7 " + message.kind() + " \u00b7 " + message.timestamp()
+                                + (message.instance() == null ? "" : " \u00b7 " + message.instance()));
         if (!message.actions().isEmpty()) {
             ArrayNode elements = blocks.addObject().put("type", "actions").putArray("elements");
             for (AlertAction action : message.actions()) {

@@ -25,6 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** The sample messages in docs/alerting.md are what the channels send, byte for byte (pretty-printed). */
 class SampleMessagesTest {
 
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final JsonMapper PRETTY =
             JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
     static final Instant AT = Instant.parse("2026-11-30T09:15:00Z");
@@ -50,11 +51,38 @@ class SampleMessagesTest {
                 37,
                 Duration.ofMinutes(5),
                 actions,
-                AT);
+                AT,
+                "orders-1");
     }
 
     @TempDir
     Path dir;
+
+    @Test
+    void aMessageNamingNoInstanceLeavesItOutOfEveryFormat() throws Exception {
+        Message named = sample();
+        Message unnamed = new Message(
+                named.kind(),
+                named.severity(),
+                named.title(),
+                named.alerts(),
+                named.repeats(),
+                named.repeatWindow(),
+                named.actions(),
+                named.timestamp());
+
+        JsonNode discord = JSON.readTree(new DiscordFormat().body(unnamed));
+        JsonNode slack = JSON.readTree(new SlackFormat().body(unnamed));
+        JsonNode webhook = JSON.readTree(new SignedWebhookFormat(new byte[32], Clock.systemUTC()).body(unnamed));
+        assertThat(discord.at("/embeds/0/footer/text").asString()).isEqualTo("ballast \u00b7 firing");
+        assertThat(slack.at("/blocks/2/elements/0/text").asString())
+                .isEqualTo("CRITICAL \u00b7 FIRING \u00b7 2026-11-30T09:15:00Z");
+        assertThat(webhook.has("instance")).isFalse();
+        assertThat(JSON.readTree(new SignedWebhookFormat(new byte[32], Clock.systemUTC()).body(named))
+                        .get("instance")
+                        .asString())
+                .isEqualTo("orders-1");
+    }
 
     @Test
     void theDocsShowExactlyWhatEachChannelSends() throws Exception {

@@ -11,7 +11,8 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.env.MapPropertySource;
 
 /**
- * {@code ballast.instance-name}: the one name an instance goes by in every Ballast module: the resilient lock chain's
+ * {@code ballast.instance-name}: the one name an instance goes by in every Ballast module: every alert message it
+ * sends and its per-instance alert buttons, the resilient lock chain's
  * alerts and log lines ("on instance …", who switched), the outbox relay's leases and {@code /actuator/outbox}. Unless
  * the application sets it, each application context gets {@code <pid>@<host>-<8 random hex digits>} at the lowest
  * precedence, made once, so the lock chain and the relay of one instance name it the same way and two contexts in one

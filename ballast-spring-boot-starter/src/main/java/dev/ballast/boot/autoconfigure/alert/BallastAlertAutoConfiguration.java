@@ -2,6 +2,7 @@ package dev.ballast.boot.autoconfigure.alert;
 
 import dev.ballast.alert.ActionLinker;
 import dev.ballast.alert.AlertRouter;
+import dev.ballast.boot.internal.InstanceName;
 import dev.ballast.core.alert.AlertSink;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -17,6 +18,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 
 /**
  * Auto-configures the {@link AlertRouter} as the application's {@link dev.ballast.core.alert.AlertSink}, so every
@@ -47,13 +49,15 @@ public final class BallastAlertAutoConfiguration {
             ObjectProvider<MeterRegistry> registry,
             ObjectProvider<ActionLinker> linker,
             @Qualifier(CLOCK_BEAN) ObjectProvider<Clock> clock,
-            ObjectProvider<DataSource> database) {
+            ObjectProvider<DataSource> database,
+            Environment environment) {
         return RouterFactory.create(
                 properties,
                 registry.getIfUnique(),
                 linker.getIfUnique(ActionLinker::none),
                 clock.getIfAvailable(Clock::systemUTC),
-                properties.fatigue().sharedDedup() ? database.getIfUnique() : null);
+                properties.fatigue().sharedDedup() ? database.getIfUnique() : null,
+                InstanceName.of(environment));
     }
 
     /** {@code POST /ballast/alertmanager}. */

@@ -35,8 +35,10 @@ final class RouterFactory {
             @Nullable MeterRegistry registry,
             ActionLinker linker,
             Clock clock,
-            @Nullable DataSource database) {
-        AlertRouter.Builder builder = AlertRouter.builder().clock(clock).actionLinker(linker);
+            @Nullable DataSource database,
+            String instance) {
+        AlertRouter.Builder builder =
+                AlertRouter.builder().clock(clock).actionLinker(linker).instance(instance);
         checkSharedDedupSettings(properties.fatigue());
         if (properties.fatigue().sharedDedup()) {
             if (database == null) {

@@ -79,6 +79,7 @@ class AlertChannelsFromPropertiesIT {
                 .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
                 .withBean(BallastAlertAutoConfiguration.CLOCK_BEAN, Clock.class, () -> clock)
                 .withPropertyValues(
+                        "ballast.instance-name=orders-1",
                         "ballast.alert.channels.discord.type=discord",
                         "ballast.alert.channels.discord.url=" + base + "/discord",
                         "ballast.alert.channels.discord.max-attempts=2",

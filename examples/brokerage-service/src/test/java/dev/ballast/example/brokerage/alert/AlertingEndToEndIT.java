@@ -64,6 +64,7 @@ import tools.jackson.databind.json.JsonMapper;
             "spring.data.redis.port=6379",
             "management.endpoints.web.exposure.include=health,prometheus,ballastactions",
             "ballast.alert.service=brokerage",
+            "ballast.instance-name=brokerage-e2e",
             "ballast.alert.channels.discord.type=discord",
             "ballast.alert.channels.discord.rate-per-second=20",
             "ballast.alert.file.path=target/alert-e2e/alerts.jsonl",
@@ -295,13 +296,19 @@ class AlertingEndToEndIT {
         return counter == null ? 0 : counter.count();
     }
 
-    /** Discord messages whose footer says {@code kind} and whose title contains {@code title}, oldest first. */
+    /**
+     * Discord messages whose footer says {@code kind}, sent by this instance (the footer names it), and whose title
+     * contains {@code title}, oldest first.
+     */
     private static List<JsonNode> discordMessages(String kind, String title) {
         List<JsonNode> found = new ArrayList<>();
         for (var request : DISCORD.findAll(postRequestedFor(urlPathMatching("/api/webhooks/.*")))) {
             JsonNode body = JSON.readTree(request.getBodyAsString());
             JsonNode embed = body.path("embeds").path(0);
-            if (embed.path("footer").path("text").asString("").endsWith(kind)
+            if (embed.path("footer")
+                            .path("text")
+                            .asString("")
+                            .equals("ballast \u00b7 " + kind + " \u00b7 brokerage-e2e")
                     && embed.path("title").asString("").contains(title)) {
                 found.add(body);
             }
