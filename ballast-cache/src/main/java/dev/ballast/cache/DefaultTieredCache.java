@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -110,9 +111,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
     }
 
     /** The flight of an L1 miss: across instances when Redis is there and reachable, else the loader alone. */
-    private Slot fly(String k, KeyLoad load, long stamp) {
+    private Slot fly(String k, KeyLoad load, long stamp, Consumer<Slot> handOut) {
         if (shared != null) {
-            return shared.load(k, load, stamp);
+            return shared.load(k, load, stamp, handOut);
         }
         Slot slot = load.run();
         l1.fillLoaded(k, slot, stamp);

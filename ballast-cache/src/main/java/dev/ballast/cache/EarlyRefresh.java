@@ -106,6 +106,6 @@ final class EarlyRefresh {
             return;
         }
         meters.earlyRefresh();
-        shared.loadWithLease(k, load, stamp, token);
+        shared.loadWithLease(k, load, stamp, token, slot -> {}); // no caller waits on a refresh
     }
 }

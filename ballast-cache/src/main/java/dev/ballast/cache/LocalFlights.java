@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -19,14 +20,22 @@ import org.jspecify.annotations.Nullable;
  * its entry when it ends. A caller joins only a flight that began after the last invalidation of its key (same L1
  * stamp); a flight that began before may bring the old value, so the caller waits for it to end and tries again. The
  * flight looks at L1 once more after registering, because another flight may have ended between its miss and its
- * registration, and takes the stamp for its own fill after that look.
+ * registration, and takes the stamp for its own fill after that look. The joiners are woken as soon as the flight has
+ * its value ({@link Work}), not after it has written it to L2 and L1: on the instance that loaded, one Redis round trip
+ * sooner; on the others, by the thread that received the value with the holder's signal, without waking the flight's
+ * own caller first.
  */
 final class LocalFlights {
 
-    /** The flight's work: L2 and the loader, or the loader alone. */
+    /**
+     * The flight's work: L2 and the loader, or the loader alone. It may give the value to the callers that joined the
+     * flight through {@code handOut} as soon as it has it, before what it still does for it (the fill of L2 and L1);
+     * the joiners get the first value handed out, or else what it returns (the flight's own caller always gets what it
+     * returns: the same value, unless it expired between the two and the work went on).
+     */
     @FunctionalInterface
     interface Work {
-        Slot load(String k, KeyLoad load, long stamp);
+        Slot load(String k, KeyLoad load, long stamp, Consumer<Slot> handOut);
     }
 
     /** A load in flight and the invalidation stamp of its key when it began. */
@@ -107,12 +116,12 @@ final class LocalFlights {
             if (found == null) {
                 // stamped after the look: an invalidation between the caller's miss and here is already in the stamp,
                 // so the fill of this load is refused only for invalidations that came after the load began
-                found = work.load(k, load, l1.stamp(k));
+                found = work.load(k, load, l1.stamp(k), mine.result()::complete);
             }
-            mine.result().complete(found);
+            mine.result().complete(found); // unless handed out already
             return found;
         } catch (RuntimeException | Error e) {
-            mine.result().completeExceptionally(e);
+            mine.result().completeExceptionally(e); // the joiners keep a value handed out before the failure
             throw e;
         } finally {
             flights.remove(k, mine);

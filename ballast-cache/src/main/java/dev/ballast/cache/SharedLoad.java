@@ -10,6 +10,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -49,6 +50,12 @@ final class SharedLoad {
     private final ScheduledExecutorService scheduler;
     /** Per key, this JVM's caller waiting for another instance's load: completed with the value if it came along. */
     private final ConcurrentMap<String, CompletableFuture<@Nullable Slot>> signals = new ConcurrentHashMap<>();
+    /**
+     * Per key, how the waiting caller hands a value that came with the signal to the callers of this JVM that joined
+     * its flight ({@link LocalFlights.Work}): {@link #released} calls it on the thread that received the signal, so
+     * they need not wait for the waiting caller to wake up first. Set and removed by that caller.
+     */
+    private final ConcurrentMap<String, Consumer<Slot>> handOuts = new ConcurrentHashMap<>();
 
     SharedLoad(
             CacheSettings settings,
@@ -68,18 +75,20 @@ final class SharedLoad {
     }
 
     /** The value of {@code k}: from L2, from another instance's load, or from {@code load} under the lease. */
-    Slot load(String k, KeyLoad load, long stamp) {
+    Slot load(String k, KeyLoad load, long stamp, Consumer<Slot> handOut) {
         if (!redis.available()) {
             return loadLocal(k, load, stamp);
         }
+        handOuts.put(k, handOut);
         try {
-            return loadOrWait(k, load, stamp);
+            return loadOrWait(k, load, stamp, handOut);
         } finally {
             signals.remove(k); // only this JVM's loading caller of k waits for its signal
+            handOuts.remove(k, handOut);
         }
     }
 
-    private Slot loadOrWait(String k, KeyLoad load, long stamp) {
+    private Slot loadOrWait(String k, KeyLoad load, long stamp, Consumer<Slot> handOut) {
         long deadline = System.nanoTime() + settings.loadWait().toNanos();
         long recheck = RECHECK_FIRST_NANOS;
         boolean counted = false;
@@ -122,7 +131,7 @@ final class SharedLoad {
                 return loadLocal(k, load, stamp);
             }
             if (lease.status() == LeaseScripts.Status.ACQUIRED) {
-                return loadWithLease(k, load, stamp, Objects.requireNonNull(lease.token()));
+                return loadWithLease(k, load, stamp, Objects.requireNonNull(lease.token()), handOut);
             }
             if (!counted) {
                 meters.coalesced(true);
@@ -200,8 +209,11 @@ final class SharedLoad {
         }
     }
 
-    /** Loads holding the lease, renewing it meanwhile; writes L2 (and L1) only if no invalidation broke the lease. */
-    Slot loadWithLease(String k, KeyLoad load, long stamp, String token) {
+    /**
+     * Loads holding the lease, renewing it meanwhile; writes L2 (and L1) only if no invalidation broke the lease. The
+     * value goes to {@code handOut} before the write to L2, which it does not depend on.
+     */
+    Slot loadWithLease(String k, KeyLoad load, long stamp, String token, Consumer<Slot> handOut) {
         long every = Math.max(1, settings.loadLease().toMillis() / 3);
         ScheduledFuture<?> renewal = scheduler.scheduleAtFixedRate(
                 () -> redis.leases().renew(k, token), every, every, TimeUnit.MILLISECONDS);
@@ -213,6 +225,7 @@ final class SharedLoad {
                 return slot;
             }
             handedBack = true;
+            handOut.accept(slot); // encoded: what is left (the fill) cannot change what the callers get
             if (redis.leases().fill(k, token, envelope, codec.redisTtlMillis(slot, clock.millis()))) {
                 l1.fill(k, slot, stamp);
             }
@@ -245,6 +258,10 @@ final class SharedLoad {
             } catch (RuntimeException e) {
                 meters.corrupt(); // the waiter reads L2 instead, which handles (and evicts) a bad entry
             }
+        }
+        Consumer<Slot> handOut = handOuts.get(k);
+        if (handOut != null && delivered != null && delivered.freshAt(clock.millis())) {
+            handOut.accept(delivered); // what the waiter returns when it wakes (loadOrWait), without its wake-up first
         }
         signal.complete(delivered);
     }
