@@ -190,8 +190,9 @@ public final class ActionService {
         throw new ActionException(
                 ActionException.Reason.WRONG_INSTANCE,
                 "This link acts on instance '" + cut(bound) + "' and reached instance '" + here + "': nothing was done"
-                        + " and the link still works. Open it on '" + cut(bound) + "' (each instance needs its own"
-                        + " action base URL for links that act on one instance).");
+                        + " and the link still works. Open it on '" + cut(bound) + "', at that instance's own action"
+                        + " base URL (links another instance signs point there once '" + cut(bound) + "' has recorded"
+                        + " it in the database the instances share).");
     }
 
     /**

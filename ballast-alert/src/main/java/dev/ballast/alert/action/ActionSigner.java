@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -57,6 +58,7 @@ public final class ActionSigner implements ActionLinker {
     private final Predicate<String> known;
     private final @Nullable String instance;
     private final Predicate<String> perInstance;
+    private final Function<String, Optional<URI>> addresses;
     private final SecureRandom random = new SecureRandom();
 
     /**
@@ -95,6 +97,28 @@ public final class ActionSigner implements ActionLinker {
             Predicate<String> known,
             @Nullable String instance,
             Predicate<String> perInstance) {
+        this(keys, currentKey, baseUrl, ttl, clock, known, instance, perInstance, name -> Optional.empty());
+    }
+
+    /**
+     * A signer for one instance of a service whose instances share the keys, that knows where the others answer: a
+     * link bound to another instance (a button Alertmanager relayed here whose rule names the instance it is about)
+     * points at {@code addresses}' base URL for that instance, so that it works at the first click; where {@code
+     * addresses} knows none, at this instance's {@code baseUrl}. {@link AnnouncedAddresses} reads them from the
+     * {@link ActionLedger} the instances share.
+     *
+     * @param addresses the base URL of an instance by its name; called on the thread that signs, so it must not block
+     */
+    public ActionSigner(
+            Map<String, byte[]> keys,
+            String currentKey,
+            URI baseUrl,
+            Duration ttl,
+            Clock clock,
+            Predicate<String> known,
+            @Nullable String instance,
+            Predicate<String> perInstance,
+            Function<String, Optional<URI>> addresses) {
         Map<String, SecretKeySpec> specs = new HashMap<>();
         keys.forEach((id, key) -> {
             if (key.length < 32) {
@@ -126,6 +150,12 @@ public final class ActionSigner implements ActionLinker {
         }
         this.instance = instance;
         this.perInstance = Objects.requireNonNull(perInstance, "perInstance");
+        this.addresses = Objects.requireNonNull(addresses, "addresses");
+    }
+
+    /** This signer's own base URL: where this instance answers action links. */
+    public URI baseUrl() {
+        return baseUrl;
     }
 
     /** This instance's name, which links to per-instance operations are bound to; empty when none is bound. */
@@ -216,8 +246,17 @@ public final class ActionSigner implements ActionLinker {
             throw new IllegalArgumentException("The arguments of '" + operation + "' are too long for a link ("
                     + signed.length() + " characters signed, at most " + MAX_TOKEN + ")");
         }
-        String base = baseUrl.toString().replaceAll("/+$", "");
+        String base =
+                where(arguments.get(ActionService.INSTANCE_ARGUMENT)).toString().replaceAll("/+$", "");
         return Optional.of(URI.create(base + PATH + signed));
+    }
+
+    /** Where a link bound to {@code boundTo} (null: to none) is followed: that instance's address if known. */
+    private URI where(@Nullable String boundTo) {
+        if (boundTo == null || boundTo.equals(instance)) {
+            return baseUrl;
+        }
+        return addresses.apply(boundTo).orElse(baseUrl);
     }
 
     /** The signed token of {@code token}. */

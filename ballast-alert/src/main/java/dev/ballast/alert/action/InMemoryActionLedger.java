@@ -1,6 +1,8 @@
 package dev.ballast.alert.action;
 
+import java.net.URI;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -9,6 +11,7 @@ import java.util.concurrent.ConcurrentMap;
 public final class InMemoryActionLedger implements ActionLedger {
 
     private final ConcurrentMap<String, ActionRecord> records = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, URI> addresses = new ConcurrentHashMap<>();
 
     @Override
     public boolean claim(ActionRecord record) {
@@ -23,5 +26,15 @@ public final class InMemoryActionLedger implements ActionLedger {
     @Override
     public Optional<ActionRecord> find(String nonce) {
         return Optional.ofNullable(records.get(nonce));
+    }
+
+    @Override
+    public void announce(String instance, URI baseUrl, Instant at) {
+        addresses.put(instance, baseUrl);
+    }
+
+    @Override
+    public Map<String, URI> announced() {
+        return Map.copyOf(addresses);
     }
 }

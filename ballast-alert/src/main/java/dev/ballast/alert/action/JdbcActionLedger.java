@@ -1,12 +1,14 @@
 package dev.ballast.alert.action;
 
 import dev.ballast.core.sql.SqlStates;
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -17,7 +19,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The ledger in a table {@code <prefix>alert_action} (created if missing; PostgreSQL, MariaDB/MySQL, H2): the primary
  * key on the nonce makes a claim succeed once across every instance sharing the database, and the rows are the audit
- * trail. Thread-safe.
+ * trail. Where each instance answers links is in {@code <prefix>alert_action_instance} (created if missing too): one
+ * row per instance name, its base URL and when it announced it. Thread-safe.
  */
 public final class JdbcActionLedger implements ActionLedger {
 
@@ -26,6 +29,7 @@ public final class JdbcActionLedger implements ActionLedger {
 
     private final DataSource dataSource;
     private final String table;
+    private final String instances;
 
     /** A ledger in {@code <prefix>alert_action}; {@code prefix} is letters, digits and underscores. */
     public JdbcActionLedger(DataSource dataSource, String prefix) {
@@ -35,6 +39,7 @@ public final class JdbcActionLedger implements ActionLedger {
         }
         this.dataSource = dataSource;
         this.table = prefix + "alert_action";
+        this.instances = prefix + "alert_action_instance";
         createTable();
     }
 
@@ -43,17 +48,84 @@ public final class JdbcActionLedger implements ActionLedger {
         return table;
     }
 
+    /** The name of the table of instances' addresses. */
+    public String instanceTable() {
+        return instances;
+    }
+
     private void createTable() {
         String ddl = "CREATE TABLE IF NOT EXISTS " + table + " (nonce VARCHAR(64) NOT NULL PRIMARY KEY,"
                 + " operation VARCHAR(64) NOT NULL, arguments VARCHAR(" + TEXT + ") NOT NULL,"
                 + " fingerprint VARCHAR(500) NOT NULL, actor VARCHAR(200) NOT NULL, requested_at BIGINT NOT NULL,"
                 + " finished_at BIGINT, outcome VARCHAR(16) NOT NULL, result VARCHAR(" + TEXT + ") NOT NULL)";
+        String addresses = "CREATE TABLE IF NOT EXISTS " + instances + " (instance_name VARCHAR(100) NOT NULL PRIMARY"
+                + " KEY, base_url VARCHAR(" + TEXT + ") NOT NULL, announced_at BIGINT NOT NULL)";
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {
             statement.execute(ddl);
+            statement.execute(addresses);
         } catch (SQLException e) {
-            throw new IllegalStateException("Cannot create the action table " + table + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Cannot create the action tables " + table + " and " + instances + ": " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public void announce(String instance, URI baseUrl, Instant at) {
+        String update = "UPDATE " + instances + " SET base_url = ?, announced_at = ? WHERE instance_name = ?";
+        String insert = "INSERT INTO " + instances + " (base_url, announced_at, instance_name) VALUES (?, ?, ?)";
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(true);
+            // the portable upsert: an update, else an insert, else (another start of the same name won the insert)
+            // the update again
+            if (write(connection, update, instance, baseUrl, at) == 0) {
+                try {
+                    write(connection, insert, instance, baseUrl, at);
+                } catch (SQLException e) {
+                    if (!SqlStates.isIntegrityViolation(e)) {
+                        throw e;
+                    }
+                    write(connection, update, instance, baseUrl, at);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(
+                    "Cannot record where instance '" + instance + "' answers in " + instances + ": " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private static int write(Connection connection, String sql, String instance, URI baseUrl, Instant at)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, cut(baseUrl.toString(), TEXT));
+            statement.setLong(2, at.toEpochMilli());
+            statement.setString(3, instance);
+            return statement.executeUpdate();
+        }
+    }
+
+    @Override
+    public Map<String, URI> announced() {
+        String sql = "SELECT instance_name, base_url FROM " + instances;
+        Map<String, URI> found = new HashMap<>();
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement select = connection.prepareStatement(sql)) {
+            select.setQueryTimeout(5);
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    try {
+                        found.put(row.getString(1), URI.create(row.getString(2)));
+                    } catch (IllegalArgumentException e) {
+                        // not written by announce(): left out, that instance's links keep the signer's own address
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(
+                    "Cannot read where instances answer from " + instances + ": " + e.getMessage(), e);
+        }
+        return found;
     }
 
     @Override

@@ -357,8 +357,9 @@ class ActionServiceTest {
                         assertThat(e.reason().code()).isEqualTo("ACTION_WRONG_INSTANCE");
                     })
                     .hasMessage("This link acts on instance 'inst-A' and reached instance 'inst-B': nothing was done"
-                            + " and the link still works. Open it on 'inst-A' (each instance needs its own action"
-                            + " base URL for links that act on one instance).");
+                            + " and the link still works. Open it on 'inst-A', at that instance's own action base URL"
+                            + " (links another instance signs point there once 'inst-A' has recorded it in the"
+                            + " database the instances share).");
         }
         assertThat(performedOn).as("B changed nothing").isEmpty();
         assertThat(audit).as("nothing to report").isEmpty();

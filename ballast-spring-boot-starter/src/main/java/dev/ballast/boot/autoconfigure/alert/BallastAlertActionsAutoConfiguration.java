@@ -5,6 +5,7 @@ import dev.ballast.alert.action.ActionLedger;
 import dev.ballast.alert.action.ActionOperation;
 import dev.ballast.alert.action.ActionService;
 import dev.ballast.alert.action.ActionSigner;
+import dev.ballast.alert.action.AnnouncedAddresses;
 import dev.ballast.alert.action.InMemoryActionLedger;
 import dev.ballast.alert.action.JdbcActionLedger;
 import dev.ballast.alert.rules.AlertRules;
@@ -29,6 +30,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.net.URI;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -36,6 +38,8 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -68,6 +72,11 @@ import org.springframework.core.env.Environment;
 @ConditionalOnClass(AlertRouter.class)
 @ConditionalOnBean(AlertRouter.class)
 public final class BallastAlertActionsAutoConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(BallastAlertActionsAutoConfiguration.class);
+
+    /** How old the copy of the instances' addresses may get before a signing reads it again in the background. */
+    private static final Duration ADDRESSES_MAX_AGE = Duration.ofSeconds(30);
 
     /**
      * {@code /actuator/ballastsilences}. Here, not in {@link BallastAlertAutoConfiguration}: a nested class there is
@@ -146,7 +155,8 @@ public final class BallastAlertActionsAutoConfiguration {
                 BallastAlertProperties properties,
                 ObjectProvider<ActionOperation> operations,
                 @Qualifier(BallastAlertAutoConfiguration.CLOCK_BEAN) ObjectProvider<Clock> clock,
-                Environment environment) {
+                Environment environment,
+                ActionLedger ledger) {
             BallastAlertProperties.Actions actions = properties.actions();
             String prefix = "ballast.alert.actions.";
             if (actions.keys() == null || actions.keys().isEmpty()) {
@@ -172,23 +182,40 @@ public final class BallastAlertActionsAutoConfiguration {
                 throw InvalidBallastPropertyException.secret(
                         prefix + "base-url", "missing; links need the service's address");
             }
+            Clock time = clock.getIfAvailable(Clock::systemUTC);
+            String instance = InstanceName.of(environment);
+            AnnouncedAddresses addresses = new AnnouncedAddresses(ledger, time, ADDRESSES_MAX_AGE);
+            ActionSigner signer;
             try {
-                return new ActionSigner(
+                signer = new ActionSigner(
                         keys,
                         current,
                         URI.create(actions.baseUrl().trim()),
                         actions.ttl(),
-                        clock.getIfAvailable(Clock::systemUTC),
+                        time,
                         name -> operations
                                 .orderedStream()
                                 .anyMatch(operation -> operation.name().equals(name)),
-                        InstanceName.of(environment),
+                        instance,
                         name -> operations
                                 .orderedStream()
-                                .anyMatch(operation -> operation.name().equals(name) && operation.perInstance()));
+                                .anyMatch(operation -> operation.name().equals(name) && operation.perInstance()),
+                        addresses);
             } catch (IllegalArgumentException e) {
                 throw InvalidBallastPropertyException.secret(prefix.substring(0, prefix.length() - 1), e.getMessage());
             }
+            // where this instance answers, for links to it that another instance signs (Alertmanager's buttons)
+            try {
+                ledger.announce(instance, signer.baseUrl(), time.instant());
+                addresses.refresh();
+            } catch (RuntimeException e) {
+                log.warn(
+                        "Could not record where instance '{}' answers action links ({}): links to it that another"
+                                + " instance signs point at that instance's own address until it restarts",
+                        instance,
+                        e.toString());
+            }
+            return signer;
         }
 
         /**

@@ -7,6 +7,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,7 +96,73 @@ class PerInstanceActionHttpTest {
         }
     }
 
+    /**
+     * Found by a black-box check: Alertmanager posts to one receiver address, so the pool rule's button bound to the
+     * saturated inst-a was signed by inst-b and pointed at inst-b, which answered 422. Each instance has its own base
+     * URL here (as the docs ask for bound buttons) and records it in the database they share; the button inst-b signs
+     * for inst-a points at inst-a's.
+     */
+    @Test
+    void aButtonAlertmanagerRelaysToAnotherInstancePointsAtTheInstanceItIsBoundTo() throws Exception {
+        try (ConfigurableApplicationContext a = start("inst-a", "https://inst-a.brokerage.example");
+                ConfigurableApplicationContext b = start("inst-b", "https://inst-b.brokerage.example")) {
+            int portB = port(b);
+            Path alertsOfB = Path.of("target/per-instance-action-http/inst-b-alerts.jsonl");
+            long before =
+                    Files.exists(alertsOfB) ? Files.readAllLines(alertsOfB).size() : 0;
+
+            HttpResponse<String> posted = send(
+                    portB,
+                    "POST",
+                    "/ballast/alertmanager",
+                    """
+                    {"version": "4", "status": "firing", "alerts": [{"status": "firing",
+                      "labels": {"alertname": "BallastExecutorPoolSaturated", "severity": "critical",
+                                 "name": "marketDataBulkhead", "instance_name": "inst-a"},
+                      "annotations": {"summary": "Executor pool marketDataBulkhead saturated on inst-a",
+                                      "action": "executor.resize",
+                                      "action_arguments": "pool=marketDataBulkhead,instance=inst-a"},
+                      "startsAt": "2026-12-05T22:00:00Z", "fingerprint": "pool-a-%s"}]}""".formatted(System.nanoTime()),
+                    "application/json",
+                    "Bearer per-instance-token");
+            assertThat(posted.statusCode()).as(posted.body()).isLessThan(300);
+
+            JsonNode message = awaitMessage(alertsOfB, before, "saturated on inst-a");
+            JsonNode button = message.get("actions").get(0);
+            assertThat(button.get("label").asString()).isEqualTo("Raise the pool (inst-a)");
+            assertThat(button.get("url").asString()).startsWith("https://inst-a.brokerage.example/ballast/actions/");
+            // and it works there: the path on inst-a's port
+            String path = URI.create(button.get("url").asString()).getPath();
+            assertThat(send(port(a), "POST", path, "", "application/json").statusCode())
+                    .isEqualTo(200);
+            assertThat(poolMax(port(a))).isEqualTo(8);
+            assertThat(poolMax(portB)).isEqualTo(4);
+        }
+    }
+
+    /** The first message titled with {@code title} in {@code file} after its first {@code skip} lines, within 30 s. */
+    private static JsonNode awaitMessage(Path file, long skip, String title) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(file)) {
+                List<String> lines = Files.readAllLines(file);
+                for (String line : lines.subList((int) Math.min(skip, lines.size()), lines.size())) {
+                    JsonNode message = JSON.readTree(line);
+                    if (message.path("title").asString("").contains(title)) {
+                        return message;
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no message in " + file + " within 30 s");
+    }
+
     private static ConfigurableApplicationContext start(String instance) {
+        return start(instance, "https://brokerage.example");
+    }
+
+    private static ConfigurableApplicationContext start(String instance, String baseUrl) {
         List<String> args = new ArrayList<>(List.of(
                 "--server.port=0",
                 "--spring.main.banner-mode=off",
@@ -102,7 +170,8 @@ class PerInstanceActionHttpTest {
                 "--brokerage.marketdata.url=http://127.0.0.1:9/unused",
                 "--ballast.alert.file.path=target/per-instance-action-http/" + instance + "-alerts.jsonl",
                 "--ballast.alert.actions.enabled=true",
-                "--ballast.alert.actions.base-url=https://brokerage.example",
+                "--ballast.alert.actions.base-url=" + baseUrl,
+                "--ballast.alert.alertmanager.token=per-instance-token",
                 "--ballast.alert.actions.keys.k1=MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
                 "--management.endpoints.web.exposure.include=health,metrics,prometheus,ballastactions",
                 "--management.endpoint.ballastactions.access=unrestricted"));
@@ -122,9 +191,17 @@ class PerInstanceActionHttpTest {
 
     private HttpResponse<String> send(int port, String method, String path, String body, String accept)
             throws Exception {
+        return send(port, method, path, body, accept, null);
+    }
+
+    private HttpResponse<String> send(
+            int port, String method, String path, String body, String accept, String authorization) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Accept", accept)
                 .timeout(Duration.ofSeconds(10));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
         if (body != null && !body.isEmpty()) {
             request.header("Content-Type", "application/json");
         }
