@@ -13,11 +13,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * WARNING when an executor's active threads ({@code executor.active}) stay at or above {@code threshold} of its
  * maximum pool size ({@code executor.pool.max}, Micrometer's executor metrics, tag {@code name}) for {@code sustain};
- * with a button that raises the pool ({@code executor.resize}).
+ * with a button that raises the pool ({@code executor.resize}). A pool's saturation is one instance's: given this
+ * instance's name, the alert carries it (label {@code instance_name}) and its fingerprint is {@code
+ * executor-pool|<pool>|<instance>}, as the shipped Prometheus rule's for that instance, so two saturated instances are
+ * two messages, each with its own button, and an instance seen by both this rule and Prometheus is one.
  */
 public final class PoolSaturationRule implements Rule {
 
@@ -25,14 +29,24 @@ public final class PoolSaturationRule implements Rule {
     private final Duration sustain;
     private final Map<String, Instant> saturatedSince = new HashMap<>();
     private final Firing firing = new Firing();
+    private final @Nullable String instance;
 
+    /** A rule that names no instance (fingerprint {@code executor-pool|<pool>}). */
     public PoolSaturationRule(double threshold, Duration sustain) {
+        this(threshold, sustain, null);
+    }
+
+    /**
+     * A rule for the instance named {@code instance} ({@code ballast.instance-name}); null for none.
+     */
+    public PoolSaturationRule(double threshold, Duration sustain, @Nullable String instance) {
         if (!(threshold > 0 && threshold <= 1)) {
             throw new IllegalArgumentException(
                     "Pool saturation threshold must be above 0 and at most 1, was " + threshold);
         }
         this.threshold = threshold;
         this.sustain = sustain;
+        this.instance = instance;
     }
 
     @Override
@@ -70,15 +84,18 @@ public final class PoolSaturationRule implements Rule {
     }
 
     private Alert alert(String pool, double active, double max, double ratio) {
-        return Alert.builder(
+        Alert.Builder alert = Alert.builder(
                         Severity.WARNING,
                         "Executor pool '" + pool + "' at " + Math.round(ratio * 100) + " % of its maximum")
                 .detail(Math.round(active) + " of " + Math.round(max) + " threads busy for at least " + sustain
                         + "; tasks queue behind them.")
-                .fingerprint("executor-pool|" + pool)
+                .fingerprint("executor-pool|" + pool + (instance == null ? "" : "|" + instance))
                 .label("module", "executor")
                 .label("pool", pool)
-                .action(AlertAction.operation("Raise the pool", "executor.resize", Map.of("pool", pool)))
-                .build();
+                .action(AlertAction.operation("Raise the pool", "executor.resize", Map.of("pool", pool)));
+        if (instance != null) {
+            alert.label("instance_name", instance);
+        }
+        return alert.build();
     }
 }

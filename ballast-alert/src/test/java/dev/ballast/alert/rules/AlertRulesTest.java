@@ -71,6 +71,22 @@ class AlertRulesTest {
     }
 
     @Test
+    void aSaturatedPoolIsItsInstancesConditionAndCarriesThePrometheusRulesFingerprintForIt() {
+        Gauge.builder("executor.active", () -> 10).tag("name", "orders").register(registry);
+        Gauge.builder("executor.pool.max", () -> 10).tag("name", "orders").register(registry);
+        AlertRules rules = rules(new PoolSaturationRule(0.9, Duration.ofSeconds(30), "inst-a"));
+
+        step(rules, Duration.ZERO);
+        List<Alert> fired = step(rules, Duration.ofSeconds(30));
+
+        // ops/prometheus/ballast-rules.yml: "executor-pool|{{ $labels.name }}|{{ $labels.instance_name }}"
+        assertThat(fired).singleElement().satisfies(alert -> {
+            assertThat(alert.fingerprint()).isEqualTo("executor-pool|orders|inst-a");
+            assertThat(alert.labels()).containsEntry("instance_name", "inst-a");
+        });
+    }
+
+    @Test
     void aSaturationShorterThanTheSustainTimeDoesNotFire() {
         AtomicLong active = new AtomicLong(10);
         Gauge.builder("executor.active", active, AtomicLong::get)

@@ -108,13 +108,15 @@ public final class BallastAlertActionsAutoConfiguration {
                 BallastAlertProperties properties,
                 ObjectProvider<Outbox> outbox,
                 ObjectProvider<OutboxUsage> usage,
-                @Qualifier(BallastAlertAutoConfiguration.CLOCK_BEAN) ObjectProvider<Clock> clock) {
+                @Qualifier(BallastAlertAutoConfiguration.CLOCK_BEAN) ObjectProvider<Clock> clock,
+                Environment environment) {
             BallastAlertProperties.Rules rules = properties.rules();
             try {
                 return AlertRules.builder(registry, sink)
                         .clock(clock.getIfAvailable(Clock::systemUTC))
                         .interval(rules.interval())
-                        .rule(new PoolSaturationRule(rules.poolSaturation(), rules.poolSaturationFor()))
+                        .rule(new PoolSaturationRule(
+                                rules.poolSaturation(), rules.poolSaturationFor(), InstanceName.of(environment)))
                         .rule(new OutboxBacklogRule(rules.outboxPendingAgeWarning(), rules.outboxPendingAgeCritical()))
                         .rule(new DeadLetterRule(deadLetterCount(outbox.getIfUnique(), usage.getIfUnique())))
                         .rule(new CacheBreakerRule())
