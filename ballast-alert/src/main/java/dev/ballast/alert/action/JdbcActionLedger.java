@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -24,6 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class JdbcActionLedger implements ActionLedger {
 
+    private static final Logger log = LoggerFactory.getLogger(JdbcActionLedger.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int TEXT = 2000;
 
@@ -58,15 +61,25 @@ public final class JdbcActionLedger implements ActionLedger {
                 + " operation VARCHAR(64) NOT NULL, arguments VARCHAR(" + TEXT + ") NOT NULL,"
                 + " fingerprint VARCHAR(500) NOT NULL, actor VARCHAR(200) NOT NULL, requested_at BIGINT NOT NULL,"
                 + " finished_at BIGINT, outcome VARCHAR(16) NOT NULL, result VARCHAR(" + TEXT + ") NOT NULL)";
+        try (Connection connection = dataSource.getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute(ddl);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot create the action table " + table + ": " + e.getMessage(), e);
+        }
         String addresses = "CREATE TABLE IF NOT EXISTS " + instances + " (instance_name VARCHAR(100) NOT NULL PRIMARY"
                 + " KEY, base_url VARCHAR(" + TEXT + ") NOT NULL, announced_at BIGINT NOT NULL)";
         try (Connection connection = dataSource.getConnection();
                 Statement statement = connection.createStatement()) {
-            statement.execute(ddl);
             statement.execute(addresses);
         } catch (SQLException e) {
-            throw new IllegalStateException(
-                    "Cannot create the action tables " + table + " and " + instances + ": " + e.getMessage(), e);
+            // links need the audit table; without this one, a link bound to another instance points at the signer's
+            // own address, as before (e.g. a database user that may use the audit table but not create tables)
+            log.warn(
+                    "Cannot create {} (where instances answer action links): {}; links bound to another instance"
+                            + " point at the signing instance's own base-url",
+                    instances,
+                    e.getMessage());
         }
     }
 
