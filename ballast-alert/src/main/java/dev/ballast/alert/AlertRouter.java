@@ -347,7 +347,8 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
                     || name.isBlank()
                     || name.length() > 100
                     || !name.equals(name.strip())
-                    || name.chars().anyMatch(Character::isISOControl)) {
+                    || name.codePoints()
+                            .anyMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT)) {
                 throw new IllegalArgumentException("Alert instance name must be 1 to 100 printable characters without"
                         + " surrounding spaces, was '" + name + "'");
             }

@@ -219,7 +219,9 @@ public final class ActionSigner implements ActionLinker {
                 && (named.isBlank()
                         || named.length() > MAX_INSTANCE_NAME
                         || !named.equals(named.strip())
-                        || named.chars().anyMatch(Character::isISOControl))) {
+                        || named.codePoints()
+                                .anyMatch(
+                                        c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT))) {
             throw new IllegalArgumentException("instance must name the instance the link acts on, its"
                     + " ballast.instance-name: 1 to 100 printable characters without surrounding spaces");
         }

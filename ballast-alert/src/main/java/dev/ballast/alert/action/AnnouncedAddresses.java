@@ -8,30 +8,37 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Where each instance answers action links, as the instances announced it in the {@link ActionLedger} they share
  * ({@link ActionLedger#announce}), for {@link ActionSigner}: a copy read by {@link #refresh} and read again in the
- * background when a look-up finds it older than {@code maxAge}, or finds no such instance (one started since) and the
- * copy is more than 5 seconds old. A look-up never waits for the database: it answers from the copy (empty for an
- * instance not in it, and the signer then uses its own address). Only absolute http(s) addresses are kept.
+ * background when a look-up finds it older than {@code maxAge}. A look-up of a name the copy does not hold (an
+ * instance started since) reads it again at once, if the copy is more than a second old, and waits at most 250 ms for
+ * that read; otherwise a look-up answers from the copy and never waits for the database. Empty for an instance the
+ * copy does not hold, and the signer then uses its own address. Only absolute http(s) addresses are kept.
  * Thread-safe.
  */
 public final class AnnouncedAddresses implements Function<String, Optional<URI>> {
 
     private static final Logger log = LoggerFactory.getLogger(AnnouncedAddresses.class);
-    private static final Duration MISS_REREAD = Duration.ofSeconds(5);
+    private static final Duration MISS_REREAD = Duration.ofSeconds(1);
+    private static final long MISS_WAIT_MILLIS = 250;
 
     private final ActionLedger ledger;
     private final Clock clock;
     private final Duration maxAge;
     private final Executor background;
-    private final AtomicBoolean reading = new AtomicBoolean();
+    private final AtomicReference<@Nullable CompletableFuture<Void>> reading = new AtomicReference<>();
     private volatile Map<String, URI> known = Map.of();
     private volatile Instant readAt = Instant.MIN;
 
@@ -74,17 +81,30 @@ public final class AnnouncedAddresses implements Function<String, Optional<URI>>
     @Override
     public Optional<URI> apply(String instance) {
         URI found = known.get(instance);
-        Instant now = clock.instant();
-        Duration age = Duration.between(readAt, now);
-        if (age.compareTo(maxAge) > 0 || (found == null && age.compareTo(MISS_REREAD) > 0)) {
-            refreshInBackground();
+        Duration age = Duration.between(readAt, clock.instant());
+        if (found == null && age.compareTo(MISS_REREAD) > 0) {
+            CompletableFuture<Void> read = refreshInBackground();
+            try {
+                read.get(MISS_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | ExecutionException e) {
+                // answered from the copy; the read goes on (and logs its own failure)
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Optional.ofNullable(known.get(instance));
+        }
+        if (age.compareTo(maxAge) > 0) {
+            var unused = refreshInBackground(); // not waited for: the copy answers meanwhile
         }
         return Optional.ofNullable(found);
     }
 
-    private void refreshInBackground() {
-        if (!reading.compareAndSet(false, true)) {
-            return;
+    /** The read in progress, or a new one handed to the background. */
+    private CompletableFuture<Void> refreshInBackground() {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> running = reading.compareAndExchange(null, mine);
+        if (running != null) {
+            return running;
         }
         try {
             background.execute(() -> {
@@ -93,12 +113,15 @@ public final class AnnouncedAddresses implements Function<String, Optional<URI>>
                 } catch (RuntimeException e) {
                     log.warn("Could not read where instances answer action links: {}", e.toString());
                 } finally {
-                    reading.set(false);
+                    reading.set(null);
+                    mine.complete(null);
                 }
             });
         } catch (RuntimeException e) {
-            reading.set(false);
+            reading.set(null);
+            mine.complete(null);
             log.warn("Could not start reading where instances answer action links: {}", e.toString());
         }
+        return mine;
     }
 }

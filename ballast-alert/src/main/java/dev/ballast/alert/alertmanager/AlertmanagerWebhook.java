@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -36,11 +38,13 @@ public final class AlertmanagerWebhook {
     /** The {@code source} label of every alert this webhook makes. */
     public static final String SOURCE = "prometheus";
 
+    private static final Logger log = LoggerFactory.getLogger(AlertmanagerWebhook.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    // values may hold '@': an instance's generated ballast.instance-name is <pid>@<host>-<hex>, and the shipped pool
-    // saturation rule passes it as instance=
-    private static final Pattern ARGUMENT = Pattern.compile("([a-zA-Z][a-zA-Z0-9_-]{0,30})=([A-Za-z0-9._:@-]{1,100})");
+    // values may hold '@' (an instance's generated ballast.instance-name is <pid>@<host>-<hex>, and the shipped pool
+    // saturation rule passes it as instance=) and spaces inside ("inst d"), not at either end
+    private static final Pattern ARGUMENT = Pattern.compile(
+            "([a-zA-Z][a-zA-Z0-9_-]{0,30})=([A-Za-z0-9._:@-](?:[A-Za-z0-9._:@ -]{0,98}[A-Za-z0-9._:@-])?)");
 
     private AlertmanagerWebhook() {}
 
@@ -99,6 +103,13 @@ public final class AlertmanagerWebhook {
                 arguments(annotations.path("action_arguments").asString(""));
         if (action.matches("[A-Za-z0-9._-]{1,64}") && arguments != null) {
             alert.action(AlertAction.operation(label(action, arguments), action, arguments));
+        } else if (!action.isEmpty()) {
+            log.warn(
+                    "Alertmanager alert '{}': no button for action '{}', its action_arguments are not name=value pairs"
+                            + " of letters, digits, '.', '_', ':', '@', '-' and inner spaces (at most 8, values up to"
+                            + " 100 characters); an instance name with other characters cannot be carried",
+                    cut(name, 200),
+                    cut(action, 64));
         }
         String runbook = annotations.path("runbook_url").asString("");
         if (!runbook.isEmpty() && !runbook.startsWith("http")) {

@@ -110,6 +110,28 @@ class AlertmanagerWebhookTest {
     }
 
     @Test
+    void anInstanceNameWithAnInnerSpaceKeepsItsPoolButtonAndAValueWithOtherCharactersLosesIt() {
+        // found by a black-box check: ballast.instance-name "inst d" starts, and its pool button vanished silently
+        String payload = """
+                {"version":"4","alerts":[
+                  {"status":"firing","labels":{"alertname":"BallastExecutorPoolSaturated","severity":"warning"},
+                   "annotations":{"summary":"s","action":"executor.resize",
+                    "action_arguments":"pool=marketDataBulkhead,instance=inst d"}},
+                  {"status":"firing","labels":{"alertname":"BallastExecutorPoolSaturated","severity":"warning"},
+                   "annotations":{"summary":"s","action":"executor.resize",
+                    "action_arguments":"pool=marketDataBulkhead,instance=inst\u00e9"}}
+                ]}
+                """;
+        List<Alert> alerts = AlertmanagerWebhook.parse(payload.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(alerts.get(0).actions()).singleElement().satisfies(button -> assertThat(button.arguments())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("pool", "marketDataBulkhead", "instance", "inst d")));
+        assertThat(alerts.get(1).actions())
+                .as("no button, and a WARN saying why")
+                .isEmpty();
+    }
+
+    @Test
     void aButtonWhoseArgumentsNoLabelKnowsIsNamedAsTheRuleWroteItNotAsAMoveBackToRedis() {
         // found by a black-box check: action_arguments mode=BOGUS made a button labelled "Move locks back to Redis"
         String payload = """

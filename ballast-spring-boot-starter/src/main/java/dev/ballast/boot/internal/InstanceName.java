@@ -48,9 +48,15 @@ public final class InstanceName implements EnvironmentPostProcessor {
                     + UUID.randomUUID().toString().substring(0, 8));
         }
         String trimmed = name.strip();
-        if (trimmed.isEmpty() || trimmed.length() > MAX || trimmed.chars().anyMatch(Character::isISOControl)) {
+        if (trimmed.isEmpty()
+                || trimmed.length() > MAX
+                || trimmed.codePoints()
+                        .anyMatch(c -> Character.isISOControl(c) || Character.getType(c) == Character.FORMAT)) {
             throw InvalidBallastPropertyException.invalid(
-                    PROPERTY, name, "must be 1 to " + MAX + " printable characters");
+                    PROPERTY,
+                    name,
+                    "must be 1 to " + MAX + " printable characters (no control or format characters, such as a"
+                            + " right-to-left override)");
         }
         return trimmed;
     }

@@ -186,13 +186,27 @@ public final class BallastAlertActionsAutoConfiguration {
             }
             Clock time = clock.getIfAvailable(Clock::systemUTC);
             String instance = InstanceName.of(environment);
+            if (!instance.matches("[A-Za-z0-9._:@-]([A-Za-z0-9._:@ -]{0,98}[A-Za-z0-9._:@-])?")) {
+                log.warn(
+                        "ballast.instance-name '{}' has characters an Alertmanager annotation's action_arguments cannot"
+                                + " carry: the buttons Prometheus rules bind to this instance (Raise the pool) are left"
+                                + " out of their messages. Use letters, digits, '.', '_', ':', '@', '-' and inner spaces",
+                        instance);
+            }
             AnnouncedAddresses addresses = new AnnouncedAddresses(ledger, time, ADDRESSES_MAX_AGE);
             ActionSigner signer;
+            URI baseUrl;
+            try {
+                baseUrl = URI.create(actions.baseUrl().trim());
+            } catch (IllegalArgumentException e) {
+                throw InvalidBallastPropertyException.secret(
+                        prefix + "base-url", "must be an absolute http(s) URL such as https://orders.example.com");
+            }
             try {
                 signer = new ActionSigner(
                         keys,
                         current,
-                        URI.create(actions.baseUrl().trim()),
+                        baseUrl,
                         actions.ttl(),
                         time,
                         name -> operations
