@@ -107,7 +107,8 @@ public final class ActionSigner implements ActionLinker {
      * addresses} knows none, at this instance's {@code baseUrl}. {@link AnnouncedAddresses} reads them from the
      * {@link ActionLedger} the instances share.
      *
-     * @param addresses the base URL of an instance by its name; called on the thread that signs, so it must not block
+     * @param addresses the base URL of an instance by its name; called on the thread that signs (for an alert's
+     *     buttons, the alert router's dispatcher), so it must answer promptly
      */
     public ActionSigner(
             Map<String, byte[]> keys,

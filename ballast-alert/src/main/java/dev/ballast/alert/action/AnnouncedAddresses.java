@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * Where each instance answers action links, as the instances announced it in the {@link ActionLedger} they share
  * ({@link ActionLedger#announce}), for {@link ActionSigner}: a copy read by {@link #refresh} and read again in the
  * background when a look-up finds it older than {@code maxAge}. A look-up of a name the copy does not hold (an
- * instance started since) reads it again at once, if the copy is more than a second old, and waits at most 250 ms for
- * that read; otherwise a look-up answers from the copy and never waits for the database. Empty for an instance the
+ * instance started since) reads it again at once, unless a read started less than a second ago, and waits at most
+ * 250 ms for that read (so with the database down, look-ups wait at most a quarter of the time); otherwise a look-up
+ * answers from the copy and never waits for the database. Empty for an instance the
  * copy does not hold, and the signer then uses its own address. Only absolute http(s) addresses are kept.
  * Thread-safe.
  */
@@ -41,6 +42,8 @@ public final class AnnouncedAddresses implements Function<String, Optional<URI>>
     private final AtomicReference<@Nullable CompletableFuture<Void>> reading = new AtomicReference<>();
     private volatile Map<String, URI> known = Map.of();
     private volatile Instant readAt = Instant.MIN;
+    /** When the last read started, whether it succeeded or not: a miss waits for a read at most once a second. */
+    private volatile Instant triedAt = Instant.MIN;
 
     /** Read again on a virtual thread of its own when due. */
     public AnnouncedAddresses(ActionLedger ledger, Clock clock, Duration maxAge) {
@@ -67,6 +70,7 @@ public final class AnnouncedAddresses implements Function<String, Optional<URI>>
      */
     public void refresh() {
         Instant at = clock.instant();
+        triedAt = at;
         Map<String, URI> read = new HashMap<>();
         ledger.announced().forEach((instance, url) -> {
             String scheme = url.getScheme();
@@ -81,8 +85,8 @@ public final class AnnouncedAddresses implements Function<String, Optional<URI>>
     @Override
     public Optional<URI> apply(String instance) {
         URI found = known.get(instance);
-        Duration age = Duration.between(readAt, clock.instant());
-        if (found == null && age.compareTo(MISS_REREAD) > 0) {
+        Instant now = clock.instant();
+        if (found == null && Duration.between(triedAt, now).compareTo(MISS_REREAD) > 0) {
             CompletableFuture<Void> read = refreshInBackground();
             try {
                 read.get(MISS_WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -93,7 +97,7 @@ public final class AnnouncedAddresses implements Function<String, Optional<URI>>
             }
             return Optional.ofNullable(known.get(instance));
         }
-        if (age.compareTo(maxAge) > 0) {
+        if (Duration.between(readAt, now).compareTo(maxAge) > 0) {
             var unused = refreshInBackground(); // not waited for: the copy answers meanwhile
         }
         return Optional.ofNullable(found);
@@ -106,6 +110,7 @@ public final class AnnouncedAddresses implements Function<String, Optional<URI>>
         if (running != null) {
             return running;
         }
+        triedAt = clock.instant();
         try {
             background.execute(() -> {
                 try {

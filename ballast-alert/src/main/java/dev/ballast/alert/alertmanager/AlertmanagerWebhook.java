@@ -43,10 +43,19 @@ public final class AlertmanagerWebhook {
 
     // values may hold '@' (an instance's generated ballast.instance-name is <pid>@<host>-<hex>, and the shipped pool
     // saturation rule passes it as instance=) and spaces inside ("inst d"), not at either end
-    private static final Pattern ARGUMENT = Pattern.compile(
-            "([a-zA-Z][a-zA-Z0-9_-]{0,30})=([A-Za-z0-9._:@-](?:[A-Za-z0-9._:@ -]{0,98}[A-Za-z0-9._:@-])?)");
+    private static final String VALUE = "[A-Za-z0-9._:@-](?:[A-Za-z0-9._:@ -]{0,98}[A-Za-z0-9._:@-])?";
+    private static final Pattern ARGUMENT = Pattern.compile("([a-zA-Z][a-zA-Z0-9_-]{0,30})=(" + VALUE + ")");
+    private static final Pattern CARRIED = Pattern.compile(VALUE);
 
     private AlertmanagerWebhook() {}
+
+    /**
+     * Whether an {@code action_arguments} value can carry {@code value}: 1 to 100 letters, digits, {@code . _ : @ -}
+     * and inner spaces. An instance name that cannot be carried gets no button from the rules that bind theirs to it.
+     */
+    public static boolean carries(String value) {
+        return CARRIED.matcher(value).matches();
+    }
 
     /**
      * The alerts of one webhook call.

@@ -8,6 +8,7 @@ import dev.ballast.alert.action.ActionSigner;
 import dev.ballast.alert.action.AnnouncedAddresses;
 import dev.ballast.alert.action.InMemoryActionLedger;
 import dev.ballast.alert.action.JdbcActionLedger;
+import dev.ballast.alert.alertmanager.AlertmanagerWebhook;
 import dev.ballast.alert.rules.AlertRules;
 import dev.ballast.alert.rules.CacheBreakerRule;
 import dev.ballast.alert.rules.DeadLetterRule;
@@ -186,7 +187,7 @@ public final class BallastAlertActionsAutoConfiguration {
             }
             Clock time = clock.getIfAvailable(Clock::systemUTC);
             String instance = InstanceName.of(environment);
-            if (!instance.matches("[A-Za-z0-9._:@-]([A-Za-z0-9._:@ -]{0,98}[A-Za-z0-9._:@-])?")) {
+            if (!AlertmanagerWebhook.carries(instance)) {
                 log.warn(
                         "ballast.instance-name '{}' has characters an Alertmanager annotation's action_arguments cannot"
                                 + " carry: the buttons Prometheus rules bind to this instance (Raise the pool) are left"
