@@ -1,6 +1,7 @@
 package dev.ballast.example.brokerage.alert;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.ballast.example.brokerage.BrokerageApplication;
 import java.net.URI;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -141,21 +143,25 @@ class PerInstanceActionHttpTest {
     }
 
     /** The first message titled with {@code title} in {@code file} after its first {@code skip} lines, within 30 s. */
-    private static JsonNode awaitMessage(Path file, long skip, String title) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file)) {
-                List<String> lines = Files.readAllLines(file);
-                for (String line : lines.subList((int) Math.min(skip, lines.size()), lines.size())) {
-                    JsonNode message = JSON.readTree(line);
-                    if (message.path("title").asString("").contains(title)) {
-                        return message;
-                    }
-                }
-            }
-            Thread.sleep(100);
+    private static JsonNode awaitMessage(Path file, long skip, String title) {
+        return await().atMost(Duration.ofSeconds(30))
+                .until(() -> message(file, skip, title), Optional::isPresent)
+                .orElseThrow();
+    }
+
+    /** That message, if it is in {@code file} now. */
+    private static Optional<JsonNode> message(Path file, long skip, String title) throws Exception {
+        if (!Files.exists(file)) {
+            return Optional.empty();
         }
-        throw new AssertionError("no message in " + file + " within 30 s");
+        List<String> lines = Files.readAllLines(file);
+        for (String line : lines.subList((int) Math.min(skip, lines.size()), lines.size())) {
+            JsonNode message = JSON.readTree(line);
+            if (message.path("title").asString("").contains(title)) {
+                return Optional.of(message);
+            }
+        }
+        return Optional.empty();
     }
 
     private static ConfigurableApplicationContext start(String instance) {
