@@ -65,14 +65,39 @@ public class L1LinearizabilityTest {
 
     @Test
     void getPutAndEvictAreLinearizableUnderTheModelChecker() {
-        new ModelCheckingOptions()
+        ModelCheckingOptions options = new ModelCheckingOptions()
                 .iterations(Integer.getInteger("ballast.lincheck.model.iterations", 10))
                 .invocationsPerIteration(200)
                 .threads(2)
                 .actorsPerThread(2)
                 .actorsBefore(1)
-                .actorsAfter(1)
-                .check(getClass());
+                .actorsAfter(1);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                options.check(getClass());
+                return;
+            } catch (AssertionError | Exception e) { // Lincheck reports its own bugs as a checked exception too
+                // Lincheck 3.7 now and then cannot replay an interleaving it explored over Caffeine's internals and
+                // reports that as its own bug ("Non-determinism found"), not as a result of the cache's operations. A
+                // new run (new scenarios) is taken then, at most twice; a non-linearizable result is never retried.
+                if (attempt == 3 || !isLincheckReplayFailure(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** The checker's own failure to replay an execution, as opposed to a verdict about the operations' results. */
+    static boolean isLincheckReplayFailure(Throwable e) {
+        boolean replay = false;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String message = String.valueOf(t.getMessage());
+            if (message.contains("Invalid execution results")) {
+                return false;
+            }
+            replay |= message.contains("Non-determinism found");
+        }
+        return replay;
     }
 
     private static final class Utf8 implements Codec<String> {

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -198,13 +199,22 @@ public final class ActionService {
     /**
      * What a link to {@code operation} with {@code arguments} does, as its page and {@code /actuator/ballastactions}
      * say it: the operation's sentence (it never sees the instance binding), and for a per-instance operation the
-     * instance it acts on (the one the arguments name, else {@code instance}).
+     * instance it acts on (the one the arguments name, else {@code instance}). A per-instance link bound to another
+     * instance than {@code instance} (the one describing it) is not given to the operation here: its sentence and its
+     * checks read this instance's state (a pool's size here, not there), so the description says only what will run
+     * where, and the bound instance checks and describes it when the link is opened there.
      *
      * @throws IllegalArgumentException if the operation refuses the arguments
      */
     public static String describe(ActionOperation operation, Map<String, String> arguments, @Nullable String instance) {
-        String description = operation.describe(ownArguments(arguments));
         String on = arguments.getOrDefault(INSTANCE_ARGUMENT, instance);
+        if (operation.perInstance() && on != null && instance != null && !on.equals(instance)) {
+            Map<String, String> own = ownArguments(arguments);
+            return "Runs '" + operation.name() + "'" + (own.isEmpty() ? "" : " with " + new TreeMap<>(own))
+                    + " on instance " + on + "; that instance checks it and shows what it will do when the link is"
+                    + " opened there. Instance: " + on + ".";
+        }
+        String description = operation.describe(ownArguments(arguments));
         return operation.perInstance() && on != null ? description + " Instance: " + on + "." : description;
     }
 

@@ -470,7 +470,74 @@ class ActionServiceTest {
                 .isEqualTo("Close the breaker (inst-B)");
     }
 
+    @Test
+    void aPerInstanceLinkSignedForAnotherInstanceIsDescribedAndCheckedThereNotWithTheSignersState() {
+        // found by a black-box check: inst-b signed "raise the pool" for inst-a (at 6) as "from 4 to 8", its own pool
+        Map<String, Integer> poolMax = Map.of("inst-A", 6, "inst-B", 4);
+        java.util.function.Function<String, ActionOperation> resizeOn = instance -> new ActionOperation() {
+            @Override
+            public String name() {
+                return "executor.resize";
+            }
+
+            @Override
+            public boolean perInstance() {
+                return true;
+            }
+
+            @Override
+            public String describe(Map<String, String> arguments) {
+                int max = poolMax.get(instance);
+                int wanted = Integer.parseInt(arguments.getOrDefault("max", String.valueOf(max * 2)));
+                if (wanted < max) {
+                    throw new IllegalArgumentException("New maximum " + wanted + " is under " + max);
+                }
+                return "Raise pool " + arguments.get("pool") + " from " + max + " to " + wanted + ".";
+            }
+
+            @Override
+            public String perform(Map<String, String> arguments, String actor) {
+                return "done";
+            }
+        };
+        ActionOperation onB = resizeOn.apply("inst-B");
+        Map<String, String> forA = Map.of("pool", "md", "instance", "inst-A");
+
+        assertThat(ActionService.describe(onB, forA, "inst-B"))
+                .isEqualTo("Runs 'executor.resize' with {pool=md} on instance inst-A; that instance checks it and"
+                        + " shows what it will do when the link is opened there. Instance: inst-A.");
+        assertThat(ActionService.describe(onB, Map.of("pool", "md", "max", "5", "instance", "inst-A"), "inst-B"))
+                .as("not refused with B's pool: 5 may or may not fit A's")
+                .contains("with {max=5, pool=md} on instance inst-A");
+        assertThat(ActionService.describe(onB, Map.of("pool", "md"), "inst-B"))
+                .as("bound to the signer itself: its own state")
+                .isEqualTo("Raise pool md from 4 to 8. Instance: inst-B.");
+
+        ActionSigner signerB = instanceSigner("inst-B", "executor.resize");
+        String token = tokenOf(signerB.link("executor.resize", forA, "actuator|ops"));
+        ActionService a = new ActionService(
+                instanceSigner("inst-A", "executor.resize"),
+                ActionService.byName(List.of(resizeOn.apply("inst-A"))),
+                new InMemoryActionLedger(),
+                audit::add,
+                clock);
+        assertThat(a.preview(token).description())
+                .as("described where it runs")
+                .isEqualTo("Raise pool md from 6 to 12. Instance: inst-A.");
+        String tooSmall = tokenOf(signerB.link(
+                "executor.resize", Map.of("pool", "md", "max", "5", "instance", "inst-A"), "actuator|ops"));
+        assertThatThrownBy(() -> a.preview(tooSmall))
+                .as("checked where it runs")
+                .isInstanceOfSatisfying(ActionException.class, e -> assertThat(e.reason())
+                        .isEqualTo(ActionException.Reason.NOT_APPLICABLE))
+                .hasMessageContaining("New maximum 5 is under 6");
+    }
+
     private ActionSigner instanceSigner(String instance) {
+        return instanceSigner(instance, "cache.breaker");
+    }
+
+    private ActionSigner instanceSigner(String instance, String perInstanceOperation) {
         return new ActionSigner(
                 Map.of("k1", KEY_1),
                 "k1",
@@ -479,7 +546,7 @@ class ActionServiceTest {
                 clock,
                 name -> true,
                 instance,
-                "cache.breaker"::equals);
+                perInstanceOperation::equals);
     }
 
     @Test

@@ -95,6 +95,22 @@ class PerInstanceActionHttpTest {
             HttpResponse<String> againOnB = send(portB, "POST", path, "", "application/json");
             assertThat(againOnB.statusCode()).as("used up, wherever it lands").isEqualTo(409);
             assertThat(JSON.readTree(againOnB.body()).get("code").asString()).isEqualTo("ACTION_ALREADY_DONE");
+
+            // found by a black-box check: a link inst-b signed for inst-a (now at 6) said "from 4 to 8", inst-b's pool
+            HttpResponse<String> signedOnB = send(portB, "POST", "/actuator/ballastactions", """
+                    {"operation": "executor.resize", "arguments": "pool=marketDataBulkhead,instance=inst-a",
+                     "requestedBy": "ops-kim"}""", "application/json");
+            assertThat(signedOnB.statusCode()).as(signedOnB.body()).isEqualTo(200);
+            assertThat(JSON.readTree(signedOnB.body()).get("description").asString())
+                    .isEqualTo("Runs 'executor.resize' with {pool=marketDataBulkhead} on instance inst-a; that"
+                            + " instance checks it and shows what it will do when the link is opened there."
+                            + " Instance: inst-a.");
+            String forA = URI.create(JSON.readTree(signedOnB.body()).get("url").asString())
+                    .getPath();
+            HttpResponse<String> pageOnA = send(portA, "GET", forA, null, "application/json");
+            assertThat(pageOnA.statusCode()).as(pageOnA.body()).isEqualTo(200);
+            assertThat(JSON.readTree(pageOnA.body()).get("description").asString())
+                    .startsWith("Raise the pool size (core and maximum) of executor 'marketDataBulkhead' from 6 to 12");
         }
     }
 
