@@ -159,23 +159,42 @@ public final class ActionService {
     }
 
     /**
-     * What {@code token} would do, checked by the operation: NOT_APPLICABLE when it refuses the arguments here, unless the
-     * link was used ({@code earlier}), whose page shows what was done, not what it would do now.
+     * What {@code token} would do, checked by the operation: NOT_APPLICABLE when it refuses the arguments here; for a
+     * link used already ({@code earlier}), what it did, unchecked (a used link goes on to the claim, which answers
+     * ALREADY_DONE).
      */
     private String describe(ActionOperation operation, ActionToken token, Optional<ActionRecord> earlier) {
-        if (earlier.isEmpty()) {
-            checkInstance(operation, token);
+        if (earlier.isPresent()) {
+            return used(earlier.get());
         }
+        checkInstance(operation, token);
         try {
             checkNames(operation, token.arguments());
             return describe(operation, token.arguments(), signer.instance().orElse(null));
         } catch (IllegalArgumentException e) {
-            if (earlier.isEmpty()) {
-                throw new ActionException(
-                        ActionException.Reason.NOT_APPLICABLE, "This link cannot be performed here: " + e.getMessage());
-            }
-            return String.valueOf(e.getMessage());
+            throw new ActionException(
+                    ActionException.Reason.NOT_APPLICABLE, "This link cannot be performed here: " + e.getMessage());
         }
+    }
+
+    /**
+     * What a used link did, for its page and JSON: not what a new click would do now (a pool raised from 4 to 8 would
+     * read "from 8 to 16"), which no click on it can do any more.
+     */
+    private static String used(ActionRecord record) {
+        return switch (record.outcome()) {
+            case DONE ->
+                "Already performed by " + record.actor() + " at " + record.requestedAt() + ": "
+                        + sentence(record.result());
+            case FAILED ->
+                "Already tried by " + record.actor() + " at " + record.requestedAt() + ", and it failed: "
+                        + sentence(record.result()) + " A link works once: use a new one.";
+            case RUNNING -> "Being performed by " + record.actor() + " since " + record.requestedAt() + ".";
+        };
+    }
+
+    private static String sentence(String text) {
+        return text.endsWith(".") ? text : text + ".";
     }
 
     /**

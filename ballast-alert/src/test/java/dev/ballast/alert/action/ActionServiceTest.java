@@ -87,6 +87,9 @@ class ActionServiceTest {
         ActionRecord done = service.perform(token, "alice");
         assertThat(done.outcome()).isEqualTo(ActionRecord.Outcome.DONE);
         assertThat(done.result()).isEqualTo("Replayed 1");
+        // found by a black-box check: a used link's JSON described what a new click would do next to "used": true
+        assertThat(service.preview(token).description())
+                .isEqualTo("Already performed by alice at 2026-11-30T10:00:00Z: Replayed 1.");
         assertThatThrownBy(() -> service.perform(token, "bob")).isInstanceOfSatisfying(ActionException.class, e -> {
             assertThat(e.reason()).isEqualTo(ActionException.Reason.ALREADY_DONE);
             assertThat(e.reason().status()).isEqualTo(409);
@@ -624,6 +627,9 @@ class ActionServiceTest {
         assertThat(service.preview(quotes).earlier())
                 .as("a used link still shows what happened")
                 .hasValueSatisfying(record -> assertThat(record.result()).contains("Redis does not answer"));
+        assertThat(service.preview(quotes).description())
+                .isEqualTo("Already tried by alice at 2026-11-30T10:00:00Z, and it failed: Failed:"
+                        + " IllegalStateException: Redis does not answer. A link works once: use a new one.");
     }
 
     @Test
