@@ -4,6 +4,7 @@ import dev.ballast.alert.Message;
 import dev.ballast.core.TaskContext;
 import dev.ballast.core.alert.Alert;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 
 /** The parts every channel shows, in the same words. Stateless. */
@@ -44,17 +45,31 @@ final class MessageText {
         return text.toString().strip();
     }
 
-    /** Facts shown as fields: the labels, the task, the repeat count, the fingerprint. */
+    /**
+     * Facts shown as fields: the labels, the task, the repeat count, the fingerprint. For a grouped message, each of
+     * them over every alert listed: a label's values in the order the alerts came, each once (a label that only some
+     * alerts carry shows the values of those), the tasks likewise, and the fingerprints as {@code fingerprints}.
+     */
     static Map<String, String> fields(Message message) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        message.labels().forEach((key, value) -> {
-            if (!key.equals(Pipeline.EXCLUDE_CHANNEL)) {
-                fields.put(key, value);
+        Map<String, LinkedHashSet<String>> values = new LinkedHashMap<>();
+        LinkedHashSet<String> tasks = new LinkedHashSet<>();
+        LinkedHashSet<String> fingerprints = new LinkedHashSet<>();
+        for (Alert alert : message.alerts()) {
+            alert.labels().forEach((key, value) -> {
+                if (!key.equals(Pipeline.EXCLUDE_CHANNEL)) {
+                    values.computeIfAbsent(key, any -> new LinkedHashSet<>()).add(value);
+                }
+            });
+            TaskContext context = alert.context();
+            if (context != null) {
+                tasks.add(context.toString());
             }
-        });
-        TaskContext context = message.first().context();
-        if (context != null) {
-            fields.put("task", context.toString());
+            fingerprints.add(alert.fingerprint());
+        }
+        Map<String, String> fields = new LinkedHashMap<>();
+        values.forEach((key, distinct) -> fields.put(key, String.join(", ", distinct)));
+        if (!tasks.isEmpty()) {
+            fields.put("task", String.join(", ", tasks));
         }
         if (!message.repeatNote().isEmpty()) {
             fields.put("repeats", message.repeatNote());
@@ -62,7 +77,7 @@ final class MessageText {
         if (message.alerts().size() > 1) {
             fields.put("alerts", Integer.toString(message.alerts().size()));
         }
-        fields.put("fingerprint", message.fingerprint());
+        fields.put(fingerprints.size() > 1 ? "fingerprints" : "fingerprint", String.join(", ", fingerprints));
         return fields;
     }
 
