@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -19,6 +20,9 @@ import tools.jackson.databind.node.ObjectNode;
  * Messages as JSON lines ({@link MessageJson} plus, for a fallback, {@code fallbackFor} and {@code reason}), each
  * line written and fsynced before {@link #deliver} returns; when the file would pass {@code maxBytes} it is renamed to
  * {@code .1} (older ones shift up to {@code .<keep>}, the oldest is deleted). Thread-safe: writes are serialised.
+ * Two processes may write one path (two instances started in one directory): each line is one append, so lines stay
+ * whole; the size checked is the file's own, and a process whose file another one rotated opens the new one before
+ * its next line (two rotating at the same moment can leave one rotated file short).
  */
 public final class JsonLinesFile implements Channel {
 
@@ -29,6 +33,7 @@ public final class JsonLinesFile implements Channel {
     private final long maxBytes;
     private final int keep;
     private @Nullable FileOutputStream out;
+    private @Nullable Object openKey;
     private long size;
 
     public JsonLinesFile(String name, Path file, long maxBytes, int keep) {
@@ -91,6 +96,15 @@ public final class JsonLinesFile implements Channel {
 
     private FileOutputStream open(int next) throws IOException {
         FileOutputStream stream = out;
+        if (stream != null && !stillTheFile()) {
+            // another process writing the same path (two instances started in one directory) rotated it: the stream
+            // would go on writing into the renamed file, past its size
+            closeQuietly();
+            stream = null;
+        }
+        if (stream != null) {
+            size = stream.getChannel().size(); // with the lines another process appended
+        }
         if (stream != null && size + next > maxBytes && size > 0) {
             closeQuietly();
             rotate();
@@ -108,8 +122,24 @@ public final class JsonLinesFile implements Channel {
             }
             stream = new FileOutputStream(file.toFile(), true);
             out = stream;
+            openKey = key();
+            size = stream.getChannel().size();
         }
         return stream;
+    }
+
+    /** Whether {@link #file} is still the file the open stream writes to. */
+    private boolean stillTheFile() {
+        try {
+            Object key = key();
+            return key != null && key.equals(openKey);
+        } catch (IOException e) {
+            return false; // gone: renamed by another process
+        }
+    }
+
+    private @Nullable Object key() throws IOException {
+        return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
     }
 
     private void rotate() throws IOException {

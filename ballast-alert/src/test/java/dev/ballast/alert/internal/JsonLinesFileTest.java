@@ -50,6 +50,33 @@ class JsonLinesFileTest {
     }
 
     @Test
+    void twoWritersOfOnePathKeepEveryLineOnceAndEveryFileWithinItsSize() throws Exception {
+        // two instances started in one directory share the default path: each has its own open file, as here
+        Path path = dir.resolve("alerts.jsonl");
+        JsonLinesFile first = new JsonLinesFile("file", path, 2_048, 20);
+        JsonLinesFile second = new JsonLinesFile("file", path, 2_048, 20);
+        for (int i = 0; i < 40; i++) {
+            assertThat((i % 2 == 0 ? first : second).deliver(message(i)).outcome())
+                    .isEqualTo(DeliveryResult.Outcome.DELIVERED);
+        }
+        first.close();
+        second.close();
+
+        List<Integer> all = new ArrayList<>();
+        try (var files = Files.list(dir)) {
+            for (Path written : files.toList()) {
+                assertThat(Files.size(written))
+                        .as("%s: rotated by its real size, not one writer's count", written.getFileName())
+                        .isLessThanOrEqualTo(2_048);
+                all.addAll(numbers(written));
+            }
+        }
+        assertThat(all)
+                .containsExactlyInAnyOrderElementsOf(
+                        java.util.stream.IntStream.range(0, 40).boxed().toList());
+    }
+
+    @Test
     void aFileThatWouldPassItsSizeIsRotatedKeepingTheNewestLinesAndOnlyKeepOldFiles() throws Exception {
         Path path = dir.resolve("alerts.jsonl");
         JsonLinesFile file = new JsonLinesFile("file", path, 2_048, 2);
