@@ -80,10 +80,60 @@ public final class AlertmanagerWebhook {
             throw new IllegalArgumentException("Alertmanager payload has no \"alerts\" array");
         }
         List<Alert> parsed = new ArrayList<>(alerts.size());
+        int index = 0;
         for (JsonNode alert : alerts) {
+            check(alert, index++);
             parsed.add(alert(alert));
         }
         return parsed;
+    }
+
+    /**
+     * Refuses an entry of the payload's alert array that is not an alert as Alertmanager sends it (found by a black-box check:
+     * {@code null}, a number, labels that are numbers or arrays, a status "boom" went to chat as alerts): an object
+     * whose {@code labels} is an object of strings, whose {@code annotations}, when there, is one too, whose {@code
+     * status}, when there, is firing or resolved, and whose {@code fingerprint}, {@code startsAt} and {@code
+     * generatorURL}, when there, are strings.
+     */
+    private static void check(JsonNode alert, int index) {
+        String which = "Alertmanager payload's alerts[" + index + "]";
+        if (!alert.isObject()) {
+            throw new IllegalArgumentException(which + " is not an object");
+        }
+        strings(alert.get("labels"), which + ".labels", true);
+        strings(alert.get("annotations"), which + ".annotations", false);
+        JsonNode status = alert.get("status");
+        if (status != null
+                && !status.isNull()
+                && !(status.isString()
+                        && (status.asString().equals("firing")
+                                || status.asString().equals("resolved")))) {
+            throw new IllegalArgumentException(which + ".status must be \"firing\" or \"resolved\"");
+        }
+        for (String field : List.of("fingerprint", "startsAt", "endsAt", "generatorURL")) {
+            JsonNode value = alert.get(field);
+            if (value != null && !value.isNull() && !value.isString()) {
+                throw new IllegalArgumentException(which + "." + field + " must be a string");
+            }
+        }
+    }
+
+    private static void strings(@Nullable JsonNode node, String which, boolean required) {
+        if (node == null || node.isNull()) {
+            if (required) {
+                throw new IllegalArgumentException(which + " is missing: an object of label names to strings");
+            }
+            return;
+        }
+        if (!node.isObject()) {
+            throw new IllegalArgumentException(which + " must be an object of names to strings");
+        }
+        for (Map.Entry<String, JsonNode> entry : node.properties()) {
+            if (!entry.getValue().isString()) {
+                throw new IllegalArgumentException(which + "." + cut(entry.getKey(), 64) + " must be a string, was "
+                        + entry.getValue().getNodeType());
+            }
+        }
     }
 
     private static Alert alert(JsonNode node) {

@@ -164,4 +164,34 @@ class AlertmanagerWebhookTest {
         assertThatThrownBy(() -> AlertmanagerWebhook.parse("{\"version\":\"4\"}".getBytes(StandardCharsets.UTF_8)))
                 .hasMessageContaining("\"alerts\"");
     }
+
+    @Test
+    void anEntryThatIsNotAnAlertAsAlertmanagerSendsItIsRefusedNotSentToChat() {
+        // found by a black-box check: each of these was answered 200 and posted as "3 alerts (module=): ..."
+        Map<String, String> refused = Map.of(
+                "[null]", "alerts[0] is not an object",
+                "[1]", "alerts[0] is not an object",
+                "[{\"labels\":{\"alertname\":\"A\"}}, {\"status\":\"firing\"}]", "alerts[1].labels is missing",
+                "[{\"labels\":{\"alertname\":5,\"severity\":\"critical\"}}]",
+                        "alerts[0].labels.alertname must be a string, was NUMBER",
+                "[{\"labels\":{\"alertname\":\"A\",\"severity\":[\"x\"]}}]",
+                        "alerts[0].labels.severity must be a string, was ARRAY",
+                "[{\"labels\":[]}]", "alerts[0].labels must be an object",
+                "[{\"labels\":{\"alertname\":\"A\"},\"annotations\":{\"summary\":{}}}]",
+                        "alerts[0].annotations.summary must be a string",
+                "[{\"labels\":{\"alertname\":\"A\"},\"status\":\"boom\"}]",
+                        "alerts[0].status must be \"firing\" or \"resolved\"",
+                "[{\"labels\":{\"alertname\":\"A\"},\"fingerprint\":7}]", "alerts[0].fingerprint must be a string");
+        refused.forEach((alerts, why) -> assertThatThrownBy(() -> AlertmanagerWebhook.parse(
+                        ("{\"version\":\"4\",\"alerts\":" + alerts + "}").getBytes(StandardCharsets.UTF_8)))
+                .as(alerts)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(why));
+
+        assertThat(AlertmanagerWebhook.parse(
+                        "{\"version\":\"4\",\"status\":\"resolved\",\"alerts\":[{\"status\":\"resolved\",\"labels\":{\"alertname\":\"A\"},\"annotations\":{},\"startsAt\":\"2026-12-06T01:00:00Z\",\"endsAt\":\"2026-12-06T01:05:00Z\",\"generatorURL\":\"\",\"fingerprint\":\"abc\"}]}"
+                                .getBytes(StandardCharsets.UTF_8)))
+                .as("what Alertmanager sends is read")
+                .hasSize(1);
+    }
 }
