@@ -132,10 +132,10 @@ public final class ActionSigner implements ActionLinker {
             throw new IllegalArgumentException(
                     "Action signing key id '" + currentKey + "' is not among the keys " + keys.keySet());
         }
-        String scheme = baseUrl.getScheme();
-        if ((!"http".equalsIgnoreCase(scheme) && !"https".equalsIgnoreCase(scheme)) || baseUrl.getHost() == null) {
+        if (!isBaseUrl(baseUrl)) {
+            // the value is not shown: a user name and password in it would be secrets
             throw new IllegalArgumentException(
-                    "Action base URL must be an absolute http(s) URL, was '" + baseUrl + "'");
+                    "Action base URL must be an absolute http(s) URL with a host and no user" + " name or password");
         }
         if (ttl.compareTo(Duration.ofMinutes(1)) < 0 || ttl.compareTo(Duration.ofDays(30)) > 0) {
             throw new IllegalArgumentException("Action link ttl must be 1 minute to 30 days, was " + ttl);
@@ -337,5 +337,16 @@ public final class ActionSigner implements ActionLinker {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is not available", e);
         }
+    }
+
+    /**
+     * Whether {@code url} can be the base of action links: absolute http or https, with a host, and without a user name
+     * or password (which every link in every chat message would show).
+     */
+    public static boolean isBaseUrl(URI url) {
+        String scheme = url.getScheme();
+        return ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))
+                && url.getHost() != null
+                && url.getRawUserInfo() == null;
     }
 }

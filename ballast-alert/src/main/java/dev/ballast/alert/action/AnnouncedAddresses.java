@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * instance started since) reads it again at once, unless a read started less than a second ago, and waits at most
  * 250 ms for that read (so with the database down, look-ups wait at most a quarter of the time); otherwise a look-up
  * answers from the copy and never waits for the database. Empty for an instance the
- * copy does not hold, and the signer then uses its own address. Only absolute http(s) addresses are kept.
+ * copy does not hold, and the signer then uses its own address. Only addresses that can be a base URL ({@link ActionSigner#isBaseUrl}) are kept.
  * Thread-safe.
  */
 public final class AnnouncedAddresses implements Function<String, Optional<URI>> {
@@ -73,8 +73,7 @@ public final class AnnouncedAddresses implements Function<String, Optional<URI>>
         triedAt = at;
         Map<String, URI> read = new HashMap<>();
         ledger.announced().forEach((instance, url) -> {
-            String scheme = url.getScheme();
-            if (url.getHost() != null && ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))) {
+            if (ActionSigner.isBaseUrl(url)) {
                 read.put(instance, url);
             }
         });

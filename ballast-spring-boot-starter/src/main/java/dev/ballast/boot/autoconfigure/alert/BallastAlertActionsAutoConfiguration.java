@@ -203,6 +203,14 @@ public final class BallastAlertActionsAutoConfiguration {
                 throw InvalidBallastPropertyException.secret(
                         prefix + "base-url", "must be an absolute http(s) URL such as https://orders.example.com");
             }
+            if (!ActionSigner.isBaseUrl(baseUrl)) {
+                throw InvalidBallastPropertyException.secret(
+                        prefix + "base-url",
+                        baseUrl.getRawUserInfo() != null
+                                ? "must not carry a user name or password: every link in every chat message would"
+                                        + " show it"
+                                : "must be an absolute http(s) URL such as https://orders.example.com");
+            }
             try {
                 signer = new ActionSigner(
                         keys,

@@ -196,7 +196,8 @@ public record BallastAlertProperties(
      * Signed actions: off unless {@code enabled} and a signing key is set.
      *
      * @param enabled whether alert messages carry operation links and the service performs them
-     * @param baseUrl the service's public address, which links start with
+     * @param baseUrl the service's public address, which links start with: an absolute http(s) URL with a host and no
+     *     user name or password
      * @param currentKey id of the key new links are signed with
      * @param keys signing keys by id, Base64, at least 32 bytes each (keep old ones while their links may be used)
      * @param ttl how long a link stays valid

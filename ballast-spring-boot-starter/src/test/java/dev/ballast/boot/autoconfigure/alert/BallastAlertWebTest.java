@@ -80,6 +80,28 @@ class BallastAlertWebTest {
     }
 
     @Test
+    void aBaseUrlThatCannotBeALinksBaseFailsStartUpNamingThePropertyAndNotShowingTheValue() {
+        // found by black-box checks: "127.0.0.1:18105" named ballast.alert.actions with a parser's message, "ftp://..."
+        // named the parent property and printed the value, and "http://user:pw@..." was taken into every link
+        Map<String, String> why = Map.of(
+                "127.0.0.1:18105", "must be an absolute http(s) URL",
+                "ftp://secret-host.example:21/", "must be an absolute http(s) URL",
+                "https://", "must be an absolute http(s) URL",
+                "http://ops:secret-pw@127.0.0.1:18105", "must not carry a user name or password");
+        why.forEach((value, message) -> runner().withPropertyValues(
+                        "ballast.alert.actions.enabled=true",
+                        "ballast.alert.actions.base-url=" + value,
+                        "ballast.alert.actions.keys.k1=" + KEY)
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .as(value)
+                        .rootCause()
+                        .hasMessageContaining("ballast.alert.actions.base-url")
+                        .hasMessageContaining(message)
+                        .hasMessageNotContaining("secret")));
+    }
+
+    @Test
     void theLinkShowsAPageThatChangesNothingAndItsPostPerformsOnce() {
         runner().withPropertyValues(
                         "ballast.alert.service=brokerage",
