@@ -3,6 +3,7 @@ package dev.ballast.boot.autoconfigure.alert;
 import dev.ballast.alert.action.ActionException;
 import dev.ballast.alert.action.ActionRecord;
 import dev.ballast.alert.action.ActionService;
+import dev.ballast.boot.autoconfigure.web.BallastProblemHandler;
 import jakarta.servlet.http.HttpServletRequest;
 import java.security.Principal;
 import java.util.LinkedHashMap;
@@ -10,11 +11,14 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.BeanWrapperImpl;
 import org.springframework.http.CacheControl;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
 import org.springframework.util.ClassUtils;
+import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -24,6 +28,8 @@ import org.springframework.web.bind.annotation.PostMapping;
  * when used already, 410 when expired, 403 when changed or forged). With Spring Security on the classpath the POST
  * needs an authenticated user with {@code ballast.alert.actions.role}. Browsers (Accept: text/html) get HTML pages,
  * other clients JSON: a GET what the link does and whether it was used, refusals RFC 9457 problems with a {@code code}.
+ * A failure of what it depends on (the audit table's database down) is the problem {@link BallastProblemHandler} makes
+ * of it (503 {@code UNAVAILABLE} with {@code Retry-After} and an incident), and for a browser a page that says so.
  * Thread-safe.
  */
 @Controller
@@ -35,11 +41,44 @@ final class ActionController {
     private final ActionService actions;
     private final String service;
     private final String role;
+    private final @Nullable BallastProblemHandler problems;
 
-    ActionController(ActionService actions, String service, String role) {
+    ActionController(ActionService actions, String service, String role, @Nullable BallastProblemHandler problems) {
         this.actions = actions;
         this.service = service;
         this.role = role;
+        this.problems = problems;
+    }
+
+    /**
+     * A failure other than a refusal: the database of the audit trail down, say. Found by a black-box check: a person
+     * who clicked a button in chat during a database outage got the problem's JSON in the browser.
+     */
+    @ExceptionHandler(RuntimeException.class)
+    ResponseEntity<?> failed(RuntimeException failure, HttpServletRequest request) {
+        if (problems == null) {
+            throw failure; // Ballast's problem details are off: the application's own handling applies
+        }
+        ResponseEntity<ProblemDetail> problem = problems.problem(failure);
+        ProblemDetail body = problem.getBody();
+        if (!wantsHtml(request) || body == null) {
+            return problem;
+        }
+        HttpStatus status = HttpStatus.valueOf(problem.getStatusCode().value());
+        String page = ActionPage.refusal(
+                service,
+                status.getReasonPhrase(),
+                String.valueOf(body.getDetail()).replaceAll("\\.$", "")
+                        + ". Open the link again in a minute: its page will say whether the action was performed, and a"
+                        + " link that was not performed still works.");
+        ResponseEntity<String> html = html(status, page);
+        String retryAfter = problem.getHeaders().getFirst(HttpHeaders.RETRY_AFTER);
+        return retryAfter == null
+                ? html
+                : ResponseEntity.status(status)
+                        .headers(html.getHeaders())
+                        .header(HttpHeaders.RETRY_AFTER, retryAfter)
+                        .body(html.getBody());
     }
 
     @GetMapping("/ballast/actions/{token}")

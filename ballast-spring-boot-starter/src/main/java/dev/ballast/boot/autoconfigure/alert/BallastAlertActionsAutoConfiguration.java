@@ -17,6 +17,7 @@ import dev.ballast.alert.rules.OutboxBacklogRule;
 import dev.ballast.alert.rules.PoolSaturationRule;
 import dev.ballast.alert.rules.TaskErrorRatioRule;
 import dev.ballast.boot.autoconfigure.outbox.OutboxUsage;
+import dev.ballast.boot.autoconfigure.web.BallastProblemHandler;
 import dev.ballast.boot.internal.InstanceName;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.cache.TieredCache;
@@ -353,9 +354,12 @@ public final class BallastAlertActionsAutoConfiguration {
 
             @Bean
             @ConditionalOnMissingBean
-            ActionController ballastActionController(ActionService actions, BallastAlertProperties properties) {
+            ActionController ballastActionController(
+                    ActionService actions,
+                    BallastAlertProperties properties,
+                    ObjectProvider<BallastProblemHandler> problems) {
                 return new ActionController(
-                        actions, properties.service(), properties.actions().role());
+                        actions, properties.service(), properties.actions().role(), problems.getIfUnique());
             }
         }
     }

@@ -103,8 +103,12 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
         return problem(exception);
     }
 
-    /** The problem for {@code failure}; also used for failures that reach the container's error page. */
-    ResponseEntity<ProblemDetail> problem(Throwable failure) {
+    /**
+     * The problem for {@code failure}, as this handler answers it (logged with an incident when it is the server's);
+     * also used for failures that reach the container's error page and by Ballast's own controllers that answer
+     * browsers with a page.
+     */
+    public ResponseEntity<ProblemDetail> problem(Throwable failure) {
         Throwable known = known(failure);
         HttpHeaders headers = new HttpHeaders();
         ProblemDetail problem;

@@ -102,6 +102,72 @@ class BallastAlertWebTest {
     }
 
     @Test
+    void withTheAuditDatabaseDownABrowserGetsAPageAndAnApiClientAProblemAndNothingRuns() {
+        // found by a black-box check: a person who clicked a chat button during a database outage got raw JSON
+        dev.ballast.alert.action.ActionLedger down = new dev.ballast.alert.action.ActionLedger() {
+            @Override
+            public boolean claim(dev.ballast.alert.action.ActionRecord record) {
+                throw new org.springframework.dao.DataAccessResourceFailureException("Connection refused: db:5432");
+            }
+
+            @Override
+            public void finish(
+                    String nonce,
+                    java.time.Instant at,
+                    dev.ballast.alert.action.ActionRecord.Outcome outcome,
+                    String result) {
+                throw new org.springframework.dao.DataAccessResourceFailureException("Connection refused: db:5432");
+            }
+
+            @Override
+            public java.util.Optional<dev.ballast.alert.action.ActionRecord> find(String nonce) {
+                throw new org.springframework.dao.DataAccessResourceFailureException("Connection refused: db:5432");
+            }
+        };
+        runner().withConfiguration(
+                        AutoConfigurations.of(dev.ballast.boot.autoconfigure.web.BallastWebAutoConfiguration.class))
+                .withPropertyValues(
+                        "ballast.alert.actions.enabled=true",
+                        "ballast.alert.actions.base-url=https://svc.example",
+                        "ballast.alert.actions.keys.k1=" + KEY)
+                .withBean("counting", ActionOperation.class, this::counting)
+                .withBean(dev.ballast.alert.action.ActionLedger.class, () -> down)
+                .run(context -> {
+                    MockMvc mvc = MockMvcBuilders.standaloneSetup(context.getBean(ActionController.class))
+                            .build();
+                    String path = java.net
+                            .URI
+                            .create(context.getBean(ActionSigner.class)
+                                    .link("test.count", Map.of("who", "me"), "rule|x")
+                                    .orElseThrow()
+                                    .toString())
+                            .getPath();
+
+                    for (var request : List.of(get(path), post(path))) {
+                        var page = mvc.perform(request.accept(MediaType.TEXT_HTML))
+                                .andReturn()
+                                .getResponse();
+                        assertThat(page.getStatus()).isEqualTo(503);
+                        assertThat(page.getContentType()).startsWith("text/html");
+                        assertThat(page.getHeader("Retry-After")).isNotBlank();
+                        assertThat(page.getContentAsString(java.nio.charset.StandardCharsets.UTF_8))
+                                .contains("Service Unavailable")
+                                .contains("incident")
+                                .contains("Open the link again in a minute")
+                                .doesNotContain("db:5432");
+
+                        var problem = mvc.perform(request.accept(MediaType.APPLICATION_JSON))
+                                .andReturn()
+                                .getResponse();
+                        assertThat(problem.getStatus()).isEqualTo(503);
+                        assertThat(problem.getContentType()).startsWith("application/problem+json");
+                        assertThat(problem.getContentAsString()).contains("\"code\":\"UNAVAILABLE\"");
+                    }
+                    assertThat(performed).hasValue(0);
+                });
+    }
+
+    @Test
     void theLinkShowsAPageThatChangesNothingAndItsPostPerformsOnce() {
         runner().withPropertyValues(
                         "ballast.alert.service=brokerage",
