@@ -37,6 +37,16 @@ public interface ActionOperation {
         return false;
     }
 
+    /**
+     * Checks what can be checked of {@code arguments} without this instance's state (a number that is not a number, a
+     * value over a fixed limit, a required argument missing). Called when a link bound to another instance is signed:
+     * {@link #describe} is not, as it reads this instance's state, and the bound instance checks the rest when the link
+     * is opened there. Nothing by default.
+     *
+     * @throws IllegalArgumentException if the arguments cannot be acceptable on any instance
+     */
+    default void checkArguments(Map<String, String> arguments) {}
+
     /** One sentence for the confirmation page: what performing it with {@code arguments} will do. */
     String describe(Map<String, String> arguments);
 

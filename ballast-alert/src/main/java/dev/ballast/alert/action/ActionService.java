@@ -221,7 +221,8 @@ public final class ActionService {
      * instance it acts on (the one the arguments name, else {@code instance}). A per-instance link bound to another
      * instance than {@code instance} (the one describing it) is not given to the operation here: its sentence and its
      * checks read this instance's state (a pool's size here, not there), so the description says only what will run
-     * where, and the bound instance checks and describes it when the link is opened there.
+     * where, after {@link ActionOperation#checkArguments} (what no instance could take), and the bound instance checks
+     * and describes it when the link is opened there.
      *
      * @throws IllegalArgumentException if the operation refuses the arguments
      */
@@ -229,6 +230,7 @@ public final class ActionService {
         String on = arguments.getOrDefault(INSTANCE_ARGUMENT, instance);
         if (operation.perInstance() && on != null && instance != null && !on.equals(instance)) {
             Map<String, String> own = ownArguments(arguments);
+            operation.checkArguments(own);
             return "Runs '" + operation.name() + "'" + (own.isEmpty() ? "" : " with " + new TreeMap<>(own))
                     + " on instance " + on + "; that instance checks it and shows what it will do when the link is"
                     + " opened there. Instance: " + on + ".";

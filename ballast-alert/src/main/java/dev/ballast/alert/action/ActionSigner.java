@@ -254,6 +254,15 @@ public final class ActionSigner implements ActionLinker {
         return Optional.of(URI.create(base + PATH + signed));
     }
 
+    /**
+     * Where links bound to {@code instance} point: this instance's base URL for itself, else the address that instance
+     * recorded ({@link AnnouncedAddresses}); empty when it recorded none (its links then point at this instance's base
+     * URL, where they are refused).
+     */
+    public Optional<URI> addressOf(String instance) {
+        return instance.equals(this.instance) ? Optional.of(baseUrl) : addresses.apply(instance);
+    }
+
     /** Where a link bound to {@code boundTo} (null: to none) is followed: that instance's address if known. */
     private URI where(@Nullable String boundTo) {
         if (boundTo == null || boundTo.equals(instance)) {

@@ -103,7 +103,9 @@ public final class JsonLinesFile implements Channel {
             stream = null;
         }
         if (stream != null) {
-            size = stream.getChannel().size(); // with the lines another process appended
+            // with the lines another process appended; read from the path (checked above to be this stream's file), not
+            // through the stream's FileChannel, which an interrupted caller would close
+            size = Files.size(file);
         }
         if (stream != null && size + next > maxBytes && size > 0) {
             closeQuietly();
@@ -123,7 +125,7 @@ public final class JsonLinesFile implements Channel {
             stream = new FileOutputStream(file.toFile(), true);
             out = stream;
             openKey = key();
-            size = stream.getChannel().size();
+            size = Files.size(file);
         }
         return stream;
     }

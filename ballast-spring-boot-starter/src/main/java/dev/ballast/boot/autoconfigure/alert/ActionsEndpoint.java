@@ -88,6 +88,16 @@ final class ActionsEndpoint {
         body.put("requestedBy", requester);
         body.put("url", url.toString());
         body.put("expiresAt", signed.expiresAt().toString());
+        String bound = signed.arguments().get(ActionService.INSTANCE_ARGUMENT);
+        if (bound != null && signer.addressOf(bound).isEmpty()) {
+            // found by a black-box check: a link for a mistyped name was signed like any other and could only be
+            // refused
+            body.put(
+                    "warning",
+                    "No instance named '" + bound + "' has recorded where it answers links (in the database the"
+                            + " instances share), so this link points at this instance's base-url, where it will be"
+                            + " refused: check the name, or open the link at that instance's own address");
+        }
         return body;
     }
 

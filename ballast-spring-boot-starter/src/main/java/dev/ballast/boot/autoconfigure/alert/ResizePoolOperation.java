@@ -42,6 +42,26 @@ final class ResizePoolOperation implements ActionOperation {
     }
 
     @Override
+    public void checkArguments(Map<String, String> arguments) {
+        if (arguments.get("pool") == null || arguments.get("pool").isBlank()) {
+            throw new IllegalArgumentException("No pool given: use pool=<an executor bean's name>");
+        }
+        String max = arguments.get("max");
+        if (max == null) {
+            return;
+        }
+        int wanted;
+        try {
+            wanted = Integer.parseInt(max);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("max must be a number, was '" + max + "'");
+        }
+        if (wanted < 1 || wanted > limit) {
+            throw new IllegalArgumentException("New maximum " + wanted + " must be between 1 and " + limit);
+        }
+    }
+
+    @Override
     public String describe(Map<String, String> arguments) {
         Pool pool = pool(arguments);
         int after = target(arguments, pool);

@@ -138,6 +138,49 @@ class ActionsEndpointTest {
                 "are too long for a link");
     }
 
+    @Test
+    void aLinkForAnotherInstanceIsCheckedForWhatNoInstanceCouldTakeAndWarnsWhenThatNameRecordedNoAddress() {
+        // found by a black-box check: inst-b signed max=abc, max=300 (over the limit) and a mistyped instance name for
+        // inst-a with 200, links that could only ever be refused
+        ActionSigner onB = new ActionSigner(
+                Map.of("k1", "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII)),
+                "k1",
+                URI.create("https://b.svc.example"),
+                Duration.ofHours(2),
+                Clock.fixed(NOW, ZoneOffset.UTC),
+                "executor.resize"::equals,
+                "inst-b",
+                "executor.resize"::equals,
+                name -> name.equals("inst-a")
+                        ? java.util.Optional.of(URI.create("https://a.svc.example"))
+                        : java.util.Optional.empty());
+        ActionsEndpoint endpoint = new ActionsEndpoint(
+                onB,
+                ActionService.byName(List.of(new ResizePoolOperation(
+                        new org.springframework.beans.factory.support.DefaultListableBeanFactory(), 256))));
+
+        assertInvalid(
+                () -> endpoint.link(SecurityContext.NONE, "executor.resize", "pool=md,max=abc,instance=inst-a", "ops"),
+                "max must be a number, was 'abc'");
+        assertInvalid(
+                () -> endpoint.link(SecurityContext.NONE, "executor.resize", "pool=md,max=300,instance=inst-a", "ops"),
+                "New maximum 300 must be between 1 and 256");
+        assertInvalid(
+                () -> endpoint.link(SecurityContext.NONE, "executor.resize", "max=8,instance=inst-a", "ops"),
+                "No pool given");
+
+        Map<String, Object> forA =
+                endpoint.link(SecurityContext.NONE, "executor.resize", "pool=md,max=12,instance=inst-a", "ops");
+        assertThat((String) forA.get("url")).startsWith("https://a.svc.example/ballast/actions/");
+        assertThat(forA).doesNotContainKey("warning");
+
+        Map<String, Object> mistyped =
+                endpoint.link(SecurityContext.NONE, "executor.resize", "pool=md,instance=inst-zz", "ops");
+        assertThat((String) mistyped.get("url")).startsWith("https://b.svc.example/ballast/actions/");
+        assertThat((String) mistyped.get("warning"))
+                .startsWith("No instance named 'inst-zz' has recorded where it answers links");
+    }
+
     private void assertInvalid(Runnable call, String detail) {
         assertThatThrownBy(call::run)
                 .isInstanceOfSatisfying(
