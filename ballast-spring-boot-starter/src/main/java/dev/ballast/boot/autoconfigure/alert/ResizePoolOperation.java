@@ -50,14 +50,9 @@ final class ResizePoolOperation implements ActionOperation {
         if (max == null) {
             return;
         }
-        int wanted;
-        try {
-            wanted = Integer.parseInt(max);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("max must be a number, was '" + max + "'");
-        }
+        long wanted = wholeNumber(max);
         if (wanted < 1 || wanted > limit) {
-            throw new IllegalArgumentException("New maximum " + wanted + " must be between 1 and " + limit);
+            throw new IllegalArgumentException("New maximum " + max.strip() + " must be between 1 and " + limit);
         }
     }
 
@@ -86,18 +81,24 @@ final class ResizePoolOperation implements ActionOperation {
     }
 
     private int target(Map<String, String> arguments, Pool pool) {
-        int wanted;
         String max = arguments.get("max");
-        try {
-            wanted = max != null ? Integer.parseInt(max) : (int) Math.min((long) pool.max() * 2, limit);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("max must be a number, was '" + max + "'");
-        }
+        long wanted = max != null ? wholeNumber(max) : Math.min((long) pool.max() * 2, limit);
         if (wanted < pool.core() || wanted > limit) {
-            throw new IllegalArgumentException(
-                    "New maximum " + wanted + " must be between the core size " + pool.core() + " and " + limit);
+            throw new IllegalArgumentException("New maximum " + (max != null ? max.strip() : wanted)
+                    + " must be between the core size " + pool.core() + " and " + limit);
         }
-        return wanted;
+        return (int) wanted;
+    }
+
+    /** {@code max} as a whole number; one too large for a {@code long} is over any limit, so it reads as the largest. */
+    private static long wholeNumber(String max) {
+        String digits = max.strip();
+        if (!digits.matches("[+-]?\\d+")) {
+            throw new IllegalArgumentException("max must be a whole number, was '" + max + "'");
+        }
+        return digits.replaceFirst("^[+-]", "").length() > 18
+                ? (digits.startsWith("-") ? Long.MIN_VALUE : Long.MAX_VALUE)
+                : Long.parseLong(digits);
     }
 
     private Pool pool(Map<String, String> arguments) {

@@ -161,7 +161,17 @@ class ActionsEndpointTest {
 
         assertInvalid(
                 () -> endpoint.link(SecurityContext.NONE, "executor.resize", "pool=md,max=abc,instance=inst-a", "ops"),
-                "max must be a number, was 'abc'");
+                "max must be a whole number, was 'abc'");
+        assertInvalid(
+                () -> endpoint.link(SecurityContext.NONE, "executor.resize", "pool=md,max=8.5,instance=inst-a", "ops"),
+                "max must be a whole number, was '8.5'");
+        assertInvalid(
+                () -> endpoint.link(
+                        SecurityContext.NONE,
+                        "executor.resize",
+                        "pool=md,max=99999999999999999999,instance=inst-a",
+                        "ops"),
+                "New maximum 99999999999999999999 must be between 1 and 256");
         assertInvalid(
                 () -> endpoint.link(SecurityContext.NONE, "executor.resize", "pool=md,max=300,instance=inst-a", "ops"),
                 "New maximum 300 must be between 1 and 256");

@@ -153,7 +153,7 @@ class BallastAlertWebTest {
                         assertThat(page.getContentAsString(java.nio.charset.StandardCharsets.UTF_8))
                                 .contains("Service Unavailable")
                                 .contains("incident")
-                                .contains("Open the link again in a minute")
+                                .contains("Open the link again shortly")
                                 .doesNotContain("db:5432");
 
                         var problem = mvc.perform(request.accept(MediaType.APPLICATION_JSON))
