@@ -135,7 +135,7 @@ public final class ActionSigner implements ActionLinker {
         if (!isBaseUrl(baseUrl)) {
             // the value is not shown: a user name and password in it would be secrets
             throw new IllegalArgumentException(
-                    "Action base URL must be an absolute http(s) URL with a host and no user" + " name or password");
+                    "Action base URL must be an absolute http(s) URL with a host and no user name or password");
         }
         if (ttl.compareTo(Duration.ofMinutes(1)) < 0 || ttl.compareTo(Duration.ofDays(30)) > 0) {
             throw new IllegalArgumentException("Action link ttl must be 1 minute to 30 days, was " + ttl);

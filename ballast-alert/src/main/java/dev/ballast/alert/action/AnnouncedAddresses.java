@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * instance started since) reads it again at once, unless a read started less than a second ago, and waits at most
  * 250 ms for that read (so with the database down, look-ups wait at most a quarter of the time); otherwise a look-up
  * answers from the copy and never waits for the database. Empty for an instance the
- * copy does not hold, and the signer then uses its own address. Only addresses that can be a base URL ({@link ActionSigner#isBaseUrl}) are kept.
+ * copy does not hold, and the signer then uses its own address. Only addresses that can be a base URL ({@link
+ * ActionSigner#isBaseUrl}) are kept.
  * Thread-safe.
  */
 public final class AnnouncedAddresses implements Function<String, Optional<URI>> {

@@ -89,8 +89,9 @@ public final class AlertmanagerWebhook {
     }
 
     /**
-     * Refuses an entry of the payload's alert array that is not an alert as Alertmanager sends it (found by a black-box check:
-     * {@code null}, a number, labels that are numbers or arrays, a status "boom" went to chat as alerts): an object
+     * Refuses an entry of the payload's alert array that is not an alert as Alertmanager sends it (found by a
+     * black-box check: {@code null}, a number, labels that are numbers or arrays, a status "boom" went to chat as
+     * alerts): an object
      * whose {@code labels} is an object of strings, whose {@code annotations}, when there, is one too, whose {@code
      * status}, when there, is firing or resolved, and whose {@code fingerprint}, {@code startsAt} and {@code
      * generatorURL}, when there, are strings.

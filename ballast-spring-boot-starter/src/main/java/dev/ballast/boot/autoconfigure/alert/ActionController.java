@@ -69,8 +69,8 @@ final class ActionController {
                 service,
                 status.getReasonPhrase(),
                 String.valueOf(body.getDetail()).replaceAll("\\.$", "")
-                        + ". Open the link again shortly: its page will say whether the action was performed, and a link"
-                        + " that was not performed still works.");
+                        + ". Open the link again shortly: its page will say whether the action was performed, and a"
+                        + " link that was not performed still works.");
         ResponseEntity<String> html = html(status, page);
         String retryAfter = problem.getHeaders().getFirst(HttpHeaders.RETRY_AFTER);
         return retryAfter == null

@@ -90,7 +90,7 @@ final class ResizePoolOperation implements ActionOperation {
         return (int) wanted;
     }
 
-    /** {@code max} as a whole number; one too large for a {@code long} is over any limit, so it reads as the largest. */
+    /** {@code max} as a whole number; one too large for a {@code long} is over any limit: it reads as the largest. */
     private static long wholeNumber(String max) {
         String digits = max.strip();
         if (!digits.matches("[+-]?\\d+")) {
