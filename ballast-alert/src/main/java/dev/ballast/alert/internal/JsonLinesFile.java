@@ -96,16 +96,18 @@ public final class JsonLinesFile implements Channel {
 
     private FileOutputStream open(int next) throws IOException {
         FileOutputStream stream = out;
-        if (stream != null && !stillTheFile()) {
-            // another process writing the same path (two instances started in one directory) rotated it: the stream
-            // would go on writing into the renamed file, past its size
-            closeQuietly();
-            stream = null;
-        }
         if (stream != null) {
-            // with the lines another process appended; read from the path (checked above to be this stream's file), not
-            // through the stream's FileChannel, which an interrupted caller would close
-            size = Files.size(file);
+            // one look at the path: whether it is still this stream's file (another process writing the same path, two
+            // instances started in one directory, may have rotated it: the stream would go on writing into the renamed
+            // file, past its size) and its size with the lines that process appended. Not through the stream's
+            // FileChannel, which an interrupted caller would close
+            BasicFileAttributes now = attributes();
+            if (now == null || openKey == null || !openKey.equals(now.fileKey())) {
+                closeQuietly();
+                stream = null;
+            } else {
+                size = now.size();
+            }
         }
         if (stream != null && size + next > maxBytes && size > 0) {
             closeQuietly();
@@ -124,24 +126,20 @@ public final class JsonLinesFile implements Channel {
             }
             stream = new FileOutputStream(file.toFile(), true);
             out = stream;
-            openKey = key();
-            size = Files.size(file);
+            BasicFileAttributes opened = Files.readAttributes(file, BasicFileAttributes.class);
+            openKey = opened.fileKey();
+            size = opened.size();
         }
         return stream;
     }
 
-    /** Whether {@link #file} is still the file the open stream writes to. */
-    private boolean stillTheFile() {
+    /** The path's attributes now; null when it is gone (renamed by another process). */
+    private @Nullable BasicFileAttributes attributes() {
         try {
-            Object key = key();
-            return key != null && key.equals(openKey);
+            return Files.readAttributes(file, BasicFileAttributes.class);
         } catch (IOException e) {
-            return false; // gone: renamed by another process
+            return null;
         }
-    }
-
-    private @Nullable Object key() throws IOException {
-        return Files.readAttributes(file, BasicFileAttributes.class).fileKey();
     }
 
     private void rotate() throws IOException {

@@ -26,18 +26,16 @@ class MessageTextTest {
                 .build();
     }
 
+    private static Message firing(String title, List<Alert> alerts) {
+        return new Message(Message.Kind.FIRING, Severity.CRITICAL, title, alerts, 0, Duration.ZERO, List.of(), NOW);
+    }
+
     @Test
     void aGroupedMessagesFieldsShowEveryAlertsValuesNotOnlyTheFirsts() {
         // found by a black-box check: a grouped message about inst-a and inst-b showed "instance_name: inst-a" only
-        Message grouped = new Message(
-                Message.Kind.FIRING,
-                Severity.CRITICAL,
+        Message grouped = firing(
                 "3 alerts (executor): Executor pool marketData saturated on inst-a",
-                List.of(pool("marketData", "inst-a"), pool("marketData", "inst-b"), pool("settlement", "inst-a")),
-                0,
-                Duration.ZERO,
-                List.of(),
-                NOW);
+                List.of(pool("marketData", "inst-a"), pool("marketData", "inst-b"), pool("settlement", "inst-a")));
 
         // an alert's labels have no order of their own; each label's values are in the order of the alerts
         assertThat(MessageText.fields(grouped))
@@ -55,15 +53,7 @@ class MessageTextTest {
 
     @Test
     void aSingleAlertsFieldsAreItsOwn() {
-        Message single = new Message(
-                Message.Kind.FIRING,
-                Severity.CRITICAL,
-                "Executor pool marketData saturated on inst-a",
-                List.of(pool("marketData", "inst-a")),
-                0,
-                Duration.ZERO,
-                List.of(),
-                NOW);
+        Message single = firing("Executor pool marketData saturated on inst-a", List.of(pool("marketData", "inst-a")));
 
         assertThat(MessageText.fields(single))
                 .containsOnly(
