@@ -279,11 +279,12 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
                         .addKeyValue(Problems.INCIDENT, incident)
                         .setCause(failure)
                         .log(
-                                "Incident {}: answered {} {} for an unhandled {}{}",
+                                "Incident {}: answered {} {} for an unhandled {}{}{}",
                                 incident,
                                 status,
                                 code,
                                 failure.getClass().getName(),
+                                rootCause(failure),
                                 withoutTrace == 0
                                         ? ""
                                         : " (" + withoutTrace + " more logged without a stack trace since the last)");
@@ -291,16 +292,29 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
                 (status == 503 ? log.atInfo() : log.atError())
                         .addKeyValue(Problems.INCIDENT, incident)
                         .log(
-                                "Incident {}: answered {} {} for an unhandled {} (stack trace left out: more than {}"
+                                "Incident {}: answered {} {} for an unhandled {}{} (stack trace left out: more than {}"
                                         + " of this class in 10 s)",
                                 incident,
                                 status,
                                 code,
                                 failure.getClass().getName(),
+                                rootCause(failure),
                                 StackTraceLimit.LINES);
             }
         }
         return problem;
+    }
+
+    /**
+     * " caused by " and the class of the innermost cause when it is another exception (a wrapper's reason: a pool or
+     * SQL timeout behind an {@code IllegalStateException}), else nothing; the class only, as the rest of the line.
+     */
+    static String rootCause(Throwable failure) {
+        Throwable root = failure;
+        for (int depth = 0; depth < 16 && root.getCause() != null && root.getCause() != root; depth++) {
+            root = root.getCause();
+        }
+        return root == failure ? "" : " caused by " + root.getClass().getName();
     }
 
     /** The first exception in the cause chain this handler knows, else {@code failure} itself. */

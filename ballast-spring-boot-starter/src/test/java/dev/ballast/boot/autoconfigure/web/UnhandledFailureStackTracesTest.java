@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.test.LogCapture;
 import dev.ballast.test.MutableClock;
+import java.sql.SQLTimeoutException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
@@ -80,6 +81,16 @@ class UnhandledFailureStackTracesTest {
                 .as("another class: its own five stack traces")
                 .allSatisfy(line -> assertThat(line.getThrowableProxy()).isNotNull());
         assertThat(lines.get(5).getThrowableProxy()).isNull();
+    }
+
+    @Test
+    void theIncidentLineNamesTheInnermostCauseOfAWrappedFailureButNotItsMessage() {
+        var timeout = new SQLTimeoutException("canceling statement due to user request: secret-ish detail");
+        answer(new IllegalStateException("the action ledger did not answer", timeout));
+
+        assertThat(log.events()).singleElement().satisfies(line -> assertThat(line.getFormattedMessage())
+                .contains("for an unhandled java.lang.IllegalStateException caused by java.sql.SQLTimeoutException")
+                .doesNotContain("secret-ish"));
     }
 
     private ProblemDetail answer(Throwable failure) {
