@@ -1,5 +1,6 @@
 package dev.ballast.cache;
 
+import dev.ballast.core.KeyRejectedException;
 import dev.ballast.core.alert.AlertSink;
 import io.lettuce.core.AbstractRedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -298,12 +299,12 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
 
     private String checkKeyText(String text) {
         if (text.isEmpty() || text.length() > MAX_KEY_LENGTH) {
-            throw new IllegalArgumentException("Cache '" + settings.name() + "': key must format to 1 to "
-                    + MAX_KEY_LENGTH + " characters, was " + text.length() + " characters");
+            throw new KeyRejectedException("Cache '" + settings.name() + "': key must format to 1 to " + MAX_KEY_LENGTH
+                    + " characters, was " + text.length() + " characters");
         }
         for (int i = 0; i < text.length(); i++) {
             if (Character.isISOControl(text.charAt(i))) {
-                throw new IllegalArgumentException(
+                throw new KeyRejectedException(
                         "Cache '" + settings.name() + "': key must not contain control characters (index " + i + ")");
             }
         }

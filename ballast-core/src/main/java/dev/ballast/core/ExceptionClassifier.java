@@ -18,7 +18,8 @@ public interface ExceptionClassifier {
     ErrorCategory classify(Throwable error);
 
     /**
-     * The built-in rules: {@link ClientException} and the outbox's idempotency conflict are business; I/O, timeouts, transient and connection SQL errors and
+     * The built-in rules: {@link ClientException}, {@link KeyRejectedException}, the outbox's idempotency conflict and
+     * a lock that stayed busy are business; I/O, timeouts, transient and connection SQL errors and
      * well-known client-library connection errors (Spring DAO, Lettuce, Kafka, RabbitMQ, JDBC pools), anywhere in the
      * cause chain, are infrastructure; the rest is unknown.
      */

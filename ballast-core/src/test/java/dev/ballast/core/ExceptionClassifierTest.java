@@ -22,6 +22,14 @@ class ExceptionClassifierTest {
     }
 
     @Test
+    void aKeyOutsideTheLimitsIsTheCallersInputSoBusinessButOtherIllegalArgumentsAreNot() {
+        assertThat(classifier.classify(new KeyRejectedException("Lock key must be 1 to 255 characters, was 306")))
+                .isEqualTo(ErrorCategory.BUSINESS);
+        assertThat(classifier.classify(new IllegalArgumentException("Lock key must not be null")))
+                .isEqualTo(ErrorCategory.UNKNOWN);
+    }
+
+    @Test
     void ioTimeoutsAndTransientSqlAreInfrastructureAnywhereInTheCauseChain() {
         assertThat(classifier.classify(new ConnectException("refused"))).isEqualTo(ErrorCategory.INFRASTRUCTURE);
         assertThat(classifier.classify(new TimeoutException())).isEqualTo(ErrorCategory.INFRASTRUCTURE);

@@ -1,5 +1,6 @@
 package dev.ballast.lock;
 
+import dev.ballast.core.KeyRejectedException;
 import java.time.Duration;
 
 /** Validation of lock keys and times, shared by every backend. */
@@ -10,18 +11,20 @@ public final class LockKeys {
 
     private LockKeys() {}
 
-    /** Returns {@code key} if it is a valid lock key, else throws {@link IllegalArgumentException} saying why. */
+    /**
+     * Returns {@code key} if it is a valid lock key; throws {@link KeyRejectedException} saying which limit it breaks
+     * (empty, longer than {@value #MAX_LENGTH}, a control character), or {@link IllegalArgumentException} when null.
+     */
     public static String requireValid(String key) {
         if (key == null) {
             throw new IllegalArgumentException("Lock key must not be null");
         }
         if (key.isEmpty() || key.length() > MAX_LENGTH) {
-            throw new IllegalArgumentException(
-                    "Lock key must be 1 to " + MAX_LENGTH + " characters, was " + key.length());
+            throw new KeyRejectedException("Lock key must be 1 to " + MAX_LENGTH + " characters, was " + key.length());
         }
         for (int i = 0; i < key.length(); i++) {
             if (Character.isISOControl(key.charAt(i))) {
-                throw new IllegalArgumentException("Lock key must not contain control characters (index " + i + ")");
+                throw new KeyRejectedException("Lock key must not contain control characters (index " + i + ")");
             }
         }
         return key;

@@ -1,5 +1,6 @@
 package dev.ballast.outbox;
 
+import dev.ballast.core.KeyRejectedException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -94,13 +95,16 @@ public record OutboxEvent(
     }
 
     static void requireText(String what, String value, int max) {
-        if (value == null || value.isEmpty() || value.length() > max) {
-            throw new IllegalArgumentException("Outbox " + what + " must be 1 to " + max + " characters, was "
-                    + (value == null ? "null" : value.length() + " characters"));
+        if (value == null) {
+            throw new IllegalArgumentException("Outbox " + what + " must be 1 to " + max + " characters, was null");
+        }
+        if (value.isEmpty() || value.length() > max) {
+            throw new KeyRejectedException(
+                    "Outbox " + what + " must be 1 to " + max + " characters, was " + value.length() + " characters");
         }
         for (int i = 0; i < value.length(); i++) {
             if (Character.isISOControl(value.charAt(i))) {
-                throw new IllegalArgumentException(
+                throw new KeyRejectedException(
                         "Outbox " + what + " must not contain control characters (index " + i + ")");
             }
         }

@@ -3,6 +3,7 @@ package dev.ballast.core.internal;
 import dev.ballast.core.ClientException;
 import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
+import dev.ballast.core.KeyRejectedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.SQLException;
@@ -64,7 +65,9 @@ public final class DefaultExceptionClassifier implements ExceptionClassifier {
         @Override
         protected Integer computeValue(Class<?> type) {
             int traits = 0;
-            if (ClientException.class.isAssignableFrom(type) || BUSINESS_TYPES.contains(type.getName())) {
+            if (ClientException.class.isAssignableFrom(type)
+                    || KeyRejectedException.class.isAssignableFrom(type)
+                    || BUSINESS_TYPES.contains(type.getName())) {
                 traits |= BUSINESS;
             }
             if (infrastructureType(type)) {

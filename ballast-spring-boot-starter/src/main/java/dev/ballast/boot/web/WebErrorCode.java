@@ -19,6 +19,11 @@ public enum WebErrorCode implements ErrorCode {
     MALFORMED_JSON(400, "The request body is not valid JSON for this endpoint"),
     /** The JSON body has a field the endpoint does not accept. */
     UNKNOWN_FIELD(400, "The request body has a field this endpoint does not accept"),
+    /**
+     * A key or id the request supplied is outside the limits of the Ballast API it reached (a cache key, a lock key, an
+     * outbox request or aggregate id): empty, too long or with control characters; {@code detail} names the limit.
+     */
+    INVALID_KEY(400, "A key or id in the request is outside the limits it must keep"),
     /** An idempotency key was used before with a different request; nothing was written. */
     IDEMPOTENCY_CONFLICT(409, "The idempotency key was already used for a different request"),
     /** A lock the request needs was held by someone else for all of its wait time; retry after {@code Retry-After}. */

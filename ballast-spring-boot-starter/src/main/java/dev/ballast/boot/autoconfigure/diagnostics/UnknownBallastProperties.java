@@ -45,6 +45,17 @@ final class UnknownBallastProperties implements ApplicationListener<ApplicationE
     private static final Pattern INDEX = Pattern.compile("\\[[^\\]]*\\]");
     private static final ConfigurationPropertyName BALLAST = ConfigurationPropertyName.of("ballast");
 
+    /**
+     * Names of earlier snapshots that a shipped file still shows: the comments of the lock's Flyway scripts name {@code
+     * ballast.lock.jdbc.create-table} (a migration's text is part of its checksum, so they stay as applied), and
+     * earlier docs {@code ballast.outbox.create-schema}. Matched like any name (dots, dashes and case ignored).
+     */
+    private static final Map<String, String> RENAMED = Map.of(
+            "ballast.lock.jdbc.create-table",
+            "ballast.lock.jdbc.schema.initialize (false is never, true is always)",
+            "ballast.outbox.create-schema",
+            "ballast.outbox.schema.initialize (false is never, true is always)");
+
     @Override
     public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
         ConfigurableEnvironment environment = event.getEnvironment();
@@ -53,14 +64,28 @@ final class UnknownBallastProperties implements ApplicationListener<ApplicationE
             return; // no metadata on the class path (a shaded or trimmed jar): nothing to compare with
         }
         for (Map.Entry<String, String> unknown : unknown(environment, known).entrySet()) {
-            String nearest = known.suggestion(unknown.getKey());
+            String renamed = renamed(unknown.getKey());
+            String nearest = renamed != null ? null : known.suggestion(unknown.getKey());
             log.warn(
                     "Unknown Ballast setting {}{}: no Ballast property has this name, so it is ignored.{}"
                             + " docs/configuration.md lists every ballast.* property",
                     unknown.getKey(),
                     unknown.getValue().isEmpty() ? "" : " (from " + unknown.getValue() + ")",
-                    nearest == null ? "" : " Did you mean " + nearest + "?");
+                    renamed != null
+                            ? " It was renamed: set " + renamed + "."
+                            : nearest == null ? "" : " Did you mean " + nearest + "?");
         }
+    }
+
+    /** The property that replaced {@code name}, with how its values map, if {@code name} is an earlier one. */
+    static @Nullable String renamed(String name) {
+        String normalized = Known.normalize(name);
+        for (Map.Entry<String, String> old : RENAMED.entrySet()) {
+            if (Known.normalize(old.getKey()).equals(normalized)) {
+                return old.getValue();
+            }
+        }
+        return null;
     }
 
     /** Each {@code ballast.*} name in the environment that no known property has, with where it came from. */

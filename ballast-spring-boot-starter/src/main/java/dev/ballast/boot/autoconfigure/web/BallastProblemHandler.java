@@ -7,6 +7,7 @@ import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
 import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
+import dev.ballast.core.KeyRejectedException;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.outbox.IdempotencyConflictException;
 import java.time.Duration;
@@ -90,6 +91,7 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler({
         BallastException.class,
         IdempotencyConflictException.class,
+        KeyRejectedException.class,
         LockAcquisitionException.class,
         CacheLoadTimeoutException.class
     })
@@ -125,6 +127,8 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
                     server.httpStatus(),
                     server.errorCode().code(),
                     server.errorCode().message());
+        } else if (known instanceof KeyRejectedException rejected) {
+            problem = problem(400, WebErrorCode.INVALID_KEY.code(), rejected.getMessage());
         } else if (known instanceof IdempotencyConflictException) {
             problem = problem(
                     409,
@@ -323,6 +327,7 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
         for (int depth = 0; current != null && depth < 16; depth++) {
             if (current instanceof BallastException
                     || current instanceof IdempotencyConflictException
+                    || current instanceof KeyRejectedException
                     || current instanceof LockAcquisitionException
                     || current instanceof CacheLoadTimeoutException) {
                 return current;

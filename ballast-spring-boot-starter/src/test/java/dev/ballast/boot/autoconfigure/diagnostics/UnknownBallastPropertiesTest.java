@@ -67,6 +67,31 @@ class UnknownBallastPropertiesTest {
                         .contains("BALLAST_LOCK_LEASE_TIME"));
     }
 
+    /**
+     * The lock's shipped Flyway scripts still name {@code ballast.lock.jdbc.create-table} in a comment (found by a
+     * black-box adoption check): whoever follows it is told the property that replaced it and how its values map.
+     */
+    @Test
+    void anEarlierNameIsAnsweredWithThePropertyThatReplacedIt() {
+        try (ConfigurableApplicationContext context = new SpringApplicationBuilder(App.class)
+                .web(WebApplicationType.NONE)
+                .properties("spring.main.banner-mode=off")
+                .run("--ballast.lock.jdbc.create-table=false", "--ballast.outbox.createSchema=false")) {
+            assertThat(context.isActive()).isTrue();
+        }
+
+        assertThat(log.eventsAtLeast(Level.WARN))
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .anySatisfy(line -> assertThat(line)
+                        .startsWith("Unknown Ballast setting ballast.lock.jdbc.create-table")
+                        .contains("It was renamed: set ballast.lock.jdbc.schema.initialize (false is never, true is"
+                                + " always)."))
+                .anySatisfy(line -> assertThat(line)
+                        .startsWith("Unknown Ballast setting ballast.outbox.createschema")
+                        .contains("It was renamed: set ballast.outbox.schema.initialize"))
+                .noneSatisfy(line -> assertThat(line).contains("Did you mean"));
+    }
+
     @Test
     void everyPropertyOfTheStartersMetadataIsKnown() {
         UnknownBallastProperties.Known known =

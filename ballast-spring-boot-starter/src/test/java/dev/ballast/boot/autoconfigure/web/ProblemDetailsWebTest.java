@@ -6,12 +6,20 @@ import ch.qos.logback.classic.Level;
 import dev.ballast.boot.Task;
 import dev.ballast.boot.autoconfigure.executor.BallastExecutorAutoConfiguration;
 import dev.ballast.cache.CacheFailures;
+import dev.ballast.cache.CacheSettings;
+import dev.ballast.cache.Codec;
+import dev.ballast.cache.TieredCache;
 import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
+import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockBackendException;
+import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockLostException;
+import dev.ballast.lock.LockStrategy;
+import dev.ballast.lock.local.LocalLockStrategies;
 import dev.ballast.outbox.IdempotencyConflictException;
+import dev.ballast.outbox.OutboxEvent;
 import dev.ballast.test.LogCapture;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -23,6 +31,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,6 +54,7 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
@@ -106,6 +116,39 @@ class ProblemDetailsWebTest {
         assertProblem(cache, 503, "UNAVAILABLE");
         assertThat(cache.headers().firstValue("Retry-After")).hasValue("3");
         assertThat(cache.body()).doesNotContain("quotes");
+    }
+
+    /**
+     * A key or id from the request that breaks a Ballast API's limits (found by a black-box adoption check: the README's
+     * sample passes ids straight into a lock key and an outbox event, and each of these was a 500 with an ERROR and a
+     * stack trace): 400 INVALID_KEY naming the limit, no incident, no ERROR line, and the key never echoed back.
+     */
+    @Test
+    void aKeyOutsideBallastsLimitsIsA400InvalidKeyNamingTheLimit() throws Exception {
+        int port = start(App.class);
+        String tooLong = "K".repeat(1100);
+
+        Map<String, String> cases = Map.of(
+                "/keys/cache?key=" + tooLong,
+                "key must format to 1 to 1024 characters, was 1100 characters",
+                "/keys/cache?key=a%09b",
+                "key must not contain control characters (index 1)",
+                "/keys/lock?key=" + tooLong.substring(0, 300),
+                "Lock key must be 1 to 255 characters, was 306",
+                "/keys/lock?key=a%01b",
+                "Lock key must not contain control characters (index 7)",
+                "/keys/outbox?id=",
+                "Outbox aggregateId must be 1 to 200 characters, was 0 characters");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            HttpResponse<String> response = get(port, c.getKey());
+            assertProblem(response, 400, "INVALID_KEY");
+            assertThat(response.body())
+                    .as(c.getKey())
+                    .contains(c.getValue())
+                    .doesNotContain("KKKKKKKKKK")
+                    .doesNotContain("incident");
+        }
+        assertThat(incidents.events()).isEmpty();
     }
 
     @Test
@@ -475,6 +518,27 @@ class ProblemDetailsWebTest {
             // what Spring throws when the connection died under a transaction: the pool's message has no SQLSTATE
             throw new org.springframework.transaction.TransactionSystemException(
                     "JDBC rollback failed", new java.sql.SQLException("Connection is closed"));
+        }
+
+        @GetMapping("/keys/cache")
+        String cacheKey(@RequestParam String key) {
+            try (TieredCache<String, String> cache = TieredCache.local(
+                    CacheSettings.builder("prices").build(), Codec.json(String.class), String::valueOf)) {
+                return cache.get(key, k -> "71200.00");
+            }
+        }
+
+        @GetMapping("/keys/lock")
+        String lockKey(@RequestParam String key) {
+            try (LockStrategy locks = LocalLockStrategies.create(LockListener.none(), AlertSink.logging())) {
+                return locks.executeWithLock("order:" + key, Duration.ZERO, Duration.ofSeconds(1), () -> "locked");
+            }
+        }
+
+        @GetMapping("/keys/outbox")
+        String outboxId(@RequestParam String id) {
+            return OutboxEvent.of("r-1", "Order", id, "OrderPlaced", new byte[] {1})
+                    .toString();
         }
 
         @GetMapping("/bug")
