@@ -66,35 +66,46 @@ final class CacheMeters {
         l2Hit = gets("l2", "hit");
         l2Miss = gets("l2", "miss");
         l2Stale = gets("l2", "stale");
-        staleServed = counter("ballast.cache.stale.served");
+        staleServed = counter(
+                "ballast.cache.stale.served", "Expired values served because a load failed or its wait ran out");
         loadOk = loads("success");
         loadFailed = loads("failure");
         coalescedLocal = Counter.builder("ballast.cache.coalesced")
+                .description("Callers that waited for a load in flight instead of loading (scope local: in this JVM;"
+                        + " cluster: on another instance)")
                 .tag("cache", cache)
                 .tag("scope", "local")
                 .register(registry);
         coalescedCluster = Counter.builder("ballast.cache.coalesced")
+                .description("Callers that waited for a load in flight instead of loading (scope local: in this JVM;"
+                        + " cluster: on another instance)")
                 .tag("cache", cache)
                 .tag("scope", "cluster")
                 .register(registry);
-        earlyRefreshes = counter("ballast.cache.early.refreshes");
+        earlyRefreshes = counter(
+                "ballast.cache.early.refreshes", "Values reloaded ahead of expiry (probabilistic early refresh)");
         sent = Counter.builder("ballast.cache.invalidations")
+                .description("Invalidation messages this instance sent and received")
                 .tag("cache", cache)
                 .tag("direction", "sent")
                 .register(registry);
         received = Counter.builder("ballast.cache.invalidations")
+                .description("Invalidation messages this instance sent and received")
                 .tag("cache", cache)
                 .tag("direction", "received")
                 .register(registry);
         delay = Timer.builder("ballast.cache.invalidation.delay")
+                .description("From another instance's put, evict or clear until its message arrived here")
                 .tag("cache", cache)
                 .publishPercentileHistogram()
                 .register(registry);
-        corrupt = counter("ballast.cache.corrupt");
+        corrupt = counter(
+                "ballast.cache.corrupt", "Values from Redis that could not be decoded (a bad entry is evicted)");
     }
 
     private Counter gets(String tier, String result) {
         return Counter.builder("ballast.cache.gets")
+                .description("Reads by tier (l1, l2) and result (hit, miss; stale: an expired L2 entry)")
                 .tag("cache", cache)
                 .tag("tier", tier)
                 .tag("result", result)
@@ -103,17 +114,22 @@ final class CacheMeters {
 
     private Timer loads(String result) {
         return Timer.builder("ballast.cache.loads")
+                .description("Loader calls by result")
                 .tag("cache", cache)
                 .tag("result", result)
                 .register(registry);
     }
 
-    private Counter counter(String name) {
-        return Counter.builder(name).tag("cache", cache).register(registry);
+    private Counter counter(String name, String description) {
+        return Counter.builder(name)
+                .description(description)
+                .tag("cache", cache)
+                .register(registry);
     }
 
     void breakerGauge(IntSupplier state) {
         Gauge.builder("ballast.cache.l2.breaker.state", state::getAsInt)
+                .description("The Redis L2 breaker: 0 closed, 2 open (served from L1 and the loader)")
                 .tag("cache", cache)
                 .strongReference(true)
                 .register(registry);
@@ -155,6 +171,7 @@ final class CacheMeters {
 
     void l2Error(String operation) {
         Counter.builder("ballast.cache.l2.errors")
+                .description("Redis commands of L2 that failed, by operation")
                 .tag("cache", cache)
                 .tag("operation", operation)
                 .register(registry)
@@ -163,6 +180,7 @@ final class CacheMeters {
 
     void resync(String reason) {
         Counter.builder("ballast.cache.l1.resyncs")
+                .description("L1 cleared because invalidations may have been lost, by reason")
                 .tag("cache", cache)
                 .tag("reason", reason)
                 .register(registry)

@@ -142,7 +142,7 @@ final class LeaseScripts {
                         bytes(token),
                         envelope,
                         bytes(Long.toString(Math.max(1, ttlMillis))),
-                        bytes(keys.channel()),
+                        bytes(link.channel()),
                         channel.readyMessage(k),
                         bytes(envelope.length <= MAX_DELIVERED_BYTES ? "1" : "0")),
                 cleanUp(k, token));
@@ -158,7 +158,7 @@ final class LeaseScripts {
                         ScriptOutputType.INTEGER,
                         new String[] {keys.lease(k)},
                         bytes(token),
-                        bytes(keys.channel()),
+                        bytes(link.channel()),
                         channel.readyMessage(k)));
     }
 
@@ -172,7 +172,7 @@ final class LeaseScripts {
                 ScriptOutputType.INTEGER,
                 new String[] {keys.lease(k)},
                 bytes(token),
-                bytes(keys.channel()),
+                bytes(link.channel()),
                 channel.readyMessage(k));
     }
 }

@@ -2,9 +2,11 @@ package dev.ballast.cache;
 
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisServerCommands;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
@@ -14,6 +16,8 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,10 +49,15 @@ final class RedisConnections {
 
     private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
+    private static final Pattern DATABASE = Pattern.compile("(?:^| )db=(\\d+)");
+
     private final AbstractRedisClient client;
     private final Duration timeout;
-    private final String channel;
+    private final String baseChannel;
     private final Events events;
+    /** The channel of this client's database, once a connection has told which it is; see {@link #channel()}. */
+    private volatile @Nullable String channel;
+
     private volatile @Nullable Commands connection;
     private volatile @Nullable StatefulRedisPubSubConnection<String, byte[]> pubSub;
     private volatile boolean subscribedOnce;
@@ -56,8 +65,43 @@ final class RedisConnections {
     RedisConnections(AbstractRedisClient client, Duration timeout, String channel, Events events) {
         this.client = client;
         this.timeout = timeout;
-        this.channel = channel;
+        this.baseChannel = channel;
         this.events = events;
+    }
+
+    /**
+     * The cache's channel on this client's database. Redis delivers a message to every subscriber of its channel
+     * whatever database either side selected, so two services that share a server in different databases and have a
+     * cache of the same name would take each other's invalidations and "released" signals, values included. The
+     * channel of database 0 (and of a Cluster, which has no other) is the cache's channel as named; database {@code n}
+     * adds {@code @n}. Known once a connection has asked the server ({@code CLIENT INFO}); every publish and the
+     * subscription go through a connection, so none uses the name before that.
+     */
+    String channel() {
+        String known = channel;
+        return known != null ? known : baseChannel;
+    }
+
+    /** Learns the channel from {@code connection}'s database, the first time a standalone connection opens. */
+    private void learnDatabase(RedisServerCommands<String, byte[]> connection) {
+        if (channel != null) {
+            return;
+        }
+        String info;
+        try {
+            info = connection.clientInfo();
+        } catch (RedisCommandExecutionException e) { // before Redis 6.2: this connection's line of CLIENT LIST
+            String id = "id=" + connection.clientId() + " ";
+            info = connection
+                    .clientList()
+                    .lines()
+                    .filter(line -> line.startsWith(id))
+                    .findFirst()
+                    .orElse("");
+        }
+        Matcher database = DATABASE.matcher(info);
+        int number = database.find() ? Integer.parseInt(database.group(1)) : 0;
+        channel = number == 0 ? baseChannel : baseChannel + "@" + number;
     }
 
     /** Opens the command connection; throws if Redis does not answer. */
@@ -100,6 +144,9 @@ final class RedisConnections {
         try {
             subscription = openPubSub();
             subscription.setTimeout(timeout);
+            if (!(client instanceof RedisClusterClient)) {
+                learnDatabase(subscription.sync());
+            }
             subscription.addListener(new RedisPubSubAdapter<>() {
                 @Override
                 public void message(String from, byte[] message) {
@@ -114,7 +161,7 @@ final class RedisConnections {
                     subscribedOnce = true;
                 }
             });
-            subscription.sync().subscribe(channel);
+            subscription.sync().subscribe(channel());
             pubSub = subscription;
         } catch (RuntimeException e) {
             if (subscription != null) {
@@ -174,6 +221,12 @@ final class RedisConnections {
         }
         StatefulRedisConnection<String, byte[]> fresh = ((RedisClient) client).connect(CODEC);
         fresh.setTimeout(timeout);
+        try {
+            learnDatabase(fresh.sync());
+        } catch (RuntimeException e) {
+            var unused = fresh.closeAsync();
+            throw e;
+        }
         return new Commands(fresh, fresh.sync());
     }
 

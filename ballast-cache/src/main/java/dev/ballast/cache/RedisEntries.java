@@ -110,7 +110,7 @@ final class RedisEntries {
         byte[][] args = {
             envelope == null ? new byte[0] : envelope,
             bytes(Long.toString(Math.max(1, ttlMillis))),
-            bytes(keys.channel()),
+            bytes(link.channel()),
             bytes(channel.origin()),
             bytes(InvalidationChannel.nowMicros() + "|" + k)
         };
@@ -132,7 +132,7 @@ final class RedisEntries {
                     redis,
                     ScriptOutputType.INTEGER,
                     new String[] {keys.seq()},
-                    bytes(keys.channel()),
+                    bytes(link.channel()),
                     bytes(channel.origin()),
                     bytes(Long.toString(InvalidationChannel.nowMicros())));
             return true;

@@ -5,7 +5,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The Redis names of one cache version: entries {@code ballast:cache:<name>:v<version>:<key>}, load leases
  * {@code …:v<version>#lease:<key>}, the invalidation counter {@code ballast:cache:<name>#seq} and the channel
- * {@code ballast:cache:<name>#events}. On a Redis Cluster the name is a hash tag ({@code ballast:cache:{<name>}…}), so
+ * {@code ballast:cache:<name>#events} (with {@code @<database>} on a database other than 0: {@link
+ * RedisConnections#channel()}). On a Redis Cluster the name is a hash tag ({@code ballast:cache:{<name>}…}), so
  * that every key of the cache is in one slot and each script (entry, lease, counter, signal) runs on one node; a
  * standalone or Sentinel Redis keeps the untagged names. Immutable.
  */

@@ -187,6 +187,11 @@ final class RedisLink implements AutoCloseable {
         return true;
     }
 
+    /** The cache's channel on this client's database ({@link RedisConnections#channel()}): publish there. */
+    String channel() {
+        return connections.channel();
+    }
+
     /** Subscribes for {@code listener} and starts the periodic probe/check on {@code scheduler}. */
     void start(Listener listener, ScheduledExecutorService scheduler) {
         this.listener = listener;
