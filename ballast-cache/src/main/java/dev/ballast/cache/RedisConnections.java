@@ -19,6 +19,8 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One cache's two connections to Redis: commands (standalone or cluster), and pub/sub subscribed to the cache's
@@ -32,6 +34,8 @@ import org.jspecify.annotations.Nullable;
  * {@link Events} are called on Lettuce's threads (messages, re-subscription) and on the thread that subscribes.
  */
 final class RedisConnections {
+
+    private static final Logger log = LoggerFactory.getLogger(RedisConnections.class);
 
     /** What the subscription reports; must not block. */
     interface Events {
@@ -89,19 +93,35 @@ final class RedisConnections {
         }
         String info;
         try {
-            info = connection.clientInfo();
-        } catch (RedisCommandExecutionException e) { // before Redis 6.2: this connection's line of CLIENT LIST
+            info = clientInfo(connection);
+        } catch (RedisCommandExecutionException e) { // an ACL without CLIENT: keep working on the shared channel
+            log.warn(
+                    "Redis refused CLIENT INFO and CLIENT LIST ({}): cache channel {} is not told apart by database, so"
+                            + " a cache of the same name in another database of this server shares it; allow"
+                            + " +client|info for this user",
+                    e.getMessage(),
+                    baseChannel);
+            channel = baseChannel;
+            return;
+        }
+        Matcher database = DATABASE.matcher(info);
+        int number = database.find() ? Integer.parseInt(database.group(1)) : 0;
+        channel = number == 0 ? baseChannel : baseChannel + "@" + number;
+    }
+
+    /** {@code CLIENT INFO}, or before Redis 6.2 this connection's line of {@code CLIENT LIST}. */
+    private static String clientInfo(RedisServerCommands<String, byte[]> connection) {
+        try {
+            return connection.clientInfo();
+        } catch (RedisCommandExecutionException e) {
             String id = "id=" + connection.clientId() + " ";
-            info = connection
+            return connection
                     .clientList()
                     .lines()
                     .filter(line -> line.startsWith(id))
                     .findFirst()
                     .orElse("");
         }
-        Matcher database = DATABASE.matcher(info);
-        int number = database.find() ? Integer.parseInt(database.group(1)) : 0;
-        channel = number == 0 ? baseChannel : baseChannel + "@" + number;
     }
 
     /** Opens the command connection; throws if Redis does not answer. */

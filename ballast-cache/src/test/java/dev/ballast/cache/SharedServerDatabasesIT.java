@@ -3,9 +3,11 @@ package dev.ballast.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ballast.test.Eventually;
+import dev.ballast.test.LogCapture;
 import dev.ballast.test.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.StaticCredentialsProvider;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,10 +17,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Two services on one Redis server, each in a database of its own, each with a cache named {@code prices}. Redis
@@ -31,6 +35,9 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class SharedServerDatabasesIT {
+
+    @RegisterExtension
+    final LogCapture log = LogCapture.of(RedisConnections.class);
 
     private final ExecutorService callers = Executors.newFixedThreadPool(2);
     private RedisServer redis;
@@ -51,8 +58,15 @@ class SharedServerDatabasesIT {
     }
 
     private TieredCache<String, Quote> instance(int database, SimpleMeterRegistry registry) {
-        RedisURI uri = RedisURI.create(redis.uri());
+        return instance(RedisURI.create(redis.uri()), database, null, registry);
+    }
+
+    private TieredCache<String, Quote> instance(
+            RedisURI uri, int database, @Nullable String user, SimpleMeterRegistry registry) {
         uri.setDatabase(database);
+        if (user != null) {
+            uri.setCredentialsProvider(new StaticCredentialsProvider(user, (user + "-pw").toCharArray()));
+        }
         RedisClient client = RedisClient.create(uri);
         clients.add(client);
         TieredCache<String, Quote> cache = TieredCache.<String, Quote>builder(
@@ -116,6 +130,47 @@ class SharedServerDatabasesIT {
         loadMayFinish.countDown();
         assertThat(holder.get(10, TimeUnit.SECONDS)).isEqualTo(ours);
         assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(ours);
+    }
+
+    /**
+     * A user whose ACL leaves out {@code CLIENT} (a least-privilege service account) still gets its L2 and
+     * invalidations, on the channel as named, with a WARN saying what to allow.
+     */
+    @Test
+    void aUserWithoutTheClientCommandKeepsL2AndInvalidationsOnTheSharedChannel() {
+        RedisClient admin = RedisClient.create(redis.uri());
+        try (var connection = admin.connect()) {
+            connection
+                    .sync()
+                    .aclSetuser(
+                            "svc",
+                            io.lettuce.core.AclSetuserArgs.Builder.on()
+                                    .addPassword("svc-pw")
+                                    .allKeys()
+                                    .allChannels()
+                                    .allCommands()
+                                    .removeCommand(io.lettuce.core.protocol.CommandType.CLIENT));
+        } finally {
+            admin.shutdown();
+        }
+        SimpleMeterRegistry b1Meters = new SimpleMeterRegistry();
+        TieredCache<String, Quote> b1 = instance(RedisURI.create(redis.uri()), 3, "svc", b1Meters);
+        TieredCache<String, Quote> b2 = instance(RedisURI.create(redis.uri()), 3, "svc", new SimpleMeterRegistry());
+        Quote first = new Quote("ACME", "first");
+        assertThat(b1.get("ACME", key -> first)).isEqualTo(first);
+        assertThat(b2.get("ACME", key -> new Quote("ACME", "loaded again")))
+                .as("from L2")
+                .isEqualTo(first);
+
+        b2.put("ACME", new Quote("ACME", "second"));
+        Eventually.within(Duration.ofSeconds(10), "b1 received b2's invalidation", () -> received(b1Meters) >= 1);
+        assertThat(b1.get("ACME", key -> new Quote("ACME", "loaded"))).isEqualTo(new Quote("ACME", "second"));
+        assertThat(log.events())
+                .extracting(event -> event.getFormattedMessage())
+                .anySatisfy(line -> assertThat(line)
+                        .contains("Redis refused CLIENT INFO and CLIENT LIST")
+                        .contains("allow +client|info")
+                        .doesNotContain("svc-pw"));
     }
 
     private static double received(SimpleMeterRegistry registry) {
