@@ -44,6 +44,10 @@ final class FingerprintState {
     boolean flapping;
     Instant windowStart = Instant.EPOCH;
     Instant lastTransition = Instant.EPOCH;
+
+    /** When the current (or last) episode began firing, on the router's clock. */
+    Instant firingSince = Instant.EPOCH;
+
     long repeats;
 
     void transition(Instant now, Duration window) {

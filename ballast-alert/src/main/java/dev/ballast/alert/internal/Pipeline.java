@@ -11,10 +11,12 @@ import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.Severity;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -126,6 +128,7 @@ public final class Pipeline {
                 state.transition(now, fatigue.flapWindow());
             }
             state.firing = true;
+            state.firingSince = now;
             state.shown = alert;
         }
         state.last = alert;
@@ -246,13 +249,22 @@ public final class Pipeline {
             }
         }
         if (announce) {
-            routing.flushHolding(fired.fingerprint(), now, out);
+            // a firing message still held for grouping is not sent: where it waited, the resolution is its only message
+            Set<String> withdrawn = routing.withdraw(fired.fingerprint());
             Alert shown = resolvedView(fired, alert);
             Message message = message(Message.Kind.RESOLVED, shown, state, now, List.of());
+            Message folded = withdrawn.isEmpty()
+                    ? message
+                    : message(
+                            Message.Kind.RESOLVED,
+                            resolvedBeforeSent(shown, state.firingSince, now),
+                            state,
+                            now,
+                            List.of());
             state.repeats = 0;
             state.announced = false;
             state.announcedSeverity = null;
-            routing.route(fired, message, false, out, now);
+            routing.routeResolution(fired, message, folded, withdrawn, out);
         } else {
             state.repeats = 0;
             state.announced = false;
@@ -277,6 +289,24 @@ public final class Pipeline {
                 fired.labels(),
                 List.of(),
                 fired.timestamp());
+    }
+
+    /** {@code shown} with when it fired and how long it lasted, for a resolution that replaces an unsent firing. */
+    private static Alert resolvedBeforeSent(Alert shown, Instant firedAt, Instant now) {
+        Duration lasted = Duration.between(firedAt, now);
+        String detail = (shown.detail().isBlank() ? "" : shown.detail() + " ")
+                + "(Fired at " + firedAt.truncatedTo(ChronoUnit.SECONDS) + " and resolved "
+                + String.format(Locale.ROOT, "%.1f", lasted.toMillis() / 1000.0)
+                + " s later, while its message waited for the group: this is its only message.)";
+        return new Alert(
+                shown.severity(),
+                shown.title(),
+                detail,
+                shown.context(),
+                shown.fingerprint(),
+                shown.labels(),
+                List.of(),
+                shown.timestamp());
     }
 
     private void settle(FingerprintState state, Instant now, List<Delivery> out) {

@@ -5,10 +5,12 @@ import dev.ballast.alert.Route;
 import dev.ballast.core.alert.Alert;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Where a message goes once the pipeline has decided to send it: the routes it matches, in order, and the groups
@@ -70,14 +72,44 @@ final class Routing {
         groups.clear();
     }
 
-    /** Emits the groups holding a message of {@code fingerprint}, so that its resolution never overtakes its firing. */
-    void flushHolding(String fingerprint, Instant now, List<Delivery> out) {
+    /**
+     * Takes the firing messages of {@code fingerprint} out of the groups that still hold them (its alert resolved
+     * within the group wait); a group left empty is dropped. Returns the names of the routes whose group held one:
+     * their channels never got the firing message.
+     */
+    Set<String> withdraw(String fingerprint) {
+        Set<String> withdrawn = new HashSet<>();
         for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
             Group group = it.next();
-            if (group.holds(fingerprint)) {
-                it.remove();
-                emit(group.route, group.merged(now), out);
+            if (group.messages.removeIf(message -> message.alerts().stream()
+                    .allMatch(alert -> alert.fingerprint().equals(fingerprint)))) {
+                withdrawn.add(group.route.name());
+                if (group.messages.isEmpty()) {
+                    it.remove();
+                }
             }
+        }
+        return withdrawn;
+    }
+
+    /**
+     * Sends a resolution: {@code folded} to the channels of the routes in {@code withdrawn} (their firing message was
+     * never sent), {@code message} to the others {@code alert} matches.
+     */
+    void routeResolution(Alert alert, Message message, Message folded, Set<String> withdrawn, List<Delivery> out) {
+        boolean matched = false;
+        for (Route route : routes) {
+            if (!route.matches(alert)) {
+                continue;
+            }
+            matched = true;
+            emit(route, withdrawn.contains(route.name()) ? folded : message, out);
+            if (!route.continueMatching()) {
+                break;
+            }
+        }
+        if (!matched) {
+            events.suppressed(alert.severity(), "unmatched");
         }
     }
 

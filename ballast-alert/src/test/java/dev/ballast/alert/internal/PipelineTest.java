@@ -308,16 +308,74 @@ class PipelineTest {
         });
     }
 
+    /**
+     * A condition that clears while its firing message waits for the group (a 5 s Redis blip against the 5 s group
+     * wait: a black-box check got "[WARNING]" and "[WARNING RESOLVED]" in the same millisecond) is one message, the
+     * resolution, saying when it fired and how long it lasted; the rest of its group is still sent when due.
+     */
     @Test
-    void aResolutionFlushesTheGroupHoldingItsFiringMessageFirst() {
+    void aConditionResolvedWhileItsFiringWaitsForTheGroupIsOneResolvedMessage() {
         pipeline = pipeline(List.of(new Route(
                 "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));
         Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
         assertThat(send(dlq)).isEmpty();
+        assertThat(send(alert(Severity.WARNING, "lag", "outbox"))).isEmpty();
+        clock.advance(Duration.ofMillis(5_200));
 
-        assertThat(send(AlertStatus.resolved(dlq)))
-                .extracting(d -> d.message().kind())
-                .containsExactly(Message.Kind.FIRING, Message.Kind.RESOLVED);
+        assertThat(send(AlertStatus.resolved(dlq))).singleElement().satisfies(d -> {
+            assertThat(d.message().kind()).isEqualTo(Message.Kind.RESOLVED);
+            assertThat(d.message().title()).isEqualTo("Resolved: Problem dlq");
+            assertThat(d.message().severity()).isEqualTo(Severity.CRITICAL);
+            assertThat(d.message().first().detail())
+                    .contains("Fired at 2026-11-30T10:00:00Z and resolved 5.2 s later")
+                    .contains("this is its only message");
+        });
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(pipeline.tick(clock.instant())).singleElement().satisfies(d -> {
+            assertThat(d.message().kind()).isEqualTo(Message.Kind.FIRING);
+            assertThat(d.message().alerts()).extracting(Alert::fingerprint).containsExactly("lag");
+        });
+    }
+
+    @Test
+    void aConditionResolvedAfterItsGroupWentOutGetsItsResolutionAsUsual() {
+        pipeline = pipeline(List.of(new Route(
+                "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));
+        Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
+        assertThat(send(dlq)).isEmpty();
+        clock.advance(Duration.ofSeconds(10));
+        assertThat(pipeline.tick(clock.instant()))
+                .singleElement()
+                .satisfies(d -> assertThat(d.message().kind()).isEqualTo(Message.Kind.FIRING));
+
+        assertThat(send(AlertStatus.resolved(dlq))).singleElement().satisfies(d -> {
+            assertThat(d.message().kind()).isEqualTo(Message.Kind.RESOLVED);
+            assertThat(d.message().first().detail()).doesNotContain("only message");
+        });
+    }
+
+    /** Where one route sent the firing at once and another held it, each channel gets the resolution it needs. */
+    @Test
+    void aRouteThatSentTheFiringGetsThePlainResolutionAndTheGroupingOneTheFoldedOne() {
+        pipeline = pipeline(List.of(
+                new Route("pager", Set.of(), Map.of(), List.of("pager"), true, List.of(), Duration.ZERO),
+                new Route(
+                        "grouped",
+                        Set.of(),
+                        Map.of(),
+                        List.of("chat"),
+                        false,
+                        List.of("module"),
+                        Duration.ofSeconds(10))));
+        Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
+        assertThat(send(dlq)).extracting(Delivery::channel).containsExactly("pager");
+
+        List<Delivery> resolved = send(AlertStatus.resolved(dlq));
+
+        assertThat(resolved).extracting(Delivery::channel).containsExactly("pager", "chat");
+        assertThat(resolved.get(0).message().first().detail()).doesNotContain("only message");
+        assertThat(resolved.get(1).message().first().detail()).contains("this is its only message");
+        assertThat(pipeline.tick(clock.instant().plusSeconds(20))).isEmpty();
     }
 
     @Test
