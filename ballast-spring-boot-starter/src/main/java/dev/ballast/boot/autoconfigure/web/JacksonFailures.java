@@ -7,6 +7,8 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.InvalidNullException;
+import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.PropertyBindingException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
@@ -35,6 +37,13 @@ final class JacksonFailures {
             if (current instanceof StreamReadException syntax) {
                 return new Described(WebErrorCode.MALFORMED_JSON, "the body is not valid JSON" + at(syntax));
             }
+            if (current instanceof MismatchedInputException mismatch
+                    && !mismatch.getPath().isEmpty()
+                    && missing(mismatch)) {
+                return new Described(
+                        WebErrorCode.MALFORMED_JSON,
+                        "field '" + Problems.shown(path(mismatch, null)) + "' is missing or null");
+            }
             if (current instanceof JacksonException jackson
                     && !jackson.getPath().isEmpty()) {
                 return new Described(
@@ -48,6 +57,22 @@ final class JacksonFailures {
             current = current.getCause() == current ? null : current.getCause();
         }
         return null;
+    }
+
+    /**
+     * Whether Jackson refused a field for having no value: left out or null where a primitive (or, with {@code
+     * FAIL_ON_MISSING_CREATOR_PROPERTIES} / {@code FAIL_ON_NULL_CREATOR_PROPERTIES}, any creator property) needs one.
+     * Jackson says so only in its message, whose wording these prefixes follow.
+     */
+    private static boolean missing(MismatchedInputException mismatch) {
+        if (mismatch instanceof InvalidNullException) {
+            return true;
+        }
+        String message = mismatch.getOriginalMessage();
+        return message != null
+                && (message.startsWith("Cannot map `null` into type")
+                        || message.startsWith("Missing required creator property")
+                        || message.startsWith("Null value for creator property"));
     }
 
     /** Dotted path of the field, e.g. {@code legs[0].price}; the last name is {@code last} when given. */

@@ -219,6 +219,24 @@ class ProblemDetailsWebTest {
         assertThat(post(port, "/command", "{\"amount\": 1}").statusCode()).isEqualTo(200);
     }
 
+    /**
+     * A primitive field left out of the body, or sent as null, is named as missing, not as "a value of the wrong type"
+     * (found by a black-box adoption check: {@code {}} for a record with an {@code int quantity}).
+     */
+    @Test
+    void aMissingOrNullPrimitiveFieldIsNamedAsMissing() throws Exception {
+        int port = start(App.class);
+
+        for (String body : new String[] {"{}", "{\"quantity\": null}"}) {
+            HttpResponse<String> response = post(port, "/quantity", body);
+            assertProblem(response, 400, "MALFORMED_JSON");
+            assertThat(response.body()).as(body).contains("field 'quantity' is missing or null");
+        }
+        HttpResponse<String> wrongType = post(port, "/quantity", "{\"quantity\": \"ten\"}");
+        assertThat(wrongType.body()).contains("field 'quantity' has a value of the wrong type or format");
+        assertThat(post(port, "/quantity", "{\"quantity\": 10}").body()).isEqualTo("10");
+    }
+
     @Test
     void aBodyWithoutAContentTypeIs415SayingTheHeaderIsMissingAndWhatTheEndpointTakes() throws Exception {
         int port = start(App.class);
@@ -458,6 +476,8 @@ class ProblemDetailsWebTest {
 
     record Command(java.math.BigDecimal amount) {}
 
+    record Quantity(int quantity) {}
+
     @RestController
     static class Endpoints {
         private final Failing failing;
@@ -554,6 +574,11 @@ class ProblemDetailsWebTest {
         @PostMapping(path = "/typed", consumes = "application/json")
         String typed(@RequestBody Command command) {
             return command.amount().toPlainString();
+        }
+
+        @PostMapping("/quantity")
+        String quantity(@RequestBody Quantity order) {
+            return Integer.toString(order.quantity());
         }
 
         @PostMapping("/command")
