@@ -5,12 +5,15 @@ import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -19,7 +22,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * Rejects, before any controller runs, what must not reach one: a path with parameters ({@code /accounts/A-1;x=1}, which
  * Spring MVC would otherwise match as {@code /accounts/A-1}) is 400 {@code MALFORMED_REQUEST}; a body longer than the
  * limit is 413 {@code PAYLOAD_TOO_LARGE}, at once when its length is declared, else when the application reads past the
- * limit (the read fails and {@link BallastProblemHandler} answers 413).
+ * limit (the read fails and {@link BallastProblemHandler} answers 413). And after the application: a 4xx it answered
+ * with no body at all (an actuator endpoint's 404 for {@code /actuator/health/nope}, a handler that only set a status)
+ * gets the problem for its status, so no client error is an empty page.
  */
 final class RequestEdgeFilter extends OncePerRequestFilter {
 
@@ -56,11 +61,29 @@ final class RequestEdgeFilter extends OncePerRequestFilter {
                 return;
             }
             if (declared < 0) {
-                chain.doFilter(new Limited(request, maxBody), response);
+                Tracked tracked = new Tracked(response);
+                chain.doFilter(new Limited(request, maxBody), tracked);
+                answerEmpty(request, tracked);
                 return;
             }
         }
-        chain.doFilter(request, response);
+        Tracked tracked = new Tracked(response);
+        chain.doFilter(request, tracked);
+        answerEmpty(request, tracked);
+    }
+
+    /** A 4xx the application left without a body (nothing written, no error dispatch, not committed): its problem. */
+    private static void answerEmpty(HttpServletRequest request, Tracked response) throws IOException {
+        int status = response.getStatus();
+        if (status < 400
+                || status > 499
+                || response.bodyStarted
+                || response.errorSent
+                || response.isCommitted()
+                || request.isAsyncStarted()) {
+            return;
+        }
+        reject(request, response, status, Problems.codeFor(status), Problems.containerDetail(status, null));
     }
 
     private static void reject(
@@ -73,6 +96,40 @@ final class RequestEdgeFilter extends OncePerRequestFilter {
         response.setContentType("application/problem+json");
         response.setContentLength(body.length);
         response.getOutputStream().write(body);
+    }
+
+    /** Notes whether the application started a body or sent an error (which the container answers). */
+    private static final class Tracked extends HttpServletResponseWrapper {
+        boolean bodyStarted;
+        boolean errorSent;
+
+        Tracked(HttpServletResponse response) {
+            super(response);
+        }
+
+        @Override
+        public ServletOutputStream getOutputStream() throws IOException {
+            bodyStarted = true;
+            return super.getOutputStream();
+        }
+
+        @Override
+        public PrintWriter getWriter() throws IOException {
+            bodyStarted = true;
+            return super.getWriter();
+        }
+
+        @Override
+        public void sendError(int status, String message) throws IOException {
+            errorSent = true;
+            super.sendError(status, message);
+        }
+
+        @Override
+        public void sendError(int status) throws IOException {
+            errorSent = true;
+            super.sendError(status);
+        }
     }
 
     /** The body went past the limit while being read. */

@@ -151,6 +151,22 @@ class ProblemDetailsWebTest {
         assertThat(incidents.events()).isEmpty();
     }
 
+    /** A handler that answers a 4xx with a status and no body (as the actuator does for an unknown health group). */
+    @Test
+    void aClientErrorAnsweredWithoutABodyGetsTheProblemForItsStatus() throws Exception {
+        int port = start(App.class);
+
+        HttpResponse<String> empty = get(port, "/empty-404");
+        assertProblem(empty, 404, "NOT_FOUND");
+        assertThat(empty.body()).contains("There is nothing at this path").contains("\"instance\":\"/empty-404\"");
+        assertProblem(get(port, "/empty-422"), 422, "UNPROCESSABLE_CONTENT");
+        HttpResponse<String> withBody = get(port, "/teapot-with-body");
+        assertThat(withBody.statusCode()).isEqualTo(418);
+        assertThat(withBody.body())
+                .as("a body the application wrote is left alone")
+                .isEqualTo("short and stout");
+    }
+
     @Test
     void aLostDatabaseConnectionIsARetryable503NotA500() throws Exception {
         int port = start(App.class);
@@ -538,6 +554,22 @@ class ProblemDetailsWebTest {
             // what Spring throws when the connection died under a transaction: the pool's message has no SQLSTATE
             throw new org.springframework.transaction.TransactionSystemException(
                     "JDBC rollback failed", new java.sql.SQLException("Connection is closed"));
+        }
+
+        @GetMapping("/empty-404")
+        org.springframework.http.ResponseEntity<Void> empty404() {
+            return org.springframework.http.ResponseEntity.notFound().build();
+        }
+
+        @GetMapping("/empty-422")
+        org.springframework.http.ResponseEntity<Void> empty422() {
+            return org.springframework.http.ResponseEntity.unprocessableContent()
+                    .build();
+        }
+
+        @GetMapping("/teapot-with-body")
+        org.springframework.http.ResponseEntity<String> teapot() {
+            return org.springframework.http.ResponseEntity.status(418).body("short and stout");
         }
 
         @GetMapping("/keys/cache")

@@ -88,6 +88,13 @@ class ActuatorHttpTest {
         HttpResponse<String> readiness = get("/actuator/health/readiness");
         assertThat(readiness.statusCode()).isEqualTo(200);
         assertThat(read(readiness.body(), "$.status")).isEqualTo("UP");
+
+        // the actuator answers an unknown health group with a bare 404 (no body); a client gets the problem
+        HttpResponse<String> nothing = get("/actuator/health/nope");
+        assertThat(nothing.statusCode()).isEqualTo(404);
+        assertThat(nothing.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(read(nothing.body(), "$.code")).isEqualTo("NOT_FOUND");
+        assertThat(read(nothing.body(), "$.instance")).isEqualTo("/actuator/health/nope");
     }
 
     @Test
