@@ -43,4 +43,33 @@ class SequenceTrackerTest {
                 .isTrue();
         assertThat(tracker.message(13)).isFalse();
     }
+
+    @Test
+    void aCounterReadOlderThanTheMessagesAlreadySeenIsNoGapNowOrForTheNextMessage() {
+        SequenceTracker tracker = new SequenceTracker(10);
+        assertThat(tracker.check(10)).isFalse();
+        assertThat(tracker.message(11)).isFalse();
+        assertThat(tracker.message(12)).isFalse();
+        assertThat(tracker.message(13)).isFalse();
+
+        assertThat(tracker.check(12))
+                .as("the GET answered before 13 was published")
+                .isFalse();
+        assertThat(tracker.message(14))
+                .as("the next message follows 13, not the read")
+                .isFalse();
+        assertThat(tracker.check(14)).isFalse();
+    }
+
+    @Test
+    void aCounterThatWentBackBetweenTwoChecksIsAReset() {
+        SequenceTracker tracker = new SequenceTracker(10);
+        assertThat(tracker.message(11)).isFalse();
+        assertThat(tracker.check(11)).isFalse();
+
+        assertThat(tracker.check(3))
+                .as("Redis lost the counter and it counted again")
+                .isTrue();
+        assertThat(tracker.message(4)).isFalse();
+    }
 }
