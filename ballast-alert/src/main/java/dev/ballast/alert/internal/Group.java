@@ -29,17 +29,6 @@ final class Group {
         this.due = due;
     }
 
-    boolean holds(String fingerprint) {
-        for (Message message : messages) {
-            for (Alert alert : message.alerts()) {
-                if (alert.fingerprint().equals(fingerprint)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
     Message merged(Instant now) {
         if (messages.size() == 1) {
             return messages.get(0);

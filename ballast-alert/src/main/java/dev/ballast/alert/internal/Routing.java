@@ -73,16 +73,21 @@ final class Routing {
     }
 
     /**
-     * Takes the firing messages of {@code fingerprint} out of the groups that still hold them (its alert resolved
-     * within the group wait); a group left empty is dropped. Returns the names of the routes whose group held one:
-     * their channels never got the firing message.
+     * Before a resolution of {@code fingerprint}: a group holding its firing message whose wait is over at {@code now}
+     * is emitted first (its flush was only not run yet), so the resolution never overtakes the firing; from a group
+     * still waiting, the firing messages are taken out (the alert resolved within the group wait), and a group left
+     * empty is dropped. Returns the names of the routes whose group it was taken from: their channels never got it.
      */
-    Set<String> withdraw(String fingerprint) {
+    Set<String> withdraw(String fingerprint, Instant now, List<Delivery> out) {
         Set<String> withdrawn = new HashSet<>();
         for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
             Group group = it.next();
-            if (group.messages.removeIf(message -> message.alerts().stream()
-                    .allMatch(alert -> alert.fingerprint().equals(fingerprint)))) {
+            if (!now.isBefore(group.due)) {
+                if (group.messages.stream().anyMatch(message -> about(message, fingerprint))) {
+                    it.remove();
+                    emit(group.route, group.merged(now), out);
+                }
+            } else if (group.messages.removeIf(message -> about(message, fingerprint))) {
                 withdrawn.add(group.route.name());
                 if (group.messages.isEmpty()) {
                     it.remove();
@@ -90,6 +95,10 @@ final class Routing {
             }
         }
         return withdrawn;
+    }
+
+    private static boolean about(Message message, String fingerprint) {
+        return message.alerts().stream().allMatch(alert -> alert.fingerprint().equals(fingerprint));
     }
 
     /**

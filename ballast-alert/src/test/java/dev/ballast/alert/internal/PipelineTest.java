@@ -337,6 +337,20 @@ class PipelineTest {
         });
     }
 
+    /** A group whose wait is over but whose flush has not run yet went out in effect: firing first, then resolved. */
+    @Test
+    void aResolutionAfterTheGroupWaitEndedButBeforeTheFlushSendsTheFiringFirst() {
+        pipeline = pipeline(List.of(new Route(
+                "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));
+        Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
+        assertThat(send(dlq)).isEmpty();
+        clock.advance(Duration.ofSeconds(30));
+
+        assertThat(send(AlertStatus.resolved(dlq)))
+                .extracting(d -> d.message().kind())
+                .containsExactly(Message.Kind.FIRING, Message.Kind.RESOLVED);
+    }
+
     @Test
     void aConditionResolvedAfterItsGroupWentOutGetsItsResolutionAsUsual() {
         pipeline = pipeline(List.of(new Route(
