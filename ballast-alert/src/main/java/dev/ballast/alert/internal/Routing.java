@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Where a message goes once the pipeline has decided to send it: the routes it matches, in order, and the groups
@@ -33,17 +34,24 @@ final class Routing {
      * waits in its route's group when the route groups.
      */
     void route(Alert alert, Message message, boolean mayGroup, List<Delivery> out, Instant now) {
+        forEachMatching(alert, route -> {
+            if (mayGroup && !route.groupBy().isEmpty() && !route.groupWait().isZero()) {
+                group(route, alert, message, now);
+            } else {
+                emit(route, message, out);
+            }
+        });
+    }
+
+    /** Calls {@code action} for each route {@code alert} matches, in order, until one does not continue matching. */
+    private void forEachMatching(Alert alert, Consumer<Route> action) {
         boolean matched = false;
         for (Route route : routes) {
             if (!route.matches(alert)) {
                 continue;
             }
             matched = true;
-            if (mayGroup && !route.groupBy().isEmpty() && !route.groupWait().isZero()) {
-                group(route, alert, message, now);
-            } else {
-                emit(route, message, out);
-            }
+            action.accept(route);
             if (!route.continueMatching()) {
                 break;
             }
@@ -106,20 +114,7 @@ final class Routing {
      * never sent), {@code message} to the others {@code alert} matches.
      */
     void routeResolution(Alert alert, Message message, Message folded, Set<String> withdrawn, List<Delivery> out) {
-        boolean matched = false;
-        for (Route route : routes) {
-            if (!route.matches(alert)) {
-                continue;
-            }
-            matched = true;
-            emit(route, withdrawn.contains(route.name()) ? folded : message, out);
-            if (!route.continueMatching()) {
-                break;
-            }
-        }
-        if (!matched) {
-            events.suppressed(alert.severity(), "unmatched");
-        }
+        forEachMatching(alert, route -> emit(route, withdrawn.contains(route.name()) ? folded : message, out));
     }
 
     private void group(Route route, Alert alert, Message message, Instant now) {

@@ -24,6 +24,10 @@ class PipelineTest {
     private final List<String> suppressed = new ArrayList<>();
     private final dev.ballast.alert.Silences silences = SilencesAccess.create(clock);
     private final Route chat = new Route("all", Set.of(), Map.of(), List.of("chat"), false, List.of(), Duration.ZERO);
+    /** To "chat", grouped by module for 10 s. */
+    private static final Route GROUPED_BY_MODULE =
+            new Route("grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10));
+
     private Pipeline pipeline = pipeline(List.of(chat));
 
     private Pipeline pipeline(List<Route> routes) {
@@ -67,8 +71,7 @@ class PipelineTest {
 
     @Test
     void alertsSharingGroupByLabelsWithinTheGroupWaitBecomeOneMessage() {
-        pipeline = pipeline(List.of(new Route(
-                "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));
+        pipeline = pipeline(List.of(GROUPED_BY_MODULE));
         assertThat(send(alert(Severity.WARNING, "a", "outbox"))).isEmpty();
         clock.advance(Duration.ofSeconds(3));
         assertThat(send(alert(Severity.CRITICAL, "b", "outbox"))).isEmpty();
@@ -315,8 +318,7 @@ class PipelineTest {
      */
     @Test
     void aConditionResolvedWhileItsFiringWaitsForTheGroupIsOneResolvedMessage() {
-        pipeline = pipeline(List.of(new Route(
-                "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));
+        pipeline = pipeline(List.of(GROUPED_BY_MODULE));
         Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
         assertThat(send(dlq)).isEmpty();
         assertThat(send(alert(Severity.WARNING, "lag", "outbox"))).isEmpty();
@@ -340,8 +342,7 @@ class PipelineTest {
     /** A group whose wait is over but whose flush has not run yet went out in effect: firing first, then resolved. */
     @Test
     void aResolutionAfterTheGroupWaitEndedButBeforeTheFlushSendsTheFiringFirst() {
-        pipeline = pipeline(List.of(new Route(
-                "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));
+        pipeline = pipeline(List.of(GROUPED_BY_MODULE));
         Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
         assertThat(send(dlq)).isEmpty();
         clock.advance(Duration.ofSeconds(30));
@@ -353,8 +354,7 @@ class PipelineTest {
 
     @Test
     void aConditionResolvedAfterItsGroupWentOutGetsItsResolutionAsUsual() {
-        pipeline = pipeline(List.of(new Route(
-                "grouped", Set.of(), Map.of(), List.of("chat"), false, List.of("module"), Duration.ofSeconds(10))));
+        pipeline = pipeline(List.of(GROUPED_BY_MODULE));
         Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
         assertThat(send(dlq)).isEmpty();
         clock.advance(Duration.ofSeconds(10));
@@ -373,14 +373,7 @@ class PipelineTest {
     void aRouteThatSentTheFiringGetsThePlainResolutionAndTheGroupingOneTheFoldedOne() {
         pipeline = pipeline(List.of(
                 new Route("pager", Set.of(), Map.of(), List.of("pager"), true, List.of(), Duration.ZERO),
-                new Route(
-                        "grouped",
-                        Set.of(),
-                        Map.of(),
-                        List.of("chat"),
-                        false,
-                        List.of("module"),
-                        Duration.ofSeconds(10))));
+                GROUPED_BY_MODULE));
         Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
         assertThat(send(dlq)).extracting(Delivery::channel).containsExactly("pager");
 

@@ -49,26 +49,20 @@ final class RequestEdgeFilter extends OncePerRequestFilter {
                     "path parameters (';' in the path) are not accepted");
             return;
         }
-        if (maxBody >= 0) {
-            long declared = request.getContentLengthLong();
-            if (declared > maxBody) {
-                reject(
-                        request,
-                        response,
-                        413,
-                        WebErrorCode.PAYLOAD_TOO_LARGE.code(),
-                        "the request body exceeds the limit of " + maxBody + " bytes");
-                return;
-            }
-            if (declared < 0) {
-                Tracked tracked = new Tracked(response);
-                chain.doFilter(new Limited(request, maxBody), tracked);
-                answerEmpty(request, tracked);
-                return;
-            }
+        long declared = request.getContentLengthLong();
+        if (maxBody >= 0 && declared > maxBody) {
+            reject(
+                    request,
+                    response,
+                    413,
+                    WebErrorCode.PAYLOAD_TOO_LARGE.code(),
+                    "the request body exceeds the limit of " + maxBody + " bytes");
+            return;
         }
+        // a body of undeclared length (chunked) is counted as it is read
+        HttpServletRequest counted = maxBody >= 0 && declared < 0 ? new Limited(request, maxBody) : request;
         Tracked tracked = new Tracked(response);
-        chain.doFilter(request, tracked);
+        chain.doFilter(counted, tracked);
         answerEmpty(request, tracked);
     }
 
