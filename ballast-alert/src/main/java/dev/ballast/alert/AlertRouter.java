@@ -82,7 +82,7 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
                 name,
                 new ChannelWorker(
                         channel,
-                        builder.settings.getOrDefault(name, ChannelSettings.DEFAULTS),
+                        builder.settings.getOrDefault(name, ChannelSettings.defaultsFor(channel)),
                         file,
                         meters,
                         this::channelRejects)));
@@ -267,9 +267,12 @@ public final class AlertRouter implements AlertSink, AutoCloseable {
             return this;
         }
 
-        /** Adds a channel with default settings. */
+        /**
+         * Adds a channel with default settings: {@link ChannelSettings#DEFAULTS} for a chat channel (one message a
+         * second, bursts of 5), {@link ChannelSettings#LOCAL} for the file and log channels (not rate-limited).
+         */
         public Builder channel(Channel channel) {
-            return channel(channel, ChannelSettings.DEFAULTS);
+            return channel(channel, ChannelSettings.defaultsFor(Objects.requireNonNull(channel, "channel")));
         }
 
         /** Adds a channel; names must be unique. */

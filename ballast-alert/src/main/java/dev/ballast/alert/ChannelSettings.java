@@ -31,6 +31,18 @@ public record ChannelSettings(
     public static final ChannelSettings DEFAULTS = new ChannelSettings(
             1_000, 1.0, 5, 4, Duration.ofMillis(500), Duration.ofSeconds(30), 3, Duration.ofMinutes(1));
 
+    /**
+     * The settings of the file and log channels when none are given: no rate limit worth the name (10,000 a second,
+     * bursts of 10,000), since they are the fallback of last resort and a storm must reach them in seconds, not at a
+     * chat webhook's pace; the rest as {@link #DEFAULTS}.
+     */
+    public static final ChannelSettings LOCAL = DEFAULTS.withRate(10_000, 10_000);
+
+    /** {@link #LOCAL} for the file and log channels, {@link #DEFAULTS} for the others. */
+    public static ChannelSettings defaultsFor(Channel channel) {
+        return channel.kind() == Channel.Kind.CHAT ? DEFAULTS : LOCAL;
+    }
+
     /** Validates each value and names the bad one. */
     public ChannelSettings {
         range("queueCapacity", queueCapacity, 1, 1_000_000);

@@ -9,7 +9,10 @@ import dev.ballast.core.alert.AlertAction;
 import dev.ballast.core.alert.Severity;
 import dev.ballast.test.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -17,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AlertRouterTest {
 
@@ -244,6 +248,43 @@ class AlertRouterTest {
             assertThat(message.severity()).isEqualTo(Severity.CRITICAL);
             assertThat(message.alerts()).extracting(Alert::fingerprint).containsExactly("dlq", "backlog");
         });
+    }
+
+    @Test
+    void aStormReachesTheFileAndTheLogInSecondsNotAtAChatWebhooksPace(@TempDir Path dir) throws IOException {
+        Path alerts = dir.resolve("alerts.jsonl");
+        try (AlertRouter router = AlertRouter.builder()
+                .clock(clock)
+                .meterRegistry(registry)
+                .channel(Channel.file("file", alerts, 10_000_000, 1))
+                .channel(Channel.log("log"))
+                .route(new Route(
+                        "all", java.util.Set.of(), Map.of(), List.of("file", "log"), false, List.of(), Duration.ZERO))
+                .manual()
+                .build()) {
+            for (int i = 0; i < 300; i++) {
+                router.send(Alert.builder(Severity.CRITICAL, "Storm " + i)
+                        .fingerprint("storm-" + i)
+                        .build());
+            }
+            router.dispatchPending(false);
+
+            // with a chat channel's default (1 a second after a burst of 5) this takes about five minutes
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> Files.exists(alerts)
+                            && Files.readAllLines(alerts).size() == 300
+                            && delivered("log") == 300);
+        }
+        assertThat(Files.readAllLines(alerts))
+                .allSatisfy(line -> assertThat(line).contains("\"severity\":\"CRITICAL\""));
+    }
+
+    private double delivered(String channel) {
+        var counter = registry.find("ballast.alert.messages")
+                .tag("channel", channel)
+                .tag("result", "delivered")
+                .counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test
