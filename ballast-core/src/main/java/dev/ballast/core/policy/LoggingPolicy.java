@@ -4,6 +4,7 @@ import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.Execution;
 import dev.ballast.core.ExecutionPolicy;
 import dev.ballast.core.Outcome;
+import dev.ballast.core.PlannedUnavailability;
 import dev.ballast.core.SensitiveDataMasker;
 import dev.ballast.core.TaskContext;
 import dev.ballast.core.internal.PoolTimeouts;
@@ -40,6 +41,9 @@ import org.slf4j.spi.LoggingEventBuilder;
  *       pool's exception and message, at most one line per {@code window} for all tasks together, carrying {@code
  *       suppressed=N}; the pool's own {@code hikaricp.connections.timeout} counts every one. A pool that cannot reach
  *       the database is an outage and is logged as above;
+ *   <li>a failure marked {@link PlannedUnavailability} (a caller whose lock wait ends inside a planned switch of the
+ *       lock backend, which is logged on its own): WARN without a stack trace, rate-limited as an infrastructure
+ *       failure;
  *   <li>a default or a recovery: WARN, with the stack trace only when the failure's category is unknown and no
  *       executor nested inside already logged it (one stack trace per failure);
  *   <li>a success: DEBUG, or WARN when slower than the slow threshold.
@@ -161,9 +165,12 @@ public final class LoggingPolicy implements ExecutionPolicy {
             logPoolTimeout(logger, execution, error, poolTimeout);
             return;
         }
-        Level level = propagating ? (category == ErrorCategory.BUSINESS ? businessLevel : Level.ERROR) : Level.WARN;
+        boolean planned = propagating && category == ErrorCategory.INFRASTRUCTURE && planned(error);
+        Level level = propagating
+                ? (category == ErrorCategory.BUSINESS ? businessLevel : planned ? Level.WARN : Level.ERROR)
+                : Level.WARN;
         boolean withStack = propagating
-                ? category != ErrorCategory.BUSINESS
+                ? category != ErrorCategory.BUSINESS && !planned
                 : category == ErrorCategory.UNKNOWN && !execution.errorReportedByInnerTask(); // stack printed already
         if (!logger.isEnabledForLevel(level)) {
             return;
@@ -185,6 +192,19 @@ public final class LoggingPolicy implements ExecutionPolicy {
         }
         event.log(name(execution) + message(outcome) + ": " + error.getClass().getSimpleName() + ": "
                 + masked(error.getMessage()) + (suppressed > 0 ? " (" + suppressed + " similar suppressed)" : ""));
+    }
+
+    /** Whether {@code error} or one of its causes is a {@link PlannedUnavailability}. */
+    private static boolean planned(Throwable error) {
+        Throwable current = error;
+        for (int depth = 0; current != null && depth < 16; depth++) {
+            if (current instanceof PlannedUnavailability) {
+                return true;
+            }
+            Throwable cause = current.getCause();
+            current = cause == current ? null : cause;
+        }
+        return false;
     }
 
     /** One WARN line per window for all pool timeouts, without the stack trace: an overload, not a fault. */

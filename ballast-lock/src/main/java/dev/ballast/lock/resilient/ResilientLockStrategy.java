@@ -288,13 +288,16 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                 || now.epoch() != waitedUnder.epoch();
     }
 
-    /** The caller's wait ends inside a switch of the mode: an infrastructure failure (503 at the HTTP edge). */
+    /**
+     * The caller's wait ends inside a switch of the mode: an infrastructure failure (503 at the HTTP edge), planned
+     * ({@link LocksMoving}: the executor logs it at WARN without a stack trace; the switch has its own log line).
+     */
     private static LockBackendException switching(String key, String to, long untilEffectiveNanos) {
         return new LockBackendException(
                 BACKEND,
                 "acquire",
                 key,
-                new TimeoutException("locks are moving to " + to + " (effective in "
+                new LocksMoving("locks are moving to " + to + " (effective in "
                         + TimeUnit.NANOSECONDS.toMillis(untilEffectiveNanos) + " ms), after the caller's wait ends"));
     }
 

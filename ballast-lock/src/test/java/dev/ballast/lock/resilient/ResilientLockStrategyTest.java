@@ -7,9 +7,13 @@ import ch.qos.logback.classic.Level;
 import dev.ballast.core.CheckedSupplier;
 import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
+import dev.ballast.core.ExecutionPipeline;
+import dev.ballast.core.LogicExecutor;
+import dev.ballast.core.TaskContext;
 import dev.ballast.core.alert.Alert;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.core.alert.Severity;
+import dev.ballast.core.policy.LoggingPolicy;
 import dev.ballast.lock.FencedWrite;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.lock.LockBackendException;
@@ -66,6 +70,9 @@ class ResilientLockStrategyTest {
 
     @RegisterExtension
     static final LogCapture logs = LogCapture.of("dev.ballast");
+
+    @RegisterExtension
+    static final LogCapture taskLogs = LogCapture.of(LoggingPolicy.LOGGER_PREFIX + "Account");
 
     private static final Duration MAX_LEASE = Duration.ofMillis(500);
     private static final Duration PROBE = Duration.ofMillis(100);
@@ -654,6 +661,27 @@ class ResilientLockStrategyTest {
                 .hasMessageContaining("locks are moving to jdbc")
                 .satisfies(e ->
                         assertThat(ExceptionClassifier.defaults().classify(e)).isEqualTo(ErrorCategory.INFRASTRUCTURE));
+    }
+
+    @Test
+    void aTaskRefusedWhileLocksMoveIsLoggedAsAWarningWithoutAStackTraceNotAsAnError() {
+        // helper 111: a planned 3.5 s failover put an ERROR line with a stack trace in the log per refused caller
+        ResilientLockStrategy a = build(SwitchablePrimary.down(clock), "A", 1, LockListener.none());
+        LogicExecutor executor = LogicExecutor.create(
+                ExecutionPipeline.builder().add(LoggingPolicy.defaults()).build());
+        assertThatThrownBy(() -> executor.executeVoid(new TaskContext("Account", "Deposit", "A-1"), () -> {
+                    try (LockHandle handle =
+                            a.tryAcquire("account:A-1", Duration.ofMillis(100), Duration.ofSeconds(1))) {
+                        assertThat(handle).isNotNull();
+                    }
+                }))
+                .isInstanceOf(LockBackendException.class);
+
+        assertThat(taskLogs.events()).singleElement().satisfies(event -> {
+            assertThat(event.getLevel()).isEqualTo(Level.WARN);
+            assertThat(event.getThrowableProxy()).as("no stack trace").isNull();
+            assertThat(event.getFormattedMessage()).contains("locks are moving to jdbc");
+        });
     }
 
     @Test
