@@ -15,9 +15,6 @@ import java.util.Set;
 /** Messages of one route sharing the values of its group-by labels, waiting to go out as one. Dispatcher-confined. */
 final class Group {
 
-    /** At most this many alerts are listed in one grouped message; the rest are counted in its title. */
-    static final int MAX_LISTED = 20;
-
     final Route route;
     final List<String> values;
     final Instant due;
@@ -42,9 +39,7 @@ final class Group {
             if (message.severity().ordinal() < severity.ordinal()) {
                 severity = message.severity();
             }
-            if (alerts.size() < MAX_LISTED) {
-                alerts.addAll(message.alerts());
-            }
+            alerts.addAll(message.alerts()); // every one: the file and the webhook JSON list them all
             actions.addAll(message.actions());
             repeats += message.repeats();
             window = window.compareTo(message.repeatWindow()) < 0 ? message.repeatWindow() : window;

@@ -52,6 +52,25 @@ class MessageTextTest {
     }
 
     @Test
+    void chatAndTheLogListTheFirstTwentyAlertsOfALargeGroupAndCountTheRest() {
+        List<Alert> alerts = new java.util.ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            alerts.add(pool("pool" + i, "inst-a"));
+        }
+        Message grouped = firing("25 alerts (executor): Executor pool pool0 saturated on inst-a", alerts);
+
+        List<String> lines = MessageText.detail(grouped).lines().toList();
+        assertThat(lines).hasSize(21);
+        assertThat(lines.get(19)).isEqualTo("\u2022 [CRITICAL] Executor pool pool19 saturated on inst-a");
+        assertThat(lines.get(20)).isEqualTo("\u2022 \u2026 and 5 more in this group");
+        assertThat(MessageText.fields(grouped))
+                .containsEntry("alerts", "25")
+                .hasEntrySatisfying(
+                        "pool",
+                        pools -> assertThat(pools.split(", ")).hasSize(20).doesNotContain("pool20"));
+    }
+
+    @Test
     void aSingleAlertsFieldsAreItsOwn() {
         Message single = firing("Executor pool marketData saturated on inst-a", List.of(pool("marketData", "inst-a")));
 

@@ -165,7 +165,8 @@ public final class LoggingPolicy implements ExecutionPolicy {
             logPoolTimeout(logger, execution, error, poolTimeout);
             return;
         }
-        boolean planned = propagating && category == ErrorCategory.INFRASTRUCTURE && planned(error);
+        boolean planned =
+                propagating && category == ErrorCategory.INFRASTRUCTURE && PlannedUnavailability.foundIn(error);
         Level level = propagating
                 ? (category == ErrorCategory.BUSINESS ? businessLevel : planned ? Level.WARN : Level.ERROR)
                 : Level.WARN;
@@ -192,19 +193,6 @@ public final class LoggingPolicy implements ExecutionPolicy {
         }
         event.log(name(execution) + message(outcome) + ": " + error.getClass().getSimpleName() + ": "
                 + masked(error.getMessage()) + (suppressed > 0 ? " (" + suppressed + " similar suppressed)" : ""));
-    }
-
-    /** Whether {@code error} or one of its causes is a {@link PlannedUnavailability}. */
-    private static boolean planned(Throwable error) {
-        Throwable current = error;
-        for (int depth = 0; current != null && depth < 16; depth++) {
-            if (current instanceof PlannedUnavailability) {
-                return true;
-            }
-            Throwable cause = current.getCause();
-            current = cause == current ? null : cause;
-        }
-        return false;
     }
 
     /** One WARN line per window for all pool timeouts, without the stack trace: an overload, not a fault. */

@@ -5,6 +5,7 @@ import dev.ballast.alert.action.ActionRecord;
 import dev.ballast.alert.action.ActionService;
 import dev.ballast.boot.autoconfigure.web.BallastProblemHandler;
 import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
 import java.security.Principal;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -35,6 +36,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 @Controller
 final class ActionController {
 
+    private static final URI ACTIONS_PATH = URI.create("/ballast/actions");
+
     private static final boolean SECURITY = ClassUtils.isPresent(
             "org.springframework.security.core.context.SecurityContextHolder", ActionController.class.getClassLoader());
 
@@ -59,7 +62,7 @@ final class ActionController {
         if (problems == null) {
             throw failure; // Ballast's problem details are off: the application's own handling applies
         }
-        ResponseEntity<ProblemDetail> problem = problems.problem(failure);
+        ResponseEntity<ProblemDetail> problem = withoutToken(problems.problem(failure));
         ProblemDetail body = problem.getBody();
         if (!wantsHtml(request) || body == null) {
             return problem;
@@ -111,7 +114,8 @@ final class ActionController {
             ActionRecord record = actions.perform(token, actor);
             HttpStatus status = record.outcome() == ActionRecord.Outcome.DONE ? HttpStatus.OK : HttpStatus.CONFLICT;
             if (!wantsHtml(request) && record.outcome() != ActionRecord.Outcome.DONE) {
-                return AlertmanagerReceiver.problem(HttpStatus.CONFLICT, "ACTION_FAILED", record.result());
+                return withoutToken(
+                        AlertmanagerReceiver.problem(HttpStatus.CONFLICT, "ACTION_FAILED", record.result()));
             }
             return wantsHtml(request)
                     ? html(status, ActionPage.result(service, record, false))
@@ -159,7 +163,19 @@ final class ActionController {
         if (wantsHtml(request)) {
             return html(status, ActionPage.refusal(service, status.getReasonPhrase(), e.getMessage()));
         }
-        return AlertmanagerReceiver.problem(status, e.reason().code(), e.getMessage());
+        return withoutToken(AlertmanagerReceiver.problem(status, e.reason().code(), e.getMessage()));
+    }
+
+    /**
+     * The problem with {@code instance} set to the actions' path without the token: the token is the capability to act,
+     * and Spring MVC would otherwise fill in the request's path, so a client that logs error bodies would log it.
+     */
+    private static ResponseEntity<ProblemDetail> withoutToken(ResponseEntity<ProblemDetail> problem) {
+        ProblemDetail body = problem.getBody();
+        if (body != null) {
+            body.setInstance(ACTIONS_PATH);
+        }
+        return problem;
     }
 
     private static ResponseEntity<String> html(HttpStatus status, String page) {

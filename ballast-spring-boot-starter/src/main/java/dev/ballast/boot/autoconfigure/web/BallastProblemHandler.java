@@ -8,6 +8,7 @@ import dev.ballast.core.CommonErrorCode;
 import dev.ballast.core.ErrorCategory;
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.KeyRejectedException;
+import dev.ballast.core.PlannedUnavailability;
 import dev.ballast.lock.LockAcquisitionException;
 import dev.ballast.outbox.IdempotencyConflictException;
 import java.time.Duration;
@@ -253,7 +254,8 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
      * outage's retryable answer; at ERROR otherwise). Anything else is logged here at ERROR with its stack trace, for
      * at most {@link StackTraceLimit#LINES} failures of one exception class in each 10 s; beyond that each one still
      * gets its incident line, without the stack trace, at INFO for a 503 and at ERROR otherwise, and the next line
-     * with a stack trace says how many went without.
+     * with a stack trace says how many went without. A 503 for a {@link PlannedUnavailability} (a caller refused while
+     * locks move to the fallback) gets its incident line at INFO without the stack trace: the switch is logged on its own.
      */
     private ProblemDetail serverProblem(Throwable failure, int status, String code, String message) {
         String incident = Problems.newIncident();
@@ -276,6 +278,17 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
                             task.context().domain(),
                             task.context().task(),
                             failure.getClass().getName());
+        } else if (status == 503 && PlannedUnavailability.foundIn(failure)) {
+            // a caller refused inside a planned switch (locks moving to the database): the switch has its own lines
+            log.atInfo()
+                    .addKeyValue(Problems.INCIDENT, incident)
+                    .log(
+                            "Incident {}: answered {} {} for a planned unavailability: {}{}",
+                            incident,
+                            status,
+                            code,
+                            failure.getClass().getName(),
+                            rootCause(failure));
         } else {
             long withoutTrace = stackTraces.admit(failure.getClass());
             if (withoutTrace >= 0) {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.ballast.core.ExceptionClassifier;
+import dev.ballast.core.PlannedUnavailability;
+import dev.ballast.lock.LockBackendException;
 import dev.ballast.test.LogCapture;
 import dev.ballast.test.MutableClock;
 import java.sql.SQLTimeoutException;
@@ -12,6 +14,7 @@ import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.http.ProblemDetail;
@@ -91,6 +94,34 @@ class UnhandledFailureStackTracesTest {
         assertThat(log.events()).singleElement().satisfies(line -> assertThat(line.getFormattedMessage())
                 .contains("for an unhandled java.lang.IllegalStateException caused by java.sql.SQLTimeoutException")
                 .doesNotContain("secret-ish"));
+    }
+
+    @Test
+    void callersRefusedWhileLocksMoveAreIncidentLinesAtInfoWithoutStackTraces() {
+        // a caller of @DistributedLock (no Ballast task around it) whose wait ends inside the planned switch
+        for (int i = 0; i < 7; i++) {
+            ProblemDetail problem = answer(new LockBackendException(
+                    "resilient", "acquire", "account:A-1", new LocksMovingCause("locks are moving to jdbc")));
+            assertThat(problem.getStatus()).isEqualTo(503);
+            assertThat(problem.getProperties()).containsEntry("code", "UNAVAILABLE");
+        }
+
+        assertThat(log.events()).hasSize(7).allSatisfy(line -> {
+            assertThat(line.getLevel()).isEqualTo(Level.INFO);
+            assertThat(line.getThrowableProxy()).isNull();
+            assertThat(line.getFormattedMessage())
+                    .contains("for a planned unavailability: dev.ballast.lock.LockBackendException caused by")
+                    .doesNotContain("account:A-1");
+        });
+    }
+
+    /** The shape of the resilient lock strategy's switching cause: a timeout marked as planned. */
+    static final class LocksMovingCause extends TimeoutException implements PlannedUnavailability {
+        private static final long serialVersionUID = 1L;
+
+        LocksMovingCause(String message) {
+            super(message);
+        }
     }
 
     private ProblemDetail answer(Throwable failure) {

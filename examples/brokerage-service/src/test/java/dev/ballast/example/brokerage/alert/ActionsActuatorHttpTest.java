@@ -84,6 +84,9 @@ class ActionsActuatorHttpTest {
         HttpResponse<String> again = post(path, "");
         assertThat(again.statusCode()).isEqualTo(409);
         assertThat(JSON.readTree(again.body()).get("code").asString()).isEqualTo("ACTION_ALREADY_DONE");
+        String token = path.substring(path.lastIndexOf('/') + 1);
+        assertThat(again.body()).as("the token is the capability: never echoed").doesNotContain(token);
+        assertThat(JSON.readTree(again.body()).get("instance").asString()).isEqualTo("/ballast/actions");
 
         String resume = URI.create(
                         JSON.readTree(signLink("{\"operation\": \"outbox.relay.resume\", \"requestedBy\": \"ops-kim\"}")
