@@ -58,8 +58,9 @@ final class MessageText {
 
     /**
      * Facts shown as fields: the labels, the task, the repeat count, the fingerprint. For a grouped message, the number
-     * of its alerts and each of the others over the first {@link #LISTED} alerts: a label's values in the order the alerts came, each once (a label that only some
-     * alerts carry shows the values of those), the tasks likewise, and the fingerprints as {@code fingerprints}.
+     * of its alerts, and the others over its first {@link #LISTED} alerts: a label's values in the order the alerts
+     * came, each once (a label that only some alerts carry shows the values of those), the tasks likewise, and the
+     * fingerprints as {@code fingerprints}.
      */
     static Map<String, String> fields(Message message) {
         Map<String, LinkedHashSet<String>> values = new LinkedHashMap<>();
