@@ -1,5 +1,6 @@
 package dev.ballast.core;
 
+import dev.ballast.core.internal.Throwables;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,16 +14,8 @@ import org.jspecify.annotations.Nullable;
  */
 public interface PlannedUnavailability {
 
-    /** Whether {@code error} or one of its causes (16 deep at most) is marked as planned. */
+    /** Whether {@code error} or one of its first 16 causes is marked as planned. */
     static boolean foundIn(@Nullable Throwable error) {
-        Throwable current = error;
-        for (int depth = 0; current != null && depth < 16; depth++) {
-            if (current instanceof PlannedUnavailability) {
-                return true;
-            }
-            Throwable cause = current.getCause();
-            current = cause == current ? null : cause;
-        }
-        return false;
+        return Throwables.firstInCauseChain(error, cause -> cause instanceof PlannedUnavailability) != null;
     }
 }

@@ -13,23 +13,18 @@ import org.jspecify.annotations.Nullable;
 public final class PoolTimeouts {
 
     private static final String HIKARI_POOL = "com.zaxxer.hikari.pool.HikariPool";
-    private static final int MAX_CAUSE_DEPTH = 16;
 
     private PoolTimeouts() {}
 
     /** The pool timeout in {@code error}'s cause chain, or null when there is none. */
     public static @Nullable SQLTransientConnectionException find(Throwable error) {
-        Throwable current = error;
-        for (int depth = 0; current != null && depth < MAX_CAUSE_DEPTH; depth++) {
-            if (current instanceof SQLTransientConnectionException timeout
-                    && timeout.getCause() == null
-                    && madeByHikariPool(timeout)) {
-                return timeout;
-            }
-            Throwable cause = current.getCause();
-            current = cause == current ? null : cause;
-        }
-        return null;
+        return (SQLTransientConnectionException) Throwables.firstInCauseChain(error, PoolTimeouts::isPoolTimeout);
+    }
+
+    private static boolean isPoolTimeout(Throwable error) {
+        return error instanceof SQLTransientConnectionException timeout
+                && timeout.getCause() == null
+                && madeByHikariPool(timeout);
     }
 
     private static boolean madeByHikariPool(Throwable error) {

@@ -4,6 +4,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -62,6 +63,23 @@ public final class Throwables {
             current = cause == current ? null : cause;
         }
         return false;
+    }
+
+    /**
+     * The first of {@code error} and its first {@value #MAX_CAUSE_DEPTH} causes that {@code type} accepts, or null.
+     * Pass a non-capturing test (a static method reference or a lambda that uses only its argument): nothing is
+     * allocated on the failure path then.
+     */
+    public static @Nullable Throwable firstInCauseChain(@Nullable Throwable error, Predicate<Throwable> type) {
+        Throwable current = error;
+        for (int depth = 0; current != null && depth < MAX_CAUSE_DEPTH; depth++) {
+            if (type.test(current)) {
+                return current;
+            }
+            Throwable cause = current.getCause();
+            current = cause == current ? null : cause;
+        }
+        return null;
     }
 
     /** Throws {@code error} whatever its type; the declared return lets callers write {@code throw sneaky(e)}. */
