@@ -62,8 +62,11 @@ final class ResizePoolOperation implements ActionOperation {
         int after = target(arguments, pool);
         String what =
                 pool.core() == pool.max() && after > pool.max() ? "pool size (core and maximum)" : "maximum pool size";
-        return "Raise the " + what + " of executor '" + arguments.get("pool") + "' from " + pool.max() + " to " + after
-                + " (at most " + limit + ").";
+        String change = after == pool.max()
+                ? "Keep the " + what + " of executor '" + arguments.get("pool") + "' at " + after
+                : (after > pool.max() ? "Raise" : "Lower") + " the " + what + " of executor '" + arguments.get("pool")
+                        + "' from " + pool.max() + " to " + after;
+        return change + " (at most " + limit + ").";
     }
 
     @Override

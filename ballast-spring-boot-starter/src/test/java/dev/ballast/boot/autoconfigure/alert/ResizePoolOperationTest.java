@@ -70,6 +70,25 @@ class ResizePoolOperationTest {
         }
     }
 
+    @Test
+    void aLinkThatLowersTheMaximumSaysLowerNotRaise() {
+        // found by a black-box check: max=16 on a pool whose maximum was Integer.MAX_VALUE read "Raise ... to 16"
+        ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+        executor.setCorePoolSize(2);
+        executor.setMaxPoolSize(64);
+        executor.initialize();
+        try {
+            ResizePoolOperation resize = new ResizePoolOperation(beans("taskExecutor", executor), 256);
+
+            assertThat(resize.describe(Map.of("pool", "taskExecutor", "max", "16")))
+                    .isEqualTo("Lower the maximum pool size of executor 'taskExecutor' from 64 to 16 (at most 256).");
+            assertThat(resize.describe(Map.of("pool", "taskExecutor", "max", "64")))
+                    .isEqualTo("Keep the maximum pool size of executor 'taskExecutor' at 64 (at most 256).");
+        } finally {
+            executor.shutdown();
+        }
+    }
+
     private static DefaultListableBeanFactory beans(String name, Object bean) {
         DefaultListableBeanFactory beans = new DefaultListableBeanFactory();
         beans.registerSingleton(name, bean);
