@@ -31,6 +31,7 @@ import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
@@ -153,7 +154,11 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
         return new ResponseEntity<>(problem, headers, HttpStatusCode.valueOf(problem.getStatus()));
     }
 
-    /** Adds a {@code code} to the problems Spring MVC's own exceptions produce. */
+    /**
+     * Adds a {@code code} to the problems Spring MVC's own exceptions produce, and their {@code instance} (which Spring
+     * would fill in with the path as sent) as {@link Problems#instance}: a method or path an action link does not take
+     * never echoes the link's token.
+     */
     @Override
     protected @Nullable ResponseEntity<Object> handleExceptionInternal(
             Exception exception,
@@ -166,6 +171,12 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
                 && response.getBody() instanceof ProblemDetail problem
                 && (problem.getProperties() == null || !problem.getProperties().containsKey(CODE))) {
             problem.setProperty(CODE, Problems.codeFor(problem.getStatus()));
+        }
+        if (response != null
+                && response.getBody() instanceof ProblemDetail problem
+                && problem.getInstance() == null
+                && request instanceof ServletWebRequest servlet) {
+            problem.setInstance(Problems.instance(servlet.getRequest().getRequestURI()));
         }
         return response;
     }

@@ -4,7 +4,6 @@ import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
-import java.net.URISyntaxException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +44,7 @@ final class ProblemErrorController implements ErrorController {
     ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
         if (request.getDispatcherType() != DispatcherType.ERROR) {
             // a client asked for the error page itself: nothing is there for it (it must not be a 500 at will)
-            return answer(HttpStatus.NOT_FOUND.value(), null, URI.create(request.getRequestURI()));
+            return answer(HttpStatus.NOT_FOUND.value(), null, Problems.instance(request.getRequestURI()));
         }
         Throwable failure = errors.getError(new ServletWebRequest(request));
         if (failure != null) {
@@ -93,11 +92,7 @@ final class ProblemErrorController implements ErrorController {
      */
     private static @Nullable URI failedPath(HttpServletRequest request) {
         if (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String path && !path.isEmpty()) {
-            try {
-                return new URI(path);
-            } catch (URISyntaxException invalid) {
-                return null; // a path Tomcat let through but java.net.URI rejects is not shown
-            }
+            return Problems.instance(path);
         }
         return null;
     }

@@ -2,6 +2,8 @@ package dev.ballast.boot.autoconfigure.web;
 
 import dev.ballast.boot.web.WebErrorCode;
 import dev.ballast.core.CommonErrorCode;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
@@ -11,6 +13,11 @@ final class Problems {
 
     /** Property of a problem that names the incident to quote; also in the log line that reports it. */
     static final String INCIDENT = "incident";
+
+    /** Where signed alert action links live (the alert module's {@code ActionSigner.PATH}). */
+    private static final String ACTION_LINKS = "/ballast/actions/";
+
+    private static final URI ACTION_LINKS_INSTANCE = URI.create("/ballast/actions");
 
     private Problems() {}
 
@@ -58,6 +65,23 @@ final class Problems {
     static String title(int status) {
         HttpStatus known = HttpStatus.resolve(status);
         return known != null ? known.getReasonPhrase() : "HTTP " + status;
+    }
+
+    /**
+     * The {@code instance} of a problem answering a request for {@code path}: the path as sent, except that a signed
+     * alert action link ({@code /ballast/actions/<token>}, the token being the capability) is cut to
+     * {@code /ballast/actions}, whatever refused it (a method the link does not take, a path under it, the request
+     * filter); null when the path is not a valid URI reference.
+     */
+    static @Nullable URI instance(String path) {
+        if (path.startsWith(ACTION_LINKS)) {
+            return ACTION_LINKS_INSTANCE;
+        }
+        try {
+            return new URI(path);
+        } catch (URISyntaxException invalid) {
+            return null; // a path Tomcat let through but java.net.URI rejects is not shown
+        }
     }
 
     /** A fresh reference for a server failure: 16 hex digits, quoted by the client, found in the log. */

@@ -14,6 +14,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.filter.OncePerRequestFilter;
@@ -85,7 +86,8 @@ final class RequestEdgeFilter extends OncePerRequestFilter {
             throws IOException {
         response.setStatus(status);
         // the instance is the request's path as sent (Tomcat has already refused one that is not a valid URI path)
-        byte[] body = Problems.json(status, code, detail, request.getRequestURI(), null)
+        URI instance = Problems.instance(request.getRequestURI());
+        byte[] body = Problems.json(status, code, detail, instance == null ? null : instance.toString(), null)
                 .getBytes(StandardCharsets.UTF_8);
         response.setContentType("application/problem+json");
         response.setContentLength(body.length);
