@@ -18,10 +18,10 @@ final class Problems {
 
     static WebEndpointResponse<Map<String, Object>> of(int status, String code, @Nullable String detail) {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", "about:blank");
-        body.put("title", HttpStatus.valueOf(status).getReasonPhrase());
-        body.put("status", status);
+        // the fields and their order as Spring MVC writes its problems (type left out: RFC 9457 reads about:blank)
         body.put("detail", detail == null ? "" : detail);
+        body.put("status", status);
+        body.put("title", HttpStatus.valueOf(status).getReasonPhrase());
         body.put("code", code);
         return new WebEndpointResponse<>(body, status, MediaType.APPLICATION_PROBLEM_JSON);
     }

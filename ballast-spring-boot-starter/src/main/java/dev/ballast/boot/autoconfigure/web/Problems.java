@@ -89,17 +89,21 @@ final class Problems {
         return String.format("%016x", ThreadLocalRandom.current().nextLong());
     }
 
-    /** A problem as JSON, written by hand where no message converter is available (the container's error valve). */
+    /**
+     * A problem as JSON, written by hand where no message converter is available (the container's error valve, the
+     * request filter): the fields and their order as Spring MVC writes its problems ({@code type} left out, which RFC
+     * 9457 reads as {@code about:blank}), so that a client sees one shape whichever layer answered.
+     */
     static String json(int status, String code, String detail, @Nullable String instance, @Nullable String incident) {
         StringBuilder json = new StringBuilder(200);
-        json.append("{\"type\":\"about:blank\",\"title\":");
-        quote(json, title(status));
-        json.append(",\"status\":").append(status).append(",\"detail\":");
+        json.append("{\"detail\":");
         quote(json, detail);
         if (instance != null) {
             json.append(",\"instance\":");
             quote(json, instance);
         }
+        json.append(",\"status\":").append(status).append(",\"title\":");
+        quote(json, title(status));
         json.append(",\"code\":");
         quote(json, code);
         if (incident != null) {

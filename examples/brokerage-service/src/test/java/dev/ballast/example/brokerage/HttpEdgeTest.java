@@ -12,12 +12,15 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Issue 15 items 16, 18, 19 and 20, over HTTP against the running example: every error answer is problem details with
@@ -64,6 +67,22 @@ class HttpEdgeTest {
         assertThat(longHeader).matches("(?s)HTTP/1\\.1 4\\d\\d .*");
         assertThat(longHeader).containsIgnoringCase("Content-Type: application/problem+json");
         assertThat(longHeader).containsPattern("\"code\":\"[A-Z_]+\"");
+    }
+
+    @Test
+    void aProblemHasOneShapeWhicheverLayerAnswered() throws Exception {
+        // a handler's exception (Spring MVC writes it), a path parameter (the edge filter writes it by hand) and an
+        // encoded NUL (the container's valve writes it by hand): one set of fields in one order, as a client parses it
+        List<String> spring = fieldNames(send(get("/api/accounts/A-999999")).body());
+        List<String> filter = fieldNames(send(get("/api/accounts/A-23;v=2")).body());
+        String rawAnswer = raw("GET /api/accounts/A-1%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        List<String> valve = fieldNames(rawAnswer.substring(rawAnswer.indexOf("\r\n\r\n") + 4));
+
+        assertThat(spring).containsExactly("detail", "instance", "status", "title", "code");
+        assertThat(filter).isEqualTo(spring);
+        assertThat(valve)
+                .as("the valve echoes nothing of the request")
+                .containsExactly("detail", "status", "title", "code");
     }
 
     @Test
@@ -187,6 +206,12 @@ class HttpEdgeTest {
         HttpResponse<String> response = send(get("/api/accounts/" + account));
         assertThat(response.statusCode()).isEqualTo(200);
         return response.body().replaceAll(".*\"balance\":\"([0-9.]+)\".*", "$1");
+    }
+
+    private static List<String> fieldNames(String problem) {
+        return JsonMapper.builder().build().readTree(problem).properties().stream()
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     private long orders(String key) {

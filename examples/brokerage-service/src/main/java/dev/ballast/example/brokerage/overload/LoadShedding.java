@@ -147,11 +147,11 @@ final class LoadShedding extends OncePerRequestFilter {
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         Map<String, Object> problem = new LinkedHashMap<>();
-        problem.put("type", "about:blank");
-        problem.put("title", "Service Unavailable");
-        problem.put("status", 503);
+        // the fields and their order as Spring MVC writes its problems (type left out: RFC 9457 reads about:blank)
         problem.put("detail", "The service is at capacity; retry after " + retryAfterSeconds + " s");
         problem.put("instance", request.getRequestURI());
+        problem.put("status", 503);
+        problem.put("title", "Service Unavailable");
         problem.put("code", CODE);
         response.getOutputStream().write(JSON.writeValueAsBytes(problem));
     }
