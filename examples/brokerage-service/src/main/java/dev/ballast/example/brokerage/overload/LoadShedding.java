@@ -27,7 +27,7 @@ import tools.jackson.databind.json.JsonMapper;
  * of at most {@code maxQueued} for at most {@code queueWait}, else it is answered at once with 503 {@code OVERLOADED}
  * problem details and {@code Retry-After}, before any application code runs. Without it, requests on virtual threads
  * pile up waiting for database connections until the heap runs out (docs/load-test.md). Requests under {@code
- * exemptPrefixes} (the actuator: health, metrics; and the quotes, which use no database connection and whose upstream
+ * exemptPrefixes} (the actuator: health, metrics; Ballast's action links and Alertmanager receiver; and the quotes, which use no database connection and whose upstream
  * calls have a bulkhead of their own, so that a cached quote never waits behind slow database work) are never shed. Sheds are counted in {@code
  * brokerage.requests.shed{reason=queue-full|queue-timeout}}; {@code brokerage.requests.in-progress} and {@code
  * brokerage.requests.queued} are gauges.

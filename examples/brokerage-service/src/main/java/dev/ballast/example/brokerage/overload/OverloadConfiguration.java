@@ -35,6 +35,12 @@ class OverloadConfiguration {
     /** Waiting requests cost a virtual thread and their request each: 500 are a few MB, not the heap. */
     static final int DEFAULT_MAX_QUEUED = 500;
 
+    /**
+     * Ballast's operator endpoints: signed alert action links and the Alertmanager receiver. Never shed, as the
+     * actuator: they are what an operator and the alerting use during the very overload that sheds the rest.
+     */
+    static final String OPERATOR_PATHS = "/ballast/";
+
     @Bean
     LoadShedding loadShedding(
             @Value("${brokerage.overload.max-in-progress:#{null}}") @Nullable Integer maxInProgress,
@@ -51,7 +57,8 @@ class OverloadConfiguration {
                 maxQueued != null ? maxQueued : DEFAULT_MAX_QUEUED,
                 queueWait,
                 retryAfter,
-                Stream.concat(Stream.of(actuator), exemptPaths.stream()).toList(),
+                Stream.concat(Stream.of(actuator, OPERATOR_PATHS), exemptPaths.stream())
+                        .toList(),
                 registry);
     }
 

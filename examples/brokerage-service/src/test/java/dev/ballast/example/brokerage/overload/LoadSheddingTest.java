@@ -80,6 +80,18 @@ class LoadSheddingTest {
 
         HttpResponse<String> health = http.send(get("/actuator/health"), HttpResponse.BodyHandlers.ofString());
         assertThat(health.statusCode()).as("the actuator is never shed").isEqualTo(200);
+        HttpResponse<String> receiver = http.send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + environment.getProperty("local.server.port")
+                                + "/ballast/alertmanager"))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"alerts\": []}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(receiver.body())
+                .as("Ballast's operator endpoints (the Alertmanager receiver, action links) are never shed")
+                .doesNotContain("OVERLOADED");
+        assertThat(receiver.statusCode()).isNotEqualTo(503);
         HttpResponse<String> quote = http.send(get("/api/quotes/005930"), HttpResponse.BodyHandlers.ofString());
         assertThat(quote.statusCode())
                 .as("quotes (no database work) are never shed nor queued behind it")
