@@ -250,7 +250,7 @@ public final class Pipeline {
         }
         if (announce) {
             // a firing message still held for grouping is not sent: where it waited, the resolution is its only message
-            Set<String> withdrawn = routing.withdraw(fired.fingerprint(), now, out);
+            Set<String> withdrawn = routing.withdraw(fired.fingerprint());
             Alert shown = resolvedView(fired, alert);
             Message message = message(Message.Kind.RESOLVED, shown, state, now, List.of());
             Message folded = withdrawn.isEmpty()

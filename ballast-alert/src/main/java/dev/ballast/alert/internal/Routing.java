@@ -81,21 +81,18 @@ final class Routing {
     }
 
     /**
-     * Before a resolution of {@code fingerprint}: a group holding its firing message whose wait is over at {@code now}
-     * is emitted first (its flush was only not run yet), so the resolution never overtakes the firing; from a group
-     * still waiting, the firing messages are taken out (the alert resolved within the group wait), and a group left
-     * empty is dropped. Returns the names of the routes whose group it was taken from: their channels never got it.
+     * Before a resolution of {@code fingerprint}: from every group not sent yet, the firing messages are taken out (the
+     * alert resolved before its channels got it), and a group left empty is dropped; the channels then get one message,
+     * the resolution saying when it fired. That holds also for a group whose wait is over but whose flush has not run
+     * yet: a condition whose resolution came as its group fell due (a rule evaluated every 5 s against a 5 s group
+     * wait) was two messages in the same millisecond, firing then resolved, or one, by which thread ran first. Returns
+     * the names of the routes whose group it was taken from: their channels never got it.
      */
-    Set<String> withdraw(String fingerprint, Instant now, List<Delivery> out) {
+    Set<String> withdraw(String fingerprint) {
         Set<String> withdrawn = new HashSet<>();
         for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
             Group group = it.next();
-            if (!now.isBefore(group.due)) {
-                if (group.messages.stream().anyMatch(message -> about(message, fingerprint))) {
-                    it.remove();
-                    emit(group.route, group.merged(now), out);
-                }
-            } else if (group.messages.removeIf(message -> about(message, fingerprint))) {
+            if (group.messages.removeIf(message -> about(message, fingerprint))) {
                 withdrawn.add(group.route.name());
                 if (group.messages.isEmpty()) {
                     it.remove();

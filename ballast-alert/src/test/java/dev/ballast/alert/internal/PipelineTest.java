@@ -358,17 +358,28 @@ class PipelineTest {
         });
     }
 
-    /** A group whose wait is over but whose flush has not run yet went out in effect: firing first, then resolved. */
+    /**
+     * A resolution that comes as the group falls due, before its flush ran (a rule evaluated every 5 s against a 5 s
+     * group wait: a black-box check got the firing and the resolved message 0-2 ms apart, or only the resolution, by
+     * which thread ran first; here the route's 10 s wait) is one message, the resolution, every time; the group's other
+     * alerts still go out.
+     */
     @Test
-    void aResolutionAfterTheGroupWaitEndedButBeforeTheFlushSendsTheFiringFirst() {
+    void aResolutionAsTheGroupFallsDueButBeforeItsFlushIsOneResolvedMessage() {
         pipeline = pipeline(List.of(GROUPED_BY_MODULE));
         Alert dlq = alert(Severity.CRITICAL, "dlq", "outbox");
         assertThat(send(dlq)).isEmpty();
-        clock.advance(Duration.ofSeconds(30));
+        assertThat(send(alert(Severity.WARNING, "lag", "outbox"))).isEmpty();
+        clock.advance(Duration.ofMillis(10_002));
 
-        assertThat(send(AlertStatus.resolved(dlq)))
-                .extracting(d -> d.message().kind())
-                .containsExactly(Message.Kind.FIRING, Message.Kind.RESOLVED);
+        assertThat(send(AlertStatus.resolved(dlq))).singleElement().satisfies(d -> {
+            assertThat(d.message().kind()).isEqualTo(Message.Kind.RESOLVED);
+            assertThat(d.message().first().detail()).contains("this is its only message");
+        });
+        assertThat(pipeline.tick(clock.instant())).singleElement().satisfies(d -> {
+            assertThat(d.message().kind()).isEqualTo(Message.Kind.FIRING);
+            assertThat(d.message().alerts()).extracting(Alert::fingerprint).containsExactly("lag");
+        });
     }
 
     @Test
