@@ -15,12 +15,16 @@ import org.springframework.util.unit.DataSize;
  *     Spring MVC matching it without them
  * @param maxRequestBody the largest request body accepted; a larger one is answered 413 PAYLOAD_TOO_LARGE before the
  *     application reads it (declared length) or when it reads past the limit (chunked). Unset: no limit
+ * @param rejectDuplicateFields whether the application's JSON mapper refuses an object that names a field twice (a
+ *     request body with it is a 400 MALFORMED_JSON naming the field) instead of keeping the last value: which of the
+ *     two a reader keeps differs between parsers, so a proxy or an audit log may have read the other one
  */
 @ConfigurationProperties("ballast.web")
 public record BallastWebProperties(
         @DefaultValue ProblemDetails problemDetails,
         @DefaultValue("true") boolean rejectPathParameters,
-        @Nullable DataSize maxRequestBody) {
+        @Nullable DataSize maxRequestBody,
+        @DefaultValue("true") boolean rejectDuplicateFields) {
 
     /** Refuses a body limit that is not positive: a negative one used to switch the limit off without a word. */
     public BallastWebProperties {

@@ -35,7 +35,12 @@ final class JacksonFailures {
                         "field '" + Problems.shown(path(binding, binding.getPropertyName())) + "' is not accepted");
             }
             if (current instanceof StreamReadException syntax) {
-                return new Described(WebErrorCode.MALFORMED_JSON, "the body is not valid JSON" + at(syntax));
+                String duplicate = duplicateName(syntax);
+                return new Described(
+                        WebErrorCode.MALFORMED_JSON,
+                        duplicate == null
+                                ? "the body is not valid JSON" + at(syntax)
+                                : "field '" + Problems.shown(duplicate) + "' appears more than once" + at(syntax));
             }
             if (current instanceof MismatchedInputException mismatch
                     && !mismatch.getPath().isEmpty()
@@ -57,6 +62,21 @@ final class JacksonFailures {
             current = current.getCause() == current ? null : current.getCause();
         }
         return null;
+    }
+
+    /**
+     * The name a body gave twice in one object ({@code StreamReadFeature.STRICT_DUPLICATE_DETECTION}, which the starter
+     * enables: which of the two a reader keeps differs between parsers), or null for another syntax error. Jackson says
+     * so only in its message, whose wording this follows.
+     */
+    private static @Nullable String duplicateName(StreamReadException syntax) {
+        String message = syntax.getOriginalMessage();
+        String prefix = "Duplicate Object property \"";
+        if (message == null || !message.startsWith(prefix)) {
+            return null;
+        }
+        int end = message.indexOf('"', prefix.length());
+        return end < 0 ? null : message.substring(prefix.length(), end);
     }
 
     /**

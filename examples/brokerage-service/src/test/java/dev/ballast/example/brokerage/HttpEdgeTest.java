@@ -85,6 +85,59 @@ class HttpEdgeTest {
                 .containsExactly("detail", "status", "title", "code");
     }
 
+    /**
+     * Found by a black-box check, each placing an order the client could not know of or did not mean: a client that
+     * accepts only HTML got 406 after the order was placed; a field given twice was read as its last value; two
+     * Idempotency-Key headers became the one key "a,b". Each is refused now, before anything is written.
+     */
+    @Test
+    void anOrderTheClientCannotReadOrStateUnambiguouslyIsRefusedBeforeAnythingIsWritten() throws Exception {
+        String html = UUID.randomUUID().toString();
+        HttpResponse<String> notAcceptable = send(HttpRequest.newBuilder(uri("/api/orders"))
+                .header("Content-Type", "application/json")
+                .header("Accept", "text/html")
+                .header("Idempotency-Key", html)
+                .POST(HttpRequest.BodyPublishers.ofString(ORDER))
+                .build());
+        assertThat(notAcceptable.statusCode()).isEqualTo(406);
+        assertThat(notAcceptable.headers().firstValue("Location")).isEmpty();
+        assertThat(orders(html)).as("no order behind a 406").isZero();
+
+        String twice = UUID.randomUUID().toString();
+        HttpResponse<String> duplicate = send(post("/api/orders", ORDER.replace("}", ", \"quantity\": 20}"), twice));
+        assertThat(duplicate.statusCode()).isEqualTo(400);
+        assertThat(duplicate.body())
+                .contains("\"code\":\"MALFORMED_JSON\"")
+                .contains("field 'quantity' appears more than once");
+        assertThat(orders(twice)).isZero();
+
+        String first = UUID.randomUUID().toString();
+        String second = UUID.randomUUID().toString();
+        HttpResponse<String> twoKeys = send(HttpRequest.newBuilder(uri("/api/orders"))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", first)
+                .header("Idempotency-Key", second)
+                .POST(HttpRequest.BodyPublishers.ofString(ORDER))
+                .build());
+        assertThat(twoKeys.statusCode()).isEqualTo(400);
+        assertThat(twoKeys.body()).contains("\"code\":\"INVALID_INPUT\"").contains("one Idempotency-Key header");
+        assertThat(orders(first) + orders(second) + orders(first + "," + second))
+                .isZero();
+        HttpResponse<String> twoKeysDeposit = send(HttpRequest.newBuilder(uri("/api/accounts/A-87/deposits"))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", first)
+                .header("Idempotency-Key", second)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"amount\": \"5.00\"}"))
+                .build());
+        assertThat(twoKeysDeposit.statusCode()).isEqualTo(400);
+        assertThat(balance("A-87")).isEqualTo("0.00");
+
+        assertThat(send(post("/api/orders", ORDER, html)).statusCode())
+                .as("the same key, asked properly, places the order once")
+                .isEqualTo(201);
+        assertThat(orders(html)).isOne();
+    }
+
     @Test
     void malformedJsonIsA400ProblemWithACode() throws Exception {
         HttpResponse<String> response = send(post("/api/accounts/A-22/deposits", "{\"amount\": ", null));

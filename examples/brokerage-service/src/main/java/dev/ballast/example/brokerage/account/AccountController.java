@@ -1,11 +1,12 @@
 package dev.ballast.example.brokerage.account;
 
-import org.jspecify.annotations.Nullable;
+import dev.ballast.example.brokerage.idempotency.IdempotencyKeys;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -25,11 +26,9 @@ class AccountController {
         return service.get(accountId);
     }
 
-    @PostMapping("/{accountId}/deposits")
-    AccountView deposit(
-            @PathVariable String accountId,
-            @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String idempotencyKey,
-            @RequestBody DepositRequest request) {
-        return service.deposit(accountId, request.amount(), idempotencyKey);
+    // produces: a client that does not accept JSON is refused (406) before the deposit, not after
+    @PostMapping(value = "/{accountId}/deposits", produces = MediaType.APPLICATION_JSON_VALUE)
+    AccountView deposit(@PathVariable String accountId, HttpServletRequest http, @RequestBody DepositRequest request) {
+        return service.deposit(accountId, request.amount(), IdempotencyKeys.header(http));
     }
 }

@@ -2,9 +2,11 @@ package dev.ballast.example.brokerage.idempotency;
 
 import dev.ballast.core.ClientException;
 import dev.ballast.core.CommonErrorCode;
+import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Enumeration;
 import java.util.HexFormat;
 import org.jspecify.annotations.Nullable;
 
@@ -15,10 +17,30 @@ import org.jspecify.annotations.Nullable;
  */
 public final class IdempotencyKeys {
 
+    /** The header's name. */
+    public static final String HEADER = "Idempotency-Key";
+
     /** Longest key accepted. */
     public static final int MAX_LENGTH = 200;
 
     private IdempotencyKeys() {}
+
+    /**
+     * The request's one {@code Idempotency-Key} header, or null without one; 400 for two or more. Spring MVC would join
+     * them with a comma into one key, itself a valid key: "a" and "b" sent twice would be the key "a,b".
+     */
+    public static @Nullable String header(HttpServletRequest request) {
+        Enumeration<String> values = request.getHeaders(HEADER);
+        if (values == null || !values.hasMoreElements()) {
+            return null;
+        }
+        String first = values.nextElement();
+        if (values.hasMoreElements()) {
+            throw new ClientException(
+                    CommonErrorCode.INVALID_INPUT, "send one Idempotency-Key header, not several; nothing was written");
+        }
+        return first;
+    }
 
     /** {@code key} if it is valid; 400 otherwise. */
     public static String require(@Nullable String key) {
