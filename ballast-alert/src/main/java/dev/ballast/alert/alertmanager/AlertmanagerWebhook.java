@@ -18,6 +18,7 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -39,7 +40,10 @@ public final class AlertmanagerWebhook {
     public static final String SOURCE = "prometheus";
 
     private static final Logger log = LoggerFactory.getLogger(AlertmanagerWebhook.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Refuses a name given twice in one object: which value counts would be a parser's choice, not the sender's. */
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
 
     // values may hold '@' (an instance's generated ballast.instance-name is <pid>@<host>-<hex>, and the shipped pool
     // saturation rule passes it as instance=) and spaces inside ("inst d"), not at either end
@@ -70,7 +74,11 @@ public final class AlertmanagerWebhook {
         try {
             root = JSON.readTree(body);
         } catch (JacksonException e) {
-            throw new IllegalArgumentException("Alertmanager payload is not JSON");
+            String message = e.getOriginalMessage();
+            throw new IllegalArgumentException(
+                    message != null && message.startsWith("Duplicate Object property")
+                            ? "Alertmanager payload names a field twice in one object"
+                            : "Alertmanager payload is not JSON");
         }
         if (root == null || !root.isObject() || !"4".equals(root.path("version").asString(""))) {
             throw new IllegalArgumentException("Alertmanager payload must be an object with \"version\": \"4\"");

@@ -163,6 +163,12 @@ class AlertmanagerWebhookTest {
                 .hasMessageContaining("\"version\": \"4\"");
         assertThatThrownBy(() -> AlertmanagerWebhook.parse("{\"version\":\"4\"}".getBytes(StandardCharsets.UTF_8)))
                 .hasMessageContaining("\"alerts\"");
+        // found by a black-box check: {"alertname":"X","alertname":"Y"} was fingerprinted as Y, "status" twice as the
+        // last
+        assertThatThrownBy(() -> AlertmanagerWebhook.parse(
+                        ("{\"version\":\"4\",\"status\":\"firing\",\"status\":\"resolved\",\"alerts\":[]}")
+                                .getBytes(StandardCharsets.UTF_8)))
+                .hasMessage("Alertmanager payload names a field twice in one object");
     }
 
     @Test

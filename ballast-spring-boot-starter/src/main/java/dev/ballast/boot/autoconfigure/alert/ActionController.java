@@ -84,7 +84,9 @@ final class ActionController {
                         .body(html.getBody());
     }
 
-    @GetMapping("/ballast/actions/{token}")
+    @GetMapping(
+            value = "/ballast/actions/{token}",
+            produces = {MediaType.TEXT_HTML_VALUE, MediaType.APPLICATION_JSON_VALUE})
     ResponseEntity<?> show(@PathVariable String token, HttpServletRequest request) {
         try {
             ActionService.Preview preview = actions.preview(token);
@@ -102,7 +104,11 @@ final class ActionController {
         }
     }
 
-    @PostMapping("/ballast/actions/{token}")
+    // produces: a client that takes neither a page nor JSON is refused (406) before the action, which would otherwise
+    // run and use the link up before Spring found it could not write the answer (found by a black-box check)
+    @PostMapping(
+            value = "/ballast/actions/{token}",
+            produces = {MediaType.TEXT_HTML_VALUE, MediaType.APPLICATION_JSON_VALUE})
     ResponseEntity<?> perform(@PathVariable String token, HttpServletRequest request) {
         String actor;
         try {

@@ -214,6 +214,38 @@ class ActionsActuatorHttpTest {
         assertThat(relayPaused()).as("none of them performed the link").isFalse();
     }
 
+    @Test
+    void aClientThatTakesNeitherAPageNorJsonIsRefusedBeforeTheActionAndTheLinkStillWorks() throws Exception {
+        // found by a black-box check: Accept: text/plain paused the relay, used the link up, then answered 406
+        String path = URI.create(
+                        JSON.readTree(signLink("{\"operation\": \"outbox.relay.pause\", \"requestedBy\": \"ops-kim\"}")
+                                        .body())
+                                .get("url")
+                                .asString())
+                .getPath();
+        for (String accept : new String[] {"text/plain", "image/png"}) {
+            HttpResponse<String> refused = http.send(
+                    HttpRequest.newBuilder(uri(path))
+                            .header("Accept", accept)
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).as(accept).isEqualTo(406);
+            assertThat(refused.body()).as(accept).contains("NOT_ACCEPTABLE");
+        }
+        assertThat(relayPaused()).as("the action did not run").isFalse();
+
+        assertThat(post(path, "").statusCode()).as("the link was not used up").isEqualTo(200);
+        assertThat(relayPaused()).isTrue();
+        String resume = URI.create(
+                        JSON.readTree(signLink("{\"operation\": \"outbox.relay.resume\", \"requestedBy\": \"ops-kim\"}")
+                                        .body())
+                                .get("url")
+                                .asString())
+                .getPath();
+        assertThat(post(resume, "").statusCode()).isEqualTo(200);
+    }
+
     private void assertInvalid(String body, String detail) throws Exception {
         HttpResponse<String> refused = signLink(body);
         assertThat(refused.statusCode()).as(body).isEqualTo(400);
