@@ -44,7 +44,8 @@ final class AlertmanagerReceiver {
         this.token = token == null || token.isBlank() ? null : token.getBytes(StandardCharsets.UTF_8);
     }
 
-    @PostMapping(path = "/ballast/alertmanager", consumes = "application/json")
+    // produces: a client that does not take JSON is refused (406) before its alerts are routed, not after
+    @PostMapping(path = "/ballast/alertmanager", consumes = "application/json", produces = "application/json")
     ResponseEntity<?> receive(
             @RequestBody(required = false) byte @Nullable [] body,
             @RequestHeader(name = "Authorization", required = false) @Nullable String auth) {

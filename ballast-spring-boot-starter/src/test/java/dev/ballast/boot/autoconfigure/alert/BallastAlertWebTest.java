@@ -281,6 +281,15 @@ class BallastAlertWebTest {
                                             .content(body),
                                     200))
                             .contains("\"received\":1");
+                    // a client that takes no JSON is refused before its alerts are routed
+                    call(
+                            mvc,
+                            post("/ballast/alertmanager")
+                                    .header("Authorization", "Bearer t0ken")
+                                    .accept(MediaType.TEXT_PLAIN)
+                                    .contentType(MediaType.APPLICATION_JSON)
+                                    .content(body),
+                            406);
                     assertThat(received).hasSize(2).allSatisfy(a -> assertThat(a.severity())
                             .isEqualTo(Severity.CRITICAL));
                 });
