@@ -13,7 +13,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
@@ -23,7 +22,6 @@ import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
-import tools.jackson.core.StreamReadFeature;
 
 /**
  * RFC 9457 problem details with a {@code code} for every failed request of a servlet web application: exceptions from
@@ -68,30 +66,6 @@ public final class BallastWebAutoConfiguration {
                 new FilterRegistrationBean<>(new RequestEdgeFilter(properties.rejectPathParameters(), maxBody));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
         return registration;
-    }
-
-    /**
-     * {@code ballast.web.reject-duplicate-fields}: the application's JSON mapper refuses an object that names a field
-     * twice ({@code {"quantity": 10, "quantity": 20}}), which Jackson would read as its last value.
-     */
-    @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(
-            name = {
-                "org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer",
-                "tools.jackson.core.StreamReadFeature"
-            })
-    @ConditionalOnProperty(
-            prefix = "ballast.web",
-            name = "reject-duplicate-fields",
-            havingValue = "true",
-            matchIfMissing = true)
-    static class DuplicateFields {
-
-        @Bean
-        @ConditionalOnMissingBean(name = "ballastDuplicateFieldsCustomizer")
-        JsonMapperBuilderCustomizer ballastDuplicateFieldsCustomizer() {
-            return builder -> builder.enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
-        }
     }
 
     /** The container's error page. */

@@ -270,6 +270,13 @@ class ProblemDetailsWebTest {
         assertThat(post(port, "/quantity", "{\"quantity\": 10}").body()).isEqualTo("10");
         stop();
 
+        port = start(App.class, "ballast.web.problem-details.enabled=false");
+        assertThat(post(port, "/quantity", "{\"quantity\": 10, \"quantity\": 20}")
+                        .statusCode())
+                .as("refused with problem details off too")
+                .isEqualTo(400);
+        stop();
+
         port = start(App.class, "ballast.web.reject-duplicate-fields=false");
         assertThat(post(port, "/quantity", "{\"quantity\": 10, \"quantity\": 20}")
                         .body())
@@ -473,6 +480,7 @@ class ProblemDetailsWebTest {
             classes = {
                 BallastExecutorAutoConfiguration.class,
                 BallastWebAutoConfiguration.class,
+                BallastJsonAutoConfiguration.class,
                 TomcatServletWebServerAutoConfiguration.class,
                 DispatcherServletAutoConfiguration.class,
                 WebMvcAutoConfiguration.class,
