@@ -88,12 +88,7 @@ class ActionsActuatorHttpTest {
         assertThat(again.body()).as("the token is the capability: never echoed").doesNotContain(token);
         assertThat(JSON.readTree(again.body()).get("instance").asString()).isEqualTo("/ballast/actions");
 
-        String resume = URI.create(
-                        JSON.readTree(signLink("{\"operation\": \"outbox.relay.resume\", \"requestedBy\": \"ops-kim\"}")
-                                        .body())
-                                .get("url")
-                                .asString())
-                .getPath();
+        String resume = linkPath("outbox.relay.resume");
         assertThat(post(resume, "").statusCode()).isEqualTo(200);
         assertThat(relayPaused()).isFalse();
     }
@@ -186,12 +181,7 @@ class ActionsActuatorHttpTest {
     @Test
     void aMethodOrPathALinkDoesNotTakeIsAProblemThatNeverEchoesTheLinksToken() throws Exception {
         // found by a black-box check: Spring's 405 for a PUT named the whole path, the token included, as its instance
-        String path = URI.create(
-                        JSON.readTree(signLink("{\"operation\": \"outbox.relay.pause\", \"requestedBy\": \"ops-kim\"}")
-                                        .body())
-                                .get("url")
-                                .asString())
-                .getPath();
+        String path = linkPath("outbox.relay.pause");
         String token = path.substring(path.lastIndexOf('/') + 1);
         Map<String, HttpResponse<String>> answers = Map.of(
                 "PUT", send("PUT", path, "{}"),
@@ -217,12 +207,7 @@ class ActionsActuatorHttpTest {
     @Test
     void aClientThatTakesNeitherAPageNorJsonIsRefusedBeforeTheActionAndTheLinkStillWorks() throws Exception {
         // found by a black-box check: Accept: text/plain paused the relay, used the link up, then answered 406
-        String path = URI.create(
-                        JSON.readTree(signLink("{\"operation\": \"outbox.relay.pause\", \"requestedBy\": \"ops-kim\"}")
-                                        .body())
-                                .get("url")
-                                .asString())
-                .getPath();
+        String path = linkPath("outbox.relay.pause");
         for (String accept : new String[] {"text/plain", "image/png"}) {
             HttpResponse<String> refused = http.send(
                     HttpRequest.newBuilder(uri(path))
@@ -237,12 +222,7 @@ class ActionsActuatorHttpTest {
 
         assertThat(post(path, "").statusCode()).as("the link was not used up").isEqualTo(200);
         assertThat(relayPaused()).isTrue();
-        String resume = URI.create(
-                        JSON.readTree(signLink("{\"operation\": \"outbox.relay.resume\", \"requestedBy\": \"ops-kim\"}")
-                                        .body())
-                                .get("url")
-                                .asString())
-                .getPath();
+        String resume = linkPath("outbox.relay.resume");
         assertThat(post(resume, "").statusCode()).isEqualTo(200);
     }
 
@@ -261,6 +241,13 @@ class ActionsActuatorHttpTest {
         return JSON.readTree(get("/actuator/outbox", "application/json").body())
                 .at("/relays/thisInstance/paused")
                 .asBoolean();
+    }
+
+    /** The path of a link signed through the actuator for {@code operation}, requested by ops-kim. */
+    private String linkPath(String operation) throws Exception {
+        HttpResponse<String> signed = signLink("{\"operation\": \"" + operation + "\", \"requestedBy\": \"ops-kim\"}");
+        assertThat(signed.statusCode()).as(signed.body()).isEqualTo(200);
+        return URI.create(JSON.readTree(signed.body()).get("url").asString()).getPath();
     }
 
     private HttpResponse<String> signLink(String body) throws Exception {
