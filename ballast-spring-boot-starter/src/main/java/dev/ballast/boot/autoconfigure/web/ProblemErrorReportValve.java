@@ -1,7 +1,7 @@
 package dev.ballast.boot.autoconfigure.web;
 
 import java.io.IOException;
-import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
@@ -51,13 +51,13 @@ public class ProblemErrorReportValve extends ErrorReportValve {
         String body = Problems.json(
                 status, Problems.containerCodeFor(status), Problems.containerDetail(status, incident), null, incident);
         try {
+            // bytes, not the reporter's writer: a writer makes Tomcat name a charset, which no other layer's
+            // problem does (JSON is UTF-8 by definition, RFC 8259), so one client sees one Content-Type
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             response.setContentType("application/problem+json");
-            response.setCharacterEncoding("UTF-8");
-            PrintWriter writer = response.getReporter();
-            if (writer != null) {
-                writer.write(body);
-                response.finishResponse();
-            }
+            response.setContentLength(bytes.length);
+            response.getOutputStream().write(bytes);
+            response.finishResponse();
         } catch (IOException | IllegalStateException e) {
             log.debug("Could not write the error report", e);
         }

@@ -79,8 +79,15 @@ class DepositIdempotencyTest {
         HttpResponse<String> emptyKey = send(deposit(port(), "A-34", "{\"amount\": \"1.00\"}", ""));
         assertThat(emptyKey.statusCode()).isEqualTo(400);
         assertThat(emptyKey.body())
-                .contains("1 to 200 visible ASCII characters")
+                .contains("the Idempotency-Key header is empty; it must be 1 to 200 visible ASCII characters")
                 .doesNotContain("required");
+        // each malformed key is told what is wrong with it, without echoing it
+        HttpResponse<String> spaced = send(deposit(port(), "A-34", "{\"amount\": \"1.00\"}", "key with-space"));
+        assertThat(spaced.statusCode()).isEqualTo(400);
+        assertThat(spaced.body()).contains("has a space at index 3").doesNotContain("with-space");
+        HttpResponse<String> tabbed = send(deposit(port(), "A-34", "{\"amount\": \"1.00\"}", "key\twith-tab"));
+        assertThat(tabbed.statusCode()).isEqualTo(400);
+        assertThat(tabbed.body()).contains("has a control character at index 3");
         assertThat(balance("A-34")).isEqualTo("2.00");
     }
 

@@ -73,9 +73,12 @@ class HttpEdgeTest {
     void aProblemHasOneShapeWhicheverLayerAnswered() throws Exception {
         // a handler's exception (Spring MVC writes it), a path parameter (the edge filter writes it by hand) and an
         // encoded NUL (the container's valve writes it by hand): one set of fields in one order, as a client parses it
-        List<String> spring = fieldNames(send(get("/api/accounts/A-999999")).body());
-        List<String> filter = fieldNames(send(get("/api/accounts/A-23;v=2")).body());
+        HttpResponse<String> springAnswer = send(get("/api/accounts/A-999999"));
+        HttpResponse<String> filterAnswer = send(get("/api/accounts/A-23;v=2"));
         String rawAnswer = raw("GET /api/accounts/A-1%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        String valveHead = rawAnswer.substring(0, rawAnswer.indexOf("\r\n\r\n"));
+        List<String> spring = fieldNames(springAnswer.body());
+        List<String> filter = fieldNames(filterAnswer.body());
         List<String> valve = fieldNames(rawAnswer.substring(rawAnswer.indexOf("\r\n\r\n") + 4));
 
         assertThat(spring).containsExactly("detail", "instance", "status", "title", "code");
@@ -83,6 +86,11 @@ class HttpEdgeTest {
         assertThat(valve)
                 .as("the valve echoes nothing of the request")
                 .containsExactly("detail", "status", "title", "code");
+        // and one Content-Type: the valve used to add ";charset=UTF-8", which no other layer sends
+        assertThat(springAnswer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(filterAnswer.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+        assertThat(valveHead.lines().filter(line -> line.regionMatches(true, 0, "Content-Type:", 0, 13)))
+                .containsExactly("Content-Type: application/problem+json");
     }
 
     /**

@@ -180,7 +180,9 @@ class OrderApiTest {
         }
         HttpResponse<String> tooLong = send(post("k".repeat(201), BODY));
         assertThat(tooLong.statusCode()).isEqualTo(400);
-        assertThat(tooLong.body()).contains("1 to 200 visible ASCII characters");
+        assertThat(tooLong.body())
+                .contains(
+                        "the Idempotency-Key header is 201 characters long; it must be 1 to 200 visible ASCII characters");
     }
 
     @Test

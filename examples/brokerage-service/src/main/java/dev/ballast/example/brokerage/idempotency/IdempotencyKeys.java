@@ -47,12 +47,33 @@ public final class IdempotencyKeys {
         if (key == null) {
             throw new ClientException(CommonErrorCode.INVALID_INPUT, "the Idempotency-Key header is required");
         }
-        if (key.isEmpty() || key.length() > MAX_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+        String wrong = wrongWith(key);
+        if (wrong != null) {
+            // what is wrong, then the rule; never the key itself (it may be long or hold control characters)
             throw new ClientException(
                     CommonErrorCode.INVALID_INPUT,
-                    "the Idempotency-Key header must be 1 to " + MAX_LENGTH + " visible ASCII characters");
+                    "the Idempotency-Key header " + wrong + "; it must be 1 to " + MAX_LENGTH
+                            + " visible ASCII characters");
         }
         return key;
+    }
+
+    private static @Nullable String wrongWith(String key) {
+        if (key.isEmpty()) {
+            return "is empty";
+        }
+        if (key.length() > MAX_LENGTH) {
+            return "is " + key.length() + " characters long";
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x21 || c > 0x7e) {
+                return "has a "
+                        + (c == ' ' ? "space" : c < 0x20 || c == 0x7f ? "control character" : "non-ASCII character")
+                        + " at index " + i;
+            }
+        }
+        return null;
     }
 
     /** The outbox request id of {@code key} within {@code scope} (e.g. {@code order}). */

@@ -8,7 +8,6 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -145,7 +144,6 @@ final class LoadShedding extends OncePerRequestFilter {
         response.setStatus(503);
         response.setHeader(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
         response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-        response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         Map<String, Object> problem = new LinkedHashMap<>();
         // the fields and their order as Spring MVC writes its problems (type left out: RFC 9457 reads about:blank)
         problem.put("detail", "The service is at capacity; retry after " + retryAfterSeconds + " s");

@@ -71,7 +71,7 @@ class LoadSheddingTest {
 
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
         assertThat(surplus.statusCode()).isEqualTo(503);
-        assertThat(surplus.headers().firstValue("Content-Type")).hasValue("application/problem+json;charset=UTF-8");
+        assertThat(surplus.headers().firstValue("Content-Type")).hasValue("application/problem+json");
         assertThat(surplus.headers().firstValue("Retry-After")).hasValue("2");
         assertThat(surplus.body())
                 .contains("\"status\":503", "\"code\":\"OVERLOADED\"", "\"instance\":\"/api/instruments\"");
