@@ -22,12 +22,15 @@ import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
  * RFC 9457 problem details with a {@code code} for every failed request of a servlet web application: exceptions from
  * controllers ({@link BallastProblemHandler}, ordered after the application's own advice), the container's error page
  * ({@link ProblemErrorController}), requests Tomcat rejects before the application ({@link ProblemErrorReportValve}),
- * paths with parameters and bodies over {@code ballast.web.max-request-body} ({@link RequestEdgeFilter}). Off with
+ * paths with parameters and bodies over {@code ballast.web.max-request-body} ({@link RequestEdgeFilter}), an {@code
+ * Accept} that weighs every type a handler produces 0 ({@link ZeroWeightAccept}). Off with
  * {@code ballast.web.problem-details.enabled=false}; each bean backs off when the application defines its own.
  */
 @AutoConfiguration(
@@ -66,6 +69,18 @@ public final class BallastWebAutoConfiguration {
                 new FilterRegistrationBean<>(new RequestEdgeFilter(properties.rejectPathParameters(), maxBody));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 20);
         return registration;
+    }
+
+    /** A request whose {@code Accept} gives every type a handler produces {@code q=0}: 406 before the handler runs. */
+    @Bean
+    @ConditionalOnMissingBean(name = "ballastZeroWeightAccept")
+    WebMvcConfigurer ballastZeroWeightAccept() {
+        return new WebMvcConfigurer() {
+            @Override
+            public void addInterceptors(InterceptorRegistry registry) {
+                registry.addInterceptor(new ZeroWeightAccept());
+            }
+        };
     }
 
     /** The container's error page. */

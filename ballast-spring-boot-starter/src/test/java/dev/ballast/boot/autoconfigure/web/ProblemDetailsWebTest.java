@@ -436,6 +436,46 @@ class ProblemDetailsWebTest {
         assertThat(get(port, "/lock").body()).doesNotContain("LOCK_BUSY");
     }
 
+    /**
+     * Found by a black-box check: Spring MVC matches {@code produces} without the weights, so {@code Accept:
+     * application/json;q=0, text/plain} (JSON "not acceptable", RFC 9110 12.4.2) reached a POST that produces only JSON,
+     * which did its work and answered JSON. A type the most specific range weighs 0 is refused before the handler runs.
+     */
+    @Test
+    void anAcceptThatWeighsEveryProducedTypeZeroIsA406BeforeTheHandlerRuns() throws Exception {
+        int port = start(App.class);
+        ACTED.set(0);
+
+        Map<String, Integer> cases = new java.util.LinkedHashMap<>();
+        cases.put("application/json;q=0, text/plain", 406);
+        cases.put("application/json;q=0", 406);
+        cases.put("application/json; q=0.000", 406);
+        cases.put("*/*;q=0", 406);
+        cases.put("application/json;q=0, */*", 406);
+        cases.put("application/*;q=0, text/plain", 406);
+        cases.put("text/plain;q=0, */*", 200);
+        cases.put("application/json;q=0.5", 200);
+        cases.put("application/*;q=0, application/json", 200);
+        cases.put("application/json, */*;q=0", 200);
+        cases.put("text/html, application/json;q=0.1", 200);
+        int accepted = 0;
+        for (Map.Entry<String, Integer> c : cases.entrySet()) {
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/act"))
+                            .header("Accept", c.getKey())
+                            .POST(HttpRequest.BodyPublishers.noBody())
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (c.getValue() == 406) {
+                assertProblem(response, 406, "NOT_ACCEPTABLE");
+            } else {
+                assertThat(response.statusCode()).as(c.getKey()).isEqualTo(200);
+                accepted++;
+            }
+            assertThat(ACTED.get()).as("ran after " + c.getKey()).isEqualTo(accepted);
+        }
+    }
+
     private static void assertProblem(HttpResponse<String> response, int status, String code) {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
@@ -648,7 +688,15 @@ class ProblemDetailsWebTest {
         String command(@RequestBody Command command) {
             return command.amount().toPlainString();
         }
+
+        /** A state change that writes JSON: how often it ran is what a refusal must leave alone. */
+        @PostMapping(path = "/act", produces = "application/json")
+        Map<String, Integer> act() {
+            return Map.of("acted", ACTED.incrementAndGet());
+        }
     }
+
+    static final java.util.concurrent.atomic.AtomicInteger ACTED = new java.util.concurrent.atomic.AtomicInteger();
 
     @RestControllerAdvice
     static class OwnAdvice {

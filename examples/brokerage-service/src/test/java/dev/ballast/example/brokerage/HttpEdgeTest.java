@@ -110,6 +110,17 @@ class HttpEdgeTest {
         assertThat(notAcceptable.statusCode()).isEqualTo(406);
         assertThat(notAcceptable.headers().firstValue("Location")).isEmpty();
         assertThat(orders(html)).as("no order behind a 406").isZero();
+        // q=0 is "not acceptable" (RFC 9110); Spring's own matching ignores the weight
+        String weighed = UUID.randomUUID().toString();
+        HttpResponse<String> zeroWeight = send(HttpRequest.newBuilder(uri("/api/orders"))
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json;q=0, text/plain")
+                .header("Idempotency-Key", weighed)
+                .POST(HttpRequest.BodyPublishers.ofString(ORDER))
+                .build());
+        assertThat(zeroWeight.statusCode()).isEqualTo(406);
+        assertThat(zeroWeight.body()).contains("\"code\":\"NOT_ACCEPTABLE\"");
+        assertThat(orders(weighed)).as("no order behind a 406").isZero();
 
         String twice = UUID.randomUUID().toString();
         HttpResponse<String> duplicate = send(post("/api/orders", ORDER.replace("}", ", \"quantity\": 20}"), twice));
