@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Enumeration;
 import java.util.List;
-import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.InvalidMediaTypeException;
@@ -60,7 +59,7 @@ final class ZeroWeightAccept implements HandlerInterceptor {
         while (values.hasMoreElements()) {
             String value = values.nextElement();
             header.add(value);
-            mayHaveZero |= value.toLowerCase(Locale.ROOT).contains("q=0");
+            mayHaveZero |= value.contains("q=0") || value.contains("Q=0");
         }
         if (!mayHaveZero) {
             return null;
