@@ -61,8 +61,9 @@ final class BallastHealth {
     }
 
     /**
-     * The lock backend: for the resilient chain, DEGRADED while locks are on the database fallback or the breaker is not
-     * closed; for Redis, DOWN when a PING fails (locks cannot be taken); else UP with the backend named.
+     * The lock backend: for the resilient chain, DEGRADED while locks are on the database fallback, the breaker is not
+     * closed, or Redis does not answer a PING (the breaker only counts lock calls' failures, so an idle instance would
+     * not know); for Redis, DOWN when a PING fails (locks cannot be taken); else UP with the backend named.
      */
     static HealthIndicator lock(LockStrategy locks, @Nullable RedisPing redis) {
         return () -> {
@@ -70,29 +71,48 @@ final class BallastHealth {
                 String active = resilient.activeBackend();
                 String breaker = resilient.breakerState().name().toLowerCase(java.util.Locale.ROOT);
                 boolean onPrimary = !active.equals("jdbc");
-                return Health.status(onPrimary && breaker.equals("closed") ? Status.UP : DEGRADED)
+                boolean healthy = onPrimary && breaker.equals("closed");
+                // the breaker learns of a dead Redis only from lock calls: an idle instance still said UP on Redis
+                // long after Redis died (a black-box check), and its first lock call then waited for the switch
+                String unreachable = healthy && redis != null ? pingFailure(redis) : null;
+                Health.Builder health = Health.status(healthy && unreachable == null ? Status.UP : DEGRADED)
                         .withDetail("backend", locks.backend())
                         .withDetail("mode", onPrimary ? "primary" : "fallback")
                         .withDetail("activeBackend", active)
-                        .withDetail("breaker", breaker)
-                        .build();
+                        .withDetail("breaker", breaker);
+                if (unreachable != null) {
+                    health.withDetail("primary", "unreachable")
+                            .withDetail("error", unreachable)
+                            .withDetail(
+                                    "next", "the next lock calls fail over to the database and wait for the switch");
+                }
+                return health.build();
             }
             if (locks.backend().equals("redis") && redis != null) {
-                try {
-                    redis.ping();
-                } catch (RuntimeException e) {
-                    // the message says what failed (down and reconnecting, timed out, refused); never a URI or secret
+                String unreachable = pingFailure(redis);
+                if (unreachable != null) {
                     return Health.down()
                             .withDetail("backend", locks.backend())
-                            .withDetail(
-                                    "error",
-                                    e.getClass().getSimpleName()
-                                            + (e.getMessage() == null ? "" : ": " + withoutCredentials(e.getMessage())))
+                            .withDetail("error", unreachable)
                             .build();
                 }
             }
             return Health.up().withDetail("backend", locks.backend()).build();
         };
+    }
+
+    /**
+     * Null when Redis answers a PING; else what failed (down and reconnecting, timed out, refused), never a URI or
+     * secret.
+     */
+    private static @Nullable String pingFailure(RedisPing redis) {
+        try {
+            redis.ping();
+            return null;
+        } catch (RuntimeException e) {
+            return e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + withoutCredentials(e.getMessage()));
+        }
     }
 
     /** {@code message} without any {@code user:password@} of a URI in it. */

@@ -175,6 +175,45 @@ class RedisAbsentAtStartupIT {
                 });
     }
 
+    /**
+     * Found by a black-box check: resilient locks learn that Redis died only from lock calls, so an idle instance's
+     * health said UP, mode primary, breaker closed, 45 s after Redis was killed, while its first lock call then waited
+     * for the switch. Health asks Redis itself now: DEGRADED with the primary unreachable, before any lock call, and UP
+     * again when Redis is back.
+     */
+    @Test
+    void resilientLockHealthSaysRedisIsUnreachableBeforeAnyLockCallFindsOut() throws Exception {
+        redis.restart();
+        runner().withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.lock.backend=RESILIENT")
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    ResilientLockStrategy locks = (ResilientLockStrategy) context.getBean(LockStrategy.class);
+                    Eventually.within(
+                            Duration.ofSeconds(10),
+                            "locks on Redis, health UP",
+                            () -> locks.activeBackend().equals("redis")
+                                    && status(context, "lock").equals("UP"));
+
+                    redis.kill();
+                    Eventually.within(Duration.ofSeconds(5), "health DEGRADED", () -> status(context, "lock")
+                            .equals("DEGRADED"));
+                    assertThat(indicator(context, "lock").health().getDetails())
+                            .containsEntry("mode", "primary")
+                            .containsEntry("breaker", "closed")
+                            .containsEntry("primary", "unreachable")
+                            .containsKey("error");
+                    assertThat(locks.activeBackend())
+                            .as("no lock call was made: the breaker has not seen the outage")
+                            .isEqualTo("redis");
+
+                    redis.restart();
+                    Eventually.within(Duration.ofSeconds(15), "health UP again", () -> status(context, "lock")
+                            .equals("UP"));
+                    assertThat(indicator(context, "lock").health().getDetails()).doesNotContainKey("primary");
+                });
+    }
+
     /** A child of the {@code ballast} health component: {@code cache, prices} or {@code lock}. */
     private static String status(AssertableApplicationContext context, String... path) {
         return indicator(context, path).health().getStatus().getCode();

@@ -212,6 +212,38 @@ class HttpEdgeTest {
                 .isOne();
     }
 
+    /**
+     * Found by a black-box check: the 404 for an id that cannot be an account repeated it, a newline or 300 characters
+     * included ("no account A-6\n"). A well-formed unknown id is named (the client may have mistyped it); one that
+     * cannot be an id is not repeated, for accounts and orders alike.
+     */
+    @Test
+    void a404ForAnIdThatCannotBeOneDoesNotRepeatIt() throws Exception {
+        String longId = "A-6" + "x".repeat(300);
+        for (HttpRequest request : new HttpRequest[] {
+            post("/api/accounts/A-6%0A/deposits", "{\"amount\": \"5.00\"}", null),
+            get("/api/accounts/" + longId),
+            get("/api/accounts/%E2%98%83"),
+            get("/api/orders/" + "o".repeat(300)),
+            get("/api/orders/order%0A1")
+        }) {
+            HttpResponse<String> response = send(request);
+            assertThat(response.statusCode()).as(request.uri().toString()).isEqualTo(404);
+            assertThat(response.body()).contains("\"code\":\"NOT_FOUND\"");
+            // the detail; the instance is the request's path as sent (percent-encoded, within Tomcat's URI limit)
+            String detail = response.body().replaceAll("^.*\"detail\":\"([^\"]*)\".*$", "$1");
+            assertThat(detail)
+                    .as(request.uri().toString())
+                    .startsWith("no such ")
+                    .doesNotContain("\\n")
+                    .doesNotContain("xxxxxxxxxx")
+                    .doesNotContain("oooooooooo")
+                    .doesNotContain("\u2603");
+        }
+        assertThat(send(get("/api/accounts/A-777777")).body()).contains("A-777777");
+        assertThat(balance("A-6")).isEqualTo("0.00");
+    }
+
     @Test
     void anInvalidAmountIs400BeforeTheAccountsLockIsTaken() throws Exception {
         for (String amount : new String[] {"\"-1\"", "\"0\"", "\"1.001\""}) {

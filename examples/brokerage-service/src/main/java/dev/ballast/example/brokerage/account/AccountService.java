@@ -57,10 +57,14 @@ public class AccountService {
         return "account:" + accountId;
     }
 
-    /** Ids that cannot be accounts are unknown (404) before any lock is taken or query is sent for them. */
+    /**
+     * Ids that cannot be accounts are unknown (404) before any lock is taken or query is sent for them; the answer does
+     * not repeat such an id (it came from the path: any length, control characters included).
+     */
     private static String known(String accountId) {
         if (!ACCOUNT_ID.matcher(accountId).matches()) {
-            throw new ClientException(CommonErrorCode.NOT_FOUND, "no account " + accountId);
+            throw new ClientException(
+                    CommonErrorCode.NOT_FOUND, "no such account: account ids are A- and a number (A-1)");
         }
         return accountId;
     }

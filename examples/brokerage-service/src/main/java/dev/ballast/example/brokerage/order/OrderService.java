@@ -36,6 +36,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Service
 public class OrderService {
 
+    /** The form of the order ids this service hands out ({@link UUID#nameUUIDFromBytes}, lower case). */
+    private static final Pattern ORDER_ID =
+            Pattern.compile("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
     private static final Pattern ACCOUNT_ID = Pattern.compile("A-[1-9][0-9]{0,8}");
     private static final Pattern SYMBOL = Pattern.compile("[A-Z0-9.]{1,12}");
     private static final Set<String> SIDES = Set.of("BUY", "SELL");
@@ -140,6 +144,10 @@ public class OrderService {
 
     @Task(domain = "Order", task = "Read", id = "#orderId")
     public Order find(String orderId) {
+        if (!ORDER_ID.matcher(orderId).matches()) {
+            // not an id this service hands out: no query, and the answer does not repeat it (any length, any character)
+            throw new ClientException(CommonErrorCode.NOT_FOUND, "no such order: order ids are UUIDs");
+        }
         return orders.find(orderId)
                 .orElseThrow(() -> new ClientException(CommonErrorCode.NOT_FOUND, "no order " + orderId));
     }
