@@ -25,6 +25,8 @@ final class Hold {
     private volatile boolean lost;
     /** Renewal stopped on purpose (a revocation): the lease runs out on its own and is never handed on. */
     private volatile boolean abandoned;
+    /** Set with {@link #abandoned} by a retirement: its holder's close still releases the lease at the backend. */
+    private volatile boolean releasedOnClose;
 
     int grants;
 
@@ -65,6 +67,16 @@ final class Hold {
 
     void abandon() {
         abandoned = true;
+    }
+
+    /** Abandoned, but released when its holder lets go ({@link Abandonable#retire}). */
+    void retire() {
+        releasedOnClose = true;
+        abandoned = true;
+    }
+
+    boolean releasedOnClose() {
+        return releasedOnClose;
     }
 
     boolean abandoned() {

@@ -229,7 +229,10 @@ final class KeyQueue {
         return true;
     }
 
-    /** Releases at the backend (unless the lease is lost or abandoned), then lets the next in line contend. */
+    /**
+     * Releases at the backend (unless the lease is lost or abandoned; a retired one in the background), then lets the
+     * next in line contend.
+     */
     private void letGo(Hold current) {
         boolean fairnessPause;
         synchronized (this) {
@@ -238,6 +241,8 @@ final class KeyQueue {
         }
         if (!current.lost() && !current.abandoned()) {
             strategy.unlockQuietly(key, current);
+        } else if (!current.lost() && current.releasedOnClose()) {
+            strategy.unlockRetired(key, current);
         }
         synchronized (this) {
             hold = null;

@@ -63,6 +63,11 @@ final class LeaseHandle implements LockHandle, Abandonable, Exclusivity {
     }
 
     @Override
+    public void retire() {
+        strategy.retire(queue, hold);
+    }
+
+    @Override
     public void onLoss(Runnable action) {
         this.onLoss = action;
     }

@@ -231,6 +231,20 @@ public final class LeaseLockStrategy extends GuardedLockStrategy {
         queue.stopRenewing(hold);
     }
 
+    void retire(KeyQueue queue, Hold hold) {
+        hold.retire();
+        queue.stopRenewing(hold);
+    }
+
+    /**
+     * Releases a retired {@code hold} whose holder let go, on the background executor: the close must not wait on a
+     * backend that may be failing (a switch away from it retired the hold). Retried as {@link #unlockQuietly}'s while
+     * the lease still runs; a late release is harmless (it removes only this ownership's owner token).
+     */
+    void unlockRetired(String key, Hold hold) {
+        pendingReleases.addNow(new PendingReleases.Release(key, hold.owner, () -> hold.exclusiveAt(clock.nanoTime())));
+    }
+
     void released(LeaseHandle handle, long heldNanos) {
         listener.released(backend.name(), handle, heldNanos);
     }

@@ -86,6 +86,24 @@ final class PendingReleases {
         scheduleDrainer();
     }
 
+    /**
+     * Tries {@code release} at once on the background executor, so the caller does not wait on the backend; one that
+     * does not get through is queued as by {@link #add}.
+     */
+    void addNow(Release release) {
+        try {
+            background.execute(() -> {
+                if (!closed.getAsBoolean()
+                        && release.worthTrying().getAsBoolean()
+                        && !attempt.release(release.key(), release.owner())) {
+                    add(release);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            // the strategy is closing, its executor with it: the lease runs out on its own
+        }
+    }
+
     /** Pending releases (for tests and diagnostics). */
     synchronized int size() {
         return queue.size();

@@ -51,6 +51,20 @@ final class HandoverHandle implements LockHandle, Abandonable, Exclusivity {
         abandon(fallback);
     }
 
+    @Override
+    public void retire() {
+        retire(primary);
+        retire(fallback);
+    }
+
+    private static void retire(LockHandle part) {
+        if (part instanceof Abandonable lease) {
+            lease.retire();
+        } else {
+            part.close();
+        }
+    }
+
     /** Stops renewing a lease part; a part that cannot be abandoned (a session lock) is released instead. */
     private static void abandon(LockHandle part) {
         if (part instanceof Abandonable lease) {

@@ -71,7 +71,9 @@ final class HeldHandles {
             }
             if (handle.delegate instanceof Abandonable lease && handles.remove(handle)) {
                 handle.retire(validBefore, () -> reportLost(handle, overran));
-                lease.abandon(); // stop renewing; the lease runs out within maxLease
+                // stop renewing: the lease runs out within maxLease, unless the holder lets go first, which releases
+                // it (in the background), so the key's next caller need not wait for the rest of the lease
+                lease.retire();
                 // the validity ends at the lease's end (within maxLease) or at validBefore, whichever comes first:
                 // one check at the earlier of the two finds it over either way
                 long untilValidBefore = Math.max(0, validBefore - clock.nanoTime());

@@ -43,7 +43,8 @@ import org.jspecify.annotations.Nullable;
  *       can take effect (estimated early by the database's clock); a holder that lets go by then has lost nothing and
  *       nothing is reported, one that holds on longer is reported as a lost lease (listener {@code leaseLost}, a
  *       WARNING alert) once. A view older than {@code 2 * refreshInterval} revokes them: they turn invalid at once and
- *       the loss is reported. Either way their leases are not released early, so they run out;
+ *       the loss is reported. A revoked lease is not released early, a retired one only when its holder lets go (in
+ *       the background), so a lease whose holder may still work runs out;
  *   <li>strict: while the authority cannot be read, no lock is granted in either mode;
  *   <li>fencing tokens of the Redis and JDBC backends are floored at their server's clock in microseconds, so a token
  *       issued after a switch exceeds every token issued before it, as long as the two servers' clocks differ by less

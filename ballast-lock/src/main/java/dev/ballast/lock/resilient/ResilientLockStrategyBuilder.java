@@ -30,8 +30,8 @@ import org.jspecify.annotations.Nullable;
  * any instance, {@link ExceptionClassifier#defaults()}, no listener, alerts to the log, the system clock.
  *
  * <p>Why short leases: a switch to the fallback grants nothing for {@code maxLease + 3 * refreshInterval} (3.5 s with these
- * defaults; the switch back grants on both backends meanwhile, and only a key whose holder it revoked waits, at most
- * {@code maxLease}), less than a typical wait of a few seconds, so callers wait through it instead of being refused). Renewal
+ * defaults; the switch back grants on both backends meanwhile, and only a key whose retired holder is still working
+ * waits, until it lets go or at most {@code maxLease}), less than a typical wait of a few seconds, so callers wait through it instead of being refused). Renewal
  * (every third of the lease) keeps long critical sections locked; the price is more renewal traffic per held lock and
  * that a holder stalled (GC, pause) for longer than about two thirds of the lease loses it (its fenced writes are then
  * refused, and {@code executeWithLock} reports it).

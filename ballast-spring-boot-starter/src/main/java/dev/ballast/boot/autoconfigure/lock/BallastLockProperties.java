@@ -106,7 +106,7 @@ public record BallastLockProperties(
      *
      * @param maxLease longest lease granted, renewed every third of it while held (at least 100ms); a switch to the
      *     database pauses locking for this plus 3 refresh intervals; on the switch back to Redis only a key whose holder
-     *     the switch retired waits, for at most the rest of that lease
+     *     the switch retired and who is still working waits, until it lets go or at most the rest of that lease
      * @param refreshInterval how often the shared mode row is re-read (at least 20ms); a view older than twice this
      *     revokes handles
      * @param failureThreshold consecutive Redis infrastructure failures that open this instance's breaker (at least 1)
