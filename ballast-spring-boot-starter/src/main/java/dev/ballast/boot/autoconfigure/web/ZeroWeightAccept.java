@@ -21,7 +21,7 @@ import org.springframework.web.servlet.HandlerMapping;
  * produces only JSON: a state-changing POST did its work and answered in a type the client had refused. The weight of a
  * type is that of the most specific range that includes it ({@code application/json;q=0, *}{@code /*} refuses JSON and
  * takes the rest). Only mappings that declare {@code produces} are checked (Spring records what they produce); a
- * request without a zero weight costs one scan of its {@code Accept} header; a header Spring cannot parse is left to
+ * request whose {@code Accept} header weighs nothing costs one scan of it; a header Spring cannot parse is left to
  * Spring.
  */
 final class ZeroWeightAccept implements HandlerInterceptor {
@@ -59,7 +59,8 @@ final class ZeroWeightAccept implements HandlerInterceptor {
         while (values.hasMoreElements()) {
             String value = values.nextElement();
             header.add(value);
-            mayHaveZero |= value.contains("q=0") || value.contains("Q=0");
+            // any weight at all (Spring also reads "q = 0" and q="0"): the parse below decides whether one is 0
+            mayHaveZero |= value.indexOf('q') >= 0 || value.indexOf('Q') >= 0;
         }
         if (!mayHaveZero) {
             return null;

@@ -450,6 +450,10 @@ class ProblemDetailsWebTest {
         cases.put("application/json;q=0, text/plain", 406);
         cases.put("application/json;q=0", 406);
         cases.put("application/json; q=0.000", 406);
+        // forms RFC 9110 does not allow, which Spring still reads as a weight of 0 (found by a black-box check)
+        cases.put("application/json;q = 0, text/plain", 406);
+        cases.put("application/json;q=\"0\", text/plain", 406);
+        cases.put("application/json;Q=0", 406);
         cases.put("*/*;q=0", 406);
         cases.put("application/json;q=0, */*", 406);
         cases.put("application/*;q=0, text/plain", 406);
