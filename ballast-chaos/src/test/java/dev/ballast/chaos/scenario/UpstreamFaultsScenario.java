@@ -180,9 +180,12 @@ class UpstreamFaultsScenario {
                                     proxy.latency(Duration.ofMillis(1500), Duration.ZERO);
                                 },
                                 () -> {
-                                    // normally here long ago (5 s saturated + a 1 s rule interval + the 5 s group wait)
-                                    if (Waits.within("the pool saturation alert", Duration.ofSeconds(20), () -> {
-                                        warning[0] = poolAlert(webhook, "Executor pool 'marketDataBulkhead'");
+                                    // normally here long ago (5 s saturated + a 1 s rule interval + the 5 s group
+                                    // wait);
+                                    // a saturation that eases within the group wait is folded into one "Resolved"
+                                    // message without the button, and the next one fires again: wait for a firing
+                                    if (Waits.within("the pool saturation alert", Duration.ofSeconds(30), () -> {
+                                        warning[0] = firing(webhook, "Executor pool 'marketDataBulkhead'");
                                         return !warning[0].isEmpty();
                                     })) {
                                         action[0] = press(instance, warning[0]);
@@ -294,6 +297,14 @@ class UpstreamFaultsScenario {
 
     private static double poolCore(ChildService instance) throws Exception {
         return instance.metric("executor_pool_core_threads\\{[^}]*name=\"marketDataBulkhead\"[^}]*\\}");
+    }
+
+    /** The first message about {@code title} that fires (not a resolution, which carries no button). */
+    private static String firing(Webhook webhook, String title) {
+        return webhook.delivered.stream()
+                .filter(body -> body.contains(title) && !body.contains("RESOLVED]"))
+                .findFirst()
+                .orElse("");
     }
 
     private static String poolAlert(Webhook webhook, String title) {
