@@ -3,6 +3,7 @@ package dev.ballast.lock.resilient;
 import dev.ballast.lock.LockHandle;
 import dev.ballast.lock.internal.Abandonable;
 import dev.ballast.lock.internal.Exclusivity;
+import java.util.function.Consumer;
 
 /**
  * A lock granted while a switch back to the primary is pending: held on the fallback (which excludes the fallback
@@ -47,28 +48,20 @@ final class HandoverHandle implements LockHandle, Abandonable, Exclusivity {
 
     @Override
     public void abandon() {
-        abandon(primary);
-        abandon(fallback);
+        stopRenewing(primary, Abandonable::abandon);
+        stopRenewing(fallback, Abandonable::abandon);
     }
 
     @Override
     public void retire() {
-        retire(primary);
-        retire(fallback);
+        stopRenewing(primary, Abandonable::retire);
+        stopRenewing(fallback, Abandonable::retire);
     }
 
-    private static void retire(LockHandle part) {
+    /** Stops renewing a lease part {@code how}; a part that cannot stop renewing (a session lock) is released instead. */
+    private static void stopRenewing(LockHandle part, Consumer<Abandonable> how) {
         if (part instanceof Abandonable lease) {
-            lease.retire();
-        } else {
-            part.close();
-        }
-    }
-
-    /** Stops renewing a lease part; a part that cannot be abandoned (a session lock) is released instead. */
-    private static void abandon(LockHandle part) {
-        if (part instanceof Abandonable lease) {
-            lease.abandon();
+            how.accept(lease);
         } else {
             part.close();
         }

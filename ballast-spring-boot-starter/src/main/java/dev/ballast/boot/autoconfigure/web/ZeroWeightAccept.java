@@ -55,14 +55,14 @@ final class ZeroWeightAccept implements HandlerInterceptor {
             return null;
         }
         List<String> header = new ArrayList<>();
-        boolean mayHaveZero = false;
+        boolean weighted = false;
         while (values.hasMoreElements()) {
             String value = values.nextElement();
             header.add(value);
             // any weight at all (Spring also reads "q = 0" and q="0"): the parse below decides whether one is 0
-            mayHaveZero |= value.indexOf('q') >= 0 || value.indexOf('Q') >= 0;
+            weighted |= value.indexOf('q') >= 0 || value.indexOf('Q') >= 0;
         }
-        if (!mayHaveZero) {
+        if (!weighted) {
             return null;
         }
         List<MediaType> accepted;
@@ -104,9 +104,8 @@ final class ZeroWeightAccept implements HandlerInterceptor {
 
     private static int specificity(MediaType range) {
         int parameters = range.getParameters().size() - (range.getParameter("q") == null ? 0 : 1);
-        int level = range.isWildcardType()
-                ? 0
-                : range.isWildcardSubtype() || range.getSubtype().startsWith("*+") ? 1 : 2;
+        // isWildcardSubtype() also holds for a suffix range such as application/*+json
+        int level = range.isWildcardType() ? 0 : range.isWildcardSubtype() ? 1 : 2;
         return level * 1000 + parameters;
     }
 

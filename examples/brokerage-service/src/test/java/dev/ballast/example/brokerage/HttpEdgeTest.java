@@ -101,23 +101,13 @@ class HttpEdgeTest {
     @Test
     void anOrderTheClientCannotReadOrStateUnambiguouslyIsRefusedBeforeAnythingIsWritten() throws Exception {
         String html = UUID.randomUUID().toString();
-        HttpResponse<String> notAcceptable = send(HttpRequest.newBuilder(uri("/api/orders"))
-                .header("Content-Type", "application/json")
-                .header("Accept", "text/html")
-                .header("Idempotency-Key", html)
-                .POST(HttpRequest.BodyPublishers.ofString(ORDER))
-                .build());
+        HttpResponse<String> notAcceptable = send(orderAccepting("text/html", html));
         assertThat(notAcceptable.statusCode()).isEqualTo(406);
         assertThat(notAcceptable.headers().firstValue("Location")).isEmpty();
         assertThat(orders(html)).as("no order behind a 406").isZero();
         // q=0 is "not acceptable" (RFC 9110); Spring's own matching ignores the weight
         String weighed = UUID.randomUUID().toString();
-        HttpResponse<String> zeroWeight = send(HttpRequest.newBuilder(uri("/api/orders"))
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json;q=0, text/plain")
-                .header("Idempotency-Key", weighed)
-                .POST(HttpRequest.BodyPublishers.ofString(ORDER))
-                .build());
+        HttpResponse<String> zeroWeight = send(orderAccepting("application/json;q=0, text/plain", weighed));
         assertThat(zeroWeight.statusCode()).isEqualTo(406);
         assertThat(zeroWeight.body()).contains("\"code\":\"NOT_ACCEPTABLE\"");
         assertThat(orders(weighed)).as("no order behind a 406").isZero();
@@ -354,6 +344,16 @@ class HttpEdgeTest {
             builder.header("Idempotency-Key", idempotencyKey);
         }
         return builder.build();
+    }
+
+    /** The test's order with {@code key}, from a client that takes only what {@code accept} names. */
+    private HttpRequest orderAccepting(String accept, String key) {
+        return HttpRequest.newBuilder(uri("/api/orders"))
+                .header("Content-Type", "application/json")
+                .header("Accept", accept)
+                .header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString(ORDER))
+                .build();
     }
 
     private HttpRequest get(String path) {
