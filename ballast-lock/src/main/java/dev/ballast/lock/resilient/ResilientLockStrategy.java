@@ -186,7 +186,9 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             long untilEffective = current.nanosUntilEffective(now);
             LockHandle granted;
             if (untilEffective > 0) {
-                granted = handover.possible(current) ? handover.tryLockBoth(key, deadline, waitTime, lease) : null;
+                granted = handover.possible(current)
+                        ? handOver(current, key, deadline, waitTime, lease, failuresBefore)
+                        : null;
                 if (granted == null) {
                     // a switch back may become possible to hand over (a probe closes the breaker, Redis reconnects)
                     // before it takes effect: keep trying until the deadline instead of refusing at once
@@ -255,16 +257,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             if (current.mode() == LockMode.PRIMARY && primaryFailedSince(current, failuresBefore)) {
                 // the wait on the primary ended while it failed (a command timing out ahead of us in the key's queue,
                 // the mode moving): an outage, not someone else holding the key
-                throw new LockBackendException(
-                        BACKEND,
-                        "acquire",
-                        key,
-                        new TimeoutException("the wait ended while " + primary.backend()
-                                + " was failing (locks "
-                                + (modes.breakerState() == BreakerState.OPEN
-                                        ? "moving to " + fallback.backend()
-                                        : "on " + primary.backend())
-                                + ")"));
+                throw waitEndedInOutage(key);
             }
             throw new LockAcquisitionException(key, waitTime); // the caller's whole wait, not the backend's remainder
         } catch (LockBackendException e) {
@@ -278,6 +271,37 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             }
             return null;
         }
+    }
+
+    /**
+     * Locks on both backends while a switch back to the primary is pending ({@link Handover#tryLockBoth}). A wait that
+     * ends while the primary fails is an outage, as in {@link #tryBackend}: callers queue on the key behind a hand-over
+     * whose primary command is timing out (the primary froze again), and their wait runs out though nobody holds the
+     * key.
+     */
+    private @Nullable LockHandle handOver(
+            ModeView current, String key, long deadline, Duration waitTime, Duration lease, long failuresBefore) {
+        try {
+            return handover.tryLockBoth(key, deadline, waitTime, lease);
+        } catch (LockAcquisitionException busy) {
+            if (primaryFailedSince(current, failuresBefore)) {
+                throw waitEndedInOutage(key);
+            }
+            throw busy;
+        }
+    }
+
+    /** A caller's wait on the primary ended while the primary was failing: 503 at the HTTP edge, not 409. */
+    private LockBackendException waitEndedInOutage(String key) {
+        return new LockBackendException(
+                BACKEND,
+                "acquire",
+                key,
+                new TimeoutException("the wait ended while " + primary.backend() + " was failing (locks "
+                        + (modes.breakerState() == BreakerState.OPEN
+                                ? "moving to " + fallback.backend()
+                                : "on " + primary.backend())
+                        + ")"));
     }
 
     /** Whether this instance saw the primary fail, or the mode change, since the caller began to wait. */

@@ -86,20 +86,7 @@ class ResilientLockRecoveryIT {
         ResilientInstance b = pair.b;
         await("grants on redis").atMost(Duration.ofSeconds(20)).until(() -> grants.get() >= 20);
 
-        redis.kill();
-        // the fail-over is not under test here (ResilientLockFailoverIT measures it): calls on keys nobody holds
-        // meet the dead Redis at once and open A's breaker, whatever the contended key's local hand-offs do
-        await("both instances lock on the database")
-                .atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(20))
-                .until(
-                        () -> {
-                            if (a.locks.mode() == LockMode.PRIMARY) {
-                                failOnce(a);
-                            }
-                            return a.locks.mode() + " " + b.locks.mode() + " pending=" + switchPending();
-                        },
-                        equalTo("FALLBACK FALLBACK pending=false"));
+        redisDiesAndLocksMoveToTheDatabase();
         int onDatabase = grants.get();
         await("grants on the database").atMost(Duration.ofSeconds(20)).until(() -> grants.get() >= onDatabase + 20);
 
@@ -165,6 +152,76 @@ class ResilientLockRecoveryIT {
         assertThat(refusedAfterRecovery)
                 .as("contending callers refused (their wait ran out) after Redis returned")
                 .isEmpty();
+    }
+
+    /**
+     * Found by a black-box check: Redis froze again just after the switch back to it was made, while callers locked on
+     * both backends. Callers queued on the key behind a hand-over whose Redis command was timing out saw their wait run
+     * out and were told the key was busy (409 {@code LOCK_BUSY} at the HTTP edge), though nobody held it. Their wait
+     * ended in an outage, and must say so (503).
+     */
+    @Test
+    void aCallerWhoseWaitEndsWhileRedisFreezesDuringTheHandOverFailsAsAnOutageNotAsLockBusy() throws Exception {
+        ResilientInstance a = pair.a;
+        redisDiesAndLocksMoveToTheDatabase();
+        redis.restart();
+        await("the switch back to redis is made")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> a.locks.mode() == LockMode.PRIMARY);
+        redis.pause();
+        assertThat(switchPending())
+                .as("Redis froze while the switch back was pending")
+                .isTrue();
+
+        int callers = 8;
+        List<String> outcomes = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(callers);
+        for (int i = 0; i < callers; i++) {
+            Thread.ofPlatform().name("caller-" + i).start(() -> {
+                try (LockHandle ignored = a.locks.tryAcquire(KEY, WAIT, Duration.ofSeconds(2))) {
+                    outcomes.add("granted");
+                } catch (LockAcquisitionException e) {
+                    outcomes.add("busy: " + e.getMessage());
+                } catch (LockBackendException e) {
+                    outcomes.add("outage");
+                } catch (RuntimeException e) {
+                    outcomes.add("unexpected: " + e);
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        boolean allAnswered = done.await(30, TimeUnit.SECONDS);
+        redis.resume();
+
+        assertThat(allAnswered).as("every caller answered").isTrue();
+        assertThat(outcomes)
+                .as("nobody held the key: a wait that ran out while Redis was frozen is an outage")
+                .hasSize(callers)
+                .allMatch(outcome -> outcome.equals("outage") || outcome.equals("granted"));
+    }
+
+    /**
+     * Kills the test's Redis and waits until both instances lock on the database. The fail-over is not under test here
+     * (ResilientLockFailoverIT measures it): calls on keys nobody holds meet the dead Redis at once and open A's
+     * breaker, whatever the contended key's local hand-offs do.
+     */
+    private void redisDiesAndLocksMoveToTheDatabase() throws Exception {
+        ResilientInstance a = pair.a;
+        ResilientInstance b = pair.b;
+        redis.kill();
+        await("both instances lock on the database")
+                .atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(20))
+                .until(
+                        () -> {
+                            if (a.locks.mode() == LockMode.PRIMARY) {
+                                failOnce(a);
+                            }
+                            return a.locks.mode() + " " + b.locks.mode() + " pending=" + switchPending();
+                        },
+                        equalTo("FALLBACK FALLBACK pending=false"));
     }
 
     /** One call that finds Redis down (or, once the switch is made, waits no time for it to take effect). */
