@@ -179,8 +179,14 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
 
     private LockHandle acquireInMode(String key, long deadline, Duration waitTime, Duration lease) {
         long failuresBefore = modes.primaryFailures();
+        long startEpoch = 0;
+        boolean first = true;
         while (true) {
             ModeView current = modes.currentView(key, clock.nanoTime(), deadline);
+            if (first) {
+                startEpoch = current.epoch(); // the mode the caller began to wait under
+                first = false;
+            }
             long now = clock.nanoTime(); // after a wait for a late reading of the mode, if there was one
             long remaining = deadline - now;
             long untilEffective = current.nanosUntilEffective(now);
@@ -212,7 +218,8 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                 }
                 continue;
             } else {
-                granted = tryBackend(current, key, Math.max(0, remaining), lease, deadline, waitTime, failuresBefore);
+                granted = tryBackend(
+                        current, key, Math.max(0, remaining), lease, deadline, waitTime, failuresBefore, startEpoch);
                 if (granted == null) {
                     continue; // the primary failed and the breaker moved: look at the mode again
                 }
@@ -242,7 +249,8 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             Duration lease,
             long deadline,
             Duration waitTime,
-            long failuresBefore) {
+            long failuresBefore,
+            long startEpoch) {
         LockStrategy target = current.mode() == LockMode.PRIMARY ? primary : fallback;
         Duration wait = Duration.ofNanos(remainingNanos);
         try {
@@ -254,10 +262,12 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             }
             return granted;
         } catch (LockAcquisitionException busy) {
-            if (current.mode() == LockMode.PRIMARY && primaryFailedSince(current, failuresBefore)) {
+            if (current.epoch() != startEpoch
+                    || (current.mode() == LockMode.PRIMARY && primaryFailedSince(current, failuresBefore))) {
                 // the wait on the primary ended while it failed (a command timing out ahead of us in the key's queue,
-                // the mode moving): an outage, not someone else holding the key
-                throw waitEndedInOutage(key);
+                // the mode moving), or the caller spent its wait in a move and met the key busy on the new backend
+                // with the wait gone: an outage, not someone else holding the key for the whole wait
+                throw waitEndedInOutage(key, current, current.epoch() != startEpoch);
             }
             throw new LockAcquisitionException(key, waitTime); // the caller's whole wait, not the backend's remainder
         } catch (LockBackendException e) {
@@ -285,23 +295,35 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             return handover.tryLockBoth(key, deadline, waitTime, lease);
         } catch (LockAcquisitionException busy) {
             if (primaryFailedSince(current, failuresBefore)) {
-                throw waitEndedInOutage(key);
+                throw waitEndedInOutage(key, current, false);
             }
             throw busy;
         }
     }
 
-    /** A caller's wait on the primary ended while the primary was failing: 503 at the HTTP edge, not 409. */
-    private LockBackendException waitEndedInOutage(String key) {
+    /**
+     * A caller's wait ended while the primary was failing or the locks moved: 503 at the HTTP edge, not 409. Once the
+     * breaker is open or the mode has moved, the refusal is the announced consequence of a failover that has its own log
+     * lines and alert ({@link LocksMoving}: a WARN without a stack trace); before that, the failing commands' own
+     * errors are the first report, and this one is logged as any outage.
+     */
+    private LockBackendException waitEndedInOutage(String key, ModeView current, boolean moved) {
+        String message;
+        boolean announced;
+        if (moved) {
+            message = "the wait ended after the locks moved to " + modes.name(current.mode())
+                    + " during it, and the key was busy there";
+            announced = true;
+        } else if (modes.breakerState() == BreakerState.OPEN) {
+            message = "the wait ended while " + primary.backend() + " was failing (locks moving to "
+                    + fallback.backend() + ")";
+            announced = true;
+        } else {
+            message = "the wait ended while " + primary.backend() + " was failing (locks on " + primary.backend() + ")";
+            announced = false;
+        }
         return new LockBackendException(
-                BACKEND,
-                "acquire",
-                key,
-                new TimeoutException("the wait ended while " + primary.backend() + " was failing (locks "
-                        + (modes.breakerState() == BreakerState.OPEN
-                                ? "moving to " + fallback.backend()
-                                : "on " + primary.backend())
-                        + ")"));
+                BACKEND, "acquire", key, announced ? new LocksMoving(message) : new TimeoutException(message));
     }
 
     /** Whether this instance saw the primary fail, or the mode change, since the caller began to wait. */
