@@ -406,4 +406,43 @@ class ExecutorRulesTest {
                         + " account ********7890 frozen, card ****-****-****-1111");
         assertThat(event.getMDCPropertyMap()).containsEntry("id", "01a22a46-b123-4567-8901-234567890123");
     }
+
+    /**
+     * Found by a new user's check: the line's message was masked, but a JSON encoder also writes the attached failure's
+     * own message (ECS {@code error.message}) and stack trace, which carried the card number and the e-mail address.
+     */
+    @Test
+    void theFailureAttachedToALogLineCarriesMaskedMessagesAndItsCausesToo() {
+        RuntimeException failure = new IllegalStateException(
+                "card 4111-1111-1111-1111 declined", new IOException("mail to john.doe@example.com bounced"));
+
+        assertThatThrownBy(() -> executor.executeVoid(ORDER, () -> {
+                    throw failure;
+                }))
+                .isSameAs(failure); // the caller gets the original
+
+        ILoggingEvent event = logs.eventsAtLeast(Level.ERROR).get(0);
+        assertThat(event.getThrowableProxy().getMessage()).isEqualTo("card ****-****-****-1111 declined");
+        assertThat(event.getThrowableProxy().getCause().getMessage()).isEqualTo("mail to j*******@example.com bounced");
+        assertThat(event.getThrowableProxy().getStackTraceElementProxyArray())
+                .as("the original frames")
+                .hasSize(failure.getStackTrace().length);
+        assertThat(event.getKeyValuePairs()).anySatisfy(pair -> {
+            assertThat(pair.key).isEqualTo("exception");
+            assertThat(pair.value).isEqualTo(IllegalStateException.class.getName());
+        });
+    }
+
+    @Test
+    void aFailureWithNothingToMaskIsAttachedToItsLogLineAsItIs() {
+        RuntimeException failure = new IllegalStateException("quote feed down");
+
+        assertThatThrownBy(() -> executor.executeVoid(ORDER, () -> {
+                    throw failure;
+                }))
+                .isSameAs(failure);
+
+        assertThat(logs.eventsAtLeast(Level.ERROR).get(0).getThrowableProxy().getClassName())
+                .isEqualTo(IllegalStateException.class.getName());
+    }
 }

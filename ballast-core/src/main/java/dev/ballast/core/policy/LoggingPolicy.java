@@ -7,6 +7,7 @@ import dev.ballast.core.Outcome;
 import dev.ballast.core.PlannedUnavailability;
 import dev.ballast.core.SensitiveDataMasker;
 import dev.ballast.core.TaskContext;
+import dev.ballast.core.internal.MaskedFailure;
 import dev.ballast.core.internal.PoolTimeouts;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
@@ -186,7 +187,10 @@ public final class LoggingPolicy implements ExecutionPolicy {
         }
         LoggingEventBuilder event = event(logger.atLevel(level), execution, error);
         if (withStack) {
-            event = event.setCause(error);
+            // a structured encoder writes the attached failure's message (ECS error.message) and stack trace as they
+            // are: when masking changes a message in its cause chain, a stand-in with the masked messages and the
+            // original frames is attached (the line's exception key names the original class)
+            event = event.setCause(MaskedFailure.of(error, masker));
         }
         if (suppressed > 0) {
             event = event.addKeyValue("suppressed", suppressed);
