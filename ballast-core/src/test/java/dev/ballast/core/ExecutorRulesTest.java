@@ -416,12 +416,7 @@ class ExecutorRulesTest {
         RuntimeException failure = new IllegalStateException(
                 "card 4111-1111-1111-1111 declined", new IOException("mail to john.doe@example.com bounced"));
 
-        assertThatThrownBy(() -> executor.executeVoid(ORDER, () -> {
-                    throw failure;
-                }))
-                .isSameAs(failure); // the caller gets the original
-
-        ILoggingEvent event = logs.eventsAtLeast(Level.ERROR).get(0);
+        ILoggingEvent event = errorLineOf(failure);
         assertThat(event.getThrowableProxy().getMessage()).isEqualTo("card ****-****-****-1111 declined");
         assertThat(event.getThrowableProxy().getCause().getMessage()).isEqualTo("mail to j*******@example.com bounced");
         assertThat(event.getThrowableProxy().getStackTraceElementProxyArray())
@@ -435,14 +430,18 @@ class ExecutorRulesTest {
 
     @Test
     void aFailureWithNothingToMaskIsAttachedToItsLogLineAsItIs() {
-        RuntimeException failure = new IllegalStateException("quote feed down");
+        assertThat(errorLineOf(new IllegalStateException("quote feed down"))
+                        .getThrowableProxy()
+                        .getClassName())
+                .isEqualTo(IllegalStateException.class.getName());
+    }
 
+    /** Runs a task that throws {@code failure}: the caller gets it as it is; returns the ERROR line written for it. */
+    private ILoggingEvent errorLineOf(RuntimeException failure) {
         assertThatThrownBy(() -> executor.executeVoid(ORDER, () -> {
                     throw failure;
                 }))
                 .isSameAs(failure);
-
-        assertThat(logs.eventsAtLeast(Level.ERROR).get(0).getThrowableProxy().getClassName())
-                .isEqualTo(IllegalStateException.class.getName());
+        return logs.eventsAtLeast(Level.ERROR).get(0);
     }
 }

@@ -179,21 +179,15 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
 
     private LockHandle acquireInMode(String key, long deadline, Duration waitTime, Duration lease) {
         long failuresBefore = modes.primaryFailures();
-        long startEpoch = 0;
-        boolean first = true;
-        while (true) {
-            ModeView current = modes.currentView(key, clock.nanoTime(), deadline);
-            if (first) {
-                startEpoch = current.epoch(); // the mode the caller began to wait under
-                first = false;
-            }
+        ModeView first = modes.currentView(key, clock.nanoTime(), deadline); // the mode the caller began to wait under
+        for (ModeView current = first; ; current = modes.currentView(key, clock.nanoTime(), deadline)) {
             long now = clock.nanoTime(); // after a wait for a late reading of the mode, if there was one
             long remaining = deadline - now;
             long untilEffective = current.nanosUntilEffective(now);
             LockHandle granted;
             if (untilEffective > 0) {
                 granted = handover.possible(current)
-                        ? handOver(current, key, deadline, waitTime, lease, failuresBefore)
+                        ? handOver(current, first, key, deadline, waitTime, lease, failuresBefore)
                         : null;
                 if (granted == null) {
                     // a switch back may become possible to hand over (a probe closes the breaker, Redis reconnects)
@@ -219,7 +213,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                 continue;
             } else {
                 granted = tryBackend(
-                        current, key, Math.max(0, remaining), lease, deadline, waitTime, failuresBefore, startEpoch);
+                        current, first, key, Math.max(0, remaining), lease, deadline, waitTime, failuresBefore);
                 if (granted == null) {
                     continue; // the primary failed and the breaker moved: look at the mode again
                 }
@@ -244,13 +238,13 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
 
     private @Nullable LockHandle tryBackend(
             ModeView current,
+            ModeView first,
             String key,
             long remainingNanos,
             Duration lease,
             long deadline,
             Duration waitTime,
-            long failuresBefore,
-            long startEpoch) {
+            long failuresBefore) {
         LockStrategy target = current.mode() == LockMode.PRIMARY ? primary : fallback;
         Duration wait = Duration.ofNanos(remainingNanos);
         try {
@@ -262,12 +256,9 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             }
             return granted;
         } catch (LockAcquisitionException busy) {
-            if (current.epoch() != startEpoch
-                    || (current.mode() == LockMode.PRIMARY && primaryFailedSince(current, failuresBefore))) {
-                // the wait on the primary ended while it failed (a command timing out ahead of us in the key's queue,
-                // the mode moving), or the caller spent its wait in a move and met the key busy on the new backend
-                // with the wait gone: an outage, not someone else holding the key for the whole wait
-                throw waitEndedInOutage(key, current, current.epoch() != startEpoch);
+            LockBackendException outage = outageBehindBusy(key, current, first, failuresBefore);
+            if (outage != null) {
+                throw outage;
             }
             throw new LockAcquisitionException(key, waitTime); // the caller's whole wait, not the backend's remainder
         } catch (LockBackendException e) {
@@ -284,21 +275,43 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
     }
 
     /**
-     * Locks on both backends while a switch back to the primary is pending ({@link Handover#tryLockBoth}). A wait that
-     * ends while the primary fails is an outage, as in {@link #tryBackend}: callers queue on the key behind a hand-over
-     * whose primary command is timing out (the primary froze again), and their wait runs out though nobody holds the
-     * key.
+     * Locks on both backends while a switch back to the primary is pending ({@link Handover#tryLockBoth}); a busy answer
+     * is judged as in {@link #tryBackend}: callers queue on the key behind a hand-over whose primary command is timing
+     * out (the primary froze again), and their wait runs out though nobody holds the key.
      */
     private @Nullable LockHandle handOver(
-            ModeView current, String key, long deadline, Duration waitTime, Duration lease, long failuresBefore) {
+            ModeView current,
+            ModeView first,
+            String key,
+            long deadline,
+            Duration waitTime,
+            Duration lease,
+            long failuresBefore) {
         try {
             return handover.tryLockBoth(key, deadline, waitTime, lease);
         } catch (LockAcquisitionException busy) {
-            if (primaryFailedSince(current, failuresBefore)) {
-                throw waitEndedInOutage(key, current, false);
+            LockBackendException outage = outageBehindBusy(key, current, first, failuresBefore);
+            if (outage != null) {
+                throw outage;
             }
             throw busy;
         }
+    }
+
+    /**
+     * The outage a busy answer stands for, or null if it is contention ({@code LockAcquisitionException}, 409, means
+     * someone held the key for the whole wait). A wait on the primary that ended while this instance saw it fail (a
+     * command timing out ahead of the caller in the key's queue) or the mode change is an outage; so is a wait that
+     * began under another mode (the caller spent it in a move and met the key busy on the new backend with no wait
+     * left).
+     */
+    private @Nullable LockBackendException outageBehindBusy(
+            String key, ModeView current, ModeView first, long failuresBefore) {
+        boolean moved = current.epoch() != first.epoch();
+        if (moved || (current.mode() == LockMode.PRIMARY && primaryFailedSince(current, failuresBefore))) {
+            return waitEndedInOutage(key, current, moved);
+        }
+        return null;
     }
 
     /**
