@@ -16,6 +16,7 @@ final class Breaker {
     private int failures;
     private int successes;
     private long failuresSeen;
+    private long outcomes;
 
     Breaker(int failureThreshold, int probeSuccesses) {
         this.failureThreshold = failureThreshold;
@@ -28,8 +29,17 @@ final class Breaker {
 
     /** A call succeeded in normal operation. */
     synchronized BreakerState success() {
+        outcomes++;
         failures = 0;
         return state;
+    }
+
+    /**
+     * How many successes and failures this breaker was told of, ever (probes' successes while it is open excepted): an
+     * unchanged reading between two probe rounds means nobody used the primary meanwhile.
+     */
+    synchronized long outcomes() {
+        return outcomes;
     }
 
     /** Every failure this breaker was told of, ever: a caller compares two readings to learn whether one came between. */
@@ -39,6 +49,7 @@ final class Breaker {
 
     /** An infrastructure failure; returns the state after it. */
     synchronized BreakerState failure() {
+        outcomes++;
         failuresSeen++;
         successes = 0;
         failures++;

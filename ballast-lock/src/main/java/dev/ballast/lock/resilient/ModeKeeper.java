@@ -58,6 +58,8 @@ final class ModeKeeper {
     private volatile @Nullable ModeView view;
     private volatile @Nullable Exception lastAuthorityError;
     private volatile boolean closed;
+    /** {@link Breaker#outcomes()} at the last probe round; read and written on the probe clock's thread only. */
+    private long idleMark = -1;
 
     ModeKeeper(
             ResilientLockStrategyBuilder settings,
@@ -392,15 +394,19 @@ final class ModeKeeper {
 
     private void probe() {
         ModeView current = view;
-        if (current == null || (current.mode() == LockMode.PRIMARY && breaker.state() == BreakerState.CLOSED)) {
+        if (current == null) {
             return;
         }
-        if (primaryProbe.allAnswer()) {
+        if (current.mode() == LockMode.PRIMARY && breaker.state() == BreakerState.CLOSED) {
+            probeWhileIdle();
+            current = view;
+            if (current == null || breaker.state() != BreakerState.OPEN) {
+                return;
+            }
+        } else if (primaryProbe.allAnswer()) {
             breakerMoved(breaker.probeSucceeded());
         } else {
-            breakerMoved(breaker.failure());
-            quiet.failureSeen();
-            recordFailures(); // at once: the probe has its own thread, and other instances may be about to return
+            probeFailed();
         }
         long now = clock.nanoTime();
         if (breaker.state() == BreakerState.CLOSED
@@ -413,6 +419,32 @@ final class ModeKeeper {
         } else if (breaker.state() == BreakerState.OPEN && current.mode() == LockMode.PRIMARY) {
             propose(LockMode.FALLBACK, current);
         }
+    }
+
+    /**
+     * On the primary with a closed breaker, callers' outcomes keep the breaker current; when nobody used the primary
+     * since the last round, a probe stands in for them, so that a primary that died while this instance was idle moves
+     * the locks to the fallback (its switch delay running) before the next caller comes, instead of that caller
+     * finding it out and waiting out the whole switch.
+     */
+    private void probeWhileIdle() {
+        long seen = breaker.outcomes();
+        if (seen != idleMark) {
+            idleMark = seen; // callers used the primary in this round: their outcomes speak for it
+            return;
+        }
+        if (primaryProbe.allAnswer()) {
+            breaker.success();
+        } else {
+            probeFailed();
+        }
+        idleMark = breaker.outcomes();
+    }
+
+    private void probeFailed() {
+        breakerMoved(breaker.failure());
+        quiet.failureSeen();
+        recordFailures(); // at once: the probe has its own thread, and other instances may be about to return
     }
 
     private void propose(LockMode to, ModeView from) {

@@ -627,6 +627,43 @@ class ResilientLockStrategyTest {
     }
 
     @Test
+    void aPrimaryThatDiesWhileNobodyLocksMovesTheLocksToTheFallbackBeforeTheNextCallerComes() throws SQLException {
+        // found by a black-box check: Redis killed while the service was idle left the locks on it, and the first
+        // caller afterwards waited out the whole switch delay (3.5 s by default) to be granted
+        SwitchablePrimary primary = new SwitchablePrimary(clock);
+        locks = build(primary, "A", 3, LockListener.none());
+        try (LockHandle handle = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(handle.isValid()).isTrue();
+        }
+        primary.down = true;
+
+        clock.advance(PROBE.multipliedBy(5)); // no caller: the idle rounds' probes fail three times in a row
+        clock.advance(REFRESH);
+
+        assertThat(locks.mode()).as("moved by the probes alone").isEqualTo(LockMode.FALLBACK);
+        assertThat(locks.breakerState()).isEqualTo(BreakerState.OPEN);
+        assertThat(alerts).anySatisfy(alert -> assertThat(alert.title()).contains("Locks failed over"));
+        switchDelayPassed();
+        try (LockHandle handle = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
+            assertThat(handle.isValid())
+                    .as("the next caller is granted on the fallback at once")
+                    .isTrue();
+        }
+    }
+
+    @Test
+    void probesOfAnIdleHealthyPrimaryLeaveTheLocksOnIt() {
+        SwitchablePrimary primary = new SwitchablePrimary(clock);
+        locks = build(primary, "A", 1, LockListener.none());
+
+        clock.advance(Duration.ofSeconds(2)); // twenty idle rounds, each probing the primary
+
+        assertThat(locks.mode()).isEqualTo(LockMode.PRIMARY);
+        assertThat(locks.breakerState()).isEqualTo(BreakerState.CLOSED);
+        assertThat(alerts).noneSatisfy(alert -> assertThat(alert.title()).contains("Locks"));
+    }
+
+    @Test
     void anOperatorCannotMoveLocksBackToAPrimaryThatDoesNotAnswerAndTheyStayOnTheFallback() throws SQLException {
         // found by a black-box check: "Move locks back to Redis" with Redis down reported success, the first caller
         // failed over again 12 ms later, and every lock waited out a second switch delay

@@ -62,8 +62,8 @@ final class BallastHealth {
 
     /**
      * The lock backend: for the resilient chain, DEGRADED while locks are on the database fallback, the breaker is not
-     * closed, or Redis does not answer a PING (the breaker only counts lock calls' failures, so an idle instance would
-     * not know); for Redis, DOWN when a PING fails (locks cannot be taken); else UP with the backend named.
+     * closed, or Redis does not answer a PING (seen at once, before the breaker has counted enough failures, of lock calls
+     * or of its probes while nobody locks, to move the locks); for Redis, DOWN when a PING fails (locks cannot be taken); else UP with the backend named.
      */
     static HealthIndicator lock(LockStrategy locks, @Nullable RedisPing redis) {
         return () -> {
@@ -72,8 +72,8 @@ final class BallastHealth {
                 String breaker = resilient.breakerState().name().toLowerCase(java.util.Locale.ROOT);
                 boolean onPrimary = !active.equals("jdbc");
                 boolean healthy = onPrimary && breaker.equals("closed");
-                // the breaker learns of a dead Redis only from lock calls: an idle instance still said UP on Redis
-                // long after Redis died (a black-box check), and its first lock call then waited for the switch
+                // the breaker needs failure-threshold failures (lock calls', or its probes' while nobody locks) to
+                // open: until then health says what it sees itself
                 String unreachable = healthy && redis != null ? pingFailure(redis) : null;
                 Health.Builder health = Health.status(healthy && unreachable == null ? Status.UP : DEGRADED)
                         .withDetail("backend", locks.backend())
@@ -84,7 +84,9 @@ final class BallastHealth {
                     health.withDetail("primary", "unreachable")
                             .withDetail("error", unreachable)
                             .withDetail(
-                                    "next", "the next lock calls fail over to the database and wait for the switch");
+                                    "next",
+                                    "the locks move to the database once the breaker opens (failed lock calls, or"
+                                            + " failed probes while nobody locks)");
                 }
                 return health.build();
             }

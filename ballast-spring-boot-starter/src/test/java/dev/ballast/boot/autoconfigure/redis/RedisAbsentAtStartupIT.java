@@ -18,6 +18,7 @@ import dev.ballast.test.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -176,13 +177,14 @@ class RedisAbsentAtStartupIT {
     }
 
     /**
-     * Found by a black-box check: resilient locks learn that Redis died only from lock calls, so an idle instance's
+     * Found by black-box checks: resilient locks learned that Redis died only from lock calls, so an idle instance's
      * health said UP, mode primary, breaker closed, 45 s after Redis was killed, while its first lock call then waited
-     * for the switch. Health asks Redis itself now: DEGRADED with the primary unreachable, before any lock call, and UP
-     * again when Redis is back.
+     * for the switch. Health asks Redis itself (DEGRADED with the primary unreachable, before the breaker opens), and
+     * the breaker's probes stand in for callers while nobody locks: the locks move to the database with no lock call,
+     * and back once Redis answers.
      */
     @Test
-    void resilientLockHealthSaysRedisIsUnreachableBeforeAnyLockCallFindsOut() throws Exception {
+    void anIdleResilientLockSaysRedisIsUnreachableAndMovesToTheDatabaseWithoutALockCall() throws Exception {
         redis.restart();
         runner().withUserConfiguration(Database.class)
                 .withPropertyValues("ballast.lock.backend=RESILIENT")
@@ -198,18 +200,29 @@ class RedisAbsentAtStartupIT {
                     redis.kill();
                     Eventually.within(Duration.ofSeconds(5), "health DEGRADED", () -> status(context, "lock")
                             .equals("DEGRADED"));
+                    Map<String, Object> seen =
+                            indicator(context, "lock").health().getDetails();
+                    if (seen.get("mode").equals("primary")) {
+                        assertThat(seen)
+                                .as("before the breaker opens, health says what its PING saw")
+                                .containsEntry("primary", "unreachable")
+                                .containsKey("error")
+                                .containsKey("next");
+                    }
+                    Eventually.within(
+                            Duration.ofSeconds(15),
+                            "locks on the database without a lock call",
+                            () -> locks.activeBackend().equals("jdbc"));
                     assertThat(indicator(context, "lock").health().getDetails())
-                            .containsEntry("mode", "primary")
-                            .containsEntry("breaker", "closed")
-                            .containsEntry("primary", "unreachable")
-                            .containsKey("error");
-                    assertThat(locks.activeBackend())
-                            .as("no lock call was made: the breaker has not seen the outage")
-                            .isEqualTo("redis");
+                            .containsEntry("mode", "fallback")
+                            .containsEntry("breaker", "open");
 
                     redis.restart();
-                    Eventually.within(Duration.ofSeconds(15), "health UP again", () -> status(context, "lock")
-                            .equals("UP"));
+                    Eventually.within(
+                            Duration.ofSeconds(20),
+                            "locks back on Redis, health UP again",
+                            () -> locks.activeBackend().equals("redis")
+                                    && status(context, "lock").equals("UP"));
                     assertThat(indicator(context, "lock").health().getDetails()).doesNotContainKey("primary");
                 });
     }
