@@ -30,7 +30,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.sql.init.dependency.DependsOnDatabaseInitialization;
-import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Role;
 import org.springframework.core.env.Environment;
@@ -85,7 +85,7 @@ public final class BallastOutboxAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    OutboxPublisher ballastOutboxPublisher(ApplicationEventPublisher events, Environment environment) {
+    OutboxPublisher ballastOutboxPublisher(ApplicationContext context, Environment environment) {
         String selected = PublisherCondition.selected(environment);
         if (!selected.equals("in-process")) { // the broker's configuration did not apply: its classes are missing
             throw new IllegalStateException(PublisherCondition.PROPERTY + " selects " + selected + ", but "
@@ -94,7 +94,7 @@ public final class BallastOutboxAutoConfiguration {
                             : "ballast-outbox-rabbitmq and spring-boot-amqp (spring-boot-starter-amqp)")
                     + " are not both on the classpath");
         }
-        return OutboxPublisher.inProcess(events::publishEvent);
+        return new ApplicationEventsPublisher(context);
     }
 
     @Bean(destroyMethod = "close")

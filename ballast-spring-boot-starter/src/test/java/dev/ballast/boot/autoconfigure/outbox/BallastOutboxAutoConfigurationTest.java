@@ -3,6 +3,7 @@ package dev.ballast.boot.autoconfigure.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import dev.ballast.boot.internal.diagnostics.InvalidBallastPropertyException;
 import dev.ballast.boot.outbox.OutboxDataSource;
 import dev.ballast.boot.outbox.TransactionalOutbox;
@@ -11,6 +12,7 @@ import dev.ballast.outbox.OutboxEvent;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.OutboxRelay;
 import dev.ballast.test.Eventually;
+import dev.ballast.test.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,8 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.event.EventListener;
@@ -34,6 +38,9 @@ import org.springframework.transaction.annotation.EnableTransactionManagement;
 import org.springframework.transaction.annotation.Transactional;
 
 class BallastOutboxAutoConfigurationTest {
+
+    @RegisterExtension
+    final LogCapture publisherLogs = LogCapture.of(ApplicationEventsPublisher.class);
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(BallastOutboxAutoConfiguration.class))
@@ -55,6 +62,41 @@ class BallastOutboxAutoConfigurationTest {
             assertThat(new String(received.messages.getFirst().payload(), StandardCharsets.UTF_8))
                     .isEqualTo("{\"qty\":1}");
         });
+    }
+
+    @Test
+    void anInProcessPublisherWithoutAListenerForOutboxMessagesIsReportedAtStartUp() {
+        // found by a new user's check: with the default in-process publisher and no listener, every event was marked
+        // PUBLISHED and dropped without a word
+        runner.withUserConfiguration(Database.class, Orders.Unheard.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(publisherLogs.eventsAtLeast(Level.WARN)).singleElement().satisfies(line -> assertThat(
+                            line.getFormattedMessage())
+                    .startsWith("Outbox events will go nowhere")
+                    .contains("no listener in this context takes dev.ballast.outbox.OutboxMessage"));
+        });
+    }
+
+    @Test
+    void listenersForOutboxMessagesOrForEveryEventSilenceTheStartUpReport() {
+        runner.withUserConfiguration(Database.class, Orders.Config.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
+        });
+        runner.withUserConfiguration(Database.class, Orders.Unheard.class, EveryPayload.class)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
+                });
+        runner.withUserConfiguration(Database.class, Orders.Unheard.class)
+                .withBean(
+                        "forPayload",
+                        ApplicationListener.class,
+                        () -> ApplicationListener.<OutboxMessage>forPayload(message -> {}))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
+                });
     }
 
     @Test
@@ -228,6 +270,15 @@ class BallastOutboxAutoConfigurationTest {
             }
         }
 
+        /** The orders without anyone listening for their events. */
+        @Configuration(proxyBeanMethods = false)
+        static class Unheard {
+            @Bean
+            Orders orders(TransactionalOutbox outbox) {
+                return new Orders(outbox);
+            }
+        }
+
         @Configuration(proxyBeanMethods = false)
         static class Config {
             @Bean
@@ -240,6 +291,12 @@ class BallastOutboxAutoConfigurationTest {
                 return new Received();
             }
         }
+    }
+
+    /** A listener for every payload event, as an audit trail might be. */
+    static class EveryPayload {
+        @EventListener
+        public void on(Object payload) {}
     }
 
     static class Received {
