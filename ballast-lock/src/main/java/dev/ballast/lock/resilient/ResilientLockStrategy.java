@@ -113,6 +113,16 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
         return current != null && current.mode() == LockMode.FALLBACK ? fallback.backend() : primary.backend();
     }
 
+    /**
+     * How long until the mode in force by this instance's last reading takes effect: after a switch, the rest of its
+     * delay ({@code maxLease + 3 * refreshInterval}; a switch to the fallback grants nothing before it, a switch back
+     * locks on both backends until it); zero once it has taken effect, and before the first reading.
+     */
+    public Duration untilModeEffective() {
+        ModeView current = modes.view();
+        return current == null ? Duration.ZERO : Duration.ofNanos(current.nanosUntilEffective(clock.nanoTime()));
+    }
+
     /** The mode in force by this instance's last reading of the authority (PRIMARY until the first reading). */
     public LockMode mode() {
         ModeView current = modes.view();

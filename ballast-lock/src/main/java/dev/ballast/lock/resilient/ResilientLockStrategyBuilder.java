@@ -105,7 +105,10 @@ public final class ResilientLockStrategyBuilder {
         return this;
     }
 
-    /** How often an instance on the fallback probes the primary. */
+    /**
+     * How often an instance on the fallback probes the primary; also how often an instance on the primary probes it
+     * while none of its callers used it since the last probe (a failed probe counts toward {@code failureThreshold}).
+     */
     public ResilientLockStrategyBuilder probeInterval(Duration interval) {
         if (interval == null || interval.toMillis() < 10) {
             throw new IllegalArgumentException("probeInterval must be at least 10 ms, was " + interval);

@@ -643,7 +643,9 @@ class ResilientLockStrategyTest {
         assertThat(locks.mode()).as("moved by the probes alone").isEqualTo(LockMode.FALLBACK);
         assertThat(locks.breakerState()).isEqualTo(BreakerState.OPEN);
         assertThat(alerts).anySatisfy(alert -> assertThat(alert.title()).contains("Locks failed over"));
+        assertThat(locks.untilModeEffective()).as("the switch delay left").isPositive();
         switchDelayPassed();
+        assertThat(locks.untilModeEffective()).isZero();
         try (LockHandle handle = locks.tryAcquire("account:A-1", Duration.ZERO, Duration.ofSeconds(1))) {
             assertThat(handle.isValid())
                     .as("the next caller is granted on the fallback at once")

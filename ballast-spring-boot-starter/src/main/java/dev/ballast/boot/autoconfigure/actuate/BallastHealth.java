@@ -80,13 +80,18 @@ final class BallastHealth {
                         .withDetail("mode", onPrimary ? "primary" : "fallback")
                         .withDetail("activeBackend", active)
                         .withDetail("breaker", breaker);
+                long pending = resilient.untilModeEffective().toMillis();
+                if (pending > 0) { // the switch is made, its delay not over: the database grants nothing yet
+                    health.withDetail("modeEffectiveInMs", pending);
+                }
                 if (unreachable != null) {
                     health.withDetail("primary", "unreachable")
                             .withDetail("error", unreachable)
                             .withDetail(
                                     "next",
                                     "the locks move to the database once the breaker opens (failed lock calls, or"
-                                            + " failed probes while nobody locks)");
+                                            + " failed probes while nobody locks), granted there after the switch"
+                                            + " delay");
                 }
                 return health.build();
             }

@@ -33,6 +33,10 @@ final class LocksEndpoint {
             body.put("activeBackend", active);
             body.put("breaker", resilient.breakerState().name().toLowerCase(Locale.ROOT));
             resilient.modeChangedBy().ifPresent(by -> body.put("modeChangedBy", by));
+            long pending = resilient.untilModeEffective().toMillis();
+            if (pending > 0) {
+                body.put("modeEffectiveInMs", pending);
+            }
         }
         body.put(
                 "held",

@@ -110,7 +110,8 @@ public record BallastLockProperties(
      * @param refreshInterval how often the shared mode row is re-read (at least 20ms); a view older than twice this
      *     revokes handles
      * @param failureThreshold consecutive Redis infrastructure failures that open this instance's breaker (at least 1)
-     * @param probeInterval how often Redis is probed while locks are on the database (at least refresh-interval)
+     * @param probeInterval how often Redis is probed while locks are on the database, and while nobody on the instance
+     *     locks (at least refresh-interval)
      * @param probeSuccesses consecutive successful probes (each reaching every Redis Cluster primary) needed before
      *     locks move back to Redis (at least 1)
      * @param quietPeriod how long no instance may have recorded a Redis failure before locks move back to Redis (at

@@ -147,8 +147,11 @@ public final class BallastOutboxAutoConfiguration {
     @ConditionalOnBean(OutboxRelay.class)
     @ConditionalOnMissingBean
     OutboxRelayLifecycle ballastOutboxRelayLifecycle(
-            OutboxRelay relay, BallastOutboxProperties properties, OutboxUsage usage) {
-        return new OutboxRelayLifecycle(relay, properties.relay().enabled(), usage);
+            OutboxRelay relay,
+            BallastOutboxProperties properties,
+            OutboxUsage usage,
+            ObjectProvider<OutboxPublisher> publisher) {
+        return new OutboxRelayLifecycle(relay, properties.relay().enabled(), usage, publisher.getIfUnique());
     }
 
     @Bean

@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.outbox;
 
+import dev.ballast.outbox.OutboxPublisher;
 import dev.ballast.outbox.OutboxRelay;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -18,12 +19,15 @@ final class OutboxRelayLifecycle implements SmartLifecycle {
     private final OutboxRelay relay;
     private final @Nullable Boolean enabled;
     private final OutboxUsage usage;
+    private final @Nullable OutboxPublisher publisher;
     private volatile boolean running;
 
-    OutboxRelayLifecycle(OutboxRelay relay, @Nullable Boolean enabled, OutboxUsage usage) {
+    OutboxRelayLifecycle(
+            OutboxRelay relay, @Nullable Boolean enabled, OutboxUsage usage, @Nullable OutboxPublisher publisher) {
         this.relay = relay;
         this.enabled = enabled;
         this.usage = usage;
+        this.publisher = publisher;
     }
 
     @Override
@@ -37,6 +41,9 @@ final class OutboxRelayLifecycle implements SmartLifecycle {
                 return;
             }
             log.debug("Outbox relay started for {}", users);
+        }
+        if (publisher instanceof ApplicationEventsPublisher inProcess) {
+            inProcess.reportIfUnheard();
         }
         relay.start();
         running = true;

@@ -36,6 +36,7 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.EnableTransactionManagement;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.event.TransactionalEventListener;
 
 class BallastOutboxAutoConfigurationTest {
 
@@ -65,20 +66,28 @@ class BallastOutboxAutoConfigurationTest {
     }
 
     @Test
-    void anInProcessPublisherWithoutAListenerForOutboxMessagesIsReportedAtStartUp() {
+    void anInProcessPublisherWithoutAListenerForOutboxMessagesIsReportedWhenTheRelayStarts() {
         // found by a new user's check: with the default in-process publisher and no listener, every event was marked
-        // PUBLISHED and dropped without a word
-        runner.withUserConfiguration(Database.class, Orders.Unheard.class).run(context -> {
-            assertThat(context).hasNotFailed();
-            assertThat(publisherLogs.eventsAtLeast(Level.WARN)).singleElement().satisfies(line -> assertThat(
-                            line.getFormattedMessage())
-                    .startsWith("Outbox events will go nowhere")
-                    .contains("no listener in this context takes dev.ballast.outbox.OutboxMessage"));
-        });
+        // PUBLISHED and dropped without a word; then by a black-box check, the same with only a transactional
+        // listener, which Spring does not call for the relay's events (published outside a transaction)
+        for (Class<?> listeners : List.of(Object.class, AfterCommitOnly.class)) {
+            publisherLogs.clear();
+            runner.withUserConfiguration(Database.class, Orders.Unheard.class, listeners)
+                    .run(context -> {
+                        assertThat(context).hasNotFailed();
+                        assertThat(publisherLogs.eventsAtLeast(Level.WARN))
+                                .as(listeners.getSimpleName())
+                                .singleElement()
+                                .satisfies(line -> assertThat(line.getFormattedMessage())
+                                        .startsWith("Outbox events will go nowhere")
+                                        .contains("no listener in this context takes"
+                                                + " dev.ballast.outbox.OutboxMessage outside a transaction"));
+                    });
+        }
     }
 
     @Test
-    void listenersForOutboxMessagesOrForEveryEventSilenceTheStartUpReport() {
+    void listenersCalledForTheRelaysMessagesSilenceTheReport() {
         runner.withUserConfiguration(Database.class, Orders.Config.class).run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
@@ -93,6 +102,28 @@ class BallastOutboxAutoConfigurationTest {
                         "forPayload",
                         ApplicationListener.class,
                         () -> ApplicationListener.<OutboxMessage>forPayload(message -> {}))
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
+                });
+        runner.withUserConfiguration(Database.class, Orders.Unheard.class, AfterCommitOrWithout.class)
+                .run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
+                    context.getBean(Orders.class).place("r-1", false);
+                    AfterCommitOrWithout received = context.getBean(AfterCommitOrWithout.class);
+                    Eventually.within(Duration.ofSeconds(10), "r-1 received", () -> !received.messages.isEmpty());
+                });
+    }
+
+    @Test
+    void noReportWhereTheRelayDoesNotRun() {
+        runner.withUserConfiguration(Database.class).run(context -> {
+            assertThat(context).hasNotFailed(); // nothing uses the outbox: no relay is started
+            assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
+        });
+        runner.withUserConfiguration(Database.class, Orders.Unheard.class)
+                .withPropertyValues("ballast.outbox.relay.enabled=false")
                 .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
@@ -290,6 +321,22 @@ class BallastOutboxAutoConfigurationTest {
             Received received() {
                 return new Received();
             }
+        }
+    }
+
+    /** A transactional listener: Spring calls it only for events published inside a transaction. */
+    static class AfterCommitOnly {
+        @TransactionalEventListener
+        public void on(OutboxMessage message) {}
+    }
+
+    /** A transactional listener that is also called for events published outside a transaction. */
+    static class AfterCommitOrWithout {
+        final List<OutboxMessage> messages = new CopyOnWriteArrayList<>();
+
+        @TransactionalEventListener(fallbackExecution = true)
+        public void on(OutboxMessage message) {
+            messages.add(message);
         }
     }
 
