@@ -72,6 +72,7 @@ final class BallastHealth {
                 String breaker = resilient.breakerState().name().toLowerCase(java.util.Locale.ROOT);
                 boolean onPrimary = !active.equals("jdbc");
                 boolean healthy = onPrimary && breaker.equals("closed");
+                long pending = resilient.untilModeEffective().toMillis(); // read with the mode, before the PING
                 // the breaker needs failure-threshold failures (lock calls', or its probes' while nobody locks) to
                 // open: until then health says what it sees itself
                 String unreachable = healthy && redis != null ? pingFailure(redis) : null;
@@ -80,7 +81,6 @@ final class BallastHealth {
                         .withDetail("mode", onPrimary ? "primary" : "fallback")
                         .withDetail("activeBackend", active)
                         .withDetail("breaker", breaker);
-                long pending = resilient.untilModeEffective().toMillis();
                 if (pending > 0) { // the switch is made, its delay not over: the database grants nothing yet
                     health.withDetail("modeEffectiveInMs", pending);
                 }

@@ -7,25 +7,39 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The PING of the Redis lock backend's health, on one connection kept for all health reads (opened by the first read
- * that reaches Redis; Lettuce reconnects it after an outage), so reading health does not open a connection each time.
- * A PING waits at most the timeout (opening the connection, the client's connect timeout); while Lettuce is
- * reconnecting, the PING fails at once instead of being queued behind the reconnect. Closed with the application
- * context. Thread-safe: reads are serialised.
+ * that reaches Redis), so reading health does not open a connection each time. A PING waits at most the timeout
+ * (opening the connection, the client's connect timeout). While the connection is down the PING fails at once, and a
+ * read at least {@link #RECONNECT_INTERVAL} after the last attempt closes it and opens a new one: Lettuce's own
+ * reconnects back off up to 30 s, so health said Redis was unreachable for up to 30 s after it answered again (found by
+ * a black-box check). Closed with the application context. Thread-safe: reads are serialised.
  */
 final class RedisPing implements AutoCloseable {
 
+    /** How often a read may replace a connection that is down with a new one. */
+    static final Duration RECONNECT_INTERVAL = Duration.ofSeconds(1);
+
     private final AbstractRedisClient redis;
     private final Duration timeout;
+    private final LongSupplier nanoTime;
     private @Nullable StatefulConnection<String, String> connection;
+    private long lastAttempt;
+    private @Nullable RuntimeException lastFailure;
     private boolean closed;
 
     RedisPing(AbstractRedisClient redis, Duration timeout) {
+        this(redis, timeout, System::nanoTime);
+    }
+
+    RedisPing(AbstractRedisClient redis, Duration timeout, LongSupplier nanoTime) {
         this.redis = redis;
         this.timeout = timeout;
+        this.nanoTime = nanoTime;
+        this.lastAttempt = nanoTime.getAsLong() - RECONNECT_INTERVAL.toNanos(); // the first read may connect
     }
 
     /**
@@ -39,12 +53,29 @@ final class RedisPing implements AutoCloseable {
             throw new IllegalStateException("The Redis health check is closed");
         }
         StatefulConnection<String, String> current = connection;
-        if (current == null) {
-            current = connect();
+        if (current == null || !current.isOpen()) {
+            long now = nanoTime.getAsLong();
+            if (now - lastAttempt < RECONNECT_INTERVAL.toNanos()) {
+                RuntimeException last = lastFailure;
+                throw new IllegalStateException(
+                        current != null || last == null
+                                ? "The Redis connection is down (reconnecting)"
+                                : "Redis could not be reached: " + last.getMessage(),
+                        last);
+            }
+            lastAttempt = now; // at most one attempt per interval, whatever the number of health reads
+            if (current != null) {
+                connection = null;
+                current.close(); // ends Lettuce's own reconnects, which back off up to 30 s
+            }
+            try {
+                current = connect();
+            } catch (RuntimeException e) {
+                lastFailure = e;
+                throw e;
+            }
+            lastFailure = null;
             connection = current;
-        }
-        if (!current.isOpen()) {
-            throw new IllegalStateException("The Redis connection is down (Lettuce is reconnecting)");
         }
         if (current instanceof StatefulRedisClusterConnection<String, String> cluster) {
             cluster.sync().ping();

@@ -10,6 +10,8 @@ import dev.ballast.test.LogCapture;
 import dev.ballast.test.RedisServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,6 +116,37 @@ class RedisLockHealthTest {
                     "health says UP once Redis answers again",
                     () -> lockHealth(context).getStatus().equals(Status.UP));
         });
+    }
+
+    @Test
+    void aHealthPingSeesRedisAgainSoonAfterItReturnsWhateverTheClientsReconnectBackOff() throws Exception {
+        // found by a black-box check: health said Redis was unreachable for up to 30 s after it answered again, the
+        // PING's connection waiting for Lettuce's reconnect, which backs off up to 30 s; here the client's reconnect
+        // waits a minute
+        ClientResources resources = ClientResources.builder()
+                .reconnectDelay(Delay.constant(Duration.ofMinutes(1)))
+                .build();
+        RedisClient client = RedisClient.create(resources, redis.uri());
+        try (RedisPing ping = new RedisPing(client, Duration.ofSeconds(1))) {
+            ping.ping();
+            redis.kill();
+            Eventually.within(Duration.ofSeconds(5), "the PING fails with Redis killed", () -> fails(ping));
+
+            redis.restart();
+            Eventually.within(Duration.ofSeconds(5), "the PING answers again", () -> !fails(ping));
+        } finally {
+            client.shutdown();
+            resources.shutdown();
+        }
+    }
+
+    private static boolean fails(RedisPing ping) {
+        try {
+            ping.ping();
+            return false;
+        } catch (RuntimeException e) {
+            return true;
+        }
     }
 
     @Test
