@@ -63,7 +63,8 @@ final class BallastHealth {
     /**
      * The lock backend: for the resilient chain, DEGRADED while locks are on the database fallback, the breaker is not
      * closed, or Redis does not answer a PING (seen at once, before the breaker has counted enough failures, of lock calls
-     * or of its probes while nobody locks, to move the locks); for Redis, DOWN when a PING fails (locks cannot be taken); else UP with the backend named.
+     * or of its probes while nobody locks, to move the locks); for Redis, DOWN when a PING fails (locks cannot be
+     * taken); else UP with the backend named.
      */
     static HealthIndicator lock(LockStrategy locks, @Nullable RedisPing redis) {
         return () -> {

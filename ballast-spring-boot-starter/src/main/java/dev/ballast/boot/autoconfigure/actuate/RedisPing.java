@@ -7,7 +7,6 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
-import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -25,21 +24,15 @@ final class RedisPing implements AutoCloseable {
 
     private final AbstractRedisClient redis;
     private final Duration timeout;
-    private final LongSupplier nanoTime;
     private @Nullable StatefulConnection<String, String> connection;
     private long lastAttempt;
     private @Nullable RuntimeException lastFailure;
     private boolean closed;
 
     RedisPing(AbstractRedisClient redis, Duration timeout) {
-        this(redis, timeout, System::nanoTime);
-    }
-
-    RedisPing(AbstractRedisClient redis, Duration timeout, LongSupplier nanoTime) {
         this.redis = redis;
         this.timeout = timeout;
-        this.nanoTime = nanoTime;
-        this.lastAttempt = nanoTime.getAsLong() - RECONNECT_INTERVAL.toNanos(); // the first read may connect
+        this.lastAttempt = System.nanoTime() - RECONNECT_INTERVAL.toNanos(); // the first read may connect
     }
 
     /**
@@ -54,7 +47,7 @@ final class RedisPing implements AutoCloseable {
         }
         StatefulConnection<String, String> current = connection;
         if (current == null || !current.isOpen()) {
-            long now = nanoTime.getAsLong();
+            long now = System.nanoTime();
             if (now - lastAttempt < RECONNECT_INTERVAL.toNanos()) {
                 RuntimeException last = lastFailure;
                 throw new IllegalStateException(

@@ -26,6 +26,7 @@ import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
@@ -88,28 +89,18 @@ class BallastOutboxAutoConfigurationTest {
 
     @Test
     void listenersCalledForTheRelaysMessagesSilenceTheReport() {
-        runner.withUserConfiguration(Database.class, Orders.Config.class).run(context -> {
-            assertThat(context).hasNotFailed();
-            assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
-        });
+        runner.withUserConfiguration(Database.class, Orders.Config.class).run(this::startsWithoutReport);
         runner.withUserConfiguration(Database.class, Orders.Unheard.class, EveryPayload.class)
-                .run(context -> {
-                    assertThat(context).hasNotFailed();
-                    assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
-                });
+                .run(this::startsWithoutReport);
         runner.withUserConfiguration(Database.class, Orders.Unheard.class)
                 .withBean(
                         "forPayload",
                         ApplicationListener.class,
                         () -> ApplicationListener.<OutboxMessage>forPayload(message -> {}))
-                .run(context -> {
-                    assertThat(context).hasNotFailed();
-                    assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
-                });
+                .run(this::startsWithoutReport);
         runner.withUserConfiguration(Database.class, Orders.Unheard.class, AfterCommitOrWithout.class)
                 .run(context -> {
-                    assertThat(context).hasNotFailed();
-                    assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
+                    startsWithoutReport(context);
                     context.getBean(Orders.class).place("r-1", false);
                     AfterCommitOrWithout received = context.getBean(AfterCommitOrWithout.class);
                     Eventually.within(Duration.ofSeconds(10), "r-1 received", () -> !received.messages.isEmpty());
@@ -118,16 +109,11 @@ class BallastOutboxAutoConfigurationTest {
 
     @Test
     void noReportWhereTheRelayDoesNotRun() {
-        runner.withUserConfiguration(Database.class).run(context -> {
-            assertThat(context).hasNotFailed(); // nothing uses the outbox: no relay is started
-            assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
-        });
+        // nothing uses the outbox: no relay is started
+        runner.withUserConfiguration(Database.class).run(this::startsWithoutReport);
         runner.withUserConfiguration(Database.class, Orders.Unheard.class)
                 .withPropertyValues("ballast.outbox.relay.enabled=false")
-                .run(context -> {
-                    assertThat(context).hasNotFailed();
-                    assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
-                });
+                .run(this::startsWithoutReport);
     }
 
     @Test
@@ -244,6 +230,11 @@ class BallastOutboxAutoConfigurationTest {
 
     private static OutboxEvent event(String requestId) {
         return OutboxEvent.of(requestId, "Order", "O-1", "OrderPlaced", "{\"qty\":1}".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void startsWithoutReport(AssertableApplicationContext context) {
+        assertThat(context).hasNotFailed();
+        assertThat(publisherLogs.eventsAtLeast(Level.WARN)).isEmpty();
     }
 
     @Configuration(proxyBeanMethods = false)
