@@ -5,6 +5,7 @@ import dev.ballast.test.FaultProxy;
 import dev.ballast.test.MariaDbServer;
 import dev.ballast.test.NetworkNamespace;
 import dev.ballast.test.PostgresServer;
+import dev.ballast.test.RedisSentinel;
 import dev.ballast.test.RedisServer;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -147,6 +148,11 @@ public final class BrokerageCluster implements AutoCloseable {
     /** The own redis-server; fails if the cluster was built without it. */
     public RedisServer redis() {
         return built(backends.redis(), "built without redis()");
+    }
+
+    /** The own Redis Sentinel setup; fails if the cluster was built without {@link BrokerageClusterBuilder#redisSentinel()}. */
+    public RedisSentinel redisSentinel() {
+        return built(backends.sentinel(), "built without redisSentinel()");
     }
 
     /** The proxy in front of Redis; fails if the cluster was built without it. */

@@ -16,6 +16,7 @@ public final class BrokerageClusterBuilder {
     private int instances = 1;
     private boolean redis;
     private boolean redisProxy;
+    private boolean redisSentinel;
     private boolean databaseProxy;
     private boolean mariadb;
     private boolean networkNamespace;
@@ -41,6 +42,16 @@ public final class BrokerageClusterBuilder {
     public BrokerageClusterBuilder redisThroughProxy() {
         this.redis = true;
         this.redisProxy = true;
+        return this;
+    }
+
+    /**
+     * A Redis Sentinel setup of its own (one primary, one replica, three Sentinels; {@link
+     * dev.ballast.test.RedisSentinel}) instead of a single redis-server: the instances are pointed at the Sentinels
+     * ({@code SPRING_DATA_REDIS_SENTINEL_MASTER} and {@code _NODES}, as docs/operations.md says).
+     */
+    public BrokerageClusterBuilder redisSentinel() {
+        this.redisSentinel = true;
         return this;
     }
 
@@ -76,8 +87,8 @@ public final class BrokerageClusterBuilder {
     /** Starts the servers, the proxies and the instances, and waits until every instance is healthy. */
     public BrokerageCluster start() throws Exception {
         BrokerageCluster.jar();
-        ClusterBackends backends = ClusterBackends.start(
-                new ClusterBackends.Choices(mariadb, databaseProxy, redis, redisProxy, networkNamespace));
+        ClusterBackends backends = ClusterBackends.start(new ClusterBackends.Choices(
+                mariadb, databaseProxy, redis, redisProxy, redisSentinel, networkNamespace));
         Map<String, String> env = new LinkedHashMap<>(backends.environment());
         env.putAll(environment);
         BrokerageCluster cluster = new BrokerageCluster(scenario, backends, env);

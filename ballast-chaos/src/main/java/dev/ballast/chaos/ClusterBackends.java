@@ -4,6 +4,7 @@ import dev.ballast.test.FaultProxy;
 import dev.ballast.test.MariaDbServer;
 import dev.ballast.test.NetworkNamespace;
 import dev.ballast.test.PostgresServer;
+import dev.ballast.test.RedisSentinel;
 import dev.ballast.test.RedisServer;
 import java.net.InetAddress;
 import java.sql.Connection;
@@ -11,11 +12,12 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The servers behind one {@link BrokerageCluster}'s instances: its own PostgreSQL or MariaDB, optionally its own
- * redis-server, the {@link FaultProxy}s in front of them and the {@link NetworkNamespace} the instances run in, and the
+ * redis-server or Redis Sentinel setup, the {@link FaultProxy}s in front of them and the {@link NetworkNamespace} the instances run in, and the
  * environment variables that point an instance at them. Used only by {@link BrokerageCluster}; started and closed
  * from the test thread, read from any. Guards that what it started is closed again, the namespace last, also when a
  * later start fails.
@@ -25,13 +27,19 @@ final class ClusterBackends implements AutoCloseable {
 
     /** What {@link BrokerageClusterBuilder} chose. */
     record Choices(
-            boolean mariadb, boolean databaseProxy, boolean redis, boolean redisProxy, boolean networkNamespace) {}
+            boolean mariadb,
+            boolean databaseProxy,
+            boolean redis,
+            boolean redisProxy,
+            boolean redisSentinel,
+            boolean networkNamespace) {}
 
     private final @Nullable PostgresServer postgres;
     private final @Nullable MariaDbServer mariadb;
     private final @Nullable FaultProxy databaseProxy;
     private final @Nullable RedisServer redis;
     private final @Nullable FaultProxy redisProxy;
+    private final @Nullable RedisSentinel sentinel;
     private final @Nullable NetworkNamespace namespace;
     private final Map<String, String> environment;
 
@@ -41,6 +49,7 @@ final class ClusterBackends implements AutoCloseable {
             @Nullable FaultProxy databaseProxy,
             @Nullable RedisServer redis,
             @Nullable FaultProxy redisProxy,
+            @Nullable RedisSentinel sentinel,
             @Nullable NetworkNamespace namespace,
             Map<String, String> environment) {
         this.postgres = postgres;
@@ -48,6 +57,7 @@ final class ClusterBackends implements AutoCloseable {
         this.databaseProxy = databaseProxy;
         this.redis = redis;
         this.redisProxy = redisProxy;
+        this.sentinel = sentinel;
         this.namespace = namespace;
         this.environment = environment;
     }
@@ -59,6 +69,7 @@ final class ClusterBackends implements AutoCloseable {
         FaultProxy dbProxy = null;
         RedisServer redisServer = null;
         FaultProxy redisFaults = null;
+        RedisSentinel sentinels = null;
         NetworkNamespace ns = null;
         try {
             ns = choices.networkNamespace() ? NetworkNamespace.create() : null;
@@ -79,6 +90,7 @@ final class ClusterBackends implements AutoCloseable {
             redisFaults = redisServer != null && (choices.redisProxy() || ns != null)
                     ? FaultProxy.start(listen, redisServer.port())
                     : null;
+            sentinels = choices.redisSentinel() ? RedisSentinel.create().startNow() : null;
             Map<String, String> env = new LinkedHashMap<>();
             int dbPort = dbProxy != null ? dbProxy.port() : databasePort;
             env.put(
@@ -95,9 +107,18 @@ final class ClusterBackends implements AutoCloseable {
                         "SPRING_DATA_REDIS_PORT",
                         Integer.toString(redisFaults != null ? redisFaults.port() : redisServer.port()));
             }
-            return new ClusterBackends(postgres, maria, dbProxy, redisServer, redisFaults, ns, env);
+            if (sentinels != null) {
+                // Spring Boot's Sentinel properties, as docs/operations.md names them for an operator
+                env.put("SPRING_DATA_REDIS_SENTINEL_MASTER", RedisSentinel.MASTER_NAME);
+                env.put(
+                        "SPRING_DATA_REDIS_SENTINEL_NODES",
+                        sentinels.sentinelPorts().stream()
+                                .map(port -> "127.0.0.1:" + port)
+                                .collect(Collectors.joining(",")));
+            }
+            return new ClusterBackends(postgres, maria, dbProxy, redisServer, redisFaults, sentinels, ns, env);
         } catch (Exception | AssertionError e) {
-            BrokerageCluster.closeAll(redisFaults, redisServer, dbProxy, maria, postgres, ns);
+            BrokerageCluster.closeAll(sentinels, redisFaults, redisServer, dbProxy, maria, postgres, ns);
             throw e;
         }
     }
@@ -140,6 +161,11 @@ final class ClusterBackends implements AutoCloseable {
     }
 
     @Nullable
+    RedisSentinel sentinel() {
+        return sentinel;
+    }
+
+    @Nullable
     NetworkNamespace namespace() {
         return namespace;
     }
@@ -147,6 +173,6 @@ final class ClusterBackends implements AutoCloseable {
     /** Closes the proxies and servers, the namespace last (call it after the instances inside have exited). */
     @Override
     public void close() throws Exception {
-        BrokerageCluster.closeAll(redisProxy, redis, databaseProxy, mariadb, postgres, namespace);
+        BrokerageCluster.closeAll(sentinel, redisProxy, redis, databaseProxy, mariadb, postgres, namespace);
     }
 }

@@ -7,6 +7,7 @@ import dev.ballast.chaos.BoundedRecovery;
 import dev.ballast.chaos.BrokerageCluster;
 import dev.ballast.chaos.ChaosReport;
 import dev.ballast.chaos.Check;
+import dev.ballast.chaos.Checker;
 import dev.ballast.chaos.DepositHolds;
 import dev.ballast.chaos.FaultWindow;
 import dev.ballast.chaos.History;
@@ -16,10 +17,13 @@ import dev.ballast.chaos.Outcome;
 import dev.ballast.chaos.Scenario;
 import dev.ballast.chaos.SingleHolder;
 import dev.ballast.test.ChildService;
+import dev.ballast.test.RedisSentinel;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,6 +56,8 @@ class LockRedisFaultsScenario {
      */
     private static final Duration DEPOSIT_LIMIT = Duration.ofSeconds(9);
 
+    private static final List<String> SYMBOLS = List.of("005930", "000660", "035420", "AAPL", "MSFT");
+
     @Test
     @DisplayName("(6) Redis SIGKILL under lock contention, resilient chain")
     void redisDeathMovesLocksToTheDatabaseAndBackWithNeverTwoHolders(Scenario scenario) throws Exception {
@@ -77,9 +83,7 @@ class LockRedisFaultsScenario {
                                     modeAtLift[0] = lockMode(cluster);
                                     cluster.redis().restart();
                                 },
-                                () -> backToRedis[0] = Waits.until(
-                                        "locks back on Redis (mode PRIMARY)", Duration.ofSeconds(60), () -> "PRIMARY"
-                                                .equals(lockMode(cluster))));
+                                () -> backToRedis[0] = awaitLocksOnRedis(cluster));
             }
             long acknowledgedDuringFault = acknowledgedBetween(history, FaultWindow.START, FaultWindow.END);
             long redisKeys = cluster.redis().keyCount();
@@ -87,21 +91,20 @@ class LockRedisFaultsScenario {
             scenario.recoveryOf(history)
                     .verify(
                             history,
-                            ignored -> new SingleHolder(DepositHolds.HOLD).check(holds),
-                            new BalancesMatchDeposits(cluster.balances()),
-                            new AllowedStatuses(Set.of(200, 409, 503)),
-                            new BoundedRecovery(FaultWindow.END, RECOVERY_LIMIT),
-                            new BoundedLatency(BalancesMatchDeposits.DEPOSIT, DEPOSIT_LIMIT),
-                            ignored -> Check.of(
-                                    "deposits went on through the database while Redis was down",
-                                    "FALLBACK".equals(modeAtLift[0]) && acknowledgedDuringFault > 0,
-                                    "lock mode " + modeAtLift[0] + " when Redis came back, " + acknowledgedDuringFault
-                                            + " deposits acknowledged during the fault"),
-                            ignored -> Check.of(
-                                    "locks back on Redis after its restart",
-                                    redisKeys > 0,
-                                    "mode PRIMARY " + backToRedis[0].toMillis() + " ms after the restart, " + redisKeys
-                                            + " keys in the restarted Redis"));
+                            lockInvariants(
+                                    holds,
+                                    cluster,
+                                    ignored -> Check.of(
+                                            "deposits went on through the database while Redis was down",
+                                            "FALLBACK".equals(modeAtLift[0]) && acknowledgedDuringFault > 0,
+                                            "lock mode " + modeAtLift[0] + " when Redis came back, "
+                                                    + acknowledgedDuringFault
+                                                    + " deposits acknowledged during the fault"),
+                                    ignored -> Check.of(
+                                            "locks back on Redis after its restart",
+                                            redisKeys > 0,
+                                            "mode PRIMARY " + backToRedis[0].toMillis() + " ms after the restart, "
+                                                    + redisKeys + " keys in the restarted Redis")));
         }
     }
 
@@ -124,39 +127,121 @@ class LockRedisFaultsScenario {
                     .awaitHealthy();
             History history = new History();
             ContendedDeposits deposits = new ContendedDeposits(cluster, REQUEST_TIMEOUT);
-            List<String> symbols = List.of("005930", "000660", "035420", "AAPL", "MSFT");
-            Load.Workload workload = (client, n) -> client < DEPOSIT_CLIENTS
-                    ? deposits.deposit(client, n)
-                    : new Load.Request(
-                            "quote",
-                            symbols.get((int) (n % symbols.size())),
-                            "",
-                            Load.get(
-                                    cutOff.uri("/api/quotes/" + symbols.get((int) (n % symbols.size()))),
-                                    REQUEST_TIMEOUT));
+            Load.Workload workload =
+                    (client, n) -> client < DEPOSIT_CLIENTS ? deposits.deposit(client, n) : quote(cutOff, n);
             try (Load load = Load.start(history, DEPOSIT_CLIENTS + 2, workload)) {
                 new FaultWindow(200, Duration.ofSeconds(10), 200)
                         .run(history, load, () -> cluster.redisProxy().blackhole(), () -> cluster.redisProxy()
                                 .heal());
             }
-            List<Operation> quotes = history.operations("quote");
-            long quoteErrors =
-                    quotes.stream().filter(op -> op.outcome() != Outcome.OK).count();
             History holds = deposits.holds();
             scenario.recoveryOf(history)
                     .verify(
                             history,
-                            ignored -> new SingleHolder(DepositHolds.HOLD).check(holds),
-                            new BalancesMatchDeposits(cluster.balances()),
-                            new AllowedStatuses(Set.of(200, 409, 503)),
-                            new BoundedRecovery(FaultWindow.END, RECOVERY_LIMIT),
-                            ignored -> Check.of(
-                                    "the cut-off instance answers every quote",
-                                    !quotes.isEmpty() && quoteErrors == 0,
-                                    quoteErrors + " of " + quotes.size() + " quotes failed"),
-                            new BoundedLatency("quote", Duration.ofSeconds(2)),
-                            new BoundedLatency(BalancesMatchDeposits.DEPOSIT, DEPOSIT_LIMIT));
+                            lockInvariants(
+                                    holds,
+                                    cluster,
+                                    noQuoteFailed("the cut-off instance answers every quote"),
+                                    new BoundedLatency("quote", Duration.ofSeconds(2))));
         }
+    }
+
+    @Test
+    @DisplayName("(30) Redis Sentinel: primary SIGKILLed, replica promoted")
+    void aSentinelFailoverKeepsOneHolderPerAccountAndTheQuotesAndEndsWithLocksOnThePromotedReplica(Scenario scenario)
+            throws Exception {
+        scenario.fault("SIGKILL of the Redis primary behind 3 Sentinels (1 primary, 1 replica, down-after "
+                + RedisSentinel.DOWN_AFTER_MILLIS + " ms) under deposit contention (" + DEPOSIT_CLIENTS
+                + " clients, " + ContendedDeposits.ACCOUNTS + " accounts, 2 instances, ballast.lock.backend=RESILIENT)"
+                + " and quotes on both instances; held 5 s after the promotion; the old primary stays dead");
+        try (BrokerageCluster cluster = BrokerageCluster.builder("lock-redis-sentinel")
+                .instances(2)
+                .redisSentinel()
+                .env("BALLAST_LOCK_BACKEND", "RESILIENT")
+                .start()) {
+            History history = new History();
+            ContendedDeposits deposits = new ContendedDeposits(cluster, REQUEST_TIMEOUT);
+            Load.Workload workload = (client, n) -> {
+                if (client < DEPOSIT_CLIENTS) {
+                    return deposits.deposit(client, n);
+                }
+                List<ChildService> live = cluster.instances();
+                return quote(live.get((int) ((client + n) % live.size())), n);
+            };
+            Duration[] promotion = {Duration.ZERO};
+            Duration[] backToRedis = {Duration.ZERO};
+            try (Load load = Load.start(history, DEPOSIT_CLIENTS + 2, workload)) {
+                new FaultWindow(200, Duration.ofSeconds(5), 200)
+                        .run(
+                                history,
+                                load,
+                                () -> {
+                                    long killed = System.nanoTime();
+                                    cluster.redisSentinel().killPrimaryAndAwaitPromotion();
+                                    promotion[0] = Duration.ofNanos(System.nanoTime() - killed);
+                                },
+                                () -> {},
+                                () -> backToRedis[0] = awaitLocksOnRedis(cluster));
+            }
+            String modeAtEnd = lockMode(cluster);
+            History holds = deposits.holds();
+            scenario.recoveryOf(history)
+                    .verify(
+                            history,
+                            lockInvariants(
+                                    holds,
+                                    cluster,
+                                    noQuoteFailed("every quote answered through the failover"),
+                                    new BoundedLatency("quote", Duration.ofSeconds(2)),
+                                    ignored -> Check.of(
+                                            "locks back on Redis, now the promoted replica, and still there at the end",
+                                            "PRIMARY".equals(modeAtEnd),
+                                            "replica promoted " + promotion[0].toMillis()
+                                                    + " ms after the kill; mode PRIMARY "
+                                                    + backToRedis[0].toMillis() + " ms after the fault's end; "
+                                                    + modeAtEnd
+                                                    + " when the load stopped")));
+        }
+    }
+
+    /**
+     * What every scenario here checks, then {@code more}: one holder per lock at every moment, balances equal to the
+     * acknowledged deposits, only 200/409/503, recovery within {@link #RECOVERY_LIMIT}, deposits within {@link
+     * #DEPOSIT_LIMIT}.
+     */
+    private static List<Checker> lockInvariants(History holds, BrokerageCluster cluster, Checker... more)
+            throws SQLException {
+        List<Checker> all = new ArrayList<>(List.<Checker>of(
+                ignored -> new SingleHolder(DepositHolds.HOLD).check(holds),
+                new BalancesMatchDeposits(cluster.balances()),
+                new AllowedStatuses(Set.of(200, 409, 503)),
+                new BoundedRecovery(FaultWindow.END, RECOVERY_LIMIT),
+                new BoundedLatency(BalancesMatchDeposits.DEPOSIT, DEPOSIT_LIMIT)));
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    /** Waits (at most 60 s) until the shared lock mode is back on Redis; returns how long it took. */
+    private static Duration awaitLocksOnRedis(BrokerageCluster cluster) {
+        return Waits.until("locks back on Redis (mode PRIMARY)", Duration.ofSeconds(60), () -> "PRIMARY"
+                .equals(lockMode(cluster)));
+    }
+
+    /** A quote from {@code instance} of one of five symbols, in turn by {@code n}. */
+    private static Load.Request quote(ChildService instance, long n) {
+        String symbol = SYMBOLS.get((int) (n % SYMBOLS.size()));
+        return new Load.Request("quote", symbol, "", Load.get(instance.uri("/api/quotes/" + symbol), REQUEST_TIMEOUT));
+    }
+
+    /** Some quotes were sent and none failed. */
+    private static Checker noQuoteFailed(String invariant) {
+        return history -> {
+            List<Operation> quotes = history.operations("quote");
+            long failed =
+                    quotes.stream().filter(op -> op.outcome() != Outcome.OK).count();
+            return Check.of(
+                    invariant, !quotes.isEmpty() && failed == 0, failed + " of " + quotes.size() + " quotes failed");
+        };
     }
 
     /** The resilient chain's shared mode (PRIMARY or FALLBACK), or {@code none} before the first switch. */

@@ -24,6 +24,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 class LettuceLoggingDefaultsTest {
 
     private static final String WATCHDOG = "io.lettuce.core.protocol.ConnectionWatchdog";
+    private static final String CLIENT = "io.lettuce.core.RedisClient";
 
     private String previousLoggingSystem;
 
@@ -47,7 +48,9 @@ class LettuceLoggingDefaultsTest {
     void lettucesReconnectLogIsQuietByDefaultAndNoBallastLoggerIsTouched() {
         start();
 
-        assertThat(RecordingLoggingSystem.LEVELS).containsEntry(WATCHDOG, LogLevel.ERROR);
+        assertThat(RecordingLoggingSystem.LEVELS)
+                .containsEntry(WATCHDOG, LogLevel.ERROR)
+                .containsEntry(CLIENT, LogLevel.ERROR); // "Cannot connect Redis Sentinel at ...", per attempt
         assertThat(RecordingLoggingSystem.LEVELS.keySet())
                 .noneMatch(logger -> logger.startsWith("dev.ballast") || logger.startsWith("ballast"));
     }
@@ -65,7 +68,27 @@ class LettuceLoggingDefaultsTest {
 
         assertThat(RecordingLoggingSystem.LEVELS)
                 .containsEntry("io.lettuce", LogLevel.INFO)
-                .doesNotContainKey(WATCHDOG);
+                .doesNotContainKey(WATCHDOG)
+                .doesNotContainKey(CLIENT);
+    }
+
+    @Test
+    void aLevelForTheProtocolPackageDropsOnlyTheWatchdogsDefault() {
+        start("--logging.level.io.lettuce.core.protocol=debug");
+
+        assertThat(RecordingLoggingSystem.LEVELS)
+                .containsEntry("io.lettuce.core.protocol", LogLevel.DEBUG)
+                .doesNotContainKey(WATCHDOG)
+                .containsEntry(CLIENT, LogLevel.ERROR);
+    }
+
+    @Test
+    void theApplicationsLevelForTheSentinelConnectionLineWins() {
+        start("--logging.level." + CLIENT + "=warn");
+
+        assertThat(RecordingLoggingSystem.LEVELS)
+                .containsEntry(CLIENT, LogLevel.WARN)
+                .containsEntry(WATCHDOG, LogLevel.ERROR);
     }
 
     private static void start(String... args) {
