@@ -29,7 +29,8 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
  * Redis support reads; there is no second way to configure Redis. Which client follows Boot's own order:
  *
  * <ul>
- *   <li>{@code spring.data.redis.sentinel.master} and {@code .nodes} set: a {@link RedisClient} with a Sentinel URI,
+ *   <li>{@code spring.data.redis.sentinel.master} and {@code .nodes} set (one of them alone fails start-up naming the
+ *       other): a {@link RedisClient} with a Sentinel URI,
  *       which asks the Sentinels for the primary on every (re)connect, so it follows failovers ({@code
  *       sentinel.username}/{@code sentinel.password} authenticate to the Sentinels, {@code username}/{@code
  *       password} to the data nodes);
@@ -58,8 +59,12 @@ public final class BallastRedisAutoConfiguration {
         NONE;
 
         static Topology of(Binder binder) {
-            if (binder.bind(PREFIX + "sentinel.master", String.class).isBound()
-                    && !strings(binder, "sentinel.nodes").isEmpty()) {
+            // either Sentinel setting alone is a Sentinel setup half given, as in Spring Boot (which then fails to
+            // connect): the client refuses it at start-up (sentinelUri) instead of falling back to a host or to none
+            if (!binder.bind(PREFIX + "sentinel.master", String.class)
+                            .orElse("")
+                            .isBlank()
+                    || !strings(binder, "sentinel.nodes").isEmpty()) {
                 return SENTINEL;
             }
             if (!strings(binder, "cluster.nodes").isEmpty()) {
@@ -115,7 +120,28 @@ public final class BallastRedisAutoConfiguration {
     }
 
     static RedisURI sentinelUri(Binder binder) {
-        String master = binder.bind(PREFIX + "sentinel.master", String.class).get();
+        String master = binder.bind(PREFIX + "sentinel.master", String.class).orElse("");
+        List<String> sentinels = strings(binder, "sentinel.nodes");
+        if (master.isBlank()) {
+            throw InvalidBallastPropertyException.missing(
+                    PREFIX + "sentinel.master",
+                    master,
+                    "is needed with spring.data.redis.sentinel.nodes " + sentinels
+                            + ": the name the Sentinels monitor the primary by",
+                    "Set spring.data.redis.sentinel.master (SPRING_DATA_REDIS_SENTINEL_MASTER) to the name in the"
+                            + " Sentinels' 'sentinel monitor <name> ...' line, or remove spring.data.redis.sentinel.nodes"
+                            + " for a standalone Redis");
+        }
+        if (sentinels.isEmpty()) {
+            throw InvalidBallastPropertyException.missing(
+                    PREFIX + "sentinel.nodes",
+                    "",
+                    "is needed with spring.data.redis.sentinel.master '" + master + "': the Sentinels to ask for"
+                            + " the primary",
+                    "Set spring.data.redis.sentinel.nodes (SPRING_DATA_REDIS_SENTINEL_NODES) to the Sentinels,"
+                            + " host:port,..., or remove spring.data.redis.sentinel.master for a standalone Redis"
+                            + " (spring.data.redis.host)");
+        }
         @Nullable
         String sentinelUser =
                 binder.bind(PREFIX + "sentinel.username", String.class).orElse(null);

@@ -106,6 +106,27 @@ class BallastRedisAutoConfigurationTest {
     }
 
     @Test
+    void aSentinelSetupHalfGivenFailsStartUpNamingTheMissingPropertyInsteadOfUsingTheHost() {
+        runner.withPropertyValues(
+                        "spring.data.redis.sentinel.master=brokerage",
+                        "spring.data.redis.host=127.0.0.1",
+                        "spring.data.redis.password=s3cret")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("spring.data.redis.sentinel.nodes")
+                        .hasStackTraceContaining("is needed with spring.data.redis.sentinel.master 'brokerage'")
+                        .satisfies(failure -> assertThat(stackTrace(failure)).doesNotContain("s3cret")));
+        runner.withPropertyValues("spring.data.redis.sentinel.nodes=127.0.0.1:26379")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("spring.data.redis.sentinel.master")
+                        .hasStackTraceContaining("is needed with spring.data.redis.sentinel.nodes [127.0.0.1:26379]"));
+        // an empty variable (SPRING_DATA_REDIS_SENTINEL_MASTER=) is not a Sentinel setup
+        runner.withPropertyValues("spring.data.redis.sentinel.master=", "spring.data.redis.host=127.0.0.1")
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(RedisClient.class));
+    }
+
+    @Test
     void hostGivesAStandaloneClientAndNoSettingsGiveNone() {
         runner.withPropertyValues("spring.data.redis.host=127.0.0.1")
                 .run(context -> assertThat(context).hasSingleBean(RedisClient.class));
