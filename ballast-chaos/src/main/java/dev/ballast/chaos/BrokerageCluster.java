@@ -150,7 +150,10 @@ public final class BrokerageCluster implements AutoCloseable {
         return built(backends.redis(), "built without redis()");
     }
 
-    /** The own Redis Sentinel setup; fails if the cluster was built without {@link BrokerageClusterBuilder#redisSentinel()}. */
+    /**
+     * The own Redis Sentinel setup; fails if the cluster was built without {@link
+     * BrokerageClusterBuilder#redisSentinel()}.
+     */
     public RedisSentinel redisSentinel() {
         return built(backends.sentinel(), "built without redisSentinel()");
     }

@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The servers behind one {@link BrokerageCluster}'s instances: its own PostgreSQL or MariaDB, optionally its own
- * redis-server or Redis Sentinel setup, the {@link FaultProxy}s in front of them and the {@link NetworkNamespace} the instances run in, and the
- * environment variables that point an instance at them. Used only by {@link BrokerageCluster}; started and closed
+ * redis-server or Redis Sentinel setup, the {@link FaultProxy}s in front of them and the {@link NetworkNamespace} the
+ * instances run in, and the environment variables that point an instance at them. Used only by {@link BrokerageCluster}; started and closed
  * from the test thread, read from any. Guards that what it started is closed again, the namespace last, also when a
  * later start fails.
  */
