@@ -15,8 +15,8 @@ import org.springframework.core.env.MapPropertySource;
  * for as long as the outage lasts (measured on the example: 16 WARN and 16 INFO lines in the first minute, then 8 and
  * 8 a minute, against Ballast's three lines for the whole outage). Without the second, behind Sentinel, every
  * connection attempt logs a WARN "Cannot connect Redis Sentinel at ..." per Sentinel it could not reach (that logger's
- * only line: a black-box run with the Sentinels down counted about 400 per instance in 30 s, then 6-7 a second, and
- * the same rate for as long as an instance ran with a Sentinel password the Sentinels refused). Ballast reports the
+ * only line; Ballast's links try again every second, so several a second for as long as the Sentinels are unreachable
+ * or refuse the Sentinel password). Ballast reports the
  * outage once, where an operator acts on it: the cache's breaker alert, the lock mode switch, and {@code
  * /actuator/health}. Ballast's own loggers are not touched. A {@code logging.level} the application sets for one of
  * these loggers wins, and that default is not added when it sets one for an enclosing package ({@code io.lettuce},
