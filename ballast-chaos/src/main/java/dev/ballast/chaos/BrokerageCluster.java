@@ -125,6 +125,11 @@ public final class BrokerageCluster implements AutoCloseable {
         return built(backends.postgres(), "built with mariadb()");
     }
 
+    /** The standby of the cluster's PostgreSQL (built with {@link BrokerageClusterBuilder#postgresStandby()}). */
+    public PostgresServer postgresStandby() {
+        return built(backends.standby(), "built without postgresStandby()");
+    }
+
     /** The own MariaDB server; fails if the cluster was built without {@link BrokerageClusterBuilder#mariadb()}. */
     public MariaDbServer mariadb() {
         return built(backends.mariadb(), "built without mariadb()");

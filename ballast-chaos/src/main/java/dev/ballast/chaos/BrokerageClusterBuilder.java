@@ -3,6 +3,7 @@ package dev.ballast.chaos;
 import dev.ballast.test.ChildService;
 import dev.ballast.test.FaultProxy;
 import dev.ballast.test.NetworkNamespace;
+import dev.ballast.test.PostgresServer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,6 +20,8 @@ public final class BrokerageClusterBuilder {
     private boolean redisSentinel;
     private boolean databaseProxy;
     private boolean mariadb;
+    private boolean postgresStandby;
+    private boolean anyServerUrl;
     private boolean networkNamespace;
     private final Map<String, String> environment = new LinkedHashMap<>();
 
@@ -61,6 +64,28 @@ public final class BrokerageClusterBuilder {
         return this;
     }
 
+    /**
+     * A streaming-replication standby of the cluster's PostgreSQL ({@link PostgresServer#startStandby}) that every
+     * commit waits for (synchronous replication), and the instances pointed at both with pgjdbc's multi-host URL
+     * ({@code targetServerType=primary}), as an operator runs a primary and its standby without a proxy; {@link
+     * BrokerageCluster#postgresStandby()} promotes it.
+     */
+    public BrokerageClusterBuilder postgresStandby() {
+        this.postgresStandby = true;
+        return this;
+    }
+
+    /**
+     * As {@link #postgresStandby()}, but the multi-host URL without {@code targetServerType}: the driver takes the
+     * first server that answers, so an instance whose connection to the primary broke may reach the standby, which
+     * refuses every write until it is promoted.
+     */
+    public BrokerageClusterBuilder postgresStandbyOnAnyServerUrl() {
+        this.postgresStandby = true;
+        this.anyServerUrl = true;
+        return this;
+    }
+
     /** An own MariaDB server instead of PostgreSQL (see {@link #mariadb()}). */
     public BrokerageClusterBuilder mariadb() {
         this.mariadb = true;
@@ -88,7 +113,14 @@ public final class BrokerageClusterBuilder {
     public BrokerageCluster start() throws Exception {
         BrokerageCluster.jar();
         ClusterBackends backends = ClusterBackends.start(new ClusterBackends.Choices(
-                mariadb, databaseProxy, redis, redisProxy, redisSentinel, networkNamespace));
+                mariadb,
+                postgresStandby,
+                anyServerUrl,
+                databaseProxy,
+                redis,
+                redisProxy,
+                redisSentinel,
+                networkNamespace));
         Map<String, String> env = new LinkedHashMap<>(backends.environment());
         env.putAll(environment);
         BrokerageCluster cluster = new BrokerageCluster(scenario, backends, env);

@@ -8,6 +8,7 @@ import dev.ballast.test.RedisSentinel;
 import dev.ballast.test.RedisServer;
 import java.net.InetAddress;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -28,6 +29,8 @@ final class ClusterBackends implements AutoCloseable {
     /** What {@link BrokerageClusterBuilder} chose. */
     record Choices(
             boolean mariadb,
+            boolean postgresStandby,
+            boolean anyServerUrl,
             boolean databaseProxy,
             boolean redis,
             boolean redisProxy,
@@ -35,6 +38,7 @@ final class ClusterBackends implements AutoCloseable {
             boolean networkNamespace) {}
 
     private final @Nullable PostgresServer postgres;
+    private final @Nullable PostgresServer standby;
     private final @Nullable MariaDbServer mariadb;
     private final @Nullable FaultProxy databaseProxy;
     private final @Nullable RedisServer redis;
@@ -45,6 +49,7 @@ final class ClusterBackends implements AutoCloseable {
 
     private ClusterBackends(
             @Nullable PostgresServer postgres,
+            @Nullable PostgresServer standby,
             @Nullable MariaDbServer mariadb,
             @Nullable FaultProxy databaseProxy,
             @Nullable RedisServer redis,
@@ -53,6 +58,7 @@ final class ClusterBackends implements AutoCloseable {
             @Nullable NetworkNamespace namespace,
             Map<String, String> environment) {
         this.postgres = postgres;
+        this.standby = standby;
         this.mariadb = mariadb;
         this.databaseProxy = databaseProxy;
         this.redis = redis;
@@ -65,6 +71,7 @@ final class ClusterBackends implements AutoCloseable {
     /** Starts the servers and proxies {@code choices} asks for; on failure closes what it had started. */
     static ClusterBackends start(Choices choices) throws Exception {
         PostgresServer postgres = choices.mariadb() ? null : PostgresServer.start();
+        PostgresServer standby = null;
         MariaDbServer maria = null;
         FaultProxy dbProxy = null;
         RedisServer redisServer = null;
@@ -84,6 +91,10 @@ final class ClusterBackends implements AutoCloseable {
                 PostgresServer pg = Objects.requireNonNull(postgres);
                 pg.createDatabase(BrokerageCluster.DATABASE);
                 databasePort = pg.port();
+                if (choices.postgresStandby()) {
+                    standby = PostgresServer.startStandby(pg);
+                    pg.requireSynchronousStandby();
+                }
             }
             dbProxy = choices.databaseProxy() || ns != null ? FaultProxy.start(listen, databasePort) : null;
             redisServer = choices.redis() ? RedisServer.start() : null;
@@ -95,8 +106,10 @@ final class ClusterBackends implements AutoCloseable {
             int dbPort = dbProxy != null ? dbProxy.port() : databasePort;
             env.put(
                     "SPRING_DATASOURCE_URL",
-                    (maria != null ? "jdbc:mariadb" : "jdbc:postgresql") + "://" + host + ":" + dbPort + "/"
-                            + BrokerageCluster.DATABASE);
+                    standby != null
+                            ? pairUrl(host, dbPort, standby.port(), choices.anyServerUrl())
+                            : (maria != null ? "jdbc:mariadb" : "jdbc:postgresql") + "://" + host + ":" + dbPort + "/"
+                                    + BrokerageCluster.DATABASE);
             env.put("SPRING_DATASOURCE_USERNAME", maria != null ? "root" : "postgres");
             env.put("SPRING_DATASOURCE_PASSWORD", "");
             // docs/operations.md, production checklist: fail fast instead of queueing 30 s for a connection
@@ -116,9 +129,9 @@ final class ClusterBackends implements AutoCloseable {
                                 .map(port -> "127.0.0.1:" + port)
                                 .collect(Collectors.joining(",")));
             }
-            return new ClusterBackends(postgres, maria, dbProxy, redisServer, redisFaults, sentinels, ns, env);
+            return new ClusterBackends(postgres, standby, maria, dbProxy, redisServer, redisFaults, sentinels, ns, env);
         } catch (Exception | AssertionError e) {
-            BrokerageCluster.closeAll(sentinels, redisFaults, redisServer, dbProxy, maria, postgres, ns);
+            BrokerageCluster.closeAll(sentinels, redisFaults, redisServer, dbProxy, maria, standby, postgres, ns);
             throw e;
         }
     }
@@ -128,8 +141,24 @@ final class ClusterBackends implements AutoCloseable {
         return environment;
     }
 
-    /** A new connection to the database, PostgreSQL or MariaDB. */
+    /**
+     * pgjdbc's multi-host URL an operator gives instances in front of a primary and its standby without a proxy: with
+     * {@code targetServerType=primary} the driver connects to whichever of the two accepts writes; {@code anyServer},
+     * without it, to the first that answers.
+     */
+    private static String pairUrl(String host, int primaryPort, int standbyPort, boolean anyServer) {
+        return "jdbc:postgresql://" + host + ":" + primaryPort + "," + host + ":" + standbyPort + "/"
+                + BrokerageCluster.DATABASE + (anyServer ? "" : "?targetServerType=primary");
+    }
+
+    /** A new connection to the database, PostgreSQL (the current primary, with a standby) or MariaDB. */
     Connection connect() throws SQLException {
+        if (standby != null) {
+            return DriverManager.getConnection(
+                    pairUrl("127.0.0.1", Objects.requireNonNull(postgres).port(), standby.port(), false),
+                    "postgres",
+                    "");
+        }
         return mariadb != null
                 ? mariadb.connect(BrokerageCluster.DATABASE)
                 : Objects.requireNonNull(postgres).connect(BrokerageCluster.DATABASE);
@@ -138,6 +167,11 @@ final class ClusterBackends implements AutoCloseable {
     @Nullable
     PostgresServer postgres() {
         return postgres;
+    }
+
+    @Nullable
+    PostgresServer standby() {
+        return standby;
     }
 
     @Nullable
@@ -173,6 +207,6 @@ final class ClusterBackends implements AutoCloseable {
     /** Closes the proxies and servers, the namespace last (call it after the instances inside have exited). */
     @Override
     public void close() throws Exception {
-        BrokerageCluster.closeAll(sentinel, redisProxy, redis, databaseProxy, mariadb, postgres, namespace);
+        BrokerageCluster.closeAll(sentinel, redisProxy, redis, databaseProxy, mariadb, standby, postgres, namespace);
     }
 }

@@ -51,6 +51,18 @@ class ExceptionClassifierTest {
     }
 
     @Test
+    void aWriteRefusedByAServerThatTakesNoWritesIsInfrastructure() {
+        // what a PostgreSQL standby answers an INSERT (an instance that reached it during a failover), wrapped as the
+        // outbox and Spring wrap it
+        assertThat(classifier.classify(new IllegalStateException(
+                        new SQLException("ERROR: cannot execute INSERT in a read-only transaction", "25006"))))
+                .isEqualTo(ErrorCategory.INFRASTRUCTURE);
+        // other invalid-transaction-state errors (25xxx) are the application's, not the server's
+        assertThat(classifier.classify(new SQLException("transaction is aborted", "25P02")))
+                .isEqualTo(ErrorCategory.UNKNOWN);
+    }
+
+    @Test
     void eachInstanceIsClassifiedByItsOwnStateAndCausesWhateverItsClassAnsweredBefore() {
         // the class-level answer is cached; an SQLSTATE and a cause belong to the instance and must still count
         assertThat(classifier.classify(new SQLException("gone", "08006"))).isEqualTo(ErrorCategory.INFRASTRUCTURE);

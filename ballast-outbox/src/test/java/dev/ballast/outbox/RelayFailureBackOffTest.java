@@ -10,6 +10,7 @@ import dev.ballast.outbox.internal.Housekeeping;
 import dev.ballast.test.AdvancingClock;
 import dev.ballast.test.Eventually;
 import dev.ballast.test.LogCapture;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -47,13 +48,7 @@ class RelayFailureBackOffTest {
     @Test
     void failingBatchesBackOffToThirtySecondsWarnOnceRemindEveryFiveMinutesAndLogTheRecovery() {
         Outbox outbox = Outbox.builder(database).build(); // no tables
-        relay = outbox.relay(OutboxPublisher.inProcess(message -> {}))
-                .clock(clock)
-                .pollInterval(Duration.ofMillis(100))
-                .housekeepingInterval(Duration.ofHours(1))
-                .listen(false)
-                .build()
-                .start();
+        relay = start(outbox, message -> {});
 
         Eventually.within(
                 Duration.ofSeconds(10),
@@ -103,6 +98,95 @@ class RelayFailureBackOffTest {
                 .satisfies(event -> assertThat(event.getFormattedMessage())
                         .startsWith("Outbox relay batch works again after " + failed + " failed attempts over "));
         assertThat(relay.lastHeartbeat()).isPresent();
+    }
+
+    @Test
+    void aCommitInThisServiceEndsTheBackOffSoTheRelayGoesOnAsSoonAsTheDatabaseIsBack() throws Exception {
+        Outbox outbox = Outbox.builder(database).build(); // no tables yet: every batch fails
+        List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        relay = start(outbox, message -> published.add(message.requestId()));
+        Eventually.within(
+                Duration.ofSeconds(10),
+                "the first failed batch",
+                () -> failedAttempts().size() >= 1);
+        for (int step = 2; step <= 8; step++) { // backed off to 12.8 s on the relay's clock
+            int attempts = step;
+            clock.advance(Duration.ofSeconds(30));
+            Eventually.within(
+                    Duration.ofSeconds(10),
+                    "attempt " + step,
+                    () -> failedAttempts().size() >= attempts);
+        }
+        assertThat(nextDelay(failedAttempts().getLast())).isEqualTo(Duration.ofMillis(12800));
+
+        Outbox.builder(database).createSchema(true).build(); // the database works again
+        clock.advance(Duration.ofMillis(100)); // one poll interval after the last failure, far from 12.8 s
+        appendAndCommit(outbox, "r-1");
+
+        // the relay's clock stays where it is: only the commit can end the back-off
+        Eventually.within(Duration.ofSeconds(10), "the event published", () -> published.contains("r-1"));
+    }
+
+    @Test
+    void aBatchThatCouldNotWriteItsOutcomesGivesItsLeasesBackOnceTheDatabaseAnswersAgain() throws Exception {
+        Outbox outbox = Outbox.builder(database).createSchema(true).build();
+        List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        relay = start(
+                outbox,
+                message -> { // the lease is the default 30 s
+                    published.add(message.requestId());
+                    if (published.size() == 1) { // the database goes away while the first batch publishes
+                        execute("ALTER TABLE ballast_outbox RENAME TO ballast_outbox_away");
+                    }
+                });
+        appendAndCommit(outbox, "r-1");
+        Eventually.within(
+                Duration.ofSeconds(10),
+                "the batch fails writing its outcome",
+                () -> failedAttempts().size() >= 1);
+
+        execute("ALTER TABLE ballast_outbox_away RENAME TO ballast_outbox"); // the database is back
+        clock.advance(Duration.ofSeconds(1)); // past the 100 ms back-off; the 30 s lease still runs
+
+        Eventually.within(
+                Duration.ofSeconds(10),
+                "published again with its outcome",
+                () -> published.size() >= 2
+                        && relayLog.events().stream().anyMatch(event -> event.getFormattedMessage()
+                                .startsWith("Outbox relay batch works again")));
+        assertThat(published).containsExactly("r-1", "r-1"); // at least once: its first outcome was lost
+    }
+
+    /** The relay under test on {@link #clock}, polling every 100 ms, without LISTEN, housekeeping out of the way. */
+    private OutboxRelay start(Outbox outbox, java.util.function.Consumer<OutboxMessage> handler) {
+        return outbox.relay(OutboxPublisher.inProcess(handler))
+                .clock(clock)
+                .pollInterval(Duration.ofMillis(100))
+                .housekeepingInterval(Duration.ofHours(1))
+                .listen(false)
+                .build()
+                .start();
+    }
+
+    /** An append committed in this service, then what {@code TransactionalOutbox} does after the commit. */
+    private void appendAndCommit(Outbox outbox, String requestId) throws java.sql.SQLException {
+        try (java.sql.Connection connection = database.getConnection()) {
+            connection.setAutoCommit(false);
+            outbox.append(
+                    connection,
+                    OutboxEvent.of(requestId, "Order", "O-1", "OrderPlaced", "{}".getBytes(StandardCharsets.UTF_8)));
+            connection.commit();
+        }
+        outbox.afterCommit();
+    }
+
+    private void execute(String sql) {
+        try (java.sql.Connection connection = database.getConnection();
+                java.sql.Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The relay's log lines of failed batches, one per attempt. */

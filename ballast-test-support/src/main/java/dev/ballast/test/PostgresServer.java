@@ -68,6 +68,82 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates a streaming-replication standby of {@code primary} ({@code pg_basebackup -R}: a copy of its data with
+     * the connection back to it) in a new temporary directory on a free port and starts it; it follows the primary
+     * until {@link #promote()}. The primary's trust entries for replication on 127.0.0.1 ({@code initdb}'s defaults)
+     * let it connect.
+     */
+    public static PostgresServer startStandby(PostgresServer primary) throws IOException {
+        PostgresServer standby = new PostgresServer(primary.bin);
+        try {
+            if (runsAsRoot()) {
+                standby.run(List.of("chown", "-R", "postgres:postgres", standby.directory.toString()), false);
+            }
+            standby.run(
+                    List.of(
+                            primary.bin.resolve("pg_basebackup").toString(),
+                            "-h",
+                            "127.0.0.1",
+                            "-p",
+                            Integer.toString(primary.port),
+                            "-U",
+                            "postgres",
+                            "-D",
+                            standby.data().toString(),
+                            "-R",
+                            "-X",
+                            "stream",
+                            // an immediate checkpoint: the default spread one waits most of checkpoint_timeout
+                            "--checkpoint=fast",
+                            "--no-sync"),
+                    true);
+            standby.launch();
+            return standby;
+        } catch (IOException | RuntimeException e) {
+            standby.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Makes every commit on this primary wait until a standby has flushed it ({@code synchronous_standby_names = '*'},
+     * {@code synchronous_commit} left at its default {@code on}), and waits up to 30 s until a standby streams
+     * synchronously: from then on a commit the primary acknowledged survives its loss on the standby.
+     */
+    public void requireSynchronousStandby() throws SQLException, IOException {
+        execute("postgres", "ALTER SYSTEM SET synchronous_standby_names = '*'");
+        execute("postgres", "SELECT pg_reload_conf()");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        do {
+            try (Connection connection = connect("postgres");
+                    Statement statement = connection.createStatement();
+                    var rows = statement.executeQuery(
+                            "SELECT COUNT(*) FROM pg_stat_replication WHERE sync_state = 'sync'")) {
+                rows.next();
+                if (rows.getInt(1) > 0) {
+                    return;
+                }
+            }
+            try {
+                TimeUnit.MILLISECONDS.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for a synchronous standby", e);
+            }
+        } while (System.nanoTime() < deadline);
+        throw new IOException(
+                "no standby of the PostgreSQL on port " + port + " became synchronous within 30 s:\n" + log());
+    }
+
+    /**
+     * Promotes this standby to a primary ({@code pg_ctl promote}), as an HA manager does after losing the primary;
+     * returns once it accepts writes.
+     */
+    public void promote() throws IOException {
+        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data().toString(), "-w", "-t", "60", "promote"), true);
+    }
+
     /** The server's port on 127.0.0.1. */
     public int port() {
         return port;

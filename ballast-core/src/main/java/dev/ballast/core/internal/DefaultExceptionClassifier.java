@@ -99,11 +99,21 @@ public final class DefaultExceptionClassifier implements ExceptionClassifier {
     /**
      * SQLSTATE classes of a database that cannot serve, whatever exception type the driver uses (PgJDBC throws plain
      * {@code PSQLException}s): 08 connection exception, 53 insufficient resources, 57P operator intervention (backend
-     * terminated, server shutting down or starting).
+     * terminated, server shutting down or starting), and 25006, a write refused because the server takes no writes:
+     * what a PostgreSQL standby answers (an instance that reached it during a failover, through a multi-host URL
+     * without {@code targetServerType=primary}) and a database set {@code default_transaction_read_only}. A write
+     * in a transaction the application itself marked read-only gets the same state; that bug shows in every test of
+     * the write, not only during a fault.
      */
     private static boolean unavailableState(String state) {
-        return state != null && (state.startsWith("08") || state.startsWith("53") || state.startsWith("57P"));
+        return state != null
+                && (state.startsWith("08")
+                        || state.startsWith("53")
+                        || state.startsWith("57P")
+                        || state.equals(READ_ONLY_SQL_TRANSACTION));
     }
+
+    private static final String READ_ONLY_SQL_TRANSACTION = "25006";
 
     private static boolean isInfrastructure(Throwable error) {
         if ((TRAITS.get(error.getClass()) & INFRASTRUCTURE) != 0) {

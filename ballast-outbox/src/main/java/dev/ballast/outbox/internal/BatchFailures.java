@@ -23,6 +23,7 @@ public final class BatchFailures {
     private final Duration reminder;
     private long failures;
     private long firstFailureMillis;
+    private long lastFailureMillis;
     private long lastWarnMillis;
     private long failuresAtLastWarn;
     private long retryAtMillis;
@@ -60,6 +61,7 @@ public final class BatchFailures {
             if (first) {
                 firstFailureMillis = now;
             }
+            lastFailureMillis = now;
             delay = delay(failures);
             retryAtMillis = now + delay.toMillis();
             warn = first || !Objects.equals(signature, lastError) || now - lastWarnMillis >= reminder.toMillis();
@@ -110,6 +112,18 @@ public final class BatchFailures {
             lastError = null;
         }
         log.info("{} works again after {} failed attempts over {}", what, count, Duration.ofMillis(elapsed));
+    }
+
+    /**
+     * The database was just seen working for someone else (an append committed in this service, a notification
+     * arrived): the next attempt may run one base delay after the last failure instead of at the end of the back-off,
+     * so that work waiting since an outage goes on as soon as the database is back, not up to the cap later. A stream of
+     * such signals while the attempts still fail gives at most one attempt per base delay.
+     */
+    public synchronized void retrySoon() {
+        if (failures > 0) {
+            retryAtMillis = Math.min(retryAtMillis, lastFailureMillis + base.toMillis());
+        }
     }
 
     /** How long, on the relay's clock, until the next batch may run; zero or negative when it may run now. */

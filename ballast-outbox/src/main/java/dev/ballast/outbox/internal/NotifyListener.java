@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * PostgreSQL LISTEN on the outbox channel from one dedicated connection; each notification (sent by an append, at its
  * commit) wakes the relay. Only a hint: polling still runs, so a lost notification costs one poll interval. Runs on its
- * own thread until interrupted; reconnects after a failure.
+ * own thread until interrupted; reconnects after a failure, and wakes the relay once it listens again (the database
+ * answers, and notifications sent meanwhile are lost).
  */
 public final class NotifyListener implements Runnable {
 
@@ -45,10 +46,16 @@ public final class NotifyListener implements Runnable {
 
     @Override
     public void run() {
+        boolean reconnected = false;
         while (!Thread.currentThread().isInterrupted()) {
             try (Connection connection = dataSource.getConnection()) {
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("LISTEN " + tables.channel()); // the channel is the validated table prefix
+                }
+                if (reconnected) {
+                    // the database answers again, and what was notified while the connection was down is lost
+                    reconnected = false;
+                    wake.run();
                 }
                 PGConnection postgres = connection.unwrap(PGConnection.class);
                 while (!Thread.currentThread().isInterrupted()) {
@@ -61,6 +68,7 @@ public final class NotifyListener implements Runnable {
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
+                reconnected = true;
                 log.debug("Outbox LISTEN connection failed, reconnecting: {}", e.toString());
                 try {
                     Thread.sleep(1000);

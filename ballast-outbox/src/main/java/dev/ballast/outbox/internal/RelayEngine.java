@@ -12,11 +12,14 @@ import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.OutboxPublisher;
 import dev.ballast.outbox.PublishResult;
 import java.io.IOException;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -40,10 +43,21 @@ public final class RelayEngine {
     private final AlertSink alerts;
     private final OutboxMeters meters;
     private final DeadLetterFile deadLetterFile;
+    private final RelayTransactions transactions;
+    private final String giveBackLease;
+    /**
+     * Claims whose batch could not write its outcomes (the database went away in the middle): their leases are given
+     * back once the database answers again ({@link #giveBackUnfinished}), instead of holding their aggregates for the
+     * rest of the lease.
+     */
+    private final Queue<UnfinishedClaim> unfinished = new ConcurrentLinkedQueue<>();
+
+    private record UnfinishedClaim(List<RelayClaims.ClaimedAggregate> aggregates, long claimedAtMillis) {}
 
     public RelayEngine(OutboxRuntime runtime, OutboxPublisher publisher, RelayConfig config) {
-        RelayTransactions transactions =
-                new RelayTransactions(runtime.dataSource(), runtime.tables(), config.asynchronousCommit());
+        this.transactions = new RelayTransactions(runtime.dataSource(), runtime.tables(), config.asynchronousCommit());
+        this.giveBackLease = "UPDATE " + runtime.tables().aggregate + " SET lease_owner = NULL, lease_until = NULL"
+                + " WHERE aggregate_type = ? AND aggregate_id = ? AND lease_owner = ?";
         this.claims = new RelayClaims(transactions, runtime.tables(), config.time());
         this.completion = new RelayCompletion(transactions, runtime.tables(), config.time());
         this.integrity = runtime.integrity();
@@ -67,6 +81,7 @@ public final class RelayEngine {
     /** Runs one batch. */
     public BatchResult runOnce() throws SQLException {
         long started = System.nanoTime();
+        long claimedAt = config.clock().millis();
         List<RelayClaims.ClaimedAggregate> claimed = claims.claim(
                 config.owner(),
                 config.batchAggregates(),
@@ -84,6 +99,7 @@ public final class RelayEngine {
             changed = completion.complete(config.owner(), outcomes);
         } catch (SQLException | RuntimeException e) {
             rescueDeadLetters(outcomes, e);
+            unfinished.add(new UnfinishedClaim(claimed, claimedAt));
             throw e;
         }
         for (AggregateOutcome outcome : outcomes) {
@@ -91,6 +107,48 @@ public final class RelayEngine {
         }
         meters.batch.record(Duration.ofNanos(System.nanoTime() - started));
         return new BatchResult(events, changed, outage);
+    }
+
+    /**
+     * Gives back the leases of claims whose outcomes could not be written, so their aggregates are claimed at once now
+     * that the database answers (their events are published again: at least once), instead of after the lease. Only a
+     * claim made less than half a lease ago on the relay's clock: its lease, taken on the database's clock after that,
+     * still runs, so no relay (this one's other threads included) can have claimed the aggregate since. Older ones are
+     * dropped: their leases run out by themselves. Call before each batch; throws, keeping them, if the database still
+     * fails.
+     */
+    public void giveBackUnfinished() throws SQLException {
+        if (unfinished.isEmpty()) {
+            return;
+        }
+        List<UnfinishedClaim> taken = new ArrayList<>();
+        for (UnfinishedClaim claim; (claim = unfinished.poll()) != null; ) {
+            if (config.clock().millis() - claim.claimedAtMillis()
+                    < config.lease().toMillis() / 2) {
+                taken.add(claim);
+            }
+        }
+        if (taken.isEmpty()) {
+            return;
+        }
+        try {
+            transactions.run(connection -> {
+                try (PreparedStatement statement = connection.prepareStatement(giveBackLease)) {
+                    for (UnfinishedClaim claim : taken) {
+                        for (RelayClaims.ClaimedAggregate aggregate : claim.aggregates()) {
+                            statement.setString(1, aggregate.type());
+                            statement.setString(2, aggregate.id());
+                            statement.setString(3, config.owner());
+                            statement.addBatch();
+                        }
+                    }
+                    return statement.executeBatch().length;
+                }
+            });
+        } catch (SQLException | RuntimeException e) {
+            unfinished.addAll(taken);
+            throw e;
+        }
     }
 
     /** Returns true if the broker looked down (every publish of the first wave failed as infrastructure). */

@@ -128,9 +128,9 @@ public final class RelayRunner {
             listener = Thread.ofPlatform()
                     .daemon()
                     .name("ballast-outbox-listen")
-                    .start(new NotifyListener(runtime.dataSource(), runtime.tables(), this::wakeAll, timeout));
+                    .start(new NotifyListener(runtime.dataSource(), runtime.tables(), this::databaseAnswered, timeout));
         }
-        unregister = runtime.wakeups().register(this::wakeAll);
+        unregister = runtime.wakeups().register(this::databaseAnswered);
         long every = config.housekeepingInterval().toMillis();
         chores = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "ballast-outbox-housekeeping");
@@ -244,6 +244,15 @@ public final class RelayRunner {
         return outage.end();
     }
 
+    /**
+     * A commit in this service or a notification from the database: there is work, and the database works, so a relay
+     * backing off after failed batches tries again soon ({@link BatchFailures#retrySoon}), as do idle workers.
+     */
+    private void databaseAnswered() {
+        failures.retrySoon();
+        wakeAll();
+    }
+
     private void wakeAll() {
         if (wakeups.availablePermits() < config.threads()) {
             wakeups.release(config.threads());
@@ -270,6 +279,7 @@ public final class RelayRunner {
                 }
                 RelayEngine.BatchResult result;
                 try {
+                    engine.giveBackUnfinished();
                     result = engine.runOnce();
                     heartbeat = config.clock().instant();
                 } catch (SQLException | RuntimeException e) {

@@ -9,6 +9,8 @@ import java.sql.SQLException;
 import java.util.Objects;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.UncategorizedSQLException;
 import org.springframework.jdbc.datasource.DataSourceUtils;
 import org.springframework.jdbc.support.SQLStateSQLExceptionTranslator;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -44,8 +46,7 @@ public final class TransactionalOutbox {
             wakeRelaysAfterCommit();
             return appended;
         } catch (SQLException e) {
-            RuntimeException translated = translator.translate("outbox append", null, e);
-            throw translated != null ? translated : new IllegalStateException("Outbox append failed", e);
+            throw translate("outbox append", e);
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
@@ -70,11 +71,20 @@ public final class TransactionalOutbox {
         try {
             return outbox.executeOnce(connection, requestId, request, c -> command.get());
         } catch (SQLException e) {
-            RuntimeException translated = translator.translate("outbox executeOnce", null, e);
-            throw translated != null ? translated : new IllegalStateException("Outbox executeOnce failed", e);
+            throw translate("outbox executeOnce", e);
         } finally {
             DataSourceUtils.releaseConnection(connection, dataSource);
         }
+    }
+
+    /**
+     * The {@code DataAccessException} the Javadoc promises: Spring's by SQLSTATE where it has one, else an {@link
+     * UncategorizedSQLException} that keeps the driver's exception (and its SQLSTATE) as the cause, e.g. PostgreSQL's
+     * 25006 "cannot execute INSERT in a read-only transaction" from a standby, which Spring's table does not know.
+     */
+    private DataAccessException translate(String task, SQLException e) {
+        DataAccessException translated = translator.translate(task, null, e);
+        return translated != null ? translated : new UncategorizedSQLException(task, null, e);
     }
 
     private static void requireTransaction(String method) {
