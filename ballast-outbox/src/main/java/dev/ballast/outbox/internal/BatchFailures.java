@@ -24,6 +24,9 @@ public final class BatchFailures {
     private long failures;
     private long firstFailureMillis;
     private long lastFailureMillis;
+    /** Whether the last batch failed: read without the lock by {@link #retrySoon}, which every commit calls. */
+    private volatile boolean failing;
+
     private long lastWarnMillis;
     private long failuresAtLastWarn;
     private long retryAtMillis;
@@ -62,6 +65,7 @@ public final class BatchFailures {
                 firstFailureMillis = now;
             }
             lastFailureMillis = now;
+            failing = true;
             delay = delay(failures);
             retryAtMillis = now + delay.toMillis();
             warn = first || !Objects.equals(signature, lastError) || now - lastWarnMillis >= reminder.toMillis();
@@ -107,6 +111,7 @@ public final class BatchFailures {
             count = failures;
             elapsed = clock.millis() - firstFailureMillis;
             failures = 0;
+            failing = false;
             failuresAtLastWarn = 0;
             retryAtMillis = 0;
             lastError = null;
@@ -120,9 +125,14 @@ public final class BatchFailures {
      * so that work waiting since an outage goes on as soon as the database is back, not up to the cap later. A stream of
      * such signals while the attempts still fail gives at most one attempt per base delay.
      */
-    public synchronized void retrySoon() {
-        if (failures > 0) {
-            retryAtMillis = Math.min(retryAtMillis, lastFailureMillis + base.toMillis());
+    public void retrySoon() {
+        if (!failing) {
+            return; // the usual case, on every commit: no lock taken
+        }
+        synchronized (this) {
+            if (failures > 0) {
+                retryAtMillis = Math.min(retryAtMillis, lastFailureMillis + base.toMillis());
+            }
         }
     }
 
