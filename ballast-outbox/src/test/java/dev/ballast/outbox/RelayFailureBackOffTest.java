@@ -157,6 +157,84 @@ class RelayFailureBackOffTest {
         assertThat(published).containsExactly("r-1", "r-1"); // at least once: its first outcome was lost
     }
 
+    @Test
+    void aClaimWhoseCommitWasAppliedButNeverConfirmedIsGivenBackOnceTheDatabaseAnswers() throws Exception {
+        LostCommitAcknowledgement lost = new LostCommitAcknowledgement(database);
+        Outbox outbox = Outbox.builder(lost.dataSource()).createSchema(true).build();
+        List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        relay = start(outbox, message -> published.add(message.requestId()));
+        lost.arm();
+        appendAndCommit(outbox, "r-1");
+        Eventually.within(
+                Duration.ofSeconds(10),
+                "the claim's commit fails after it was applied",
+                () -> lost.fired() && failedAttempts().size() >= 1);
+
+        clock.advance(Duration.ofSeconds(1)); // past the 100 ms back-off; the claim's 30 s lease still runs
+
+        Eventually.within(Duration.ofSeconds(10), "published", () -> published.contains("r-1"));
+    }
+
+    /**
+     * A connection lost just after the database applied a commit, before its answer came back: the relay's next commit
+     * of a claim (a transaction that wrote a lease) is carried out, then fails as a broken connection does.
+     */
+    private static final class LostCommitAcknowledgement {
+        private final javax.sql.DataSource target;
+        private final java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
+
+        LostCommitAcknowledgement(javax.sql.DataSource target) {
+            this.target = target;
+        }
+
+        void arm() {
+            armed.set(true);
+        }
+
+        boolean fired() {
+            return fired.get();
+        }
+
+        javax.sql.DataSource dataSource() {
+            return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                    getClass().getClassLoader(), new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                        Object result = invoke(target, method, args);
+                        return result instanceof java.sql.Connection connection ? connection(connection) : result;
+                    });
+        }
+
+        private java.sql.Connection connection(java.sql.Connection real) {
+            boolean[] leased = {false};
+            return (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(
+                    getClass().getClassLoader(), new Class<?>[] {java.sql.Connection.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("prepareStatement")
+                                && String.valueOf(args[0]).contains("SET lease_owner = ?")) {
+                            leased[0] = true;
+                        }
+                        Object result = invoke(real, method, args);
+                        if (method.getName().equals("commit")) {
+                            boolean claim = leased[0];
+                            leased[0] = false;
+                            if (claim && armed.compareAndSet(true, false)) {
+                                fired.set(true);
+                                throw new java.sql.SQLException(
+                                        "An I/O error occurred while sending to the backend.", "08006");
+                            }
+                        }
+                        return result;
+                    });
+        }
+
+        private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+            try {
+                return method.invoke(target, args);
+            } catch (java.lang.reflect.InvocationTargetException e) {
+                throw e.getCause();
+            }
+        }
+    }
+
     /** The relay under test on {@link #clock}, polling every 100 ms, without LISTEN, housekeeping out of the way. */
     private OutboxRelay start(Outbox outbox, java.util.function.Consumer<OutboxMessage> handler) {
         return outbox.relay(OutboxPublisher.inProcess(handler))

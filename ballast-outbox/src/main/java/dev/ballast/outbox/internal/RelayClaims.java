@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The relay's claim, one short transaction: lease aggregates with {@code FOR UPDATE SKIP LOCKED}, read their pending
@@ -54,8 +55,22 @@ final class RelayClaims {
      */
     record ClaimedAggregate(String type, String id, boolean alone, List<ClaimedEvent> events) {}
 
-    List<ClaimedAggregate> claim(String owner, int aggregates, int perAggregate, long leaseMillis) throws SQLException {
-        return transactions.run(connection -> claim(connection, owner, aggregates, perAggregate, leaseMillis));
+    /**
+     * Claims in one transaction; {@code beforeCommit} is told the aggregates leased just before the commit is sent, so
+     * that a caller whose commit fails (the connection lost with it) knows which leases may have been written anyway.
+     */
+    List<ClaimedAggregate> claim(
+            String owner,
+            int aggregates,
+            int perAggregate,
+            long leaseMillis,
+            Consumer<List<ClaimedAggregate>> beforeCommit)
+            throws SQLException {
+        return transactions.run(connection -> {
+            List<ClaimedAggregate> claimed = claim(connection, owner, aggregates, perAggregate, leaseMillis);
+            beforeCommit.accept(claimed);
+            return claimed;
+        });
     }
 
     private List<ClaimedAggregate> claim(

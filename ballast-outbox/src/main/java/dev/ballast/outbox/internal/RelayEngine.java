@@ -19,8 +19,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,11 +50,18 @@ public final class RelayEngine {
     private final RelayTransactions transactions;
     private final String giveBackLease;
     /**
-     * Claims whose batch could not write its outcomes (the database went away in the middle): their leases are given
-     * back once the database answers again ({@link #giveBackUnfinished}), instead of holding their aggregates for the
-     * rest of the lease.
+     * Claims whose batch could not write its outcomes (the database went away in the middle), or whose commit failed
+     * after the leases were written (it may have been applied): their leases are given back once the database answers
+     * again ({@link #giveBackUnfinished}), instead of holding their aggregates for the rest of the lease.
      */
     private final Queue<UnfinishedClaim> unfinished = new ConcurrentLinkedQueue<>();
+    /** Aggregates in this relay's running batches, from before their claim commits until their batch ends. */
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /**
+     * Claims (read) against a give-back (write): while a give-back runs no claim of this relay is under way, so every
+     * lease of this relay on an aggregate outside {@link #inFlight} is one to give back, whichever claim wrote it.
+     */
+    private final ReadWriteLock claimGuard = new ReentrantReadWriteLock();
 
     private record UnfinishedClaim(List<RelayClaims.ClaimedAggregate> aggregates, long claimedAtMillis) {}
 
@@ -82,11 +93,41 @@ public final class RelayEngine {
     public BatchResult runOnce() throws SQLException {
         long started = System.nanoTime();
         long claimedAt = config.clock().millis();
-        List<RelayClaims.ClaimedAggregate> claimed = claims.claim(
-                config.owner(),
-                config.batchAggregates(),
-                config.maxPerAggregate(),
-                config.lease().toMillis());
+        List<List<RelayClaims.ClaimedAggregate>> sent = new ArrayList<>(1);
+        List<RelayClaims.ClaimedAggregate> claimed;
+        claimGuard.readLock().lock();
+        try {
+            claimed = claims.claim(
+                    config.owner(),
+                    config.batchAggregates(),
+                    config.maxPerAggregate(),
+                    config.lease().toMillis(),
+                    leased -> {
+                        leased.forEach(aggregate -> inFlight.add(key(aggregate)));
+                        sent.add(leased);
+                    });
+        } catch (SQLException | RuntimeException e) {
+            if (!sent.isEmpty()) { // the commit failed: it may have been applied
+                sent.getFirst().forEach(aggregate -> inFlight.remove(key(aggregate)));
+                unfinished.add(new UnfinishedClaim(sent.getFirst(), claimedAt));
+            }
+            throw e;
+        } finally {
+            claimGuard.readLock().unlock();
+        }
+        try {
+            return runClaimed(claimed, claimedAt, started);
+        } finally {
+            claimed.forEach(aggregate -> inFlight.remove(key(aggregate)));
+        }
+    }
+
+    private static String key(RelayClaims.ClaimedAggregate aggregate) {
+        return RelayTransactions.aggregateKey(aggregate.type(), aggregate.id());
+    }
+
+    private BatchResult runClaimed(List<RelayClaims.ClaimedAggregate> claimed, long claimedAt, long started)
+            throws SQLException {
         if (claimed.isEmpty()) {
             return new BatchResult(0, 0, false);
         }
@@ -99,6 +140,7 @@ public final class RelayEngine {
             changed = completion.complete(config.owner(), outcomes);
         } catch (SQLException | RuntimeException e) {
             rescueDeadLetters(outcomes, e);
+            claimed.forEach(aggregate -> inFlight.remove(key(aggregate))); // before a give-back can look
             unfinished.add(new UnfinishedClaim(claimed, claimedAt));
             throw e;
         }
@@ -110,17 +152,26 @@ public final class RelayEngine {
     }
 
     /**
-     * Gives back the leases of claims whose outcomes could not be written, so their aggregates are claimed at once now
-     * that the database answers (their events are published again: at least once), instead of after the lease. Only a
-     * claim made less than half a lease ago on the relay's clock: its lease, taken on the database's clock after that,
-     * still runs, so no relay (this one's other threads included) can have claimed the aggregate since. Older ones are
-     * dropped: their leases run out by themselves. Call before each batch; throws, keeping them, if the database still
-     * fails.
+     * Gives back the leases of claims whose outcomes could not be written or whose commit failed, so their aggregates
+     * are claimed at once now that the database answers (their events are published again: at least once), instead of
+     * after the lease. Only this relay's leases on aggregates that none of its running batches holds, while none of
+     * its claims is under way ({@link #claimGuard}): another relay's lease, or a later claim of this one, is never
+     * cleared. Claims older than half a lease on the relay's clock are dropped: their leases run out by themselves.
+     * Call before each batch; throws, keeping them, if the database still fails.
      */
     public void giveBackUnfinished() throws SQLException {
         if (unfinished.isEmpty()) {
             return;
         }
+        claimGuard.writeLock().lock();
+        try {
+            giveBack();
+        } finally {
+            claimGuard.writeLock().unlock();
+        }
+    }
+
+    private void giveBack() throws SQLException {
         List<UnfinishedClaim> taken = new ArrayList<>();
         for (UnfinishedClaim claim; (claim = unfinished.poll()) != null; ) {
             if (config.clock().millis() - claim.claimedAtMillis()
@@ -136,6 +187,9 @@ public final class RelayEngine {
                 try (PreparedStatement statement = connection.prepareStatement(giveBackLease)) {
                     for (UnfinishedClaim claim : taken) {
                         for (RelayClaims.ClaimedAggregate aggregate : claim.aggregates()) {
+                            if (inFlight.contains(key(aggregate))) {
+                                continue; // claimed again by a running batch of this relay: its lease now
+                            }
                             statement.setString(1, aggregate.type());
                             statement.setString(2, aggregate.id());
                             statement.setString(3, config.owner());
