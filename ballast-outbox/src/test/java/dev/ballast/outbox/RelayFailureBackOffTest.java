@@ -129,14 +129,15 @@ class RelayFailureBackOffTest {
 
     @Test
     void aBatchThatCouldNotWriteItsOutcomesGivesItsLeasesBackOnceTheDatabaseAnswersAgain() throws Exception {
-        Outbox outbox = Outbox.builder(database).createSchema(true).build();
+        LostCommitAcknowledgement faults = new LostCommitAcknowledgement(database);
+        Outbox outbox = Outbox.builder(faults.dataSource()).createSchema(true).build();
         List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
         relay = start(
                 outbox,
                 message -> { // the lease is the default 30 s
                     published.add(message.requestId());
-                    if (published.size() == 1) { // the database goes away while the first batch publishes
-                        execute("ALTER TABLE ballast_outbox RENAME TO ballast_outbox_away");
+                    if (published.size() == 1) { // the connection is lost while the first batch publishes
+                        faults.breakNextStatement();
                     }
                 });
         appendAndCommit(outbox, "r-1");
@@ -145,7 +146,6 @@ class RelayFailureBackOffTest {
                 "the batch fails writing its outcome",
                 () -> failedAttempts().size() >= 1);
 
-        execute("ALTER TABLE ballast_outbox_away RENAME TO ballast_outbox"); // the database is back
         clock.advance(Duration.ofSeconds(1)); // past the 100 ms back-off; the 30 s lease still runs
 
         Eventually.within(
@@ -155,6 +155,20 @@ class RelayFailureBackOffTest {
                         && relayLog.events().stream().anyMatch(event -> event.getFormattedMessage()
                                 .startsWith("Outbox relay batch works again")));
         assertThat(published).containsExactly("r-1", "r-1"); // at least once: its first outcome was lost
+        // the lost outcome used up no attempt: the claim's count was taken back with the lease
+        assertThat(attemptsOf("r-1")).isEqualTo(1);
+    }
+
+    private long attemptsOf(String requestId) throws java.sql.SQLException {
+        try (java.sql.Connection connection = database.getConnection();
+                java.sql.PreparedStatement statement =
+                        connection.prepareStatement("SELECT attempts FROM ballast_outbox WHERE request_id = ?")) {
+            statement.setString(1, requestId);
+            try (java.sql.ResultSet row = statement.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        }
     }
 
     @Test
@@ -188,8 +202,16 @@ class RelayFailureBackOffTest {
             this.target = target;
         }
 
+        private final java.util.concurrent.atomic.AtomicBoolean breakStatement =
+                new java.util.concurrent.atomic.AtomicBoolean();
+
         void arm() {
             armed.set(true);
+        }
+
+        /** The next statement prepared on any connection fails as on a lost connection (08006). */
+        void breakNextStatement() {
+            breakStatement.set(true);
         }
 
         boolean fired() {
@@ -208,6 +230,10 @@ class RelayFailureBackOffTest {
             boolean[] leased = {false};
             return (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(
                     getClass().getClassLoader(), new Class<?>[] {java.sql.Connection.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("prepareStatement") && breakStatement.compareAndSet(true, false)) {
+                            throw new java.sql.SQLException(
+                                    "An I/O error occurred while sending to the backend.", "08006");
+                        }
                         if (method.getName().equals("prepareStatement")
                                 && String.valueOf(args[0]).contains("SET lease_owner = ?")) {
                             leased[0] = true;

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -70,7 +71,7 @@ class DatabaseFaultsScenario {
                 scenario,
                 BrokerageCluster.builder("postgres-failover").postgresStandby(),
                 cluster -> new Fault(cluster.postgres()::kill, cluster.postgresStandby()::promote),
-                true);
+                DRAIN_LIMIT);
     }
 
     @Test
@@ -83,7 +84,7 @@ class DatabaseFaultsScenario {
                 scenario,
                 BrokerageCluster.builder("postgres-read-only").postgresStandbyOnAnyServerUrl(),
                 cluster -> new Fault(cluster.postgres()::kill, cluster.postgresStandby()::promote),
-                true);
+                OUTAGE_PAUSED_DRAIN_LIMIT);
     }
 
     /**
@@ -92,14 +93,22 @@ class DatabaseFaultsScenario {
      * for up to its 30 s back-off cap (seen before the relays retried on the first commit after an outage: 17.6 s and
      * 21.1 s in branch runs of (31) and (32)).
      */
-    private static final Duration DRAIN_LIMIT = Duration.ofSeconds(10);
+    static final Duration DRAIN_LIMIT = Duration.ofSeconds(10);
+
+    /**
+     * (32): while the instances are on the read-only standby, the settlement's writes (the in-process publisher's
+     * handler) fail as an unavailable database, so every publish of a batch fails and the relay takes an outage pause
+     * (1 s doubling, up to 60 s; docs/outbox.md), which a commit does not end: after 5 s of refused writes the relay may
+     * still pause 8-16 s after the promotion (branch runs drained 21.1-21.6 s after the load's end).
+     */
+    private static final Duration OUTAGE_PAUSED_DRAIN_LIMIT = Duration.ofSeconds(40);
 
     /**
      * After the fault: every {@code OrderPlaced} event published within {@link #DRAIN_LIMIT} of the load's end (waited
      * for up to 60 s, so that a slower drain is reported with its time), and the settlement consumer applied each
      * order once.
      */
-    private static Checker drainedAndSettledOnce(BrokerageCluster cluster) throws Exception {
+    private static Checker drainedAndSettledOnce(BrokerageCluster cluster, Duration limit) throws Exception {
         Duration drained = Waits.until(
                 "every OrderPlaced event published",
                 Duration.ofSeconds(60),
@@ -107,9 +116,8 @@ class DatabaseFaultsScenario {
         long orders = cluster.count("SELECT COUNT(*) FROM orders");
         long settled = cluster.count("SELECT COUNT(*) FROM settlement");
         return ignored -> Check.of(
-                "the outbox drains within " + DRAIN_LIMIT.toSeconds() + " s of the load's end, every order settled"
-                        + " once",
-                orders == settled && drained.compareTo(DRAIN_LIMIT) <= 0,
+                "the outbox drains within " + limit.toSeconds() + " s of the load's end, every order settled once",
+                orders == settled && drained.compareTo(limit) <= 0,
                 orders + " orders, " + settled + " settlements, pending 0 after " + drained.toMillis() + " ms");
     }
 
@@ -130,7 +138,7 @@ class DatabaseFaultsScenario {
     record Fault(FaultWindow.Step apply, FaultWindow.Step lift) {}
 
     private static void run(Scenario scenario, String name, Function<BrokerageCluster, Fault> fault) throws Exception {
-        run(scenario, BrokerageCluster.builder(name), fault, false);
+        run(scenario, BrokerageCluster.builder(name), fault, null);
     }
 
     /**
@@ -141,7 +149,7 @@ class DatabaseFaultsScenario {
             Scenario scenario,
             BrokerageClusterBuilder cluster,
             Function<BrokerageCluster, Fault> fault,
-            boolean drained)
+            @Nullable Duration drainLimit)
             throws Exception {
         try (BrokerageCluster started = cluster.instances(2).start()) {
             Fault steps = fault.apply(started);
@@ -150,7 +158,8 @@ class DatabaseFaultsScenario {
             try (Load load = Load.start(history, CLIENTS, workload::ordersAndDeposits)) {
                 new FaultWindow(200, FAULT, 200).run(history, load, steps.apply(), steps.lift());
             }
-            Checker[] more = drained ? new Checker[] {drainedAndSettledOnce(started)} : new Checker[0];
+            Checker[] more =
+                    drainLimit != null ? new Checker[] {drainedAndSettledOnce(started, drainLimit)} : new Checker[0];
             scenario.recoveryOf(history)
                     .verify(history, OrderChecks.underDatabaseFault(started, FAST_FAILURE, RECOVERY_LIMIT, more));
         }

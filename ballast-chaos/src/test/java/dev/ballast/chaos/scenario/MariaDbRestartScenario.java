@@ -25,6 +25,6 @@ class MariaDbRestartScenario {
                 scenario,
                 BrokerageCluster.builder("mariadb-restart").mariadb(),
                 cluster -> new DatabaseFaultsScenario.Fault(cluster.mariadb()::kill, cluster.mariadb()::restart),
-                true);
+                DatabaseFaultsScenario.DRAIN_LIMIT);
     }
 }

@@ -49,6 +49,7 @@ public final class RelayEngine {
     private final DeadLetterFile deadLetterFile;
     private final RelayTransactions transactions;
     private final String giveBackLease;
+    private final String undoAttempts;
     /**
      * Claims whose batch could not write its outcomes (the database went away in the middle), or whose commit failed
      * after the leases were written (it may have been applied): their leases are given back once the database answers
@@ -63,12 +64,20 @@ public final class RelayEngine {
      */
     private final ReadWriteLock claimGuard = new ReentrantReadWriteLock();
 
-    private record UnfinishedClaim(List<RelayClaims.ClaimedAggregate> aggregates, long claimedAtMillis) {}
+    /**
+     * {@code undoAttempts}: the claim certainly committed and its batch failed on the database's side (an
+     * infrastructure failure), so its count of an attempt on each event is taken back with the lease, as an outage
+     * uses up no one's attempts; not for a claim whose commit may not have been applied.
+     */
+    private record UnfinishedClaim(
+            List<RelayClaims.ClaimedAggregate> aggregates, long claimedAtMillis, boolean undoAttempts) {}
 
     public RelayEngine(OutboxRuntime runtime, OutboxPublisher publisher, RelayConfig config) {
         this.transactions = new RelayTransactions(runtime.dataSource(), runtime.tables(), config.asynchronousCommit());
         this.giveBackLease = "UPDATE " + runtime.tables().aggregate + " SET lease_owner = NULL, lease_until = NULL"
                 + " WHERE aggregate_type = ? AND aggregate_id = ? AND lease_owner = ?";
+        this.undoAttempts = "UPDATE " + runtime.tables().outbox + " SET attempts = attempts - 1"
+                + " WHERE status = 'PENDING' AND attempts > 0 AND id IN ";
         this.claims = new RelayClaims(transactions, runtime.tables(), config.time());
         this.completion = new RelayCompletion(transactions, runtime.tables(), config.time());
         this.integrity = runtime.integrity();
@@ -109,7 +118,7 @@ public final class RelayEngine {
         } catch (SQLException | RuntimeException e) {
             if (!sent.isEmpty()) { // the commit failed: it may have been applied
                 sent.getFirst().forEach(aggregate -> inFlight.remove(key(aggregate)));
-                unfinished.add(new UnfinishedClaim(sent.getFirst(), claimedAt));
+                unfinished.add(new UnfinishedClaim(sent.getFirst(), claimedAt, false));
             }
             throw e;
         } finally {
@@ -120,6 +129,28 @@ public final class RelayEngine {
         } finally {
             claimed.forEach(aggregate -> inFlight.remove(key(aggregate)));
         }
+    }
+
+    /**
+     * Whether a batch's outcome write failed because the database could not be reached or answer (an infrastructure
+     * failure, or an SQLException without an SQLSTATE, as a pool's "Connection is closed"), not because it refused the
+     * statements (SQLSTATE classes 22 data, 23 integrity, 42 syntax or a missing table, 44).
+     */
+    private boolean connectionLost(Throwable failure) {
+        if (classifier.classify(failure) == ErrorCategory.INFRASTRUCTURE) {
+            return true;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                return state == null
+                        || !(state.startsWith("22")
+                                || state.startsWith("23")
+                                || state.startsWith("42")
+                                || state.startsWith("44"));
+            }
+        }
+        return false;
     }
 
     private static String key(RelayClaims.ClaimedAggregate aggregate) {
@@ -141,7 +172,11 @@ public final class RelayEngine {
         } catch (SQLException | RuntimeException e) {
             rescueDeadLetters(outcomes, e);
             claimed.forEach(aggregate -> inFlight.remove(key(aggregate))); // before a give-back can look
-            unfinished.add(new UnfinishedClaim(claimed, claimedAt));
+            if (connectionLost(e)) {
+                // otherwise (the database refused the statements themselves) the lease runs out and the attempt stays
+                // counted
+                unfinished.add(new UnfinishedClaim(claimed, claimedAt, true));
+            }
             throw e;
         }
         for (AggregateOutcome outcome : outcomes) {
@@ -185,6 +220,7 @@ public final class RelayEngine {
         try {
             transactions.run(connection -> {
                 try (PreparedStatement statement = connection.prepareStatement(giveBackLease)) {
+                    List<Long> undo = new ArrayList<>();
                     for (UnfinishedClaim claim : taken) {
                         for (RelayClaims.ClaimedAggregate aggregate : claim.aggregates()) {
                             if (inFlight.contains(key(aggregate))) {
@@ -194,9 +230,14 @@ public final class RelayEngine {
                             statement.setString(2, aggregate.id());
                             statement.setString(3, config.owner());
                             statement.addBatch();
+                            if (claim.undoAttempts()) {
+                                aggregate.events().forEach(event -> undo.add(event.id()));
+                            }
                         }
                     }
-                    return statement.executeBatch().length;
+                    int released = statement.executeBatch().length;
+                    RelayTransactions.updateIds(connection, undoAttempts, undo);
+                    return released;
                 }
             });
         } catch (SQLException | RuntimeException e) {
