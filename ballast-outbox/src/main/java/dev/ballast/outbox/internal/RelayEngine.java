@@ -65,8 +65,8 @@ public final class RelayEngine {
     private final ReadWriteLock claimGuard = new ReentrantReadWriteLock();
 
     /**
-     * {@code undoAttempts}: the claim certainly committed and its batch failed on the database's side (an
-     * infrastructure failure), so its count of an attempt on each event is taken back with the lease, as an outage
+     * {@code undoAttempts}: the claim certainly committed and its batch's outcome write was lost to the connection
+     * ({@link #connectionLost}), so its count of an attempt on each event is taken back with the lease, as an outage
      * uses up no one's attempts; not for a claim whose commit may not have been applied.
      */
     private record UnfinishedClaim(
@@ -116,7 +116,7 @@ public final class RelayEngine {
                         sent.add(leased);
                     });
         } catch (SQLException | RuntimeException e) {
-            if (!sent.isEmpty()) { // the commit failed: it may have been applied
+            if (!sent.isEmpty() && !sent.getFirst().isEmpty()) { // the commit failed: it may have been applied
                 sent.getFirst().forEach(aggregate -> inFlight.remove(key(aggregate)));
                 unfinished.add(new UnfinishedClaim(sent.getFirst(), claimedAt, false));
             }
