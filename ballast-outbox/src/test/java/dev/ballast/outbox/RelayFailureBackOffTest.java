@@ -189,6 +189,41 @@ class RelayFailureBackOffTest {
         Eventually.within(Duration.ofSeconds(10), "published", () -> published.contains("r-1"));
     }
 
+    @Test
+    void aBatchWhoseAcknowledgedOutcomeWasLostWithTheServerIsPublishedAgainWithoutWaitingForItsLease()
+            throws Exception {
+        LostCommitAcknowledgement faults = new LostCommitAcknowledgement(database);
+        Outbox outbox = Outbox.builder(faults.dataSource()).createSchema(true).build();
+        List<String> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+        relay = start(outbox, message -> published.add(message.requestId()));
+        faults.loseNextOutcome(); // acknowledged, then gone with the server, as an asynchronous commit in a failover
+        appendAndCommit(outbox, "r-1");
+        Eventually.within(
+                Duration.ofSeconds(10),
+                "a batch fails on the server that went away",
+                () -> published.size() == 1 && failedAttempts().size() >= 1);
+        assertThat(attemptsOf("r-1")).isEqualTo(1); // still pending, still leased to the relay for 30 s
+
+        faults.serverBack();
+        clock.advance(Duration.ofSeconds(1)); // past the 100 ms back-off; the lease runs another 29 s
+
+        Eventually.within(Duration.ofSeconds(10), "published again", () -> published.size() >= 2);
+        assertThat(published).containsExactly("r-1", "r-1"); // at least once: its first outcome was lost
+        Eventually.within(Duration.ofSeconds(10), "its outcome written", () -> pending() == 0);
+    }
+
+    private long pending() {
+        try (java.sql.Connection connection = database.getConnection();
+                java.sql.Statement statement = connection.createStatement();
+                java.sql.ResultSet row =
+                        statement.executeQuery("SELECT COUNT(*) FROM ballast_outbox WHERE status = 'PENDING'")) {
+            row.next();
+            return row.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * A connection lost just after the database applied a commit, before its answer came back: the relay's next commit
      * of a claim (a transaction that wrote a lease) is carried out, then fails as a broken connection does.
@@ -205,8 +240,24 @@ class RelayFailureBackOffTest {
         private final java.util.concurrent.atomic.AtomicBoolean breakStatement =
                 new java.util.concurrent.atomic.AtomicBoolean();
 
+        private final java.util.concurrent.atomic.AtomicBoolean loseOutcome =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.atomic.AtomicBoolean down = new java.util.concurrent.atomic.AtomicBoolean();
+
         void arm() {
             armed.set(true);
+        }
+
+        /**
+         * The next commit of a batch's outcome (a transaction that released a lease) is answered as done and rolled
+         * back, and from then on every statement fails as on a lost connection (08006) until {@link #serverBack}.
+         */
+        void loseNextOutcome() {
+            loseOutcome.set(true);
+        }
+
+        void serverBack() {
+            down.set(false);
         }
 
         /** The next statement prepared on any connection fails as on a lost connection (08006). */
@@ -228,15 +279,30 @@ class RelayFailureBackOffTest {
 
         private java.sql.Connection connection(java.sql.Connection real) {
             boolean[] leased = {false};
+            boolean[] released = {false};
             return (java.sql.Connection) java.lang.reflect.Proxy.newProxyInstance(
                     getClass().getClassLoader(), new Class<?>[] {java.sql.Connection.class}, (proxy, method, args) -> {
-                        if (method.getName().equals("prepareStatement") && breakStatement.compareAndSet(true, false)) {
+                        if (method.getName().equals("prepareStatement")
+                                && (down.get() || breakStatement.compareAndSet(true, false))) {
                             throw new java.sql.SQLException(
                                     "An I/O error occurred while sending to the backend.", "08006");
                         }
                         if (method.getName().equals("prepareStatement")
                                 && String.valueOf(args[0]).contains("SET lease_owner = ?")) {
                             leased[0] = true;
+                        }
+                        if (method.getName().equals("prepareStatement")
+                                && String.valueOf(args[0]).contains("lease_owner = NULL")) {
+                            released[0] = true;
+                        }
+                        if (method.getName().equals("commit")) {
+                            boolean outcome = released[0];
+                            released[0] = false;
+                            if (outcome && loseOutcome.compareAndSet(true, false)) {
+                                real.rollback(); // acknowledged below, never made durable
+                                down.set(true);
+                                return null;
+                            }
                         }
                         Object result = invoke(real, method, args);
                         if (method.getName().equals("commit")) {

@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 /**
  * PostgreSQL LISTEN on the outbox channel from one dedicated connection; each notification (sent by an append, at its
  * commit) wakes the relay. Only a hint: polling still runs, so a lost notification costs one poll interval. Runs on its
- * own thread until interrupted; reconnects after a failure, and wakes the relay once it listens again (the database
- * answers, and notifications sent meanwhile are lost).
+ * own thread until interrupted; reconnects after a failure, and tells the relay once it listens again ({@code
+ * reconnected}: the database answers, notifications sent meanwhile are lost, and the server may be another one).
  */
 public final class NotifyListener implements Runnable {
 
@@ -22,12 +22,15 @@ public final class NotifyListener implements Runnable {
     private final DataSource dataSource;
     private final OutboxTables tables;
     private final Runnable wake;
+    private final Runnable reconnected;
     private final int timeoutMillis;
 
-    public NotifyListener(DataSource dataSource, OutboxTables tables, Runnable wake, int timeoutMillis) {
+    public NotifyListener(
+            DataSource dataSource, OutboxTables tables, Runnable wake, Runnable reconnected, int timeoutMillis) {
         this.dataSource = dataSource;
         this.tables = tables;
         this.wake = wake;
+        this.reconnected = reconnected;
         this.timeoutMillis = timeoutMillis;
     }
 
@@ -46,16 +49,16 @@ public final class NotifyListener implements Runnable {
 
     @Override
     public void run() {
-        boolean reconnected = false;
+        boolean lost = false;
         while (!Thread.currentThread().isInterrupted()) {
             try (Connection connection = dataSource.getConnection()) {
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("LISTEN " + tables.channel()); // the channel is the validated table prefix
                 }
-                if (reconnected) {
+                if (lost) {
                     // the database answers again, and what was notified while the connection was down is lost
-                    reconnected = false;
-                    wake.run();
+                    lost = false;
+                    reconnected.run();
                 }
                 PGConnection postgres = connection.unwrap(PGConnection.class);
                 while (!Thread.currentThread().isInterrupted()) {
@@ -68,7 +71,7 @@ public final class NotifyListener implements Runnable {
                 if (Thread.currentThread().isInterrupted()) {
                     return;
                 }
-                reconnected = true;
+                lost = true;
                 log.debug("Outbox LISTEN connection failed, reconnecting: {}", e.toString());
                 try {
                     Thread.sleep(1000);

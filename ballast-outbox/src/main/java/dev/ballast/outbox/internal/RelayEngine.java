@@ -16,8 +16,12 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,6 +67,20 @@ public final class RelayEngine {
      * lease of this relay on an aggregate outside {@link #inFlight} is one to give back, whichever claim wrote it.
      */
     private final ReadWriteLock claimGuard = new ReentrantReadWriteLock();
+    /**
+     * Set when a batch of this relay lost its connection, or the relay's LISTEN connection came back: the server may
+     * have gone away (a crash, a failover) after acknowledging an outcome write of this relay that it never made
+     * durable (the relay commits asynchronously), so a batch that ended well here may have left its leases on the
+     * server that answers now. The next {@link #giveBackUnfinished} then gives back the leases of the batches this
+     * relay completed lately ({@link #giveBackCompleted}).
+     */
+    private volatile boolean completedInDoubt;
+    /** The aggregates of this relay's latest completed batches, oldest first, at most {@link #RECENT_BATCHES}. */
+    private final Deque<Completed> completed = new ArrayDeque<>();
+
+    private static final int RECENT_BATCHES = 256;
+
+    private record Completed(List<RelayClaims.ClaimedAggregate> aggregates, long atMillis) {}
 
     /**
      * {@code undoAttempts}: the claim certainly committed and its batch's outcome write was lost to the connection
@@ -179,11 +197,23 @@ public final class RelayEngine {
             }
             throw e;
         }
+        remember(claimed);
         for (AggregateOutcome outcome : outcomes) {
             outcome.dead().forEach(dead -> meters.dead(dead.reason().name()));
         }
         meters.batch.record(Duration.ofNanos(System.nanoTime() - started));
         return new BatchResult(events, changed, outage);
+    }
+
+    /** Keeps a completed batch's aggregates for {@link #giveBackCompleted}, dropping the oldest past the bound. */
+    private void remember(List<RelayClaims.ClaimedAggregate> claimed) {
+        Completed batch = new Completed(claimed, config.clock().millis());
+        synchronized (completed) {
+            completed.addLast(batch);
+            if (completed.size() > RECENT_BATCHES) {
+                completed.pollFirst();
+            }
+        }
     }
 
     /**
@@ -195,15 +225,99 @@ public final class RelayEngine {
      * Call before each batch; throws, keeping them, if the database still fails.
      */
     public void giveBackUnfinished() throws SQLException {
-        if (unfinished.isEmpty()) {
+        if (unfinished.isEmpty() && !completedInDoubt) {
             return;
         }
         claimGuard.writeLock().lock();
         try {
             giveBack();
+            if (completedInDoubt) {
+                giveBackCompleted();
+            }
         } finally {
             claimGuard.writeLock().unlock();
         }
+    }
+
+    /**
+     * A batch of this relay failed: if its connection was lost ({@link #connectionLost}), the next {@link
+     * #giveBackUnfinished} also gives back leases a lost outcome write may have left ({@link #giveBackCompleted}).
+     */
+    public void batchFailed(Throwable failure) {
+        if (connectionLost(failure)) {
+            completedInDoubt = true;
+        }
+    }
+
+    /** The database answers again after this relay's LISTEN connection was lost: as {@link #batchFailed}. */
+    public void reconnected() {
+        completedInDoubt = true;
+    }
+
+    /**
+     * Gives back this relay's leases on the aggregates of the batches it completed less than half a lease ago on its
+     * clock, where none of its running batches holds them (under {@link #claimGuard}'s write lock, so no claim of this
+     * relay is under way): after a lost connection such a lease can only be one whose outcome write was acknowledged
+     * and then lost with the server. Where the outcome did reach the server there is no lease of this relay left to
+     * give back. Their events are published again (at least once); their attempts stay counted (the publish happened).
+     * Throws, keeping the batches due, if the database still fails.
+     */
+    private void giveBackCompleted() throws SQLException {
+        completedInDoubt = false;
+        long now = config.clock().millis();
+        Map<String, RelayClaims.ClaimedAggregate> recent = new LinkedHashMap<>();
+        List<Completed> taken = new ArrayList<>();
+        synchronized (completed) {
+            for (Completed batch; (batch = completed.pollFirst()) != null; ) {
+                if (now - batch.atMillis() < config.lease().toMillis() / 2) {
+                    taken.add(batch);
+                    batch.aggregates().forEach(aggregate -> recent.put(key(aggregate), aggregate));
+                }
+            }
+        }
+        recent.keySet().removeIf(inFlight::contains); // claimed again by a running batch of this relay: its lease now
+        if (recent.isEmpty()) {
+            return;
+        }
+        int released;
+        try {
+            released = transactions.run(connection -> {
+                try (PreparedStatement release = connection.prepareStatement(giveBackLease)) {
+                    for (RelayClaims.ClaimedAggregate aggregate : recent.values()) {
+                        release.setString(1, aggregate.type());
+                        release.setString(2, aggregate.id());
+                        release.setString(3, config.owner());
+                        release.addBatch();
+                    }
+                    return released(release.executeBatch());
+                }
+            });
+        } catch (SQLException | RuntimeException e) {
+            synchronized (completed) {
+                for (int i = taken.size() - 1; i >= 0; i--) {
+                    completed.addFirst(taken.get(i));
+                }
+            }
+            completedInDoubt = true;
+            throw e;
+        }
+        if (released > 0) {
+            log.info(
+                    "Outbox relay {} gave back {} lease(s) its completed batches still held on the database after a lost"
+                            + " connection (their outcome was acknowledged, then lost with the server); their events"
+                            + " are published again (at least once)",
+                    config.owner(),
+                    released);
+        }
+    }
+
+    /** Rows a batch of single-row updates changed ({@link java.sql.Statement#SUCCESS_NO_INFO} counted as one). */
+    private static int released(int[] counts) {
+        int rows = 0;
+        for (int count : counts) {
+            rows += count == java.sql.Statement.SUCCESS_NO_INFO ? 1 : Math.max(0, count);
+        }
+        return rows;
     }
 
     private void giveBack() throws SQLException {
@@ -220,7 +334,7 @@ public final class RelayEngine {
         try {
             transactions.run(connection -> {
                 try (PreparedStatement statement = connection.prepareStatement(giveBackLease)) {
-                    List<Long> undo = new ArrayList<>();
+                    List<List<Long>> undoIfReleased = new ArrayList<>();
                     for (UnfinishedClaim claim : taken) {
                         for (RelayClaims.ClaimedAggregate aggregate : claim.aggregates()) {
                             if (inFlight.contains(key(aggregate))) {
@@ -230,14 +344,25 @@ public final class RelayEngine {
                             statement.setString(2, aggregate.id());
                             statement.setString(3, config.owner());
                             statement.addBatch();
-                            if (claim.undoAttempts()) {
-                                aggregate.events().forEach(event -> undo.add(event.id()));
-                            }
+                            undoIfReleased.add(
+                                    claim.undoAttempts()
+                                            ? aggregate.events().stream()
+                                                    .map(ClaimedEvent::id)
+                                                    .toList()
+                                            : List.of());
                         }
                     }
-                    int released = statement.executeBatch().length;
+                    int[] counts = statement.executeBatch();
+                    // an attempt is taken back only where this claim's lease was still there to give back (not
+                    // given back already, so never from a later claim's count)
+                    List<Long> undo = new ArrayList<>();
+                    for (int i = 0; i < counts.length; i++) {
+                        if (counts[i] != 0) {
+                            undo.addAll(undoIfReleased.get(i));
+                        }
+                    }
                     RelayTransactions.updateIds(connection, undoAttempts, undo);
-                    return released;
+                    return counts.length;
                 }
             });
         } catch (SQLException | RuntimeException e) {

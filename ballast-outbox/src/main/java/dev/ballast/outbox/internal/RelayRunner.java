@@ -128,7 +128,12 @@ public final class RelayRunner {
             listener = Thread.ofPlatform()
                     .daemon()
                     .name("ballast-outbox-listen")
-                    .start(new NotifyListener(runtime.dataSource(), runtime.tables(), this::databaseAnswered, timeout));
+                    .start(new NotifyListener(
+                            runtime.dataSource(),
+                            runtime.tables(),
+                            this::databaseAnswered,
+                            this::databaseReconnected,
+                            timeout));
         }
         unregister = runtime.wakeups().register(this::databaseAnswered);
         long every = config.housekeepingInterval().toMillis();
@@ -253,6 +258,15 @@ public final class RelayRunner {
         wakeAll();
     }
 
+    /**
+     * The LISTEN connection works again after it was lost: the server may have gone away, so the engine looks for
+     * leases a lost commit left ({@link RelayEngine#reconnected}), and the workers go on.
+     */
+    private void databaseReconnected() {
+        engine.reconnected();
+        databaseAnswered();
+    }
+
     private void wakeAll() {
         if (wakeups.availablePermits() < config.threads()) {
             wakeups.release(config.threads());
@@ -283,6 +297,7 @@ public final class RelayRunner {
                     result = engine.runOnce();
                     heartbeat = config.clock().instant();
                 } catch (SQLException | RuntimeException e) {
+                    engine.batchFailed(e);
                     failures.failed(e);
                     continue;
                 }
