@@ -58,7 +58,9 @@ final class OutagePause {
             pausedUntilMillis = clock.millis() + pause;
         }
         if (first) {
-            log.warn("Outbox relay paused: every publish failed with an infrastructure error (broker down?)");
+            log.warn("Outbox relay paused: every publish of a batch failed with an infrastructure error (the broker,"
+                    + " or what an in-process publisher's listeners write to, such as the database, cannot be"
+                    + " reached)");
             alerts.send(paused("Every publish of a batch failed with an infrastructure error. The relay pauses"
                     + " with backoff (first " + pause + " ms, at most " + cap.toMillis() + " ms) and does not"
                     + " count these attempts; events wait in the outbox."));
