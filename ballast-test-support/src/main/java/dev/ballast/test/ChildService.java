@@ -225,13 +225,18 @@ public final class ChildService implements AutoCloseable {
     public int terminate(Duration within) throws InterruptedException {
         process.destroy(); // SIGTERM on Linux
         if (!process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS)) {
+            dumpThreads();
             process.destroyForcibly();
-            throw new IllegalStateException(name + " did not exit within " + within + " of SIGTERM:\n" + logTail(40));
+            throw new IllegalStateException(name + " did not exit within " + within + " of SIGTERM (its threads are"
+                    + " in " + log + "):\n" + logTail(40));
         }
         return process.exitValue();
     }
 
-    /** Stops the JVM if it runs: thawed, SIGTERM, SIGKILL after 30 s. */
+    /**
+     * Stops the JVM if it runs: thawed, SIGTERM, SIGKILL after 30 s; a JVM still running then first prints its threads
+     * into its log (SIGQUIT), so what held it (a request that never ended, a stuck shutdown hook) can be read there.
+     */
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
@@ -242,8 +247,19 @@ public final class ChildService implements AutoCloseable {
             }
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                dumpThreads();
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /** SIGQUIT: the JVM writes every thread's stack to its output (this service's log); waits 2 s for it. */
+    private void dumpThreads() throws InterruptedException {
+        try {
+            signal(UnixSignal.QUIT);
+            process.waitFor(2, TimeUnit.SECONDS);
+        } catch (IOException exitedMeanwhile) {
+            // nothing to dump
         }
     }
 

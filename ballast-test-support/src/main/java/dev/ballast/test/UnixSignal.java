@@ -7,7 +7,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The signals chaos and integration tests send to child processes they started: a crash ({@link #KILL}), a freeze and
- * thaw ({@link #STOP}, {@link #CONT}: the gray failure of a paused VM or a long GC), an orderly stop ({@link #TERM}).
+ * thaw ({@link #STOP}, {@link #CONT}: the gray failure of a paused VM or a long GC), an orderly stop ({@link #TERM}),
+ * and a JVM's thread dump ({@link #QUIT}).
  * Sent with {@code kill(1)}, so a frozen process can be signalled too. Immutable.
  */
 public enum UnixSignal {
@@ -18,7 +19,9 @@ public enum UnixSignal {
     /** Thawed after {@link #STOP}. */
     CONT,
     /** Asked to stop: shutdown hooks and graceful shutdown run. */
-    TERM;
+    TERM,
+    /** A JVM prints every thread's stack to its standard output and goes on. */
+    QUIT;
 
     /** Sends this signal to {@code pid}; fails if {@code kill} does not succeed within 5 s. */
     public void send(long pid) throws IOException {
