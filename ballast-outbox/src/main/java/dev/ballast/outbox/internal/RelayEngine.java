@@ -12,12 +12,14 @@ import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.OutboxPublisher;
 import dev.ballast.outbox.PublishResult;
 import java.io.IOException;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -281,17 +283,7 @@ public final class RelayEngine {
         }
         int released;
         try {
-            released = transactions.run(connection -> {
-                try (PreparedStatement release = connection.prepareStatement(giveBackLease)) {
-                    for (RelayClaims.ClaimedAggregate aggregate : recent.values()) {
-                        release.setString(1, aggregate.type());
-                        release.setString(2, aggregate.id());
-                        release.setString(3, config.owner());
-                        release.addBatch();
-                    }
-                    return released(release.executeBatch());
-                }
-            });
+            released = transactions.run(connection -> released(releaseLeases(connection, recent.values())));
         } catch (SQLException | RuntimeException e) {
             synchronized (completed) {
                 for (int i = taken.size() - 1; i >= 0; i--) {
@@ -308,6 +300,20 @@ public final class RelayEngine {
                             + " are published again (at least once)",
                     config.owner(),
                     released);
+        }
+    }
+
+    /** Clears this relay's lease on each of {@code aggregates}, in one batch; the rows each update changed. */
+    private int[] releaseLeases(Connection connection, Collection<RelayClaims.ClaimedAggregate> aggregates)
+            throws SQLException {
+        try (PreparedStatement release = connection.prepareStatement(giveBackLease)) {
+            for (RelayClaims.ClaimedAggregate aggregate : aggregates) {
+                release.setString(1, aggregate.type());
+                release.setString(2, aggregate.id());
+                release.setString(3, config.owner());
+                release.addBatch();
+            }
+            return release.executeBatch();
         }
     }
 
@@ -333,37 +339,33 @@ public final class RelayEngine {
         }
         try {
             transactions.run(connection -> {
-                try (PreparedStatement statement = connection.prepareStatement(giveBackLease)) {
-                    List<List<Long>> undoIfReleased = new ArrayList<>();
-                    for (UnfinishedClaim claim : taken) {
-                        for (RelayClaims.ClaimedAggregate aggregate : claim.aggregates()) {
-                            if (inFlight.contains(key(aggregate))) {
-                                continue; // claimed again by a running batch of this relay: its lease now
-                            }
-                            statement.setString(1, aggregate.type());
-                            statement.setString(2, aggregate.id());
-                            statement.setString(3, config.owner());
-                            statement.addBatch();
-                            undoIfReleased.add(
-                                    claim.undoAttempts()
-                                            ? aggregate.events().stream()
-                                                    .map(ClaimedEvent::id)
-                                                    .toList()
-                                            : List.of());
+                List<RelayClaims.ClaimedAggregate> aggregates = new ArrayList<>();
+                List<List<Long>> undoIfReleased = new ArrayList<>();
+                for (UnfinishedClaim claim : taken) {
+                    for (RelayClaims.ClaimedAggregate aggregate : claim.aggregates()) {
+                        if (inFlight.contains(key(aggregate))) {
+                            continue; // claimed again by a running batch of this relay: its lease now
                         }
+                        aggregates.add(aggregate);
+                        undoIfReleased.add(
+                                claim.undoAttempts()
+                                        ? aggregate.events().stream()
+                                                .map(ClaimedEvent::id)
+                                                .toList()
+                                        : List.of());
                     }
-                    int[] counts = statement.executeBatch();
-                    // an attempt is taken back only where this claim's lease was still there to give back (not
-                    // given back already, so never from a later claim's count)
-                    List<Long> undo = new ArrayList<>();
-                    for (int i = 0; i < counts.length; i++) {
-                        if (counts[i] != 0) {
-                            undo.addAll(undoIfReleased.get(i));
-                        }
-                    }
-                    RelayTransactions.updateIds(connection, undoAttempts, undo);
-                    return counts.length;
                 }
+                int[] counts = releaseLeases(connection, aggregates);
+                // an attempt is taken back only where this claim's lease was still there to give back (not given
+                // back already, so never from a later claim's count)
+                List<Long> undo = new ArrayList<>();
+                for (int i = 0; i < counts.length; i++) {
+                    if (counts[i] != 0) {
+                        undo.addAll(undoIfReleased.get(i));
+                    }
+                }
+                RelayTransactions.updateIds(connection, undoAttempts, undo);
+                return counts.length;
             });
         } catch (SQLException | RuntimeException e) {
             unfinished.addAll(taken);
