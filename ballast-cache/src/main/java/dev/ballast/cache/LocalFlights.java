@@ -41,6 +41,12 @@ final class LocalFlights {
     /** A load in flight and the invalidation stamp of its key when it began. */
     private static final class Flight {
         private final CompletableFuture<Slot> result = new CompletableFuture<>();
+        /**
+         * Completed once the flight has left the map: its result may be handed out long before (the flight then still
+         * writes L2 and L1), so a caller that must let it pass waits for this, not for the result.
+         */
+        private final CompletableFuture<@Nullable Void> ended = new CompletableFuture<>();
+
         private final long stamp;
         /**
          * The result, or a timeout one {@code loadWait} after the first caller joined: the one timer every joiner
@@ -55,6 +61,10 @@ final class LocalFlights {
 
         CompletableFuture<Slot> result() {
             return result;
+        }
+
+        CompletableFuture<@Nullable Void> ended() {
+            return ended;
         }
 
         long stamp() {
@@ -104,7 +114,7 @@ final class LocalFlights {
             if (running.stamp() == stamp) {
                 return join(running, k, load, stamp);
             }
-            if (!awaitEnd(running.result())) {
+            if (!awaitEnd(running.ended())) {
                 return afterWaitTimeout(k, load, stamp);
             }
         }
@@ -125,6 +135,7 @@ final class LocalFlights {
             throw e;
         } finally {
             flights.remove(k, mine);
+            mine.ended().complete(null);
         }
     }
 
@@ -159,15 +170,20 @@ final class LocalFlights {
         }
     }
 
-    /** Waits (at most {@code loadWait}) for a flight to end, however it ends; false if it did not end in time. */
-    private boolean awaitEnd(CompletableFuture<Slot> running) {
+    /**
+     * Waits (at most {@code loadWait}) for a flight to leave the map, however it ends; false if it did not end in time.
+     * Parks until then: waiting for the flight's result instead returned at once once the result was handed out, and
+     * the caller went round its loop without ever parking while the flight wrote L2; on virtual threads such spinning
+     * callers held every carrier and the flight, which needed one to go on, never ended.
+     */
+    private boolean awaitEnd(CompletableFuture<@Nullable Void> ended) {
         try {
-            running.exceptionally(e -> null).get(settings.loadWait().toNanos(), TimeUnit.NANOSECONDS);
+            ended.get(settings.loadWait().toNanos(), TimeUnit.NANOSECONDS);
             return true;
         } catch (TimeoutException e) {
             return false;
         } catch (ExecutionException e) {
-            throw new IllegalStateException(e); // exceptions were mapped to null
+            throw new IllegalStateException(e); // never completed exceptionally
         } catch (InterruptedException e) {
             throw interrupted(e);
         }
