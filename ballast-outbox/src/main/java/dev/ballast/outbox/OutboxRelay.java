@@ -29,10 +29,12 @@ public final class OutboxRelay implements AutoCloseable {
 
     private final RelayRunner runner;
     private final String owner;
+    private final String leaseOwner;
 
-    private OutboxRelay(RelayRunner runner, String owner) {
+    private OutboxRelay(RelayRunner runner, String owner, String leaseOwner) {
         this.runner = runner;
         this.owner = owner;
+        this.leaseOwner = leaseOwner;
     }
 
     /**
@@ -151,9 +153,19 @@ public final class OutboxRelay implements AutoCloseable {
         return runner.outagePauseEnd();
     }
 
-    /** The owner name this relay writes into the leases it takes (unique per relay unless set). */
+    /** This relay's name, as set with {@link Builder#owner(String)} (unique per relay unless set). */
     public String owner() {
         return owner;
+    }
+
+    /**
+     * What this relay writes into the leases it takes, and the only leases it ever completes or gives back: {@link
+     * #owner()}, {@code #}, and 8 random hex digits made when the relay is built (the name cut to its first 91
+     * characters to fit the lease column). Two relays given the same name, or a relay restarted under its old name,
+     * never take each other's leases for their own.
+     */
+    public String leaseOwner() {
+        return leaseOwner;
     }
 
     /**
@@ -346,7 +358,10 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
-        /** This relay's name in leases and alerts (1 to 100 characters). */
+        /**
+         * This relay's name (1 to 100 characters); its leases, log lines and alerts name it followed by a suffix of its
+         * own ({@link OutboxRelay#leaseOwner()}).
+         */
         public Builder owner(String name) {
             if (name == null || name.isBlank() || name.length() > 100) {
                 throw new IllegalArgumentException(
@@ -358,8 +373,9 @@ public final class OutboxRelay implements AutoCloseable {
 
         /** A relay that is not running yet: call {@link OutboxRelay#start()}, or drive it with {@code drain}. */
         public OutboxRelay build() {
+            String leaseOwner = leaseOwner(owner);
             RelayConfig config = new RelayConfig(
-                    owner,
+                    leaseOwner,
                     threads,
                     batchAggregates,
                     maxPerAggregate,
@@ -380,7 +396,13 @@ public final class OutboxRelay implements AutoCloseable {
                     classifier,
                     clock,
                     shutdownTimeout);
-            return new OutboxRelay(new RelayRunner(runtime, publisher, config), owner);
+            return new OutboxRelay(new RelayRunner(runtime, publisher, config), owner, leaseOwner);
+        }
+
+        /** {@code name#<8 random hex digits>}, at most 100 characters (the lease column's width). */
+        static String leaseOwner(String name) {
+            String run = UUID.randomUUID().toString().substring(0, 8);
+            return (name.length() > 91 ? name.substring(0, 91) : name) + "#" + run;
         }
 
         private static int range(String name, int value, int min, int max) {

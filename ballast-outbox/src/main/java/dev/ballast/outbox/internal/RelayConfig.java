@@ -9,7 +9,9 @@ import java.time.InstantSource;
 /**
  * Every setting of one relay, validated by {@code OutboxRelay.Builder} (which documents each) and fixed at build time.
  * {@code asynchronousCommit}: the relay's own transactions commit with {@code synchronous_commit = off} on PostgreSQL.
- * {@code clock}: the relay's time (see {@link RelayTime}). Immutable.
+ * {@code clock}: the relay's time (see {@link RelayTime}). {@code owner}: what the relay writes into its leases (the
+ * relay's name with a suffix of its own, {@code OutboxRelay#leaseOwner()}), also its name in log lines and alerts.
+ * Immutable.
  */
 public record RelayConfig(
         String owner,

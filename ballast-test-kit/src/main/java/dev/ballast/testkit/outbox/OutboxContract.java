@@ -251,7 +251,7 @@ public abstract class OutboxContract extends OutboxRelayContract {
         OutboxRelay relay =
                 relay().owner("relay-a").lease(Duration.ofMinutes(5)).build().start();
         assertThat(publishing.await(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(leasesHeldBy("relay-a")).isEqualTo(1);
+        assertThat(leasesHeldBy(relay)).isEqualTo(1);
 
         Thread closer = Thread.ofPlatform().start(relay::close);
         awaitTrue(() -> closer.getState() == Thread.State.TIMED_WAITING); // close() waits for the batch
@@ -260,8 +260,47 @@ public abstract class OutboxContract extends OutboxRelayContract {
         assertThat(closer.isAlive()).isFalse();
 
         assertThat(recorder.bodies()).containsExactly("body-0", "body-1", "body-2");
-        assertThat(leasesHeldBy("relay-a")).isZero();
+        assertThat(leasesHeldBy(relay)).isZero();
         assertThat(count("outbox WHERE status = 'PENDING'")).isZero();
+    }
+
+    @Test
+    void aRelayClosingUnderTheSameNameAsARunningOneLeavesThatOnesLeasesSoNoThirdRelayPublishesItsAggregate()
+            throws Exception {
+        append(event("r-1", "O-1", "held"));
+        CountDownLatch publishing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean first = new AtomicBoolean(true);
+        recorder.behaviour(message -> {
+            if (first.getAndSet(false)) { // the running relay's publish, held; any later one goes through
+                publishing.countDown();
+                await(release);
+            }
+            return PublishResult.published();
+        });
+        OutboxRelay running =
+                relay().owner("pod").lease(Duration.ofMinutes(5)).build().start();
+        try {
+            assertThat(publishing.await(30, TimeUnit.SECONDS)).isTrue();
+            OutboxRelay namesake =
+                    relay().owner("pod").lease(Duration.ofMinutes(5)).build();
+            assertThat(namesake.leaseOwner()).isNotEqualTo(running.leaseOwner());
+
+            namesake.start().close(); // a second instance configured with the same ballast.instance-name stops
+
+            assertThat(leasesHeldBy(running))
+                    .as("the running relay's lease, after its namesake closed")
+                    .isEqualTo(1);
+            OutboxRelay third =
+                    relay().owner("other").lease(Duration.ofMinutes(5)).build();
+            assertThat(third.drainOnce())
+                    .as("events another relay publishes while the first still publishes O-1")
+                    .isZero();
+        } finally {
+            release.countDown();
+            running.close();
+        }
+        assertThat(recorder.bodies()).containsExactly("held");
     }
 
     @Test
@@ -287,7 +326,7 @@ public abstract class OutboxContract extends OutboxRelayContract {
 
             relay.close();
 
-            assertThat(leasesHeldBy("relay-a"))
+            assertThat(leasesHeldBy(relay))
                     .as("leases left by the closed relay")
                     .isZero();
             stuck.set(false);
@@ -392,8 +431,9 @@ public abstract class OutboxContract extends OutboxRelayContract {
                 .count();
     }
 
-    private long leasesHeldBy(String owner) throws SQLException {
-        return queryLong("SELECT COUNT(*) FROM " + prefix + "outbox_aggregate WHERE lease_owner = '" + owner + "'");
+    private long leasesHeldBy(OutboxRelay relay) throws SQLException {
+        return queryLong(
+                "SELECT COUNT(*) FROM " + prefix + "outbox_aggregate WHERE lease_owner = '" + relay.leaseOwner() + "'");
     }
 
     private static void awaitIgnoringInterrupts(CountDownLatch latch) {

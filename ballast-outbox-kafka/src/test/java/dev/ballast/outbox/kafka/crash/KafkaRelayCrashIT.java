@@ -239,7 +239,7 @@ class KafkaRelayCrashIT {
     }
 
     private long leased(String owner) throws SQLException {
-        return count("SELECT COUNT(*) FROM " + prefix + "outbox_aggregate WHERE lease_owner = '" + owner + "'");
+        return count("SELECT COUNT(*) FROM " + prefix + "outbox_aggregate WHERE lease_owner LIKE '" + owner + "#%'");
     }
 
     private static void failFast(List<Future<?>> appending) throws Exception {

@@ -150,6 +150,7 @@ final class OutboxEndpoint {
     private static Map<String, Object> thisRelay(OutboxRelay relay) {
         Map<String, Object> described = new LinkedHashMap<>();
         described.put("owner", relay.owner());
+        described.put("leaseOwner", relay.leaseOwner()); // what "leases" lists for this relay
         described.put("running", relay.isRunning());
         described.put("paused", relay.isPaused()); // every relay on these tables: an operator's pause is shared
         relay.lastPauseChange().ifPresent(change -> {

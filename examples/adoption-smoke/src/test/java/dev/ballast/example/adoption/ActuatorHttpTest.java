@@ -112,6 +112,10 @@ class ActuatorHttpTest {
         assertThat(number(status, "$.eventsByStatus.DEAD")).isEqualTo(1);
         assertThat(read(status, "$.relays.thisInstance.running")).isEqualTo(true);
         assertThat(read(status, "$.relays.thisInstance.lastHeartbeat")).isNotNull();
+        assertThat((String) read(status, "$.relays.thisInstance.leaseOwner"))
+                .as("the relay's lease owner: its name and a suffix of its own")
+                .matches(java.util.regex.Pattern.quote((String) read(status, "$.relays.thisInstance.owner"))
+                        + "#[0-9a-f]{8}");
         assertThat(metricCount("ballast.outbox.dead", "reason:MAX_ATTEMPTS")).isEqualTo(1);
 
         String health = get("/actuator/health").body();
