@@ -228,17 +228,21 @@ final class ModeKeeper {
         }
     }
 
-    /** One caller proposes the fail-over; the others wait a little for the new mode instead of all writing the row. */
-    void proposeFallback(ModeView current, long remainingNanos) {
+    /**
+     * One caller proposes the fail-over; the others wait a little for the new mode instead of all writing the row.
+     * False if the caller was interrupted while it waited: it must stop, as its wait would otherwise return at once on
+     * every round and the caller loop without parking until its deadline.
+     */
+    boolean proposeFallback(ModeView current, long remainingNanos) {
         if (proposing.tryLock()) {
             try {
                 propose(LockMode.FALLBACK, current);
             } finally {
                 proposing.unlock();
             }
-        } else {
-            ResilientLockStrategy.sleep(Math.min(refreshNanos, Math.max(0, remainingNanos)));
+            return true;
         }
+        return ResilientLockStrategy.sleep(Math.min(refreshNanos, Math.max(0, remainingNanos)));
     }
 
     /**

@@ -216,7 +216,9 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                     continue;
                 }
             } else if (current.mode() == LockMode.PRIMARY && modes.breakerState() == BreakerState.OPEN) {
-                modes.proposeFallback(current, remaining);
+                if (!modes.proposeFallback(current, remaining)) {
+                    throw new LockAcquisitionException(key, waitTime); // interrupted
+                }
                 if (clock.nanoTime() - deadline >= 0) {
                     throw switching(key, fallback.backend(), 0);
                 }

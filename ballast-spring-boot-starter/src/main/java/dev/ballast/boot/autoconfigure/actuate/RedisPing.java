@@ -7,6 +7,11 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -15,7 +20,13 @@ import org.jspecify.annotations.Nullable;
  * (opening the connection, the client's connect timeout). While the connection is down the PING fails at once, and a
  * read at least {@link #RECONNECT_INTERVAL} after the last attempt closes it and opens a new one: Lettuce's own
  * reconnects back off up to 30 s, so health said Redis was unreachable for up to 30 s after it answered again (found by
- * a black-box check). Closed with the application context. Thread-safe: reads are serialised.
+ * a black-box check). Closed with the application context.
+ *
+ * <p>Thread-safe: one PING at a time, and a read that comes while one is under way takes its answer instead of
+ * queueing a PING of its own: with Redis frozen, reads queued behind each other's timeouts made the tenth concurrent
+ * read wait ten timeouts. The state is guarded by a lock held only to pick the read that pings (never across Redis
+ * I/O), so a waiting read parks, and on virtual threads gives its carrier back (Java 21 pins a carrier to a thread
+ * blocked in {@code synchronized}).
  */
 final class RedisPing implements AutoCloseable {
 
@@ -24,10 +35,15 @@ final class RedisPing implements AutoCloseable {
 
     private final AbstractRedisClient redis;
     private final Duration timeout;
-    private @Nullable StatefulConnection<String, String> connection;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** The PING under way, which later reads take the answer of; guarded by {@link #lock}. */
+    private @Nullable CompletableFuture<@Nullable Void> inFlight;
+    /** Touched only by the read that pings (one at a time), and by {@link #close()}. */
+    private volatile @Nullable StatefulConnection<String, String> connection;
+
     private long lastAttempt;
     private @Nullable RuntimeException lastFailure;
-    private boolean closed;
+    private volatile boolean closed;
 
     RedisPing(AbstractRedisClient redis, Duration timeout) {
         this.redis = redis;
@@ -41,10 +57,65 @@ final class RedisPing implements AutoCloseable {
      * @throws RuntimeException if Redis cannot be reached, does not answer within the timeout, or the connection is
      *     down
      */
-    synchronized void ping() {
-        if (closed) {
-            throw new IllegalStateException("The Redis health check is closed");
+    void ping() {
+        CompletableFuture<@Nullable Void> answer = new CompletableFuture<>();
+        boolean mine = true;
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("The Redis health check is closed");
+            }
+            CompletableFuture<@Nullable Void> running = inFlight;
+            if (running != null) {
+                answer = running;
+                mine = false;
+            } else {
+                inFlight = answer;
+            }
+        } finally {
+            lock.unlock();
         }
+        if (!mine) {
+            awaitAnswer(answer);
+            return;
+        }
+        try {
+            pingNow();
+            answer.complete(null);
+        } catch (RuntimeException | Error e) {
+            answer.completeExceptionally(e);
+            throw e;
+        } finally {
+            lock.lock();
+            try {
+                inFlight = null;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** The answer of another read's PING, waited for at most the timeout and a second (its connect may take that). */
+    private void awaitAnswer(CompletableFuture<@Nullable Void> answer) {
+        long waitNanos = timeout.toNanos() + TimeUnit.SECONDS.toNanos(1);
+        try {
+            answer.get(waitNanos, TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime; // the same failure as the read that pinged: health reports it alike
+            }
+            throw new IllegalStateException("The Redis PING failed: " + cause, cause);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Redis did not answer a PING within "
+                    + Duration.ofNanos(waitNanos).toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for the Redis PING", e);
+        }
+    }
+
+    private void pingNow() {
         StatefulConnection<String, String> current = connection;
         if (current == null || !current.isOpen()) {
             long now = System.nanoTime();
@@ -69,6 +140,11 @@ final class RedisPing implements AutoCloseable {
             }
             lastFailure = null;
             connection = current;
+            if (closed) { // closed while connecting: close() did not see this connection
+                connection = null;
+                current.close();
+                throw new IllegalStateException("The Redis health check is closed");
+            }
         }
         if (current instanceof StatefulRedisClusterConnection<String, String> cluster) {
             cluster.sync().ping();
@@ -84,13 +160,19 @@ final class RedisPing implements AutoCloseable {
         return opened;
     }
 
-    /** Closes the connection; later PINGs fail. */
+    /** Closes the connection; later PINGs fail (one under way may still answer). */
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (connection != null) {
-            connection.close();
-            connection = null;
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+        } finally {
+            lock.unlock();
+        }
+        StatefulConnection<String, String> open = connection;
+        connection = null;
+        if (open != null) {
+            open.close();
         }
     }
 }

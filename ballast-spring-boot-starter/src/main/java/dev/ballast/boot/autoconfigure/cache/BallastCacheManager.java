@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -39,6 +40,13 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
     private final AlertSink alerts;
     private final MeterRegistry registry;
     private final ConcurrentMap<String, TieredSpringCache> caches = new ConcurrentHashMap<>();
+    /**
+     * Held while a cache is made on first use, which connects to Redis: a lock a waiting thread parks on, not the map's
+     * own ({@code computeIfAbsent} holds a bin's monitor, and on Java 21 a virtual thread blocked on a monitor, or
+     * connecting inside one, keeps its carrier for as long as the connect takes).
+     */
+    private final ReentrantLock creating = new ReentrantLock();
+
     private volatile @Nullable Consumer<Cache> onCreated;
     /** Value types inferred from the application's cache annotations; null until {@link #useInferredTypes} ran. */
     private volatile @Nullable Map<String, Class<?>> inferred;
@@ -63,13 +71,20 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
         if (found != null) {
             return found;
         }
-        boolean[] created = {false};
-        TieredSpringCache cache = caches.computeIfAbsent(name, n -> {
-            created[0] = true;
-            return create(n, specs.getOrDefault(n, BallastCacheProperties.Spec.DEFAULTS));
-        });
+        TieredSpringCache cache;
+        creating.lock();
+        try {
+            found = caches.get(name);
+            if (found != null) {
+                return found; // made by the caller that held the lock before this one
+            }
+            cache = create(name, specs.getOrDefault(name, BallastCacheProperties.Spec.DEFAULTS));
+            caches.put(name, cache);
+        } finally {
+            creating.unlock();
+        }
         Consumer<Cache> listener = onCreated;
-        if (created[0] && listener != null) {
+        if (listener != null) {
             listener.accept(cache);
         }
         return cache;
@@ -122,16 +137,21 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
      * {@code ballast.cache.caches}, or used during start-up) get their Redis L2 now; caches created later get it when
      * created. A cache still without a type stays L1-only, with a WARN.
      */
-    synchronized void useInferredTypes(Map<String, Class<?>> types) {
-        this.inferred = Map.copyOf(types);
-        caches.forEach((name, cache) -> {
-            BallastCacheProperties.Spec own = specs.getOrDefault(name, BallastCacheProperties.Spec.DEFAULTS);
-            if (redis != null && own.over(defaults).valueType() == null && types.containsKey(name)) {
-                cache.replace(build(name, own));
-            } else {
-                warnIfL1Only(name, own);
-            }
-        });
+    void useInferredTypes(Map<String, Class<?>> types) {
+        creating.lock(); // a cache made meanwhile is either replaced here or made with the types
+        try {
+            this.inferred = Map.copyOf(types);
+            caches.forEach((name, cache) -> {
+                BallastCacheProperties.Spec own = specs.getOrDefault(name, BallastCacheProperties.Spec.DEFAULTS);
+                if (redis != null && own.over(defaults).valueType() == null && types.containsKey(name)) {
+                    cache.replace(build(name, own));
+                } else {
+                    warnIfL1Only(name, own);
+                }
+            });
+        } finally {
+            creating.unlock();
+        }
     }
 
     /** Stops every cache's background work and closes its Redis connections. */

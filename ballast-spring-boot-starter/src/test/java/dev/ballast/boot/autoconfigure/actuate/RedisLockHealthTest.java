@@ -13,6 +13,12 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -116,6 +122,48 @@ class RedisLockHealthTest {
                     "health says UP once Redis answers again",
                     () -> lockHealth(context).getStatus().equals(Status.UP));
         });
+    }
+
+    @Test
+    void concurrentHealthReadsDuringARedisFreezeTakeOnePingsAnswerInsteadOfQueueingBehindEachOthersTimeouts()
+            throws Exception {
+        int readers = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(readers);
+        try {
+            runner().run(context -> {
+                assertThat(lockHealth(context).getStatus()).isEqualTo(Status.UP); // the connection is open
+                redis.pause(); // SIGSTOP: the connection stays open, every PING waits out the 1 s timeout
+                try {
+                    List<Future<Duration>> reads = new ArrayList<>();
+                    for (int i = 0; i < readers; i++) {
+                        reads.add(pool.submit(() -> {
+                            long start = System.nanoTime();
+                            assertThat(lockHealth(context).getStatus()).isEqualTo(Status.DOWN);
+                            return Duration.ofNanos(System.nanoTime() - start);
+                        }));
+                    }
+                    Duration slowest = Duration.ZERO;
+                    for (Future<Duration> read : reads) {
+                        Duration took = read.get(60, TimeUnit.SECONDS);
+                        slowest = took.compareTo(slowest) > 0 ? took : slowest;
+                    }
+                    assertThat(slowest)
+                            .as(
+                                    "the slowest of %d concurrent health reads (PING timeout 1 s; queued, the last"
+                                            + " waits %d)",
+                                    readers, readers)
+                            .isLessThan(Duration.ofSeconds(3));
+                } finally {
+                    redis.resume();
+                }
+                Eventually.within(
+                        Duration.ofSeconds(15),
+                        "health says UP once Redis answers again",
+                        () -> lockHealth(context).getStatus().equals(Status.UP));
+            });
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
