@@ -57,6 +57,11 @@ final class BusinessLogLimit {
         return admit(new Key(context.domain(), context.task(), error.getClass(), code));
     }
 
+    /** As {@link #admit(TaskContext, Throwable)}, for a slow success of the context's domain and task. */
+    long admitSlow(TaskContext context) {
+        return admit(new Key(context.domain(), context.task(), Void.class, "slow"));
+    }
+
     /** As {@link #admit(TaskContext, Throwable)}, with one window for every failure this limit is asked about. */
     long admitAny() {
         return admit(ANY);

@@ -47,7 +47,9 @@ import org.slf4j.spi.LoggingEventBuilder;
  *       failure;
  *   <li>a default or a recovery: WARN, with the stack trace only when the failure's category is unknown and no
  *       executor nested inside already logged it (one stack trace per failure);
- *   <li>a success: DEBUG, or WARN when slower than the slow threshold.
+ *   <li>a success: DEBUG, or WARN when slower than the slow threshold. Slow successes come in floods too (every
+ *       request waits on the same slow dependency), so the WARN lines are rate-limited like failures, per domain and
+ *       task, counted apart, carrying {@code suppressed=N}.
  * </ul>
  *
  * Thread-safe.
@@ -64,6 +66,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
     private final BusinessLogLimit businessLimit;
     private final BusinessLogLimit infrastructureLimit;
     private final BusinessLogLimit poolTimeoutLimit;
+    private final BusinessLogLimit slowLimit;
     private volatile @Nullable DomainLogger last;
 
     private LoggingPolicy(
@@ -74,6 +77,7 @@ public final class LoggingPolicy implements ExecutionPolicy {
         this.businessLimit = businessLimit;
         this.infrastructureLimit = businessLimit.fresh();
         this.poolTimeoutLimit = businessLimit.oneLine();
+        this.slowLimit = businessLimit.fresh();
     }
 
     /**
@@ -108,7 +112,8 @@ public final class LoggingPolicy implements ExecutionPolicy {
     public static final Duration DEFAULT_BUSINESS_WINDOW = Duration.ofSeconds(10);
 
     /**
-     * This policy with another limit on business failure lines, and on infrastructure failure lines (counted apart):
+     * This policy with another limit on business failure lines, and on infrastructure failure and slow success lines
+     * (each counted apart):
      * at most {@code lines} per {@code window} for each domain, task and exception type; the rest are counted and the
      * count is reported on the next line written. Pool timeouts get one line per {@code window} for all tasks.
      *
@@ -139,9 +144,17 @@ public final class LoggingPolicy implements ExecutionPolicy {
         if (!logger.isEnabledForLevel(level)) {
             return;
         }
-        event(logger.atLevel(level), execution, null)
-                .log(name(execution) + (slow ? " completed slowly in " : " completed in ")
-                        + execution.elapsedNanos() / 1_000_000 + " ms");
+        long suppressed = slow ? slowLimit.admitSlow(execution.context()) : 0;
+        if (suppressed < 0) {
+            return;
+        }
+        LoggingEventBuilder event = event(logger.atLevel(level), execution, null);
+        if (suppressed > 0) {
+            event = event.addKeyValue("suppressed", suppressed);
+        }
+        event.log(name(execution) + (slow ? " completed slowly in " : " completed in ")
+                + execution.elapsedNanos() / 1_000_000 + " ms"
+                + (suppressed > 0 ? " (" + suppressed + " similar suppressed)" : ""));
     }
 
     @Override

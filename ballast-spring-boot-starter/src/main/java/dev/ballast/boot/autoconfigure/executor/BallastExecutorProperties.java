@@ -38,11 +38,13 @@ public record BallastExecutorProperties(
      *
      * @param enabled whether failures, defaults, recoveries and slow tasks are logged
      * @param businessLevel level for business (4xx) failures: INFO or WARN
-     * @param slowThreshold successes slower than this are logged at WARN (positive)
+     * @param slowThreshold successes slower than this are logged at WARN (positive), as many per window as
+     *     business-limit allows
      * @param businessLimit business failure lines written per domain, task and exception type in each window (at
-     *     least 1), and as many infrastructure failure lines (an outage's flood), counted apart; the rest are counted
-     *     and reported on the next line written. Failures of unknown kind are never held back
-     * @param businessLimitWindow the window of the business and infrastructure failure line limits (positive)
+     *     least 1), and as many infrastructure failure lines (an outage's flood) and slow-success lines per domain and
+     *     task, each counted apart; the rest are counted and reported on the next line written. Failures of unknown
+     *     kind are never held back
+     * @param businessLimitWindow the window of the business, infrastructure and slow-success line limits (positive)
      */
     public record Logging(
             @DefaultValue("true") boolean enabled,
