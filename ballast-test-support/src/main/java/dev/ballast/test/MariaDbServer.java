@@ -97,7 +97,14 @@ public final class MariaDbServer implements AutoCloseable {
         if (running.isEmpty()) {
             return;
         }
-        UnixSignal.KILL.send(running.get().pid());
+        try {
+            UnixSignal.KILL.send(running.get().pid());
+        } catch (IOException e) {
+            if (running.get().isAlive()) {
+                throw new IOException(e.getMessage() + "; mariadbd still running:\n" + log(), e);
+            }
+            // it exited between the look and the signal (kill finds no such process): what the signal was for
+        }
         try {
             running.get().onExit().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
