@@ -32,6 +32,8 @@ import dev.ballast.test.LogCapture;
 import io.lettuce.core.RedisConnectionException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -45,6 +47,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -654,6 +657,53 @@ class ResilientLockStrategyTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void anInterruptedCallerWaitingWhileAnotherProposesTheFallbackGivesUpInsteadOfLoopingUntilItsDeadline()
+            throws Exception {
+        SwitchablePrimary primary = new SwitchablePrimary(clock);
+        locks = build(primary, "A", 1, LockListener.none());
+        primary.down = true;
+        CountDownLatch release = new CountDownLatch(1);
+        authority.holdFailOver = release; // the proposer stops inside its write of the mode row, holding the proposal
+        ExecutorService callers = Executors.newFixedThreadPool(2);
+        try {
+            Future<?> proposer = callers.submit(() -> {
+                try (LockHandle ignored =
+                        locks.tryAcquire("account:A-1", Duration.ofSeconds(1), Duration.ofSeconds(1))) {
+                    return null;
+                } catch (RuntimeException e) {
+                    return null; // the primary is down: whatever this caller gets, it only has to hold the proposal
+                }
+            });
+            assertThat(authority.failOverHeld.await(30, TimeUnit.SECONDS))
+                    .as("a caller is proposing the fall-back")
+                    .isTrue();
+            assertThat(locks.mode()).isEqualTo(LockMode.PRIMARY);
+
+            // the clock stands still: without giving up on its interrupt, this caller would loop until the test's
+            // timeout
+            Future<Throwable> interrupted = callers.submit(() -> {
+                Thread.currentThread().interrupt();
+                try (LockHandle ignored =
+                        locks.tryAcquire("account:A-2", Duration.ofSeconds(1), Duration.ofSeconds(1))) {
+                    return null;
+                } catch (RuntimeException e) {
+                    return e;
+                } finally {
+                    Thread.interrupted(); // the pool's thread goes back clean
+                }
+            });
+
+            assertThat(interrupted.get(20, TimeUnit.SECONDS)).isInstanceOf(LockAcquisitionException.class);
+            assertThat(proposer).as("the proposer still holds the proposal").isNotDone();
+        } finally {
+            release.countDown();
+            callers.shutdownNow(); // the proposer, waiting on a clock that stands still, gives up on its interrupt
+            assertThat(callers.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
     void probesOfAnIdleHealthyPrimaryLeaveTheLocksOnIt() {
         SwitchablePrimary primary = new SwitchablePrimary(clock);
         locks = build(primary, "A", 1, LockListener.none());
@@ -1159,6 +1209,10 @@ class ResilientLockStrategyTest {
     private static final class FaultyDataSource implements DataSource {
         private final DataSource target;
         volatile boolean down;
+        /** When set, the fail-over's write (the mode row's UPDATE to FALLBACK) waits for it before it is prepared. */
+        volatile @Nullable CountDownLatch holdFailOver;
+        /** Counted down when a fail-over's write reaches {@link #holdFailOver}. */
+        final CountDownLatch failOverHeld = new CountDownLatch(1);
 
         FaultyDataSource(DataSource target) {
             this.target = target;
@@ -1169,7 +1223,26 @@ class ResilientLockStrategyTest {
             if (down) {
                 throw new SQLTransientConnectionException("authority database unreachable (test fault)");
             }
-            return target.getConnection();
+            Connection connection = target.getConnection();
+            CountDownLatch hold = holdFailOver;
+            if (hold == null) {
+                return connection;
+            }
+            return (Connection) Proxy.newProxyInstance(
+                    Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("prepareStatement")
+                                && String.valueOf(args[0]).contains("SET mode = 'FALLBACK'")) {
+                            failOverHeld.countDown();
+                            if (!hold.await(30, TimeUnit.SECONDS)) {
+                                throw new SQLTransientConnectionException("fail-over held past 30 s (test)");
+                            }
+                        }
+                        try {
+                            return method.invoke(connection, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
         }
 
         @Override
