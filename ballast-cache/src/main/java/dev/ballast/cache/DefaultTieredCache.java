@@ -64,7 +64,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
         this.clock = clock != null ? clock : CoarseClock.INSTANCE;
         this.coarse = clock == null;
         this.meters = new CacheMeters(registry, settings.name());
-        this.l1 = new L1(settings, clock, meters);
+        this.l1 = new L1(settings, clock, meters, redis != null);
         this.flights = new LocalFlights(settings, l1, meters, this.clock);
         if (redis == null) {
             this.scheduler = null;
@@ -88,7 +88,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, L2Events {
             this.ownRefresher = own;
             refresher = own;
         }
-        this.refresh = new EarlyRefresh(settings, l1, l2, shared, flights, meters, refresher);
+        this.refresh = new EarlyRefresh(settings, l1, l2, shared, flights, meters, refresher, this.clock);
     }
 
     // --- reads ----------------------------------------------------------------------------------------------

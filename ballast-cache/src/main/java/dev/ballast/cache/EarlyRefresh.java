@@ -1,5 +1,6 @@
 package dev.ballast.cache;
 
+import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,12 @@ import org.slf4j.LoggerFactory;
  * Early refresh (XFetch): on a hit whose value is near expiry, a random draw may start a background refresh. The
  * refresh takes the key's load lease like a miss does: while another instance holds it, this one skips; if another
  * instance refreshed already, its value is taken from L2 instead of loading again.
+ *
+ * <p>It also resyncs values loaded in this JVM without L2 ({@link Slot#unshared()}: Redis did not answer, a wait for
+ * another instance's load ran out): on a hit from {@link L1#RESYNC_AFTER_MILLIS} after the load on, while Redis is
+ * reachable, L2's value replaces this JVM's; when L2 has none, the key is loaded under its lease and written to L2, so
+ * every instance ends up with one value; while another instance holds the lease, or Redis does not answer, the look is
+ * made again a second later.
  *
  * <p>Concurrency: {@link #maybe} runs on callers' threads; refreshes run on the executor. The set of keys being
  * refreshed (a concurrent set) lets at most one refresh per key and JVM run, and none while a caller's load of the key
@@ -34,6 +41,7 @@ final class EarlyRefresh {
     private final Executor executor;
     private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
     private final AtomicLong failures = new AtomicLong();
+    private final InstantSource clock;
 
     EarlyRefresh(
             CacheSettings settings,
@@ -42,7 +50,8 @@ final class EarlyRefresh {
             @Nullable SharedLoad shared,
             LocalFlights flights,
             CacheMeters meters,
-            Executor executor) {
+            Executor executor,
+            InstantSource clock) {
         this.cache = settings.name();
         this.beta = settings.earlyRefreshBeta();
         this.l1 = l1;
@@ -51,27 +60,38 @@ final class EarlyRefresh {
         this.flights = flights;
         this.meters = meters;
         this.executor = executor;
+        this.clock = clock;
     }
 
-    /** Starts a background refresh of {@code k} if XFetch says it is due at {@code now}. */
+    /**
+     * Starts a background refresh of {@code k} if XFetch says it is due at {@code now}, or a resync if the slot was
+     * loaded without L2 and its time to be compared with L2 has come while Redis is reachable.
+     */
     void maybe(String k, Slot slot, KeyLoad load, long now) {
-        double random = ThreadLocalRandom.current().nextDouble();
-        if (!XFetch.due(now, slot.deltaMillis(), slot.expiresAtMillis(), beta, random)) {
-            return;
+        boolean resync = slot.unshared() && now >= slot.resyncAtMillis() && redis != null && redis.available();
+        if (!resync) {
+            double random = ThreadLocalRandom.current().nextDouble();
+            if (!XFetch.due(now, slot.deltaMillis(), slot.expiresAtMillis(), beta, random)) {
+                return;
+            }
         }
         if (flights.inFlight(k) || !refreshing.add(k)) {
             return;
         }
         try {
-            executor.execute(() -> run(k, slot, load));
+            executor.execute(() -> run(k, slot, load, resync));
         } catch (RejectedExecutionException e) { // closed
             refreshing.remove(k);
         }
     }
 
-    private void run(String k, Slot seen, KeyLoad load) {
+    private void run(String k, Slot seen, KeyLoad load, boolean resync) {
         try {
-            refresh(k, seen, load);
+            if (resync) {
+                resync(k, seen, load);
+            } else {
+                refresh(k, seen, load);
+            }
         } catch (RuntimeException | Error e) {
             long count = failures.incrementAndGet();
             if (count == 1 || count % 1000 == 0) {
@@ -92,7 +112,7 @@ final class EarlyRefresh {
         if (redis == null || shared == null || lease == null || lease.status() == LeaseScripts.Status.UNAVAILABLE) {
             meters.earlyRefresh();
             Slot slot = load.run();
-            l1.fillLoaded(k, slot, stamp);
+            l1.fillLocal(k, slot, stamp, clock.millis());
             return;
         }
         if (lease.status() == LeaseScripts.Status.HELD_ELSEWHERE) {
@@ -107,5 +127,32 @@ final class EarlyRefresh {
         }
         meters.earlyRefresh();
         shared.loadWithLease(k, load, stamp, token, slot -> {}); // no caller waits on a refresh
+    }
+
+    /**
+     * Compares a value loaded without L2 with L2: L2's value replaces it; with none there, loads the key under its
+     * lease and writes it to L2; else (lease held elsewhere, Redis not answering) marks it for another look later.
+     */
+    private void resync(String k, Slot seen, KeyLoad load) {
+        RedisL2 l2 = Objects.requireNonNull(redis);
+        long stamp = l1.stamp(k);
+        Slot current = l2.entries().readFresh(k);
+        if (current == null) {
+            LeaseScripts.Lease lease = l2.leases().tryLease(k);
+            if (lease.status() == LeaseScripts.Status.ACQUIRED) {
+                String token = Objects.requireNonNull(lease.token());
+                current = l2.entries().readFresh(k); // filled by another instance between the two calls?
+                if (current == null) {
+                    Objects.requireNonNull(shared).loadWithLease(k, load, stamp, token, slot -> {});
+                    return;
+                }
+                l2.leases().release(k, token);
+            }
+        }
+        if (current != null) {
+            l1.fill(k, current, stamp);
+            return;
+        }
+        l1.replace(k, seen, seen.unsharedUntil(clock.millis() + L1.RESYNC_AFTER_MILLIS, beta));
     }
 }

@@ -30,19 +30,31 @@ final class L1 {
      */
     static final Duration COARSE_TICKER_FROM = Duration.ofSeconds(1);
 
+    /**
+     * How long after its load a value loaded without L2 (although the cache has one) is compared with L2 on a hit, and
+     * then again every as long while L2 cannot settle it: within about a second of Redis answering again, an instance
+     * that loaded a key by itself takes the value the others share, instead of keeping its own for the rest of the TTL.
+     */
+    static final long RESYNC_AFTER_MILLIS = 1000;
+
     private final Cache<String, Slot> entries;
     private final CacheMeters meters;
     private final boolean negativeCached;
+    private final boolean behindL2;
+    private final double beta;
     private final AtomicLongArray stamps = new AtomicLongArray(STRIPES);
     private final AtomicLong clears = new AtomicLong();
 
     /**
      * With {@code clock} null (the default clock), Caffeine measures the L1 TTL with {@link CoarseClock#nanos()} when
      * it is at least {@link #COARSE_TICKER_FROM}, else with its own system ticker; with a clock, with that clock.
+     * {@code behindL2}: the cache has a Redis L2 (values loaded without it are then marked, {@link #fillLocal}).
      */
-    L1(CacheSettings settings, @Nullable InstantSource clock, CacheMeters meters) {
+    L1(CacheSettings settings, @Nullable InstantSource clock, CacheMeters meters, boolean behindL2) {
         this.meters = meters;
         this.negativeCached = !settings.negativeTtl().isZero();
+        this.behindL2 = behindL2;
+        this.beta = settings.earlyRefreshBeta();
         // a fixed write expiry is the outer bound (Caffeine's variable expiry measured markedly slower in
         // L1HitBenchmark); a slot's own logical expiry, which can be sooner, is checked on each hit
         Caffeine<Object, Object> builder = Caffeine.newBuilder()
@@ -101,6 +113,23 @@ final class L1 {
         if (!slot.absent() || negativeCached) {
             fill(k, slot, stamp);
         }
+    }
+
+    /**
+     * As {@link #fillLoaded}, for a slot the loader made in this JVM without going through L2: with an L2 behind this
+     * L1, the slot is marked to be compared with L2 from {@link #RESYNC_AFTER_MILLIS} after {@code nowMillis} on.
+     */
+    void fillLocal(String k, Slot slot, long stamp, long nowMillis) {
+        fillLoaded(k, behindL2 ? slot.unsharedUntil(nowMillis + RESYNC_AFTER_MILLIS, beta) : slot, stamp);
+    }
+
+    /**
+     * Replaces the entry of {@code k} with {@code next} only if it is still {@code seen} (the same object): a resync
+     * that L2 could not settle marks the slot for a later look, and must not bring it back over a newer value.
+     */
+    @SuppressWarnings("ReferenceEquality") // the same object, not an equal value
+    void replace(String k, Slot seen, Slot next) {
+        entries.asMap().computeIfPresent(k, (key, old) -> old == seen ? next : old);
     }
 
     /** Stores a value written by {@code put}, bumping the key's stamp in the same lock. */

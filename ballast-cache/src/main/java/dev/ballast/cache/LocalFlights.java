@@ -194,7 +194,7 @@ final class LocalFlights {
             throw new CacheLoadTimeoutException(settings.name(), k, settings.loadWait());
         }
         Slot slot = load.run();
-        l1.fillLoaded(k, slot, stamp);
+        l1.fillLocal(k, slot, stamp, clock.millis()); // not through L2: compared with it later
         return slot;
     }
 

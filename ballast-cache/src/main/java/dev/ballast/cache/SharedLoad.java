@@ -238,10 +238,13 @@ final class SharedLoad {
         }
     }
 
-    /** Loads without touching L2 (Redis unavailable, or a waiter that gave up): fills L1 only. */
+    /**
+     * Loads without touching L2 (Redis unavailable, or a waiter that gave up): fills L1 only, marked to be compared with
+     * L2 once it answers ({@link L1#fillLocal}).
+     */
     Slot loadLocal(String k, KeyLoad load, long stamp) {
         Slot slot = load.run();
-        l1.fillLoaded(k, slot, stamp);
+        l1.fillLocal(k, slot, stamp, clock.millis());
         return slot;
     }
 

@@ -26,7 +26,7 @@ final class OneCarrierFlight {
                 .build();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         CacheMeters meters = new CacheMeters(registry, settings.name());
-        L1 l1 = new L1(settings, null, meters);
+        L1 l1 = new L1(settings, null, meters, false);
         LocalFlights flights = new LocalFlights(settings, l1, meters, InstantSource.system());
         long until = System.currentTimeMillis() + 60_000;
         Slot before = Slot.of("before-invalidation", false, 1, until, 0);

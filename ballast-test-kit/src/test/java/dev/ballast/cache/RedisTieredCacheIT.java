@@ -254,4 +254,68 @@ class RedisTieredCacheIT extends TieredCacheContract {
         assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(new Quote("005930", "71250.00"));
         assertThat(loads).hasValue(0);
     }
+
+    /**
+     * Found by a black-box check (two instances, Redis restarted under a burst): one instance loaded a key by itself
+     * (its wait for the other's load ran out) and kept its own value in L1 for the rest of the TTL while Redis and the
+     * other instance had another. Such a value is now compared with L2 a second after its load, on a hit.
+     */
+    @Test
+    void aValueLoadedAloneWhileAnotherInstanceHeldTheLeaseGivesWayToTheSharedValueASecondLater() {
+        CacheSettings impatient = impatient();
+        String lease = RedisKeys.of(impatient, false).lease("005930");
+        raw.sync().set(lease, "another-instance", SetArgs.Builder.px(60_000));
+        TieredCache<String, Quote> alone = create(impatient);
+        assertThat(alone.get("005930", symbol -> new Quote(symbol, "71300.00")))
+                .as("loaded by itself when its wait ran out")
+                .isEqualTo(new Quote("005930", "71300.00"));
+        raw.sync().del(lease); // the other instance's load ended without a value
+        TieredCache<String, Quote> other = create(impatient);
+        assertThat(other.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));
+        assertThat(alone.get("005930", this::mustNotLoad))
+                .as("its own value until it is compared with L2")
+                .isEqualTo(new Quote("005930", "71300.00"));
+
+        advance(Duration.ofMillis(L1.RESYNC_AFTER_MILLIS));
+        alone.get("005930", this::mustNotLoad); // a hit: starts the comparison in the background
+        refreshes.runPending();
+
+        assertThat(alone.get("005930", this::mustNotLoad))
+                .as("the value the other instance and Redis hold")
+                .isEqualTo(new Quote("005930", "71200.00"));
+        assertThat(loads).hasValue(1);
+    }
+
+    /**
+     * When no instance has put a value in L2 since, the one loaded alone is not pushed there (an eviction may have
+     * come after its load): the key is loaded again under its lease, and every instance then reads that value.
+     */
+    @Test
+    void aValueLoadedAloneIsLoadedAgainUnderTheLeaseAndSharedWhenL2HasNone() {
+        CacheSettings impatient = impatient();
+        String lease = RedisKeys.of(impatient, false).lease("005930");
+        raw.sync().set(lease, "another-instance", SetArgs.Builder.px(60_000));
+        TieredCache<String, Quote> alone = create(impatient);
+        alone.get("005930", symbol -> new Quote(symbol, "71300.00"));
+        raw.sync().del(lease);
+
+        advance(Duration.ofMillis(L1.RESYNC_AFTER_MILLIS));
+        assertThat(alone.get("005930", this::load)).isEqualTo(new Quote("005930", "71300.00"));
+        refreshes.runPending();
+
+        assertThat(loads).as("loaded again under the lease").hasValue(1);
+        assertThat(alone.get("005930", this::mustNotLoad)).isEqualTo(new Quote("005930", "71200.00"));
+        assertThat(create(impatient).get("005930", this::mustNotLoad)).isEqualTo(new Quote("005930", "71200.00"));
+    }
+
+    private CacheSettings impatient() {
+        return settings()
+                .loadWait(Duration.ofMillis(200), CacheSettings.WaitTimeoutPolicy.LOAD_YOURSELF)
+                .loadLease(Duration.ofSeconds(60))
+                .build();
+    }
+
+    private Quote mustNotLoad(String symbol) {
+        throw new AssertionError("must not load " + symbol);
+    }
 }
