@@ -55,7 +55,7 @@ class QuoteCacheOffTest {
                         "--spring.datasource.url=jdbc:h2:mem:quotes-bad;DB_CLOSE_DELAY=-1",
                         "--brokerage.quotes.cache=redis-only"))
                 .hasRootCauseMessage(
-                        "brokerage.quotes.cache must be 'tiered', 'off' or 'spring-redis', was 'redis-only'");
+                        "brokerage.quotes.cache must be 'tiered', 'off', 'spring-redis' or 'ballast-cacheable', was 'redis-only'");
     }
 
     private HttpResponse<String> get(String path) throws Exception {

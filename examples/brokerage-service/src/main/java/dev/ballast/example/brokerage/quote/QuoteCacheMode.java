@@ -8,7 +8,7 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * Where quotes come from, per {@code brokerage.quotes.cache}: read once, in one way, by both {@link QuoteService} and
- * the condition of {@link SpringRedisQuoteConfiguration}, so a value either selects the same mode in both or fails
+ * the conditions of {@link SpringRedisQuoteConfiguration} and {@link BallastCacheableQuoteConfiguration}, so a value either selects the same mode in both or fails
  * start-up naming the property. The value is trimmed and compared ignoring case ({@code " Spring-Redis "} is
  * {@code spring-redis}); unset is {@code tiered}, blank is invalid.
  */
@@ -18,7 +18,9 @@ enum QuoteCacheMode {
     /** Every quote from the upstream: the load test's baseline. */
     OFF("off"),
     /** Spring's {@code @Cacheable} on Spring Data Redis: the load test's peer. */
-    SPRING_REDIS("spring-redis");
+    SPRING_REDIS("spring-redis"),
+    /** Spring's {@code @Cacheable} on the Ballast starter's cache manager: {@code TieredCache} behind the annotation. */
+    BALLAST_CACHEABLE("ballast-cacheable");
 
     static final String PROPERTY = "brokerage.quotes.cache";
 
@@ -47,7 +49,7 @@ enum QuoteCacheMode {
         throw new InvalidQuoteCacheModeException(raw, allowed());
     }
 
-    /** The values the property takes, as a sentence: {@code 'tiered', 'off' or 'spring-redis'}. */
+    /** The values the property takes, as a sentence: {@code 'tiered', 'off', 'spring-redis' or 'ballast-cacheable'}. */
     static String allowed() {
         StringBuilder allowed = new StringBuilder();
         QuoteCacheMode[] modes = values();
@@ -69,6 +71,21 @@ enum QuoteCacheMode {
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
             try {
                 return of(context.getEnvironment().getProperty(PROPERTY)) == SPRING_REDIS;
+            } catch (IllegalArgumentException invalid) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Matches when the property selects {@link #BALLAST_CACHEABLE}; an invalid value does not match (then {@link
+     * QuoteService} fails start-up naming it).
+     */
+    static final class BallastCacheableSelected implements Condition {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            try {
+                return of(context.getEnvironment().getProperty(PROPERTY)) == BALLAST_CACHEABLE;
             } catch (IllegalArgumentException invalid) {
                 return false;
             }

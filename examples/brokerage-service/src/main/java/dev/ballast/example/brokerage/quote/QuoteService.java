@@ -12,8 +12,11 @@ import org.springframework.stereotype.Service;
  * {@code brokerage.quotes.cache=off} sends every quote to the upstream instead: the baseline the load test compares the
  * cache against (docs/load-test.md). {@code brokerage.quotes.cache=spring-redis} reads them through Spring's
  * {@code @Cacheable} on Spring Data Redis's {@code RedisCacheManager} instead ({@link SpringRedisQuoteConfiguration}), the
- * peer the load test compares with. The value is trimmed and compared ignoring case ({@link QuoteCacheMode}); any
- * other value than {@code tiered} (the default), {@code off} or {@code spring-redis} fails start-up naming the property.
+ * peer the load test compares with. {@code brokerage.quotes.cache=ballast-cacheable} reads them through Spring's
+ * {@code @Cacheable} on the Ballast starter's cache manager ({@link BallastCacheableQuoteConfiguration}): how a Spring
+ * application gets a {@code TieredCache} without building one. The value is trimmed and compared ignoring case
+ * ({@link QuoteCacheMode}); any other value than {@code tiered} (the default), {@code off}, {@code spring-redis} or
+ * {@code ballast-cacheable} fails start-up naming the property.
  */
 @Service
 public class QuoteService {
@@ -32,6 +35,7 @@ public class QuoteService {
             MarketDataUpstream upstream,
             InstrumentCatalog instruments,
             ObjectProvider<SpringCachedQuotes> spring,
+            ObjectProvider<BallastCachedQuotes> ballast,
             @Value("${brokerage.quotes.cache:tiered}") String mode) {
         this.instruments = instruments;
         this.source = switch (QuoteCacheMode.of(mode)) {
@@ -39,6 +43,8 @@ public class QuoteService {
             case OFF -> upstream::fetch;
             // SpringCachedQuotes exists exactly when QuoteCacheMode reads the property as spring-redis
             case SPRING_REDIS -> spring.getObject()::quote;
+            // BallastCachedQuotes exists exactly when QuoteCacheMode reads the property as ballast-cacheable
+            case BALLAST_CACHEABLE -> ballast.getObject()::quote;
         };
     }
 

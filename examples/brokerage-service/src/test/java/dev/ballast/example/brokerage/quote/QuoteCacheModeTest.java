@@ -31,6 +31,7 @@ class QuoteCacheModeTest {
         assertThat(QuoteCacheMode.of("OFF")).isEqualTo(QuoteCacheMode.OFF);
         assertThat(QuoteCacheMode.of("spring-redis")).isEqualTo(QuoteCacheMode.SPRING_REDIS);
         assertThat(QuoteCacheMode.of(" Spring-Redis ")).isEqualTo(QuoteCacheMode.SPRING_REDIS);
+        assertThat(QuoteCacheMode.of("Ballast-Cacheable")).isEqualTo(QuoteCacheMode.BALLAST_CACHEABLE);
     }
 
     @ParameterizedTest
@@ -38,7 +39,9 @@ class QuoteCacheModeTest {
     void anyOtherValueIsRejectedNamingThePropertyAndTheAllowedValues(String value) {
         assertThatThrownBy(() -> QuoteCacheMode.of(value))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("brokerage.quotes.cache must be 'tiered', 'off' or 'spring-redis', was '" + value + "'");
+                .hasMessage(
+                        "brokerage.quotes.cache must be 'tiered', 'off', 'spring-redis' or 'ballast-cacheable', was '"
+                                + value + "'");
     }
 
     @Test
@@ -65,14 +68,16 @@ class QuoteCacheModeTest {
         assertThatThrownBy(() -> start(value, "quotes-mode-bad").close())
                 .hasRootCauseInstanceOf(IllegalArgumentException.class)
                 .hasRootCauseMessage(
-                        "brokerage.quotes.cache must be 'tiered', 'off' or 'spring-redis', was '" + value + "'");
+                        "brokerage.quotes.cache must be 'tiered', 'off', 'spring-redis' or 'ballast-cacheable', was '"
+                                + value + "'");
 
         // Boot's report, not only the third "Caused by" of an UnsatisfiedDependencyException
         assertThat(output.getOut())
                 .contains("APPLICATION FAILED TO START")
                 .contains("Invalid value '" + value + "' for brokerage.quotes.cache: it names no quotes cache mode.")
-                .contains("Set brokerage.quotes.cache to 'tiered', 'off' or 'spring-redis' (trimmed, any case), or"
-                        + " leave it unset for tiered.");
+                .contains(
+                        "Set brokerage.quotes.cache to 'tiered', 'off', 'spring-redis' or 'ballast-cacheable' (trimmed, any case), or"
+                                + " leave it unset for tiered.");
     }
 
     private static ConfigurableApplicationContext start(String mode, String database) {
