@@ -16,11 +16,13 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The PING of the Redis lock backend's health, on one connection kept for all health reads (opened by the first read
- * that reaches Redis), so reading health does not open a connection each time. A PING waits at most the timeout
- * (opening the connection, the client's connect timeout). While the connection is down the PING fails at once, and a
- * read at least {@link #RECONNECT_INTERVAL} after the last attempt closes it and opens a new one: Lettuce's own
- * reconnects back off up to 30 s, so health said Redis was unreachable for up to 30 s after it answered again (found by
- * a black-box check). Closed with the application context.
+ * that reaches Redis), so reading health does not open a connection each time. A PING waits at most the timeout, and so
+ * does a read for the connection to open: the connect goes on in the background, and a later read takes the connection
+ * it made (opening a connection to a frozen Redis, which the kernel accepts but nobody answers, took the client's
+ * whole command timeout, 60 s by default, found by a black-box check). While the connection is down the PING fails at
+ * once, and a read at least {@link #RECONNECT_INTERVAL} after the last attempt closes it and opens a new one: Lettuce's
+ * own reconnects back off up to 30 s, so health said Redis was unreachable for up to 30 s after it answered again (found
+ * by a black-box check). Closed with the application context.
  *
  * <p>Thread-safe: one PING at a time, and a read that comes while one is under way takes its answer instead of
  * queueing a PING of its own: with Redis frozen, reads queued behind each other's timeouts made the tenth concurrent
@@ -40,6 +42,9 @@ final class RedisPing implements AutoCloseable {
     private @Nullable CompletableFuture<@Nullable Void> inFlight;
     /** Touched only by the read that pings (one at a time), and by {@link #close()}. */
     private volatile @Nullable StatefulConnection<String, String> connection;
+
+    /** The connect under way, started by a read that gave up waiting for it; touched like {@link #connection}. */
+    private volatile @Nullable CompletableFuture<StatefulConnection<String, String>> connecting;
 
     private long lastAttempt;
     private @Nullable RuntimeException lastFailure;
@@ -118,26 +123,29 @@ final class RedisPing implements AutoCloseable {
     private void pingNow() {
         StatefulConnection<String, String> current = connection;
         if (current == null || !current.isOpen()) {
-            long now = System.nanoTime();
-            if (now - lastAttempt < RECONNECT_INTERVAL.toNanos()) {
-                RuntimeException last = lastFailure;
-                throw new IllegalStateException(
-                        current != null || last == null
-                                ? "The Redis connection is down (reconnecting)"
-                                : "Redis could not be reached: " + last.getMessage(),
-                        last);
+            CompletableFuture<StatefulConnection<String, String>> opening = connecting;
+            if (opening == null) {
+                long now = System.nanoTime();
+                if (now - lastAttempt < RECONNECT_INTERVAL.toNanos()) {
+                    RuntimeException last = lastFailure;
+                    throw new IllegalStateException(
+                            current != null || last == null
+                                    ? "The Redis connection is down (reconnecting)"
+                                    : "Redis could not be reached: " + last.getMessage(),
+                            last);
+                }
+                lastAttempt = now; // at most one attempt per interval, whatever the number of health reads
+                if (current != null) {
+                    connection = null;
+                    current.close(); // ends Lettuce's own reconnects, which back off up to 30 s
+                }
+                opening = CompletableFuture.supplyAsync(this::connect, task -> Thread.ofVirtual()
+                        .name("ballast-redis-health-connect")
+                        .start(task));
+                connecting = opening;
             }
-            lastAttempt = now; // at most one attempt per interval, whatever the number of health reads
-            if (current != null) {
-                connection = null;
-                current.close(); // ends Lettuce's own reconnects, which back off up to 30 s
-            }
-            try {
-                current = connect();
-            } catch (RuntimeException e) {
-                lastFailure = e;
-                throw e;
-            }
+            current = awaitConnect(opening);
+            connecting = null;
             lastFailure = null;
             connection = current;
             if (closed) { // closed while connecting: close() did not see this connection
@@ -150,6 +158,30 @@ final class RedisPing implements AutoCloseable {
             cluster.sync().ping();
         } else {
             ((StatefulRedisConnection<String, String>) current).sync().ping();
+        }
+    }
+
+    /**
+     * The connection {@code opening} makes, waited for at most the timeout; after that it goes on in the background for
+     * the next read to take, and this read fails.
+     */
+    private StatefulConnection<String, String> awaitConnect(
+            CompletableFuture<StatefulConnection<String, String>> opening) {
+        try {
+            return opening.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Redis did not complete a new connection within " + timeout.toMillis()
+                    + " ms (still trying in the background)");
+        } catch (ExecutionException e) {
+            connecting = null;
+            RuntimeException failure = e.getCause() instanceof RuntimeException runtime
+                    ? runtime
+                    : new IllegalStateException("Redis could not be reached: " + e.getCause(), e.getCause());
+            lastFailure = failure;
+            throw failure;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while connecting to Redis for the health PING", e);
         }
     }
 
@@ -173,6 +205,10 @@ final class RedisPing implements AutoCloseable {
         connection = null;
         if (open != null) {
             open.close();
+        }
+        CompletableFuture<StatefulConnection<String, String>> opening = connecting;
+        if (opening != null) {
+            opening.thenAccept(StatefulConnection::close); // whenever the connect under way ends
         }
     }
 }

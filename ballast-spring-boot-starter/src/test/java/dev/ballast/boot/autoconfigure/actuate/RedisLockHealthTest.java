@@ -188,6 +188,36 @@ class RedisLockHealthTest {
         }
     }
 
+    /**
+     * Found by a black-box check: a health read that had to open the PING's connection while Redis was frozen waited
+     * for the connect (Lettuce's connect timeout, 10 s by default), not the PING timeout; the reads behind it gave up
+     * after theirs. The connect now goes on in the background, and the read answers within the PING timeout.
+     */
+    @Test
+    void aHealthPingThatMustConnectWhileRedisIsFrozenAnswersWithinItsTimeout() throws Exception {
+        RedisClient client = RedisClient.create(redis.uri());
+        try (RedisPing ping = new RedisPing(client, Duration.ofSeconds(1))) {
+            redis.pause(); // SIGSTOP before the first read: the kernel accepts the connection, Redis never answers
+            try {
+                long start = System.nanoTime();
+                assertThat(fails(ping)).isTrue();
+                assertThat(Duration.ofNanos(System.nanoTime() - start))
+                        .as("a read that opens the connection (PING timeout 1 s)")
+                        .isLessThan(Duration.ofMillis(2500));
+                start = System.nanoTime();
+                assertThat(fails(ping)).isTrue();
+                assertThat(Duration.ofNanos(System.nanoTime() - start))
+                        .as("the next read, while that connect is still under way")
+                        .isLessThan(Duration.ofMillis(2500));
+            } finally {
+                redis.resume();
+            }
+            Eventually.within(Duration.ofSeconds(15), "the PING answers once Redis does", () -> !fails(ping));
+        } finally {
+            client.shutdown();
+        }
+    }
+
     private static boolean fails(RedisPing ping) {
         try {
             ping.ping();
