@@ -307,7 +307,10 @@ public final class OutboxRelay implements AutoCloseable {
             return this;
         }
 
-        /** Pause after a batch in which the broker looked down, doubling while it stays down, at most {@code cap}. */
+        /**
+         * Pause after a batch in which the broker looked down, doubling while it stays down, at most {@code cap}; while
+         * it lasts, one event is tried every {@code base}, and the pause ends when it is published.
+         */
         public Builder outagePause(Duration base, Duration cap) {
             positive("outage pause base", base);
             positive("outage pause cap", cap);

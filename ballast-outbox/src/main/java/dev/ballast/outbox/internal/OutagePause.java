@@ -12,8 +12,10 @@ import org.slf4j.Logger;
 /**
  * A relay's pause while the broker looks down (every publish of a batch failed with an infrastructure error): from
  * {@code base}, doubling while it stays down, at most {@code cap}, on the relay's clock; one WARNING alert when it
- * starts and one INFO when publishing works again. Thread-safe: the relay's workers share one pause (guarded by this
- * object's monitor); alerts and logs are sent outside it.
+ * starts and one INFO when publishing works again. While it lasts, one worker at a time may try one event every
+ * {@code base} (a probe, {@link #takeProbe}); a probe that publishes ends the pause, so the relay resumes within about
+ * {@code base} of the broker's return instead of up to {@code cap} later. Thread-safe: the relay's workers share one
+ * pause (guarded by this object's monitor); alerts and logs are sent outside it.
  */
 final class OutagePause {
 
@@ -25,6 +27,7 @@ final class OutagePause {
     private final String fingerprint;
     private long pausedUntilMillis;
     private long pauseMillis;
+    private long nextProbeMillis;
     private boolean inOutage;
 
     OutagePause(Logger log, AlertSink alerts, InstantSource clock, Duration base, Duration cap, String owner) {
@@ -39,6 +42,21 @@ final class OutagePause {
     /** How long, on the relay's clock, the pause still lasts; zero or negative when none. */
     synchronized long remainingMillis() {
         return inOutage ? pausedUntilMillis - clock.millis() : 0;
+    }
+
+    /** How long, on the relay's clock, until a probe may be tried; only meaningful while {@link #remainingMillis} > 0. */
+    synchronized long untilProbeMillis() {
+        return nextProbeMillis - clock.millis();
+    }
+
+    /** Whether the calling worker may try a probe now; the next one is due a base later, whatever this one finds. */
+    synchronized boolean takeProbe() {
+        long now = clock.millis();
+        if (!inOutage || now < nextProbeMillis) {
+            return false;
+        }
+        nextProbeMillis = now + base.toMillis();
+        return true;
     }
 
     /** When the current pause ends, or empty while publishing works. */
@@ -56,13 +74,15 @@ final class OutagePause {
             pauseMillis = first ? base.toMillis() : Math.min(cap.toMillis(), pauseMillis * 2);
             pause = pauseMillis;
             pausedUntilMillis = clock.millis() + pause;
+            nextProbeMillis = clock.millis() + base.toMillis();
         }
         if (first) {
             log.warn("Outbox relay paused: every publish of a batch failed with an infrastructure error (the broker,"
                     + " or what an in-process publisher's listeners write to, such as the database, cannot be"
                     + " reached)");
             alerts.send(paused("Every publish of a batch failed with an infrastructure error. The relay pauses"
-                    + " with backoff (first " + pause + " ms, at most " + cap.toMillis() + " ms) and does not"
+                    + " with backoff (first " + pause + " ms, at most " + cap.toMillis() + " ms), tries one event"
+                    + " every " + base.toMillis() + " ms meanwhile to resume as soon as it is back, and does not"
                     + " count these attempts; events wait in the outbox."));
         }
     }

@@ -120,6 +120,14 @@ public final class RelayEngine {
 
     /** Runs one batch. */
     public BatchResult runOnce() throws SQLException {
+        return runOnce(false);
+    }
+
+    /**
+     * Runs one batch, or with {@code probe} a batch of one event of one aggregate: what the relay tries while the broker
+     * looks down, to learn as soon as it is back without sending it a whole batch.
+     */
+    public BatchResult runOnce(boolean probe) throws SQLException {
         long started = System.nanoTime();
         long claimedAt = config.clock().millis();
         List<List<RelayClaims.ClaimedAggregate>> sent = new ArrayList<>(1);
@@ -128,8 +136,8 @@ public final class RelayEngine {
         try {
             claimed = claims.claim(
                     config.owner(),
-                    config.batchAggregates(),
-                    config.maxPerAggregate(),
+                    probe ? 1 : config.batchAggregates(),
+                    probe ? 1 : config.maxPerAggregate(),
                     config.lease().toMillis(),
                     leased -> {
                         leased.forEach(aggregate -> inFlight.add(key(aggregate)));

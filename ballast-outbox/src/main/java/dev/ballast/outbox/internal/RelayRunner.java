@@ -282,9 +282,14 @@ public final class RelayRunner {
                     continue;
                 }
                 long pause = outage.remainingMillis();
+                boolean probe = false;
                 if (pause > 0) { // on the relay's clock; looked at again every poll interval
-                    TimeUnit.MILLISECONDS.sleep(Math.min(pause, poll));
-                    continue;
+                    long untilProbe = outage.untilProbeMillis();
+                    if (untilProbe > 0 || !outage.takeProbe()) {
+                        TimeUnit.MILLISECONDS.sleep(Math.max(1, Math.min(Math.min(pause, poll), untilProbe)));
+                        continue;
+                    }
+                    probe = true; // one event, every base pause: the pause ends as soon as the broker takes it
                 }
                 long retry = failures.millisUntilRetry();
                 if (retry > 0) { // backing off after failed batches, on the relay's clock; close() wakes it
@@ -294,7 +299,7 @@ public final class RelayRunner {
                 RelayEngine.BatchResult result;
                 try {
                     engine.giveBackUnfinished();
-                    result = engine.runOnce();
+                    result = engine.runOnce(probe);
                     heartbeat = config.clock().instant();
                 } catch (SQLException | RuntimeException e) {
                     engine.batchFailed(e);
@@ -303,7 +308,9 @@ public final class RelayRunner {
                 }
                 failures.succeeded();
                 if (result.outage()) {
-                    outage.outage();
+                    if (!probe) {
+                        outage.outage(); // a failed probe leaves the pause as it is: the next one comes a base later
+                    }
                 } else if (result.changed() > 0) {
                     outage.recovered();
                 }

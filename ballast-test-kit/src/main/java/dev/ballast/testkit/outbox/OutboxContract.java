@@ -234,6 +234,42 @@ public abstract class OutboxContract extends OutboxRelayContract {
                         && alert.detail().startsWith("Outbox relay resumed")));
     }
 
+    /**
+     * Found by reading the relay after a database failover check: the pause after a broker outage doubles up to its cap
+     * (60 s by default), and nothing ended it early, so a relay resumed up to a minute after the broker was back. While
+     * paused it now tries one event every base pause, and the pause ends when that one is published.
+     */
+    @Test
+    void whileABrokerOutagePauseLastsOneEventIsTriedEveryBasePauseAndEndsItWhenTheBrokerIsBack() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            append(event("r-" + i, "O-" + i, "body-" + i));
+        }
+        AtomicBoolean brokerDown = new AtomicBoolean(true);
+        recorder.behaviour(message -> brokerDown.get()
+                ? PublishResult.failed(new UncheckedIOException(new ConnectException("Connection refused")))
+                : PublishResult.published());
+        OutboxRelay relay = started(relay().outagePause(Duration.ofMinutes(1), Duration.ofMinutes(8)));
+        awaitTrue(() -> recorder.calls() == 5 && pausedByItsClock(relay)); // paused 1 min
+        clock.advance(Duration.ofMinutes(1));
+        awaitTrue(() -> recorder.calls() == 10 && pausedByItsClock(relay)); // paused 2 min
+        clock.advance(Duration.ofMinutes(2));
+        awaitTrue(() -> recorder.calls() == 15 && pausedByItsClock(relay)); // paused 4 min
+        clock.advance(Duration.ofMinutes(1));
+        awaitTrue(() -> recorder.calls() == 16); // the probe: one event, refused
+        assertThat(pausedByItsClock(relay))
+                .as("a refused probe leaves the pause as it was")
+                .isTrue();
+
+        brokerDown.set(false);
+        clock.advance(Duration.ofMinutes(1)); // 2 of the pause's 4 minutes have passed: the next probe is due
+
+        awaitTrue(() -> recorder.published().size() == 5);
+        assertThat(relay.outagePauseEnd()).as("the pause ended with the probe").isEmpty();
+        assertThat(recorder.published())
+                .as("no attempt spent by the outage")
+                .allSatisfy(message -> assertThat(message.attempt()).isEqualTo(1));
+    }
+
     @Test
     void closeLetsTheRunningBatchFinishItsWavesAndGivesBackItsLeases() throws Exception {
         for (int i = 0; i < 3; i++) {
