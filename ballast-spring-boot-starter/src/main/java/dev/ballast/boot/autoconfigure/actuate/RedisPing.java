@@ -208,7 +208,7 @@ final class RedisPing implements AutoCloseable {
         }
         CompletableFuture<StatefulConnection<String, String>> opening = connecting;
         if (opening != null) {
-            opening.thenAccept(StatefulConnection::close); // whenever the connect under way ends
+            var unused = opening.thenAccept(StatefulConnection::close); // whenever the connect under way ends
         }
     }
 }
