@@ -130,10 +130,11 @@ final class LeaseScripts {
 
     /**
      * Writes a loaded value only if the lease is still ours (no put, evict or clear broke it while the load ran), then
-     * releases it and signals waiters; true if written.
+     * releases it and signals waiters; true if written. While the breaker is open nothing is written, and the lease is
+     * given back when it closes ({@link RedisLink#callOrOwe}).
      */
     boolean fill(String k, String token, byte[] envelope, long ttlMillis) {
-        Long written = link.call(
+        Long written = link.callOrOwe(
                 "FILL",
                 redis -> FILL.eval(
                         redis,
@@ -149,9 +150,12 @@ final class LeaseScripts {
         return written != null && written == 1;
     }
 
-    /** Gives the lease back without a value and signals waiters. */
+    /**
+     * Gives the lease back without a value and signals waiters; while the breaker is open, when it closes
+     * ({@link RedisLink#callOrOwe}).
+     */
     void release(String k, String token) {
-        link.call(
+        link.callOrOwe(
                 "RELEASE",
                 redis -> RELEASE.eval(
                         redis,
@@ -159,7 +163,8 @@ final class LeaseScripts {
                         new String[] {keys.lease(k)},
                         bytes(token),
                         bytes(link.channel()),
-                        channel.readyMessage(k)));
+                        channel.readyMessage(k)),
+                cleanUp(k, token));
     }
 
     /**

@@ -12,9 +12,11 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
@@ -80,6 +82,17 @@ final class RedisLink implements AutoCloseable {
     private final AlertSink alerts;
     private final CacheMeters meters;
     private final L2Breaker breaker = new L2Breaker(FAILURE_THRESHOLD);
+
+    /** The most lease give-backs kept while the breaker is open; beyond, the leases are left to expire. */
+    static final int MAX_OWED = 10_000;
+
+    /**
+     * Give-backs of leases this instance holds but could not fill or release because the breaker was open: sent by
+     * the probe, before the breaker closes, so no caller of the key waits for a lease nobody will fill.
+     */
+    private final ConcurrentLinkedQueue<Call<?>> owed = new ConcurrentLinkedQueue<>();
+
+    private final AtomicInteger owedCount = new AtomicInteger();
     private final AtomicLong failures = new AtomicLong();
     private volatile Listener listener = new Listener() {};
     private final RedisConnections connections;
@@ -248,6 +261,39 @@ final class RedisLink implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #call(String, Call, Call)}, for a command that ends a lease this instance holds (a fill, a release):
+     * while the breaker is open, the command is not sent and {@code giveBack} is kept instead, to be sent by the probe
+     * before the breaker closes. Found by a black-box check: a load whose fill found the breaker just opened left its
+     * lease for the whole {@code loadLease}, and when the breaker closed a second later, every caller of the key, on
+     * every instance, waited for it to run out.
+     */
+    <T> @Nullable T callOrOwe(String operation, Call<T> body, Call<?> giveBack) {
+        if (!breaker.closed() && !closed) {
+            if (owedCount.incrementAndGet() <= MAX_OWED) {
+                owed.add(giveBack);
+            } else {
+                owedCount.decrementAndGet();
+            }
+            return null;
+        }
+        return call(operation, body, giveBack);
+    }
+
+    /** Sends the give-backs kept while the breaker was open; a failure keeps the rest and fails the probe. */
+    private void payOwed(RedisClusterCommands<String, byte[]> redis) {
+        for (Call<?> giveBack = owed.poll(); giveBack != null; giveBack = owed.poll()) {
+            owedCount.decrementAndGet();
+            try {
+                giveBack.run(redis);
+            } catch (RuntimeException e) {
+                owed.add(giveBack);
+                owedCount.incrementAndGet();
+                throw e;
+            }
+        }
+    }
+
     @SuppressWarnings("ReferenceEquality") // which connection object: a reconnect makes a new one
     private void afterLostReply(Call<?> cleanUp) {
         RedisConnections.Commands sentOn = connections.current();
@@ -346,6 +392,7 @@ final class RedisLink implements AutoCloseable {
             redis.ping();
             byte[] counter = redis.get(keys.seq());
             connections.livePubSub();
+            payOwed(redis); // before the breaker closes: callers then find those keys free
             if (breaker.probeSucceeded()) {
                 listener.recovered(
                         counter == null ? 0 : Long.parseLong(new String(counter, StandardCharsets.US_ASCII)));

@@ -308,6 +308,37 @@ class RedisTieredCacheIT extends TieredCacheContract {
         assertThat(create(impatient).get("005930", this::mustNotLoad)).isEqualTo(new Quote("005930", "71200.00"));
     }
 
+    /**
+     * Found by a black-box check (two instances, Redis restarted under load on an overloaded host): a load whose fill
+     * found this instance's breaker just opened never sent the fill, and its lease stayed for the whole load lease;
+     * when the breaker closed a second later, every caller of the key, on both instances, waited for it to run out.
+     * The lease is now given back by the probe before the breaker closes.
+     */
+    @Test
+    void aLeaseWhoseFillFoundTheBreakerOpenIsGivenBackBeforeTheBreakerCloses() throws Exception {
+        CacheSettings patient = patient();
+        String lease = RedisKeys.of(patient, false).lease("005930");
+        TieredCache<String, Quote> cache = create(patient);
+        assertThat(cache.get("005930", symbol -> {
+                    cache.openL2Breaker("alice"); // the breaker opens while the load holds the lease
+                    return new Quote(symbol, "71300.00");
+                }))
+                .isEqualTo(new Quote("005930", "71300.00"));
+        assertThat(raw.sync().exists(lease)).as("the lease, its fill not sent").isEqualTo(1);
+
+        assertThat(cache.closeL2Breaker()).isEqualTo(TieredCache.L2Status.UP);
+
+        assertThat(raw.sync().exists(lease))
+                .as("the lease, once the breaker closed")
+                .isZero();
+        TieredCache<String, Quote> other = create(patient);
+        Executor threads = task -> Thread.ofPlatform().daemon().start(task);
+        assertThat(CompletableFuture.supplyAsync(() -> other.get("005930", this::load), threads)
+                        .get(10, TimeUnit.SECONDS))
+                .as("another instance loads at once instead of waiting for the lease")
+                .isEqualTo(new Quote("005930", "71200.00"));
+    }
+
     private CacheSettings impatient() {
         return settings()
                 .loadWait(Duration.ofMillis(200), CacheSettings.WaitTimeoutPolicy.LOAD_YOURSELF)
