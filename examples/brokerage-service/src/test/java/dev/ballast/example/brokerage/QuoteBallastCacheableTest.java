@@ -87,6 +87,12 @@ class QuoteBallastCacheableTest {
                         .counter()
                         .count())
                 .isPositive();
+        assertThat(registry(0)
+                        .find("ballast.cache.l2.breaker.state")
+                        .tag("cache", "quotes")
+                        .gauges())
+                .as("no idle TieredCache 'quotes' of the tiered mode, with a breaker and alerts of its own")
+                .isEmpty();
     }
 
     @Test

@@ -91,4 +91,16 @@ enum QuoteCacheMode {
             }
         }
     }
+
+    /** Matches when the property selects {@link #TIERED} (unset included); an invalid value does not match. */
+    static final class TieredSelected implements Condition {
+        @Override
+        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            try {
+                return of(context.getEnvironment().getProperty(PROPERTY)) == TIERED;
+            } catch (IllegalArgumentException invalid) {
+                return false;
+            }
+        }
+    }
 }

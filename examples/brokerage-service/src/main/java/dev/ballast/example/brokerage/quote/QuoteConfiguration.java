@@ -12,14 +12,18 @@ import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
 import org.springframework.context.annotation.Configuration;
 
 /**
  * The quotes cache: L1 only on embedded defaults; L1 + Redis L2 when the application has a Redis client, which the
  * Ballast starter builds from Spring Boot's {@code spring.data.redis.*}: standalone ({@code host} / {@code url}),
- * Sentinel ({@code sentinel.*}) or Cluster ({@code cluster.nodes}).
+ * Sentinel ({@code sentinel.*}) or Cluster ({@code cluster.nodes}). Only in the {@code tiered} quotes mode (the
+ * default): in the others nothing reads it, and an idle cache would still open its breaker and send alerts of its own
+ * when Redis fails (found by a black-box check).
  */
 @Configuration(proxyBeanMethods = false)
+@Conditional(QuoteCacheMode.TieredSelected.class) // the value as QuoteService reads it: trimmed, any case
 class QuoteConfiguration {
 
     @Bean(destroyMethod = "close")

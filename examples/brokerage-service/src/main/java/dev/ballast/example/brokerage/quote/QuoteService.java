@@ -31,7 +31,7 @@ public class QuoteService {
     }
 
     QuoteService(
-            TieredCache<String, Quote> quotes,
+            ObjectProvider<TieredCache<String, Quote>> quotes,
             MarketDataUpstream upstream,
             InstrumentCatalog instruments,
             ObjectProvider<SpringCachedQuotes> spring,
@@ -39,7 +39,11 @@ public class QuoteService {
             @Value("${brokerage.quotes.cache:tiered}") String mode) {
         this.instruments = instruments;
         this.source = switch (QuoteCacheMode.of(mode)) {
-            case TIERED -> symbol -> quotes.get(symbol, upstream::fetch);
+            case TIERED -> {
+                // the cache bean exists exactly when QuoteCacheMode reads the property as tiered
+                TieredCache<String, Quote> cache = quotes.getObject();
+                yield symbol -> cache.get(symbol, upstream::fetch);
+            }
             case OFF -> upstream::fetch;
             // SpringCachedQuotes exists exactly when QuoteCacheMode reads the property as spring-redis
             case SPRING_REDIS -> spring.getObject()::quote;
