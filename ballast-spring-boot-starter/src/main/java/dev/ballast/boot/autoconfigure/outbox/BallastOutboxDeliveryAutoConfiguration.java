@@ -205,6 +205,10 @@ public final class BallastOutboxDeliveryAutoConfiguration {
                 factory.setPassword(environment.getProperty("spring.rabbitmq.password", "guest"));
                 factory.setVirtualHost(environment.getProperty("spring.rabbitmq.virtual-host", "/"));
             }
+            // the client's automatic recovery reconnects every 5 s by default: a relay whose outage probe tries one
+            // event
+            // a second still resumed up to 5 s after the broker was back (found by a black-box check); every second
+            factory.setNetworkRecoveryInterval(1000);
             try {
                 return RabbitOutboxPublisher.builder(factory)
                         .exchanges(exchanges)
