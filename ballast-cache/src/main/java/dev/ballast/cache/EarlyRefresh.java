@@ -130,27 +130,23 @@ final class EarlyRefresh {
     }
 
     /**
-     * Compares a value loaded without L2 with L2: L2's value replaces it; with none there, loads the key under its
-     * lease and writes it to L2; else (lease held elsewhere, Redis not answering) marks it for another look later.
+     * Compares a value loaded without L2 with L2, in the one round trip of a miss ({@link LeaseScripts#lookup}): L2's
+     * fresh value replaces it; with no entry there, the lookup took the lease, and the key is loaded and written to L2;
+     * else (an expired entry, the lease held elsewhere, Redis not answering) it is marked for another look later.
      */
     private void resync(String k, Slot seen, KeyLoad load) {
         RedisL2 l2 = Objects.requireNonNull(redis);
         long stamp = l1.stamp(k);
-        Slot current = l2.entries().readFresh(k);
-        if (current == null) {
-            LeaseScripts.Lease lease = l2.leases().tryLease(k);
-            if (lease.status() == LeaseScripts.Status.ACQUIRED) {
-                String token = Objects.requireNonNull(lease.token());
-                current = l2.entries().readFresh(k); // filled by another instance between the two calls?
-                if (current == null) {
-                    Objects.requireNonNull(shared).loadWithLease(k, load, stamp, token, slot -> {});
-                    return;
-                }
-                l2.leases().release(k, token);
+        LeaseScripts.Lookup found = l2.leases().lookup(k);
+        if (found.value() != null) {
+            Slot current = l2.entries().decodeOrEvict(k, found.value());
+            if (current != null && current.freshAt(clock.millis())) {
+                l1.fill(k, current, stamp);
+                return;
             }
-        }
-        if (current != null) {
-            l1.fill(k, current, stamp);
+        } else if (found.lease().status() == LeaseScripts.Status.ACQUIRED) {
+            String token = Objects.requireNonNull(found.lease().token());
+            Objects.requireNonNull(shared).loadWithLease(k, load, stamp, token, slot -> {});
             return;
         }
         l1.replace(k, seen, seen.unsharedUntil(clock.millis() + L1.RESYNC_AFTER_MILLIS, beta));

@@ -263,13 +263,7 @@ class RedisTieredCacheIT extends TieredCacheContract {
     @Test
     void aValueLoadedAloneWhileAnotherInstanceHeldTheLeaseGivesWayToTheSharedValueASecondLater() {
         CacheSettings impatient = impatient();
-        String lease = RedisKeys.of(impatient, false).lease("005930");
-        raw.sync().set(lease, "another-instance", SetArgs.Builder.px(60_000));
-        TieredCache<String, Quote> alone = create(impatient);
-        assertThat(alone.get("005930", symbol -> new Quote(symbol, "71300.00")))
-                .as("loaded by itself when its wait ran out")
-                .isEqualTo(new Quote("005930", "71300.00"));
-        raw.sync().del(lease); // the other instance's load ended without a value
+        TieredCache<String, Quote> alone = loadedAloneWhileAnotherInstanceHeldTheLease(impatient);
         TieredCache<String, Quote> other = create(impatient);
         assertThat(other.get("005930", this::load)).isEqualTo(new Quote("005930", "71200.00"));
         assertThat(alone.get("005930", this::mustNotLoad))
@@ -293,11 +287,7 @@ class RedisTieredCacheIT extends TieredCacheContract {
     @Test
     void aValueLoadedAloneIsLoadedAgainUnderTheLeaseAndSharedWhenL2HasNone() {
         CacheSettings impatient = impatient();
-        String lease = RedisKeys.of(impatient, false).lease("005930");
-        raw.sync().set(lease, "another-instance", SetArgs.Builder.px(60_000));
-        TieredCache<String, Quote> alone = create(impatient);
-        alone.get("005930", symbol -> new Quote(symbol, "71300.00"));
-        raw.sync().del(lease);
+        TieredCache<String, Quote> alone = loadedAloneWhileAnotherInstanceHeldTheLease(impatient);
 
         advance(Duration.ofMillis(L1.RESYNC_AFTER_MILLIS));
         assertThat(alone.get("005930", this::load)).isEqualTo(new Quote("005930", "71300.00"));
@@ -337,6 +327,21 @@ class RedisTieredCacheIT extends TieredCacheContract {
                         .get(10, TimeUnit.SECONDS))
                 .as("another instance loads at once instead of waiting for the lease")
                 .isEqualTo(new Quote("005930", "71200.00"));
+    }
+
+    /**
+     * A cache that loaded 005930 (71300.00) by itself, its wait for another instance's lease having run out; that
+     * lease is gone afterwards, as when the other instance's load ended without a value.
+     */
+    private TieredCache<String, Quote> loadedAloneWhileAnotherInstanceHeldTheLease(CacheSettings impatient) {
+        String lease = RedisKeys.of(impatient, false).lease("005930");
+        raw.sync().set(lease, "another-instance", SetArgs.Builder.px(60_000));
+        TieredCache<String, Quote> alone = create(impatient);
+        assertThat(alone.get("005930", symbol -> new Quote(symbol, "71300.00")))
+                .as("loaded by itself when its wait ran out")
+                .isEqualTo(new Quote("005930", "71300.00"));
+        raw.sync().del(lease);
+        return alone;
     }
 
     private CacheSettings impatient() {

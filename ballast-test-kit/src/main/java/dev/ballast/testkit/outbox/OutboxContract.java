@@ -202,13 +202,7 @@ public abstract class OutboxContract extends OutboxRelayContract {
 
     @Test
     void aBrokerOutagePausesTheRelayWithoutSpendingAttempts() throws Exception {
-        for (int i = 0; i < 5; i++) {
-            append(event("r-" + i, "O-" + i, "body-" + i));
-        }
-        AtomicBoolean brokerDown = new AtomicBoolean(true);
-        recorder.behaviour(message -> brokerDown.get()
-                ? PublishResult.failed(new UncheckedIOException(new ConnectException("Connection refused")))
-                : PublishResult.published());
+        AtomicBoolean brokerDown = fiveEventsAndABrokerThatIsDown();
         OutboxRelay relay = started(relay().maxAttempts(2).outagePause(Duration.ofMinutes(1), Duration.ofMinutes(2)));
         awaitTrue(() ->
                 alerts.stream().anyMatch(alert -> alert.title().equals("Outbox relay paused: broker unreachable")));
@@ -241,13 +235,7 @@ public abstract class OutboxContract extends OutboxRelayContract {
      */
     @Test
     void whileABrokerOutagePauseLastsOneEventIsTriedEveryBasePauseAndEndsItWhenTheBrokerIsBack() throws Exception {
-        for (int i = 0; i < 5; i++) {
-            append(event("r-" + i, "O-" + i, "body-" + i));
-        }
-        AtomicBoolean brokerDown = new AtomicBoolean(true);
-        recorder.behaviour(message -> brokerDown.get()
-                ? PublishResult.failed(new UncheckedIOException(new ConnectException("Connection refused")))
-                : PublishResult.published());
+        AtomicBoolean brokerDown = fiveEventsAndABrokerThatIsDown();
         OutboxRelay relay = started(relay().outagePause(Duration.ofMinutes(1), Duration.ofMinutes(8)));
         awaitTrue(() -> recorder.calls() == 5 && pausedByItsClock(relay)); // paused 1 min
         clock.advance(Duration.ofMinutes(1));
@@ -453,6 +441,18 @@ public abstract class OutboxContract extends OutboxRelayContract {
     }
 
     // ---- helpers
+
+    /** Five events of five aggregates, and a broker that refuses connections until the returned flag is cleared. */
+    private AtomicBoolean fiveEventsAndABrokerThatIsDown() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            append(event("r-" + i, "O-" + i, "body-" + i));
+        }
+        AtomicBoolean brokerDown = new AtomicBoolean(true);
+        recorder.behaviour(message -> brokerDown.get()
+                ? PublishResult.failed(new UncheckedIOException(new ConnectException("Connection refused")))
+                : PublishResult.published());
+        return brokerDown;
+    }
 
     private boolean pausedByItsClock(OutboxRelay relay) {
         return relay.outagePauseEnd()

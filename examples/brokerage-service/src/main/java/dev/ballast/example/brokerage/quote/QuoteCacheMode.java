@@ -63,44 +63,44 @@ enum QuoteCacheMode {
     }
 
     /**
-     * Matches when the property selects {@link #SPRING_REDIS}; an invalid value does not match (then {@link
-     * QuoteService} fails start-up naming it).
+     * Matches when the property selects this condition's mode; an invalid value matches none (then {@link QuoteService}
+     * fails start-up naming it).
      */
-    static final class SpringRedisSelected implements Condition {
+    private abstract static class Selected implements Condition {
+        private final QuoteCacheMode mode;
+
+        Selected(QuoteCacheMode mode) {
+            this.mode = mode;
+        }
+
         @Override
         public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
             try {
-                return of(context.getEnvironment().getProperty(PROPERTY)) == SPRING_REDIS;
+                return of(context.getEnvironment().getProperty(PROPERTY)) == mode;
             } catch (IllegalArgumentException invalid) {
                 return false;
             }
         }
     }
 
-    /**
-     * Matches when the property selects {@link #BALLAST_CACHEABLE}; an invalid value does not match (then {@link
-     * QuoteService} fails start-up naming it).
-     */
-    static final class BallastCacheableSelected implements Condition {
-        @Override
-        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-            try {
-                return of(context.getEnvironment().getProperty(PROPERTY)) == BALLAST_CACHEABLE;
-            } catch (IllegalArgumentException invalid) {
-                return false;
-            }
+    /** The property selects {@link #TIERED} (unset included). */
+    static final class TieredSelected extends Selected {
+        TieredSelected() {
+            super(TIERED);
         }
     }
 
-    /** Matches when the property selects {@link #TIERED} (unset included); an invalid value does not match. */
-    static final class TieredSelected implements Condition {
-        @Override
-        public boolean matches(ConditionContext context, AnnotatedTypeMetadata metadata) {
-            try {
-                return of(context.getEnvironment().getProperty(PROPERTY)) == TIERED;
-            } catch (IllegalArgumentException invalid) {
-                return false;
-            }
+    /** The property selects {@link #SPRING_REDIS}. */
+    static final class SpringRedisSelected extends Selected {
+        SpringRedisSelected() {
+            super(SPRING_REDIS);
+        }
+    }
+
+    /** The property selects {@link #BALLAST_CACHEABLE}. */
+    static final class BallastCacheableSelected extends Selected {
+        BallastCacheableSelected() {
+            super(BALLAST_CACHEABLE);
         }
     }
 }
