@@ -50,7 +50,7 @@ class DatabaseFaultsScenario {
      * A 503 comes within the configured bounds: a deposit may first wait the example's 5 s for its account lock, then
      * the 2 s pool connection timeout; never the 15 s request timeout or Hikari's default 30 s.
      */
-    private static final Duration FAST_FAILURE = Duration.ofSeconds(8);
+    static final Duration FAST_FAILURE = Duration.ofSeconds(8);
 
     @Test
     @DisplayName("(9) PostgreSQL SIGKILL during orders and deposits, restarted")

@@ -16,6 +16,7 @@ import dev.ballast.chaos.ServerErrorBudget;
 import dev.ballast.test.FaultProxy;
 import dev.ballast.test.RabbitVirtualHost;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.DisplayName;
@@ -49,7 +50,7 @@ class RabbitFaultsScenario {
             // the example's topology, declared before it starts so that nothing published early is unroutable, and the
             // test's own reader queue beside the settlement queue
             channel.exchangeDeclare(EXCHANGE, "topic", true);
-            channel.queueDeclare(SETTLEMENT_QUEUE, true, false, false, null);
+            channel.queueDeclare(SETTLEMENT_QUEUE, true, false, false, Map.of("x-single-active-consumer", true));
             channel.queueBind(SETTLEMENT_QUEUE, EXCHANGE, "OrderPlaced");
             channel.queueDeclare(READER_QUEUE, true, false, false, null);
             channel.queueBind(READER_QUEUE, EXCHANGE, "OrderPlaced");

@@ -207,7 +207,8 @@ class SettlementThroughBrokersIT {
                 channel.queueDeclare("spy", false, false, false, null);
                 channel.queueBind("spy", "brokerage.orders", "OrderPlaced");
                 // as the application declares it, so nothing published before its listener starts is unroutable
-                channel.queueDeclare("brokerage.settlement", true, false, false, null);
+                channel.queueDeclare(
+                        "brokerage.settlement", true, false, false, Map.of("x-single-active-consumer", true));
                 channel.queueBind("brokerage.settlement", "brokerage.orders", "OrderPlaced");
                 try (ConfigurableApplicationContext app = start(
                         "--spring.rabbitmq.host=" + rabbit.host(),
