@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * The breaker in front of one cache's two connections to Redis (commands, and pub/sub on the cache's channel; opened
  * and replaced by {@link RedisConnections}).
  * No call throws: a failed call is counted, logged (rate-limited) and answered with null; {@value #FAILURE_THRESHOLD}
- * failures in a row open the breaker (WARNING alert), after which Redis is not called until the probe closes it
+ * failures in a row open the breaker (a WARNING alert once the first probe, a second later, finds Redis still failing), after which Redis is not called until the probe closes it
  * again (INFO alert). The probe closes it only when both connections work, replacing either with a fresh one when
  * Lettuce has not reconnected it yet (its reconnect back-off grows to seconds), so recovery never waits for that
  * back-off and no waiter waits for a signal that cannot arrive.
@@ -101,6 +102,20 @@ final class RedisLink implements AutoCloseable {
     /** The title the open breaker's alert was sent with, so that its resolution carries the same one. */
     private volatile String openedAs = UNAVAILABLE;
 
+    /**
+     * The WARNING of a breaker that failures opened, not sent yet: the first probe sends it if Redis still fails, and
+     * drops it if Redis answers. A breaker a moment's failures opened (a cold JVM's first burst timing out a few 250 ms
+     * commands on a healthy Redis) is closed by that probe within a second and raises no alert, as a Prometheus rule's
+     * {@code for:} would not fire; an outage still alerts, one probe (about a second) later.
+     */
+    private final AtomicReference<@Nullable Alert> unconfirmed = new AtomicReference<>();
+
+    /** Whether this opening's WARNING went out, so that closing sends its resolution (and only then). */
+    private volatile boolean alerted;
+
+    /** When this opening began ({@link System#nanoTime()}), for the log line of a breaker closed without an alert. */
+    private volatile long openedAtNanos;
+
     private @Nullable ScheduledExecutorService scheduler;
 
     /**
@@ -146,7 +161,7 @@ final class RedisLink implements AutoCloseable {
                     refusal == null ? "" : "; Redis refused the credentials: " + refusal,
                     CHECK_INTERVAL.toSeconds());
             openedAs = UNAVAILABLE;
-            alerts.send(breakerOpen(
+            openedUnconfirmed(breakerOpen(
                     UNAVAILABLE,
                     "Redis did not answer when the cache started ("
                             + e.getClass().getSimpleName() + "). Callers are"
@@ -325,6 +340,8 @@ final class RedisLink implements AutoCloseable {
         held = true;
         if (breaker.forceOpen()) {
             openedAs = HELD;
+            unconfirmed.set(null);
+            alerted = true; // an operator's action: said at once
             log.warn(
                     "Cache '{}': Redis L2 breaker opened by {}; serving from L1 and the loader",
                     settings.name(),
@@ -398,6 +415,15 @@ final class RedisLink implements AutoCloseable {
                         counter == null ? 0 : Long.parseLong(new String(counter, StandardCharsets.US_ASCII)));
                 String title = openedAs;
                 openedAs = UNAVAILABLE;
+                if (unconfirmed.getAndSet(null) != null || !alerted) {
+                    log.info(
+                            "Cache '{}': Redis L2 answered the first probe; breaker closed {} ms after it opened, no"
+                                    + " alert sent",
+                            settings.name(),
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedAtNanos));
+                    return;
+                }
+                alerted = false;
                 alerts.send(breakerOpen(title, "")
                         .resolved(
                                 title.equals(HELD)
@@ -410,7 +436,19 @@ final class RedisLink implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             meters.l2Error("PROBE");
+            Alert confirmed = unconfirmed.getAndSet(null);
+            if (confirmed != null) {
+                alerted = true;
+                alerts.send(confirmed);
+            }
         }
+    }
+
+    /** The breaker opened on failures: its WARNING waits for the first probe ({@link #unconfirmed}). */
+    private void openedUnconfirmed(Alert warning) {
+        openedAtNanos = System.nanoTime();
+        alerted = false;
+        unconfirmed.set(warning);
     }
 
     private void failed(String operation, RuntimeException e) {
@@ -423,7 +461,7 @@ final class RedisLink implements AutoCloseable {
                     operation,
                     e.toString());
             openedAs = UNAVAILABLE;
-            alerts.send(breakerOpen(
+            openedUnconfirmed(breakerOpen(
                     UNAVAILABLE,
                     "Breaker open after " + FAILURE_THRESHOLD + " failed Redis calls (last: "
                             + operation
