@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -41,11 +42,17 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
     private final MeterRegistry registry;
     private final ConcurrentMap<String, TieredSpringCache> caches = new ConcurrentHashMap<>();
     /**
-     * Held while a cache is made on first use, which connects to Redis: a lock a waiting thread parks on, not the map's
-     * own ({@code computeIfAbsent} holds a bin's monitor, and on Java 21 a virtual thread blocked on a monitor, or
-     * connecting inside one, keeps its carrier for as long as the connect takes).
+     * One lock per cache name, held while that cache is made on first use, which connects to Redis: callers of one
+     * name wait for its one creation, callers of other names do not (a connect waits up to Lettuce's connect timeout
+     * for a Redis host that does not answer, so one lock for all names made every cache's first use wait for the ones
+     * before it). Locks a waiting thread parks on, not the map's own ({@code computeIfAbsent} holds a bin's monitor,
+     * and on Java 21 a virtual thread blocked on a monitor, or connecting inside one, keeps its carrier for as long as
+     * the connect takes); the map's monitor is held only to make the lock object.
      */
-    private final ReentrantLock creating = new ReentrantLock();
+    private final ConcurrentMap<String, ReentrantLock> creating = new ConcurrentHashMap<>();
+
+    /** Creations hold it shared; {@link #useInferredTypes} holds it alone, so no cache is made while the types change. */
+    private final ReentrantReadWriteLock typesChanging = new ReentrantReadWriteLock();
 
     private volatile @Nullable Consumer<Cache> onCreated;
     /** Value types inferred from the application's cache annotations; null until {@link #useInferredTypes} ran. */
@@ -72,16 +79,22 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
             return found;
         }
         TieredSpringCache cache;
-        creating.lock();
+        ReentrantLock own = creating.computeIfAbsent(name, ignored -> new ReentrantLock());
+        typesChanging.readLock().lock();
         try {
-            found = caches.get(name);
-            if (found != null) {
-                return found; // made by the caller that held the lock before this one
+            own.lock();
+            try {
+                found = caches.get(name);
+                if (found != null) {
+                    return found; // made by the caller that held the lock before this one
+                }
+                cache = create(name, specs.getOrDefault(name, BallastCacheProperties.Spec.DEFAULTS));
+                caches.put(name, cache);
+            } finally {
+                own.unlock();
             }
-            cache = create(name, specs.getOrDefault(name, BallastCacheProperties.Spec.DEFAULTS));
-            caches.put(name, cache);
         } finally {
-            creating.unlock();
+            typesChanging.readLock().unlock();
         }
         Consumer<Cache> listener = onCreated;
         if (listener != null) {
@@ -138,7 +151,7 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
      * created. A cache still without a type stays L1-only, with a WARN.
      */
     void useInferredTypes(Map<String, Class<?>> types) {
-        creating.lock(); // a cache made meanwhile is either replaced here or made with the types
+        typesChanging.writeLock().lock(); // a cache made meanwhile is either replaced here or made with the types
         try {
             this.inferred = Map.copyOf(types);
             caches.forEach((name, cache) -> {
@@ -150,7 +163,7 @@ final class BallastCacheManager implements CacheManager, DisposableBean {
                 }
             });
         } finally {
-            creating.unlock();
+            typesChanging.writeLock().unlock();
         }
     }
 
