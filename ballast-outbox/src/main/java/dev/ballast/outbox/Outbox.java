@@ -2,6 +2,7 @@ package dev.ballast.outbox;
 
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.outbox.internal.Appender;
+import dev.ballast.outbox.internal.BoundedDataSource;
 import dev.ballast.outbox.internal.DeadLetterStore;
 import dev.ballast.outbox.internal.OutboxMeters;
 import dev.ballast.outbox.internal.OutboxRuntime;
@@ -13,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import javax.sql.DataSource;
@@ -36,6 +38,9 @@ import javax.sql.DataSource;
  */
 public final class Outbox {
 
+    /** See {@link Builder#networkTimeout}. */
+    public static final Duration DEFAULT_NETWORK_TIMEOUT = Duration.ofSeconds(30);
+
     /** What this outbox shares with the relays it builds. */
     private final OutboxRuntime runtime;
 
@@ -44,7 +49,7 @@ public final class Outbox {
     private final RequestLedger requests;
 
     private Outbox(Builder builder, OutboxTables tables) {
-        DataSource dataSource = builder.dataSource;
+        DataSource dataSource = new BoundedDataSource(builder.dataSource, builder.networkTimeout);
         this.runtime = new OutboxRuntime(
                 dataSource,
                 tables,
@@ -133,7 +138,7 @@ public final class Outbox {
     }
 
     /**
-     * Outbox settings; setters check their value at once. Defaults: prefix {@code ballast_}, schema not created, plain
+     * Outbox settings; setters check their value at once. Defaults: prefix {@code ballast_}, schema not created, network timeout 30 s, plain
      * SHA-256 integrity, payloads up to 1 MiB, no metrics, alerts to the log. Not thread-safe.
      */
     public static final class Builder {
@@ -144,6 +149,7 @@ public final class Outbox {
         private int maxPayloadBytes = 1 << 20;
         private MeterRegistry registry = new CompositeMeterRegistry();
         private AlertSink alerts = AlertSink.logging();
+        private Duration networkTimeout = DEFAULT_NETWORK_TIMEOUT;
 
         private Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -186,6 +192,25 @@ public final class Outbox {
         /** Where CRITICAL (integrity, dead-letter file) and WARNING (broker outage) alerts go. */
         public Builder alerts(AlertSink sink) {
             this.alerts = Objects.requireNonNull(sink, "alerts");
+            return this;
+        }
+
+        /**
+         * How long the outbox's own database work (relays, housekeeping, dead letters, status) waits for an answer on
+         * a connection before the driver gives up on it and closes it ({@link Connection#setNetworkTimeout}); zero
+         * waits as the driver does (pgjdbc and MariaDB Connector/J: without end, unless {@code socketTimeout} is in the
+         * URL). Default 30 s: a relay whose database froze (a stalled primary, a network cut that drops packets) then
+         * gives up on it within that time and reaches a promoted standby through a new connection, instead of waiting
+         * forever. Keep it above the outbox's slowest statement (claims and purges take milliseconds). Appends run on
+         * the caller's connection and are not affected. Zero, or 1 s to 1 h.
+         */
+        public Builder networkTimeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "networkTimeout");
+            if (!timeout.isZero()
+                    && (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofHours(1)) > 0)) {
+                throw new IllegalArgumentException("Outbox networkTimeout must be zero or 1s to 1h, was " + timeout);
+            }
+            this.networkTimeout = timeout;
             return this;
         }
 

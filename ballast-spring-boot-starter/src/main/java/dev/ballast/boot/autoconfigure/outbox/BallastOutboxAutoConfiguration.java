@@ -69,6 +69,8 @@ public final class BallastOutboxAutoConfiguration {
         Outbox.Builder builder = Outbox.builder(own);
         InvalidBallastPropertyException.apply(
                 "ballast.outbox.table-prefix", properties.tablePrefix(), builder::tablePrefix);
+        InvalidBallastPropertyException.apply(
+                "ballast.outbox.network-timeout", properties.networkTimeout(), builder::networkTimeout);
         builder.createSchema(properties.schema().initialize().createsTablesOn(own))
                 .maxPayloadBytes(payloadBytes(properties))
                 .integrity(integrity(properties.integrity()))

@@ -18,6 +18,10 @@ import org.springframework.util.unit.DataSize;
  *     most 31, not starting with a digit
  * @param schema when the outbox tables are created at start-up
  * @param maxPayload largest payload accepted (1B to 64MB)
+ * @param networkTimeout how long the outbox's own database work (relay, housekeeping, dead letters, status) waits for
+ *     the database's answer on a connection before giving up on it, so that a relay on a frozen primary reaches the
+ *     promoted standby instead of waiting forever; 0 waits as the JDBC driver does (without end unless the URL sets
+ *     socketTimeout); appends run in the request's transaction and are not affected [0, or 1s to 1h]
  * @param integrity how content hashes are computed
  * @param relay settings of the relay started with the application
  * @param publisher where the relay publishes: in-process (Spring application events), kafka (built from
@@ -35,6 +39,7 @@ public record BallastOutboxProperties(
         @DefaultValue("ballast_") String tablePrefix,
         @DefaultValue Schema schema,
         @DefaultValue("1MB") DataSize maxPayload,
+        @DefaultValue("30s") Duration networkTimeout,
         @DefaultValue Integrity integrity,
         @DefaultValue Relay relay,
         @Nullable Publisher publisher,

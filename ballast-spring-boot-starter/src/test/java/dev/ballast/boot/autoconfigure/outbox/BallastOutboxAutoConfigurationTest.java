@@ -183,6 +183,12 @@ class BallastOutboxAutoConfigurationTest {
                 .run(context -> assertThat(context)
                         .getFailure()
                         .hasStackTraceContaining("ballast.outbox.table-prefix must be letters, digits and '_'"));
+        runner.withUserConfiguration(Database.class)
+                .withPropertyValues("ballast.outbox.network-timeout=500ms")
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .hasStackTraceContaining("ballast.outbox.network-timeout")
+                        .hasStackTraceContaining("500ms"));
     }
 
     @Test

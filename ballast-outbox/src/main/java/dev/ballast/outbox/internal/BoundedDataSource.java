@@ -1,0 +1,99 @@
+package dev.ballast.outbox.internal;
+
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The outbox's own view of its DataSource: every connection it hands out waits at most the network timeout for the
+ * database's answer ({@link Connection#setNetworkTimeout}), so a relay, housekeeping or a dead-letter operation never
+ * waits forever on a database that stopped answering (a frozen primary, a network cut that drops packets) while new
+ * connections already reach a promoted standby. JDBC drivers wait without end by default (pgjdbc's and MariaDB's
+ * {@code socketTimeout} 0); a pool such as Hikari restores its own setting when the connection comes back. A driver
+ * that does not support the setting (H2) is used as it is. Appends never go through it: they run on the caller's
+ * connection. Thread-safe.
+ */
+public final class BoundedDataSource implements DataSource {
+
+    private static final org.slf4j.Logger log = LoggerFactory.getLogger(BoundedDataSource.class);
+
+    /** The drivers do not use it (the timeout is a socket setting), but the method requires one. */
+    private static final Executor DIRECT = Runnable::run;
+
+    private final DataSource target;
+    private final int timeoutMillis;
+    private volatile boolean unsupported;
+
+    /** {@code timeout} zero: connections as the target makes them. */
+    public BoundedDataSource(DataSource target, Duration timeout) {
+        this.target = target;
+        this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        return bounded(target.getConnection());
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        return bounded(target.getConnection(username, password));
+    }
+
+    private Connection bounded(Connection connection) throws SQLException {
+        if (timeoutMillis == 0 || unsupported) {
+            return connection;
+        }
+        try {
+            connection.setNetworkTimeout(DIRECT, timeoutMillis);
+        } catch (SQLFeatureNotSupportedException e) {
+            unsupported = true;
+            log.debug("The JDBC driver has no network timeout; outbox connections wait as the driver does", e);
+        } catch (SQLException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+        return connection;
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return target.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        target.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        target.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return target.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return target.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> type) throws SQLException {
+        return type.isInstance(target) ? type.cast(target) : target.unwrap(type);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> type) throws SQLException {
+        return type.isInstance(target) || target.isWrapperFor(type);
+    }
+}
