@@ -56,7 +56,8 @@ public final class Outbox {
                 builder.integrity,
                 new OutboxMeters(builder.registry),
                 builder.alerts,
-                new Wakeups(dataSource, tables));
+                new Wakeups(dataSource, tables),
+                builder.networkTimeout);
         this.appender = new Appender(tables, builder.integrity, builder.maxPayloadBytes);
         this.deadLetters = new DeadLetters(new DeadLetterStore(dataSource, tables, builder.integrity));
         this.requests = new RequestLedger(tables);
@@ -201,8 +202,10 @@ public final class Outbox {
          * waits as the driver does (pgjdbc and MariaDB Connector/J: without end, unless {@code socketTimeout} is in the
          * URL). Default 30 s: a relay whose database froze (a stalled primary, a network cut that drops packets) then
          * gives up on it within that time and reaches a promoted standby through a new connection, instead of waiting
-         * forever. Keep it above the outbox's slowest statement (claims and purges take milliseconds). Appends run on
-         * the caller's connection and are not affected. Zero, or 1 s to 1 h.
+         * forever. On PostgreSQL each relay transaction also sets {@code idle_in_transaction_session_timeout} to it,
+         * so a relay cut off in a transaction does not leave the row locks of its claim behind on a server that lives
+         * on. Keep it above the outbox's slowest statement (claims and purges take milliseconds). Appends run on the
+         * caller's connection and are not affected. Zero, or 1 s to 1 h.
          */
         public Builder networkTimeout(Duration timeout) {
             Objects.requireNonNull(timeout, "networkTimeout");

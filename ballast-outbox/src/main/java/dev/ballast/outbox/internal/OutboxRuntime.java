@@ -5,8 +5,8 @@ import dev.ballast.outbox.Integrity;
 import javax.sql.DataSource;
 
 /**
- * What an outbox and its relays share: the database and its tables, the integrity mode, the meters, where alerts go,
- * and the in-JVM wake-ups. Made once by the outbox's builder and handed to every relay it builds, so a relay needs
+ * What an outbox and its relays share: the database (its connections bounded by {@code networkTimeout}, see {@link
+ * BoundedDataSource}) and its tables, the integrity mode, the meters, where alerts go, and the in-JVM wake-ups. Made once by the outbox's builder and handed to every relay it builds, so a relay needs
  * nothing else from the {@code Outbox}. Immutable; every part is thread-safe.
  */
 public record OutboxRuntime(
@@ -15,4 +15,5 @@ public record OutboxRuntime(
         Integrity integrity,
         OutboxMeters meters,
         AlertSink alerts,
-        Wakeups wakeups) {}
+        Wakeups wakeups,
+        java.time.Duration networkTimeout) {}

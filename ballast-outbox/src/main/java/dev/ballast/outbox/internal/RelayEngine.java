@@ -93,7 +93,8 @@ public final class RelayEngine {
             List<RelayClaims.ClaimedAggregate> aggregates, long claimedAtMillis, boolean undoAttempts) {}
 
     public RelayEngine(OutboxRuntime runtime, OutboxPublisher publisher, RelayConfig config) {
-        this.transactions = new RelayTransactions(runtime.dataSource(), runtime.tables(), config.asynchronousCommit());
+        this.transactions = new RelayTransactions(
+                runtime.dataSource(), runtime.tables(), config.asynchronousCommit(), runtime.networkTimeout());
         this.giveBackLease = "UPDATE " + runtime.tables().aggregate + " SET lease_owner = NULL, lease_until = NULL"
                 + " WHERE aggregate_type = ? AND aggregate_id = ? AND lease_owner = ?";
         this.undoAttempts = "UPDATE " + runtime.tables().outbox + " SET attempts = attempts - 1"
