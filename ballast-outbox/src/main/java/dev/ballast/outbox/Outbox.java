@@ -1,8 +1,8 @@
 package dev.ballast.outbox;
 
 import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.sql.NetworkTimeoutDataSource;
 import dev.ballast.outbox.internal.Appender;
-import dev.ballast.outbox.internal.BoundedDataSource;
 import dev.ballast.outbox.internal.DeadLetterStore;
 import dev.ballast.outbox.internal.OutboxMeters;
 import dev.ballast.outbox.internal.OutboxRuntime;
@@ -49,7 +49,7 @@ public final class Outbox {
     private final RequestLedger requests;
 
     private Outbox(Builder builder, OutboxTables tables) {
-        DataSource dataSource = new BoundedDataSource(builder.dataSource, builder.networkTimeout);
+        DataSource dataSource = new NetworkTimeoutDataSource(builder.dataSource, builder.networkTimeout);
         this.runtime = new OutboxRuntime(
                 dataSource,
                 tables,

@@ -31,7 +31,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * without checking it, so the relay's statement on the frozen connection would wait forever. The outbox's network
  * timeout gives up on it and the relay goes on through a new connection.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class FrozenDatabaseIT {
 
     private static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";

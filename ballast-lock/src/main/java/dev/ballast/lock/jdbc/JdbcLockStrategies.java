@@ -1,6 +1,7 @@
 package dev.ballast.lock.jdbc;
 
 import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.sql.NetworkTimeoutDataSource;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.LockStrategyBuilder;
@@ -10,6 +11,7 @@ import dev.ballast.lock.internal.LockTables;
 import dev.ballast.lock.internal.TablePrefix;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -18,6 +20,15 @@ import javax.sql.DataSource;
  * (default {@code ballast_lock}); the prefix is validated as an identifier, so configuration cannot inject SQL.
  */
 public final class JdbcLockStrategies {
+
+    /**
+     * How long a lock statement waits for the database's answer before the driver gives up on its connection ({@link
+     * NetworkTimeoutDataSource}): an acquisition, renewal or release on a database that froze (a stalled primary, a
+     * network cut that drops packets) fails after it instead of waiting forever, and renewals, which share one timer
+     * thread, go on through new connections once a promoted standby answers. The lock's statements take milliseconds
+     * and never wait on the server longer than another acquisition's transaction.
+     */
+    public static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(10);
 
     private JdbcLockStrategies() {}
 
@@ -54,7 +65,7 @@ public final class JdbcLockStrategies {
                 try (Connection connection = dataSource.getConnection()) {
                     dialect = JdbcDialect.of(connection);
                 }
-                return new JdbcLockBackend(dataSource, dialect, table);
+                return new JdbcLockBackend(new NetworkTimeoutDataSource(dataSource, NETWORK_TIMEOUT), dialect, table);
             } catch (SQLException e) {
                 throw new IllegalStateException(
                         "Cannot set up the JDBC lock table " + table + ": " + e.getMessage(), e);

@@ -2,6 +2,7 @@ package dev.ballast.lock.resilient;
 
 import dev.ballast.core.ExceptionClassifier;
 import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.sql.NetworkTimeoutDataSource;
 import dev.ballast.lock.LockClock;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
@@ -9,6 +10,7 @@ import dev.ballast.lock.internal.JdbcDialect;
 import dev.ballast.lock.internal.LockTables;
 import dev.ballast.lock.internal.SystemLockClock;
 import dev.ballast.lock.internal.TablePrefix;
+import dev.ballast.lock.jdbc.JdbcLockStrategies;
 import java.lang.management.ManagementFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -224,7 +226,11 @@ public final class ResilientLockStrategyBuilder {
                 dialect = JdbcDialect.of(connection);
             }
             int timeoutSeconds = (int) Math.max(1, refreshInterval.toSeconds());
-            ModeAuthority modes = new ModeAuthority(authority, time, dialect, table, timeoutSeconds);
+            // the query timeout asks the server to cancel; a frozen server never does, so the connection also gives
+            // up on its own, later
+            Duration network = JdbcLockStrategies.NETWORK_TIMEOUT.plusSeconds(timeoutSeconds);
+            ModeAuthority modes = new ModeAuthority(
+                    new NetworkTimeoutDataSource(authority, network), time, dialect, table, timeoutSeconds);
             modes.requireFailureColumn(createTable);
             return modes;
         } catch (SQLException e) {

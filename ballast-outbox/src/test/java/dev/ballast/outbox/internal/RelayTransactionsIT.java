@@ -30,7 +30,7 @@ import org.postgresql.ds.PGSimpleDataSource;
  * pending after every other event was published. A relay transaction now tells the server to end it when the relay
  * goes silent in it for longer than the network timeout.
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class RelayTransactionsIT {
 
     private static final String URL = "jdbc:postgresql://127.0.0.1:5432/test";

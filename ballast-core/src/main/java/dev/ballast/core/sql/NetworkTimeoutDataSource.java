@@ -1,4 +1,4 @@
-package dev.ballast.outbox.internal;
+package dev.ballast.core.sql;
 
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -11,17 +11,18 @@ import javax.sql.DataSource;
 import org.slf4j.LoggerFactory;
 
 /**
- * The outbox's own view of its DataSource: every connection it hands out waits at most the network timeout for the
- * database's answer ({@link Connection#setNetworkTimeout}), so a relay, housekeeping or a dead-letter operation never
- * waits forever on a database that stopped answering (a frozen primary, a network cut that drops packets) while new
- * connections already reach a promoted standby. JDBC drivers wait without end by default (pgjdbc's and MariaDB's
- * {@code socketTimeout} 0); a pool such as Hikari restores its own setting when the connection comes back. A driver
- * that does not support the setting (H2) is used as it is. Appends never go through it: they run on the caller's
- * connection. Thread-safe.
+ * A DataSource whose connections wait at most a network timeout for the database's answer ({@link
+ * Connection#setNetworkTimeout}), for the work a Ballast module does on a database of its own accord (the outbox's relay
+ * and housekeeping, the JDBC lock's acquisitions and renewals): such work never waits forever on a database that stopped
+ * answering (a frozen primary, a network cut that drops packets) while new connections already reach a promoted
+ * standby. JDBC drivers wait without end by default (pgjdbc's and MariaDB Connector/J's {@code socketTimeout} 0), and
+ * a pool hands back a connection used a moment ago without checking it. When the timeout passes, the driver closes the
+ * connection and the statement fails; a pool such as Hikari evicts it and restores its own setting on connections that
+ * come back. A driver that does not support the setting (H2) is used as it is. Thread-safe.
  */
-public final class BoundedDataSource implements DataSource {
+public final class NetworkTimeoutDataSource implements DataSource {
 
-    private static final org.slf4j.Logger log = LoggerFactory.getLogger(BoundedDataSource.class);
+    private static final org.slf4j.Logger log = LoggerFactory.getLogger(NetworkTimeoutDataSource.class);
 
     /** The drivers do not use it (the timeout is a socket setting), but the method requires one. */
     private static final Executor DIRECT = Runnable::run;
@@ -30,8 +31,8 @@ public final class BoundedDataSource implements DataSource {
     private final int timeoutMillis;
     private volatile boolean unsupported;
 
-    /** {@code timeout} zero: connections as the target makes them. */
-    public BoundedDataSource(DataSource target, Duration timeout) {
+    /** Connections of {@code target} that wait at most {@code timeout}; zero: as {@code target} makes them. */
+    public NetworkTimeoutDataSource(DataSource target, Duration timeout) {
         this.target = target;
         this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
     }
