@@ -198,7 +198,7 @@ class AlertRulesTest {
     }
 
     @Test
-    void anOpenRedisBreakerWarnsUnderTheCachesFingerprintAndResolvesWhenItCloses() {
+    void aRedisBreakerOpenAtTwoEvaluationsInARowWarnsUnderTheCachesFingerprintAndResolvesWhenItCloses() {
         AtomicLong state = new AtomicLong(0);
         Gauge.builder("ballast.cache.l2.breaker.state", state, AtomicLong::get)
                 .tag("cache", "quotes")
@@ -207,6 +207,9 @@ class AlertRulesTest {
 
         assertThat(step(rules, Duration.ZERO)).isEmpty();
         state.set(2);
+        assertThat(step(rules, Duration.ofSeconds(5)))
+                .as("open at one evaluation")
+                .isEmpty();
         assertThat(step(rules, Duration.ofSeconds(5))).singleElement().satisfies(alert -> {
             assertThat(alert.fingerprint()).isEqualTo("ballast-cache-l2|quotes");
             assertThat(alert.actions().get(0).arguments()).containsEntry("cache", "quotes");
@@ -215,6 +218,25 @@ class AlertRulesTest {
         assertThat(step(rules, Duration.ofSeconds(5)))
                 .extracting(AlertRulesTest::state)
                 .containsExactly("resolved WARNING");
+    }
+
+    /** Found by a black-box check: one evaluation that saw a breaker open for 0.2 s raised a WARNING and its resolution. */
+    @Test
+    void aRedisBreakerSeenOpenAtOneEvaluationOnlyRaisesNothing() {
+        AtomicLong state = new AtomicLong(0);
+        Gauge.builder("ballast.cache.l2.breaker.state", state, AtomicLong::get)
+                .tag("cache", "quotes")
+                .register(registry);
+        AlertRules rules = rules(new CacheBreakerRule());
+        assertThat(step(rules, Duration.ZERO)).isEmpty();
+
+        state.set(2);
+        List<Alert> seenOpen = step(rules, Duration.ofSeconds(5));
+        state.set(0);
+        List<Alert> seenClosed = step(rules, Duration.ofSeconds(5));
+
+        assertThat(seenOpen).isEmpty();
+        assertThat(seenClosed).isEmpty();
     }
 
     @Test
