@@ -6,6 +6,7 @@ import dev.ballast.outbox.kafka.KafkaInbox;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jspecify.annotations.Nullable;
@@ -17,6 +18,7 @@ import org.springframework.amqp.core.Queue;
 import org.springframework.amqp.core.QueueBuilder;
 import org.springframework.amqp.core.TopicExchange;
 import org.springframework.amqp.rabbit.annotation.RabbitListener;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.retry.MessageRecoverer;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -42,6 +44,9 @@ final class SettlementListeners {
     static final String ORDERS = "brokerage.orders";
     /** The RabbitMQ queue of the settlement consumer. */
     static final String SETTLEMENT_QUEUE = "brokerage.settlement";
+
+    /** Single active consumer: see {@link RabbitSettlement#brokerageSettlementTopology}. */
+    static final Map<String, Object> SETTLEMENT_QUEUE_ARGUMENTS = Map.of("x-single-active-consumer", true);
 
     private SettlementListeners() {}
 
@@ -124,13 +129,19 @@ final class SettlementListeners {
             // of one queue would handle an OrderAccepted while another instance still handles its OrderPlaced (a
             // chaos run with two instances saw 58 of 290 orders' events handled out of order that way)
             Queue queue = QueueBuilder.durable(SETTLEMENT_QUEUE)
-                    .singleActiveConsumer()
+                    .withArguments(SETTLEMENT_QUEUE_ARGUMENTS)
                     .build();
             Binding binding = BindingBuilder.bind(queue).to(orders).with("OrderPlaced");
             // brokerage.orders.accepted-event: the order's second event reaches the same inbox, in sequence (and is
             // not unroutable); the settlement books only OrderPlaced
             Binding accepted = BindingBuilder.bind(queue).to(orders).with("OrderAccepted");
             return new Declarables(orders, queue, binding, accepted);
+        }
+
+        /** Fails start-up when the queue exists with other arguments (an earlier version's); see the class. */
+        @Bean
+        SettlementQueueCheck settlementQueueCheck(ConnectionFactory connections) {
+            return new SettlementQueueCheck(connections, SETTLEMENT_QUEUE, SETTLEMENT_QUEUE_ARGUMENTS);
         }
 
         /**
