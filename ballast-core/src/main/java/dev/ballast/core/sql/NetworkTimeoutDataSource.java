@@ -33,7 +33,10 @@ public final class NetworkTimeoutDataSource implements DataSource {
 
     /** Connections of {@code target} that wait at most {@code timeout}; zero: as {@code target} makes them. */
     public NetworkTimeoutDataSource(DataSource target, Duration timeout) {
-        this.target = target;
+        this.target = java.util.Objects.requireNonNull(target, "target");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("network timeout must not be negative, was " + timeout);
+        }
         this.timeoutMillis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
     }
 
@@ -55,7 +58,7 @@ public final class NetworkTimeoutDataSource implements DataSource {
             connection.setNetworkTimeout(DIRECT, timeoutMillis);
         } catch (SQLFeatureNotSupportedException e) {
             unsupported = true;
-            log.debug("The JDBC driver has no network timeout; outbox connections wait as the driver does", e);
+            log.debug("The JDBC driver has no network timeout; its connections wait as the driver makes them", e);
         } catch (SQLException | RuntimeException e) {
             connection.close();
             throw e;
