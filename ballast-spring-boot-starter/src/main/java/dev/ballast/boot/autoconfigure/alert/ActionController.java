@@ -91,7 +91,12 @@ final class ActionController {
         try {
             ActionService.Preview preview = actions.preview(token);
             if (!wantsHtml(request)) {
-                return ResponseEntity.ok().cacheControl(CacheControl.noStore()).body(describe(preview));
+                // the type set here: with Accept */* (curl's default) Spring would pick the first of `produces`, HTML,
+                // find no way to write this map as HTML and answer 500 (found by a black-box check)
+                return ResponseEntity.ok()
+                        .cacheControl(CacheControl.noStore())
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .body(describe(preview));
             }
             if (preview.earlier().isPresent()) {
                 return html(
@@ -125,7 +130,9 @@ final class ActionController {
             }
             return wantsHtml(request)
                     ? html(status, ActionPage.result(service, record, false))
-                    : ResponseEntity.ok(record);
+                    : ResponseEntity.ok()
+                            .contentType(MediaType.APPLICATION_JSON)
+                            .body(record); // see show()
         } catch (ActionException e) {
             if (e.record() != null && wantsHtml(request)) {
                 return html(HttpStatus.CONFLICT, ActionPage.result(service, e.record(), true));

@@ -226,6 +226,32 @@ class ActionsActuatorHttpTest {
         assertThat(post(resume, "").statusCode()).isEqualTo(200);
     }
 
+    /**
+     * Found by a black-box check: curl's default {@code Accept: *}{@code /*} got 500 INTERNAL_ERROR from a link's GET and
+     * POST, the POST having paused the relay all the same, so an operator was told it failed when it had worked.
+     */
+    @Test
+    void aClientThatTakesAnyTypeGetsTheLinksJsonAndTheActionsRecordNotA500() throws Exception {
+        String path = linkPath("outbox.relay.pause");
+
+        HttpResponse<String> shown = get(path, "*/*");
+        assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+        assertThat(JSON.readTree(shown.body()).get("operation").asString()).isEqualTo("outbox.relay.pause");
+        HttpResponse<String> performed = http.send(
+                HttpRequest.newBuilder(uri(path))
+                        .header("Accept", "*/*")
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(performed.statusCode()).as(performed.body()).isEqualTo(200);
+        assertThat(performed.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        assertThat(JSON.readTree(performed.body()).get("outcome").asString()).isEqualTo("DONE");
+        assertThat(relayPaused()).isTrue();
+        assertThat(post(linkPath("outbox.relay.resume"), "").statusCode()).isEqualTo(200);
+    }
+
     private void assertInvalid(String body, String detail) throws Exception {
         HttpResponse<String> refused = signLink(body);
         assertThat(refused.statusCode()).as(body).isEqualTo(400);
