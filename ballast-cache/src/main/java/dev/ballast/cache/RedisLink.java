@@ -415,7 +415,8 @@ final class RedisLink implements AutoCloseable {
                         counter == null ? 0 : Long.parseLong(new String(counter, StandardCharsets.US_ASCII)));
                 String title = openedAs;
                 openedAs = UNAVAILABLE;
-                if (unconfirmed.getAndSet(null) != null || !alerted) {
+                unconfirmed.set(null); // a breaker the first probe closes: its WARNING is dropped, not sent
+                if (!alerted) {
                     log.info(
                             "Cache '{}': Redis L2 answered the first probe; breaker closed {} ms after it opened, no"
                                     + " alert sent",

@@ -17,8 +17,7 @@ import java.util.Set;
  * two evaluations in a row, resolved when it closes; with a button that closes it once Redis is back. Fingerprint
  * {@code ballast-cache-l2|<cache>}, the one the cache module's own alert uses, so the two make one message. Two in a
  * row, as the cache's own alert waits for its first probe: a breaker open for a moment (a cold JVM's first burst on a
- * healthy Redis) that one evaluation happened to see raised a WARNING and its resolution (found by a black-box check:
- * 1 of 20 blips of about 0.2 s).
+ * healthy Redis) that one evaluation happened to see raised a WARNING and its resolution (found by a black-box check).
  */
 public final class CacheBreakerRule implements Rule {
 

@@ -199,10 +199,7 @@ class AlertRulesTest {
 
     @Test
     void aRedisBreakerOpenAtTwoEvaluationsInARowWarnsUnderTheCachesFingerprintAndResolvesWhenItCloses() {
-        AtomicLong state = new AtomicLong(0);
-        Gauge.builder("ballast.cache.l2.breaker.state", state, AtomicLong::get)
-                .tag("cache", "quotes")
-                .register(registry);
+        AtomicLong state = breakerState("quotes");
         AlertRules rules = rules(new CacheBreakerRule());
 
         assertThat(step(rules, Duration.ZERO)).isEmpty();
@@ -223,10 +220,7 @@ class AlertRulesTest {
     /** Found by a black-box check: one evaluation that saw a breaker open for 0.2 s raised a WARNING and its resolution. */
     @Test
     void aRedisBreakerSeenOpenAtOneEvaluationOnlyRaisesNothing() {
-        AtomicLong state = new AtomicLong(0);
-        Gauge.builder("ballast.cache.l2.breaker.state", state, AtomicLong::get)
-                .tag("cache", "quotes")
-                .register(registry);
+        AtomicLong state = breakerState("quotes");
         AlertRules rules = rules(new CacheBreakerRule());
         assertThat(step(rules, Duration.ZERO)).isEmpty();
 
@@ -237,6 +231,15 @@ class AlertRulesTest {
 
         assertThat(seenOpen).isEmpty();
         assertThat(seenClosed).isEmpty();
+    }
+
+    /** The gauge the cache registers for {@code cache}'s breaker (0 closed, 2 open), at 0. */
+    private AtomicLong breakerState(String cache) {
+        AtomicLong state = new AtomicLong(0);
+        Gauge.builder("ballast.cache.l2.breaker.state", state, AtomicLong::get)
+                .tag("cache", cache)
+                .register(registry);
+        return state;
     }
 
     @Test

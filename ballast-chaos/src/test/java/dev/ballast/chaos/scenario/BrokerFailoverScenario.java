@@ -2,7 +2,6 @@ package dev.ballast.chaos.scenario;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
 import dev.ballast.chaos.BrokerageCluster;
 import dev.ballast.chaos.BrokerageClusterBuilder;
 import dev.ballast.chaos.BrokerageWorkload;
@@ -18,7 +17,6 @@ import dev.ballast.test.ChildService;
 import dev.ballast.test.KafkaBroker;
 import dev.ballast.test.RabbitVirtualHost;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
@@ -67,7 +65,7 @@ class BrokerFailoverScenario {
                 + " inbox on the same database; the synchronous standby promoted 5 s later; the old primary stays"
                 + " dead");
         try (RabbitVirtualHost rabbit = RabbitVirtualHost.create().createNow();
-                Connection connection = factory(rabbit).newConnection("chaos-reader");
+                Connection connection = RabbitFaultsScenario.factory(rabbit).newConnection("chaos-reader");
                 Channel channel = connection.createChannel()) {
             // the example's topology before it starts, so that nothing published early is unroutable, and the test's
             // own reader queue beside the settlement queue
@@ -120,38 +118,34 @@ class BrokerFailoverScenario {
             long outboxDead = cluster.count("SELECT COUNT(*) FROM ballast_outbox_dlq");
             long inboxDead = cluster.count("SELECT COUNT(*) FROM ballast_inbox_dlq");
             long secondEvents = cluster.count("SELECT COUNT(*) FROM ballast_outbox WHERE event_type = 'OrderAccepted'");
-            double gaps = 0;
-            for (ChildService instance : cluster.instances()) {
-                gaps += instance.metric("ballast_inbox_gaps_total\\{[^}]*\\}");
-            }
-            double outOfOrder = gaps;
+            double gaps = inboxGaps(cluster);
             Consumed consumed = reader.read();
             long withSecond = consumed.aggregatesWithSequence(2);
-            List<Checker> more = new ArrayList<>(List.of(
-                    consumed.noAcknowledgedEventLost(),
-                    consumed.perAggregateOrder(),
-                    ignored -> Check.of(
-                            "every order's second event (OrderAccepted) at the consumer",
-                            withSecond == secondEvents && secondEvents == orders,
-                            orders + " orders, " + secondEvents + " OrderAccepted events stored, " + withSecond
-                                    + " read"),
-                    ignored -> Check.of(
-                            "the outbox drains within " + DatabaseFaultsScenario.DRAIN_LIMIT.toSeconds()
-                                    + " s of the load's end",
-                            drained.compareTo(DatabaseFaultsScenario.DRAIN_LIMIT) <= 0,
-                            "pending 0 after " + drained.toMillis() + " ms"),
-                    ignored -> Check.of(
-                            "every order settled exactly once by the example's " + broker + " consumer (inbox)",
-                            settled == orders,
-                            orders + " orders, " + settled + " settlements"),
-                    ignored -> Check.of(
-                            "the settlement consumer handled each order's events in order (no sequence gap reported)",
-                            outOfOrder == 0,
-                            (long) outOfOrder + " gaps (ballast_inbox_gaps_total over the instances)"),
-                    ignored -> Check.of(
-                            "nothing dead-lettered by the outage, on either side",
-                            outboxDead == 0 && inboxDead == 0,
-                            outboxDead + " outbox dead letters, " + inboxDead + " inbox dead letters")));
+            Checker[] more = {
+                consumed.noAcknowledgedEventLost(),
+                consumed.perAggregateOrder(),
+                ignored -> Check.of(
+                        "every order's second event (OrderAccepted) at the consumer",
+                        withSecond == secondEvents && secondEvents == orders,
+                        orders + " orders, " + secondEvents + " OrderAccepted events stored, " + withSecond + " read"),
+                ignored -> Check.of(
+                        "the outbox drains within " + DatabaseFaultsScenario.DRAIN_LIMIT.toSeconds()
+                                + " s of the load's end",
+                        drained.compareTo(DatabaseFaultsScenario.DRAIN_LIMIT) <= 0,
+                        "pending 0 after " + drained.toMillis() + " ms"),
+                ignored -> Check.of(
+                        "every order settled exactly once by the example's " + broker + " consumer (inbox)",
+                        settled == orders,
+                        orders + " orders, " + settled + " settlements"),
+                ignored -> Check.of(
+                        "the settlement consumer handled each order's events in order (no sequence gap reported)",
+                        gaps == 0,
+                        (long) gaps + " gaps (ballast_inbox_gaps_total over the instances)"),
+                ignored -> Check.of(
+                        "nothing dead-lettered by the outage, on either side",
+                        outboxDead == 0 && inboxDead == 0,
+                        outboxDead + " outbox dead letters, " + inboxDead + " inbox dead letters")
+            };
             scenario.recoveryOf(history)
                     .verify(
                             history,
@@ -159,17 +153,16 @@ class BrokerFailoverScenario {
                                     cluster,
                                     DatabaseFaultsScenario.FAST_FAILURE,
                                     DatabaseFaultsScenario.RECOVERY_LIMIT,
-                                    more.toArray(Checker[]::new)));
+                                    more));
         }
     }
 
-    private static ConnectionFactory factory(RabbitVirtualHost rabbit) {
-        ConnectionFactory factory = new ConnectionFactory();
-        factory.setHost(rabbit.host());
-        factory.setPort(rabbit.port());
-        factory.setVirtualHost(rabbit.name());
-        factory.setUsername("guest");
-        factory.setPassword("guest");
-        return factory;
+    /** The sequence gaps the instances' inboxes reported. */
+    private static double inboxGaps(BrokerageCluster cluster) throws Exception {
+        double gaps = 0;
+        for (ChildService instance : cluster.instances()) {
+            gaps += instance.metric("ballast_inbox_gaps_total\\{[^}]*\\}");
+        }
+        return gaps;
     }
 }

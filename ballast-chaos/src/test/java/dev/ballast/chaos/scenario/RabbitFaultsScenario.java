@@ -119,7 +119,8 @@ class RabbitFaultsScenario {
         }
     }
 
-    private static ConnectionFactory factory(RabbitVirtualHost rabbit) {
+    /** guest's connection factory for {@code rabbit}'s virtual host. */
+    static ConnectionFactory factory(RabbitVirtualHost rabbit) {
         ConnectionFactory factory = new ConnectionFactory();
         factory.setHost(rabbit.host());
         factory.setPort(rabbit.port());

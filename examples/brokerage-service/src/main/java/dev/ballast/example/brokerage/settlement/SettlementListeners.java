@@ -126,8 +126,8 @@ final class SettlementListeners {
             TopicExchange orders = new TopicExchange(ORDERS);
             // single active consumer: every instance subscribes, RabbitMQ delivers to one at a time (another takes over
             // when it goes), so each order's events are handled in the order they were published; competing consumers
-            // of one queue would handle an OrderAccepted while another instance still handles its OrderPlaced (a
-            // chaos run with two instances saw 58 of 290 orders' events handled out of order that way)
+            // of one queue would handle an OrderAccepted while another instance still handles its OrderPlaced (chaos
+            // scenario (34) fails on it)
             Queue queue = QueueBuilder.durable(SETTLEMENT_QUEUE)
                     .withArguments(SETTLEMENT_QUEUE_ARGUMENTS)
                     .build();

@@ -1,6 +1,5 @@
 package dev.ballast.example.brokerage.settlement;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ShutdownSignalException;
 import java.io.IOException;
@@ -11,20 +10,20 @@ import org.slf4j.LoggerFactory;
 import org.springframework.amqp.AmqpException;
 import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.connection.RabbitUtils;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 
 /**
  * Before the settlement listener starts: declares {@code brokerage.settlement} as this version does (single active
  * consumer) and fails start-up if RabbitMQ already has the queue with other arguments, as an earlier version of the
  * example declared it. Spring's RabbitAdmin only logs such a refusal and the listener then consumes the old queue with
- * every other instance at once, handling an order's second event before its first (found by a black-box upgrade:
- * 120 sequence gaps over 600 orders, health UP). A broker that cannot be reached now does not stop the start: the
+ * every other instance at once, handling an order's second event before its first, with health UP (found by a
+ * black-box upgrade). A broker that cannot be reached now does not stop the start: the
  * outbox keeps the events, and RabbitAdmin declares the queue once the broker answers.
  */
 final class SettlementQueueCheck implements SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(SettlementQueueCheck.class);
-    private static final int PRECONDITION_FAILED = 406;
 
     private final ConnectionFactory connections;
     private final String queue;
@@ -43,7 +42,7 @@ final class SettlementQueueCheck implements SmartInitializingSingleton {
                 Channel channel = connection.createChannel(false)) {
             channel.queueDeclare(queue, true, false, false, arguments);
         } catch (IOException | TimeoutException | AmqpException | ShutdownSignalException e) {
-            if (preconditionFailed(e)) {
+            if (RabbitUtils.isMismatchedQueueArgs(e)) { // RabbitMQ's 406 PRECONDITION_FAILED to queue.declare
                 throw new IllegalStateException("RabbitMQ queue '" + queue + "' in virtual host '"
                         + connections.getVirtualHost() + "' exists with other arguments than this version declares "
                         + arguments + ": its consumers would compete, and an order's events could be handled out of"
@@ -58,17 +57,5 @@ final class SettlementQueueCheck implements SmartInitializingSingleton {
                     queue,
                     e.toString());
         }
-    }
-
-    /** Whether RabbitMQ refused the declaration because the queue exists with other arguments. */
-    private static boolean preconditionFailed(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof ShutdownSignalException shutdown
-                    && shutdown.getReason() instanceof AMQP.Channel.Close close
-                    && close.getReplyCode() == PRECONDITION_FAILED) {
-                return true;
-            }
-        }
-        return false;
     }
 }

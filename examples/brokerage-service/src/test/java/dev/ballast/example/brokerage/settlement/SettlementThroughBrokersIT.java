@@ -198,10 +198,7 @@ class SettlementThroughBrokersIT {
     @Test
     void ordersSettleThroughRabbitMqOncePerOrderAndATamperedCopyIsDeadLettered() throws Exception {
         try (RabbitVirtualHost rabbit = RabbitVirtualHost.create().createNow()) {
-            ConnectionFactory factory = new ConnectionFactory();
-            factory.setHost(rabbit.host());
-            factory.setPort(rabbit.port());
-            factory.setVirtualHost(rabbit.name());
+            ConnectionFactory factory = factory(rabbit);
             try (com.rabbitmq.client.Connection connection = factory.newConnection("settlement-it");
                     Channel channel = connection.createChannel()) {
                 channel.exchangeDeclare("brokerage.orders", "topic", true);
@@ -253,10 +250,7 @@ class SettlementThroughBrokersIT {
     void aSettlementQueueAnEarlierVersionDeclaredFailsStartUpSayingHowToUpgradeWithoutLosingAMessage()
             throws Exception {
         try (RabbitVirtualHost rabbit = RabbitVirtualHost.create().createNow()) {
-            ConnectionFactory factory = new ConnectionFactory();
-            factory.setHost(rabbit.host());
-            factory.setPort(rabbit.port());
-            factory.setVirtualHost(rabbit.name());
+            ConnectionFactory factory = factory(rabbit);
             try (com.rabbitmq.client.Connection connection = factory.newConnection("upgrade-it");
                     Channel channel = connection.createChannel()) {
                 channel.exchangeDeclare("brokerage.orders", "topic", true);
@@ -275,6 +269,15 @@ class SettlementThroughBrokersIT {
                         .hasStackTraceContaining("outbox.relay.pause");
             }
         }
+    }
+
+    /** A connection factory for {@code rabbit}'s virtual host (the broker's default guest user). */
+    private static ConnectionFactory factory(RabbitVirtualHost rabbit) {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(rabbit.host());
+        factory.setPort(rabbit.port());
+        factory.setVirtualHost(rabbit.name());
+        return factory;
     }
 
     private ConfigurableApplicationContext start(String... brokerArgs) {
