@@ -142,6 +142,10 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
         } else if (known instanceof CacheLoadTimeoutException) {
             problem = problem(503, CommonErrorCode.UNAVAILABLE.code(), CommonErrorCode.UNAVAILABLE.message());
             headers.set(HttpHeaders.RETRY_AFTER, retryAfterSeconds);
+        } else if (unreadableBody(failure)) {
+            // the client's body could not be read (a broken chunk, say): its I/O cause made it look like an outage,
+            // answered 503 with Retry-After and logged as an ERROR incident (found by a black-box check)
+            problem = problem(400, WebErrorCode.MALFORMED_REQUEST.code(), "the request body could not be read as sent");
         } else if (classifier.classify(failure) == ErrorCategory.INFRASTRUCTURE) {
             problem = serverProblem(
                     failure, 503, CommonErrorCode.UNAVAILABLE.code(), CommonErrorCode.UNAVAILABLE.message());
@@ -343,6 +347,18 @@ public class BallastProblemHandler extends ResponseEntityExceptionHandler {
             root = root.getCause();
         }
         return root == failure ? "" : " caused by " + root.getClass().getName();
+    }
+
+    /** Whether Spring could not read the request's body (the client's doing), anywhere in the cause chain. */
+    private static boolean unreadableBody(Throwable failure) {
+        Throwable current = failure;
+        for (int depth = 0; current != null && depth < 16; depth++) {
+            if (current instanceof HttpMessageNotReadableException) {
+                return true;
+            }
+            current = current.getCause() == current ? null : current.getCause();
+        }
+        return false;
     }
 
     /** The first exception in the cause chain this handler knows, else {@code failure} itself. */

@@ -280,6 +280,21 @@ class HttpEdgeTest {
                 .isEqualTo(200);
     }
 
+    /**
+     * Found by a black-box check: a chunked body whose chunk size is not hex was answered 503 UNAVAILABLE with
+     * Retry-After (its cause, Tomcat's BadRequestException, is an IOException, which reads as an outage) and logged
+     * as an ERROR incident.
+     */
+    @Test
+    void aBrokenChunkedBodyIsA400ProblemNotARetryable503AndWritesNothing() throws Exception {
+        String broken = raw("POST /api/accounts/A-28/deposits HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n\r\n");
+
+        assertThat(broken).startsWith("HTTP/1.1 400").contains("\"code\":\"MALFORMED_REQUEST\"");
+        assertThat(broken).doesNotContain("Retry-After");
+        assertThat(balance("A-28")).isEqualTo("0.00");
+    }
+
     @Test
     void unknownJsonFieldsOnCommandEndpointsAre400AndWriteNothing() throws Exception {
         HttpResponse<String> deposit =
