@@ -1,5 +1,7 @@
 package dev.ballast.cache;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.jetbrains.lincheck.datastructures.IntGen;
@@ -76,28 +78,57 @@ public class L1LinearizabilityTest {
             try {
                 options.check(getClass());
                 return;
-            } catch (AssertionError | Exception e) { // Lincheck reports its own bugs as a checked exception too
-                // Lincheck 3.7 now and then cannot replay an interleaving it explored over Caffeine's internals and
-                // reports that as its own bug ("Non-determinism found"), not as a result of the cache's operations. A
-                // new run (new scenarios) is taken then, at most twice; a non-linearizable result is never retried.
-                if (attempt == 3 || !isLincheckReplayFailure(e)) {
+            } catch (AssertionError | Exception e) {
+                // Lincheck 3.7 now and then cannot replay an interleaving it explored over Caffeine's internals
+                // ("Non-determinism found"), or fails inside itself (an exception that is not its verdict). Neither is
+                // a result of the cache's operations, so a new run (new scenarios) is taken then, at most four more
+                // times, each one named on stderr; a verdict about the operations' results is never retried.
+                if (attempt == MODEL_CHECK_ATTEMPTS || !isCheckerOwnFailure(e)) {
                     throw e;
                 }
+                System.err.println("L1 model check: attempt " + attempt + " ended in Lincheck's own failure ("
+                        + firstLine(e) + "); a new run is taken");
             }
         }
     }
 
-    /** The checker's own failure to replay an execution, as opposed to a verdict about the operations' results. */
-    static boolean isLincheckReplayFailure(Throwable e) {
-        boolean replay = false;
+    private static final int MODEL_CHECK_ATTEMPTS = 5;
+
+    @Test
+    void onlyTheCheckersOwnFailuresAreRetriedNeverAVerdict() {
+        assertThat(isCheckerOwnFailure(new AssertionError("= Invalid execution results =\n| get(0): x |")))
+                .isFalse();
+        assertThat(isCheckerOwnFailure(new AssertionError("= The execution has hung =")))
+                .isFalse();
+        assertThat(isCheckerOwnFailure(new AssertionError("Non-determinism found. Probably caused by ...")))
+                .isTrue();
+        assertThat(isCheckerOwnFailure(new IllegalStateException("inside the checker")))
+                .isTrue();
+        assertThat(isCheckerOwnFailure(new Exception("Wow! You've caught a bug in Lincheck.")))
+                .isTrue();
+    }
+
+    /**
+     * The checker's own failure, as opposed to a verdict about the operations: a replay it could not repeat, or
+     * anything it threw that is not its {@link AssertionError} verdict (Lincheck reports every verdict, including an
+     * operation's unexpected exception and a hang, as an {@code AssertionError}).
+     */
+    static boolean isCheckerOwnFailure(Throwable e) {
+        boolean replay = !(e instanceof AssertionError);
         for (Throwable t = e; t != null; t = t.getCause()) {
             String message = String.valueOf(t.getMessage());
             if (message.contains("Invalid execution results")) {
                 return false;
             }
-            replay |= message.contains("Non-determinism found");
+            replay |= message.contains("Non-determinism found") || message.contains("caught a bug in Lincheck");
         }
         return replay;
+    }
+
+    private static String firstLine(Throwable e) {
+        String message = String.valueOf(e.getMessage()).strip();
+        int end = message.indexOf('\n');
+        return e.getClass().getSimpleName() + ": " + (end < 0 ? message : message.substring(0, end));
     }
 
     private static final class Utf8 implements Codec<String> {
