@@ -230,17 +230,25 @@ final class ModeKeeper {
 
     /**
      * One caller proposes the fail-over; the others wait a little for the new mode instead of all writing the row.
-     * False if the caller was interrupted while it waited: it must stop, as its wait would otherwise return at once on
-     * every round and the caller loop without parking until its deadline.
+     * False if the caller was interrupted: it must stop, as its wait would otherwise return at once on every round and
+     * the caller loop without parking until its deadline.
+     *
+     * @throws LockBackendException if this caller's proposal could not be written: the primary is failing and the
+     *     locks cannot be moved off it now, so the caller gets the authority's error at once instead of writing the row
+     *     again and again until its deadline (the probes go on proposing in the background)
      */
-    boolean proposeFallback(ModeView current, long remainingNanos) {
+    boolean proposeFallback(ModeView current, String key, long remainingNanos) {
         if (proposing.tryLock()) {
+            Exception failed;
             try {
-                propose(LockMode.FALLBACK, current);
+                failed = propose(LockMode.FALLBACK, current);
             } finally {
                 proposing.unlock();
             }
-            return true;
+            if (failed != null) {
+                throw new LockBackendException("resilient", "move the locks to the fallback for", key, failed);
+            }
+            return !Thread.currentThread().isInterrupted();
         }
         return ResilientLockStrategy.sleep(Math.min(refreshNanos, Math.max(0, remainingNanos)));
     }
@@ -451,7 +459,8 @@ final class ModeKeeper {
         recordFailures(); // at once: the probe has its own thread, and other instances may be about to return
     }
 
-    private void propose(LockMode to, ModeView from) {
+    /** Proposes {@code to} in the authority and reads the outcome; the failure, also logged, or null. */
+    private @Nullable Exception propose(LockMode to, ModeView from) {
         try {
             boolean switched = to == LockMode.FALLBACK
                     ? authority.tryFailOver(from.epoch(), switchDelayMicros, instance)
@@ -460,9 +469,11 @@ final class ModeKeeper {
                 announceSwitch(from, to, instance);
             }
             apply(authority.read(instance));
+            return null;
         } catch (SQLException | RuntimeException e) {
             lastAuthorityError = e;
             log.warn("Could not switch the lock mode to {}: {}", to, e.toString());
+            return e;
         }
     }
 

@@ -216,7 +216,7 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
                     continue;
                 }
             } else if (current.mode() == LockMode.PRIMARY && modes.breakerState() == BreakerState.OPEN) {
-                if (!modes.proposeFallback(current, remaining)) {
+                if (!modes.proposeFallback(current, key, remaining)) {
                     throw new LockAcquisitionException(key, waitTime); // interrupted
                 }
                 if (clock.nanoTime() - deadline >= 0) {

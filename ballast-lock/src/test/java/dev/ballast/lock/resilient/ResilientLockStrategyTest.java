@@ -52,6 +52,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -697,9 +698,45 @@ class ResilientLockStrategyTest {
             assertThat(interrupted.get(20, TimeUnit.SECONDS)).isInstanceOf(LockAcquisitionException.class);
             assertThat(proposer).as("the proposer still holds the proposal").isNotDone();
         } finally {
+            callers.shutdownNow();
+            Thread.sleep(200);
             release.countDown();
             callers.shutdownNow(); // the proposer, waiting on a clock that stands still, gives up on its interrupt
             assertThat(callers.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aCallerWhoseFailOverCannotBeWrittenGetsTheAuthoritysErrorAtOnceInsteadOfWritingUntilItsDeadline()
+            throws Exception {
+        // found by a flaky run: a proposer whose write of the mode row failed went round again at once, wrote again,
+        // failed again, and so on until its deadline (here, with the clock standing still, forever), a WARN each time
+        SwitchablePrimary primary = new SwitchablePrimary(clock);
+        locks = build(primary, "A", 1, LockListener.none());
+        primary.down = true;
+        authority.failFailOver = true;
+        ExecutorService caller = Executors.newSingleThreadExecutor();
+        try {
+            Future<Throwable> outcome = caller.submit(() -> {
+                try (LockHandle ignored =
+                        locks.tryAcquire("account:A-1", Duration.ofSeconds(1), Duration.ofSeconds(1))) {
+                    return null;
+                } catch (RuntimeException e) {
+                    return e;
+                }
+            });
+
+            assertThat(outcome.get(20, TimeUnit.SECONDS))
+                    .isInstanceOf(LockBackendException.class)
+                    .hasMessageContaining("move the locks to the fallback")
+                    .hasRootCauseMessage("the mode row cannot be written (test fault)");
+            assertThat(authority.failOverWrites)
+                    .as("writes of the mode row by the caller")
+                    .hasValue(1);
+            assertThat(locks.mode()).isEqualTo(LockMode.PRIMARY);
+        } finally {
+            caller.shutdownNow();
         }
     }
 
@@ -1213,6 +1250,10 @@ class ResilientLockStrategyTest {
         volatile @Nullable CountDownLatch holdFailOver;
         /** Counted down when a fail-over's write reaches {@link #holdFailOver}. */
         final CountDownLatch failOverHeld = new CountDownLatch(1);
+        /** When set, every fail-over's write fails (counted in {@link #failOverWrites}), the authority answering reads. */
+        volatile boolean failFailOver;
+
+        final AtomicInteger failOverWrites = new AtomicInteger();
 
         FaultyDataSource(DataSource target) {
             this.target = target;
@@ -1225,6 +1266,22 @@ class ResilientLockStrategyTest {
             }
             Connection connection = target.getConnection();
             CountDownLatch hold = holdFailOver;
+            if (failFailOver) {
+                return (Connection) Proxy.newProxyInstance(
+                        Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
+                            if (method.getName().equals("prepareStatement")
+                                    && String.valueOf(args[0]).contains("SET mode = 'FALLBACK'")) {
+                                failOverWrites.incrementAndGet();
+                                throw new SQLTransientConnectionException(
+                                        "the mode row cannot be written (test fault)");
+                            }
+                            try {
+                                return method.invoke(connection, args);
+                            } catch (InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+            }
             if (hold == null) {
                 return connection;
             }
@@ -1233,8 +1290,15 @@ class ResilientLockStrategyTest {
                         if (method.getName().equals("prepareStatement")
                                 && String.valueOf(args[0]).contains("SET mode = 'FALLBACK'")) {
                             failOverHeld.countDown();
-                            if (!hold.await(30, TimeUnit.SECONDS)) {
-                                throw new SQLTransientConnectionException("fail-over held past 30 s (test)");
+                            try {
+                                if (!hold.await(30, TimeUnit.SECONDS)) {
+                                    throw new SQLTransientConnectionException("fail-over held past 30 s (test)");
+                                }
+                            } catch (InterruptedException e) {
+                                // as a driver interrupted in a call: the caller keeps its interrupt (an
+                                // InterruptedException out of this proxy would arrive wrapped, the flag cleared)
+                                Thread.currentThread().interrupt();
+                                throw new SQLTransientConnectionException("interrupted while held (test)", e);
                             }
                         }
                         try {
