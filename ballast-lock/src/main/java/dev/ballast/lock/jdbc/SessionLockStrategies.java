@@ -1,6 +1,7 @@
 package dev.ballast.lock.jdbc;
 
 import dev.ballast.core.alert.AlertSink;
+import dev.ballast.core.sql.NetworkTimeoutDataSource;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.LockStrategyBuilder;
@@ -14,7 +15,10 @@ import javax.sql.DataSource;
 
 /**
  * Factory of the database-native session locks: PostgreSQL advisory locks and MySQL/MariaDB {@code GET_LOCK}, chosen
- * from the database behind the DataSource. Each held lock pins one pooled connection; size the pool for it.
+ * from the database behind the DataSource. Each held lock pins one pooled connection; size the pool for it. A lock
+ * statement that gets no answer from the database (a frozen primary, packets dropped) fails after {@link
+ * JdbcLockStrategies#NETWORK_TIMEOUT} and its connection is closed (the database frees a lost session's locks once
+ * it notices the session is gone).
  */
 public final class SessionLockStrategies {
 
@@ -63,7 +67,10 @@ public final class SessionLockStrategies {
                 if (createTable) {
                     SessionLockBackend.createFenceTable(dataSource, table);
                 }
-                return new SessionLockBackend(dataSource, dialect, table);
+                // the lock's statements never wait on the server (a try-lock, an unlock, one fence upsert): a session
+                // that stops answering fails them after the network timeout instead of holding its caller forever
+                return new SessionLockBackend(
+                        new NetworkTimeoutDataSource(dataSource, JdbcLockStrategies.NETWORK_TIMEOUT), dialect, table);
             } catch (SQLException e) {
                 throw new IllegalStateException("Cannot set up session locks (" + table + "): " + e.getMessage(), e);
             }

@@ -8,8 +8,6 @@ import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.test.Eventually;
 import dev.ballast.test.FaultProxy;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -18,13 +16,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -55,7 +50,7 @@ class FrozenLockDatabaseIT {
     void renewalsGoOnThroughNewConnectionsAfterARenewalsConnectionLostItsServer() throws Exception {
         AtomicBoolean failedOver = new AtomicBoolean();
         try (FaultProxy proxy = FaultProxy.start(5432)) {
-            Pool pool = new Pool(proxy, failedOver);
+            ThreadStickyPool pool = ThreadStickyPool.postgres(proxy, failedOver);
             try (LockStrategy locks = JdbcLockStrategies.builder(pool.dataSource(), prefix, true)
                     .listener(LockListener.none())
                     .alerts(AlertSink.logging())
@@ -105,48 +100,6 @@ class FrozenLockDatabaseIT {
             }
         } catch (SQLException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /**
-     * A pool that hands each thread the connection it used last without checking it (as Hikari does within 500 ms of
-     * its last use): through the proxy until {@code failedOver}, then straight to the server; a closed one is replaced.
-     */
-    private record Pool(FaultProxy proxy, AtomicBoolean failedOver, Map<Thread, Connection> used) {
-
-        Pool(FaultProxy proxy, AtomicBoolean failedOver) {
-            this(proxy, failedOver, new ConcurrentHashMap<>());
-        }
-
-        DataSource dataSource() {
-            return (DataSource) Proxy.newProxyInstance(
-                    getClass().getClassLoader(), new Class<?>[] {DataSource.class}, (self, method, args) -> {
-                        if (method.getName().equals("getConnection")) {
-                            return borrow();
-                        }
-                        throw new UnsupportedOperationException(method.getName());
-                    });
-        }
-
-        private Connection borrow() throws SQLException {
-            Connection last = used.get(Thread.currentThread());
-            if (last == null || last.isClosed()) {
-                int port = failedOver.get() ? 5432 : proxy.port();
-                last = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/test", "postgres", "");
-                used.put(Thread.currentThread(), last);
-            }
-            Connection physical = last;
-            return (Connection) Proxy.newProxyInstance(
-                    getClass().getClassLoader(), new Class<?>[] {Connection.class}, (self, method, args) -> {
-                        if (method.getName().equals("close")) {
-                            return null; // kept for this thread's next borrow
-                        }
-                        try {
-                            return method.invoke(physical, args);
-                        } catch (InvocationTargetException e) {
-                            throw e.getCause();
-                        }
-                    });
         }
     }
 }
