@@ -49,8 +49,9 @@ final class Problems {
         String detail =
                 switch (status) {
                     case 400 ->
-                        "The request was rejected before it reached the application: malformed request line, URI"
-                                + " (an encoded '/', '\\' or NUL, an invalid escape) or headers";
+                        "The request was rejected before it reached the application: a malformed request line, URI"
+                                + " (an encoded '/', '\\' or NUL, an invalid escape) or headers, or a request line"
+                                + " or header block over the server's size limit";
                     case 404 -> "There is nothing at this path";
                     case 405 -> "The method is not allowed here";
                     case 413 -> WebErrorCode.PAYLOAD_TOO_LARGE.message();

@@ -366,6 +366,13 @@ class ProblemDetailsWebTest {
                 "GET /client HTTP/1.1\r\nHost: x\r\nX-Big: " + "y".repeat(20_000) + "\r\nConnection: close\r\n\r\n");
         assertThat(longHeader).matches("(?s)HTTP/1.1 (400|431).*").contains("application/problem+json");
         assertThat(longHeader).containsPattern("\"code\":\"(MALFORMED_REQUEST|HEADERS_TOO_LARGE)\"");
+        // a URI over the 8 KiB request line: Tomcat 11 answers 400, so its detail must say that a limit may be the
+        // cause
+        String longUri =
+                raw(port, "GET /client?q=" + "y".repeat(9_000) + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertThat(longUri).matches("(?s)HTTP/1.1 (400|414).*").contains("application/problem+json");
+        assertThat(longUri).containsPattern("\"code\":\"(MALFORMED_REQUEST|URI_TOO_LONG)\"");
+        assertThat(longUri).containsPattern("size limit|too long").doesNotContain("yyyy");
     }
 
     /**
