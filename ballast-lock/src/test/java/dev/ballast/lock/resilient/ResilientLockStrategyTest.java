@@ -1265,41 +1265,14 @@ class ResilientLockStrategyTest {
                 throw new SQLTransientConnectionException("authority database unreachable (test fault)");
             }
             Connection connection = target.getConnection();
-            CountDownLatch hold = holdFailOver;
-            if (failFailOver) {
-                return (Connection) Proxy.newProxyInstance(
-                        Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
-                            if (method.getName().equals("prepareStatement")
-                                    && String.valueOf(args[0]).contains("SET mode = 'FALLBACK'")) {
-                                failOverWrites.incrementAndGet();
-                                throw new SQLTransientConnectionException(
-                                        "the mode row cannot be written (test fault)");
-                            }
-                            try {
-                                return method.invoke(connection, args);
-                            } catch (InvocationTargetException e) {
-                                throw e.getCause();
-                            }
-                        });
-            }
-            if (hold == null) {
+            if (!failFailOver && holdFailOver == null) {
                 return connection;
             }
             return (Connection) Proxy.newProxyInstance(
                     Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, (proxy, method, args) -> {
                         if (method.getName().equals("prepareStatement")
                                 && String.valueOf(args[0]).contains("SET mode = 'FALLBACK'")) {
-                            failOverHeld.countDown();
-                            try {
-                                if (!hold.await(30, TimeUnit.SECONDS)) {
-                                    throw new SQLTransientConnectionException("fail-over held past 30 s (test)");
-                                }
-                            } catch (InterruptedException e) {
-                                // as a driver interrupted in a call: the caller keeps its interrupt (an
-                                // InterruptedException out of this proxy would arrive wrapped, the flag cleared)
-                                Thread.currentThread().interrupt();
-                                throw new SQLTransientConnectionException("interrupted while held (test)", e);
-                            }
+                            failOverWrite();
                         }
                         try {
                             return method.invoke(connection, args);
@@ -1307,6 +1280,29 @@ class ResilientLockStrategyTest {
                             throw e.getCause();
                         }
                     });
+        }
+
+        /** A fail-over's write of the mode row, about to be prepared: failed or held, as the test asks. */
+        private void failOverWrite() throws SQLException {
+            if (failFailOver) {
+                failOverWrites.incrementAndGet();
+                throw new SQLTransientConnectionException("the mode row cannot be written (test fault)");
+            }
+            CountDownLatch hold = holdFailOver;
+            if (hold == null) {
+                return;
+            }
+            failOverHeld.countDown();
+            try {
+                if (!hold.await(30, TimeUnit.SECONDS)) {
+                    throw new SQLTransientConnectionException("fail-over held past 30 s (test)");
+                }
+            } catch (InterruptedException e) {
+                // as a driver interrupted in a call: the caller keeps its interrupt (an InterruptedException out of
+                // the proxy would arrive wrapped, the flag cleared)
+                Thread.currentThread().interrupt();
+                throw new SQLTransientConnectionException("interrupted while held (test)", e);
+            }
         }
 
         @Override
