@@ -131,6 +131,9 @@ final class SettlementListeners {
             Queue queue = QueueBuilder.durable(SETTLEMENT_QUEUE)
                     .withArguments(SETTLEMENT_QUEUE_ARGUMENTS)
                     .build();
+            // a refusal of this queue (an earlier version's arguments) is logged, not retried by RabbitAdmin for ~15 s
+            // first: SettlementQueueCheck fails start-up with what to do at once
+            queue.setIgnoreDeclarationExceptions(true);
             Binding binding = BindingBuilder.bind(queue).to(orders).with("OrderPlaced");
             // brokerage.orders.accepted-event: the order's second event reaches the same inbox, in sequence (and is
             // not unroutable); the settlement books only OrderPlaced
