@@ -102,11 +102,7 @@ class AlertChannelScenario {
             String where = criticalDelivered(webhook, alertFile);
             scenario.recovery(Duration.ofNanos(System.nanoTime() - end));
             long orders = cluster.count("SELECT COUNT(*) FROM orders");
-            Waits.within(
-                    "every order settled by the example's consumer",
-                    Duration.ofSeconds(60),
-                    () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
-            long settled = cluster.count("SELECT COUNT(*) FROM settlement");
+            long settled = Waits.settlements(cluster, orders);
             long violations =
                     cluster.count("SELECT COUNT(*) FROM ballast_inbox_dlq WHERE reason = 'INTEGRITY_VIOLATION'");
             scenario.fault("the Slack webhook (an HTTP server in the test) answers every POST 429 with Retry-After 2 s"

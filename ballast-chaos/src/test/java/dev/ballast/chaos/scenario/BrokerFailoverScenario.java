@@ -110,11 +110,7 @@ class BrokerFailoverScenario {
                     Duration.ofSeconds(90),
                     () -> cluster.count(KafkaFaultsScenario.PENDING) == 0);
             long orders = cluster.count("SELECT COUNT(*) FROM orders");
-            Waits.within(
-                    "every order settled by the example's consumer",
-                    Duration.ofSeconds(60),
-                    () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
-            long settled = cluster.count("SELECT COUNT(*) FROM settlement");
+            long settled = Waits.settlements(cluster, orders);
             long outboxDead = cluster.count("SELECT COUNT(*) FROM ballast_outbox_dlq");
             long inboxDead = cluster.count("SELECT COUNT(*) FROM ballast_inbox_dlq");
             long secondEvents = cluster.count("SELECT COUNT(*) FROM ballast_outbox WHERE event_type = 'OrderAccepted'");

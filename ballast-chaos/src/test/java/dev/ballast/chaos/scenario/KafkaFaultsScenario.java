@@ -96,11 +96,7 @@ class KafkaFaultsScenario {
                     + " s incl. restart on the same port and data");
             Consumed consumed = Consumed.kafkaTopic(kafka.bootstrapServers(), TOPIC, Duration.ofSeconds(60));
             long orders = cluster.count("SELECT COUNT(*) FROM orders");
-            Waits.within(
-                    "every order settled by the example's consumer",
-                    Duration.ofSeconds(60),
-                    () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
-            long settled = cluster.count("SELECT COUNT(*) FROM settlement");
+            long settled = Waits.settlements(cluster, orders);
             long withSecond = consumed.aggregatesWithSequence(2);
             scenario.verify(
                     history,
@@ -158,11 +154,7 @@ class KafkaFaultsScenario {
             scenario.recovery(Duration.ofNanos(System.nanoTime() - end));
             Consumed consumed = Consumed.kafkaTopic(broker.bootstrapServers(), TOPIC, Duration.ofSeconds(60));
             long orders = cluster.count("SELECT COUNT(*) FROM orders");
-            Waits.within(
-                    "every order settled by the example's consumer",
-                    Duration.ofSeconds(60),
-                    () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
-            long settled = cluster.count("SELECT COUNT(*) FROM settlement");
+            long settled = Waits.settlements(cluster, orders);
             scenario.verify(
                     history,
                     new NoAcknowledgedWriteLost("order", cluster.storedOrderKeys()),

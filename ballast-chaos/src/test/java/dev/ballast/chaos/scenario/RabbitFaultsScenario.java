@@ -93,11 +93,7 @@ class RabbitFaultsScenario {
                         + " of 5672, own virtual host) while their relays drained orders (" + pendingAtReset.get()
                         + " pending), new connections refused for 5 s");
                 long orders = cluster.count("SELECT COUNT(*) FROM orders");
-                Waits.within(
-                        "every order settled by the example's consumer",
-                        Duration.ofSeconds(60),
-                        () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
-                long settled = cluster.count("SELECT COUNT(*) FROM settlement");
+                long settled = Waits.settlements(cluster, orders);
                 int reconnected = proxy.openConnections();
                 Consumed consumed = Consumed.rabbitQueue(channel, READER_QUEUE, Duration.ofSeconds(60));
                 scenario.verify(

@@ -1,5 +1,7 @@
 package dev.ballast.chaos.scenario;
 
+import dev.ballast.chaos.BrokerageCluster;
+import java.sql.SQLException;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -38,5 +40,17 @@ final class Waits {
         } catch (ConditionTimeoutException notYet) {
             return false;
         }
+    }
+
+    /**
+     * Waits up to 60 s for the example's consumer to settle {@code orders} orders (without failing: a shortfall is for
+     * the checkers to report with their evidence), then counts the settlement rows.
+     */
+    static long settlements(BrokerageCluster cluster, long orders) throws SQLException {
+        within(
+                "every order settled by the example's consumer",
+                Duration.ofSeconds(60),
+                () -> cluster.count("SELECT COUNT(*) FROM settlement") >= orders);
+        return cluster.count("SELECT COUNT(*) FROM settlement");
     }
 }
