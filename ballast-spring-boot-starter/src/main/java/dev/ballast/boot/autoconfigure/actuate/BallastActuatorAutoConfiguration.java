@@ -18,6 +18,7 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
@@ -47,6 +48,13 @@ public final class BallastActuatorAutoConfiguration {
 
     /** How long the Redis lock backend's health PING may take. */
     static final Duration PING_TIMEOUT = Duration.ofSeconds(1);
+
+    /** Masks secrets in the env and configprops endpoints also when they show values (see the class). */
+    @Bean
+    @ConditionalOnMissingBean(name = "ballastSecretSanitizer")
+    SanitizingFunction ballastSecretSanitizer() {
+        return new SecretSanitizer();
+    }
 
     @Bean
     @ConditionalOnMissingBean
