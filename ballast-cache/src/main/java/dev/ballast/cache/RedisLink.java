@@ -158,7 +158,10 @@ final class RedisLink implements AutoCloseable {
                             + " Redis is probed every {} s",
                     settings.name(),
                     e.toString(),
-                    refusal == null ? "" : "; Redis refused the credentials: " + refusal,
+                    refusal == null
+                            ? ""
+                            : "; Redis refused the credentials: " + refusal + "; check the user name and password the"
+                                    + " Redis client is given (spring.data.redis.* with the starter; not shown)",
                     CHECK_INTERVAL.toSeconds());
             openedAs = UNAVAILABLE;
             openedUnconfirmed(breakerOpen(

@@ -154,7 +154,10 @@ final class ModeSignals {
         log.warn(
                 "Lock backend {} does not answer at start-up{}; proposing the fallback {} (probed every {} ms)",
                 primary,
-                refusal == null ? "" : ": it refused the credentials (" + refusal + ")",
+                refusal == null
+                        ? ""
+                        : ": it refused the credentials (" + refusal + "; check the user name and password the Redis"
+                                + " client is given, spring.data.redis.* with the starter; not shown)",
                 fallback,
                 probeMillis);
     }

@@ -3,6 +3,7 @@ package dev.ballast.outbox.rabbitmq;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.PossibleAuthenticationFailureException;
 import dev.ballast.outbox.DeadLetterReason;
 import dev.ballast.outbox.OutboxMessage;
 import dev.ballast.outbox.OutboxPublisher;
@@ -216,10 +217,17 @@ public final class RabbitOutboxPublisher implements OutboxPublisher, AutoCloseab
             try {
                 connection = factory.newConnection(connectionName);
             } catch (IOException | TimeoutException e) {
-                throw new IllegalStateException(
-                        "Could not connect to RabbitMQ at " + factory.getHost() + ":" + factory.getPort()
-                                + " (virtual host '" + factory.getVirtualHost() + "')",
-                        e);
+                String where = factory.getHost() + ":" + factory.getPort() + " (virtual host '"
+                        + factory.getVirtualHost() + "')";
+                if (e instanceof PossibleAuthenticationFailureException) {
+                    // ACCESS_REFUSED (or a connection closed during the login): say so, not "could not connect"
+                    throw new IllegalStateException(
+                            "RabbitMQ at " + where + " refused the credentials of user '" + factory.getUsername()
+                                    + "' (" + e.getMessage() + "): check the user name and password (the password"
+                                    + " is not shown) and the user's permissions on the virtual host",
+                            e);
+                }
+                throw new IllegalStateException("Could not connect to RabbitMQ at " + where, e);
             }
             if (verifyExchanges) {
                 for (String exchange : router.knownExchanges()) {

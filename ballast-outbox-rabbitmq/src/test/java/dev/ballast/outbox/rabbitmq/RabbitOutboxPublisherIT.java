@@ -225,6 +225,20 @@ class RabbitOutboxPublisherIT {
                 .hasMessageContaining("'no-such-exchange'");
     }
 
+    @Test
+    void startUpWithAWrongPasswordSaysTheCredentialsWereRefusedWithoutShowingThem() {
+        // found by a black-box check: "Could not connect to RabbitMQ", ACCESS_REFUSED only deep in the causes
+        ConnectionFactory wrong = factory();
+        wrong.setPassword("Sekr3t-wrong-password");
+        assertThatThrownBy(() -> RabbitOutboxPublisher.builder(wrong)
+                        .exchanges(Map.of("Order", ordersExchange))
+                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("refused the credentials of user 'guest'")
+                .hasMessageContaining("virtual host '" + rabbit.name() + "'")
+                .hasMessageNotContaining("Sekr3t");
+    }
+
     // ---- helpers
 
     private RabbitOutboxPublisher publisher() {

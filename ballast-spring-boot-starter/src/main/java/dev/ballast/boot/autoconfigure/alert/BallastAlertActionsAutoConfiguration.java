@@ -169,11 +169,19 @@ public final class BallastAlertActionsAutoConfiguration {
             }
             Map<String, byte[]> keys = new HashMap<>();
             actions.keys().forEach((id, value) -> {
+                byte[] key;
                 try {
-                    keys.put(id, Base64.getDecoder().decode(value.trim()));
+                    key = Base64.getDecoder().decode(value.trim());
                 } catch (IllegalArgumentException e) {
                     throw InvalidBallastPropertyException.secret(prefix + "keys." + id, "not Base64 (value not shown)");
                 }
+                if (key.length < 32) {
+                    throw InvalidBallastPropertyException.secret(
+                            prefix + "keys." + id,
+                            "shorter than 32 bytes once Base64-decoded (value not shown); make one with"
+                                    + " `openssl rand -base64 32`");
+                }
+                keys.put(id, key);
             });
             String current = actions.currentKey() != null
                     ? actions.currentKey()

@@ -80,6 +80,22 @@ class BallastAlertWebTest {
     }
 
     @Test
+    void aShortActionKeyFailsStartUpNamingItsPropertyAndNotShowingTheValue() {
+        // found by a black-box check: the failure named only ballast.alert.actions
+        String shortKey = Base64.getEncoder().encodeToString("Sekr3t-12byte".getBytes());
+        runner().withPropertyValues(
+                        "ballast.alert.actions.enabled=true",
+                        "ballast.alert.actions.base-url=https://s.example",
+                        "ballast.alert.actions.keys.k1=" + shortKey)
+                .run(context -> assertThat(context)
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageContaining("ballast.alert.actions.keys.k1")
+                        .hasMessageContaining("shorter than 32 bytes")
+                        .hasMessageNotContaining(shortKey));
+    }
+
+    @Test
     void aBaseUrlThatCannotBeALinksBaseFailsStartUpNamingThePropertyAndNotShowingTheValue() {
         // found by black-box checks: "127.0.0.1:18105" named ballast.alert.actions with a parser's message, "ftp://..."
         // named the parent property and printed the value, and "http://user:pw@..." was taken into every link
