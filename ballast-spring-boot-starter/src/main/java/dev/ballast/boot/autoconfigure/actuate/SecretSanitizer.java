@@ -1,6 +1,6 @@
 package dev.ballast.boot.autoconfigure.actuate;
 
-import java.util.Locale;
+import dev.ballast.boot.internal.PropertyKeys;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
@@ -32,7 +32,7 @@ final class SecretSanitizer implements SanitizingFunction {
         if (value == null) {
             return data;
         }
-        if (SECRET_KEY.matcher(canonical(data.getKey())).matches()) {
+        if (SECRET_KEY.matcher(PropertyKeys.canonical(data.getKey())).matches()) {
             return data.withSanitizedValue();
         }
         if (value instanceof CharSequence text) {
@@ -55,14 +55,5 @@ final class SecretSanitizer implements SanitizingFunction {
         return PARAMETER_PASSWORD
                 .matcher(masked)
                 .replaceAll(match -> Matcher.quoteReplacement(match.group(1) + SanitizableData.SANITIZED_VALUE));
-    }
-
-    /** {@code SPRING_DATASOURCE_PASSWORD} and {@code ballast.outbox.integrity.keys[1]} as dotted lower case. */
-    static String canonical(String key) {
-        return key.toLowerCase(Locale.ROOT)
-                .replace('_', '.')
-                .replace('[', '.')
-                .replace("]", "")
-                .replaceAll("\\.{2,}", ".");
     }
 }

@@ -1,6 +1,6 @@
 package dev.ballast.boot.autoconfigure.alert;
 
-import java.util.Locale;
+import dev.ballast.boot.internal.PropertyKeys;
 import java.util.regex.Pattern;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
@@ -24,19 +24,10 @@ final class AlertSanitizer implements SanitizingFunction {
         if (data.getValue() == null) {
             return data;
         }
-        if (KEY.matcher(canonical(data.getKey())).matches()
+        if (KEY.matcher(PropertyKeys.canonical(data.getKey())).matches()
                 || WEBHOOK_VALUE.matcher(String.valueOf(data.getValue())).matches()) {
             return data.withSanitizedValue();
         }
         return data;
-    }
-
-    /** {@code BALLAST_ALERT_CHANNELS_PAGER_URL} and {@code ballast.alert.channels[pager].url} as dotted lower case. */
-    static String canonical(String key) {
-        return key.toLowerCase(Locale.ROOT)
-                .replace('_', '.')
-                .replace('[', '.')
-                .replace("]", "")
-                .replaceAll("\\.{2,}", ".");
     }
 }
