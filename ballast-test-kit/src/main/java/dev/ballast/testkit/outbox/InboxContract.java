@@ -109,7 +109,15 @@ public abstract class InboxContract {
         try (Connection connection = dataSource().getConnection();
                 Statement statement = connection.createStatement()) {
             for (String table : List.of(
-                    "outbox", "outbox_aggregate", "outbox_dlq", "inbox", "inbox_aggregate", "inbox_dlq", "booking")) {
+                    "outbox",
+                    "outbox_aggregate",
+                    "outbox_dlq",
+                    "outbox_request",
+                    "outbox_control",
+                    "inbox",
+                    "inbox_aggregate",
+                    "inbox_dlq",
+                    "booking")) {
                 statement.execute("DROP TABLE IF EXISTS " + prefix + table);
             }
         }

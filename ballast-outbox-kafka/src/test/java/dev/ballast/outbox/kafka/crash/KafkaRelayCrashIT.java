@@ -72,7 +72,15 @@ class KafkaRelayCrashIT {
         try (Connection connection = postgres.getConnection();
                 Statement statement = connection.createStatement()) {
             for (String table : List.of(
-                    "outbox", "outbox_aggregate", "outbox_dlq", "inbox", "inbox_aggregate", "inbox_dlq", "booked")) {
+                    "outbox",
+                    "outbox_aggregate",
+                    "outbox_dlq",
+                    "outbox_request",
+                    "outbox_control",
+                    "inbox",
+                    "inbox_aggregate",
+                    "inbox_dlq",
+                    "booked")) {
                 statement.execute("DROP TABLE IF EXISTS " + prefix + table);
             }
         }

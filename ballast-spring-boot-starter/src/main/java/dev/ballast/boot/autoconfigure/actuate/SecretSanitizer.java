@@ -12,7 +12,8 @@ import org.springframework.boot.actuate.endpoint.SanitizingFunction;
  * keys, any property whose last name part says it holds a secret ({@code spring.datasource.password}, {@code
  * SPRING_RABBITMQ_PASSWORD}, {@code ...token}, {@code ...secret}, {@code ...credentials}), and the password inside a
  * URL ({@code redis://user:pw@host}, a JDBC URL's {@code password=} parameter), which keeps the rest of the URL
- * readable. Keys match in every form Boot binds them from (dotted, bracketed, environment variable). Stateless.
+ * readable, also in the JVM's command line ({@code sun.java.command}, which shows {@code --name=value} arguments). Keys
+ * match in every form Boot binds them from (dotted, bracketed, environment variable). Stateless.
  */
 final class SecretSanitizer implements SanitizingFunction {
 
@@ -26,14 +27,29 @@ final class SecretSanitizer implements SanitizingFunction {
     /** A JDBC URL's {@code password=...} parameter ({@code ?}, {@code &} or {@code ;} before it), any case. */
     private static final Pattern PARAMETER_PASSWORD = Pattern.compile("(?i)([?&;](password|pwd|passwd)=)([^&;\\s]*)");
 
+    /** A {@code --name=value} argument in the JVM's command line ({@code sun.java.command}). */
+    private static final Pattern ARGUMENT = Pattern.compile("(--([^\\s=]+)=)(\\S+)");
+
     @Override
     public SanitizableData apply(SanitizableData data) {
         Object value = data.getValue();
         if (value == null) {
             return data;
         }
-        if (SECRET_KEY.matcher(PropertyKeys.canonical(data.getKey())).matches()) {
+        String key = PropertyKeys.canonical(data.getKey());
+        if (SECRET_KEY.matcher(key).matches()) {
             return data.withSanitizedValue();
+        }
+        if (key.equals("sun.java.command") && value instanceof CharSequence command) {
+            // the whole command line, as the system property: --spring.datasource.password=... among the arguments
+            String masked = maskUrlPasswords(ARGUMENT.matcher(command.toString())
+                    .replaceAll(argument -> Matcher.quoteReplacement(
+                            SECRET_KEY
+                                            .matcher(PropertyKeys.canonical(argument.group(2)))
+                                            .matches()
+                                    ? argument.group(1) + SanitizableData.SANITIZED_VALUE
+                                    : argument.group())));
+            return masked.equals(command.toString()) ? data : data.withValue(masked);
         }
         if (value instanceof CharSequence text) {
             String shown = text.toString();

@@ -99,6 +99,16 @@ class SecretSanitizerTest {
                         .getValue())
                 .isEqualTo("HMAC");
         assertThat(sanitizer
+                        .apply(new SanitizableData(
+                                null,
+                                "sun.java.command",
+                                "app.jar --server.port=8080 --spring.datasource.password=Sekr3t-arg"
+                                        + " --spring.data.redis.url=redis://u:Sekr3t-url@h:6379"))
+                        .getValue())
+                .as("the command line, as the system property shows it")
+                .isEqualTo("app.jar --server.port=8080 --spring.datasource.password=******"
+                        + " --spring.data.redis.url=redis://u:******@h:6379");
+        assertThat(sanitizer
                         .apply(new SanitizableData(null, "management.server.base-path", "http://host:8080/a@b"))
                         .getValue())
                 .as("no user information: nothing to mask")

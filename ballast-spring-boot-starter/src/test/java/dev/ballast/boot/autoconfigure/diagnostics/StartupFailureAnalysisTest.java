@@ -121,6 +121,25 @@ class StartupFailureAnalysisTest {
     }
 
     @Test
+    void aRabbitMqPasswordTheBrokerRefusesIsReportedAsSuchNamingThePropertiesAndNotTheValue() {
+        // found by a black-box check: Spring's "Application run failed" stack trace, "Could not connect to RabbitMQ"
+        assertThatThrownBy(() -> new SpringApplicationBuilder(App.class)
+                        .web(WebApplicationType.NONE)
+                        .properties(
+                                "spring.main.banner-mode=off",
+                                "spring.config.location=classpath:diagnostics/rabbit-wrong-password.yml")
+                        .run())
+                .isInstanceOf(RuntimeException.class);
+        String report = bootReport(boot);
+
+        assertThat(report)
+                .contains("RabbitMQ at 127.0.0.1:5672 (virtual host '/') refused the credentials of user 'guest'")
+                .contains("ACCESS_REFUSED")
+                .contains("Check spring.rabbitmq.username and spring.rabbitmq.password")
+                .doesNotContain("Sekr3t");
+    }
+
+    @Test
     void durationsInMessagesReadAsTheyAreWrittenInYaml() {
         assertThat(InvalidBallastPropertyException.display(Duration.ofMillis(500)))
                 .isEqualTo("500ms");
