@@ -1,6 +1,7 @@
 package dev.ballast.boot.autoconfigure.actuate;
 
 import dev.ballast.boot.internal.PropertyKeys;
+import dev.ballast.boot.internal.UrlSecrets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.boot.actuate.endpoint.SanitizableData;
@@ -21,12 +22,6 @@ final class SecretSanitizer implements SanitizingFunction {
             + "|(.*\\.)?(password|passwd|pwd|secret|secrets|token|credentials|passphrase|api-key|apikey"
             + "|private-key|privatekey|secret-key|access-key)");
 
-    /** {@code scheme://user:password@}: the password part. */
-    private static final Pattern URL_PASSWORD = Pattern.compile("(?<=://)([^/@:\\s]*):([^/@\\s]+)(?=@)");
-
-    /** A JDBC URL's {@code password=...} parameter ({@code ?}, {@code &} or {@code ;} before it), any case. */
-    private static final Pattern PARAMETER_PASSWORD = Pattern.compile("(?i)([?&;](password|pwd|passwd)=)([^&;\\s]*)");
-
     /** A {@code --name=value} argument in the JVM's command line ({@code sun.java.command}). */
     private static final Pattern ARGUMENT = Pattern.compile("(--([^\\s=]+)=)(\\S+)");
 
@@ -42,7 +37,7 @@ final class SecretSanitizer implements SanitizingFunction {
         }
         if (key.equals("sun.java.command") && value instanceof CharSequence command) {
             // the whole command line, as the system property: --spring.datasource.password=... among the arguments
-            String masked = maskUrlPasswords(ARGUMENT.matcher(command.toString())
+            String masked = UrlSecrets.mask(ARGUMENT.matcher(command.toString())
                     .replaceAll(argument -> Matcher.quoteReplacement(
                             SECRET_KEY
                                             .matcher(PropertyKeys.canonical(argument.group(2)))
@@ -54,22 +49,12 @@ final class SecretSanitizer implements SanitizingFunction {
         if (value instanceof CharSequence text) {
             String shown = text.toString();
             if (shown.contains("://") || shown.startsWith("jdbc:")) {
-                String masked = maskUrlPasswords(shown);
+                String masked = UrlSecrets.mask(shown);
                 if (!masked.equals(shown)) {
                     return data.withValue(masked);
                 }
             }
         }
         return data;
-    }
-
-    /** {@code text} with the password of every URL in it replaced by {@link SanitizableData#SANITIZED_VALUE}. */
-    static String maskUrlPasswords(String text) {
-        String masked = URL_PASSWORD
-                .matcher(text)
-                .replaceAll(match -> Matcher.quoteReplacement(match.group(1) + ":" + SanitizableData.SANITIZED_VALUE));
-        return PARAMETER_PASSWORD
-                .matcher(masked)
-                .replaceAll(match -> Matcher.quoteReplacement(match.group(1) + SanitizableData.SANITIZED_VALUE));
     }
 }

@@ -1,5 +1,6 @@
 package dev.ballast.boot.autoconfigure.diagnostics;
 
+import dev.ballast.boot.internal.UrlSecrets;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
@@ -30,12 +31,6 @@ import org.springframework.core.env.Environment;
  * {@code META-INF/spring.factories}.
  */
 final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Ordered {
-
-    /** {@code //user:secret@host}: the secret; {@code password=secret} in a query string or property list. */
-    private static final Pattern USER_INFO_SECRET = Pattern.compile("(//[^/:@]*:)([^/@]*)@");
-
-    private static final Pattern PASSWORD_PARAMETER =
-            Pattern.compile("((?:password|pwd|passwd)=)([^&;,]*)", Pattern.CASE_INSENSITIVE);
 
     /**
      * A driver that could not use the URL at all (PostgreSQL "Unable to parse URL", SQLSTATE 99999; MariaDB "Incorrect
@@ -164,7 +159,7 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
     static String withoutSecrets(String message, @Nullable String url) {
         String cleaned = message;
         if (url != null) {
-            for (Pattern secret : List.of(USER_INFO_SECRET, PASSWORD_PARAMETER)) {
+            for (Pattern secret : List.of(UrlSecrets.USER_INFO, UrlSecrets.PASSWORD_PARAMETER)) {
                 Matcher matcher = secret.matcher(url);
                 while (matcher.find()) {
                     if (!matcher.group(2).isEmpty()) {
@@ -178,8 +173,7 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
 
     /** A JDBC URL with any password in it replaced by {@code ******}. */
     static String masked(String url) {
-        String withoutUserInfo = USER_INFO_SECRET.matcher(url).replaceAll("$1******@");
-        return PASSWORD_PARAMETER.matcher(withoutUserInfo).replaceAll("$1******");
+        return UrlSecrets.mask(url);
     }
 
     private static String firstLine(@Nullable String message) {
