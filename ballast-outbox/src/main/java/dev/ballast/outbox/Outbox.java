@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -66,6 +67,18 @@ public final class Outbox {
     /** A builder for an outbox on {@code dataSource}. */
     public static Builder builder(DataSource dataSource) {
         return new Builder(dataSource);
+    }
+
+    /**
+     * The tables an outbox with table prefix {@code prefix} uses, as its shipped schema scripts create them (the
+     * events, the aggregates, the dead letters, the requests of idempotent commands, the relays' shared pause): for a
+     * start-up check of your own, or a test that drops them.
+     *
+     * @throws IllegalArgumentException if the prefix is not letters, digits and '_' (at most 31, not starting with a
+     *     digit)
+     */
+    public static List<String> tableNames(String prefix) {
+        return OutboxTables.names(prefix);
     }
 
     /**

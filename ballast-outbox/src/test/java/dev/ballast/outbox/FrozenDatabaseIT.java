@@ -13,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,9 +43,8 @@ class FrozenDatabaseIT {
     void dropTables() throws SQLException {
         try (Connection connection = DriverManager.getConnection(URL, "postgres", "");
                 Statement statement = connection.createStatement()) {
-            for (String table :
-                    List.of("outbox", "outbox_aggregate", "outbox_dlq", "outbox_request", "outbox_control")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+            for (String table : Outbox.tableNames(prefix)) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
             }
         }
     }

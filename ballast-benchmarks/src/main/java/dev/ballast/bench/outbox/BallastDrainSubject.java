@@ -81,8 +81,7 @@ final class BallastDrainSubject implements DrainSubject {
     @Override
     public void close() throws Exception {
         if (pool != null) {
-            DrainSubject.execute("DROP TABLE IF EXISTS " + prefix + "outbox, " + prefix + "outbox_aggregate, " + prefix
-                    + "outbox_dlq");
+            DrainSubject.execute("DROP TABLE IF EXISTS " + String.join(", ", Outbox.tableNames(prefix)));
             pool.close();
         }
     }

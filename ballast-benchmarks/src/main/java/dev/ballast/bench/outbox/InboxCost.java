@@ -72,8 +72,9 @@ final class InboxCost {
                                 (message, headers) ->
                                         inbox.receive(headers::get, message.payload(), (connection, m) -> {}));
                     } finally {
-                        for (String table : List.of("plain", "inbox", "inbox_aggregate", "inbox_dlq")) {
-                            OutboxHarness.execute(pool, "DROP TABLE IF EXISTS " + p + table);
+                        OutboxHarness.execute(pool, "DROP TABLE IF EXISTS " + p + "plain");
+                        for (String table : Inbox.tableNames(p)) {
+                            OutboxHarness.execute(pool, "DROP TABLE IF EXISTS " + table);
                         }
                     }
                 }));

@@ -359,10 +359,11 @@ public final class OutboxHarness {
         }
     }
 
-    /** Drops what a run created: the raw table and all four tables of the outbox schema (V1 and V2 scripts). */
+    /** Drops what a run created: the raw table and every table of the outbox schema. */
     static void dropAll(HikariDataSource pool, String prefix) throws SQLException {
-        for (String table : List.of("raw", "outbox", "outbox_aggregate", "outbox_dlq", "outbox_request")) {
-            execute(pool, "DROP TABLE IF EXISTS " + prefix + table);
+        execute(pool, "DROP TABLE IF EXISTS " + prefix + "raw");
+        for (String table : Outbox.tableNames(prefix)) {
+            execute(pool, "DROP TABLE IF EXISTS " + table);
         }
     }
 }

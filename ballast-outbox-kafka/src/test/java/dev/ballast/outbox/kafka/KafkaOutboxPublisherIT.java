@@ -91,9 +91,8 @@ class KafkaOutboxPublisherIT {
         }
         try (Connection connection = postgres.getConnection();
                 Statement statement = connection.createStatement()) {
-            for (String table :
-                    List.of("outbox", "outbox_aggregate", "outbox_dlq", "outbox_request", "outbox_control")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+            for (String table : Outbox.tableNames(prefix)) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
             }
         }
     }

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -93,6 +94,18 @@ public final class Inbox {
     /** A builder; {@code consumer} names this consumer (several consumers may share one database). */
     public static Builder builder(DataSource dataSource, String consumer) {
         return new Builder(dataSource, consumer);
+    }
+
+    /**
+     * The tables an inbox with table prefix {@code prefix} uses, as its shipped schema scripts create them (the events
+     * consumed, the aggregates' table of the first script, no longer written since the second, and the dead letters):
+     * for a start-up check of your own, or a test that drops them.
+     *
+     * @throws IllegalArgumentException if the prefix is not letters, digits and '_' (at most 31, not starting with a
+     *     digit)
+     */
+    public static List<String> tableNames(String prefix) {
+        return InboxStore.tableNames(prefix);
     }
 
     /**

@@ -67,6 +67,18 @@ public final class InboxStore {
         return new InboxStore(OutboxDialect.of(connection), OutboxTables.validatePrefix(prefix));
     }
 
+    /**
+     * Every table {@link #createSchema} creates with {@code prefix}: the events consumed, the aggregates' table of the
+     * first script (no longer written since the second) and the dead letters; the one list a test or a tool that drops
+     * the inbox uses.
+     *
+     * @throws IllegalArgumentException if the prefix is not a plain identifier
+     */
+    public static List<String> tableNames(String prefix) {
+        OutboxTables.validatePrefix(prefix);
+        return List.of(prefix + "inbox", prefix + "inbox_aggregate", prefix + "inbox_dlq");
+    }
+
     /** Runs the shipped inbox script for this dialect with this prefix; idempotent. */
     public void createSchema(Connection connection) throws SQLException {
         OutboxTables.runInOrder(connection, "db/ballast/inbox/" + dialect.folder, SCRIPTS, prefix);

@@ -24,11 +24,29 @@ public final class OutboxTables {
     private OutboxTables(OutboxDialect dialect, String prefix) {
         this.dialect = dialect;
         this.prefix = prefix;
-        this.outbox = prefix + "outbox";
-        this.aggregate = prefix + "outbox_aggregate";
-        this.dlq = prefix + "outbox_dlq";
-        this.request = prefix + "outbox_request";
-        this.control = prefix + "outbox_control";
+        List<String> names = names(prefix);
+        this.outbox = names.get(0);
+        this.aggregate = names.get(1);
+        this.dlq = names.get(2);
+        this.request = names.get(3);
+        this.control = names.get(4);
+    }
+
+    /**
+     * Every table {@link #createSchema} creates with {@code prefix}, in the order of its scripts (the events, the
+     * aggregates, the dead letters, the requests of idempotent commands, the relays' shared pause): the one list a test
+     * or a tool that drops the outbox uses.
+     *
+     * @throws IllegalArgumentException if the prefix is not a plain identifier
+     */
+    public static List<String> names(String prefix) {
+        validatePrefix(prefix);
+        return List.of(
+                prefix + "outbox",
+                prefix + "outbox_aggregate",
+                prefix + "outbox_dlq",
+                prefix + "outbox_request",
+                prefix + "outbox_control");
     }
 
     /**

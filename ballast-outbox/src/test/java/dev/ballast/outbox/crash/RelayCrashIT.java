@@ -67,9 +67,10 @@ class RelayCrashIT {
         }
         try (Connection connection = DriverManager.getConnection(URL, USER, "");
                 Statement statement = connection.createStatement()) {
-            for (String table : List.of(
-                    "outbox", "outbox_aggregate", "outbox_dlq", "outbox_request", "outbox_control", "published")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+            List<String> tables = new ArrayList<>(Outbox.tableNames(prefix));
+            tables.add(prefix + "published");
+            for (String table : tables) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
             }
         }
     }

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -44,9 +43,8 @@ class TransactionalOutboxOnAReadOnlyDatabaseTest {
     void dropTables() throws SQLException {
         try (Connection connection = postgres.getConnection();
                 Statement statement = connection.createStatement()) {
-            for (String table :
-                    List.of("outbox", "outbox_aggregate", "outbox_dlq", "outbox_request", "outbox_control")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+            for (String table : Outbox.tableNames(prefix)) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
             }
         }
     }

@@ -108,17 +108,11 @@ public abstract class InboxContract {
     void dropTables() throws SQLException {
         try (Connection connection = dataSource().getConnection();
                 Statement statement = connection.createStatement()) {
-            for (String table : List.of(
-                    "outbox",
-                    "outbox_aggregate",
-                    "outbox_dlq",
-                    "outbox_request",
-                    "outbox_control",
-                    "inbox",
-                    "inbox_aggregate",
-                    "inbox_dlq",
-                    "booking")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+            List<String> tables = new ArrayList<>(Outbox.tableNames(prefix));
+            tables.addAll(Inbox.tableNames(prefix));
+            tables.add(prefix + "booking");
+            for (String table : tables) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
             }
         }
     }
@@ -363,8 +357,8 @@ public abstract class InboxContract {
         List<OutboxMessage> kept = produce("A-2", 3);
         try (Connection connection = dataSource().getConnection();
                 Statement statement = connection.createStatement()) {
-            for (String table : List.of("inbox", "inbox_aggregate", "inbox_dlq")) {
-                statement.execute("DROP TABLE " + prefix + table);
+            for (String table : Inbox.tableNames(prefix)) {
+                statement.execute("DROP TABLE " + table);
             }
             runVersionOneScript(connection);
             // as version 1 left them: A-1's two events recorded and purged since, A-2's two events still recorded

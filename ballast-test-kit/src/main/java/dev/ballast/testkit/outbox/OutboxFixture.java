@@ -96,9 +96,10 @@ public abstract class OutboxFixture {
         relays.forEach(OutboxRelay::close);
         try (Connection connection = dataSource().getConnection();
                 Statement statement = connection.createStatement()) {
-            for (String table :
-                    List.of("outbox", "outbox_aggregate", "outbox_dlq", "outbox_request", "outbox_control", "wallet")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+            List<String> tables = new ArrayList<>(Outbox.tableNames(prefix));
+            tables.add(prefix + "wallet");
+            for (String table : tables) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
             }
         }
     }

@@ -71,17 +71,11 @@ class KafkaRelayCrashIT {
         children.forEach(Process::destroyForcibly);
         try (Connection connection = postgres.getConnection();
                 Statement statement = connection.createStatement()) {
-            for (String table : List.of(
-                    "outbox",
-                    "outbox_aggregate",
-                    "outbox_dlq",
-                    "outbox_request",
-                    "outbox_control",
-                    "inbox",
-                    "inbox_aggregate",
-                    "inbox_dlq",
-                    "booked")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+            List<String> tables = new ArrayList<>(Outbox.tableNames(prefix));
+            tables.addAll(Inbox.tableNames(prefix));
+            tables.add(prefix + "booked");
+            for (String table : tables) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
             }
         }
     }

@@ -1,6 +1,5 @@
 package dev.ballast.boot.autoconfigure.actuate;
 
-import dev.ballast.boot.autoconfigure.outbox.BallastOutboxAutoConfiguration;
 import dev.ballast.boot.autoconfigure.outbox.BallastOutboxProperties;
 import dev.ballast.boot.autoconfigure.outbox.OutboxUsage;
 import dev.ballast.boot.internal.diagnostics.BallastTables;
@@ -184,8 +183,7 @@ final class BallastHealth {
             return;
         }
         try {
-            BallastTables tables = BallastTables.check(
-                    dataSource, BallastOutboxAutoConfiguration.tableNames(properties.tablePrefix()));
+            BallastTables tables = BallastTables.check(dataSource, Outbox.tableNames(properties.tablePrefix()));
             if (!tables.complete()) {
                 down.withDetail("missingTables", tables.missing())
                         .withDetail("database", tables.database())

@@ -16,7 +16,6 @@ import dev.ballast.outbox.OutboxRelay;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import javax.sql.DataSource;
@@ -175,7 +174,7 @@ public final class BallastOutboxAutoConfiguration {
             if (properties.schema().initialize().createsTablesOn(dataSource) || !usage.inUse()) {
                 return null;
             }
-            BallastTables tables = BallastTables.check(dataSource, tableNames(properties.tablePrefix()));
+            BallastTables tables = BallastTables.check(dataSource, Outbox.tableNames(properties.tablePrefix()));
             return tables.complete()
                     ? null
                     : MissingBallastTablesException.outbox(tables, usage.why(), properties.tablePrefix());
@@ -188,16 +187,6 @@ public final class BallastOutboxAutoConfiguration {
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
     static StartupProblems ballastStartupProblems(ObjectProvider<StartupProblems.TablesCheck> checks) {
         return new StartupProblems(checks);
-    }
-
-    /** The outbox's tables (as the shipped scripts name them, with the prefix). */
-    public static List<String> tableNames(String prefix) {
-        return List.of(
-                prefix + "outbox",
-                prefix + "outbox_aggregate",
-                prefix + "outbox_dlq",
-                prefix + "outbox_request",
-                prefix + "outbox_control");
     }
 
     private static int payloadBytes(BallastOutboxProperties properties) {
