@@ -85,8 +85,32 @@ final class DatabaseUnreachableFailureAnalyzer implements FailureAnalyzer, Order
                 .append(nl)
                 .append("The schema migrations and Ballast's database-backed parts (outbox, JDBC locks, their table"
                         + " checks) run at start-up, so the service does not start without its database.");
-        return new FailureAnalysis(description.toString(), finding.kind.action, failure);
+        String action = finding.kind == Kind.CREDENTIALS && written != null && carriesCredentials(written)
+                ? CREDENTIALS_IN_URL
+                : finding.kind.action;
+        return new FailureAnalysis(description.toString(), action, failure);
     }
+
+    /**
+     * The action when the refused credentials may be the URL's own: a driver reads a user or password written in the
+     * URL (PostgreSQL's gives its {@code user=} and {@code password=} precedence over the pool's), so checking only the
+     * two properties would miss them.
+     */
+    static final String CREDENTIALS_IN_URL = "spring.datasource.url (SPRING_DATASOURCE_URL) sets a user or password"
+            + " of its own, which the driver may use instead of spring.datasource.username and"
+            + " spring.datasource.password: check the ones in the URL against the database's users and their grants, or"
+            + " better, take them out of the URL and set spring.datasource.username and spring.datasource.password"
+            + " (SPRING_DATASOURCE_USERNAME, SPRING_DATASOURCE_PASSWORD); the password is not shown here.";
+
+    /** Whether the URL names a user or a password itself: user information or a user or password parameter. */
+    static boolean carriesCredentials(String url) {
+        return UrlSecrets.USER_INFO.matcher(url).find()
+                || UrlSecrets.PASSWORD_PARAMETER.matcher(url).find()
+                || USER_PARAMETER.matcher(url).find();
+    }
+
+    /** A {@code user=} or {@code username=} parameter in a query string or property list. */
+    private static final Pattern USER_PARAMETER = Pattern.compile("[?&;,](?:user|username)=", Pattern.CASE_INSENSITIVE);
 
     /** The JDBC error that says why, or null when the failure is not about reaching the database. */
     static @Nullable Finding find(Throwable failure) {

@@ -59,6 +59,21 @@ class DatabaseUnreachableFailureAnalysisIT {
     }
 
     @Test
+    void credentialsRefusedWhileTheUrlSetsItsOwnAreReportedAsTheUrlsToCheckWithoutThePassword() {
+        // pgjdbc gives the URL's user= and password= precedence over spring.datasource.username and .password
+        String report = failureReport(
+                "jdbc:postgresql://127.0.0.1:5432/test?user=ballast_no_such_role&password=hunter2", "postgres");
+
+        assertThat(report)
+                .contains("The database refused the credentials at start-up:")
+                .contains("ballast_no_such_role")
+                .contains("spring.datasource.url = jdbc:postgresql://127.0.0.1:5432/test?user=ballast_no_such_role"
+                        + "&password=******")
+                .contains("spring.datasource.url (SPRING_DATASOURCE_URL) sets a user or password of its own")
+                .doesNotContain("hunter2");
+    }
+
+    @Test
     void aDatabaseNameThatDoesNotExistIsReportedWithHowToCreateIt() {
         String report = failureReport("jdbc:postgresql://127.0.0.1:5432/ballast_no_such_db", "postgres");
 
