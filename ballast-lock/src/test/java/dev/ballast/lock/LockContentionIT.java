@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Timeout;
 class LockContentionIT {
 
     private static final String JDBC = "jdbc:postgresql://127.0.0.1:5432/test";
+    private static final String MARIADB = "jdbc:mariadb://127.0.0.1:3306/test";
     private static final int CALLERS = 400;
     /** The example's deposits wait 5 s; at ~150 per second every one of the 400 turns comes within it. */
     private static final Duration WAIT = Duration.ofSeconds(5);
@@ -77,6 +78,11 @@ class LockContentionIT {
             }
         }
         admin.close();
+        try (HikariDataSource mariadb = pool(MARIADB, "root", 1);
+                Connection connection = mariadb.getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("DROP TABLE IF EXISTS " + prefix + "lock_fence");
+        }
     }
 
     @Test
@@ -87,6 +93,16 @@ class LockContentionIT {
     @Test
     void fourHundredCallersOnPostgresAdvisoryLocksOverTwoInstancesAllGetTheLockInTurn() throws Exception {
         runContention(pool -> SessionLockStrategies.builder(pool, prefix, true).build());
+    }
+
+    /** MariaDB's GET_LOCK as the lock, its fence table on MariaDB; the balance stays on PostgreSQL. */
+    @Test
+    void fourHundredCallersOnMariaDbNamedLocksOverTwoInstancesAllGetTheLockInTurn() throws Exception {
+        runContention(pool -> {
+            HikariDataSource mariadb = pool(MARIADB, "root", 8);
+            resources.add(mariadb);
+            return SessionLockStrategies.builder(mariadb, prefix, true).build();
+        });
     }
 
     @Test
@@ -201,9 +217,13 @@ class LockContentionIT {
     }
 
     private static HikariDataSource pool(int size) {
+        return pool(JDBC, "postgres", size);
+    }
+
+    private static HikariDataSource pool(String url, String user, int size) {
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(JDBC);
-        config.setUsername("postgres");
+        config.setJdbcUrl(url);
+        config.setUsername(user);
         config.setPassword("");
         config.setMaximumPoolSize(size);
         config.setConnectionTimeout(10_000);

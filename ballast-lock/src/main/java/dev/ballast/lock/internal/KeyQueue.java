@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
@@ -27,12 +28,22 @@ final class KeyQueue {
     /** How long a reserved waiter parks between checks; a grant or a promotion unparks it at once. */
     private static final long RESERVED_PARK_NANOS = 10_000_000;
 
+    /**
+     * How long the contender's request to the backend may go unanswered before a waiter in line whose wait ends is told
+     * the backend is failing rather than that the key is busy: a backend that answers takes milliseconds.
+     */
+    static final long UNANSWERED_NANOS = 1_000_000_000;
+
+    private static final long NO_CALL = Long.MIN_VALUE;
+
     private final LeaseLockStrategy strategy;
     final String key;
     private final ArrayDeque<Waiter> queued = new ArrayDeque<>();
     private @Nullable Waiter contender;
     private @Nullable Hold hold;
     private boolean retired;
+    /** When the contender's request to the backend went out, while it waits for the answer; else {@link #NO_CALL}. */
+    private volatile long callSince = NO_CALL;
 
     KeyQueue(LeaseLockStrategy strategy, String key) {
         this.strategy = strategy;
@@ -69,9 +80,14 @@ final class KeyQueue {
                         case FAILED -> throw require(waiter.failure);
                         case EXPIRED -> throw new LockAcquisitionException(key, waitTime);
                         case QUEUED -> {
-                            if (interrupted || strategy.clock.nanoTime() - waiter.deadline >= 0) {
+                            long now = strategy.clock.nanoTime();
+                            if (interrupted || now - waiter.deadline >= 0) {
                                 queued.remove(waiter);
                                 waiter.state = State.EXPIRED;
+                                long since = callSince;
+                                if (!interrupted && since != NO_CALL && now - since >= UNANSWERED_NANOS) {
+                                    throw unanswered(now - since);
+                                }
                                 throw new LockAcquisitionException(key, waitTime);
                             }
                         }
@@ -113,9 +129,11 @@ final class KeyQueue {
         while (true) {
             long requestedAt = strategy.clock.nanoTime();
             long token;
+            callSince = requestedAt;
             try {
                 token = backend.tryLock(key, owner, waiter.lease);
             } catch (Exception e) {
+                callSince = NO_CALL;
                 if (backend.mayHaveApplied(e)) {
                     strategy.releaseUnanswered(key, owner, waiter.lease);
                 }
@@ -123,6 +141,7 @@ final class KeyQueue {
                 failAll(failure);
                 throw failure;
             }
+            callSince = NO_CALL;
             if (token > 0) {
                 return firstGrant(waiter, new Hold(owner, token, waiter.lease, requestedAt));
             }
@@ -141,6 +160,21 @@ final class KeyQueue {
             }
             pollNanos = Math.min(strategy.maxPollNanos, pollNanos * 2);
         }
+    }
+
+    /**
+     * A waiter's wait ended in line behind a contender whose request the backend has not answered for {@code nanos}
+     * (a frozen server, a lost network path, an exhausted pool): an outage, not contention. Nobody may hold the key;
+     * the contender's own request reports the backend's failure when it times out.
+     */
+    private LockBackendException unanswered(long nanos) {
+        return new LockBackendException(
+                strategy.backend.name(),
+                "acquire",
+                key,
+                new UnansweredWait("the wait ended in line while " + strategy.backend.name()
+                        + " had not answered this instance's request for the key for "
+                        + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms"));
     }
 
     private synchronized LeaseHandle firstGrant(Waiter waiter, Hold acquired) {

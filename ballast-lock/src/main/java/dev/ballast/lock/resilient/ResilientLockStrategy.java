@@ -12,6 +12,7 @@ import dev.ballast.lock.LockStrategy;
 import dev.ballast.lock.internal.GuardedLockStrategy;
 import dev.ballast.lock.internal.LeaseLockStrategy;
 import dev.ballast.lock.internal.SystemLockClock;
+import dev.ballast.lock.internal.UnansweredWait;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -274,6 +275,9 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
             }
             throw new LockAcquisitionException(key, waitTime); // the caller's whole wait, not the backend's remainder
         } catch (LockBackendException e) {
+            if (e.getCause() instanceof UnansweredWait) {
+                throw e; // the wait ended in line: the contender's own request counts the backend's failure
+            }
             boolean primaryOutage =
                     current.mode() == LockMode.PRIMARY && classifier.classify(e) == ErrorCategory.INFRASTRUCTURE;
             if (primaryOutage) {

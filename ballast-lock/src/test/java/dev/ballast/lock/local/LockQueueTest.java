@@ -17,12 +17,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -227,6 +229,58 @@ class LockQueueTest {
         held.close();
     }
 
+    /**
+     * Found by a black-box check (two instances, Redis killed, then the database the locks had moved to paused): the
+     * callers in line behind a contender whose request the frozen database never answered got 409 "busy" at the end of
+     * their wait, though nobody held the key. A wait that ends with the backend silent for a second is an outage.
+     */
+    @Test
+    void aWaiterInLineBehindARequestTheBackendDoesNotAnswerGetsAnOutageNotBusy() throws Exception {
+        LockStrategy locks = instance();
+        CountDownLatch answer = new CountDownLatch(1);
+        backend.frozen = answer;
+        Future<LockHandle> contender = threads.submit(() -> locks.tryAcquire("k", WAIT, LEASE));
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.tryLocks.get() == 1); // its request is out
+        AtomicReference<Thread> inLineThread = new AtomicReference<>();
+        Future<LockHandle> inLine = threads.submit(() -> {
+            inLineThread.set(Thread.currentThread());
+            return locks.tryAcquire("k", Duration.ofSeconds(2), LEASE);
+        });
+        awaitParked(inLineThread);
+
+        clock.advance(Duration.ofMillis(2_100));
+
+        assertThatThrownBy(() -> inLine.get(10, TimeUnit.SECONDS))
+                .cause()
+                .isInstanceOf(LockBackendException.class)
+                .hasMessageContaining("had not answered this instance's request for the key for 2100 ms");
+        backend.frozen = null;
+        answer.countDown(); // the server answers again: the contender, whose wait is 30 s, gets the lock
+        contender.get(10, TimeUnit.SECONDS).close();
+    }
+
+    /** The same wait, when the backend answers "held by someone else" throughout: contention, 409. */
+    @Test
+    void aWaiterInLineWhileTheBackendKeepsAnsweringBusyIsToldTheKeyIsBusy() throws Exception {
+        LockStrategy holder = instance();
+        LockStrategy locks = instance();
+        LockHandle held = holder.tryAcquire("k", Duration.ZERO, LEASE);
+        Future<LockHandle> contender = threads.submit(() -> locks.tryAcquire("k", WAIT, LEASE));
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.tryLocks.get() >= 2); // answered "busy"
+        AtomicReference<Thread> inLineThread = new AtomicReference<>();
+        Future<LockHandle> inLine = threads.submit(() -> {
+            inLineThread.set(Thread.currentThread());
+            return locks.tryAcquire("k", Duration.ofSeconds(2), LEASE);
+        });
+        awaitParked(inLineThread);
+
+        clock.advance(Duration.ofMillis(2_100));
+
+        assertThatThrownBy(() -> inLine.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(LockAcquisitionException.class);
+        held.close();
+        contender.get(10, TimeUnit.SECONDS).close();
+    }
+
     /** Starts {@code count} waiters, each parked in line before the next starts; their tokens go to {@code tokens}. */
     private List<Future<?>> queue(LockStrategy locks, int count, List<Long> tokens) {
         List<Future<?>> waiters = new ArrayList<>();
@@ -297,6 +351,8 @@ class LockQueueTest {
         volatile boolean failRenewals;
         volatile boolean failLocks;
         volatile boolean failUnlocks;
+        /** While set, a lock request gets no answer until it is counted down: a frozen server. */
+        volatile @Nullable CountDownLatch frozen;
 
         Counting(LocalLockBackend target) {
             this.target = target;
@@ -312,6 +368,15 @@ class LockQueueTest {
             tryLocks.incrementAndGet();
             if (failLocks) {
                 throw new IllegalStateException("backend down (test fault)");
+            }
+            CountDownLatch answer = frozen;
+            if (answer != null) {
+                try {
+                    answer.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while frozen", e);
+                }
             }
             return target.tryLock(key, owner, lease);
         }
