@@ -129,6 +129,32 @@ final class ModeKeeper {
         return view;
     }
 
+    /**
+     * Why no lock is granted now, if that is so: no reading of the authority in the last {@code 2R} (none yet after the
+     * first refresh failed, or the last one too old), with the last failed read's error; null while a reading confirms
+     * the mode.
+     */
+    @Nullable
+    String unconfirmed(long nowNanos) {
+        ModeView current = view;
+        Exception error = lastAuthorityError;
+        if (current != null && current.ageNanos(nowNanos) <= staleNanos) {
+            return null;
+        }
+        if (current == null && error == null) {
+            return null; // starting: the first reading has not come back yet
+        }
+        String age = current == null
+                ? "never read"
+                : "last read " + TimeUnit.NANOSECONDS.toMillis(current.ageNanos(nowNanos)) + " ms ago";
+        return "the lock mode authority has not answered for more than " + TimeUnit.NANOSECONDS.toMillis(staleNanos)
+                + " ms (" + age + ")"
+                + (error == null
+                        ? ""
+                        : ": " + error.getClass().getSimpleName()
+                                + (error.getMessage() == null ? "" : ": " + error.getMessage()));
+    }
+
     BreakerState breakerState() {
         return breaker.state();
     }

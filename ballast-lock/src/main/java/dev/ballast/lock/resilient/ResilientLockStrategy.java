@@ -124,6 +124,15 @@ public final class ResilientLockStrategy extends GuardedLockStrategy {
         return current == null ? Duration.ZERO : Duration.ofNanos(current.nanosUntilEffective(clock.nanoTime()));
     }
 
+    /**
+     * Why this instance grants no lock now, in either mode, if that is so: it has not read the lock mode authority (the
+     * database) for longer than {@code 2 * refreshInterval}, so the mode may have changed unseen; the text says how long
+     * and the last failed read's error. Empty while a recent reading confirms the mode (and before the first reading).
+     */
+    public java.util.Optional<String> modeUnconfirmed() {
+        return java.util.Optional.ofNullable(modes.unconfirmed(clock.nanoTime()));
+    }
+
     /** The mode in force by this instance's last reading of the authority (PRIMARY until the first reading). */
     public LockMode mode() {
         ModeView current = modes.view();

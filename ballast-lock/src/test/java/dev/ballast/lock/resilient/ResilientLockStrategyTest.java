@@ -150,14 +150,22 @@ class ResilientLockStrategyTest {
     }
 
     @Test
-    void whileTheAuthorityIsUnreadableHandlesAreRevokedAndNoLockIsGranted() {
+    void whileTheAuthorityIsUnreadableHandlesAreRevokedNoLockIsGrantedAndTheStrategySaysWhy() {
         build(3);
         LockHandle held = locks.tryAcquire("held", Duration.ZERO, Duration.ofSeconds(1));
         assertThat(held.fencingToken()).isPositive();
+        assertThat(locks.modeUnconfirmed()).isEmpty();
 
         authority.down = true;
-        clock.advance(REFRESH.multipliedBy(3)); // the view is older than 2 refresh intervals: the watchdog revokes
+        clock.advance(REFRESH); // one failed reading: the mode read before it is still recent enough
+        assertThat(locks.modeUnconfirmed()).isEmpty();
+        clock.advance(REFRESH.multipliedBy(2)); // the view is older than 2 refresh intervals: the watchdog revokes
 
+        // what health and /actuator/locks show (found by a black-box check: they kept showing a normal mode)
+        assertThat(locks.modeUnconfirmed()).hasValueSatisfying(why -> assertThat(why)
+                .startsWith("the lock mode authority has not answered for more than "
+                        + REFRESH.multipliedBy(2).toMillis() + " ms (last read ")
+                .endsWith("SQLTransientConnectionException: authority database unreachable (test fault)"));
         assertThat(held.isValid()).isFalse();
         assertThat(lost).containsExactly("held");
         assertThat(alerts).anySatisfy(alert -> assertThat(alert.title()).isEqualTo("Locks revoked"));
@@ -170,6 +178,7 @@ class ResilientLockStrategyTest {
         authority.down = false;
         held.close();
         clock.advance(REFRESH); // the next refresh reads the authority again
+        assertThat(locks.modeUnconfirmed()).isEmpty();
         try (LockHandle again = locks.tryAcquire("other", Duration.ZERO, Duration.ofSeconds(1))) {
             assertThat(again.isValid()).isTrue();
         }

@@ -60,10 +60,11 @@ final class BallastHealth {
     }
 
     /**
-     * The lock backend: for the resilient chain, DEGRADED while locks are on the database fallback, the breaker is not
-     * closed, or Redis does not answer a PING (seen at once, before the breaker has counted enough failures, of lock calls
-     * or of its probes while nobody locks, to move the locks); for Redis, DOWN when a PING fails (locks cannot be
-     * taken); else UP with the backend named.
+     * The lock backend: for the resilient chain, DOWN while the lock mode authority (the database) has not been read
+     * for longer than twice the refresh interval (no lock is granted in either mode then), DEGRADED while locks are on
+     * the database fallback, the breaker is not closed, or Redis does not answer a PING (seen at once, before the breaker
+     * has counted enough failures, of lock calls or of its probes while nobody locks, to move the locks); for Redis, DOWN
+     * when a PING fails (locks cannot be taken); else UP with the backend named.
      */
     static HealthIndicator lock(LockStrategy locks, @Nullable RedisPing redis) {
         return () -> {
@@ -73,6 +74,21 @@ final class BallastHealth {
                 boolean onPrimary = !active.equals("jdbc");
                 boolean healthy = onPrimary && breaker.equals("closed");
                 long pending = resilient.untilModeEffective().toMillis(); // read with the mode, before the PING
+                String unconfirmed = resilient.modeUnconfirmed().orElse(null);
+                if (unconfirmed != null) { // strict: no lock is granted in either mode while the mode is unconfirmed
+                    return Health.down()
+                            .withDetail("backend", locks.backend())
+                            .withDetail("mode", onPrimary ? "primary" : "fallback")
+                            .withDetail("activeBackend", active)
+                            .withDetail("breaker", breaker)
+                            .withDetail("authority", "unreachable")
+                            .withDetail("error", withoutCredentials(unconfirmed))
+                            .withDetail(
+                                    "next",
+                                    "no lock is granted in either mode until the lock mode authority (the database)"
+                                            + " answers again; the mode shown is the last one read")
+                            .build();
+                }
                 // the breaker needs failure-threshold failures (lock calls', or its probes' while nobody locks) to
                 // open: until then health says what it sees itself
                 String unreachable = healthy && redis != null ? pingFailure(redis) : null;

@@ -9,8 +9,10 @@ import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 /**
- * {@code /actuator/locks}: the lock backend, for the resilient chain its mode and breaker, and the locks this instance
- * holds now (key, backend, fencing token, since when). Read-only.
+ * {@code /actuator/locks}: the lock backend, for the resilient chain its mode and breaker (and {@code authority:
+ * unreachable} with the error while the lock mode authority has not been read for longer than twice the refresh
+ * interval: no lock is granted then), and the locks this instance holds now (key, backend, fencing token, since when).
+ * Read-only.
  */
 @Endpoint(id = "locks")
 final class LocksEndpoint {
@@ -37,6 +39,10 @@ final class LocksEndpoint {
             if (pending > 0) {
                 body.put("modeEffectiveInMs", pending);
             }
+            resilient.modeUnconfirmed().ifPresent(why -> {
+                body.put("authority", "unreachable"); // no lock is granted in either mode until it answers
+                body.put("authorityError", BallastHealth.withoutCredentials(why));
+            });
         }
         body.put(
                 "held",
