@@ -173,7 +173,9 @@ final class BallastHealth {
                 Health.Builder down = Health.down()
                         .withDetail("inUse", true)
                         .withDetail("error", e.getClass().getSimpleName() + ": " + e.getMessage());
-                missingTables(properties, dataSource, down);
+                if (mayBeMissingTable(e)) { // not for an unreachable database: a second wait on the pool for nothing
+                    missingTables(properties, dataSource, down);
+                }
                 return down.build();
             }
             Duration oldest = status.oldestPendingAge();
@@ -190,6 +192,23 @@ final class BallastHealth {
                     .withDetail("relayPaused", relay != null && relay.isPaused());
             return health.build();
         };
+    }
+
+    /**
+     * Whether the outbox's read may have failed for a missing table: the database answered with a SQL error of class
+     * {@code 42} (syntax or access rule: PostgreSQL's {@code 42P01}, MariaDB's and H2's {@code 42S02}), not a connection
+     * failure. Found by a black-box check: with the database paused, the health read waited on the pool a second time,
+     * for the tables check, after the status read had already timed out on it.
+     */
+    static boolean mayBeMissingTable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLException sql
+                    && sql.getSQLState() != null
+                    && sql.getSQLState().startsWith("42")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** When the outbox cannot be read because its tables are missing: which ones, and what to set. */

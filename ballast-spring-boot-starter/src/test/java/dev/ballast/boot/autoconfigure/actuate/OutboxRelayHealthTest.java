@@ -55,6 +55,47 @@ class OutboxRelayHealthTest {
         });
     }
 
+    /**
+     * Found by a black-box check: with the database paused, the outbox's health waited on the pool twice, once for its
+     * status and once more for a missing-tables check that could only fail the same way. An unreachable database is
+     * reported after one attempt, without a missing-tables report; a missing table still gets one (below).
+     */
+    @Test
+    void anUnreachableDatabaseIsReportedAfterOneAttemptWithoutAMissingTablesCheck() {
+        runner.run(context -> {
+            Switchable database = context.getBean(Switchable.class);
+            Thread reader = Thread.currentThread();
+            database.down = true;
+            database.attemptsBy(reader); // from now on
+
+            Health health = outboxHealth(context);
+
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(health.getDetails())
+                    .doesNotContainKey("missingTables")
+                    .hasEntrySatisfying(
+                            "error", error -> assertThat((String) error).contains("database unreachable (test fault)"));
+            assertThat(database.attemptsBy(reader))
+                    .as("connections the health read asked for")
+                    .isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aMissingOutboxTableIsStillReportedWithWhatToSet() {
+        runner.run(context -> {
+            try (var connection = context.getBean(DataSource.class).getConnection();
+                    var statement = connection.createStatement()) {
+                statement.execute("DROP TABLE ballast_outbox_dlq");
+            }
+
+            Health health = outboxHealth(context);
+
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(health.getDetails()).containsKey("missingTables").containsKey("action");
+        });
+    }
+
     private static Health outboxHealth(AssertableApplicationContext context) {
         CompositeHealthContributor ballast =
                 context.getBean("ballastHealthContributor", CompositeHealthContributor.class);
@@ -66,15 +107,55 @@ class OutboxRelayHealthTest {
     @Configuration(proxyBeanMethods = false)
     static class Database {
         @Bean
-        DataSource dataSource() {
+        Switchable switchable() {
             JdbcDataSource h2 = new JdbcDataSource();
             h2.setURL("jdbc:h2:mem:outbox-health-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1");
-            return h2;
+            return new Switchable(h2);
+        }
+
+        @Bean
+        DataSource dataSource(Switchable switchable) {
+            return switchable.dataSource;
         }
 
         @Bean
         PlatformTransactionManager transactionManager(DataSource dataSource) {
             return new DataSourceTransactionManager(dataSource);
+        }
+    }
+
+    /** An H2 database whose connections are refused while {@link #down} is set, counting each thread's attempts. */
+    static final class Switchable {
+        final DataSource dataSource;
+        volatile boolean down;
+        private final java.util.Map<Thread, java.util.concurrent.atomic.AtomicInteger> attempts =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        Switchable(DataSource target) {
+            this.dataSource = (DataSource) java.lang.reflect.Proxy.newProxyInstance(
+                    DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("getConnection")) {
+                            attempts.computeIfAbsent(
+                                            Thread.currentThread(),
+                                            t -> new java.util.concurrent.atomic.AtomicInteger())
+                                    .incrementAndGet();
+                            if (down) {
+                                throw new java.sql.SQLTransientConnectionException(
+                                        "database unreachable (test fault)", "08001");
+                            }
+                        }
+                        try {
+                            return method.invoke(target, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
+
+        /** The attempts {@code thread} made since the last call. */
+        int attemptsBy(Thread thread) {
+            java.util.concurrent.atomic.AtomicInteger count = attempts.remove(thread);
+            return count == null ? 0 : count.get();
         }
     }
 }

@@ -72,7 +72,8 @@ class OverloadConfiguration {
 
     /**
      * The outbox's own pool; a non-default candidate, so the application's DataSource stays the one everything else
-     * (transactions, Flyway, JdbcTemplate, health) uses.
+     * (transactions, Flyway, JdbcTemplate) uses. Spring Boot's {@code db} health checks both pools, one after the other.
+     * Its connection and validation timeouts are the application pool's.
      */
     @Bean(defaultCandidate = false)
     @OutboxDataSource
@@ -80,7 +81,8 @@ class OverloadConfiguration {
             DataSourceProperties properties,
             @Value("${brokerage.outbox.pool-size:#{null}}") @Nullable Integer poolSize,
             @Value("${ballast.outbox.relay.threads:1}") int relayThreads,
-            @Value("${spring.datasource.hikari.connection-timeout:2000}") long connectionTimeoutMillis) {
+            @Value("${spring.datasource.hikari.connection-timeout:2000}") long connectionTimeoutMillis,
+            @Value("${spring.datasource.hikari.validation-timeout:1000}") long validationTimeoutMillis) {
         HikariDataSource pool = properties
                 .initializeDataSourceBuilder()
                 .type(HikariDataSource.class)
@@ -89,6 +91,7 @@ class OverloadConfiguration {
         pool.setMaximumPoolSize(poolSize != null ? poolSize : relayThreads + 3);
         pool.setMinimumIdle(1);
         pool.setConnectionTimeout(connectionTimeoutMillis);
+        pool.setValidationTimeout(validationTimeoutMillis);
         return pool;
     }
 }
