@@ -73,7 +73,10 @@ class LockContentionIT {
         }
         try (Connection connection = admin.getConnection();
                 Statement statement = connection.createStatement()) {
-            for (String name : List.of(table, table + "_ledger", prefix + "lock", prefix + "lock_fence")) {
+            List<String> names = new ArrayList<>(List.of(table, table + "_ledger"));
+            names.addAll(JdbcLockStrategies.tableNames(prefix));
+            names.addAll(SessionLockStrategies.tableNames(prefix));
+            for (String name : names) {
                 statement.execute("DROP TABLE IF EXISTS " + name);
             }
         }
@@ -81,7 +84,9 @@ class LockContentionIT {
         try (HikariDataSource mariadb = pool(MARIADB, "root", 1);
                 Connection connection = mariadb.getConnection();
                 Statement statement = connection.createStatement()) {
-            statement.execute("DROP TABLE IF EXISTS " + prefix + "lock_fence");
+            for (String name : SessionLockStrategies.tableNames(prefix)) {
+                statement.execute("DROP TABLE IF EXISTS " + name);
+            }
         }
     }
 

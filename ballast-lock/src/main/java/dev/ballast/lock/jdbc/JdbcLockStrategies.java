@@ -12,6 +12,7 @@ import dev.ballast.lock.internal.TablePrefix;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -31,6 +32,17 @@ public final class JdbcLockStrategies {
     public static final Duration NETWORK_TIMEOUT = Duration.ofSeconds(10);
 
     private JdbcLockStrategies() {}
+
+    /**
+     * The tables the shipped script creates with {@code tablePrefix} (what {@code createTable} runs): the locks, and the
+     * resilient chain's mode row, which the same script creates. For a start-up check of your own, or a test that drops
+     * them.
+     *
+     * @throws IllegalArgumentException for an invalid prefix
+     */
+    public static List<String> tableNames(String tablePrefix) {
+        return List.of(TablePrefix.table(tablePrefix, "lock"), TablePrefix.table(tablePrefix, "lock_mode"));
+    }
 
     /**
      * A JDBC lock strategy on {@code dataSource}.

@@ -10,6 +10,7 @@ import dev.ballast.lock.internal.LeaseStrategyBuilder;
 import dev.ballast.lock.internal.TablePrefix;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Objects;
 import javax.sql.DataSource;
 
@@ -23,6 +24,16 @@ import javax.sql.DataSource;
 public final class SessionLockStrategies {
 
     private SessionLockStrategies() {}
+
+    /**
+     * The table a session-lock strategy with {@code tablePrefix} creates: its fencing counters. For a start-up check of
+     * your own, or a test that drops it.
+     *
+     * @throws IllegalArgumentException for an invalid prefix
+     */
+    public static List<String> tableNames(String tablePrefix) {
+        return List.of(fenceTable(tablePrefix));
+    }
 
     /** {@code <prefix>lock_fence}, after checking the prefix is a plain identifier. */
     static String fenceTable(String tablePrefix) {

@@ -42,7 +42,9 @@ class FrozenLockDatabaseIT {
     void dropTable() throws SQLException {
         try (Connection connection = DriverManager.getConnection(URL, "postgres", "");
                 Statement statement = connection.createStatement()) {
-            statement.execute("DROP TABLE IF EXISTS " + prefix + "lock");
+            for (String table : JdbcLockStrategies.tableNames(prefix)) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
+            }
         }
     }
 

@@ -98,7 +98,9 @@ class FrozenSessionLockDatabaseIT {
                             ? DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/test", "postgres", "")
                             : DriverManager.getConnection("jdbc:mariadb://127.0.0.1:3306/test", "root", "");
                     Statement statement = connection.createStatement()) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + "lock_fence");
+                for (String table : SessionLockStrategies.tableNames(prefix)) {
+                    statement.execute("DROP TABLE IF EXISTS " + table);
+                }
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }

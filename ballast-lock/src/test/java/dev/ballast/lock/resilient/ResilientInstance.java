@@ -174,8 +174,8 @@ final class ResilientInstance implements AutoCloseable {
         try (admin;
                 Connection connection = admin.getConnection();
                 Statement statement = connection.createStatement()) {
-            for (String table : List.of("lock", "lock_mode")) {
-                statement.execute("DROP TABLE IF EXISTS " + prefix + table);
+            for (String table : JdbcLockStrategies.tableNames(prefix)) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
             }
             for (String table : more) {
                 statement.execute("DROP TABLE IF EXISTS " + prefix + table);

@@ -7,6 +7,7 @@ import dev.ballast.testkit.lock.LockStrategyContract;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -27,8 +28,8 @@ abstract class DatabaseLockContract extends LockStrategyContract {
     protected abstract LockStrategy create(
             DataSource dataSource, String tablePrefix, LockListener listener, AlertSink alerts);
 
-    /** The backend's table name without the prefix. */
-    protected abstract String tableName();
+    /** The backend's tables with {@code tablePrefix}, as its strategy class lists them. */
+    protected abstract List<String> tableNames(String tablePrefix);
 
     @Override
     protected final DataSource resources() {
@@ -45,7 +46,9 @@ abstract class DatabaseLockContract extends LockStrategyContract {
     void dropBackendTable() throws SQLException {
         try (Connection connection = dataSource().getConnection();
                 Statement statement = connection.createStatement()) {
-            statement.execute("DROP TABLE IF EXISTS " + prefix + tableName());
+            for (String table : tableNames(prefix)) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
+            }
         }
     }
 }

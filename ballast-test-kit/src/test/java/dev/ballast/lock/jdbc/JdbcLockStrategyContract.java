@@ -12,6 +12,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
@@ -26,8 +27,8 @@ abstract class JdbcLockStrategyContract extends DatabaseLockContract {
     }
 
     @Override
-    protected String tableName() {
-        return "lock";
+    protected List<String> tableNames(String tablePrefix) {
+        return JdbcLockStrategies.tableNames(tablePrefix);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.ballast.lock.jdbc;
 import dev.ballast.core.alert.AlertSink;
 import dev.ballast.lock.LockListener;
 import dev.ballast.lock.LockStrategy;
+import java.util.List;
 import javax.sql.DataSource;
 
 /**
@@ -18,7 +19,7 @@ abstract class SessionLockContract extends DatabaseLockContract {
     }
 
     @Override
-    protected String tableName() {
-        return "lock_fence";
+    protected List<String> tableNames(String tablePrefix) {
+        return SessionLockStrategies.tableNames(tablePrefix);
     }
 }

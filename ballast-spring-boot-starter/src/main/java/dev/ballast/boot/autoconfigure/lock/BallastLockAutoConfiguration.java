@@ -207,7 +207,8 @@ public final class BallastLockAutoConfiguration {
             return null;
         }
         String prefix = tablePrefix(jdbc, database);
-        List<String> needed = resilient ? List.of(prefix + "lock", prefix + "lock_mode") : List.of(prefix + "lock");
+        List<String> all = JdbcLockStrategies.tableNames(prefix); // the lock table, then the mode table
+        List<String> needed = resilient ? all : all.subList(0, 1);
         BallastTables tables = BallastTables.check(database, needed);
         return tables.complete() ? null : MissingBallastTablesException.lock(tables, why, prefix);
     }
