@@ -5,16 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ballast.outbox.inbox.Inbox;
 import dev.ballast.test.LocalDatabases;
+import dev.ballast.test.TablesOnServer;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.UUID;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcDataSource;
@@ -35,12 +32,12 @@ class TableNamesIT {
         Outbox.builder(dataSource).tablePrefix(prefix).createSchema(true).build();
         try (Connection connection = dataSource.getConnection()) {
             try {
-                assertThat(tablesStartingWith(connection, prefix))
+                assertThat(TablesOnServer.startingWith(connection, prefix))
                         .containsExactlyInAnyOrderElementsOf(lowerCase(Outbox.tableNames(prefix)));
             } finally {
                 drop(connection, Outbox.tableNames(prefix));
             }
-            assertThat(tablesStartingWith(connection, prefix)).isEmpty();
+            assertThat(TablesOnServer.startingWith(connection, prefix)).isEmpty();
         }
     }
 
@@ -55,12 +52,12 @@ class TableNamesIT {
                 .build();
         try (Connection connection = dataSource.getConnection()) {
             try {
-                assertThat(tablesStartingWith(connection, prefix))
+                assertThat(TablesOnServer.startingWith(connection, prefix))
                         .containsExactlyInAnyOrderElementsOf(lowerCase(Inbox.tableNames(prefix)));
             } finally {
                 drop(connection, Inbox.tableNames(prefix));
             }
-            assertThat(tablesStartingWith(connection, prefix)).isEmpty();
+            assertThat(TablesOnServer.startingWith(connection, prefix)).isEmpty();
         }
     }
 
@@ -89,22 +86,6 @@ class TableNamesIT {
                 yield h2;
             }
         };
-    }
-
-    /** The tables of the connection's current schema (catalog on MariaDB) whose names start with {@code prefix}. */
-    private static Set<String> tablesStartingWith(Connection connection, String prefix) throws SQLException {
-        DatabaseMetaData metaData = connection.getMetaData();
-        Set<String> tables = new HashSet<>();
-        try (ResultSet rows =
-                metaData.getTables(connection.getCatalog(), connection.getSchema(), null, new String[] {"TABLE"})) {
-            while (rows.next()) {
-                String name = rows.getString("TABLE_NAME").toLowerCase(Locale.ROOT);
-                if (name.startsWith(prefix)) {
-                    tables.add(name);
-                }
-            }
-        }
-        return tables;
     }
 
     private static List<String> lowerCase(List<String> names) {

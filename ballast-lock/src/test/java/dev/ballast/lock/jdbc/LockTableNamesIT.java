@@ -5,14 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ballast.lock.LockStrategy;
 import dev.ballast.test.LocalDatabases;
+import dev.ballast.test.TablesOnServer;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 import javax.sql.DataSource;
@@ -60,7 +57,7 @@ class LockTableNamesIT {
         create.apply(prefix).close();
         try (Connection connection = dataSource.getConnection()) {
             try {
-                assertThat(tablesStartingWith(connection, prefix))
+                assertThat(TablesOnServer.startingWith(connection, prefix))
                         .containsExactlyInAnyOrderElementsOf(names.apply(prefix));
             } finally {
                 try (Statement statement = connection.createStatement()) {
@@ -69,7 +66,7 @@ class LockTableNamesIT {
                     }
                 }
             }
-            assertThat(tablesStartingWith(connection, prefix)).isEmpty();
+            assertThat(TablesOnServer.startingWith(connection, prefix)).isEmpty();
         }
     }
 
@@ -85,21 +82,5 @@ class LockTableNamesIT {
                 yield h2;
             }
         };
-    }
-
-    /** The tables of the connection's schema (catalog on MariaDB) whose lower-case names start with {@code prefix}. */
-    private static Set<String> tablesStartingWith(Connection connection, String prefix) throws SQLException {
-        Set<String> tables = new HashSet<>();
-        try (ResultSet rows = connection
-                .getMetaData()
-                .getTables(connection.getCatalog(), connection.getSchema(), null, new String[] {"TABLE"})) {
-            while (rows.next()) {
-                String name = rows.getString("TABLE_NAME").toLowerCase(Locale.ROOT);
-                if (name.startsWith(prefix)) {
-                    tables.add(name);
-                }
-            }
-        }
-        return tables;
     }
 }
