@@ -241,12 +241,7 @@ class LockQueueTest {
         backend.frozen = answer;
         Future<LockHandle> contender = threads.submit(() -> locks.tryAcquire("k", WAIT, LEASE));
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.tryLocks.get() == 1); // its request is out
-        AtomicReference<Thread> inLineThread = new AtomicReference<>();
-        Future<LockHandle> inLine = threads.submit(() -> {
-            inLineThread.set(Thread.currentThread());
-            return locks.tryAcquire("k", Duration.ofSeconds(2), LEASE);
-        });
-        awaitParked(inLineThread);
+        Future<LockHandle> inLine = inLine(locks, Duration.ofSeconds(2));
 
         clock.advance(Duration.ofMillis(2_100));
 
@@ -267,18 +262,24 @@ class LockQueueTest {
         LockHandle held = holder.tryAcquire("k", Duration.ZERO, LEASE);
         Future<LockHandle> contender = threads.submit(() -> locks.tryAcquire("k", WAIT, LEASE));
         await().atMost(Duration.ofSeconds(10)).until(() -> backend.tryLocks.get() >= 2); // answered "busy"
-        AtomicReference<Thread> inLineThread = new AtomicReference<>();
-        Future<LockHandle> inLine = threads.submit(() -> {
-            inLineThread.set(Thread.currentThread());
-            return locks.tryAcquire("k", Duration.ofSeconds(2), LEASE);
-        });
-        awaitParked(inLineThread);
+        Future<LockHandle> inLine = inLine(locks, Duration.ofSeconds(2));
 
         clock.advance(Duration.ofMillis(2_100));
 
         assertThatThrownBy(() -> inLine.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(LockAcquisitionException.class);
         held.close();
         contender.get(10, TimeUnit.SECONDS).close();
+    }
+
+    /** Starts a caller of {@code k} waiting up to {@code wait} and returns once it is parked in line. */
+    private Future<LockHandle> inLine(LockStrategy locks, Duration wait) {
+        AtomicReference<Thread> thread = new AtomicReference<>();
+        Future<LockHandle> caller = threads.submit(() -> {
+            thread.set(Thread.currentThread());
+            return locks.tryAcquire("k", wait, LEASE);
+        });
+        awaitParked(thread);
+        return caller;
     }
 
     /** Starts {@code count} waiters, each parked in line before the next starts; their tokens go to {@code tokens}. */
