@@ -144,8 +144,9 @@ public final class Outbox {
     }
 
     /**
-     * Events by status, the oldest pending event's age, unresolved dead letters and the relays holding claims: a few
-     * aggregate queries, for health checks and operators.
+     * Pending and dead events, the oldest pending event's age, unresolved dead letters and the relays holding claims:
+     * a few aggregate queries, for health checks and operators, each reading through an index only the backlog's rows
+     * (see {@link OutboxStatus}).
      */
     public OutboxStatus status() throws SQLException {
         return new StatusQuery(runtime.dataSource(), runtime.tables(), InstantSource.system()).read();

@@ -7,13 +7,18 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A snapshot of the outbox tables for operators (health checks, the actuator endpoint), read in one short query each.
+ * A snapshot of the outbox tables for operators (health checks, the actuator endpoint), read in one short query each:
+ * every query reads through an index the rows of the backlog (pending events, aggregates with pending events, dead
+ * letters), not the published history the tables keep, so a health read costs the same with a week of retained events
+ * as with none.
  *
- * @param eventsByStatus events in the outbox table by status ({@code PENDING}, {@code PUBLISHED}, {@code DEAD}); a
- *     status without events is 0
+ * @param eventsByStatus events in the outbox table that are {@code PENDING} and {@code DEAD} (0 when none). Published
+ *     rows are not counted: retention keeps days of them, and a count reads every one; the rate of publishing is the
+ *     {@code ballast.outbox.published} counter, the rows deleted by retention {@code ballast.outbox.purged}
  * @param oldestPendingAge age of the oldest pending event, or null when nothing is pending
  * @param deadLetters unresolved dead letters ({@code DEAD} in the dead-letter table)
- * @param leases relays holding claims now, by owner: what every instance's relay is doing
+ * @param leases relays holding claims on aggregates with pending events now, by owner: what every instance's relay is
+ *     doing
  */
 public record OutboxStatus(
         Map<String, Long> eventsByStatus, @Nullable Duration oldestPendingAge, long deadLetters, List<Lease> leases) {

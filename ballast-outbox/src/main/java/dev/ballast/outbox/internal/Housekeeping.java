@@ -120,7 +120,7 @@ public final class Housekeeping {
 
     void refreshGauges() throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
-            pending.set(queryLong(connection, "SELECT COALESCE(SUM(pending), 0) FROM " + tables.aggregate));
+            pending.set(queryLong(connection, tables.pendingOverBusyAggregates()));
             deadLetters.set(queryLong(connection, "SELECT COUNT(*) FROM " + tables.dlq + " WHERE state = 'DEAD'"));
             try (PreparedStatement statement = connection.prepareStatement(tables.oldestPendingSince());
                     ResultSet row = statement.executeQuery()) {

@@ -105,6 +105,35 @@ public final class OutboxTables {
                 + " WHERE o.status = 'PENDING'";
     }
 
+    /**
+     * Events of one status ({@code ?}), counted through the {@code (status, published_at)} index: meant for
+     * {@code PENDING} and {@code DEAD}, which hold the backlog and the dead-lettered events. Published rows are never
+     * counted on a schedule: retention keeps days of them (millions in a busy service), and a count reads every one.
+     */
+    String countByStatus() {
+        return "SELECT COUNT(*) FROM " + outbox + " WHERE status = ?";
+    }
+
+    /**
+     * Pending events over the aggregates that have any, found through the {@code next_attempt_at} index: an aggregate
+     * with nothing pending is parked at {@link OutboxDialect#IDLE}, so the aggregates of the past (one row each,
+     * kept for their sequence) are not read.
+     */
+    String pendingOverBusyAggregates() {
+        return "SELECT COALESCE(SUM(pending), 0) FROM " + aggregate + " WHERE next_attempt_at < " + OutboxDialect.IDLE;
+    }
+
+    /**
+     * Relays' claims on aggregates with pending events, by owner (owner, aggregates, latest lease end), through the
+     * {@code next_attempt_at} index as {@link #pendingOverBusyAggregates}. A lease left on an aggregate that has
+     * nothing pending any more claims nothing and is not listed.
+     */
+    String leasesByOwner() {
+        return "SELECT lease_owner, COUNT(*), MAX(lease_until) FROM " + aggregate + " WHERE next_attempt_at < "
+                + OutboxDialect.IDLE + " AND lease_owner IS NOT NULL AND lease_until IS NOT NULL"
+                + " GROUP BY lease_owner ORDER BY lease_owner";
+    }
+
     /** The channel PostgreSQL NOTIFY uses to wake relays. */
     String channel() {
         return prefix + "outbox";

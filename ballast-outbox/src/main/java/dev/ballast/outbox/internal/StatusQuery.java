@@ -15,10 +15,15 @@ import java.util.Map;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
-/** Reads an {@link OutboxStatus}: four aggregate queries on one connection. Thread-safe. */
+/**
+ * Reads an {@link OutboxStatus} on one connection, each statement through an index, so that what it reads grows with
+ * the backlog (pending events, busy aggregates, dead letters) and not with the history the tables keep (published
+ * rows within their retention, one row per aggregate ever written). Thread-safe.
+ */
 public final class StatusQuery {
 
-    private static final List<String> STATUSES = List.of("PENDING", "PUBLISHED", "DEAD");
+    /** The statuses counted: published rows are not (see {@link OutboxTables#countByStatus}). */
+    private static final List<String> COUNTED = List.of("PENDING", "DEAD");
 
     private final DataSource dataSource;
     private final OutboxTables tables;
@@ -33,32 +38,29 @@ public final class StatusQuery {
     public OutboxStatus read() throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             Map<String, Long> byStatus = new LinkedHashMap<>();
-            STATUSES.forEach(status -> byStatus.put(status, 0L));
-            try (PreparedStatement statement = connection.prepareStatement(
-                            "SELECT status, COUNT(*) FROM " + tables.outbox + " GROUP BY status");
-                    ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    byStatus.put(rows.getString(1), rows.getLong(2));
+            try (PreparedStatement statement = connection.prepareStatement(tables.countByStatus())) {
+                for (String status : COUNTED) {
+                    statement.setString(1, status);
+                    try (ResultSet row = statement.executeQuery()) {
+                        row.next();
+                        byStatus.put(status, row.getLong(1));
+                    }
                 }
             }
-            Duration oldest = null;
+            Duration oldest;
             try (PreparedStatement statement = connection.prepareStatement(tables.oldestPendingSince());
                     ResultSet row = statement.executeQuery()) {
                 row.next();
                 oldest = age(row.getTimestamp(1));
             }
             long dead;
-            try (PreparedStatement statement = connection.prepareStatement(
-                            "SELECT COUNT(*) FROM " + tables.dlq + " WHERE state = 'DEAD'");
+            try (PreparedStatement statement = connection.prepareStatement(deadLetters());
                     ResultSet row = statement.executeQuery()) {
                 row.next();
                 dead = row.getLong(1);
             }
             List<OutboxStatus.Lease> leases = new ArrayList<>();
-            try (PreparedStatement statement = connection.prepareStatement("SELECT lease_owner, COUNT(*),"
-                            + " MAX(lease_until) FROM " + tables.aggregate
-                            + " WHERE lease_owner IS NOT NULL AND lease_until IS NOT NULL"
-                            + " GROUP BY lease_owner ORDER BY lease_owner");
+            try (PreparedStatement statement = connection.prepareStatement(tables.leasesByOwner());
                     ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
                     leases.add(new OutboxStatus.Lease(
@@ -69,6 +71,23 @@ public final class StatusQuery {
             }
             return new OutboxStatus(byStatus, oldest, dead, leases);
         }
+    }
+
+    /**
+     * Every statement {@link #read} runs, each status count with its status in the text: for a test that checks how
+     * many rows each one reads.
+     */
+    List<String> statements() {
+        return List.of(
+                tables.countByStatus().replace("?", "'PENDING'"),
+                tables.countByStatus().replace("?", "'DEAD'"),
+                tables.oldestPendingSince(),
+                deadLetters(),
+                tables.leasesByOwner());
+    }
+
+    private String deadLetters() {
+        return "SELECT COUNT(*) FROM " + tables.dlq + " WHERE state = 'DEAD'";
     }
 
     private @Nullable Duration age(@Nullable Timestamp oldest) {
