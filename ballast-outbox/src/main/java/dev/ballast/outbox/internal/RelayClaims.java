@@ -31,14 +31,28 @@ final class RelayClaims {
         this.tables = tables;
         OutboxDialect dialect = tables.dialect;
         String aggregate = tables.aggregate;
-        this.claimAggregates = "SELECT aggregate_type, aggregate_id, claimed_to_seq FROM " + aggregate
-                + " WHERE pending > 0 AND blocked_by IS NULL AND next_attempt_at <= " + dialect.nowPlusMillis
-                + " AND (lease_until IS NULL OR lease_until < " + dialect.nowPlusMillis + ")"
-                + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED";
+        this.claimAggregates = claimAggregates(tables);
         this.leaseAggregate = "UPDATE " + aggregate + " SET lease_owner = ?, lease_until = " + dialect.nowPlusMillis
                 + ", claimed_to_seq = ? WHERE aggregate_type = ? AND aggregate_id = ?";
         this.readEvents = "SELECT " + OutboxTables.EVENT_COLUMNS + " FROM " + tables.outbox
                 + " WHERE aggregate_type = ? AND aggregate_id = ? AND status = 'PENDING' ORDER BY aggregate_seq LIMIT ?";
+    }
+
+    /**
+     * The claim's choice of aggregates (parameters: the clock offset in milliseconds twice, the limit): the due ones in
+     * {@code next_attempt_at} order through its index, which reads the due aggregates only, not the idle ones parked at
+     * {@link OutboxDialect#IDLE} (one row per aggregate ever written). PostgreSQL never bounds an index scan by a volatile
+     * function such as {@code clock_timestamp()}: compared with it directly, every poll read the whole table. As a scalar
+     * subquery the bound is computed once per run (an InitPlan) and the index scan stops at it.
+     */
+    static String claimAggregates(OutboxTables tables) {
+        OutboxDialect dialect = tables.dialect;
+        String dueBy =
+                dialect == OutboxDialect.POSTGRESQL ? "(SELECT " + dialect.nowPlusMillis + ")" : dialect.nowPlusMillis;
+        return "SELECT aggregate_type, aggregate_id, claimed_to_seq FROM " + tables.aggregate
+                + " WHERE pending > 0 AND blocked_by IS NULL AND next_attempt_at <= " + dueBy
+                + " AND (lease_until IS NULL OR lease_until < " + dialect.nowPlusMillis + ")"
+                + " ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED";
     }
 
     /**

@@ -23,14 +23,16 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * What an operator's status read (every {@code /actuator/health} and {@code /actuator/outbox}) and the relay's pending
- * gauge read grows with the backlog, not with the history the tables keep. Found by filling the tables with a week's
- * retention on PostgreSQL: the count by status read every published row, and the lease list and the pending sum every
- * aggregate ever written, on every read. Here the tables hold {@value #HISTORY} published events and
+ * What an operator's status read (every {@code /actuator/health} and {@code /actuator/outbox}), the relay's pending
+ * gauge and the relay's claim read grows with the backlog, not with the history the tables keep. Found by filling the
+ * tables with a week's retention on PostgreSQL: the count by status read every published row, and the lease list and
+ * the pending sum every aggregate ever written, on every read; and (by a black-box check) the claim, compared with the
+ * volatile {@code clock_timestamp()}, read every aggregate on every poll of an idle relay. Here the tables hold
+ * {@value #HISTORY} published events and
  * as many idle aggregates beside a backlog of {@value #BACKLOG} events, and each statement may read a few rows per
  * backlog row (the database's own count, from its plan as run), never the history.
  */
-class StatusReadCostIT {
+class BacklogReadCostIT {
 
     private static final int HISTORY = 20_000;
     private static final int BACKLOG = 10;
@@ -44,30 +46,11 @@ class StatusReadCostIT {
     @ParameterizedTest
     @ValueSource(strings = {"postgresql", "mariadb"})
     void theStatusAndThePendingGaugeReadTheBacklogNotTheRetainedHistory(String database) throws Exception {
-        DataSource dataSource =
-                database.equals("postgresql") ? LocalDatabases.sharedPostgres() : LocalDatabases.sharedMariadb();
-        String prefix = "src" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
-        Outbox outbox = Outbox.builder(dataSource)
-                .tablePrefix(prefix)
-                .createSchema(true)
-                .build();
+        DataSource dataSource = dataSource(database);
+        String prefix = prefix();
         try (Connection connection = dataSource.getConnection()) {
-            OutboxTables tables = OutboxTables.of(connection, prefix);
             try {
-                writeHistory(connection, tables, database);
-                connection.setAutoCommit(false);
-                for (int i = 0; i < BACKLOG; i++) {
-                    outbox.append(
-                            connection,
-                            OutboxEvent.of(
-                                    "backlog-" + i,
-                                    "Account",
-                                    "A-" + (i % AGGREGATES),
-                                    "Deposited",
-                                    "{}".getBytes(StandardCharsets.UTF_8)));
-                }
-                connection.commit();
-                connection.setAutoCommit(true);
+                OutboxTables tables = historyAndBacklog(dataSource, connection, prefix, database);
                 execute(
                         connection,
                         "UPDATE " + tables.aggregate + " SET lease_owner = 'relay-1', lease_until = "
@@ -94,11 +77,79 @@ class StatusReadCostIT {
                             .isLessThanOrEqualTo(MAX_ROWS_READ);
                 }
             } finally {
-                try (Statement statement = connection.createStatement()) {
-                    for (String table : Outbox.tableNames(prefix)) {
-                        statement.execute("DROP TABLE IF EXISTS " + table);
+                drop(connection, prefix);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"postgresql", "mariadb"})
+    void theRelaysClaimReadsTheDueAggregatesNotTheParkedOnes(String database) throws Exception {
+        DataSource dataSource = dataSource(database);
+        String prefix = prefix();
+        try (Connection connection = dataSource.getConnection()) {
+            try {
+                OutboxTables tables = historyAndBacklog(dataSource, connection, prefix, database);
+                analyze(connection, tables, database);
+                String claim = RelayClaims.claimAggregates(tables)
+                        .replaceFirst("\\?", "0")
+                        .replaceFirst("\\?", "0")
+                        .replaceFirst("\\?", "100");
+
+                List<String> claimed = new ArrayList<>();
+                try (Statement statement = connection.createStatement();
+                        ResultSet rows = statement.executeQuery(claim)) {
+                    while (rows.next()) {
+                        claimed.add(rows.getString(2));
                     }
                 }
+                assertThat(claimed).containsExactlyInAnyOrder("A-0", "A-1", "A-2", "A-3", "A-4");
+                assertThat(rowsRead(connection, database, claim))
+                        .as("rows read by the claim beside %d parked aggregates", HISTORY)
+                        .isLessThanOrEqualTo(MAX_ROWS_READ);
+            } finally {
+                drop(connection, prefix);
+            }
+        }
+    }
+
+    /** The outbox's tables with {@code prefix}, a history of {@value #HISTORY}, and the backlog appended. */
+    private static OutboxTables historyAndBacklog(
+            DataSource dataSource, Connection connection, String prefix, String database) throws SQLException {
+        Outbox outbox = Outbox.builder(dataSource)
+                .tablePrefix(prefix)
+                .createSchema(true)
+                .build();
+        OutboxTables tables = OutboxTables.of(connection, prefix);
+        writeHistory(connection, tables, database);
+        connection.setAutoCommit(false);
+        for (int i = 0; i < BACKLOG; i++) {
+            outbox.append(
+                    connection,
+                    OutboxEvent.of(
+                            "backlog-" + i,
+                            "Account",
+                            "A-" + (i % AGGREGATES),
+                            "Deposited",
+                            "{}".getBytes(StandardCharsets.UTF_8)));
+        }
+        connection.commit();
+        connection.setAutoCommit(true);
+        return tables;
+    }
+
+    private static DataSource dataSource(String database) {
+        return database.equals("postgresql") ? LocalDatabases.sharedPostgres() : LocalDatabases.sharedMariadb();
+    }
+
+    private static String prefix() {
+        return "brc" + UUID.randomUUID().toString().replace("-", "").substring(0, 10) + "_";
+    }
+
+    private static void drop(Connection connection, String prefix) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            for (String table : Outbox.tableNames(prefix)) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
             }
         }
     }
