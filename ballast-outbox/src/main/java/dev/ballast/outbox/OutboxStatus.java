@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * A snapshot of the outbox tables for operators (health checks, the actuator endpoint), read in one short query each:
  * every query reads through an index the rows of the backlog (pending events, aggregates with pending events, dead
  * letters), not the published history the tables keep, so a health read costs the same with a week of retained events
- * as with none.
+ * as with none (with a large backlog, PostgreSQL may still scan the table for the oldest pending age).
  *
  * @param eventsByStatus events in the outbox table that are {@code PENDING} and {@code DEAD} (0 when none). Published
  *     rows are not counted: retention keeps days of them, and a count reads every one; the rate of publishing is the

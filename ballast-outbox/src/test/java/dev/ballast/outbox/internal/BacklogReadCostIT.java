@@ -46,67 +46,72 @@ class BacklogReadCostIT {
     @ParameterizedTest
     @ValueSource(strings = {"postgresql", "mariadb"})
     void theStatusAndThePendingGaugeReadTheBacklogNotTheRetainedHistory(String database) throws Exception {
-        DataSource dataSource = dataSource(database);
-        String prefix = prefix();
-        try (Connection connection = dataSource.getConnection()) {
-            try {
-                OutboxTables tables = historyAndBacklog(dataSource, connection, prefix, database);
-                execute(
-                        connection,
-                        "UPDATE " + tables.aggregate + " SET lease_owner = 'relay-1', lease_until = "
-                                + tables.dialect.now + " WHERE aggregate_id IN ('A-0', 'A-1', 'A-2')");
-                analyze(connection, tables, database);
+        withHistoryAndBacklog(database, (dataSource, connection, tables) -> {
+            execute(
+                    connection,
+                    "UPDATE " + tables.aggregate + " SET lease_owner = 'relay-1', lease_until = " + tables.dialect.now
+                            + " WHERE aggregate_id IN ('A-0', 'A-1', 'A-2')");
+            analyze(connection, tables, database);
 
-                OutboxStatus status = new StatusQuery(dataSource, tables, InstantSource.system()).read();
-                assertThat(status.eventsByStatus()).isEqualTo(Map.of("PENDING", (long) BACKLOG, "DEAD", 0L));
-                assertThat(status.oldestPendingAge()).isNotNull();
-                assertThat(status.leases()).singleElement().satisfies(lease -> {
-                    assertThat(lease.owner()).isEqualTo("relay-1");
-                    assertThat(lease.aggregates()).isEqualTo(LEASED);
-                });
-                assertThat(longOf(connection, tables.pendingOverBusyAggregates()))
-                        .as("the pending gauge")
-                        .isEqualTo(BACKLOG);
+            OutboxStatus status = new StatusQuery(dataSource, tables, InstantSource.system()).read();
+            assertThat(status.eventsByStatus()).isEqualTo(Map.of("PENDING", (long) BACKLOG, "DEAD", 0L));
+            assertThat(status.oldestPendingAge()).isNotNull();
+            assertThat(status.leases()).singleElement().satisfies(lease -> {
+                assertThat(lease.owner()).isEqualTo("relay-1");
+                assertThat(lease.aggregates()).isEqualTo(LEASED);
+            });
+            assertThat(longOf(connection, tables.pendingOverBusyAggregates()))
+                    .as("the pending gauge")
+                    .isEqualTo(BACKLOG);
 
-                List<String> statements =
-                        new ArrayList<>(new StatusQuery(dataSource, tables, InstantSource.system()).statements());
-                statements.add(tables.pendingOverBusyAggregates());
-                for (String sql : statements) {
-                    assertThat(rowsRead(connection, database, sql))
-                            .as("rows read by %s beside %d rows of history", sql, HISTORY)
-                            .isLessThanOrEqualTo(MAX_ROWS_READ);
-                }
-            } finally {
-                drop(connection, prefix);
+            List<String> statements =
+                    new ArrayList<>(new StatusQuery(dataSource, tables, InstantSource.system()).statements());
+            statements.add(tables.pendingOverBusyAggregates());
+            for (String sql : statements) {
+                assertThat(rowsRead(connection, database, sql))
+                        .as("rows read by %s beside %d rows of history", sql, HISTORY)
+                        .isLessThanOrEqualTo(MAX_ROWS_READ);
             }
-        }
+        });
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"postgresql", "mariadb"})
     void theRelaysClaimReadsTheDueAggregatesNotTheParkedOnes(String database) throws Exception {
+        withHistoryAndBacklog(database, (dataSource, connection, tables) -> {
+            analyze(connection, tables, database);
+            String claim = RelayClaims.claimAggregates(tables)
+                    .replaceFirst("\\?", "0")
+                    .replaceFirst("\\?", "0")
+                    .replaceFirst("\\?", "100");
+
+            List<String> claimed = new ArrayList<>();
+            try (Statement statement = connection.createStatement();
+                    ResultSet rows = statement.executeQuery(claim)) {
+                while (rows.next()) {
+                    claimed.add(rows.getString(2));
+                }
+            }
+            assertThat(claimed).containsExactlyInAnyOrder("A-0", "A-1", "A-2", "A-3", "A-4");
+            assertThat(rowsRead(connection, database, claim))
+                    .as("rows read by the claim beside %d parked aggregates", HISTORY)
+                    .isLessThanOrEqualTo(MAX_ROWS_READ);
+        });
+    }
+
+    /** What a test does on the outbox's tables once they hold the history and the backlog. */
+    @FunctionalInterface
+    private interface OnTables {
+        void run(DataSource dataSource, Connection connection, OutboxTables tables) throws Exception;
+    }
+
+    /** Runs {@code test} on fresh tables holding the history and the backlog on {@code database}, then drops them. */
+    private static void withHistoryAndBacklog(String database, OnTables test) throws Exception {
         DataSource dataSource = dataSource(database);
         String prefix = prefix();
         try (Connection connection = dataSource.getConnection()) {
             try {
-                OutboxTables tables = historyAndBacklog(dataSource, connection, prefix, database);
-                analyze(connection, tables, database);
-                String claim = RelayClaims.claimAggregates(tables)
-                        .replaceFirst("\\?", "0")
-                        .replaceFirst("\\?", "0")
-                        .replaceFirst("\\?", "100");
-
-                List<String> claimed = new ArrayList<>();
-                try (Statement statement = connection.createStatement();
-                        ResultSet rows = statement.executeQuery(claim)) {
-                    while (rows.next()) {
-                        claimed.add(rows.getString(2));
-                    }
-                }
-                assertThat(claimed).containsExactlyInAnyOrder("A-0", "A-1", "A-2", "A-3", "A-4");
-                assertThat(rowsRead(connection, database, claim))
-                        .as("rows read by the claim beside %d parked aggregates", HISTORY)
-                        .isLessThanOrEqualTo(MAX_ROWS_READ);
+                test.run(dataSource, connection, historyAndBacklog(dataSource, connection, prefix, database));
             } finally {
                 drop(connection, prefix);
             }
